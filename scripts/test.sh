@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Everything the tests need, then every test: Debian's Fashion-MNIST (real data for the data-loading and training
+# tests), the npm packages, the bundles, the type check, the engine unit tests and the CLI integration tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -d /usr/share/datasets/fashion-mnist ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "installing Debian's dataset-fashion-mnist…"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist >/dev/null
+  else
+    echo "warning: /usr/share/datasets/fashion-mnist is missing (sudo apt-get install dataset-fashion-mnist); tests that need it are skipped" >&2
+  fi
+fi
+[ -d node_modules ] || npm ci
+npm run --silent build
+npm run --silent typecheck
+npx mocha 'test/unit/**/*.test.ts' 'test/cli/**/*.test.ts'

@@ -1,0 +1,52 @@
+/**
+ * The shape of a `pxp` command: its flags (node's parseArgs config), its help text, and a run function that returns
+ * a result object. The dispatcher prints the result as one JSON document (--json) or as the command's text.
+ */
+import type { ParseArgsConfig } from 'node:util';
+import type { BackendPreference } from '../core/backend/select';
+import type { ProgressSink } from '../core/progress';
+
+export type OptionSpec = NonNullable<ParseArgsConfig['options']>[string] & { description: string; placeholder?: string };
+
+export interface CommandContext {
+  json: boolean;
+  force: boolean;
+  backend: BackendPreference;
+  progress: ProgressSink;
+  /** A line of human-readable news on stderr (silent with --json). */
+  log: (line: string) => void;
+  signal: AbortSignal;
+}
+
+export interface CommandResult<T = unknown> {
+  value: T;
+  text: string;
+}
+
+export interface Command {
+  name: string;
+  summary: string;
+  usage: string;
+  options: Record<string, OptionSpec>;
+  /** Flags that must be present. */
+  required?: string[];
+  run(flags: Record<string, string | boolean | undefined>, ctx: CommandContext): Promise<CommandResult>;
+}
+
+/** Flags every command takes. */
+export const COMMON_OPTIONS: Record<string, OptionSpec> = {
+  json: { type: 'boolean', description: 'print one JSON document on stdout; progress goes to stderr as JSON lines' },
+  backend: { type: 'string', placeholder: 'NAME', description: 'auto | tensorflow-gpu | tensorflow | wasm | cpu (default auto)' },
+  force: { type: 'boolean', description: 'allow writing into an existing non-empty --out folder' },
+  quiet: { type: 'boolean', description: 'no progress on stderr' },
+  help: { type: 'boolean', short: 'h', description: 'show this help' },
+};
+
+export function helpText(cmd: Command): string {
+  const lines = [`pxp ${cmd.name}: ${cmd.summary}`, '', `usage: ${cmd.usage}`, '', 'options:'];
+  const all = { ...cmd.options, ...COMMON_OPTIONS };
+  const col = (name: string, o: OptionSpec) => `--${name}${o.type === 'string' ? ` ${o.placeholder ?? 'VALUE'}` : ''}`;
+  const width = Math.max(...Object.entries(all).map(([n, o]) => col(n, o).length));
+  for (const [name, o] of Object.entries(all)) lines.push(`  ${col(name, o).padEnd(width)}  ${o.description}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,51 @@
+import { initBackend } from '../../core/backend/select';
+import type { SplitName } from '../../core/io/datasets';
+import { modelMetadata } from '../../core/io/model-files';
+import { evaluateAccuracy, measureLatency } from '../../core/models/evaluate';
+import { usageError } from '../../core/errors';
+import { Command } from '../command';
+import { intFlag, requiredString, stringFlag } from '../flags';
+import { backendLine, percent } from '../format';
+import { checkFits, openModel } from '../inputs';
+import { loadDataArgument } from '../../core/io/datasets';
+
+export const evaluateCommand: Command = {
+  name: 'evaluate',
+  summary: 'top-1 accuracy (overall and per class) and the latency of one batch',
+  usage: 'pxp evaluate --model MODEL.json --data DIR [--split test] [--limit N] [--json]',
+  options: {
+    model: { type: 'string', placeholder: 'FILE', description: 'a tfjs model.json' },
+    data: { type: 'string', placeholder: 'DIR', description: 'IDX folder, x.npy+y.npy folder, train/val/test subfolders or class/*.png tree' },
+    split: { type: 'string', placeholder: 'NAME', description: 'train | val | test (default test)' },
+    limit: { type: 'string', placeholder: 'N', description: 'evaluate the first N samples only' },
+    'batch-size': { type: 'string', placeholder: 'N', description: 'batch size for evaluation (default 256)' },
+    'latency-batch': { type: 'string', placeholder: 'N', description: 'batch size for the latency measurement (default 64)' },
+  },
+  required: ['model', 'data'],
+  async run(flags, ctx) {
+    const split = (stringFlag(flags, 'split') ?? 'test') as SplitName;
+    if (!['train', 'val', 'test'].includes(split)) throw usageError(`--split ${split} is not a split`, 'use train, val or test');
+    const backend = await initBackend(ctx.backend);
+    const opened = await openModel(requiredString(flags, 'model', 'pass --model path/to/model.json'));
+    try {
+      const data = loadDataArgument(requiredString(flags, 'data', 'pass --data DIR'), split, { limit: intFlag(flags, 'limit', undefined, 1) });
+      checkFits(data, opened);
+      const names = modelMetadata(opened.file).classNames;
+      if (names && !data.classNames) data.classNames = names;
+      const acc = await evaluateAccuracy(opened.model, data, { batchSize: intFlag(flags, 'batch-size', 256, 1), onProgress: ctx.progress, signal: ctx.signal });
+      const latency = await measureLatency(opened.model, opened.summary.inputShape, { batchSize: intFlag(flags, 'latency-batch', 64, 1) });
+      const value = { model: opened.file, data: data.source, samples: acc.count, accuracy: acc.accuracy, perClass: acc.perClass, latency, backend };
+      const text = [
+        `accuracy   ${percent(acc.accuracy)} (${acc.correct}/${acc.count}) on ${data.source}`,
+        `latency    ${latency.medianMs.toFixed(1)} ms per batch of ${latency.batchSize} (median of ${latency.runs}; p90 ${latency.p90Ms.toFixed(1)} ms)`,
+        backendLine(backend),
+        '',
+        'per class:',
+        ...acc.perClass.map((c) => `  ${String(c.label).padStart(3)} ${(c.name ?? '').padEnd(14)} ${percent(c.accuracy, 1).padStart(8)}  (${c.count})`),
+      ].join('\n');
+      return { value, text };
+    } finally {
+      opened.model.dispose();
+    }
+  },
+};

@@ -1,0 +1,36 @@
+import { initBackend } from '../../core/backend/select';
+import { summarizeModel } from '../../core/graph/summary';
+import { loadModel, modelMetadata, resolveModelJson } from '../../core/io/model-files';
+import { Command } from '../command';
+import { requiredString } from '../flags';
+import { backendLine, formatCount } from '../format';
+
+export const infoCommand: Command = {
+  name: 'info',
+  summary: 'layers, parameters, FLOPs and input shape of a tfjs LayersModel, and the backend in use',
+  usage: 'pxp info --model MODEL.json [--json]',
+  options: { model: { type: 'string', placeholder: 'FILE', description: 'a tfjs model.json (or the folder holding it)' } },
+  required: ['model'],
+  async run(flags, ctx) {
+    const modelPath = requiredString(flags, 'model', 'pass --model path/to/model.json');
+    const backend = await initBackend(ctx.backend);
+    const model = await loadModel(modelPath);
+    const summary = summarizeModel(model);
+    model.dispose();
+    const value = { model: resolveModelJson(modelPath), ...summary, metadata: modelMetadata(modelPath), backend };
+    const nameWidth = Math.max(...summary.layers.map((l) => l.name.length), 5);
+    const text = [
+      `model      ${value.model} (${summary.name})`,
+      `input      ${summary.inputShape.join('×')}    classes ${summary.numClasses}`,
+      `params     ${formatCount(summary.params)}    FLOPs ${formatCount(summary.flops)} per sample (2 × ${formatCount(summary.macs)} MACs)`,
+      backendLine(backend),
+      '',
+      `${'layer'.padEnd(nameWidth)}  ${'class'.padEnd(22)} ${'output'.padEnd(14)} ${'params'.padStart(9)} ${'MACs'.padStart(10)}`,
+      ...summary.layers.map(
+        (l) =>
+          `${l.name.padEnd(nameWidth)}  ${(l.className + (l.activation ? `(${l.activation})` : '')).padEnd(22)} ${l.outputShape.join('×').padEnd(14)} ${String(l.params).padStart(9)} ${String(l.macs).padStart(10)}`,
+      ),
+    ].join('\n');
+    return { value, text };
+  },
+};

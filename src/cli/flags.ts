@@ -1,0 +1,33 @@
+/** Typed readers for parsed flags: a bad value is a usage error naming the flag. */
+import { usageError } from '../core/errors';
+
+type Flags = Record<string, string | boolean | undefined>;
+
+export function stringFlag(flags: Flags, name: string): string | undefined {
+  const v = flags[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function requiredString(flags: Flags, name: string, hint: string): string {
+  const v = stringFlag(flags, name);
+  if (v === undefined || v === '') throw usageError(`--${name} is required`, hint);
+  return v;
+}
+
+export function intFlag(flags: Flags, name: string, dflt: number, min?: number): number;
+export function intFlag(flags: Flags, name: string, dflt: undefined, min?: number): number | undefined;
+export function intFlag(flags: Flags, name: string, dflt: number | undefined, min = 0): number | undefined {
+  const v = stringFlag(flags, name);
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw usageError(`--${name} must be an integer ≥ ${min}, got '${v}'`);
+  return n;
+}
+
+export function numberFlag(flags: Flags, name: string, dflt: number): number {
+  const v = stringFlag(flags, name);
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw usageError(`--${name} must be a number, got '${v}'`);
+  return n;
+}

@@ -1,0 +1,94 @@
+/**
+ * `pxp <command> [--flags]`: parses flags, runs the command, prints its result (text, or one JSON document with
+ * --json) and exits 0 ok / 1 usage / 2 bad input / 3 internal / 130 cancelled (Ctrl+C).
+ */
+import { parseArgs } from 'node:util';
+import { isBackendPreference } from '../core/backend/select';
+import { EXIT_CODES, PxpError, asPxpError, usageError } from '../core/errors';
+import { COMMON_OPTIONS, Command, CommandContext, helpText } from './command';
+import { demoCommand } from './commands/demo';
+import { evaluateCommand } from './commands/evaluate';
+import { infoCommand } from './commands/info';
+import { trainCommand } from './commands/train';
+import { progressPrinter } from './progress-printer';
+
+const COMMANDS: Command[] = [infoCommand, trainCommand, evaluateCommand, demoCommand];
+
+function mainHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'pxp: prune neural networks by explaining them (LRP relevance per component).',
+    '',
+    'usage: pxp <command> [--flags]     pxp <command> --help',
+    '',
+    'commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'exit codes: 0 ok, 1 usage error, 2 bad input, 3 internal error, 130 cancelled',
+  ].join('\n');
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(mainHelp() + '\n');
+    return name ? 0 : 1;
+  }
+  const cmd = COMMANDS.find((c) => c.name === name);
+  const json = rest.includes('--json');
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.on('SIGINT', onSigint);
+  try {
+    if (!cmd) throw usageError(`unknown command '${name}'`, `commands: ${COMMANDS.map((c) => c.name).join(', ')}; see pxp --help`);
+    let flags: Record<string, string | boolean | undefined>;
+    try {
+      const parsed = parseArgs({ args: rest, options: { ...cmd.options, ...COMMON_OPTIONS }, allowPositionals: false, strict: true });
+      flags = parsed.values as Record<string, string | boolean | undefined>;
+    } catch (e) {
+      throw usageError((e as Error).message, `see pxp ${cmd.name} --help`);
+    }
+    if (flags.help) {
+      process.stdout.write(helpText(cmd) + '\n');
+      return 0;
+    }
+    for (const r of cmd.required ?? []) {
+      if (flags[r] === undefined) throw usageError(`--${r} is required`, `usage: ${cmd.usage}`);
+    }
+    const backend = typeof flags.backend === 'string' ? flags.backend : 'auto';
+    if (!isBackendPreference(backend)) throw usageError(`--backend ${backend} is not a backend`, 'use auto, tensorflow-gpu, tensorflow, wasm or cpu');
+    const ctx: CommandContext = {
+      json,
+      force: flags.force === true,
+      backend,
+      progress: progressPrinter({ json, quiet: flags.quiet === true }),
+      log: (line) => {
+        if (!json && flags.quiet !== true) process.stderr.write(line + '\n');
+      },
+      signal: controller.signal,
+    };
+    const result = await cmd.run(flags, ctx);
+    process.stdout.write(json ? JSON.stringify(result.value, null, 2) + '\n' : result.text + '\n');
+    return 0;
+  } catch (e) {
+    const err = asPxpError(e);
+    if (json) process.stdout.write(JSON.stringify({ error: { code: err.code, message: err.message, hint: err.hint } }) + '\n');
+    process.stderr.write(`pxp ${name ?? ''}: error: ${err.describe()}\n`);
+    if (err.code === 'internal' && err.stack && process.env.PXP_DEBUG) process.stderr.write(err.stack + '\n');
+    return EXIT_CODES[err.code];
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+if (require.main === module) {
+  runCli(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      process.stderr.write(`pxp: internal error: ${e instanceof PxpError ? e.describe() : String(e)}\n`);
+      process.exitCode = 3;
+    },
+  );
+}

@@ -1,0 +1,83 @@
+/**
+ * What `pxp info` and the sidebar show about a model: layers in network order with output shapes, parameters and
+ * multiply-accumulates. FLOPs are counted as 2 × MACs of the conv and dense layers (the convention of most pruning
+ * papers' tables); element-wise ops, pooling and normalisation are left out, as they are a rounding error here.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export interface LayerSummary {
+  name: string;
+  className: string;
+  /** Output shape without the batch axis. */
+  outputShape: number[];
+  inputs: string[];
+  params: number;
+  macs: number;
+  activation?: string;
+}
+
+export interface ModelSummary {
+  name: string;
+  inputShape: number[];
+  outputShape: number[];
+  numClasses: number;
+  layers: LayerSummary[];
+  params: number;
+  macs: number;
+  flops: number;
+}
+
+type Shape = (number | null)[];
+
+function firstShape(s: Shape | Shape[]): Shape {
+  return Array.isArray(s[0]) || s[0] === undefined ? ((s as Shape[])[0] ?? []) : (s as Shape);
+}
+
+function dropBatch(s: Shape): number[] {
+  return s.slice(1).map((d) => d ?? -1);
+}
+
+const product = (xs: number[]) => xs.reduce((a, b) => a * b, 1);
+
+/** Multiply-accumulates of one sample through the layer. */
+export function layerMacs(className: string, config: Record<string, unknown>, inShape: number[], outShape: number[]): number {
+  switch (className) {
+    case 'Conv2D': {
+      const [kh, kw] = config.kernelSize as number[];
+      const cin = inShape[inShape.length - 1];
+      return product(outShape) * kh * kw * cin;
+    }
+    case 'DepthwiseConv2D': {
+      const [kh, kw] = config.kernelSize as number[];
+      return product(outShape) * kh * kw;
+    }
+    case 'Dense':
+      return product(outShape) * inShape[inShape.length - 1];
+    default:
+      return 0;
+  }
+}
+
+export function summarizeModel(model: tf.LayersModel): ModelSummary {
+  const layers: LayerSummary[] = model.layers.map((layer) => {
+    const className = layer.getClassName();
+    const config = layer.getConfig() as Record<string, unknown>;
+    const outputShape = dropBatch(firstShape(layer.outputShape as Shape | Shape[]));
+    const inputs = layer.inboundNodes.flatMap((n) => n.inboundLayers.map((l) => l.name));
+    const inShape = className === 'InputLayer' ? outputShape : dropBatch(firstShape(layer.inboundNodes[0].inputShapes as Shape | Shape[]));
+    const activation = typeof config.activation === 'string' && config.activation !== 'linear' ? config.activation : undefined;
+    return { name: layer.name, className, outputShape, inputs, params: layer.countParams(), macs: layerMacs(className, config, inShape, outputShape), activation };
+  });
+  const macs = layers.reduce((a, l) => a + l.macs, 0);
+  const outputShape = dropBatch(firstShape(model.outputShape as Shape | Shape[]));
+  return {
+    name: model.name,
+    inputShape: dropBatch(firstShape(model.inputs[0].shape)),
+    outputShape,
+    numClasses: outputShape[outputShape.length - 1],
+    layers,
+    params: model.countParams(),
+    macs,
+    flops: 2 * macs,
+  };
+}

@@ -1,0 +1,179 @@
+/**
+ * tfjs LayersModels on the local file system (model.json + weight shards), without tfjs-node. Loading validates
+ * everything that users get wrong (truncated JSON, missing or short shards, layers we do not support) before tfjs
+ * sees it, so the error names the file and the fix. Saving writes each file to a temp sibling and renames it, the
+ * weights before model.json, so a reader never sees a model.json pointing at missing weights.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { badInput, PxpError } from '../errors';
+import { SUPPORTED_ACTIVATIONS, SUPPORTED_LAYER_CLASSES, isSupportedActivation, isSupportedLayerClass } from '../graph/supported';
+import { writeFileAtomic } from './atomic';
+
+type ModelJSON = tf.io.ModelJSON;
+type WeightsEntry = tf.io.WeightsManifestEntry;
+
+const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
+
+interface LayerConfigJSON {
+  class_name: string;
+  config: { name?: string; activation?: string; layers?: LayerConfigJSON[] } & Record<string, unknown>;
+}
+
+/** Reads and checks model.json; returns the parsed document and the weight bytes, concatenated in manifest order. */
+export function readModelFiles(modelPath: string): { json: ModelJSON; weightSpecs: WeightsEntry[]; weightData: ArrayBuffer } {
+  const file = resolveModelJson(modelPath);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw badInput(`${file}: cannot read the model (${(e as Error).message})`, 'pass --model the path of a tfjs model.json or of the folder holding it');
+  }
+  let json: ModelJSON;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw badInput(
+      `${file}: not valid JSON (${(e as Error).message}); the file may be truncated`,
+      'export the model again with model.save() (tfjs) or tensorflowjs_converter (Keras)',
+    );
+  }
+  if (!json || typeof json !== 'object' || !json.modelTopology) {
+    throw badInput(`${file}: no "modelTopology"; this is not a tfjs LayersModel`, 'export a Keras/tfjs LayersModel (format "layers-model"); graph models are not supported');
+  }
+  if ((json as { format?: string }).format === 'graph-model') {
+    throw badInput(`${file}: a tfjs graph model; PXP needs a LayersModel with layer structure`, 'convert the Keras model with tensorflowjs_converter --output_format tfjs_layers_model');
+  }
+  checkLayers(file, json.modelTopology as { class_name?: string; config?: unknown; model_config?: unknown });
+  const manifest = json.weightsManifest ?? [];
+  if (!Array.isArray(manifest)) throw badInput(`${file}: "weightsManifest" is not a list`, 'export the model again');
+  const weightSpecs: WeightsEntry[] = [];
+  const shards: Uint8Array[] = [];
+  let expected = 0;
+  for (const group of manifest) {
+    for (const spec of group.weights) {
+      weightSpecs.push(spec);
+      expected += spec.shape.reduce((a, b) => a * b, 1) * (DTYPE_BYTES[spec.quantization?.dtype ?? spec.dtype] ?? 4);
+    }
+    for (const p of group.paths) {
+      const shard = path.join(path.dirname(file), p);
+      if (!fs.existsSync(shard)) {
+        throw badInput(`${file}: weights file '${p}' is missing (looked for ${shard})`, 'copy the weight shards listed in model.json next to it');
+      }
+      shards.push(fs.readFileSync(shard));
+    }
+  }
+  const total = shards.reduce((a, s) => a + s.byteLength, 0);
+  if (total !== expected) {
+    throw badInput(
+      `${file}: the weight files hold ${total} bytes but model.json's manifest needs ${expected}`,
+      'the weights do not belong to this model.json, or a download was cut short: export the model again',
+    );
+  }
+  const weightData = new Uint8Array(total);
+  let offset = 0;
+  for (const s of shards) {
+    weightData.set(s, offset);
+    offset += s.byteLength;
+  }
+  return { json, weightSpecs, weightData: weightData.buffer };
+}
+
+/** Accepts a model.json path or a folder containing one. */
+export function resolveModelJson(modelPath: string): string {
+  if (fs.existsSync(modelPath) && fs.statSync(modelPath).isDirectory()) {
+    const inside = path.join(modelPath, 'model.json');
+    if (!fs.existsSync(inside)) throw badInput(`${modelPath}: folder has no model.json`, 'pass the path of a tfjs model.json');
+    return inside;
+  }
+  if (!fs.existsSync(modelPath)) throw badInput(`${modelPath}: model file not found`, 'pass --model the path of a tfjs model.json');
+  return modelPath;
+}
+
+function checkLayers(file: string, topology: { class_name?: string; config?: unknown; model_config?: unknown }): void {
+  const root = (topology.model_config ?? topology) as LayerConfigJSON;
+  const layers = root?.config?.layers;
+  if (!Array.isArray(layers)) throw badInput(`${file}: modelTopology has no layer list`, 'export the model again with model.save()');
+  for (const layer of layers) {
+    const name = layer.config?.name ?? '(unnamed)';
+    if (!isSupportedLayerClass(layer.class_name)) {
+      throw badInput(
+        `${file}: layer '${name}' has class ${layer.class_name}, which PXP does not support`,
+        `supported layer classes: ${SUPPORTED_LAYER_CLASSES.join(', ')}`,
+      );
+    }
+    const act = layer.config?.activation;
+    if (typeof act === 'string' && !isSupportedActivation(act)) {
+      throw badInput(
+        `${file}: layer '${name}' uses activation '${act}', which PXP does not support`,
+        `supported activations: ${SUPPORTED_ACTIVATIONS.join(', ')}`,
+      );
+    }
+  }
+}
+
+/** Loads a LayersModel; every problem with the files is a bad-input PxpError naming the file. */
+export async function loadModel(modelPath: string): Promise<tf.LayersModel> {
+  const { json, weightSpecs, weightData } = readModelFiles(modelPath);
+  const artifacts: tf.io.ModelArtifacts = {
+    modelTopology: json.modelTopology,
+    format: json.format,
+    generatedBy: json.generatedBy,
+    convertedBy: json.convertedBy,
+    trainingConfig: json.trainingConfig,
+    userDefinedMetadata: json.userDefinedMetadata,
+    weightSpecs,
+    weightData,
+  };
+  try {
+    return await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+  } catch (e) {
+    if (e instanceof PxpError) throw e;
+    throw badInput(`${resolveModelJson(modelPath)}: tfjs cannot build the model: ${(e as Error).message}`, 'check that model.json and its weights were exported together');
+  }
+}
+
+/** Metadata PXP keeps in model.json's userDefinedMetadata.pxp (class names, provenance, accuracy). */
+export interface PxpModelMetadata {
+  classNames?: string[];
+  [key: string]: unknown;
+}
+
+export function modelMetadata(modelPath: string): PxpModelMetadata {
+  const json = JSON.parse(fs.readFileSync(resolveModelJson(modelPath), 'utf8')) as ModelJSON;
+  return ((json.userDefinedMetadata as Record<string, unknown> | undefined)?.pxp as PxpModelMetadata) ?? {};
+}
+
+/**
+ * Saves a LayersModel as DIR/model.json + DIR/weights.bin. The caller decides whether DIR may be written (see the
+ * CLI's output-folder checks); this only guarantees that each file appears whole.
+ */
+export async function saveModel(model: tf.LayersModel, dir: string, metadata?: PxpModelMetadata): Promise<void> {
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      const weights = artifacts.weightData instanceof ArrayBuffer ? new Uint8Array(artifacts.weightData) : concat(artifacts.weightData ?? []);
+      const modelJson: ModelJSON = {
+        format: 'layers-model',
+        generatedBy: `PXP Studio (tfjs ${tf.version.tfjs})`,
+        convertedBy: null,
+        modelTopology: artifacts.modelTopology as {},
+        weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }],
+        ...(metadata ? { userDefinedMetadata: { pxp: metadata as {} } } : {}),
+      };
+      writeFileAtomic(path.join(dir, 'weights.bin'), weights);
+      writeFileAtomic(path.join(dir, 'model.json'), JSON.stringify(modelJson));
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weights.byteLength } };
+    }),
+  );
+}
+
+function concat(buffers: ArrayBuffer[]): Uint8Array {
+  const out = new Uint8Array(buffers.reduce((a, b) => a + b.byteLength, 0));
+  let o = 0;
+  for (const b of buffers) {
+    out.set(new Uint8Array(b), o);
+    o += b.byteLength;
+  }
+  return out;
+}

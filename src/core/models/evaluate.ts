@@ -1,0 +1,95 @@
+/**
+ * Top-1 accuracy of a model on a Dataset, per class too, and the latency of one batch. Predictions are taken in JS
+ * from the logits so that ties go to the lowest class index on every backend (method.md §5).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Dataset } from '../io/datasets';
+import { RunControl, throwIfCancelled, yieldToEventLoop } from '../progress';
+import { gatherBatch } from './train';
+
+export interface AccuracyResult {
+  accuracy: number;
+  correct: number;
+  count: number;
+  perClass: { label: number; name?: string; count: number; accuracy: number }[];
+}
+
+/** argmax over the last axis of a [n, k] row-major array; the first maximum wins. */
+export function argmaxRows(values: Float32Array | Int32Array, k: number): Int32Array {
+  const n = values.length / k;
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let j = 1; j < k; j++) if (values[i * k + j] > values[i * k + best]) best = j;
+    out[i] = best;
+  }
+  return out;
+}
+
+export async function predictLabels(model: tf.LayersModel, data: Dataset, opts: RunControl & { batchSize?: number } = {}): Promise<Int32Array> {
+  const batchSize = opts.batchSize ?? 256;
+  const n = data.y.length;
+  const out = new Int32Array(n);
+  const all = Int32Array.from({ length: n }, (_, i) => i);
+  for (let from = 0; from < n; from += batchSize) {
+    throwIfCancelled(opts.signal);
+    const to = Math.min(n, from + batchSize);
+    const xb = gatherBatch(data, all, from, to);
+    const logits = model.predict(xb) as tf.Tensor;
+    const k = logits.shape[logits.shape.length - 1];
+    out.set(argmaxRows((await logits.data()) as Float32Array, k), from);
+    tf.dispose([xb, logits]);
+    opts.onProgress?.({ done: to, total: n, message: `evaluating ${to}/${n}` });
+    await yieldToEventLoop();
+  }
+  return out;
+}
+
+export async function evaluateAccuracy(model: tf.LayersModel, data: Dataset, opts: RunControl & { batchSize?: number } = {}): Promise<AccuracyResult> {
+  const pred = await predictLabels(model, data, opts);
+  const numClasses = data.numClasses;
+  const hits = new Array<number>(numClasses).fill(0);
+  const counts = new Array<number>(numClasses).fill(0);
+  let correct = 0;
+  for (let i = 0; i < pred.length; i++) {
+    counts[data.y[i]]++;
+    if (pred[i] === data.y[i]) {
+      hits[data.y[i]]++;
+      correct++;
+    }
+  }
+  return {
+    accuracy: correct / pred.length,
+    correct,
+    count: pred.length,
+    perClass: counts.map((count, label) => ({ label, name: data.classNames?.[label], count, accuracy: count ? hits[label] / count : NaN })),
+  };
+}
+
+export interface LatencyResult {
+  batchSize: number;
+  runs: number;
+  medianMs: number;
+  p90Ms: number;
+}
+
+/** Wall time of model.predict on one batch (after warm-up), median of `runs`, data read back to count the work. */
+export async function measureLatency(model: tf.LayersModel, sampleShape: number[], opts: { batchSize?: number; runs?: number; warmup?: number } = {}): Promise<LatencyResult> {
+  const batchSize = opts.batchSize ?? 64;
+  const runs = opts.runs ?? 10;
+  const x = tf.randomUniform([batchSize, ...sampleShape], 0, 1, 'float32', 1);
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < (opts.warmup ?? 2) + runs; i++) {
+      const t0 = performance.now();
+      const y = model.predict(x) as tf.Tensor;
+      await y.data();
+      y.dispose();
+      if (i >= (opts.warmup ?? 2)) times.push(performance.now() - t0);
+    }
+  } finally {
+    x.dispose();
+  }
+  times.sort((a, b) => a - b);
+  return { batchSize, runs, medianMs: times[Math.floor(times.length / 2)], p90Ms: times[Math.min(times.length - 1, Math.floor(times.length * 0.9))] };
+}

@@ -1,0 +1,97 @@
+/**
+ * Messages between the extension host and the engine process (child_process.fork, advanced serialization). One
+ * request gets any number of progress messages and then exactly one result or error; cancel asks the engine to stop
+ * the request, which then ends with an error of code 'cancelled'.
+ */
+import type { BackendChoice, BackendPreference } from '../core/backend/select';
+import type { PxpErrorCode } from '../core/errors';
+import type { ModelSummary } from '../core/graph/summary';
+import type { AccuracyResult, LatencyResult } from '../core/models/evaluate';
+
+/** The engine's methods: their parameters and their results. */
+export interface EngineMethods {
+  info: { params: { model: string }; result: ModelSummary & { backend: BackendChoice } };
+  evaluate: {
+    params: { model: string; data: string; split?: 'train' | 'val' | 'test'; limit?: number };
+    result: AccuracyResult & { latency: LatencyResult; backend: BackendChoice };
+  };
+}
+
+export type EngineMethod = keyof EngineMethods;
+
+export interface RequestMessage<M extends EngineMethod = EngineMethod> {
+  type: 'request';
+  id: number;
+  method: M;
+  params: EngineMethods[M]['params'];
+}
+export interface CancelMessage {
+  type: 'cancel';
+  id: number;
+}
+/** Sent once, before any request, so the engine starts the backend the user chose. */
+export interface ConfigureMessage {
+  type: 'configure';
+  backend: BackendPreference;
+}
+export type ToEngine = RequestMessage | CancelMessage | ConfigureMessage;
+
+export interface ProgressMessage {
+  type: 'progress';
+  id: number;
+  done: number;
+  total: number;
+  message: string;
+}
+export interface ResultMessage<M extends EngineMethod = EngineMethod> {
+  type: 'result';
+  id: number;
+  value: EngineMethods[M]['result'];
+}
+export interface ErrorMessage {
+  type: 'error';
+  id: number;
+  code: PxpErrorCode;
+  message: string;
+  hint?: string;
+}
+/** Engine log lines, for the extension's output channel. */
+export interface LogMessage {
+  type: 'log';
+  level: 'info' | 'warn' | 'error';
+  message: string;
+}
+export type FromEngine = ProgressMessage | ResultMessage | ErrorMessage | LogMessage;
+
+const isObject = (m: unknown): m is Record<string, unknown> => typeof m === 'object' && m !== null;
+
+/** Messages cross a process boundary: check their shape before trusting them. */
+export function isToEngine(m: unknown): m is ToEngine {
+  if (!isObject(m)) return false;
+  switch (m.type) {
+    case 'request':
+      return typeof m.id === 'number' && typeof m.method === 'string' && isObject(m.params);
+    case 'cancel':
+      return typeof m.id === 'number';
+    case 'configure':
+      return typeof m.backend === 'string';
+    default:
+      return false;
+  }
+}
+
+export function isFromEngine(m: unknown): m is FromEngine {
+  if (!isObject(m)) return false;
+  switch (m.type) {
+    case 'progress':
+      return typeof m.id === 'number' && typeof m.done === 'number' && typeof m.total === 'number';
+    case 'result':
+      return typeof m.id === 'number' && 'value' in m;
+    case 'error':
+      return typeof m.id === 'number' && typeof m.code === 'string' && typeof m.message === 'string';
+    case 'log':
+      return typeof m.message === 'string';
+    default:
+      return false;
+  }
+}

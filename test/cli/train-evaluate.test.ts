@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { writeNpy } from '../../src/core/io/npy';
+import { pxp } from '../helpers/pxp';
+import { CONFORMANCE, REPO, listFiles, tempDir } from '../helpers/tmp';
+
+const DEMO = path.join(REPO, 'examples', 'fashion-mnist');
+const CNN_BN = path.join(CONFORMANCE, 'cnn_bn', 'model', 'model.json');
+
+/** A dataset folder with train/ and test/ splits made of the demo's .npy files. */
+function splitDataset(dir: string): string {
+  const data = path.join(dir, 'data');
+  for (const [split, from] of [['train', 'reference'], ['test', 'test']]) {
+    fs.mkdirSync(path.join(data, split), { recursive: true });
+    for (const f of ['x.npy', 'y.npy']) fs.copyFileSync(path.join(DEMO, from, f), path.join(data, split, f));
+  }
+  return data;
+}
+
+describe('pxp train and pxp evaluate', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  beforeEach(() => (tmp = tempDir()));
+  afterEach(() => tmp.cleanup());
+
+  it('trains, saves a loadable model, and evaluate agrees with the accuracy training reported', () => {
+    const data = splitDataset(tmp.dir);
+    const out = path.join(tmp.dir, 'model');
+    const t = pxp(['train', '--arch', 'vgg', '--data', data, '--epochs', '1', '--batch-size', '25', '--out', out, '--json']);
+    assert.equal(t.code, 0, t.stderr);
+    assert.match(t.stderr, /"progress"/, 'progress goes to stderr');
+    assert.deepEqual(listFiles(out), ['model.json', 'training.json', 'weights.bin']);
+    const e = pxp(['evaluate', '--model', out, '--data', data, '--json']);
+    assert.equal(e.code, 0, e.stderr);
+    assert.equal(e.json.samples, 1000);
+    assert.equal(e.json.accuracy, t.json.testAccuracy);
+    assert.equal(e.json.perClass.length, 10);
+    assert.ok(e.json.latency.medianMs > 0);
+  });
+
+  it('refuses an --out folder that exists and is not empty, or that holds an input, writing nothing', () => {
+    const data = splitDataset(tmp.dir);
+    const out = path.join(tmp.dir, 'busy');
+    fs.mkdirSync(out);
+    fs.writeFileSync(path.join(out, 'notes.txt'), 'mine');
+    const r = pxp(['train', '--data', data, '--epochs', '1', '--out', out]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /exists and is not empty.*\n.*--force/);
+    assert.deepEqual(listFiles(out), ['notes.txt']);
+    const onInput = pxp(['train', '--data', data, '--epochs', '1', '--out', data, '--force']);
+    assert.equal(onInput.code, 2);
+    assert.match(onInput.stderr, /would overwrite the input/);
+    assert.deepEqual(listFiles(data), ['test', 'test/x.npy', 'test/y.npy', 'train', 'train/x.npy', 'train/y.npy']);
+  });
+});
+
+describe('pxp evaluate: bad data is a clear error (exit 2)', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  beforeEach(() => (tmp = tempDir()));
+  afterEach(() => tmp.cleanup());
+
+  const evaluate = (data: string) => pxp(['evaluate', '--model', CNN_BN, '--data', data]);
+
+  it('a missing or empty data folder', () => {
+    const missing = evaluate(path.join(tmp.dir, 'nothing-here'));
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /nothing-here/);
+    fs.mkdirSync(path.join(tmp.dir, 'empty'));
+    const empty = evaluate(path.join(tmp.dir, 'empty'));
+    assert.equal(empty.code, 2);
+    assert.match(empty.stderr, /empty/);
+  });
+
+  it('samples whose shape does not fit the model', () => {
+    writeNpy(path.join(tmp.dir, 'x.npy'), { dtype: 'float32', shape: [2, 8, 8, 1], data: new Float32Array(128) });
+    writeNpy(path.join(tmp.dir, 'y.npy'), { dtype: 'int32', shape: [2], data: new Int32Array(2) });
+    const r = evaluate(tmp.dir);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /samples have shape 8×8×1, but the model .*model\.json takes 28×28×1/);
+  });
+
+  it('labels out of the model\'s range', () => {
+    writeNpy(path.join(tmp.dir, 'x.npy'), { dtype: 'float32', shape: [2, 28, 28, 1], data: new Float32Array(2 * 784) });
+    writeNpy(path.join(tmp.dir, 'y.npy'), { dtype: 'int32', shape: [2], data: new Int32Array([3, 12]) });
+    const r = evaluate(tmp.dir);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /label 12 is out of range for the model's 10 classes/);
+  });
+
+  it('an .npy file with a broken header', () => {
+    fs.writeFileSync(path.join(tmp.dir, 'x.npy'), 'not numpy at all');
+    writeNpy(path.join(tmp.dir, 'y.npy'), { dtype: 'int32', shape: [1], data: new Int32Array(1) });
+    const r = evaluate(tmp.dir);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /x\.npy/);
+  });
+});
