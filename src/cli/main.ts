@@ -6,13 +6,14 @@ import { parseArgs } from 'node:util';
 import { isBackendPreference } from '../core/backend/select';
 import { EXIT_CODES, PxpError, asPxpError, usageError } from '../core/errors';
 import { COMMON_OPTIONS, Command, CommandContext, helpText } from './command';
+import { attributeCommand } from './commands/attribute';
 import { demoCommand } from './commands/demo';
 import { evaluateCommand } from './commands/evaluate';
 import { infoCommand } from './commands/info';
 import { trainCommand } from './commands/train';
 import { progressPrinter } from './progress-printer';
 
-const COMMANDS: Command[] = [infoCommand, trainCommand, evaluateCommand, demoCommand];
+const COMMANDS: Command[] = [infoCommand, trainCommand, evaluateCommand, attributeCommand, demoCommand];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

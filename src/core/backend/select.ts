@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { badInput } from '../errors';
 import { registerBatchNormGradient } from './batchnorm-gradient';
 import { registerFastKernels } from './kernels';
+import { registerMaxPoolGradient } from './maxpool-gradient';
 
 export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -100,6 +101,7 @@ export async function initBackend(preference: BackendPreference = 'auto'): Promi
     if (why === undefined) {
       registerFastKernels(tf.getBackend());
       registerBatchNormGradient();
+      registerMaxPoolGradient();
       current = { name, skipped };
       return current;
     }

@@ -1,0 +1,115 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { initBackend } from '../../core/backend/select';
+import { badInput, usageError } from '../../core/errors';
+import { isLinear } from '../../core/graph/graph';
+import { writeFileAtomic } from '../../core/io/atomic';
+import { readNpy, writeNpy } from '../../core/io/npy';
+import { InitMode, attribute } from '../../core/lrp/attribute';
+import { PRESET_NAMES, compositeToJson, loadComposite } from '../../core/lrp/composites';
+import { writeHeatmapPng } from '../../core/report/heatmap';
+import { Command } from '../command';
+import { intFlag, requiredString, stringFlag } from '../flags';
+import { backendLine } from '../format';
+import { openModel } from '../inputs';
+import { checkOutputFolder } from '../output-folder';
+import { writeResultFolder } from '../write-folder';
+
+function readInputs(file: string, inputShape: number[], modelFile: string): { x: Float32Array; shape: number[] } {
+  const arr = readNpy(file);
+  const shape = arr.shape.length === inputShape.length ? [1, ...arr.shape] : arr.shape;
+  if (shape.slice(1).join('×') !== inputShape.join('×')) {
+    throw badInput(`${file}: shape ${arr.shape.join('×')} does not fit the model ${modelFile}, which takes N×${inputShape.join('×')}`, 'save the inputs as [N, ...input shape] (images NHWC, values in [0, 1])');
+  }
+  const x = arr.dtype === 'float32' ? arr.data : arr.dtype === 'uint8' ? Float32Array.from(arr.data, (v) => v / 255) : Float32Array.from(arr.data);
+  return { x, shape };
+}
+
+function readTargets(file: string, n: number, numClasses: number): Int32Array {
+  const arr = readNpy(file);
+  if (arr.dtype === 'float32') throw badInput(`${file}: targets are float32`, 'save the targets as integer class indices (int32)');
+  if (arr.shape.length !== 1 || arr.shape[0] !== n) throw badInput(`${file}: ${arr.shape.join('×')} targets for ${n} inputs`, 'give one target class per input sample');
+  const t = Int32Array.from(arr.data);
+  const bad = t.findIndex((v) => v < 0 || v >= numClasses);
+  if (bad >= 0) throw badInput(`${file}: target ${t[bad]} (sample ${bad}) is out of range for the model's ${numClasses} classes`, `targets must be class indices 0…${numClasses - 1}`);
+  return t;
+}
+
+export const attributeCommand: Command = {
+  name: 'attribute',
+  summary: 'LRP relevance of the inputs and of every conv channel / dense neuron, with heatmaps',
+  usage: 'pxp attribute --model MODEL.json --inputs X.npy [--targets Y.npy] --composite NAME|FILE.json --out DIR',
+  options: {
+    model: { type: 'string', placeholder: 'FILE', description: 'a tfjs model.json' },
+    inputs: { type: 'string', placeholder: 'X.npy', description: 'samples [N, ...input shape], float32 in [0, 1] (or uint8)' },
+    targets: { type: 'string', placeholder: 'Y.npy', description: 'class to explain per sample (default: the predicted class)' },
+    composite: { type: 'string', placeholder: 'NAME|FILE', description: `LRP composite: ${PRESET_NAMES.join(', ')}, or a JSON file (default epsilon-plus-flat)` },
+    out: { type: 'string', placeholder: 'DIR', description: 'writes input.npy, components.json and heatmaps/' },
+    'batch-size': { type: 'string', placeholder: 'N', description: 'samples per batch (default 32)' },
+    init: { type: 'string', placeholder: 'MODE', description: 'initial relevance: one-hot (default) or logit (one-hot scaled by the target logit)' },
+    heatmaps: { type: 'string', placeholder: 'N', description: 'PNG heatmaps of the first N samples (default 16; 0 for none)' },
+  },
+  required: ['model', 'inputs', 'out'],
+  async run(flags, ctx) {
+    const init = (stringFlag(flags, 'init') ?? 'one-hot') as InitMode;
+    if (init !== 'one-hot' && init !== 'logit') throw usageError(`--init ${init} is not an initialisation`, 'use one-hot or logit');
+    const modelPath = requiredString(flags, 'model', 'pass --model path/to/model.json');
+    const inputsPath = requiredString(flags, 'inputs', 'pass --inputs X.npy');
+    const targetsPath = stringFlag(flags, 'targets');
+    const compositeArg = stringFlag(flags, 'composite') ?? 'epsilon-plus-flat';
+    const out = checkOutputFolder(requiredString(flags, 'out', 'pass --out DIR'), [modelPath, inputsPath, ...(targetsPath ? [targetsPath] : []), ...(fs.existsSync(compositeArg) ? [compositeArg] : [])], ctx.force);
+    const heatmaps = intFlag(flags, 'heatmaps', 16);
+    const backend = await initBackend(ctx.backend);
+    const opened = await openModel(modelPath);
+    try {
+      const { x, shape } = readInputs(inputsPath, opened.summary.inputShape, opened.file);
+      const targets = targetsPath ? readTargets(targetsPath, shape[0], opened.summary.numClasses) : undefined;
+      const linearNames = opened.model.layers.filter((l) => ['Conv2D', 'DepthwiseConv2D', 'Dense'].includes(l.getClassName())).map((l) => l.name);
+      const composite = loadComposite(compositeArg, linearNames);
+      const result = await attribute(opened.model, composite, x, shape, { targets, init, batchSize: intFlag(flags, 'batch-size', 32, 1), onProgress: ctx.progress, signal: ctx.signal });
+      const n = shape[0];
+      const per = x.length / n;
+      const inputSums = Array.from({ length: n }, (_, s) => result.input.subarray(s * per, (s + 1) * per).reduce((a, v) => a + v, 0));
+      await writeResultFolder(out, (dir) => {
+        writeNpy(path.join(dir, 'input.npy'), { dtype: 'float32', shape, data: result.input });
+        const components = {
+          model: opened.file,
+          composite: { name: composite.name, ...compositeToJson(composite) },
+          rules: result.layerRules,
+          init,
+          targets: Array.from(result.targets),
+          layers: result.layers.map((l) => ({ name: l.name, kind: l.kind, relevance: l.relevance.map((row) => Array.from(row)) })),
+        };
+        writeFileAtomic(path.join(dir, 'components.json'), JSON.stringify(components));
+        if (shape.length === 4 && heatmaps > 0) {
+          const [, h, w, c] = shape;
+          for (let s = 0; s < Math.min(n, heatmaps); s++) {
+            writeHeatmapPng(path.join(dir, 'heatmaps', `${String(s).padStart(4, '0')}-class${result.targets[s]}.png`), x.subarray(s * per, (s + 1) * per), result.input.subarray(s * per, (s + 1) * per), h, w, c);
+          }
+        }
+      });
+      const value = {
+        out,
+        samples: n,
+        seconds: result.seconds,
+        samplesPerSecond: n / result.seconds,
+        composite: composite.name,
+        rules: result.layerRules,
+        backend,
+        relevanceSums: inputSums,
+        outputRelevance: Array.from(result.outputRelevance),
+      };
+      const meanRatio = inputSums.reduce((a, v, s) => a + v / (result.outputRelevance[s] || 1), 0) / n;
+      const text = [
+        `explained ${n} samples with ${composite.name} in ${result.seconds.toFixed(2)} s (${(n / result.seconds).toFixed(1)} samples/s)`,
+        `input relevance sum / output relevance: ${meanRatio.toFixed(4)} on average (1 = conserved; biases and ε absorb the rest)`,
+        `rules: ${result.layerRules.map((r) => `${r.name} ${r.rule}`).join(', ')}`,
+        `wrote ${path.join(out, 'input.npy')}, ${path.join(out, 'components.json')}${shape.length === 4 && heatmaps > 0 ? `, ${path.join(out, 'heatmaps')}/` : ''}`,
+        backendLine(backend),
+      ].join('\n');
+      return { value, text };
+    } finally {
+      opened.model.dispose();
+    }
+  },
+};

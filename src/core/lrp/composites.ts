@@ -1,0 +1,385 @@
+/**
+ * Composites: which LRP rule applies to which layer. A composite is a preset name or a JSON file in our schema
+ * (architecture.md, "Composites"; the rules themselves are in method.md section 2):
+ *   {"default": {"conv": RULE, "dense": RULE}, "first": RULE, "layers": {"<name>": RULE},
+ *    "canonizers": ["merge-batch-norm"], "attention": {"softmax": "epsilon"|"z-plus"|"z-plus-vbias"|"cp"}}
+ * Precedence: a layer-name rule beats `first` (the first conv/dense layer in topological order), which beats the
+ * default for the layer's kind. Files are validated strictly, so a typo ("gama", "epsilom") is an error that names
+ * the file and the JSON path instead of a silently different attribution.
+ */
+import fs from 'node:fs';
+import { badInput } from '../errors';
+
+export type RuleSpec =
+  | { rule: 'epsilon'; epsilon: number }
+  | { rule: 'z-plus' }
+  | { rule: 'alpha-beta'; alpha: number; beta: number }
+  | { rule: 'gamma'; gamma: number }
+  | { rule: 'flat' }
+  | { rule: 'w-square' }
+  | { rule: 'z-box'; low: number; high: number }
+  | { rule: 'pass' };
+
+export type SoftmaxRule = 'epsilon' | 'z-plus' | 'z-plus-vbias' | 'cp';
+
+export interface CompositeSpec {
+  name: string; // preset name or the file path
+  default: { conv: RuleSpec; dense: RuleSpec };
+  first?: RuleSpec;
+  layers: Record<string, RuleSpec>;
+  canonizers: string[]; // only 'merge-batch-norm' exists
+  attention?: { softmax: SoftmaxRule };
+}
+
+type RuleName = RuleSpec['rule'];
+
+/** The parameters each rule accepts, in the order describeRule and compositeToJson write them. */
+const RULE_PARAMS: Record<RuleName, readonly string[]> = {
+  epsilon: ['epsilon'],
+  'z-plus': [],
+  'alpha-beta': ['alpha', 'beta'],
+  gamma: ['gamma'],
+  flat: [],
+  'w-square': [],
+  'z-box': ['low', 'high'],
+  pass: [],
+};
+const RULE_NAMES = Object.keys(RULE_PARAMS) as RuleName[];
+const SOFTMAX_RULES: readonly SoftmaxRule[] = ['epsilon', 'z-plus', 'z-plus-vbias', 'cp'];
+const CANONIZERS: readonly string[] = ['merge-batch-norm'];
+const TOP_LEVEL_KEYS = ['default', 'first', 'layers', 'canonizers', 'attention'];
+
+// The reference library's defaults (zennit), used when a file leaves a parameter out.
+const DEFAULT_EPSILON = 1e-6;
+const DEFAULT_GAMMA = 0.25;
+const DEFAULT_ALPHA = 2;
+const DEFAULT_BETA = 1;
+const DEFAULT_LOW = 0;
+const DEFAULT_HIGH = 1;
+const ALPHA_BETA_TOLERANCE = 1e-9;
+
+const RULES_HINT = `valid rules: ${RULE_NAMES.join(', ')}; e.g. {"rule": "epsilon", "epsilon": 1e-6}`;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Presets (method.md section 2): dense layers always use epsilon(1e-6), batch norms are merged.
+
+const eps = (epsilon: number): RuleSpec => ({ rule: 'epsilon', epsilon });
+
+const PRESETS: Record<string, () => CompositeSpec> = {
+  'epsilon-plus': () => preset('epsilon-plus', { rule: 'z-plus' }),
+  'epsilon-plus-flat': () => preset('epsilon-plus-flat', { rule: 'z-plus' }, { rule: 'flat' }),
+  'epsilon-alpha2-beta1': () => preset('epsilon-alpha2-beta1', { rule: 'alpha-beta', alpha: 2, beta: 1 }),
+  'epsilon-alpha2-beta1-flat': () =>
+    preset('epsilon-alpha2-beta1-flat', { rule: 'alpha-beta', alpha: 2, beta: 1 }, { rule: 'flat' }),
+  'epsilon-gamma-box': () =>
+    preset('epsilon-gamma-box', { rule: 'gamma', gamma: 0.25 }, { rule: 'z-box', low: 0, high: 1 }),
+};
+
+function preset(name: string, conv: RuleSpec, first?: RuleSpec): CompositeSpec {
+  const c: CompositeSpec = {
+    name,
+    default: { conv, dense: eps(DEFAULT_EPSILON) },
+    layers: {},
+    canonizers: ['merge-batch-norm'],
+  };
+  if (first) c.first = first;
+  return c;
+}
+
+export const PRESET_NAMES: readonly string[] = Object.freeze(Object.keys(PRESETS));
+
+/** A fresh copy of the preset (callers may modify it), or undefined for an unknown name. */
+export function presetComposite(name: string): CompositeSpec | undefined {
+  return Object.prototype.hasOwnProperty.call(PRESETS, name) ? PRESETS[name]() : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Parsing and validation
+
+type Json = Record<string, unknown>;
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function typeName(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return 'an object';
+  if (typeof v === 'string') return `the string ${JSON.stringify(v)}`;
+  return `${typeof v} ${String(v)}`;
+}
+
+/** Builds the error every validation problem becomes: "<source>: <json path>: <problem>". */
+function fail(source: string, path: string, problem: string, hint: string): never {
+  throw badInput(`${source}: ${path}: ${problem}`, hint);
+}
+
+function checkKeys(obj: Json, allowed: readonly string[], source: string, path: string, what: string): void {
+  for (const key of Object.keys(obj)) {
+    if (!allowed.includes(key)) {
+      const closest = closestNames(key, allowed, 1)[0];
+      const guess = closest && editDistance(key, closest) <= 2 ? `did you mean '${closest}'? ` : '';
+      fail(source, join(path, key), `unknown key '${key}' in ${what}`, `${guess}valid keys: ${allowed.join(', ')}`);
+    }
+  }
+}
+
+function join(path: string, key: string): string {
+  return path ? `${path}.${key}` : key;
+}
+
+function finiteNumber(v: unknown, source: string, path: string, hint: string): number {
+  if (typeof v !== 'number') fail(source, path, `expected a number, got ${typeName(v)}`, hint);
+  if (!Number.isFinite(v)) fail(source, path, `must be a finite number, got ${v}`, hint);
+  return v;
+}
+
+function parseRule(v: unknown, source: string, path: string): RuleSpec {
+  if (!isObject(v)) fail(source, path, `expected a rule object, got ${typeName(v)}`, RULES_HINT);
+  if (!('rule' in v)) fail(source, join(path, 'rule'), 'missing', RULES_HINT);
+  const name = v.rule;
+  if (typeof name !== 'string') fail(source, join(path, 'rule'), `expected a string, got ${typeName(name)}`, RULES_HINT);
+  if (!(RULE_NAMES as string[]).includes(name)) {
+    const closest = closestNames(name, RULE_NAMES, 1)[0];
+    const guess = editDistance(name, closest) <= 3 ? `did you mean '${closest}'? ` : '';
+    fail(source, join(path, 'rule'), `unknown rule '${name}'`, guess + RULES_HINT);
+  }
+  const rule = name as RuleName;
+  const params = RULE_PARAMS[rule];
+  checkKeys(v, ['rule', ...params], source, path, `rule '${rule}'`);
+  const paramHint = params.length
+    ? `rule '${rule}' takes ${params.join(' and ')}; e.g. ${ruleExample(defaultRule(rule))}`
+    : `rule '${rule}' takes no parameters`;
+  const num = (key: string, fallback: number): number =>
+    key in v ? finiteNumber(v[key], source, join(path, key), paramHint) : fallback;
+
+  switch (rule) {
+    case 'epsilon': {
+      const epsilon = num('epsilon', DEFAULT_EPSILON);
+      if (epsilon < 0) fail(source, join(path, 'epsilon'), `must be >= 0, got ${fmt(epsilon)}`, paramHint);
+      return { rule, epsilon };
+    }
+    case 'gamma': {
+      const gamma = num('gamma', DEFAULT_GAMMA);
+      if (gamma < 0) fail(source, join(path, 'gamma'), `must be >= 0, got ${fmt(gamma)}`, paramHint);
+      return { rule, gamma };
+    }
+    case 'alpha-beta': {
+      const hasAlpha = 'alpha' in v;
+      const hasBeta = 'beta' in v;
+      // alpha − beta = 1 keeps the rule conservative, so one parameter determines the other.
+      let alpha = num('alpha', DEFAULT_ALPHA);
+      let beta = num('beta', DEFAULT_BETA);
+      if (hasAlpha && !hasBeta) beta = alpha - 1;
+      else if (hasBeta && !hasAlpha) alpha = beta + 1;
+      const abHint = 'alpha-beta needs alpha - beta = 1 and beta >= 0, e.g. {"rule": "alpha-beta", "alpha": 2, "beta": 1}';
+      if (Math.abs(alpha - beta - 1) > ALPHA_BETA_TOLERANCE) {
+        fail(source, join(path, 'alpha'), `alpha - beta must equal 1, got alpha ${fmt(alpha)}, beta ${fmt(beta)}`, abHint);
+      }
+      if (beta < 0) {
+        const where = hasBeta ? 'beta' : 'alpha';
+        fail(source, join(path, where), `beta must be >= 0 (alpha >= 1), got alpha ${fmt(alpha)}, beta ${fmt(beta)}`, abHint);
+      }
+      return { rule, alpha, beta };
+    }
+    case 'z-box': {
+      const low = num('low', DEFAULT_LOW);
+      const high = num('high', DEFAULT_HIGH);
+      if (low > high) {
+        fail(source, join(path, 'low'), `low must be <= high, got low ${fmt(low)}, high ${fmt(high)}`,
+          'low and high bound the input values, e.g. {"rule": "z-box", "low": 0, "high": 1} for images in [0, 1]');
+      }
+      return { rule, low, high };
+    }
+    default:
+      return { rule } as RuleSpec;
+  }
+}
+
+function defaultRule(rule: RuleName): RuleSpec {
+  switch (rule) {
+    case 'epsilon':
+      return { rule, epsilon: DEFAULT_EPSILON };
+    case 'gamma':
+      return { rule, gamma: DEFAULT_GAMMA };
+    case 'alpha-beta':
+      return { rule, alpha: DEFAULT_ALPHA, beta: DEFAULT_BETA };
+    case 'z-box':
+      return { rule, low: DEFAULT_LOW, high: DEFAULT_HIGH };
+    default:
+      return { rule } as RuleSpec;
+  }
+}
+
+/**
+ * Validates a composite in our JSON schema. `source` (the file path) starts every error message; when `layerNames`
+ * is given, rules for layers the model does not have are errors (a misspelt name would otherwise do nothing).
+ */
+export function parseComposite(json: unknown, source: string, layerNames?: readonly string[]): CompositeSpec {
+  const schemaHint =
+    'a composite is {"default": {"conv": RULE, "dense": RULE}, "first": RULE, "layers": {"<layer>": RULE}, ' +
+    '"canonizers": ["merge-batch-norm"], "attention": {"softmax": "epsilon"}}';
+  if (!isObject(json)) fail(source, '(top level)', `expected a JSON object, got ${typeName(json)}`, schemaHint);
+  checkKeys(json, TOP_LEVEL_KEYS, source, '', 'the composite');
+
+  let conv: RuleSpec = eps(DEFAULT_EPSILON);
+  let dense: RuleSpec = eps(DEFAULT_EPSILON);
+  if ('default' in json) {
+    const d = json.default;
+    if (!isObject(d)) fail(source, 'default', `expected an object, got ${typeName(d)}`, '"default": {"conv": RULE, "dense": RULE}');
+    checkKeys(d, ['conv', 'dense'], source, 'default', 'default');
+    if ('conv' in d) conv = parseRule(d.conv, source, 'default.conv');
+    if ('dense' in d) dense = parseRule(d.dense, source, 'default.dense');
+  }
+
+  const spec: CompositeSpec = { name: source, default: { conv, dense }, layers: {}, canonizers: ['merge-batch-norm'] };
+  if ('first' in json) spec.first = parseRule(json.first, source, 'first');
+
+  if ('layers' in json) {
+    const layers = json.layers;
+    if (!isObject(layers)) fail(source, 'layers', `expected an object, got ${typeName(layers)}`, '"layers": {"<layer name>": RULE}');
+    for (const [name, rule] of Object.entries(layers)) {
+      const path = `layers.${name}`;
+      if (layerNames && !layerNames.includes(name)) {
+        const some = closestNames(name, layerNames, 6);
+        fail(source, path, `the model has no layer named '${name}'`,
+          some.length ? `layers in this model include: ${some.join(', ')}` : 'this model has no layers to name');
+      }
+      spec.layers[name] = parseRule(rule, source, path);
+    }
+  }
+
+  if ('canonizers' in json) {
+    const list = json.canonizers;
+    const hint = `valid canonizers: ${CANONIZERS.join(', ')}; [] turns them off`;
+    if (!Array.isArray(list)) fail(source, 'canonizers', `expected an array, got ${typeName(list)}`, hint);
+    const out: string[] = [];
+    list.forEach((c: unknown, i: number) => {
+      if (typeof c !== 'string') fail(source, `canonizers[${i}]`, `expected a string, got ${typeName(c)}`, hint);
+      if (!CANONIZERS.includes(c)) fail(source, `canonizers[${i}]`, `unknown canonizer '${c}'`, hint);
+      if (!out.includes(c)) out.push(c);
+    });
+    spec.canonizers = out;
+  }
+
+  if ('attention' in json) {
+    const a = json.attention;
+    const hint = `"attention": {"softmax": RULE} with RULE one of ${SOFTMAX_RULES.join(', ')}`;
+    if (!isObject(a)) fail(source, 'attention', `expected an object, got ${typeName(a)}`, hint);
+    checkKeys(a, ['softmax'], source, 'attention', 'attention');
+    if (!('softmax' in a)) fail(source, 'attention.softmax', 'missing', hint);
+    const s = a.softmax;
+    if (typeof s !== 'string') fail(source, 'attention.softmax', `expected a string, got ${typeName(s)}`, hint);
+    if (!(SOFTMAX_RULES as readonly string[]).includes(s)) fail(source, 'attention.softmax', `unknown softmax rule '${s}'`, hint);
+    spec.attention = { softmax: s as SoftmaxRule };
+  }
+  return spec;
+}
+
+/** A preset name, else the path of a JSON file in our schema. */
+export function loadComposite(arg: string, layerNames?: readonly string[]): CompositeSpec {
+  const p = presetComposite(arg);
+  if (p) return p;
+  const closest = closestNames(arg, PRESET_NAMES, 1)[0];
+  const guess = editDistance(arg, closest) <= 3 ? `did you mean '${closest}'? ` : '';
+  const hint = `${guess}use a preset (${PRESET_NAMES.join(', ')}) or a JSON file path`;
+  let stat: fs.Stats | undefined;
+  try {
+    stat = fs.statSync(arg);
+  } catch {
+    stat = undefined;
+  }
+  if (!stat) throw badInput(`composite '${arg}' is neither a preset nor an existing file`, hint);
+  if (!stat.isFile()) throw badInput(`${arg}: not a file (a composite is a preset name or a JSON file)`, hint);
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(arg, 'utf8'));
+  } catch (e) {
+    throw badInput(`${arg}: invalid JSON: ${(e as Error).message}`, `fix the file's syntax; ${hint}`);
+  }
+  return parseComposite(json, arg, layerNames);
+}
+
+/** The rule for one conv/dense layer: its own name's rule, else `first` for the first layer, else the default. */
+export function ruleForLayer(
+  c: CompositeSpec,
+  layer: { name: string; kind: 'conv' | 'dense'; isFirst: boolean },
+): RuleSpec {
+  if (Object.prototype.hasOwnProperty.call(c.layers, layer.name)) return c.layers[layer.name];
+  if (layer.isFirst && c.first) return c.first;
+  return c.default[layer.kind];
+}
+
+/** Short numbers for messages and labels: 1e-6 rather than 0.000001. */
+function fmt(n: number): string {
+  if (n !== 0 && Number.isFinite(n) && (Math.abs(n) < 1e-3 || Math.abs(n) >= 1e21)) return n.toExponential();
+  return String(n);
+}
+
+export function describeRule(r: RuleSpec): string {
+  switch (r.rule) {
+    case 'epsilon':
+      return `epsilon(${fmt(r.epsilon)})`;
+    case 'gamma':
+      return `gamma(${fmt(r.gamma)})`;
+    case 'alpha-beta':
+      return `alpha-beta(${fmt(r.alpha)}, ${fmt(r.beta)})`;
+    case 'z-box':
+      return `z-box(${fmt(r.low)}, ${fmt(r.high)})`;
+    default:
+      return r.rule;
+  }
+}
+
+/** A rule as JSON for hints, with numbers written the short way (1e-6, not 0.000001). */
+function ruleExample(r: RuleSpec): string {
+  return `{${Object.entries(r)
+    .map(([k, v]) => `"${k}": ${typeof v === 'number' ? fmt(v) : JSON.stringify(v)}`)
+    .join(', ')}}`;
+}
+
+/** A rule with every parameter explicit, in our schema. */
+function compositeRuleJson(r: RuleSpec): Record<string, unknown> {
+  return { ...r };
+}
+
+/** Back to our schema (the name is not part of it); parseComposite gives the same spec back. */
+export function compositeToJson(c: CompositeSpec): object {
+  const out: Record<string, unknown> = {
+    default: { conv: compositeRuleJson(c.default.conv), dense: compositeRuleJson(c.default.dense) },
+  };
+  if (c.first) out.first = compositeRuleJson(c.first);
+  if (Object.keys(c.layers).length) {
+    out.layers = Object.fromEntries(Object.entries(c.layers).map(([k, r]) => [k, compositeRuleJson(r)]));
+  }
+  out.canonizers = [...c.canonizers]; // always written: a missing list would mean the default, not []
+  if (c.attention) out.attention = { softmax: c.attention.softmax };
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Suggestions for misspelt names
+
+function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0];
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j];
+      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = tmp;
+    }
+  }
+  return prev[b.length];
+}
+
+/** Up to n candidates, the closest to `name` first (ties keep the candidates' order). */
+function closestNames(name: string, candidates: readonly string[], n: number): string[] {
+  return candidates
+    .map((c, i) => ({ c, i, d: editDistance(name.toLowerCase(), c.toLowerCase()) }))
+    .sort((x, y) => x.d - y.d || x.i - y.i)
+    .slice(0, n)
+    .map((x) => x.c);
+}
