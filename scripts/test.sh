@@ -17,3 +17,10 @@ fi
 npm run --silent build
 npm run --silent typecheck
 npx mocha 'test/unit/**/*.test.ts' 'test/cli/**/*.test.ts'
+
+# LRP conformance: our relevance against the reference implementation's on the shared cases.
+if [ -f ../shared/conformance/check.mjs ]; then
+  node ../shared/conformance/check.mjs --pxp "node dist/cli.js" | tail -n 3
+else
+  echo "warning: ../shared/conformance is missing; LRP conformance check skipped" >&2
+fi

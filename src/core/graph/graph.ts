@@ -158,11 +158,12 @@ export function graphFromModel(model: tf.LayersModel): Graph {
     nodes.push(node);
     return nodes.length - 1;
   };
-  for (const input of model.inputLayers) add({ name: input.name, className: 'InputLayer', op: { type: 'input' }, inputs: [] });
   for (const layer of model.layers) {
     if (index.has(layer.name)) continue;
     if (layer.inboundNodes.length !== 1) throw badInput(`layer '${layer.name}' is used ${layer.inboundNodes.length} times`, 'PXP needs every layer to be applied once (no shared layers)');
     const inputs = layer.inboundNodes[0].inboundLayers.map((l) => {
+      // Input layers are not always in model.layers (a Sequential keeps its own), so they are added when first read.
+      if (!index.has(l.name) && l.getClassName() === 'InputLayer') add({ name: l.name, className: 'InputLayer', op: { type: 'input' }, inputs: [] });
       const i = index.get(l.name);
       if (i === undefined) throw badInput(`layer '${layer.name}' reads '${l.name}', which comes later or is a nested model`, 'flatten nested models into one functional model');
       return i;
@@ -174,11 +175,13 @@ export function graphFromModel(model: tf.LayersModel): Graph {
       index.set(layer.name, actIndex); // consumers read the activated output
     }
   }
-  if (model.inputLayers.length !== 1 || model.outputs.length !== 1) {
-    throw badInput(`model '${model.name}' has ${model.inputLayers.length} inputs and ${model.outputs.length} outputs`, 'PXP supports models with one input and one output');
+  // A Sequential that has not been built yet lists no output layers: its output is its last layer.
+  const outputNames = model.outputLayers.length ? model.outputLayers.map((l) => l.name) : [model.layers[model.layers.length - 1].name];
+  const inputCount = nodes.filter((n) => n.op.type === 'input').length;
+  if (inputCount !== 1 || outputNames.length !== 1) {
+    throw badInput(`model '${model.name}' has ${inputCount} inputs and ${outputNames.length} outputs`, 'PXP supports models with one input and one output');
   }
-  const outName = model.outputLayers[0].name;
-  return { nodes, output: index.get(outName)! };
+  return { nodes, output: index.get(outputNames[0])! };
 }
 
 export function disposeGraph(g: Graph): void {

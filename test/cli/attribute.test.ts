@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { PNG } from 'pngjs';
+import { readNpy, writeNpy } from '../../src/core/io/npy';
+import { pxp } from '../helpers/pxp';
+import { CONFORMANCE, listFiles, tempDir } from '../helpers/tmp';
+
+const CASE = path.join(CONFORMANCE, 'cnn_bn');
+const MODEL = path.join(CASE, 'model', 'model.json');
+const X = path.join(CASE, 'x.npy');
+const Y = path.join(CASE, 'y.npy');
+
+describe('pxp attribute', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  beforeEach(() => (tmp = tempDir()));
+  afterEach(() => tmp.cleanup());
+
+  it('writes input relevance, component relevance and heatmaps, and summarises them as JSON', () => {
+    const out = path.join(tmp.dir, 'run');
+    const r = pxp(['attribute', '--model', MODEL, '--inputs', X, '--targets', Y, '--composite', 'epsilon-gamma-box', '--out', out, '--heatmaps', '4', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(listFiles(out).filter((f) => !f.startsWith('heatmaps/')), ['components.json', 'heatmaps', 'input.npy']);
+    assert.equal(listFiles(path.join(out, 'heatmaps')).length, 4);
+    const png = PNG.sync.read(fs.readFileSync(path.join(out, 'heatmaps', listFiles(path.join(out, 'heatmaps'))[0])));
+    assert.ok(png.width > 28 * 4 && png.height >= 28 * 4, 'heatmaps are scaled up to be readable');
+    assert.deepEqual(readNpy(path.join(out, 'input.npy')).shape, [6, 28, 28, 1]);
+    const components = JSON.parse(fs.readFileSync(path.join(out, 'components.json'), 'utf8'));
+    assert.deepEqual(components.layers.map((l: { name: string; kind: string }) => [l.name, l.kind]), [['0', 'conv'], ['5', 'conv']]);
+    assert.equal(components.layers[0].relevance.length, 6);
+    assert.equal(components.layers[0].relevance[0].length, 8);
+    assert.deepEqual(components.targets, Array.from(readNpy(Y).data));
+    assert.equal(r.json.samples, 6);
+    assert.equal(r.json.relevanceSums.length, 6);
+    assert.deepEqual(r.json.rules.map((x: { rule: string }) => x.rule), ['z-box(0, 1)', 'gamma(0.25)', 'epsilon(1e-6)']);
+  });
+
+  it('explains the predicted class without --targets, and scales by the logit with --init logit', () => {
+    const out = path.join(tmp.dir, 'run');
+    const r = pxp(['attribute', '--model', MODEL, '--inputs', X, '--out', out, '--init', 'logit', '--heatmaps', '0', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const logits = readNpy(path.join(CASE, 'logits.npy')).data as Float32Array;
+    const predicted = Array.from({ length: 6 }, (_, s) => {
+      const row = Array.from(logits.subarray(s * 10, s * 10 + 10));
+      return row.indexOf(Math.max(...row));
+    });
+    const components = JSON.parse(fs.readFileSync(path.join(out, 'components.json'), 'utf8'));
+    assert.deepEqual(components.targets, predicted);
+    r.json.outputRelevance.forEach((v: number, s: number) => assert.ok(Math.abs(v - logits[s * 10 + predicted[s]]) < 1e-4));
+    assert.ok(!fs.existsSync(path.join(out, 'heatmaps')));
+  });
+
+  describe('bad input: exit 2, a clear message, no output folder', () => {
+    const refused = (args: string[], pattern: RegExp) => {
+      const out = path.join(tmp.dir, 'run');
+      const r = pxp(['attribute', '--model', MODEL, '--out', out, ...args]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, pattern);
+      assert.ok(!fs.existsSync(out), 'no output folder left behind');
+      assert.deepEqual(fs.readdirSync(tmp.dir), [], 'no temp folder left behind');
+    };
+
+    it('a composite naming an unknown layer', () => {
+      const file = path.join(tmp.dir, '..', `pxp-composite-${process.pid}.json`);
+      fs.writeFileSync(file, JSON.stringify({ layers: { block9_conv: { rule: 'epsilon' } } }));
+      try {
+        refused(['--inputs', X, '--composite', file], /layers\.block9_conv.*not a (conv|layer)|block9_conv/);
+      } finally {
+        fs.rmSync(file);
+      }
+    });
+
+    it('a composite with an unknown rule', () => {
+      const file = path.join(tmp.dir, '..', `pxp-composite-rule-${process.pid}.json`);
+      fs.writeFileSync(file, JSON.stringify({ default: { conv: { rule: 'epsilom' } } }));
+      try {
+        refused(['--inputs', X, '--composite', file], /default\.conv\.rule: unknown rule 'epsilom'/);
+      } finally {
+        fs.rmSync(file);
+      }
+    });
+
+    it('an unknown preset name', () => refused(['--inputs', X, '--composite', 'epsilon-plus-flatt'], /epsilon-plus-flatt/));
+
+    it('targets out of range', () => {
+      const y = path.join(tmp.dir, '..', `pxp-targets-${process.pid}.npy`);
+      writeNpy(y, { dtype: 'int32', shape: [6], data: new Int32Array([0, 1, 2, 3, 4, 10]) });
+      try {
+        refused(['--inputs', X, '--targets', y], /target 10 \(sample 5\) is out of range for the model's 10 classes/);
+      } finally {
+        fs.rmSync(y);
+      }
+    });
+
+    it('inputs whose shape does not fit the model', () => refused(['--inputs', path.join(CONFORMANCE, 'mlp', 'x.npy')], /x\.npy: shape 8×20 does not fit the model/));
+  });
+});
