@@ -16,11 +16,23 @@ fi
 [ -d node_modules ] || npm ci
 npm run --silent build
 npm run --silent typecheck
-npx mocha 'test/unit/**/*.test.ts' 'test/cli/**/*.test.ts'
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+npx mocha 'test/unit/**/*.test.ts' 'test/cli/**/*.test.ts' 2>&1 | tee "$log" || status=1
 
 # LRP conformance: our relevance against the reference implementation's on the shared cases.
 if [ -f ../shared/conformance/check.mjs ]; then
-  node ../shared/conformance/check.mjs --pxp "node dist/cli.js" | tail -n 3
+  echo; echo "LRP conformance (../shared/conformance):"
+  node ../shared/conformance/check.mjs --pxp "node dist/cli.js" 2>&1 | tee -a "$log" || status=1
 else
   echo "warning: ../shared/conformance is missing; LRP conformance check skipped" >&2
 fi
+
+# One closing line for everything that ran.
+passed=$(grep -Eo '^[0-9]+ passed, [0-9]+ failed' "$log" | awk '{p += $1} END {print p + 0}')
+failed=$(grep -Eo '^[0-9]+ passed, [0-9]+ failed' "$log" | awk '{f += $3} END {print f + 0}')
+echo
+echo "total: $passed passed, $failed failed"
+if [ "$failed" != 0 ]; then status=1; fi
+exit $status
