@@ -97,7 +97,7 @@ async function main() {
       wasm: await wasmFlags(),
       tfjs: tf.version.tfjs,
       params: model.countParams(),
-      trainableParams: model.trainableWeights.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0),
+      trainableParams: model.trainableWeights.reduce((n, w) => n + tf.util.sizeFromShape(w.shape as number[]), 0),
       batch: BATCH,
       repeats: REPEATS,
       warmup: WARMUP,
