@@ -1,12 +1,15 @@
 /**
  * The embedded Fashion-MNIST demo: runs offline on a fresh machine from the files under examples/fashion-mnist
- * (a trained VGG-style model, 100 reference images, 1 000 test images). Until pruning lands it shows what the
- * engine knows about the model and how well it does.
+ * (a trained VGG-style model, 100 reference images, 10 per class, and 1 000 test images). It shows what the engine
+ * knows about the model, how well the model does, and LRP relevance of the reference images with heatmaps; the
+ * pruning and search issues extend it to the whole method.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { badInput } from '../../core/errors';
 import { Command } from '../command';
+import { stringFlag } from '../flags';
+import { attributeCommand } from './attribute';
 import { evaluateCommand } from './evaluate';
 import { infoCommand } from './info';
 
@@ -18,20 +21,56 @@ export function demoFolder(): string {
   return found;
 }
 
+/** Marks a folder as the demo's own output, which a later demo run may replace. */
+const MARKER = '.pxp-demo';
+
+function prepareDemoOutput(out: string, force: boolean): void {
+  if (!fs.existsSync(out)) return;
+  const entries = fs.readdirSync(out);
+  if (entries.length === 0) return;
+  if (!entries.includes(MARKER) && !force) throw badInput(`--out ${out} exists, is not empty and is not an earlier demo's output`, 'choose another --out folder, or pass --force');
+  for (const e of ['attribution']) fs.rmSync(path.join(out, e), { recursive: true, force: true });
+}
+
 export const demoCommand: Command = {
   name: 'demo',
   summary: 'run PXP on the embedded Fashion-MNIST model and data (offline)',
-  usage: 'pxp demo [--json]',
-  options: {},
-  async run(_flags, ctx) {
+  usage: 'pxp demo [--out pxp-demo] [--json]',
+  options: { out: { type: 'string', placeholder: 'DIR', description: 'where the demo writes its results (default ./pxp-demo)' } },
+  async run(flags, ctx) {
     const dir = demoFolder();
+    const out = path.resolve(stringFlag(flags, 'out') ?? 'pxp-demo');
+    prepareDemoOutput(out, ctx.force);
     const model = path.join(dir, 'model', 'model.json');
     ctx.log(`PXP demo: ${model}`);
     const info = await infoCommand.run({ model }, ctx);
     const evaluation = await evaluateCommand.run({ model, data: path.join(dir, 'test') }, ctx);
+    fs.mkdirSync(out, { recursive: true });
+    fs.writeFileSync(path.join(out, MARKER), 'written by pxp demo; a later pxp demo may replace this folder\n');
+    const attribution = await attributeCommand.run(
+      {
+        model,
+        inputs: path.join(dir, 'reference', 'x.npy'),
+        targets: path.join(dir, 'reference', 'y.npy'),
+        composite: 'epsilon-plus-flat',
+        out: path.join(out, 'attribution'),
+        heatmaps: '20',
+      },
+      ctx,
+    );
     return {
-      value: { demo: dir, info: info.value, evaluate: evaluation.value },
-      text: ['== model ==', info.text, '', '== evaluation on the embedded test slice ==', evaluation.text].join('\n'),
+      value: { demo: dir, out, info: info.value, evaluate: evaluation.value, attribute: attribution.value },
+      text: [
+        '== model ==',
+        info.text,
+        '',
+        '== evaluation on the embedded test slice ==',
+        evaluation.text,
+        '',
+        '== LRP relevance of the 100 reference images (epsilon-plus-flat) ==',
+        attribution.text,
+        `heatmaps (input | relevance, red positive, blue negative): ${path.join(out, 'attribution', 'heatmaps')}`,
+      ].join('\n'),
     };
   },
 };

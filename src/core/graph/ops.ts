@@ -50,21 +50,34 @@ export function linearForward(op: LinearOp, x: tf.Tensor, kernel: tf.Tensor, bia
 /** ∂/∂x ⟨linear(x; kernel), g⟩: the input gradient for an output gradient g (independent of x and the bias). */
 export function linearInputGradient(op: LinearOp, g: tf.Tensor, kernel: tf.Tensor, xShape: number[]): tf.Tensor {
   return tf.tidy(() => {
+    if (op.type !== 'dense' && (op.dilations[0] > 1 || op.dilations[1] > 1)) {
+      // tfjs has no gradient for dilated convs; a dilated conv is an undilated one with zeros between the taps.
+      return linearInputGradient({ ...op, dilations: [1, 1] }, g, dilateKernel(kernel, op.dilations), xShape);
+    }
     if (op.type === 'dense') {
       return tf.matMul(g.reshape([-1, g.shape[g.rank - 1]]), kernel as tf.Tensor2D, false, true).reshape(xShape);
     }
     const pads = explicitPads(op, xShape);
     const paddedShape: number[] = pads ? [xShape[0], xShape[1] + pads[0][0] + pads[0][1], xShape[2] + pads[1][0] + pads[1][1], xShape[3]] : xShape;
     let dx: tf.Tensor;
-    if (op.type === 'conv2d' && op.dilations[0] === 1 && op.dilations[1] === 1) {
+    if (op.type === 'conv2d') {
       dx = tf.conv2dTranspose(g as tf.Tensor4D, kernel as tf.Tensor4D, paddedShape as [number, number, number, number], op.strides, pads ? 'valid' : op.padding);
     } else {
-      // Depthwise and dilated convs: the gradient of the (linear) forward map, by autodiff.
+      // Depthwise: the gradient of the (linear) forward map, by autodiff.
       const zeros = tf.zeros(xShape);
       dx = tf.grad((t: tf.Tensor) => linearForward(op, t, kernel, undefined))(zeros, g);
       return dx;
     }
     return pads ? tf.slice(dx, [0, pads[0][0], pads[1][0], 0], xShape) : dx;
+  });
+}
+
+/** [kh, kw, a, b] → [(kh−1)·dh+1, (kw−1)·dw+1, a, b] with zeros between the original taps. */
+export function dilateKernel(kernel: tf.Tensor, [dh, dw]: [number, number]): tf.Tensor {
+  return tf.tidy(() => {
+    const [kh, kw, a, b] = kernel.shape as number[];
+    const spread = tf.pad(kernel.reshape([kh, 1, kw, 1, a, b]), [[0, 0], [0, dh - 1], [0, 0], [0, dw - 1], [0, 0], [0, 0]]);
+    return tf.slice(spread.reshape([kh * dh, kw * dw, a, b]), [0, 0, 0, 0], [(kh - 1) * dh + 1, (kw - 1) * dw + 1, a, b]);
   });
 }
 

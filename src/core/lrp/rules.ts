@@ -147,10 +147,17 @@ export function ruleFromSpec(spec: RuleSpec): LinearRule {
  */
 export function applyLinearRule(rule: LinearRule, op: LinearOp, x: tf.Tensor, z: tf.Tensor, r: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
-    const inputs = rule.terms.map((t) => t.input(x));
+    // Behind a ReLU the input has no negative part: terms built on x⁻ (all without bias) are exactly zero, so
+    // their convolutions are skipped. This halves the cost of z-plus, alpha-beta and gamma on most layers.
+    const nonNegative = rule.terms.some((t) => t.input === negative) && tf.min(x).dataSync()[0] >= 0;
+    const skip = rule.terms.map((t) => nonNegative && t.input === negative && t.bias === null);
+    const inputs = rule.terms.map((t, i) => (skip[i] ? tf.zerosLike(x) : t.input(x)));
     const weights = rule.terms.map((t) => t.weight(op.kernel));
-    const outputs = rule.terms.map((t, i) => linearForward(op, inputs[i], weights[i], op.bias && t.bias ? t.bias(op.bias) : undefined));
-    const grads = rule.gradients(r, outputs, z).map((g, i) => linearInputGradient(op, g, weights[i], x.shape));
+    // An unmodified term's output is z itself.
+    const outputs = rule.terms.map((t, i) =>
+      skip[i] ? tf.zerosLike(z) : t.input === same && t.weight === same && t.bias === same ? z : linearForward(op, inputs[i], weights[i], op.bias && t.bias ? t.bias(op.bias) : undefined),
+    );
+    const grads = rule.gradients(r, outputs, z).map((g, i) => (skip[i] ? inputs[i] : linearInputGradient(op, g, weights[i], x.shape)));
     return rule.reduce(inputs, grads);
   });
 }
