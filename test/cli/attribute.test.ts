@@ -50,6 +50,19 @@ describe('pxp attribute', () => {
     assert.ok(!fs.existsSync(path.join(out, 'heatmaps')));
   });
 
+  it('fans out over worker threads with results identical to one thread', () => {
+    const one = path.join(tmp.dir, 'one');
+    const two = path.join(tmp.dir, 'two');
+    for (const [out, workers] of [[one, '1'], [two, '2']]) {
+      const r = pxp(['attribute', '--model', MODEL, '--inputs', X, '--targets', Y, '--composite', 'epsilon-alpha2-beta1-flat', '--out', out, '--workers', workers, '--heatmaps', '0', '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.json.workers, Number(workers));
+    }
+    assert.deepEqual(fs.readFileSync(path.join(two, 'input.npy')), fs.readFileSync(path.join(one, 'input.npy')));
+    const layers = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'components.json'), 'utf8')).layers;
+    assert.deepEqual(layers(two), layers(one));
+  });
+
   describe('bad input: exit 2, a clear message, no output folder', () => {
     const refused = (args: string[], pattern: RegExp) => {
       const out = path.join(tmp.dir, 'run');

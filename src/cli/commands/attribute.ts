@@ -8,6 +8,7 @@ import { readNpy, writeNpy } from '../../core/io/npy';
 import { InitMode, attribute } from '../../core/lrp/attribute';
 import { PRESET_NAMES, compositeToJson, loadComposite } from '../../core/lrp/composites';
 import { writeHeatmapPng } from '../../core/report/heatmap';
+import { attributeInWorkers, defaultWorkerCount } from '../../engine/parallel';
 import { Command } from '../command';
 import { intFlag, requiredString, stringFlag } from '../flags';
 import { backendLine } from '../format';
@@ -48,6 +49,7 @@ export const attributeCommand: Command = {
     'batch-size': { type: 'string', placeholder: 'N', description: 'samples per batch (default 32)' },
     init: { type: 'string', placeholder: 'MODE', description: 'initial relevance: one-hot (default) or logit (one-hot scaled by the target logit)' },
     heatmaps: { type: 'string', placeholder: 'N', description: 'PNG heatmaps of the first N samples (default 16; 0 for none)' },
+    workers: { type: 'string', placeholder: 'N', description: 'worker threads (default: one per core from 256 samples up, else 1)' },
   },
   required: ['model', 'inputs', 'out'],
   async run(flags, ctx) {
@@ -66,7 +68,14 @@ export const attributeCommand: Command = {
       const targets = targetsPath ? readTargets(targetsPath, shape[0], opened.summary.numClasses) : undefined;
       const linearNames = opened.model.layers.filter((l) => ['Conv2D', 'DepthwiseConv2D', 'Dense'].includes(l.getClassName())).map((l) => l.name);
       const composite = loadComposite(compositeArg, linearNames);
-      const result = await attribute(opened.model, composite, x, shape, { targets, init, batchSize: intFlag(flags, 'batch-size', 32, 1), onProgress: ctx.progress, signal: ctx.signal });
+      const batchSize = intFlag(flags, 'batch-size', 32, 1);
+      // Each worker loads tfjs and the model (about a second), which only pays off on larger jobs.
+      const workers = intFlag(flags, 'workers', shape[0] >= 256 ? defaultWorkerCount() : 1, 1);
+      const control = { onProgress: ctx.progress, signal: ctx.signal };
+      const result =
+        workers > 1
+          ? await attributeInWorkers({ backend: ctx.backend, modelPath: opened.file, composite, x, shape, targets, init, batchSize }, workers, control)
+          : await attribute(opened.model, composite, x, shape, { targets, init, batchSize, ...control });
       const n = shape[0];
       const per = x.length / n;
       const inputSums = Array.from({ length: n }, (_, s) => result.input.subarray(s * per, (s + 1) * per).reduce((a, v) => a + v, 0));
@@ -93,6 +102,7 @@ export const attributeCommand: Command = {
         samples: n,
         seconds: result.seconds,
         samplesPerSecond: n / result.seconds,
+        workers,
         composite: composite.name,
         rules: result.layerRules,
         backend,

@@ -1,0 +1,37 @@
+/**
+ * Work a worker thread can do for the engine: each task loads what it needs from files (a worker has its own tfjs
+ * and its own backend) and returns plain typed arrays, so results cross threads without copies.
+ */
+import { initBackend, type BackendPreference } from '../core/backend/select';
+import { loadModel } from '../core/io/model-files';
+import { attribute, type InitMode } from '../core/lrp/attribute';
+import type { CompositeSpec } from '../core/lrp/composites';
+
+export interface AttributeTask {
+  kind: 'attribute';
+  backend: BackendPreference;
+  modelPath: string;
+  composite: CompositeSpec;
+  x: Float32Array;
+  shape: number[];
+  targets?: Int32Array;
+  init?: InitMode;
+  batchSize?: number;
+}
+
+export type WorkerTask = AttributeTask;
+
+export async function runWorkerTask(task: WorkerTask, onProgress: (done: number) => void) {
+  await initBackend(task.backend);
+  const model = await loadModel(task.modelPath);
+  try {
+    return await attribute(model, task.composite, task.x, task.shape, {
+      targets: task.targets,
+      init: task.init,
+      batchSize: task.batchSize,
+      onProgress: (p) => onProgress(p.done),
+    });
+  } finally {
+    model.dispose();
+  }
+}
