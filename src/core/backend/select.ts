@@ -21,6 +21,7 @@ export interface BackendChoice {
 }
 
 let current: BackendChoice | undefined;
+let currentPreference: BackendPreference | undefined;
 
 export function isBackendPreference(s: string): s is BackendPreference {
   return s === 'auto' || (BACKENDS as readonly string[]).includes(s);
@@ -93,7 +94,7 @@ async function tryBackend(name: BackendName): Promise<string | undefined> {
  */
 export async function initBackend(preference: BackendPreference = 'auto'): Promise<BackendChoice> {
   // Reuse the choice while it is still the active tfjs backend (something else may have switched it since).
-  if (current && (preference === 'auto' || preference === current.name) && tf.getBackend() === tfjsName(current.name)) return current;
+  if (current && (preference === currentPreference || preference === current.name) && tf.getBackend() === tfjsName(current.name)) return current;
   const candidates: BackendName[] = preference === 'auto' ? [...BACKENDS] : [preference];
   const skipped: BackendChoice['skipped'] = [];
   for (const name of candidates) {
@@ -103,6 +104,7 @@ export async function initBackend(preference: BackendPreference = 'auto'): Promi
       registerBatchNormGradient();
       registerMaxPoolGradient();
       current = { name, skipped };
+      currentPreference = preference;
       return current;
     }
     skipped.push({ name, reason: why });

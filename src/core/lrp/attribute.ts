@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { badInput } from '../errors';
 import { Graph, disposeGraph, graphFromModel, isLinear } from '../graph/graph';
 import { forwardAll } from '../graph/forward';
+import { tfAlgebra } from '../graph/tf-algebra';
 import { argmaxRows } from '../models/evaluate';
 import { RunControl, throwIfCancelled, yieldToEventLoop } from '../progress';
 import { canonize, disposeCanonized } from './canonizers';
@@ -80,35 +81,24 @@ export class Explainer {
   /** Explains one batch [n, ...inputShape]; targets default to the predicted classes. */
   explainBatch(x: tf.Tensor, targets?: Int32Array, init: InitMode = 'one-hot'): BatchAttribution {
     const n = x.shape[0];
-    const acts = forwardAll(this.plan.graph, x);
-    try {
-      const logits = acts[this.plan.explained];
-      const k = logits.shape[logits.rank - 1]!;
-      const logitValues = logits.dataSync() as Float32Array;
-      const t = targets ?? argmaxRows(logitValues, k);
-      const r0 = new Float32Array(n * k);
-      const outputRelevance = new Float64Array(n);
-      for (let s = 0; s < n; s++) {
-        if (t[s] < 0 || t[s] >= k) throw badInput(`target ${t[s]} of sample ${s} is out of range for ${k} outputs`, `targets must be class indices 0…${k - 1}`);
-        const v = init === 'logit' ? logitValues[s * k + t[s]] : 1;
-        r0[s * k + t[s]] = v;
-        outputRelevance[s] = v;
-      }
+    const A = tfAlgebra;
+    const logits = tf.tidy(() => forwardAll(A, this.plan.graph, x)[this.plan.explained]);
+    const k = logits.shape[logits.rank - 1]!;
+    const logitValues = logits.dataSync() as Float32Array;
+    const t = targets ?? argmaxRows(logitValues, k);
+    const { r0, outputRelevance } = initialRelevance(logitValues, t, n, k, init);
+    // One scope for the forward and backward pass: everything but the returned maps is freed at its end.
+    const { input, maps } = tf.tidy(() => {
+      const acts = forwardAll(A, this.plan.graph, x);
       const rOut = tf.tensor(r0, logits.shape);
-      const { input, atNodes } = propagate(this.plan, acts, rOut);
-      rOut.dispose();
-      const components = this.componentLayers.map((c) => {
-        const r = atNodes.get(c.node);
-        const sums = sumOverPositions(r, n, c.size);
-        r?.dispose();
-        return sums;
-      });
-      const inputValues = input.dataSync() as Float32Array;
-      input.dispose();
-      return { input: inputValues, components, targets: Int32Array.from(t), outputRelevance };
-    } finally {
-      tf.dispose(acts);
-    }
+      const p = propagate(A, this.plan, acts, rOut);
+      return { input: p.input, maps: this.componentLayers.map((c) => p.atNodes.get(c.node) ?? tf.zeros([n, c.size])) };
+    });
+    logits.dispose();
+    const components = this.componentLayers.map((c, l) => sumOverPositions(maps[l].dataSync(), n, c.size));
+    const inputValues = input.dataSync() as Float32Array;
+    tf.dispose([input, ...maps]);
+    return { input: inputValues, components, targets: Int32Array.from(t), outputRelevance };
   }
 
   dispose(): void {
@@ -117,11 +107,23 @@ export class Explainer {
   }
 }
 
+/** One-hot relevance at each sample's target (scaled by the target logit for 'logit'); checks the targets. */
+export function initialRelevance(logits: Float32Array, targets: ArrayLike<number>, n: number, k: number, init: InitMode): { r0: Float32Array; outputRelevance: Float64Array } {
+  const r0 = new Float32Array(n * k);
+  const outputRelevance = new Float64Array(n);
+  for (let s = 0; s < n; s++) {
+    const t = targets[s];
+    if (t < 0 || t >= k) throw badInput(`target ${t} of sample ${s} is out of range for ${k} outputs`, `targets must be class indices 0…${k - 1}`);
+    const v = init === 'logit' ? logits[s * k + t] : 1;
+    r0[s * k + t] = v;
+    outputRelevance[s] = v;
+  }
+  return { r0, outputRelevance };
+}
+
 /** [n, …positions, c] relevance → per sample, per channel sums in float64. */
-function sumOverPositions(r: tf.Tensor | undefined, n: number, c: number): Float64Array[] {
+export function sumOverPositions(v: ArrayLike<number>, n: number, c: number): Float64Array[] {
   const out = Array.from({ length: n }, () => new Float64Array(c));
-  if (!r) return out;
-  const v = r.dataSync();
   const per = v.length / n;
   for (let s = 0; s < n; s++) {
     const row = out[s];

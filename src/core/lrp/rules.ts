@@ -2,16 +2,14 @@
  * LRP rules for linear layers (dense, conv, depthwise) as declarations over one modified-gradient mechanism, after
  * zennit's BasicHook: each rule lists terms (how it modifies the layer's input, weights and bias), maps the upper
  * relevance R to one output gradient per term (R over the stabilized, modified outputs), and reduces the terms'
- * input gradients to the lower relevance. Formulas: method.md §2.
+ * input gradients to the lower relevance. Formulas: method.md §2. Rules are written against an Algebra, so the same
+ * declarations run on tfjs and compile to ONNX.
  */
-import * as tf from '@tensorflow/tfjs';
-import type { Op } from '../graph/graph';
-import { linearForward, linearInputGradient } from '../graph/ops';
+import type { Algebra, LinearOp } from '../graph/algebra';
 import type { RuleSpec } from './composites';
-import { divideStabilized, stabilize } from './stabilizer';
+import { DEFAULT_STABILIZER } from './stabilizer';
 
-type LinearOp = Extract<Op, { type: 'dense' | 'conv2d' | 'depthwise' }>;
-type Modifier = (t: tf.Tensor) => tf.Tensor;
+type Modifier = <T>(A: Algebra<T>, t: T) => T;
 
 export interface RuleTerm {
   input: Modifier;
@@ -24,23 +22,25 @@ export interface LinearRule {
   name: string;
   terms: RuleTerm[];
   /** One output gradient per term, from the upper relevance, the terms' outputs and the unmodified output z. */
-  gradients(r: tf.Tensor, outputs: tf.Tensor[], z: tf.Tensor): tf.Tensor[];
+  gradients<T>(A: Algebra<T>, r: T, outputs: T[], z: T): T[];
   /** Lower relevance from the terms' (modified) inputs and their input gradients. */
-  reduce(inputs: tf.Tensor[], grads: tf.Tensor[]): tf.Tensor;
+  reduce<T>(A: Algebra<T>, inputs: T[], grads: T[]): T;
 }
 
-const same: Modifier = (t) => t;
-const positive: Modifier = (t) => tf.relu(t);
-const negative: Modifier = (t) => tf.minimum(t, 0);
-const ones: Modifier = (t) => tf.onesLike(t);
-const plusGamma = (gamma: number, part: Modifier): Modifier => (t) => tf.add(t, tf.mul(gamma, part(t)));
-const sum = (ts: tf.Tensor[]) => (ts.length === 1 ? ts[0] : tf.addN(ts));
-const xTimesGrad = (inputs: tf.Tensor[], grads: tf.Tensor[]) => sum(inputs.map((x, i) => tf.mul(x, grads[i])));
+const same: Modifier = (_A, t) => t;
+const positive: Modifier = (A, t) => A.relu(t);
+const negative: Modifier = (A, t) => A.minZero(t);
+const ones: Modifier = (A, t) => A.fillLike(t, 1);
+const fill = (value: number): Modifier => (A, t) => A.fillLike(t, value);
+const squared: Modifier = (A, t) => A.square(t);
+const plusGamma = (gamma: number, part: Modifier): Modifier => (A, t) => A.add(t, A.mul(part(A, t), gamma));
+const over = <T>(A: Algebra<T>, r: T, d: T, eps = DEFAULT_STABILIZER) => A.div(r, A.stabilize(d, eps));
+const xTimesGrad = <T>(A: Algebra<T>, inputs: T[], grads: T[]) => A.addN(inputs.map((x, i) => A.mul(x, grads[i])));
 
 export const epsilonRule = (epsilon: number): LinearRule => ({
   name: `epsilon(${epsilon})`,
   terms: [{ input: same, weight: same, bias: same }],
-  gradients: (r, [out]) => [divideStabilized(r, out, epsilon)],
+  gradients: (A, r, [out]) => [over(A, r, out, epsilon)],
   reduce: xTimesGrad,
 });
 
@@ -50,8 +50,8 @@ export const zPlusRule = (): LinearRule => ({
     { input: positive, weight: positive, bias: positive },
     { input: negative, weight: negative, bias: null },
   ],
-  gradients: (r, outs) => {
-    const g = divideStabilized(r, tf.add(outs[0], outs[1]));
+  gradients: (A, r, outs) => {
+    const g = over(A, r, A.add(outs[0], outs[1]));
     return [g, g];
   },
   reduce: xTimesGrad,
@@ -65,12 +65,12 @@ export const alphaBetaRule = (alpha: number, beta: number): LinearRule => ({
     { input: positive, weight: negative, bias: negative },
     { input: negative, weight: positive, bias: null },
   ],
-  gradients: (r, outs) => {
-    const p = divideStabilized(r, tf.add(outs[0], outs[1]));
-    const n = divideStabilized(r, tf.add(outs[2], outs[3]));
+  gradients: (A, r, outs) => {
+    const p = over(A, r, A.add(outs[0], outs[1]));
+    const n = over(A, r, A.add(outs[2], outs[3]));
     return [p, p, n, n];
   },
-  reduce: (inputs, grads) => tf.sub(tf.mul(alpha, xTimesGrad(inputs.slice(0, 2), grads.slice(0, 2))), tf.mul(beta, xTimesGrad(inputs.slice(2), grads.slice(2)))),
+  reduce: (A, inputs, grads) => A.sub(A.mul(xTimesGrad(A, inputs.slice(0, 2), grads.slice(0, 2)), alpha), A.mul(xTimesGrad(A, inputs.slice(2), grads.slice(2)), beta)),
 });
 
 /** Generalized gamma: z > 0 outputs take the positive-leaning terms, z < 0 the negative-leaning ones, z = 0 none. */
@@ -82,9 +82,9 @@ export const gammaRule = (gamma: number): LinearRule => ({
     { input: positive, weight: plusGamma(gamma, negative), bias: plusGamma(gamma, negative) },
     { input: negative, weight: plusGamma(gamma, positive), bias: null },
   ],
-  gradients: (r, outs, z) => {
-    const up = tf.mul(tf.cast(tf.greater(z, 0), 'float32'), divideStabilized(r, tf.add(outs[0], outs[1])));
-    const down = tf.mul(tf.cast(tf.less(z, 0), 'float32'), divideStabilized(r, tf.add(outs[2], outs[3])));
+  gradients: (A, r, outs, z) => {
+    const up = A.mul(A.positiveMask(z), over(A, r, A.add(outs[0], outs[1])));
+    const down = A.mul(A.negativeMask(z), over(A, r, A.add(outs[2], outs[3])));
     return [up, up, down, down];
   },
   reduce: xTimesGrad,
@@ -94,15 +94,15 @@ export const gammaRule = (gamma: number): LinearRule => ({
 export const flatRule = (): LinearRule => ({
   name: 'flat',
   terms: [{ input: ones, weight: ones, bias: null }],
-  gradients: (r, [out]) => [divideStabilized(r, out)],
-  reduce: (_inputs, [g]) => g,
+  gradients: (A, r, [out]) => [over(A, r, out)],
+  reduce: (_A, _inputs, [g]) => g,
 });
 
 export const wSquareRule = (): LinearRule => ({
   name: 'w-square',
-  terms: [{ input: ones, weight: (w) => tf.square(w), bias: (b) => tf.square(b) }],
-  gradients: (r, [out]) => [divideStabilized(r, out)],
-  reduce: (_inputs, [g]) => g,
+  terms: [{ input: ones, weight: squared, bias: squared }],
+  gradients: (A, r, [out]) => [over(A, r, out)],
+  reduce: (_A, _inputs, [g]) => g,
 });
 
 /** z-box for inputs bounded by [low, high]: the bounds' contributions are subtracted from x·w. */
@@ -110,14 +110,14 @@ export const zBoxRule = (low: number, high: number): LinearRule => ({
   name: `z-box(${low}, ${high})`,
   terms: [
     { input: same, weight: same, bias: same },
-    { input: (x) => tf.fill(x.shape, low), weight: positive, bias: positive },
-    { input: (x) => tf.fill(x.shape, high), weight: negative, bias: negative },
+    { input: fill(low), weight: positive, bias: positive },
+    { input: fill(high), weight: negative, bias: negative },
   ],
-  gradients: (r, outs) => {
-    const g = divideStabilized(r, tf.sub(tf.sub(outs[0], outs[1]), outs[2]));
+  gradients: (A, r, outs) => {
+    const g = over(A, r, A.sub(A.sub(outs[0], outs[1]), outs[2]));
     return [g, g, g];
   },
-  reduce: (inputs, grads) => tf.sub(tf.sub(tf.mul(inputs[0], grads[0]), tf.mul(inputs[1], grads[1])), tf.mul(inputs[2], grads[2])),
+  reduce: (A, inputs, grads) => A.sub(A.sub(A.mul(inputs[0], grads[0]), A.mul(inputs[1], grads[1])), A.mul(inputs[2], grads[2])),
 });
 
 export function ruleFromSpec(spec: RuleSpec): LinearRule {
@@ -144,30 +144,29 @@ export function ruleFromSpec(spec: RuleSpec): LinearRule {
 /**
  * The generic mechanism: for each term, run the layer on the modified input with the modified parameters, turn the
  * upper relevance into an output gradient, take the input gradient through the modified weights, and reduce.
+ * When the input has no negative entry (behind a ReLU), terms built on x⁻ (all without bias) are exactly zero and
+ * are skipped, which halves the cost of z-plus, alpha-beta and gamma on most layers.
  */
-export function applyLinearRule(rule: LinearRule, op: LinearOp, x: tf.Tensor, z: tf.Tensor, r: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => {
-    // Behind a ReLU the input has no negative part: terms built on x⁻ (all without bias) are exactly zero, so
-    // their convolutions are skipped. This halves the cost of z-plus, alpha-beta and gamma on most layers.
-    const nonNegative = rule.terms.some((t) => t.input === negative) && tf.min(x).dataSync()[0] >= 0;
-    const skip = rule.terms.map((t) => nonNegative && t.input === negative && t.bias === null);
-    const inputs = rule.terms.map((t, i) => (skip[i] ? tf.zerosLike(x) : t.input(x)));
-    const weights = rule.terms.map((t) => t.weight(op.kernel));
-    // An unmodified term's output is z itself.
+export function applyLinearRule<T>(A: Algebra<T>, rule: LinearRule, op: LinearOp, x: T, z: T, r: T): T {
+  return A.scope(() => {
+    const xNonNegative = rule.terms.some((t) => t.input === negative) && A.isNonNegative(x);
+    const skip = rule.terms.map((t) => xNonNegative && t.input === negative && t.bias === null);
+    const kernel = A.weight(op.kernel);
+    const bias = op.bias ? A.weight(op.bias) : undefined;
+    const zero = skip.some(Boolean) ? A.fillLike(x, 0) : undefined;
+    const inputs = rule.terms.map((t, i) => (skip[i] ? zero! : t.input(A, x)));
+    const weights = rule.terms.map((t) => t.weight(A, kernel));
+    // An unmodified term's output is z itself; a skipped term's is zero.
     const outputs = rule.terms.map((t, i) =>
-      skip[i] ? tf.zerosLike(z) : t.input === same && t.weight === same && t.bias === same ? z : linearForward(op, inputs[i], weights[i], op.bias && t.bias ? t.bias(op.bias) : undefined),
+      skip[i] ? A.fillLike(z, 0) : t.input === same && t.weight === same && t.bias === same ? z : A.linearForward(op, inputs[i], weights[i], bias && t.bias ? t.bias(A, bias) : undefined),
     );
-    const grads = rule.gradients(r, outputs, z).map((g, i) => (skip[i] ? inputs[i] : linearInputGradient(op, g, weights[i], x.shape)));
-    return rule.reduce(inputs, grads);
+    const grads = rule.gradients(A, r, outputs, z).map((g, i) => (skip[i] ? zero! : A.linearInputGradient(op, g, weights[i], x)));
+    return rule.reduce(A, inputs, grads);
   });
 }
 
 /** Element-wise sums (residual adds) and average pooling: the epsilon rule on the op itself (zennit's Norm). */
-export function normShares(inputs: tf.Tensor[], out: tf.Tensor, r: tf.Tensor): tf.Tensor[] {
-  return tf.tidy(() => {
-    const g = divideStabilized(r, out);
-    return inputs.map((x) => tf.mul(x, g));
-  });
+export function normShares<T>(A: Algebra<T>, inputs: T[], out: T, r: T): T[] {
+  const g = A.div(r, A.stabilize(out, DEFAULT_STABILIZER));
+  return inputs.map((x) => A.mul(x, g));
 }
-
-export { stabilize };

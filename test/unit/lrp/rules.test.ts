@@ -12,13 +12,14 @@ import * as tf from '@tensorflow/tfjs';
 import { Explainer } from '../../../src/core/lrp/attribute';
 import { type CompositeSpec, type RuleSpec, parseComposite, presetComposite } from '../../../src/core/lrp/composites';
 import { applyLinearRule, ruleFromSpec } from '../../../src/core/lrp/rules';
+import { tfAlgebra } from '../../../src/core/graph/tf-algebra';
 import { DEFAULT_STABILIZER, divideStabilized, stabilize } from '../../../src/core/lrp/stabilizer';
 import { type Graph, disposeGraph, graphFromModel, isLinear } from '../../../src/core/graph/graph';
 import { useDefaultBackend } from '../../helpers/backend';
 import * as ref from '../../helpers/lrp-reference';
 
 type Rule = Exclude<RuleSpec, { rule: 'pass' }>;
-type LinearOp = Parameters<typeof applyLinearRule>[1];
+type LinearOp = Parameters<typeof applyLinearRule>[2];
 
 // ---------------------------------------------------------------------------------------------------------------
 // Data
@@ -203,7 +204,7 @@ function codeRelevance(c: LayerCase, rule: Rule, x: ArrayLike<number> = c.x, r: 
       const xt = tf.tensor(Float32Array.from(x), [c.n, ...c.inShape]);
       const z = c.model.predict(xt) as tf.Tensor;
       const rt = tf.tensor(Float32Array.from(r), z.shape);
-      return applyLinearRule(ruleFromSpec(rule), op, xt, z, rt).dataSync() as Float32Array;
+      return applyLinearRule(tfAlgebra, ruleFromSpec(rule), op, xt, z, rt).dataSync() as Float32Array;
     });
   } finally {
     disposeGraph(graph);
@@ -662,7 +663,7 @@ describe('LRP rules against an independent loop reference (method.md §2)', func
         const z = c.model.predict(xt) as tf.Tensor;
         const rt = tf.tensor(Float32Array.from(c.r), z.shape);
         const before = tf.memory().numTensors;
-        for (const rule of [eps(0.1), { rule: 'gamma', gamma: 0.25 } as Rule, { rule: 'z-box', low: -1, high: 1 } as Rule]) applyLinearRule(ruleFromSpec(rule), op, xt, z, rt).dispose();
+        for (const rule of [eps(0.1), { rule: 'gamma', gamma: 0.25 } as Rule, { rule: 'z-box', low: -1, high: 1 } as Rule]) applyLinearRule(tfAlgebra, ruleFromSpec(rule), op, xt, z, rt).dispose();
         assert.equal(tf.memory().numTensors, before);
         tf.dispose([xt, z, rt]);
       } finally {

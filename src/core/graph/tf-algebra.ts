@@ -1,0 +1,59 @@
+/** The eager Algebra: tfjs tensors on the active backend. */
+import * as tf from '@tensorflow/tfjs';
+import { maxPoolBackward, poolGeometry } from '../backend/maxpool-gradient';
+import type { Algebra } from './algebra';
+import { linearForward, linearInputGradient, opForward } from './ops';
+
+function firstMax(x: tf.Tensor, r: tf.Tensor, pool: [number, number], strides: [number, number], padding: 'same' | 'valid'): tf.Tensor {
+  const dx = maxPoolBackward(x.dataSync() as Float32Array, x.shape, r.dataSync() as Float32Array, poolGeometry(x.shape, pool, strides, padding));
+  return tf.tensor(dx, x.shape);
+}
+
+export const tfAlgebra: Algebra<tf.Tensor> = {
+  scope: (f) => tf.tidy(f as () => tf.TensorContainer) as ReturnType<typeof f>,
+  weight: (t) => t,
+  shape: (t) => t.shape,
+  isNonNegative: (t) => tf.tidy(() => tf.min(t).dataSync()[0] >= 0),
+  add: (a, b) => tf.add(a, b),
+  sub: (a, b) => tf.sub(a, b),
+  mul: (a, b) => tf.mul(a, b),
+  div: (a, b) => tf.div(a, b),
+  addN: (ts) => (ts.length === 1 ? ts[0] : tf.addN(ts)),
+  relu: (a) => tf.relu(a),
+  minZero: (a) => tf.minimum(a, 0),
+  square: (a) => tf.square(a),
+  fillLike: (a, v) => tf.fill(a.shape, v),
+  positiveMask: (a) => tf.cast(tf.greater(a, 0), 'float32'),
+  negativeMask: (a) => tf.cast(tf.less(a, 0), 'float32'),
+  stabilize: (d, eps) => tf.tidy(() => tf.add(d, tf.where(tf.greaterEqual(d, 0), tf.scalar(eps), tf.scalar(-eps)))),
+  linearForward: (op, x, kernel, bias) => linearForward(op, x, kernel, bias),
+  linearInputGradient: (op, g, kernel, x) => linearInputGradient(op, g, kernel, x.shape),
+  forward: (op, inputs) => opForward(op, inputs),
+  maxPoolRelevance: firstMax,
+  avgPoolShares: (op, x, g) =>
+    tf.tidy(() => tf.mul(x, tf.grad((t: tf.Tensor) => tf.avgPool(t as tf.Tensor4D, op.pool, op.strides, op.padding))(x, g))),
+  globalAvgPoolShares: (x, g) => {
+    const [n, h, w, c] = x.shape as number[];
+    return tf.tidy(() => tf.mul(x, tf.div(g.reshape([n, 1, 1, c]), h * w)));
+  },
+  globalMaxPoolRelevance: (x, r) => {
+    const [n, h, w, c] = x.shape as number[];
+    return tf.tidy(() => firstMax(x, r.reshape([n, 1, 1, c]), [h, w], [1, 1], 'valid'));
+  },
+  reshapeLike: (r, x) => r.reshape(x.shape),
+  unpad: (r, x, padding) => tf.slice(r, [0, padding[0][0], padding[1][0], 0], x.shape),
+  splitLike: (r, parts, axis) => {
+    const ax = axis < 0 ? r.rank + axis : axis;
+    return tf.split(r, parts.map((t) => t.shape[ax]), ax);
+  },
+  // LayerNorm with σ frozen is linear in x (the mean stays part of the map): the epsilon rule on that map gives
+  // R_x,m = (x_m/σ)·(w_m G_m − (1/D) Σ_k w_k G_k) with G = R_y / s(y) (AttnLRP, method.md §3).
+  layerNormRelevance: (x, y, r, gamma, epsilon) =>
+    tf.tidy(() => {
+      const { variance } = tf.moments(x, -1, true);
+      const sigma = tf.sqrt(tf.add(variance, epsilon));
+      const g = tf.div(r, tfAlgebra.stabilize(y, 1e-6));
+      const wg = gamma ? tf.mul(g, gamma) : g;
+      return tf.mul(tf.div(x, sigma), tf.sub(wg, tf.mean(wg, -1, true)));
+    }),
+};
