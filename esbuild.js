@@ -14,7 +14,7 @@ const nodeCommon = {
   target: 'node20',
   sourcemap: !production,
   minify: production,
-  external: ['vscode', '@tensorflow/*'],
+  external: ['vscode', '@tensorflow/*', 'onnxruntime-node'],
   logLevel: 'warning',
 };
 

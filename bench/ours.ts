@@ -11,7 +11,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { BackendPreference, initBackend } from '../src/core/backend/select';
-import { Explainer } from '../src/core/lrp/attribute';
+import { Explainer, disposePlan, planExplanation } from '../src/core/lrp/attribute';
+import { OnnxExplainer } from '../src/core/lrp/onnx-explainer';
+import { loadOnnxRuntime } from '../src/core/onnx/runtime';
 import { presetComposite } from '../src/core/lrp/composites';
 import { buildVgg } from '../src/core/models/vgg';
 
@@ -29,6 +31,18 @@ function medianMs(fn: () => void, repeats = REPEATS, warmup = WARMUP): number {
   for (let i = 0; i < repeats; i++) {
     const t0 = performance.now();
     fn();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+async function medianMsAsync(fn: () => Promise<unknown>, repeats = REPEATS, warmup = WARMUP): Promise<number> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const times: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const t0 = performance.now();
+    await fn();
     times.push(performance.now() - t0);
   }
   times.sort((a, b) => a - b);
@@ -74,18 +88,32 @@ async function main() {
   };
   const inferMs = medianMs(infer);
 
-  // 3. LRP (epsilon-plus-flat) per batch size; the explainer is built once, as attribute() does.
+  // 3. LRP (epsilon-plus-flat) per executor and batch size; explainers are built once, as attribute() does.
   const explainer = new Explainer(model, presetComposite('epsilon-plus-flat')!);
   const lrpMs: Record<string, number> = {};
   const lrpSps: Record<string, number> = {};
   for (const n of LRP_BATCHES) {
     const xb = x.slice([0, 0, 0, 0], [n, 28, 28, 1]);
     const tb = labels.subarray(0, n);
-    lrpMs[n] = medianMs(() => void explainer.explainBatch(xb, tb), LRP_REPEATS, LRP_WARMUP);
-    lrpSps[n] = (n / lrpMs[n]) * 1000;
+    lrpMs[`tfjs/${n}`] = medianMs(() => void explainer.explainBatch(xb, tb), LRP_REPEATS, LRP_WARMUP);
+    lrpSps[`tfjs/${n}`] = (n / lrpMs[`tfjs/${n}`]) * 1000;
     xb.dispose();
   }
   explainer.dispose();
+  const { ort } = loadOnnxRuntime();
+  if (ort) {
+    const prepared = planExplanation(model, presetComposite('epsilon-plus-flat')!);
+    const onnx = new OnnxExplainer(prepared, [28, 28, 1], ort);
+    const xs = x.dataSync() as Float32Array;
+    for (const n of LRP_BATCHES) {
+      const xb = xs.subarray(0, n * 784);
+      const tb = labels.subarray(0, n);
+      lrpMs[`onnx/${n}`] = await medianMsAsync(() => onnx.explain(xb, n, n, tb, 'one-hot'), LRP_REPEATS, LRP_WARMUP);
+      lrpSps[`onnx/${n}`] = (n / lrpMs[`onnx/${n}`]) * 1000;
+    }
+    await onnx.dispose();
+    disposePlan(prepared);
+  }
   const best = Object.keys(lrpSps).reduce((a, b) => (lrpSps[b] > lrpSps[a] ? b : a));
   const leaked = tf.memory().numTensors - afterTrain;
 
@@ -107,7 +135,8 @@ async function main() {
       infer_ms: inferMs,
       lrp_ms: lrpMs,
       lrp_samples_per_s_by_batch: lrpSps,
-      lrp_batch: Number(best),
+      lrp_batch: Number(best.split('/')[1]),
+      lrp_executor: best.split('/')[0],
       lrp_samples_per_s: lrpSps[best],
       tensors: { beforeTraining: tensorsBefore, afterTraining: afterTrain, leakedAfterTraining: leaked },
     }),

@@ -124,7 +124,7 @@ const rows = [
     met: undefined,
   },
   {
-    measure: `LRP vs input×grad (samples/s, batch ${o.lrp_batch}${torch ? ` vs ${torch.inputxgrad_samples_per_s.batch}` : ''})`,
+    measure: `LRP (${o.lrp_executor}) vs input×grad (samples/s, batch ${o.lrp_batch}${torch ? ` vs ${torch.inputxgrad_samples_per_s.batch}` : ''})`,
     ours: o.lrp_samples_per_s,
     torch: torch?.inputxgrad_samples_per_s.value,
     ratio: torch ? o.lrp_samples_per_s / torch.inputxgrad_samples_per_s.value : undefined,

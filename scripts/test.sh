@@ -23,8 +23,10 @@ npx mocha 'test/unit/**/*.test.ts' 'test/cli/**/*.test.ts' 2>&1 | tee "$log" || 
 
 # LRP conformance: our relevance against the reference implementation's on the shared cases.
 if [ -f ../shared/conformance/check.mjs ]; then
-  echo; echo "LRP conformance (../shared/conformance):"
-  node ../shared/conformance/check.mjs --pxp "node dist/cli.js" 2>&1 | tee -a "$log" || status=1
+  for executor in onnx tfjs; do
+    echo; echo "LRP conformance (../shared/conformance), $executor executor:"
+    PXP_EXECUTOR=$executor node ../shared/conformance/check.mjs --pxp "node dist/cli.js" 2>&1 | tee -a "$log" || status=1
+  done
 else
   echo "warning: ../shared/conformance is missing; LRP conformance check skipped" >&2
 fi

@@ -76,6 +76,7 @@ export async function attributeInWorkers(task: Omit<AttributeTask, 'kind'>, work
     outputRelevance: Float64Array.from(parts.flatMap((p) => Array.from(p.outputRelevance))),
     layerRules: first.layerRules,
     seconds: (Date.now() - start) / 1000,
+    executor: first.executor,
   };
 }
 

@@ -29,6 +29,8 @@ export async function runWorkerTask(task: WorkerTask, onProgress: (done: number)
       targets: task.targets,
       init: task.init,
       batchSize: task.batchSize,
+      // One worker per core already; each keeps to the tfjs executor on its thread.
+      executor: 'tfjs',
       onProgress: (p) => onProgress(p.done),
     });
   } finally {

@@ -50,11 +50,30 @@ describe('pxp attribute', () => {
     assert.ok(!fs.existsSync(path.join(out, 'heatmaps')));
   });
 
+  it('runs on onnxruntime by default when it is installed, and on tfjs when asked, with the same numbers', () => {
+    const runs = ['onnx', 'tfjs'].map((executor) => {
+      const out = path.join(tmp.dir, executor);
+      const r = pxp(['attribute', '--model', MODEL, '--inputs', X, '--targets', Y, '--composite', 'epsilon-gamma-box', '--out', out, '--executor', executor, '--heatmaps', '0', '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.json.executor, executor);
+      return readNpy(path.join(out, 'input.npy')).data as Float32Array;
+    });
+    let d = 0;
+    let m = 0;
+    runs[0].forEach((v, i) => {
+      d = Math.max(d, Math.abs(v - runs[1][i]));
+      m = Math.max(m, Math.abs(runs[1][i]));
+    });
+    assert.ok(d <= 1e-5 * m, `max diff ${d} of ${m}`);
+    const auto = pxp(['attribute', '--model', MODEL, '--inputs', X, '--out', path.join(tmp.dir, 'auto'), '--heatmaps', '0', '--json']);
+    assert.equal(auto.json.executor, 'onnx');
+  });
+
   it('fans out over worker threads with results identical to one thread', () => {
     const one = path.join(tmp.dir, 'one');
     const two = path.join(tmp.dir, 'two');
     for (const [out, workers] of [[one, '1'], [two, '2']]) {
-      const r = pxp(['attribute', '--model', MODEL, '--inputs', X, '--targets', Y, '--composite', 'epsilon-alpha2-beta1-flat', '--out', out, '--workers', workers, '--heatmaps', '0', '--json']);
+      const r = pxp(['attribute', '--model', MODEL, '--inputs', X, '--targets', Y, '--composite', 'epsilon-alpha2-beta1-flat', '--out', out, '--workers', workers, '--executor', 'tfjs', '--heatmaps', '0', '--json']);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.json.workers, Number(workers));
     }

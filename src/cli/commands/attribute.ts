@@ -5,7 +5,8 @@ import { badInput, usageError } from '../../core/errors';
 import { isLinear } from '../../core/graph/graph';
 import { writeFileAtomic } from '../../core/io/atomic';
 import { readNpy, writeNpy } from '../../core/io/npy';
-import { InitMode, attribute } from '../../core/lrp/attribute';
+import { ExecutorPreference, InitMode, attribute } from '../../core/lrp/attribute';
+import { OnnxExplainer } from '../../core/lrp/onnx-explainer';
 import { PRESET_NAMES, compositeToJson, loadComposite } from '../../core/lrp/composites';
 import { writeHeatmapPng } from '../../core/report/heatmap';
 import { attributeInWorkers, defaultWorkerCount } from '../../engine/parallel';
@@ -49,7 +50,8 @@ export const attributeCommand: Command = {
     'batch-size': { type: 'string', placeholder: 'N', description: 'samples per batch (default 32)' },
     init: { type: 'string', placeholder: 'MODE', description: 'initial relevance: one-hot (default) or logit (one-hot scaled by the target logit)' },
     heatmaps: { type: 'string', placeholder: 'N', description: 'PNG heatmaps of the first N samples (default 16; 0 for none)' },
-    workers: { type: 'string', placeholder: 'N', description: 'worker threads (default: one per core from 256 samples up, else 1)' },
+    workers: { type: 'string', placeholder: 'N', description: 'tfjs worker threads (default: one per core from 256 samples up, else 1)' },
+    executor: { type: 'string', placeholder: 'NAME', description: 'auto (onnxruntime when installed, else tfjs), onnx or tfjs; default from $PXP_EXECUTOR' },
   },
   required: ['model', 'inputs', 'out'],
   async run(flags, ctx) {
@@ -61,6 +63,8 @@ export const attributeCommand: Command = {
     const compositeArg = stringFlag(flags, 'composite') ?? 'epsilon-plus-flat';
     const out = checkOutputFolder(requiredString(flags, 'out', 'pass --out DIR'), [modelPath, inputsPath, ...(targetsPath ? [targetsPath] : []), ...(fs.existsSync(compositeArg) ? [compositeArg] : [])], ctx.force);
     const heatmaps = intFlag(flags, 'heatmaps', 16);
+    const executor = (stringFlag(flags, 'executor') ?? process.env.PXP_EXECUTOR ?? 'auto') as ExecutorPreference;
+    if (!['auto', 'onnx', 'tfjs'].includes(executor)) throw usageError(`--executor ${executor} is not an executor`, 'use auto, onnx or tfjs');
     const backend = await initBackend(ctx.backend);
     const opened = await openModel(modelPath);
     try {
@@ -70,12 +74,13 @@ export const attributeCommand: Command = {
       const composite = loadComposite(compositeArg, linearNames);
       const batchSize = intFlag(flags, 'batch-size', 32, 1);
       // Each worker loads tfjs and the model (about a second), which only pays off on larger jobs.
-      const workers = intFlag(flags, 'workers', shape[0] >= 256 ? defaultWorkerCount() : 1, 1);
+      // onnxruntime uses every core itself; worker threads are for the tfjs executor.
+      const workers = intFlag(flags, 'workers', shape[0] >= 256 && (executor === 'tfjs' || !OnnxExplainer.available()) ? defaultWorkerCount() : 1, 1);
       const control = { onProgress: ctx.progress, signal: ctx.signal };
       const result =
         workers > 1
           ? await attributeInWorkers({ backend: ctx.backend, modelPath: opened.file, composite, x, shape, targets, init, batchSize }, workers, control)
-          : await attribute(opened.model, composite, x, shape, { targets, init, batchSize, ...control });
+          : await attribute(opened.model, composite, x, shape, { targets, init, batchSize, executor: workers > 1 ? 'tfjs' : executor, ...control });
       const n = shape[0];
       const per = x.length / n;
       const inputSums = Array.from({ length: n }, (_, s) => result.input.subarray(s * per, (s + 1) * per).reduce((a, v) => a + v, 0));
@@ -103,6 +108,8 @@ export const attributeCommand: Command = {
         seconds: result.seconds,
         samplesPerSecond: n / result.seconds,
         workers,
+        executor: result.executor,
+        ...(result.executorNote ? { executorNote: result.executorNote } : {}),
         composite: composite.name,
         rules: result.layerRules,
         backend,
@@ -111,7 +118,8 @@ export const attributeCommand: Command = {
       };
       const meanRatio = inputSums.reduce((a, v, s) => a + v / (result.outputRelevance[s] || 1), 0) / n;
       const text = [
-        `explained ${n} samples with ${composite.name} in ${result.seconds.toFixed(2)} s (${(n / result.seconds).toFixed(1)} samples/s)`,
+        `explained ${n} samples with ${composite.name} in ${result.seconds.toFixed(2)} s (${(n / result.seconds).toFixed(1)} samples/s, ${result.executor === 'onnx' ? 'onnxruntime' : `tfjs${workers > 1 ? ` × ${workers} threads` : ''}`})`,
+        ...(result.executorNote ? [`note: ${result.executorNote}`] : []),
         `input relevance sum / output relevance: ${meanRatio.toFixed(4)} on average (1 = conserved; biases and ε absorb the rest)`,
         `rules: ${result.layerRules.map((r) => `${r.name} ${r.rule}`).join(', ')}`,
         `wrote ${path.join(out, 'input.npy')}, ${path.join(out, 'components.json')}${shape.length === 4 && heatmaps > 0 ? `, ${path.join(out, 'heatmaps')}/` : ''}`,

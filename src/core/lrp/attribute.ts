@@ -16,6 +16,9 @@ import { canonize, disposeCanonized } from './canonizers';
 import { CompositeSpec, describeRule, ruleForLayer } from './composites';
 import { PropagationPlan, propagate } from './propagate';
 import { ruleFromSpec } from './rules';
+import { OnnxExplainer } from './onnx-explainer';
+import { OnnxUnsupported } from '../onnx/onnx-algebra';
+import { loadOnnxRuntime } from '../onnx/runtime';
 
 export type ComponentKind = 'conv' | 'dense';
 
@@ -44,68 +47,95 @@ export interface BatchAttribution {
   outputRelevance: Float64Array;
 }
 
-/** Holds the canonized graph and the rule of every layer; explains batches. Dispose when done. */
+/** A model prepared for LRP: the canonized graph, the rule of every linear layer, the component layers. */
+export interface ExplanationPlan {
+  plan: PropagationPlan;
+  componentLayers: ComponentLayer[];
+  layerRules: LayerRule[];
+  /** The graph before canonizers (owns the weights). */
+  original: Graph;
+}
+
+export function planExplanation(model: tf.LayersModel | Graph, composite: CompositeSpec): ExplanationPlan {
+  const original = 'nodes' in model ? model : graphFromModel(model);
+  const graph = canonize(original, composite.canonizers);
+  let explained = graph.output;
+  // We explain the logits: a final softmax is skipped.
+  while (graph.nodes[explained].op.type === 'activation' && (graph.nodes[explained].op as { fn: string }).fn === 'softmax') explained = graph.nodes[explained].inputs[0];
+  const linear = graph.nodes.map((n, i) => ({ n, i })).filter(({ n, i }) => isLinear(n.op) && i <= explained);
+  if (linear.length === 0) throw badInput(`model has no conv or dense layer to explain`, 'PXP explains models built from conv and dense layers');
+  const classifier = linear[linear.length - 1].i;
+  const rules = graph.nodes.map(() => undefined as ReturnType<typeof ruleFromSpec> | undefined);
+  const layerRules: LayerRule[] = [];
+  linear.forEach(({ n, i }, k) => {
+    const spec = ruleForLayer(composite, { name: n.name, kind: n.op.type === 'dense' ? 'dense' : 'conv', isFirst: k === 0 });
+    if (spec.rule === 'pass') throw badInput(`composite ${composite.name}: layer '${n.name}' has the pass rule`, 'pass only fits element-wise layers; give conv and dense layers an LRP rule');
+    rules[i] = ruleFromSpec(spec);
+    layerRules.push({ name: n.name, rule: describeRule(spec) });
+  });
+  const componentLayers: ComponentLayer[] = linear
+    .filter(({ i }) => i !== classifier)
+    .map(({ n, i }) => {
+      const kernel = (n.op as { kernel: tf.Tensor }).kernel;
+      const size = n.op.type === 'depthwise' ? kernel.shape[2]! * kernel.shape[3]! : kernel.shape[kernel.rank - 1]!;
+      return { node: i, name: n.name, kind: n.op.type === 'dense' ? 'dense' : 'conv', size };
+    });
+  return { plan: { graph, rules, explained, keep: new Set(componentLayers.map((c) => c.node)) }, componentLayers, layerRules, original };
+}
+
+export function disposePlan(p: ExplanationPlan): void {
+  disposeCanonized(p.plan.graph, p.original);
+  disposeGraph(p.original);
+}
+
+/** Explains batches on tfjs (the active backend). Dispose when done. */
 export class Explainer {
   readonly componentLayers: ComponentLayer[];
   readonly layerRules: LayerRule[];
+  private readonly prepared: ExplanationPlan;
   private readonly plan: PropagationPlan;
-  private readonly original: Graph;
 
   constructor(model: tf.LayersModel | Graph, readonly composite: CompositeSpec) {
-    this.original = 'nodes' in model ? model : graphFromModel(model);
-    const graph = canonize(this.original, composite.canonizers);
-    let explained = graph.output;
-    // We explain the logits: a final softmax is skipped.
-    while (graph.nodes[explained].op.type === 'activation' && (graph.nodes[explained].op as { fn: string }).fn === 'softmax') explained = graph.nodes[explained].inputs[0];
-    const linear = graph.nodes.map((n, i) => ({ n, i })).filter(({ n, i }) => isLinear(n.op) && i <= explained);
-    if (linear.length === 0) throw badInput(`model has no conv or dense layer to explain`, 'PXP explains models built from conv and dense layers');
-    const classifier = linear[linear.length - 1].i;
-    const rules = graph.nodes.map(() => undefined as ReturnType<typeof ruleFromSpec> | undefined);
-    this.layerRules = [];
-    linear.forEach(({ n, i }, k) => {
-      const spec = ruleForLayer(composite, { name: n.name, kind: n.op.type === 'dense' ? 'dense' : 'conv', isFirst: k === 0 });
-      if (spec.rule === 'pass') throw badInput(`composite ${composite.name}: layer '${n.name}' has the pass rule`, 'pass only fits element-wise layers; give conv and dense layers an LRP rule');
-      rules[i] = ruleFromSpec(spec);
-      this.layerRules.push({ name: n.name, rule: describeRule(spec) });
-    });
-    this.componentLayers = linear
-      .filter(({ i }) => i !== classifier)
-      .map(({ n, i }) => {
-        const kernel = (n.op as { kernel: tf.Tensor }).kernel;
-        const size = n.op.type === 'depthwise' ? kernel.shape[2]! * kernel.shape[3]! : kernel.shape[kernel.rank - 1]!;
-        return { node: i, name: n.name, kind: n.op.type === 'dense' ? 'dense' : 'conv', size };
-      });
-    this.plan = { graph, rules, explained, keep: new Set(this.componentLayers.map((c) => c.node)) };
+    this.prepared = planExplanation(model, composite);
+    this.plan = this.prepared.plan;
+    this.componentLayers = this.prepared.componentLayers;
+    this.layerRules = this.prepared.layerRules;
   }
 
   /** Explains one batch [n, ...inputShape]; targets default to the predicted classes. */
   explainBatch(x: tf.Tensor, targets?: Int32Array, init: InitMode = 'one-hot'): BatchAttribution {
+    return explainOnTfjs(this.prepared, x, targets, init);
+  }
+
+  dispose(): void {
+    disposePlan(this.prepared);
+  }
+}
+
+
+/** Forward and relevance pass of one batch on tfjs; every tensor it makes is freed before it returns. */
+function explainOnTfjs(prepared: ExplanationPlan, x: tf.Tensor, targets: Int32Array | undefined, init: InitMode): BatchAttribution {
     const n = x.shape[0];
     const A = tfAlgebra;
-    const logits = tf.tidy(() => forwardAll(A, this.plan.graph, x)[this.plan.explained]);
-    const k = logits.shape[logits.rank - 1]!;
-    const logitValues = logits.dataSync() as Float32Array;
-    const t = targets ?? argmaxRows(logitValues, k);
-    const { r0, outputRelevance } = initialRelevance(logitValues, t, n, k, init);
+    let t: ArrayLike<number> = [];
+    let outputRelevance: Float64Array = new Float64Array(n);
     // One scope for the forward and backward pass: everything but the returned maps is freed at its end.
     const { input, maps } = tf.tidy(() => {
-      const acts = forwardAll(A, this.plan.graph, x);
-      const rOut = tf.tensor(r0, logits.shape);
-      const p = propagate(A, this.plan, acts, rOut);
-      return { input: p.input, maps: this.componentLayers.map((c) => p.atNodes.get(c.node) ?? tf.zeros([n, c.size])) };
+      const acts = forwardAll(A, prepared.plan.graph, x);
+      const logits = acts[prepared.plan.explained];
+      const k = logits.shape[logits.rank - 1]!;
+      const logitValues = logits.dataSync() as Float32Array;
+      t = targets ?? argmaxRows(logitValues, k);
+      const init0 = initialRelevance(logitValues, t, n, k, init);
+      outputRelevance = init0.outputRelevance;
+      const p = propagate(A, prepared.plan, acts, tf.tensor(init0.r0, logits.shape));
+      return { input: p.input, maps: prepared.componentLayers.map((c) => p.atNodes.get(c.node) ?? tf.zeros([n, c.size])) };
     });
-    logits.dispose();
-    const components = this.componentLayers.map((c, l) => sumOverPositions(maps[l].dataSync(), n, c.size));
+    const components = prepared.componentLayers.map((c, l) => sumOverPositions(maps[l].dataSync(), n, c.size));
     const inputValues = input.dataSync() as Float32Array;
     tf.dispose([input, ...maps]);
     return { input: inputValues, components, targets: Int32Array.from(t), outputRelevance };
   }
-
-  dispose(): void {
-    disposeCanonized(this.plan.graph, this.original);
-    disposeGraph(this.original);
-  }
-}
 
 /** One-hot relevance at each sample's target (scaled by the target logit for 'logit'); checks the targets. */
 export function initialRelevance(logits: Float32Array, targets: ArrayLike<number>, n: number, k: number, init: InitMode): { r0: Float32Array; outputRelevance: Float64Array } {
@@ -132,6 +162,9 @@ export function sumOverPositions(v: ArrayLike<number>, n: number, c: number): Fl
   return out;
 }
 
+export type Executor = 'onnx' | 'tfjs';
+export type ExecutorPreference = 'auto' | Executor;
+
 export interface AttributionResult {
   inputShape: number[];
   input: Float32Array;
@@ -140,44 +173,96 @@ export interface AttributionResult {
   outputRelevance: Float64Array;
   layerRules: LayerRule[];
   seconds: number;
+  /** What ran the relevance pass, and why onnxruntime did not when it was wanted. */
+  executor: Executor;
+  executorNote?: string;
 }
 
 export interface AttributeOptions extends RunControl {
   targets?: Int32Array;
   init?: InitMode;
   batchSize?: number;
+  /** auto: onnxruntime when it is installed and compiles the model, else tfjs. */
+  executor?: ExecutorPreference;
+}
+
+/** One batch of samples [n, ...inputShape] row-major → its attribution, on one executor. */
+type BatchRunner = (x: Float32Array, n: number, targets: Int32Array | undefined, init: InitMode) => Promise<BatchAttribution>;
+
+async function chooseRunner(prepared: ExplanationPlan, inputShape: number[], batchSize: number, pref: ExecutorPreference): Promise<{ run: BatchRunner; executor: Executor; note?: string; close: () => Promise<void> }> {
+  let note: string | undefined;
+  if (pref !== 'tfjs') {
+    const { ort, why } = loadOnnxRuntime();
+    if (ort) {
+      const onnx = new OnnxExplainer(prepared, inputShape, ort);
+      try {
+        // Compile now, so an op the ONNX path lacks falls back to tfjs before any work is done.
+        await onnx.prepare(batchSize);
+        return { run: (x, n, t, init) => onnx.explain(x, n, batchSize, t, init), executor: 'onnx', close: () => onnx.dispose() };
+      } catch (e) {
+        if (!(e instanceof OnnxUnsupported) || pref === 'onnx') throw e;
+        note = `onnxruntime cannot compile this model (${e.message}); ran on tfjs`;
+      }
+    } else {
+      if (pref === 'onnx') throw badInput(`the onnx executor is not available: ${why}`, 'install onnxruntime-node, or use --executor tfjs');
+      note = why;
+    }
+  }
+  const explainer = new TfBatchRunner(prepared);
+  return { run: (x, n, t, init) => explainer.explain(x, n, inputShape, t, init), executor: 'tfjs', note, close: async () => {} };
 }
 
 /** Explains every sample of x ([N, ...inputShape] row-major) in batches. */
 export async function attribute(model: tf.LayersModel | Graph, composite: CompositeSpec, x: Float32Array, shape: number[], opts: AttributeOptions = {}): Promise<AttributionResult> {
   const start = Date.now();
-  const explainer = new Explainer(model, composite);
+  const prepared = planExplanation(model, composite);
+  const n = shape[0];
+  const batchSize = Math.min(opts.batchSize ?? 32, n);
+  const runner = await chooseRunner(prepared, shape.slice(1), batchSize, opts.executor ?? 'auto');
   try {
-    const n = shape[0];
     const per = x.length / n;
-    const batchSize = opts.batchSize ?? 32;
     const input = new Float32Array(x.length);
-    const layers = explainer.componentLayers.map((c) => ({ name: c.name, kind: c.kind, relevance: [] as Float64Array[] }));
+    const layers = prepared.componentLayers.map((c) => ({ name: c.name, kind: c.kind, relevance: [] as Float64Array[] }));
     const targets = new Int32Array(n);
     const outputRelevance = new Float64Array(n);
     for (let from = 0; from < n; from += batchSize) {
       throwIfCancelled(opts.signal);
       const to = Math.min(n, from + batchSize);
-      const xb = tf.tensor(x.subarray(from * per, to * per), [to - from, ...shape.slice(1)]);
-      try {
-        const b = explainer.explainBatch(xb, opts.targets?.subarray(from, to), opts.init);
-        input.set(b.input, from * per);
-        b.components.forEach((rows, l) => layers[l].relevance.push(...rows));
-        targets.set(b.targets, from);
-        outputRelevance.set(b.outputRelevance, from);
-      } finally {
-        xb.dispose();
-      }
+      const b = await runner.run(x.subarray(from * per, to * per), to - from, opts.targets?.subarray(from, to), opts.init ?? 'one-hot');
+      input.set(b.input, from * per);
+      b.components.forEach((rows, l) => layers[l].relevance.push(...rows));
+      targets.set(b.targets, from);
+      outputRelevance.set(b.outputRelevance, from);
       opts.onProgress?.({ done: to, total: n, message: `relevance ${to}/${n}` });
       await yieldToEventLoop();
     }
-    return { inputShape: shape, input, layers, targets, outputRelevance, layerRules: explainer.layerRules, seconds: (Date.now() - start) / 1000 };
+    return {
+      inputShape: shape,
+      input,
+      layers,
+      targets,
+      outputRelevance,
+      layerRules: prepared.layerRules,
+      seconds: (Date.now() - start) / 1000,
+      executor: runner.executor,
+      ...(runner.note ? { executorNote: runner.note } : {}),
+    };
   } finally {
-    explainer.dispose();
+    await runner.close();
+    disposePlan(prepared);
+  }
+}
+
+/** The tfjs executor over a prepared plan (the plan is disposed by its owner). */
+class TfBatchRunner {
+  constructor(private readonly prepared: ExplanationPlan) {}
+
+  async explain(x: Float32Array, n: number, inputShape: number[], targets: Int32Array | undefined, init: InitMode): Promise<BatchAttribution> {
+    const xb = tf.tensor(x, [n, ...inputShape]);
+    try {
+      return explainOnTfjs(this.prepared, xb, targets, init);
+    } finally {
+      xb.dispose();
+    }
   }
 }

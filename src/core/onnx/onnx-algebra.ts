@@ -1,0 +1,416 @@
+/**
+ * The symbolic Algebra: instead of computing, it emits ONNX nodes into a graph builder, so that a whole LRP pass
+ * (forward and relevance) becomes one inference graph for onnxruntime. Values carry their logical shape (NHWC for
+ * images, static batch); rank-4 values are stored NCHW, the layout ONNX convolutions use. Weights are constants and
+ * their modifiers (w⁺, w + γw⁻, ones, w²) are folded in JS at compile time.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import type { Algebra, LinearOp, PoolOp } from '../graph/algebra';
+import type { Op } from '../graph/graph';
+import { OnnxGraphBuilder } from './graph-builder';
+
+export interface Sym {
+  /** Graph value name (absent for a constant not yet placed in the graph). */
+  name?: string;
+  shape: number[];
+  nonNegative: boolean;
+  /** Constants (weights) in logical layout, folded at compile time. */
+  data?: Float32Array;
+  /** Known to be all zeros (a skipped rule term): arithmetic with it emits nothing. */
+  zero?: boolean;
+}
+
+/** An op or setting the ONNX path does not compile; callers fall back to tfjs. */
+export class OnnxUnsupported extends Error {}
+
+const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** TF-style 'same' padding for one axis: [before, after]. */
+export function samePads(inSize: number, k: number, s: number, d: number): [number, number] {
+  const out = Math.ceil(inSize / s);
+  const total = Math.max((out - 1) * s + (k - 1) * d + 1 - inSize, 0);
+  return [Math.floor(total / 2), total - Math.floor(total / 2)];
+}
+
+function convGeometry(op: { strides: [number, number]; padding: 'same' | 'valid'; dilations?: [number, number] }, inShape: number[], k: [number, number]) {
+  const d = op.dilations ?? [1, 1];
+  const [ph, pw] = op.padding === 'same' ? [samePads(inShape[1], k[0], op.strides[0], d[0]), samePads(inShape[2], k[1], op.strides[1], d[1])] : [[0, 0], [0, 0]];
+  const outH = Math.floor((inShape[1] + ph[0] + ph[1] - ((k[0] - 1) * d[0] + 1)) / op.strides[0]) + 1;
+  const outW = Math.floor((inShape[2] + pw[0] + pw[1] - ((k[1] - 1) * d[1] + 1)) / op.strides[1]) + 1;
+  return { pads: [ph[0], pw[0], ph[1], pw[1]], outH, outW, dilations: d };
+}
+
+/** [kh, kw, ci, co] → [co, ci, kh, kw] (conv) ; [kh, kw, ci, m] → [ci·m, 1, kh, kw] (depthwise). */
+function toOihw(data: Float32Array, shape: number[], depthwise: boolean): { data: Float32Array; dims: number[] } {
+  const [kh, kw, a, b] = shape;
+  const out = new Float32Array(data.length);
+  for (let y = 0; y < kh; y++)
+    for (let x = 0; x < kw; x++)
+      for (let i = 0; i < a; i++)
+        for (let o = 0; o < b; o++) {
+          const src = ((y * kw + x) * a + i) * b + o;
+          // Depthwise output channel i·m + o reads input channel i.
+          const dst = depthwise ? ((i * b + o) * kh + y) * kw + x : ((o * a + i) * kh + y) * kw + x;
+          out[dst] = data[src];
+        }
+  return { data: out, dims: depthwise ? [a * b, 1, kh, kw] : [b, a, kh, kw] };
+}
+
+function transpose2d(data: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(data.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c];
+  return out;
+}
+
+export class OnnxAlgebra implements Algebra<Sym> {
+  /** MaxPool indices by the pooled input's value name, for the relevance pass. */
+  private poolIndices = new Map<string, string>();
+  private scalars = new Map<number, string>();
+
+  constructor(readonly b: OnnxGraphBuilder) {}
+
+  scope<R>(f: () => R): R {
+    return f();
+  }
+
+  weight(t: tf.Tensor): Sym {
+    return { shape: t.shape, nonNegative: false, data: t.dataSync() as Float32Array };
+  }
+
+  shape(t: Sym): number[] {
+    return t.shape;
+  }
+
+  isNonNegative(t: Sym): boolean {
+    return t.nonNegative;
+  }
+
+  /** Places a value in the graph: constants become initializers in physical layout. */
+  ref(t: Sym): string {
+    if (t.name) return t.name;
+    if (t.zero) {
+      t.name = this.b.op('Expand', [this.scalar(0), this.b.ints(this.physical(t.shape))]);
+      return t.name;
+    }
+    if (!t.data) throw new Error('a symbolic value without a name or data');
+    t.name = this.b.constant(t.data, t.shape.length === 4 ? [t.shape[0], t.shape[3], t.shape[1], t.shape[2]] : t.shape, 'w');
+    return t.name;
+  }
+
+  scalar(v: number): string {
+    let s = this.scalars.get(v);
+    if (!s) {
+      s = this.b.scalar(v);
+      this.scalars.set(v, s);
+    }
+    return s;
+  }
+
+  private value(name: string, shape: number[], nonNegative = false): Sym {
+    return { name, shape, nonNegative };
+  }
+
+  private fold(a: Sym, f: (v: number, i: number) => number): Sym {
+    return { shape: a.shape, nonNegative: false, data: Float32Array.from(a.data!, f) };
+  }
+
+  private binary(a: Sym, b: Sym, op: 'Add' | 'Sub' | 'Mul' | 'Div', f: (x: number, y: number) => number, nonNegative: boolean): Sym {
+    if (a.data && b.data && !a.name && !b.name) return this.fold(a, (v, i) => f(v, b.data![i]));
+    return this.value(this.b.op(op, [this.ref(a), this.ref(b)]), a.shape.length >= b.shape.length ? a.shape : b.shape, nonNegative);
+  }
+
+  add(a: Sym, b: Sym) {
+    if (b.zero) return a;
+    if (a.zero) return b;
+    return this.binary(a, b, 'Add', (x, y) => x + y, a.nonNegative && b.nonNegative);
+  }
+  sub(a: Sym, b: Sym) {
+    if (b.zero) return a;
+    return this.binary(a, b, 'Sub', (x, y) => x - y, false);
+  }
+  mul(a: Sym, b: Sym | number) {
+    if (a.zero) return a;
+    if (typeof b !== 'number' && b.zero) return b;
+    if (typeof b === 'number') {
+      if (a.data && !a.name) return this.fold(a, (v) => v * b);
+      return this.value(this.b.op('Mul', [this.ref(a), this.scalar(b)]), a.shape, a.nonNegative && b >= 0);
+    }
+    return this.binary(a, b, 'Mul', (x, y) => x * y, a.nonNegative && b.nonNegative);
+  }
+  div(a: Sym, b: Sym) {
+    return this.binary(a, b, 'Div', (x, y) => x / y, false);
+  }
+  addN(ts: Sym[]) {
+    return ts.reduce((acc, t) => this.add(acc, t));
+  }
+  relu(a: Sym) {
+    if (a.data && !a.name) return this.fold(a, (v) => Math.max(v, 0));
+    return this.value(this.b.op('Relu', [this.ref(a)]), a.shape, true);
+  }
+  minZero(a: Sym) {
+    if (a.data && !a.name) return this.fold(a, (v) => Math.min(v, 0));
+    return this.value(this.b.op('Min', [this.ref(a), this.scalar(0)]), a.shape);
+  }
+  square(a: Sym) {
+    if (a.data && !a.name) return this.fold(a, (v) => v * v);
+    return this.value(this.b.op('Mul', [this.ref(a), this.ref(a)]), a.shape, true);
+  }
+  fillLike(a: Sym, v: number) {
+    if (a.data && !a.name) return this.fold(a, () => v);
+    // A zero is only materialised if something reads it as a graph value (see ref).
+    if (v === 0) return { shape: a.shape, nonNegative: true, zero: true };
+    return this.value(this.b.op('Expand', [this.scalar(v), this.b.ints(this.physical(a.shape))]), a.shape, v >= 0);
+  }
+  positiveMask(a: Sym) {
+    return this.value(this.b.op('Cast', [this.b.op('Greater', [this.ref(a), this.scalar(0)])], { to: 1 }), a.shape, true);
+  }
+  negativeMask(a: Sym) {
+    return this.value(this.b.op('Cast', [this.b.op('Less', [this.ref(a), this.scalar(0)])], { to: 1 }), a.shape, true);
+  }
+  stabilize(d: Sym, eps: number) {
+    const x = this.ref(d);
+    const up = this.b.op('Add', [x, this.scalar(eps)]);
+    const down = this.b.op('Sub', [x, this.scalar(eps)]);
+    return this.value(this.b.op('Where', [this.b.op('GreaterOrEqual', [x, this.scalar(0)]), up, down]), d.shape);
+  }
+
+  /** NHWC logical shape → the physical shape of the stored value. */
+  physical(shape: number[]): number[] {
+    return shape.length === 4 ? [shape[0], shape[3], shape[1], shape[2]] : shape;
+  }
+
+  linearForward(op: LinearOp, x: Sym, kernel: Sym, bias: Sym | undefined): Sym {
+    if (op.type === 'dense') {
+      const dout = kernel.shape[1];
+      const w = this.b.constant(kernel.data!, kernel.shape, 'w');
+      let z = this.b.op('MatMul', [this.ref(x), w]);
+      if (bias) z = this.b.op('Add', [z, this.b.constant(bias.data!, [dout], 'b')]);
+      return this.value(z, [...x.shape.slice(0, -1), dout]);
+    }
+    const k: [number, number] = [kernel.shape[0], kernel.shape[1]];
+    const g = convGeometry(op, x.shape, k);
+    const depthwise = op.type === 'depthwise';
+    const w = toOihw(kernel.data!, kernel.shape, depthwise);
+    const cout = w.dims[0];
+    const inputs = [this.ref(x), this.b.constant(w.data, w.dims, 'w')];
+    if (bias) inputs.push(this.b.constant(bias.data!, [cout], 'b'));
+    const z = this.b.op('Conv', inputs, { kernel_shape: k, strides: op.strides, pads: g.pads, dilations: g.dilations, group: depthwise ? x.shape[3] : 1 });
+    return this.value(z, [x.shape[0], g.outH, g.outW, cout]);
+  }
+
+  linearInputGradient(op: LinearOp, grad: Sym, kernel: Sym, x: Sym): Sym {
+    if (op.type === 'dense') {
+      const [din, dout] = kernel.shape;
+      const wt = this.b.constant(transpose2d(kernel.data!, din, dout), [dout, din], 'wt');
+      return this.value(this.b.op('MatMul', [this.ref(grad), wt]), x.shape);
+    }
+    const k: [number, number] = [kernel.shape[0], kernel.shape[1]];
+    const geo = convGeometry(op, x.shape, k);
+    const depthwise = op.type === 'depthwise';
+    if (!depthwise && op.strides[0] === 1 && op.strides[1] === 1 && geo.dilations[0] === 1 && geo.dilations[1] === 1) {
+      // A stride-1 transposed conv is a plain conv with the flipped kernel (in/out swapped) and complementary pads;
+      // onnxruntime's Conv path is much faster than its ConvTranspose.
+      const [kh, kw, ci, co] = kernel.shape;
+      const wb = new Float32Array(kernel.data!.length);
+      for (let y = 0; y < kh; y++)
+        for (let xx = 0; xx < kw; xx++)
+          for (let i = 0; i < ci; i++)
+            for (let o = 0; o < co; o++) wb[((i * co + o) * kh + (kh - 1 - y)) * kw + (kw - 1 - xx)] = kernel.data![((y * kw + xx) * ci + i) * co + o];
+      const pads = [kh - 1 - geo.pads[0], kw - 1 - geo.pads[1], kh - 1 - geo.pads[2], kw - 1 - geo.pads[3]];
+      const dx = this.b.op('Conv', [this.ref(grad), this.b.constant(wb, [ci, co, kh, kw], 'wb')], { kernel_shape: k, strides: [1, 1], pads });
+      return this.value(dx, x.shape);
+    }
+    const w = toOihw(kernel.data!, kernel.shape, depthwise);
+    // The transposed conv gives (out−1)·s + (k−1)·d + 1 − pads rows; output_padding adds the rows the stride skipped.
+    const span = (i: 0 | 1) => (k[i] - 1) * geo.dilations[i] + 1;
+    const outPad = [
+      x.shape[1] - ((geo.outH - 1) * op.strides[0] + span(0) - geo.pads[0] - geo.pads[2]),
+      x.shape[2] - ((geo.outW - 1) * op.strides[1] + span(1) - geo.pads[1] - geo.pads[3]),
+    ];
+    const dx = this.b.op('ConvTranspose', [this.ref(grad), this.b.constant(w.data, w.dims, 'w')], {
+      kernel_shape: k,
+      strides: op.strides,
+      pads: geo.pads,
+      dilations: geo.dilations,
+      output_padding: outPad,
+      group: depthwise ? x.shape[3] : 1,
+    });
+    return this.value(dx, x.shape);
+  }
+
+  forward(op: Op, inputs: Sym[]): Sym {
+    const x = inputs[0];
+    const nn = x?.nonNegative ?? false;
+    switch (op.type) {
+      case 'input':
+        throw new Error('input nodes are fed, not computed');
+      case 'dense':
+      case 'conv2d':
+      case 'depthwise':
+        return this.linearForward(op, x, this.weight(op.kernel), op.bias ? this.weight(op.bias) : undefined);
+      case 'batchnorm': {
+        const c = x.shape[x.shape.length - 1];
+        const vec = (t: tf.Tensor | undefined, fill: number) => this.b.constant(t ? (t.dataSync() as Float32Array) : new Float32Array(c).fill(fill), [c], 'bn');
+        if (x.shape.length !== 4 && x.shape.length !== 2) throw new OnnxUnsupported('batch norm on rank other than 2 or 4');
+        return this.value(this.b.op('BatchNormalization', [this.ref(x), vec(op.gamma, 1), vec(op.beta, 0), vec(op.mean, 0), vec(op.variance, 1)], { epsilon: { float: op.epsilon } }), x.shape);
+      }
+      case 'activation':
+        return this.activation(op.fn, x, op.alpha, op.maxValue);
+      case 'maxpool':
+      case 'avgpool':
+        return this.pool(op, x);
+      case 'globalavgpool':
+      case 'globalmaxpool': {
+        if (op.type === 'globalmaxpool') return this.maxPoolWithIndices(x, [x.shape[1], x.shape[2]], [1, 1], [0, 0, 0, 0], [x.shape[0], x.shape[3]]);
+        const p = this.b.op('GlobalAveragePool', [this.ref(x)]);
+        return this.value(this.b.op('Reshape', [p, this.b.ints([x.shape[0], x.shape[3]])]), [x.shape[0], x.shape[3]], nn);
+      }
+      case 'flatten':
+        return this.toLogical(x, [x.shape[0], size(x.shape.slice(1))]);
+      case 'reshape':
+        return this.toLogical(x, [x.shape[0], ...op.targetShape]);
+      case 'zeropad': {
+        const [[t, bo], [l, r]] = op.padding;
+        const pads = this.b.ints([0, 0, t, l, 0, 0, bo, r]);
+        return this.value(this.b.op('Pad', [this.ref(x), pads]), [x.shape[0], x.shape[1] + t + bo, x.shape[2] + l + r, x.shape[3]], nn);
+      }
+      case 'identity':
+        return x;
+      case 'add':
+        return inputs.slice(1).reduce((acc, t) => this.add(acc, t), x);
+      case 'concat': {
+        const axis = op.axis < 0 ? x.shape.length + op.axis : op.axis;
+        const physAxis = x.shape.length === 4 ? [0, 2, 3, 1][axis] : axis;
+        const shape = [...x.shape];
+        shape[axis] = inputs.reduce((a, t) => a + t.shape[axis], 0);
+        return this.value(this.b.op('Concat', inputs.map((t) => this.ref(t)), { axis: physAxis }), shape, inputs.every((t) => t.nonNegative));
+      }
+      case 'layernorm':
+        throw new OnnxUnsupported('LayerNormalization');
+    }
+  }
+
+  private activation(fn: string, x: Sym, alpha?: number, maxValue?: number): Sym {
+    const r = this.ref(x);
+    const v = (name: string, nonNegative = false) => this.value(name, x.shape, nonNegative);
+    switch (fn) {
+      case 'linear':
+        return x;
+      case 'relu':
+        return v(this.b.op('Relu', [r]), true);
+      case 'relu6':
+        return v(this.b.op('Clip', [r, this.scalar(0), this.scalar(maxValue ?? 6)]), true);
+      case 'leakyRelu':
+        return v(this.b.op('LeakyRelu', [r], { alpha: { float: alpha ?? 0.3 } }));
+      case 'elu':
+        return v(this.b.op('Elu', [r], { alpha: { float: alpha ?? 1 } }));
+      case 'sigmoid':
+        return v(this.b.op('Sigmoid', [r]), true);
+      case 'tanh':
+        return v(this.b.op('Tanh', [r]));
+      case 'softmax':
+        if (x.shape.length !== 2) throw new OnnxUnsupported('softmax on rank other than 2');
+        return v(this.b.op('Softmax', [r], { axis: -1 }), true);
+      case 'gelu': {
+        const erf = this.b.op('Erf', [this.b.op('Div', [r, this.scalar(Math.SQRT2)])]);
+        return v(this.b.op('Mul', [this.b.op('Mul', [r, this.scalar(0.5)]), this.b.op('Add', [erf, this.scalar(1)])]));
+      }
+      default:
+        throw new OnnxUnsupported(`activation ${fn}`);
+    }
+  }
+
+  private pool(op: PoolOp, x: Sym): Sym {
+    const g = convGeometry(op, x.shape, op.pool);
+    const outShape = [x.shape[0], g.outH, g.outW, x.shape[3]];
+    if (op.type === 'maxpool') return this.maxPoolWithIndices(x, op.pool, op.strides, g.pads, outShape);
+    // Keras excludes padding from the average, as count_include_pad = 0 does.
+    return this.value(this.b.op('AveragePool', [this.ref(x)], { kernel_shape: op.pool, strides: op.strides, pads: g.pads, count_include_pad: 0 }), outShape, x.nonNegative);
+  }
+
+  private maxPoolWithIndices(x: Sym, k: [number, number], strides: [number, number], pads: number[], outShape: number[]): Sym {
+    const [y, indices] = this.b.opN('MaxPool', [this.ref(x)], 2, { kernel_shape: k, strides, pads });
+    this.poolIndices.set(this.ref(x) + `@${k}/${strides}/${pads}`, indices);
+    const out = outShape.length === 2 ? this.b.op('Reshape', [y, this.b.ints(outShape)]) : y;
+    return this.value(out, outShape, x.nonNegative);
+  }
+
+  /** Reshapes with NHWC semantics whatever the stored layouts. */
+  private toLogical(x: Sym, shape: number[]): Sym {
+    let name = this.ref(x);
+    if (x.shape.length === 4) name = this.b.op('Transpose', [name], { perm: [0, 2, 3, 1] });
+    name = this.b.op('Reshape', [name, this.b.ints(shape)]);
+    if (shape.length === 4) name = this.b.op('Transpose', [name], { perm: [0, 3, 1, 2] });
+    return this.value(name, shape, x.nonNegative);
+  }
+
+  /**
+   * Sends r to the recorded first maxima (ONNX MaxPool indices keep the first maximum of a window). Windows that do
+   * not overlap need no accumulation: MaxUnpool places each value; overlapping ones add up with ScatterElements.
+   */
+  private scatterToMaxima(x: Sym, r: Sym, key: string, overlapping: boolean, pool: number[], strides: number[], pads: number[]): Sym {
+    const indices = this.poolIndices.get(key);
+    if (!indices) throw new Error('max-pool relevance without its forward pass');
+    const phys = this.physical(x.shape);
+    let rPhys = this.ref(r);
+    if (r.shape.length === 2) rPhys = this.b.op('Reshape', [rPhys, this.b.ints([x.shape[0], x.shape[3], 1, 1])]);
+    if (!overlapping) {
+      const out = this.b.op('MaxUnpool', [rPhys, indices, this.b.ints(phys)], { kernel_shape: pool, strides, pads });
+      return this.value(out, x.shape);
+    }
+    const flat = (name: string) => this.b.op('Reshape', [name, this.b.ints([-1])]);
+    const zeros = this.b.op('Expand', [this.scalar(0), this.b.ints([size(x.shape)])]);
+    const scattered = this.b.op('ScatterElements', [zeros, flat(indices), flat(rPhys)], { axis: 0, reduction: 'add' });
+    return this.value(this.b.op('Reshape', [scattered, this.b.ints(phys)]), x.shape);
+  }
+
+  maxPoolRelevance(x: Sym, r: Sym, pool: [number, number], strides: [number, number], padding: 'same' | 'valid'): Sym {
+    const g = convGeometry({ strides, padding }, x.shape, pool);
+    const overlapping = strides[0] < pool[0] || strides[1] < pool[1];
+    return this.scatterToMaxima(x, r, this.ref(x) + `@${pool}/${strides}/${g.pads}`, overlapping, pool, strides, g.pads);
+  }
+
+  globalMaxPoolRelevance(x: Sym, r: Sym): Sym {
+    const pool = [x.shape[1], x.shape[2]];
+    return this.scatterToMaxima(x, r, this.ref(x) + `@${pool}/${[1, 1]}/${[0, 0, 0, 0]}`, false, pool, [1, 1], [0, 0, 0, 0]);
+  }
+
+  avgPoolShares(op: PoolOp, x: Sym, grad: Sym): Sym {
+    if (op.padding !== 'valid') throw new OnnxUnsupported("average pooling with 'same' padding");
+    const c = x.shape[3];
+    const [kh, kw] = op.pool;
+    const g = convGeometry(op, x.shape, op.pool);
+    const w = this.b.constant(new Float32Array(c * kh * kw).fill(1 / (kh * kw)), [c, 1, kh, kw], 'avg');
+    const outPad = [x.shape[1] - ((g.outH - 1) * op.strides[0] + kh), x.shape[2] - ((g.outW - 1) * op.strides[1] + kw)];
+    const vjp = this.b.op('ConvTranspose', [this.ref(grad), w], { kernel_shape: op.pool, strides: op.strides, output_padding: outPad, group: c });
+    return this.value(this.b.op('Mul', [this.ref(x), vjp]), x.shape);
+  }
+
+  globalAvgPoolShares(x: Sym, grad: Sym): Sym {
+    const [n, h, w, c] = x.shape;
+    const g = this.b.op('Reshape', [this.ref(grad), this.b.ints([n, c, 1, 1])]);
+    return this.value(this.b.op('Mul', [this.ref(x), this.b.op('Mul', [g, this.scalar(1 / (h * w))])]), x.shape);
+  }
+
+  reshapeLike(r: Sym, x: Sym): Sym {
+    return this.toLogical(r, x.shape);
+  }
+
+  unpad(r: Sym, x: Sym, padding: [[number, number], [number, number]]): Sym {
+    const [n, h, w, c] = x.shape;
+    const starts = this.b.ints([0, 0, padding[0][0], padding[1][0]]);
+    const ends = this.b.ints([n, c, padding[0][0] + h, padding[1][0] + w]);
+    return this.value(this.b.op('Slice', [this.ref(r), starts, ends]), x.shape);
+  }
+
+  splitLike(r: Sym, parts: Sym[], axis: number): Sym[] {
+    const ax = axis < 0 ? r.shape.length + axis : axis;
+    const physAxis = r.shape.length === 4 ? [0, 2, 3, 1][ax] : ax;
+    const outs = this.b.opN('Split', [this.ref(r), this.b.ints(parts.map((p) => p.shape[ax]))], parts.length, { axis: physAxis });
+    return outs.map((name, i) => this.value(name, parts[i].shape));
+  }
+
+  layerNormRelevance(): Sym {
+    throw new OnnxUnsupported('LayerNormalization');
+  }
+}

@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { attribute } from '../../../src/core/lrp/attribute';
+import { PRESET_NAMES, parseComposite, presetComposite, type CompositeSpec } from '../../../src/core/lrp/composites';
+import { OnnxExplainer } from '../../../src/core/lrp/onnx-explainer';
+import { PxpError } from '../../../src/core/errors';
+import { useDefaultBackend } from '../../helpers/backend';
+import { randomInputs, randomizeWeights, tinyResNet, tinyVgg } from '../../helpers/models';
+
+/** Every layer kind the ONNX compiler emits: branches, concat, padding, depthwise, pooling, several activations. */
+function branchy(avgPadding: 'valid' | 'same' = 'valid'): tf.LayersModel {
+  const input = tf.input({ shape: [9, 9, 3] });
+  const a = tf.layers.conv2d({ name: 'a', filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(input) as tf.SymbolicTensor;
+  const b = tf.layers.depthwiseConv2d({ name: 'b', kernelSize: 3, depthMultiplier: 2, strides: 2, padding: 'same' }).apply(input) as tf.SymbolicTensor;
+  const bUp = tf.layers.zeroPadding2d({ name: 'b_pad', padding: [[2, 2], [2, 2]] }).apply(tf.layers.leakyReLU({ name: 'b_act', alpha: 0.1 }).apply(b) as tf.SymbolicTensor) as tf.SymbolicTensor;
+  const aCut = tf.layers.conv2d({ name: 'a2', filters: 4, kernelSize: 2, strides: 1, padding: 'valid' }).apply(a) as tf.SymbolicTensor;
+  let x = tf.layers.concatenate({ name: 'cat' }).apply([aCut, tf.layers.conv2d({ name: 'b2', filters: 3, kernelSize: 2, padding: 'valid' }).apply(bUp) as tf.SymbolicTensor]) as tf.SymbolicTensor;
+  x = tf.layers.elu({ name: 'elu' }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.maxPooling2d({ name: 'mp', poolSize: 3, strides: 2, padding: 'same' }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.averagePooling2d({ name: 'avg', poolSize: 2, strides: 1, padding: avgPadding }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.globalAveragePooling2d({ name: 'gap' }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.dense({ name: 'fc', units: 6, activation: 'tanh' }).apply(x) as tf.SymbolicTensor;
+  const out = tf.layers.dense({ name: 'out', units: 3, activation: 'softmax' }).apply(x) as tf.SymbolicTensor;
+  return randomizeWeights(tf.model({ inputs: input, outputs: out }), 7);
+}
+
+function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let d = 0;
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    d = Math.max(d, Math.abs(a[i] - b[i]));
+    m = Math.max(m, Math.abs(b[i]));
+  }
+  return d / Math.max(m, 1e-12);
+}
+
+const COMPOSITES: CompositeSpec[] = [
+  ...PRESET_NAMES.map((n) => presetComposite(n)!),
+  parseComposite({ default: { conv: { rule: 'gamma', gamma: 0.1 }, dense: { rule: 'epsilon', epsilon: 0.1 } }, first: { rule: 'w-square' } }, 'json'),
+  parseComposite({ default: { conv: { rule: 'epsilon', epsilon: 0.01 }, dense: { rule: 'alpha-beta', alpha: 1.5, beta: 0.5 } }, canonizers: [] }, 'json-no-canonizer'),
+];
+
+describe('LRP compiled to ONNX (onnxruntime executor)', function () {
+  before(async function () {
+    if (!OnnxExplainer.available()) this.skip();
+    await useDefaultBackend();
+  });
+
+  for (const [name, build, shape] of [
+    ['VGG-style', () => tinyVgg(5), [5, 8, 8, 2]],
+    ['ResNet-style', () => tinyResNet(5), [5, 8, 8, 2]],
+    ['branchy functional model', () => branchy(), [5, 9, 9, 3]],
+  ] as const) {
+    it(`${name}: equals the tfjs executor for every preset and JSON composites, with given and predicted targets`, async () => {
+      const model = build();
+      const x = randomInputs([...shape], 3).dataSync() as Float32Array;
+      for (const composite of COMPOSITES) {
+        for (const targets of [Int32Array.from([0, 1, 2, 1, 0]), undefined]) {
+          for (const init of ['one-hot', 'logit'] as const) {
+            const opts = { targets, init, batchSize: 3 };
+            const onnx = await attribute(model, composite, x, [...shape], { ...opts, executor: 'onnx' });
+            const tfjs = await attribute(model, composite, x, [...shape], { ...opts, executor: 'tfjs' });
+            assert.equal(onnx.executor, 'onnx');
+            const what = `${composite.name}, targets ${targets ? 'given' : 'predicted'}, ${init}`;
+            assert.deepEqual(Array.from(onnx.targets), Array.from(tfjs.targets), what);
+            assert.ok(maxRelDiff(onnx.input, tfjs.input) < 1e-4, `${what}: input relevance differs by ${maxRelDiff(onnx.input, tfjs.input)}`);
+            assert.ok(maxRelDiff(onnx.outputRelevance, tfjs.outputRelevance) < 1e-5, what);
+            onnx.layers.forEach((l, i) => {
+              const d = maxRelDiff(l.relevance.flatMap((r) => Array.from(r)), tfjs.layers[i].relevance.flatMap((r) => Array.from(r)));
+              assert.ok(d < 1e-4, `${what}, layer ${l.name}: ${d}`);
+            });
+          }
+        }
+      }
+      model.dispose();
+    });
+  }
+
+  it('falls back to tfjs for an op it does not compile, and says why; --executor onnx refuses', async () => {
+    const model = branchy('same');
+    const x = randomInputs([2, 9, 9, 3], 3).dataSync() as Float32Array;
+    const auto = await attribute(model, presetComposite('epsilon-plus')!, x, [2, 9, 9, 3]);
+    assert.equal(auto.executor, 'tfjs');
+    assert.match(auto.executorNote!, /average pooling with 'same' padding/);
+    await assert.rejects(() => attribute(model, presetComposite('epsilon-plus')!, x, [2, 9, 9, 3], { executor: 'onnx' }), /same/);
+    model.dispose();
+  });
+
+  it('reports out-of-range targets as bad input', async () => {
+    const model = tinyVgg(5);
+    const x = randomInputs([2, 8, 8, 2], 3).dataSync() as Float32Array;
+    await assert.rejects(
+      () => attribute(model, presetComposite('epsilon-plus')!, x, [2, 8, 8, 2], { targets: Int32Array.from([0, 3]), executor: 'onnx' }),
+      (e: PxpError) => e.code === 'bad-input' && /target 3/.test(e.message),
+    );
+    model.dispose();
+  });
+});
