@@ -1,6 +1,7 @@
 import { initBackend } from '../../core/backend/select';
 import { summarizeModel } from '../../core/graph/summary';
 import { loadModel, modelMetadata, resolveModelJson } from '../../core/io/model-files';
+import { loadOnnxRuntime } from '../../core/onnx/runtime';
 import { Command } from '../command';
 import { requiredString } from '../flags';
 import { backendLine, formatCount } from '../format';
@@ -17,13 +18,16 @@ export const infoCommand: Command = {
     const model = await loadModel(modelPath);
     const summary = summarizeModel(model);
     model.dispose();
-    const value = { model: resolveModelJson(modelPath), ...summary, metadata: modelMetadata(modelPath), backend };
+    const onnx = loadOnnxRuntime();
+    const lrpExecutor = onnx.ort ? { name: 'onnx', detail: 'onnxruntime-node' } : { name: 'tfjs', detail: onnx.why };
+    const value = { model: resolveModelJson(modelPath), ...summary, metadata: modelMetadata(modelPath), backend, lrpExecutor };
     const nameWidth = Math.max(...summary.layers.map((l) => l.name.length), 5);
     const text = [
       `model      ${value.model} (${summary.name})`,
       `input      ${summary.inputShape.join('×')}    classes ${summary.numClasses}`,
       `params     ${formatCount(summary.params)}    FLOPs ${formatCount(summary.flops)} per sample (2 × ${formatCount(summary.macs)} MACs)`,
       backendLine(backend),
+      `lrp        ${onnx.ort ? 'onnxruntime (LRP compiled to one ONNX graph)' : `tfjs (${onnx.why})`}`,
       '',
       `${'layer'.padEnd(nameWidth)}  ${'class'.padEnd(22)} ${'output'.padEnd(14)} ${'params'.padStart(9)} ${'MACs'.padStart(10)}`,
       ...summary.layers.map(
