@@ -10,10 +10,11 @@ import { attributeCommand } from './commands/attribute';
 import { demoCommand } from './commands/demo';
 import { evaluateCommand } from './commands/evaluate';
 import { infoCommand } from './commands/info';
+import { pruneCommand } from './commands/prune';
 import { trainCommand } from './commands/train';
 import { progressPrinter } from './progress-printer';
 
-const COMMANDS: Command[] = [infoCommand, trainCommand, evaluateCommand, attributeCommand, demoCommand];
+const COMMANDS: Command[] = [infoCommand, trainCommand, evaluateCommand, attributeCommand, pruneCommand, demoCommand];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

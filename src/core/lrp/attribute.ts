@@ -52,8 +52,10 @@ export interface ExplanationPlan {
   plan: PropagationPlan;
   componentLayers: ComponentLayer[];
   layerRules: LayerRule[];
-  /** The graph before canonizers (owns the weights). */
+  /** The graph before canonizers. */
   original: Graph;
+  /** Whether the plan built `original` itself (from a LayersModel) and so frees it. */
+  ownsOriginal: boolean;
 }
 
 export function planExplanation(model: tf.LayersModel | Graph, composite: CompositeSpec): ExplanationPlan {
@@ -80,12 +82,12 @@ export function planExplanation(model: tf.LayersModel | Graph, composite: Compos
       const size = n.op.type === 'depthwise' ? kernel.shape[2]! * kernel.shape[3]! : kernel.shape[kernel.rank - 1]!;
       return { node: i, name: n.name, kind: n.op.type === 'dense' ? 'dense' : 'conv', size };
     });
-  return { plan: { graph, rules, explained, keep: new Set(componentLayers.map((c) => c.node)) }, componentLayers, layerRules, original };
+  return { plan: { graph, rules, explained, keep: new Set(componentLayers.map((c) => c.node)) }, componentLayers, layerRules, original, ownsOriginal: !('nodes' in model) };
 }
 
 export function disposePlan(p: ExplanationPlan): void {
   disposeCanonized(p.plan.graph, p.original);
-  disposeGraph(p.original);
+  if (p.ownsOriginal) disposeGraph(p.original);
 }
 
 /** Explains batches on tfjs (the active backend). Dispose when done. */

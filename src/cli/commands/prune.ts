@@ -1,0 +1,156 @@
+import path from 'node:path';
+import { initBackend } from '../../core/backend/select';
+import { componentScores, parseCriterion, CRITERIA } from '../../core/criteria/criteria';
+import { badInput, usageError } from '../../core/errors';
+import { disposeGraph, graphFromModel } from '../../core/graph/graph';
+import { writeFileAtomic } from '../../core/io/atomic';
+import { type Dataset, loadFolder, loadSplit, selectPerClass, subset } from '../../core/io/datasets';
+import { modelMetadata } from '../../core/io/model-files';
+import type { ExecutorPreference } from '../../core/lrp/attribute';
+import { catalogue } from '../../core/prune/catalogue';
+import { pruningCurve } from '../../core/prune/curve';
+import { maskedEvaluator, nodeShapes } from '../../core/prune/masked-eval';
+import { mulberry32, shuffleInPlace } from '../../core/random';
+import { Command } from '../command';
+import { intFlag, requiredString, stringFlag } from '../flags';
+import { percent } from '../format';
+import { checkFits, openModel } from '../inputs';
+import { checkOutputFolder } from '../output-folder';
+import { writeResultFolder } from '../write-folder';
+
+function keepClasses(ds: Dataset, classes: number[]): Dataset {
+  const idx: number[] = [];
+  ds.y.forEach((y, i) => classes.includes(y) && idx.push(i));
+  return { ...subset(ds, idx), numClasses: ds.numClasses, classNames: ds.classNames };
+}
+
+function parseRates(text: string | undefined): number[] | undefined {
+  if (text === undefined) return undefined;
+  const rates = text.split(',').map((s) => Number(s.trim()));
+  const bad = rates.find((r) => !Number.isFinite(r) || r < 0 || r >= 1);
+  if (bad !== undefined) throw badInput(`--rates: ${bad} is not a rate in [0, 1)`, 'give rates such as 0,0.1,0.2,…,0.9');
+  return rates.sort((a, b) => a - b);
+}
+
+export const pruneCommand: Command = {
+  name: 'prune',
+  summary: 'score components by a criterion (LRP or a baseline), and measure accuracy as they are pruned (curve + AUC)',
+  usage: 'pxp prune --model MODEL.json (--data DIR | --reference DIR --eval DIR) --criterion C --out RUN [--rates 0,0.05,…]',
+  options: {
+    model: { type: 'string', placeholder: 'FILE', description: 'a tfjs model.json' },
+    data: { type: 'string', placeholder: 'DIR', description: 'dataset with train and test splits: reference samples from train, evaluation on test' },
+    reference: { type: 'string', placeholder: 'DIR', description: 'reference samples (x.npy + y.npy), instead of --data' },
+    eval: { type: 'string', placeholder: 'DIR', description: 'evaluation samples (x.npy + y.npy), instead of --data' },
+    criterion: { type: 'string', placeholder: 'C', description: `${CRITERIA.join(' | ')} (default lrp:epsilon-plus-flat)` },
+    'ref-per-class': { type: 'string', placeholder: 'N', description: 'reference samples per class picked from --data (default 10)' },
+    'eval-limit': { type: 'string', placeholder: 'N', description: 'evaluate on the first N evaluation samples' },
+    seed: { type: 'string', placeholder: 'N', description: 'seed for the reference pick, --restrict and the random criterion (default 0)' },
+    classes: { type: 'string', placeholder: 'A,B,…', description: 'restrict the task to these classes (indices or names): other outputs masked, data filtered' },
+    restrict: { type: 'string', placeholder: 'N', description: 'restrict the task to N random classes (seeded)' },
+    rates: { type: 'string', placeholder: 'LIST', description: 'pruning rates (default 0, 0.05, …, 0.95)' },
+    signed: { type: 'boolean', description: 'rank LRP by the signed sum of relevance (abs_sort = false)' },
+    'most-relevant-first': { type: 'boolean', description: 'remove the most relevant components first (least_relevant_first = false)' },
+    executor: { type: 'string', placeholder: 'NAME', description: 'auto | onnx | tfjs (default auto: onnxruntime when installed)' },
+    out: { type: 'string', placeholder: 'DIR', description: 'run folder: run.json, relevance.json, curve.json' },
+  },
+  required: ['model', 'out'],
+  async run(flags, ctx) {
+    const modelPath = requiredString(flags, 'model', 'pass --model path/to/model.json');
+    const criterion = stringFlag(flags, 'criterion') ?? 'lrp:epsilon-plus-flat';
+    parseCriterion(criterion);
+    const dataDir = stringFlag(flags, 'data');
+    const refDir = stringFlag(flags, 'reference');
+    const evalDir = stringFlag(flags, 'eval');
+    if (dataDir ? refDir || evalDir : !(refDir && evalDir)) throw usageError('give either --data DIR, or both --reference DIR and --eval DIR', `usage: ${pruneCommand.usage}`);
+    const executor = (stringFlag(flags, 'executor') ?? process.env.PXP_EXECUTOR ?? 'auto') as ExecutorPreference;
+    if (!['auto', 'onnx', 'tfjs'].includes(executor)) throw usageError(`--executor ${executor} is not an executor`, 'use auto, onnx or tfjs');
+    const rates = parseRates(stringFlag(flags, 'rates'));
+    const seed = intFlag(flags, 'seed', 0);
+    const inputs = [modelPath, ...[dataDir, refDir, evalDir].filter((d): d is string => !!d)];
+    const out = checkOutputFolder(requiredString(flags, 'out', 'pass --out RUN'), inputs, ctx.force);
+    const backend = await initBackend(ctx.backend);
+    const started = Date.now();
+    const opened = await openModel(modelPath);
+    const graph = graphFromModel(opened.model);
+    try {
+      let reference = dataDir ? selectPerClass(loadSplit(dataDir, 'train'), intFlag(flags, 'ref-per-class', 10, 1), seed) : loadFolder(refDir!);
+      let evaluation = dataDir ? loadSplit(dataDir, 'test', { limit: intFlag(flags, 'eval-limit', undefined, 1) }) : loadFolder(evalDir!, { limit: intFlag(flags, 'eval-limit', undefined, 1) });
+      checkFits(reference, opened);
+      checkFits(evaluation, opened);
+      const numClasses = opened.summary.numClasses;
+      const names = modelMetadata(opened.file).classNames;
+      let classes: number[] | undefined;
+      const classesFlag = stringFlag(flags, 'classes');
+      if (classesFlag) {
+        classes = classesFlag.split(',').map((c) => {
+          const t = c.trim();
+          const i = /^\d+$/.test(t) ? Number(t) : (names ?? []).indexOf(t);
+          if (i < 0 || i >= numClasses) throw badInput(`--classes: '${t}' is not a class of the model`, `use class indices 0…${numClasses - 1}${names ? ` or names: ${names.join(', ')}` : ''}`);
+          return i;
+        });
+      } else if (stringFlag(flags, 'restrict')) {
+        const n = intFlag(flags, 'restrict', 2, 1);
+        if (n > numClasses) throw badInput(`--restrict ${n} exceeds the model's ${numClasses} classes`, `choose 1…${numClasses}`);
+        classes = shuffleInPlace(Array.from({ length: numClasses }, (_, i) => i), mulberry32(seed)).slice(0, n).sort((a, b) => a - b);
+      }
+      if (classes) {
+        reference = keepClasses(reference, classes);
+        evaluation = keepClasses(evaluation, classes);
+      }
+      for (const c of classes ?? Array.from({ length: numClasses }, (_, i) => i)) {
+        if (!reference.y.includes(c)) throw badInput(`${reference.source}: the reference set has no sample of class ${c}`, 'every class of the task needs reference samples');
+      }
+      const shapes = nodeShapes(graph, opened.summary.inputShape);
+      const layers = catalogue(graph);
+      const scores = await componentScores(criterion, {
+        graph,
+        layers,
+        reference,
+        seed,
+        absSort: flags.signed !== true,
+        executor,
+        onProgress: ctx.progress,
+        signal: ctx.signal,
+      });
+      const evaluator = await maskedEvaluator(graph, layers, evaluation, { executor, allowedClasses: classes });
+      let curve;
+      try {
+        curve = await pruningCurve(criterion, scores.scores, { graph, shapes, layers }, evaluator, {
+          rates,
+          leastRelevantFirst: flags['most-relevant-first'] !== true,
+          onProgress: ctx.progress,
+          signal: ctx.signal,
+        });
+      } finally {
+        await evaluator.dispose();
+      }
+      const run = {
+        command: 'prune',
+        model: opened.file,
+        criterion,
+        reference: { source: reference.source, samples: reference.y.length },
+        evaluation: { source: evaluation.source, samples: evaluation.y.length },
+        classes: classes ?? null,
+        settings: { seed, absSort: flags.signed !== true, leastRelevantFirst: flags['most-relevant-first'] !== true, rates: curve.points.map((p) => p.rate) },
+        backend,
+        executor: evaluator.executor,
+        timings: { scoresSeconds: scores.seconds, totalSeconds: (Date.now() - started) / 1000 },
+        auc: curve.auc,
+      };
+      await writeResultFolder(out, (dir) => {
+        writeFileAtomic(path.join(dir, 'relevance.json'), JSON.stringify({ criterion, layers: layers.map((l, i) => ({ name: l.name, kind: l.kind, scores: Array.from(scores.scores[i]) })) }));
+        writeFileAtomic(path.join(dir, 'curve.json'), JSON.stringify(curve, null, 1));
+        writeFileAtomic(path.join(dir, 'run.json'), JSON.stringify(run, null, 2));
+      });
+      const text = [
+        `${criterion}: AUC ${curve.auc.toFixed(4)} (max 0.95) on ${evaluation.y.length} samples${classes ? ` of classes ${classes.join(', ')}` : ''}`,
+        ...curve.points.map((p) => `  rate ${p.rate.toFixed(2)}  removed ${String(p.removed).padStart(4)}  accuracy ${percent(p.accuracy, 1).padStart(7)}  params ${p.params}  FLOPs ${p.flops}`),
+        `wrote ${out}/run.json, curve.json, relevance.json (${run.timings.totalSeconds.toFixed(1)} s)`,
+      ].join('\n');
+      return { value: { out, ...run, curve }, text };
+    } finally {
+      disposeGraph(graph);
+      opened.model.dispose();
+    }
+  },
+};

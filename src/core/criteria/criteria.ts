@@ -1,0 +1,143 @@
+/**
+ * Component scores (method.md §5): one number per component, summed over the reference samples, for every criterion
+ * the paper compares. t is the sample's label, z the component layer's output before its activation and after its
+ * batch norm, Σ_HW the sum over positions; sums in float64.
+ *   lrp:<composite>       Σ_samples |Σ_HW R(z)|   (signed Σ when abs_sort is false)
+ *   weight                L1 norm of the component's own weights
+ *   activation            Σ_samples |Σ_HW z|
+ *   gradient              Σ_samples |Σ_HW ∂y_t/∂z|
+ *   taylor                Σ_samples |Σ_HW z·∂y_t/∂z|
+ *   random                seeded uniform scores
+ */
+import * as tf from '@tensorflow/tfjs';
+import { badInput } from '../errors';
+import { forwardAll } from '../graph/forward';
+import type { Graph } from '../graph/graph';
+import { tfAlgebra } from '../graph/tf-algebra';
+import type { Dataset } from '../io/datasets';
+import { attribute, type ExecutorPreference } from '../lrp/attribute';
+import { loadComposite } from '../lrp/composites';
+import type { ComponentLayerInfo } from '../prune/catalogue';
+import { explainedNode } from '../prune/catalogue';
+import { RunControl, throwIfCancelled, yieldToEventLoop } from '../progress';
+import { mulberry32 } from '../random';
+
+export const CRITERIA = ['lrp:<composite|file.json>', 'weight', 'activation', 'gradient', 'taylor', 'random'] as const;
+
+export interface CriterionContext extends RunControl {
+  graph: Graph;
+  layers: ComponentLayerInfo[];
+  reference: Dataset;
+  seed?: number;
+  /** For lrp: Σ|R| (default) or Σ R. */
+  absSort?: boolean;
+  executor?: ExecutorPreference;
+  batchSize?: number;
+}
+
+export interface CriterionScores {
+  criterion: string;
+  /** Per component layer, one score per component. */
+  scores: Float64Array[];
+  seconds: number;
+}
+
+/** Splits 'lrp:NAME' and validates the criterion name. */
+export function parseCriterion(name: string): { kind: 'lrp'; composite: string } | { kind: 'weight' | 'activation' | 'gradient' | 'taylor' | 'random' } {
+  if (name.startsWith('lrp:') && name.length > 4) return { kind: 'lrp', composite: name.slice(4) };
+  if (name === 'lrp') return { kind: 'lrp', composite: 'epsilon-plus-flat' };
+  if (['weight', 'activation', 'gradient', 'taylor', 'random'].includes(name)) return { kind: name as 'weight' };
+  throw badInput(`unknown criterion '${name}'`, `criteria: ${CRITERIA.join(', ')}`);
+}
+
+function addPerSample(into: Float64Array, values: ArrayLike<number>, n: number, c: number, absolute: boolean): void {
+  const per = values.length / n;
+  const row = new Float64Array(c);
+  for (let s = 0; s < n; s++) {
+    row.fill(0);
+    for (let i = 0; i < per; i++) row[i % c] += values[s * per + i];
+    for (let j = 0; j < c; j++) into[j] += absolute ? Math.abs(row[j]) : row[j];
+  }
+}
+
+/** z and/or ∂y_t/∂z at every component layer's mask node, per batch, reduced by `reduce`. */
+async function gradientScores(ctx: CriterionContext, kind: 'activation' | 'gradient' | 'taylor'): Promise<Float64Array[]> {
+  const { graph, layers, reference } = ctx;
+  const scores = layers.map((l) => new Float64Array(l.size));
+  const n = reference.y.length;
+  const per = reference.x.length / n;
+  const batch = ctx.batchSize ?? 32;
+  const explained = explainedNode(graph);
+  for (let from = 0; from < n; from += batch) {
+    throwIfCancelled(ctx.signal);
+    const to = Math.min(n, from + batch);
+    const m = to - from;
+    tf.tidy(() => {
+      const x = tf.tensor(reference.x.subarray(from * per, to * per), [m, ...reference.shape.slice(1)]);
+      const zs = forwardAll(tfAlgebra, graph, x);
+      const offsets = layers.map((l) => tf.zerosLike(zs[l.maskNode]));
+      const targetLogit = (...deltas: tf.Tensor[]) => {
+        const outs = forwardAll(tfAlgebra, graph, x, undefined, new Map(layers.map((l, i) => [l.maskNode, deltas[i]])));
+        const logits = outs[explained];
+        const k = logits.shape[logits.rank - 1]!;
+        return tf.sum(tf.mul(logits, tf.oneHot(tf.tensor1d(reference.y.subarray(from, to), 'int32'), k)));
+      };
+      const grads = kind === 'activation' ? [] : tf.grads(targetLogit)(offsets);
+      layers.forEach((l, i) => {
+        const v = kind === 'activation' ? zs[l.maskNode] : kind === 'gradient' ? grads[i] : tf.mul(zs[l.maskNode], grads[i]);
+        addPerSample(scores[i], v.dataSync(), m, l.size, true);
+      });
+    });
+    ctx.onProgress?.({ done: to, total: n, message: `${kind} ${to}/${n}` });
+    await yieldToEventLoop();
+  }
+  return scores;
+}
+
+function weightScores(layers: ComponentLayerInfo[], graph: Graph): Float64Array[] {
+  return layers.map((l) => {
+    const kernel = (graph.nodes[l.node].op as { kernel: tf.Tensor }).kernel;
+    const v = kernel.dataSync();
+    const out = new Float64Array(l.size);
+    // The output unit is the kernel's last axis (depthwise: input channel × multiplier, the last two).
+    for (let i = 0; i < v.length; i++) out[i % l.size] += Math.abs(v[i]);
+    return out;
+  });
+}
+
+export async function componentScores(criterion: string, ctx: CriterionContext): Promise<CriterionScores> {
+  const start = Date.now();
+  const c = parseCriterion(criterion);
+  let scores: Float64Array[];
+  switch (c.kind) {
+    case 'lrp': {
+      const names = ctx.layers.map((l) => l.name);
+      const composite = loadComposite(c.composite, ctx.graph.nodes.filter((n) => ['dense', 'conv2d', 'depthwise'].includes(n.op.type)).map((n) => n.name));
+      const r = await attribute(ctx.graph, composite, ctx.reference.x, ctx.reference.shape, {
+        targets: ctx.reference.y,
+        batchSize: ctx.batchSize,
+        executor: ctx.executor,
+        onProgress: ctx.onProgress,
+        signal: ctx.signal,
+      });
+      scores = names.map((name) => {
+        const layer = r.layers.find((l) => l.name === name)!;
+        const out = new Float64Array(layer.relevance[0]?.length ?? 0);
+        for (const row of layer.relevance) for (let j = 0; j < out.length; j++) out[j] += ctx.absSort === false ? row[j] : Math.abs(row[j]);
+        return out;
+      });
+      break;
+    }
+    case 'weight':
+      scores = weightScores(ctx.layers, ctx.graph);
+      break;
+    case 'random': {
+      const rng = mulberry32(ctx.seed ?? 0);
+      scores = ctx.layers.map((l) => Float64Array.from({ length: l.size }, () => rng()));
+      break;
+    }
+    default:
+      scores = await gradientScores(ctx, c.kind);
+  }
+  return { criterion, scores, seconds: (Date.now() - start) / 1000 };
+}

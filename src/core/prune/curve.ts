@@ -1,0 +1,57 @@
+/**
+ * The accuracy-vs-pruning-rate curve of one criterion (method.md §1, §5): rank once, mask the first n(i) ranked
+ * components at each rate, evaluate, and integrate by the trapezoid rule. Scores are computed once on the unpruned
+ * model; the curve masks, it does not re-attribute.
+ */
+import { RunControl, throwIfCancelled } from '../progress';
+import type { Graph } from '../graph/graph';
+import type { ComponentLayerInfo } from './catalogue';
+import { remainingCost } from './remaining-cost';
+import type { MaskedEvaluator } from './masked-eval';
+import { curveRates, rankComponents, removedSet, trapezoidAuc, type RankingOptions } from './ranking';
+
+export interface CurvePoint {
+  rate: number;
+  /** Components removed (protected ones are skipped, so it can be fewer than rate·N). */
+  removed: number;
+  accuracy: number;
+  params: number;
+  flops: number;
+}
+
+export interface Curve {
+  criterion: string;
+  points: CurvePoint[];
+  auc: number;
+}
+
+/** n for a rate: the default grid uses floor(i·N/20) exactly; other rates floor(p·N) with a guard for rounding. */
+function countFor(rate: number, total: number): number {
+  const i = Math.round(rate * 20);
+  if (Math.abs(rate * 20 - i) < 1e-9) return Math.floor((i * total) / 20);
+  return Math.floor(rate * total + 1e-9);
+}
+
+export async function pruningCurve(
+  criterion: string,
+  scores: Float64Array[],
+  model: { graph: Graph; shapes: number[][]; layers: ComponentLayerInfo[] },
+  evaluator: MaskedEvaluator,
+  opts: RankingOptions & RunControl & { rates?: number[] } = {},
+): Promise<Curve> {
+  const { layers } = model;
+  const rates = opts.rates ?? curveRates();
+  const ranking = rankComponents(scores.map((s) => ({ scores: s })), opts);
+  const total = ranking.length;
+  const points: CurvePoint[] = [];
+  for (const [k, rate] of rates.entries()) {
+    throwIfCancelled(opts.signal);
+    const removed = removedSet(ranking, countFor(rate, total), layers.map((l) => l.size));
+    const count = removed.reduce((a, flags) => a + flags.filter(Boolean).length, 0);
+    const { params, macs } = remainingCost(model.graph, model.shapes, layers, removed);
+    const accuracy = await evaluator.accuracy(removed, { signal: opts.signal });
+    points.push({ rate, removed: count, accuracy, params, flops: 2 * macs });
+    opts.onProgress?.({ done: k + 1, total: rates.length, message: `${criterion}: rate ${rate.toFixed(2)} accuracy ${(100 * accuracy).toFixed(1)} %` });
+  }
+  return { criterion, points, auc: trapezoidAuc(points.map((p) => p.rate), points.map((p) => p.accuracy)) };
+}

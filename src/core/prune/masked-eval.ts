@@ -1,0 +1,151 @@
+/**
+ * Accuracy of a model with components masked (method.md §5: a masked component's output is exactly 0, nothing else
+ * changes). Runs on onnxruntime when it is installed (one compiled forward graph whose masks are inputs, reused for
+ * every rate) or on tfjs.
+ */
+import type * as Ort from 'onnxruntime-node';
+import os from 'node:os';
+import * as tf from '@tensorflow/tfjs';
+import { forwardAll } from '../graph/forward';
+import type { Graph } from '../graph/graph';
+import { tfAlgebra } from '../graph/tf-algebra';
+import type { Dataset } from '../io/datasets';
+import { OnnxGraphBuilder } from '../onnx/graph-builder';
+import { OnnxAlgebra, type Sym } from '../onnx/onnx-algebra';
+import { loadOnnxRuntime } from '../onnx/runtime';
+import { RunControl, throwIfCancelled, yieldToEventLoop } from '../progress';
+import type { ComponentLayerInfo } from './catalogue';
+import { explainedNode } from './catalogue';
+
+export interface MaskedEvaluator {
+  executor: 'onnx' | 'tfjs';
+  /** Top-1 accuracy with these components removed ([layer][index] flags); ties go to the lowest class. */
+  accuracy(removed: boolean[][], control?: RunControl): Promise<number>;
+  dispose(): Promise<void>;
+}
+
+/** Class predictions from logits rows, only among `allowed` classes when given (the paper's restricted task). */
+export function predictRows(logits: ArrayLike<number>, k: number, n: number, allowed?: number[]): Int32Array {
+  const classes = allowed ?? Array.from({ length: k }, (_, i) => i);
+  const out = new Int32Array(n);
+  for (let s = 0; s < n; s++) {
+    let best = classes[0];
+    for (const c of classes) if (logits[s * k + c] > logits[s * k + best]) best = c;
+    out[s] = best;
+  }
+  return out;
+}
+
+function maskVector(removed: boolean[]): Float32Array {
+  return Float32Array.from(removed, (r) => (r ? 0 : 1));
+}
+
+class TfMaskedEvaluator implements MaskedEvaluator {
+  readonly executor = 'tfjs';
+  constructor(private graph: Graph, private layers: ComponentLayerInfo[], private data: Dataset, private batch: number, private allowed?: number[]) {}
+
+  async accuracy(removed: boolean[][], control: RunControl = {}): Promise<number> {
+    const n = this.data.y.length;
+    const per = this.data.x.length / n;
+    let correct = 0;
+    const masks = new Map(this.layers.map((l, i) => [l.maskNode, tf.tensor(maskVector(removed[i]))]));
+    try {
+      const explained = explainedNode(this.graph);
+      for (let from = 0; from < n; from += this.batch) {
+        throwIfCancelled(control.signal);
+        const to = Math.min(n, from + this.batch);
+        const logits = tf.tidy(() => {
+          const x = tf.tensor(this.data.x.subarray(from * per, to * per), [to - from, ...this.data.shape.slice(1)]);
+          return forwardAll(tfAlgebra, this.graph, x, masks)[explained];
+        });
+        const k = logits.shape[logits.rank - 1]!;
+        const pred = predictRows(logits.dataSync(), k, to - from, this.allowed);
+        logits.dispose();
+        for (let s = 0; s < to - from; s++) if (pred[s] === this.data.y[from + s]) correct++;
+        await yieldToEventLoop();
+      }
+    } finally {
+      tf.dispose([...masks.values()]);
+    }
+    return correct / n;
+  }
+
+  async dispose(): Promise<void> {}
+}
+
+class OnnxMaskedEvaluator implements MaskedEvaluator {
+  readonly executor = 'onnx';
+  private constructor(private session: Ort.InferenceSession, private ort: typeof Ort, private layers: ComponentLayerInfo[], private data: Dataset, private batch: number, private classes: number, private maskShapes: number[][], private allowed?: number[]) {}
+
+  static async create(ort: typeof Ort, graph: Graph, layers: ComponentLayerInfo[], data: Dataset, batch: number, shapes: number[][], allowed?: number[]): Promise<OnnxMaskedEvaluator> {
+    const b = new OnnxGraphBuilder();
+    const A = new OnnxAlgebra(b);
+    const inputShape = data.shape.slice(1);
+    const shape = [batch, ...inputShape];
+    const xName = b.input({ name: 'x', dtype: 'float32', shape });
+    const x: Sym = { name: shape.length === 4 ? b.op('Transpose', [xName], { perm: [0, 3, 1, 2] }) : xName, shape, nonNegative: false };
+    const maskShapes: number[][] = [];
+    const masks = new Map<number, Sym>();
+    layers.forEach((l, i) => {
+      // A [1, …, 1, C] mask broadcasts over the batch and positions of the node's logical output.
+      const rank = shapes[l.maskNode].length + 1;
+      const logical = [...new Array(rank - 1).fill(1), l.size];
+      const physical = rank === 4 ? [1, l.size, 1, 1] : logical;
+      maskShapes.push(physical);
+      masks.set(l.maskNode, { name: b.input({ name: `mask${i}`, dtype: 'float32', shape: physical }), shape: logical, nonNegative: true });
+    });
+    const outs = forwardAll(A, graph, x, masks);
+    const logits = outs[explainedNode(graph)];
+    b.output(A.ref(logits), { dtype: 'float32', shape: logits.shape });
+    const threads = Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+    const session = await ort.InferenceSession.create(b.encode(), { intraOpNumThreads: threads, graphOptimizationLevel: 'all' });
+    return new OnnxMaskedEvaluator(session, ort, layers, data, batch, logits.shape[1], maskShapes, allowed);
+  }
+
+  async accuracy(removed: boolean[][], control: RunControl = {}): Promise<number> {
+    const n = this.data.y.length;
+    const per = this.data.x.length / n;
+    const feeds: Record<string, Ort.Tensor> = {};
+    this.layers.forEach((_, i) => (feeds[`mask${i}`] = new this.ort.Tensor('float32', maskVector(removed[i]), this.maskShapes[i])));
+    let correct = 0;
+    const buf = new Float32Array(this.batch * per);
+    for (let from = 0; from < n; from += this.batch) {
+      throwIfCancelled(control.signal);
+      const to = Math.min(n, from + this.batch);
+      buf.fill(0);
+      buf.set(this.data.x.subarray(from * per, to * per));
+      feeds.x = new this.ort.Tensor('float32', buf, [this.batch, ...this.data.shape.slice(1)]);
+      const out = await this.session.run(feeds);
+      const pred = predictRows(out[this.session.outputNames[0]].data as Float32Array, this.classes, to - from, this.allowed);
+      for (let s = 0; s < to - from; s++) if (pred[s] === this.data.y[from + s]) correct++;
+    }
+    return correct / n;
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+/** Output shapes (without batch) of every node, from one forward pass of a zero sample. */
+export function nodeShapes(graph: Graph, inputShape: number[]): number[][] {
+  return tf.tidy(() => forwardAll(tfAlgebra, graph, tf.zeros([1, ...inputShape])).map((t) => t.shape.slice(1) as number[]));
+}
+
+export async function maskedEvaluator(
+  graph: Graph,
+  layers: ComponentLayerInfo[],
+  data: Dataset,
+  opts: { executor?: 'auto' | 'onnx' | 'tfjs'; batchSize?: number; allowedClasses?: number[] } = {},
+): Promise<MaskedEvaluator> {
+  const batch = Math.min(opts.batchSize ?? 128, data.y.length);
+  const { ort } = loadOnnxRuntime();
+  if (ort && opts.executor !== 'tfjs') {
+    try {
+      return await OnnxMaskedEvaluator.create(ort, graph, layers, data, batch, nodeShapes(graph, data.shape.slice(1)), opts.allowedClasses);
+    } catch (e) {
+      if (opts.executor === 'onnx') throw e;
+    }
+  }
+  return new TfMaskedEvaluator(graph, layers, data, batch, opts.allowedClasses);
+}

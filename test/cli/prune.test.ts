@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { readNpy, writeNpy } from '../../src/core/io/npy';
+import { pxp } from '../helpers/pxp';
+import { REPO, listFiles, tempDir } from '../helpers/tmp';
+
+const DEMO = path.join(REPO, 'examples', 'fashion-mnist');
+const MODEL = path.join(DEMO, 'model', 'model.json');
+const data = ['--reference', path.join(DEMO, 'reference'), '--eval', path.join(DEMO, 'test')];
+
+describe('pxp prune (masking curves)', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  beforeEach(() => (tmp = tempDir()));
+  afterEach(() => tmp.cleanup());
+
+  it('on the demo model, LRP keeps accuracy longer than random pruning (higher AUC); the run folder holds the curve', () => {
+    const auc: Record<string, number> = {};
+    for (const criterion of ['lrp:epsilon-plus-flat', 'random']) {
+      const out = path.join(tmp.dir, criterion.replace(':', '-'));
+      const r = pxp(['prune', '--model', MODEL, ...data, '--criterion', criterion, '--seed', '0', '--out', out, '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(listFiles(out), ['curve.json', 'relevance.json', 'run.json']);
+      const curve = JSON.parse(fs.readFileSync(path.join(out, 'curve.json'), 'utf8'));
+      assert.equal(curve.criterion, criterion);
+      assert.deepEqual(curve.points.map((p: { rate: number }) => p.rate), Array.from({ length: 20 }, (_, i) => i / 20));
+      assert.ok(curve.points[0].accuracy > 0.9, 'the unpruned demo model is accurate');
+      for (let i = 1; i < 20; i++) assert.ok(curve.points[i].params <= curve.points[i - 1].params && curve.points[i].params > 0);
+      const relevance = JSON.parse(fs.readFileSync(path.join(out, 'relevance.json'), 'utf8'));
+      assert.equal(relevance.layers.length, 7);
+      auc[criterion] = curve.auc;
+    }
+    assert.ok(auc['lrp:epsilon-plus-flat'] > auc.random + 0.05, JSON.stringify(auc));
+  });
+
+  it('restricts the task to chosen classes: other outputs masked, data filtered', () => {
+    const out = path.join(tmp.dir, 'run');
+    const r = pxp(['prune', '--model', MODEL, ...data, '--criterion', 'weight', '--classes', 'Trouser,Bag', '--rates', '0,0.5', '--out', out, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.json.classes, [1, 8]);
+    const y = readNpy(path.join(DEMO, 'test', 'y.npy')).data as Int32Array;
+    assert.equal(r.json.evaluation.samples, y.filter((v) => v === 1 || v === 8).length);
+    assert.ok(r.json.curve.points[0].accuracy > 0.95, 'two easy classes');
+  });
+
+  describe('bad input: exit 2, nothing written', () => {
+    const refused = (args: string[], pattern: RegExp, out = path.join(tmp.dir, 'run')) => {
+      const r = pxp(['prune', '--model', MODEL, '--out', out, ...args]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, pattern);
+      assert.ok(!fs.existsSync(out) || out === DEMO, 'no run folder');
+    };
+
+    it('a rate outside [0, 1)', () => refused([...data, '--rates', '0,1.2'], /--rates: 1.2 is not a rate in \[0, 1\)/));
+    it('an unknown criterion', () => refused([...data, '--criterion', 'magic'], /unknown criterion 'magic'/));
+    it('a reference set with a class that has no samples', () => {
+      const ref = path.join(tmp.dir, 'ref');
+      const x = readNpy(path.join(DEMO, 'reference', 'x.npy'));
+      const y = readNpy(path.join(DEMO, 'reference', 'y.npy')).data as Int32Array;
+      const keep = Array.from(y.keys()).filter((i) => y[i] !== 9);
+      const per = 28 * 28;
+      writeNpy(path.join(ref, 'x.npy'), { dtype: 'float32', shape: [keep.length, 28, 28, 1], data: Float32Array.from(keep.flatMap((i) => Array.from((x.data as Float32Array).subarray(i * per, (i + 1) * per)))) });
+      writeNpy(path.join(ref, 'y.npy'), { dtype: 'int32', shape: [keep.length], data: Int32Array.from(keep.map((i) => y[i])) });
+      refused(['--reference', ref, '--eval', path.join(DEMO, 'test')], /has no sample of class 9/);
+    });
+    it('--out equal to an input', () => {
+      const before = listFiles(DEMO);
+      refused([...data], /would overwrite the input/, DEMO);
+      assert.deepEqual(listFiles(DEMO), before);
+    });
+  });
+});
