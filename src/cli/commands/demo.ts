@@ -1,8 +1,8 @@
 /**
  * The embedded Fashion-MNIST demo: runs offline on a fresh machine from the files under examples/fashion-mnist
  * (a trained VGG-style model, 100 reference images, 10 per class, and 1 000 test images). It shows what the engine
- * knows about the model, how well the model does, and LRP relevance of the reference images with heatmaps; the
- * pruning and search issues extend it to the whole method.
+ * knows about the model, how well the model does, LRP relevance of the reference images with heatmaps, and pruning
+ * curves (LRP against two baselines); the physical-pruning and search issues extend it to the whole method.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,6 +12,10 @@ import { stringFlag } from '../flags';
 import { attributeCommand } from './attribute';
 import { evaluateCommand } from './evaluate';
 import { infoCommand } from './info';
+import { pruneCommand } from './prune';
+
+/** The paper's comparison on the demo: optimized-attribution pruning against two baselines. */
+const DEMO_CRITERIA = ['lrp:epsilon-plus-flat', 'taylor', 'random'];
 
 /** examples/fashion-mnist, found from the bundle (dist/cli.js) or from the sources (src/cli/commands). */
 export function demoFolder(): string {
@@ -29,8 +33,10 @@ function prepareDemoOutput(out: string, force: boolean): void {
   const entries = fs.readdirSync(out);
   if (entries.length === 0) return;
   if (!entries.includes(MARKER) && !force) throw badInput(`--out ${out} exists, is not empty and is not an earlier demo's output`, 'choose another --out folder, or pass --force');
-  for (const e of ['attribution']) fs.rmSync(path.join(out, e), { recursive: true, force: true });
+  for (const e of ['attribution', ...DEMO_CRITERIA.map(runName)]) fs.rmSync(path.join(out, e), { recursive: true, force: true });
 }
+
+const runName = (criterion: string) => `prune-${criterion.replace(/[^a-z0-9-]+/gi, '-')}`;
 
 export const demoCommand: Command = {
   name: 'demo',
@@ -58,8 +64,21 @@ export const demoCommand: Command = {
       },
       ctx,
     );
+    const curves: { criterion: string; auc: number; points: { rate: number; accuracy: number }[] }[] = [];
+    for (const criterion of DEMO_CRITERIA) {
+      const run = await pruneCommand.run(
+        { model, reference: path.join(dir, 'reference'), eval: path.join(dir, 'test'), criterion, seed: '0', out: path.join(out, runName(criterion)) },
+        ctx,
+      );
+      curves.push((run.value as { curve: (typeof curves)[number] }).curve);
+    }
+    const at = (c: (typeof curves)[number], rate: number) => c.points.find((p) => Math.abs(p.rate - rate) < 1e-9)?.accuracy ?? NaN;
+    const table = [
+      `${'criterion'.padEnd(24)} ${'AUC'.padStart(6)}  ${[0, 0.1, 0.2, 0.3, 0.4].map((r) => `acc@${r.toFixed(1)}`.padStart(8)).join(' ')}`,
+      ...curves.map((c) => `${c.criterion.padEnd(24)} ${c.auc.toFixed(3).padStart(6)}  ${[0, 0.1, 0.2, 0.3, 0.4].map((r) => `${(100 * at(c, r)).toFixed(1)} %`.padStart(8)).join(' ')}`),
+    ];
     return {
-      value: { demo: dir, out, info: info.value, evaluate: evaluation.value, attribute: attribution.value },
+      value: { demo: dir, out, info: info.value, evaluate: evaluation.value, attribute: attribution.value, pruning: curves.map((c) => ({ criterion: c.criterion, auc: c.auc })) },
       text: [
         '== model ==',
         info.text,
@@ -70,6 +89,10 @@ export const demoCommand: Command = {
         '== LRP relevance of the 100 reference images (epsilon-plus-flat) ==',
         attribution.text,
         `heatmaps (input | relevance, red positive, blue negative): ${path.join(out, 'attribution', 'heatmaps')}`,
+        '',
+        '== pruning by masking: accuracy on the test slice as the least relevant components go (20 rates) ==',
+        ...table,
+        `curves: ${DEMO_CRITERIA.map((c) => path.join(out, runName(c), 'curve.json')).join(', ')}`,
       ].join('\n'),
     };
   },
