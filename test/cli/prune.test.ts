@@ -33,6 +33,20 @@ describe('pxp prune (masking curves)', () => {
     assert.ok(auc['lrp:epsilon-plus-flat'] > auc.random + 0.05, JSON.stringify(auc));
   });
 
+  it('--rate removes components physically: a smaller LayersModel whose accuracy equals the masked one', () => {
+    const out = path.join(tmp.dir, 'run');
+    const r = pxp(['prune', '--model', MODEL, ...data, '--criterion', 'taylor', '--rates', '0,0.3', '--rate', '0.3', '--out', out, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(listFiles(path.join(out, 'pruned')), ['model.json', 'weights.bin']);
+    const p = r.json.physical;
+    assert.equal(p.removed, Math.floor(0.3 * p.total));
+    assert.equal(p.prunedAccuracy, p.maskedAccuracy);
+    assert.ok(p.params.pruned < p.params.original && p.flops.pruned < p.flops.original);
+    assert.ok(p.latencyMs.original > 0 && p.latencyMs.pruned > 0);
+    const info = pxp(['info', '--model', path.join(out, 'pruned'), '--json']);
+    assert.equal(info.json.params, p.params.pruned);
+  });
+
   it('restricts the task to chosen classes: other outputs masked, data filtered', () => {
     const out = path.join(tmp.dir, 'run');
     const r = pxp(['prune', '--model', MODEL, ...data, '--criterion', 'weight', '--classes', 'Trouser,Bag', '--rates', '0,0.5', '--out', out, '--json']);
@@ -51,7 +65,10 @@ describe('pxp prune (masking curves)', () => {
       assert.ok(!fs.existsSync(out) || out === DEMO, 'no run folder');
     };
 
-    it('a rate outside [0, 1)', () => refused([...data, '--rates', '0,1.2'], /--rates: 1.2 is not a rate in \[0, 1\)/));
+    it('a rate outside [0, 1)', () => {
+      refused([...data, '--rates', '0,1.2'], /--rates: 1.2 is not a rate in \[0, 1\)/);
+      refused([...data, '--rate', '1'], /--rate 1 is not a rate in \[0, 1\)/);
+    });
     it('an unknown criterion', () => refused([...data, '--criterion', 'magic'], /unknown criterion 'magic'/));
     it('a reference set with a class that has no samples', () => {
       const ref = path.join(tmp.dir, 'ref');

@@ -1,15 +1,20 @@
 import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../core/backend/select';
 import { componentScores, parseCriterion, CRITERIA } from '../../core/criteria/criteria';
 import { badInput, usageError } from '../../core/errors';
 import { disposeGraph, graphFromModel } from '../../core/graph/graph';
 import { writeFileAtomic } from '../../core/io/atomic';
 import { type Dataset, loadFolder, loadSplit, selectPerClass, subset } from '../../core/io/datasets';
-import { modelMetadata } from '../../core/io/model-files';
+import { modelMetadata, saveModel } from '../../core/io/model-files';
+import { summarizeModel } from '../../core/graph/summary';
+import { measureLatency } from '../../core/models/evaluate';
+import { physicalPlan, pruneModel } from '../../core/prune/surgery';
 import type { ExecutorPreference } from '../../core/lrp/attribute';
 import { catalogue } from '../../core/prune/catalogue';
 import { pruningCurve } from '../../core/prune/curve';
-import { maskedEvaluator, nodeShapes } from '../../core/prune/masked-eval';
+import { maskedEvaluator, nodeShapes, onnxLatency, predictRows } from '../../core/prune/masked-eval';
+import { loadOnnxRuntime } from '../../core/onnx/runtime';
 import { mulberry32, shuffleInPlace } from '../../core/random';
 import { Command } from '../command';
 import { intFlag, requiredString, stringFlag } from '../flags';
@@ -47,7 +52,8 @@ export const pruneCommand: Command = {
     seed: { type: 'string', placeholder: 'N', description: 'seed for the reference pick, --restrict and the random criterion (default 0)' },
     classes: { type: 'string', placeholder: 'A,B,…', description: 'restrict the task to these classes (indices or names): other outputs masked, data filtered' },
     restrict: { type: 'string', placeholder: 'N', description: 'restrict the task to N random classes (seeded)' },
-    rates: { type: 'string', placeholder: 'LIST', description: 'pruning rates (default 0, 0.05, …, 0.95)' },
+    rates: { type: 'string', placeholder: 'LIST', description: 'pruning rates of the masked curve (default 0, 0.05, …, 0.95)' },
+    rate: { type: 'string', placeholder: 'P', description: 'also remove this fraction of components physically: RUN/pruned/ is a smaller LayersModel' },
     signed: { type: 'boolean', description: 'rank LRP by the signed sum of relevance (abs_sort = false)' },
     'most-relevant-first': { type: 'boolean', description: 'remove the most relevant components first (least_relevant_first = false)' },
     executor: { type: 'string', placeholder: 'NAME', description: 'auto | onnx | tfjs (default auto: onnxruntime when installed)' },
@@ -65,6 +71,9 @@ export const pruneCommand: Command = {
     const executor = (stringFlag(flags, 'executor') ?? process.env.PXP_EXECUTOR ?? 'auto') as ExecutorPreference;
     if (!['auto', 'onnx', 'tfjs'].includes(executor)) throw usageError(`--executor ${executor} is not an executor`, 'use auto, onnx or tfjs');
     const rates = parseRates(stringFlag(flags, 'rates'));
+    const rateText = stringFlag(flags, 'rate');
+    const rate = rateText === undefined ? undefined : Number(rateText);
+    if (rate !== undefined && !(Number.isFinite(rate) && rate >= 0 && rate < 1)) throw badInput(`--rate ${rateText} is not a rate in [0, 1)`, 'give the fraction of components to remove, e.g. 0.5');
     const seed = intFlag(flags, 'seed', 0);
     const inputs = [modelPath, ...[dataDir, refDir, evalDir].filter((d): d is string => !!d)];
     const out = checkOutputFolder(requiredString(flags, 'out', 'pass --out RUN'), inputs, ctx.force);
@@ -136,8 +145,47 @@ export const pruneCommand: Command = {
         executor: evaluator.executor,
         timings: { scoresSeconds: scores.seconds, totalSeconds: (Date.now() - started) / 1000 },
         auc: curve.auc,
+        physical: undefined as undefined | Record<string, unknown>,
       };
-      await writeResultFolder(out, (dir) => {
+      let prunedModel: tf.LayersModel | undefined;
+      if (rate !== undefined) {
+        const plan = physicalPlan(graph, layers, scores.scores, rate);
+        prunedModel = await pruneModel(opened.model, graph, shapes, layers, plan.removed);
+        const evaluator2 = await maskedEvaluator(graph, layers, evaluation, { executor, allowedClasses: classes });
+        const maskedAccuracy = await evaluator2.accuracy(plan.removed);
+        await evaluator2.dispose();
+        const prunedAccuracy = await modelAccuracy(prunedModel, evaluation, classes);
+        // Latency on the fastest engine we have, the same for both models: onnxruntime when installed, else tfjs.
+        const { ort } = loadOnnxRuntime();
+        let latencyEngine = backend.name as string;
+        let before: { medianMs: number };
+        let after: { medianMs: number };
+        if (ort && executor !== 'tfjs') {
+          latencyEngine = 'onnxruntime';
+          const prunedGraph = graphFromModel(prunedModel);
+          before = { medianMs: await onnxLatency(ort, graph, opened.summary.inputShape) };
+          after = { medianMs: await onnxLatency(ort, prunedGraph, opened.summary.inputShape) };
+          disposeGraph(prunedGraph);
+        } else {
+          before = await measureLatency(opened.model, opened.summary.inputShape, { batchSize: 64, runs: 15 });
+          after = await measureLatency(prunedModel, opened.summary.inputShape, { batchSize: 64, runs: 15 });
+        }
+        const prunedSummary = summarizeModel(prunedModel);
+        run.physical = {
+          rate,
+          removed: plan.removedCount,
+          total: layers.reduce((a, l) => a + l.size, 0),
+          groups: plan.groups,
+          maskedAccuracy,
+          prunedAccuracy,
+          params: { original: opened.summary.params, pruned: prunedSummary.params },
+          flops: { original: opened.summary.flops, pruned: prunedSummary.flops },
+          latencyMs: { original: before.medianMs, pruned: after.medianMs, batch: 64, runs: 15, engine: latencyEngine },
+          speedup: before.medianMs / after.medianMs,
+        };
+      }
+      await writeResultFolder(out, async (dir) => {
+        if (prunedModel) await saveModel(prunedModel, path.join(dir, 'pruned'), { ...modelMetadata(opened.file), prunedFrom: opened.file, criterion, rate });
         writeFileAtomic(path.join(dir, 'relevance.json'), JSON.stringify({ criterion, layers: layers.map((l, i) => ({ name: l.name, kind: l.kind, scores: Array.from(scores.scores[i]) })) }));
         writeFileAtomic(path.join(dir, 'curve.json'), JSON.stringify(curve, null, 1));
         writeFileAtomic(path.join(dir, 'run.json'), JSON.stringify(run, null, 2));
@@ -145,7 +193,13 @@ export const pruneCommand: Command = {
       const text = [
         `${criterion}: AUC ${curve.auc.toFixed(4)} (max 0.95) on ${evaluation.y.length} samples${classes ? ` of classes ${classes.join(', ')}` : ''}`,
         ...curve.points.map((p) => `  rate ${p.rate.toFixed(2)}  removed ${String(p.removed).padStart(4)}  accuracy ${percent(p.accuracy, 1).padStart(7)}  params ${p.params}  FLOPs ${p.flops}`),
-        `wrote ${out}/run.json, curve.json, relevance.json (${run.timings.totalSeconds.toFixed(1)} s)`,
+        ...(run.physical
+          ? [
+              `physically pruned at rate ${rate}: ${run.physical.removed}/${run.physical.total} components in ${run.physical.groups} groups; accuracy ${percent(run.physical.prunedAccuracy as number, 1)} (masked: ${percent(run.physical.maskedAccuracy as number, 1)})`,
+              `  params ${opened.summary.params} → ${(run.physical.params as { pruned: number }).pruned}, latency ${(run.physical.latencyMs as { original: number }).original.toFixed(1)} → ${(run.physical.latencyMs as { pruned: number }).pruned.toFixed(1)} ms per batch of 64 on ${(run.physical.latencyMs as { engine: string }).engine} (${(run.physical.speedup as number).toFixed(2)}× faster)`,
+            ]
+          : []),
+        `wrote ${out}/run.json, curve.json, relevance.json${prunedModel ? ', pruned/' : ''} (${run.timings.totalSeconds.toFixed(1)} s)`,
       ].join('\n');
       return { value: { out, ...run, curve }, text };
     } finally {
@@ -154,3 +208,18 @@ export const pruneCommand: Command = {
     }
   },
 };
+
+/** Top-1 accuracy of a LayersModel, among the allowed classes only when the task is restricted. */
+async function modelAccuracy(model: tf.LayersModel, data: Dataset, classes?: number[]): Promise<number> {
+  let correct = 0;
+  const n = data.y.length;
+  const per = data.x.length / n;
+  for (let from = 0; from < n; from += 256) {
+    const to = Math.min(n, from + 256);
+    const logits = tf.tidy(() => model.predict(tf.tensor(data.x.subarray(from * per, to * per), [to - from, ...data.shape.slice(1)])) as tf.Tensor);
+    const pred = predictRows(logits.dataSync(), logits.shape[1]!, to - from, classes);
+    logits.dispose();
+    for (let s = 0; s < to - from; s++) if (pred[s] === data.y[from + s]) correct++;
+  }
+  return correct / n;
+}

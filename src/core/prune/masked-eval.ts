@@ -78,28 +78,9 @@ class OnnxMaskedEvaluator implements MaskedEvaluator {
   private constructor(private session: Ort.InferenceSession, private ort: typeof Ort, private layers: ComponentLayerInfo[], private data: Dataset, private batch: number, private classes: number, private maskShapes: number[][], private allowed?: number[]) {}
 
   static async create(ort: typeof Ort, graph: Graph, layers: ComponentLayerInfo[], data: Dataset, batch: number, shapes: number[][], allowed?: number[]): Promise<OnnxMaskedEvaluator> {
-    const b = new OnnxGraphBuilder();
-    const A = new OnnxAlgebra(b);
-    const inputShape = data.shape.slice(1);
-    const shape = [batch, ...inputShape];
-    const xName = b.input({ name: 'x', dtype: 'float32', shape });
-    const x: Sym = { name: shape.length === 4 ? b.op('Transpose', [xName], { perm: [0, 3, 1, 2] }) : xName, shape, nonNegative: false };
-    const maskShapes: number[][] = [];
-    const masks = new Map<number, Sym>();
-    layers.forEach((l, i) => {
-      // A [1, …, 1, C] mask broadcasts over the batch and positions of the node's logical output.
-      const rank = shapes[l.maskNode].length + 1;
-      const logical = [...new Array(rank - 1).fill(1), l.size];
-      const physical = rank === 4 ? [1, l.size, 1, 1] : logical;
-      maskShapes.push(physical);
-      masks.set(l.maskNode, { name: b.input({ name: `mask${i}`, dtype: 'float32', shape: physical }), shape: logical, nonNegative: true });
-    });
-    const outs = forwardAll(A, graph, x, masks);
-    const logits = outs[explainedNode(graph)];
-    b.output(A.ref(logits), { dtype: 'float32', shape: logits.shape });
-    const threads = Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
-    const session = await ort.InferenceSession.create(b.encode(), { intraOpNumThreads: threads, graphOptimizationLevel: 'all' });
-    return new OnnxMaskedEvaluator(session, ort, layers, data, batch, logits.shape[1], maskShapes, allowed);
+    const compiled = compileForward(graph, data.shape.slice(1), batch, layers.map((l) => ({ node: l.maskNode, size: l.size, rank: shapes[l.maskNode].length + 1 })));
+    const session = await ort.InferenceSession.create(compiled.bytes, { intraOpNumThreads: defaultThreads(), graphOptimizationLevel: 'all' });
+    return new OnnxMaskedEvaluator(session, ort, layers, data, batch, compiled.classes, compiled.maskShapes, allowed);
   }
 
   async accuracy(removed: boolean[][], control: RunControl = {}): Promise<number> {
@@ -125,6 +106,45 @@ class OnnxMaskedEvaluator implements MaskedEvaluator {
   async dispose(): Promise<void> {
     await this.session.release();
   }
+}
+
+const defaultThreads = () => Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+
+/** The forward pass of a graph as an ONNX model (NHWC input `x`, logits out), with optional per-channel mask inputs. */
+export function compileForward(graph: Graph, inputShape: number[], batch: number, masks: { node: number; size: number; rank: number }[] = []) {
+  const b = new OnnxGraphBuilder();
+  const A = new OnnxAlgebra(b);
+  const shape = [batch, ...inputShape];
+  const xName = b.input({ name: 'x', dtype: 'float32', shape });
+  const x: Sym = { name: shape.length === 4 ? b.op('Transpose', [xName], { perm: [0, 3, 1, 2] }) : xName, shape, nonNegative: false };
+  const maskShapes: number[][] = [];
+  const maskValues = new Map<number, Sym>();
+  masks.forEach((m, i) => {
+    // A [1, …, 1, C] mask broadcasts over the batch and positions of the node's logical output.
+    const logical = [...new Array(m.rank - 1).fill(1), m.size];
+    const physical = m.rank === 4 ? [1, m.size, 1, 1] : logical;
+    maskShapes.push(physical);
+    maskValues.set(m.node, { name: b.input({ name: `mask${i}`, dtype: 'float32', shape: physical }), shape: logical, nonNegative: true });
+  });
+  const logits = forwardAll(A, graph, x, maskValues)[explainedNode(graph)];
+  b.output(A.ref(logits), { dtype: 'float32', shape: logits.shape });
+  return { bytes: b.encode(), classes: logits.shape[1], maskShapes };
+}
+
+/** Median wall time of one forward batch on onnxruntime (for comparing an original and a pruned model). */
+export async function onnxLatency(ort: typeof Ort, graph: Graph, inputShape: number[], opts: { batchSize?: number; runs?: number } = {}): Promise<number> {
+  const batch = opts.batchSize ?? 64;
+  const session = await ort.InferenceSession.create(compileForward(graph, inputShape, batch).bytes, { intraOpNumThreads: defaultThreads(), graphOptimizationLevel: 'all' });
+  const x = new ort.Tensor('float32', new Float32Array(batch * inputShape.reduce((a, b) => a * b, 1)).fill(0.5), [batch, ...inputShape]);
+  const times: number[] = [];
+  for (let i = 0; i < (opts.runs ?? 15) + 3; i++) {
+    const t0 = performance.now();
+    await session.run({ x });
+    if (i >= 3) times.push(performance.now() - t0);
+  }
+  await session.release();
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
 }
 
 /** Output shapes (without batch) of every node, from one forward pass of a zero sample. */

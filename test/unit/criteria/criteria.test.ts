@@ -78,10 +78,10 @@ const DENSE_X = [
 ];
 const DENSE_Y = [0, 1, 1];
 
-function denseNet(): tf.LayersModel {
+function denseNet(softmax = false): tf.LayersModel {
   const model = tf.sequential();
   model.add(tf.layers.dense({ inputShape: [3], units: 4, activation: 'relu', name: 'hidden' }));
-  model.add(tf.layers.dense({ units: 2, name: 'classifier' }));
+  model.add(tf.layers.dense({ units: 2, name: 'classifier', activation: softmax ? 'softmax' : 'linear' }));
   model.layers[0].setWeights([tf.tensor2d(W1), tf.tensor1d(B1)]);
   model.layers[1].setWeights([tf.tensor2d(W2), tf.tensor1d(B2)]);
   return model;
@@ -267,6 +267,15 @@ describe('criteria (method.md §5)', function () {
       for (const batchSize of [1, 2]) {
         const r = await componentScores('taylor', context(model, reference, { batchSize }));
         assertClose(r.scores[0], want, `taylor, batch ${batchSize}`);
+      }
+      model.dispose();
+    });
+
+    it('a final softmax is skipped: gradient and taylor are taken on the target logit', async () => {
+      const model = denseNet(true);
+      for (const kind of ['gradient', 'taylor'] as const) {
+        const r = await componentScores(kind, context(model, reference));
+        assertClose(r.scores[0], denseExpected(DENSE_X, DENSE_Y, kind), `${kind} under softmax`);
       }
       model.dispose();
     });
