@@ -31,3 +31,10 @@ export function numberFlag(flags: Flags, name: string, dflt: number): number {
   if (!Number.isFinite(n)) throw usageError(`--${name} must be a number, got '${v}'`);
   return n;
 }
+
+/** --executor (default $PXP_EXECUTOR, then auto). */
+export function executorFlag(flags: Flags): 'auto' | 'onnx' | 'tfjs' {
+  const v = stringFlag(flags, 'executor') ?? process.env.PXP_EXECUTOR ?? 'auto';
+  if (v !== 'auto' && v !== 'onnx' && v !== 'tfjs') throw usageError(`--executor ${v} is not an executor`, 'use auto, onnx or tfjs');
+  return v;
+}

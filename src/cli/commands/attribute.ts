@@ -2,16 +2,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { initBackend } from '../../core/backend/select';
 import { badInput, usageError } from '../../core/errors';
-import { isLinear } from '../../core/graph/graph';
 import { writeFileAtomic } from '../../core/io/atomic';
 import { readNpy, writeNpy } from '../../core/io/npy';
-import { ExecutorPreference, InitMode, attribute } from '../../core/lrp/attribute';
+import { InitMode, attribute } from '../../core/lrp/attribute';
 import { OnnxExplainer } from '../../core/lrp/onnx-explainer';
 import { PRESET_NAMES, compositeToJson, loadComposite } from '../../core/lrp/composites';
 import { writeHeatmapPng } from '../../core/report/heatmap';
 import { attributeInWorkers, defaultWorkerCount } from '../../engine/parallel';
 import { Command } from '../command';
-import { intFlag, requiredString, stringFlag } from '../flags';
+import { executorFlag, intFlag, requiredString, stringFlag } from '../flags';
 import { backendLine } from '../format';
 import { openModel } from '../inputs';
 import { checkOutputFolder } from '../output-folder';
@@ -63,8 +62,7 @@ export const attributeCommand: Command = {
     const compositeArg = stringFlag(flags, 'composite') ?? 'epsilon-plus-flat';
     const out = checkOutputFolder(requiredString(flags, 'out', 'pass --out DIR'), [modelPath, inputsPath, ...(targetsPath ? [targetsPath] : []), ...(fs.existsSync(compositeArg) ? [compositeArg] : [])], ctx.force);
     const heatmaps = intFlag(flags, 'heatmaps', 16);
-    const executor = (stringFlag(flags, 'executor') ?? process.env.PXP_EXECUTOR ?? 'auto') as ExecutorPreference;
-    if (!['auto', 'onnx', 'tfjs'].includes(executor)) throw usageError(`--executor ${executor} is not an executor`, 'use auto, onnx or tfjs');
+    const executor = executorFlag(flags);
     const backend = await initBackend(ctx.backend);
     const opened = await openModel(modelPath);
     try {

@@ -95,11 +95,9 @@ export class Explainer {
   readonly componentLayers: ComponentLayer[];
   readonly layerRules: LayerRule[];
   private readonly prepared: ExplanationPlan;
-  private readonly plan: PropagationPlan;
 
   constructor(model: tf.LayersModel | Graph, readonly composite: CompositeSpec) {
     this.prepared = planExplanation(model, composite);
-    this.plan = this.prepared.plan;
     this.componentLayers = this.prepared.componentLayers;
     this.layerRules = this.prepared.layerRules;
   }

@@ -8,7 +8,7 @@ import type * as Ort from 'onnxruntime-node';
 import os from 'node:os';
 import { forwardAll } from '../graph/forward';
 import { OnnxGraphBuilder } from '../onnx/graph-builder';
-import { OnnxAlgebra, type Sym } from '../onnx/onnx-algebra';
+import { OnnxAlgebra } from '../onnx/onnx-algebra';
 import { loadOnnxRuntime } from '../onnx/runtime';
 import { badInput } from '../errors';
 import type { BatchAttribution, ExplanationPlan, InitMode } from './attribute';
@@ -24,8 +24,7 @@ export function compileExplanation(prepared: ExplanationPlan, inputShape: number
   const b = new OnnxGraphBuilder();
   const A = new OnnxAlgebra(b);
   const shape = [batch, ...inputShape];
-  const xName = b.input({ name: 'x', dtype: 'float32', shape });
-  const x: Sym = { name: shape.length === 4 ? b.op('Transpose', [xName], { perm: [0, 3, 1, 2] }) : xName, shape, nonNegative: false };
+  const x = A.feed('x', shape);
   const acts = forwardAll(A, prepared.plan.graph, x);
   const logits = acts[prepared.plan.explained];
   const k = logits.shape[1];

@@ -69,6 +69,12 @@ export class OnnxAlgebra implements Algebra<Sym> {
 
   constructor(readonly b: OnnxGraphBuilder) {}
 
+  /** A graph input fed in logical layout (NHWC images), as a value in the stored layout. */
+  feed(name: string, shape: number[]): Sym {
+    const input = this.b.input({ name, dtype: 'float32', shape });
+    return { name: shape.length === 4 ? this.b.op('Transpose', [input], { perm: [0, 3, 1, 2] }) : input, shape, nonNegative: false };
+  }
+
   scope<R>(f: () => R): R {
     return f();
   }

@@ -115,8 +115,7 @@ export function compileForward(graph: Graph, inputShape: number[], batch: number
   const b = new OnnxGraphBuilder();
   const A = new OnnxAlgebra(b);
   const shape = [batch, ...inputShape];
-  const xName = b.input({ name: 'x', dtype: 'float32', shape });
-  const x: Sym = { name: shape.length === 4 ? b.op('Transpose', [xName], { perm: [0, 3, 1, 2] }) : xName, shape, nonNegative: false };
+  const x = A.feed('x', shape);
   const maskShapes: number[][] = [];
   const maskValues = new Map<number, Sym>();
   masks.forEach((m, i) => {
