@@ -14,6 +14,9 @@ import { BackendPreference, initBackend } from '../src/core/backend/select';
 import { Explainer, disposePlan, planExplanation } from '../src/core/lrp/attribute';
 import { OnnxExplainer } from '../src/core/lrp/onnx-explainer';
 import { loadOnnxRuntime } from '../src/core/onnx/runtime';
+import { OnnxTrainer } from '../src/core/train/onnx-trainer';
+import { disposeGraph, graphFromModel } from '../src/core/graph/graph';
+import { onnxLatency } from '../src/core/prune/masked-eval';
 import { presetComposite } from '../src/core/lrp/composites';
 import { buildVgg } from '../src/core/models/vgg';
 
@@ -77,7 +80,20 @@ async function main() {
     loss.dataSync();
     loss.dispose();
   };
-  const trainMs = medianMs(trainStep);
+  const trainMsTfjs = medianMs(trainStep);
+  // The same step on onnxruntime (the default executor when it is installed): loss and gradients in one compiled
+  // graph, Adam in JS over the parameter arrays.
+  let trainMsOnnx: number | undefined;
+  const ortRuntime = loadOnnxRuntime().ort;
+  if (ortRuntime) {
+    const onnxModel = buildVgg({ inputShape: [28, 28, 1], numClasses: 10 });
+    const trainer = new OnnxTrainer(onnxModel, ortRuntime, [28, 28, 1], BATCH);
+    const data = { x: x.dataSync() as Float32Array, shape: [BATCH, 28, 28, 1], y: labels, numClasses: 10, source: 'bench' };
+    trainMsOnnx = await medianMsAsync(() => trainer.fit(data, { epochs: 1, batchSize: BATCH, learningRate: 1e-3 }), REPEATS, WARMUP);
+    await trainer.dispose();
+    onnxModel.dispose();
+  }
+  const trainMs = Math.min(trainMsTfjs, trainMsOnnx ?? Infinity);
   const afterTrain = tf.memory().numTensors; // Adam's slots appear on the first step
 
   // 2. Inference.
@@ -86,7 +102,14 @@ async function main() {
     out.dataSync();
     out.dispose();
   };
-  const inferMs = medianMs(infer);
+  const inferMsTfjs = medianMs(infer);
+  let inferMsOnnx: number | undefined;
+  if (ortRuntime) {
+    const g = graphFromModel(model);
+    inferMsOnnx = await onnxLatency(ortRuntime, g, [28, 28, 1], { batchSize: BATCH, runs: REPEATS });
+    disposeGraph(g);
+  }
+  const inferMs = Math.min(inferMsTfjs, inferMsOnnx ?? Infinity);
 
   // 3. LRP (epsilon-plus-flat) per executor and batch size; explainers are built once, as attribute() does.
   const explainer = new Explainer(model, presetComposite('epsilon-plus-flat')!);
@@ -132,7 +155,9 @@ async function main() {
       lrp_repeats: LRP_REPEATS,
       lrp_warmup: LRP_WARMUP,
       train_step_ms: trainMs,
+      train_step_ms_by_executor: { tfjs: trainMsTfjs, ...(trainMsOnnx !== undefined ? { onnx: trainMsOnnx } : {}) },
       infer_ms: inferMs,
+      infer_ms_by_executor: { tfjs: inferMsTfjs, ...(inferMsOnnx !== undefined ? { onnx: inferMsOnnx } : {}) },
       lrp_ms: lrpMs,
       lrp_samples_per_s_by_batch: lrpSps,
       lrp_batch: Number(best.split('/')[1]),

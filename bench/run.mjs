@@ -152,6 +152,8 @@ console.log(line(table[0]));
 console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 for (const row of table.slice(1)) console.log(line(row));
 console.log('');
+if (o.infer_ms_by_executor) console.log(`inference by executor (ms): ${Object.entries(o.infer_ms_by_executor).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
+if (o.train_step_ms_by_executor) console.log(`train step by executor (ms): ${Object.entries(o.train_step_ms_by_executor).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
 console.log(`LRP by batch (samples/s): ours ${Object.entries(o.lrp_samples_per_s_by_batch).map(([n, v]) => `${n}: ${v.toFixed(1)}`).join(', ')}` +
   (torch ? `; PyTorch input×grad ${torch.runs.map((r) => `[${r.label}] ${Object.entries(r.inputxgrad_samples_per_s_by_batch).map(([n, v]) => `${n}: ${v.toFixed(1)}`).join(', ')}`).join(' ')}` : ''));
 console.log('ratios: times are ours/PyTorch (lower is better), throughput ours/PyTorch (higher is better); medians of '

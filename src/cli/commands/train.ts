@@ -8,7 +8,7 @@ import { trainModel } from '../../core/models/train';
 import { ARCHITECTURES, buildArchitecture } from '../../core/models/zoo';
 import { badInput, usageError } from '../../core/errors';
 import { Command } from '../command';
-import { intFlag, numberFlag, requiredString, stringFlag } from '../flags';
+import { executorFlag, intFlag, numberFlag, requiredString, stringFlag } from '../flags';
 import { backendLine, formatCount, percent } from '../format';
 import { loadDataArgument } from '../../core/io/datasets';
 import { checkOutputFolder } from '../output-folder';
@@ -27,6 +27,7 @@ export const trainCommand: Command = {
     seed: { type: 'string', placeholder: 'N', description: 'seed for the initial weights and the shuffling (default 0)' },
     limit: { type: 'string', placeholder: 'N', description: 'use the first N training samples only' },
     'class-names': { type: 'string', placeholder: 'A,B,…', description: 'class names to store in the model (comma-separated)' },
+    executor: { type: 'string', placeholder: 'NAME', description: 'auto (onnxruntime when installed, else tfjs), onnx or tfjs' },
   },
   required: ['data', 'out'],
   async run(flags, ctx) {
@@ -55,7 +56,8 @@ export const trainCommand: Command = {
     try {
       const summary = summarizeModel(model);
       ctx.log(`training ${arch} (${formatCount(summary.params)} params) on ${train.source}: ${train.y.length} samples, ${epochs} epochs, batch ${batchSize}; ${backendLine(backend).replace(/\s+/, ' ')}`);
-      const history = await trainModel(model, train, { epochs, batchSize, learningRate, seed, onProgress: ctx.progress, signal: ctx.signal });
+      const history = await trainModel(model, train, { epochs, batchSize, learningRate, seed, executor: executorFlag(flags), onProgress: ctx.progress, signal: ctx.signal });
+      ctx.log(`trained on ${history.executor === 'onnx' ? 'onnxruntime' : 'tfjs'}${history.executorNote ? ` (${history.executorNote})` : ''}`);
       for (const e of history.epochs) ctx.log(`epoch ${e.epoch}: loss ${e.loss.toFixed(4)}, train accuracy ${percent(e.accuracy)}, ${e.seconds.toFixed(0)} s`);
       const testAcc = await evaluateAccuracy(model, test, { signal: ctx.signal });
       const metadata = {
@@ -71,8 +73,8 @@ export const trainCommand: Command = {
         inputRange: [0, 1],
       };
       await saveModel(model, out, metadata);
-      writeFileAtomic(path.join(out, 'training.json'), JSON.stringify({ ...metadata, history: history.epochs, seconds: history.seconds, backend: backend.name }, null, 2));
-      const value = { model: path.join(out, 'model.json'), params: summary.params, testAccuracy: testAcc.accuracy, history: history.epochs, seconds: history.seconds, backend };
+      writeFileAtomic(path.join(out, 'training.json'), JSON.stringify({ ...metadata, history: history.epochs, seconds: history.seconds, backend: backend.name, executor: history.executor }, null, 2));
+      const value = { model: path.join(out, 'model.json'), params: summary.params, testAccuracy: testAcc.accuracy, history: history.epochs, seconds: history.seconds, backend, executor: history.executor };
       const text = `test accuracy ${percent(testAcc.accuracy)} (${testAcc.correct}/${testAcc.count}) on ${test.source}\nsaved ${value.model} (${history.seconds.toFixed(0)} s of training)`;
       return { value, text };
     } finally {

@@ -14,7 +14,7 @@ export type Op =
   | { type: 'dense'; kernel: tf.Tensor2D; bias?: tf.Tensor1D }
   | { type: 'conv2d'; kernel: tf.Tensor4D; bias?: tf.Tensor1D; strides: [number, number]; padding: Padding; dilations: [number, number] }
   | { type: 'depthwise'; kernel: tf.Tensor4D; bias?: tf.Tensor1D; strides: [number, number]; padding: Padding; dilations: [number, number] }
-  | { type: 'batchnorm'; gamma?: tf.Tensor1D; beta?: tf.Tensor1D; mean: tf.Tensor1D; variance: tf.Tensor1D; epsilon: number }
+  | { type: 'batchnorm'; gamma?: tf.Tensor1D; beta?: tf.Tensor1D; mean: tf.Tensor1D; variance: tf.Tensor1D; epsilon: number; momentum?: number }
   | { type: 'layernorm'; gamma?: tf.Tensor1D; beta?: tf.Tensor1D; epsilon: number }
   | { type: 'activation'; fn: string; alpha?: number; maxValue?: number }
   | { type: 'maxpool' | 'avgpool'; pool: [number, number]; strides: [number, number]; padding: Padding }
@@ -22,8 +22,8 @@ export type Op =
   | { type: 'flatten' }
   | { type: 'reshape'; targetShape: number[] }
   | { type: 'zeropad'; padding: [[number, number], [number, number]] }
-  /** Dropout at inference, and a batch norm merged into its conv: the identity. */
-  | { type: 'identity' }
+  /** Dropout at inference (its rate kept for training), and a batch norm merged into its conv: the identity. */
+  | { type: 'identity'; dropoutRate?: number }
   | { type: 'add' }
   | { type: 'concat'; axis: number };
 
@@ -97,7 +97,15 @@ function opOf(layer: tf.layers.Layer): { op: Op; activation?: string } {
         throw badInput(`batch norm '${layer.name}' normalises axis ${axis}`, 'PXP supports batch norm over the last (channel) axis');
       }
       return {
-        op: { type: 'batchnorm', gamma: gamma as tf.Tensor1D, beta: beta as tf.Tensor1D, mean: moving_mean as tf.Tensor1D, variance: moving_variance as tf.Tensor1D, epsilon: config.epsilon as number },
+        op: {
+          type: 'batchnorm',
+          gamma: gamma as tf.Tensor1D,
+          beta: beta as tf.Tensor1D,
+          mean: moving_mean as tf.Tensor1D,
+          variance: moving_variance as tf.Tensor1D,
+          epsilon: config.epsilon as number,
+          momentum: config.momentum as number,
+        },
       };
     }
     case 'LayerNormalization': {
@@ -139,7 +147,7 @@ function opOf(layer: tf.layers.Layer): { op: Op; activation?: string } {
       return { op: { type: 'zeropad', padding } };
     }
     case 'Dropout':
-      return { op: { type: 'identity' } };
+      return { op: { type: 'identity', dropoutRate: config.rate as number } };
     case 'Add':
       return { op: { type: 'add' } };
     case 'Concatenate':

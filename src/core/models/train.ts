@@ -8,9 +8,15 @@ import type { Dataset } from '../io/datasets';
 import { RunControl, eta, throwIfCancelled, yieldToEventLoop } from '../progress';
 import { mulberry32, shuffleInPlace } from '../random';
 import { evaluateAccuracy } from './evaluate';
+import { badInput } from '../errors';
+import { OnnxUnsupported } from '../onnx/onnx-algebra';
+import { loadOnnxRuntime } from '../onnx/runtime';
+import { OnnxTrainer } from '../train/onnx-trainer';
 
 export interface TrainOptions extends RunControl {
   epochs: number;
+  /** auto: onnxruntime when installed and the model's ops compile, else tfjs. */
+  executor?: 'auto' | 'onnx' | 'tfjs';
   batchSize?: number;
   learningRate?: number;
   seed?: number;
@@ -29,6 +35,8 @@ export interface EpochResult {
 export interface TrainResult {
   epochs: EpochResult[];
   seconds: number;
+  executor?: 'onnx' | 'tfjs';
+  executorNote?: string;
 }
 
 /** Copies the samples at `indices` into one batch tensor of shape [indices.length, ...sampleShape]. */
@@ -41,6 +49,34 @@ export function gatherBatch(ds: Dataset, indices: ArrayLike<number>, from = 0, t
 }
 
 export async function trainModel(model: tf.LayersModel, data: Dataset, opts: TrainOptions): Promise<TrainResult> {
+  let note: string | undefined;
+  if (opts.executor !== 'tfjs') {
+    const { ort, why } = loadOnnxRuntime();
+    if (ort) {
+      let trainer: OnnxTrainer | undefined;
+      try {
+        trainer = new OnnxTrainer(model, ort, data.shape.slice(1), opts.batchSize ?? 64);
+      } catch (e) {
+        if (!(e instanceof OnnxUnsupported) || opts.executor === 'onnx') throw e;
+        note = `onnxruntime cannot train this model (${e.message}); trained on tfjs`;
+      }
+      if (trainer) {
+        try {
+          return { ...(await trainer.fit(data, opts)), executor: 'onnx' };
+        } finally {
+          await trainer.dispose();
+        }
+      }
+    } else {
+      if (opts.executor === 'onnx') throw badInput(`the onnx executor is not available: ${why}`, 'install onnxruntime-node, or use --executor tfjs');
+      note = why;
+    }
+  }
+  return { ...(await trainOnTfjs(model, data, opts)), executor: 'tfjs', ...(note ? { executorNote: note } : {}) };
+}
+
+/** The plain tfjs loop (model.apply in training mode inside optimizer.minimize). */
+export async function trainOnTfjs(model: tf.LayersModel, data: Dataset, opts: TrainOptions): Promise<TrainResult> {
   const batchSize = opts.batchSize ?? 64;
   const baseLr = opts.learningRate ?? 1e-3;
   const optimizer = tf.train.adam(baseLr);

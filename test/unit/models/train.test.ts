@@ -31,7 +31,7 @@ describe('training', () => {
     const before = bnMean();
     const data = halvesDataset(256, 1);
     const progress: number[] = [];
-    const result = await trainModel(model, data, { epochs: 4, batchSize: 32, learningRate: 0.01, seed: 1, onProgress: (p) => progress.push(p.done) });
+    const result = await trainModel(model, data, { epochs: 4, batchSize: 32, learningRate: 0.01, seed: 1, executor: 'tfjs', onProgress: (p) => progress.push(p.done) });
     assert.equal(result.epochs.length, 4);
     assert.ok(result.epochs[3].loss < result.epochs[0].loss * 0.7, `loss ${result.epochs.map((e) => e.loss.toFixed(3))}`);
     const acc = await evaluateAccuracy(model, halvesDataset(200, 2));
@@ -44,7 +44,7 @@ describe('training', () => {
   it('is reproducible: the same seed gives the same losses', async () => {
     const run = async () => {
       const m = small(4);
-      const r = await trainModel(m, halvesDataset(64, 3), { epochs: 1, batchSize: 16, seed: 9 });
+      const r = await trainModel(m, halvesDataset(64, 3), { epochs: 1, batchSize: 16, seed: 9, executor: 'tfjs' });
       m.dispose();
       return r.epochs[0].loss;
     };
@@ -56,7 +56,7 @@ describe('training', () => {
     const controller = new AbortController();
     const tensorsBefore = tf.memory().numTensors;
     await assert.rejects(
-      () => trainModel(model, halvesDataset(256, 1), { epochs: 3, batchSize: 16, signal: controller.signal, onProgress: (p) => p.done === 5 && controller.abort() }),
+      () => trainModel(model, halvesDataset(256, 1), { epochs: 3, batchSize: 16, executor: 'tfjs', signal: controller.signal, onProgress: (p) => p.done === 5 && controller.abort() }),
       (e: PxpError) => e.code === 'cancelled',
     );
     assert.equal(tf.memory().numTensors, tensorsBefore);

@@ -1,0 +1,273 @@
+/**
+ * One training step (forward in training mode, softmax cross-entropy, backward to every parameter) compiled into an
+ * ONNX inference graph, so onnxruntime's convolutions do the work. Parameters, dropout masks and labels are inputs;
+ * the loss, the logits, the gradients and the batch-norm batch statistics are outputs; the optimizer runs in JS.
+ * Ops: conv2d, dense, batch norm, ReLU, max pooling, global average pooling, flatten, zero padding, residual adds,
+ * dropout. Anything else throws OnnxUnsupported and training stays on tfjs.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import type { Graph } from '../graph/graph';
+import { OnnxGraphBuilder } from '../onnx/graph-builder';
+import { OnnxUnsupported, samePads } from '../onnx/onnx-algebra';
+import { explainedNode } from '../prune/catalogue';
+
+export type ParamKey = 'kernel' | 'bias' | 'gamma' | 'beta';
+
+export interface TrainParam {
+  node: number;
+  key: ParamKey;
+  /** Logical shape (tfjs layout: conv [kh, kw, ci, co], dense [din, dout]). */
+  shape: number[];
+  input: string;
+  grad: string;
+}
+
+export interface CompiledTrainStep {
+  bytes: Uint8Array;
+  params: TrainParam[];
+  dropout: { node: number; rate: number; input: string; shape: number[] }[];
+  batchStats: { node: number; mean: string; variance: string; channels: number }[];
+  loss: string;
+  logits: string;
+  classes: number;
+}
+
+interface Value {
+  name: string;
+  /** Logical shape including the batch. */
+  shape: number[];
+}
+
+const prod = (s: number[]) => s.reduce((a, b) => a * b, 1);
+
+export function compileTrainStep(graph: Graph, inputShape: number[], batch: number): CompiledTrainStep {
+  const b = new OnnxGraphBuilder();
+  const ints = (v: number[]) => b.ints(v);
+  const scalar = (v: number) => b.scalar(v);
+  const phys = (shape: number[]) => (shape.length === 4 ? [shape[0], shape[3], shape[1], shape[2]] : shape);
+  const params: TrainParam[] = [];
+  const dropout: CompiledTrainStep['dropout'] = [];
+  const batchStats: CompiledTrainStep['batchStats'] = [];
+  const param = (node: number, key: ParamKey, t: tf.Tensor): string => {
+    const input = b.input({ name: `p${node}_${key}`, dtype: 'float32', shape: t.shape });
+    params.push({ node, key, shape: t.shape, input, grad: '' });
+    return input;
+  };
+  const explained = explainedNode(graph);
+  const outs: Value[] = [];
+  // What the backward pass needs from the forward one, per node.
+  const saved = new Map<number, Record<string, string>>();
+
+  const x0 = b.input({ name: 'x', dtype: 'float32', shape: [batch, ...inputShape] });
+  for (const [i, node] of graph.nodes.entries()) {
+    if (i > explained) break;
+    const op = node.op;
+    const x = node.inputs.length ? outs[node.inputs[0]] : undefined;
+    const put = (name: string, shape: number[], keep: Record<string, string> = {}) => {
+      outs[i] = { name, shape };
+      saved.set(i, keep);
+    };
+    switch (op.type) {
+      case 'input':
+        put(inputShape.length === 3 ? b.op('Transpose', [x0], { perm: [0, 3, 1, 2] }) : x0, [batch, ...inputShape]);
+        break;
+      case 'conv2d': {
+        if (op.dilations[0] !== 1 || op.dilations[1] !== 1) throw new OnnxUnsupported('training a dilated conv');
+        const [kh, kw, , co] = op.kernel.shape as number[];
+        const w = param(i, 'kernel', op.kernel);
+        const wt = b.op('Transpose', [w], { perm: [3, 2, 0, 1] });
+        const ph = op.padding === 'same' ? samePads(x!.shape[1], kh, op.strides[0], 1) : [0, 0];
+        const pw = op.padding === 'same' ? samePads(x!.shape[2], kw, op.strides[1], 1) : [0, 0];
+        const pads = [ph[0], pw[0], ph[1], pw[1]];
+        const inputs = [x!.name, wt];
+        if (op.bias) inputs.push(param(i, 'bias', op.bias));
+        const oh = Math.floor((x!.shape[1] + ph[0] + ph[1] - kh) / op.strides[0]) + 1;
+        const ow = Math.floor((x!.shape[2] + pw[0] + pw[1] - kw) / op.strides[1]) + 1;
+        put(b.op('Conv', inputs, { kernel_shape: [kh, kw], strides: op.strides, pads }), [batch, oh, ow, co], { wt, pads: pads.join(',') });
+        break;
+      }
+      case 'dense': {
+        if (x!.shape.length !== 2) throw new OnnxUnsupported('training a dense layer on rank > 2 inputs');
+        const w = param(i, 'kernel', op.kernel);
+        let z = b.op('MatMul', [x!.name, w]);
+        if (op.bias) z = b.op('Add', [z, param(i, 'bias', op.bias)]);
+        put(z, [batch, op.kernel.shape[1]], { w });
+        break;
+      }
+      case 'batchnorm': {
+        const c = x!.shape[x!.shape.length - 1];
+        const axes = x!.shape.length === 4 ? [0, 2, 3] : [0];
+        const bshape = x!.shape.length === 4 ? [1, c, 1, 1] : [1, c];
+        const mean = b.op('ReduceMean', [x!.name], { axes, keepdims: 1 });
+        const centered = b.op('Sub', [x!.name, mean]);
+        const variance = b.op('ReduceMean', [b.op('Mul', [centered, centered])], { axes, keepdims: 1 });
+        const invStd = b.op('Reciprocal', [b.op('Sqrt', [b.op('Add', [variance, scalar(op.epsilon)])])]);
+        const xhat = b.op('Mul', [centered, invStd]);
+        let y = xhat;
+        const keep: Record<string, string> = { xhat, invStd };
+        if (op.gamma) {
+          keep.gamma = b.op('Reshape', [param(i, 'gamma', op.gamma), ints(bshape)]);
+          y = b.op('Mul', [y, keep.gamma]);
+        }
+        if (op.beta) y = b.op('Add', [y, b.op('Reshape', [param(i, 'beta', op.beta), ints(bshape)])]);
+        const meanOut = b.op('Reshape', [mean, ints([c])]);
+        const varOut = b.op('Reshape', [variance, ints([c])]);
+        b.output(meanOut, { dtype: 'float32', shape: [c] });
+        b.output(varOut, { dtype: 'float32', shape: [c] });
+        batchStats.push({ node: i, mean: meanOut, variance: varOut, channels: c });
+        put(y, x!.shape, keep);
+        break;
+      }
+      case 'activation':
+        if (op.fn === 'linear') put(x!.name, x!.shape);
+        else if (op.fn === 'relu') put(b.op('Relu', [x!.name]), x!.shape, { x: x!.name });
+        else if (op.fn === 'softmax' && i === graph.output) put(x!.name, x!.shape);
+        else throw new OnnxUnsupported(`training through activation ${op.fn}`);
+        break;
+      case 'maxpool': {
+        const ph = op.padding === 'same' ? samePads(x!.shape[1], op.pool[0], op.strides[0], 1) : [0, 0];
+        const pw = op.padding === 'same' ? samePads(x!.shape[2], op.pool[1], op.strides[1], 1) : [0, 0];
+        const pads = [ph[0], pw[0], ph[1], pw[1]];
+        const [y, indices] = b.opN('MaxPool', [x!.name], 2, { kernel_shape: op.pool, strides: op.strides, pads });
+        const oh = Math.floor((x!.shape[1] + ph[0] + ph[1] - op.pool[0]) / op.strides[0]) + 1;
+        const ow = Math.floor((x!.shape[2] + pw[0] + pw[1] - op.pool[1]) / op.strides[1]) + 1;
+        const overlapping = op.strides[0] < op.pool[0] || op.strides[1] < op.pool[1];
+        put(y, [batch, oh, ow, x!.shape[3]], { indices, pads: pads.join(','), overlapping: String(overlapping) });
+        break;
+      }
+      case 'globalavgpool':
+        put(b.op('Reshape', [b.op('GlobalAveragePool', [x!.name]), ints([batch, x!.shape[3]])]), [batch, x!.shape[3]]);
+        break;
+      case 'flatten': {
+        const t = x!.shape.length === 4 ? b.op('Transpose', [x!.name], { perm: [0, 2, 3, 1] }) : x!.name;
+        put(b.op('Reshape', [t, ints([batch, prod(x!.shape.slice(1))])]), [batch, prod(x!.shape.slice(1))]);
+        break;
+      }
+      case 'zeropad': {
+        const [[t, bo], [l, r]] = op.padding;
+        put(b.op('Pad', [x!.name, ints([0, 0, t, l, 0, 0, bo, r])]), [batch, x!.shape[1] + t + bo, x!.shape[2] + l + r, x!.shape[3]]);
+        break;
+      }
+      case 'identity':
+        if (op.dropoutRate) {
+          const mask = b.input({ name: `drop${i}`, dtype: 'float32', shape: phys(x!.shape) });
+          dropout.push({ node: i, rate: op.dropoutRate, input: mask, shape: x!.shape });
+          put(b.op('Mul', [x!.name, mask]), x!.shape, { mask });
+        } else put(x!.name, x!.shape);
+        break;
+      case 'add':
+        put(node.inputs.slice(1).reduce((acc, j) => b.op('Add', [acc, outs[j].name]), x!.name), x!.shape);
+        break;
+      default:
+        throw new OnnxUnsupported(`training through ${op.type}`);
+    }
+  }
+
+  const logits = outs[explained];
+  const classes = logits.shape[1];
+  const onehot = b.input({ name: 'onehot', dtype: 'float32', shape: [batch, classes] });
+  const loss = b.op('Div', [b.op('Neg', [b.op('ReduceSum', [b.op('Mul', [onehot, b.op('LogSoftmax', [logits.name], { axis: 1 })]), ints([0, 1])], { keepdims: 0 })]), scalar(batch)]);
+  b.output(loss, { dtype: 'float32', shape: [] });
+  b.output(logits.name, { dtype: 'float32', shape: [batch, classes] });
+
+  // Backward: gradients flow in reverse topological order; a value read twice gets the sum.
+  const grads: (string | undefined)[] = new Array(graph.nodes.length);
+  grads[explained] = b.op('Div', [b.op('Sub', [b.op('Softmax', [logits.name], { axis: 1 }), onehot]), scalar(batch)]);
+  const addGrad = (j: number, g: string) => {
+    grads[j] = grads[j] === undefined ? g : b.op('Add', [grads[j]!, g]);
+  };
+  const paramGrad = (node: number, key: ParamKey, g: string) => {
+    const p = params.find((q) => q.node === node && q.key === key)!;
+    p.grad = g;
+    b.output(g, { dtype: 'float32', shape: p.shape });
+  };
+  for (let i = explained; i >= 0; i--) {
+    const g = grads[i];
+    const node = graph.nodes[i];
+    if (g === undefined || node.op.type === 'input') continue;
+    const op = node.op;
+    const keep = saved.get(i) ?? {};
+    const x = node.inputs.length ? outs[node.inputs[0]] : undefined;
+    const needInput = node.inputs.length > 0 && graph.nodes[node.inputs[0]].op.type !== 'input';
+    switch (op.type) {
+      case 'conv2d': {
+        const [kh, kw, ci, co] = op.kernel.shape as number[];
+        const pads = keep.pads.split(',').map(Number);
+        const [oh, ow] = [outs[i].shape[1], outs[i].shape[2]];
+        if (needInput) {
+          const outPad = [x!.shape[1] - ((oh - 1) * op.strides[0] + kh - pads[0] - pads[2]), x!.shape[2] - ((ow - 1) * op.strides[1] + kw - pads[1] - pads[3])];
+          addGrad(node.inputs[0], b.op('ConvTranspose', [g, keep.wt], { kernel_shape: [kh, kw], strides: op.strides, pads, output_padding: outPad }));
+        }
+        // dW: the input (channels as batch) correlated with dy (channels as filters), dilated by the stride.
+        const xp = b.op('Pad', [x!.name, ints([0, 0, pads[0], pads[1], 0, 0, pads[2], pads[3]])]);
+        const xT = b.op('Transpose', [xp], { perm: [1, 0, 2, 3] });
+        const gT = b.op('Transpose', [g], { perm: [1, 0, 2, 3] });
+        const full = b.op('Conv', [xT, gT], { kernel_shape: [oh, ow], dilations: op.strides });
+        const dw = b.op('Slice', [full, ints([0, 0, 0, 0]), ints([ci, co, kh, kw])]);
+        paramGrad(i, 'kernel', b.op('Transpose', [dw], { perm: [2, 3, 0, 1] }));
+        if (op.bias) paramGrad(i, 'bias', b.op('ReduceSum', [g, ints([0, 2, 3])], { keepdims: 0 }));
+        break;
+      }
+      case 'dense': {
+        if (needInput) addGrad(node.inputs[0], b.op('MatMul', [g, b.op('Transpose', [keep.w], { perm: [1, 0] })]));
+        paramGrad(i, 'kernel', b.op('MatMul', [b.op('Transpose', [x!.name], { perm: [1, 0] }), g]));
+        if (op.bias) paramGrad(i, 'bias', b.op('ReduceSum', [g, ints([0])], { keepdims: 0 }));
+        break;
+      }
+      case 'batchnorm': {
+        const axes = x!.shape.length === 4 ? [0, 2, 3] : [0];
+        // ReduceMean takes its axes as an attribute in opset 17 (ReduceSum as an input).
+        const mean = (t: string) => b.op('ReduceMean', [t], { axes, keepdims: 1 });
+        if (op.gamma) paramGrad(i, 'gamma', b.op('ReduceSum', [b.op('Mul', [g, keep.xhat]), ints(axes)], { keepdims: 0 }));
+        if (op.beta) paramGrad(i, 'beta', b.op('ReduceSum', [g, ints(axes)], { keepdims: 0 }));
+        const dxhat = keep.gamma ? b.op('Mul', [g, keep.gamma]) : g;
+        const inner = b.op('Sub', [b.op('Sub', [dxhat, mean(dxhat)]), b.op('Mul', [keep.xhat, mean(b.op('Mul', [dxhat, keep.xhat]))])]);
+        if (needInput) addGrad(node.inputs[0], b.op('Mul', [inner, keep.invStd]));
+        break;
+      }
+      case 'activation':
+        if (needInput) addGrad(node.inputs[0], keep.x ? b.op('Mul', [g, b.op('Cast', [b.op('Greater', [keep.x, scalar(0)])], { to: 1 })]) : g);
+        break;
+      case 'maxpool': {
+        const pads = keep.pads.split(',').map(Number);
+        if (keep.overlapping === 'true') {
+          const flat = (t: string) => b.op('Reshape', [t, ints([-1])]);
+          const zeros = b.op('Expand', [scalar(0), ints([prod(x!.shape)])]);
+          addGrad(node.inputs[0], b.op('Reshape', [b.op('ScatterElements', [zeros, flat(keep.indices), flat(g)], { axis: 0, reduction: 'add' }), ints(phys(x!.shape))]));
+        } else {
+          addGrad(node.inputs[0], b.op('MaxUnpool', [g, keep.indices, ints(phys(x!.shape))], { kernel_shape: op.pool, strides: op.strides, pads }));
+        }
+        break;
+      }
+      case 'globalavgpool': {
+        const [n, h, w, c] = x!.shape;
+        const g4 = b.op('Reshape', [g, ints([n, c, 1, 1])]);
+        addGrad(node.inputs[0], b.op('Expand', [b.op('Mul', [g4, scalar(1 / (h * w))]), ints(phys(x!.shape))]));
+        break;
+      }
+      case 'flatten': {
+        if (x!.shape.length === 4) {
+          const [n, h, w, c] = x!.shape;
+          addGrad(node.inputs[0], b.op('Transpose', [b.op('Reshape', [g, ints([n, h, w, c])])], { perm: [0, 3, 1, 2] }));
+        } else addGrad(node.inputs[0], g);
+        break;
+      }
+      case 'zeropad': {
+        const [n, h, w, c] = x!.shape;
+        const [[t], [l]] = op.padding;
+        addGrad(node.inputs[0], b.op('Slice', [g, ints([0, 0, t, l]), ints([n, c, t + h, l + w])]));
+        break;
+      }
+      case 'identity':
+        addGrad(node.inputs[0], keep.mask ? b.op('Mul', [g, keep.mask]) : g);
+        break;
+      case 'add':
+        for (const j of node.inputs) if (graph.nodes[j].op.type !== 'input') addGrad(j, g);
+        break;
+      default:
+        throw new OnnxUnsupported(`training through ${op.type}`);
+    }
+  }
+  for (const p of params) if (!p.grad) throw new OnnxUnsupported(`parameter ${p.key} of node ${p.node} gets no gradient`);
+  return { bytes: b.encode(), params, dropout, batchStats, loss, logits: logits.name, classes };
+}
