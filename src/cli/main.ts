@@ -9,12 +9,13 @@ import { COMMON_OPTIONS, Command, CommandContext, helpText } from './command';
 import { attributeCommand } from './commands/attribute';
 import { demoCommand } from './commands/demo';
 import { evaluateCommand } from './commands/evaluate';
+import { exportCommand } from './commands/export';
 import { infoCommand } from './commands/info';
 import { pruneCommand } from './commands/prune';
 import { trainCommand } from './commands/train';
 import { progressPrinter } from './progress-printer';
 
-const COMMANDS: Command[] = [infoCommand, trainCommand, evaluateCommand, attributeCommand, pruneCommand, demoCommand];
+const COMMANDS: Command[] = [infoCommand, trainCommand, evaluateCommand, attributeCommand, pruneCommand, exportCommand, demoCommand];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

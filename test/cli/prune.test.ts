@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readNpy, writeNpy } from '../../src/core/io/npy';
 import { pxp } from '../helpers/pxp';
-import { REPO, listFiles, tempDir } from '../helpers/tmp';
+import { FASHION, REPO, listFiles, tempDir } from '../helpers/tmp';
 
 const DEMO = path.join(REPO, 'examples', 'fashion-mnist');
 const MODEL = path.join(DEMO, 'model', 'model.json');
@@ -45,6 +45,43 @@ describe('pxp prune (masking curves)', () => {
     assert.ok(p.latencyMs.original > 0 && p.latencyMs.pruned > 0);
     const info = pxp(['info', '--model', path.join(out, 'pruned'), '--json']);
     assert.equal(info.json.params, p.params.pruned);
+    const exported = path.join(tmp.dir, 'exported');
+    const e = pxp(['export', '--run', out, '--format', 'tfjs', '--out', exported, '--json']);
+    assert.equal(e.code, 0, e.stderr);
+    assert.equal(e.json.params, p.params.pruned);
+    assert.deepEqual(listFiles(exported), ['model.json', 'weights.bin']);
+  });
+
+  it('--finetune-epochs trains the pruned model and reports the accuracy regained; export refuses a run without one', () => {
+    const out = path.join(tmp.dir, 'ft');
+    const r = pxp(['prune', '--model', MODEL, ...data, '--criterion', 'random', '--rates', '0', '--rate', '0.3', '--finetune-epochs', '2', '--out', out, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const f = r.json.physical.finetune;
+    assert.equal(f.epochs, 2);
+    assert.equal(f.samples, 100, 'without --data the reference set trains');
+    assert.ok(Math.abs(f.regained - (f.accuracy - r.json.physical.prunedAccuracy)) < 1e-12);
+    assert.ok(f.accuracy > r.json.physical.prunedAccuracy, `fine-tuning regains accuracy: ${r.json.physical.prunedAccuracy} → ${f.accuracy}`);
+    const noPruned = path.join(tmp.dir, 'curve-only');
+    assert.equal(pxp(['prune', '--model', MODEL, ...data, '--criterion', 'weight', '--rates', '0', '--out', noPruned]).code, 0);
+    const e = pxp(['export', '--run', noPruned, '--out', path.join(tmp.dir, 'nope')]);
+    assert.equal(e.code, 2);
+    assert.match(e.stderr, /has no pruned model/);
+    assert.ok(!fs.existsSync(path.join(tmp.dir, 'nope')));
+  });
+
+  it('--data picks the reference samples per class from the train split (seeded) and evaluates on the test split', function () {
+    if (!fs.existsSync(FASHION)) this.skip();
+    const runs = ['1', '1', '2'].map((seed, i) => {
+      const out = path.join(tmp.dir, `data-${i}`);
+      const r = pxp(['prune', '--model', MODEL, '--data', FASHION, '--ref-per-class', '3', '--seed', seed, '--eval-limit', '300', '--criterion', 'lrp:epsilon-plus', '--rates', '0,0.2', '--out', out, '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.json.reference.samples, 30);
+      assert.equal(r.json.evaluation.samples, 300);
+      assert.match(r.json.evaluation.source, /test/);
+      return fs.readFileSync(path.join(out, 'relevance.json'), 'utf8');
+    });
+    assert.equal(runs[0], runs[1], 'the same seed picks the same reference samples');
+    assert.notEqual(runs[0], runs[2], 'another seed picks others');
   });
 
   it('restricts the task to chosen classes: other outputs masked, data filtered', () => {

@@ -9,6 +9,7 @@ import { type Dataset, loadFolder, loadSplit, selectPerClass, subset } from '../
 import { modelMetadata, saveModel } from '../../core/io/model-files';
 import { summarizeModel } from '../../core/graph/summary';
 import { measureLatency } from '../../core/models/evaluate';
+import { trainModel } from '../../core/models/train';
 import { physicalPlan, pruneModel } from '../../core/prune/surgery';
 import { catalogue } from '../../core/prune/catalogue';
 import { pruningCurve } from '../../core/prune/curve';
@@ -53,6 +54,7 @@ export const pruneCommand: Command = {
     restrict: { type: 'string', placeholder: 'N', description: 'restrict the task to N random classes (seeded)' },
     rates: { type: 'string', placeholder: 'LIST', description: 'pruning rates of the masked curve (default 0, 0.05, …, 0.95)' },
     rate: { type: 'string', placeholder: 'P', description: 'also remove this fraction of components physically: RUN/pruned/ is a smaller LayersModel' },
+    'finetune-epochs': { type: 'string', placeholder: 'N', description: 'train the pruned model N epochs (on the train split of --data, else on the reference set) and report the accuracy regained' },
     signed: { type: 'boolean', description: 'rank LRP by the signed sum of relevance (abs_sort = false)' },
     'most-relevant-first': { type: 'boolean', description: 'remove the most relevant components first (least_relevant_first = false)' },
     executor: { type: 'string', placeholder: 'NAME', description: 'auto | onnx | tfjs (default auto: onnxruntime when installed)' },
@@ -169,6 +171,16 @@ export const pruneCommand: Command = {
           after = await measureLatency(prunedModel, opened.summary.inputShape, { batchSize: 64, runs: 15 });
         }
         const prunedSummary = summarizeModel(prunedModel);
+        let finetune: Record<string, unknown> | undefined;
+        const finetuneEpochs = intFlag(flags, 'finetune-epochs', 0);
+        if (finetuneEpochs > 0) {
+          // The task's training data: the train split of --data (restricted like the rest), else the reference set.
+          let trainData = dataDir ? loadSplit(dataDir, 'train') : reference;
+          if (dataDir && classes) trainData = keepClasses(trainData, classes);
+          const fit = await trainModel(prunedModel, trainData, { epochs: finetuneEpochs, batchSize: 64, learningRate: 1e-4, seed, executor, onProgress: ctx.progress, signal: ctx.signal });
+          const finetunedAccuracy = await modelAccuracy(prunedModel, evaluation, classes);
+          finetune = { epochs: finetuneEpochs, samples: trainData.y.length, executor: fit.executor, seconds: fit.seconds, accuracy: finetunedAccuracy, regained: finetunedAccuracy - prunedAccuracy };
+        }
         run.physical = {
           rate,
           removed: plan.removedCount,
@@ -180,6 +192,7 @@ export const pruneCommand: Command = {
           flops: { original: opened.summary.flops, pruned: prunedSummary.flops },
           latencyMs: { original: before.medianMs, pruned: after.medianMs, batch: 64, runs: 15, engine: latencyEngine },
           speedup: before.medianMs / after.medianMs,
+          ...(finetune ? { finetune } : {}),
         };
       }
       await writeResultFolder(out, async (dir) => {
@@ -194,6 +207,7 @@ export const pruneCommand: Command = {
         ...(run.physical
           ? [
               `physically pruned at rate ${rate}: ${run.physical.removed}/${run.physical.total} components in ${run.physical.groups} groups; accuracy ${percent(run.physical.prunedAccuracy as number, 1)} (masked: ${percent(run.physical.maskedAccuracy as number, 1)})`,
+              ...(run.physical.finetune ? [`  fine-tuned ${(run.physical.finetune as { epochs: number }).epochs} epochs: accuracy ${percent((run.physical.finetune as { accuracy: number }).accuracy, 1)} (${((run.physical.finetune as { regained: number }).regained * 100).toFixed(1)} points regained)`] : []),
               `  params ${opened.summary.params} → ${(run.physical.params as { pruned: number }).pruned}, latency ${(run.physical.latencyMs as { original: number }).original.toFixed(1)} → ${(run.physical.latencyMs as { pruned: number }).pruned.toFixed(1)} ms per batch of 64 on ${(run.physical.latencyMs as { engine: string }).engine} (${(run.physical.speedup as number).toFixed(2)}× faster)`,
             ]
           : []),
