@@ -7,6 +7,7 @@ import { isBackendPreference } from '../core/backend/select';
 import { EXIT_CODES, PxpError, asPxpError, usageError } from '../core/errors';
 import { COMMON_OPTIONS, Command, CommandContext, helpText } from './command';
 import { attributeCommand } from './commands/attribute';
+import { compareCommand } from './commands/compare';
 import { demoCommand } from './commands/demo';
 import { evaluateCommand } from './commands/evaluate';
 import { exportCommand } from './commands/export';
@@ -15,7 +16,7 @@ import { pruneCommand } from './commands/prune';
 import { trainCommand } from './commands/train';
 import { progressPrinter } from './progress-printer';
 
-const COMMANDS: Command[] = [infoCommand, trainCommand, evaluateCommand, attributeCommand, pruneCommand, exportCommand, demoCommand];
+const COMMANDS: Command[] = [infoCommand, trainCommand, evaluateCommand, attributeCommand, pruneCommand, compareCommand, exportCommand, demoCommand];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -13,6 +13,7 @@ import { trainModel } from '../../core/models/train';
 import { physicalPlan, pruneModel } from '../../core/prune/surgery';
 import { catalogue } from '../../core/prune/catalogue';
 import { pruningCurve } from '../../core/prune/curve';
+import { writeRunReport } from '../../core/report/run-report';
 import { maskedEvaluator, nodeShapes, onnxLatency, predictRows } from '../../core/prune/masked-eval';
 import { loadOnnxRuntime } from '../../core/onnx/runtime';
 import { mulberry32, shuffleInPlace } from '../../core/random';
@@ -200,6 +201,7 @@ export const pruneCommand: Command = {
         writeFileAtomic(path.join(dir, 'relevance.json'), JSON.stringify({ criterion, layers: layers.map((l, i) => ({ name: l.name, kind: l.kind, scores: Array.from(scores.scores[i]) })) }));
         writeFileAtomic(path.join(dir, 'curve.json'), JSON.stringify(curve, null, 1));
         writeFileAtomic(path.join(dir, 'run.json'), JSON.stringify(run, null, 2));
+        writeRunReport(dir);
       });
       const text = [
         `${criterion}: AUC ${curve.auc.toFixed(4)} (max 0.95) on ${evaluation.y.length} samples${classes ? ` of classes ${classes.join(', ')}` : ''}`,

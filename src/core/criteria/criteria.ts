@@ -7,6 +7,8 @@
  *   activation            Σ_samples |Σ_HW z|
  *   gradient              Σ_samples |Σ_HW ∂y_t/∂z|
  *   taylor                Σ_samples |Σ_HW z·∂y_t/∂z|
+ *   integrated-gradients  Σ_samples |Σ_HW IG(z)|, IG(z) = z · (1/32) Σ_{k=1..32} ∂y_t/∂z at (k/32)·z: the layer's own
+ *                         output scaled from the zero baseline, the rest of the network unchanged (right Riemann sum)
  *   random                seeded uniform scores
  */
 import * as tf from '@tensorflow/tfjs';
@@ -22,7 +24,8 @@ import { explainedNode } from '../prune/catalogue';
 import { RunControl, throwIfCancelled, yieldToEventLoop } from '../progress';
 import { mulberry32 } from '../random';
 
-export const CRITERIA = ['lrp:<composite|file.json>', 'weight', 'activation', 'gradient', 'taylor', 'random'] as const;
+export const CRITERIA = ['lrp:<composite|file.json>', 'weight', 'activation', 'gradient', 'taylor', 'integrated-gradients', 'random'] as const;
+const IG_STEPS = 32;
 
 export interface CriterionContext extends RunControl {
   graph: Graph;
@@ -43,10 +46,10 @@ export interface CriterionScores {
 }
 
 /** Splits 'lrp:NAME' and validates the criterion name. */
-export function parseCriterion(name: string): { kind: 'lrp'; composite: string } | { kind: 'weight' | 'activation' | 'gradient' | 'taylor' | 'random' } {
+export function parseCriterion(name: string): { kind: 'lrp'; composite: string } | { kind: 'weight' | 'activation' | 'gradient' | 'taylor' | 'integrated-gradients' | 'random' } {
   if (name.startsWith('lrp:') && name.length > 4) return { kind: 'lrp', composite: name.slice(4) };
   if (name === 'lrp') return { kind: 'lrp', composite: 'epsilon-plus-flat' };
-  if (['weight', 'activation', 'gradient', 'taylor', 'random'].includes(name)) return { kind: name as 'weight' };
+  if (['weight', 'activation', 'gradient', 'taylor', 'integrated-gradients', 'random'].includes(name)) return { kind: name as 'weight' };
   throw badInput(`unknown criterion '${name}'`, `criteria: ${CRITERIA.join(', ')}`);
 }
 
@@ -94,6 +97,46 @@ async function gradientScores(ctx: CriterionContext, kind: 'activation' | 'gradi
   return scores;
 }
 
+/** Integrated gradients of the target logit with respect to each component layer's output, one layer at a time. */
+async function integratedGradientScores(ctx: CriterionContext): Promise<Float64Array[]> {
+  const { graph, layers, reference } = ctx;
+  const scores = layers.map((l) => new Float64Array(l.size));
+  const n = reference.y.length;
+  const per = reference.x.length / n;
+  const batch = ctx.batchSize ?? 32;
+  const explained = explainedNode(graph);
+  const total = layers.length * Math.ceil(n / batch);
+  let done = 0;
+  for (const [li, layer] of layers.entries()) {
+    for (let from = 0; from < n; from += batch) {
+      throwIfCancelled(ctx.signal);
+      const to = Math.min(n, from + batch);
+      const m = to - from;
+      tf.tidy(() => {
+        const x = tf.tensor(reference.x.subarray(from * per, to * per), [m, ...reference.shape.slice(1)]);
+        const z = forwardAll(tfAlgebra, graph, x)[layer.maskNode];
+        const onehot = (k: number) => tf.oneHot(tf.tensor1d(reference.y.subarray(from, to), 'int32'), k);
+        let sum = tf.zerosLike(z);
+        for (let k = 1; k <= IG_STEPS; k++) {
+          // The layer's output becomes (k/m)·z + δ; the gradient at δ = 0 is ∂y_t/∂z on the path.
+          const scale = new Map([[layer.maskNode, tf.scalar(k / IG_STEPS)]]);
+          const g = tf.grad((delta: tf.Tensor) => {
+            const logits = forwardAll(tfAlgebra, graph, x, scale, new Map([[layer.maskNode, delta]]))[explained];
+            return tf.sum(tf.mul(logits, onehot(logits.shape[logits.rank - 1]!)));
+          })(tf.zerosLike(z));
+          const next = tf.add(sum, g);
+          sum.dispose();
+          sum = next;
+        }
+        addPerSample(scores[li], tf.mul(z, tf.div(sum, IG_STEPS)).dataSync(), m, layer.size, true);
+      });
+      ctx.onProgress?.({ done: ++done, total, message: `integrated gradients: ${layer.name}` });
+      await yieldToEventLoop();
+    }
+  }
+  return scores;
+}
+
 function weightScores(layers: ComponentLayerInfo[], graph: Graph): Float64Array[] {
   return layers.map((l) => {
     const kernel = (graph.nodes[l.node].op as { kernel: tf.Tensor }).kernel;
@@ -136,6 +179,9 @@ export async function componentScores(criterion: string, ctx: CriterionContext):
       scores = ctx.layers.map((l) => Float64Array.from({ length: l.size }, () => rng()));
       break;
     }
+    case 'integrated-gradients':
+      scores = await integratedGradientScores(ctx);
+      break;
     default:
       scores = await gradientScores(ctx, c.kind);
   }

@@ -280,6 +280,14 @@ describe('criteria (method.md §5)', function () {
       model.dispose();
     });
 
+    it('integrated-gradients: with one hidden ReLU layer the path gradient is constant for α > 0, so IG = taylor', async () => {
+      // ∂y_t/∂z_j at α·z is W2[j,t]·[α·z_j > 0] = W2[j,t]·[z_j > 0] for every α in (0, 1]: the Riemann sum is exact.
+      const model = denseNet();
+      const r = await componentScores('integrated-gradients', context(model, reference));
+      assertClose(r.scores[0], denseExpected(DENSE_X, DENSE_Y, 'taylor'), 'integrated-gradients');
+      model.dispose();
+    });
+
     it('weight: the L1 norm of each neuron\'s incoming weights (column j of W1)', async () => {
       const model = denseNet();
       const r = await componentScores('weight', context(model, reference));

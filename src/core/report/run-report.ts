@@ -1,0 +1,449 @@
+/**
+ * HTML reports of run folders (architecture.md, "Run folders"): one page per `pxp prune` run (summary, accuracy and
+ * cost curves, per-layer scores, the physically pruned model) and one page comparing several runs' curves. Pages are
+ * self-contained (inline CSS and SVG, no scripts, no external assets) so a run folder can be mailed or archived and
+ * still opens; colours follow the reader's light or dark setting through `prefers-color-scheme`.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { badInput } from '../errors';
+import { writeFileAtomic } from '../io/atomic';
+import { barChart, escapeXml, lineChart, standaloneSvg, type Series } from './svg-chart';
+
+export interface RunCurvePoint {
+  rate: number;
+  accuracy: number;
+  removed?: number;
+  params?: number;
+  flops?: number;
+}
+
+export interface RunCurve {
+  criterion?: string;
+  points: RunCurvePoint[];
+  auc: number;
+}
+
+/** A run in a comparison: its folder, the name shown for it, its curve and (when it has one) a link to its report. */
+export interface ComparedRun {
+  run: string;
+  label: string;
+  curve: RunCurve;
+  reportHref?: string;
+}
+
+/** The rates at which a comparison reads each curve's accuracy. */
+export const COMPARE_RATES = [0, 0.1, 0.2, 0.3, 0.5];
+
+type Json = Record<string, unknown>;
+
+const asObject = (v: unknown): Json | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined);
+const asNumber = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const asString = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+const RUN_HINT = 'pass folders written by pxp prune --out, or run pxp prune again';
+
+function readJson(file: string, runDir: string): unknown {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw badInput(`${runDir}: cannot read ${path.basename(file)} (${(e as Error).message})`, RUN_HINT);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw badInput(`${runDir}: ${path.basename(file)} is not valid JSON (${(e as Error).message})`, 'the file may be cut short; ' + RUN_HINT);
+  }
+}
+
+function readOptionalJson(runDir: string, name: string): Json | undefined {
+  const file = path.join(runDir, name);
+  if (!fs.existsSync(file)) return undefined;
+  const v = asObject(readJson(file, runDir));
+  if (!v) throw badInput(`${runDir}: ${name} is not a JSON object`, RUN_HINT);
+  return v;
+}
+
+/** A run folder's curve.json, checked and sorted by rate; a bad-input error naming the folder when it is missing or malformed. */
+export function readRunCurve(runDir: string): RunCurve {
+  if (!fs.existsSync(runDir) || !fs.statSync(runDir).isDirectory()) throw badInput(`run folder ${runDir} does not exist`, RUN_HINT);
+  const file = path.join(runDir, 'curve.json');
+  if (!fs.existsSync(file)) throw badInput(`${runDir} has no curve.json, so it is not a finished pxp prune run`, RUN_HINT);
+  const json = asObject(readJson(file, runDir));
+  const malformed = (what: string) => badInput(`${runDir}: curve.json is malformed: ${what}`, RUN_HINT);
+  if (!json) throw malformed('not a JSON object');
+  if (!Array.isArray(json.points) || json.points.length === 0) throw malformed('"points" is not a non-empty list');
+  const points = json.points.map((p, i): RunCurvePoint => {
+    const o = asObject(p);
+    const rate = asNumber(o?.rate);
+    const accuracy = asNumber(o?.accuracy);
+    if (rate === undefined || accuracy === undefined) throw malformed(`point ${i} lacks a numeric rate and accuracy`);
+    return { rate, accuracy, removed: asNumber(o?.removed), params: asNumber(o?.params), flops: asNumber(o?.flops) };
+  });
+  const auc = asNumber(json.auc);
+  if (auc === undefined) throw malformed('"auc" is not a number');
+  return { criterion: asString(json.criterion), points: points.sort((a, b) => a.rate - b.rate), auc };
+}
+
+/** Accuracy at a rate, linear between the two nearest measured rates; undefined outside the measured range. */
+export function accuracyAt(points: RunCurvePoint[], rate: number): number | undefined {
+  const sorted = [...points].sort((a, b) => a.rate - b.rate);
+  for (let i = 0; i < sorted.length; i++) {
+    const p = sorted[i];
+    if (Math.abs(p.rate - rate) < 1e-9) return p.accuracy;
+    const q = sorted[i + 1];
+    if (q && p.rate < rate && rate < q.rate) return p.accuracy + ((rate - p.rate) / (q.rate - p.rate)) * (q.accuracy - p.accuracy);
+  }
+  return undefined;
+}
+
+export interface LayerShare {
+  name: string;
+  kind: string;
+  components: number;
+  /** Mean |score| of the layer's components. */
+  mean: number;
+  /** mean / the sum of every layer's mean. */
+  share: number;
+}
+
+/**
+ * Each layer's mean |score| as a share of the sum over layers. Absolute values because LRP relevance is signed and
+ * the ranking sorts by magnitude by default; a signed mean could cancel to nothing and hide a layer.
+ */
+export function layerShares(relevance: Json): LayerShare[] {
+  const layers = Array.isArray(relevance.layers) ? relevance.layers.map(asObject).filter((l): l is Json => !!l && Array.isArray(l.scores)) : [];
+  const rows = layers.map((l) => {
+    const scores = (l.scores as unknown[]).map(asNumber).filter((s): s is number => s !== undefined);
+    const mean = scores.length ? scores.reduce((a, s) => a + Math.abs(s), 0) / scores.length : 0;
+    return { name: asString(l.name) ?? '?', kind: asString(l.kind) ?? '', components: scores.length, mean, share: 0 };
+  });
+  const total = rows.reduce((a, r) => a + r.mean, 0);
+  for (const r of rows) r.share = total > 0 ? r.mean / total : 0;
+  return rows;
+}
+
+const pct = (x: number | undefined, digits = 1) => (x === undefined ? '—' : `${(100 * x).toFixed(digits)} %`);
+const fixed = (x: number | undefined, digits: number) => (x === undefined ? '—' : x.toFixed(digits));
+
+/** An integer with thousands separators, independent of the machine's locale. */
+function grouped(x: number | undefined): string {
+  if (x === undefined) return '—';
+  return String(Math.round(x)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+function compact(x: number | undefined): string {
+  if (x === undefined) return '—';
+  if (Math.abs(x) >= 1e9) return `${(x / 1e9).toFixed(2)} G`;
+  if (Math.abs(x) >= 1e6) return `${(x / 1e6).toFixed(2)} M`;
+  if (Math.abs(x) >= 1e4) return `${(x / 1e3).toFixed(1)} k`;
+  return grouped(x);
+}
+
+function seconds(s: number | undefined): string {
+  if (s === undefined) return '—';
+  return s < 10 ? `${s.toFixed(2)} s` : s < 120 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+}
+
+const rateFormat = (r: number) => String(Number(r.toFixed(2)));
+const percentTicks = (y: number) => `${Math.round(100 * y)} %`;
+
+const RATE_LABEL = 'pruning rate';
+
+/** The accuracy-vs-rate chart of one run, with the physically pruned model as a point of its own when there is one. */
+function curveChart(curve: RunCurve, label: string, physical?: Json): string {
+  const series: Series[] = [{ name: label, points: curve.points.map((p) => [p.rate, p.accuracy]) }];
+  const rate = asNumber(physical?.rate);
+  const prunedAccuracy = asNumber(physical?.prunedAccuracy);
+  if (rate !== undefined && prunedAccuracy !== undefined) series.push({ name: `pruned model (rate ${rateFormat(rate)})`, points: [[rate, prunedAccuracy]] });
+  return lineChart({
+    title: 'Accuracy as components are pruned',
+    xLabel: RATE_LABEL,
+    yLabel: 'accuracy',
+    series,
+    xDomain: [0, 1],
+    yDomain: [0, 1],
+    width: 560,
+    height: 360,
+    xFormat: rateFormat,
+    yFormat: percentTicks,
+  });
+}
+
+/** Parameters and FLOPs left at each rate, as shares of the unpruned model's; undefined when the curve has no costs. */
+function costChart(curve: RunCurve, physical?: Json): string | undefined {
+  const base = (key: 'params' | 'flops') =>
+    curve.points.find((p) => p.rate === 0)?.[key] ?? asNumber(asObject(physical?.[key])?.original) ?? Math.max(0, ...curve.points.map((p) => p[key] ?? 0));
+  const series: Series[] = [];
+  for (const [key, name] of [['params', 'parameters'], ['flops', 'FLOPs']] as const) {
+    const b = base(key);
+    const pts = curve.points.filter((p) => p[key] !== undefined).map((p): [number, number] => [p.rate, p[key]! / b]);
+    if (b > 0 && pts.length) series.push({ name: `${name} left`, points: pts });
+  }
+  if (!series.length) return undefined;
+  return lineChart({
+    title: 'Parameters and FLOPs left',
+    xLabel: RATE_LABEL,
+    yLabel: 'share of the unpruned model',
+    series,
+    xDomain: [0, 1],
+    yDomain: [0, 1],
+    width: 560,
+    height: 360,
+    xFormat: rateFormat,
+    yFormat: percentTicks,
+  });
+}
+
+function layersChart(shares: LayerShare[]): string | undefined {
+  if (!shares.length) return undefined;
+  return barChart({
+    title: 'Mean |score| per layer, as a share of all layers',
+    bars: shares.map((l) => ({ label: `${l.name} · ${l.kind ? `${l.kind}, ` : ''}${l.components}`, value: l.share })),
+    valueLabel: 'share of the summed per-layer means',
+    width: 720,
+    valueFormat: (v) => pct(v, 1),
+  });
+}
+
+interface RunFiles {
+  run?: Json;
+  curve: RunCurve;
+  relevance?: Json;
+}
+
+function readRun(runDir: string): RunFiles {
+  const curve = readRunCurve(runDir);
+  return { curve, run: readOptionalJson(runDir, 'run.json'), relevance: readOptionalJson(runDir, 'relevance.json') };
+}
+
+function chartsOf(files: RunFiles): { curve: string; cost?: string; layers?: string } {
+  const physical = asObject(files.run?.physical);
+  const criterion = files.curve.criterion ?? asString(files.run?.criterion) ?? 'run';
+  return {
+    curve: curveChart(files.curve, criterion, physical),
+    cost: costChart(files.curve, physical),
+    layers: files.relevance ? layersChart(layerShares(files.relevance)) : undefined,
+  };
+}
+
+const STYLE = `
+:root{color-scheme:light dark;--fg:#1f2328;--muted:#59636e;--bg:#ffffff;--panel:#f6f8fa;--border:#d1d9e0;--accent:#0072B2}
+@media (prefers-color-scheme:dark){:root{--fg:#e6edf3;--muted:#9198a1;--bg:#0d1117;--panel:#151b23;--border:#3d444d;--accent:#56B4E9}}
+*{box-sizing:border-box}
+body{margin:0;background:var(--bg);color:var(--fg);font:14px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
+main{max-width:1160px;margin:0 auto;padding:24px 20px 48px}
+h1{font-size:22px;margin:0 0 2px}
+h2{font-size:16px;margin:28px 0 10px}
+a{color:var(--accent)}
+.muted{color:var(--muted)}
+code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.92em}
+.tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:12px;margin:18px 0 8px}
+.tile{background:var(--panel);border:1px solid var(--border);border-radius:8px;padding:10px 14px}
+.tile .k{color:var(--muted);font-size:12px}
+.tile .v{font-size:22px;font-weight:600;font-variant-numeric:tabular-nums}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(440px,1fr));gap:16px}
+figure{margin:0;background:var(--panel);border:1px solid var(--border);border-radius:8px;padding:12px 12px 8px}
+figure svg{display:block;width:100%;height:auto}
+figure.narrow{max-width:760px}
+figcaption{color:var(--muted);font-size:12px;margin-top:4px}
+table{border-collapse:collapse;font-variant-numeric:tabular-nums}
+th,td{padding:5px 12px;border-bottom:1px solid var(--border);text-align:right;vertical-align:top}
+th:first-child,td:first-child{text-align:left}
+thead th{color:var(--muted);font-weight:600;border-bottom-width:2px}
+td.best{font-weight:700}
+dl.summary{display:grid;grid-template-columns:max-content 1fr;gap:4px 18px;margin:0}
+dt{color:var(--muted)}
+dd{margin:0;overflow-wrap:anywhere}
+details{margin-top:24px}
+details summary{cursor:pointer;color:var(--muted)}
+footer{margin-top:32px;color:var(--muted);font-size:12px}
+`;
+
+function page(title: string, body: string[]): string {
+  return [
+    '<!doctype html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${escapeXml(title)}</title>`,
+    `<style>${STYLE}</style>`,
+    '</head>',
+    '<body>',
+    '<main>',
+    ...body,
+    '<footer>Written by PXP Studio. The page needs no network and no scripts; hover over a point for its values.</footer>',
+    '</main>',
+    '</body>',
+    '</html>',
+    '',
+  ].join('\n');
+}
+
+const tile = (key: string, value: string) => `<div class="tile"><div class="k">${escapeXml(key)}</div><div class="v">${escapeXml(value)}</div></div>`;
+const figure = (svg: string, caption: string, cls = '') => `<figure${cls ? ` class="${cls}"` : ''}>${svg}<figcaption>${escapeXml(caption)}</figcaption></figure>`;
+
+function table(head: string[], rows: string[][]): string {
+  return [
+    '<table>',
+    `<thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead>`,
+    '<tbody>',
+    ...rows.map((r) => `<tr>${r.map((c) => (c.startsWith('<td') ? c : `<td>${c}</td>`)).join('')}</tr>`),
+    '</tbody>',
+    '</table>',
+  ].join('\n');
+}
+
+function dataLine(d: Json | undefined): string {
+  if (!d) return '—';
+  const samples = asNumber(d.samples);
+  return `${escapeXml(asString(d.source) ?? '?')}${samples === undefined ? '' : ` · ${grouped(samples)} samples`}`;
+}
+
+function physicalSection(physical: Json, unpruned: number | undefined): string[] {
+  const params = asObject(physical.params);
+  const flops = asObject(physical.flops);
+  const latency = asObject(physical.latencyMs);
+  const change = (o: number | undefined, p: number | undefined) => (o && p !== undefined ? `${p <= o ? '−' : '+'}${pct(Math.abs(1 - p / o), 1)}` : '—');
+  const speedup = asNumber(physical.speedup);
+  const batch = asNumber(latency?.batch);
+  const runs = asNumber(latency?.runs);
+  const engine = asString(latency?.engine);
+  const latencyLabel = `latency${batch ? `, batch of ${batch}` : ''}${engine ? ` on ${escapeXml(engine)}` : ''}${runs ? ` (median of ${runs})` : ''}`;
+  const rows = [
+    ['parameters', grouped(asNumber(params?.original)), grouped(asNumber(params?.pruned)), change(asNumber(params?.original), asNumber(params?.pruned))],
+    ['FLOPs', compact(asNumber(flops?.original)), compact(asNumber(flops?.pruned)), change(asNumber(flops?.original), asNumber(flops?.pruned))],
+    ['accuracy, masked', pct(unpruned), pct(asNumber(physical.maskedAccuracy)), ''],
+    ['accuracy, pruned model', pct(unpruned), pct(asNumber(physical.prunedAccuracy)), ''],
+    [latencyLabel, `${fixed(asNumber(latency?.original), 1)} ms`, `${fixed(asNumber(latency?.pruned), 1)} ms`, speedup === undefined ? '—' : `${speedup.toFixed(2)}× faster`],
+  ];
+  const removed = asNumber(physical.removed);
+  const total = asNumber(physical.total);
+  const groups = asNumber(physical.groups);
+  const rate = asNumber(physical.rate);
+  return [
+    '<h2>Physically pruned model</h2>',
+    `<p class="muted">Rate ${rate === undefined ? '—' : rateFormat(rate)}: ${grouped(removed)} of ${grouped(total)} components removed${groups === undefined ? '' : ` in ${grouped(groups)} dependency groups`}; the smaller model is in <code>pruned/</code>.</p>`,
+    table(['', 'original', 'pruned', 'change'], rows),
+  ];
+}
+
+/** The report of one run folder as a self-contained HTML page. */
+export function renderRunReport(runDir: string): string {
+  const files = readRun(runDir);
+  return renderFiles(files, chartsOf(files));
+}
+
+function renderFiles(files: RunFiles, charts: ReturnType<typeof chartsOf>): string {
+  const { run, curve } = files;
+  const criterion = curve.criterion ?? asString(run?.criterion) ?? 'run';
+  const physical = asObject(run?.physical);
+  const settings = asObject(run?.settings);
+  const timings = asObject(run?.timings);
+  const backend = asObject(run?.backend);
+  const unpruned = accuracyAt(curve.points, 0);
+  const maxRate = curve.points[curve.points.length - 1].rate;
+  const classes = Array.isArray(run?.classes) ? (run.classes as unknown[]).join(', ') : 'all';
+  const order = settings?.leastRelevantFirst === false ? 'most relevant first' : 'least relevant first';
+  const ranking = settings?.absSort === false ? 'signed scores' : 'scores by magnitude';
+
+  const body: string[] = [
+    `<h1>Pruning run · <code>${escapeXml(criterion)}</code></h1>`,
+    `<div class="muted">${run?.model !== undefined ? `model <code>${escapeXml(String(run.model))}</code> · ` : ''}${escapeXml(order)}, ${escapeXml(ranking)}</div>`,
+    '<div class="tiles">',
+    tile(`AUC (rates 0–${rateFormat(maxRate)})`, curve.auc.toFixed(4)),
+    tile('accuracy unpruned', pct(unpruned)),
+    ...(physical ? [tile(`accuracy pruned at ${rateFormat(asNumber(physical.rate) ?? 0)}`, pct(asNumber(physical.prunedAccuracy))), tile('speed-up', `${fixed(asNumber(physical.speedup), 2)}×`)] : []),
+    tile('total time', seconds(asNumber(timings?.totalSeconds))),
+    '</div>',
+    '<h2>Curves</h2>',
+    '<div class="charts">',
+    figure(charts.curve, `Accuracy on the evaluation set with the lowest-ranked components masked; AUC by the trapezoid rule over ${curve.points.length} rates.`),
+    ...(charts.cost ? [figure(charts.cost, 'What is left of the unpruned model at each rate (masked components count as removed).')] : []),
+    '</div>',
+    ...(physical ? physicalSection(physical, unpruned) : []),
+    ...(charts.layers
+      ? ['<h2>Scores per layer</h2>', figure(charts.layers, 'Each bar: the layer’s mean |score| over its components (count after the name), divided by the sum of all layers’ means.', 'narrow')]
+      : []),
+    '<h2>Run</h2>',
+    '<dl class="summary">',
+    `<dt>criterion</dt><dd><code>${escapeXml(criterion)}</code> · ${escapeXml(order)}, ${escapeXml(ranking)}</dd>`,
+    `<dt>model</dt><dd>${run?.model !== undefined ? `<code>${escapeXml(String(run.model))}</code>` : '—'}</dd>`,
+    `<dt>reference data</dt><dd>${dataLine(asObject(run?.reference))}</dd>`,
+    `<dt>evaluation data</dt><dd>${dataLine(asObject(run?.evaluation))}</dd>`,
+    `<dt>classes</dt><dd>${escapeXml(classes)}</dd>`,
+    `<dt>AUC</dt><dd>${curve.auc.toFixed(4)}</dd>`,
+    `<dt>rates</dt><dd>${curve.points.map((p) => rateFormat(p.rate)).join(', ')}</dd>`,
+    `<dt>seed</dt><dd>${asNumber(settings?.seed) ?? '—'}</dd>`,
+    `<dt>timings</dt><dd>scores ${seconds(asNumber(timings?.scoresSeconds))} · total ${seconds(asNumber(timings?.totalSeconds))}</dd>`,
+    `<dt>executor</dt><dd>${escapeXml(asString(run?.executor) ?? '—')}</dd>`,
+    `<dt>tfjs backend</dt><dd>${escapeXml(asString(backend?.name) ?? '—')}</dd>`,
+    '</dl>',
+    '<details>',
+    '<summary>Curve points</summary>',
+    table(
+      ['rate', 'removed', 'accuracy', 'parameters', 'FLOPs'],
+      curve.points.map((p) => [rateFormat(p.rate), grouped(p.removed), pct(p.accuracy, 2), grouped(p.params), compact(p.flops)]),
+    ),
+    '</details>',
+  ];
+  return page(`PXP run · ${criterion}`, body);
+}
+
+/** Writes report.html and curve.svg, cost.svg, layers.svg (those the run has data for) into the run folder; returns their names. */
+export function writeRunReport(runDir: string): string[] {
+  const files = readRun(runDir);
+  const charts = chartsOf(files);
+  const written: string[] = [];
+  const write = (name: string, text: string) => {
+    writeFileAtomic(path.join(runDir, name), text);
+    written.push(name);
+  };
+  write('curve.svg', standaloneSvg(charts.curve));
+  if (charts.cost) write('cost.svg', standaloneSvg(charts.cost));
+  if (charts.layers) write('layers.svg', standaloneSvg(charts.layers));
+  write('report.html', renderFiles(files, charts));
+  return written;
+}
+
+/** Every run's accuracy curve in one chart. */
+export function compareChart(runs: ComparedRun[]): string {
+  return lineChart({
+    title: 'Accuracy as components are pruned',
+    xLabel: RATE_LABEL,
+    yLabel: 'accuracy',
+    series: runs.map((r) => ({ name: `${r.label} (AUC ${r.curve.auc.toFixed(3)})`, points: r.curve.points.map((p) => [p.rate, p.accuracy]) })),
+    xDomain: [0, 1],
+    yDomain: [0, 1],
+    width: 760,
+    height: 440,
+    xFormat: rateFormat,
+    yFormat: percentTicks,
+  });
+}
+
+/** A page comparing runs (in the given order): the curves in one chart and a table of AUC and accuracy at COMPARE_RATES. */
+export function renderComparePage(runs: ComparedRun[], chart = compareChart(runs)): string {
+  const acc = runs.map((r) => COMPARE_RATES.map((rate) => accuracyAt(r.curve.points, rate)));
+  const bestAuc = Math.max(...runs.map((r) => r.curve.auc));
+  const bestAt = COMPARE_RATES.map((_, j) => Math.max(...acc.map((a) => a[j] ?? -Infinity)));
+  const cell = (text: string, best: boolean) => `<td${best ? ' class="best"' : ''}>${text}</td>`;
+  const rows = runs.map((r, i) => [
+    r.reportHref ? `<a href="${escapeXml(r.reportHref)}">${escapeXml(r.label)}</a>` : escapeXml(r.label),
+    `<code>${escapeXml(r.run)}</code>`,
+    cell(r.curve.auc.toFixed(4), r.curve.auc === bestAuc && runs.length > 1),
+    ...acc[i].map((a, j) => cell(pct(a), a !== undefined && a === bestAt[j] && runs.length > 1)),
+  ]);
+  const body = [
+    `<h1>Comparing ${runs.length} pruning run${runs.length === 1 ? '' : 's'}</h1>`,
+    `<div class="muted">${runs.map((r) => `<code>${escapeXml(r.label)}</code>`).join(' · ')}</div>`,
+    '<h2>Curves</h2>',
+    figure(chart, 'Accuracy on each run’s evaluation set as the lowest-ranked components are masked. Higher and flatter is better.', 'narrow'),
+    '<h2>Summary</h2>',
+    '<p class="muted">Sorted as given (by AUC, highest first, from <code>pxp compare</code>). Accuracy between two measured rates is interpolated linearly; — where a rate lies outside the run’s curve. Bold: the best in its column.</p>',
+    table(['run', 'folder', 'AUC', ...COMPARE_RATES.map((r) => `acc @ ${rateFormat(r)}`)], rows),
+  ];
+  return page(`PXP · comparing ${runs.map((r) => r.label).join(', ')}`, body);
+}
