@@ -20,7 +20,7 @@ describe('pxp prune (masking curves)', () => {
       const out = path.join(tmp.dir, criterion.replace(':', '-'));
       const r = pxp(['prune', '--model', MODEL, ...data, '--criterion', criterion, '--seed', '0', '--out', out, '--json']);
       assert.equal(r.code, 0, r.stderr);
-      assert.deepEqual(listFiles(out), ['curve.json', 'relevance.json', 'run.json']);
+      assert.deepEqual(listFiles(out), ['cost.svg', 'curve.json', 'curve.svg', 'layers.svg', 'relevance.json', 'report.html', 'run.json']);
       const curve = JSON.parse(fs.readFileSync(path.join(out, 'curve.json'), 'utf8'));
       assert.equal(curve.criterion, criterion);
       assert.deepEqual(curve.points.map((p: { rate: number }) => p.rate), Array.from({ length: 20 }, (_, i) => i / 20));

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { usageError } from '../../core/errors';
 import { writeFileAtomic } from '../../core/io/atomic';
-import { COMPARE_RATES, type ComparedRun, accuracyAt, compareChart, readRunCurve, renderComparePage } from '../../core/report/run-report';
+import { COMPARE_RATES, type ComparedRun, accuracyAt, compareChart, readRunCurve, renderComparePage, sameRates } from '../../core/report/run-report';
 import { standaloneSvg } from '../../core/report/svg-chart';
 import { Command } from '../command';
 import { requiredString, stringFlag } from '../flags';
@@ -64,6 +64,7 @@ export const compareCommand: Command = {
     const text = [
       line(head),
       ...rows.map(line),
+      ...(sameRates(runs) ? [] : ['note: the runs were measured at different rates, so their AUCs are not comparable; compare accuracy at equal rates']),
       ...(out ? [`wrote ${out}/compare.html, compare.svg`] : []),
     ].join('\n');
     const value = {

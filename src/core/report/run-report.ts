@@ -143,9 +143,10 @@ function compact(x: number | undefined): string {
 
 function seconds(s: number | undefined): string {
   if (s === undefined) return '—';
-  return s < 10 ? `${s.toFixed(2)} s` : s < 120 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+  return s < 1 ? `${Math.round(1000 * s)} ms` : s < 10 ? `${s.toFixed(2)} s` : s < 120 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
 }
 
+const clean = (x: number) => Number(x.toPrecision(12));
 const rateFormat = (r: number) => String(Number(r.toFixed(2)));
 const percentTicks = (y: number) => `${Math.round(100 * y)} %`;
 
@@ -200,10 +201,11 @@ function layersChart(shares: LayerShare[]): string | undefined {
   if (!shares.length) return undefined;
   return barChart({
     title: 'Mean |score| per layer, as a share of all layers',
-    bars: shares.map((l) => ({ label: `${l.name} · ${l.kind ? `${l.kind}, ` : ''}${l.components}`, value: l.share })),
+    bars: shares.map((l) => ({ label: `${l.name} (${l.kind ? `${l.kind}, ` : ''}${l.components})`, value: l.share })),
     valueLabel: 'share of the summed per-layer means',
     width: 720,
     valueFormat: (v) => pct(v, 1),
+    tickFormat: (v) => `${clean(100 * v)} %`,
   });
 }
 
@@ -408,6 +410,12 @@ export function writeRunReport(runDir: string): string[] {
   return written;
 }
 
+/** Whether every run was measured at the same rates: only then are their AUCs (trapezoid areas over those rates) comparable. */
+export function sameRates(runs: ComparedRun[]): boolean {
+  const key = (r: ComparedRun) => r.curve.points.map((p) => p.rate).join(',');
+  return runs.every((r) => key(r) === key(runs[0]));
+}
+
 /** Every run's accuracy curve in one chart. */
 export function compareChart(runs: ComparedRun[]): string {
   return lineChart({
@@ -442,7 +450,10 @@ export function renderComparePage(runs: ComparedRun[], chart = compareChart(runs
     '<h2>Curves</h2>',
     figure(chart, 'Accuracy on each run’s evaluation set as the lowest-ranked components are masked. Higher and flatter is better.', 'narrow'),
     '<h2>Summary</h2>',
-    '<p class="muted">Sorted as given (by AUC, highest first, from <code>pxp compare</code>). Accuracy between two measured rates is interpolated linearly; — where a rate lies outside the run’s curve. Bold: the best in its column.</p>',
+    ...(sameRates(runs)
+      ? []
+      : ['<p><strong>The runs were measured at different rates</strong>, so their AUCs (areas over different ranges) are not comparable; compare the accuracies at equal rates.</p>']),
+    '<p class="muted">Accuracy between two measured rates is interpolated linearly; — where a rate lies outside a run’s curve. Bold: the best in its column.</p>',
     table(['run', 'folder', 'AUC', ...COMPARE_RATES.map((r) => `acc @ ${rateFormat(r)}`)], rows),
   ];
   return page(`PXP · comparing ${runs.map((r) => r.label).join(', ')}`, body);

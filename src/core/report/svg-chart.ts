@@ -42,7 +42,9 @@ export interface BarChartSpec {
   width?: number;
   /** Default: enough for every bar (22 px a row). */
   height?: number;
+  /** Text after each bar; default: the tick format. */
   valueFormat?: (v: number) => string;
+  tickFormat?: (v: number) => string;
 }
 
 /** Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour-vision deficiency. Yellow last: weak on white. */
@@ -107,8 +109,8 @@ function autoDomain(values: number[], includeZero = false): [number, number] {
 
 /** Tick labels with as many decimals as the step needs; thousands and millions shortened to k and M. */
 function tickFormat(step: number): (v: number) => string {
-  if (step >= 1e6 && step % 1e6 === 0) return (v) => `${clean(v / 1e6)}M`;
-  if (step >= 1e3 && step % 1e3 === 0) return (v) => `${clean(v / 1e3)}k`;
+  if (step >= 1e6 && step % 1e6 === 0) return (v) => (v === 0 ? '0' : `${clean(v / 1e6)}M`);
+  if (step >= 1e3 && step % 1e3 === 0) return (v) => (v === 0 ? '0' : `${clean(v / 1e3)}k`);
   const text = String(step);
   const decimals = text.includes('e') ? Math.min(12, 1 - Math.floor(Math.log10(step))) : (text.split('.')[1] ?? '').length;
   return (v) => (v === 0 ? '0' : v.toFixed(decimals));
@@ -265,8 +267,9 @@ export function barChart(spec: BarChartSpec): string {
   const values = spec.bars.map((b) => b.value);
   const [d0, d1] = spec.domain ?? autoDomain(values, true);
   const ticks = niceTicks(d0, d1, Math.max(2, Math.round(width / 110)));
-  const format = spec.valueFormat ?? tickFormat(ticks.step);
-  const valueText = spec.bars.map((b) => (Number.isFinite(b.value) ? format(b.value) : '—'));
+  const format = spec.tickFormat ?? tickFormat(ticks.step);
+  const valueFormat = spec.valueFormat ?? format;
+  const valueText = spec.bars.map((b) => (Number.isFinite(b.value) ? valueFormat(b.value) : '—'));
   const left = 12 + Math.max(0, ...spec.bars.map((b) => textWidth(b.label))) + 10;
   const right = 12 + Math.max(0, ...valueText.map((t) => textWidth(t))) + 6;
   const plotW = Math.max(10, width - left - right);
