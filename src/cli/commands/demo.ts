@@ -92,7 +92,7 @@ export const demoCommand: Command = {
         '',
         '== pruning by masking: accuracy on the test slice as the least relevant components go (20 rates) ==',
         ...table,
-        `curves: ${DEMO_CRITERIA.map((c) => path.join(out, runName(c), 'curve.json')).join(', ')}`,
+        `reports (open in a browser): ${DEMO_CRITERIA.map((c) => path.join(out, runName(c), 'report.html')).join(', ')}`,
       ].join('\n'),
     };
   },
