@@ -63,7 +63,7 @@ function addPerSample(into: Float64Array, values: ArrayLike<number>, n: number, 
   }
 }
 
-/** z and/or ∂y_t/∂z at every component layer's mask node, per batch, reduced by `reduce`. */
+/** activation, gradient and taylor: z and ∂y_t/∂z at every component layer's mask node, summed per sample over positions. */
 async function gradientScores(ctx: CriterionContext, kind: 'activation' | 'gradient' | 'taylor'): Promise<Float64Array[]> {
   const { graph, layers, reference } = ctx;
   const scores = layers.map((l) => new Float64Array(l.size));

@@ -5,8 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../io/datasets';
-import { RunControl, eta, throwIfCancelled, yieldToEventLoop } from '../progress';
-import { mulberry32, shuffleInPlace } from '../random';
+import type { RunControl } from '../progress';
+import { runEpochs } from './epoch-loop';
 import { evaluateAccuracy } from './evaluate';
 import { badInput } from '../errors';
 import { OnnxUnsupported } from '../onnx/onnx-algebra';
@@ -75,61 +75,32 @@ export async function trainModel(model: tf.LayersModel, data: Dataset, opts: Tra
   return { ...(await trainOnTfjs(model, data, opts)), executor: 'tfjs', ...(note ? { executorNote: note } : {}) };
 }
 
-/** The plain tfjs loop (model.apply in training mode inside optimizer.minimize). */
+/** The plain tfjs step (model.apply in training mode inside optimizer.minimize), in the shared loop. */
 export async function trainOnTfjs(model: tf.LayersModel, data: Dataset, opts: TrainOptions): Promise<TrainResult> {
-  const batchSize = opts.batchSize ?? 64;
-  const baseLr = opts.learningRate ?? 1e-3;
-  const optimizer = tf.train.adam(baseLr);
-  const rng = mulberry32(opts.seed ?? 0);
-  const n = data.y.length;
-  const order = Int32Array.from({ length: n }, (_, i) => i);
-  const stepsPerEpoch = Math.ceil(n / batchSize);
-  const totalSteps = stepsPerEpoch * opts.epochs;
-  const numClasses = data.numClasses;
-  const start = Date.now();
-  const epochs: EpochResult[] = [];
-  let step = 0;
+  const optimizer = tf.train.adam(opts.learningRate ?? 1e-3);
+  const sampleShape = data.shape.slice(1);
   try {
-    for (let epoch = 1; epoch <= opts.epochs; epoch++) {
-      const epochStart = Date.now();
-      shuffleInPlace(order, rng);
-      let lossSum = 0;
-      let correct = 0;
-      for (let b = 0; b < stepsPerEpoch; b++) {
-        throwIfCancelled(opts.signal);
-        // Cosine decay: a large step early, a fine one at the end; AdamOptimizer reads learningRate every step.
-        (optimizer as unknown as { learningRate: number }).learningRate = baseLr * 0.5 * (1 + Math.cos((Math.PI * step) / totalSteps));
-        const from = b * batchSize;
-        const to = Math.min(n, from + batchSize);
-        const xb = gatherBatch(data, order, from, to);
-        const labels = new Int32Array(to - from);
-        for (let i = from; i < to; i++) labels[i - from] = data.y[order[i]];
+    return await runEpochs(
+      data,
+      opts,
+      async (x, labels, learningRate) => {
+        // AdamOptimizer reads learningRate at every step.
+        (optimizer as unknown as { learningRate: number }).learningRate = learningRate;
+        const xb = tf.tensor(x, [labels.length, ...sampleShape]);
         const yb = tf.tensor1d(labels, 'int32');
         let hits: tf.Tensor | undefined;
         const cost = optimizer.minimize(() => {
           const logits = model.apply(xb, { training: true }) as tf.Tensor;
           hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), yb), 'float32')));
-          return tf.losses.softmaxCrossEntropy(tf.oneHot(yb, numClasses), logits) as tf.Scalar;
+          return tf.losses.softmaxCrossEntropy(tf.oneHot(yb, data.numClasses), logits) as tf.Scalar;
         }, true) as tf.Scalar;
-        lossSum += (await cost.data())[0] * (to - from);
-        correct += (await hits!.data())[0];
+        const r = { loss: (await cost.data())[0], correct: (await hits!.data())[0] };
         tf.dispose([xb, yb, cost, hits!]);
-        step++;
-        opts.onProgress?.({
-          done: step,
-          total: totalSteps,
-          message: `epoch ${epoch}/${opts.epochs} batch ${b + 1}/${stepsPerEpoch}`,
-          etaSeconds: eta(start, step, totalSteps),
-          metrics: { epoch, batch: b + 1, loss: lossSum / to, accuracy: correct / to },
-        });
-        if (b % 8 === 7) await yieldToEventLoop();
-      }
-      const result: EpochResult = { epoch, loss: lossSum / n, accuracy: correct / n, seconds: (Date.now() - epochStart) / 1000 };
-      if (opts.validation) result.valAccuracy = (await evaluateAccuracy(model, opts.validation, { batchSize: 256, signal: opts.signal })).accuracy;
-      epochs.push(result);
-    }
+        return r;
+      },
+      async () => (await evaluateAccuracy(model, opts.validation!, { batchSize: 256, signal: opts.signal })).accuracy,
+    );
   } finally {
     optimizer.dispose();
   }
-  return { epochs, seconds: (Date.now() - start) / 1000 };
 }

@@ -10,10 +10,10 @@ import * as tf from '@tensorflow/tfjs';
 import { disposeGraph, graphFromModel, type Graph } from '../graph/graph';
 import type { Dataset } from '../io/datasets';
 import { argmaxRows, evaluateAccuracy } from '../models/evaluate';
-import { eta, throwIfCancelled, yieldToEventLoop } from '../progress';
-import { mulberry32, shuffleInPlace } from '../random';
+import { mulberry32 } from '../random';
+import { runEpochs } from '../models/epoch-loop';
 import { compileTrainStep, type CompiledTrainStep, type ParamKey } from './train-step-graph';
-import type { EpochResult, TrainOptions, TrainResult } from '../models/train';
+import type { TrainOptions, TrainResult } from '../models/train';
 
 interface Session {
   session: Ort.InferenceSession;
@@ -79,42 +79,18 @@ export class OnnxTrainer {
   }
 
   async fit(data: Dataset, opts: TrainOptions): Promise<TrainResult> {
-    const batchSize = this.batch;
-    const baseLr = opts.learningRate ?? 1e-3;
-    const [b1, b2, eps] = [0.9, 0.999, 1e-7];
-    const rng = mulberry32(opts.seed ?? 0);
     const dropRng = mulberry32((opts.seed ?? 0) + 7919);
-    const n = data.y.length;
-    const per = data.x.length / n;
-    const order = Int32Array.from({ length: n }, (_, i) => i);
-    const stepsPerEpoch = Math.ceil(n / batchSize);
-    const totalSteps = stepsPerEpoch * opts.epochs;
-    const start = Date.now();
-    const epochs: EpochResult[] = [];
-    for (let epoch = 1; epoch <= opts.epochs; epoch++) {
-      const epochStart = Date.now();
-      shuffleInPlace(order, rng);
-      let lossSum = 0;
-      let correct = 0;
-      for (let b = 0; b < stepsPerEpoch; b++) {
-        throwIfCancelled(opts.signal);
-        const from = b * batchSize;
-        const to = Math.min(n, from + batchSize);
-        const m = to - from;
-        const x = new Float32Array(m * per);
-        const labels = new Int32Array(m);
-        for (let i = from; i < to; i++) {
-          x.set(data.x.subarray(order[i] * per, (order[i] + 1) * per), (i - from) * per);
-          labels[i - from] = data.y[order[i]];
-        }
+    const [b1, b2, eps] = [0.9, 0.999, 1e-7];
+    const result = await runEpochs(
+      data,
+      { ...opts, batchSize: this.batch },
+      async (x, labels, lr) => {
         const masks = new Map<number, Float32Array>();
         for (const d of this.first.dropout) {
-          const size = m * d.shape.slice(1).reduce((a, c) => a * c, 1);
+          const size = labels.length * d.shape.slice(1).reduce((a, c) => a * c, 1);
           masks.set(d.node, Float32Array.from({ length: size }, () => (dropRng() >= d.rate ? 1 / (1 - d.rate) : 0)));
         }
         const r = await this.gradients(x, labels, masks);
-        // Cosine decay, as in the tfjs loop.
-        const lr = baseLr * 0.5 * (1 + Math.cos((Math.PI * this.step) / totalSteps));
         this.step++;
         const c1 = 1 - Math.pow(b1, this.step);
         const c2 = 1 - Math.pow(b2, this.step);
@@ -135,27 +111,16 @@ export class OnnxTrainer {
             mv.variance[c] = mv.variance[c] * mv.momentum + s.variance[c] * (1 - mv.momentum);
           }
         }
-        lossSum += r.loss * m;
         const pred = argmaxRows(r.logits, this.first.classes);
-        for (let s = 0; s < m; s++) if (pred[s] === labels[s]) correct++;
-        opts.onProgress?.({
-          done: this.step,
-          total: totalSteps,
-          message: `epoch ${epoch}/${opts.epochs} batch ${b + 1}/${stepsPerEpoch}`,
-          etaSeconds: eta(start, this.step, totalSteps),
-          metrics: { epoch, batch: b + 1, loss: lossSum / to, accuracy: correct / to },
-        });
-        if (b % 8 === 7) await yieldToEventLoop();
-      }
-      const result: EpochResult = { epoch, loss: lossSum / n, accuracy: correct / n, seconds: (Date.now() - epochStart) / 1000 };
-      if (opts.validation) {
+        return { loss: r.loss, correct: pred.reduce((a, p, s) => a + (p === labels[s] ? 1 : 0), 0) };
+      },
+      async () => {
         this.writeBack();
-        result.valAccuracy = (await evaluateAccuracy(this.model, opts.validation, { batchSize: 256, signal: opts.signal })).accuracy;
-      }
-      epochs.push(result);
-    }
+        return (await evaluateAccuracy(this.model, opts.validation!, { batchSize: 256, signal: opts.signal })).accuracy;
+      },
+    );
     this.writeBack();
-    return { epochs, seconds: (Date.now() - start) / 1000 };
+    return result;
   }
 
   /** Copies the trained parameters and moving statistics into the tfjs model. */
