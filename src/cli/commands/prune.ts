@@ -41,7 +41,7 @@ function parseRates(text: string | undefined): number[] | undefined {
 export const pruneCommand: Command = {
   name: 'prune',
   summary: 'score components by a criterion (LRP or a baseline), and measure accuracy as they are pruned (curve + AUC)',
-  usage: 'pxp prune --model MODEL.json (--data DIR | --reference DIR --eval DIR) --criterion C --out RUN [--rates 0,0.05,…]',
+  usage: 'pxp prune --model MODEL.json (--data DIR | --reference DIR --eval DIR) --criterion C --out RUN [--rates 0,0.05,…] [--rate P]',
   options: {
     model: { type: 'string', placeholder: 'FILE', description: 'a tfjs model.json' },
     data: { type: 'string', placeholder: 'DIR', description: 'dataset with train and test splits: reference samples from train, evaluation on test' },
@@ -59,7 +59,7 @@ export const pruneCommand: Command = {
     signed: { type: 'boolean', description: 'rank LRP by the signed sum of relevance (abs_sort = false)' },
     'most-relevant-first': { type: 'boolean', description: 'remove the most relevant components first (least_relevant_first = false)' },
     executor: { type: 'string', placeholder: 'NAME', description: 'auto | onnx | tfjs (default auto: onnxruntime when installed)' },
-    out: { type: 'string', placeholder: 'DIR', description: 'run folder: run.json, relevance.json, curve.json' },
+    out: { type: 'string', placeholder: 'DIR', description: 'run folder: run.json, relevance.json, curve.json, report.html (+ pruned/ with --rate)' },
   },
   required: ['model', 'out'],
   async run(flags, ctx) {
