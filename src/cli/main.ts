@@ -13,10 +13,11 @@ import { evaluateCommand } from './commands/evaluate';
 import { exportCommand } from './commands/export';
 import { infoCommand } from './commands/info';
 import { pruneCommand } from './commands/prune';
+import { searchCommand } from './commands/search';
 import { trainCommand } from './commands/train';
 import { progressPrinter } from './progress-printer';
 
-const COMMANDS: Command[] = [infoCommand, trainCommand, evaluateCommand, attributeCommand, pruneCommand, compareCommand, exportCommand, demoCommand];
+const COMMANDS: Command[] = [infoCommand, trainCommand, evaluateCommand, attributeCommand, pruneCommand, searchCommand, compareCommand, exportCommand, demoCommand];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

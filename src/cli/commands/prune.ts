@@ -2,10 +2,10 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../core/backend/select';
 import { componentScores, parseCriterion, CRITERIA } from '../../core/criteria/criteria';
-import { badInput, usageError } from '../../core/errors';
+import { badInput } from '../../core/errors';
 import { disposeGraph, graphFromModel } from '../../core/graph/graph';
 import { writeFileAtomic } from '../../core/io/atomic';
-import { type Dataset, loadFolder, loadSplit, selectPerClass, subset } from '../../core/io/datasets';
+import { type Dataset, loadSplit } from '../../core/io/datasets';
 import { modelMetadata, saveModel } from '../../core/io/model-files';
 import { summarizeModel } from '../../core/graph/summary';
 import { measureLatency } from '../../core/models/evaluate';
@@ -16,19 +16,14 @@ import { pruningCurve } from '../../core/prune/curve';
 import { writeRunReport } from '../../core/report/run-report';
 import { maskedEvaluator, nodeShapes, onnxLatency, predictRows } from '../../core/prune/masked-eval';
 import { loadOnnxRuntime } from '../../core/onnx/runtime';
-import { mulberry32, shuffleInPlace } from '../../core/random';
 import { Command } from '../command';
 import { executorFlag, intFlag, requiredString, stringFlag } from '../flags';
 import { percent } from '../format';
-import { checkFits, openModel } from '../inputs';
+import { openModel } from '../inputs';
+import { TASK_DATA_OPTIONS, keepClasses, loadTaskData, taskDataFolders } from '../task-data';
 import { checkOutputFolder } from '../output-folder';
 import { writeResultFolder } from '../write-folder';
 
-function keepClasses(ds: Dataset, classes: number[]): Dataset {
-  const idx: number[] = [];
-  ds.y.forEach((y, i) => classes.includes(y) && idx.push(i));
-  return { ...subset(ds, idx), numClasses: ds.numClasses, classNames: ds.classNames };
-}
 
 function parseRates(text: string | undefined): number[] | undefined {
   if (text === undefined) return undefined;
@@ -44,15 +39,9 @@ export const pruneCommand: Command = {
   usage: 'pxp prune --model MODEL.json (--data DIR | --reference DIR --eval DIR) --criterion C --out RUN [--rates 0,0.05,…] [--rate P]',
   options: {
     model: { type: 'string', placeholder: 'FILE', description: 'a tfjs model.json' },
-    data: { type: 'string', placeholder: 'DIR', description: 'dataset with train and test splits: reference samples from train, evaluation on test' },
-    reference: { type: 'string', placeholder: 'DIR', description: 'reference samples (x.npy + y.npy), instead of --data' },
-    eval: { type: 'string', placeholder: 'DIR', description: 'evaluation samples (x.npy + y.npy), instead of --data' },
+    ...TASK_DATA_OPTIONS,
     criterion: { type: 'string', placeholder: 'C', description: `${CRITERIA.join(' | ')} (default lrp:epsilon-plus-flat)` },
-    'ref-per-class': { type: 'string', placeholder: 'N', description: 'reference samples per class picked from --data (default 10)' },
-    'eval-limit': { type: 'string', placeholder: 'N', description: 'evaluate on the first N evaluation samples' },
     seed: { type: 'string', placeholder: 'N', description: 'seed for the reference pick, --restrict and the random criterion (default 0)' },
-    classes: { type: 'string', placeholder: 'A,B,…', description: 'restrict the task to these classes (indices or names): other outputs masked, data filtered' },
-    restrict: { type: 'string', placeholder: 'N', description: 'restrict the task to N random classes (seeded)' },
     rates: { type: 'string', placeholder: 'LIST', description: 'pruning rates of the masked curve (default 0, 0.05, …, 0.95)' },
     rate: { type: 'string', placeholder: 'P', description: 'also remove this fraction of components physically: RUN/pruned/ is a smaller LayersModel' },
     'finetune-epochs': { type: 'string', placeholder: 'N', description: 'train the pruned model N epochs (on the train split of --data, else on the reference set) and report the accuracy regained' },
@@ -66,50 +55,22 @@ export const pruneCommand: Command = {
     const modelPath = requiredString(flags, 'model', 'pass --model path/to/model.json');
     const criterion = stringFlag(flags, 'criterion') ?? 'lrp:epsilon-plus-flat';
     parseCriterion(criterion);
-    const dataDir = stringFlag(flags, 'data');
-    const refDir = stringFlag(flags, 'reference');
-    const evalDir = stringFlag(flags, 'eval');
-    if (dataDir ? refDir || evalDir : !(refDir && evalDir)) throw usageError('give either --data DIR, or both --reference DIR and --eval DIR', `usage: ${pruneCommand.usage}`);
+    const folders = taskDataFolders(flags, pruneCommand.usage);
+    const dataDir = folders.dataDir;
     const executor = executorFlag(flags);
     const rates = parseRates(stringFlag(flags, 'rates'));
     const rateText = stringFlag(flags, 'rate');
     const rate = rateText === undefined ? undefined : Number(rateText);
     if (rate !== undefined && !(Number.isFinite(rate) && rate >= 0 && rate < 1)) throw badInput(`--rate ${rateText} is not a rate in [0, 1)`, 'give the fraction of components to remove, e.g. 0.5');
     const seed = intFlag(flags, 'seed', 0);
-    const inputs = [modelPath, ...[dataDir, refDir, evalDir].filter((d): d is string => !!d)];
+    const inputs = [modelPath, ...folders.all];
     const out = checkOutputFolder(requiredString(flags, 'out', 'pass --out RUN'), inputs, ctx.force);
     const backend = await initBackend(ctx.backend);
     const started = Date.now();
     const opened = await openModel(modelPath);
     const graph = graphFromModel(opened.model);
     try {
-      let reference = dataDir ? selectPerClass(loadSplit(dataDir, 'train'), intFlag(flags, 'ref-per-class', 10, 1), seed) : loadFolder(refDir!);
-      let evaluation = dataDir ? loadSplit(dataDir, 'test', { limit: intFlag(flags, 'eval-limit', undefined, 1) }) : loadFolder(evalDir!, { limit: intFlag(flags, 'eval-limit', undefined, 1) });
-      checkFits(reference, opened);
-      checkFits(evaluation, opened);
-      const numClasses = opened.summary.numClasses;
-      const names = modelMetadata(opened.file).classNames;
-      let classes: number[] | undefined;
-      const classesFlag = stringFlag(flags, 'classes');
-      if (classesFlag) {
-        classes = classesFlag.split(',').map((c) => {
-          const t = c.trim();
-          const i = /^\d+$/.test(t) ? Number(t) : (names ?? []).indexOf(t);
-          if (i < 0 || i >= numClasses) throw badInput(`--classes: '${t}' is not a class of the model`, `use class indices 0…${numClasses - 1}${names ? ` or names: ${names.join(', ')}` : ''}`);
-          return i;
-        });
-      } else if (stringFlag(flags, 'restrict')) {
-        const n = intFlag(flags, 'restrict', 2, 1);
-        if (n > numClasses) throw badInput(`--restrict ${n} exceeds the model's ${numClasses} classes`, `choose 1…${numClasses}`);
-        classes = shuffleInPlace(Array.from({ length: numClasses }, (_, i) => i), mulberry32(seed)).slice(0, n).sort((a, b) => a - b);
-      }
-      if (classes) {
-        reference = keepClasses(reference, classes);
-        evaluation = keepClasses(evaluation, classes);
-      }
-      for (const c of classes ?? Array.from({ length: numClasses }, (_, i) => i)) {
-        if (!reference.y.includes(c)) throw badInput(`${reference.source}: the reference set has no sample of class ${c}`, 'every class of the task needs reference samples');
-      }
+      const { reference, evaluation, classes } = loadTaskData(flags, opened, seed, pruneCommand.usage);
       const shapes = nodeShapes(graph, opened.summary.inputShape);
       const layers = catalogue(graph);
       const scores = await componentScores(criterion, {

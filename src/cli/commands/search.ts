@@ -1,0 +1,208 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { initBackend } from '../../core/backend/select';
+import { badInput, usageError } from '../../core/errors';
+import { disposeGraph, graphFromModel, isLinear } from '../../core/graph/graph';
+import { writeFileAtomic } from '../../core/io/atomic';
+import { loadFolder, loadSplit } from '../../core/io/datasets';
+import { compositeToJson, describeRule } from '../../core/lrp/composites';
+import { catalogue } from '../../core/prune/catalogue';
+import { maskedEvaluator, nodeShapes } from '../../core/prune/masked-eval';
+import { writeRunReport } from '../../core/report/run-report';
+import { AttributionObjective } from '../../core/search/attribution-search';
+import { GridSampler } from '../../core/search/grid-sampler';
+import { layerGroups, lrpSearchSpace, paramsToComposite } from '../../core/search/lrp-space';
+import { RandomSampler } from '../../core/search/random-sampler';
+import type { Params, Sampler, Trial } from '../../core/search/space';
+import { bestTrial } from '../../core/search/study';
+import { TpeSampler } from '../../core/search/tpe';
+import { Command } from '../command';
+import { executorFlag, intFlag, requiredString, stringFlag } from '../flags';
+import { openModel } from '../inputs';
+import { checkOutputFolder } from '../output-folder';
+import { TASK_DATA_OPTIONS, keepClasses, loadTaskData, taskDataFolders } from '../task-data';
+
+interface TrialLine {
+  number: number;
+  params: Params;
+  auc: number;
+  curve: { rate: number; accuracy: number }[];
+  seconds: number;
+  cached: boolean;
+}
+
+/** Finished trials from trials.jsonl; a line cut short by a kill is ignored (that trial runs again). */
+function readTrials(file: string): TrialLine[] {
+  if (!fs.existsSync(file)) return [];
+  const out: TrialLine[] = [];
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      out.push(JSON.parse(line) as TrialLine);
+    } catch {
+      break;
+    }
+  }
+  return out;
+}
+
+function describePoint(p: Params, groups: string[]): string {
+  const rule = (g: string) => {
+    const r = p[`${g}.rule`];
+    if (r === 'epsilon') return `ε ${Number(p[`${g}.epsilon`]).toExponential(1)}`;
+    if (r === 'gamma') return `γ ${Number(p[`${g}.gamma`]).toPrecision(2)}`;
+    if (r === 'alpha-beta') return `α ${Number(p[`${g}.alpha`]).toFixed(2)}`;
+    return 'z+';
+  };
+  return [...groups.map((g) => `${g} ${rule(g)}`), `first ${p['first.rule']}`, p.abs_sort === 'false' ? 'signed' : 'abs', p.least_relevant_first === 'false' ? 'most-first' : 'least-first'].join(', ');
+}
+
+export const searchCommand: Command = {
+  name: 'search',
+  summary: 'optimize the LRP composite for pruning: a TPE (or random, grid) search for the highest AUC',
+  usage: 'pxp search --model MODEL.json (--data DIR | --reference DIR --eval DIR [--holdout DIR]) --trials N --out RUN [--resume]',
+  options: {
+    model: { type: 'string', placeholder: 'FILE', description: 'a tfjs model.json' },
+    ...TASK_DATA_OPTIONS,
+    holdout: { type: 'string', placeholder: 'DIR', description: 'held-out samples (x.npy + y.npy) to score the best composite on (with --data: its val split)' },
+    trials: { type: 'string', placeholder: 'N', description: 'number of trials (default 30)' },
+    sampler: { type: 'string', placeholder: 'NAME', description: 'tpe (default) | random | grid' },
+    'startup-trials': { type: 'string', placeholder: 'N', description: 'random trials before TPE models the history (default 10)' },
+    seed: { type: 'string', placeholder: 'N', description: 'seed of the sampler and the reference pick (default 0)' },
+    timeout: { type: 'string', placeholder: 'S', description: 'stop starting new trials after S seconds' },
+    rates: { type: 'string', placeholder: 'LIST', description: 'pruning rates of each curve (default 0, 0.05, …, 0.95)' },
+    executor: { type: 'string', placeholder: 'NAME', description: 'auto | onnx | tfjs (default auto: onnxruntime when installed)' },
+    resume: { type: 'boolean', description: 'continue the search in --out (after a crash or a kill); the same seed gives the same trials' },
+    out: { type: 'string', placeholder: 'DIR', description: 'run folder: trials.jsonl, best-composite.json, run.json, curve.json, report.html' },
+  },
+  required: ['model', 'out'],
+  async run(flags, ctx) {
+    const modelPath = requiredString(flags, 'model', 'pass --model path/to/model.json');
+    const folders = taskDataFolders(flags, searchCommand.usage);
+    const trialsWanted = intFlag(flags, 'trials', 30, 1);
+    const seed = intFlag(flags, 'seed', 0);
+    const samplerName = stringFlag(flags, 'sampler') ?? 'tpe';
+    if (!['tpe', 'random', 'grid'].includes(samplerName)) throw usageError(`--sampler ${samplerName} is not a sampler`, 'use tpe, random or grid');
+    const timeout = intFlag(flags, 'timeout', undefined, 1);
+    const executor = executorFlag(flags);
+    const ratesText = stringFlag(flags, 'rates');
+    const rates = ratesText?.split(',').map(Number);
+    if (rates?.some((r) => !(r >= 0 && r < 1))) throw badInput(`--rates ${ratesText}: every rate must be in [0, 1)`, 'give rates such as 0,0.1,…,0.9');
+    const outArg = requiredString(flags, 'out', 'pass --out RUN');
+    const holdoutDir = stringFlag(flags, 'holdout');
+    const inputs = [modelPath, ...folders.all, ...(holdoutDir ? [holdoutDir] : [])];
+    const resume = flags.resume === true;
+    let out: string;
+    if (resume) {
+      out = path.resolve(outArg);
+      if (!fs.existsSync(path.join(out, 'run.json'))) throw badInput(`--resume: ${outArg} holds no search to resume (no run.json)`, 'start the search without --resume');
+      const previous = JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8')) as { command?: string; model?: string; seed?: number; sampler?: string };
+      if (previous.command !== 'search') throw badInput(`--resume: ${outArg} is not a search run`, 'resume a folder written by pxp search');
+      if (previous.seed !== seed || previous.sampler !== samplerName) throw badInput(`--resume: ${outArg} ran with --seed ${previous.seed} --sampler ${previous.sampler}`, 'resume with the same seed and sampler');
+    } else {
+      out = checkOutputFolder(outArg, inputs, ctx.force);
+    }
+    const backend = await initBackend(ctx.backend);
+    const started = Date.now();
+    const opened = await openModel(modelPath);
+    const graph = graphFromModel(opened.model);
+    try {
+      const { reference, evaluation, classes } = loadTaskData(flags, opened, seed, searchCommand.usage);
+      let holdout = holdoutDir ? loadFolder(holdoutDir) : folders.dataDir ? loadSplit(folders.dataDir, 'val') : undefined;
+      if (holdout && classes) holdout = keepClasses(holdout, classes);
+      const shapes = nodeShapes(graph, opened.summary.inputShape);
+      const layers = catalogue(graph);
+      const linear = graph.nodes.filter((n) => isLinear(n.op)).map((n) => ({ name: n.name, kind: n.op.type === 'dense' ? ('dense' as const) : ('conv' as const) }));
+      const groups = layerGroups(linear);
+      const space = lrpSearchSpace(groups);
+      const sampler: Sampler =
+        samplerName === 'grid' ? new GridSampler(space) : samplerName === 'random' ? new RandomSampler(space, { seed }) : new TpeSampler(space, { seed, startupTrials: intFlag(flags, 'startup-trials', 10, 0) });
+      const evaluator = await maskedEvaluator(graph, layers, evaluation, { executor, allowedClasses: classes });
+      const objective = new AttributionObjective({ graph, shapes, layers, groups, reference, evaluator, executor, rates, signal: ctx.signal });
+      fs.mkdirSync(out, { recursive: true });
+      const trialsFile = path.join(out, 'trials.jsonl');
+      const done = readTrials(trialsFile);
+      // Rewrite the log without a cut-off last line, so appends stay one JSON document per line.
+      writeFileAtomic(trialsFile, done.map((t) => JSON.stringify(t) + '\n').join(''));
+      const groupNames = Object.keys(groups.groups);
+      const runInfo = {
+        command: 'search',
+        model: opened.file,
+        reference: { source: reference.source, samples: reference.y.length },
+        evaluation: { source: evaluation.source, samples: evaluation.y.length },
+        holdout: holdout ? { source: holdout.source, samples: holdout.y.length } : null,
+        classes: classes ?? null,
+        seed,
+        sampler: samplerName,
+        groups: groups.groups,
+        space,
+        backend,
+        executor: evaluator.executor,
+      };
+      writeFileAtomic(path.join(out, 'run.json'), JSON.stringify({ ...runInfo, status: 'running' }, null, 2));
+      ctx.log(`search space: ${groupNames.map((g) => `${g} = ${groups.groups[g].join(', ')}`).join('; ')}; first layer ${groups.first}`);
+      ctx.log(`  per group: rule ∈ {epsilon (ε log-uniform 1e-6…1), z-plus, alpha-beta (α 1…3, β = α − 1), gamma (γ log-uniform 1e-3…10)}; first ∈ {group, flat, z-box, w-square}; abs_sort, least_relevant_first ∈ {true, false}`);
+      const history: Trial[] = done.map((t) => ({ number: t.number, params: t.params, value: t.auc }));
+      let stoppedBy = 'budget';
+      for (let number = history.length; number < trialsWanted; number++) {
+        if (timeout !== undefined && (Date.now() - started) / 1000 > timeout) {
+          stoppedBy = 'timeout';
+          break;
+        }
+        const params = sampler.suggest(history);
+        const trial: Trial = { number, params };
+        history.push(trial);
+        const t0 = Date.now();
+        const hitsBefore = objective.cacheHits;
+        const curve = await objective.evaluate(params);
+        trial.value = curve.auc;
+        const line: TrialLine = { number, params, auc: curve.auc, curve: curve.points.map((p) => ({ rate: p.rate, accuracy: p.accuracy })), seconds: (Date.now() - t0) / 1000, cached: objective.cacheHits > hitsBefore };
+        fs.appendFileSync(trialsFile, JSON.stringify(line) + '\n');
+        const best = bestTrial(history)!;
+        const news = { trial: number + 1, of: trialsWanted, auc: curve.auc, best: best.value, seconds: line.seconds, params: describePoint(params, groupNames) };
+        if (ctx.json) process.stderr.write(JSON.stringify({ trial: news }) + '\n');
+        else ctx.log(`trial ${number + 1}/${trialsWanted}: AUC ${curve.auc.toFixed(4)} (best ${best.value!.toFixed(4)}) ${line.seconds.toFixed(1)} s${line.cached ? ', relevance cached' : ''} — ${news.params}`);
+      }
+      const best = bestTrial(history);
+      if (!best) throw badInput('no trial finished', 'give the search more time or trials');
+      const bestComposite = paramsToComposite(best.params, groups, path.join(out, 'best-composite.json'));
+      writeFileAtomic(path.join(out, 'best-composite.json'), JSON.stringify(compositeToJson(bestComposite), null, 2));
+      const bestCurve = await objective.evaluate(best.params);
+      writeFileAtomic(path.join(out, 'curve.json'), JSON.stringify({ ...bestCurve, criterion: 'lrp:best-composite.json' }, null, 1));
+      let holdoutAuc: number | undefined;
+      if (holdout) {
+        const holdoutEval = await maskedEvaluator(graph, layers, holdout, { executor, allowedClasses: classes });
+        holdoutAuc = (await objective.evaluate(best.params, holdoutEval)).auc;
+        await holdoutEval.dispose();
+      }
+      await evaluator.dispose();
+      const scores = await objective.scores(best.params);
+      writeFileAtomic(path.join(out, 'relevance.json'), JSON.stringify({ criterion: 'lrp:best-composite.json', layers: layers.map((l, i) => ({ name: l.name, kind: l.kind, scores: Array.from(scores[i]) })) }));
+      const result = {
+        ...runInfo,
+        status: 'done',
+        stoppedBy,
+        trials: history.length,
+        relevanceComputed: history.length - objective.cacheHits,
+        best: { number: best.number, auc: best.value, params: best.params, holdoutAuc },
+        criterion: 'lrp:best-composite.json',
+        auc: best.value,
+        timings: { totalSeconds: (Date.now() - started) / 1000 },
+        settings: { absSort: best.params.abs_sort !== 'false', leastRelevantFirst: best.params.least_relevant_first !== 'false', rates: bestCurve.points.map((p) => p.rate) },
+      };
+      writeFileAtomic(path.join(out, 'run.json'), JSON.stringify(result, null, 2));
+      writeRunReport(out);
+      const text = [
+        `best of ${history.length} trials: AUC ${best.value!.toFixed(4)} (trial ${best.number + 1})${holdoutAuc !== undefined ? `; on held-out data ${holdoutAuc.toFixed(4)}` : ''}`,
+        `  ${describePoint(best.params, groupNames)}`,
+        `  rules: ${Object.entries(bestComposite.layers).map(([n, r]) => `${n} ${describeRule(r)}`).join(', ')}`,
+        `wrote ${out}/best-composite.json, trials.jsonl, report.html (${result.timings.totalSeconds.toFixed(0)} s)`,
+        `prune with it: pxp prune --criterion lrp:${path.join(out, 'best-composite.json')}${result.settings.absSort ? '' : ' --signed'}${result.settings.leastRelevantFirst ? '' : ' --most-relevant-first'} …`,
+      ].join('\n');
+      return { value: { out, ...result }, text };
+    } finally {
+      disposeGraph(graph);
+      opened.model.dispose();
+    }
+  },
+};

@@ -1,0 +1,79 @@
+/**
+ * The data of a pruning or search task, from the flags both commands share: `--data DIR` (reference samples picked
+ * per class from its train split, evaluation on its test split) or `--reference DIR --eval DIR`, optionally
+ * restricted to some classes as the paper does (`--classes`, `--restrict N`).
+ */
+import { badInput, usageError } from '../core/errors';
+import { type Dataset, loadFolder, loadSplit, selectPerClass, subset } from '../core/io/datasets';
+import { modelMetadata } from '../core/io/model-files';
+import { mulberry32, shuffleInPlace } from '../core/random';
+import type { OptionSpec } from './command';
+import { intFlag, stringFlag } from './flags';
+import { type OpenedModel, checkFits } from './inputs';
+
+type Flags = Record<string, string | boolean | undefined>;
+
+export const TASK_DATA_OPTIONS: Record<string, OptionSpec> = {
+  data: { type: 'string', placeholder: 'DIR', description: 'dataset with train and test splits: reference samples from train, evaluation on test' },
+  reference: { type: 'string', placeholder: 'DIR', description: 'reference samples (x.npy + y.npy), instead of --data' },
+  eval: { type: 'string', placeholder: 'DIR', description: 'evaluation samples (x.npy + y.npy), instead of --data' },
+  'ref-per-class': { type: 'string', placeholder: 'N', description: 'reference samples per class picked from --data (default 10)' },
+  'eval-limit': { type: 'string', placeholder: 'N', description: 'evaluate on the first N evaluation samples' },
+  classes: { type: 'string', placeholder: 'A,B,…', description: 'restrict the task to these classes (indices or names): other outputs masked, data filtered' },
+  restrict: { type: 'string', placeholder: 'N', description: 'restrict the task to N random classes (seeded)' },
+};
+
+export function keepClasses(ds: Dataset, classes: number[]): Dataset {
+  const idx: number[] = [];
+  ds.y.forEach((y, i) => classes.includes(y) && idx.push(i));
+  return { ...subset(ds, idx), numClasses: ds.numClasses, classNames: ds.classNames };
+}
+
+/** The folders the flags name (so --out can be checked against them). */
+export function taskDataFolders(flags: Flags, usage: string): { dataDir?: string; refDir?: string; evalDir?: string; all: string[] } {
+  const dataDir = stringFlag(flags, 'data');
+  const refDir = stringFlag(flags, 'reference');
+  const evalDir = stringFlag(flags, 'eval');
+  if (dataDir ? refDir || evalDir : !(refDir && evalDir)) throw usageError('give either --data DIR, or both --reference DIR and --eval DIR', `usage: ${usage}`);
+  return { dataDir, refDir, evalDir, all: [dataDir, refDir, evalDir].filter((d): d is string => !!d) };
+}
+
+export interface TaskData {
+  reference: Dataset;
+  evaluation: Dataset;
+  /** The restricted task's classes, or undefined for all. */
+  classes?: number[];
+}
+
+export function loadTaskData(flags: Flags, opened: OpenedModel, seed: number, usage: string): TaskData {
+  const { dataDir, refDir, evalDir } = taskDataFolders(flags, usage);
+  const limit = intFlag(flags, 'eval-limit', undefined, 1);
+  let reference = dataDir ? selectPerClass(loadSplit(dataDir, 'train'), intFlag(flags, 'ref-per-class', 10, 1), seed) : loadFolder(refDir!);
+  let evaluation = dataDir ? loadSplit(dataDir, 'test', { limit }) : loadFolder(evalDir!, { limit });
+  checkFits(reference, opened);
+  checkFits(evaluation, opened);
+  const numClasses = opened.summary.numClasses;
+  const names = modelMetadata(opened.file).classNames;
+  let classes: number[] | undefined;
+  const classesFlag = stringFlag(flags, 'classes');
+  if (classesFlag) {
+    classes = classesFlag.split(',').map((c) => {
+      const t = c.trim();
+      const i = /^\d+$/.test(t) ? Number(t) : (names ?? []).indexOf(t);
+      if (i < 0 || i >= numClasses) throw badInput(`--classes: '${t}' is not a class of the model`, `use class indices 0…${numClasses - 1}${names ? ` or names: ${names.join(', ')}` : ''}`);
+      return i;
+    });
+  } else if (stringFlag(flags, 'restrict')) {
+    const n = intFlag(flags, 'restrict', 2, 1);
+    if (n > numClasses) throw badInput(`--restrict ${n} exceeds the model's ${numClasses} classes`, `choose 1…${numClasses}`);
+    classes = shuffleInPlace(Array.from({ length: numClasses }, (_, i) => i), mulberry32(seed)).slice(0, n).sort((a, b) => a - b);
+  }
+  if (classes) {
+    reference = keepClasses(reference, classes);
+    evaluation = keepClasses(evaluation, classes);
+  }
+  for (const c of classes ?? Array.from({ length: numClasses }, (_, i) => i)) {
+    if (!reference.y.includes(c)) throw badInput(`${reference.source}: the reference set has no sample of class ${c}`, 'every class of the task needs reference samples');
+  }
+  return { reference, evaluation, classes };
+}

@@ -1,0 +1,72 @@
+/**
+ * The objective of the attribution search (method.md §4): a point of the space → a composite → relevance of the
+ * reference samples → component scores → the masked pruning curve → its AUC. Relevance is cached per rule
+ * assignment, so points that differ only in abs_sort or least_relevant_first need no new attribution.
+ */
+import type { Graph } from '../graph/graph';
+import type { Dataset } from '../io/datasets';
+import { attribute, type ExecutorPreference } from '../lrp/attribute';
+import type { ComponentLayerInfo } from '../prune/catalogue';
+import { type Curve, pruningCurve } from '../prune/curve';
+import type { MaskedEvaluator } from '../prune/masked-eval';
+import type { RunControl } from '../progress';
+import { type LayerGroups, paramsToComposite, relevanceKey } from './lrp-space';
+import type { Params } from './space';
+
+export interface SearchContext extends RunControl {
+  graph: Graph;
+  shapes: number[][];
+  layers: ComponentLayerInfo[];
+  groups: LayerGroups;
+  reference: Dataset;
+  evaluator: MaskedEvaluator;
+  executor?: ExecutorPreference;
+  rates?: number[];
+}
+
+/** Per component layer, per sample, per component relevance: what a rule assignment produces. */
+type Relevance = Float64Array[][];
+
+export class AttributionObjective {
+  private cache = new Map<string, Relevance>();
+  cacheHits = 0;
+
+  constructor(private readonly ctx: SearchContext) {}
+
+  private async relevance(p: Params): Promise<Relevance> {
+    const key = relevanceKey(p);
+    const hit = this.cache.get(key);
+    if (hit) {
+      this.cacheHits++;
+      return hit;
+    }
+    const { graph, reference } = this.ctx;
+    const r = await attribute(graph, paramsToComposite(p, this.ctx.groups, 'trial'), reference.x, reference.shape, {
+      targets: reference.y,
+      executor: this.ctx.executor,
+      signal: this.ctx.signal,
+    });
+    const rel = this.ctx.layers.map((l) => r.layers.find((x) => x.name === l.name)!.relevance);
+    this.cache.set(key, rel);
+    return rel;
+  }
+
+  /** Component scores for a point: Σ_samples |R| (abs_sort) or Σ_samples R. */
+  async scores(p: Params): Promise<Float64Array[]> {
+    const abs = p.abs_sort !== 'false';
+    return (await this.relevance(p)).map((rows) => {
+      const out = new Float64Array(rows[0]?.length ?? 0);
+      for (const row of rows) for (let j = 0; j < out.length; j++) out[j] += abs ? Math.abs(row[j]) : row[j];
+      return out;
+    });
+  }
+
+  async evaluate(p: Params, evaluator = this.ctx.evaluator): Promise<Curve> {
+    const scores = await this.scores(p);
+    return pruningCurve('lrp:trial', scores, { graph: this.ctx.graph, shapes: this.ctx.shapes, layers: this.ctx.layers }, evaluator, {
+      rates: this.ctx.rates,
+      leastRelevantFirst: p.least_relevant_first !== 'false',
+      signal: this.ctx.signal,
+    });
+  }
+}

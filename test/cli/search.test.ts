@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pxp } from '../helpers/pxp';
+import { REPO, tempDir } from '../helpers/tmp';
+
+const DEMO = path.join(REPO, 'examples', 'fashion-mnist');
+const MODEL = path.join(DEMO, 'model', 'model.json');
+const data = ['--reference', path.join(DEMO, 'reference'), '--eval', path.join(DEMO, 'test'), '--eval-limit', '300', '--rates', '0,0.1,0.2,0.3,0.4'];
+const lines = (dir: string) => fs.readFileSync(path.join(dir, 'trials.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+
+describe('pxp search (optimizing the composite)', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  beforeEach(() => (tmp = tempDir()));
+  afterEach(() => tmp.cleanup());
+
+  it('logs every trial, writes the best composite, which pxp prune reproduces, and a report', () => {
+    const out = path.join(tmp.dir, 'search');
+    const r = pxp(['search', '--model', MODEL, ...data, '--trials', '6', '--sampler', 'random', '--seed', '3', '--out', out, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const trials = lines(out);
+    assert.equal(trials.length, 6);
+    assert.equal(r.json.best.auc, Math.max(...trials.map((t) => t.auc)));
+    assert.equal((r.stderr.match(/^\{"trial"/gm) ?? []).length, 6, "one progress line per trial on stderr");
+    for (const f of ['best-composite.json', 'run.json', 'curve.json', 'report.html']) assert.ok(fs.existsSync(path.join(out, f)), f);
+    const flags = [...(r.json.settings.absSort ? [] : ['--signed']), ...(r.json.settings.leastRelevantFirst ? [] : ['--most-relevant-first'])];
+    const p = pxp(['prune', '--model', MODEL, ...data, '--criterion', `lrp:${path.join(out, 'best-composite.json')}`, ...flags, '--out', path.join(tmp.dir, 'prune'), '--json']);
+    assert.equal(p.code, 0, p.stderr);
+    assert.ok(Math.abs(p.json.auc - r.json.best.auc) < 1e-9, `prune ${p.json.auc} vs search ${r.json.best.auc}`);
+  });
+
+  it('resumes where it stopped (a cut-off last line is dropped), with the same trials as an uninterrupted run', () => {
+    const whole = path.join(tmp.dir, 'whole');
+    assert.equal(pxp(['search', '--model', MODEL, ...data, '--trials', '5', '--seed', '1', '--startup-trials', '2', '--out', whole]).code, 0);
+    const parts = path.join(tmp.dir, 'parts');
+    assert.equal(pxp(['search', '--model', MODEL, ...data, '--trials', '3', '--seed', '1', '--startup-trials', '2', '--out', parts]).code, 0);
+    fs.appendFileSync(path.join(parts, 'trials.jsonl'), '{"number": 3, "params": {"low.ru'); // killed mid-write
+    const r = pxp(['search', '--model', MODEL, ...data, '--trials', '5', '--seed', '1', '--startup-trials', '2', '--out', parts, '--resume']);
+    assert.equal(r.code, 0, r.stderr);
+    const a = lines(whole);
+    const b = lines(parts);
+    assert.equal(b.length, 5);
+    assert.deepEqual(b.map((t) => [t.params, t.auc]), a.map((t) => [t.params, t.auc]));
+  });
+
+  it('refuses to resume with another seed, or a folder that is not a search', () => {
+    const out = path.join(tmp.dir, 's');
+    assert.equal(pxp(['search', '--model', MODEL, ...data, '--trials', '1', '--seed', '1', '--out', out]).code, 0);
+    const r = pxp(['search', '--model', MODEL, ...data, '--trials', '2', '--seed', '2', '--out', out, '--resume']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /ran with --seed 1/);
+    assert.equal(pxp(['search', '--model', MODEL, ...data, '--trials', '1', '--out', path.join(tmp.dir, 'none'), '--resume']).code, 2);
+  });
+});
