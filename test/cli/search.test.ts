@@ -43,6 +43,28 @@ describe('pxp search (optimizing the composite)', () => {
     assert.deepEqual(b.map((t) => [t.params, t.auc]), a.map((t) => [t.params, t.auc]));
   });
 
+  it('--space narrows the space and regroups layers; a bad space file is refused naming the field', () => {
+    const spaceFile = path.join(tmp.dir, 'space.json');
+    fs.writeFileSync(spaceFile, JSON.stringify({
+      groups: { early: ['block1_conv1', 'block1_conv2'], late: ['block2_conv1', 'block2_conv2', 'block3_conv1', 'block3_conv2', 'fc1', 'classifier'] },
+      params: { 'early.rule': { choices: ['gamma'] }, 'early.gamma': { low: 0.1, high: 1 }, abs_sort: { choices: ['true'] }, least_relevant_first: { choices: ['true'] } },
+    }));
+    const out = path.join(tmp.dir, 'narrow');
+    const r = pxp(['search', '--model', MODEL, ...data, '--trials', '3', '--sampler', 'random', '--space', spaceFile, '--out', out, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    for (const t of lines(out)) {
+      assert.equal(t.params['early.rule'], 'gamma');
+      assert.ok(t.params['early.gamma'] >= 0.1 && t.params['early.gamma'] <= 1);
+      assert.equal(t.params.abs_sort, 'true');
+      assert.ok(!('low.rule' in t.params));
+    }
+    fs.writeFileSync(spaceFile, JSON.stringify({ groups: { early: ['block1_convX'] } }));
+    const bad = pxp(['search', '--model', MODEL, ...data, '--trials', '1', '--space', spaceFile, '--out', path.join(tmp.dir, 'bad')]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /space\.json: groups\.early\[0\]: 'block1_convX' is not a conv or dense layer/);
+    assert.ok(!fs.existsSync(path.join(tmp.dir, 'bad')));
+  });
+
   it('refuses to resume with another seed, or a folder that is not a search', () => {
     const out = path.join(tmp.dir, 's');
     assert.equal(pxp(['search', '--model', MODEL, ...data, '--trials', '1', '--seed', '1', '--out', out]).code, 0);

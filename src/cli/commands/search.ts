@@ -11,7 +11,7 @@ import { maskedEvaluator, nodeShapes } from '../../core/prune/masked-eval';
 import { writeRunReport } from '../../core/report/run-report';
 import { AttributionObjective } from '../../core/search/attribution-search';
 import { GridSampler } from '../../core/search/grid-sampler';
-import { layerGroups, lrpSearchSpace, paramsToComposite } from '../../core/search/lrp-space';
+import { customizeSpace, layerGroups, lrpSearchSpace, paramsToComposite } from '../../core/search/lrp-space';
 import { RandomSampler } from '../../core/search/random-sampler';
 import type { Params, Sampler, Trial } from '../../core/search/space';
 import { bestTrial } from '../../core/search/study';
@@ -46,6 +46,15 @@ function readTrials(file: string): TrialLine[] {
   return out;
 }
 
+function readJsonFile(file: string): unknown {
+  if (!fs.existsSync(file)) throw badInput(`--space ${file}: file not found`, 'pass the path of a JSON space file');
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw badInput(`${file}: not valid JSON (${(e as Error).message})`, 'fix the JSON of the space file');
+  }
+}
+
 function describePoint(p: Params, groups: string[]): string {
   const rule = (g: string) => {
     const r = p[`${g}.rule`];
@@ -66,6 +75,7 @@ export const searchCommand: Command = {
     ...TASK_DATA_OPTIONS,
     holdout: { type: 'string', placeholder: 'DIR', description: 'held-out samples (x.npy + y.npy) to score the best composite on (with --data: its val split)' },
     trials: { type: 'string', placeholder: 'N', description: 'number of trials (default 30)' },
+    space: { type: 'string', placeholder: 'FILE', description: 'JSON narrowing or widening the space: {"groups": {group: [layers]}, "params": {name: {choices} | {low, high}}}' },
     sampler: { type: 'string', placeholder: 'NAME', description: 'tpe (default) | random | grid' },
     'startup-trials': { type: 'string', placeholder: 'N', description: 'random trials before TPE models the history (default 10)' },
     seed: { type: 'string', placeholder: 'N', description: 'seed of the sampler and the reference pick (default 0)' },
@@ -90,7 +100,7 @@ export const searchCommand: Command = {
     if (rates?.some((r) => !(r >= 0 && r < 1))) throw badInput(`--rates ${ratesText}: every rate must be in [0, 1)`, 'give rates such as 0,0.1,…,0.9');
     const outArg = requiredString(flags, 'out', 'pass --out RUN');
     const holdoutDir = stringFlag(flags, 'holdout');
-    const inputs = [modelPath, ...folders.all, ...(holdoutDir ? [holdoutDir] : [])];
+    const inputs = [modelPath, ...folders.all, ...(holdoutDir ? [holdoutDir] : []), ...(stringFlag(flags, 'space') ? [stringFlag(flags, 'space')!] : [])];
     const resume = flags.resume === true;
     let out: string;
     if (resume) {
@@ -113,8 +123,8 @@ export const searchCommand: Command = {
       const shapes = nodeShapes(graph, opened.summary.inputShape);
       const layers = catalogue(graph);
       const linear = graph.nodes.filter((n) => isLinear(n.op)).map((n) => ({ name: n.name, kind: n.op.type === 'dense' ? ('dense' as const) : ('conv' as const) }));
-      const groups = layerGroups(linear);
-      const space = lrpSearchSpace(groups);
+      const spaceFile = stringFlag(flags, 'space');
+      const { groups, space } = spaceFile ? customizeSpace(readJsonFile(spaceFile), spaceFile, layerGroups(linear), linear.map((l) => l.name)) : { groups: layerGroups(linear), space: lrpSearchSpace(layerGroups(linear)) };
       const sampler: Sampler =
         samplerName === 'grid' ? new GridSampler(space) : samplerName === 'random' ? new RandomSampler(space, { seed }) : new TpeSampler(space, { seed, startupTrials: intFlag(flags, 'startup-trials', 10, 0) });
       const evaluator = await maskedEvaluator(graph, layers, evaluation, { executor, allowedClasses: classes });
