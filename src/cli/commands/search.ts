@@ -9,6 +9,7 @@ import { compositeToJson, describeRule } from '../../core/lrp/composites';
 import { catalogue } from '../../core/prune/catalogue';
 import { maskedEvaluator, nodeShapes } from '../../core/prune/masked-eval';
 import { writeRunReport } from '../../core/report/run-report';
+import { writeSearchReport } from '../../core/report/search-report';
 import { AttributionObjective } from '../../core/search/attribution-search';
 import { GridSampler } from '../../core/search/grid-sampler';
 import { customizeSpace, layerGroups, lrpSearchSpace, paramsToComposite } from '../../core/search/lrp-space';
@@ -173,6 +174,8 @@ export const searchCommand: Command = {
         if (ctx.json) process.stderr.write(JSON.stringify({ trial: news }) + '\n');
         else ctx.log(`trial ${number + 1}/${trialsWanted}: AUC ${curve.auc.toFixed(4)} (best ${best.value!.toFixed(4)}) ${line.seconds.toFixed(1)} s${line.cached ? ', relevance cached' : ''} — ${news.params}`);
       }
+      // Relevance passes the trials needed (the re-evaluations of the best point below hit the cache).
+      const relevanceComputed = history.length - done.length - objective.cacheHits;
       const best = bestTrial(history);
       if (!best) throw badInput('no trial finished', 'give the search more time or trials');
       const bestComposite = paramsToComposite(best.params, groups, path.join(out, 'best-composite.json'));
@@ -193,7 +196,7 @@ export const searchCommand: Command = {
         status: 'done',
         stoppedBy,
         trials: history.length,
-        relevanceComputed: history.length - objective.cacheHits,
+        relevanceComputed,
         best: { number: best.number, auc: best.value, params: best.params, holdoutAuc },
         criterion: 'lrp:best-composite.json',
         auc: best.value,
@@ -202,6 +205,7 @@ export const searchCommand: Command = {
       };
       writeFileAtomic(path.join(out, 'run.json'), JSON.stringify(result, null, 2));
       writeRunReport(out);
+      writeSearchReport(out);
       const text = [
         `best of ${history.length} trials: AUC ${best.value!.toFixed(4)} (trial ${best.number + 1})${holdoutAuc !== undefined ? `; on held-out data ${holdoutAuc.toFixed(4)}` : ''}`,
         `  ${describePoint(best.params, groupNames)}`,

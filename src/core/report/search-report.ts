@@ -1,0 +1,336 @@
+/**
+ * The HTML page of a `pxp search` run folder (search.html): how the search progressed (every trial's AUC and the best
+ * so far), which hyperparameters mattered (main-effect variance shares, see search/importance.ts), the best trials,
+ * and the best composite; the best composite's pruning curve is on the run's own report.html. Like the run reports
+ * the page is self-contained (inline CSS and SVG, no scripts) and follows the reader's light or dark setting.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { badInput } from '../errors';
+import { writeFileAtomic } from '../io/atomic';
+import { parameterImportance, type ParameterImportance } from '../search/importance';
+import type { Param, Params, SearchSpace } from '../search/space';
+import { PALETTE, barChart, escapeXml, lineChart, niceTicks, standaloneSvg } from './svg-chart';
+
+/** One line of trials.jsonl. */
+export interface SearchTrial {
+  number: number;
+  params: Params;
+  auc: number;
+  seconds?: number;
+  cached?: boolean;
+}
+
+type Json = Record<string, unknown>;
+
+const asObject = (v: unknown): Json | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined);
+const asNumber = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const asString = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+const HINT = 'pass a folder written by pxp search --out';
+
+/** The trials of trials.jsonl, in file order; reading stops at a line cut short by a kill. */
+export function readSearchTrials(runDir: string): SearchTrial[] {
+  const file = path.join(runDir, 'trials.jsonl');
+  if (!fs.existsSync(file)) return [];
+  const out: SearchTrial[] = [];
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    let o: Json | undefined;
+    try {
+      o = asObject(JSON.parse(line));
+    } catch {
+      break;
+    }
+    const auc = asNumber(o?.auc);
+    const params = asObject(o?.params) as Params | undefined;
+    if (!o || auc === undefined || !params) continue;
+    out.push({ number: asNumber(o.number) ?? out.length, params, auc, seconds: asNumber(o.seconds), cached: typeof o.cached === 'boolean' ? o.cached : undefined });
+  }
+  return out;
+}
+
+function readJsonFile(runDir: string, name: string): unknown {
+  const file = path.join(runDir, name);
+  if (!fs.existsSync(file)) return undefined;
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw badInput(`${runDir}: ${name} is not valid JSON (${(e as Error).message})`, HINT);
+  }
+}
+
+/** The space run.json declares, or one inferred from the trials (strings categorical, numbers plain floats). */
+function spaceOf(run: Json | undefined, trials: SearchTrial[]): SearchSpace {
+  if (Array.isArray(run?.space) && run.space.every((p) => typeof asObject(p)?.name === 'string' && typeof asObject(p)?.kind === 'string')) return run.space as Param[];
+  const names: string[] = [];
+  for (const t of trials) for (const k of Object.keys(t.params)) if (!names.includes(k)) names.push(k);
+  return names.map((name): Param => {
+    const values = trials.map((t) => t.params[name]).filter((v) => v !== undefined);
+    if (values.every((v) => typeof v === 'number')) {
+      const xs = values as number[];
+      return { kind: 'float', name, low: Math.min(...xs), high: Math.max(...xs) + (Math.min(...xs) === Math.max(...xs) ? 1 : 0) };
+    }
+    return { kind: 'categorical', name, choices: [...new Set(values.map(String))] };
+  });
+}
+
+/** Best AUC after each trial, in trial order. */
+export function bestSoFar(trials: SearchTrial[]): number[] {
+  let best = -Infinity;
+  return trials.map((t) => (best = Math.max(best, t.auc)));
+}
+
+const LINE_WIDTH = 720;
+
+/** An x range from 0 whose ticks fall on whole trial numbers. */
+function trialDomain(count: number): [number, number] {
+  const target = Math.max(2, Math.round(LINE_WIDTH / 90)); // as lineChart picks its tick count
+  let hi = Math.max(count, 5);
+  while (!Number.isInteger(niceTicks(0, hi, target).step)) hi++;
+  return [0, hi];
+}
+
+/** Every trial's AUC as points and the best AUC so far as a line, against the trial number (from 1, as in the log). */
+export function progressChart(trials: SearchTrial[]): string {
+  const best = bestSoFar(trials);
+  const svg = lineChart({
+    title: 'AUC per trial and best so far',
+    xLabel: 'trial',
+    yLabel: 'AUC',
+    series: [
+      { name: 'best so far', points: trials.map((_, i) => [i + 1, best[i]]) },
+      { name: 'trial AUC', points: trials.map((t, i) => [i + 1, t.auc]) },
+    ],
+    xDomain: trialDomain(trials.length),
+    width: LINE_WIDTH,
+    height: 380,
+    xFormat: (x) => String(x),
+  });
+  // The trials are separate measurements, not a path: keep their markers, drop their connecting line (plot and legend).
+  const trialColor = PALETTE[1];
+  return svg
+    .replace(/(<g class="series" data-series="1">)<polyline [^>]*\/>/, '$1')
+    .replace(new RegExp(`<line x1="[^"]*" y1="[^"]*" x2="[^"]*" y2="[^"]*" stroke="${trialColor}" stroke-width="2.5" stroke-linecap="round"/>`), '');
+}
+
+export function importanceChart(rows: ParameterImportance[]): string {
+  const anything = rows.some((r) => r.importance > 0);
+  return barChart({
+    title: 'Parameter importance (main-effect variance share)',
+    bars: rows.map((r) => ({ label: r.name, value: r.importance })),
+    valueLabel: 'share of the AUC variance the parameters explain',
+    width: 720,
+    domain: anything ? undefined : [0, 1],
+    valueFormat: (v) => `${(100 * v).toFixed(1)} %`,
+    tickFormat: (v) => `${Number((100 * v).toPrecision(12))} %`,
+  });
+}
+
+const auc4 = (x: number | undefined) => (x === undefined ? '—' : x.toFixed(4));
+
+function seconds(s: number | undefined): string {
+  if (s === undefined) return '—';
+  return s < 1 ? `${Math.round(1000 * s)} ms` : s < 10 ? `${s.toFixed(2)} s` : s < 120 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+}
+
+function numberText(v: number): string {
+  if (Number.isInteger(v)) return String(v);
+  return Math.abs(v) < 1e-2 || Math.abs(v) >= 1e4 ? v.toExponential(1) : String(Number(v.toPrecision(3)));
+}
+
+const RULE_PARAM: Record<string, [string, string]> = { epsilon: ['epsilon', 'ε'], gamma: ['gamma', 'γ'], 'alpha-beta': ['alpha', 'α'] };
+
+/**
+ * A trial's parameters in a line: per layer group its rule with the rule's parameter (`low ε 1.0e-3`), then the other
+ * parameters (`first flat`, `abs`/`signed`, `least-first`/`most-first`, any further ones as `name value`).
+ */
+export function describeParams(p: Params): string {
+  const used = new Set<string>();
+  const parts: string[] = [];
+  for (const key of Object.keys(p)) {
+    if (!key.endsWith('.rule') || key === 'first.rule') continue;
+    const group = key.slice(0, -'.rule'.length);
+    const rule = String(p[key]);
+    used.add(key);
+    const extra = RULE_PARAM[rule];
+    const value = extra ? p[`${group}.${extra[0]}`] : undefined;
+    if (extra && typeof value === 'number') {
+      used.add(`${group}.${extra[0]}`);
+      parts.push(`${group} ${extra[1]} ${numberText(value)}`);
+    } else parts.push(`${group} ${rule}`);
+  }
+  if (p['first.rule'] !== undefined) {
+    used.add('first.rule');
+    parts.push(`first ${p['first.rule']}`);
+  }
+  if (p.abs_sort !== undefined) {
+    used.add('abs_sort');
+    parts.push(p.abs_sort === 'false' ? 'signed' : 'abs');
+  }
+  if (p.least_relevant_first !== undefined) {
+    used.add('least_relevant_first');
+    parts.push(p.least_relevant_first === 'false' ? 'most-first' : 'least-first');
+  }
+  for (const [k, v] of Object.entries(p)) if (!used.has(k)) parts.push(`${k} ${typeof v === 'number' ? numberText(v) : v}`);
+  return parts.join(', ');
+}
+
+const STYLE = `
+:root{color-scheme:light dark;--fg:#1f2328;--muted:#59636e;--bg:#ffffff;--panel:#f6f8fa;--border:#d1d9e0;--accent:#0072B2}
+@media (prefers-color-scheme:dark){:root{--fg:#e6edf3;--muted:#9198a1;--bg:#0d1117;--panel:#151b23;--border:#3d444d;--accent:#56B4E9}}
+*{box-sizing:border-box}
+body{margin:0;background:var(--bg);color:var(--fg);font:14px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
+main{max-width:1160px;margin:0 auto;padding:24px 20px 48px}
+h1{font-size:22px;margin:0 0 2px}
+h2{font-size:16px;margin:28px 0 10px}
+a{color:var(--accent)}
+.muted{color:var(--muted)}
+code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.92em}
+pre{background:var(--panel);border:1px solid var(--border);border-radius:8px;padding:12px 14px;margin:0;overflow:auto;max-height:480px;font-size:12px;line-height:1.45}
+.tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:12px;margin:18px 0 8px}
+.tile{background:var(--panel);border:1px solid var(--border);border-radius:8px;padding:10px 14px}
+.tile .k{color:var(--muted);font-size:12px}
+.tile .v{font-size:22px;font-weight:600;font-variant-numeric:tabular-nums}
+figure{margin:0 0 16px;background:var(--panel);border:1px solid var(--border);border-radius:8px;padding:12px 12px 8px;max-width:760px}
+figure svg{display:block;width:100%;height:auto}
+figcaption{color:var(--muted);font-size:12px;margin-top:4px}
+table{border-collapse:collapse;font-variant-numeric:tabular-nums}
+th,td{padding:5px 12px;border-bottom:1px solid var(--border);text-align:right;vertical-align:top}
+th:first-child,td:first-child{text-align:left}
+th.params,td.params{text-align:left}
+thead th{color:var(--muted);font-weight:600;border-bottom-width:2px}
+tr.best td{font-weight:700}
+dl.summary{display:grid;grid-template-columns:max-content 1fr;gap:4px 18px;margin:0}
+dt{color:var(--muted)}
+dd{margin:0;overflow-wrap:anywhere}
+footer{margin-top:32px;color:var(--muted);font-size:12px}
+`;
+
+const tile = (key: string, value: string) => `<div class="tile"><div class="k">${escapeXml(key)}</div><div class="v">${escapeXml(value)}</div></div>`;
+const figure = (svg: string, caption: string) => `<figure>${svg}<figcaption>${escapeXml(caption)}</figcaption></figure>`;
+
+/** How many of the best trials the table lists. */
+export const TOP_TRIALS = 10;
+
+interface SearchCharts {
+  progress: string;
+  importance: string;
+}
+
+interface SearchFiles {
+  run?: Json;
+  trials: SearchTrial[];
+  composite?: unknown;
+  importance: ParameterImportance[];
+  hasReport: boolean;
+}
+
+function readSearch(runDir: string): SearchFiles {
+  if (!fs.existsSync(runDir) || !fs.statSync(runDir).isDirectory()) throw badInput(`run folder ${runDir} does not exist`, HINT);
+  const run = asObject(readJsonFile(runDir, 'run.json'));
+  const trials = readSearchTrials(runDir);
+  if (!run && trials.length === 0) throw badInput(`${runDir} holds no search (no run.json, no trials.jsonl)`, HINT);
+  const importance = parameterImportance(spaceOf(run, trials), trials.map((t) => ({ params: t.params, value: t.auc })));
+  return { run, trials, composite: readJsonFile(runDir, 'best-composite.json'), importance, hasReport: fs.existsSync(path.join(runDir, 'report.html')) };
+}
+
+function renderSearch(files: SearchFiles, charts: SearchCharts): string {
+  const { run, trials } = files;
+  const best = asObject(run?.best);
+  const bestAuc = asNumber(best?.auc) ?? (trials.length ? Math.max(...trials.map((t) => t.auc)) : undefined);
+  const bestNumber = asNumber(best?.number) ?? trials.find((t) => t.auc === bestAuc)?.number;
+  const holdoutAuc = asNumber(best?.holdoutAuc);
+  const timings = asObject(run?.timings);
+  const settings = asObject(run?.settings);
+  const rates = Array.isArray(settings?.rates) ? (settings.rates as unknown[]).map(asNumber).filter((r): r is number => r !== undefined) : [];
+  const sampler = asString(run?.sampler) ?? '—';
+  const status = asString(run?.status);
+  const groups = asObject(run?.groups);
+  const cachedCount = trials.filter((t) => t.cached).length;
+  const top = [...trials].sort((a, b) => b.auc - a.auc || a.number - b.number).slice(0, TOP_TRIALS);
+  const anything = files.importance.some((r) => r.importance > 0);
+  const data = (d: Json | undefined) => (d ? `${escapeXml(asString(d.source) ?? '?')}${asNumber(d.samples) === undefined ? '' : ` · ${asNumber(d.samples)} samples`}` : '—');
+
+  const body: string[] = [
+    `<h1>Composite search · ${trials.length} trial${trials.length === 1 ? '' : 's'}</h1>`,
+    `<div class="muted">${run?.model !== undefined ? `model <code>${escapeXml(String(run.model))}</code> · ` : ''}${asString(run?.sampler) ? `${escapeXml(sampler)} sampler` : 'search'}${asNumber(run?.seed) !== undefined ? `, seed ${asNumber(run?.seed)}` : ''}${status && status !== 'done' ? ` · <strong>${escapeXml(status)}</strong>` : ''}${files.hasReport ? ' · <a href="report.html">pruning curve of the best composite (report.html)</a>' : ''}</div>`,
+    '<div class="tiles">',
+    tile('best AUC', auc4(bestAuc)),
+    tile('best trial', bestNumber === undefined ? '—' : `#${bestNumber + 1}`),
+    ...(holdoutAuc !== undefined ? [tile('best, on held-out data', auc4(holdoutAuc))] : []),
+    tile('trials', String(trials.length)),
+    tile('relevance cached', `${cachedCount} of ${trials.length}`),
+    tile('total time', seconds(asNumber(timings?.totalSeconds))),
+    '</div>',
+    '<h2>Progress</h2>',
+    figure(charts.progress, `Each trial’s AUC (squares) and the best AUC up to it (line). AUC: accuracy under pruning, trapezoid rule over the rates ${rates.length ? rates.map((r) => String(Number(r.toFixed(2)))).join(', ') : 'of the search'}.`),
+    '<h2>Parameter importance</h2>',
+    figure(
+      charts.importance,
+      anything
+        ? `Main-effect variance share, a first-order fANOVA estimate: for each parameter, the share of the AUC variance explained by the mean AUC per value (numbers: per quartile of the values tried), over the trials where the parameter exists and weighted by how often it does; the shares sum to 100 %.${trials.length < 20 ? ` With ${trials.length} trials chance differences count as importance too: read it as a rough guide.` : ''}`
+        : `Main-effect variance share, a first-order fANOVA estimate. ${trials.length < 2 ? 'It needs at least two trials.' : 'The AUC did not vary between trials, so no parameter explains anything.'}`,
+    ),
+    `<h2>Best trials${trials.length > TOP_TRIALS ? ` (top ${TOP_TRIALS} of ${trials.length})` : ''}</h2>`,
+    '<table>',
+    '<thead><tr><th>trial</th><th>AUC</th><th class="params">parameters</th><th>time</th><th>relevance cached</th></tr></thead>',
+    '<tbody>',
+    ...top.map(
+      (t) =>
+        `<tr${t.number === bestNumber ? ' class="best"' : ''}><td>#${t.number + 1}</td><td>${auc4(t.auc)}</td><td class="params">${escapeXml(describeParams(t.params))}</td><td>${seconds(t.seconds)}</td><td>${t.cached === undefined ? '—' : t.cached ? 'yes' : 'no'}</td></tr>`,
+    ),
+    '</tbody>',
+    '</table>',
+    '<p class="muted">Relevance cached: the trial differed from an earlier one only in the ranking (abs_sort, least_relevant_first), so its relevance was reused.</p>',
+    '<h2>Best composite</h2>',
+    ...(best?.params ? [`<p class="muted">${escapeXml(describeParams(best.params as Params))}</p>`] : []),
+    files.composite !== undefined ? `<pre>${escapeXml(JSON.stringify(files.composite, null, 2))}</pre>` : '<p class="muted">No best-composite.json yet (the search has not finished).</p>',
+    ...(files.hasReport ? ['<p><a href="report.html">Its pruning curve and per-layer scores: report.html</a></p>'] : []),
+    '<h2>Run</h2>',
+    '<dl class="summary">',
+    `<dt>model</dt><dd>${run?.model !== undefined ? `<code>${escapeXml(String(run.model))}</code>` : '—'}</dd>`,
+    `<dt>reference data</dt><dd>${data(asObject(run?.reference))}</dd>`,
+    `<dt>evaluation data</dt><dd>${data(asObject(run?.evaluation))}</dd>`,
+    `<dt>held-out data</dt><dd>${data(asObject(run?.holdout))}</dd>`,
+    ...(groups ? [`<dt>layer groups</dt><dd>${Object.entries(groups).map(([g, names]) => `${escapeXml(g)}: ${Array.isArray(names) ? names.map((n) => `<code>${escapeXml(String(n))}</code>`).join(', ') : ''}`).join(' · ')}</dd>`] : []),
+    `<dt>sampler</dt><dd>${escapeXml(sampler)}${asNumber(run?.seed) !== undefined ? `, seed ${asNumber(run?.seed)}` : ''}${asString(run?.stoppedBy) ? `; stopped by ${escapeXml(asString(run?.stoppedBy)!)}` : ''}</dd>`,
+    `<dt>relevance computed</dt><dd>for ${trials.length - cachedCount} of ${trials.length} trials (the others reused an earlier trial’s)</dd>`,
+    `<dt>executor</dt><dd>${escapeXml(asString(run?.executor) ?? '—')}</dd>`,
+    '</dl>',
+  ];
+  return [
+    '<!doctype html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>PXP search · best AUC ${auc4(bestAuc)}</title>`,
+    `<style>${STYLE}</style>`,
+    '</head>',
+    '<body>',
+    '<main>',
+    ...body,
+    '<footer>Written by PXP Studio. The page needs no network and no scripts; hover over a point for its values.</footer>',
+    '</main>',
+    '</body>',
+    '</html>',
+    '',
+  ].join('\n');
+}
+
+/** The search page of a run folder as a self-contained HTML page. */
+export function renderSearchReport(runDir: string): string {
+  const files = readSearch(runDir);
+  return renderSearch(files, { progress: progressChart(files.trials), importance: importanceChart(files.importance) });
+}
+
+/** Writes search-progress.svg, importance.svg and search.html into a search run folder (each atomically); returns their names. */
+export function writeSearchReport(runDir: string): string[] {
+  const files = readSearch(runDir);
+  const charts = { progress: progressChart(files.trials), importance: importanceChart(files.importance) };
+  writeFileAtomic(path.join(runDir, 'search-progress.svg'), standaloneSvg(charts.progress));
+  writeFileAtomic(path.join(runDir, 'importance.svg'), standaloneSvg(charts.importance));
+  writeFileAtomic(path.join(runDir, 'search.html'), renderSearch(files, charts));
+  return ['search-progress.svg', 'importance.svg', 'search.html'];
+}
