@@ -16,7 +16,7 @@ describe('pxp search writes search.html', () => {
   it('with the progress and importance charts, the best AUC, the best trials and the best composite', () => {
     const out = path.join(tmp.dir, 'search');
     const args = ['search', '--model', MODEL, '--reference', path.join(DEMO, 'reference'), '--eval', path.join(DEMO, 'test'), '--eval-limit', '200'];
-    const r = pxp([...args, '--rates', '0,0.2,0.4', '--trials', '4', '--sampler', 'random', '--out', out]);
+    const r = pxp([...args, '--rates', '0,0.2,0.4', '--baselines', 'none', '--trials', '4', '--sampler', 'random', '--out', out]);
     assert.equal(r.code, 0, r.stderr);
     for (const f of ['search.html', 'search-progress.svg', 'importance.svg']) assert.ok(fs.existsSync(path.join(out, f)), f);
     const run = JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8'));

@@ -7,6 +7,8 @@ import { REPO, tempDir } from '../helpers/tmp';
 const DEMO = path.join(REPO, 'examples', 'fashion-mnist');
 const MODEL = path.join(DEMO, 'model', 'model.json');
 const data = ['--reference', path.join(DEMO, 'reference'), '--eval', path.join(DEMO, 'test'), '--eval-limit', '300', '--rates', '0,0.1,0.2,0.3,0.4'];
+/** Searches in these tests skip the baseline curves (one test checks them). */
+const quick = [...data, '--baselines', 'none'];
 const lines = (dir: string) => fs.readFileSync(path.join(dir, 'trials.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
 
 describe('pxp search (optimizing the composite)', () => {
@@ -16,7 +18,7 @@ describe('pxp search (optimizing the composite)', () => {
 
   it('logs every trial, writes the best composite, which pxp prune reproduces, and a report', () => {
     const out = path.join(tmp.dir, 'search');
-    const r = pxp(['search', '--model', MODEL, ...data, '--trials', '6', '--sampler', 'random', '--seed', '3', '--out', out, '--json']);
+    const r = pxp(['search', '--model', MODEL, ...quick, '--trials', '6', '--sampler', 'random', '--seed', '3', '--out', out, '--json']);
     assert.equal(r.code, 0, r.stderr);
     const trials = lines(out);
     assert.equal(trials.length, 6);
@@ -29,13 +31,25 @@ describe('pxp search (optimizing the composite)', () => {
     assert.ok(Math.abs(p.json.auc - r.json.best.auc) < 1e-9, `prune ${p.json.auc} vs search ${r.json.best.auc}`);
   });
 
+  it('scores the best composite beside the presets and baselines on the same curve (comparison.json)', () => {
+    const out = path.join(tmp.dir, 'cmp');
+    const r = pxp(['search', '--model', MODEL, ...data, '--baselines', 'presets,taylor,random', '--trials', '2', '--sampler', 'random', '--out', out, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const cmp = JSON.parse(fs.readFileSync(path.join(out, 'comparison.json'), 'utf8')).curves;
+    assert.deepEqual(cmp.map((c: { criterion: string }) => c.criterion), ['lrp:best-composite.json', 'lrp:epsilon-plus', 'lrp:epsilon-plus-flat', 'lrp:epsilon-alpha2-beta1', 'lrp:epsilon-alpha2-beta1-flat', 'lrp:epsilon-gamma-box', 'taylor', 'random']);
+    assert.equal(cmp[0].auc, r.json.best.auc);
+    assert.ok(cmp.every((c: { points: unknown[] }) => c.points.length === 5));
+    assert.match(fs.readFileSync(path.join(out, 'search.html'), 'utf8'), /Against the presets and the baselines/);
+    assert.equal(pxp(['search', '--model', MODEL, ...data, '--baselines', 'magic', '--trials', '1', '--out', path.join(tmp.dir, 'x')]).code, 2);
+  });
+
   it('resumes where it stopped (a cut-off last line is dropped), with the same trials as an uninterrupted run', () => {
     const whole = path.join(tmp.dir, 'whole');
-    assert.equal(pxp(['search', '--model', MODEL, ...data, '--trials', '5', '--seed', '1', '--startup-trials', '2', '--out', whole]).code, 0);
+    assert.equal(pxp(['search', '--model', MODEL, ...quick, '--trials', '5', '--seed', '1', '--startup-trials', '2', '--out', whole]).code, 0);
     const parts = path.join(tmp.dir, 'parts');
-    assert.equal(pxp(['search', '--model', MODEL, ...data, '--trials', '3', '--seed', '1', '--startup-trials', '2', '--out', parts]).code, 0);
+    assert.equal(pxp(['search', '--model', MODEL, ...quick, '--trials', '3', '--seed', '1', '--startup-trials', '2', '--out', parts]).code, 0);
     fs.appendFileSync(path.join(parts, 'trials.jsonl'), '{"number": 3, "params": {"low.ru'); // killed mid-write
-    const r = pxp(['search', '--model', MODEL, ...data, '--trials', '5', '--seed', '1', '--startup-trials', '2', '--out', parts, '--resume']);
+    const r = pxp(['search', '--model', MODEL, ...quick, '--trials', '5', '--seed', '1', '--startup-trials', '2', '--out', parts, '--resume']);
     assert.equal(r.code, 0, r.stderr);
     const a = lines(whole);
     const b = lines(parts);
@@ -50,7 +64,7 @@ describe('pxp search (optimizing the composite)', () => {
       params: { 'early.rule': { choices: ['gamma'] }, 'early.gamma': { low: 0.1, high: 1 }, abs_sort: { choices: ['true'] }, least_relevant_first: { choices: ['true'] } },
     }));
     const out = path.join(tmp.dir, 'narrow');
-    const r = pxp(['search', '--model', MODEL, ...data, '--trials', '3', '--sampler', 'random', '--space', spaceFile, '--out', out, '--json']);
+    const r = pxp(['search', '--model', MODEL, ...quick, '--trials', '3', '--sampler', 'random', '--space', spaceFile, '--out', out, '--json']);
     assert.equal(r.code, 0, r.stderr);
     for (const t of lines(out)) {
       assert.equal(t.params['early.rule'], 'gamma');
@@ -59,7 +73,7 @@ describe('pxp search (optimizing the composite)', () => {
       assert.ok(!('low.rule' in t.params));
     }
     fs.writeFileSync(spaceFile, JSON.stringify({ groups: { early: ['block1_convX'] } }));
-    const bad = pxp(['search', '--model', MODEL, ...data, '--trials', '1', '--space', spaceFile, '--out', path.join(tmp.dir, 'bad')]);
+    const bad = pxp(['search', '--model', MODEL, ...quick, '--trials', '1', '--space', spaceFile, '--out', path.join(tmp.dir, 'bad')]);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /space\.json: groups\.early\[0\]: 'block1_convX' is not a conv or dense layer/);
     assert.ok(!fs.existsSync(path.join(tmp.dir, 'bad')));
@@ -67,10 +81,10 @@ describe('pxp search (optimizing the composite)', () => {
 
   it('refuses to resume with another seed, or a folder that is not a search', () => {
     const out = path.join(tmp.dir, 's');
-    assert.equal(pxp(['search', '--model', MODEL, ...data, '--trials', '1', '--seed', '1', '--out', out]).code, 0);
-    const r = pxp(['search', '--model', MODEL, ...data, '--trials', '2', '--seed', '2', '--out', out, '--resume']);
+    assert.equal(pxp(['search', '--model', MODEL, ...quick, '--trials', '1', '--seed', '1', '--out', out]).code, 0);
+    const r = pxp(['search', '--model', MODEL, ...quick, '--trials', '2', '--seed', '2', '--out', out, '--resume']);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /ran with --seed 1/);
-    assert.equal(pxp(['search', '--model', MODEL, ...data, '--trials', '1', '--out', path.join(tmp.dir, 'none'), '--resume']).code, 2);
+    assert.equal(pxp(['search', '--model', MODEL, ...quick, '--trials', '1', '--out', path.join(tmp.dir, 'none'), '--resume']).code, 2);
   });
 });

@@ -75,7 +75,7 @@ export const demoCommand: Command = {
     }
     // The paper's method in short: a few trials of the composite search, scored like the curves above.
     const search = await searchCommand.run(
-      { model, reference: path.join(dir, 'reference'), eval: path.join(dir, 'test'), trials: '8', 'startup-trials': '4', seed: '0', out: path.join(out, 'search') },
+      { model, reference: path.join(dir, 'reference'), eval: path.join(dir, 'test'), trials: '8', 'startup-trials': '4', seed: '0', baselines: 'none', out: path.join(out, 'search') },
       ctx,
     );
     const searched = search.value as { best: { auc: number }; out: string };

@@ -5,7 +5,9 @@ import { badInput, usageError } from '../../core/errors';
 import { disposeGraph, graphFromModel, isLinear } from '../../core/graph/graph';
 import { writeFileAtomic } from '../../core/io/atomic';
 import { loadFolder, loadSplit } from '../../core/io/datasets';
-import { compositeToJson, describeRule } from '../../core/lrp/composites';
+import { PRESET_NAMES, compositeToJson, describeRule } from '../../core/lrp/composites';
+import { componentScores, parseCriterion } from '../../core/criteria/criteria';
+import { pruningCurve } from '../../core/prune/curve';
 import { catalogue } from '../../core/prune/catalogue';
 import { maskedEvaluator, nodeShapes } from '../../core/prune/masked-eval';
 import { writeRunReport } from '../../core/report/run-report';
@@ -83,6 +85,7 @@ export const searchCommand: Command = {
     timeout: { type: 'string', placeholder: 'S', description: 'stop starting new trials after S seconds' },
     rates: { type: 'string', placeholder: 'LIST', description: 'pruning rates of each curve (default 0, 0.05, …, 0.95)' },
     executor: { type: 'string', placeholder: 'NAME', description: 'auto | onnx | tfjs (default auto: onnxruntime when installed)' },
+    baselines: { type: 'string', placeholder: 'LIST', description: 'criteria to score beside the best composite (default: the five presets, taylor, gradient, weight, random; none to skip)' },
     resume: { type: 'boolean', description: 'continue the search in --out (after a crash or a kill); the same seed gives the same trials' },
     out: { type: 'string', placeholder: 'DIR', description: 'run folder: trials.jsonl, best-composite.json, run.json, curve.json, report.html' },
   },
@@ -188,6 +191,18 @@ export const searchCommand: Command = {
         holdoutAuc = (await objective.evaluate(best.params, holdoutEval)).auc;
         await holdoutEval.dispose();
       }
+      // The paper's comparison: the optimized composite beside the presets and the baseline criteria, on the same curve.
+      const baselineText = stringFlag(flags, 'baselines') ?? 'presets,taylor,gradient,weight,random';
+      const baselines = baselineText === 'none' ? [] : baselineText.split(',').flatMap((c) => (c.trim() === 'presets' ? PRESET_NAMES.map((p) => `lrp:${p}`) : [c.trim()]));
+      baselines.forEach((c) => parseCriterion(c));
+      const comparison = [{ criterion: 'lrp:best-composite.json', auc: bestCurve.auc, points: bestCurve.points.map((p) => ({ rate: p.rate, accuracy: p.accuracy })) }];
+      for (const criterion of baselines) {
+        const sc = await componentScores(criterion, { graph, layers, reference, seed, executor, signal: ctx.signal });
+        const c = await pruningCurve(criterion, sc.scores, { graph, shapes, layers }, evaluator, { rates, signal: ctx.signal });
+        comparison.push({ criterion, auc: c.auc, points: c.points.map((p) => ({ rate: p.rate, accuracy: p.accuracy })) });
+        ctx.log(`baseline ${criterion}: AUC ${c.auc.toFixed(4)}`);
+      }
+      writeFileAtomic(path.join(out, 'comparison.json'), JSON.stringify({ curves: comparison }, null, 1));
       await evaluator.dispose();
       const scores = await objective.scores(best.params);
       writeFileAtomic(path.join(out, 'relevance.json'), JSON.stringify({ criterion: 'lrp:best-composite.json', layers: layers.map((l, i) => ({ name: l.name, kind: l.kind, scores: Array.from(scores[i]) })) }));
@@ -198,6 +213,7 @@ export const searchCommand: Command = {
         trials: history.length,
         relevanceComputed,
         best: { number: best.number, auc: best.value, params: best.params, holdoutAuc },
+        comparison: comparison.map((c) => ({ criterion: c.criterion, auc: c.auc })),
         criterion: 'lrp:best-composite.json',
         auc: best.value,
         timings: { totalSeconds: (Date.now() - started) / 1000 },
@@ -208,6 +224,7 @@ export const searchCommand: Command = {
       writeSearchReport(out);
       const text = [
         `best of ${history.length} trials: AUC ${best.value!.toFixed(4)} (trial ${best.number + 1})${holdoutAuc !== undefined ? `; on held-out data ${holdoutAuc.toFixed(4)}` : ''}`,
+        ...(comparison.length > 1 ? [`  beside: ${comparison.slice(1).map((c) => `${c.criterion} ${c.auc.toFixed(4)}`).join(', ')}`] : []),
         `  ${describePoint(best.params, groupNames)}`,
         `  rules: ${Object.entries(bestComposite.layers).map(([n, r]) => `${n} ${describeRule(r)}`).join(', ')}`,
         `wrote ${out}/best-composite.json, trials.jsonl, report.html (${result.timings.totalSeconds.toFixed(0)} s)`,

@@ -224,6 +224,8 @@ interface SearchFiles {
   composite?: unknown;
   importance: ParameterImportance[];
   hasReport: boolean;
+  /** The best composite and the criteria scored beside it (comparison.json), when the search wrote them. */
+  comparison: { criterion: string; auc: number; points: [number, number][] }[];
 }
 
 function readSearch(runDir: string): SearchFiles {
@@ -232,7 +234,15 @@ function readSearch(runDir: string): SearchFiles {
   const trials = readSearchTrials(runDir);
   if (!run && trials.length === 0) throw badInput(`${runDir} holds no search (no run.json, no trials.jsonl)`, HINT);
   const importance = parameterImportance(spaceOf(run, trials), trials.map((t) => ({ params: t.params, value: t.auc })));
-  return { run, trials, composite: readJsonFile(runDir, 'best-composite.json'), importance, hasReport: fs.existsSync(path.join(runDir, 'report.html')) };
+  const comparisonDoc = asObject(readJsonFile(runDir, 'comparison.json'));
+  const comparison = Array.isArray(comparisonDoc?.curves)
+    ? (comparisonDoc.curves as Json[]).map((c) => ({
+        criterion: String(c.criterion),
+        auc: Number(c.auc),
+        points: Array.isArray(c.points) ? (c.points as Json[]).map((p) => [Number(p.rate), Number(p.accuracy)] as [number, number]) : [],
+      }))
+    : [];
+  return { run, trials, composite: readJsonFile(runDir, 'best-composite.json'), importance, hasReport: fs.existsSync(path.join(runDir, 'report.html')), comparison };
 }
 
 function renderSearch(files: SearchFiles, charts: SearchCharts): string {
@@ -265,6 +275,27 @@ function renderSearch(files: SearchFiles, charts: SearchCharts): string {
     '</div>',
     '<h2>Progress</h2>',
     figure(charts.progress, `Each trial’s AUC (squares) and the best AUC up to it (line). AUC: accuracy under pruning, trapezoid rule over the rates ${rates.length ? rates.map((r) => String(Number(r.toFixed(2)))).join(', ') : 'of the search'}.`),
+    ...(files.comparison.length > 1
+      ? [
+          '<h2>Against the presets and the baselines</h2>',
+          figure(
+            lineChart({
+              title: 'Accuracy as components are pruned',
+              xLabel: 'pruning rate',
+              yLabel: 'accuracy',
+              series: files.comparison.map((c) => ({ name: `${c.criterion} (AUC ${c.auc.toFixed(3)})`, points: c.points })),
+              xDomain: [0, 1],
+              yDomain: [0, 1],
+              width: 760,
+              height: 420,
+            }),
+            'The best composite of the search and the criteria scored beside it, on the same evaluation data and rates.',
+          ),
+          '<table><thead><tr><th>criterion</th><th>AUC</th></tr></thead><tbody>',
+          ...[...files.comparison].sort((a, b) => b.auc - a.auc).map((c, i) => `<tr${i === 0 ? ' class="best"' : ''}><td><code>${escapeXml(c.criterion)}</code></td><td>${auc4(c.auc)}</td></tr>`),
+          '</tbody></table>',
+        ]
+      : []),
     '<h2>Parameter importance</h2>',
     figure(
       charts.importance,
