@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { pxp } from '../helpers/pxp';
+import { spawn } from 'node:child_process';
+import { CLI, pxp } from '../helpers/pxp';
 import { REPO, tempDir } from '../helpers/tmp';
 
 const DEMO = path.join(REPO, 'examples', 'fashion-mnist');
@@ -77,6 +78,61 @@ describe('pxp search (optimizing the composite)', () => {
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /space\.json: groups\.early\[0\]: 'block1_convX' is not a conv or dense layer/);
     assert.ok(!fs.existsSync(path.join(tmp.dir, 'bad')));
+  });
+
+  it('resumes after the process is killed with SIGKILL mid-search, losing at most the trial in flight', async () => {
+    const args = ['search', '--model', MODEL, ...quick, '--trials', '5', '--seed', '4', '--startup-trials', '2'];
+    const whole = path.join(tmp.dir, 'whole');
+    assert.equal(pxp([...args, '--out', whole]).code, 0);
+    const killed = path.join(tmp.dir, 'killed');
+    const child = spawn(process.execPath, [CLI, ...args, '--out', killed], { stdio: 'ignore' });
+    const file = path.join(killed, 'trials.jsonl');
+    const started = Date.now();
+    while (!(fs.existsSync(file) && fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).length >= 2)) {
+      if (Date.now() - started > 120_000) throw new Error('the search did not log two trials');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const before = lines(killed).length;
+    assert.ok(before >= 2 && before < 5, `killed after ${before} trials`);
+    const r = pxp([...args, '--out', killed, '--resume']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(lines(killed).map((t) => [t.params, t.auc]), lines(whole).map((t) => [t.params, t.auc]));
+  });
+
+  it('the same seed gives identical trials.jsonl (timings aside)', () => {
+    const runs = ['a', 'b'].map((name) => {
+      const out = path.join(tmp.dir, name);
+      assert.equal(pxp(['search', '--model', MODEL, ...quick, '--trials', '4', '--seed', '9', '--startup-trials', '2', '--out', out]).code, 0);
+      return lines(out).map(({ seconds: _seconds, ...rest }) => rest);
+    });
+    assert.deepEqual(runs[0], runs[1]);
+  });
+
+  it('on the demo model the best of 20 trials is at least as good as the best preset', () => {
+    const out = path.join(tmp.dir, 'twenty');
+    const r = pxp(['search', '--model', MODEL, ...data, '--baselines', 'presets', '--trials', '20', '--seed', '0', '--out', out, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const presets = r.json.comparison.filter((c: { criterion: string }) => c.criterion !== 'lrp:best-composite.json');
+    assert.equal(presets.length, 5);
+    const bestPreset = Math.max(...presets.map((c: { auc: number }) => c.auc));
+    assert.ok(r.json.best.auc >= bestPreset, `search ${r.json.best.auc} vs best preset ${bestPreset}`);
+  });
+
+  it('bad input: --trials 0, or --resume on a run that is not a search: exit 2, nothing overwritten', () => {
+    const zero = pxp(['search', '--model', MODEL, ...quick, '--trials', '0', '--out', path.join(tmp.dir, 'zero')]);
+    assert.equal(zero.code, 2);
+    assert.match(zero.stderr, /--trials 0/);
+    assert.ok(!fs.existsSync(path.join(tmp.dir, 'zero')));
+    const prune = path.join(tmp.dir, 'prune');
+    assert.equal(pxp(['prune', '--model', MODEL, ...data, '--criterion', 'weight', '--rates', '0', '--out', prune]).code, 0);
+    const before = fs.readFileSync(path.join(prune, 'run.json'), 'utf8');
+    const r = pxp(['search', '--model', MODEL, ...quick, '--trials', '2', '--out', prune, '--resume']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /is not a search run/);
+    assert.equal(fs.readFileSync(path.join(prune, 'run.json'), 'utf8'), before);
+    assert.ok(!fs.existsSync(path.join(prune, 'trials.jsonl')));
   });
 
   it('refuses to resume with another seed, or a folder that is not a search', () => {

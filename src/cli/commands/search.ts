@@ -93,7 +93,8 @@ export const searchCommand: Command = {
   async run(flags, ctx) {
     const modelPath = requiredString(flags, 'model', 'pass --model path/to/model.json');
     const folders = taskDataFolders(flags, searchCommand.usage);
-    const trialsWanted = intFlag(flags, 'trials', 30, 1);
+    const trialsWanted = intFlag(flags, 'trials', 30);
+    if (trialsWanted < 1) throw badInput(`--trials ${trialsWanted}: a search needs at least one trial`, 'give --trials N with N ≥ 1');
     const seed = intFlag(flags, 'seed', 0);
     const samplerName = stringFlag(flags, 'sampler') ?? 'tpe';
     if (!['tpe', 'random', 'grid'].includes(samplerName)) throw usageError(`--sampler ${samplerName} is not a sampler`, 'use tpe, random or grid');
