@@ -101,6 +101,19 @@ describe('pxp search (optimizing the composite)', () => {
     assert.deepEqual(lines(killed).map((t) => [t.params, t.auc]), lines(whole).map((t) => [t.params, t.auc]));
   });
 
+  it('reuses relevance for points that differ only in abs_sort or least_relevant_first', () => {
+    const spaceFile = path.join(tmp.dir, 'space.json');
+    const zplus = { choices: ['z-plus'] };
+    fs.writeFileSync(spaceFile, JSON.stringify({ params: { 'low.rule': zplus, 'mid.rule': zplus, 'high.rule': zplus, 'fc.rule': { choices: ['epsilon'] }, 'first.rule': { choices: ['flat'] } } }));
+    const out = path.join(tmp.dir, 'cache');
+    const r = pxp(['search', '--model', MODEL, ...quick, '--space', spaceFile, '--sampler', 'grid', '--trials', '4', '--out', out, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    // The grid walks fc.epsilon (its grid) × abs_sort × least_relevant_first, the switches fastest: the first four
+    // trials share fc.epsilon = 1e-6 and only flip switches.
+    assert.deepEqual(lines(out).map((t) => t.cached), [false, true, true, true]);
+    assert.equal(r.json.relevanceComputed, 1);
+  });
+
   it('the same seed gives identical trials.jsonl (timings aside)', () => {
     const runs = ['a', 'b'].map((name) => {
       const out = path.join(tmp.dir, name);
