@@ -1,5 +1,5 @@
 /** Typed readers for parsed flags: a bad value is a usage error naming the flag. */
-import { usageError } from '../core/errors';
+import { badInput, usageError } from '../core/errors';
 
 type Flags = Record<string, string | boolean | undefined>;
 
@@ -37,4 +37,14 @@ export function executorFlag(flags: Flags): 'auto' | 'onnx' | 'tfjs' {
   const v = stringFlag(flags, 'executor') ?? process.env.PXP_EXECUTOR ?? 'auto';
   if (v !== 'auto' && v !== 'onnx' && v !== 'tfjs') throw usageError(`--executor ${v} is not an executor`, 'use auto, onnx or tfjs');
   return v;
+}
+
+/** --rates 0,0.1,…: pruning rates in [0, 1), sorted; undefined for the default grid. */
+export function ratesFlag(flags: Flags): number[] | undefined {
+  const text = stringFlag(flags, 'rates');
+  if (text === undefined) return undefined;
+  const rates = text.split(',').map((s) => Number(s.trim()));
+  const bad = rates.find((r) => !Number.isFinite(r) || r < 0 || r >= 1);
+  if (bad !== undefined) throw badInput(`--rates: ${bad} is not a rate in [0, 1)`, 'give rates such as 0,0.1,0.2,…,0.9');
+  return rates.sort((a, b) => a - b);
 }

@@ -17,21 +17,13 @@ import { writeRunReport } from '../../core/report/run-report';
 import { maskedEvaluator, nodeShapes, onnxLatency, predictRows } from '../../core/prune/masked-eval';
 import { loadOnnxRuntime } from '../../core/onnx/runtime';
 import { Command } from '../command';
-import { executorFlag, intFlag, requiredString, stringFlag } from '../flags';
+import { executorFlag, intFlag, ratesFlag, requiredString, stringFlag } from '../flags';
 import { percent } from '../format';
 import { openModel } from '../inputs';
 import { TASK_DATA_OPTIONS, keepClasses, loadTaskData, taskDataFolders } from '../task-data';
 import { checkOutputFolder } from '../output-folder';
 import { writeResultFolder } from '../write-folder';
 
-
-function parseRates(text: string | undefined): number[] | undefined {
-  if (text === undefined) return undefined;
-  const rates = text.split(',').map((s) => Number(s.trim()));
-  const bad = rates.find((r) => !Number.isFinite(r) || r < 0 || r >= 1);
-  if (bad !== undefined) throw badInput(`--rates: ${bad} is not a rate in [0, 1)`, 'give rates such as 0,0.1,0.2,…,0.9');
-  return rates.sort((a, b) => a - b);
-}
 
 export const pruneCommand: Command = {
   name: 'prune',
@@ -58,7 +50,7 @@ export const pruneCommand: Command = {
     const folders = taskDataFolders(flags, pruneCommand.usage);
     const dataDir = folders.dataDir;
     const executor = executorFlag(flags);
-    const rates = parseRates(stringFlag(flags, 'rates'));
+    const rates = ratesFlag(flags);
     const rateText = stringFlag(flags, 'rate');
     const rate = rateText === undefined ? undefined : Number(rateText);
     if (rate !== undefined && !(Number.isFinite(rate) && rate >= 0 && rate < 1)) throw badInput(`--rate ${rateText} is not a rate in [0, 1)`, 'give the fraction of components to remove, e.g. 0.5');

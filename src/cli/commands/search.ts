@@ -11,7 +11,7 @@ import { pruningCurve } from '../../core/prune/curve';
 import { catalogue } from '../../core/prune/catalogue';
 import { maskedEvaluator, nodeShapes } from '../../core/prune/masked-eval';
 import { writeRunReport } from '../../core/report/run-report';
-import { writeSearchReport } from '../../core/report/search-report';
+import { describeParams, writeSearchReport } from '../../core/report/search-report';
 import { AttributionObjective } from '../../core/search/attribution-search';
 import { GridSampler } from '../../core/search/grid-sampler';
 import { customizeSpace, layerGroups, lrpSearchSpace, paramsToComposite } from '../../core/search/lrp-space';
@@ -20,7 +20,7 @@ import type { Params, Sampler, Trial } from '../../core/search/space';
 import { bestTrial } from '../../core/search/study';
 import { TpeSampler } from '../../core/search/tpe';
 import { Command } from '../command';
-import { executorFlag, intFlag, requiredString, stringFlag } from '../flags';
+import { executorFlag, intFlag, ratesFlag, requiredString, stringFlag } from '../flags';
 import { openModel } from '../inputs';
 import { checkOutputFolder } from '../output-folder';
 import { TASK_DATA_OPTIONS, keepClasses, loadTaskData, taskDataFolders } from '../task-data';
@@ -58,17 +58,6 @@ function readJsonFile(file: string): unknown {
   }
 }
 
-function describePoint(p: Params, groups: string[]): string {
-  const rule = (g: string) => {
-    const r = p[`${g}.rule`];
-    if (r === 'epsilon') return `ε ${Number(p[`${g}.epsilon`]).toExponential(1)}`;
-    if (r === 'gamma') return `γ ${Number(p[`${g}.gamma`]).toPrecision(2)}`;
-    if (r === 'alpha-beta') return `α ${Number(p[`${g}.alpha`]).toFixed(2)}`;
-    return 'z+';
-  };
-  return [...groups.map((g) => `${g} ${rule(g)}`), `first ${p['first.rule']}`, p.abs_sort === 'false' ? 'signed' : 'abs', p.least_relevant_first === 'false' ? 'most-first' : 'least-first'].join(', ');
-}
-
 export const searchCommand: Command = {
   name: 'search',
   summary: 'optimize the LRP composite for pruning: a TPE (or random, grid) search for the highest AUC',
@@ -100,9 +89,7 @@ export const searchCommand: Command = {
     if (!['tpe', 'random', 'grid'].includes(samplerName)) throw usageError(`--sampler ${samplerName} is not a sampler`, 'use tpe, random or grid');
     const timeout = intFlag(flags, 'timeout', undefined, 1);
     const executor = executorFlag(flags);
-    const ratesText = stringFlag(flags, 'rates');
-    const rates = ratesText?.split(',').map(Number);
-    if (rates?.some((r) => !(r >= 0 && r < 1))) throw badInput(`--rates ${ratesText}: every rate must be in [0, 1)`, 'give rates such as 0,0.1,…,0.9');
+    const rates = ratesFlag(flags);
     const outArg = requiredString(flags, 'out', 'pass --out RUN');
     const holdoutDir = stringFlag(flags, 'holdout');
     const inputs = [modelPath, ...folders.all, ...(holdoutDir ? [holdoutDir] : []), ...(stringFlag(flags, 'space') ? [stringFlag(flags, 'space')!] : [])];
@@ -174,7 +161,7 @@ export const searchCommand: Command = {
         const line: TrialLine = { number, params, auc: curve.auc, curve: curve.points.map((p) => ({ rate: p.rate, accuracy: p.accuracy })), seconds: (Date.now() - t0) / 1000, cached: objective.cacheHits > hitsBefore };
         fs.appendFileSync(trialsFile, JSON.stringify(line) + '\n');
         const best = bestTrial(history)!;
-        const news = { trial: number + 1, of: trialsWanted, auc: curve.auc, best: best.value, seconds: line.seconds, params: describePoint(params, groupNames) };
+        const news = { trial: number + 1, of: trialsWanted, auc: curve.auc, best: best.value, seconds: line.seconds, params: describeParams(params) };
         if (ctx.json) process.stderr.write(JSON.stringify({ trial: news }) + '\n');
         else ctx.log(`trial ${number + 1}/${trialsWanted}: AUC ${curve.auc.toFixed(4)} (best ${best.value!.toFixed(4)}) ${line.seconds.toFixed(1)} s${line.cached ? ', relevance cached' : ''} — ${news.params}`);
       }
@@ -226,7 +213,7 @@ export const searchCommand: Command = {
       const text = [
         `best of ${history.length} trials: AUC ${best.value!.toFixed(4)} (trial ${best.number + 1})${holdoutAuc !== undefined ? `; on held-out data ${holdoutAuc.toFixed(4)}` : ''}`,
         ...(comparison.length > 1 ? [`  beside: ${comparison.slice(1).map((c) => `${c.criterion} ${c.auc.toFixed(4)}`).join(', ')}`] : []),
-        `  ${describePoint(best.params, groupNames)}`,
+        `  ${describeParams(best.params)}`,
         `  rules: ${Object.entries(bestComposite.layers).map(([n, r]) => `${n} ${describeRule(r)}`).join(', ')}`,
         `wrote ${out}/best-composite.json, trials.jsonl, report.html (${result.timings.totalSeconds.toFixed(0)} s)`,
         `prune with it: pxp prune --criterion lrp:${path.join(out, 'best-composite.json')}${result.settings.absSort ? '' : ' --signed'}${result.settings.leastRelevantFirst ? '' : ' --most-relevant-first'} …`,

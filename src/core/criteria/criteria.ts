@@ -21,6 +21,7 @@ import { attribute, type ExecutorPreference } from '../lrp/attribute';
 import { loadComposite } from '../lrp/composites';
 import type { ComponentLayerInfo } from '../prune/catalogue';
 import { explainedNode } from '../prune/catalogue';
+import { nodeShapes } from '../prune/masked-eval';
 import { RunControl, throwIfCancelled, yieldToEventLoop } from '../progress';
 import { mulberry32 } from '../random';
 
@@ -66,6 +67,7 @@ function addPerSample(into: Float64Array, values: ArrayLike<number>, n: number, 
 /** activation, gradient and taylor: z and ∂y_t/∂z at every component layer's mask node, summed per sample over positions. */
 async function gradientScores(ctx: CriterionContext, kind: 'activation' | 'gradient' | 'taylor'): Promise<Float64Array[]> {
   const { graph, layers, reference } = ctx;
+  const shapes = nodeShapes(graph, reference.shape.slice(1));
   const scores = layers.map((l) => new Float64Array(l.size));
   const n = reference.y.length;
   const per = reference.x.length / n;
@@ -77,8 +79,9 @@ async function gradientScores(ctx: CriterionContext, kind: 'activation' | 'gradi
     const m = to - from;
     tf.tidy(() => {
       const x = tf.tensor(reference.x.subarray(from * per, to * per), [m, ...reference.shape.slice(1)]);
-      const zs = forwardAll(tfAlgebra, graph, x);
-      const offsets = layers.map((l) => tf.zerosLike(zs[l.maskNode]));
+      // z itself only for activation and taylor; the gradient needs just zero offsets of z's shape.
+      const zs = kind === 'gradient' ? [] : forwardAll(tfAlgebra, graph, x);
+      const offsets = layers.map((l) => tf.zeros([m, ...shapes[l.maskNode]]));
       const targetLogit = (...deltas: tf.Tensor[]) => {
         const outs = forwardAll(tfAlgebra, graph, x, undefined, new Map(layers.map((l, i) => [l.maskNode, deltas[i]])));
         const logits = outs[explained];

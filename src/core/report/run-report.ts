@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { badInput } from '../errors';
 import { writeFileAtomic } from '../io/atomic';
+import { type Json, asNumber, asObject, asString, figure, page, seconds, tile } from './html-page';
 import { barChart, escapeXml, lineChart, standaloneSvg, type Series } from './svg-chart';
 
 export interface RunCurvePoint {
@@ -35,11 +36,6 @@ export interface ComparedRun {
 /** The rates at which a comparison reads each curve's accuracy. */
 export const COMPARE_RATES = [0, 0.1, 0.2, 0.3, 0.5];
 
-type Json = Record<string, unknown>;
-
-const asObject = (v: unknown): Json | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined);
-const asNumber = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-const asString = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 const RUN_HINT = 'pass folders written by pxp prune --out, or run pxp prune again';
 
@@ -141,10 +137,6 @@ function compact(x: number | undefined): string {
   return grouped(x);
 }
 
-function seconds(s: number | undefined): string {
-  if (s === undefined) return '—';
-  return s < 1 ? `${Math.round(1000 * s)} ms` : s < 10 ? `${s.toFixed(2)} s` : s < 120 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
-}
 
 const clean = (x: number) => Number(x.toPrecision(12));
 const rateFormat = (r: number) => String(Number(r.toFixed(2)));
@@ -229,63 +221,6 @@ function chartsOf(files: RunFiles): { curve: string; cost?: string; layers?: str
     layers: files.relevance ? layersChart(layerShares(files.relevance)) : undefined,
   };
 }
-
-const STYLE = `
-:root{color-scheme:light dark;--fg:#1f2328;--muted:#59636e;--bg:#ffffff;--panel:#f6f8fa;--border:#d1d9e0;--accent:#0072B2}
-@media (prefers-color-scheme:dark){:root{--fg:#e6edf3;--muted:#9198a1;--bg:#0d1117;--panel:#151b23;--border:#3d444d;--accent:#56B4E9}}
-*{box-sizing:border-box}
-body{margin:0;background:var(--bg);color:var(--fg);font:14px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
-main{max-width:1160px;margin:0 auto;padding:24px 20px 48px}
-h1{font-size:22px;margin:0 0 2px}
-h2{font-size:16px;margin:28px 0 10px}
-a{color:var(--accent)}
-.muted{color:var(--muted)}
-code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.92em}
-.tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:12px;margin:18px 0 8px}
-.tile{background:var(--panel);border:1px solid var(--border);border-radius:8px;padding:10px 14px}
-.tile .k{color:var(--muted);font-size:12px}
-.tile .v{font-size:22px;font-weight:600;font-variant-numeric:tabular-nums}
-.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(440px,1fr));gap:16px}
-figure{margin:0;background:var(--panel);border:1px solid var(--border);border-radius:8px;padding:12px 12px 8px}
-figure svg{display:block;width:100%;height:auto}
-figure.narrow{max-width:760px}
-figcaption{color:var(--muted);font-size:12px;margin-top:4px}
-table{border-collapse:collapse;font-variant-numeric:tabular-nums}
-th,td{padding:5px 12px;border-bottom:1px solid var(--border);text-align:right;vertical-align:top}
-th:first-child,td:first-child{text-align:left}
-thead th{color:var(--muted);font-weight:600;border-bottom-width:2px}
-td.best{font-weight:700}
-dl.summary{display:grid;grid-template-columns:max-content 1fr;gap:4px 18px;margin:0}
-dt{color:var(--muted)}
-dd{margin:0;overflow-wrap:anywhere}
-details{margin-top:24px}
-details summary{cursor:pointer;color:var(--muted)}
-footer{margin-top:32px;color:var(--muted);font-size:12px}
-`;
-
-function page(title: string, body: string[]): string {
-  return [
-    '<!doctype html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${escapeXml(title)}</title>`,
-    `<style>${STYLE}</style>`,
-    '</head>',
-    '<body>',
-    '<main>',
-    ...body,
-    '<footer>Written by PXP Studio. The page needs no network and no scripts; hover over a point for its values.</footer>',
-    '</main>',
-    '</body>',
-    '</html>',
-    '',
-  ].join('\n');
-}
-
-const tile = (key: string, value: string) => `<div class="tile"><div class="k">${escapeXml(key)}</div><div class="v">${escapeXml(value)}</div></div>`;
-const figure = (svg: string, caption: string, cls = '') => `<figure${cls ? ` class="${cls}"` : ''}>${svg}<figcaption>${escapeXml(caption)}</figcaption></figure>`;
 
 function table(head: string[], rows: string[][]): string {
   return [

@@ -10,6 +10,7 @@ import { badInput } from '../errors';
 import { writeFileAtomic } from '../io/atomic';
 import { parameterImportance, type ParameterImportance } from '../search/importance';
 import type { Param, Params, SearchSpace } from '../search/space';
+import { type Json, asNumber, asObject, asString, figure as pageFigure, page, seconds, tile } from './html-page';
 import { PALETTE, barChart, escapeXml, lineChart, niceTicks, standaloneSvg } from './svg-chart';
 
 /** One line of trials.jsonl. */
@@ -21,11 +22,6 @@ export interface SearchTrial {
   cached?: boolean;
 }
 
-type Json = Record<string, unknown>;
-
-const asObject = (v: unknown): Json | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined);
-const asNumber = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-const asString = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 const HINT = 'pass a folder written by pxp search --out';
 
@@ -129,10 +125,6 @@ export function importanceChart(rows: ParameterImportance[]): string {
 
 const auc4 = (x: number | undefined) => (x === undefined ? '—' : x.toFixed(4));
 
-function seconds(s: number | undefined): string {
-  if (s === undefined) return '—';
-  return s < 1 ? `${Math.round(1000 * s)} ms` : s < 10 ? `${s.toFixed(2)} s` : s < 120 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
-}
 
 function numberText(v: number): string {
   if (Number.isInteger(v)) return String(v);
@@ -176,39 +168,8 @@ export function describeParams(p: Params): string {
   return parts.join(', ');
 }
 
-const STYLE = `
-:root{color-scheme:light dark;--fg:#1f2328;--muted:#59636e;--bg:#ffffff;--panel:#f6f8fa;--border:#d1d9e0;--accent:#0072B2}
-@media (prefers-color-scheme:dark){:root{--fg:#e6edf3;--muted:#9198a1;--bg:#0d1117;--panel:#151b23;--border:#3d444d;--accent:#56B4E9}}
-*{box-sizing:border-box}
-body{margin:0;background:var(--bg);color:var(--fg);font:14px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
-main{max-width:1160px;margin:0 auto;padding:24px 20px 48px}
-h1{font-size:22px;margin:0 0 2px}
-h2{font-size:16px;margin:28px 0 10px}
-a{color:var(--accent)}
-.muted{color:var(--muted)}
-code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.92em}
-pre{background:var(--panel);border:1px solid var(--border);border-radius:8px;padding:12px 14px;margin:0;overflow:auto;max-height:480px;font-size:12px;line-height:1.45}
-.tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:12px;margin:18px 0 8px}
-.tile{background:var(--panel);border:1px solid var(--border);border-radius:8px;padding:10px 14px}
-.tile .k{color:var(--muted);font-size:12px}
-.tile .v{font-size:22px;font-weight:600;font-variant-numeric:tabular-nums}
-figure{margin:0 0 16px;background:var(--panel);border:1px solid var(--border);border-radius:8px;padding:12px 12px 8px;max-width:760px}
-figure svg{display:block;width:100%;height:auto}
-figcaption{color:var(--muted);font-size:12px;margin-top:4px}
-table{border-collapse:collapse;font-variant-numeric:tabular-nums}
-th,td{padding:5px 12px;border-bottom:1px solid var(--border);text-align:right;vertical-align:top}
-th:first-child,td:first-child{text-align:left}
-th.params,td.params{text-align:left}
-thead th{color:var(--muted);font-weight:600;border-bottom-width:2px}
-tr.best td{font-weight:700}
-dl.summary{display:grid;grid-template-columns:max-content 1fr;gap:4px 18px;margin:0}
-dt{color:var(--muted)}
-dd{margin:0;overflow-wrap:anywhere}
-footer{margin-top:32px;color:var(--muted);font-size:12px}
-`;
-
-const tile = (key: string, value: string) => `<div class="tile"><div class="k">${escapeXml(key)}</div><div class="v">${escapeXml(value)}</div></div>`;
-const figure = (svg: string, caption: string) => `<figure>${svg}<figcaption>${escapeXml(caption)}</figcaption></figure>`;
+// Figures on this page stack vertically and keep to a readable width.
+const figure = (svg: string, caption: string) => pageFigure(svg, caption, 'stacked');
 
 /** How many of the best trials the table lists. */
 export const TOP_TRIALS = 10;
@@ -330,24 +291,7 @@ function renderSearch(files: SearchFiles, charts: SearchCharts): string {
     `<dt>executor</dt><dd>${escapeXml(asString(run?.executor) ?? '—')}</dd>`,
     '</dl>',
   ];
-  return [
-    '<!doctype html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>PXP search · best AUC ${auc4(bestAuc)}</title>`,
-    `<style>${STYLE}</style>`,
-    '</head>',
-    '<body>',
-    '<main>',
-    ...body,
-    '<footer>Written by PXP Studio. The page needs no network and no scripts; hover over a point for its values.</footer>',
-    '</main>',
-    '</body>',
-    '</html>',
-    '',
-  ].join('\n');
+  return page(`PXP search · best AUC ${auc4(bestAuc)}`, body);
 }
 
 /** The search page of a run folder as a self-contained HTML page. */
