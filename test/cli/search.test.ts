@@ -114,6 +114,37 @@ describe('pxp search (optimizing the composite)', () => {
     assert.equal(r.json.relevanceComputed, 1);
   });
 
+  it('--workers 2 runs trials side by side: the same objective as one thread, and an exact resume', () => {
+    const args = ['search', '--model', MODEL, ...quick, '--seed', '5', '--startup-trials', '2'];
+    const pairs = (dir: string) => lines(dir).map((t) => [t.number, t.params, t.auc]);
+    const parallel = path.join(tmp.dir, 'parallel');
+    const r = pxp([...args, '--trials', '5', '--workers', '2', '--out', parallel, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.json.workers, 2);
+    const serial = path.join(tmp.dir, 'serial');
+    assert.equal(pxp([...args, '--trials', '3', '--out', serial]).code, 0);
+    // Trials 0–1 are random and trial 2 starts a batch (it sees both finished), so they match the one-thread run;
+    // trial 3 runs beside trial 2 and cannot see its value.
+    assert.deepEqual(pairs(parallel).slice(0, 3), pairs(serial));
+    const resumed = path.join(tmp.dir, 'resumed');
+    assert.equal(pxp([...args, '--trials', '3', '--workers', '2', '--out', resumed]).code, 0);
+    assert.equal(pxp([...args, '--trials', '5', '--out', resumed, '--resume']).code, 2, 'resuming needs the same --workers');
+    const again = pxp([...args, '--trials', '5', '--workers', '2', '--out', resumed, '--resume']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(pairs(resumed), pairs(parallel));
+  });
+
+  it('--workers 2 shares one relevance computation between trials of a batch with the same rules', () => {
+    const spaceFile = path.join(tmp.dir, 'space.json');
+    const zplus = { choices: ['z-plus'] };
+    fs.writeFileSync(spaceFile, JSON.stringify({ params: { 'low.rule': zplus, 'mid.rule': zplus, 'high.rule': zplus, 'fc.rule': { choices: ['epsilon'] }, 'first.rule': { choices: ['flat'] } } }));
+    const out = path.join(tmp.dir, 'cache');
+    const r = pxp(['search', '--model', MODEL, ...quick, '--space', spaceFile, '--sampler', 'grid', '--trials', '4', '--workers', '2', '--out', out, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(lines(out).map((t) => t.cached), [false, true, true, true]);
+    assert.equal(r.json.relevanceComputed, 1);
+  });
+
   it('the same seed gives identical trials.jsonl (timings aside)', () => {
     const runs = ['a', 'b'].map((name) => {
       const out = path.join(tmp.dir, name);

@@ -14,11 +14,14 @@ import { writeRunReport } from '../../core/report/run-report';
 import { describeParams, writeSearchReport } from '../../core/report/search-report';
 import { AttributionObjective } from '../../core/search/attribution-search';
 import { GridSampler } from '../../core/search/grid-sampler';
-import { customizeSpace, layerGroups, lrpSearchSpace, paramsToComposite } from '../../core/search/lrp-space';
+import { customizeSpace, layerGroups, lrpSearchSpace, paramsToComposite, relevanceKey } from '../../core/search/lrp-space';
 import { RandomSampler } from '../../core/search/random-sampler';
 import type { Params, Sampler, Trial } from '../../core/search/space';
 import { bestTrial } from '../../core/search/study';
 import { TpeSampler } from '../../core/search/tpe';
+import { defaultWorkerCount, workerScript } from '../../engine/parallel';
+import { TrialPool } from '../../engine/search-pool';
+import type { Curve } from '../../core/prune/curve';
 import { Command } from '../command';
 import { executorFlag, intFlag, ratesFlag, requiredString, stringFlag } from '../flags';
 import { openModel } from '../inputs';
@@ -49,6 +52,16 @@ function readTrials(file: string): TrialLine[] {
   return out;
 }
 
+/**
+ * What the sampler sees when it suggests trial `number` while `workers` trials run together: the trials of its own
+ * batch (numbers from ⌊number/workers⌋·workers on) have no value yet. The batches are fixed by the trial numbers, so a
+ * resumed search suggests exactly what the uninterrupted one would have.
+ */
+export function historyFor(history: Trial[], number: number, workers: number): Trial[] {
+  const batchStart = number - (number % workers);
+  return history.slice(0, number).map((t) => (t.number < batchStart ? t : { number: t.number, params: t.params }));
+}
+
 function readJsonFile(file: string): unknown {
   if (!fs.existsSync(file)) throw badInput(`--space ${file}: file not found`, 'pass the path of a JSON space file');
   try {
@@ -74,6 +87,7 @@ export const searchCommand: Command = {
     timeout: { type: 'string', placeholder: 'S', description: 'stop starting new trials after S seconds' },
     rates: { type: 'string', placeholder: 'LIST', description: 'pruning rates of each curve (default 0, 0.05, …, 0.95)' },
     executor: { type: 'string', placeholder: 'NAME', description: 'auto | onnx | tfjs (default auto: onnxruntime when installed)' },
+    workers: { type: 'string', placeholder: 'N', description: 'trials run together on N worker threads, the cores shared between them (default 1)' },
     baselines: { type: 'string', placeholder: 'LIST', description: 'criteria to score beside the best composite (default: the five presets, taylor, gradient, weight, random; none to skip)' },
     resume: { type: 'boolean', description: 'continue the search in --out (after a crash or a kill); the same seed gives the same trials' },
     out: { type: 'string', placeholder: 'DIR', description: 'run folder: trials.jsonl, best-composite.json, run.json, curve.json, report.html' },
@@ -90,6 +104,8 @@ export const searchCommand: Command = {
     const timeout = intFlag(flags, 'timeout', undefined, 1);
     const executor = executorFlag(flags);
     const rates = ratesFlag(flags);
+    const workers = intFlag(flags, 'workers', 1, 1);
+    if (workers > 1 && !workerScript()) throw badInput('--workers needs dist/worker.js', 'run npm run build');
     const outArg = requiredString(flags, 'out', 'pass --out RUN');
     const holdoutDir = stringFlag(flags, 'holdout');
     const inputs = [modelPath, ...folders.all, ...(holdoutDir ? [holdoutDir] : []), ...(stringFlag(flags, 'space') ? [stringFlag(flags, 'space')!] : [])];
@@ -98,9 +114,10 @@ export const searchCommand: Command = {
     if (resume) {
       out = path.resolve(outArg);
       if (!fs.existsSync(path.join(out, 'run.json'))) throw badInput(`--resume: ${outArg} holds no search to resume (no run.json)`, 'start the search without --resume');
-      const previous = JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8')) as { command?: string; model?: string; seed?: number; sampler?: string };
+      const previous = JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8')) as { command?: string; model?: string; seed?: number; sampler?: string; workers?: number };
       if (previous.command !== 'search') throw badInput(`--resume: ${outArg} is not a search run`, 'resume a folder written by pxp search');
-      if (previous.seed !== seed || previous.sampler !== samplerName) throw badInput(`--resume: ${outArg} ran with --seed ${previous.seed} --sampler ${previous.sampler}`, 'resume with the same seed and sampler');
+      if (previous.seed !== seed || previous.sampler !== samplerName || (previous.workers ?? 1) !== workers)
+        throw badInput(`--resume: ${outArg} ran with --seed ${previous.seed} --sampler ${previous.sampler} --workers ${previous.workers ?? 1}`, 'resume with the same seed, sampler and workers');
     } else {
       out = checkOutputFolder(outArg, inputs, ctx.force);
     }
@@ -136,6 +153,7 @@ export const searchCommand: Command = {
         classes: classes ?? null,
         seed,
         sampler: samplerName,
+        workers,
         groups: groups.groups,
         space,
         backend,
@@ -145,25 +163,73 @@ export const searchCommand: Command = {
       ctx.log(`search space: ${groupNames.map((g) => `${g} = ${groups.groups[g].join(', ')}`).join('; ')}; first layer ${groups.first}`);
       ctx.log(`  per group: rule ∈ {epsilon (ε log-uniform 1e-6…1), z-plus, alpha-beta (α 1…3, β = α − 1), gamma (γ log-uniform 1e-3…10)}; first ∈ {group, flat, z-box, w-square}; abs_sort, least_relevant_first ∈ {true, false}`);
       const history: Trial[] = done.map((t) => ({ number: t.number, params: t.params, value: t.auc }));
-      let stoppedBy = 'budget';
-      for (let number = history.length; number < trialsWanted; number++) {
-        if (timeout !== undefined && (Date.now() - started) / 1000 > timeout) {
-          stoppedBy = 'timeout';
-          break;
+      const pool =
+        workers > 1
+          ? await TrialPool.start(
+              { backend: ctx.backend, modelPath: opened.file, reference, evaluation, classes, groups, rates, executor, ortThreads: Math.max(1, Math.floor(defaultWorkerCount() / workers)) },
+              workers,
+              ctx.signal,
+            )
+          : undefined;
+      // Relevance a worker is computing, by rule assignment, so a second trial of the batch waits for it.
+      const computing = new Map<string, Promise<void>>();
+      const runTrial = async (params: Params): Promise<{ curve: Curve; cached: boolean; seconds: number }> => {
+        if (!pool) {
+          const t0 = Date.now();
+          const hitsBefore = objective.cacheHits;
+          const curve = await objective.evaluate(params);
+          return { curve, cached: objective.cacheHits > hitsBefore, seconds: (Date.now() - t0) / 1000 };
         }
-        const params = sampler.suggest(history);
-        const trial: Trial = { number, params };
-        history.push(trial);
-        const t0 = Date.now();
-        const hitsBefore = objective.cacheHits;
-        const curve = await objective.evaluate(params);
-        trial.value = curve.auc;
-        const line: TrialLine = { number, params, auc: curve.auc, curve: curve.points.map((p) => ({ rate: p.rate, accuracy: p.accuracy })), seconds: (Date.now() - t0) / 1000, cached: objective.cacheHits > hitsBefore };
-        fs.appendFileSync(trialsFile, JSON.stringify(line) + '\n');
-        const best = bestTrial(history)!;
-        const news = { trial: number + 1, of: trialsWanted, auc: curve.auc, best: best.value, seconds: line.seconds, params: describeParams(params) };
-        if (ctx.json) process.stderr.write(JSON.stringify({ trial: news }) + '\n');
-        else ctx.log(`trial ${number + 1}/${trialsWanted}: AUC ${curve.auc.toFixed(4)} (best ${best.value!.toFixed(4)}) ${line.seconds.toFixed(1)} s${line.cached ? ', relevance cached' : ''} — ${news.params}`);
+        // Claim the rule assignment before the first await, so the batch's later trials see the claim.
+        const key = relevanceKey(params);
+        const claimed = computing.get(key);
+        if (!claimed && !objective.has(params)) {
+          const pending = pool.evaluate(params);
+          computing.set(
+            key,
+            pending.then(
+              (a) => objective.remember(params, a.relevance!),
+              () => undefined,
+            ),
+          );
+          return { ...(await pending), cached: false };
+        }
+        await claimed;
+        const answer = await pool.evaluate(params, await objective.relevance(params));
+        return { ...answer, cached: true };
+      };
+      let stoppedBy = 'budget';
+      try {
+        while (history.length < trialsWanted) {
+          if (timeout !== undefined && (Date.now() - started) / 1000 > timeout) {
+            stoppedBy = 'timeout';
+            break;
+          }
+          const first = history.length;
+          const end = Math.min(trialsWanted, first - (first % workers) + workers);
+          const batch: Trial[] = [];
+          for (let number = first; number < end; number++) {
+            const trial: Trial = { number, params: sampler.suggest(historyFor([...history, ...batch], number, workers)) };
+            batch.push(trial);
+          }
+          history.push(...batch);
+          const running = batch.map((t) => runTrial(t.params));
+          // A failure is reported through the first await below; the batch's other trials must not crash the process.
+          running.forEach((r) => r.catch(() => undefined));
+          // Lines go out in trial order, each as soon as it and those before it have finished.
+          for (const [i, trial] of batch.entries()) {
+            const { curve, cached, seconds } = await running[i];
+            trial.value = curve.auc;
+            const line: TrialLine = { number: trial.number, params: trial.params, auc: curve.auc, curve: curve.points.map((p) => ({ rate: p.rate, accuracy: p.accuracy })), seconds, cached };
+            fs.appendFileSync(trialsFile, JSON.stringify(line) + '\n');
+            const best = bestTrial(history)!;
+            const news = { trial: trial.number + 1, of: trialsWanted, auc: curve.auc, best: best.value, seconds, params: describeParams(trial.params) };
+            if (ctx.json) process.stderr.write(JSON.stringify({ trial: news }) + '\n');
+            else ctx.log(`trial ${trial.number + 1}/${trialsWanted}: AUC ${curve.auc.toFixed(4)} (best ${best.value!.toFixed(4)}) ${seconds.toFixed(1)} s${cached ? ', relevance cached' : ''} — ${news.params}`);
+          }
+        }
+      } finally {
+        await pool?.close();
       }
       // Relevance passes the trials needed (the re-evaluations of the best point below hit the cache).
       const relevanceComputed = history.length - done.length - objective.cacheHits;

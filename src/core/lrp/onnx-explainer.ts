@@ -5,11 +5,10 @@
  * short last batch is padded with zero samples whose results are dropped.
  */
 import type * as Ort from 'onnxruntime-node';
-import os from 'node:os';
 import { forwardAll } from '../graph/forward';
 import { OnnxGraphBuilder } from '../onnx/graph-builder';
 import { OnnxAlgebra } from '../onnx/onnx-algebra';
-import { loadOnnxRuntime } from '../onnx/runtime';
+import { loadOnnxRuntime, ortThreads } from '../onnx/runtime';
 import { badInput } from '../errors';
 import type { BatchAttribution, ExplanationPlan, InitMode } from './attribute';
 import { propagate } from './propagate';
@@ -61,7 +60,7 @@ export class OnnxExplainer {
     private readonly prepared: ExplanationPlan,
     private readonly inputShape: number[],
     private readonly ort: typeof Ort,
-    private readonly threads = Math.max(1, os.availableParallelism?.() ?? os.cpus().length),
+    private readonly threads = ortThreads(),
   ) {}
 
   static available(): boolean {

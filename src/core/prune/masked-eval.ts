@@ -4,7 +4,6 @@
  * every rate) or on tfjs.
  */
 import type * as Ort from 'onnxruntime-node';
-import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { forwardAll } from '../graph/forward';
 import type { Graph } from '../graph/graph';
@@ -12,7 +11,7 @@ import { tfAlgebra } from '../graph/tf-algebra';
 import type { Dataset } from '../io/datasets';
 import { OnnxGraphBuilder } from '../onnx/graph-builder';
 import { OnnxAlgebra, type Sym } from '../onnx/onnx-algebra';
-import { loadOnnxRuntime } from '../onnx/runtime';
+import { loadOnnxRuntime, ortThreads } from '../onnx/runtime';
 import { RunControl, throwIfCancelled, yieldToEventLoop } from '../progress';
 import type { ComponentLayerInfo } from './catalogue';
 import { explainedNode } from './catalogue';
@@ -79,7 +78,7 @@ class OnnxMaskedEvaluator implements MaskedEvaluator {
 
   static async create(ort: typeof Ort, graph: Graph, layers: ComponentLayerInfo[], data: Dataset, batch: number, shapes: number[][], allowed?: number[]): Promise<OnnxMaskedEvaluator> {
     const compiled = compileForward(graph, data.shape.slice(1), batch, layers.map((l) => ({ node: l.maskNode, size: l.size, rank: shapes[l.maskNode].length + 1 })));
-    const session = await ort.InferenceSession.create(compiled.bytes, { intraOpNumThreads: defaultThreads(), graphOptimizationLevel: 'all' });
+    const session = await ort.InferenceSession.create(compiled.bytes, { intraOpNumThreads: ortThreads(), graphOptimizationLevel: 'all' });
     return new OnnxMaskedEvaluator(session, ort, layers, data, batch, compiled.classes, compiled.maskShapes, allowed);
   }
 
@@ -108,7 +107,6 @@ class OnnxMaskedEvaluator implements MaskedEvaluator {
   }
 }
 
-const defaultThreads = () => Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
 
 /** The forward pass of a graph as an ONNX model (NHWC input `x`, logits out), with optional per-channel mask inputs. */
 export function compileForward(graph: Graph, inputShape: number[], batch: number, masks: { node: number; size: number; rank: number }[] = []) {
@@ -133,7 +131,7 @@ export function compileForward(graph: Graph, inputShape: number[], batch: number
 /** Median wall time of one forward batch on onnxruntime (for comparing an original and a pruned model). */
 export async function onnxLatency(ort: typeof Ort, graph: Graph, inputShape: number[], opts: { batchSize?: number; runs?: number } = {}): Promise<number> {
   const batch = opts.batchSize ?? 64;
-  const session = await ort.InferenceSession.create(compileForward(graph, inputShape, batch).bytes, { intraOpNumThreads: defaultThreads(), graphOptimizationLevel: 'all' });
+  const session = await ort.InferenceSession.create(compileForward(graph, inputShape, batch).bytes, { intraOpNumThreads: ortThreads(), graphOptimizationLevel: 'all' });
   const x = new ort.Tensor('float32', new Float32Array(batch * inputShape.reduce((a, b) => a * b, 1)).fill(0.5), [batch, ...inputShape]);
   const times: number[] = [];
   for (let i = 0; i < (opts.runs ?? 15) + 3; i++) {

@@ -25,7 +25,7 @@ export interface SearchContext extends RunControl {
 }
 
 /** Per component layer, per sample, per component relevance: what a rule assignment produces. */
-type Relevance = Float64Array[][];
+export type Relevance = Float64Array[][];
 
 export class AttributionObjective {
   private cache = new Map<string, Relevance>();
@@ -33,7 +33,17 @@ export class AttributionObjective {
 
   constructor(private readonly ctx: SearchContext) {}
 
-  private async relevance(p: Params): Promise<Relevance> {
+  /** Whether the relevance of this point's rule assignment is already known (then a trial costs no attribution). */
+  has(p: Params): boolean {
+    return this.cache.has(relevanceKey(p));
+  }
+
+  /** Relevance computed elsewhere (a worker thread) for this point's rule assignment. */
+  remember(p: Params, relevance: Relevance): void {
+    this.cache.set(relevanceKey(p), relevance);
+  }
+
+  async relevance(p: Params): Promise<Relevance> {
     const key = relevanceKey(p);
     const hit = this.cache.get(key);
     if (hit) {

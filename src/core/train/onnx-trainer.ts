@@ -5,13 +5,13 @@
  * back into the tfjs model, which is then saved as usual.
  */
 import type * as Ort from 'onnxruntime-node';
-import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { disposeGraph, graphFromModel, type Graph } from '../graph/graph';
 import type { Dataset } from '../io/datasets';
 import { argmaxRows, evaluateAccuracy } from '../models/evaluate';
 import { mulberry32 } from '../random';
 import { runEpochs } from '../models/epoch-loop';
+import { ortThreads } from '../onnx/runtime';
 import { compileTrainStep, type CompiledTrainStep, type ParamKey } from './train-step-graph';
 import type { TrainOptions, TrainResult } from '../models/train';
 
@@ -49,7 +49,7 @@ export class OnnxTrainer {
     let s = this.sessions.get(batch);
     if (!s) {
       const step = batch === this.batch ? this.first : compileTrainStep(this.graph, this.inputShape, batch);
-      const threads = Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+      const threads = ortThreads();
       s = this.ort.InferenceSession.create(step.bytes, { intraOpNumThreads: threads, graphOptimizationLevel: 'all' }).then((session) => ({ session, step }));
       this.sessions.set(batch, s);
     }

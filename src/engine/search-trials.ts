@@ -1,0 +1,87 @@
+/**
+ * Search trials on a worker thread: the thread loads the model and the data once, then evaluates one point of the
+ * search space per message (relevance → scores → masked curve). The parent keeps the relevance cache: it sends the
+ * relevance of a rule assignment it already knows, and the thread sends back relevance it had to compute.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import { initBackend, type BackendPreference } from '../core/backend/select';
+import { asPxpError, type PxpErrorCode } from '../core/errors';
+import { disposeGraph, graphFromModel } from '../core/graph/graph';
+import type { Dataset } from '../core/io/datasets';
+import { loadModel } from '../core/io/model-files';
+import type { ExecutorPreference } from '../core/lrp/attribute';
+import { setOrtThreads } from '../core/onnx/runtime';
+import { catalogue } from '../core/prune/catalogue';
+import type { Curve } from '../core/prune/curve';
+import { maskedEvaluator, nodeShapes } from '../core/prune/masked-eval';
+import { AttributionObjective, type Relevance } from '../core/search/attribution-search';
+import type { LayerGroups } from '../core/search/lrp-space';
+import type { Params } from '../core/search/space';
+
+export interface SearchTrialsInit {
+  kind: 'search-trials';
+  backend: BackendPreference;
+  modelPath: string;
+  reference: Dataset;
+  evaluation: Dataset;
+  classes?: number[];
+  groups: LayerGroups;
+  rates?: number[];
+  executor?: ExecutorPreference;
+  /** onnxruntime threads of this worker: the cores shared out between the workers. */
+  ortThreads: number;
+}
+
+export type ToTrialWorker = { type: 'trial'; id: number; params: Params; relevance?: Relevance } | { type: 'close' };
+
+export type FromTrialWorker =
+  | { type: 'ready' }
+  | { type: 'trial-result'; id: number; curve: Curve; relevance?: Relevance; seconds: number }
+  | { type: 'failed'; id?: number; code: PxpErrorCode; message: string; hint?: string };
+
+export async function serveSearchTrials(init: SearchTrialsInit, port: MessagePort): Promise<void> {
+  const fail = (e: unknown, id?: number) => {
+    const err = asPxpError(e);
+    port.postMessage({ type: 'failed', id, code: err.code, message: err.message, hint: err.hint } satisfies FromTrialWorker);
+  };
+  let objective: AttributionObjective;
+  let close: () => Promise<void>;
+  try {
+    setOrtThreads(init.ortThreads);
+    await initBackend(init.backend);
+    const model = await loadModel(init.modelPath);
+    const graph = graphFromModel(model);
+    model.dispose();
+    const layers = catalogue(graph);
+    const shapes = nodeShapes(graph, init.reference.shape.slice(1));
+    const evaluator = await maskedEvaluator(graph, layers, init.evaluation, { executor: init.executor, allowedClasses: init.classes });
+    objective = new AttributionObjective({ graph, shapes, layers, groups: init.groups, reference: init.reference, evaluator, executor: init.executor, rates: init.rates });
+    close = async () => {
+      await evaluator.dispose();
+      disposeGraph(graph);
+    };
+  } catch (e) {
+    fail(e);
+    return;
+  }
+  // One trial at a time: the parent sends the next only after this one's answer.
+  port.on('message', (m: ToTrialWorker) => {
+    if (m.type === 'close') {
+      void close().finally(() => port.close());
+      return;
+    }
+    void (async () => {
+      try {
+        const t0 = Date.now();
+        if (m.relevance) objective.remember(m.params, m.relevance);
+        const computed = !objective.has(m.params);
+        const curve = await objective.evaluate(m.params);
+        const relevance = computed ? await objective.relevance(m.params) : undefined;
+        port.postMessage({ type: 'trial-result', id: m.id, curve, relevance, seconds: (Date.now() - t0) / 1000 } satisfies FromTrialWorker);
+      } catch (e) {
+        fail(e, m.id);
+      }
+    })();
+  });
+  port.postMessage({ type: 'ready' } satisfies FromTrialWorker);
+}
