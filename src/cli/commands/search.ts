@@ -154,6 +154,7 @@ export const searchCommand: Command = {
         seed,
         sampler: samplerName,
         workers,
+        trialsWanted,
         groups: groups.groups,
         space,
         backend,
