@@ -19,7 +19,8 @@ export interface EngineClientOptions {
 interface Pending {
   resolve: (v: unknown) => void;
   reject: (e: PxpError) => void;
-  onProgress?: (p: { done: number; total: number; message: string }) => void;
+  onProgress?: (p: { done: number; total: number; message: string; etaSeconds?: number }) => void;
+  onOutput?: (line: string) => void;
 }
 
 export class EngineClient {
@@ -32,12 +33,16 @@ export class EngineClient {
   request<M extends EngineMethod>(
     method: M,
     params: EngineMethods[M]['params'],
-    opts: { onProgress?: Pending['onProgress']; signal?: AbortSignal } = {},
+    opts: { onProgress?: Pending['onProgress']; onOutput?: Pending['onOutput']; signal?: AbortSignal } = {},
   ): Promise<EngineMethods[M]['result']> {
     const child = this.ensureStarted();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onProgress: opts.onProgress });
+      if (opts.signal?.aborted) {
+        reject(new PxpError('cancelled', 'cancelled', 'nothing was written'));
+        return;
+      }
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onProgress: opts.onProgress, onOutput: opts.onOutput });
       opts.signal?.addEventListener('abort', () => this.post({ type: 'cancel', id }), { once: true });
       this.post({ type: 'request', id, method, params } as ToEngine);
       if (!child.connected) this.failAll(new PxpError('internal', 'the engine process is not running'));
@@ -92,6 +97,7 @@ export class EngineClient {
     const p = this.pending.get(msg.id);
     if (!p) return;
     if (msg.type === 'progress') p.onProgress?.(msg);
+    else if (msg.type === 'output') p.onOutput?.(msg.line);
     else {
       this.pending.delete(msg.id);
       if (msg.type === 'result') p.resolve(msg.value);
