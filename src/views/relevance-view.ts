@@ -1,0 +1,150 @@
+/**
+ * The relevance panel's data from a folder: either `pxp attribute --out DIR` (components.json with relevance per
+ * sample and component, input.npy, heatmaps/*.png) or a prune/search run (relevance.json: one score per component).
+ *
+ * Conservation (method.md): with the one-hot initialisation every sample puts relevance 1 on the output, and LRP
+ * hands it down layer by layer to the input; biases and ε absorb the rest. The figure compares each sample's input
+ * relevance sum (input.npy) with its output relevance, and the sum at each component layer on the way.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { badInput } from '../core/errors';
+import { readNpy } from '../core/io/npy';
+import type { RelevanceLayer, RelevanceSample, RelevanceView } from '../protocol/webview';
+import { asNumber, asObject, asString, hasFile, readOptionalRunJson, readRunJson } from './run-files';
+
+const HINT = 'open a folder written by pxp attribute --out, or a pxp prune / pxp search run';
+/** Samples sent to the webview with their per-component relevance (the means use every sample). */
+export const MAX_SAMPLES = 512;
+/** Heatmap PNGs above this size are not inlined. */
+const MAX_HEATMAP_BYTES = 512 * 1024;
+
+export function readRelevanceView(dir: string): RelevanceView {
+  if (hasFile(dir, 'components.json')) return attributionView(dir);
+  if (hasFile(dir, 'relevance.json')) return runScoresView(dir);
+  throw badInput(`${dir} has neither components.json nor relevance.json`, HINT);
+}
+
+/** Sum of each sample's slice of a [N, …] array, in float64. */
+export function perSampleSums(data: ArrayLike<number>, n: number): number[] {
+  const per = data.length / n;
+  const sums: number[] = [];
+  for (let s = 0; s < n; s++) {
+    let a = 0;
+    for (let i = s * per; i < (s + 1) * per; i++) a += data[i];
+    sums.push(a);
+  }
+  return sums;
+}
+
+function attributionView(dir: string): RelevanceView {
+  const json = readRunJson(dir, 'components.json', HINT);
+  if (!Array.isArray(json.layers)) throw badInput(`${dir}: components.json has no "layers" list`, HINT);
+  const layers = json.layers.map((l, i) => {
+    const o = asObject(l);
+    const name = asString(o?.name);
+    if (!o || !name || !Array.isArray(o.relevance)) throw badInput(`${dir}: components.json layer ${i} lacks a name or a relevance list`, HINT);
+    return { name, kind: asString(o.kind) ?? 'conv', relevance: o.relevance as number[][] };
+  });
+  const n = layers[0]?.relevance.length ?? 0;
+  const targets = Array.isArray(json.targets) ? (json.targets as number[]) : [];
+  const init = asString(json.init) ?? 'one-hot';
+  let inputSums: number[] | undefined;
+  if (hasFile(dir, 'input.npy')) {
+    const input = readNpy(path.join(dir, 'input.npy'));
+    const count = input.shape[0];
+    if (count !== n && n > 0) throw badInput(`${dir}: input.npy holds ${count} samples, components.json ${n}`, 'the folder mixes two runs; run pxp attribute again');
+    inputSums = perSampleSums(input.data, count);
+  }
+  const heatmaps = heatmapFiles(dir);
+  const shown = Math.min(n, MAX_SAMPLES);
+  const samples: RelevanceSample[] = [];
+  for (let s = 0; s < shown; s++) {
+    const file = heatmaps.get(s);
+    samples.push({
+      index: s,
+      target: targets[s] ?? -1,
+      ...(file ? { heatmap: pngDataUri(file) } : {}),
+      inputSum: inputSums?.[s] ?? NaN,
+      // The one-hot initialisation puts relevance 1 on the target logit (architecture.md); `logit` scales it by the
+      // logit, which the folder does not record.
+      ...(init === 'one-hot' ? { outputSum: 1 } : {}),
+      layerSums: layers.map((l) => l.relevance[s].reduce((a, v) => a + v, 0)),
+    });
+  }
+  const viewLayers: RelevanceLayer[] = layers.map((l) => ({
+    name: l.name,
+    kind: l.kind,
+    mean: meanRows(l.relevance),
+    perSample: l.relevance.slice(0, shown),
+  }));
+  const composite = asObject(json.composite);
+  const rules = Array.isArray(json.rules) ? json.rules.map((r) => ({ name: asString(asObject(r)?.name) ?? '?', rule: asString(asObject(r)?.rule) ?? '?' })) : [];
+  const withBoth = samples.filter((s) => s.outputSum !== undefined && Number.isFinite(s.inputSum));
+  return {
+    kind: 'relevance',
+    runDir: dir,
+    source: 'attribution',
+    title: path.basename(dir),
+    model: asString(json.model),
+    composite: composite ? { name: asString(composite.name) ?? 'custom', rules } : undefined,
+    init,
+    layers: viewLayers,
+    samples,
+    conservation:
+      withBoth.length > 0
+        ? {
+            meanRatio: withBoth.reduce((a, s) => a + s.inputSum / s.outputSum!, 0) / withBoth.length,
+            worstGap: Math.max(...withBoth.map((s) => Math.abs(s.inputSum - s.outputSum!))),
+            samples: withBoth.length,
+          }
+        : undefined,
+  };
+}
+
+function runScoresView(dir: string): RelevanceView {
+  const json = readRunJson(dir, 'relevance.json', HINT);
+  const run = readOptionalRunJson(dir, 'run.json', HINT);
+  if (!Array.isArray(json.layers)) throw badInput(`${dir}: relevance.json has no "layers" list`, HINT);
+  const layers = json.layers.map((l, i) => {
+    const o = asObject(l);
+    const name = asString(o?.name);
+    if (!o || !name || !Array.isArray(o.scores)) throw badInput(`${dir}: relevance.json layer ${i} lacks a name or scores`, HINT);
+    return { name, kind: asString(o.kind) ?? 'conv', mean: (o.scores as unknown[]).map((v) => asNumber(v) ?? NaN) };
+  });
+  return {
+    kind: 'relevance',
+    runDir: dir,
+    source: 'prune',
+    title: path.basename(dir),
+    model: asString(run?.model),
+    criterion: asString(json.criterion) ?? asString(run?.criterion),
+    layers,
+    samples: [],
+  };
+}
+
+function meanRows(rows: number[][]): number[] {
+  if (rows.length === 0) return [];
+  const out = new Array<number>(rows[0].length).fill(0);
+  for (const r of rows) for (let i = 0; i < out.length; i++) out[i] += r[i];
+  return out.map((v) => v / rows.length);
+}
+
+/** heatmaps/NNNN-classK.png by sample index. */
+function heatmapFiles(dir: string): Map<number, string> {
+  const folder = path.join(dir, 'heatmaps');
+  const out = new Map<number, string>();
+  if (!fs.existsSync(folder)) return out;
+  for (const f of fs.readdirSync(folder)) {
+    const m = /^(\d+)-class\d+\.png$/.exec(f);
+    if (m) out.set(Number(m[1]), path.join(folder, f));
+  }
+  return out;
+}
+
+function pngDataUri(file: string): string | undefined {
+  const bytes = fs.readFileSync(file);
+  if (bytes.length > MAX_HEATMAP_BYTES) return undefined;
+  return `data:image/png;base64,${bytes.toString('base64')}`;
+}
