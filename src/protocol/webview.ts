@@ -109,6 +109,8 @@ export interface TrialRow {
   seconds: number;
   cached: boolean;
   curve: { rate: number; accuracy: number }[];
+  /** The parameters in words ("low z-plus, mid γ 0.077, …, abs, least-first"), as the CLI logs them. */
+  label: string;
 }
 
 export interface ComparisonCurve {
@@ -266,7 +268,8 @@ export function isDiffView(v: unknown): v is DiffView {
   );
 }
 
-export function isTrialRow(v: unknown): v is TrialRow {
+/** A line of trials.jsonl as pxp search writes it (a TrialRow without its label). */
+export function isTrialLine(v: unknown): v is Omit<TrialRow, 'label'> {
   return (
     isObject(v) &&
     isNum(v.number) &&
@@ -277,6 +280,10 @@ export function isTrialRow(v: unknown): v is TrialRow {
     typeof v.cached === 'boolean' &&
     isArrayOf(v.curve, (p): p is { rate: number; accuracy: number } => isObject(p) && isNum(p.rate) && isNum(p.accuracy))
   );
+}
+
+export function isTrialRow(v: unknown): v is TrialRow {
+  return isTrialLine(v) && isStr((v as Obj).label);
 }
 
 const isImportance = (v: unknown): v is { name: string; importance: number } => isObject(v) && isStr(v.name) && isFiniteNum(v.importance);

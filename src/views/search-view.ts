@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parameterImportance } from '../core/search/importance';
 import type { SearchSpace } from '../core/search/space';
-import { type ComparisonCurve, isTrialRow, type SearchView, type TrialRow } from '../protocol/webview';
+import { describeParams } from '../core/report/search-report';
+import { type ComparisonCurve, isTrialLine, type SearchView, type TrialRow } from '../protocol/webview';
 import { asNumber, asObject, asString, readOptionalRunJson } from './run-files';
 
 const HINT = 'open a folder written by pxp search --out';
@@ -31,8 +32,8 @@ export function parseTrialLines(text: string): { trials: TrialRow[]; consumed: n
       } catch {
         break;
       }
-      if (!isTrialRow(value)) break;
-      trials.push(value);
+      if (!isTrialLine(value)) break;
+      trials.push({ ...value, label: describeParams(value.params) });
     }
     consumed = end + 1;
   }
