@@ -22,17 +22,27 @@ export class SortableTable<Row> {
 
   constructor(
     private readonly columns: Column<Row>[],
-    options: { sortKey?: string; descending?: boolean; rowAttrs?: (row: Row) => Record<string, string | undefined>; onRowClick?: (row: Row) => void; label: string },
+    options: {
+      sortKey?: string;
+      descending?: boolean;
+      rowAttrs?: (row: Row) => Record<string, string | undefined>;
+      onRowClick?: (row: Row) => void;
+      /** Told the new order, so a panel that renders again can keep it. */
+      onSort?: (key: string, descending: boolean) => void;
+      label: string;
+    },
   ) {
     this.sortKey = options.sortKey;
     this.descending = options.descending ?? true;
     this.rowAttrs = options.rowAttrs;
     this.onRowClick = options.onRowClick;
+    this.onSort = options.onSort;
     this.element = el('table', { class: 'data', 'aria-label': options.label });
   }
 
   private readonly rowAttrs?: (row: Row) => Record<string, string | undefined>;
   private readonly onRowClick?: (row: Row) => void;
+  private readonly onSort?: (key: string, descending: boolean) => void;
 
   setRows(rows: Row[]): void {
     this.rows = rows;
@@ -53,6 +63,7 @@ export class SortableTable<Row> {
             this.sortKey = c.key;
             this.descending = typeof c.sort!(this.rows[0] ?? ({} as Row)) === 'number';
           }
+          this.onSort?.(c.key, this.descending);
           this.render();
         };
         th.addEventListener('click', toggle);
