@@ -35,6 +35,9 @@ function checkFlags(command: string, flags: Record<string, string | boolean>): R
 
 export function engineHandlers(backend: () => BackendPreference): { [M in EngineMethod]: Handler<M> } {
   return {
+    async backend() {
+      return initBackend(backend());
+    },
     async run({ command, flags }, control) {
       const cmd = findCommand(command)!;
       checkFlags(command, flags);

@@ -18,6 +18,8 @@ export type CommandFlags = Record<string, string | boolean>;
 
 /** The engine's methods: their parameters and their results. */
 export interface EngineMethods {
+  /** Starts the chosen backend (pxp.backend) and says which one runs, and why the others were skipped. */
+  backend: { params: Record<string, never>; result: BackendChoice };
   info: { params: { model: string }; result: ModelSummary & { backend: BackendChoice } };
   evaluate: {
     params: { model: string; data: string; split?: 'train' | 'val' | 'test'; limit?: number };

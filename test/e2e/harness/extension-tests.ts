@@ -16,6 +16,8 @@ export interface ExtensionTestResult {
   failures: { title: string; error: string }[];
   /** The tests' own report lines (one per test). */
   lines: string[];
+  /** The PXP Studio log channel's file(s), read before the server stops. */
+  pxpLog: string;
 }
 
 /** Env var that tells the test index (test/vscode/index.ts) where to write its result. */
@@ -35,7 +37,9 @@ export async function runExtensionTests(workspace: string, opts: CodeServerOptio
       if (Date.now() > until) throw new Error(`extension tests wrote no result within ${opts.timeoutMs ?? 900_000} ms; host log:\n${server.readLogs(/exthost|remoteexthost/i).slice(-4000)}`);
       await new Promise((r) => setTimeout(r, 500));
     }
-    return JSON.parse(fs.readFileSync(resultFile, 'utf8')) as ExtensionTestResult;
+    const result = JSON.parse(fs.readFileSync(resultFile, 'utf8')) as ExtensionTestResult;
+    result.pxpLog = server.readLogs(/PXP Studio/);
+    return result;
   } finally {
     await browser.close();
     await server.stop();
