@@ -83,7 +83,7 @@ function render(v: DiffView): void {
   const table = new SortableTable(columns, { label: 'layers, original and pruned', sortKey: 'order', descending: false, rowAttrs: (l) => ({ 'data-layer-row': l.name, class: l.components ? undefined : 'muted' }) });
   table.setRows(v.layers);
   root.append(
-    table.element,
+    table.container,
     el('p', { class: 'note' }, 'Components are conv channels and dense neurons; layers marked "follows" (batch norm) shrink with the layer before them. FLOPs are 2 × multiply-accumulates of one sample; latency was measured on the whole model, not per layer.'),
   );
 }

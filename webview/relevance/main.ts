@@ -105,7 +105,7 @@ function render(): void {
     },
   });
   table.setRows(rows(v));
-  root.append(table.element, layerDetail(v));
+  root.append(table.container, layerDetail(v));
   if (fromAttribution) root.append(...sampleSection(v), ...conservationSection(v));
   else root.append(el('p', { class: 'note' }, 'A prune run keeps one score per component (relevance.json), not per sample: heatmaps and the conservation check come from pxp attribute folders.'));
 }

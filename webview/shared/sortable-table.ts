@@ -16,6 +16,8 @@ export interface Column<Row> {
 
 export class SortableTable<Row> {
   readonly element: HTMLTableElement;
+  /** The table in a box that scrolls sideways, so a narrow panel (beside the model file) never clips columns. */
+  readonly container: HTMLElement;
   private sortKey: string | undefined;
   private descending = true;
   private rows: Row[] = [];
@@ -38,6 +40,7 @@ export class SortableTable<Row> {
     this.onRowClick = options.onRowClick;
     this.onSort = options.onSort;
     this.element = el('table', { class: 'data', 'aria-label': options.label });
+    this.container = el('div', { class: 'table-scroll' }, this.element);
   }
 
   private readonly rowAttrs?: (row: Row) => Record<string, string | undefined>;

@@ -52,9 +52,13 @@ export abstract class RunPanel {
     return RunPanel.open.get(RunPanel.key(state));
   }
 
-  /** A new webview panel beside the active editor (the model file), with the panel options set from the start. */
+  /**
+   * A new webview panel beside the model file, with the panel options set from the start. PXP panels share one
+   * column: a panel opened while another is visible joins its column instead of splitting the window again.
+   */
   static createWebviewPanel(kind: PanelKind, runDir: string, ctx: PanelContext): vscode.WebviewPanel {
-    return vscode.window.createWebviewPanel(VIEW_TYPES[kind], `${TITLES[kind]}: ${path.basename(runDir)}`, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, panelOptions(ctx.extensionUri));
+    const shared = [...RunPanel.open.values()].map((p) => p.panel.viewColumn).find((c) => c !== undefined);
+    return vscode.window.createWebviewPanel(VIEW_TYPES[kind], `${TITLES[kind]}: ${path.basename(runDir)}`, { viewColumn: shared ?? vscode.ViewColumn.Beside, preserveFocus: false }, panelOptions(ctx.extensionUri));
   }
 
   protected post(message: ToWebview): void {
