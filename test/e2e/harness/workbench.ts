@@ -59,37 +59,66 @@ export async function openWorkbench(server: CodeServer, folder: string, opts: { 
   };
 }
 
-/** Runs a command from the palette by its title ("PXP: Show Log"); retries once, as the first try may come before
- *  the extension has registered its commands. */
+/**
+ * Runs a command from the palette by its title ("PXP: Show Log"). Retries: the first try may come before the
+ * extension has registered its commands, and a focused webview (an iframe) can keep the shortcut from the workbench
+ * or take the focus back, so later tries open the palette from the command center.
+ */
 export async function runCommand(page: Page, title: string): Promise<void> {
+  const input = page.locator('.quick-input-widget input.input');
   for (let attempt = 0; ; attempt++) {
-    await page.keyboard.press('Escape');
-    await page.keyboard.press('Control+Shift+P');
-    const input = page.locator('.quick-input-widget input.input');
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
-    await input.fill(`>${title}`);
-    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
     try {
+      await page.keyboard.press('Escape');
+      await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+      if (attempt === 0) await page.keyboard.press('Control+Shift+P');
+      else await page.locator('.command-center').first().click({ timeout: 5000 });
+      await input.waitFor({ state: 'visible', timeout: 5000 });
+      await input.fill(`>${title}`, { timeout: 5000 });
+      const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
       await row.waitFor({ state: 'visible', timeout: attempt === 0 ? 10_000 : 20_000 });
-      await page.keyboard.press('Enter');
+      // Click the row rather than press Enter: a webview may have taken the keyboard focus back meanwhile.
+      await row.click({ timeout: 5000 });
       return;
     } catch (e) {
-      if (attempt >= 1) throw new Error(`palette: no command '${title}' (${(e as Error).message})`);
-      await page.keyboard.press('Escape');
-      await page.waitForTimeout(2000);
+      if (attempt >= 2) throw new Error(`palette: could not run '${title}' (${(e as Error).message.split('\n')[0]})`);
+      await page.waitForTimeout(1500);
     }
   }
 }
 
-/** Waits for the quick pick / input box, types text (optional) and accepts. */
-export async function answerQuickInput(page: Page, text?: string, opts: { pick?: string; timeoutMs?: number } = {}): Promise<void> {
+/**
+ * Answers the quick pick or input box that `expect` describes (a regex over its placeholder, title and prompt): waits
+ * for that prompt (so an answer never goes to the palette or to the previous prompt still on screen), types text
+ * (optional), waits for a row containing `pick` when given, and accepts with Enter.
+ */
+export async function answerQuickInput(page: Page, expect: RegExp, text?: string, opts?: { pick?: string; timeoutMs?: number }): Promise<void>;
+/** The first form: any prompt but the command palette's. */
+export async function answerQuickInput(page: Page, text?: string, opts?: { pick?: string; timeoutMs?: number }): Promise<void>;
+export async function answerQuickInput(page: Page, a?: RegExp | string, b?: string | { pick?: string; timeoutMs?: number }, c: { pick?: string; timeoutMs?: number } = {}): Promise<void> {
+  const expect = a instanceof RegExp ? a : /^(?![\s\S]*Type the name of a command to run)/;
+  const text = a instanceof RegExp ? (b as string | undefined) : a;
+  const opts = (a instanceof RegExp ? c : (b as typeof c | undefined)) ?? {};
+  const timeout = opts.timeoutMs ?? 20_000;
+  await page.waitForFunction(
+    ({ source, flags }) => {
+      const widget = document.querySelector('.quick-input-widget') as HTMLElement | null;
+      const input = widget?.querySelector('input.input') as HTMLInputElement | null;
+      if (!widget || !input || widget.style.display === 'none' || widget.closest('[inert]') || input.closest('[inert]')) return false;
+      const described = `${input.placeholder} ${input.getAttribute('aria-label') ?? ''} ${widget.querySelector('.quick-input-title')?.textContent ?? ''} ${widget.querySelector('.quick-input-message')?.textContent ?? ''}`;
+      return new RegExp(source, flags).test(described);
+    },
+    { source: expect.source, flags: expect.flags },
+    { timeout },
+  );
   const input = page.locator('.quick-input-widget input.input');
-  await input.waitFor({ state: 'visible', timeout: opts.timeoutMs ?? 15_000 });
   if (text !== undefined) await input.fill(text);
   if (opts.pick) {
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: opts.pick }).first().waitFor({ state: 'visible', timeout: opts.timeoutMs ?? 15_000 });
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: opts.pick }).first();
+    await row.waitFor({ state: 'visible', timeout });
+    await row.click();
+  } else {
+    await input.press('Enter');
   }
-  await page.keyboard.press('Enter');
 }
 
 /** Texts of the notifications on screen (toasts and the notification center) and of the screen-reader alerts. */
@@ -124,9 +153,11 @@ export async function findFrameByTitle(page: Page, title: string | RegExp, timeo
   throw new Error(`no frame titled ${title} within ${timeoutMs} ms`);
 }
 
-/** Sets the color theme by running the palette's theme picker. */
-export async function setTheme(page: Page, theme: 'Default Dark Modern' | 'Default Light Modern' | string): Promise<void> {
+/** Sets the color theme from the palette's theme picker: 'Dark Modern', 'Light Modern', 'Dark 2026', 'Light 2026'…
+ *  (VS Code 1.139's labels; an older "Default " prefix is dropped). */
+export async function setTheme(page: Page, theme: string): Promise<void> {
+  const label = theme.replace(/^Default /, '');
   await runCommand(page, 'Preferences: Color Theme');
-  await answerQuickInput(page, theme, { pick: theme });
+  await answerQuickInput(page, /color theme/i, label, { pick: label });
   await page.waitForTimeout(500);
 }
