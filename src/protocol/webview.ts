@@ -161,7 +161,15 @@ export interface ShowErrorMessage {
   message: string;
 }
 
-export type ToWebview = ShowMessage | TrialsAppendedMessage | ShowErrorMessage;
+/** A relevance heatmap drawn from input.npy for a sample pxp attribute wrote no PNG for (answer to RequestHeatmap). */
+export interface HeatmapMessage {
+  type: 'heatmap';
+  sample: number;
+  /** A PNG data: URI, or undefined when the folder's input relevance is not an image. */
+  heatmap?: string;
+}
+
+export type ToWebview = ShowMessage | TrialsAppendedMessage | ShowErrorMessage | HeatmapMessage;
 
 /** The webview's script is running and wants its content. */
 export interface ReadyMessage {
@@ -183,7 +191,13 @@ export interface OpenRunFileMessage {
 export const RUN_FILES = ['report.html', 'search.html', 'run.json', 'curve.json', 'best-composite.json', 'components.json', 'trials.jsonl'] as const;
 export type RunFileName = (typeof RUN_FILES)[number];
 
-export type FromWebview = ReadyMessage | RevealLayerMessage | OpenRunFileMessage;
+/** Draw the relevance heatmap of one sample (relevance panel, samples without a PNG). */
+export interface RequestHeatmapMessage {
+  type: 'requestHeatmap';
+  sample: number;
+}
+
+export type FromWebview = ReadyMessage | RevealLayerMessage | OpenRunFileMessage | RequestHeatmapMessage;
 
 /** What a panel keeps in `vscode.setState`, so the serializer can reopen it after a reload. */
 export interface PanelState {
@@ -204,6 +218,9 @@ const isStr = (v: unknown): v is string => typeof v === 'string';
 const isNumArray = (v: unknown): v is number[] => Array.isArray(v) && v.every(isNum);
 const isArrayOf = <T>(v: unknown, item: (x: unknown) => x is T): v is T[] => Array.isArray(v) && v.every(item);
 const isPair = (v: unknown): boolean => isObject(v) && isNum(v.original) && isNum(v.pruned);
+const isIndex = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+/** Images reach an <img> only as inline PNGs: never a remote or file URL. */
+const isPngDataUri = (v: unknown): v is string => isStr(v) && v.startsWith('data:image/png;base64,');
 /** Layer names are model identifiers: no control characters, bounded length. */
 const isLayerName = (v: unknown): v is string => isStr(v) && v.length > 0 && v.length <= 256 && !/[\u0000-\u001f]/.test(v);
 
@@ -219,7 +236,7 @@ function isRelevanceSample(v: unknown): v is RelevanceSample {
     isNum(v.inputSum) &&
     (v.outputSum === undefined || isNum(v.outputSum)) &&
     isNumArray(v.layerSums) &&
-    (v.heatmap === undefined || (isStr(v.heatmap) && v.heatmap.startsWith('data:image/png;base64,')))
+    (v.heatmap === undefined || isPngDataUri(v.heatmap))
   );
 }
 
@@ -314,6 +331,8 @@ export function isToWebview(m: unknown): m is ToWebview {
       return isArrayOf(m.trials, isTrialRow) && isNumArray(m.bestSoFar) && isArrayOf(m.importance, isImportance);
     case 'showError':
       return isStr(m.message);
+    case 'heatmap':
+      return isIndex(m.sample) && (m.heatmap === undefined || isPngDataUri(m.heatmap));
     default:
       return false;
   }
@@ -329,6 +348,8 @@ export function isFromWebview(m: unknown): m is FromWebview {
       return isLayerName(m.layer);
     case 'openRunFile':
       return isStr(m.file) && (RUN_FILES as readonly string[]).includes(m.file);
+    case 'requestHeatmap':
+      return isIndex(m.sample);
     default:
       return false;
   }

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { badInput } from '../core/errors';
 import { readNpy } from '../core/io/npy';
+import { encodeHeatmapPng } from '../core/report/heatmap';
 import type { RelevanceLayer, RelevanceSample, RelevanceView } from '../protocol/webview';
 import { asNumber, asObject, asString, hasFile, readOptionalRunJson, readRunJson } from './run-files';
 
@@ -147,4 +148,21 @@ function pngDataUri(file: string): string | undefined {
   const bytes = fs.readFileSync(file);
   if (bytes.length > MAX_HEATMAP_BYTES) return undefined;
   return `data:image/png;base64,${bytes.toString('base64')}`;
+}
+
+/**
+ * The relevance heatmap of one sample drawn from input.npy (red positive, blue negative, as pxp attribute's PNGs),
+ * for samples beyond the PNGs the folder has. Undefined when the input relevance is not an image (rank ≠ 4).
+ * The folder does not keep the input itself, so the picture is the relevance alone.
+ */
+export function renderRelevanceHeatmap(dir: string, sample: number): string | undefined {
+  const input = readNpy(path.join(dir, 'input.npy'));
+  if (input.shape.length !== 4) return undefined;
+  const [n, h, w, c] = input.shape;
+  if (!(Number.isInteger(sample) && sample >= 0 && sample < n)) throw badInput(`${dir}: sample ${sample} is not among the ${n} of input.npy`, 'pick a sample of the list');
+  const per = h * w * c;
+  const relevance = Float32Array.from(input.data.subarray(sample * per, (sample + 1) * per));
+  // The same scale as pxp attribute's PNGs of 28-pixel images, smaller for large inputs.
+  const scale = Math.max(1, Math.min(8, Math.floor(224 / Math.max(h, w))));
+  return `data:image/png;base64,${Buffer.from(encodeHeatmapPng(undefined, relevance, h, w, c, scale)).toString('base64')}`;
 }

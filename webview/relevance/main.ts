@@ -32,13 +32,19 @@ let sample = -1;
 let filter = '';
 let selectedLayer = 0;
 let table: SortableTable<LayerRow> | undefined;
+/** Heatmaps the host drew from input.npy, by sample (null: the input relevance is not an image). */
+const drawn = new Map<number, string | null>();
 
 connect((m) => {
   if (m.type === 'show' && m.view.kind === 'relevance') {
     view = m.view;
     sample = -1;
     selectedLayer = 0;
+    drawn.clear();
     render();
+  } else if (m.type === 'heatmap') {
+    drawn.set(m.sample, m.heatmap ?? null);
+    if (m.sample === sample) render();
   } else if (m.type === 'showError') showError(root, m.message);
 });
 
@@ -171,7 +177,15 @@ function sampleSection(v: RelevanceView): HTMLElement[] {
   if (s?.heatmap) {
     out.push(el('figure', {}, el('img', { class: 'heatmap', src: s.heatmap, alt: `sample ${s.index} input and relevance heatmap` }), el('figcaption', { class: 'muted' }, `sample ${s.index}, class ${s.target}: input | relevance (red positive, blue negative)`)));
   } else if (s) {
-    out.push(el('p', { class: 'note' }, `No heatmap for sample ${s.index}: pxp attribute writes the first ${withHeatmap.length}.`));
+    const image = drawn.get(s.index);
+    if (image) {
+      out.push(el('figure', {}, el('img', { class: 'heatmap drawn', src: image, alt: `sample ${s.index} relevance heatmap` }), el('figcaption', { class: 'muted' }, `sample ${s.index}, class ${s.target}: relevance (red positive, blue negative), drawn from input.npy — the folder keeps no copy of the input`)));
+    } else if (image === null) {
+      out.push(el('p', { class: 'note' }, `Sample ${s.index}'s input is not an image, so there is no heatmap.`));
+    } else {
+      out.push(el('p', { class: 'note' }, `Drawing the heatmap of sample ${s.index} from input.npy…`));
+      post({ type: 'requestHeatmap', sample: s.index });
+    }
   }
   const grid = el('div', { class: 'heatmaps' });
   for (const h of withHeatmap) {

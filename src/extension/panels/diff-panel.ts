@@ -36,6 +36,6 @@ export class DiffPanel extends RunPanel {
   }
 
   protected override async revealLayer(layer: string): Promise<void> {
-    if (this.modelPath) await revealLayerInModel(this.modelPath, layer);
+    if (this.modelPath) await revealLayerInModel(this.modelPath, layer, this.besideColumn());
   }
 }

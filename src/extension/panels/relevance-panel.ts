@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import { asPxpError } from '../../core/errors';
 import type { PanelState } from '../../protocol/webview';
-import { readRelevanceView } from '../../views/relevance-view';
+import { readRelevanceView, renderRelevanceHeatmap } from '../../views/relevance-view';
 import { revealLayerInModel } from './reveal-layer';
 import { type PanelContext, RunPanel } from './run-panel';
 
@@ -41,12 +41,20 @@ export class RelevancePanel extends RunPanel {
     }
   }
 
+  protected override heatmap(sample: number): void {
+    try {
+      this.post({ type: 'heatmap', sample, heatmap: renderRelevanceHeatmap(this.state.runDir, sample) });
+    } catch (e) {
+      this.ctx.log.warn(`relevance panel: heatmap of sample ${sample}: ${asPxpError(e).describe()}`);
+    }
+  }
+
   protected override async revealLayer(layer: string): Promise<void> {
     if (!this.modelPath) {
       void vscode.window.showWarningMessage(`PXP: ${this.state.runDir} does not name its model.json, so layer ${layer} cannot be shown.`);
       return;
     }
-    const found = await revealLayerInModel(this.modelPath, layer);
+    const found = await revealLayerInModel(this.modelPath, layer, this.besideColumn());
     this.ctx.log.info(`reveal layer ${layer} in ${this.modelPath}: ${found ? 'shown' : 'not found'}`);
     if (!found) void vscode.window.showWarningMessage(`PXP: layer ${layer} is not in ${this.modelPath}.`);
   }

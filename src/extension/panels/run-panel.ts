@@ -76,17 +76,27 @@ export abstract class RunPanel {
       case 'revealLayer':
         await this.revealLayer(m.layer);
         return;
+      case 'requestHeatmap':
+        this.heatmap(m.sample);
+        return;
       case 'openRunFile': {
         if (!RUN_FILES.includes(m.file)) return;
         const uri = vscode.Uri.file(path.join(this.state.runDir, m.file));
         if (m.file.endsWith('.html')) await vscode.env.openExternal(uri);
-        else await vscode.window.showTextDocument(uri, { viewColumn: vscode.ViewColumn.One, preview: true });
+        else await vscode.window.showTextDocument(uri, { viewColumn: this.besideColumn(), preview: true });
         return;
       }
     }
   }
 
+  /** Where files open from the panel go: the first column, unless the panel is there (never hide the panel). */
+  protected besideColumn(): vscode.ViewColumn {
+    return this.panel.viewColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Two : vscode.ViewColumn.One;
+  }
+
   protected async revealLayer(_layer: string): Promise<void> {}
+
+  protected heatmap(_sample: number): void {}
 
   reveal(): void {
     this.panel.reveal(undefined, false);

@@ -107,6 +107,11 @@ describe('PXP panels in VS Code (code-server)', function () {
     while (!/reveal layer block2_conv1 in .*model\.json: shown/.test(server.readLogs(/PXP/)) && Date.now() < until) await wb.page.waitForTimeout(300);
     assert.match(server.readLogs(/PXP/), /reveal layer block2_conv1 in .*model\.json: shown/);
     await wb.page.locator('.tab.active', { hasText: 'model.json' }).first().waitFor({ timeout: 10_000 });
+    // A sample past the written PNGs: the host draws its heatmap from input.npy on request.
+    await frame.locator('vscode-single-select#sample').click();
+    await frame.locator('vscode-single-select#sample').getByRole('option', { name: /^sample 40 \(/ }).first().click();
+    await frame.locator('img.heatmap.drawn').waitFor({ timeout: 20_000 });
+    assert.match((await frame.locator('img.heatmap.drawn').getAttribute('src')) ?? '', /^data:image\/png;base64,/);
   });
 
   it('architecture diff shows ×-smaller, ×-faster and the accuracy drop of run.json, and every layer', async () => {

@@ -10,6 +10,7 @@ describe('webview protocol: messages from a webview', () => {
     assert.ok(isFromWebview({ type: 'ready' }));
     assert.ok(isFromWebview({ type: 'revealLayer', layer: 'block1_conv1' }));
     assert.ok(isFromWebview({ type: 'openRunFile', file: 'report.html' }));
+    assert.ok(isFromWebview({ type: 'requestHeatmap', sample: 17 }));
   });
 
   it('rejects malformed ones before the host acts on them', () => {
@@ -29,6 +30,10 @@ describe('webview protocol: messages from a webview', () => {
       { type: 'openRunFile', file: '../../../etc/passwd' },
       { type: 'openRunFile', file: '/home/user/.ssh/id_rsa' },
       { type: 'openRunFile' },
+      { type: 'requestHeatmap', sample: -1 },
+      { type: 'requestHeatmap', sample: 1.5 },
+      { type: 'requestHeatmap', sample: '3' },
+      { type: 'requestHeatmap', sample: Number.POSITIVE_INFINITY },
     ];
     for (const m of bad) assert.equal(isFromWebview(m), false, JSON.stringify(m));
   });
@@ -53,6 +58,8 @@ describe('webview protocol: messages to a webview', function () {
     assert.ok(isToWebview({ type: 'show', view }));
     assert.ok(isToWebview({ type: 'trialsAppended', trials: view.trials.slice(1), bestSoFar: view.bestSoFar, importance: view.importance }));
     assert.ok(isToWebview({ type: 'showError', message: 'x has no run.json' }));
+    assert.ok(isToWebview({ type: 'heatmap', sample: 20, heatmap: 'data:image/png;base64,iVBORw0KGgo=' }));
+    assert.ok(isToWebview({ type: 'heatmap', sample: 20 }));
   });
 
   it('rejects broken or hostile content', () => {
@@ -74,6 +81,8 @@ describe('webview protocol: messages to a webview', function () {
       { type: 'trialsAppended', trials: [{ ...search.trials[0], label: undefined }], bestSoFar: [], importance: [] },
       { type: 'trialsAppended', trials: [], bestSoFar: [], importance: [{ name: 'x', importance: NaN }] },
       { type: 'showError' },
+      { type: 'heatmap', sample: 3, heatmap: 'file:///etc/passwd' },
+      { type: 'heatmap', sample: -3 },
       { type: 'eval', code: 'alert(1)' },
     ];
     for (const m of bad) assert.equal(isToWebview(m), false, JSON.stringify(m).slice(0, 120));

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { PxpError } from '../../../src/core/errors';
 import { readNpy } from '../../../src/core/io/npy';
 import { isRelevanceView } from '../../../src/protocol/webview';
-import { readRelevanceView } from '../../../src/views/relevance-view';
+import { PNG } from 'pngjs';
+import { readRelevanceView, renderRelevanceHeatmap } from '../../../src/views/relevance-view';
 import { tempDir } from '../../helpers/tmp';
 import { demoRuns } from './demo-runs';
 
@@ -93,6 +94,44 @@ describe('relevance view of an attribution folder', function () {
     } finally {
       cleanup();
     }
+  });
+});
+
+describe('relevance heatmaps drawn from input.npy', function () {
+  this.timeout(300_000);
+  const decode = (uri: string) => PNG.sync.read(Buffer.from(uri.slice('data:image/png;base64,'.length), 'base64'));
+
+  it('match the right half of the PNG pxp attribute wrote for the same sample', () => {
+    const { attribution } = demoRuns();
+    const file = fs.readdirSync(path.join(attribution, 'heatmaps')).sort()[1];
+    const written = PNG.sync.read(fs.readFileSync(path.join(attribution, 'heatmaps', file)));
+    const drawn = decode(renderRelevanceHeatmap(attribution, 1)!);
+    assert.equal(drawn.height, written.height);
+    // The written PNG is [input | 2 px gap | relevance]; ours is the relevance alone.
+    const offset = written.width - drawn.width;
+    assert.equal(offset, drawn.width + 2);
+    for (let y = 0; y < drawn.height; y += 3) {
+      for (let x = 0; x < drawn.width; x += 3) {
+        const a = (y * drawn.width + x) * 4;
+        const b = (y * written.width + offset + x) * 4;
+        assert.deepEqual([...drawn.data.subarray(a, a + 3)], [...written.data.subarray(b, b + 3)], `pixel ${x},${y}`);
+      }
+    }
+  });
+
+  it('colour the most relevant pixel of a later sample full red (or blue when negative)', () => {
+    const { attribution } = demoRuns();
+    const input = readNpy(path.join(attribution, 'input.npy'));
+    const [, h, w] = input.shape;
+    const s = 57;
+    const r = input.data.subarray(s * h * w, (s + 1) * h * w);
+    let top = 0;
+    for (let i = 0; i < r.length; i++) if (Math.abs(r[i]) > Math.abs(r[top])) top = i;
+    const png = decode(renderRelevanceHeatmap(attribution, s)!);
+    const scale = png.width / w;
+    const at = ((Math.floor(top / w) * scale) * png.width + (top % w) * scale) * 4;
+    assert.deepEqual([...png.data.subarray(at, at + 3)], r[top] > 0 ? [255, 0, 0] : [0, 0, 255]);
+    assert.throws(() => renderRelevanceHeatmap(attribution, 100), /sample 100 is not among the 100/);
   });
 });
 
