@@ -6,6 +6,6 @@ cd "$(dirname "$0")/.."
 node esbuild.js --production
 version=$(node -p "require('./package.json').version")
 out=${1:-pxp-studio-$version.vsix}
-npx --no-install vsce package --target linux-x64 --allow-missing-repository --allow-star-activation --out "$out" >&2
+npx --no-install vsce package --target linux-x64 --allow-missing-repository --allow-star-activation --no-rewrite-relative-links --out "$out" >&2
 size=$(stat -c %s "$out")
 echo "$out ($((size / 1024 / 1024)) MiB)"

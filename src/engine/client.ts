@@ -4,6 +4,7 @@
  * request starts a fresh engine. No vscode import, so it is unit-tested in plain Node.
  */
 import { ChildProcess, fork } from 'node:child_process';
+import os from 'node:os';
 import { PxpError } from '../core/errors';
 import type { BackendPreference } from '../core/backend/select';
 import { EngineMethod, EngineMethods, FromEngine, ToEngine, isFromEngine } from '../protocol/engine';
@@ -13,6 +14,8 @@ export interface EngineClientOptions {
   /** Node binary for the engine (pxp.nodePath); defaults to the host's. */
   nodePath?: string;
   backend?: BackendPreference;
+  /** Nice value for the engine process (e.g. 10), so that the editor keeps the CPU it needs while a job runs. */
+  niceness?: number;
   onLog?: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
 
@@ -70,6 +73,13 @@ export class EngineClient {
       serialization: 'advanced',
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
+    if (this.opts.niceness !== undefined && child.pid !== undefined) {
+      try {
+        os.setPriority(child.pid, this.opts.niceness);
+      } catch {
+        // not permitted here: the engine runs at normal priority
+      }
+    }
     let stderrTail = '';
     child.stderr?.on('data', (d: Buffer) => {
       stderrTail = (stderrTail + d.toString()).slice(-4000);

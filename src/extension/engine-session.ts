@@ -58,6 +58,8 @@ export class EngineSession implements vscode.Disposable {
         enginePath: path.join(this.extensionPath, 'dist', 'engine.js'),
         nodePath,
         backend: this.preference,
+        // The engine saturates the cores; a lower priority keeps the editor's main thread on time.
+        niceness: 10,
         onLog: (level, message) => this.log[level](`engine: ${message}`),
       });
     }

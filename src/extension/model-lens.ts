@@ -49,7 +49,7 @@ export class ModelLens implements vscode.CodeLensProvider, vscode.HoverProvider 
   provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
     const top = new vscode.Range(0, 0, 0, 0);
     const lenses = [
-      new vscode.CodeLens(top, { title: '$(scissors) Prune with PXP', command: 'pxp.pruneModel', arguments: [doc.uri] }),
+      new vscode.CodeLens(top, { title: '$(list-filter) Prune with PXP', command: 'pxp.pruneModel', arguments: [doc.uri] }),
       new vscode.CodeLens(top, { title: '$(flame) Compute relevance', command: 'pxp.computeRelevance', arguments: [doc.uri] }),
     ];
     const figures = this.figures(doc);

@@ -62,7 +62,7 @@ export class ModelsView implements vscode.TreeDataProvider<ModelNode> {
 
 export type RunNode = { type: 'backend' } | { type: 'job'; job: Job } | { type: 'run'; run: RunSummary; runDir: string };
 
-const KIND_ICON: Record<string, string> = { relevance: 'flame', prune: 'scissors', search: 'search', train: 'mortar-board', export: 'package', compare: 'graph-line' };
+const KIND_ICON: Record<string, string> = { relevance: 'flame', prune: 'list-filter', search: 'search', train: 'mortar-board', export: 'package', compare: 'graph-line' };
 
 export class RunsView implements vscode.TreeDataProvider<RunNode> {
   private readonly changed = new vscode.EventEmitter<RunNode | undefined>();

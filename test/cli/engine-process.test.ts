@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { PxpError } from '../../src/core/errors';
 import { EngineClient } from '../../src/engine/client';
@@ -36,6 +37,16 @@ describe('engine process (dist/engine.js) and its client', () => {
     const controller = new AbortController();
     const run = client.request('evaluate', { model: CNN_BN, data: DEMO_TEST }, { signal: controller.signal, onProgress: () => controller.abort() });
     await assert.rejects(run, (e: PxpError) => e.code === 'cancelled');
+  });
+
+  it('runs the engine at the niceness asked for, so the editor keeps its CPU', async () => {
+    const nice = new EngineClient({ enginePath: ENGINE, niceness: 10 });
+    try {
+      await nice.request('backend', {});
+      assert.equal(os.getPriority(nice.pid!), 10);
+    } finally {
+      nice.dispose();
+    }
   });
 
   it('a crashed engine fails its pending requests, and the next request starts a fresh one', async () => {

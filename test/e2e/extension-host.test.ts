@@ -50,6 +50,6 @@ describe('extension tests inside VS Code (code-server)', () => {
     const r = await runExtensionTests(ws, { workspaceTrust: true, env: { PXP_EXTENSION_TEST_MODE: 'untrusted' } });
     report('untrusted workspace', r, (Date.now() - t0) / 1000);
     assert.equal(r.failed, 0, r.failures.map((f) => f.title).join('; '));
-    assert.ok(r.passed >= 4, `${r.passed} passed`);
+    assert.ok(r.passed >= 3, `${r.passed} passed`);
   });
 });

@@ -121,4 +121,29 @@ describe('PXP commands in VS Code', () => {
     assert.equal(info.params, 110266);
     assert.notEqual(api.services.session.pid, pid);
   });
+
+  it('Open the Fashion-MNIST Demo copies the demo into a new folder next to any existing one', async () => {
+    const parent = path.join(workspace(), 'demo-target');
+    fs.mkdirSync(path.join(parent, 'fashion-mnist'), { recursive: true });
+    try {
+      const target = (await vscode.commands.executeCommand('pxp.openDemo', parent)) as string;
+      assert.equal(target, path.join(parent, 'fashion-mnist-2'));
+      for (const f of ['model/model.json', 'model/weights.bin', 'reference/x.npy', 'test/y.npy']) assert.ok(fs.existsSync(path.join(target, f)), f);
+      assert.deepEqual(fs.readdirSync(path.join(parent, 'fashion-mnist')), [], 'the existing folder is untouched');
+    } finally {
+      fs.rmSync(parent, { recursive: true, force: true });
+    }
+  });
+
+  it('Train Example Model trains a small model into models/ and opens it', async function () {
+    const fashion = '/usr/share/datasets/fashion-mnist';
+    if (!fs.existsSync(fashion)) this.skip();
+    const out = (await vscode.commands.executeCommand('pxp.trainExample', { data: { data: fashion }, arch: 'vgg', epochs: 1, limit: 256 })) as string;
+    assert.ok(out);
+    assert.equal(path.dirname(out), path.join(workspace(), 'models'));
+    const training = JSON.parse(fs.readFileSync(path.join(out, 'training.json'), 'utf8'));
+    assert.equal(training.history.length, 1);
+    assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, path.join(out, 'model.json'));
+    fs.rmSync(path.join(workspace(), 'models'), { recursive: true, force: true });
+  });
 });

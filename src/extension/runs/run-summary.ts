@@ -90,6 +90,10 @@ export function readRunSummary(dir: string, workspace?: string): RunSummary | un
   return summary;
 }
 
+// A finished run folder appears whole (renamed into place) and is not rewritten: keep its summary while its mtime
+// stays, so redrawing the sidebar during a job does not re-read every run's JSON on the host's main thread.
+const cache = new Map<string, { mtimeMs: number; summary: RunSummary | undefined }>();
+
 /** Every run under the runs folder, newest first. */
 export function listRuns(workspace: string): RunSummary[] {
   const parent = runsFolder(workspace);
@@ -97,7 +101,20 @@ export function listRuns(workspace: string): RunSummary[] {
   return fs
     .readdirSync(parent)
     .filter((n) => !n.startsWith('.'))
-    .map((n) => readRunSummary(path.join(parent, n), workspace))
+    .map((n) => {
+      const dir = path.join(parent, n);
+      let mtimeMs: number;
+      try {
+        mtimeMs = fs.statSync(dir).mtimeMs;
+      } catch {
+        return undefined;
+      }
+      const hit = cache.get(dir);
+      if (hit && hit.mtimeMs === mtimeMs && hit.summary?.kind !== 'search') return hit.summary;
+      const summary = readRunSummary(dir, workspace);
+      cache.set(dir, { mtimeMs, summary });
+      return summary;
+    })
     .filter((r): r is RunSummary => !!r)
     .sort((a, b) => b.mtimeMs - a.mtimeMs);
 }
