@@ -51,7 +51,10 @@ export interface RelevanceView {
   /** Initial relevance: 'one-hot' or 'logit'. */
   init?: string;
   layers: RelevanceLayer[];
+  /** The first samples of the folder (all of them unless the folder is large: see MAX_SAMPLES in relevance-view.ts). */
   samples: RelevanceSample[];
+  /** How many samples the folder explains (the layer means use all of them). */
+  samplesTotal?: number;
   /** Conservation over all samples: mean of input sum / output sum, and the worst |input − output|. */
   conservation?: { meanRatio: number; worstGap: number; samples: number };
 }

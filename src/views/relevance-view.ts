@@ -15,8 +15,10 @@ import type { RelevanceLayer, RelevanceSample, RelevanceView } from '../protocol
 import { asNumber, asObject, asString, hasFile, readOptionalRunJson, readRunJson } from './run-files';
 
 const HINT = 'open a folder written by pxp attribute --out, or a pxp prune / pxp search run';
-/** Samples sent to the webview with their per-component relevance (the means use every sample). */
+/** Samples sent to the webview with their per-component relevance (the means use every sample)… */
 export const MAX_SAMPLES = 512;
+/** …and at most this many per-sample values in all, so a wide model's message stays a few MB. */
+export const MAX_SAMPLE_VALUES = 500_000;
 /** Heatmap PNGs above this size are not inlined. */
 const MAX_HEATMAP_BYTES = 512 * 1024;
 
@@ -58,7 +60,8 @@ function attributionView(dir: string): RelevanceView {
     inputSums = perSampleSums(input.data, count);
   }
   const heatmaps = heatmapFiles(dir);
-  const shown = Math.min(n, MAX_SAMPLES);
+  const components = layers.reduce((a, l) => a + (l.relevance[0]?.length ?? 0), 0);
+  const shown = Math.min(n, MAX_SAMPLES, Math.max(1, Math.floor(MAX_SAMPLE_VALUES / Math.max(1, components))));
   const samples: RelevanceSample[] = [];
   for (let s = 0; s < shown; s++) {
     const file = heatmaps.get(s);
@@ -81,7 +84,9 @@ function attributionView(dir: string): RelevanceView {
   }));
   const composite = asObject(json.composite);
   const rules = Array.isArray(json.rules) ? json.rules.map((r) => ({ name: asString(asObject(r)?.name) ?? '?', rule: asString(asObject(r)?.rule) ?? '?' })) : [];
-  const withBoth = samples.filter((s) => s.outputSum !== undefined && Number.isFinite(s.inputSum));
+  // Conservation over every sample of the folder, not only those sent.
+  // With the one-hot start every output holds 1, so the ratio is the input sum itself.
+  const ratios = init === 'one-hot' && inputSums ? inputSums : [];
   return {
     kind: 'relevance',
     runDir: dir,
@@ -92,12 +97,13 @@ function attributionView(dir: string): RelevanceView {
     init,
     layers: viewLayers,
     samples,
+    samplesTotal: n,
     conservation:
-      withBoth.length > 0
+      ratios.length > 0
         ? {
-            meanRatio: withBoth.reduce((a, s) => a + s.inputSum / s.outputSum!, 0) / withBoth.length,
-            worstGap: Math.max(...withBoth.map((s) => Math.abs(s.inputSum - s.outputSum!))),
-            samples: withBoth.length,
+            meanRatio: ratios.reduce((a, r) => a + r, 0) / ratios.length,
+            worstGap: ratios.reduce((a, r) => Math.max(a, Math.abs(r - 1)), 0),
+            samples: ratios.length,
           }
         : undefined,
   };

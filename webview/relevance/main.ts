@@ -124,7 +124,9 @@ function headline(v: RelevanceView): HTMLElement {
     { class: 'headline' },
     v.composite ? tile(v.composite.name, 'composite', `initial relevance: ${v.init ?? 'one-hot'}`) : tile(v.criterion ?? '?', 'criterion', 'scores from relevance.json'),
     tile(String(v.layers.length), 'layers', `${components} components (channels and neurons)`),
-    v.source === 'attribution' ? tile(String(v.samples.length), 'samples explained', 'pick one below, or the mean') : null,
+    v.source === 'attribution'
+      ? tile(String(v.samplesTotal ?? v.samples.length), 'samples explained', (v.samplesTotal ?? 0) > v.samples.length ? `the first ${v.samples.length} can be picked below` : 'pick one below, or the mean')
+      : null,
     c
       ? tile(c.meanRatio.toFixed(3), 'input ÷ output relevance', `mean over ${c.samples} samples; 1 = fully conserved, worst gap ${rel(c.worstGap)}`, Math.abs(c.meanRatio - 1) < 0.5 ? undefined : 'bad')
       : null,
@@ -135,7 +137,7 @@ function toolbar(v: RelevanceView): HTMLElement {
   const bar = el('div', { class: 'toolbar' });
   if (v.samples.length > 0) {
     const select = el('vscode-single-select', { id: 'sample', 'aria-label': 'sample' });
-    select.appendChild(el('vscode-option', { value: '-1', selected: sample === -1 }, `mean of ${v.samples.length} samples`));
+    select.appendChild(el('vscode-option', { value: '-1', selected: sample === -1 }, `mean of ${v.samplesTotal ?? v.samples.length} samples`));
     for (const s of v.samples) select.appendChild(el('vscode-option', { value: String(s.index), selected: sample === s.index }, `sample ${s.index} (class ${s.target})`));
     select.addEventListener('change', () => {
       sample = Number((select as unknown as { value: string }).value);

@@ -5,7 +5,7 @@ import { PxpError } from '../../../src/core/errors';
 import { readNpy } from '../../../src/core/io/npy';
 import { isRelevanceView } from '../../../src/protocol/webview';
 import { PNG } from 'pngjs';
-import { readRelevanceView, renderRelevanceHeatmap } from '../../../src/views/relevance-view';
+import { MAX_SAMPLE_VALUES, readRelevanceView, renderRelevanceHeatmap } from '../../../src/views/relevance-view';
 import { tempDir } from '../../helpers/tmp';
 import { demoRuns } from './demo-runs';
 
@@ -155,6 +155,25 @@ describe('relevance view of a prune run', function () {
       assert.throws(() => readRelevanceView(dir), (e: unknown) => e instanceof PxpError && e.code === 'bad-input' && e.message.includes(dir));
       fs.writeFileSync(path.join(dir, 'components.json'), '{"layers": [');
       assert.throws(() => readRelevanceView(dir), (e: unknown) => e instanceof PxpError && /components\.json is not valid JSON/.test(e.message));
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+describe('relevance view of a large attribution folder', () => {
+  it('sends the first samples only, within the value budget, but averages over all of them', () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const n = 60;
+      const width = 10_000;
+      const relevance = Array.from({ length: n }, (_, s) => Array.from({ length: width }, (_, c) => (c === 0 ? s : 0)));
+      fs.writeFileSync(path.join(dir, 'components.json'), JSON.stringify({ init: 'one-hot', targets: Array(n).fill(0), layers: [{ name: 'wide', kind: 'dense', relevance }] }));
+      const view = readRelevanceView(dir);
+      assert.equal(view.samplesTotal, n);
+      assert.equal(view.samples.length, MAX_SAMPLE_VALUES / width);
+      assert.equal(view.layers[0].perSample!.length, view.samples.length);
+      assert.equal(view.layers[0].mean[0], (n - 1) / 2, 'the mean uses every sample');
     } finally {
       cleanup();
     }
