@@ -194,13 +194,18 @@ export interface OpenRunFileMessage {
 export const RUN_FILES = ['report.html', 'search.html', 'run.json', 'curve.json', 'best-composite.json', 'components.json', 'trials.jsonl'] as const;
 export type RunFileName = (typeof RUN_FILES)[number];
 
+/** Open the relevance panel on this panel's run (the scores of relevance.json: the criterion's, or the best composite's). */
+export interface OpenRelevanceMessage {
+  type: 'openRelevance';
+}
+
 /** Draw the relevance heatmap of one sample (relevance panel, samples without a PNG). */
 export interface RequestHeatmapMessage {
   type: 'requestHeatmap';
   sample: number;
 }
 
-export type FromWebview = ReadyMessage | RevealLayerMessage | OpenRunFileMessage | RequestHeatmapMessage;
+export type FromWebview = ReadyMessage | RevealLayerMessage | OpenRunFileMessage | RequestHeatmapMessage | OpenRelevanceMessage;
 
 /** What a panel keeps in `vscode.setState`, so the serializer can reopen it after a reload. */
 export interface PanelState {
@@ -353,6 +358,8 @@ export function isFromWebview(m: unknown): m is FromWebview {
       return isStr(m.file) && (RUN_FILES as readonly string[]).includes(m.file);
     case 'requestHeatmap':
       return isIndex(m.sample);
+    case 'openRelevance':
+      return true;
     default:
       return false;
   }

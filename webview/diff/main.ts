@@ -8,7 +8,7 @@ import type { DiffLayer, DiffView } from '../../src/protocol/webview';
 import { clear, el, showError, tile } from '../shared/dom';
 import { count, grouped, ms, pct, times } from '../shared/format';
 import { connect, post } from '../shared/host';
-import { openFileButton } from '../shared/open-file';
+import { openFileButton, openRelevanceButton } from '../shared/open-file';
 import { cellBar, type Column, SortableTable } from '../shared/sortable-table';
 
 const root = document.getElementById('app')!;
@@ -39,7 +39,7 @@ function render(v: DiffView): void {
       tile(`${times(s.timesFewerFlops)} fewer`, 'FLOPs per sample', arrow(count(s.flops.original), count(s.flops.pruned))),
       tile(`${s.components.removed} / ${s.components.total}`, 'components removed', `${pct(s.components.removed / s.components.total)} of conv channels and dense neurons`),
     ),
-    el('div', { class: 'toolbar' }, openFileButton('report.html', 'Open report.html'), openFileButton('run.json', 'Open run.json')),
+    el('div', { class: 'toolbar' }, openRelevanceButton('Component scores'), openFileButton('report.html', 'Open report.html'), openFileButton('run.json', 'Open run.json')),
   );
   root.append(el('h2', {}, 'Layer by layer'));
   if (v.layers.length === 0) {

@@ -10,7 +10,7 @@ import type { SearchView, TrialRow } from '../../src/protocol/webview';
 import { clear, el, showError, svgFigure, tile } from '../shared/dom';
 import { auc, pct } from '../shared/format';
 import { connect } from '../shared/host';
-import { openFileButton } from '../shared/open-file';
+import { openFileButton, openRelevanceButton } from '../shared/open-file';
 import { type Column, SortableTable } from '../shared/sortable-table';
 
 const root = document.getElementById('app')!;
@@ -50,6 +50,7 @@ function render(): void {
       'div',
       { class: 'toolbar' },
       openFileButton('trials.jsonl', 'Open trials.jsonl'),
+      running ? null : openRelevanceButton('Relevance of the best composite'),
       running ? null : openFileButton('best-composite.json', 'Open best-composite.json'),
       running ? null : openFileButton('search.html', 'Open search.html'),
     ),

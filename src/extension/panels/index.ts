@@ -35,7 +35,7 @@ function revive(panel: vscode.WebviewPanel, state: PanelState, ctx: PanelContext
 }
 
 export function registerPanels(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): PanelApi {
-  const ctx: PanelContext = { extensionUri: context.extensionUri, log };
+  const ctx: PanelContext = { extensionUri: context.extensionUri, log, openRelevance: (runDir) => RelevancePanel.createOrShow(runDir, ctx) };
   for (const [kind, viewType] of Object.entries(VIEW_TYPES) as [PanelKind, string][]) {
     context.subscriptions.push(
       vscode.window.registerWebviewPanelSerializer(viewType, {

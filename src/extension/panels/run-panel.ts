@@ -11,6 +11,8 @@ import { panelHtml, panelOptions } from './panel-html';
 export interface PanelContext {
   extensionUri: vscode.Uri;
   log: vscode.LogOutputChannel;
+  /** Opens the relevance panel on a run (set by index.ts, which knows every panel class). */
+  openRelevance?: (runDir: string) => void;
 }
 
 export const VIEW_TYPES: Record<PanelKind, string> = { relevance: 'pxp.relevance', diff: 'pxp.diff', search: 'pxp.search' };
@@ -70,6 +72,9 @@ export abstract class RunPanel {
 
   private async receive(m: FromWebview): Promise<void> {
     switch (m.type) {
+      case 'openRelevance':
+        this.ctx.openRelevance?.(this.state.runDir);
+        return;
       case 'ready':
         this.refresh();
         return;

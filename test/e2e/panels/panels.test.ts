@@ -127,6 +127,11 @@ describe('PXP panels in VS Code (code-server)', function () {
     assert.equal(await figure(frame, 'components removed'), `${p.removed} / ${p.total}`);
     assert.ok((await frame.locator('tr[data-layer-row]').count()) >= 8);
     await screenshotPanel(wb.page, frame, 'diff-dark.png');
+    // The run's component scores, one click away.
+    await frame.locator('vscode-button', { hasText: 'Component scores' }).click();
+    const scores = await findFrameByTitle(wb.page, 'Relevance: prune-physical', 30_000);
+    assert.equal(await figure(scores, 'criterion'), run.criterion);
+    assert.equal(await scores.locator('tr[data-layer-row]').count(), readJson(path.join(dir, 'relevance.json')).layers.length);
   });
 
   it('search panel follows a running pxp search until its last trial, then shows the comparison', async () => {

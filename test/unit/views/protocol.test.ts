@@ -11,6 +11,7 @@ describe('webview protocol: messages from a webview', () => {
     assert.ok(isFromWebview({ type: 'revealLayer', layer: 'block1_conv1' }));
     assert.ok(isFromWebview({ type: 'openRunFile', file: 'report.html' }));
     assert.ok(isFromWebview({ type: 'requestHeatmap', sample: 17 }));
+    assert.ok(isFromWebview({ type: 'openRelevance' }));
   });
 
   it('rejects malformed ones before the host acts on them', () => {
