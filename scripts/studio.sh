@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # npm run studio: builds PXP Studio, installs it into a local code-server (installed on first use into
-# ~/.cache/pxp-studio), opens a copy of the Fashion-MNIST demo and prints the URL. Ctrl+C stops it.
+# ~/.cache/pxp-studio), opens a copy of the Fashion-MNIST demo and prints the URL. Ctrl+C stops it. Workspace trust
+# is off in this code-server's own settings: it only opens the demo copy (or PXP_STUDIO_WORKSPACE).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -20,6 +21,7 @@ if [ ! -d "$workspace" ]; then mkdir -p "$workspace" && cp -r "$repo/examples/fa
   "update.mode": "none",
   "chat.disableAIFeatures": true,
   "extensions.autoUpdate": false,
+  "security.workspace.trust.enabled": false,
   "pxp.evalLimit": 500
 }
 JSON

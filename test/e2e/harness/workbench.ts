@@ -124,7 +124,7 @@ export async function answerQuickInput(page: Page, a?: RegExp | string, b?: stri
 /** Texts of the notifications on screen (toasts and the notification center) and of the screen-reader alerts. */
 export async function notificationTexts(page: Page): Promise<string[]> {
   return page.evaluate(() => {
-    const sel = '.notification-list-item-message, .monaco-alert, .notifications-toasts .notification-toast';
+    const sel = '.notification-list-item-message, .monaco-alert';
     return Array.from(document.querySelectorAll(sel)).map((e) => (e.textContent ?? '').trim()).filter((t) => t.length > 0);
   });
 }
