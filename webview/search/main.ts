@@ -73,7 +73,7 @@ function headline(v: SearchView, best: TrialRow | undefined): HTMLElement {
   return el(
     'div',
     { class: 'headline' },
-    tile(`${v.trials.length}${v.status === 'running' && v.trialsWanted ? ` / ${v.trialsWanted}` : ''}`, v.status === 'running' ? 'trials so far' : 'trials', `${v.trials.filter((t) => t.cached).length} reused cached relevance; ${(seconds / v.trials.length || 0).toFixed(1)} s per trial`),
+    tile(`${v.trials.length}${v.status === 'running' && v.trialsWanted ? ` / ${v.trialsWanted}` : ''}`, v.status === 'running' ? 'trials so far' : 'trials', `${v.trials.filter((t) => t.cached).length} of ${v.trials.length} reused cached relevance; ${(seconds / v.trials.length || 0).toFixed(1)} s per trial`),
     tile(auc(bestAuc), 'best AUC', `${best ? `trial ${best.number + 1}` : ''}${v.best?.holdoutAuc !== undefined ? `; held-out ${auc(v.best.holdoutAuc)}` : ''} (accuracy area over the pruning rates)`, 'good'),
     topOther && bestAuc !== undefined
       ? tile(`${bestAuc - topOther.auc >= 0 ? '+' : '−'}${Math.abs(bestAuc - topOther.auc).toFixed(4)}`, `AUC vs ${topOther.criterion}`, `the best of ${others.length} presets and baselines (${auc(topOther.auc)})`, bestAuc >= topOther.auc ? 'good' : 'bad')
