@@ -9,6 +9,9 @@ import type { CommandFlags, EngineCommand } from '../protocol/engine';
 export const TASK_COMMANDS = ['prune', 'search', 'attribute', 'train'] as const;
 export type TaskCommand = (typeof TASK_COMMANDS)[number];
 
+/** The top-level settings of pxp.config.json (schemas/pxp.config.schema.json lists the same). */
+export const CONFIG_SETTINGS = ['$schema', 'model', 'data', 'reference', 'eval', 'criterion', 'composite', 'rates', 'rate', 'evalLimit', 'seed', 'search', 'train'] as const;
+
 export interface ConfigError {
   line: number;
   column: number;
@@ -86,7 +89,7 @@ export function parseTaskConfig(text: string, configPath: string, command: strin
     }
     return String(v);
   };
-  const known = new Set(['$schema', 'model', 'data', 'reference', 'eval', 'criterion', 'composite', 'rates', 'rate', 'evalLimit', 'seed', 'search', 'train']);
+  const known = new Set<string>(CONFIG_SETTINGS);
   for (const key of Object.keys(config)) if (!known.has(key)) at(key, `unknown setting "${key}" (known: ${[...known].filter((k) => k !== '$schema').join(', ')})`);
 
   if (command === 'train') {

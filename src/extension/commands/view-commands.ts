@@ -54,7 +54,9 @@ export function registerViewCommands(s: ExtensionServices): vscode.Disposable[] 
     guarded('pxp.showLog', () => s.log.show()),
 
     guarded('pxp.cancel', async (a?: unknown) => {
-      const id = a && typeof a === 'object' && 'jobId' in a ? Number((a as { jobId: unknown }).jobId) : undefined;
+      // From the Runs view's inline button: the job's tree node.
+      const node = a as { type?: unknown; job?: { id?: unknown } } | undefined;
+      const id = node?.type === 'job' && typeof node.job?.id === 'number' ? node.job.id : undefined;
       const n = s.jobs.cancel(id);
       if (n === 0) void vscode.window.showInformationMessage('PXP: nothing is running.');
       return n;

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
-import { lineColumn, parseTaskConfig } from '../../../src/extension/task-config';
+import { CONFIG_SETTINGS, lineColumn, parseTaskConfig } from '../../../src/extension/task-config';
+import { REPO } from '../../helpers/tmp';
 
 const CONFIG = '/ws/sub/pxp.config.json';
 const text = (o: unknown) => JSON.stringify(o, null, 2);
@@ -66,5 +68,25 @@ describe('pxp.config.json for workspace tasks', () => {
   it('converts offsets to 1-based lines and columns', () => {
     assert.deepEqual(lineColumn('ab\ncd', 0), { line: 1, column: 1 });
     assert.deepEqual(lineColumn('ab\ncd', 4), { line: 2, column: 2 });
+  });
+
+  it('agrees with the JSON schema the editor validates pxp.config.json against, and the demo config is valid', () => {
+    const schema = JSON.parse(fs.readFileSync(path.join(REPO, 'schemas', 'pxp.config.schema.json'), 'utf8'));
+    assert.deepEqual(Object.keys(schema.properties).sort(), [...CONFIG_SETTINGS].sort());
+    const manifest = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8'));
+    assert.deepEqual(manifest.contributes.jsonValidation, [{ fileMatch: 'pxp.config.json', url: './schemas/pxp.config.schema.json' }]);
+    const demo = path.join(REPO, 'examples', 'fashion-mnist', 'pxp.config.json');
+    for (const command of ['prune', 'search', 'attribute']) {
+      const r = parseTaskConfig(fs.readFileSync(demo, 'utf8'), demo, command);
+      assert.ok(r.ok, `${command}: ${JSON.stringify(!r.ok && r.errors)}`);
+    }
+  });
+
+  it('prints errors in the form the $pxp-config problem matcher reads', () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8'));
+    const matcher = manifest.contributes.problemMatchers.find((m: { name: string }) => m.name === 'pxp-config');
+    const m = new RegExp(matcher.pattern.regexp).exec('sub/pxp.config.json:4:3: error: "rate" must be a fraction in [0, 1), got 1.5');
+    assert.ok(m);
+    assert.deepEqual([m[matcher.pattern.file], m[matcher.pattern.line], m[matcher.pattern.column], m[matcher.pattern.severity]], ['sub/pxp.config.json', '4', '3', 'error']);
   });
 });
