@@ -63,9 +63,14 @@ describe('PXP in the editor (palette, sidebar, notifications)', function () {
     if (ws) fs.rmSync(ws, { recursive: true, force: true });
   });
 
-  it('activates, shows the sidebar with the demo model, and PXP: Show Log opens the log', async () => {
+  it('activates, shows the sidebar with the demo model and its parameters and input shape, and PXP: Show Log opens the log', async () => {
     await showSidebar();
     await page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Models' }) }).getByText('model', { exact: true }).first().waitFor({ timeout: 30_000 });
+    // Expanding a model reads its figures from the engine's info method.
+    await page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Models' }) }).locator('.monaco-list-row', { hasText: 'model/model.json' }).first().locator('.monaco-tl-twistie').click();
+    await page.locator('.monaco-list-row', { hasText: 'parameters' }).filter({ hasText: '110,266' }).first().waitFor({ timeout: 60_000 });
+    await page.locator('.monaco-list-row', { hasText: 'input' }).filter({ hasText: '28 × 28 × 1' }).first().waitFor({ timeout: 10_000 });
+    await page.keyboard.press('Escape');
     await runCommand(page, 'PXP: Show Log');
     await page.locator('.output-view, .panel').first().waitFor({ timeout: 15_000 });
     assert.match(pxpLog(), /PXP Studio activated \(workspace trusted\)/);
@@ -202,6 +207,37 @@ describe('PXP in the editor (palette, sidebar, notifications)', function () {
   });
 
   it('the console shows no Content-Security-Policy violation', () => {
+    assert.deepEqual(wb.cspViolations(), []);
+  });
+});
+
+describe('PXP in an editor with no model (welcome view)', () => {
+  let ws: string;
+  let server: CodeServer;
+  let wb: Workbench;
+
+  before(async () => {
+    ws = fs.mkdtempSync(path.join(os.tmpdir(), 'pxp-ui-empty-'));
+    fs.writeFileSync(path.join(ws, 'notes.txt'), 'no model here\n');
+    server = await startCodeServer(ws, { settings: { 'workbench.colorTheme': 'Dark Modern' } });
+    wb = await openWorkbench(server, ws);
+  });
+
+  after(async () => {
+    await wb?.close();
+    await server?.stop();
+    if (ws) fs.rmSync(ws, { recursive: true, force: true });
+  });
+
+  it('offers to open the Fashion-MNIST demo', async () => {
+    const page = wb.page;
+    await runCommand(page, 'PXP: Refresh Runs');
+    const icon = page.locator('.activitybar [aria-label^="PXP"]').first();
+    await icon.waitFor({ state: 'visible', timeout: 30_000 });
+    if (!(await icon.evaluate((e) => e.closest('.action-item')?.classList.contains('checked') ?? false))) await icon.click();
+    await page.locator('.welcome-view-content', { hasText: 'No model.json in this workspace' }).first().waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Open the Fashion-MNIST demo' }).first().waitFor({ timeout: 10_000 });
+    await page.locator('.part.sidebar').screenshot({ path: path.join(RESULTS, 'sidebar-welcome-dark.png') });
     assert.deepEqual(wb.cspViolations(), []);
   });
 });
