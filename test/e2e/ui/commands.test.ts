@@ -83,6 +83,11 @@ describe('PXP in the editor (palette, sidebar, notifications)', function () {
     await page.locator('.statusbar-item', { hasText: 'PXP wasm' }).first().waitFor({ timeout: 15_000 });
   });
 
+  it('PXP: Show Model Info… reports the model through the engine', async () => {
+    await runCommand(page, 'PXP: Show Model Info…');
+    await waitForNotification(page, /model\/model\.json: 110,266 parameters, input 28×28×1, 10 classes \(backend wasm\)/);
+  });
+
   it('PXP: Compute Relevance… writes a relevance run and lists it', async () => {
     const before = runs();
     await runCommand(page, 'PXP: Compute Relevance…');
