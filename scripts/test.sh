@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Everything the tests need, then every test: Debian's Fashion-MNIST (real data for the data-loading and training
-# tests), the npm packages, the bundles, the type check, the engine unit tests and the CLI integration tests.
+# tests), the npm packages, the bundles, the type check, the engine unit tests, the CLI integration tests, and the
+# editor tests in code-server (installed on first use into ~/.cache/pxp-studio).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,6 +30,22 @@ if [ -f ../shared/conformance/check.mjs ]; then
   done
 else
   echo "warning: ../shared/conformance is missing; LRP conformance check skipped" >&2
+fi
+
+# The editor: extension tests inside code-server's extension host and UI tests in headless Chromium (test/e2e/).
+# code-server (with its Node 24) is installed once into ~/.cache/pxp-studio; as root this also installs Debian's
+# chromium and libkrb5-dev. PXP_SKIP_EDITOR_TESTS=1 skips them.
+if [ "${PXP_SKIP_EDITOR_TESTS:-}" = 1 ]; then
+  echo "warning: PXP_SKIP_EDITOR_TESTS=1: editor tests skipped" >&2
+elif bash scripts/install-code-server.sh >/dev/null; then
+  echo; echo "Editor tests (code-server + Chromium):"
+  editor_start=$(date +%s)
+  npx mocha --config test/e2e/.mocharc.json 'test/e2e/**/*.test.ts' 2>&1 | tee -a "$log" || status=1
+  echo "editor tests took $(( $(date +%s) - editor_start )) s"
+else
+  echo "error: could not install code-server for the editor tests" >&2
+  echo "0 passed, 1 failed" | tee -a "$log"
+  status=1
 fi
 
 # One closing line for everything that ran.

@@ -5,19 +5,9 @@
 import { parseArgs } from 'node:util';
 import { isBackendPreference } from '../core/backend/select';
 import { EXIT_CODES, PxpError, asPxpError, usageError } from '../core/errors';
-import { COMMON_OPTIONS, Command, CommandContext, helpText } from './command';
-import { attributeCommand } from './commands/attribute';
-import { compareCommand } from './commands/compare';
-import { demoCommand } from './commands/demo';
-import { evaluateCommand } from './commands/evaluate';
-import { exportCommand } from './commands/export';
-import { infoCommand } from './commands/info';
-import { pruneCommand } from './commands/prune';
-import { searchCommand } from './commands/search';
-import { trainCommand } from './commands/train';
+import { COMMON_OPTIONS, CommandContext, helpText } from './command';
 import { progressPrinter } from './progress-printer';
-
-const COMMANDS: Command[] = [infoCommand, trainCommand, evaluateCommand, attributeCommand, pruneCommand, searchCommand, compareCommand, exportCommand, demoCommand];
+import { COMMANDS, findCommand } from './registry';
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -39,7 +29,7 @@ export async function runCli(argv: string[]): Promise<number> {
     process.stdout.write(mainHelp() + '\n');
     return name ? 0 : 1;
   }
-  const cmd = COMMANDS.find((c) => c.name === name);
+  const cmd = findCommand(name);
   const json = rest.includes('--json');
   const controller = new AbortController();
   const onSigint = () => controller.abort();

@@ -4,6 +4,7 @@
  * request starts a fresh engine. No vscode import, so it is unit-tested in plain Node.
  */
 import { ChildProcess, fork } from 'node:child_process';
+import os from 'node:os';
 import { PxpError } from '../core/errors';
 import type { BackendPreference } from '../core/backend/select';
 import { EngineMethod, EngineMethods, FromEngine, ToEngine, isFromEngine } from '../protocol/engine';
@@ -13,13 +14,16 @@ export interface EngineClientOptions {
   /** Node binary for the engine (pxp.nodePath); defaults to the host's. */
   nodePath?: string;
   backend?: BackendPreference;
+  /** Nice value for the engine process (e.g. 10), so that the editor keeps the CPU it needs while a job runs. */
+  niceness?: number;
   onLog?: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
 
 interface Pending {
   resolve: (v: unknown) => void;
   reject: (e: PxpError) => void;
-  onProgress?: (p: { done: number; total: number; message: string }) => void;
+  onProgress?: (p: { done: number; total: number; message: string; etaSeconds?: number }) => void;
+  onOutput?: (line: string) => void;
 }
 
 export class EngineClient {
@@ -32,12 +36,16 @@ export class EngineClient {
   request<M extends EngineMethod>(
     method: M,
     params: EngineMethods[M]['params'],
-    opts: { onProgress?: Pending['onProgress']; signal?: AbortSignal } = {},
+    opts: { onProgress?: Pending['onProgress']; onOutput?: Pending['onOutput']; signal?: AbortSignal } = {},
   ): Promise<EngineMethods[M]['result']> {
     const child = this.ensureStarted();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onProgress: opts.onProgress });
+      if (opts.signal?.aborted) {
+        reject(new PxpError('cancelled', 'cancelled', 'nothing was written'));
+        return;
+      }
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onProgress: opts.onProgress, onOutput: opts.onOutput });
       opts.signal?.addEventListener('abort', () => this.post({ type: 'cancel', id }), { once: true });
       this.post({ type: 'request', id, method, params } as ToEngine);
       if (!child.connected) this.failAll(new PxpError('internal', 'the engine process is not running'));
@@ -65,6 +73,13 @@ export class EngineClient {
       serialization: 'advanced',
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
+    if (this.opts.niceness !== undefined && child.pid !== undefined) {
+      try {
+        os.setPriority(child.pid, this.opts.niceness);
+      } catch {
+        // not permitted here: the engine runs at normal priority
+      }
+    }
     let stderrTail = '';
     child.stderr?.on('data', (d: Buffer) => {
       stderrTail = (stderrTail + d.toString()).slice(-4000);
@@ -92,6 +107,7 @@ export class EngineClient {
     const p = this.pending.get(msg.id);
     if (!p) return;
     if (msg.type === 'progress') p.onProgress?.(msg);
+    else if (msg.type === 'output') p.onOutput?.(msg.line);
     else {
       this.pending.delete(msg.id);
       if (msg.type === 'result') p.resolve(msg.value);

@@ -1,5 +1,10 @@
 /** The engine's methods: each takes its typed params and a RunControl (progress, cancellation) and calls the core. */
+import fs from 'node:fs';
+import path from 'node:path';
 import { initBackend } from '../core/backend/select';
+import { usageError } from '../core/errors';
+import { COMMON_OPTIONS, type OptionSpec } from '../cli/command';
+import { findCommand } from '../cli/registry';
 import { checkDataFitsModel } from '../core/io/data-fits-model';
 import { loadDataArgument } from '../core/io/datasets';
 import { loadModel, resolveModelJson } from '../core/io/model-files';
@@ -9,10 +14,50 @@ import type { RunControl } from '../core/progress';
 import type { BackendPreference } from '../core/backend/select';
 import type { EngineMethod, EngineMethods } from '../protocol/engine';
 
-type Handler<M extends EngineMethod> = (params: EngineMethods[M]['params'], control: RunControl) => Promise<EngineMethods[M]['result']>;
+/** Progress and cancellation, plus the command's lines of news (forwarded as output messages). */
+export type EngineControl = RunControl & { output?: (line: string) => void };
+
+type Handler<M extends EngineMethod> = (params: EngineMethods[M]['params'], control: EngineControl) => Promise<EngineMethods[M]['result']>;
+
+/** Flags the editor may pass to a command: its own options and --force; never --json, --help or --backend (the engine's). */
+function checkFlags(command: string, flags: Record<string, string | boolean>): Record<string, string | boolean> {
+  const cmd = findCommand(command);
+  if (!cmd) throw usageError(`unknown command '${command}'`);
+  const allowed: Record<string, OptionSpec> = { ...cmd.options, force: COMMON_OPTIONS.force, quiet: COMMON_OPTIONS.quiet };
+  for (const [name, value] of Object.entries(flags)) {
+    const spec = allowed[name];
+    if (!spec) throw usageError(`pxp ${command} has no --${name}`, `options: ${Object.keys(cmd.options).map((o) => `--${o}`).join(', ')}`);
+    if (typeof value !== (spec.type === 'boolean' ? 'boolean' : 'string')) throw usageError(`--${name} takes ${spec.type === 'boolean' ? 'no value' : 'a value'}`);
+  }
+  for (const r of cmd.required ?? []) if (flags[r] === undefined) throw usageError(`--${r} is required`, `usage: ${cmd.usage}`);
+  return flags;
+}
 
 export function engineHandlers(backend: () => BackendPreference): { [M in EngineMethod]: Handler<M> } {
   return {
+    async backend() {
+      return initBackend(backend());
+    },
+    async run({ command, flags }, control) {
+      const cmd = findCommand(command)!;
+      checkFlags(command, flags);
+      const out = typeof flags.out === 'string' ? path.resolve(flags.out) : undefined;
+      const outExisted = out !== undefined && fs.existsSync(out);
+      try {
+        return await cmd.run(flags, {
+          json: false,
+          force: flags.force === true,
+          backend: backend(),
+          progress: (p) => control.onProgress?.(p),
+          log: (line) => control.output?.(line),
+          signal: control.signal ?? new AbortController().signal,
+        });
+      } catch (e) {
+        // A failed or cancelled run leaves nothing behind (pxp search, for one, writes trials.jsonl as it goes).
+        if (out && !outExisted) fs.rmSync(out, { recursive: true, force: true });
+        throw e;
+      }
+    },
     async info({ model }) {
       const choice = await initBackend(backend());
       const m = await loadModel(model);

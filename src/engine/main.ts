@@ -20,7 +20,9 @@ async function handle(req: RequestMessage): Promise<void> {
     if (!handler) throw new Error(`unknown engine method '${req.method}'`);
     const value = await handler(req.params, {
       signal: controller.signal,
-      onProgress: (p: { done: number; total: number; message: string }) => send({ type: 'progress', id: req.id, done: p.done, total: p.total, message: p.message }),
+      onProgress: (p: { done: number; total: number; message: string; etaSeconds?: number }) =>
+        send({ type: 'progress', id: req.id, done: p.done, total: p.total, message: p.message, etaSeconds: p.etaSeconds }),
+      output: (line: string) => send({ type: 'output', id: req.id, line }),
     });
     send({ type: 'result', id: req.id, value: value as never });
   } catch (e) {

@@ -1,69 +1,63 @@
 /**
- * Extension entry point: registers commands and owns the engine client. activate() only wires things up; all
- * computation happens in the engine process.
+ * Extension entry point: activate() only creates the services and registers the commands, views, CodeLens, tasks
+ * and the status bar. All computation happens in the engine process (engine-session.ts).
  */
-import path from 'node:path';
 import * as vscode from 'vscode';
-import { EngineClient } from '../engine/client';
-import { PxpError } from '../core/errors';
-import type { BackendPreference } from '../core/backend/select';
-import { pickModel } from './pick-model';
+import { registerRunCommands } from './commands/run-commands';
+import { registerViewCommands } from './commands/view-commands';
+import type { ExtensionServices } from './commands/context';
+import { EngineSession } from './engine-session';
+import { Jobs } from './jobs';
+import { LagMonitor, logLagPerJob } from './lag-monitor';
+import { registerModelLens } from './model-lens';
+import { registerPanels } from './panels';
+import { registerSidebar } from './sidebar';
+import { registerStatusBar } from './status-bar';
+import { registerTasks } from './tasks';
 
-export function activate(context: vscode.ExtensionContext): void {
+/** What activate() returns: for the extension tests (and other extensions) to drive and observe PXP. */
+export interface PxpExtensionApi {
+  services: ExtensionServices;
+  lag: LagMonitor;
+}
+
+export function activate(context: vscode.ExtensionContext): PxpExtensionApi {
   const log = vscode.window.createOutputChannel('PXP Studio', { log: true });
-  const status = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 10);
-  status.command = 'pxp.showLog';
-  status.text = '$(pulse) PXP';
-  status.tooltip = 'PXP Studio: show the log';
-  status.show();
-
-  let engine: EngineClient | undefined;
-  const getEngine = () => {
-    if (!engine) {
-      const config = vscode.workspace.getConfiguration('pxp');
-      engine = new EngineClient({
-        enginePath: path.join(context.extensionPath, 'dist', 'engine.js'),
-        nodePath: config.get<string>('nodePath') || undefined,
-        backend: config.get<BackendPreference>('backend') ?? 'auto',
-        onLog: (level, message) => log[level](message),
-      });
-    }
-    return engine;
+  const session = new EngineSession(context.extensionPath, log);
+  const jobs = new Jobs(context.workspaceState, log);
+  const lag = new LagMonitor((ms, busy) => log.info(`main thread stalled ${ms.toFixed(0)} ms${busy ? ' (host busy)' : ' (waiting for a CPU)'}`));
+  const panels = registerPanels(context, log);
+  const sidebar = registerSidebar(session, jobs);
+  const lens = registerModelLens();
+  const refreshRuns = () => {
+    sidebar.runs.refresh();
+    lens.lens.refresh();
   };
+  const services: ExtensionServices = { context, log, session, jobs, panels, refreshRuns };
+  const runsWatcher = vscode.workspace.createFileSystemWatcher('**/.pxp/runs/*');
 
   context.subscriptions.push(
     log,
-    status,
-    { dispose: () => engine?.dispose() },
+    session,
+    jobs,
+    lag,
+    logLagPerJob(lag, jobs, log),
+    registerStatusBar(session, jobs),
+    ...sidebar.disposables,
+    ...lens.disposables,
+    registerTasks(session, jobs, refreshRuns),
+    ...registerRunCommands(services),
+    ...registerViewCommands(services),
+    runsWatcher,
+    runsWatcher.onDidCreate(refreshRuns),
+    runsWatcher.onDidDelete(refreshRuns),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('pxp')) {
-        engine?.dispose();
-        engine = undefined;
-      }
+      if (e.affectsConfiguration('pxp.backend') || e.affectsConfiguration('pxp.nodePath')) session.restart();
     }),
-    vscode.commands.registerCommand('pxp.showLog', () => log.show()),
-    vscode.commands.registerCommand('pxp.showInfo', async (uri?: vscode.Uri) => {
-      const model = uri?.fsPath ?? (await pickModel());
-      if (!model) return;
-      try {
-        const info = await vscode.window.withProgress(
-          { location: vscode.ProgressLocation.Notification, title: `PXP: reading ${path.basename(path.dirname(model))}/model.json`, cancellable: true },
-          (_progress, token) => {
-            const controller = new AbortController();
-            token.onCancellationRequested(() => controller.abort());
-            return getEngine().request('info', { model }, { signal: controller.signal });
-          },
-        );
-        status.text = `$(pulse) PXP: ${info.backend.name}`;
-        log.info(`${model}: ${info.layers.length} layers, ${info.params} parameters, ${info.flops} FLOPs, input ${info.inputShape.join('×')}`);
-        void vscode.window.showInformationMessage(`${path.basename(path.dirname(model))}: ${info.params.toLocaleString()} parameters, input ${info.inputShape.join('×')}, ${info.numClasses} classes (backend ${info.backend.name})`);
-      } catch (e) {
-        const err = e instanceof PxpError ? e : new PxpError('internal', String(e));
-        log.error(err.describe());
-        void vscode.window.showErrorMessage(`PXP: ${err.message}`, 'Show Log').then((a) => a && log.show());
-      }
-    }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => sidebar.models.refresh()),
   );
+  log.info(`PXP Studio activated (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'not trusted'})`);
+  return { services, lag };
 }
 
 export function deactivate(): void {}

@@ -8,13 +8,28 @@ import type { PxpErrorCode } from '../core/errors';
 import type { ModelSummary } from '../core/graph/summary';
 import type { AccuracyResult, LatencyResult } from '../core/models/evaluate';
 
+/** The `pxp` commands the engine runs in-process for the editor (the same Command objects as the CLI). */
+export const ENGINE_COMMANDS = ['attribute', 'prune', 'search', 'train', 'export', 'evaluate', 'info', 'compare'] as const;
+export type EngineCommand = (typeof ENGINE_COMMANDS)[number];
+export const isEngineCommand = (c: unknown): c is EngineCommand => typeof c === 'string' && (ENGINE_COMMANDS as readonly string[]).includes(c);
+
+/** A command's flags as the CLI would parse them: `--out DIR` is `{out: 'DIR'}`, `--signed` is `{signed: true}`. */
+export type CommandFlags = Record<string, string | boolean>;
+
 /** The engine's methods: their parameters and their results. */
 export interface EngineMethods {
+  /** Starts the chosen backend (pxp.backend) and says which one runs, and why the others were skipped. */
+  backend: { params: Record<string, never>; result: BackendChoice };
   info: { params: { model: string }; result: ModelSummary & { backend: BackendChoice } };
   evaluate: {
     params: { model: string; data: string; split?: 'train' | 'val' | 'test'; limit?: number };
     result: AccuracyResult & { latency: LatencyResult; backend: BackendChoice };
   };
+  /**
+   * Runs a `pxp` command. An --out folder that did not exist before is removed again when the command fails or is
+   * cancelled, so a run appears whole or not at all.
+   */
+  run: { params: { command: EngineCommand; flags: CommandFlags }; result: { value: unknown; text: string } };
 }
 
 export type EngineMethod = keyof EngineMethods;
@@ -42,6 +57,13 @@ export interface ProgressMessage {
   done: number;
   total: number;
   message: string;
+  etaSeconds?: number;
+}
+/** A line of a running command's human-readable news (what the CLI prints on stderr). */
+export interface OutputMessage {
+  type: 'output';
+  id: number;
+  line: string;
 }
 export interface ResultMessage<M extends EngineMethod = EngineMethod> {
   type: 'result';
@@ -61,7 +83,7 @@ export interface LogMessage {
   level: 'info' | 'warn' | 'error';
   message: string;
 }
-export type FromEngine = ProgressMessage | ResultMessage | ErrorMessage | LogMessage;
+export type FromEngine = ProgressMessage | OutputMessage | ResultMessage | ErrorMessage | LogMessage;
 
 const isObject = (m: unknown): m is Record<string, unknown> => typeof m === 'object' && m !== null;
 
@@ -70,7 +92,7 @@ export function isToEngine(m: unknown): m is ToEngine {
   if (!isObject(m)) return false;
   switch (m.type) {
     case 'request':
-      return typeof m.id === 'number' && typeof m.method === 'string' && isObject(m.params);
+      return typeof m.id === 'number' && typeof m.method === 'string' && isObject(m.params) && (m.method !== 'run' || isRunParams(m.params));
     case 'cancel':
       return typeof m.id === 'number';
     case 'configure':
@@ -85,6 +107,8 @@ export function isFromEngine(m: unknown): m is FromEngine {
   switch (m.type) {
     case 'progress':
       return typeof m.id === 'number' && typeof m.done === 'number' && typeof m.total === 'number';
+    case 'output':
+      return typeof m.id === 'number' && typeof m.line === 'string';
     case 'result':
       return typeof m.id === 'number' && 'value' in m;
     case 'error':
@@ -94,4 +118,8 @@ export function isFromEngine(m: unknown): m is FromEngine {
     default:
       return false;
   }
+}
+
+function isRunParams(p: Record<string, unknown>): boolean {
+  return isEngineCommand(p.command) && isObject(p.flags) && Object.values(p.flags).every((v) => typeof v === 'string' || typeof v === 'boolean');
 }

@@ -1,0 +1,61 @@
+/** The relevance panel: per-layer component relevance, heatmaps and the conservation check of one folder. */
+import * as vscode from 'vscode';
+import { asPxpError } from '../../core/errors';
+import type { PanelState } from '../../protocol/webview';
+import { readRelevanceView, renderRelevanceHeatmap } from '../../views/relevance-view';
+import { revealLayerInModel } from './reveal-layer';
+import { type PanelContext, RunPanel } from './run-panel';
+
+export class RelevancePanel extends RunPanel {
+  private modelPath: string | undefined;
+
+  static createOrShow(runDir: string, ctx: PanelContext, modelPath?: string): RelevancePanel {
+    const state: PanelState = { kind: 'relevance', runDir, ...(modelPath ? { modelPath } : {}) };
+    const existing = RunPanel.find(state);
+    if (existing instanceof RelevancePanel) {
+      if (modelPath) existing.modelPath = modelPath;
+      existing.reveal();
+      return existing;
+    }
+    return new RelevancePanel(RunPanel.createWebviewPanel('relevance', runDir, ctx), state, ctx);
+  }
+
+  static revive(panel: vscode.WebviewPanel, state: PanelState, ctx: PanelContext): RelevancePanel {
+    return new RelevancePanel(panel, state, ctx);
+  }
+
+  private constructor(panel: vscode.WebviewPanel, state: PanelState, ctx: PanelContext) {
+    super(panel, state, ctx);
+    this.modelPath = state.modelPath;
+  }
+
+  protected refresh(): void {
+    try {
+      const view = readRelevanceView(this.state.runDir);
+      this.modelPath ??= view.model;
+      this.post({ type: 'show', view });
+    } catch (e) {
+      const err = asPxpError(e);
+      this.ctx.log.error(`relevance panel: ${err.describe()}`);
+      this.post({ type: 'showError', message: err.describe() });
+    }
+  }
+
+  protected override heatmap(sample: number): void {
+    try {
+      this.post({ type: 'heatmap', sample, heatmap: renderRelevanceHeatmap(this.state.runDir, sample) });
+    } catch (e) {
+      this.ctx.log.warn(`relevance panel: heatmap of sample ${sample}: ${asPxpError(e).describe()}`);
+    }
+  }
+
+  protected override async revealLayer(layer: string): Promise<void> {
+    if (!this.modelPath) {
+      void vscode.window.showWarningMessage(`PXP: ${this.state.runDir} does not name its model.json, so layer ${layer} cannot be shown.`);
+      return;
+    }
+    const found = await revealLayerInModel(this.modelPath, layer, this.besideColumn());
+    this.ctx.log.info(`reveal layer ${layer} in ${this.modelPath}: ${found ? 'shown' : 'not found'}`);
+    if (!found) void vscode.window.showWarningMessage(`PXP: layer ${layer} is not in ${this.modelPath}.`);
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * The search panel, live while `pxp search` writes its folder: the host watches the folder (fs.watch, plus a slow
+ * poll for file systems without change events), posts trials appended to trials.jsonl as they come, and the whole
+ * view again when run.json or comparison.json change (the search finished, the baselines were scored).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import * as vscode from 'vscode';
+import { asPxpError } from '../../core/errors';
+import type { SearchSpace } from '../../core/search/space';
+import type { PanelState, TrialRow } from '../../protocol/webview';
+import { bestSoFar, parseTrialLines, readSearchSnapshot, searchImportance } from '../../views/search-view';
+import { type PanelContext, RunPanel } from './run-panel';
+
+const POLL_MS = 2000;
+const DEBOUNCE_MS = 150;
+
+export class SearchPanel extends RunPanel {
+  private trials: TrialRow[] = [];
+  private consumed = 0;
+  private space: SearchSpace | undefined;
+  private stamps = '';
+  private timer: NodeJS.Timeout | undefined;
+  private watcher: fs.FSWatcher | undefined;
+
+  static createOrShow(runDir: string, ctx: PanelContext): SearchPanel {
+    const state: PanelState = { kind: 'search', runDir };
+    const existing = RunPanel.find(state);
+    if (existing instanceof SearchPanel) {
+      existing.reveal();
+      return existing;
+    }
+    return new SearchPanel(RunPanel.createWebviewPanel('search', runDir, ctx), state, ctx);
+  }
+
+  static revive(panel: vscode.WebviewPanel, state: PanelState, ctx: PanelContext): SearchPanel {
+    return new SearchPanel(panel, state, ctx);
+  }
+
+  private constructor(panel: vscode.WebviewPanel, state: PanelState, ctx: PanelContext) {
+    super(panel, state, ctx);
+    this.watch();
+  }
+
+  private watch(): void {
+    const dir = this.state.runDir;
+    const poll = setInterval(() => this.changed(), POLL_MS);
+    this.disposables.push({ dispose: () => clearInterval(poll) }, { dispose: () => this.watcher?.close() }, { dispose: () => this.timer && clearTimeout(this.timer) });
+    try {
+      this.watcher = fs.watch(dir, () => {
+        if (this.timer) clearTimeout(this.timer);
+        this.timer = setTimeout(() => this.changed(), DEBOUNCE_MS);
+      });
+    } catch (e) {
+      this.ctx.log.warn(`search panel: cannot watch ${dir} (${(e as Error).message}); polling every ${POLL_MS / 1000} s`);
+    }
+  }
+
+  /** Modification times and sizes of the files that make a full refresh. */
+  private fileStamps(): string {
+    return ['run.json', 'comparison.json']
+      .map((f) => {
+        try {
+          const s = fs.statSync(path.join(this.state.runDir, f));
+          return `${s.mtimeMs}:${s.size}`;
+        } catch {
+          return '-';
+        }
+      })
+      .join('|');
+  }
+
+  protected refresh(): void {
+    try {
+      this.stamps = this.fileStamps();
+      const snapshot = readSearchSnapshot(this.state.runDir);
+      this.trials = snapshot.view.trials;
+      this.consumed = snapshot.trialsConsumed;
+      this.space = snapshot.space;
+      this.post({ type: 'show', view: snapshot.view });
+    } catch (e) {
+      const err = asPxpError(e);
+      this.ctx.log.error(`search panel: ${err.describe()}`);
+      this.post({ type: 'showError', message: err.describe() });
+    }
+  }
+
+  private changed(): void {
+    if (this.fileStamps() !== this.stamps) {
+      this.refresh();
+      return;
+    }
+    let text: string;
+    try {
+      text = fs.readFileSync(path.join(this.state.runDir, 'trials.jsonl'), 'utf8');
+    } catch {
+      return;
+    }
+    // A shorter file was rewritten (pxp search --resume drops a cut-off line): start over.
+    if (text.length < this.consumed) {
+      this.refresh();
+      return;
+    }
+    const { trials, consumed } = parseTrialLines(text.slice(this.consumed));
+    if (trials.length === 0) return;
+    this.consumed += consumed;
+    this.trials.push(...trials);
+    this.post({ type: 'trialsAppended', trials, bestSoFar: bestSoFar(this.trials), importance: searchImportance(this.space, this.trials) });
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * The PXP sidebar: Models (the workspace's model.json files; parameters and input shape from the engine's info
+ * method, read lazily when a model is expanded) and Runs (the backend in use, running jobs with their percentage,
+ * finished run folders with their key figures, failed and cancelled jobs with the reason).
+ */
+import path from 'node:path';
+import * as vscode from 'vscode';
+import type { ModelSummary } from '../core/graph/summary';
+import type { EngineSession } from './engine-session';
+import type { Job, Jobs } from './jobs';
+import { type RunSummary, describeFigures, listRuns } from './runs/run-summary';
+import { findModels } from './workspace-inputs';
+
+type ModelNode = { type: 'model'; uri: vscode.Uri } | { type: 'detail'; label: string; description?: string; tooltip?: string };
+
+export class ModelsView implements vscode.TreeDataProvider<ModelNode> {
+  private readonly changed = new vscode.EventEmitter<ModelNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly info = new Map<string, Promise<ModelSummary | Error>>();
+
+  constructor(private readonly session: EngineSession) {}
+
+  refresh(): void {
+    this.info.clear();
+    this.changed.fire(undefined);
+  }
+
+  getTreeItem(node: ModelNode): vscode.TreeItem {
+    if (node.type === 'detail') {
+      const item = new vscode.TreeItem(node.label);
+      item.description = node.description;
+      item.tooltip = node.tooltip;
+      return item;
+    }
+    const rel = vscode.workspace.asRelativePath(node.uri);
+    const item = new vscode.TreeItem(path.basename(path.dirname(node.uri.fsPath)) || rel, vscode.TreeItemCollapsibleState.Collapsed);
+    item.description = rel;
+    item.resourceUri = node.uri;
+    item.iconPath = new vscode.ThemeIcon('circuit-board');
+    item.contextValue = 'pxp.model';
+    item.tooltip = `${rel}\nExpand for parameters and input shape; right-click to prune or compute relevance.`;
+    item.command = { command: 'vscode.open', title: 'Open model.json', arguments: [node.uri] };
+    return item;
+  }
+
+  async getChildren(node?: ModelNode): Promise<ModelNode[]> {
+    if (!node) return (await findModels()).map((uri) => ({ type: 'model', uri }));
+    if (node.type !== 'model') return [];
+    if (!vscode.workspace.isTrusted) return [{ type: 'detail', label: 'not read: the workspace is not trusted' }];
+    const key = node.uri.fsPath;
+    if (!this.info.has(key)) this.info.set(key, this.session.request('info', { model: key }).catch((e: Error) => e));
+    const info = await this.info.get(key)!;
+    if (info instanceof Error) return [{ type: 'detail', label: `$(error) ${info.message}`, tooltip: info.message }];
+    return [
+      { type: 'detail', label: 'parameters', description: info.params.toLocaleString('en') },
+      { type: 'detail', label: 'input', description: info.inputShape.join(' × ') },
+      { type: 'detail', label: 'classes', description: String(info.numClasses) },
+      { type: 'detail', label: 'FLOPs per sample', description: info.flops.toLocaleString('en') },
+    ];
+  }
+}
+
+export type RunNode = { type: 'backend' } | { type: 'job'; job: Job } | { type: 'run'; run: RunSummary; runDir: string };
+
+const KIND_ICON: Record<string, string> = { relevance: 'flame', prune: 'list-filter', search: 'search', train: 'mortar-board', export: 'package', compare: 'graph-line' };
+
+export class RunsView implements vscode.TreeDataProvider<RunNode> {
+  private readonly changed = new vscode.EventEmitter<RunNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+
+  constructor(
+    private readonly session: EngineSession,
+    private readonly jobs: Jobs,
+  ) {}
+
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
+  getTreeItem(node: RunNode): vscode.TreeItem {
+    if (node.type === 'backend') {
+      const b = this.session.backend;
+      const item = new vscode.TreeItem(`Backend: ${b?.name ?? this.session.preference}`);
+      item.description = b ? (this.session.preference === 'auto' ? 'auto' : '') : 'engine not started';
+      item.tooltip = b?.skipped.length ? `skipped: ${b.skipped.map((s) => `${s.name}: ${s.reason}`).join('\n')}` : 'Select Backend… to change';
+      item.iconPath = new vscode.ThemeIcon('server-process');
+      item.command = { command: 'pxp.selectBackend', title: 'Select Backend…' };
+      item.contextValue = 'pxp.backend';
+      return item;
+    }
+    if (node.type === 'job') {
+      const j = node.job;
+      const item = new vscode.TreeItem(j.title);
+      if (j.status === 'running') {
+        const pct = j.total > 0 ? `${Math.round((100 * j.done) / j.total)} %` : '';
+        item.description = `running ${pct}`.trim();
+        item.iconPath = new vscode.ThemeIcon('sync~spin');
+        item.tooltip = j.message;
+        item.contextValue = 'pxp.job.running';
+      } else {
+        item.description = j.status;
+        item.iconPath = new vscode.ThemeIcon(j.status === 'cancelled' ? 'circle-slash' : 'error', new vscode.ThemeColor(j.status === 'cancelled' ? 'disabledForeground' : 'errorForeground'));
+        item.tooltip = `${j.title}\n${j.error ?? ''}\n${new Date(j.startedAt).toLocaleString()}`;
+        item.contextValue = 'pxp.job.failed';
+      }
+      return item;
+    }
+    const r = node.run;
+    const item = new vscode.TreeItem(r.name);
+    item.description = ['done', describeFigures(r)].filter(Boolean).join(' · ');
+    item.iconPath = new vscode.ThemeIcon(KIND_ICON[r.kind] ?? 'folder');
+    item.tooltip = `${r.dir}\n${describeFigures(r)}`;
+    item.resourceUri = vscode.Uri.file(r.dir);
+    item.contextValue = `pxp.run.${r.kind}`;
+    if (r.kind !== 'train' && r.kind !== 'export' && r.kind !== 'compare') item.command = { command: 'pxp.openRun', title: 'Open Run', arguments: [r.dir] };
+    return item;
+  }
+
+  getChildren(node?: RunNode): RunNode[] {
+    if (node) return [];
+    const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    const running = this.jobs.active.map((job): RunNode => ({ type: 'job', job }));
+    const runs = root ? listRuns(root).map((run): RunNode => ({ type: 'run', run, runDir: run.dir })) : [];
+    const failed = this.jobs.failures.map((job): RunNode => ({ type: 'job', job }));
+    return [{ type: 'backend' }, ...running, ...runs, ...failed];
+  }
+}
+
+export function registerSidebar(session: EngineSession, jobs: Jobs): { models: ModelsView; runs: RunsView; disposables: vscode.Disposable[] } {
+  const models = new ModelsView(session);
+  const runs = new RunsView(session, jobs);
+  const runsTree = vscode.window.createTreeView('pxp.runs', { treeDataProvider: runs, canSelectMany: true });
+  const modelsTree = vscode.window.createTreeView('pxp.models', { treeDataProvider: models });
+  const watcher = vscode.workspace.createFileSystemWatcher('**/model.json');
+  let pending: NodeJS.Timeout | undefined;
+  // Progress messages come many per second: redraw the runs at most every 250 ms.
+  const redrawRuns = () => {
+    if (!pending) pending = setTimeout(() => ((pending = undefined), runs.refresh()), 250);
+  };
+  return {
+    models,
+    runs,
+    disposables: [
+      runsTree,
+      modelsTree,
+      watcher,
+      watcher.onDidCreate(() => models.refresh()),
+      watcher.onDidDelete(() => models.refresh()),
+      watcher.onDidChange(() => models.refresh()),
+      jobs.onDidChange(redrawRuns),
+      session.onDidChangeBackend(() => runs.refresh()),
+      { dispose: () => pending && clearTimeout(pending) },
+    ],
+  };
+}

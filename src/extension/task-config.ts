@@ -1,0 +1,169 @@
+/**
+ * pxp.config.json, the file workspace tasks run from: parsed into the flags of one `pxp` command, with every error
+ * located at a line and column so the task can print `pxp.config.json:LINE:COL: error: message` for the problem
+ * matcher. Paths are relative to the config file. No vscode import: unit-tested in plain Node.
+ */
+import path from 'node:path';
+import type { CommandFlags, EngineCommand } from '../protocol/engine';
+
+export const TASK_COMMANDS = ['prune', 'search', 'attribute', 'train'] as const;
+export type TaskCommand = (typeof TASK_COMMANDS)[number];
+
+/** The top-level settings of pxp.config.json (schemas/pxp.config.schema.json lists the same). */
+export const CONFIG_SETTINGS = ['$schema', 'model', 'data', 'reference', 'eval', 'criterion', 'composite', 'rates', 'rate', 'evalLimit', 'seed', 'search', 'train'] as const;
+
+export interface ConfigError {
+  line: number;
+  column: number;
+  message: string;
+}
+
+export type ParsedTaskConfig = { ok: true; command: EngineCommand; flags: CommandFlags } | { ok: false; errors: ConfigError[] };
+
+type Json = Record<string, unknown>;
+
+/** 1-based line and column of a character offset. */
+export function lineColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, Math.max(0, Math.min(offset, text.length)));
+  const lines = before.split('\n');
+  return { line: lines.length, column: lines[lines.length - 1].length + 1 };
+}
+
+/** Where `"key":` stands (the first time, after `within` when given), else the start of the file. */
+function keyOffset(text: string, key: string, within?: string): number {
+  const from = within ? Math.max(0, text.search(new RegExp(`"${within}"\\s*:`))) : 0;
+  const re = new RegExp(`"${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"\\s*:`, 'g');
+  re.lastIndex = from;
+  const m = re.exec(text);
+  return m ? m.index : 0;
+}
+
+/** The offset a JSON.parse error names ("at position N", or "line L column C" in newer engines). */
+function syntaxErrorOffset(text: string, message: string): number {
+  const pos = /at position (\d+)/.exec(message);
+  if (pos) return Number(pos[1]);
+  const lc = /line (\d+) column (\d+)/.exec(message);
+  if (lc) {
+    const lines = text.split('\n');
+    return lines.slice(0, Number(lc[1]) - 1).reduce((a, l) => a + l.length + 1, 0) + Number(lc[2]) - 1;
+  }
+  return text.length;
+}
+
+/**
+ * The flags of `pxp <command>` from the config. Output folders are not the config's business: the caller adds
+ * --out (a new run folder).
+ */
+export function parseTaskConfig(text: string, configPath: string, command: string): ParsedTaskConfig {
+  const errors: ConfigError[] = [];
+  const at = (key: string, message: string, within?: string) => errors.push({ ...lineColumn(text, keyOffset(text, key, within)), message });
+  if (!(TASK_COMMANDS as readonly string[]).includes(command)) {
+    return { ok: false, errors: [{ line: 1, column: 1, message: `task command '${command}' is not one of ${TASK_COMMANDS.join(', ')}` }] };
+  }
+  let config: Json;
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return { ok: false, errors: [{ line: 1, column: 1, message: 'pxp.config.json must hold one JSON object' }] };
+    config = value as Json;
+  } catch (e) {
+    const message = (e as Error).message;
+    return { ok: false, errors: [{ ...lineColumn(text, syntaxErrorOffset(text, message)), message: `not valid JSON: ${message}` }] };
+  }
+  const dir = path.dirname(configPath);
+  const flags: CommandFlags = {};
+  const file = (key: string, obj: Json = config, within?: string): string | undefined => {
+    const v = obj[key];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string' || v === '') {
+      at(key, `"${key}" must be a path (a non-empty string)`, within);
+      return undefined;
+    }
+    return path.resolve(dir, v);
+  };
+  const count = (key: string, obj: Json, min: number, within?: string): string | undefined => {
+    const v = obj[key];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
+      at(key, `"${key}" must be an integer ≥ ${min}, got ${JSON.stringify(v)}`, within);
+      return undefined;
+    }
+    return String(v);
+  };
+  const known = new Set<string>(CONFIG_SETTINGS);
+  for (const key of Object.keys(config)) if (!known.has(key)) at(key, `unknown setting "${key}" (known: ${[...known].filter((k) => k !== '$schema').join(', ')})`);
+
+  if (command === 'train') {
+    const train = (config.train ?? {}) as Json;
+    if (typeof train !== 'object' || Array.isArray(train)) at('train', '"train" must be an object');
+    const data = file('data', train, 'train') ?? file('data');
+    if (!data) at('train', 'training needs "data" (a dataset folder with train and test splits) in "train" or at the top');
+    else flags.data = data;
+    if (train.arch !== undefined) {
+      if (train.arch !== 'vgg' && train.arch !== 'resnet') at('arch', '"arch" must be "vgg" or "resnet"', 'train');
+      else flags.arch = train.arch;
+    }
+    const epochs = count('epochs', train, 1, 'train');
+    if (epochs) flags.epochs = epochs;
+    const limit = count('limit', train, 1, 'train');
+    if (limit) flags.limit = limit;
+    const seed = count('seed', config, 0);
+    if (seed) flags.seed = seed;
+    return errors.length ? { ok: false, errors } : { ok: true, command: 'train', flags };
+  }
+
+  const model = file('model');
+  if (!model) {
+    if (config.model === undefined) errors.push({ line: 1, column: 1, message: '"model" is required: the path of a tfjs model.json' });
+  } else flags.model = model;
+  const data = file('data');
+  const reference = file('reference');
+  const evalDir = file('eval');
+  if (command === 'attribute') {
+    const samples = reference ?? evalDir;
+    if (!samples) at(config.data !== undefined ? 'data' : 'model', 'the attribute task needs "reference" (a folder of x.npy + y.npy)');
+    else {
+      flags.inputs = path.join(samples, 'x.npy');
+      flags.targets = path.join(samples, 'y.npy');
+    }
+    if (config.composite !== undefined) {
+      if (typeof config.composite !== 'string') at('composite', '"composite" must be a preset name or a JSON file path');
+      else flags.composite = config.composite.endsWith('.json') ? path.resolve(dir, config.composite) : config.composite;
+    }
+    return errors.length ? { ok: false, errors } : { ok: true, command: 'attribute', flags };
+  }
+
+  if (data && (reference || evalDir)) at('data', 'give either "data", or "reference" and "eval", not both');
+  else if (data) flags.data = data;
+  else if (reference && evalDir) Object.assign(flags, { reference, eval: evalDir });
+  else errors.push({ line: 1, column: 1, message: 'the data is missing: give "data" (a dataset folder), or "reference" and "eval" (folders of x.npy + y.npy)' });
+  const limit = count('evalLimit', config, 1);
+  if (limit) flags['eval-limit'] = limit;
+  const seed = count('seed', config, 0);
+  if (seed) flags.seed = seed;
+  if (config.rates !== undefined) {
+    const r = config.rates;
+    if (!Array.isArray(r) || r.length === 0 || !r.every((x) => typeof x === 'number' && x >= 0 && x < 1)) at('rates', '"rates" must be a non-empty list of fractions in [0, 1)');
+    else flags.rates = r.join(',');
+  }
+  if (command === 'prune') {
+    if (config.criterion !== undefined) {
+      if (typeof config.criterion !== 'string') at('criterion', '"criterion" must be a string such as "lrp:epsilon-plus-flat" or "taylor"');
+      else flags.criterion = config.criterion;
+    }
+    if (config.rate !== undefined) {
+      if (typeof config.rate !== 'number' || !(config.rate >= 0 && config.rate < 1)) at('rate', `"rate" must be a fraction in [0, 1), got ${JSON.stringify(config.rate)}`);
+      else if (config.rate > 0) flags.rate = String(config.rate);
+    }
+    return errors.length ? { ok: false, errors } : { ok: true, command: 'prune', flags };
+  }
+  const search = (config.search ?? {}) as Json;
+  if (typeof search !== 'object' || Array.isArray(search)) at('search', '"search" must be an object');
+  flags.trials = count('trials', search, 1, 'search') ?? '20';
+  const timeout = count('timeout', search, 1, 'search');
+  if (timeout) flags.timeout = timeout;
+  if (search.sampler !== undefined) {
+    if (!['tpe', 'random', 'grid'].includes(String(search.sampler))) at('sampler', '"sampler" must be "tpe", "random" or "grid"', 'search');
+    else flags.sampler = String(search.sampler);
+  }
+  return errors.length ? { ok: false, errors } : { ok: true, command: 'search', flags };
+}

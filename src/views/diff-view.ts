@@ -1,0 +1,83 @@
+/**
+ * The architecture-diff panel's data from a `pxp prune --rate P --out RUN` folder: the headline figures from run.json
+ * (`physical`: params, FLOPs, measured latency, accuracies) and curve.json (the unpruned accuracy at rate 0), and a
+ * per-layer comparison of the original model.json with RUN/pruned/model.json.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { badInput } from '../core/errors';
+import type { DiffLayer, DiffView } from '../protocol/webview';
+import { readModelJsonLayers } from './model-json-layers';
+import { asNumber, asObject, asString, type Json, readRunJson } from './run-files';
+
+const HINT = 'open a run written by pxp prune --rate P --out RUN (the rate makes the physically pruned model)';
+
+function pairOf(v: unknown, what: string, dir: string): { original: number; pruned: number } {
+  const o = asObject(v);
+  const original = asNumber(o?.original);
+  const pruned = asNumber(o?.pruned);
+  if (original === undefined || pruned === undefined) throw badInput(`${dir}: run.json physical.${what} lacks original and pruned numbers`, HINT);
+  return { original, pruned };
+}
+
+export function readDiffView(dir: string): DiffView {
+  const run = readRunJson(dir, 'run.json', HINT);
+  const physical = asObject(run.physical);
+  if (!physical) throw badInput(`${dir}: run.json has no physical section, so no pruned model to compare`, HINT);
+  const curve = readRunJson(dir, 'curve.json', HINT);
+  const points = Array.isArray(curve.points) ? curve.points.map(asObject) : [];
+  const unpruned = asNumber(points.find((p) => asNumber(p?.rate) === 0)?.accuracy);
+  if (unpruned === undefined) throw badInput(`${dir}: curve.json has no point at rate 0, the unpruned accuracy`, HINT);
+  const params = pairOf(physical.params, 'params', dir);
+  const flops = pairOf(physical.flops, 'flops', dir);
+  const latency = asObject(physical.latencyMs);
+  const latencyMs = pairOf(latency, 'latencyMs', dir);
+  const pruned = asNumber(physical.prunedAccuracy);
+  if (pruned === undefined) throw badInput(`${dir}: run.json physical.prunedAccuracy is missing`, HINT);
+  const finetuned = asNumber(asObject(physical.finetune)?.accuracy);
+  const { layers, note } = layerDiff(dir, run);
+  return {
+    kind: 'diff',
+    runDir: dir,
+    title: path.basename(dir),
+    criterion: asString(run.criterion) ?? '?',
+    model: asString(run.model) ?? '?',
+    rate: asNumber(physical.rate) ?? NaN,
+    summary: {
+      timesSmaller: params.original / params.pruned,
+      timesFaster: asNumber(physical.speedup) ?? latencyMs.original / latencyMs.pruned,
+      timesFewerFlops: flops.original / flops.pruned,
+      accuracy: { original: unpruned, pruned, masked: asNumber(physical.maskedAccuracy), ...(finetuned !== undefined ? { finetuned } : {}) },
+      accuracyDropPoints: 100 * (unpruned - pruned),
+      params,
+      flops,
+      latencyMs: { ...latencyMs, batch: asNumber(latency?.batch), engine: asString(latency?.engine) },
+      components: { removed: asNumber(physical.removed) ?? NaN, total: asNumber(physical.total) ?? NaN },
+    },
+    layers,
+    ...(note ? { layersNote: note } : {}),
+  };
+}
+
+/** Original vs pruned, layer by layer, matched by name (surgery keeps the names). */
+function layerDiff(dir: string, run: Json): { layers: DiffLayer[]; note?: string } {
+  const prunedFile = path.join(dir, 'pruned', 'model.json');
+  const originalFile = asString(run.model);
+  if (!fs.existsSync(prunedFile)) return { layers: [], note: `${prunedFile} is missing` };
+  if (!originalFile || !fs.existsSync(originalFile)) return { layers: [], note: `the original model ${originalFile ?? '(not named in run.json)'} is not on this machine` };
+  const before = readModelJsonLayers(originalFile);
+  const after = new Map(readModelJsonLayers(prunedFile).map((l) => [l.name, l]));
+  const layers = before
+    .filter((l) => l.params > 0 || l.components !== undefined)
+    .map((l): DiffLayer => {
+      const p = after.get(l.name);
+      return {
+        name: l.name,
+        className: l.className,
+        ...(l.components !== undefined ? { components: { original: l.components, pruned: p?.components ?? 0 } } : {}),
+        params: { original: l.params, pruned: p?.params ?? 0 },
+        ...(l.flops !== undefined && p?.flops !== undefined ? { flops: { original: l.flops, pruned: p.flops } } : {}),
+      };
+    });
+  return { layers };
+}

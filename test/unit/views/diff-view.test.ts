@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { PxpError } from '../../../src/core/errors';
+import { summarizeModel } from '../../../src/core/graph/summary';
+import { isDiffView } from '../../../src/protocol/webview';
+import { readDiffView } from '../../../src/views/diff-view';
+import { readModelJsonLayers } from '../../../src/views/model-json-layers';
+import { DEMO_MODEL, demoRuns } from './demo-runs';
+
+const readJson = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8'));
+
+describe('architecture diff view of a prune run', function () {
+  this.timeout(300_000);
+
+  it('takes the headline figures from run.json and curve.json: ×-smaller, ×-faster, accuracy drop', () => {
+    const { pruned } = demoRuns();
+    const view = readDiffView(pruned);
+    const run = readJson(path.join(pruned, 'run.json'));
+    const curve = readJson(path.join(pruned, 'curve.json'));
+    const p = run.physical;
+    assert.equal(view.summary.timesSmaller, p.params.original / p.params.pruned);
+    assert.equal(view.summary.timesFaster, p.speedup);
+    assert.equal(view.summary.timesFewerFlops, p.flops.original / p.flops.pruned);
+    const unpruned = curve.points.find((q: { rate: number }) => q.rate === 0).accuracy;
+    assert.equal(view.summary.accuracy.original, unpruned);
+    assert.equal(view.summary.accuracy.pruned, p.prunedAccuracy);
+    assert.ok(Math.abs(view.summary.accuracyDropPoints - 100 * (unpruned - p.prunedAccuracy)) < 1e-9);
+    assert.deepEqual(view.summary.latencyMs, { original: p.latencyMs.original, pruned: p.latencyMs.pruned, batch: p.latencyMs.batch, engine: p.latencyMs.engine });
+    assert.deepEqual(view.summary.components, { removed: p.removed, total: p.total });
+    assert.equal(view.rate, 0.25);
+    assert.ok(isDiffView(view));
+  });
+
+  it('has per-layer parameters and FLOPs that add up to the engine\'s totals, original and pruned', () => {
+    const { pruned } = demoRuns();
+    const view = readDiffView(pruned);
+    const p = readJson(path.join(pruned, 'run.json')).physical;
+    const sum = (f: (l: (typeof view.layers)[number]) => number) => view.layers.reduce((a, l) => a + f(l), 0);
+    assert.equal(sum((l) => l.params.original), p.params.original);
+    assert.equal(sum((l) => l.params.pruned), p.params.pruned);
+    assert.equal(sum((l) => l.flops?.original ?? 0), p.flops.original);
+    assert.equal(sum((l) => l.flops?.pruned ?? 0), p.flops.pruned);
+    // Components removed layer by layer add up to the plan's count.
+    assert.equal(sum((l) => (l.components ? l.components.original - l.components.pruned : 0)), p.removed);
+    assert.ok(view.layers.some((l) => l.components && l.components.pruned < l.components.original), 'some layer lost components');
+  });
+
+  it('refuses a prune run without a physically pruned model', () => {
+    const { masked } = demoRuns();
+    assert.throws(() => readDiffView(masked), (e: unknown) => e instanceof PxpError && /no physical section/.test(e.message) && e.message.includes(masked));
+  });
+});
+
+describe('model.json layer sizes without tfjs', () => {
+  it('match the engine\'s model summary layer by layer (parameters, FLOPs = 2 × MACs)', async () => {
+    const json = readJson(DEMO_MODEL);
+    const model = await tf.models.modelFromJSON(json.modelTopology);
+    try {
+      const summary = summarizeModel(model);
+      const ours = new Map(readModelJsonLayers(DEMO_MODEL).map((l) => [l.name, l]));
+      for (const layer of summary.layers) {
+        const mine = ours.get(layer.name);
+        assert.ok(mine, `layer ${layer.name}`);
+        assert.equal(mine.params, layer.params, `${layer.name} parameters`);
+        if (layer.macs > 0) assert.equal(mine.flops, 2 * layer.macs, `${layer.name} FLOPs`);
+      }
+    } finally {
+      model.dispose();
+    }
+  });
+});

@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import * as vscode from 'vscode';
+import { demoData, demoModel, pxpApi, runFolders, workspace } from './helpers';
+
+describe('an untrusted workspace', () => {
+  before(function () {
+    if (process.env.PXP_EXTENSION_TEST_MODE !== 'untrusted') this.skip();
+  });
+
+  it('is untrusted, and the extension is active in restricted mode', async () => {
+    assert.equal(vscode.workspace.isTrusted, false);
+    await pxpApi();
+  });
+
+  it('refuses to load models: Prune Model writes nothing and starts no engine', async () => {
+    const api = await pxpApi();
+    const before = runFolders();
+    assert.equal(await vscode.commands.executeCommand('pxp.pruneModel', { model: demoModel(), data: demoData(), criterion: 'weight', rate: 0, open: false }), undefined);
+    assert.equal(await vscode.commands.executeCommand('pxp.showInfo', vscode.Uri.file(demoModel())), undefined);
+    assert.deepEqual(runFolders(), before);
+    assert.equal(api.services.session.pid, undefined, 'no engine process');
+    assert.match(api.services.jobs.failures[0].error!, /not trusted/);
+  });
+
+  it('can still open a run folder', async () => {
+    const run = path.join(workspace(), '.pxp', 'runs', 'prune-shared');
+    assert.ok(fs.existsSync(path.join(run, 'run.json')), 'the launcher put a finished run there');
+    assert.equal(await vscode.commands.executeCommand('pxp.openRun', run), run);
+  });
+});

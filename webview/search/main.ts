@@ -1,0 +1,137 @@
+/**
+ * Search panel, live while `pxp search` runs: headline figures (trials, best AUC, gain over the best preset), the
+ * best-so-far AUC over trials, the accuracy curves of the best composite beside the presets and baselines
+ * (comparison.json, once written), parameter importance, and the trial table. Appended trials arrive as
+ * `trialsAppended` and re-render in place, keeping the table's order.
+ */
+import '../shared/panel.css';
+import { barChart, lineChart, type Series } from '../../src/core/report/svg-chart';
+import type { SearchView, TrialRow } from '../../src/protocol/webview';
+import { clear, el, showError, svgFigure, tile } from '../shared/dom';
+import { auc, pct } from '../shared/format';
+import { connect } from '../shared/host';
+import { openFileButton, openRelevanceButton } from '../shared/open-file';
+import { type Column, SortableTable } from '../shared/sortable-table';
+
+const root = document.getElementById('app')!;
+let view: SearchView | undefined;
+let sortKey = 'number';
+let descending = true;
+
+connect((m) => {
+  if (m.type === 'show' && m.view.kind === 'search') {
+    view = m.view;
+    render();
+  } else if (m.type === 'trialsAppended' && view) {
+    const known = new Set(view.trials.map((t) => t.number));
+    view.trials.push(...m.trials.filter((t) => !known.has(t.number)));
+    view.bestSoFar = m.bestSoFar;
+    view.importance = m.importance;
+    render();
+  } else if (m.type === 'showError') showError(root, m.message);
+});
+
+function bestTrial(trials: TrialRow[]): TrialRow | undefined {
+  return trials.reduce<TrialRow | undefined>((b, t) => (!b || t.auc > b.auc ? t : b), undefined);
+}
+
+function render(): void {
+  const v = view;
+  if (!v) return;
+  clear(root);
+  root.removeAttribute('aria-busy');
+  const best = bestTrial(v.trials);
+  const running = v.status === 'running';
+  root.append(
+    el('h1', {}, `Search — ${v.title} `, el('span', { class: `badge ${running ? 'live' : ''}`, 'data-status': v.status }, running ? 'running' : 'done')),
+    el('p', { class: 'subtitle' }, v.model ? `model ${v.model}` : '', el('br'), `run ${v.runDir}${v.sampler ? ` · ${v.sampler} sampler` : ''}`),
+    headline(v, best),
+    el(
+      'div',
+      { class: 'toolbar' },
+      openFileButton('trials.jsonl', 'Open trials.jsonl'),
+      running ? null : openRelevanceButton('Relevance of the best composite'),
+      running ? null : openFileButton('best-composite.json', 'Open best-composite.json'),
+      running ? null : openFileButton('search.html', 'Open search.html'),
+    ),
+  );
+  if (v.trials.length === 0) {
+    root.append(el('p', { class: 'note' }, running ? 'Waiting for the first trial…' : 'This search logged no trial.'));
+    return;
+  }
+  root.append(el('div', { class: 'row' }, progressChart(v), curvesChart(v, best)));
+  if (v.importance.length) root.append(importanceChart(v));
+  root.append(el('h2', {}, `Trials (${v.trials.length})`), trialTable(v, best));
+}
+
+function headline(v: SearchView, best: TrialRow | undefined): HTMLElement {
+  const comparison = v.comparison ?? [];
+  const others = comparison.filter((c) => !c.criterion.includes('best-composite'));
+  const topOther = others.reduce<(typeof others)[number] | undefined>((b, c) => (!b || c.auc > b.auc ? c : b), undefined);
+  const bestAuc = v.best?.auc ?? best?.auc;
+  const seconds = v.trials.reduce((a, t) => a + t.seconds, 0);
+  return el(
+    'div',
+    { class: 'headline' },
+    tile(`${v.trials.length}${v.status === 'running' && v.trialsWanted ? ` / ${v.trialsWanted}` : ''}`, v.status === 'running' ? 'trials so far' : 'trials', `${v.trials.filter((t) => t.cached).length} of ${v.trials.length} reused cached relevance; ${(seconds / v.trials.length || 0).toFixed(1)} s per trial`),
+    tile(auc(bestAuc), 'best AUC', `${best ? `trial ${best.number + 1}` : ''}${v.best?.holdoutAuc !== undefined ? `; held-out ${auc(v.best.holdoutAuc)}` : ''} (accuracy area over the pruning rates)`, 'good'),
+    topOther && bestAuc !== undefined
+      ? tile(`${bestAuc - topOther.auc >= 0 ? '+' : '−'}${Math.abs(bestAuc - topOther.auc).toFixed(4)}`, `AUC vs ${topOther.criterion}`, `the best of ${others.length} presets and baselines (${auc(topOther.auc)})`, bestAuc >= topOther.auc ? 'good' : 'bad')
+      : null,
+  );
+}
+
+function progressChart(v: SearchView): HTMLElement {
+  const series: Series[] = [
+    { name: 'best so far', points: v.bestSoFar.map((b, i) => [v.trials[i]?.number + 1, b] as [number, number]) },
+    { name: 'trial AUC', points: v.trials.map((t) => [t.number + 1, t.auc] as [number, number]) },
+  ];
+  const svg = lineChart({ title: 'Best AUC over trials', xLabel: 'trial', yLabel: 'AUC', series, width: 560, height: 340, xDomain: [1, Math.max(2, ...v.trials.map((t) => t.number + 1))], xFormat: (x) => String(Math.round(x)) });
+  return svgFigure(svg, 'Each trial prunes with one composite and scores the accuracy curve by its area (AUC); higher is better.');
+}
+
+function curvesChart(v: SearchView, best: TrialRow | undefined): HTMLElement {
+  let series: Series[];
+  let caption: string;
+  if (v.comparison?.length) {
+    series = v.comparison.map((c) => ({ name: `${c.criterion.replace('lrp:best-composite.json', 'best composite')} (${auc(c.auc)})`, points: c.points.map((p) => [p.rate, p.accuracy] as [number, number]) }));
+    caption = 'The best composite beside the LRP presets and baseline criteria, on the same evaluation set (comparison.json).';
+  } else {
+    const last = v.trials[v.trials.length - 1];
+    series = [best, last !== best ? last : undefined]
+      .filter((t): t is TrialRow => !!t)
+      .map((t) => ({ name: `trial ${t.number + 1}${t === best ? ' (best)' : ' (latest)'} AUC ${auc(t.auc)}`, points: t.curve.map((p) => [p.rate, p.accuracy] as [number, number]) }));
+    caption = 'The best and the latest trial; the presets and baselines are scored when the search ends.';
+  }
+  const svg = lineChart({ title: 'Accuracy as components are pruned', xLabel: 'pruning rate', yLabel: 'accuracy', series, yDomain: [0, 1], xDomain: [0, 1], width: 560, height: 340, xFormat: (x) => `${Math.round(100 * x)} %`, yFormat: (y) => `${Math.round(100 * y)} %` });
+  return svgFigure(svg, caption);
+}
+
+function importanceChart(v: SearchView): HTMLElement {
+  const shown = v.importance.filter((p) => p.importance > 0.005);
+  const hidden = v.importance.length - shown.length;
+  const svg = barChart({ title: 'Parameter importance', bars: shown.map((p) => ({ label: p.name, value: p.importance })), valueFormat: (x) => pct(x, 0), tickFormat: (x) => pct(x, 0), domain: [0, 1], width: 560 });
+  return el('div', {}, el('h2', {}, 'What mattered'), svgFigure(svg, `Share of the AUC variance each parameter explains on its own (main effects over the trials so far; few trials make this noisy).${hidden ? ` ${hidden} parameters with no measurable effect (or not tried yet) are left out.` : ''}`));
+}
+
+function trialTable(v: SearchView, best: TrialRow | undefined): HTMLElement {
+  const columns: Column<TrialRow>[] = [
+    { key: 'number', title: 'trial', cell: (t) => String(t.number + 1), sort: (t) => t.number },
+    { key: 'auc', title: 'AUC', cell: (t) => auc(t.auc), sort: (t) => t.auc },
+    { key: 'seconds', title: 'seconds', cell: (t) => t.seconds.toFixed(1), sort: (t) => t.seconds },
+    { key: 'cached', title: 'relevance', cell: (t) => (t.cached ? 'cached' : 'computed'), sort: (t) => (t.cached ? 1 : 0) },
+    { key: 'params', title: 'composite and ranking', align: 'left', cell: (t) => el('code', {}, t.label), sort: (t) => t.label },
+  ];
+  const table = new SortableTable(columns, {
+    label: 'trials',
+    sortKey,
+    descending,
+    rowAttrs: (t) => ({ class: t === best ? 'best' : undefined, 'data-trial': String(t.number) }),
+    onSort: (key, desc) => {
+      sortKey = key;
+      descending = desc;
+    },
+  });
+  table.setRows(v.trials);
+  return table.container;
+}
