@@ -73,7 +73,7 @@ export function readSearchSnapshot(dir: string): SearchSnapshot {
     model: asString(run?.model),
     status: asString(run?.status) === 'done' ? 'done' : 'running',
     sampler: asString(run?.sampler),
-    trialsWanted: asNumber(run?.trials),
+    trialsWanted: asNumber(run?.trialsWanted) ?? asNumber(run?.trials),
     trials,
     bestSoFar: bestSoFar(trials),
     ...(best && asNumber(best.auc) !== undefined
