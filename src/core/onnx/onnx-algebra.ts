@@ -293,6 +293,13 @@ export class OnnxAlgebra implements Algebra<Sym> {
       }
       case 'layernorm':
         throw new OnnxUnsupported('LayerNormalization');
+      // Vision-transformer ops run on tfjs (attribute, masked evaluation and training fall back to it).
+      case 'attention':
+      case 'patches':
+      case 'classtoken':
+      case 'addweight':
+      case 'taketoken':
+        throw new OnnxUnsupported(`the ViT op '${op.type}'`);
     }
   }
 
@@ -418,5 +425,21 @@ export class OnnxAlgebra implements Algebra<Sym> {
 
   layerNormRelevance(): Sym {
     throw new OnnxUnsupported('LayerNormalization');
+  }
+
+  attentionRelevance(): never {
+    throw new OnnxUnsupported('attention');
+  }
+
+  unpatch(): Sym {
+    throw new OnnxUnsupported('patches');
+  }
+
+  dropClassToken(): Sym {
+    throw new OnnxUnsupported('class token');
+  }
+
+  placeToken(): Sym {
+    throw new OnnxUnsupported('token readout');
   }
 }
