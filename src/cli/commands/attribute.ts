@@ -6,6 +6,7 @@ import { writeFileAtomic } from '../../core/io/atomic';
 import { readNpy, writeNpy } from '../../core/io/npy';
 import { InitMode, attribute } from '../../core/lrp/attribute';
 import { OnnxExplainer } from '../../core/lrp/onnx-explainer';
+import { linearLayerNames } from '../../core/graph/graph';
 import { PRESET_NAMES, compositeToJson, loadComposite } from '../../core/lrp/composites';
 import { writeHeatmapPng } from '../../core/report/heatmap';
 import { attributeInWorkers, defaultWorkerCount } from '../../engine/parallel';
@@ -68,8 +69,7 @@ export const attributeCommand: Command = {
     try {
       const { x, shape } = readInputs(inputsPath, opened.summary.inputShape, opened.file);
       const targets = targetsPath ? readTargets(targetsPath, shape[0], opened.summary.numClasses) : undefined;
-      const linearNames = opened.model.layers.filter((l) => ['Conv2D', 'DepthwiseConv2D', 'Dense'].includes(l.getClassName())).map((l) => l.name);
-      const composite = loadComposite(compositeArg, linearNames);
+      const composite = loadComposite(compositeArg, linearLayerNames(opened.model));
       const batchSize = intFlag(flags, 'batch-size', 32, 1);
       // Each worker loads tfjs and the model (about a second), which only pays off on larger jobs.
       // onnxruntime uses every core itself; worker threads are for the tfjs executor.
