@@ -2,7 +2,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../core/backend/select';
 import { componentScores, parseCriterion, CRITERIA } from '../../core/criteria/criteria';
-import { badInput, usageError } from '../../core/errors';
+import { badInput } from '../../core/errors';
 import { type Graph, disposeGraph, graphFromModel } from '../../core/graph/graph';
 import { writeFileAtomic } from '../../core/io/atomic';
 import { type Dataset, loadSplit } from '../../core/io/datasets';
@@ -11,7 +11,7 @@ import { summarizeModel } from '../../core/graph/summary';
 import { measureLatency } from '../../core/models/evaluate';
 import { trainModel } from '../../core/models/train';
 import { physicalPlan, pruneModel } from '../../core/prune/surgery';
-import { type ComponentLayerInfo, catalogue } from '../../core/prune/catalogue';
+import { catalogue, chooseComponents } from '../../core/prune/catalogue';
 import { OnnxUnsupported } from '../../core/onnx/onnx-algebra';
 import { pruningCurve } from '../../core/prune/curve';
 import { writeRunReport } from '../../core/report/run-report';
@@ -176,19 +176,6 @@ export const pruneCommand: Command = {
     }
   },
 };
-
-/**
- * --components for transformers: which kind of component to rank and prune (heads or first-MLP neurons, each alone
- * as in the paper, or both pooled). CNNs have conv and dense components and take no --components.
- */
-export function chooseComponents(all: ComponentLayerInfo[], flag: string | undefined): ComponentLayerInfo[] {
-  const transformer = all.some((l) => l.kind === 'head' || l.kind === 'neuron');
-  if (flag === undefined) return transformer ? all.filter((l) => l.kind === 'head') : all;
-  const kinds: Record<string, string[]> = { heads: ['head'], neurons: ['neuron'], both: ['head', 'neuron'] };
-  if (!kinds[flag]) throw usageError(`--components ${flag} is not one of heads, neurons, both`, 'e.g. --components heads');
-  if (!transformer) throw badInput(`--components ${flag}: this model has no attention heads or transformer MLP neurons`, 'leave --components out for CNNs (their conv channels and dense neurons are pruned together)');
-  return all.filter((l) => kinds[flag].includes(l.kind));
-}
 
 /** Batch latencies of the original and pruned graphs on onnxruntime; undefined when a graph does not compile. */
 async function onnxLatencies(ort: NonNullable<ReturnType<typeof loadOnnxRuntime>['ort']>, graph: Graph, pruned: tf.LayersModel, inputShape: number[]): Promise<[{ medianMs: number }, { medianMs: number }] | undefined> {

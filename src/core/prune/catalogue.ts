@@ -7,7 +7,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { Graph, Op, consumers, isLinear } from '../graph/graph';
-import { badInput } from '../errors';
+import { badInput, usageError } from '../errors';
 
 export type ComponentKind = 'conv' | 'dense' | 'head' | 'neuron';
 
@@ -85,4 +85,17 @@ export function maskVector(layer: { width: number }, removed: boolean[]): Float3
   const out = new Float32Array(removed.length * layer.width);
   removed.forEach((r, c) => out.fill(r ? 0 : 1, c * layer.width, (c + 1) * layer.width));
   return out;
+}
+
+/**
+ * --components for transformers: which kind of component to rank and prune (heads or first-MLP neurons, each alone
+ * as in the paper, or both pooled). CNNs have conv and dense components and take no --components.
+ */
+export function chooseComponents(all: ComponentLayerInfo[], flag: string | undefined): ComponentLayerInfo[] {
+  const transformer = all.some((l) => l.kind === 'head' || l.kind === 'neuron');
+  if (flag === undefined) return transformer ? all.filter((l) => l.kind === 'head') : all;
+  const kinds: Record<string, string[]> = { heads: ['head'], neurons: ['neuron'], both: ['head', 'neuron'] };
+  if (!kinds[flag]) throw usageError(`--components ${flag} is not one of heads, neurons, both`, 'e.g. --components heads');
+  if (!transformer) throw badInput(`--components ${flag}: this model has no attention heads or transformer MLP neurons`, 'leave --components out for CNNs (their conv channels and dense neurons are pruned together)');
+  return all.filter((l) => kinds[flag].includes(l.kind));
 }
