@@ -10,6 +10,8 @@ import type { Graph } from '../graph/graph';
 import type { ComponentLayerInfo } from './catalogue';
 import { channelFlow } from './channel-flow';
 import { dependencyGroups } from './groups';
+// The pruned model is rebuilt from JSON, so the ViT's custom layers must be registered here too.
+import '../models/vit-layers';
 
 export interface PhysicalPlan {
   removed: boolean[][];
