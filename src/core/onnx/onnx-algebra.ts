@@ -291,15 +291,42 @@ export class OnnxAlgebra implements Algebra<Sym> {
         shape[axis] = inputs.reduce((a, t) => a + t.shape[axis], 0);
         return this.value(this.b.op('Concat', inputs.map((t) => this.ref(t)), { axis: physAxis }), shape, inputs.every((t) => t.nonNegative));
       }
-      case 'layernorm':
-        throw new OnnxUnsupported('LayerNormalization');
-      // Vision-transformer ops run on tfjs (attribute, masked evaluation and training fall back to it).
-      case 'attention':
-      case 'patches':
-      case 'classtoken':
+      // Vision transformers: the forward compiles (masked evaluation, latency); their relevance rules do not, so
+      // attribution falls back to tfjs (see attentionRelevance below).
+      case 'layernorm': {
+        if (x.shape.length === 4) throw new OnnxUnsupported('LayerNormalization on images');
+        const d = x.shape[x.shape.length - 1];
+        const vec = (t: tf.Tensor | undefined, fill: number) => this.b.constant(t ? (t.dataSync() as Float32Array) : new Float32Array(d).fill(fill), [d], 'ln');
+        return this.value(this.b.op('LayerNormalization', [this.ref(x), vec(op.gamma, 1), vec(op.beta, 0)], { axis: -1, epsilon: { float: op.epsilon } }), x.shape);
+      }
+      case 'patches': {
+        // Stored NCHW → [N, H/p, W/p, p, p, C] → tokens of p·p·C values (row, column, channel), as toPatches.
+        const [n, h, w, c] = x.shape;
+        const p = op.size;
+        const six = this.b.op('Reshape', [this.ref(x), this.b.ints([n, c, h / p, p, w / p, p])]);
+        const moved = this.b.op('Transpose', [six], { perm: [0, 2, 4, 3, 5, 1] });
+        return this.value(this.b.op('Reshape', [moved, this.b.ints([n, (h / p) * (w / p), p * p * c])]), [n, (h / p) * (w / p), p * p * c], nn);
+      }
+      case 'classtoken': {
+        const [n, t, d] = x.shape;
+        const token = this.b.op('Expand', [this.b.constant(op.token.dataSync() as Float32Array, [1, 1, d], 'token'), this.b.ints([n, 1, d])]);
+        return this.value(this.b.op('Concat', [token, this.ref(x)], { axis: 1 }), [n, t + 1, d]);
+      }
       case 'addweight':
-      case 'taketoken':
-        throw new OnnxUnsupported(`the ViT op '${op.type}'`);
+        return this.add(x, this.weight(op.weight));
+      case 'taketoken': {
+        const [n, , d] = x.shape;
+        const picked = this.b.op('Gather', [this.ref(x), this.b.ints([op.index])], { axis: 1 });
+        return this.value(this.b.op('Reshape', [picked, this.b.ints([n, d])]), [n, d]);
+      }
+      case 'attention': {
+        // Per head: softmax(s·Q·Kᵀ)·V on [N, H, T, d], then the heads merged back to [N, T, H·d] (graph/attention.ts).
+        const [n, t, inner] = x.shape;
+        const split = (v: Sym, perm: number[]) => this.b.op('Transpose', [this.b.op('Reshape', [this.ref(v), this.b.ints([n, t, op.heads, op.headDim])])], { perm });
+        const scores = this.b.op('Mul', [this.b.op('MatMul', [split(inputs[0], [0, 2, 1, 3]), split(inputs[1], [0, 2, 3, 1])]), this.scalar(1 / Math.sqrt(op.headDim))]);
+        const context = this.b.op('MatMul', [this.b.op('Softmax', [scores], { axis: -1 }), split(inputs[2], [0, 2, 1, 3])]);
+        return this.value(this.b.op('Reshape', [this.b.op('Transpose', [context], { perm: [0, 2, 1, 3] }), this.b.ints([n, t, inner])]), [n, t, inner]);
+      }
     }
   }
 

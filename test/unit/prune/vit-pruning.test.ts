@@ -6,7 +6,8 @@ import { summarizeModel } from '../../../src/core/graph/summary';
 import { tfAlgebra } from '../../../src/core/graph/tf-algebra';
 import { buildVit } from '../../../src/core/models/vit';
 import { catalogue, maskVector } from '../../../src/core/prune/catalogue';
-import { nodeShapes } from '../../../src/core/prune/masked-eval';
+import { compileForward, nodeShapes } from '../../../src/core/prune/masked-eval';
+import { loadOnnxRuntime } from '../../../src/core/onnx/runtime';
 import { remainingCost } from '../../../src/core/prune/remaining-cost';
 import { physicalPlan, pruneModel } from '../../../src/core/prune/surgery';
 import { mulberry32 } from '../../../src/core/random';
@@ -78,6 +79,29 @@ describe('ViT pruning (heads and MLP neurons)', () => {
       tf.dispose([got, want]);
       pruned.dispose();
     }
+    x.dispose();
+    disposeGraph(g);
+    model.dispose();
+  });
+
+  it('the forward compiled to ONNX (masks as inputs) computes what tfjs computes', async function () {
+    const { ort } = loadOnnxRuntime();
+    if (!ort) this.skip();
+    const model = smallVit(5);
+    const g = graphFromModel(model);
+    const layers = catalogue(g);
+    const shapes = nodeShapes(g, [4, 4, 2]);
+    const removed = layers.map((l, i) => Array.from({ length: l.size }, (_, j) => (i + j) % 3 === 0));
+    const compiled = compileForward(g, [4, 4, 2], 6, layers.map((l) => ({ node: l.maskNode, size: l.size * l.width, rank: shapes[l.maskNode].length + 1 })));
+    const session = await ort!.InferenceSession.create(compiled.bytes);
+    const x = randomInputs([6, 4, 4, 2], 8, -1, 1);
+    const feeds: Record<string, InstanceType<typeof ort.Tensor>> = { x: new ort!.Tensor('float32', x.dataSync() as Float32Array, [6, 4, 4, 2]) };
+    layers.forEach((l, i) => (feeds[`mask${i}`] = new ort!.Tensor('float32', maskVector(l, removed[i]), compiled.maskShapes[i])));
+    const got = (await session.run(feeds))[session.outputNames[0]].data as Float32Array;
+    const want = tf.tidy(() => forwardAll(tfAlgebra, g, x, masksOf(layers, removed))[g.output].dataSync());
+    const diff = Math.max(...Array.from(got, (v, i) => Math.abs(v - want[i])));
+    assert.ok(diff < 1e-4, `onnx vs tfjs: ${diff}`);
+    await session.release();
     x.dispose();
     disposeGraph(g);
     model.dispose();
