@@ -195,7 +195,9 @@ describe('attention LRP (method.md §3)', () => {
     const composite = parseComposite({ default: { conv: { rule: 'epsilon', epsilon: 1e-9 }, dense: { rule: 'epsilon', epsilon: 1e-9 } }, attention: { softmax: 'cp' } }, 'test');
     const explainer = new Explainer(model, composite);
     const x = randomInputs([6, 4, 4, 1], 3);
+    const before = tf.memory().numTensors;
     const b = explainer.explainBatch(x);
+    assert.equal(tf.memory().numTensors, before, 'explaining a batch frees every tensor it made');
     const per = 16;
     for (let s = 0; s < 6; s++) {
       let total = 0;
