@@ -23,7 +23,7 @@ export interface PropagationPlan {
   softmax?: SoftmaxRule;
 }
 
-/** Conservative propagation: what AttnLRP-style attributions default to when the composite names no rule. */
+/** cp (conservative propagation, Ali et al. 2022): conserving and the cheapest; used when the composite names no rule. */
 export const DEFAULT_SOFTMAX_RULE: SoftmaxRule = 'cp';
 
 export interface Propagated<T> {
