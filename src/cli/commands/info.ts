@@ -18,10 +18,7 @@ export const infoCommand: Command = {
     const model = await loadModel(modelPath);
     const summary = summarizeModel(model);
     model.dispose();
-    const loaded = loadOnnxRuntime();
-    // The ONNX algebra does not compile attention: transformers are explained on tfjs.
-    const attention = summary.layers.some((l) => l.className === 'MultiHeadSelfAttention');
-    const onnx = attention ? { ort: undefined, why: 'onnxruntime does not compile attention' } : loaded;
+    const onnx = loadOnnxRuntime();
     const lrpExecutor = onnx.ort ? { name: 'onnx', detail: 'onnxruntime-node' } : { name: 'tfjs', detail: onnx.why };
     const value = { model: resolveModelJson(modelPath), ...summary, metadata: modelMetadata(modelPath), backend, lrpExecutor };
     const nameWidth = Math.max(...summary.layers.map((l) => l.name.length), 5);

@@ -2,8 +2,8 @@
  * LRP through the attention core (method.md §3, after AttnLRP): the scores L = s·Q·Kᵀ and the context O = A·V are
  * products of two activations, A = softmax(L) per query row. A softmax rule is a declaration of how R_A reaches L
  * and which rule the A·V product uses; the products' rules are fixed (uniform: each factor half; epsilon: each
- * factor the full share, used by cp where nothing enters the softmax). Everything is per (sample, head); tfjs
- * only, as the ONNX algebra does not compile attention.
+ * factor the full share, used by cp where nothing enters the softmax). Everything is per (sample, head). This is
+ * the tfjs implementation; onnx-algebra.ts emits the same formulas (tested equal).
  */
 import * as tf from '@tensorflow/tfjs';
 import { attentionScale, attentionScores, mergeHeads, splitHeads } from '../graph/attention';

@@ -6,6 +6,7 @@ import { Explainer, attribute } from '../../../src/core/lrp/attribute';
 import { type SoftmaxRule, parseComposite } from '../../../src/core/lrp/composites';
 import { tfAlgebra } from '../../../src/core/graph/tf-algebra';
 import { normShares } from '../../../src/core/lrp/rules';
+import { loadOnnxRuntime } from '../../../src/core/onnx/runtime';
 import { mulberry32 } from '../../../src/core/random';
 import { useDefaultBackend } from '../../helpers/backend';
 import { randomInputs, tinyVit } from '../../helpers/models';
@@ -222,7 +223,6 @@ describe('attention LRP (method.md §3)', () => {
     ]);
     // Σ_tokens |R| and Σ_queries |Σ_keys R_A| are non-negative per sample.
     for (const l of r.layers) for (const row of l.relevance) assert.ok(row.every((v) => v >= 0));
-    assert.equal(r.executor, 'tfjs', 'the ONNX path does not compile attention and falls back');
     // The projections get their rules from the composite: the default dense rule, or their own name's.
     const rules = Object.fromEntries(r.layerRules.map((l) => [l.name, l.rule]));
     assert.equal(rules['block1_attn/q'], 'z-plus');
@@ -234,4 +234,22 @@ describe('attention LRP (method.md §3)', () => {
     x.dispose();
     model.dispose();
   });
+
+  for (const rule of ['epsilon', 'z-plus', 'z-plus-vbias', 'cp'] as SoftmaxRule[]) {
+    it(`onnxruntime and tfjs give the same ViT relevance (softmax ${rule})`, async function () {
+      if (!loadOnnxRuntime().ort) this.skip();
+      const model = tinyVit(6);
+      const composite = parseComposite({ default: { dense: { rule: 'z-plus' } }, first: { rule: 'flat' }, attention: { softmax: rule } }, 'test');
+      const x = randomInputs([4, 4, 4, 1], 7);
+      const args = [model, composite, x.dataSync() as Float32Array, x.shape] as const;
+      const onnx = await attribute(...args, { executor: 'onnx' });
+      const tfjs = await attribute(...args, { executor: 'tfjs' });
+      assert.equal(onnx.executor, 'onnx');
+      assert.ok(Math.max(...Array.from(tfjs.input, Math.abs)) > 1e-3 && tfjs.layers.every((l) => l.relevance.some((row) => row.some((v) => v > 1e-4))), 'relevance reaches the input and every component layer');
+      assertClose(onnx.input, tfjs.input, 'input relevance', 1e-3);
+      onnx.layers.forEach((l, i) => l.relevance.forEach((row, s) => assertClose(row, tfjs.layers[i].relevance[s], `${l.name} sample ${s}`, 1e-3)));
+      x.dispose();
+      model.dispose();
+    });
+  }
 });
