@@ -19,7 +19,7 @@ const TRIALS = String(Number(process.env.PXP_TRIALS) || 20);
 const FINAL_EVAL = String(Number(process.env.PXP_FINAL_EVAL) || 2000);
 const WORK = path.join(os.tmpdir(), 'pxp-pruning-comparison');
 const DATA = path.join(WORK, 'data');
-const BASELINES = ['weight', 'activation', 'gradient', 'taylor', 'random'];
+const BASELINES = ['weight', 'activation', 'gradient', 'taylor', 'integrated-gradients', 'random'];
 const SEARCH_EVAL = String(Number(process.env.PXP_SEARCH_EVAL) || 1000);
 const SEARCH_RATES = process.env.PXP_SEARCH_RATES ? ['--rates', process.env.PXP_SEARCH_RATES] : [];
 const ONLY = (process.env.PXP_MODELS || 'cnn,vit').split(',');
@@ -56,6 +56,7 @@ const previous = REPORT_ONLY ? JSON.parse(fs.readFileSync(JSON_FILE, 'utf8')) : 
 const data = (split) => path.join(DATA, split);
 const results = previous ? previous.results : [];
 if (!REPORT_ONLY) {
+  fs.rmSync(WORK, { recursive: true, force: true });
   fs.mkdirSync(WORK, { recursive: true });
   run(['npx', 'tsx', 'bench/pruning-splits.ts', DATA, FINAL_EVAL, SEARCH_EVAL], 'data');
 }
@@ -104,8 +105,8 @@ const lines = [
   '',
   'Setup facts that shape the numbers: the ViT has 16 heads (4 blocks × 4), so one head is 6.25 % of them and the head',
   'grid is coarse. The ViT has no conv layer (its patch embedding is dense), so on it lrp:epsilon-plus-flat is epsilon',
-  '1e-6 on every dense layer, flat on the patch embedding and the default softmax rule cp. Integrated gradients is left',
-  'out (slow on tfjs). One run, one seed: differences of one grid step are within noise.',
+  '1e-6 on every dense layer, flat on the patch embedding and the default softmax rule cp. One run, one seed:',
+  'differences of one grid step are within noise.',
   '',
 ];
 for (const r of results) {

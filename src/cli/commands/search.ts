@@ -124,7 +124,8 @@ export const searchCommand: Command = {
       const objective = new AttributionObjective({ graph, shapes, layers, groups, reference, evaluator, executor, rates, signal: ctx.signal });
       fs.mkdirSync(out, { recursive: true });
       const trialsFile = path.join(out, 'trials.jsonl');
-      const done = readTrials(trialsFile);
+      // Only --resume continues a log; a new search over an old folder (--force) starts from no trials.
+      const done = resume ? readTrials(trialsFile) : [];
       // Rewrite the log without a cut-off last line, so appends stay one JSON document per line.
       writeFileAtomic(trialsFile, done.map((t) => JSON.stringify(t) + '\n').join(''));
       const groupNames = Object.keys(groups.groups);
