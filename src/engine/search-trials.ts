@@ -11,7 +11,7 @@ import type { Dataset } from '../core/io/datasets';
 import { loadModel } from '../core/io/model-files';
 import type { ExecutorPreference } from '../core/lrp/attribute';
 import { setOrtThreads } from '../core/onnx/runtime';
-import { catalogue } from '../core/prune/catalogue';
+import { catalogue, chooseComponents } from '../core/prune/catalogue';
 import type { Curve } from '../core/prune/curve';
 import { maskedEvaluator, nodeShapes } from '../core/prune/masked-eval';
 import { AttributionObjective, type Relevance } from '../core/search/attribution-search';
@@ -25,6 +25,8 @@ export interface SearchTrialsInit {
   reference: Dataset;
   evaluation: Dataset;
   classes?: number[];
+  /** Transformers: which components the search prunes (--components), as in the parent. */
+  components?: string;
   groups: LayerGroups;
   rates?: number[];
   executor?: ExecutorPreference;
@@ -52,7 +54,7 @@ export async function serveSearchTrials(init: SearchTrialsInit, port: MessagePor
     const model = await loadModel(init.modelPath);
     const graph = graphFromModel(model);
     model.dispose();
-    const layers = catalogue(graph);
+    const layers = chooseComponents(catalogue(graph), init.components);
     const shapes = nodeShapes(graph, init.reference.shape.slice(1));
     const evaluator = await maskedEvaluator(graph, layers, init.evaluation, { executor: init.executor, allowedClasses: init.classes });
     objective = new AttributionObjective({ graph, shapes, layers, groups: init.groups, reference: init.reference, evaluator, executor: init.executor, rates: init.rates });

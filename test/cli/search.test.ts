@@ -58,6 +58,14 @@ describe('pxp search (optimizing the composite)', () => {
     assert.deepEqual(b.map((t) => [t.params, t.auc]), a.map((t) => [t.params, t.auc]));
   });
 
+  it('a new search over an old run folder (--force) starts from no trials; only --resume continues', () => {
+    const out = path.join(tmp.dir, 'again');
+    assert.equal(pxp(['search', '--model', MODEL, ...quick, '--trials', '3', '--sampler', 'random', '--seed', '1', '--out', out]).code, 0);
+    const r = pxp(['search', '--model', MODEL, ...quick, '--trials', '2', '--sampler', 'random', '--seed', '1', '--out', out, '--force']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(lines(out).map((t) => t.number), [0, 1]);
+  });
+
   it('--space narrows the space and regroups layers; a bad space file is refused naming the field', () => {
     const spaceFile = path.join(tmp.dir, 'space.json');
     fs.writeFileSync(spaceFile, JSON.stringify({

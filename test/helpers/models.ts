@@ -1,6 +1,7 @@
 /** Small models with deterministic weights for engine tests. */
 import * as tf from '@tensorflow/tfjs';
 import { buildResNet } from '../../src/core/models/resnet';
+import { buildVit } from '../../src/core/models/vit';
 import { buildVgg } from '../../src/core/models/vgg';
 import { mulberry32 } from '../../src/core/random';
 
@@ -11,7 +12,8 @@ export function randomizeWeights(model: tf.LayersModel, seed: number, opts: { ze
     const names = layer.weights.map((w) => w.originalName.split('/').pop()!);
     const values = layer.getWeights().map((w, i) => {
       const name = names[i];
-      const zero = opts.zeroBiases && ['bias', 'beta', 'moving_mean'].includes(name);
+      // A ViT's q/k/v/out biases, class token and positions are biases too: constants that absorb relevance.
+      const zero = opts.zeroBiases && (['bias', 'beta', 'moving_mean', 'token', 'positions'].includes(name) || name.endsWith('_bias'));
       const data = Float32Array.from({ length: w.size }, () => {
         if (zero) return 0;
         if (name === 'moving_variance') return 0.5 + rng();
@@ -35,3 +37,7 @@ export function randomInputs(shape: number[], seed: number, low = 0, high = 1): 
   const rng = mulberry32(seed);
   return tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => low + (high - low) * rng()), shape);
 }
+
+/** A one-block ViT on 4×4×1 inputs: 2×2 patches → 4 tokens + class token, width 4, 2 heads, MLP 6, 3 classes. */
+export const tinyVit = (seed = 1, zeroBiases = false, weightScale = 0.8) =>
+  randomizeWeights(buildVit({ inputShape: [4, 4, 1], numClasses: 3, patch: 2, width: 4, heads: 2, depth: 1, mlp: 6, seed }), seed, { zeroBiases, weightScale });

@@ -6,6 +6,8 @@ import { writeFileAtomic } from '../../core/io/atomic';
 import { readNpy, writeNpy } from '../../core/io/npy';
 import { InitMode, attribute } from '../../core/lrp/attribute';
 import { OnnxExplainer } from '../../core/lrp/onnx-explainer';
+import { linearLayerNames } from '../../core/graph/graph';
+import { DEFAULT_SOFTMAX_RULE } from '../../core/lrp/propagate';
 import { PRESET_NAMES, compositeToJson, loadComposite } from '../../core/lrp/composites';
 import { writeHeatmapPng } from '../../core/report/heatmap';
 import { attributeInWorkers, defaultWorkerCount } from '../../engine/parallel';
@@ -68,8 +70,7 @@ export const attributeCommand: Command = {
     try {
       const { x, shape } = readInputs(inputsPath, opened.summary.inputShape, opened.file);
       const targets = targetsPath ? readTargets(targetsPath, shape[0], opened.summary.numClasses) : undefined;
-      const linearNames = opened.model.layers.filter((l) => ['Conv2D', 'DepthwiseConv2D', 'Dense'].includes(l.getClassName())).map((l) => l.name);
-      const composite = loadComposite(compositeArg, linearNames);
+      const composite = loadComposite(compositeArg, linearLayerNames(opened.model));
       const batchSize = intFlag(flags, 'batch-size', 32, 1);
       // Each worker loads tfjs and the model (about a second), which only pays off on larger jobs.
       // onnxruntime uses every core itself; worker threads are for the tfjs executor.
@@ -120,6 +121,7 @@ export const attributeCommand: Command = {
         ...(result.executorNote ? [`note: ${result.executorNote}`] : []),
         `input relevance sum / output relevance: ${meanRatio.toFixed(4)} on average (1 = conserved; biases and ε absorb the rest)`,
         `rules: ${result.layerRules.map((r) => `${r.name} ${r.rule}`).join(', ')}`,
+        ...(result.layers.some((l) => l.kind === 'head') ? [`attention softmax rule: ${composite.attention?.softmax ?? DEFAULT_SOFTMAX_RULE}`] : []),
         `wrote ${path.join(out, 'input.npy')}, ${path.join(out, 'components.json')}${shape.length === 4 && heatmaps > 0 ? `, ${path.join(out, 'heatmaps')}/` : ''}`,
         backendLine(backend),
       ].join('\n');

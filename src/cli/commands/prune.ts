@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../core/backend/select';
 import { componentScores, parseCriterion, CRITERIA } from '../../core/criteria/criteria';
 import { badInput } from '../../core/errors';
-import { disposeGraph, graphFromModel } from '../../core/graph/graph';
+import { type Graph, disposeGraph, graphFromModel } from '../../core/graph/graph';
 import { writeFileAtomic } from '../../core/io/atomic';
 import { type Dataset, loadSplit } from '../../core/io/datasets';
 import { modelMetadata, saveModel } from '../../core/io/model-files';
@@ -11,7 +11,8 @@ import { summarizeModel } from '../../core/graph/summary';
 import { measureLatency } from '../../core/models/evaluate';
 import { trainModel } from '../../core/models/train';
 import { physicalPlan, pruneModel } from '../../core/prune/surgery';
-import { catalogue } from '../../core/prune/catalogue';
+import { catalogue, chooseComponents } from '../../core/prune/catalogue';
+import { OnnxUnsupported } from '../../core/onnx/onnx-algebra';
 import { pruningCurve } from '../../core/prune/curve';
 import { writeRunReport } from '../../core/report/run-report';
 import { maskedEvaluator, nodeShapes, onnxLatency, predictRows } from '../../core/prune/masked-eval';
@@ -40,6 +41,7 @@ export const pruneCommand: Command = {
     signed: { type: 'boolean', description: 'rank LRP by the signed sum of relevance (abs_sort = false)' },
     'most-relevant-first': { type: 'boolean', description: 'remove the most relevant components first (least_relevant_first = false)' },
     executor: { type: 'string', placeholder: 'NAME', description: 'auto | onnx | tfjs (default auto: onnxruntime when installed)' },
+    components: { type: 'string', placeholder: 'KIND', description: 'transformers: heads | neurons | both (default heads; the paper prunes each kind separately)' },
     out: { type: 'string', placeholder: 'DIR', description: 'run folder: run.json, relevance.json, curve.json, report.html (+ pruned/ with --rate)' },
   },
   required: ['model', 'out'],
@@ -64,7 +66,7 @@ export const pruneCommand: Command = {
     try {
       const { reference, evaluation, classes } = loadTaskData(flags, opened, seed, pruneCommand.usage);
       const shapes = nodeShapes(graph, opened.summary.inputShape);
-      const layers = catalogue(graph);
+      const layers = chooseComponents(catalogue(graph), stringFlag(flags, 'components'));
       const scores = await componentScores(criterion, {
         graph,
         layers,
@@ -91,6 +93,7 @@ export const pruneCommand: Command = {
         command: 'prune',
         model: opened.file,
         criterion,
+        components: [...new Set(layers.map((l) => l.kind))],
         reference: { source: reference.source, samples: reference.y.length },
         evaluation: { source: evaluation.source, samples: evaluation.y.length },
         classes: classes ?? null,
@@ -114,12 +117,10 @@ export const pruneCommand: Command = {
         let latencyEngine = backend.name as string;
         let before: { medianMs: number };
         let after: { medianMs: number };
-        if (ort && executor !== 'tfjs') {
+        const onnxTimes = ort && executor !== 'tfjs' ? await onnxLatencies(ort, graph, prunedModel, opened.summary.inputShape) : undefined;
+        if (onnxTimes) {
           latencyEngine = 'onnxruntime';
-          const prunedGraph = graphFromModel(prunedModel);
-          before = { medianMs: await onnxLatency(ort, graph, opened.summary.inputShape) };
-          after = { medianMs: await onnxLatency(ort, prunedGraph, opened.summary.inputShape) };
-          disposeGraph(prunedGraph);
+          [before, after] = onnxTimes;
         } else {
           before = await measureLatency(opened.model, opened.summary.inputShape, { batchSize: 64, runs: 15 });
           after = await measureLatency(prunedModel, opened.summary.inputShape, { batchSize: 64, runs: 15 });
@@ -175,6 +176,19 @@ export const pruneCommand: Command = {
     }
   },
 };
+
+/** Batch latencies of the original and pruned graphs on onnxruntime; undefined when a graph does not compile. */
+async function onnxLatencies(ort: NonNullable<ReturnType<typeof loadOnnxRuntime>['ort']>, graph: Graph, pruned: tf.LayersModel, inputShape: number[]): Promise<[{ medianMs: number }, { medianMs: number }] | undefined> {
+  const prunedGraph = graphFromModel(pruned);
+  try {
+    return [{ medianMs: await onnxLatency(ort, graph, inputShape) }, { medianMs: await onnxLatency(ort, prunedGraph, inputShape) }];
+  } catch (e) {
+    if (e instanceof OnnxUnsupported) return undefined;
+    throw e;
+  } finally {
+    disposeGraph(prunedGraph);
+  }
+}
 
 /** Top-1 accuracy of a LayersModel, among the allowed classes only when the task is restricted. */
 async function modelAccuracy(model: tf.LayersModel, data: Dataset, classes?: number[]): Promise<number> {

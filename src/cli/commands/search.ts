@@ -2,19 +2,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { initBackend } from '../../core/backend/select';
 import { badInput, usageError } from '../../core/errors';
-import { disposeGraph, graphFromModel, isLinear } from '../../core/graph/graph';
+import { disposeGraph, graphFromModel } from '../../core/graph/graph';
 import { writeFileAtomic } from '../../core/io/atomic';
 import { loadFolder, loadSplit } from '../../core/io/datasets';
 import { PRESET_NAMES, compositeToJson, describeRule } from '../../core/lrp/composites';
 import { componentScores, parseCriterion } from '../../core/criteria/criteria';
 import { pruningCurve } from '../../core/prune/curve';
-import { catalogue } from '../../core/prune/catalogue';
+import { catalogue, chooseComponents } from '../../core/prune/catalogue';
 import { maskedEvaluator, nodeShapes } from '../../core/prune/masked-eval';
 import { writeRunReport } from '../../core/report/run-report';
 import { describeParams, writeSearchReport } from '../../core/report/search-report';
 import { AttributionObjective } from '../../core/search/attribution-search';
 import { GridSampler } from '../../core/search/grid-sampler';
-import { customizeSpace, layerGroups, lrpSearchSpace, paramsToComposite, relevanceKey } from '../../core/search/lrp-space';
+import { customizeSpace, layerGroups, lrpSearchSpace, paramsToComposite, relevanceKey, searchLayers } from '../../core/search/lrp-space';
 import { RandomSampler } from '../../core/search/random-sampler';
 import type { Params, Sampler, Trial } from '../../core/search/space';
 import { bestTrial } from '../../core/search/study';
@@ -88,6 +88,7 @@ export const searchCommand: Command = {
     rates: { type: 'string', placeholder: 'LIST', description: 'pruning rates of each curve (default 0, 0.05, …, 0.95)' },
     executor: { type: 'string', placeholder: 'NAME', description: 'auto | onnx | tfjs (default auto: onnxruntime when installed)' },
     workers: { type: 'string', placeholder: 'N', description: 'trials run together on N worker threads, the cores shared between them (default 1)' },
+    components: { type: 'string', placeholder: 'KIND', description: 'transformers: heads | neurons | both (default heads)' },
     baselines: { type: 'string', placeholder: 'LIST', description: 'criteria to score beside the best composite (default: the five presets, taylor, gradient, weight, random; none to skip)' },
     resume: { type: 'boolean', description: 'continue the search in --out (after a crash or a kill); the same seed gives the same trials' },
     out: { type: 'string', placeholder: 'DIR', description: 'run folder: trials.jsonl, best-composite.json, run.json, curve.json, report.html' },
@@ -130,8 +131,8 @@ export const searchCommand: Command = {
       let holdout = holdoutDir ? loadFolder(holdoutDir) : folders.dataDir ? loadSplit(folders.dataDir, 'val') : undefined;
       if (holdout && classes) holdout = keepClasses(holdout, classes);
       const shapes = nodeShapes(graph, opened.summary.inputShape);
-      const layers = catalogue(graph);
-      const linear = graph.nodes.filter((n) => isLinear(n.op)).map((n) => ({ name: n.name, kind: n.op.type === 'dense' ? ('dense' as const) : ('conv' as const) }));
+      const layers = chooseComponents(catalogue(graph), stringFlag(flags, 'components'));
+      const linear = searchLayers(graph);
       const spaceFile = stringFlag(flags, 'space');
       const { groups, space } = spaceFile ? customizeSpace(readJsonFile(spaceFile), spaceFile, layerGroups(linear), linear.map((l) => l.name)) : { groups: layerGroups(linear), space: lrpSearchSpace(layerGroups(linear)) };
       const sampler: Sampler =
@@ -140,7 +141,8 @@ export const searchCommand: Command = {
       const objective = new AttributionObjective({ graph, shapes, layers, groups, reference, evaluator, executor, rates, signal: ctx.signal });
       fs.mkdirSync(out, { recursive: true });
       const trialsFile = path.join(out, 'trials.jsonl');
-      const done = readTrials(trialsFile);
+      // Only --resume continues a log; a new search over an old folder (--force) starts from no trials.
+      const done = resume ? readTrials(trialsFile) : [];
       // Rewrite the log without a cut-off last line, so appends stay one JSON document per line.
       writeFileAtomic(trialsFile, done.map((t) => JSON.stringify(t) + '\n').join(''));
       const groupNames = Object.keys(groups.groups);
@@ -167,7 +169,7 @@ export const searchCommand: Command = {
       const pool =
         workers > 1
           ? await TrialPool.start(
-              { backend: ctx.backend, modelPath: opened.file, reference, evaluation, classes, groups, rates, executor, ortThreads: Math.max(1, Math.floor(defaultWorkerCount() / workers)) },
+              { backend: ctx.backend, modelPath: opened.file, reference, evaluation, classes, components: stringFlag(flags, 'components'), groups, rates, executor, ortThreads: Math.max(1, Math.floor(defaultWorkerCount() / workers)) },
               workers,
               ctx.signal,
             )

@@ -8,6 +8,8 @@ import { badInput } from '../errors';
 import { registerBatchNormGradient } from './batchnorm-gradient';
 import { registerFastKernels } from './kernels';
 import { registerMaxPoolGradient } from './maxpool-gradient';
+import { registerTileGradient } from './tile-gradient';
+import { registerTransposeFreeMatMul } from './kernels/batch-matmul';
 
 export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -101,8 +103,10 @@ export async function initBackend(preference: BackendPreference = 'auto'): Promi
     const why = await tryBackend(name);
     if (why === undefined) {
       registerFastKernels(tf.getBackend());
+      if (tf.getBackend() === 'wasm') registerTransposeFreeMatMul('wasm');
       registerBatchNormGradient();
       registerMaxPoolGradient();
+      registerTileGradient();
       current = { name, skipped };
       currentPreference = preference;
       return current;

@@ -54,12 +54,14 @@ export function parseCriterion(name: string): { kind: 'lrp'; composite: string }
   throw badInput(`unknown criterion '${name}'`, `criteria: ${CRITERIA.join(', ')}`);
 }
 
-function addPerSample(into: Float64Array, values: ArrayLike<number>, n: number, c: number, absolute: boolean): void {
+/** Per sample, Σ over positions (and over a head's channels: `width` consecutive channels per component). */
+function addPerSample(into: Float64Array, values: ArrayLike<number>, n: number, c: number, absolute: boolean, width = 1): void {
   const per = values.length / n;
+  const channels = c * width;
   const row = new Float64Array(c);
   for (let s = 0; s < n; s++) {
     row.fill(0);
-    for (let i = 0; i < per; i++) row[i % c] += values[s * per + i];
+    for (let i = 0; i < per; i++) row[Math.floor((i % channels) / width)] += values[s * per + i];
     for (let j = 0; j < c; j++) into[j] += absolute ? Math.abs(row[j]) : row[j];
   }
 }
@@ -91,7 +93,7 @@ async function gradientScores(ctx: CriterionContext, kind: 'activation' | 'gradi
       const grads = kind === 'activation' ? [] : tf.grads(targetLogit)(offsets);
       layers.forEach((l, i) => {
         const v = kind === 'activation' ? zs[l.maskNode] : kind === 'gradient' ? grads[i] : tf.mul(zs[l.maskNode], grads[i]);
-        addPerSample(scores[i], v.dataSync(), m, l.size, true);
+        addPerSample(scores[i], v.dataSync(), m, l.size, true, l.width);
       });
     });
     ctx.onProgress?.({ done: to, total: n, message: `${kind} ${to}/${n}` });
@@ -131,7 +133,7 @@ async function integratedGradientScores(ctx: CriterionContext): Promise<Float64A
           sum.dispose();
           sum = next;
         }
-        addPerSample(scores[li], tf.mul(z, tf.div(sum, IG_STEPS)).dataSync(), m, layer.size, true);
+        addPerSample(scores[li], tf.mul(z, tf.div(sum, IG_STEPS)).dataSync(), m, layer.size, true, layer.width);
       });
       ctx.onProgress?.({ done: ++done, total, message: `integrated gradients: ${layer.name}` });
       await yieldToEventLoop();
@@ -142,6 +144,7 @@ async function integratedGradientScores(ctx: CriterionContext): Promise<Float64A
 
 function weightScores(layers: ComponentLayerInfo[], graph: Graph): Float64Array[] {
   return layers.map((l) => {
+    if (l.kind === 'head') return headWeightScores(l, graph);
     const kernel = (graph.nodes[l.node].op as { kernel: tf.Tensor }).kernel;
     const v = kernel.dataSync();
     const out = new Float64Array(l.size);
@@ -149,6 +152,21 @@ function weightScores(layers: ComponentLayerInfo[], graph: Graph): Float64Array[
     for (let i = 0; i < v.length; i++) out[i % l.size] += Math.abs(v[i]);
     return out;
   });
+}
+
+/** A head's own weights: its columns of the q, k, v kernels and its rows of the output projection (L1). */
+function headWeightScores(l: ComponentLayerInfo, graph: Graph): Float64Array {
+  const out = new Float64Array(l.size);
+  const kernelOf = (i: number) => (graph.nodes[i].op as { kernel: tf.Tensor }).kernel;
+  for (const input of graph.nodes[l.node].inputs) {
+    const v = kernelOf(input).dataSync(); // [D, heads·d]: channel = index mod heads·d
+    for (let i = 0; i < v.length; i++) out[Math.floor((i % (l.size * l.width)) / l.width)] += Math.abs(v[i]);
+  }
+  const outProjection = graph.nodes.findIndex((n) => n.inputs.length === 1 && n.inputs[0] === l.node && n.op.type === 'dense');
+  const w = kernelOf(outProjection).dataSync(); // [heads·d, D]: row = index div D
+  const d = w.length / (l.size * l.width);
+  for (let i = 0; i < w.length; i++) out[Math.floor(Math.floor(i / d) / l.width)] += Math.abs(w[i]);
+  return out;
 }
 
 export async function componentScores(criterion: string, ctx: CriterionContext): Promise<CriterionScores> {

@@ -4,9 +4,11 @@
  * implementation may store them in another layout. Weights are values of T too: `weight` wraps a graph weight.
  */
 import type * as tf from '@tensorflow/tfjs';
+import type { SoftmaxRule } from '../lrp/composites';
 import type { Op } from './graph';
 
 export type LinearOp = Extract<Op, { type: 'dense' | 'conv2d' | 'depthwise' }>;
+export type AttentionOp = Extract<Op, { type: 'attention' }>;
 export type PoolOp = Extract<Op, { type: 'maxpool' | 'avgpool' }>;
 
 export interface Algebra<T> {
@@ -50,4 +52,12 @@ export interface Algebra<T> {
   unpad(r: T, x: T, padding: [[number, number], [number, number]]): T;
   splitLike(r: T, parts: T[], axis: number): T[];
   layerNormRelevance(x: T, y: T, r: T, gamma: T | undefined, epsilon: number): T;
+  /** Relevance of q, k, v from R at the attention op's output, and each head's component relevance [N, heads]. */
+  attentionRelevance(op: AttentionOp, q: T, k: T, v: T, r: T, softmax: SoftmaxRule): { q: T; k: T; v: T; heads: T };
+  /** The patches' relevance back on the image (the inverse rearrangement). */
+  unpatch(r: T, x: T, size: number): T;
+  /** A class-token op's input relevance: the token's own share is absorbed, as a bias's is. */
+  dropClassToken(r: T): T;
+  /** A token readout's input relevance: r at that token, zero elsewhere. */
+  placeToken(r: T, x: T, index: number): T;
 }

@@ -25,7 +25,20 @@ export type Op =
   /** Dropout at inference (its rate kept for training), and a batch norm merged into its conv: the identity. */
   | { type: 'identity'; dropoutRate?: number }
   | { type: 'add' }
-  | { type: 'concat'; axis: number };
+  | { type: 'concat'; axis: number }
+  // Vision transformers (method.md §3). A MultiHeadSelfAttention layer becomes five nodes: dense `name/q`,
+  // `name/k`, `name/v` reading the block input, this op `name` (inputs q, k, v; output the heads' A·V merged,
+  // [N, T, heads·headDim]) and dense `name/out`. Heads are components of `name`; masking its output per head
+  // is A[:, h] = 0.
+  | { type: 'attention'; heads: number; headDim: number }
+  /** [N, H, W, C] → [N, tokens, p·p·C]. */
+  | { type: 'patches'; size: number }
+  /** Prepends a learned token: [N, T, D] → [N, T+1, D]. */
+  | { type: 'classtoken'; token: tf.Tensor1D }
+  /** Adds a learned table (positions) to the input. */
+  | { type: 'addweight'; weight: tf.Tensor }
+  /** Reads one token: [N, T, D] → [N, D]. */
+  | { type: 'taketoken'; index: number };
 
 export type OpType = Op['type'];
 
@@ -152,9 +165,37 @@ function opOf(layer: tf.layers.Layer): { op: Op; activation?: string } {
       return { op: { type: 'add' } };
     case 'Concatenate':
       return { op: { type: 'concat', axis: (config.axis as number) ?? -1 } };
+    case 'Patches':
+      return { op: { type: 'patches', size: config.size as number } };
+    case 'ClassToken':
+      return { op: { type: 'classtoken', token: w().token as tf.Tensor1D } };
+    case 'PositionEmbedding':
+      return { op: { type: 'addweight', weight: w().positions } };
+    case 'TakeToken':
+      return { op: { type: 'taketoken', index: (config.index as number) ?? 0 } };
     default:
+      if (/attention/i.test(layer.getClassName())) {
+        throw badInput(
+          `layer '${layer.name}' is an attention layer of class ${layer.getClassName()}, which PXP does not recognise`,
+          'PXP supports MultiHeadSelfAttention (q, k, v and output projections with biases, softmax over keys), as built by pxp train --arch vit',
+        );
+      }
       throw badInput(`layer '${layer.name}' (${layer.getClassName()}) is not supported by the engine`, 'see pxp info for the supported layer classes');
   }
+}
+
+/** The five nodes of a MultiHeadSelfAttention layer (see the 'attention' op); returns the output node. */
+function attentionNodes(layer: tf.layers.Layer, input: number, add: (n: GraphNode) => number): number {
+  const w = weightsBySuffix(layer);
+  const config = layer.getConfig() as Record<string, unknown>;
+  const heads = config.heads as number;
+  const headDim = config.headDim as number;
+  const className = layer.getClassName();
+  const dense = (p: string, from: number) =>
+    add({ name: `${layer.name}/${p}`, className, op: { type: 'dense', kernel: w[`${p}_kernel`] as tf.Tensor2D, bias: w[`${p}_bias`] as tf.Tensor1D }, inputs: [from] });
+  const qkv = ['q', 'k', 'v'].map((p) => dense(p, input));
+  const core = add({ name: layer.name, className, op: { type: 'attention', heads, headDim }, inputs: qkv });
+  return dense('out', core);
 }
 
 /** Builds the graph of a LayersModel (sequential or functional); the graph owns copies of the weights. */
@@ -176,6 +217,10 @@ export function graphFromModel(model: tf.LayersModel): Graph {
       if (i === undefined) throw badInput(`layer '${layer.name}' reads '${l.name}', which comes later or is a nested model`, 'flatten nested models into one functional model');
       return i;
     });
+    if (layer.getClassName() === 'MultiHeadSelfAttention') {
+      index.set(layer.name, attentionNodes(layer, inputs[0], add));
+      continue;
+    }
     const { op, activation } = opOf(layer);
     const at = add({ name: layer.name, className: layer.getClassName(), op, inputs });
     if (activation) {
@@ -201,4 +246,13 @@ export function consumers(g: Graph, i: number): number[] {
   const out: number[] = [];
   g.nodes.forEach((n, j) => n.inputs.includes(i) && out.push(j));
   return out;
+}
+
+/** Names a composite may give a rule: conv and dense layers, and each attention layer's q, k, v and out projections. */
+export function linearLayerNames(model: tf.LayersModel): string[] {
+  return model.layers.flatMap((l) => {
+    const cls = l.getClassName();
+    if (cls === 'MultiHeadSelfAttention') return ['q', 'k', 'v', 'out'].map((p) => `${l.name}/${p}`);
+    return ['Conv2D', 'DepthwiseConv2D', 'Dense'].includes(cls) ? [l.name] : [];
+  });
 }

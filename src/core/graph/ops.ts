@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Op } from './graph';
+import { selfAttention, toPatches } from './attention';
 
 type LinearOp = Extract<Op, { type: 'dense' | 'conv2d' | 'depthwise' }>;
 type ConvOp = Extract<Op, { type: 'conv2d' | 'depthwise' }>;
@@ -151,5 +152,21 @@ export function opForward(op: Op, inputs: tf.Tensor[]): tf.Tensor {
       return tf.addN(inputs);
     case 'concat':
       return tf.concat(inputs, op.axis);
+    case 'attention':
+      return selfAttention(inputs[0], inputs[1], inputs[2], op.heads, op.headDim);
+    case 'patches':
+      return toPatches(x, op.size);
+    case 'classtoken':
+      return tf.tidy(() => {
+        const [n, , d] = x.shape as number[];
+        return tf.concat([tf.broadcastTo(op.token.reshape([1, 1, d]), [n, 1, d]), x], 1);
+      });
+    case 'addweight':
+      return tf.add(x, op.weight);
+    case 'taketoken':
+      return tf.tidy(() => {
+        const [n, , d] = x.shape as number[];
+        return tf.slice(x, [0, op.index, 0], [n, 1, d]).reshape([n, d]);
+      });
   }
 }

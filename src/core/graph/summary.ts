@@ -53,6 +53,12 @@ export function layerMacs(className: string, config: Record<string, unknown>, in
     }
     case 'Dense':
       return product(outShape) * inShape[inShape.length - 1];
+    case 'MultiHeadSelfAttention': {
+      // q, k, v and output projections (T·D·inner each), then Q·Kᵀ and A·V (T·T·inner each).
+      const [t, d] = inShape;
+      const inner = (config.heads as number) * (config.headDim as number);
+      return 4 * t * d * inner + 2 * t * t * inner;
+    }
     default:
       return 0;
   }

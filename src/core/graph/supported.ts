@@ -25,6 +25,12 @@ export const SUPPORTED_LAYER_CLASSES = [
   'Dropout',
   'Add',
   'Concatenate',
+  // The ViT's own layers (src/core/models/vit-layers.ts).
+  'Patches',
+  'ClassToken',
+  'PositionEmbedding',
+  'MultiHeadSelfAttention',
+  'TakeToken',
 ] as const;
 
 /** Activation names as tfjs writes them in a layer config. */

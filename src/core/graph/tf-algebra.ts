@@ -2,6 +2,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { maxPoolBackward, poolGeometry } from '../backend/maxpool-gradient';
 import type { Algebra } from './algebra';
+import { attentionRelevance } from '../lrp/attention-rules';
+import { fromPatches } from './attention';
 import { linearForward, linearInputGradient, opForward } from './ops';
 
 function firstMax(x: tf.Tensor, r: tf.Tensor, pool: [number, number], strides: [number, number], padding: 'same' | 'valid'): tf.Tensor {
@@ -55,5 +57,13 @@ export const tfAlgebra: Algebra<tf.Tensor> = {
       const g = tf.div(r, tfAlgebra.stabilize(y, 1e-6));
       const wg = gamma ? tf.mul(g, gamma) : g;
       return tf.mul(tf.div(x, sigma), tf.sub(wg, tf.mean(wg, -1, true)));
+    }),
+  attentionRelevance: (op, q, k, v, r, softmax) => attentionRelevance(q, k, v, r, op.heads, op.headDim, softmax),
+  unpatch: (r, x, size) => fromPatches(r, size, x.shape),
+  dropClassToken: (r) => tf.slice(r, [0, 1, 0], [-1, -1, -1]),
+  placeToken: (r, x, index) =>
+    tf.tidy(() => {
+      const [n, t, d] = x.shape as number[];
+      return tf.pad(r.reshape([n, 1, d]), [[0, 0], [index, t - index - 1], [0, 0]]);
     }),
 };

@@ -10,6 +10,8 @@ import * as tf from '@tensorflow/tfjs';
 import { badInput, PxpError } from '../errors';
 import { SUPPORTED_ACTIVATIONS, SUPPORTED_LAYER_CLASSES, isSupportedActivation, isSupportedLayerClass } from '../graph/supported';
 import { writeFileAtomic } from './atomic';
+// Registers the ViT's custom layers with tf.serialization, so every model load can rebuild them.
+import '../models/vit-layers';
 
 type ModelJSON = tf.io.ModelJSON;
 type WeightsEntry = tf.io.WeightsManifestEntry;
@@ -97,6 +99,12 @@ function checkLayers(file: string, topology: { class_name?: string; config?: unk
   if (!Array.isArray(layers)) throw badInput(`${file}: modelTopology has no layer list`, 'export the model again with model.save()');
   for (const layer of layers) {
     const name = layer.config?.name ?? '(unnamed)';
+    if (!isSupportedLayerClass(layer.class_name) && /attention/i.test(layer.class_name)) {
+      throw badInput(
+        `${file}: layer '${name}' is an attention layer of class ${layer.class_name}, which PXP does not recognise`,
+        'PXP supports MultiHeadSelfAttention (its own layer: q, k, v and output projections with biases, softmax over keys, as built by pxp train --arch vit); rebuild the model with it',
+      );
+    }
     if (!isSupportedLayerClass(layer.class_name)) {
       throw badInput(
         `${file}: layer '${name}' has class ${layer.class_name}, which PXP does not support`,

@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { badInput } from '../errors';
 import { Graph, disposeGraph, graphFromModel, isLinear } from '../graph/graph';
+import { type ComponentKind, type ComponentNode, componentNodes } from '../prune/catalogue';
 import { forwardAll } from '../graph/forward';
 import { tfAlgebra } from '../graph/tf-algebra';
 import { argmaxRows } from '../models/evaluate';
@@ -20,15 +21,10 @@ import { OnnxExplainer } from './onnx-explainer';
 import { OnnxUnsupported } from '../onnx/onnx-algebra';
 import { loadOnnxRuntime } from '../onnx/runtime';
 
-export type ComponentKind = 'conv' | 'dense';
+export type { ComponentKind };
 
-export interface ComponentLayer {
-  node: number;
-  name: string;
-  kind: ComponentKind;
-  /** Number of components (output channels / neurons). */
-  size: number;
-}
+/** A component layer (catalogue.ts): conv channels, dense neurons, attention heads or MLP neurons. */
+export type ComponentLayer = ComponentNode;
 
 export interface LayerRule {
   name: string;
@@ -66,7 +62,6 @@ export function planExplanation(model: tf.LayersModel | Graph, composite: Compos
   while (graph.nodes[explained].op.type === 'activation' && (graph.nodes[explained].op as { fn: string }).fn === 'softmax') explained = graph.nodes[explained].inputs[0];
   const linear = graph.nodes.map((n, i) => ({ n, i })).filter(({ n, i }) => isLinear(n.op) && i <= explained);
   if (linear.length === 0) throw badInput(`model has no conv or dense layer to explain`, 'PXP explains models built from conv and dense layers');
-  const classifier = linear[linear.length - 1].i;
   const rules = graph.nodes.map(() => undefined as ReturnType<typeof ruleFromSpec> | undefined);
   const layerRules: LayerRule[] = [];
   linear.forEach(({ n, i }, k) => {
@@ -75,14 +70,9 @@ export function planExplanation(model: tf.LayersModel | Graph, composite: Compos
     rules[i] = ruleFromSpec(spec);
     layerRules.push({ name: n.name, rule: describeRule(spec) });
   });
-  const componentLayers: ComponentLayer[] = linear
-    .filter(({ i }) => i !== classifier)
-    .map(({ n, i }) => {
-      const kernel = (n.op as { kernel: tf.Tensor }).kernel;
-      const size = n.op.type === 'depthwise' ? kernel.shape[2]! * kernel.shape[3]! : kernel.shape[kernel.rank - 1]!;
-      return { node: i, name: n.name, kind: n.op.type === 'dense' ? 'dense' : 'conv', size };
-    });
-  return { plan: { graph, rules, explained, keep: new Set(componentLayers.map((c) => c.node)) }, componentLayers, layerRules, original, ownsOriginal: !('nodes' in model) };
+  const componentLayers = componentNodes(graph, explained);
+  const plan: PropagationPlan = { graph, rules, explained, keep: new Set(componentLayers.map((c) => c.node)), softmax: composite.attention?.softmax };
+  return { plan, componentLayers, layerRules, original, ownsOriginal: !('nodes' in model) };
 }
 
 export function disposePlan(p: ExplanationPlan): void {
@@ -129,7 +119,9 @@ function explainOnTfjs(prepared: ExplanationPlan, x: tf.Tensor, targets: Int32Ar
       const init0 = initialRelevance(logitValues, t, n, k, init);
       outputRelevance = init0.outputRelevance;
       const p = propagate(A, prepared.plan, acts, tf.tensor(init0.r0, logits.shape));
-      return { input: p.input, maps: prepared.componentLayers.map((c) => p.atNodes.get(c.node) ?? tf.zeros([n, c.size])) };
+      // An MLP neuron's relevance is Σ_tokens |R| per sample (method.md §3); heads arrive as [N, heads] already.
+      const readout = (c: ComponentLayer, r: tf.Tensor) => (c.kind === 'neuron' ? tf.abs(r) : r);
+      return { input: p.input, maps: prepared.componentLayers.map((c) => readout(c, p.atNodes.get(c.node) ?? tf.zeros([n, c.size]))) };
     });
     const components = prepared.componentLayers.map((c, l) => sumOverPositions(maps[l].dataSync(), n, c.size));
     const inputValues = input.dataSync() as Float32Array;

@@ -45,7 +45,9 @@ export function compileExplanation(prepared: ExplanationPlan, inputShape: number
     const r = p.atNodes.get(c.node);
     const rShape = r?.shape ?? [batch, c.size];
     // Sums over positions in float64, so that near-equal scores rank as the reference's do.
-    let sum = b.op('Cast', [r ? A.ref(r) : A.ref(A.fillLike({ shape: rShape, nonNegative: true, data: new Float32Array(batch * c.size) }, 0))], { to: 11 });
+    const value = r ? A.ref(r) : A.ref(A.fillLike({ shape: rShape, nonNegative: true, data: new Float32Array(batch * c.size) }, 0));
+    // An MLP neuron's relevance is Σ_tokens |R| (method.md §3); heads arrive as [N, heads].
+    let sum = b.op('Cast', [c.kind === 'neuron' ? b.op('Abs', [value]) : value], { to: 11 });
     if (rShape.length === 4) sum = b.op('ReduceSum', [sum, b.ints([2, 3])], { keepdims: 0 });
     else if (rShape.length === 3) sum = b.op('ReduceSum', [sum, b.ints([1])], { keepdims: 0 });
     b.output(sum, { dtype: 'float64', shape: [batch, c.size] });

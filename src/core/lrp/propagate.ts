@@ -9,6 +9,7 @@ import type { Algebra } from '../graph/algebra';
 import type { Graph } from '../graph/graph';
 import { type LinearRule, applyLinearRule, normShares } from './rules';
 import { DEFAULT_STABILIZER } from './stabilizer';
+import type { SoftmaxRule } from './composites';
 
 export interface PropagationPlan {
   graph: Graph;
@@ -16,9 +17,14 @@ export interface PropagationPlan {
   rules: (LinearRule | undefined)[];
   /** The node whose output is explained: the model output, or the logits under a final softmax. */
   explained: number;
-  /** Nodes whose output relevance the caller wants back (component layers). */
+  /** Nodes whose output relevance the caller wants back (component layers; heads: [N, heads], see attention). */
   keep: Set<number>;
+  /** The attention softmax rule (method.md §3); DEFAULT_SOFTMAX_RULE when unset. */
+  softmax?: SoftmaxRule;
 }
+
+/** cp (conservative propagation, Ali et al. 2022): conserving and the cheapest; used when the composite names no rule. */
+export const DEFAULT_SOFTMAX_RULE: SoftmaxRule = 'cp';
 
 export interface Propagated<T> {
   input: T;
@@ -27,7 +33,7 @@ export interface Propagated<T> {
 }
 
 /** Relevance of each input of node i, given the relevance r at its output. */
-function backwardNode<T>(A: Algebra<T>, plan: PropagationPlan, i: number, acts: T[], r: T): T[] {
+function backwardNode<T>(A: Algebra<T>, plan: PropagationPlan, i: number, acts: T[], r: T, readouts: Map<number, T>): T[] {
   const node = plan.graph.nodes[i];
   const ins = node.inputs.map((j) => acts[j]);
   const x = ins[0];
@@ -62,6 +68,20 @@ function backwardNode<T>(A: Algebra<T>, plan: PropagationPlan, i: number, acts: 
       return normShares(A, ins, acts[i], r);
     case 'concat':
       return A.splitLike(r, ins, op.axis);
+    case 'attention': {
+      const rel = A.attentionRelevance(op, ins[0], ins[1], ins[2], r, plan.softmax ?? DEFAULT_SOFTMAX_RULE);
+      readouts.set(i, rel.heads);
+      return [rel.q, rel.k, rel.v];
+    }
+    case 'patches':
+      return [A.unpatch(r, x, op.size)];
+    case 'classtoken':
+      return [A.dropClassToken(r)];
+    case 'addweight':
+      // The positional-embedding add: epsilon on the add; the table's share is absorbed like a bias (method.md §3).
+      return normShares(A, [x], acts[i], r);
+    case 'taketoken':
+      return [A.placeToken(r, x, op.index)];
   }
 }
 
@@ -73,6 +93,8 @@ export function propagate<T>(A: Algebra<T>, plan: PropagationPlan, acts: T[], rO
   const rel: (T | undefined)[] = new Array(plan.graph.nodes.length);
   rel[plan.explained] = rOut;
   const atNodes = new Map<number, T>();
+  // Component relevance an op reads somewhere other than its output (attention heads: at the softmax output).
+  const readouts = new Map<number, T>();
   let input: T | undefined;
   for (let i = plan.explained; i >= 0; i--) {
     const r = rel[i];
@@ -83,12 +105,12 @@ export function propagate<T>(A: Algebra<T>, plan: PropagationPlan, acts: T[], rO
       input = r;
       continue;
     }
-    const lower = backwardNode(A, plan, i, acts, r);
+    const lower = backwardNode(A, plan, i, acts, r, readouts);
     node.inputs.forEach((j, k) => {
       const prev = rel[j];
       rel[j] = prev === undefined ? lower[k] : A.add(prev, lower[k]);
     });
-    if (plan.keep.has(i)) atNodes.set(i, r);
+    if (plan.keep.has(i)) atNodes.set(i, readouts.get(i) ?? r);
   }
   return { input: input ?? A.fillLike(acts[0], 0), atNodes };
 }

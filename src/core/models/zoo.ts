@@ -3,8 +3,9 @@ import * as tf from '@tensorflow/tfjs';
 import { badInput } from '../errors';
 import { buildResNet } from './resnet';
 import { buildVgg } from './vgg';
+import { buildVit } from './vit';
 
-export const ARCHITECTURES = ['vgg', 'resnet'] as const;
+export const ARCHITECTURES = ['vgg', 'resnet', 'vit'] as const;
 export type Architecture = (typeof ARCHITECTURES)[number];
 
 export function buildArchitecture(arch: string, inputShape: number[], numClasses: number, seed = 0): tf.LayersModel {
@@ -17,6 +18,8 @@ export function buildArchitecture(arch: string, inputShape: number[], numClasses
       return buildVgg({ inputShape: shape, numClasses, seed });
     case 'resnet':
       return buildResNet({ inputShape: shape, numClasses, seed });
+    case 'vit':
+      return buildVit({ inputShape: shape, numClasses, seed });
     default:
       throw badInput(`unknown architecture '${arch}'`, `choose one of: ${ARCHITECTURES.join(', ')}`);
   }

@@ -5,9 +5,12 @@
  * their modifiers (w⁺, w + γw⁻, ones, w²) are folded in JS at compile time.
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { Algebra, LinearOp, PoolOp } from '../graph/algebra';
+import type { Algebra, AttentionOp, LinearOp, PoolOp } from '../graph/algebra';
 import type { Op } from '../graph/graph';
-import { OnnxGraphBuilder } from './graph-builder';
+import { SOFTMAX_RULES } from '../lrp/attention-rules';
+import type { SoftmaxRule } from '../lrp/composites';
+import { DEFAULT_STABILIZER } from '../lrp/stabilizer';
+import { type AttrValue, OnnxGraphBuilder } from './graph-builder';
 
 export interface Sym {
   /** Graph value name (absent for a constant not yet placed in the graph). */
@@ -291,8 +294,42 @@ export class OnnxAlgebra implements Algebra<Sym> {
         shape[axis] = inputs.reduce((a, t) => a + t.shape[axis], 0);
         return this.value(this.b.op('Concat', inputs.map((t) => this.ref(t)), { axis: physAxis }), shape, inputs.every((t) => t.nonNegative));
       }
-      case 'layernorm':
-        throw new OnnxUnsupported('LayerNormalization');
+      // Vision transformers: the forward compiles (masked evaluation, latency); their relevance rules do not, so
+      // attribution falls back to tfjs (see attentionRelevance below).
+      case 'layernorm': {
+        if (x.shape.length === 4) throw new OnnxUnsupported('LayerNormalization on images');
+        const d = x.shape[x.shape.length - 1];
+        const vec = (t: tf.Tensor | undefined, fill: number) => this.b.constant(t ? (t.dataSync() as Float32Array) : new Float32Array(d).fill(fill), [d], 'ln');
+        return this.value(this.b.op('LayerNormalization', [this.ref(x), vec(op.gamma, 1), vec(op.beta, 0)], { axis: -1, epsilon: { float: op.epsilon } }), x.shape);
+      }
+      case 'patches': {
+        // Stored NCHW → [N, H/p, W/p, p, p, C] → tokens of p·p·C values (row, column, channel), as toPatches.
+        const [n, h, w, c] = x.shape;
+        const p = op.size;
+        const six = this.b.op('Reshape', [this.ref(x), this.b.ints([n, c, h / p, p, w / p, p])]);
+        const moved = this.b.op('Transpose', [six], { perm: [0, 2, 4, 3, 5, 1] });
+        return this.value(this.b.op('Reshape', [moved, this.b.ints([n, (h / p) * (w / p), p * p * c])]), [n, (h / p) * (w / p), p * p * c], nn);
+      }
+      case 'classtoken': {
+        const [n, t, d] = x.shape;
+        const token = this.b.op('Expand', [this.b.constant(op.token.dataSync() as Float32Array, [1, 1, d], 'token'), this.b.ints([n, 1, d])]);
+        return this.value(this.b.op('Concat', [token, this.ref(x)], { axis: 1 }), [n, t + 1, d]);
+      }
+      case 'addweight':
+        return this.add(x, this.weight(op.weight));
+      case 'taketoken': {
+        const [n, , d] = x.shape;
+        const picked = this.b.op('Gather', [this.ref(x), this.b.ints([op.index])], { axis: 1 });
+        return this.value(this.b.op('Reshape', [picked, this.b.ints([n, d])]), [n, d]);
+      }
+      case 'attention': {
+        // Per head: softmax(s·Q·Kᵀ)·V on [N, H, T, d], then the heads merged back to [N, T, H·d] (graph/attention.ts).
+        const [n, t, inner] = x.shape;
+        const split = (v: Sym, perm: number[]) => this.b.op('Transpose', [this.b.op('Reshape', [this.ref(v), this.b.ints([n, t, op.heads, op.headDim])])], { perm });
+        const scores = this.b.op('Mul', [this.b.op('MatMul', [split(inputs[0], [0, 2, 1, 3]), split(inputs[1], [0, 2, 3, 1])]), this.scalar(1 / Math.sqrt(op.headDim))]);
+        const context = this.b.op('MatMul', [this.b.op('Softmax', [scores], { axis: -1 }), split(inputs[2], [0, 2, 1, 3])]);
+        return this.value(this.b.op('Reshape', [this.b.op('Transpose', [context], { perm: [0, 2, 1, 3] }), this.b.ints([n, t, inner])]), [n, t, inner]);
+      }
     }
   }
 
@@ -416,7 +453,76 @@ export class OnnxAlgebra implements Algebra<Sym> {
     return outs.map((name, i) => this.value(name, parts[i].shape));
   }
 
-  layerNormRelevance(): Sym {
-    throw new OnnxUnsupported('LayerNormalization');
+  /** The AttnLRP LayerNorm rule, as tf-algebra.ts writes it: R_x = (x/σ)·(w·G − mean(w·G)), G = R_y/ŝ(y). */
+  layerNormRelevance(x: Sym, y: Sym, r: Sym, gamma: Sym | undefined, epsilon: number): Sym {
+    if (x.shape.length === 4) throw new OnnxUnsupported('LayerNormalization relevance on images');
+    const mean = (t: string) => this.b.op('ReduceMean', [t], { axes: [-1], keepdims: 1 });
+    const xr = this.ref(x);
+    const centered = this.b.op('Sub', [xr, mean(xr)]);
+    const sigma = this.b.op('Sqrt', [this.b.op('Add', [mean(this.b.op('Mul', [centered, centered])), this.scalar(epsilon)])]);
+    const g = this.b.op('Div', [this.ref(r), this.ref(this.stabilize(y, DEFAULT_STABILIZER))]);
+    const wg = gamma ? this.b.op('Mul', [g, this.b.constant(gamma.data!, gamma.shape, 'ln')]) : g;
+    return this.value(this.b.op('Mul', [this.b.op('Div', [xr, sigma]), this.b.op('Sub', [wg, mean(wg)])]), x.shape);
+  }
+
+  /** Attention relevance with the rules of lrp/attention-rules.ts, on [N, H, T, d] per-head values. */
+  attentionRelevance(op: AttentionOp, q: Sym, k: Sym, v: Sym, r: Sym, softmax: SoftmaxRule): { q: Sym; k: Sym; v: Sym; heads: Sym } {
+    const [n, t, inner] = q.shape;
+    const { heads, headDim } = op;
+    const o = (name: string, inputs: string[], attrs: Record<string, AttrValue> = {}) => this.b.op(name, inputs, attrs);
+    const split = (s: Sym) => o('Transpose', [o('Reshape', [this.ref(s), this.b.ints([n, t, heads, headDim])])], { perm: [0, 2, 1, 3] });
+    const merge = (h: string) => this.value(o('Reshape', [o('Transpose', [h], { perm: [0, 2, 1, 3] }), this.b.ints([n, t, inner])]), [n, t, inner]);
+    const swap = (h: string) => o('Transpose', [h], { perm: [0, 1, 3, 2] });
+    const stab = (h: string, shape: number[]) => this.ref(this.stabilize(this.value(h, shape), DEFAULT_STABILIZER));
+    const sum = (h: string, axis: number, keepdims: number) => o('ReduceSum', [h, this.b.ints([axis])], { keepdims });
+    const scale = 1 / Math.sqrt(headDim);
+    const [qh, kh, vh, rh] = [q, k, v, r].map(split);
+    const l = o('Mul', [o('MatMul', [qh, swap(kh)]), this.scalar(scale)]);
+    const a = o('Softmax', [l], { axis: -1 });
+    const out = o('MatMul', [a, vh]);
+    const decl = SOFTMAX_RULES[softmax];
+    const g = o('Div', [rh, stab(decl.product === 'uniform' ? o('Mul', [out, this.scalar(2)]) : out, [n, heads, t, headDim])]);
+    const ra = o('Mul', [a, o('MatMul', [g, swap(vh)])]);
+    const rv = o('Mul', [vh, o('MatMul', [swap(a), g])]);
+    const headRel = this.value(sum(o('Abs', [sum(ra, 3, 0)]), 2, 0), [n, heads], true);
+    const zero: Sym = { shape: q.shape, nonNegative: true, zero: true };
+    if (softmax === 'cp') return { q: zero, k: { ...zero }, v: merge(rv), heads: headRel };
+    let rl: string;
+    if (softmax === 'epsilon') {
+      rl = o('Mul', [l, o('Sub', [ra, o('Mul', [a, sum(ra, 3, 1)])])]);
+    } else {
+      // z[i, n, j] = S_n(δ_nj − S_j)·x_n on [N, H, i, n, j].
+      const unsq = (h: string, axis: number) => o('Unsqueeze', [h, this.b.ints([axis])]);
+      const eye = this.b.constant(Float32Array.from({ length: t * t }, (_, e) => (Math.floor(e / t) === e % t ? 1 : 0)), [t, t], 'eye');
+      const sJ = unsq(a, 3);
+      const z = o('Mul', [o('Mul', [unsq(a, 4), o('Sub', [eye, sJ])]), unsq(l, 4)]);
+      const p = o('Relu', [z]);
+      let den = sum(p, 3, 1);
+      if (softmax === 'z-plus-vbias') den = o('Add', [den, o('Relu', [o('Sub', [sJ, sum(z, 3, 1)])])]);
+      rl = sum(o('Mul', [p, o('Div', [unsq(ra, 3), stab(den, [n, heads, t, 1, t])])]), 4, 0);
+    }
+    const gl = o('Mul', [o('Div', [rl, stab(o('Mul', [l, this.scalar(2)]), [n, heads, t, t])]), this.scalar(scale)]);
+    const rq = o('Mul', [qh, o('MatMul', [gl, kh])]);
+    const rk = o('Mul', [kh, o('MatMul', [swap(gl), qh])]);
+    return { q: merge(rq), k: merge(rk), v: merge(rv), heads: headRel };
+  }
+
+  unpatch(r: Sym, x: Sym, size: number): Sym {
+    const [n, h, w, c] = x.shape;
+    const p = size;
+    const six = this.b.op('Reshape', [this.ref(r), this.b.ints([n, h / p, w / p, p, p, c])]);
+    const moved = this.b.op('Transpose', [six], { perm: [0, 5, 1, 3, 2, 4] });
+    return this.value(this.b.op('Reshape', [moved, this.b.ints([n, c, h, w])]), x.shape);
+  }
+
+  dropClassToken(r: Sym): Sym {
+    const [n, t, d] = r.shape;
+    return this.value(this.b.op('Slice', [this.ref(r), this.b.ints([1]), this.b.ints([t]), this.b.ints([1])]), [n, t - 1, d]);
+  }
+
+  placeToken(r: Sym, x: Sym, index: number): Sym {
+    const [n, t, d] = x.shape;
+    const row = this.b.op('Reshape', [this.ref(r), this.b.ints([n, 1, d])]);
+    return this.value(this.b.op('Pad', [row, this.b.ints([0, index, 0, 0, t - index - 1, 0])]), x.shape);
   }
 }

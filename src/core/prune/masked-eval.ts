@@ -14,7 +14,7 @@ import { OnnxAlgebra, type Sym } from '../onnx/onnx-algebra';
 import { loadOnnxRuntime, ortThreads } from '../onnx/runtime';
 import { RunControl, throwIfCancelled, yieldToEventLoop } from '../progress';
 import type { ComponentLayerInfo } from './catalogue';
-import { explainedNode } from './catalogue';
+import { explainedNode, maskVector } from './catalogue';
 
 export interface MaskedEvaluator {
   executor: 'onnx' | 'tfjs';
@@ -35,9 +35,6 @@ export function predictRows(logits: ArrayLike<number>, k: number, n: number, all
   return out;
 }
 
-function maskVector(removed: boolean[]): Float32Array {
-  return Float32Array.from(removed, (r) => (r ? 0 : 1));
-}
 
 class TfMaskedEvaluator implements MaskedEvaluator {
   readonly executor = 'tfjs';
@@ -47,7 +44,7 @@ class TfMaskedEvaluator implements MaskedEvaluator {
     const n = this.data.y.length;
     const per = this.data.x.length / n;
     let correct = 0;
-    const masks = new Map(this.layers.map((l, i) => [l.maskNode, tf.tensor(maskVector(removed[i]))]));
+    const masks = new Map(this.layers.map((l, i) => [l.maskNode, tf.tensor(maskVector(l, removed[i]))]));
     try {
       const explained = explainedNode(this.graph);
       for (let from = 0; from < n; from += this.batch) {
@@ -77,7 +74,7 @@ class OnnxMaskedEvaluator implements MaskedEvaluator {
   private constructor(private session: Ort.InferenceSession, private ort: typeof Ort, private layers: ComponentLayerInfo[], private data: Dataset, private batch: number, private classes: number, private maskShapes: number[][], private allowed?: number[]) {}
 
   static async create(ort: typeof Ort, graph: Graph, layers: ComponentLayerInfo[], data: Dataset, batch: number, shapes: number[][], allowed?: number[]): Promise<OnnxMaskedEvaluator> {
-    const compiled = compileForward(graph, data.shape.slice(1), batch, layers.map((l) => ({ node: l.maskNode, size: l.size, rank: shapes[l.maskNode].length + 1 })));
+    const compiled = compileForward(graph, data.shape.slice(1), batch, layers.map((l) => ({ node: l.maskNode, size: l.size * l.width, rank: shapes[l.maskNode].length + 1 })));
     const session = await ort.InferenceSession.create(compiled.bytes, { intraOpNumThreads: ortThreads(), graphOptimizationLevel: 'all' });
     return new OnnxMaskedEvaluator(session, ort, layers, data, batch, compiled.classes, compiled.maskShapes, allowed);
   }
@@ -86,7 +83,7 @@ class OnnxMaskedEvaluator implements MaskedEvaluator {
     const n = this.data.y.length;
     const per = this.data.x.length / n;
     const feeds: Record<string, Ort.Tensor> = {};
-    this.layers.forEach((_, i) => (feeds[`mask${i}`] = new this.ort.Tensor('float32', maskVector(removed[i]), this.maskShapes[i])));
+    this.layers.forEach((_, i) => (feeds[`mask${i}`] = new this.ort.Tensor('float32', maskVector(this.layers[i], removed[i]), this.maskShapes[i])));
     let correct = 0;
     const buf = new Float32Array(this.batch * per);
     for (let from = 0; from < n; from += this.batch) {

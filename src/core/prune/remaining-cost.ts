@@ -31,6 +31,13 @@ export function remainingCost(graph: Graph, shapes: number[][], layers: Componen
       params += ((op.gamma ? 1 : 0) + (op.beta ? 1 : 0) + 2) * count(active[i]);
     } else if (op.type === 'layernorm') {
       params += ((op.gamma ? 1 : 0) + (op.beta ? 1 : 0)) * out[out.length - 1];
+    } else if (op.type === 'attention') {
+      // Q·Kᵀ and A·V: T·T·d each per kept head channel.
+      macs += 2 * out[0] * out[0] * count(active[i]);
+    } else if (op.type === 'classtoken') {
+      params += op.token.size;
+    } else if (op.type === 'addweight') {
+      params += op.weight.size;
     }
   });
   return { params, macs };

@@ -10,6 +10,8 @@ import type { Graph } from '../graph/graph';
 import type { ComponentLayerInfo } from './catalogue';
 import { channelFlow } from './channel-flow';
 import { dependencyGroups } from './groups';
+// The pruned model is rebuilt from JSON, so the ViT's custom layers must be registered here too.
+import '../models/vit-layers';
 
 export interface PhysicalPlan {
   removed: boolean[][];
@@ -85,7 +87,22 @@ export async function pruneModel(model: tf.LayersModel, graph: Graph, shapes: nu
         if (keepIn.length !== (weights[0].shape[2] as number)) throw badInput(`layer '${entry.config.name}' (depthwise) would lose input channels`, 'physical pruning of depthwise convs is not supported yet; use the masked curve');
         break;
       case 'LayerNormalization':
-        throw badInput(`layer '${entry.config.name}' (LayerNormalization) cannot be pruned physically yet`, 'use the masked curve');
+        if (keepOut.length !== (weights[0].shape[0] as number)) throw badInput(`layer '${entry.config.name}' (LayerNormalization) would lose channels`, 'physical pruning keeps LayerNorm widths (residual streams); use the masked curve');
+        break;
+      case 'MultiHeadSelfAttention': {
+        // Weights: q, k, v kernels [D, H·d] and biases, out kernel [H·d, D] and bias; a removed head takes its
+        // columns of q, k, v and its rows of the output projection.
+        const keep = indices(active[i]);
+        // Keras-style topology JSON writes config keys in snake_case.
+        const headDim = (entry.config.head_dim ?? entry.config.headDim) as number;
+        entry.config.heads = keep.length / headDim;
+        newWeights.set(entry.config.name, [
+          ...weights.slice(0, 6).map((w) => tf.gather(w, keep, w.rank - 1)),
+          tf.gather(weights[6], keep, 0),
+          weights[7].clone(),
+        ]);
+        break;
+      }
       default:
         break;
     }

@@ -1,9 +1,12 @@
 /**
  * The attribution search space of method.md §4, built from a model: its conv layers split by depth into thirds
  * (`low`, `mid`, `high`) and its dense layers (`fc`); per group a rule with its parameter; the first layer's rule;
- * `abs_sort` and `least_relevant_first`. A point of the space becomes a composite in our JSON schema.
+ * `abs_sort` and `least_relevant_first`. In a transformer the thirds are of the encoder blocks (each block's q, k,
+ * v, out and MLP layers; the patch embedding joins `low`, the classifier is `fc`) and the softmax rule joins the
+ * space. A point of the space becomes a composite in our JSON schema.
  */
-import type { CompositeSpec, RuleSpec } from '../lrp/composites';
+import { type Graph, isLinear } from '../graph/graph';
+import type { CompositeSpec, RuleSpec, SoftmaxRule } from '../lrp/composites';
 import { badInput } from '../errors';
 import { type Params, type SearchSpace, validateSpace } from './space';
 
@@ -11,22 +14,60 @@ export interface LayerGroups {
   /** Group name → linear layer names, in network order. */
   groups: Record<string, string[]>;
   first: string;
+  /** A transformer's space also chooses the attention softmax rule. */
+  transformer?: boolean;
 }
 
-/** Thirds of the conv layers by depth (sizes differ by at most one, the earlier groups larger) and the dense layers. */
-export function layerGroups(linear: { name: string; kind: 'conv' | 'dense' }[]): LayerGroups {
+export interface SearchLayer {
+  name: string;
+  kind: 'conv' | 'dense';
+  /** Transformers: the encoder block (1-based) the layer belongs to, 0 before the first; none for the classifier. */
+  block?: number;
+}
+
+/** The linear layers of a graph, with their encoder block when the graph is a transformer. */
+export function searchLayers(graph: Graph): SearchLayer[] {
+  const linear = graph.nodes.map((n, i) => ({ n, i })).filter(({ n }) => isLinear(n.op));
+  const attention = graph.nodes.map((n, i) => ({ n, i })).filter(({ n }) => n.op.type === 'attention');
+  return linear.map(({ n, i }, k) => {
+    const kind = n.op.type === 'dense' ? ('dense' as const) : ('conv' as const);
+    if (attention.length === 0 || k === linear.length - 1) return { name: n.name, kind };
+    // q, k and v feed their attention op, which comes after them; everything else follows its block's attention.
+    const owner = attention.findIndex(({ n: a }) => a.inputs.includes(i));
+    return { name: n.name, kind, block: owner >= 0 ? owner + 1 : attention.filter((a) => a.i < i).length };
+  });
+}
+
+const thirds = <T>(xs: T[]) => [0, 1, 2].map((i) => xs.slice(Math.round((i * xs.length) / 3), Math.round(((i + 1) * xs.length) / 3)));
+
+/** Thirds of the conv layers (or encoder blocks) by depth (the earlier groups larger) and the dense layers. */
+export function layerGroups(linear: SearchLayer[]): LayerGroups {
+  if (linear.some((l) => l.block !== undefined)) return blockGroups(linear);
   const convs = linear.filter((l) => l.kind === 'conv').map((l) => l.name);
   const dense = linear.filter((l) => l.kind === 'dense').map((l) => l.name);
-  const third = (i: number) => convs.slice(Math.round((i * convs.length) / 3), Math.round(((i + 1) * convs.length) / 3));
   const groups: Record<string, string[]> = {};
-  (['low', 'mid', 'high'] as const).forEach((g, i) => {
-    if (third(i).length) groups[g] = third(i);
+  thirds(convs).forEach((names, i) => {
+    if (names.length) groups[['low', 'mid', 'high'][i]] = names;
   });
   if (dense.length) groups.fc = dense;
   return { groups, first: linear[0].name };
 }
 
+function blockGroups(linear: SearchLayer[]): LayerGroups {
+  const blocks = Math.max(...linear.map((l) => l.block ?? 0));
+  const groups: Record<string, string[]> = {};
+  thirds(Array.from({ length: blocks }, (_, b) => b + 1)).forEach((bs, g) => {
+    const names = linear.filter((l) => l.block !== undefined && (bs.includes(l.block) || (g === 0 && l.block === 0))).map((l) => l.name);
+    if (names.length) groups[['low', 'mid', 'high'][g]] = names;
+  });
+  const fc = linear.filter((l) => l.block === undefined).map((l) => l.name);
+  if (fc.length) groups.fc = fc;
+  return { groups, first: linear[0].name, transformer: true };
+}
+
 const RULES = ['epsilon', 'z-plus', 'alpha-beta', 'gamma'];
+/** method.md §4: epsilon, z-plus with virtual bias, z-plus without, cp. */
+const SOFTMAX_CHOICES: SoftmaxRule[] = ['epsilon', 'z-plus-vbias', 'z-plus', 'cp'];
 
 export function lrpSearchSpace(g: LayerGroups): SearchSpace {
   const space: SearchSpace[number][] = [];
@@ -36,6 +77,7 @@ export function lrpSearchSpace(g: LayerGroups): SearchSpace {
     space.push({ kind: 'float', name: `${group}.gamma`, low: 1e-3, high: 10, log: true, grid: [0.01, 0.25, 1], when: { param: `${group}.rule`, equals: ['gamma'] } });
     space.push({ kind: 'float', name: `${group}.alpha`, low: 1, high: 3, grid: [1, 2, 3], when: { param: `${group}.rule`, equals: ['alpha-beta'] } });
   }
+  if (g.transformer) space.push({ kind: 'categorical', name: 'softmax.rule', choices: SOFTMAX_CHOICES });
   space.push({ kind: 'categorical', name: 'first.rule', choices: ['group', 'flat', 'z-box', 'w-square'] });
   space.push({ kind: 'categorical', name: 'abs_sort', choices: ['true', 'false'] });
   space.push({ kind: 'categorical', name: 'least_relevant_first', choices: ['true', 'false'] });
@@ -65,7 +107,9 @@ export function paramsToComposite(p: Params, g: LayerGroups, name: string): Comp
   // z-box bounds are those of our inputs, [0, 1].
   if (first === 'flat' || first === 'w-square') layers[g.first] = { rule: first };
   else if (first === 'z-box') layers[g.first] = { rule: 'z-box', low: 0, high: 1 };
-  return { name, default: { conv: { rule: 'epsilon', epsilon: 1e-6 }, dense: { rule: 'epsilon', epsilon: 1e-6 } }, layers, canonizers: ['merge-batch-norm'] };
+  const c: CompositeSpec = { name, default: { conv: { rule: 'epsilon', epsilon: 1e-6 }, dense: { rule: 'epsilon', epsilon: 1e-6 } }, layers, canonizers: ['merge-batch-norm'] };
+  if (p['softmax.rule'] !== undefined) c.attention = { softmax: p['softmax.rule'] as SoftmaxRule };
+  return c;
 }
 
 /** The part of a point that decides the relevance (abs_sort and least_relevant_first only change the ranking). */
@@ -98,7 +142,7 @@ export function customizeSpace(json: unknown, source: string, defaults: LayerGro
       }
       g[name] = layers as string[];
     }
-    groups = { groups: g, first: defaults.first };
+    groups = { groups: g, first: defaults.first, transformer: defaults.transformer };
   }
   const space = lrpSearchSpace(groups).map((p) => ({ ...p }));
   if (doc.params !== undefined) {

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { PxpError } from '../../../src/core/errors';
 import { graphFromModel, isLinear } from '../../../src/core/graph/graph';
 import { loadModel } from '../../../src/core/io/model-files';
-import { customizeSpace, layerGroups, lrpSearchSpace, paramsToComposite, relevanceKey } from '../../../src/core/search/lrp-space';
+import { customizeSpace, layerGroups, lrpSearchSpace, paramsToComposite, relevanceKey, searchLayers } from '../../../src/core/search/lrp-space';
+import { buildVit } from '../../../src/core/models/vit';
 import { activeParams } from '../../../src/core/search/space';
 import { useDefaultBackend } from '../../helpers/backend';
 import { REPO } from '../../helpers/tmp';
@@ -62,5 +63,23 @@ describe('the attribution search space of the demo model (method.md §4)', () =>
     bad({ params: { 'low.epsilon': { low: 0, high: 1 } } }, /params\.low\.epsilon/);
     bad({ params: { 'top.rule': { choices: ['epsilon'] } } }, /params\.top\.rule: no such parameter/);
     bad({ grups: {} }, /grups: unknown key/);
+  });
+});
+
+describe('the search space of a vision transformer', () => {
+  before(useDefaultBackend);
+
+  it('groups thirds of the encoder blocks, the classifier as fc, and searches the softmax rule', () => {
+    const model = buildVit({ inputShape: [4, 4, 1], numClasses: 3, patch: 2, width: 4, heads: 2, depth: 3, mlp: 6 });
+    const g = layerGroups(searchLayers(graphFromModel(model)));
+    const block = (b: number) => [`block${b}_attn/q`, `block${b}_attn/k`, `block${b}_attn/v`, `block${b}_attn/out`, `block${b}_mlp1`, `block${b}_mlp2`];
+    assert.deepEqual(g.groups, { low: ['patch_embed', ...block(1)], mid: block(2), high: block(3), fc: ['classifier'] });
+    assert.equal(g.first, 'patch_embed');
+    const softmax = lrpSearchSpace(g).find((p) => p.name === 'softmax.rule');
+    assert.deepEqual(softmax && softmax.kind === 'categorical' ? softmax.choices : undefined, ['epsilon', 'z-plus-vbias', 'z-plus', 'cp']);
+    const c = paramsToComposite({ 'low.rule': 'z-plus', 'mid.rule': 'z-plus', 'high.rule': 'z-plus', 'fc.rule': 'z-plus', 'softmax.rule': 'z-plus-vbias', 'first.rule': 'group', abs_sort: 'true', least_relevant_first: 'true' }, g, 't');
+    assert.deepEqual(c.attention, { softmax: 'z-plus-vbias' });
+    assert.notEqual(relevanceKey({ 'softmax.rule': 'cp' }), relevanceKey({ 'softmax.rule': 'epsilon' }));
+    model.dispose();
   });
 });
