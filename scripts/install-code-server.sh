@@ -35,13 +35,16 @@ echo "installing code-server $CODE_SERVER_VERSION into $cs_dir (a few minutes: i
 rm -rf "$cs_dir.partial"
 mkdir -p "$cs_dir.partial"
 (
+  # A clean npm environment: inside `npm test` the outer npm's npm_config_* variables (user agent "node/v20") would
+  # reach code-server's postinstall, which then refuses to run; that postinstall installs VS Code's own packages.
+  for v in $(env | sed -n 's/^\(npm_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$v"; done
+  unset NODE
   export PATH="$node_dir/bin:$PATH"
   export npm_config_nodedir="$node_dir"
   cd "$cs_dir.partial"
-  echo '{"name":"pxp-code-server","private":true}' > package.json
-  # --ignore-scripts: code-server's postinstall only re-checks the Node version and rebuilds native modules that ship
-  # prebuilt; run from inside `npm test` it sees the outer npm's Node 20 and fails, run alone npm 11 skips it anyway.
-  npm install --no-audit --no-fund --ignore-scripts "code-server@$CODE_SERVER_VERSION" >&2
+  # npm 11 runs dependency install scripts only when the project allows them.
+  echo '{"name":"pxp-code-server","private":true,"allowScripts":{"code-server":true,"argon2":true}}' > package.json
+  npm install --no-audit --no-fund "code-server@$CODE_SERVER_VERSION" >&2
 )
 rm -rf "$cs_dir"
 mv "$cs_dir.partial" "$cs_dir"
