@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type CodeServerOptions, REPO, startCodeServer } from './code-server';
-import { launchBrowser, workbenchUrl } from './workbench';
+import { gotoWorkbench, launchBrowser, workbenchUrl } from './workbench';
 
 export interface ExtensionTestResult {
   passed: number;
@@ -31,7 +31,7 @@ export async function runExtensionTests(workspace: string, opts: CodeServerOptio
   const browser = await launchBrowser();
   try {
     const page = await browser.newPage();
-    await page.goto(workbenchUrl(server, workspace, { testsPath: opts.testsPath ?? path.join(REPO, 'dist', 'test', 'index.js') }));
+    await gotoWorkbench(page, workbenchUrl(server, workspace, { testsPath: opts.testsPath ?? path.join(REPO, 'dist', 'test', 'index.js') }));
     const until = Date.now() + (opts.timeoutMs ?? 15 * 60_000);
     while (!fs.existsSync(resultFile)) {
       if (Date.now() > until) throw new Error(`extension tests wrote no result within ${opts.timeoutMs ?? 900_000} ms; host log:\n${server.readLogs(/exthost|remoteexthost/i).slice(-4000)}`);

@@ -47,7 +47,7 @@ export async function openWorkbench(server: CodeServer, folder: string, opts: { 
   const onConsole = (m: ConsoleMessage) => lines.push(`${m.type()}: ${m.text()}`);
   page.on('console', onConsole);
   page.on('pageerror', (e) => lines.push(`pageerror: ${e.message}`));
-  await page.goto(workbenchUrl(server, folder, opts));
+  await gotoWorkbench(page, workbenchUrl(server, folder, opts));
   await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
   await page.waitForSelector('.statusbar', { timeout: 60_000 });
   return {
@@ -160,4 +160,13 @@ export async function setTheme(page: Page, theme: string): Promise<void> {
   await runCommand(page, 'Preferences: Color Theme');
   await answerQuickInput(page, /color theme/i, label, { pick: label });
   await page.waitForTimeout(500);
+}
+
+/** Opens the workbench and fails at once when code-server answers with an error page (a broken install answers 500). */
+export async function gotoWorkbench(page: Page, url: string): Promise<void> {
+  const response = await page.goto(url);
+  if (!response || !response.ok()) {
+    const body = response ? (await response.text()).slice(0, 500) : 'no response';
+    throw new Error(`code-server answered ${response?.status() ?? '—'} for the workbench: ${body} (reinstall: rm -rf ~/.cache/pxp-studio)`);
+  }
 }
