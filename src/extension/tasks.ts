@@ -23,7 +23,7 @@ export interface PxpTaskDefinition extends vscode.TaskDefinition {
 
 const KIND: Record<TaskCommand, RunKind> = { prune: 'prune', search: 'search', attribute: 'relevance', train: 'train' };
 
-class EngineTerminal implements vscode.Pseudoterminal {
+export class EngineTerminal implements vscode.Pseudoterminal {
   private readonly write = new vscode.EventEmitter<string>();
   private readonly closed = new vscode.EventEmitter<number>();
   readonly onDidWrite = this.write.event;

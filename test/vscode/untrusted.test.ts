@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { EngineTerminal } from '../../src/extension/tasks';
 import { demoData, demoModel, pxpApi, runFolders, workspace } from './helpers';
 
 describe('an untrusted workspace', () => {
@@ -22,6 +23,23 @@ describe('an untrusted workspace', () => {
     assert.deepEqual(runFolders(), before);
     assert.equal(api.services.session.pid, undefined, 'no engine process');
     assert.match(api.services.jobs.failures[0].error!, /not trusted/);
+  });
+
+  it('refuses to run a pxp task: its terminal prints a problem-matcher error and exits 1, writing nothing', async () => {
+    // Asking VS Code for the tasks hangs in an untrusted window, so the task's terminal is driven directly.
+    const api = await pxpApi();
+    const before = runFolders();
+    const terminal = new EngineTerminal({ type: 'pxp', command: 'prune', config: 'pxp.config.json' }, workspace(), api.services.session, api.services.jobs, () => undefined);
+    const written: string[] = [];
+    terminal.onDidWrite((text) => written.push(text));
+    const code = await new Promise<number | void>((resolve) => {
+      terminal.onDidClose!((c) => resolve(c));
+      terminal.open();
+    });
+    assert.equal(code, 1);
+    assert.match(written.join(''), /pxp\.config\.json:1:1: error: this workspace is not trusted/);
+    assert.deepEqual(runFolders(), before);
+    assert.equal(api.services.session.pid, undefined, 'no engine process');
   });
 
   it('can still open a run folder', async () => {
