@@ -164,7 +164,7 @@ export const searchCommand: Command = {
       };
       writeFileAtomic(path.join(out, 'run.json'), JSON.stringify({ ...runInfo, status: 'running' }, null, 2));
       ctx.log(`search space: ${groupNames.map((g) => `${g} = ${groups.groups[g].join(', ')}`).join('; ')}; first layer ${groups.first}`);
-      ctx.log(`  per group: rule ∈ {epsilon (ε log-uniform 1e-6…1), z-plus, alpha-beta (α 1…3, β = α − 1), gamma (γ log-uniform 1e-3…10)}; first ∈ {group, flat, z-box, w-square}; abs_sort, least_relevant_first ∈ {true, false}`);
+      ctx.log(`  per group: rule ∈ {epsilon (ε log-uniform 1e-6…1), z-plus, alpha-beta (α 1…3, β = α − 1), gamma (γ log-uniform 1e-3…10)}; first ∈ {group, flat, z-box, w-square}; ${space.some((p) => p.name === 'softmax.rule') ? 'softmax ∈ {epsilon, z-plus, z-plus-vbias, cp}; ' : ''}abs_sort, least_relevant_first ∈ {true, false}`);
       const history: Trial[] = done.map((t) => ({ number: t.number, params: t.params, value: t.auc }));
       const pool =
         workers > 1
