@@ -17,7 +17,7 @@ import { GridSampler } from '../../core/search/grid-sampler';
 import { customizeSpace, layerGroups, lrpSearchSpace, paramsToComposite, relevanceKey, searchLayers } from '../../core/search/lrp-space';
 import { RandomSampler } from '../../core/search/random-sampler';
 import type { Params, Sampler, Trial } from '../../core/search/space';
-import { bestTrial } from '../../core/search/study';
+import { bestTrial, historyFor } from '../../core/search/study';
 import { TpeSampler } from '../../core/search/tpe';
 import { defaultWorkerCount, workerScript } from '../../engine/parallel';
 import { TrialPool } from '../../engine/search-pool';
@@ -50,16 +50,6 @@ function readTrials(file: string): TrialLine[] {
     }
   }
   return out;
-}
-
-/**
- * What the sampler sees when it suggests trial `number` while `workers` trials run together: the trials of its own
- * batch (numbers from ⌊number/workers⌋·workers on) have no value yet. The batches are fixed by the trial numbers, so a
- * resumed search suggests exactly what the uninterrupted one would have.
- */
-export function historyFor(history: Trial[], number: number, workers: number): Trial[] {
-  const batchStart = number - (number % workers);
-  return history.slice(0, number).map((t) => (t.number < batchStart ? t : { number: t.number, params: t.params }));
 }
 
 function readJsonFile(file: string): unknown {

@@ -142,7 +142,8 @@ const clean = (x: number) => Number(x.toPrecision(12));
 const rateFormat = (r: number) => String(Number(r.toFixed(2)));
 const percentTicks = (y: number) => `${Math.round(100 * y)} %`;
 
-const RATE_LABEL = 'pruning rate';
+/** Axes every chart over the pruning rate shares: rate and a share (accuracy, parameters left) both in [0, 1]. */
+const RATE_AXES = { xLabel: 'pruning rate', xDomain: [0, 1] as [number, number], yDomain: [0, 1] as [number, number], width: 560, height: 360, xFormat: rateFormat, yFormat: percentTicks };
 
 /** The accuracy-vs-rate chart of one run, with the physically pruned model as a point of its own when there is one. */
 function curveChart(curve: RunCurve, label: string, physical?: Json): string {
@@ -151,16 +152,10 @@ function curveChart(curve: RunCurve, label: string, physical?: Json): string {
   const prunedAccuracy = asNumber(physical?.prunedAccuracy);
   if (rate !== undefined && prunedAccuracy !== undefined) series.push({ name: `pruned model (rate ${rateFormat(rate)})`, points: [[rate, prunedAccuracy]] });
   return lineChart({
+    ...RATE_AXES,
     title: 'Accuracy as components are pruned',
-    xLabel: RATE_LABEL,
     yLabel: 'accuracy',
     series,
-    xDomain: [0, 1],
-    yDomain: [0, 1],
-    width: 560,
-    height: 360,
-    xFormat: rateFormat,
-    yFormat: percentTicks,
   });
 }
 
@@ -176,16 +171,10 @@ function costChart(curve: RunCurve, physical?: Json): string | undefined {
   }
   if (!series.length) return undefined;
   return lineChart({
+    ...RATE_AXES,
     title: 'Parameters and FLOPs left',
-    xLabel: RATE_LABEL,
     yLabel: 'share of the unpruned model',
     series,
-    xDomain: [0, 1],
-    yDomain: [0, 1],
-    width: 560,
-    height: 360,
-    xFormat: rateFormat,
-    yFormat: percentTicks,
   });
 }
 
@@ -354,16 +343,12 @@ export function sameRates(runs: ComparedRun[]): boolean {
 /** Every run's accuracy curve in one chart. */
 export function compareChart(runs: ComparedRun[]): string {
   return lineChart({
+    ...RATE_AXES,
     title: 'Accuracy as components are pruned',
-    xLabel: RATE_LABEL,
     yLabel: 'accuracy',
     series: runs.map((r) => ({ name: `${r.label} (AUC ${r.curve.auc.toFixed(3)})`, points: r.curve.points.map((p) => [p.rate, p.accuracy]) })),
-    xDomain: [0, 1],
-    yDomain: [0, 1],
     width: 760,
     height: 440,
-    xFormat: rateFormat,
-    yFormat: percentTicks,
   });
 }
 

@@ -24,3 +24,13 @@ export function bestTrial(trials: Trial[]): Trial | undefined {
   for (const t of trials) if (t.value !== undefined && (best === undefined || t.value > best.value!)) best = t;
   return best;
 }
+
+/**
+ * What the sampler sees when it suggests trial `number` while `workers` trials run together: the trials of its own
+ * batch (numbers from ⌊number/workers⌋·workers on) have no value yet. The batches are fixed by the trial numbers, so a
+ * resumed search suggests exactly what the uninterrupted one would have.
+ */
+export function historyFor(history: Trial[], number: number, workers: number): Trial[] {
+  const batchStart = number - (number % workers);
+  return history.slice(0, number).map((t) => (t.number < batchStart ? t : { number: t.number, params: t.params }));
+}

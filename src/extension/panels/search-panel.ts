@@ -18,6 +18,8 @@ const DEBOUNCE_MS = 150;
 export class SearchPanel extends RunPanel {
   private trials: TrialRow[] = [];
   private consumed = 0;
+  /** Size of trials.jsonl when last read: the poll reads the file again only when it changed. */
+  private trialsSize = -1;
   private space: SearchSpace | undefined;
   private stamps = '';
   private timer: NodeJS.Timeout | undefined;
@@ -76,6 +78,7 @@ export class SearchPanel extends RunPanel {
       const snapshot = readSearchSnapshot(this.state.runDir);
       this.trials = snapshot.view.trials;
       this.consumed = snapshot.trialsConsumed;
+      this.trialsSize = -1;
       this.space = snapshot.space;
       this.post({ type: 'show', view: snapshot.view });
     } catch (e) {
@@ -90,9 +93,13 @@ export class SearchPanel extends RunPanel {
       this.refresh();
       return;
     }
+    const file = path.join(this.state.runDir, 'trials.jsonl');
     let text: string;
     try {
-      text = fs.readFileSync(path.join(this.state.runDir, 'trials.jsonl'), 'utf8');
+      const size = fs.statSync(file).size;
+      if (size === this.trialsSize) return;
+      this.trialsSize = size;
+      text = fs.readFileSync(file, 'utf8');
     } catch {
       return;
     }

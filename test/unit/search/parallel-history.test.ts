@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { historyFor } from '../../../src/cli/commands/search';
+import { historyFor } from '../../../src/core/search/study';
 import type { Trial } from '../../../src/core/search/space';
 
 describe('the history a sampler sees with trials in flight (--workers)', () => {
