@@ -6,6 +6,7 @@
  */
 import type * as Ort from 'onnxruntime-node';
 import { forwardAll } from '../graph/forward';
+import type { Graph } from '../graph/graph';
 import { OnnxGraphBuilder } from '../onnx/graph-builder';
 import { OnnxAlgebra } from '../onnx/onnx-algebra';
 import { loadOnnxRuntime, ortThreads } from '../onnx/runtime';
@@ -38,11 +39,13 @@ export function compileExplanation(prepared: ExplanationPlan, inputShape: number
   }
   const r0 = opts.init === 'logit' ? b.op('Mul', [oneHot, A.ref(logits)]) : oneHot;
   b.output(A.ref(logits), { dtype: 'float32', shape: [batch, k] });
-  const p = propagate(A, prepared.plan, acts, { name: r0, shape: [batch, k], nonNegative: false });
+  const readAt = new Map(prepared.componentLayers.map((c) => [c.node, readoutNode(prepared.plan.graph, c.node, prepared.plan.explained)]));
+  const keep = new Set([...prepared.plan.keep, ...readAt.values()]);
+  const p = propagate(A, { ...prepared.plan, keep }, acts, { name: r0, shape: [batch, k], nonNegative: false });
   const input = shape.length === 4 ? b.op('Transpose', [A.ref(p.input)], { perm: [0, 2, 3, 1] }) : A.ref(p.input);
   b.output(input, { dtype: 'float32', shape });
   for (const c of prepared.componentLayers) {
-    const r = p.atNodes.get(c.node);
+    const r = p.atNodes.get(readAt.get(c.node)!);
     const rShape = r?.shape ?? [batch, c.size];
     // Sums over positions in float64, so that near-equal scores rank as the reference's do.
     const value = r ? A.ref(r) : A.ref(A.fillLike({ shape: rShape, nonNegative: true, data: new Float32Array(batch * c.size) }, 0));
@@ -53,6 +56,25 @@ export function compileExplanation(prepared: ExplanationPlan, inputShape: number
     b.output(sum, { dtype: 'float64', shape: [batch, c.size] });
   }
   return { bytes: b.encode(), classes: k };
+}
+
+/**
+ * Where a component layer's relevance can be summed most cheaply with the same result. Relevance passes unchanged
+ * through activations and un-merged batch norms, and a max pool with non-overlapping windows only places each
+ * output's relevance at one input (all other positions get 0): the sum over positions at the pool's output has the
+ * same addends as at the layer's output, on a map 4× smaller for 2×2 pooling.
+ */
+export function readoutNode(graph: Graph, node: number, explained: number): number {
+  const consumers = (i: number) => graph.nodes.flatMap((n, j) => (j <= explained && n.inputs.includes(i) ? [j] : []));
+  let at = node;
+  for (;;) {
+    const next = consumers(at);
+    if (next.length !== 1 || next[0] === explained) return node;
+    const op = graph.nodes[next[0]].op;
+    if (op.type === 'activation' || op.type === 'batchnorm' || op.type === 'identity') at = next[0];
+    else if (op.type === 'maxpool' && op.strides[0] >= op.pool[0] && op.strides[1] >= op.pool[1]) return next[0];
+    else return node;
+  }
 }
 
 export class OnnxExplainer {

@@ -59,6 +59,17 @@ function toOihw(data: Float32Array, shape: number[], depthwise: boolean): { data
   return { data: out, dims: depthwise ? [a * b, 1, kh, kw] : [b, a, kh, kw] };
 }
 
+/** Whether a [kh, kw, ci, co] kernel (co innermost) has the same filter for every output channel. */
+function sameForEveryOutput(data: Float32Array, co: number): boolean {
+  for (let i = 0; i < data.length; i += co) for (let o = 1; o < co; o++) if (data[i + o] !== data[i]) return false;
+  return true;
+}
+
+function allNonNegative(t: Sym): boolean {
+  if (t.data && !t.name) return t.data.every((v) => v >= 0);
+  return t.nonNegative;
+}
+
 function transpose2d(data: Float32Array, rows: number, cols: number): Float32Array {
   const out = new Float32Array(data.length);
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c];
@@ -154,6 +165,8 @@ export class OnnxAlgebra implements Algebra<Sym> {
   }
   relu(a: Sym) {
     if (a.data && !a.name) return this.fold(a, (v) => Math.max(v, 0));
+    // z⁺-style input modifiers behind a ReLU: x⁺ = x, nothing to emit.
+    if (a.nonNegative) return a;
     return this.value(this.b.op('Relu', [this.ref(a)]), a.shape, true);
   }
   minZero(a: Sym) {
@@ -178,6 +191,8 @@ export class OnnxAlgebra implements Algebra<Sym> {
   }
   stabilize(d: Sym, eps: number) {
     const x = this.ref(d);
+    // sign(d) = +1 everywhere on a denominator known to be ≥ 0 (z⁺ of a non-negative input): s(d) = d + ε exactly.
+    if (d.nonNegative) return this.value(this.b.op('Add', [x, this.scalar(eps)]), d.shape, true);
     const up = this.b.op('Add', [x, this.scalar(eps)]);
     const down = this.b.op('Sub', [x, this.scalar(eps)]);
     return this.value(this.b.op('Where', [this.b.op('GreaterOrEqual', [x, this.scalar(0)]), up, down]), d.shape);
@@ -189,12 +204,14 @@ export class OnnxAlgebra implements Algebra<Sym> {
   }
 
   linearForward(op: LinearOp, x: Sym, kernel: Sym, bias: Sym | undefined): Sym {
+    // Non-negative inputs through non-negative weights and bias (the z⁺ terms) give a non-negative output.
+    const nonNegative = x.nonNegative && allNonNegative(kernel) && (bias === undefined || allNonNegative(bias));
     if (op.type === 'dense') {
       const dout = kernel.shape[1];
       const w = this.b.constant(kernel.data!, kernel.shape, 'w');
       let z = this.b.op('MatMul', [this.ref(x), w]);
       if (bias) z = this.b.op('Add', [z, this.b.constant(bias.data!, [dout], 'b')]);
-      return this.value(z, [...x.shape.slice(0, -1), dout]);
+      return this.value(z, [...x.shape.slice(0, -1), dout], nonNegative);
     }
     const k: [number, number] = [kernel.shape[0], kernel.shape[1]];
     const g = convGeometry(op, x.shape, k);
@@ -204,7 +221,7 @@ export class OnnxAlgebra implements Algebra<Sym> {
     const inputs = [this.ref(x), this.b.constant(w.data, w.dims, 'w')];
     if (bias) inputs.push(this.b.constant(bias.data!, [cout], 'b'));
     const z = this.b.op('Conv', inputs, { kernel_shape: k, strides: op.strides, pads: g.pads, dilations: g.dilations, group: depthwise ? x.shape[3] : 1 });
-    return this.value(z, [x.shape[0], g.outH, g.outW, cout]);
+    return this.value(z, [x.shape[0], g.outH, g.outW, cout], nonNegative);
   }
 
   linearInputGradient(op: LinearOp, grad: Sym, kernel: Sym, x: Sym): Sym {
@@ -216,6 +233,13 @@ export class OnnxAlgebra implements Algebra<Sym> {
     const k: [number, number] = [kernel.shape[0], kernel.shape[1]];
     const geo = convGeometry(op, x.shape, k);
     const depthwise = op.type === 'depthwise';
+    if (!depthwise && kernel.shape[3] > 1 && sameForEveryOutput(kernel.data!, kernel.shape[3])) {
+      // Every output channel has the same filter (the flat rule's ones): Σ_o convᵀ(g_o, w) = convᵀ(Σ_o g_o, w), one
+      // filter instead of co. The full transposed conv into few channels (a grey-scale input) ran at ~5 GMAC/s.
+      const summed = this.b.op('ReduceSum', [this.ref(grad), this.b.ints([1])], { keepdims: 1 });
+      const one = Float32Array.from({ length: kernel.data!.length / kernel.shape[3] }, (_, i) => kernel.data![i * kernel.shape[3]]);
+      return this.linearInputGradient(op, this.value(summed, [...grad.shape.slice(0, 3), 1]), { shape: [...kernel.shape.slice(0, 3), 1], nonNegative: false, data: one }, x);
+    }
     if (!depthwise && op.strides[0] === 1 && op.strides[1] === 1 && geo.dilations[0] === 1 && geo.dilations[1] === 1) {
       // A stride-1 transposed conv is a plain conv with the flipped kernel (in/out swapped) and complementary pads;
       // onnxruntime's Conv path is much faster than its ConvTranspose.
@@ -270,7 +294,7 @@ export class OnnxAlgebra implements Algebra<Sym> {
         return this.pool(op, x);
       case 'globalavgpool':
       case 'globalmaxpool': {
-        if (op.type === 'globalmaxpool') return this.maxPoolWithIndices(x, [x.shape[1], x.shape[2]], [1, 1], [0, 0, 0, 0], [x.shape[0], x.shape[3]]);
+        if (op.type === 'globalmaxpool') return this.maxPool(x, [x.shape[1], x.shape[2]], [1, 1], [0, 0, 0, 0], [x.shape[0], x.shape[3]]);
         const p = this.b.op('GlobalAveragePool', [this.ref(x)]);
         return this.value(this.b.op('Reshape', [p, this.b.ints([x.shape[0], x.shape[3]])]), [x.shape[0], x.shape[3]], nn);
       }
@@ -366,16 +390,31 @@ export class OnnxAlgebra implements Algebra<Sym> {
   private pool(op: PoolOp, x: Sym): Sym {
     const g = convGeometry(op, x.shape, op.pool);
     const outShape = [x.shape[0], g.outH, g.outW, x.shape[3]];
-    if (op.type === 'maxpool') return this.maxPoolWithIndices(x, op.pool, op.strides, g.pads, outShape);
+    if (op.type === 'maxpool') return this.maxPool(x, op.pool, op.strides, g.pads, outShape);
     // Keras excludes padding from the average, as count_include_pad = 0 does.
     return this.value(this.b.op('AveragePool', [this.ref(x)], { kernel_shape: op.pool, strides: op.strides, pads: g.pads, count_include_pad: 0 }), outShape, x.nonNegative);
   }
 
-  private maxPoolWithIndices(x: Sym, k: [number, number], strides: [number, number], pads: number[], outShape: number[]): Sym {
-    const [y, indices] = this.b.opN('MaxPool', [this.ref(x)], 2, { kernel_shape: k, strides, pads });
-    this.poolIndices.set(this.ref(x) + `@${k}/${strides}/${pads}`, indices);
+  /**
+   * The forward max pool has no indices output: onnxruntime computes indices (int64, per element) even when nothing
+   * reads them, which made pooling several times slower than the blocked kernel it otherwise uses. The relevance
+   * pass asks for them separately (indicesOf).
+   */
+  private maxPool(x: Sym, k: [number, number], strides: [number, number], pads: number[], outShape: number[]): Sym {
+    const y = this.b.op('MaxPool', [this.ref(x)], { kernel_shape: k, strides, pads });
     const out = outShape.length === 2 ? this.b.op('Reshape', [y, this.b.ints(outShape)]) : y;
     return this.value(out, outShape, x.nonNegative);
+  }
+
+  /** The pooling indices of x's first maxima, computed once per pooled value and geometry. */
+  private indicesOf(x: Sym, k: number[], strides: number[], pads: number[]): string {
+    const key = this.ref(x) + `@${k}/${strides}/${pads}`;
+    let indices = this.poolIndices.get(key);
+    if (!indices) {
+      indices = this.b.opN('MaxPool', [this.ref(x)], 2, { kernel_shape: k, strides, pads })[1];
+      this.poolIndices.set(key, indices);
+    }
+    return indices;
   }
 
   /** Reshapes with NHWC semantics whatever the stored layouts. */
@@ -391,9 +430,8 @@ export class OnnxAlgebra implements Algebra<Sym> {
    * Sends r to the recorded first maxima (ONNX MaxPool indices keep the first maximum of a window). Windows that do
    * not overlap need no accumulation: MaxUnpool places each value; overlapping ones add up with ScatterElements.
    */
-  private scatterToMaxima(x: Sym, r: Sym, key: string, overlapping: boolean, pool: number[], strides: number[], pads: number[]): Sym {
-    const indices = this.poolIndices.get(key);
-    if (!indices) throw new Error('max-pool relevance without its forward pass');
+  private scatterToMaxima(x: Sym, r: Sym, overlapping: boolean, pool: number[], strides: number[], pads: number[]): Sym {
+    const indices = this.indicesOf(x, pool, strides, pads);
     const phys = this.physical(x.shape);
     let rPhys = this.ref(r);
     if (r.shape.length === 2) rPhys = this.b.op('Reshape', [rPhys, this.b.ints([x.shape[0], x.shape[3], 1, 1])]);
@@ -410,12 +448,12 @@ export class OnnxAlgebra implements Algebra<Sym> {
   maxPoolRelevance(x: Sym, r: Sym, pool: [number, number], strides: [number, number], padding: 'same' | 'valid'): Sym {
     const g = convGeometry({ strides, padding }, x.shape, pool);
     const overlapping = strides[0] < pool[0] || strides[1] < pool[1];
-    return this.scatterToMaxima(x, r, this.ref(x) + `@${pool}/${strides}/${g.pads}`, overlapping, pool, strides, g.pads);
+    return this.scatterToMaxima(x, r, overlapping, pool, strides, g.pads);
   }
 
   globalMaxPoolRelevance(x: Sym, r: Sym): Sym {
     const pool = [x.shape[1], x.shape[2]];
-    return this.scatterToMaxima(x, r, this.ref(x) + `@${pool}/${[1, 1]}/${[0, 0, 0, 0]}`, false, pool, [1, 1], [0, 0, 0, 0]);
+    return this.scatterToMaxima(x, r, false, pool, [1, 1], [0, 0, 0, 0]);
   }
 
   avgPoolShares(op: PoolOp, x: Sym, grad: Sym): Sym {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { attribute } from '../../../src/core/lrp/attribute';
 import { PRESET_NAMES, parseComposite, presetComposite, type CompositeSpec } from '../../../src/core/lrp/composites';
-import { OnnxExplainer } from '../../../src/core/lrp/onnx-explainer';
+import { OnnxExplainer, readoutNode } from '../../../src/core/lrp/onnx-explainer';
+import { disposePlan, planExplanation } from '../../../src/core/lrp/attribute';
 import { PxpError } from '../../../src/core/errors';
 import { useDefaultBackend } from '../../helpers/backend';
 import { randomInputs, randomizeWeights, tinyResNet, tinyVgg } from '../../helpers/models';
@@ -75,6 +76,25 @@ describe('LRP compiled to ONNX (onnxruntime executor)', function () {
       model.dispose();
     });
   }
+
+  it('sums a conv channel at the following non-overlapping max pool (same addends), elsewhere at the layer', () => {
+    const where = (model: tf.LayersModel) => {
+      const prepared = planExplanation(model, presetComposite('epsilon-plus')!);
+      const g = prepared.plan.graph;
+      const out = Object.fromEntries(prepared.componentLayers.map((c) => [g.nodes[c.node].name, g.nodes[readoutNode(g, c.node, prepared.plan.explained)].name]));
+      disposePlan(prepared);
+      model.dispose();
+      return out;
+    };
+    // conv → (merged BN) → ReLU → 2×2/2 pool: read at the pool; conv → ReLU → conv and dense: at the layer.
+    assert.deepEqual(where(tinyVgg(5)), { block1_conv1: 'block1_conv1', block1_conv2: 'block1_pool', block2_conv1: 'block2_conv1', block2_conv2: 'block2_pool', fc1: 'fc1' });
+    // Overlapping windows (3×3, stride 2) add several outputs into one input: read at the layer.
+    const input = tf.input({ shape: [7, 7, 1] });
+    let x = tf.layers.conv2d({ name: 'c', filters: 2, kernelSize: 3, activation: 'relu' }).apply(input) as tf.SymbolicTensor;
+    x = tf.layers.maxPooling2d({ name: 'mp', poolSize: 3, strides: 2 }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.flatten().apply(x) as tf.SymbolicTensor;
+    assert.deepEqual(where(tf.model({ inputs: input, outputs: tf.layers.dense({ units: 2 }).apply(x) as tf.SymbolicTensor })), { c: 'c' });
+  });
 
   it('falls back to tfjs for an op it does not compile, and says why; --executor onnx refuses', async () => {
     const model = branchy('same');
