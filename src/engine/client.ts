@@ -86,6 +86,14 @@ export class EngineClient {
       this.opts.onLog?.('warn', d.toString().trimEnd());
     });
     child.on('message', (m: unknown) => this.onMessage(m));
+    // A pxp.nodePath that does not exist or cannot run fails the spawn with an 'error' event (no 'exit'): without
+    // this listener it would be thrown in the extension host.
+    child.on('error', (e) => {
+      if (this.child === child) this.child = undefined;
+      const node = this.opts.nodePath || process.execPath;
+      this.opts.onLog?.('error', `cannot start the engine with ${node}: ${e.message}`);
+      this.failAll(new PxpError('usage', `cannot start the engine with ${node}: ${e.message}`, 'set pxp.nodePath to a Node binary (one that runs `node --version`), or clear it to use the editor’s Node'));
+    });
     child.on('exit', (code, signal) => {
       if (this.child === child) this.child = undefined;
       const oom = /heap out of memory|Allocation failed/i.test(stderrTail);

@@ -49,6 +49,32 @@ describe('engine process (dist/engine.js) and its client', () => {
     }
   });
 
+  it('runs the engine under the Node of nodePath (pxp.nodePath)', async function () {
+    // A wrapper that marks its environment and runs this Node: the engine's /proc environ shows it started through it.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pxp-node-'));
+    const wrapper = path.join(dir, 'node');
+    fs.writeFileSync(wrapper, `#!/bin/sh\nPXP_NODE_WRAPPER=1 exec "${process.execPath}" "$@"\n`, { mode: 0o755 });
+    const other = new EngineClient({ enginePath: ENGINE, nodePath: wrapper });
+    try {
+      const info = await other.request('info', { model: CNN_BN });
+      assert.equal(info.numClasses, 10);
+      assert.ok(fs.readFileSync(`/proc/${other.pid}/environ`, 'utf8').split('\0').includes('PXP_NODE_WRAPPER=1'));
+    } finally {
+      other.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a nodePath that does not exist fails the request with a usage error naming it', async () => {
+    const missing = path.join(os.tmpdir(), 'pxp-no-such-node', 'node');
+    const bad = new EngineClient({ enginePath: ENGINE, nodePath: missing });
+    try {
+      await assert.rejects(bad.request('info', { model: CNN_BN }), (e: PxpError) => e.code === 'usage' && e.message.includes(missing) && /pxp\.nodePath/.test(e.hint ?? ''));
+    } finally {
+      bad.dispose();
+    }
+  });
+
   it('a crashed engine fails its pending requests, and the next request starts a fresh one', async () => {
     await client.request('info', { model: CNN_BN });
     const first = client.pid!;

@@ -122,6 +122,31 @@ describe('PXP commands in VS Code', () => {
     assert.notEqual(api.services.session.pid, pid);
   });
 
+  it('pxp.nodePath starts the engine under another Node, and a missing one is a clear error', async function () {
+    // The editor runs on code-server's Node 24; the machine's own Node (20) is the other one.
+    const other = ['/usr/bin/node', '/usr/local/bin/node'].find((p) => fs.existsSync(p) && fs.realpathSync(p) !== fs.realpathSync(process.execPath));
+    assert.ok(other, `no Node besides the editor's (${process.execPath}) to test with`);
+    const api = await pxpApi();
+    const config = vscode.workspace.getConfiguration('pxp');
+    const info = () => vscode.commands.executeCommand('pxp.showInfo', vscode.Uri.file(demoModel())) as Thenable<{ params: number } | undefined>;
+    try {
+      await config.update('nodePath', other, vscode.ConfigurationTarget.Workspace);
+      await waitFor('the engine to restart', () => (api.services.session.pid === undefined ? true : undefined));
+      assert.equal((await info())?.params, 110266);
+      assert.equal(fs.realpathSync(`/proc/${api.services.session.pid}/exe`), fs.realpathSync(other));
+      await config.update('nodePath', path.join(workspace(), 'no-such-node'), vscode.ConfigurationTarget.Workspace);
+      await waitFor('the engine to restart', () => (api.services.session.pid === undefined ? true : undefined));
+      const before = runFolders();
+      assert.equal(await vscode.commands.executeCommand('pxp.pruneModel', { model: demoModel(), data: demoData(), criterion: 'weight', rate: 0, open: false }), undefined);
+      assert.match(api.services.jobs.failures[0]?.error ?? '', /cannot start the engine with .*no-such-node/);
+      assert.deepEqual(runFolders(), before);
+    } finally {
+      await config.update('nodePath', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+    assert.equal((await info())?.params, 110266);
+    assert.equal(fs.realpathSync(`/proc/${api.services.session.pid}/exe`), fs.realpathSync(process.execPath));
+  });
+
   it('Open the Fashion-MNIST Demo copies the demo into a new folder next to any existing one', async () => {
     const parent = path.join(workspace(), 'demo-target');
     fs.mkdirSync(path.join(parent, 'fashion-mnist'), { recursive: true });
