@@ -15,7 +15,7 @@ import { catalogue, chooseComponents } from '../../core/prune/catalogue';
 import { OnnxUnsupported } from '../../core/onnx/onnx-algebra';
 import { pruningCurve } from '../../core/prune/curve';
 import { writeRunReport } from '../../core/report/run-report';
-import { maskedEvaluator, nodeShapes, onnxLatency, predictRows } from '../../core/prune/masked-eval';
+import { maskedEvaluator, nodeShapes, onnxLatencies, predictRows } from '../../core/prune/masked-eval';
 import { loadOnnxRuntime } from '../../core/onnx/runtime';
 import { Command } from '../command';
 import { executorFlag, intFlag, ratesFlag, requiredString, stringFlag } from '../flags';
@@ -115,15 +115,17 @@ export const pruneCommand: Command = {
         // Latency on the fastest engine we have, the same for both models: onnxruntime when installed, else tfjs.
         const { ort } = loadOnnxRuntime();
         let latencyEngine = backend.name as string;
+        let latencyRuns = LATENCY_RUNS;
         let before: { medianMs: number };
         let after: { medianMs: number };
-        const onnxTimes = ort && executor !== 'tfjs' ? await onnxLatencies(ort, graph, prunedModel, opened.summary.inputShape) : undefined;
+        const onnxTimes = ort && executor !== 'tfjs' ? await originalAndPrunedLatency(ort, graph, prunedModel, opened.summary.inputShape) : undefined;
         if (onnxTimes) {
           latencyEngine = 'onnxruntime';
           [before, after] = onnxTimes;
         } else {
-          before = await measureLatency(opened.model, opened.summary.inputShape, { batchSize: 64, runs: 15 });
-          after = await measureLatency(prunedModel, opened.summary.inputShape, { batchSize: 64, runs: 15 });
+          latencyRuns = TFJS_LATENCY_RUNS;
+          before = await measureLatency(opened.model, opened.summary.inputShape, { batchSize: LATENCY_BATCH, runs: latencyRuns });
+          after = await measureLatency(prunedModel, opened.summary.inputShape, { batchSize: LATENCY_BATCH, runs: latencyRuns });
         }
         const prunedSummary = summarizeModel(prunedModel);
         let finetune: Record<string, unknown> | undefined;
@@ -145,7 +147,7 @@ export const pruneCommand: Command = {
           prunedAccuracy,
           params: { original: opened.summary.params, pruned: prunedSummary.params },
           flops: { original: opened.summary.flops, pruned: prunedSummary.flops },
-          latencyMs: { original: before.medianMs, pruned: after.medianMs, batch: 64, runs: 15, engine: latencyEngine },
+          latencyMs: { original: before.medianMs, pruned: after.medianMs, batch: LATENCY_BATCH, runs: latencyRuns, engine: latencyEngine },
           speedup: before.medianMs / after.medianMs,
           ...(finetune ? { finetune } : {}),
         };
@@ -164,7 +166,7 @@ export const pruneCommand: Command = {
           ? [
               `physically pruned at rate ${rate}: ${run.physical.removed}/${run.physical.total} components in ${run.physical.groups} groups; accuracy ${percent(run.physical.prunedAccuracy as number, 1)} (masked: ${percent(run.physical.maskedAccuracy as number, 1)})`,
               ...(run.physical.finetune ? [`  fine-tuned ${(run.physical.finetune as { epochs: number }).epochs} epochs: accuracy ${percent((run.physical.finetune as { accuracy: number }).accuracy, 1)} (${((run.physical.finetune as { regained: number }).regained * 100).toFixed(1)} points regained)`] : []),
-              `  params ${opened.summary.params} → ${(run.physical.params as { pruned: number }).pruned}, latency ${(run.physical.latencyMs as { original: number }).original.toFixed(1)} → ${(run.physical.latencyMs as { pruned: number }).pruned.toFixed(1)} ms per batch of 64 on ${(run.physical.latencyMs as { engine: string }).engine} (${(run.physical.speedup as number).toFixed(2)}× faster)`,
+              `  params ${opened.summary.params} → ${(run.physical.params as { pruned: number }).pruned}, latency ${(run.physical.latencyMs as { original: number }).original.toFixed(1)} → ${(run.physical.latencyMs as { pruned: number }).pruned.toFixed(1)} ms per batch of ${LATENCY_BATCH} on ${(run.physical.latencyMs as { engine: string }).engine} (${(run.physical.speedup as number).toFixed(2)}× faster)`,
             ]
           : []),
         `wrote ${out}/run.json, curve.json, relevance.json${prunedModel ? ', pruned/' : ''} (${run.timings.totalSeconds.toFixed(1)} s)`,
@@ -177,11 +179,17 @@ export const pruneCommand: Command = {
   },
 };
 
+/** Latency of original vs pruned: batches of 64, medians of alternating runs (fewer on tfjs, ~15× slower per run). */
+const LATENCY_BATCH = 64;
+const LATENCY_RUNS = 25;
+const TFJS_LATENCY_RUNS = 15;
+
 /** Batch latencies of the original and pruned graphs on onnxruntime; undefined when a graph does not compile. */
-async function onnxLatencies(ort: NonNullable<ReturnType<typeof loadOnnxRuntime>['ort']>, graph: Graph, pruned: tf.LayersModel, inputShape: number[]): Promise<[{ medianMs: number }, { medianMs: number }] | undefined> {
+async function originalAndPrunedLatency(ort: NonNullable<ReturnType<typeof loadOnnxRuntime>['ort']>, graph: Graph, pruned: tf.LayersModel, inputShape: number[]): Promise<[{ medianMs: number }, { medianMs: number }] | undefined> {
   const prunedGraph = graphFromModel(pruned);
   try {
-    return [{ medianMs: await onnxLatency(ort, graph, inputShape) }, { medianMs: await onnxLatency(ort, prunedGraph, inputShape) }];
+    const [original, prunedMs] = await onnxLatencies(ort, [graph, prunedGraph], inputShape, { batchSize: LATENCY_BATCH, runs: LATENCY_RUNS });
+    return [{ medianMs: original }, { medianMs: prunedMs }];
   } catch (e) {
     if (e instanceof OnnxUnsupported) return undefined;
     throw e;

@@ -11,6 +11,7 @@ import { tfAlgebra } from '../graph/tf-algebra';
 import type { Dataset } from '../io/datasets';
 import { OnnxGraphBuilder } from '../onnx/graph-builder';
 import { OnnxAlgebra, type Sym } from '../onnx/onnx-algebra';
+import { padChannels } from '../onnx/pad-channels';
 import { loadOnnxRuntime, ortThreads } from '../onnx/runtime';
 import { RunControl, throwIfCancelled, yieldToEventLoop } from '../progress';
 import type { ComponentLayerInfo } from './catalogue';
@@ -105,8 +106,23 @@ class OnnxMaskedEvaluator implements MaskedEvaluator {
 }
 
 
-/** The forward pass of a graph as an ONNX model (NHWC input `x`, logits out), with optional per-channel mask inputs. */
+/**
+ * The forward pass of a graph as an ONNX model (NHWC input `x`, logits out), with optional per-channel mask inputs.
+ * Without masks, channel counts are padded to onnxruntime's blocks (pad-channels.ts): same outputs, fast kernels.
+ */
 export function compileForward(graph: Graph, inputShape: number[], batch: number, masks: { node: number; size: number; rank: number }[] = []) {
+  if (masks.length === 0) {
+    const padded = padChannels(graph, () => nodeShapes(graph, inputShape));
+    try {
+      return compileGraph(padded.graph, inputShape, batch, masks);
+    } finally {
+      padded.dispose();
+    }
+  }
+  return compileGraph(graph, inputShape, batch, masks);
+}
+
+function compileGraph(graph: Graph, inputShape: number[], batch: number, masks: { node: number; size: number; rank: number }[]) {
   const b = new OnnxGraphBuilder();
   const A = new OnnxAlgebra(b);
   const shape = [batch, ...inputShape];
@@ -125,20 +141,39 @@ export function compileForward(graph: Graph, inputShape: number[], batch: number
   return { bytes: b.encode(), classes: logits.shape[1], maskShapes };
 }
 
-/** Median wall time of one forward batch on onnxruntime (for comparing an original and a pruned model). */
+/** Median wall time of one forward batch on onnxruntime. */
 export async function onnxLatency(ort: typeof Ort, graph: Graph, inputShape: number[], opts: { batchSize?: number; runs?: number } = {}): Promise<number> {
+  return (await onnxLatencies(ort, [graph], inputShape, opts))[0];
+}
+
+/**
+ * Median batch latencies of several graphs (an original and its pruned model) on onnxruntime. Their runs alternate,
+ * so that a change in the machine's load during the measurement (another process, CPU frequency) affects all of
+ * them alike instead of biasing their ratio.
+ */
+// Each session has its own thread pool, whose threads spin after a run by default: with two sessions alive they
+// took the cores from each other and latencies doubled at random. Without spinning both measure alike.
+const NO_SPINNING = { session: { intra_op: { allow_spinning: '0' } } };
+
+export async function onnxLatencies(ort: typeof Ort, graphs: Graph[], inputShape: number[], opts: { batchSize?: number; runs?: number; warmup?: number } = {}): Promise<number[]> {
   const batch = opts.batchSize ?? 64;
-  const session = await ort.InferenceSession.create(compileForward(graph, inputShape, batch).bytes, { intraOpNumThreads: ortThreads(), graphOptimizationLevel: 'all' });
-  const x = new ort.Tensor('float32', new Float32Array(batch * inputShape.reduce((a, b) => a * b, 1)).fill(0.5), [batch, ...inputShape]);
-  const times: number[] = [];
-  for (let i = 0; i < (opts.runs ?? 15) + 3; i++) {
-    const t0 = performance.now();
-    await session.run({ x });
-    if (i >= 3) times.push(performance.now() - t0);
+  const sessions: Ort.InferenceSession[] = [];
+  try {
+    for (const g of graphs) sessions.push(await ort.InferenceSession.create(compileForward(g, inputShape, batch).bytes, { intraOpNumThreads: ortThreads(), graphOptimizationLevel: 'all', extra: NO_SPINNING }));
+    const x = new ort.Tensor('float32', new Float32Array(batch * inputShape.reduce((a, b) => a * b, 1)).fill(0.5), [batch, ...inputShape]);
+    const times = sessions.map((): number[] => []);
+    const warmup = opts.warmup ?? 3;
+    for (let i = 0; i < (opts.runs ?? 15) + warmup; i++) {
+      for (const [k, session] of sessions.entries()) {
+        const t0 = performance.now();
+        await session.run({ x });
+        if (i >= warmup) times[k].push(performance.now() - t0);
+      }
+    }
+    return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]);
+  } finally {
+    for (const s of sessions) await s.release();
   }
-  await session.release();
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
 }
 
 /** Output shapes (without batch) of every node, from one forward pass of a zero sample. */
