@@ -6,7 +6,7 @@
  */
 import type * as Ort from 'onnxruntime-node';
 import { forwardAll } from '../graph/forward';
-import type { Graph } from '../graph/graph';
+import { type Graph, consumers } from '../graph/graph';
 import { OnnxGraphBuilder } from '../onnx/graph-builder';
 import { OnnxAlgebra } from '../onnx/onnx-algebra';
 import { loadOnnxRuntime, ortThreads } from '../onnx/runtime';
@@ -65,10 +65,9 @@ export function compileExplanation(prepared: ExplanationPlan, inputShape: number
  * same addends as at the layer's output, on a map 4× smaller for 2×2 pooling.
  */
 export function readoutNode(graph: Graph, node: number, explained: number): number {
-  const consumers = (i: number) => graph.nodes.flatMap((n, j) => (j <= explained && n.inputs.includes(i) ? [j] : []));
   let at = node;
   for (;;) {
-    const next = consumers(at);
+    const next = consumers(graph, at).filter((j) => j <= explained);
     if (next.length !== 1 || next[0] === explained) return node;
     const op = graph.nodes[next[0]].op;
     if (op.type === 'activation' || op.type === 'batchnorm' || op.type === 'identity') at = next[0];
