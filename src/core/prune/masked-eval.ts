@@ -146,15 +146,15 @@ export async function onnxLatency(ort: typeof Ort, graph: Graph, inputShape: num
   return (await onnxLatencies(ort, [graph], inputShape, opts))[0];
 }
 
+// Each session has its own thread pool, whose threads spin after a run by default: with two sessions alive they
+// took the cores from each other and latencies doubled at random. Without spinning both measure alike.
+const NO_SPINNING = { session: { intra_op: { allow_spinning: '0' } } };
+
 /**
  * Median batch latencies of several graphs (an original and its pruned model) on onnxruntime. Their runs alternate,
  * so that a change in the machine's load during the measurement (another process, CPU frequency) affects all of
  * them alike instead of biasing their ratio.
  */
-// Each session has its own thread pool, whose threads spin after a run by default: with two sessions alive they
-// took the cores from each other and latencies doubled at random. Without spinning both measure alike.
-const NO_SPINNING = { session: { intra_op: { allow_spinning: '0' } } };
-
 export async function onnxLatencies(ort: typeof Ort, graphs: Graph[], inputShape: number[], opts: { batchSize?: number; runs?: number; warmup?: number } = {}): Promise<number[]> {
   const batch = opts.batchSize ?? 64;
   const sessions: Ort.InferenceSession[] = [];
