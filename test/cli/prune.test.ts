@@ -52,6 +52,27 @@ describe('pxp prune (masking curves)', () => {
     assert.deepEqual(listFiles(exported), ['model.json', 'weights.bin']);
   });
 
+  it('--max-drop removes physically the largest rate before the curve falls more than that many points', () => {
+    const out = path.join(tmp.dir, 'drop');
+    const r = pxp(['prune', '--model', MODEL, ...data, '--criterion', 'lrp:epsilon-plus-flat', '--max-drop', '2', '--out', out, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    // From the written curve, independently: walk up the rates while within 2 points of rate 0.
+    const points = JSON.parse(fs.readFileSync(path.join(out, 'curve.json'), 'utf8')).points as { rate: number; accuracy: number }[];
+    let want = 0;
+    for (const p of points) {
+      if (p.accuracy < points[0].accuracy - 0.02 - 1e-9) break;
+      want = p.rate;
+    }
+    const p = r.json.physical;
+    assert.ok(want > 0 && want < 0.95, `the demo curve gives a rate strictly inside: ${want}`);
+    assert.equal(p.rate, want);
+    assert.deepEqual(p.chosenBy, { maxDropPoints: 2, baselineAccuracy: points[0].accuracy, maskedAccuracyAtRate: points.find((q) => q.rate === want)!.accuracy });
+    assert.equal(p.prunedAccuracy, p.maskedAccuracy);
+    assert.ok(p.prunedAccuracy >= points[0].accuracy - 0.02 - 1e-9);
+    assert.deepEqual(listFiles(path.join(out, 'pruned')), ['model.json', 'weights.bin']);
+    assert.match(fs.readFileSync(path.join(out, 'report.html'), 'utf8'), /chosen by --max-drop 2: the largest rate before the masked accuracy falls more than 2 points/);
+  });
+
   it('--finetune-epochs trains the pruned model and reports the accuracy regained; export refuses a run without one', () => {
     const out = path.join(tmp.dir, 'ft');
     const r = pxp(['prune', '--model', MODEL, ...data, '--criterion', 'random', '--rates', '0', '--rate', '0.3', '--finetune-epochs', '2', '--out', out, '--json']);
@@ -95,9 +116,9 @@ describe('pxp prune (masking curves)', () => {
   });
 
   describe('bad input: exit 2, nothing written', () => {
-    const refused = (args: string[], pattern: RegExp, out = path.join(tmp.dir, 'run')) => {
+    const refused = (args: string[], pattern: RegExp, out = path.join(tmp.dir, 'run'), code = 2) => {
       const r = pxp(['prune', '--model', MODEL, '--out', out, ...args]);
-      assert.equal(r.code, 2, r.stderr);
+      assert.equal(r.code, code, r.stderr);
       assert.match(r.stderr, pattern);
       assert.ok(!fs.existsSync(out) || out === DEMO, 'no run folder');
     };
@@ -105,6 +126,11 @@ describe('pxp prune (masking curves)', () => {
     it('a rate outside [0, 1)', () => {
       refused([...data, '--rates', '0,1.2'], /--rates: 1.2 is not a rate in \[0, 1\)/);
       refused([...data, '--rate', '1'], /--rate 1 is not a rate in \[0, 1\)/);
+    });
+    it('--max-drop out of range (bad input); with --rate, or without rate 0 in --rates (usage, exit 1)', () => {
+      refused([...data, '--max-drop', '150'], /--max-drop 150 is not a number of accuracy points in \[0, 100\]/);
+      refused([...data, '--max-drop', '1', '--rate', '0.2'], /--rate and --max-drop both choose the physical rate/, undefined, 1);
+      refused([...data, '--max-drop', '1', '--rates', '0.2,0.4'], /--max-drop measures the drop from rate 0/, undefined, 1);
     });
     it('an unknown criterion', () => refused([...data, '--criterion', 'magic'], /unknown criterion 'magic'/));
     it('a reference set with a class that has no samples', () => {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../core/backend/select';
 import { componentScores, parseCriterion, CRITERIA } from '../../core/criteria/criteria';
-import { badInput } from '../../core/errors';
+import { badInput, usageError } from '../../core/errors';
 import { type Graph, disposeGraph, graphFromModel } from '../../core/graph/graph';
 import { writeFileAtomic } from '../../core/io/atomic';
 import { type Dataset, loadSplit } from '../../core/io/datasets';
@@ -13,7 +13,7 @@ import { trainModel } from '../../core/models/train';
 import { physicalPlan, pruneModel } from '../../core/prune/surgery';
 import { catalogue, chooseComponents } from '../../core/prune/catalogue';
 import { OnnxUnsupported } from '../../core/onnx/onnx-algebra';
-import { pruningCurve } from '../../core/prune/curve';
+import { largestRateWithin, pruningCurve } from '../../core/prune/curve';
 import { writeRunReport } from '../../core/report/run-report';
 import { maskedEvaluator, nodeShapes, onnxLatencies, predictRows } from '../../core/prune/masked-eval';
 import { loadOnnxRuntime } from '../../core/onnx/runtime';
@@ -29,7 +29,7 @@ import { writeResultFolder } from '../write-folder';
 export const pruneCommand: Command = {
   name: 'prune',
   summary: 'score components by a criterion (LRP or a baseline), and measure accuracy as they are pruned (curve + AUC)',
-  usage: 'pxp prune --model MODEL.json (--data DIR | --reference DIR --eval DIR) --criterion C --out RUN [--rates 0,0.05,…] [--rate P]',
+  usage: 'pxp prune --model MODEL.json (--data DIR | --reference DIR --eval DIR) --criterion C --out RUN [--rates 0,0.05,…] [--rate P | --max-drop POINTS]',
   options: {
     model: { type: 'string', placeholder: 'FILE', description: 'a tfjs model.json' },
     ...TASK_DATA_OPTIONS,
@@ -37,12 +37,13 @@ export const pruneCommand: Command = {
     seed: { type: 'string', placeholder: 'N', description: 'seed for the reference pick, --restrict and the random criterion (default 0)' },
     rates: { type: 'string', placeholder: 'LIST', description: 'pruning rates of the masked curve (default 0, 0.05, …, 0.95)' },
     rate: { type: 'string', placeholder: 'P', description: 'also remove this fraction of components physically: RUN/pruned/ is a smaller LayersModel' },
+    'max-drop': { type: 'string', placeholder: 'POINTS', description: 'instead of --rate: remove physically the largest rate of the curve before its accuracy falls more than POINTS percentage points below the unpruned model' },
     'finetune-epochs': { type: 'string', placeholder: 'N', description: 'train the pruned model N epochs (on the train split of --data, else on the reference set) and report the accuracy regained' },
     signed: { type: 'boolean', description: 'rank LRP by the signed sum of relevance (abs_sort = false)' },
     'most-relevant-first': { type: 'boolean', description: 'remove the most relevant components first (least_relevant_first = false)' },
     executor: { type: 'string', placeholder: 'NAME', description: 'auto | onnx | tfjs (default auto: onnxruntime when installed)' },
     components: { type: 'string', placeholder: 'KIND', description: 'transformers: heads | neurons | both (default heads; the paper prunes each kind separately)' },
-    out: { type: 'string', placeholder: 'DIR', description: 'run folder: run.json, relevance.json, curve.json, report.html (+ pruned/ with --rate)' },
+    out: { type: 'string', placeholder: 'DIR', description: 'run folder: run.json, relevance.json, curve.json, report.html (+ pruned/ with --rate or --max-drop)' },
   },
   required: ['model', 'out'],
   async run(flags, ctx) {
@@ -56,6 +57,13 @@ export const pruneCommand: Command = {
     const rateText = stringFlag(flags, 'rate');
     const rate = rateText === undefined ? undefined : Number(rateText);
     if (rate !== undefined && !(Number.isFinite(rate) && rate >= 0 && rate < 1)) throw badInput(`--rate ${rateText} is not a rate in [0, 1)`, 'give the fraction of components to remove, e.g. 0.5');
+    const maxDropText = stringFlag(flags, 'max-drop');
+    const maxDrop = maxDropText === undefined ? undefined : Number(maxDropText);
+    if (maxDrop !== undefined) {
+      if (rate !== undefined) throw usageError('--rate and --max-drop both choose the physical rate', 'give one of them');
+      if (!(Number.isFinite(maxDrop) && maxDrop >= 0 && maxDrop <= 100)) throw badInput(`--max-drop ${maxDropText} is not a number of accuracy points in [0, 100]`, 'e.g. --max-drop 1 keeps the accuracy within one point');
+      if (rates && !rates.includes(0)) throw usageError('--max-drop measures the drop from rate 0, which --rates leaves out', 'add 0 to --rates');
+    }
     const seed = intFlag(flags, 'seed', 0);
     const inputs = [modelPath, ...folders.all];
     const out = checkOutputFolder(requiredString(flags, 'out', 'pass --out RUN'), inputs, ctx.force);
@@ -105,8 +113,10 @@ export const pruneCommand: Command = {
         physical: undefined as undefined | Record<string, unknown>,
       };
       let prunedModel: tf.LayersModel | undefined;
-      if (rate !== undefined) {
-        const plan = physicalPlan(graph, layers, scores.scores, rate);
+      const chosen = maxDrop === undefined ? undefined : largestRateWithin(curve.points, maxDrop / 100)!;
+      const physicalRate = chosen?.rate ?? rate;
+      if (physicalRate !== undefined) {
+        const plan = physicalPlan(graph, layers, scores.scores, physicalRate);
         prunedModel = await pruneModel(opened.model, graph, shapes, layers, plan.removed);
         const evaluator2 = await maskedEvaluator(graph, layers, evaluation, { executor, allowedClasses: classes });
         const maskedAccuracy = await evaluator2.accuracy(plan.removed);
@@ -139,7 +149,8 @@ export const pruneCommand: Command = {
           finetune = { epochs: finetuneEpochs, samples: trainData.y.length, executor: fit.executor, seconds: fit.seconds, accuracy: finetunedAccuracy, regained: finetunedAccuracy - prunedAccuracy };
         }
         run.physical = {
-          rate,
+          rate: physicalRate,
+          ...(chosen ? { chosenBy: { maxDropPoints: maxDrop, baselineAccuracy: chosen.baseline, maskedAccuracyAtRate: chosen.accuracy } } : {}),
           removed: plan.removedCount,
           total: layers.reduce((a, l) => a + l.size, 0),
           groups: plan.groups,
@@ -153,7 +164,7 @@ export const pruneCommand: Command = {
         };
       }
       await writeResultFolder(out, async (dir) => {
-        if (prunedModel) await saveModel(prunedModel, path.join(dir, 'pruned'), { ...modelMetadata(opened.file), prunedFrom: opened.file, criterion, rate });
+        if (prunedModel) await saveModel(prunedModel, path.join(dir, 'pruned'), { ...modelMetadata(opened.file), prunedFrom: opened.file, criterion, rate: physicalRate });
         writeFileAtomic(path.join(dir, 'relevance.json'), JSON.stringify({ criterion, layers: layers.map((l, i) => ({ name: l.name, kind: l.kind, scores: Array.from(scores.scores[i]) })) }));
         writeFileAtomic(path.join(dir, 'curve.json'), JSON.stringify(curve, null, 1));
         writeFileAtomic(path.join(dir, 'run.json'), JSON.stringify(run, null, 2));
@@ -164,7 +175,8 @@ export const pruneCommand: Command = {
         ...curve.points.map((p) => `  rate ${p.rate.toFixed(2)}  removed ${String(p.removed).padStart(4)}  accuracy ${percent(p.accuracy, 1).padStart(7)}  params ${p.params}  FLOPs ${p.flops}`),
         ...(run.physical
           ? [
-              `physically pruned at rate ${rate}: ${run.physical.removed}/${run.physical.total} components in ${run.physical.groups} groups; accuracy ${percent(run.physical.prunedAccuracy as number, 1)} (masked: ${percent(run.physical.maskedAccuracy as number, 1)})`,
+              ...(chosen ? [`--max-drop ${maxDrop}: rate ${physicalRate} is the largest before the masked accuracy falls more than ${maxDrop} point${maxDrop === 1 ? "" : "s"} below the unpruned ${percent(chosen.baseline, 1)}`] : []),
+              `physically pruned at rate ${physicalRate}: ${run.physical.removed}/${run.physical.total} components in ${run.physical.groups} groups; accuracy ${percent(run.physical.prunedAccuracy as number, 1)} (masked: ${percent(run.physical.maskedAccuracy as number, 1)})`,
               ...(run.physical.finetune ? [`  fine-tuned ${(run.physical.finetune as { epochs: number }).epochs} epochs: accuracy ${percent((run.physical.finetune as { accuracy: number }).accuracy, 1)} (${((run.physical.finetune as { regained: number }).regained * 100).toFixed(1)} points regained)`] : []),
               `  params ${opened.summary.params} → ${(run.physical.params as { pruned: number }).pruned}, latency ${(run.physical.latencyMs as { original: number }).original.toFixed(1)} → ${(run.physical.latencyMs as { pruned: number }).pruned.toFixed(1)} ms per batch of ${LATENCY_BATCH} on ${(run.physical.latencyMs as { engine: string }).engine} (${(run.physical.speedup as number).toFixed(2)}× faster)`,
             ]

@@ -55,3 +55,21 @@ export async function pruningCurve(
   }
   return { criterion, points, auc: trapezoidAuc(points.map((p) => p.rate), points.map((p) => p.accuracy)) };
 }
+
+/**
+ * The largest rate of a curve before its accuracy first falls more than `maxDrop` (a fraction: 0.01 = one point)
+ * below the unpruned model's (the rate-0 point): walking up the rates, the last one still within the budget, so a
+ * lucky rate after a dip is never chosen. Undefined when the curve has no rate 0.
+ */
+export function largestRateWithin(points: CurvePoint[], maxDrop: number): { rate: number; baseline: number; accuracy: number } | undefined {
+  const sorted = [...points].sort((a, b) => a.rate - b.rate);
+  const base = sorted.find((p) => p.rate === 0);
+  if (!base) return undefined;
+  let chosen = base;
+  for (const p of sorted) {
+    // A small tolerance: accuracies are fractions of the evaluation set, floored budgets must not lose a tie.
+    if (p.accuracy < base.accuracy - maxDrop - 1e-9) break;
+    chosen = p;
+  }
+  return { rate: chosen.rate, baseline: base.accuracy, accuracy: chosen.accuracy };
+}

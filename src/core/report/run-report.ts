@@ -249,9 +249,11 @@ function physicalSection(physical: Json, unpruned: number | undefined): string[]
   const total = asNumber(physical.total);
   const groups = asNumber(physical.groups);
   const rate = asNumber(physical.rate);
+  const maxDrop = asNumber(asObject(physical.chosenBy)?.maxDropPoints);
+  const chosen = maxDrop === undefined ? '' : ` (chosen by --max-drop ${maxDrop}: the largest rate before the masked accuracy falls more than ${maxDrop} point${maxDrop === 1 ? '' : 's'})`;
   return [
     '<h2>Physically pruned model</h2>',
-    `<p class="muted">Rate ${rate === undefined ? '—' : rateFormat(rate)}: ${grouped(removed)} of ${grouped(total)} components removed${groups === undefined ? '' : ` in ${grouped(groups)} dependency groups`}; the smaller model is in <code>pruned/</code>.</p>`,
+    `<p class="muted">Rate ${rate === undefined ? '—' : rateFormat(rate)}${chosen}: ${grouped(removed)} of ${grouped(total)} components removed${groups === undefined ? '' : ` in ${grouped(groups)} dependency groups`}; the smaller model is in <code>pruned/</code>.</p>`,
     table(['', 'original', 'pruned', 'change'], rows),
   ];
 }

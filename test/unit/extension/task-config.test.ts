@@ -15,6 +15,18 @@ describe('pxp.config.json for workspace tasks', () => {
     assert.equal(r.command, 'prune');
   });
 
+  it('"maxDrop" becomes --max-drop; with "rate" too, or out of range, it is an error at its key', () => {
+    const r = parseTaskConfig(text({ model: 'm.json', data: 'd', maxDrop: 1.5 }), CONFIG, 'prune');
+    assert.ok(r.ok);
+    assert.equal(r.flags['max-drop'], '1.5');
+    const both = parseTaskConfig('{\n  "model": "m.json",\n  "data": "d",\n  "rate": 0.3,\n  "maxDrop": 1\n}', CONFIG, 'prune');
+    assert.ok(!both.ok);
+    assert.deepEqual(both.errors, [{ line: 5, column: 3, message: '"maxDrop" and "rate" both choose the physical rate: give one of them' }]);
+    const bad = parseTaskConfig(text({ model: 'm.json', data: 'd', maxDrop: -2 }), CONFIG, 'prune');
+    assert.ok(!bad.ok);
+    assert.match(bad.errors[0].message, /"maxDrop" must be accuracy points in \[0, 100\], got -2/);
+  });
+
   it('gives search its trials (default 20) and attribute the reference samples and composite', () => {
     const s = parseTaskConfig(text({ model: 'm.json', data: '/data/fmnist', search: { trials: 5, sampler: 'random' } }), CONFIG, 'search');
     assert.ok(s.ok);
