@@ -1,6 +1,6 @@
 /**
  * Per-op profile of the compiled LRP graph (epsilon-plus-flat on the VGG-style bench model) on onnxruntime:
- * `npx tsx bench/profile-lrp.ts [batch] [composite]`. Prints time per op type and the slowest nodes.
+ * `npx tsx bench/profile-lrp.ts [batch] [preset or composite.json]`. Prints time per op type and the slowest nodes.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/core/backend/select';
 import { disposePlan, planExplanation } from '../src/core/lrp/attribute';
 import { compileExplanation } from '../src/core/lrp/onnx-explainer';
-import { presetComposite } from '../src/core/lrp/composites';
+import { parseComposite, presetComposite } from '../src/core/lrp/composites';
 import { buildVgg } from '../src/core/models/vgg';
 import { loadOnnxRuntime } from '../src/core/onnx/runtime';
 
@@ -19,7 +19,8 @@ async function main() {
   await initBackend('auto');
   const ort = loadOnnxRuntime().ort!;
   const model = buildVgg({ inputShape: [28, 28, 1], numClasses: 10, seed: 0 });
-  const prepared = planExplanation(model, presetComposite(composite)!);
+  const spec = presetComposite(composite) ?? parseComposite(JSON.parse(fs.readFileSync(composite, 'utf8')), composite);
+  const prepared = planExplanation(model, spec);
   const { bytes, classes } = compileExplanation(prepared, [28, 28, 1], batch, { predicted: false, init: 'one-hot' });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pxp-prof-'));
   const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all', ...(process.env.PAR ? { executionMode: 'parallel', interOpNumThreads: Number(process.env.PAR) } : {}), intraOpNumThreads: Number(process.env.INTRA ?? 2), enableProfiling: true, profileFilePrefix: path.join(dir, 'lrp'), optimizedModelFilePath: path.join(dir, 'opt.onnx') });

@@ -193,9 +193,8 @@ export class OnnxAlgebra implements Algebra<Sym> {
     const x = this.ref(d);
     // sign(d) = +1 everywhere on a denominator known to be ≥ 0 (z⁺ of a non-negative input): s(d) = d + ε exactly.
     if (d.nonNegative) return this.value(this.b.op('Add', [x, this.scalar(eps)]), d.shape, true);
-    const up = this.b.op('Add', [x, this.scalar(eps)]);
-    const down = this.b.op('Sub', [x, this.scalar(eps)]);
-    return this.value(this.b.op('Where', [this.b.op('GreaterOrEqual', [x, this.scalar(0)]), up, down]), d.shape);
+    const shift = this.b.op('Where', [this.b.op('GreaterOrEqual', [x, this.scalar(0)]), this.scalar(eps), this.scalar(-eps)]);
+    return this.value(this.b.op('Add', [x, shift]), d.shape);
   }
 
   /** NHWC logical shape → the physical shape of the stored value. */
