@@ -11,6 +11,7 @@ import { PRESET_NAMES } from '../../core/lrp/composites';
 import type { CommandFlags } from '../../protocol/engine';
 import { showError } from '../jobs';
 import { listRuns } from '../runs/run-summary';
+import { type PruneTarget, parsePruneTarget, pruneTargetFlags } from '../prune-target';
 import { type TaskData, checkTaskData, newRunFolder, pickModel, pickTaskData, rememberTaskData, workspaceRoot } from '../workspace-inputs';
 import type { ExtensionServices } from './context';
 
@@ -23,6 +24,8 @@ export interface RunArgs {
   composite?: string;
   criterion?: string;
   rate?: number;
+  /** For Prune: instead of rate, the accuracy budget in points (pxp prune --max-drop). */
+  maxDrop?: number;
   trials?: number;
   evalLimit?: number;
   /** For Export: the prune run and the target folder. */
@@ -77,6 +80,16 @@ async function numberInput(prompt: string, value: string, check: (n: number) => 
   return text === undefined ? undefined : Number(text);
 }
 
+async function pruneTargetInput(): Promise<PruneTarget | undefined> {
+  const text = await vscode.window.showInputBox({
+    prompt: 'What to remove physically: a fraction of the components (0.5), an accuracy budget in points (1pt: the largest rate losing at most 1 point), or 0 for the accuracy curve only',
+    value: '0.5',
+    ignoreFocusOut: true,
+    validateInput: (t) => (parsePruneTarget(t) ? undefined : `not a fraction in [0, 1) or a budget such as 1pt: ${t}`),
+  });
+  return text === undefined ? undefined : parsePruneTarget(text);
+}
+
 /** Runs one engine command as a job writing runDir; returns runDir when it completed. */
 async function runJob(s: ExtensionServices, kind: 'relevance' | 'prune' | 'search', title: string, command: 'attribute' | 'prune' | 'search', flags: CommandFlags, runDir: string, onOutput?: (line: string) => void): Promise<string | undefined> {
   const done = await s.jobs.run({ kind, title, runDir }, async ({ signal, report }) => {
@@ -123,10 +136,9 @@ export function registerRunCommands(s: ExtensionServices): vscode.Disposable[] {
       if (!d) return;
       const criterion = await quickPick([...PRESET_NAMES.map((p) => `lrp:${p}`), ...BASELINES], 'Pruning criterion (what ranks the components)', args.criterion);
       if (!criterion) return;
-      const rate = await numberInput('Fraction of components to remove physically (0 for the accuracy curve only)', '0.5', (n) => n >= 0 && n < 1, args.rate);
-      if (rate === undefined) return;
-      const flags: CommandFlags = { model: m, ...dataFlags(d), criterion, ...evalLimit(args) };
-      if (rate > 0) flags.rate = String(rate);
+      const target = args.maxDrop !== undefined ? { maxDrop: args.maxDrop } : args.rate !== undefined ? { rate: args.rate } : await pruneTargetInput();
+      if (!target) return;
+      const flags: CommandFlags = { model: m, ...dataFlags(d), criterion, ...evalLimit(args), ...pruneTargetFlags(target) };
       const runDir = await runJob(s, 'prune', `prune ${path.basename(path.dirname(m))} by ${criterion}`, 'prune', flags, newRunFolder('prune'));
       if (runDir && args.open !== false) s.panels.openRun(runDir);
       return runDir;

@@ -99,16 +99,19 @@ describe('PXP in the editor (palette, sidebar, notifications)', function () {
     await page.locator('.monaco-list-row', { hasText: path.basename(dir) }).first().waitFor({ timeout: 30_000 });
   });
 
-  it('PXP: Prune Model… (twice) writes prune runs with figures in the Runs view', async () => {
-    for (const criterion of ['lrp:epsilon-plus-flat', 'weight']) {
+  it('PXP: Prune Model… (twice: a fraction, an accuracy budget) writes prune runs with figures in the Runs view', async () => {
+    for (const [criterion, target] of [['lrp:epsilon-plus-flat', '0.25'], ['weight', '2pt']]) {
       const before = runs();
       await runCommand(page, 'PXP: Prune Model…');
       await answerQuickInput(page, /Data for model\/model\.json/, undefined, { pick: 'last used' });
       await answerQuickInput(page, /Pruning criterion/, criterion, { pick: criterion });
-      await answerQuickInput(page, /Fraction of components/, '0.25');
+      await answerQuickInput(page, /What to remove physically/, target);
       const dir = await waitForRun(before, 'prune-');
       await page.locator('.monaco-list-row', { hasText: path.basename(dir) }).first().waitFor({ timeout: 30_000 });
       await page.waitForFunction((name) => Array.from(document.querySelectorAll('.monaco-list-row')).some((r) => r.textContent?.includes(name) && /AUC 0\.\d{3}/.test(r.textContent)), path.basename(dir), { timeout: 30_000 });
+      const physical = JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')).physical;
+      if (target === '2pt') assert.equal(physical.chosenBy.maxDropPoints, 2);
+      else assert.equal(physical.rate, 0.25);
     }
   });
 
@@ -170,7 +173,7 @@ describe('PXP in the editor (palette, sidebar, notifications)', function () {
     await answerQuickInput(page, /Choose a tfjs model\.json/, 'broken', { pick: 'broken/model.json' });
     await answerQuickInput(page, /Data for broken\/model\.json/, undefined, { pick: 'next to the model' });
     await answerQuickInput(page, /Pruning criterion/, 'weight', { pick: 'weight' });
-    await answerQuickInput(page, /Fraction of components/, '0');
+    await answerQuickInput(page, /What to remove physically/, '0');
     const text = await waitForNotification(page, /prune broken by weight failed: .*model\.json/);
     assert.match(text, /broken\/model\.json/);
     await page.waitForFunction(() => Array.from(document.querySelectorAll('.monaco-list-row')).some((r) => /prune broken by weight.*failed/.test(r.textContent ?? '')), undefined, { timeout: 30_000 });
