@@ -10,7 +10,7 @@ export const TASK_COMMANDS = ['prune', 'search', 'attribute', 'train'] as const;
 export type TaskCommand = (typeof TASK_COMMANDS)[number];
 
 /** The top-level settings of pxp.config.json (schemas/pxp.config.schema.json lists the same). */
-export const CONFIG_SETTINGS = ['$schema', 'model', 'data', 'reference', 'eval', 'criterion', 'composite', 'rates', 'rate', 'maxDrop', 'evalLimit', 'seed', 'search', 'train'] as const;
+export const CONFIG_SETTINGS = ['$schema', 'model', 'data', 'reference', 'eval', 'criterion', 'composite', 'rates', 'rate', 'maxDrop', 'normalize', 'evalLimit', 'seed', 'search', 'train'] as const;
 
 export interface ConfigError {
   line: number;
@@ -153,6 +153,10 @@ export function parseTaskConfig(text: string, configPath: string, command: strin
     if (config.rate !== undefined) {
       if (typeof config.rate !== 'number' || !(config.rate >= 0 && config.rate < 1)) at('rate', `"rate" must be a fraction in [0, 1), got ${JSON.stringify(config.rate)}`);
       else if (config.rate > 0) flags.rate = String(config.rate);
+    }
+    if (config.normalize !== undefined) {
+      if (!['none', 'mean', 'max'].includes(String(config.normalize))) at('normalize', '"normalize" must be "none", "mean" or "max"');
+      else flags.normalize = String(config.normalize);
     }
     if (config.maxDrop !== undefined) {
       if (typeof config.maxDrop !== 'number' || !(config.maxDrop >= 0 && config.maxDrop <= 100)) at('maxDrop', `"maxDrop" must be accuracy points in [0, 100], got ${JSON.stringify(config.maxDrop)}`);

@@ -73,6 +73,25 @@ describe('pxp prune (masking curves)', () => {
     assert.match(fs.readFileSync(path.join(out, 'report.html'), 'utf8'), /chosen by --max-drop 2: the largest rate before the masked accuracy falls more than 2 points/);
   });
 
+  it('--normalize mean ranks each component against its layer: at 50 % the first block loses channels too, fewer FLOPs remain', () => {
+    const filters = (run: string) => {
+      const m = JSON.parse(fs.readFileSync(path.join(run, 'pruned', 'model.json'), 'utf8'));
+      const topology = m.modelTopology.model_config ?? m.modelTopology;
+      return Object.fromEntries((topology.config.layers as { class_name: string; config: { name: string; filters?: number } }[]).filter((l) => l.class_name === 'Conv2D').map((l) => [l.config.name, l.config.filters]));
+    };
+    const runs: Record<string, { flops: number; filters: Record<string, number | undefined> }> = {};
+    for (const normalize of ['none', 'mean']) {
+      const out = path.join(tmp.dir, normalize);
+      const r = pxp(['prune', '--model', MODEL, ...data, '--criterion', 'lrp:epsilon-plus-flat', '--rates', '0,0.5', '--rate', '0.5', '--normalize', normalize, '--out', out, '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8')).settings.normalize, normalize);
+      runs[normalize] = { flops: r.json.physical.flops.pruned, filters: filters(out) };
+    }
+    assert.deepEqual([runs.none.filters.block1_conv1, runs.none.filters.block1_conv2], [16, 16]);
+    assert.ok((runs.mean.filters.block1_conv1 ?? 16) < 16 && (runs.mean.filters.block1_conv2 ?? 16) < 16, JSON.stringify(runs.mean.filters));
+    assert.ok(runs.mean.flops < runs.none.flops, JSON.stringify(runs));
+  });
+
   it('--finetune-epochs trains the pruned model and reports the accuracy regained; export refuses a run without one', () => {
     const out = path.join(tmp.dir, 'ft');
     const r = pxp(['prune', '--model', MODEL, ...data, '--criterion', 'random', '--rates', '0', '--rate', '0.3', '--finetune-epochs', '2', '--out', out, '--json']);
@@ -132,7 +151,10 @@ describe('pxp prune (masking curves)', () => {
       refused([...data, '--max-drop', '1', '--rate', '0.2'], /--rate and --max-drop both choose the physical rate/, undefined, 1);
       refused([...data, '--max-drop', '1', '--rates', '0.2,0.4'], /--max-drop measures the drop from rate 0/, undefined, 1);
     });
-    it('an unknown criterion', () => refused([...data, '--criterion', 'magic'], /unknown criterion 'magic'/));
+    it('an unknown criterion or normalization', () => {
+      refused([...data, '--criterion', 'magic'], /unknown criterion 'magic'/);
+      refused([...data, '--normalize', 'z-score'], /--normalize z-score is not one of none, mean, max/);
+    });
     it('a reference set with a class that has no samples', () => {
       const ref = path.join(tmp.dir, 'ref');
       const x = readNpy(path.join(DEMO, 'reference', 'x.npy'));

@@ -14,6 +14,7 @@ import { physicalPlan, pruneModel } from '../../core/prune/surgery';
 import { catalogue, chooseComponents } from '../../core/prune/catalogue';
 import { OnnxUnsupported } from '../../core/onnx/onnx-algebra';
 import { largestRateWithin, pruningCurve } from '../../core/prune/curve';
+import { NORMALIZATIONS, isNormalization, normalizeScores } from '../../core/prune/normalize';
 import { writeRunReport } from '../../core/report/run-report';
 import { maskedEvaluator, nodeShapes, onnxLatencies, predictRows } from '../../core/prune/masked-eval';
 import { loadOnnxRuntime } from '../../core/onnx/runtime';
@@ -37,6 +38,7 @@ export const pruneCommand: Command = {
     seed: { type: 'string', placeholder: 'N', description: 'seed for the reference pick, --restrict and the random criterion (default 0)' },
     rates: { type: 'string', placeholder: 'LIST', description: 'pruning rates of the masked curve (default 0, 0.05, …, 0.95)' },
     rate: { type: 'string', placeholder: 'P', description: 'also remove this fraction of components physically: RUN/pruned/ is a smaller LayersModel' },
+    normalize: { type: 'string', placeholder: 'MODE', description: 'none (method.md, default) | mean | max: divide each layer\'s scores by their mean or max before the global ranking, which spreads the removals over the layers' },
     'max-drop': { type: 'string', placeholder: 'POINTS', description: 'instead of --rate: remove physically the largest rate of the curve before its accuracy falls more than POINTS percentage points below the unpruned model' },
     'finetune-epochs': { type: 'string', placeholder: 'N', description: 'train the pruned model N epochs (on the train split of --data, else on the reference set) and report the accuracy regained' },
     signed: { type: 'boolean', description: 'rank LRP by the signed sum of relevance (abs_sort = false)' },
@@ -64,6 +66,8 @@ export const pruneCommand: Command = {
       if (!(Number.isFinite(maxDrop) && maxDrop >= 0 && maxDrop <= 100)) throw badInput(`--max-drop ${maxDropText} is not a number of accuracy points in [0, 100]`, 'e.g. --max-drop 1 keeps the accuracy within one point');
       if (rates && !rates.includes(0)) throw usageError('--max-drop measures the drop from rate 0, which --rates leaves out', 'add 0 to --rates');
     }
+    const normalize = stringFlag(flags, 'normalize') ?? 'none';
+    if (!isNormalization(normalize)) throw badInput(`--normalize ${normalize} is not one of ${NORMALIZATIONS.join(', ')}`, 'none ranks raw scores as method.md does; mean or max rank each component against its own layer');
     const seed = intFlag(flags, 'seed', 0);
     const inputs = [modelPath, ...folders.all];
     const out = checkOutputFolder(requiredString(flags, 'out', 'pass --out RUN'), inputs, ctx.force);
@@ -85,10 +89,12 @@ export const pruneCommand: Command = {
         onProgress: ctx.progress,
         signal: ctx.signal,
       });
+      // The ranking's input: raw scores (method.md) or normalized per layer; relevance.json keeps the raw ones.
+      const ranked = normalizeScores(scores.scores, normalize);
       const evaluator = await maskedEvaluator(graph, layers, evaluation, { executor, allowedClasses: classes });
       let curve;
       try {
-        curve = await pruningCurve(criterion, scores.scores, { graph, shapes, layers }, evaluator, {
+        curve = await pruningCurve(criterion, ranked, { graph, shapes, layers }, evaluator, {
           rates,
           leastRelevantFirst: flags['most-relevant-first'] !== true,
           onProgress: ctx.progress,
@@ -105,7 +111,7 @@ export const pruneCommand: Command = {
         reference: { source: reference.source, samples: reference.y.length },
         evaluation: { source: evaluation.source, samples: evaluation.y.length },
         classes: classes ?? null,
-        settings: { seed, absSort: flags.signed !== true, leastRelevantFirst: flags['most-relevant-first'] !== true, rates: curve.points.map((p) => p.rate) },
+        settings: { seed, absSort: flags.signed !== true, leastRelevantFirst: flags['most-relevant-first'] !== true, normalize, rates: curve.points.map((p) => p.rate) },
         backend,
         executor: evaluator.executor,
         timings: { scoresSeconds: scores.seconds, totalSeconds: (Date.now() - started) / 1000 },
@@ -116,7 +122,7 @@ export const pruneCommand: Command = {
       const chosen = maxDrop === undefined ? undefined : largestRateWithin(curve.points, maxDrop / 100)!;
       const physicalRate = chosen?.rate ?? rate;
       if (physicalRate !== undefined) {
-        const plan = physicalPlan(graph, layers, scores.scores, physicalRate);
+        const plan = physicalPlan(graph, layers, ranked, physicalRate);
         prunedModel = await pruneModel(opened.model, graph, shapes, layers, plan.removed);
         const evaluator2 = await maskedEvaluator(graph, layers, evaluation, { executor, allowedClasses: classes });
         const maskedAccuracy = await evaluator2.accuracy(plan.removed);

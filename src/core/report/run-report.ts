@@ -275,7 +275,8 @@ function renderFiles(files: RunFiles, charts: ReturnType<typeof chartsOf>): stri
   const maxRate = curve.points[curve.points.length - 1].rate;
   const classes = Array.isArray(run?.classes) ? (run.classes as unknown[]).join(', ') : 'all';
   const order = settings?.leastRelevantFirst === false ? 'most relevant first' : 'least relevant first';
-  const ranking = settings?.absSort === false ? 'signed scores' : 'scores by magnitude';
+  const normalize = asString(settings?.normalize);
+  const ranking = `${settings?.absSort === false ? 'signed scores' : 'scores by magnitude'}${normalize && normalize !== 'none' ? `, normalized per layer by their ${normalize}` : ''}`;
 
   const body: string[] = [
     `<h1>Pruning run · <code>${escapeXml(criterion)}</code></h1>`,

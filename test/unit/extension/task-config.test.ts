@@ -15,10 +15,14 @@ describe('pxp.config.json for workspace tasks', () => {
     assert.equal(r.command, 'prune');
   });
 
-  it('"maxDrop" becomes --max-drop; with "rate" too, or out of range, it is an error at its key', () => {
-    const r = parseTaskConfig(text({ model: 'm.json', data: 'd', maxDrop: 1.5 }), CONFIG, 'prune');
+  it('"maxDrop" becomes --max-drop and "normalize" --normalize; a bad value, or "maxDrop" with "rate", is an error at its key', () => {
+    const r = parseTaskConfig(text({ model: 'm.json', data: 'd', maxDrop: 1.5, normalize: 'mean' }), CONFIG, 'prune');
     assert.ok(r.ok);
     assert.equal(r.flags['max-drop'], '1.5');
+    assert.equal(r.flags.normalize, 'mean');
+    const n = parseTaskConfig(text({ model: 'm.json', data: 'd', normalize: 'z' }), CONFIG, 'prune');
+    assert.ok(!n.ok);
+    assert.match(n.errors[0].message, /"normalize" must be "none", "mean" or "max"/);
     const both = parseTaskConfig('{\n  "model": "m.json",\n  "data": "d",\n  "rate": 0.3,\n  "maxDrop": 1\n}', CONFIG, 'prune');
     assert.ok(!both.ok);
     assert.deepEqual(both.errors, [{ line: 5, column: 3, message: '"maxDrop" and "rate" both choose the physical rate: give one of them' }]);
