@@ -105,17 +105,19 @@ if (probe.error || probe.status !== 0) {
 // 3. Pruning (issue #5's goal): the embedded demo model (VGG-style, trained) pruned physically at 50 % of its
 // components by LRP (epsilon-plus-flat); `pxp prune` measures the original's and the pruned model's batch latency on
 // one engine in alternating runs. Once on the default executor (onnxruntime when installed) and once on tfjs.
+// With --normalize mean too: each layer's scores divided by their mean before the ranking (an option beside the
+// method's raw ranking), which spreads the removals over the layers.
 const pruneRuns = [];
-for (const executor of ['auto', 'tfjs']) {
+for (const [normalize, executor] of [['none', 'auto'], ['none', 'tfjs'], ['mean', 'auto'], ['mean', 'tfjs']]) {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'pxp-bench-prune-'));
-  console.log(`running pxp prune --rate 0.5 (lrp:epsilon-plus-flat, executor ${executor}) ...`);
+  console.log(`running pxp prune --rate 0.5 (lrp:epsilon-plus-flat, --normalize ${normalize}, executor ${executor}) ...`);
   const r = spawnSync(process.execPath, [path.join('dist', 'cli.js'), 'prune', '--model', 'examples/fashion-mnist/model', '--reference', 'examples/fashion-mnist/reference', '--eval', 'examples/fashion-mnist/test',
-    '--criterion', 'lrp:epsilon-plus-flat', '--rate', '0.5', '--rates', '0,0.5', '--executor', executor, '--out', path.join(out, 'run')], { cwd: ROOT, encoding: 'utf8', timeout: TIMEOUT_MS });
+    '--criterion', 'lrp:epsilon-plus-flat', '--rate', '0.5', '--rates', '0,0.5', '--normalize', normalize, '--executor', executor, '--out', path.join(out, 'run')], { cwd: ROOT, encoding: 'utf8', timeout: TIMEOUT_MS });
   try {
     const physical = JSON.parse(fs.readFileSync(path.join(out, 'run', 'run.json'), 'utf8')).physical;
-    pruneRuns.push({ executor, engine: physical.latencyMs.engine, originalMs: physical.latencyMs.original, prunedMs: physical.latencyMs.pruned, batch: physical.latencyMs.batch, speedup: physical.speedup, flopsRatio: physical.flops.original / physical.flops.pruned, params: physical.params, removed: physical.removed, total: physical.total });
+    pruneRuns.push({ normalize, executor, accuracy: physical.prunedAccuracy, engine: physical.latencyMs.engine, originalMs: physical.latencyMs.original, prunedMs: physical.latencyMs.pruned, batch: physical.latencyMs.batch, speedup: physical.speedup, flopsRatio: physical.flops.original / physical.flops.pruned, params: physical.params, removed: physical.removed, total: physical.total });
   } catch (e) {
-    console.error(`pxp prune (${executor}) failed: ${r.error?.message ?? (r.stderr || '').trim().split('\n').slice(-3).join('\n')}`);
+    console.error(`pxp prune (--normalize ${normalize}, ${executor}) failed: ${r.error?.message ?? (r.stderr || '').trim().split('\n').slice(-3).join('\n')}`);
   } finally {
     fs.rmSync(out, { recursive: true, force: true });
   }
@@ -152,7 +154,7 @@ const rows = [
     met: torch ? o.lrp_samples_per_s / torch.inputxgrad_samples_per_s.value >= 1.5 : undefined,
   },
   ...pruneRuns.map((p) => ({
-    measure: `pruned 50 % by LRP, speed-up on ${p.engine} (batch ${p.batch}; ${p.originalMs.toFixed(1)} → ${p.prunedMs.toFixed(1)} ms; FLOPs ÷${p.flopsRatio.toFixed(2)})`,
+    measure: `pruned 50 % by LRP${p.normalize === 'none' ? '' : ` (--normalize ${p.normalize})`}, speed-up on ${p.engine} (batch ${p.batch}; ${p.originalMs.toFixed(1)} → ${p.prunedMs.toFixed(1)} ms; FLOPs ÷${p.flopsRatio.toFixed(2)}; accuracy ${(100 * p.accuracy).toFixed(1)} %)`,
     ours: p.speedup,
     torch: undefined,
     ratio: undefined,

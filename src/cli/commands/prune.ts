@@ -8,7 +8,7 @@ import { writeFileAtomic } from '../../core/io/atomic';
 import { type Dataset, loadSplit } from '../../core/io/datasets';
 import { modelMetadata, saveModel } from '../../core/io/model-files';
 import { summarizeModel } from '../../core/graph/summary';
-import { measureLatency } from '../../core/models/evaluate';
+import { measureLatencies } from '../../core/models/evaluate';
 import { trainModel } from '../../core/models/train';
 import { physicalPlan, pruneModel } from '../../core/prune/surgery';
 import { catalogue, chooseComponents } from '../../core/prune/catalogue';
@@ -140,8 +140,7 @@ export const pruneCommand: Command = {
           [before, after] = onnxTimes;
         } else {
           latencyRuns = TFJS_LATENCY_RUNS;
-          before = await measureLatency(opened.model, opened.summary.inputShape, { batchSize: LATENCY_BATCH, runs: latencyRuns });
-          after = await measureLatency(prunedModel, opened.summary.inputShape, { batchSize: LATENCY_BATCH, runs: latencyRuns });
+          [before, after] = await measureLatencies([opened.model, prunedModel], opened.summary.inputShape, { batchSize: LATENCY_BATCH, runs: latencyRuns });
         }
         const prunedSummary = summarizeModel(prunedModel);
         let finetune: Record<string, unknown> | undefined;

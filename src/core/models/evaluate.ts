@@ -75,21 +75,34 @@ export interface LatencyResult {
 
 /** Wall time of model.predict on one batch (after warm-up), median of `runs`, data read back to count the work. */
 export async function measureLatency(model: tf.LayersModel, sampleShape: number[], opts: { batchSize?: number; runs?: number; warmup?: number } = {}): Promise<LatencyResult> {
+  return (await measureLatencies([model], sampleShape, opts))[0];
+}
+
+/**
+ * Latencies of several models on the same batch (an original and its pruned model), their runs alternating so that
+ * a change in the machine's load during the measurement affects them alike instead of biasing their ratio.
+ */
+export async function measureLatencies(models: tf.LayersModel[], sampleShape: number[], opts: { batchSize?: number; runs?: number; warmup?: number } = {}): Promise<LatencyResult[]> {
   const batchSize = opts.batchSize ?? 64;
   const runs = opts.runs ?? 10;
+  const warmup = opts.warmup ?? 2;
   const x = tf.randomUniform([batchSize, ...sampleShape], 0, 1, 'float32', 1);
-  const times: number[] = [];
+  const times = models.map((): number[] => []);
   try {
-    for (let i = 0; i < (opts.warmup ?? 2) + runs; i++) {
-      const t0 = performance.now();
-      const y = model.predict(x) as tf.Tensor;
-      await y.data();
-      y.dispose();
-      if (i >= (opts.warmup ?? 2)) times.push(performance.now() - t0);
+    for (let i = 0; i < warmup + runs; i++) {
+      for (const [k, model] of models.entries()) {
+        const t0 = performance.now();
+        const y = model.predict(x) as tf.Tensor;
+        await y.data();
+        y.dispose();
+        if (i >= warmup) times[k].push(performance.now() - t0);
+      }
     }
   } finally {
     x.dispose();
   }
-  times.sort((a, b) => a - b);
-  return { batchSize, runs, medianMs: times[Math.floor(times.length / 2)], p90Ms: times[Math.min(times.length - 1, Math.floor(times.length * 0.9))] };
+  return times.map((t) => {
+    t.sort((a, b) => a - b);
+    return { batchSize, runs, medianMs: t[Math.floor(t.length / 2)], p90Ms: t[Math.min(t.length - 1, Math.floor(t.length * 0.9))] };
+  });
 }
