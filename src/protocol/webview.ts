@@ -80,6 +80,8 @@ export interface DiffView {
   criterion: string;
   model: string;
   rate: number;
+  /** How the run ranked and chose its rate, when not the defaults: "layer-normalized ranking (mean)", "rate chosen by --max-drop 1". */
+  how?: string[];
   summary: {
     /** original params / pruned params */
     timesSmaller: number;
@@ -275,6 +277,7 @@ function isDiffLayer(v: unknown): v is DiffLayer {
 
 export function isDiffView(v: unknown): v is DiffView {
   if (!isObject(v) || v.kind !== 'diff' || !isStr(v.runDir) || !isStr(v.title) || !isStr(v.criterion) || !isNum(v.rate)) return false;
+  if (v.how !== undefined && !isArrayOf(v.how, isStr)) return false;
   const s = v.summary;
   return (
     isObject(s) &&

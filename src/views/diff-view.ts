@@ -43,6 +43,7 @@ export function readDiffView(dir: string): DiffView {
     criterion: asString(run.criterion) ?? '?',
     model: asString(run.model) ?? '?',
     rate: asNumber(physical.rate) ?? NaN,
+    ...withHow(run, physical),
     summary: {
       timesSmaller: params.original / params.pruned,
       timesFaster: asNumber(physical.speedup) ?? latencyMs.original / latencyMs.pruned,
@@ -57,6 +58,16 @@ export function readDiffView(dir: string): DiffView {
     layers,
     ...(note ? { layersNote: note } : {}),
   };
+}
+
+/** What a run did differently from the defaults: a layer-normalized ranking, a rate chosen by an accuracy budget. */
+function withHow(run: Json, physical: Json): { how?: string[] } {
+  const how: string[] = [];
+  const normalize = asString(asObject(run.settings)?.normalize);
+  if (normalize && normalize !== 'none') how.push(`scores normalized per layer by their ${normalize} before the ranking`);
+  const maxDrop = asNumber(asObject(physical.chosenBy)?.maxDropPoints);
+  if (maxDrop !== undefined) how.push(`rate chosen by --max-drop ${maxDrop}: the largest before the accuracy falls more than ${maxDrop} point${maxDrop === 1 ? '' : 's'}`);
+  return how.length ? { how } : {};
 }
 
 /** Original vs pruned, layer by layer, matched by name (surgery keeps the names). */

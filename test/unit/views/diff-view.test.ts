@@ -47,6 +47,22 @@ describe('architecture diff view of a prune run', function () {
     assert.ok(view.layers.some((l) => l.components && l.components.pruned < l.components.original), 'some layer lost components');
   });
 
+  it('says how a run ranked and chose its rate when not by the defaults (normalized scores, --max-drop)', () => {
+    const { pruned } = demoRuns();
+    assert.equal(readDiffView(pruned).how, undefined);
+    // The same run folder with the settings a --normalize mean --max-drop 5 run writes.
+    const dir = fs.mkdtempSync(path.join(path.dirname(pruned), 'how-'));
+    fs.cpSync(pruned, dir, { recursive: true });
+    const run = readJson(path.join(dir, 'run.json'));
+    run.settings.normalize = 'mean';
+    run.physical.chosenBy = { maxDropPoints: 5, baselineAccuracy: 0.93, maskedAccuracyAtRate: 0.9 };
+    fs.writeFileSync(path.join(dir, 'run.json'), JSON.stringify(run));
+    const view = readDiffView(dir);
+    assert.deepEqual(view.how, ['scores normalized per layer by their mean before the ranking', 'rate chosen by --max-drop 5: the largest before the accuracy falls more than 5 points']);
+    assert.ok(isDiffView(view));
+    assert.ok(!isDiffView({ ...view, how: [3] }));
+  });
+
   it('refuses a prune run without a physically pruned model', () => {
     const { masked } = demoRuns();
     assert.throws(() => readDiffView(masked), (e: unknown) => e instanceof PxpError && /no physical section/.test(e.message) && e.message.includes(masked));
