@@ -20,7 +20,17 @@ interface Session {
   step: CompiledTrainStep;
 }
 
-const SUFFIX: Record<ParamKey, string> = { kernel: 'kernel', bias: 'bias', gamma: 'gamma', beta: 'beta' };
+const SUFFIX: Record<ParamKey, string> = { kernel: 'kernel', bias: 'bias', gamma: 'gamma', beta: 'beta', token: 'token', weight: 'positions' };
+
+/**
+ * The tfjs layer and weight a graph parameter belongs to. An attention layer's projections are graph nodes of their
+ * own (`block1_attn/q`): their weights are the layer's `q_kernel`, `q_bias`, ….
+ */
+export function paramWeight(nodeName: string, key: ParamKey): { layer: string; weight: string } {
+  const slash = nodeName.indexOf('/');
+  if (slash < 0) return { layer: nodeName, weight: SUFFIX[key] };
+  return { layer: nodeName.slice(0, slash), weight: `${nodeName.slice(slash + 1)}_${SUFFIX[key]}` };
+}
 
 export class OnnxTrainer {
   private sessions = new Map<number, Promise<Session>>();
@@ -125,20 +135,19 @@ export class OnnxTrainer {
 
   /** Copies the trained parameters and moving statistics into the tfjs model. */
   writeBack(): void {
-    const byNode = new Map<number, Map<string, Float32Array>>();
+    const byLayer = new Map<string, Map<string, Float32Array>>();
+    const into = (layer: string) => byLayer.get(layer) ?? byLayer.set(layer, new Map()).get(layer)!;
     this.first.params.forEach((p, k) => {
-      const m = byNode.get(p.node) ?? new Map<string, Float32Array>();
-      m.set(SUFFIX[p.key], this.params[k]);
-      byNode.set(p.node, m);
+      const { layer, weight } = paramWeight(this.graph.nodes[p.node].name, p.key);
+      into(layer).set(weight, this.params[k]);
     });
     for (const [node, s] of this.moving) {
-      const m = byNode.get(node) ?? new Map<string, Float32Array>();
+      const m = into(this.graph.nodes[node].name);
       m.set('moving_mean', s.mean);
       m.set('moving_variance', s.variance);
-      byNode.set(node, m);
     }
-    for (const [node, values] of byNode) {
-      const layer = this.model.getLayer(this.graph.nodes[node].name);
+    for (const [name, values] of byLayer) {
+      const layer = this.model.getLayer(name);
       const current = layer.getWeights();
       layer.setWeights(layer.weights.map((w, i) => {
         const v = values.get(w.originalName.split('/').pop()!);

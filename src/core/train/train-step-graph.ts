@@ -11,7 +11,8 @@ import { OnnxGraphBuilder } from '../onnx/graph-builder';
 import { OnnxUnsupported, samePads } from '../onnx/onnx-algebra';
 import { explainedNode } from '../prune/catalogue';
 
-export type ParamKey = 'kernel' | 'bias' | 'gamma' | 'beta';
+/** The Graph op field a parameter comes from: a layer's kernel, bias, γ, β, a class token or a position table. */
+export type ParamKey = 'kernel' | 'bias' | 'gamma' | 'beta' | 'token' | 'weight';
 
 export interface TrainParam {
   node: number;
@@ -87,11 +88,62 @@ export function compileTrainStep(graph: Graph, inputShape: number[], batch: numb
         break;
       }
       case 'dense': {
-        if (x!.shape.length !== 2) throw new OnnxUnsupported('training a dense layer on rank > 2 inputs');
+        // Rank 2, or rank 3 (tokens): MatMul broadcasts over the leading axes.
         const w = param(i, 'kernel', op.kernel);
         let z = b.op('MatMul', [x!.name, w]);
         if (op.bias) z = b.op('Add', [z, param(i, 'bias', op.bias)]);
-        put(z, [batch, op.kernel.shape[1]], { w });
+        put(z, [...x!.shape.slice(0, -1), op.kernel.shape[1]], { w });
+        break;
+      }
+      case 'layernorm': {
+        // Over the last axis, as tfjs: (x − mean) / √(variance + ε) · γ + β.
+        const mean = b.op('ReduceMean', [x!.name], { axes: [-1], keepdims: 1 });
+        const centered = b.op('Sub', [x!.name, mean]);
+        const variance = b.op('ReduceMean', [b.op('Mul', [centered, centered])], { axes: [-1], keepdims: 1 });
+        const invStd = b.op('Reciprocal', [b.op('Sqrt', [b.op('Add', [variance, scalar(op.epsilon)])])]);
+        const xhat = b.op('Mul', [centered, invStd]);
+        const keep: Record<string, string> = { xhat, invStd };
+        let y = xhat;
+        if (op.gamma) {
+          keep.gamma = param(i, 'gamma', op.gamma);
+          y = b.op('Mul', [y, keep.gamma]);
+        }
+        if (op.beta) y = b.op('Add', [y, param(i, 'beta', op.beta)]);
+        put(y, x!.shape, keep);
+        break;
+      }
+      case 'patches': {
+        // Stored NCHW → [N, H/p, W/p, p, p, C] → tokens of p·p·C values, as the inference graphs do.
+        const [n, h, w, c] = x!.shape;
+        const p = op.size;
+        const moved = b.op('Transpose', [b.op('Reshape', [x!.name, ints([n, c, h / p, p, w / p, p])])], { perm: [0, 2, 4, 3, 5, 1] });
+        put(b.op('Reshape', [moved, ints([n, (h / p) * (w / p), p * p * c])]), [n, (h / p) * (w / p), p * p * c]);
+        break;
+      }
+      case 'classtoken': {
+        const [n, t, d] = x!.shape;
+        const token = b.op('Expand', [b.op('Reshape', [param(i, 'token', op.token), ints([1, 1, d])]), ints([n, 1, d])]);
+        put(b.op('Concat', [token, x!.name], { axis: 1 }), [n, t + 1, d]);
+        break;
+      }
+      case 'addweight':
+        put(b.op('Add', [x!.name, param(i, 'weight', op.weight)]), x!.shape);
+        break;
+      case 'taketoken': {
+        const [n, , d] = x!.shape;
+        put(b.op('Reshape', [b.op('Gather', [x!.name, ints([op.index])], { axis: 1 }), ints([n, d])]), [n, d]);
+        break;
+      }
+      case 'attention': {
+        // Per head on [N, H, T, d]: A = softmax(s·Q·Kᵀ), out = A·V, heads merged back to [N, T, H·d].
+        const [n, t, inner] = x!.shape;
+        const split = (v: string, perm: number[]) => b.op('Transpose', [b.op('Reshape', [v, ints([n, t, op.heads, op.headDim])])], { perm });
+        const q = split(outs[node.inputs[0]].name, [0, 2, 1, 3]);
+        const kT = split(outs[node.inputs[1]].name, [0, 2, 3, 1]);
+        const v = split(outs[node.inputs[2]].name, [0, 2, 1, 3]);
+        const a = b.op('Softmax', [b.op('Mul', [b.op('MatMul', [q, kT]), scalar(1 / Math.sqrt(op.headDim))])], { axis: -1 });
+        const out = b.op('Reshape', [b.op('Transpose', [b.op('MatMul', [a, v])], { perm: [0, 2, 1, 3] }), ints([n, t, inner])]);
+        put(out, [n, t, inner], { q, kT, v, a });
         break;
       }
       case 'batchnorm': {
@@ -121,6 +173,11 @@ export function compileTrainStep(graph: Graph, inputShape: number[], batch: numb
       case 'activation':
         if (op.fn === 'linear') put(x!.name, x!.shape);
         else if (op.fn === 'relu') put(b.op('Relu', [x!.name]), x!.shape, { x: x!.name });
+        else if (op.fn === 'gelu') {
+          // 0.5·x·(1 + erf(x/√2)), the exact GELU tfjs computes.
+          const cdf = b.op('Mul', [b.op('Add', [b.op('Erf', [b.op('Div', [x!.name, scalar(Math.SQRT2)])]), scalar(1)]), scalar(0.5)]);
+          put(b.op('Mul', [x!.name, cdf]), x!.shape, { geluX: x!.name, cdf });
+        }
         else if (op.fn === 'softmax' && i === graph.output) put(x!.name, x!.shape);
         else throw new OnnxUnsupported(`training through activation ${op.fn}`);
         break;
@@ -231,8 +288,63 @@ export function compileTrainStep(graph: Graph, inputShape: number[], batch: numb
       }
       case 'dense': {
         if (needInput) addGrad(node.inputs[0], b.op('MatMul', [g, b.op('Transpose', [keep.w], { perm: [1, 0] })]));
-        paramGrad(i, 'kernel', b.op('MatMul', [b.op('Transpose', [x!.name], { perm: [1, 0] }), g]));
-        if (op.bias) paramGrad(i, 'bias', b.op('ReduceSum', [g, ints([0])], { keepdims: 0 }));
+        // Tokens: the leading axes flattened into rows, so dW = Σ_rows xᵀ·g is one GEMM.
+        const [din, dout] = op.kernel.shape;
+        const rows = (t: string, cols: number) => (x!.shape.length > 2 ? b.op('Reshape', [t, ints([-1, cols])]) : t);
+        const g2 = rows(g, dout);
+        paramGrad(i, 'kernel', b.op('MatMul', [b.op('Transpose', [rows(x!.name, din)], { perm: [1, 0] }), g2]));
+        if (op.bias) paramGrad(i, 'bias', b.op('ReduceSum', [g2, ints([0])], { keepdims: 0 }));
+        break;
+      }
+      case 'layernorm': {
+        const rowAxes = x!.shape.slice(0, -1).map((_, k) => k);
+        const meanLast = (t: string) => b.op('ReduceMean', [t], { axes: [-1], keepdims: 1 });
+        if (op.gamma) paramGrad(i, 'gamma', b.op('ReduceSum', [b.op('Mul', [g, keep.xhat]), ints(rowAxes)], { keepdims: 0 }));
+        if (op.beta) paramGrad(i, 'beta', b.op('ReduceSum', [g, ints(rowAxes)], { keepdims: 0 }));
+        const dxhat = keep.gamma ? b.op('Mul', [g, keep.gamma]) : g;
+        const inner = b.op('Sub', [b.op('Sub', [dxhat, meanLast(dxhat)]), b.op('Mul', [keep.xhat, meanLast(b.op('Mul', [dxhat, keep.xhat]))])]);
+        if (needInput) addGrad(node.inputs[0], b.op('Mul', [inner, keep.invStd]));
+        break;
+      }
+      case 'patches': {
+        if (!needInput) break;
+        const [n, h, w, c] = x!.shape;
+        const p = op.size;
+        const six = b.op('Reshape', [g, ints([n, h / p, w / p, p, p, c])]);
+        addGrad(node.inputs[0], b.op('Reshape', [b.op('Transpose', [six], { perm: [0, 5, 1, 3, 2, 4] }), ints([n, c, h, w])]));
+        break;
+      }
+      case 'classtoken': {
+        const t = x!.shape[1];
+        paramGrad(i, 'token', b.op('ReduceSum', [b.op('Slice', [g, ints([0]), ints([1]), ints([1])]), ints([0, 1])], { keepdims: 0 }));
+        if (needInput) addGrad(node.inputs[0], b.op('Slice', [g, ints([1]), ints([t + 1]), ints([1])]));
+        break;
+      }
+      case 'addweight':
+        paramGrad(i, 'weight', b.op('ReduceSum', [g, ints([0])], { keepdims: 0 }));
+        if (needInput) addGrad(node.inputs[0], g);
+        break;
+      case 'taketoken': {
+        const [n, t, d] = x!.shape;
+        // The taken token's gradient, zeros for the others.
+        if (needInput) addGrad(node.inputs[0], b.op('Pad', [b.op('Reshape', [g, ints([n, 1, d])]), ints([0, op.index, 0, 0, t - 1 - op.index, 0])]));
+        break;
+      }
+      case 'attention': {
+        const [n, t, inner] = x!.shape;
+        const s = 1 / Math.sqrt(op.headDim);
+        const swap = (m: string) => b.op('Transpose', [m], { perm: [0, 1, 3, 2] });
+        const merge = (m: string) => b.op('Reshape', [b.op('Transpose', [m], { perm: [0, 2, 1, 3] }), ints([n, t, inner])]);
+        const dOut = b.op('Transpose', [b.op('Reshape', [g, ints([n, t, op.heads, op.headDim])])], { perm: [0, 2, 1, 3] });
+        const dA = b.op('MatMul', [dOut, swap(keep.v)]);
+        const dV = b.op('MatMul', [swap(keep.a), dOut]);
+        // Softmax backward along the keys: dS = A ⊙ (dA − Σ_keys dA ⊙ A).
+        const dS = b.op('Mul', [keep.a, b.op('Sub', [dA, b.op('ReduceSum', [b.op('Mul', [dA, keep.a]), ints([3])], { keepdims: 1 })])]);
+        const dQ = b.op('Mul', [b.op('MatMul', [dS, swap(keep.kT)]), scalar(s)]);
+        const dK = b.op('Mul', [b.op('MatMul', [swap(dS), keep.q]), scalar(s)]);
+        addGrad(node.inputs[0], merge(dQ));
+        addGrad(node.inputs[1], merge(dK));
+        addGrad(node.inputs[2], merge(dV));
         break;
       }
       case 'batchnorm': {
@@ -247,7 +359,12 @@ export function compileTrainStep(graph: Graph, inputShape: number[], batch: numb
         break;
       }
       case 'activation':
-        if (needInput) addGrad(node.inputs[0], keep.x ? b.op('Mul', [g, b.op('Cast', [b.op('Greater', [keep.x, scalar(0)])], { to: 1 })]) : g);
+        if (!needInput) break;
+        if (keep.geluX) {
+          // d/dx 0.5·x·(1 + erf(x/√2)) = Φ(x) + x·φ(x).
+          const pdf = b.op('Mul', [b.op('Exp', [b.op('Mul', [b.op('Mul', [keep.geluX, keep.geluX]), scalar(-0.5)])]), scalar(1 / Math.sqrt(2 * Math.PI))]);
+          addGrad(node.inputs[0], b.op('Mul', [g, b.op('Add', [keep.cdf, b.op('Mul', [keep.geluX, pdf])])]));
+        } else addGrad(node.inputs[0], keep.x ? b.op('Mul', [g, b.op('Cast', [b.op('Greater', [keep.x, scalar(0)])], { to: 1 })]) : g);
         break;
       case 'maxpool': {
         const pads = keep.pads.split(',').map(Number);

@@ -4,9 +4,9 @@ import { buildResNet } from '../../../src/core/models/resnet';
 import { buildVgg } from '../../../src/core/models/vgg';
 import { OnnxExplainer } from '../../../src/core/lrp/onnx-explainer';
 import { loadOnnxRuntime } from '../../../src/core/onnx/runtime';
-import { OnnxTrainer } from '../../../src/core/train/onnx-trainer';
+import { OnnxTrainer, paramWeight } from '../../../src/core/train/onnx-trainer';
 import { useDefaultBackend } from '../../helpers/backend';
-import { randomInputs, randomizeWeights } from '../../helpers/models';
+import { randomInputs, randomizeWeights, tinyVit } from '../../helpers/models';
 import { mulberry32 } from '../../../src/core/random';
 
 /** Max difference relative to the larger of the gradient's own scale and 1e-3 (a conv bias before a batch norm has
@@ -62,6 +62,37 @@ describe('training compiled to ONNX', function () {
       model.dispose();
     });
   }
+
+  it('ViT (patches, class token, positions, LayerNorm, attention, GELU): loss and every gradient equal tfjs autodiff', async () => {
+    const model = tinyVit(3);
+    const x = randomInputs([6, 4, 4, 1], 4);
+    const labels = Int32Array.from([0, 1, 2, 2, 1, 0]);
+    const trainer = new OnnxTrainer(model, loadOnnxRuntime().ort!, [4, 4, 1], 6);
+    const ours = await trainer.gradients(x.dataSync() as Float32Array, labels);
+    const vars = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
+    const { value, grads } = tf.variableGrads(
+      () => tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(labels, 'int32'), 3), model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
+      vars,
+    );
+    assert.ok(Math.abs(ours.loss - value.dataSync()[0]) < 1e-5, `loss ${ours.loss} vs ${value.dataSync()[0]}`);
+    const nodes = (trainer as unknown as { graph: { nodes: { name: string }[] } }).graph.nodes;
+    const seen = new Set<string>();
+    trainer.first.params.forEach((p, k) => {
+      const { layer, weight } = paramWeight(nodes[p.node].name, p.key);
+      const v = vars.find((t) => t.name.startsWith(`${layer}/`) && t.name.split('/').pop()!.replace(/_\d+$/, '') === weight);
+      assert.ok(v, `no tfjs variable for ${layer}/${weight}`);
+      seen.add(v.name);
+      assert.ok(relDiff(ours.grads[k], grads[v.name].dataSync()) < 1e-3, `${layer}/${weight}: rel diff ${relDiff(ours.grads[k], grads[v.name].dataSync())}`);
+    });
+    assert.equal(seen.size, vars.length, 'every trainable weight has its gradient');
+    // One epoch of Adam: every trainable weight of the tfjs model (projections, token, positions, γ, β) is written back.
+    const before = vars.map((v) => Array.from(v.dataSync()));
+    const xs = randomInputs([12, 4, 4, 1], 5).dataSync() as Float32Array;
+    await trainer.fit({ x: xs, shape: [12, 4, 4, 1], y: Int32Array.from({ length: 12 }, (_, i) => i % 3), numClasses: 3, source: 'random' }, { epochs: 1, learningRate: 0.01, seed: 1 });
+    model.trainableWeights.forEach((w, i) => assert.notDeepEqual(Array.from((w as unknown as { val: tf.Variable }).val.dataSync()), before[i], `${w.name} unchanged`));
+    await trainer.dispose();
+    model.dispose();
+  });
 
   it('fits like the tfjs loop: loss falls and the trained weights land in the tfjs model', async () => {
     // 8×8 images whose class says which half (left or right) is brighter (the task of the tfjs training test).
