@@ -2,8 +2,9 @@
  * One training step (forward in training mode, softmax cross-entropy, backward to every parameter) compiled into an
  * ONNX inference graph, so onnxruntime's convolutions do the work. Parameters, dropout masks and labels are inputs;
  * the loss, the logits, the gradients and the batch-norm batch statistics are outputs; the optimizer runs in JS.
- * Ops: conv2d, dense, batch norm, ReLU, max pooling, global average pooling, flatten, zero padding, residual adds,
- * dropout. Anything else throws OnnxUnsupported and training stays on tfjs.
+ * Ops: conv2d, dense (on rank 2 or 3), batch norm, ReLU, max pooling, global average pooling, flatten, zero padding,
+ * residual adds, dropout, and the ViT's: patches, LayerNorm, GELU, attention, class token, position table, token
+ * take. Anything else throws OnnxUnsupported and training stays on tfjs.
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { Graph } from '../graph/graph';
