@@ -38,6 +38,17 @@ describe('pxp train and pxp evaluate', () => {
     assert.ok(e.json.latency.medianMs > 0);
   });
 
+  it('evaluate predicts on onnxruntime by default and on tfjs when asked, with the same predictions (CNN and ViT)', () => {
+    for (const model of [path.join(DEMO, 'model'), path.join(REPO, 'examples', 'fashion-mnist-vit', 'model')]) {
+      const runs = ['auto', 'tfjs'].map((executor) => pxp(['evaluate', '--model', model, '--data', path.join(DEMO, 'test'), '--executor', executor, '--json']));
+      for (const r of runs) assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(runs.map((r) => r.json.executor), ['onnx', 'tfjs']);
+      assert.equal(runs[0].json.accuracy, runs[1].json.accuracy);
+      assert.deepEqual(runs[0].json.perClass, runs[1].json.perClass);
+      assert.ok(runs[0].json.accuracy > 0.8, `${model}: ${runs[0].json.accuracy}`);
+    }
+  });
+
   it('refuses an --out folder that exists and is not empty, or that holds an input, writing nothing', () => {
     const data = splitDataset(tmp.dir);
     const out = path.join(tmp.dir, 'busy');

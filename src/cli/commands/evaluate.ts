@@ -4,7 +4,7 @@ import { modelMetadata } from '../../core/io/model-files';
 import { evaluateAccuracy, measureLatency } from '../../core/models/evaluate';
 import { usageError } from '../../core/errors';
 import { Command } from '../command';
-import { intFlag, requiredString, stringFlag } from '../flags';
+import { executorFlag, intFlag, requiredString, stringFlag } from '../flags';
 import { backendLine, percent } from '../format';
 import { checkFits, openModel } from '../inputs';
 import { loadDataArgument } from '../../core/io/datasets';
@@ -20,6 +20,7 @@ export const evaluateCommand: Command = {
     limit: { type: 'string', placeholder: 'N', description: 'evaluate the first N samples only' },
     'batch-size': { type: 'string', placeholder: 'N', description: 'batch size for evaluation (default 256)' },
     'latency-batch': { type: 'string', placeholder: 'N', description: 'batch size for the latency measurement (default 64)' },
+    executor: { type: 'string', placeholder: 'NAME', description: 'what predicts: auto (onnxruntime when installed), onnx or tfjs; default from $PXP_EXECUTOR' },
   },
   required: ['model', 'data'],
   async run(flags, ctx) {
@@ -32,11 +33,11 @@ export const evaluateCommand: Command = {
       checkFits(data, opened);
       const names = modelMetadata(opened.file).classNames;
       if (names && !data.classNames) data.classNames = names;
-      const acc = await evaluateAccuracy(opened.model, data, { batchSize: intFlag(flags, 'batch-size', 256, 1), onProgress: ctx.progress, signal: ctx.signal });
+      const acc = await evaluateAccuracy(opened.model, data, { batchSize: intFlag(flags, 'batch-size', 256, 1), executor: executorFlag(flags), onProgress: ctx.progress, signal: ctx.signal });
       const latency = await measureLatency(opened.model, opened.summary.inputShape, { batchSize: intFlag(flags, 'latency-batch', 64, 1) });
-      const value = { model: opened.file, data: data.source, samples: acc.count, accuracy: acc.accuracy, perClass: acc.perClass, latency, backend };
+      const value = { model: opened.file, data: data.source, samples: acc.count, accuracy: acc.accuracy, perClass: acc.perClass, executor: acc.executor, latency, backend };
       const text = [
-        `accuracy   ${percent(acc.accuracy)} (${acc.correct}/${acc.count}) on ${data.source}`,
+        `accuracy   ${percent(acc.accuracy)} (${acc.correct}/${acc.count}) on ${data.source} (predicted on ${acc.executor === 'onnx' ? 'onnxruntime' : 'tfjs'})`,
         `latency    ${latency.medianMs.toFixed(1)} ms per batch of ${latency.batchSize} (median of ${latency.runs}; p90 ${latency.p90Ms.toFixed(1)} ms)`,
         backendLine(backend),
         '',

@@ -3,8 +3,10 @@
  * from the logits so that ties go to the lowest class index on every backend (method.md §5).
  */
 import * as tf from '@tensorflow/tfjs';
+import { badInput } from '../errors';
 import type { Dataset } from '../io/datasets';
 import { RunControl, throwIfCancelled, yieldToEventLoop } from '../progress';
+import { onnxPredictLabels } from './onnx-predict';
 import { gatherBatch } from './train';
 
 export interface AccuracyResult {
@@ -12,6 +14,8 @@ export interface AccuracyResult {
   correct: number;
   count: number;
   perClass: { label: number; name?: string; count: number; accuracy: number }[];
+  /** What computed the predictions. */
+  executor: 'onnx' | 'tfjs';
 }
 
 /** argmax over the last axis of a [n, k] row-major array; the first maximum wins. */
@@ -26,7 +30,23 @@ export function argmaxRows(values: Float32Array | Int32Array, k: number): Int32A
   return out;
 }
 
-export async function predictLabels(model: tf.LayersModel, data: Dataset, opts: RunControl & { batchSize?: number } = {}): Promise<Int32Array> {
+export type PredictExecutor = 'auto' | 'onnx' | 'tfjs';
+
+/** Predicted classes, on onnxruntime when it is installed and compiles the model (auto), else on tfjs. */
+export async function predictLabels(model: tf.LayersModel, data: Dataset, opts: RunControl & { batchSize?: number; executor?: PredictExecutor } = {}): Promise<Int32Array> {
+  return (await predict(model, data, opts)).labels;
+}
+
+async function predict(model: tf.LayersModel, data: Dataset, opts: RunControl & { batchSize?: number; executor?: PredictExecutor }): Promise<{ labels: Int32Array; executor: 'onnx' | 'tfjs' }> {
+  if (opts.executor !== 'tfjs') {
+    const onnx = await onnxPredictLabels(model, data, opts);
+    if (onnx) return { labels: onnx, executor: 'onnx' };
+    if (opts.executor === 'onnx') throw badInput('this model does not compile for onnxruntime (or onnxruntime is missing)', 'use --executor auto or tfjs');
+  }
+  return { labels: await tfjsPredictLabels(model, data, opts), executor: 'tfjs' };
+}
+
+async function tfjsPredictLabels(model: tf.LayersModel, data: Dataset, opts: RunControl & { batchSize?: number }): Promise<Int32Array> {
   const batchSize = opts.batchSize ?? 256;
   const n = data.y.length;
   const out = new Int32Array(n);
@@ -45,8 +65,8 @@ export async function predictLabels(model: tf.LayersModel, data: Dataset, opts: 
   return out;
 }
 
-export async function evaluateAccuracy(model: tf.LayersModel, data: Dataset, opts: RunControl & { batchSize?: number } = {}): Promise<AccuracyResult> {
-  const pred = await predictLabels(model, data, opts);
+export async function evaluateAccuracy(model: tf.LayersModel, data: Dataset, opts: RunControl & { batchSize?: number; executor?: PredictExecutor } = {}): Promise<AccuracyResult> {
+  const { labels: pred, executor } = await predict(model, data, opts);
   const numClasses = data.numClasses;
   const hits = new Array<number>(numClasses).fill(0);
   const counts = new Array<number>(numClasses).fill(0);
@@ -63,6 +83,7 @@ export async function evaluateAccuracy(model: tf.LayersModel, data: Dataset, opt
     correct,
     count: pred.length,
     perClass: counts.map((count, label) => ({ label, name: data.classNames?.[label], count, accuracy: count ? hits[label] / count : NaN })),
+    executor,
   };
 }
 
