@@ -3,6 +3,7 @@
  * search space per message (relevance → scores → masked curve). The parent keeps the relevance cache: it sends the
  * relevance of a rule assignment it already knows, and the thread sends back relevance it had to compute.
  */
+import type { Normalization } from '../core/prune/normalize';
 import type { MessagePort } from 'node:worker_threads';
 import { initBackend, type BackendPreference } from '../core/backend/select';
 import { asPxpError, type PxpErrorCode } from '../core/errors';
@@ -29,6 +30,7 @@ export interface SearchTrialsInit {
   components?: string;
   groups: LayerGroups;
   rates?: number[];
+  normalize?: Normalization;
   executor?: ExecutorPreference;
   /** onnxruntime threads of this worker: the cores shared out between the workers. */
   ortThreads: number;
@@ -57,7 +59,7 @@ export async function serveSearchTrials(init: SearchTrialsInit, port: MessagePor
     const layers = chooseComponents(catalogue(graph), init.components);
     const shapes = nodeShapes(graph, init.reference.shape.slice(1));
     const evaluator = await maskedEvaluator(graph, layers, init.evaluation, { executor: init.executor, allowedClasses: init.classes });
-    objective = new AttributionObjective({ graph, shapes, layers, groups: init.groups, reference: init.reference, evaluator, executor: init.executor, rates: init.rates });
+    objective = new AttributionObjective({ graph, shapes, layers, groups: init.groups, reference: init.reference, evaluator, executor: init.executor, rates: init.rates, normalize: init.normalize });
     close = async () => {
       await evaluator.dispose();
       disposeGraph(graph);

@@ -32,6 +32,24 @@ describe('pxp search (optimizing the composite)', () => {
     assert.ok(Math.abs(p.json.auc - r.json.best.auc) < 1e-9, `prune ${p.json.auc} vs search ${r.json.best.auc}`);
   });
 
+  it('--normalize mean scores each trial with the layer-normalized ranking, which pxp prune --normalize mean reproduces', () => {
+    const out = path.join(tmp.dir, 'norm');
+    const r = pxp(['search', '--model', MODEL, ...data, '--baselines', 'lrp:epsilon-plus', '--trials', '3', '--sampler', 'random', '--seed', '3', '--normalize', 'mean', '--out', out, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.json.settings.normalize, 'mean');
+    const flags = [...(r.json.settings.absSort ? [] : ['--signed']), ...(r.json.settings.leastRelevantFirst ? [] : ['--most-relevant-first'])];
+    const prune = (criterion: string, normalize: string) => pxp(['prune', '--model', MODEL, ...data, '--criterion', criterion, ...flags, '--normalize', normalize, '--out', path.join(tmp.dir, `p-${normalize}-${criterion.length}`), '--json']);
+    const best = `lrp:${path.join(out, 'best-composite.json')}`;
+    assert.ok(Math.abs(prune(best, 'mean').json.auc - r.json.best.auc) < 1e-9, 'the best AUC is the normalized one');
+    assert.notEqual(prune(best, 'none').json.auc, r.json.best.auc);
+    // The baselines beside it are ranked the same way.
+    const preset = r.json.comparison.find((c: { criterion: string }) => c.criterion === 'lrp:epsilon-plus');
+    assert.ok(Math.abs(pxp(['prune', '--model', MODEL, ...data, '--criterion', 'lrp:epsilon-plus', '--normalize', 'mean', '--out', path.join(tmp.dir, 'preset'), '--json']).json.auc - preset.auc) < 1e-9);
+    const resumed = pxp(['search', '--model', MODEL, ...data, '--baselines', 'none', '--trials', '4', '--sampler', 'random', '--seed', '3', '--out', out, '--resume']);
+    assert.equal(resumed.code, 2);
+    assert.match(resumed.stderr, /--normalize mean/);
+  });
+
   it('scores the best composite beside the presets and baselines on the same curve (comparison.json)', () => {
     const out = path.join(tmp.dir, 'cmp');
     const r = pxp(['search', '--model', MODEL, ...data, '--baselines', 'presets,taylor,random', '--trials', '2', '--sampler', 'random', '--out', out, '--json']);

@@ -8,6 +8,7 @@ import { loadFolder, loadSplit } from '../../core/io/datasets';
 import { PRESET_NAMES, compositeToJson, describeRule } from '../../core/lrp/composites';
 import { componentScores, parseCriterion } from '../../core/criteria/criteria';
 import { pruningCurve } from '../../core/prune/curve';
+import { NORMALIZATIONS, isNormalization, normalizeScores } from '../../core/prune/normalize';
 import { catalogue, chooseComponents } from '../../core/prune/catalogue';
 import { maskedEvaluator, nodeShapes } from '../../core/prune/masked-eval';
 import { writeRunReport } from '../../core/report/run-report';
@@ -76,6 +77,7 @@ export const searchCommand: Command = {
     seed: { type: 'string', placeholder: 'N', description: 'seed of the sampler and the reference pick (default 0)' },
     timeout: { type: 'string', placeholder: 'S', description: 'stop starting new trials after S seconds' },
     rates: { type: 'string', placeholder: 'LIST', description: 'pruning rates of each curve (default 0, 0.05, …, 0.95)' },
+    normalize: { type: 'string', placeholder: 'MODE', description: 'how each curve ranks: none (method.md, default) | mean | max, as pxp prune --normalize' },
     executor: { type: 'string', placeholder: 'NAME', description: 'auto | onnx | tfjs (default auto: onnxruntime when installed)' },
     workers: { type: 'string', placeholder: 'N', description: 'trials run together on N worker threads, the cores shared between them (default 1)' },
     components: { type: 'string', placeholder: 'KIND', description: 'transformers: heads | neurons | both (default heads)' },
@@ -95,6 +97,8 @@ export const searchCommand: Command = {
     const timeout = intFlag(flags, 'timeout', undefined, 1);
     const executor = executorFlag(flags);
     const rates = ratesFlag(flags);
+    const normalize = stringFlag(flags, 'normalize') ?? 'none';
+    if (!isNormalization(normalize)) throw badInput(`--normalize ${normalize} is not one of ${NORMALIZATIONS.join(', ')}`, 'none ranks raw scores as method.md does; mean or max rank each component against its own layer');
     const workers = intFlag(flags, 'workers', 1, 1);
     if (workers > 1 && !workerScript()) throw badInput('--workers needs dist/worker.js', 'run npm run build');
     const outArg = requiredString(flags, 'out', 'pass --out RUN');
@@ -105,10 +109,10 @@ export const searchCommand: Command = {
     if (resume) {
       out = path.resolve(outArg);
       if (!fs.existsSync(path.join(out, 'run.json'))) throw badInput(`--resume: ${outArg} holds no search to resume (no run.json)`, 'start the search without --resume');
-      const previous = JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8')) as { command?: string; model?: string; seed?: number; sampler?: string; workers?: number };
+      const previous = JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8')) as { command?: string; model?: string; seed?: number; sampler?: string; workers?: number; normalize?: string };
       if (previous.command !== 'search') throw badInput(`--resume: ${outArg} is not a search run`, 'resume a folder written by pxp search');
-      if (previous.seed !== seed || previous.sampler !== samplerName || (previous.workers ?? 1) !== workers)
-        throw badInput(`--resume: ${outArg} ran with --seed ${previous.seed} --sampler ${previous.sampler} --workers ${previous.workers ?? 1}`, 'resume with the same seed, sampler and workers');
+      if (previous.seed !== seed || previous.sampler !== samplerName || (previous.workers ?? 1) !== workers || (previous.normalize ?? 'none') !== normalize)
+        throw badInput(`--resume: ${outArg} ran with --seed ${previous.seed} --sampler ${previous.sampler} --workers ${previous.workers ?? 1} --normalize ${previous.normalize ?? 'none'}`, 'resume with the same seed, sampler, workers and normalization');
     } else {
       out = checkOutputFolder(outArg, inputs, ctx.force);
     }
@@ -128,7 +132,7 @@ export const searchCommand: Command = {
       const sampler: Sampler =
         samplerName === 'grid' ? new GridSampler(space) : samplerName === 'random' ? new RandomSampler(space, { seed }) : new TpeSampler(space, { seed, startupTrials: intFlag(flags, 'startup-trials', 10, 0) });
       const evaluator = await maskedEvaluator(graph, layers, evaluation, { executor, allowedClasses: classes });
-      const objective = new AttributionObjective({ graph, shapes, layers, groups, reference, evaluator, executor, rates, signal: ctx.signal });
+      const objective = new AttributionObjective({ graph, shapes, layers, groups, reference, evaluator, executor, rates, normalize, signal: ctx.signal });
       fs.mkdirSync(out, { recursive: true });
       const trialsFile = path.join(out, 'trials.jsonl');
       // Only --resume continues a log; a new search over an old folder (--force) starts from no trials.
@@ -146,6 +150,7 @@ export const searchCommand: Command = {
         seed,
         sampler: samplerName,
         workers,
+        normalize,
         trialsWanted,
         groups: groups.groups,
         space,
@@ -159,7 +164,7 @@ export const searchCommand: Command = {
       const pool =
         workers > 1
           ? await TrialPool.start(
-              { backend: ctx.backend, modelPath: opened.file, reference, evaluation, classes, components: stringFlag(flags, 'components'), groups, rates, executor, ortThreads: Math.max(1, Math.floor(defaultWorkerCount() / workers)) },
+              { backend: ctx.backend, modelPath: opened.file, reference, evaluation, classes, components: stringFlag(flags, 'components'), groups, rates, normalize, executor, ortThreads: Math.max(1, Math.floor(defaultWorkerCount() / workers)) },
               workers,
               ctx.signal,
             )
@@ -245,7 +250,7 @@ export const searchCommand: Command = {
       const comparison = [{ criterion: 'lrp:best-composite.json', auc: bestCurve.auc, points: bestCurve.points.map((p) => ({ rate: p.rate, accuracy: p.accuracy })) }];
       for (const criterion of baselines) {
         const sc = await componentScores(criterion, { graph, layers, reference, seed, executor, signal: ctx.signal });
-        const c = await pruningCurve(criterion, sc.scores, { graph, shapes, layers }, evaluator, { rates, signal: ctx.signal });
+        const c = await pruningCurve(criterion, normalizeScores(sc.scores, normalize), { graph, shapes, layers }, evaluator, { rates, signal: ctx.signal });
         comparison.push({ criterion, auc: c.auc, points: c.points.map((p) => ({ rate: p.rate, accuracy: p.accuracy })) });
         ctx.log(`baseline ${criterion}: AUC ${c.auc.toFixed(4)}`);
       }
@@ -264,7 +269,7 @@ export const searchCommand: Command = {
         criterion: 'lrp:best-composite.json',
         auc: best.value,
         timings: { totalSeconds: (Date.now() - started) / 1000 },
-        settings: { absSort: best.params.abs_sort !== 'false', leastRelevantFirst: best.params.least_relevant_first !== 'false', rates: bestCurve.points.map((p) => p.rate) },
+        settings: { absSort: best.params.abs_sort !== 'false', leastRelevantFirst: best.params.least_relevant_first !== 'false', normalize, rates: bestCurve.points.map((p) => p.rate) },
       };
       writeFileAtomic(path.join(out, 'run.json'), JSON.stringify(result, null, 2));
       writeRunReport(out);
@@ -275,7 +280,7 @@ export const searchCommand: Command = {
         `  ${describeParams(best.params)}`,
         `  rules: ${Object.entries(bestComposite.layers).map(([n, r]) => `${n} ${describeRule(r)}`).join(', ')}`,
         `wrote ${out}/best-composite.json, trials.jsonl, report.html (${result.timings.totalSeconds.toFixed(0)} s)`,
-        `prune with it: pxp prune --criterion lrp:${path.join(out, 'best-composite.json')}${result.settings.absSort ? '' : ' --signed'}${result.settings.leastRelevantFirst ? '' : ' --most-relevant-first'} …`,
+        `prune with it: pxp prune --criterion lrp:${path.join(out, 'best-composite.json')}${result.settings.absSort ? '' : ' --signed'}${result.settings.leastRelevantFirst ? '' : ' --most-relevant-first'}${normalize === 'none' ? '' : ` --normalize ${normalize}`} …`,
       ].join('\n');
       return { value: { out, ...result }, text };
     } finally {

@@ -8,6 +8,7 @@ import type { Dataset } from '../io/datasets';
 import { attribute, type ExecutorPreference } from '../lrp/attribute';
 import type { ComponentLayerInfo } from '../prune/catalogue';
 import { type Curve, pruningCurve } from '../prune/curve';
+import { type Normalization, normalizeScores } from '../prune/normalize';
 import type { MaskedEvaluator } from '../prune/masked-eval';
 import type { RunControl } from '../progress';
 import { type LayerGroups, paramsToComposite, relevanceKey } from './lrp-space';
@@ -22,6 +23,8 @@ export interface SearchContext extends RunControl {
   evaluator: MaskedEvaluator;
   executor?: ExecutorPreference;
   rates?: number[];
+  /** How scores are ranked: raw (method.md, the default) or normalized per layer (prune --normalize). */
+  normalize?: Normalization;
 }
 
 /** Per component layer, per sample, per component relevance: what a rule assignment produces. */
@@ -72,7 +75,7 @@ export class AttributionObjective {
   }
 
   async evaluate(p: Params, evaluator = this.ctx.evaluator): Promise<Curve> {
-    const scores = await this.scores(p);
+    const scores = normalizeScores(await this.scores(p), this.ctx.normalize ?? 'none');
     return pruningCurve('lrp:trial', scores, { graph: this.ctx.graph, shapes: this.ctx.shapes, layers: this.ctx.layers }, evaluator, {
       rates: this.ctx.rates,
       leastRelevantFirst: p.least_relevant_first !== 'false',
