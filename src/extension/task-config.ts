@@ -145,6 +145,11 @@ export function parseTaskConfig(text: string, configPath: string, command: strin
     if (!Array.isArray(r) || r.length === 0 || !r.every((x) => typeof x === 'number' && x >= 0 && x < 1)) at('rates', '"rates" must be a non-empty list of fractions in [0, 1)');
     else flags.rates = r.join(',');
   }
+  // Prune and search rank the same way.
+  if (config.normalize !== undefined) {
+    if (!['none', 'mean', 'max'].includes(String(config.normalize))) at('normalize', '"normalize" must be "none", "mean" or "max"');
+    else flags.normalize = String(config.normalize);
+  }
   if (command === 'prune') {
     if (config.criterion !== undefined) {
       if (typeof config.criterion !== 'string') at('criterion', '"criterion" must be a string such as "lrp:epsilon-plus-flat" or "taylor"');
@@ -153,10 +158,6 @@ export function parseTaskConfig(text: string, configPath: string, command: strin
     if (config.rate !== undefined) {
       if (typeof config.rate !== 'number' || !(config.rate >= 0 && config.rate < 1)) at('rate', `"rate" must be a fraction in [0, 1), got ${JSON.stringify(config.rate)}`);
       else if (config.rate > 0) flags.rate = String(config.rate);
-    }
-    if (config.normalize !== undefined) {
-      if (!['none', 'mean', 'max'].includes(String(config.normalize))) at('normalize', '"normalize" must be "none", "mean" or "max"');
-      else flags.normalize = String(config.normalize);
     }
     if (config.maxDrop !== undefined) {
       if (typeof config.maxDrop !== 'number' || !(config.maxDrop >= 0 && config.maxDrop <= 100)) at('maxDrop', `"maxDrop" must be accuracy points in [0, 100], got ${JSON.stringify(config.maxDrop)}`);

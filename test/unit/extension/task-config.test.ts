@@ -20,6 +20,9 @@ describe('pxp.config.json for workspace tasks', () => {
     assert.ok(r.ok);
     assert.equal(r.flags['max-drop'], '1.5');
     assert.equal(r.flags.normalize, 'mean');
+    const search = parseTaskConfig(text({ model: 'm.json', data: 'd', normalize: 'max' }), CONFIG, 'search');
+    assert.ok(search.ok);
+    assert.equal(search.flags.normalize, 'max');
     const n = parseTaskConfig(text({ model: 'm.json', data: 'd', normalize: 'z' }), CONFIG, 'prune');
     assert.ok(!n.ok);
     assert.match(n.errors[0].message, /"normalize" must be "none", "mean" or "max"/);
