@@ -29,7 +29,13 @@ export async function onnxPredictLabels(model: tf.LayersModel, data: Dataset, op
   } finally {
     disposeGraph(graph);
   }
-  const session = await ort.InferenceSession.create(compiled.bytes, { intraOpNumThreads: ortThreads(), graphOptimizationLevel: 'all' });
+  let session: Awaited<ReturnType<typeof ort.InferenceSession.create>>;
+  try {
+    session = await ort.InferenceSession.create(compiled.bytes, { intraOpNumThreads: ortThreads(), graphOptimizationLevel: 'all' });
+  } catch {
+    // A graph onnxruntime refuses (an op or type it lacks): tfjs predicts instead.
+    return undefined;
+  }
   try {
     const out = new Int32Array(n);
     const buffer = new Float32Array(batch * per);
