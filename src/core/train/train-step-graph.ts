@@ -60,6 +60,37 @@ export function compileTrainStep(graph: Graph, inputShape: number[], batch: numb
   // What the backward pass needs from the forward one, per node.
   const saved = new Map<number, Record<string, string>>();
 
+  /**
+   * Batch norm in training mode and LayerNorm share one normalization: x̂ = (x − mean) / √(variance + ε) with the
+   * statistics over `axes`, then ·γ + β (reshaped to `paramShape` to broadcast, when given).
+   */
+  const normalize = (i: number, x: string, axes: number[], op: { epsilon: number; gamma?: tf.Tensor1D; beta?: tf.Tensor1D }, paramShape?: number[]) => {
+    // ReduceMean takes its axes as an attribute in opset 17 (ReduceSum as an input).
+    const mean = b.op('ReduceMean', [x], { axes, keepdims: 1 });
+    const centered = b.op('Sub', [x, mean]);
+    const variance = b.op('ReduceMean', [b.op('Mul', [centered, centered])], { axes, keepdims: 1 });
+    const invStd = b.op('Reciprocal', [b.op('Sqrt', [b.op('Add', [variance, scalar(op.epsilon)])])]);
+    const xhat = b.op('Mul', [centered, invStd]);
+    const shaped = (p: string) => (paramShape ? b.op('Reshape', [p, ints(paramShape)]) : p);
+    const keep: Record<string, string> = { xhat, invStd };
+    let y = xhat;
+    if (op.gamma) {
+      keep.gamma = shaped(param(i, 'gamma', op.gamma));
+      y = b.op('Mul', [y, keep.gamma]);
+    }
+    if (op.beta) y = b.op('Add', [y, shaped(param(i, 'beta', op.beta))]);
+    return { y, mean, variance, keep };
+  };
+  /** Its backward: γ and β summed over `paramAxes`; the input gradient (when wanted), with means over `axes`. */
+  const normalizeBackward = (i: number, op: { gamma?: tf.Tensor1D; beta?: tf.Tensor1D }, g: string, keep: Record<string, string>, axes: number[], paramAxes: number[], needInput: boolean): string | undefined => {
+    const mean = (t: string) => b.op('ReduceMean', [t], { axes, keepdims: 1 });
+    if (op.gamma) paramGrad(i, 'gamma', b.op('ReduceSum', [b.op('Mul', [g, keep.xhat]), ints(paramAxes)], { keepdims: 0 }));
+    if (op.beta) paramGrad(i, 'beta', b.op('ReduceSum', [g, ints(paramAxes)], { keepdims: 0 }));
+    if (!needInput) return undefined;
+    const dxhat = keep.gamma ? b.op('Mul', [g, keep.gamma]) : g;
+    const inner = b.op('Sub', [b.op('Sub', [dxhat, mean(dxhat)]), b.op('Mul', [keep.xhat, mean(b.op('Mul', [dxhat, keep.xhat]))])]);
+    return b.op('Mul', [inner, keep.invStd]);
+  };
   const x0 = b.input({ name: 'x', dtype: 'float32', shape: [batch, ...inputShape] });
   for (const [i, node] of graph.nodes.entries()) {
     if (i > explained) break;
@@ -97,19 +128,8 @@ export function compileTrainStep(graph: Graph, inputShape: number[], batch: numb
         break;
       }
       case 'layernorm': {
-        // Over the last axis, as tfjs: (x − mean) / √(variance + ε) · γ + β.
-        const mean = b.op('ReduceMean', [x!.name], { axes: [-1], keepdims: 1 });
-        const centered = b.op('Sub', [x!.name, mean]);
-        const variance = b.op('ReduceMean', [b.op('Mul', [centered, centered])], { axes: [-1], keepdims: 1 });
-        const invStd = b.op('Reciprocal', [b.op('Sqrt', [b.op('Add', [variance, scalar(op.epsilon)])])]);
-        const xhat = b.op('Mul', [centered, invStd]);
-        const keep: Record<string, string> = { xhat, invStd };
-        let y = xhat;
-        if (op.gamma) {
-          keep.gamma = param(i, 'gamma', op.gamma);
-          y = b.op('Mul', [y, keep.gamma]);
-        }
-        if (op.beta) y = b.op('Add', [y, param(i, 'beta', op.beta)]);
+        // Over the last axis, as tfjs; γ and β [D] broadcast as they are.
+        const { y, keep } = normalize(i, x!.name, [-1], op);
         put(y, x!.shape, keep);
         break;
       }
@@ -150,19 +170,7 @@ export function compileTrainStep(graph: Graph, inputShape: number[], batch: numb
       case 'batchnorm': {
         const c = x!.shape[x!.shape.length - 1];
         const axes = x!.shape.length === 4 ? [0, 2, 3] : [0];
-        const bshape = x!.shape.length === 4 ? [1, c, 1, 1] : [1, c];
-        const mean = b.op('ReduceMean', [x!.name], { axes, keepdims: 1 });
-        const centered = b.op('Sub', [x!.name, mean]);
-        const variance = b.op('ReduceMean', [b.op('Mul', [centered, centered])], { axes, keepdims: 1 });
-        const invStd = b.op('Reciprocal', [b.op('Sqrt', [b.op('Add', [variance, scalar(op.epsilon)])])]);
-        const xhat = b.op('Mul', [centered, invStd]);
-        let y = xhat;
-        const keep: Record<string, string> = { xhat, invStd };
-        if (op.gamma) {
-          keep.gamma = b.op('Reshape', [param(i, 'gamma', op.gamma), ints(bshape)]);
-          y = b.op('Mul', [y, keep.gamma]);
-        }
-        if (op.beta) y = b.op('Add', [y, b.op('Reshape', [param(i, 'beta', op.beta), ints(bshape)])]);
+        const { y, mean, variance, keep } = normalize(i, x!.name, axes, op, x!.shape.length === 4 ? [1, c, 1, 1] : [1, c]);
         const meanOut = b.op('Reshape', [mean, ints([c])]);
         const varOut = b.op('Reshape', [variance, ints([c])]);
         b.output(meanOut, { dtype: 'float32', shape: [c] });
@@ -298,13 +306,8 @@ export function compileTrainStep(graph: Graph, inputShape: number[], batch: numb
         break;
       }
       case 'layernorm': {
-        const rowAxes = x!.shape.slice(0, -1).map((_, k) => k);
-        const meanLast = (t: string) => b.op('ReduceMean', [t], { axes: [-1], keepdims: 1 });
-        if (op.gamma) paramGrad(i, 'gamma', b.op('ReduceSum', [b.op('Mul', [g, keep.xhat]), ints(rowAxes)], { keepdims: 0 }));
-        if (op.beta) paramGrad(i, 'beta', b.op('ReduceSum', [g, ints(rowAxes)], { keepdims: 0 }));
-        const dxhat = keep.gamma ? b.op('Mul', [g, keep.gamma]) : g;
-        const inner = b.op('Sub', [b.op('Sub', [dxhat, meanLast(dxhat)]), b.op('Mul', [keep.xhat, meanLast(b.op('Mul', [dxhat, keep.xhat]))])]);
-        if (needInput) addGrad(node.inputs[0], b.op('Mul', [inner, keep.invStd]));
+        const dx = normalizeBackward(i, op, g, keep, [-1], x!.shape.slice(0, -1).map((_, k) => k), needInput);
+        if (dx) addGrad(node.inputs[0], dx);
         break;
       }
       case 'patches': {
@@ -350,13 +353,8 @@ export function compileTrainStep(graph: Graph, inputShape: number[], batch: numb
       }
       case 'batchnorm': {
         const axes = x!.shape.length === 4 ? [0, 2, 3] : [0];
-        // ReduceMean takes its axes as an attribute in opset 17 (ReduceSum as an input).
-        const mean = (t: string) => b.op('ReduceMean', [t], { axes, keepdims: 1 });
-        if (op.gamma) paramGrad(i, 'gamma', b.op('ReduceSum', [b.op('Mul', [g, keep.xhat]), ints(axes)], { keepdims: 0 }));
-        if (op.beta) paramGrad(i, 'beta', b.op('ReduceSum', [g, ints(axes)], { keepdims: 0 }));
-        const dxhat = keep.gamma ? b.op('Mul', [g, keep.gamma]) : g;
-        const inner = b.op('Sub', [b.op('Sub', [dxhat, mean(dxhat)]), b.op('Mul', [keep.xhat, mean(b.op('Mul', [dxhat, keep.xhat]))])]);
-        if (needInput) addGrad(node.inputs[0], b.op('Mul', [inner, keep.invStd]));
+        const dx = normalizeBackward(i, op, g, keep, axes, axes, needInput);
+        if (dx) addGrad(node.inputs[0], dx);
         break;
       }
       case 'activation':
