@@ -1,5 +1,6 @@
 /** Typed readers for parsed flags: a bad value is a usage error naming the flag. */
 import { badInput, usageError } from '../core/errors';
+import { NORMALIZATIONS, type Normalization, isNormalization } from '../core/prune/normalize';
 
 type Flags = Record<string, string | boolean | undefined>;
 
@@ -36,6 +37,13 @@ export function numberFlag(flags: Flags, name: string, dflt: number): number {
 export function executorFlag(flags: Flags): 'auto' | 'onnx' | 'tfjs' {
   const v = stringFlag(flags, 'executor') ?? process.env.PXP_EXECUTOR ?? 'auto';
   if (v !== 'auto' && v !== 'onnx' && v !== 'tfjs') throw usageError(`--executor ${v} is not an executor`, 'use auto, onnx or tfjs');
+  return v;
+}
+
+/** --normalize none|mean|max: how scores are ranked (none is method.md's raw ranking). */
+export function normalizeFlag(flags: Flags): Normalization {
+  const v = stringFlag(flags, 'normalize') ?? 'none';
+  if (!isNormalization(v)) throw badInput(`--normalize ${v} is not one of ${NORMALIZATIONS.join(', ')}`, 'none ranks raw scores as method.md does; mean or max rank each component against its own layer');
   return v;
 }
 

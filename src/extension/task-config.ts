@@ -4,6 +4,7 @@
  * matcher. Paths are relative to the config file. No vscode import: unit-tested in plain Node.
  */
 import path from 'node:path';
+import { NORMALIZATIONS, isNormalization } from '../core/prune/normalize';
 import type { CommandFlags, EngineCommand } from '../protocol/engine';
 
 export const TASK_COMMANDS = ['prune', 'search', 'attribute', 'train'] as const;
@@ -147,7 +148,7 @@ export function parseTaskConfig(text: string, configPath: string, command: strin
   }
   // Prune and search rank the same way.
   if (config.normalize !== undefined) {
-    if (!['none', 'mean', 'max'].includes(String(config.normalize))) at('normalize', '"normalize" must be "none", "mean" or "max"');
+    if (!isNormalization(String(config.normalize))) at('normalize', `"normalize" must be ${NORMALIZATIONS.map((n) => `"${n}"`).join(', ').replace(/, ([^,]*)$/, ' or $1')}`);
     else flags.normalize = String(config.normalize);
   }
   if (command === 'prune') {

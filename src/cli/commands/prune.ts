@@ -14,12 +14,12 @@ import { physicalPlan, pruneModel } from '../../core/prune/surgery';
 import { catalogue, chooseComponents } from '../../core/prune/catalogue';
 import { OnnxUnsupported } from '../../core/onnx/onnx-algebra';
 import { largestRateWithin, pruningCurve } from '../../core/prune/curve';
-import { NORMALIZATIONS, isNormalization, normalizeScores } from '../../core/prune/normalize';
+import { normalizeScores } from '../../core/prune/normalize';
 import { writeRunReport } from '../../core/report/run-report';
 import { maskedEvaluator, nodeShapes, onnxLatencies, predictRows } from '../../core/prune/masked-eval';
 import { loadOnnxRuntime } from '../../core/onnx/runtime';
 import { Command } from '../command';
-import { executorFlag, intFlag, ratesFlag, requiredString, stringFlag } from '../flags';
+import { executorFlag, intFlag, normalizeFlag, ratesFlag, requiredString, stringFlag } from '../flags';
 import { percent } from '../format';
 import { openModel } from '../inputs';
 import { TASK_DATA_OPTIONS, keepClasses, loadTaskData, taskDataFolders } from '../task-data';
@@ -66,8 +66,7 @@ export const pruneCommand: Command = {
       if (!(Number.isFinite(maxDrop) && maxDrop >= 0 && maxDrop <= 100)) throw badInput(`--max-drop ${maxDropText} is not a number of accuracy points in [0, 100]`, 'e.g. --max-drop 1 keeps the accuracy within one point');
       if (rates && !rates.includes(0)) throw usageError('--max-drop measures the drop from rate 0, which --rates leaves out', 'add 0 to --rates');
     }
-    const normalize = stringFlag(flags, 'normalize') ?? 'none';
-    if (!isNormalization(normalize)) throw badInput(`--normalize ${normalize} is not one of ${NORMALIZATIONS.join(', ')}`, 'none ranks raw scores as method.md does; mean or max rank each component against its own layer');
+    const normalize = normalizeFlag(flags);
     const seed = intFlag(flags, 'seed', 0);
     const inputs = [modelPath, ...folders.all];
     const out = checkOutputFolder(requiredString(flags, 'out', 'pass --out RUN'), inputs, ctx.force);
