@@ -21,6 +21,18 @@ function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return d / Math.max(m, 1e-3);
 }
 
+/** One step's loss and gradients on onnxruntime (the trainer) and by tfjs autodiff in training mode (3 classes). */
+async function oneStepBothWays(model: tf.LayersModel, x: tf.Tensor, labels: Int32Array) {
+  const trainer = new OnnxTrainer(model, loadOnnxRuntime().ort!, x.shape.slice(1), labels.length);
+  const ours = await trainer.gradients(x.dataSync() as Float32Array, labels);
+  const vars = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
+  const { value, grads } = tf.variableGrads(
+    () => tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(labels, 'int32'), 3), model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
+    vars,
+  );
+  return { trainer, ours, vars, value, grads };
+}
+
 describe('training compiled to ONNX', function () {
   before(async function () {
     if (!OnnxExplainer.available()) this.skip();
@@ -35,13 +47,7 @@ describe('training compiled to ONNX', function () {
       const model = randomizeWeights(build(), 5);
       const x = randomInputs([6, 8, 8, 2], 2);
       const labels = Int32Array.from([0, 1, 2, 2, 1, 0]);
-      const trainer = new OnnxTrainer(model, loadOnnxRuntime().ort!, [8, 8, 2], 6);
-      const ours = await trainer.gradients(x.dataSync() as Float32Array, labels);
-      const vars = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
-      const { value, grads } = tf.variableGrads(
-        () => tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(labels, 'int32'), 3), model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
-        vars,
-      );
+      const { trainer, ours, vars, value, grads } = await oneStepBothWays(model, x, labels);
       assert.ok(Math.abs(ours.loss - value.dataSync()[0]) < 1e-5, `loss ${ours.loss} vs ${value.dataSync()[0]}`);
       trainer.first.params.forEach((p, k) => {
         const layerName = model.layers.find((l) => l.name === (trainer as unknown as { graph: { nodes: { name: string }[] } }).graph.nodes[p.node].name)!.name;
@@ -67,13 +73,7 @@ describe('training compiled to ONNX', function () {
     const model = tinyVit(3);
     const x = randomInputs([6, 4, 4, 1], 4);
     const labels = Int32Array.from([0, 1, 2, 2, 1, 0]);
-    const trainer = new OnnxTrainer(model, loadOnnxRuntime().ort!, [4, 4, 1], 6);
-    const ours = await trainer.gradients(x.dataSync() as Float32Array, labels);
-    const vars = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
-    const { value, grads } = tf.variableGrads(
-      () => tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(labels, 'int32'), 3), model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
-      vars,
-    );
+    const { trainer, ours, vars, value, grads } = await oneStepBothWays(model, x, labels);
     assert.ok(Math.abs(ours.loss - value.dataSync()[0]) < 1e-5, `loss ${ours.loss} vs ${value.dataSync()[0]}`);
     const nodes = (trainer as unknown as { graph: { nodes: { name: string }[] } }).graph.nodes;
     const seen = new Set<string>();
