@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { badInput } from '../errors';
 import type { Dataset } from '../io/datasets';
 import { RunControl, throwIfCancelled, yieldToEventLoop } from '../progress';
+import { predictRows } from '../prune/masked-eval';
 import { onnxPredictLabels } from './onnx-predict';
 import { gatherBatch } from './train';
 
@@ -20,14 +21,7 @@ export interface AccuracyResult {
 
 /** argmax over the last axis of a [n, k] row-major array; the first maximum wins. */
 export function argmaxRows(values: Float32Array | Int32Array, k: number): Int32Array {
-  const n = values.length / k;
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    for (let j = 1; j < k; j++) if (values[i * k + j] > values[i * k + best]) best = j;
-    out[i] = best;
-  }
-  return out;
+  return predictRows(values, k, values.length / k);
 }
 
 export type PredictExecutor = 'auto' | 'onnx' | 'tfjs';
