@@ -1,22 +1,20 @@
 /** Reading the inputs commands share (--model, --data), with the checks that must pass before any work starts. */
-import type * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../core/io/datasets';
-import { ModelSummary, summarizeModel } from '../core/graph/summary';
-import { loadModel, resolveModelJson } from '../core/io/model-files';
 import { checkDataFitsModel } from '../core/io/data-fits-model';
+import { datasetForEngine } from '../core/io/array-layout';
+import { type LoadedModel, openAnyModel } from '../core/io/open-model';
 
-export interface OpenedModel {
-  file: string;
-  model: tf.LayersModel;
-  summary: ModelSummary;
+export type OpenedModel = LoadedModel;
+
+/** A tfjs model.json (or its folder) or an ONNX file from PyTorch. */
+export async function openModel(modelPath: string, opts: { inputShape?: number[] } = {}): Promise<OpenedModel> {
+  return openAnyModel(modelPath, opts);
 }
 
-export async function openModel(modelPath: string): Promise<OpenedModel> {
-  const file = resolveModelJson(modelPath);
-  const model = await loadModel(file);
-  return { file, model, summary: summarizeModel(model) };
+/** The data set in the engine's layout, checked against the model (sample shape, label range). */
+export function fitData(data: Dataset, opened: OpenedModel): Dataset {
+  const fitted = datasetForEngine(data, opened);
+  checkDataFitsModel(fitted, opened.summary, opened.file);
+  return fitted;
 }
 
-export function checkFits(data: Dataset, opened: OpenedModel): void {
-  checkDataFitsModel(data, opened.summary, opened.file);
-}

@@ -5,11 +5,10 @@
  */
 import { badInput, usageError } from '../core/errors';
 import { type Dataset, loadFolder, loadSplit, selectPerClass, subset } from '../core/io/datasets';
-import { modelMetadata } from '../core/io/model-files';
 import { mulberry32, shuffleInPlace } from '../core/random';
 import type { OptionSpec } from './command';
 import { intFlag, stringFlag } from './flags';
-import { type OpenedModel, checkFits } from './inputs';
+import { type OpenedModel, fitData } from './inputs';
 
 type Flags = Record<string, string | boolean | undefined>;
 
@@ -50,10 +49,10 @@ export function loadTaskData(flags: Flags, opened: OpenedModel, seed: number, us
   const limit = intFlag(flags, 'eval-limit', undefined, 1);
   let reference = dataDir ? selectPerClass(loadSplit(dataDir, 'train'), intFlag(flags, 'ref-per-class', 10, 1), seed) : loadFolder(refDir!);
   let evaluation = dataDir ? loadSplit(dataDir, 'test', { limit }) : loadFolder(evalDir!, { limit });
-  checkFits(reference, opened);
-  checkFits(evaluation, opened);
+  reference = fitData(reference, opened);
+  evaluation = fitData(evaluation, opened);
   const numClasses = opened.summary.numClasses;
-  const names = modelMetadata(opened.file).classNames;
+  const names = opened.classNames;
   let classes: number[] | undefined;
   const classesFlag = stringFlag(flags, 'classes');
   if (classesFlag) {

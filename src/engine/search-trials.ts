@@ -7,9 +7,9 @@ import type { Normalization } from '../core/prune/normalize';
 import type { MessagePort } from 'node:worker_threads';
 import { initBackend, type BackendPreference } from '../core/backend/select';
 import { asPxpError, type PxpErrorCode } from '../core/errors';
-import { disposeGraph, graphFromModel } from '../core/graph/graph';
+import { disposeGraph } from '../core/graph/graph';
 import type { Dataset } from '../core/io/datasets';
-import { loadModel } from '../core/io/model-files';
+import { openAnyModel } from '../core/io/open-model';
 import type { ExecutorPreference } from '../core/lrp/attribute';
 import { setOrtThreads } from '../core/onnx/runtime';
 import { catalogue, chooseComponents } from '../core/prune/catalogue';
@@ -53,8 +53,8 @@ export async function serveSearchTrials(init: SearchTrialsInit, port: MessagePor
   try {
     setOrtThreads(init.ortThreads);
     await initBackend(init.backend);
-    const model = await loadModel(init.modelPath);
-    const graph = graphFromModel(model);
+    const model = await openAnyModel(init.modelPath);
+    const graph = model.graph();
     model.dispose();
     const layers = chooseComponents(catalogue(graph), init.components);
     const shapes = nodeShapes(graph, init.reference.shape.slice(1));

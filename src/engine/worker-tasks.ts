@@ -3,7 +3,8 @@
  * and its own backend) and returns plain typed arrays, so results cross threads without copies.
  */
 import { initBackend, type BackendPreference } from '../core/backend/select';
-import { loadModel } from '../core/io/model-files';
+import { disposeGraph } from '../core/graph/graph';
+import { openAnyModel } from '../core/io/open-model';
 import { attribute, type InitMode } from '../core/lrp/attribute';
 import type { CompositeSpec } from '../core/lrp/composites';
 
@@ -23,9 +24,10 @@ export type WorkerTask = AttributeTask;
 
 export async function runWorkerTask(task: WorkerTask, onProgress: (done: number) => void) {
   await initBackend(task.backend);
-  const model = await loadModel(task.modelPath);
+  const model = await openAnyModel(task.modelPath);
+  const graph = model.graph();
   try {
-    return await attribute(model, task.composite, task.x, task.shape, {
+    return await attribute(graph, task.composite, task.x, task.shape, {
       targets: task.targets,
       init: task.init,
       batchSize: task.batchSize,
@@ -34,6 +36,7 @@ export async function runWorkerTask(task: WorkerTask, onProgress: (done: number)
       onProgress: (p) => onProgress(p.done),
     });
   } finally {
+    disposeGraph(graph);
     model.dispose();
   }
 }

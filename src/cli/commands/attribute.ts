@@ -6,7 +6,7 @@ import { writeFileAtomic } from '../../core/io/atomic';
 import { readNpy, writeNpy } from '../../core/io/npy';
 import { InitMode, attribute } from '../../core/lrp/attribute';
 import { OnnxExplainer } from '../../core/lrp/onnx-explainer';
-import { linearLayerNames } from '../../core/graph/graph';
+import { disposeGraph } from '../../core/graph/graph';
 import { DEFAULT_SOFTMAX_RULE } from '../../core/lrp/propagate';
 import { PRESET_NAMES, compositeToJson, loadComposite } from '../../core/lrp/composites';
 import { writeHeatmapPng } from '../../core/report/heatmap';
@@ -14,18 +14,16 @@ import { attributeInWorkers, defaultWorkerCount } from '../../engine/parallel';
 import { Command } from '../command';
 import { executorFlag, intFlag, requiredString, stringFlag } from '../flags';
 import { backendLine } from '../format';
-import { openModel } from '../inputs';
+import { type OpenedModel, openModel } from '../inputs';
+import { arrayForEngine, arrayForUser } from '../../core/io/array-layout';
 import { checkOutputFolder } from '../output-folder';
 import { writeResultFolder } from '../write-folder';
 
-function readInputs(file: string, inputShape: number[], modelFile: string): { x: Float32Array; shape: number[] } {
+/** The samples of --inputs in the engine's layout (an NCHW model's [N, C, H, W] transposed), uint8 scaled to [0, 1]. */
+function readInputs(file: string, model: OpenedModel): { x: Float32Array; shape: number[] } {
   const arr = readNpy(file);
-  const shape = arr.shape.length === inputShape.length ? [1, ...arr.shape] : arr.shape;
-  if (shape.slice(1).join('×') !== inputShape.join('×')) {
-    throw badInput(`${file}: shape ${arr.shape.join('×')} does not fit the model ${modelFile}, which takes N×${inputShape.join('×')}`, 'save the inputs as [N, ...input shape] (images NHWC, values in [0, 1])');
-  }
-  const x = arr.dtype === 'float32' ? arr.data : arr.dtype === 'uint8' ? Float32Array.from(arr.data, (v) => v / 255) : Float32Array.from(arr.data);
-  return { x, shape };
+  const data = arr.dtype === 'float32' ? arr.data : arr.dtype === 'uint8' ? Float32Array.from(arr.data, (v) => v / 255) : Float32Array.from(arr.data);
+  return arrayForEngine(data, arr.shape, model, file);
 }
 
 function readTargets(file: string, n: number, numClasses: number): Int32Array {
@@ -68,9 +66,9 @@ export const attributeCommand: Command = {
     const backend = await initBackend(ctx.backend);
     const opened = await openModel(modelPath);
     try {
-      const { x, shape } = readInputs(inputsPath, opened.summary.inputShape, opened.file);
+      const { x, shape } = readInputs(inputsPath, opened);
       const targets = targetsPath ? readTargets(targetsPath, shape[0], opened.summary.numClasses) : undefined;
-      const composite = loadComposite(compositeArg, linearLayerNames(opened.model));
+      const composite = loadComposite(compositeArg, opened.ruleLayerNames());
       const batchSize = intFlag(flags, 'batch-size', 32, 1);
       // Each worker loads tfjs and the model (about a second), which only pays off on larger jobs.
       // onnxruntime uses every core itself; worker threads are for the tfjs executor.
@@ -79,12 +77,14 @@ export const attributeCommand: Command = {
       const result =
         workers > 1
           ? await attributeInWorkers({ backend: ctx.backend, modelPath: opened.file, composite, x, shape, targets, init, batchSize }, workers, control)
-          : await attribute(opened.model, composite, x, shape, { targets, init, batchSize, executor: workers > 1 ? 'tfjs' : executor, ...control });
+          : await attributeGraph(opened, composite, x, shape, { targets, init, batchSize, executor, ...control });
       const n = shape[0];
       const per = x.length / n;
       const inputSums = Array.from({ length: n }, (_, s) => result.input.subarray(s * per, (s + 1) * per).reduce((a, v) => a + v, 0));
       await writeResultFolder(out, (dir) => {
-        writeNpy(path.join(dir, 'input.npy'), { dtype: 'float32', shape, data: result.input });
+        // Relevance in the layout of the user's inputs (NCHW for a model from PyTorch).
+        const relevance = arrayForUser(result.input, shape, opened.layout);
+        writeNpy(path.join(dir, 'input.npy'), { dtype: 'float32', shape: relevance.shape, data: relevance.data });
         const components = {
           model: opened.file,
           composite: { name: composite.name, ...compositeToJson(composite) },
@@ -127,7 +127,17 @@ export const attributeCommand: Command = {
       ].join('\n');
       return { value, text };
     } finally {
-      opened.model.dispose();
+      opened.dispose();
     }
   },
 };
+
+/** attribute() on a fresh graph of the model, freed afterwards. */
+async function attributeGraph(opened: OpenedModel, ...args: Parameters<typeof attribute> extends [unknown, ...infer R] ? R : never) {
+  const graph = opened.graph();
+  try {
+    return await attribute(graph, ...args);
+  } finally {
+    disposeGraph(graph);
+  }
+}

@@ -1,12 +1,12 @@
 import { initBackend } from '../../core/backend/select';
 import type { SplitName } from '../../core/io/datasets';
-import { modelMetadata } from '../../core/io/model-files';
 import { evaluateAccuracy, measureLatency } from '../../core/models/evaluate';
 import { usageError } from '../../core/errors';
 import { Command } from '../command';
 import { executorFlag, intFlag, requiredString, stringFlag } from '../flags';
 import { backendLine, percent } from '../format';
-import { checkFits, openModel } from '../inputs';
+import { fitData, openModel } from '../inputs';
+import { disposeGraph } from '../../core/graph/graph';
 import { loadDataArgument } from '../../core/io/datasets';
 
 export const evaluateCommand: Command = {
@@ -29,12 +29,19 @@ export const evaluateCommand: Command = {
     const backend = await initBackend(ctx.backend);
     const opened = await openModel(requiredString(flags, 'model', 'pass --model path/to/model.json'));
     try {
-      const data = loadDataArgument(requiredString(flags, 'data', 'pass --data DIR'), split, { limit: intFlag(flags, 'limit', undefined, 1) });
-      checkFits(data, opened);
-      const names = modelMetadata(opened.file).classNames;
+      const data = fitData(loadDataArgument(requiredString(flags, 'data', 'pass --data DIR'), split, { limit: intFlag(flags, 'limit', undefined, 1) }), opened);
+      const names = opened.classNames;
       if (names && !data.classNames) data.classNames = names;
-      const acc = await evaluateAccuracy(opened.model, data, { batchSize: intFlag(flags, 'batch-size', 256, 1), executor: executorFlag(flags), onProgress: ctx.progress, signal: ctx.signal });
-      const latency = await measureLatency(opened.model, opened.summary.inputShape, { batchSize: intFlag(flags, 'latency-batch', 64, 1) });
+      // A tfjs model predicts as itself; an imported one through its engine graph.
+      const graph = opened.tfjs ? undefined : opened.graph();
+      const model = opened.tfjs ?? graph!;
+      let acc, latency;
+      try {
+        acc = await evaluateAccuracy(model, data, { batchSize: intFlag(flags, 'batch-size', 256, 1), executor: executorFlag(flags), onProgress: ctx.progress, signal: ctx.signal });
+        latency = await measureLatency(model, opened.summary.inputShape, { batchSize: intFlag(flags, 'latency-batch', 64, 1) });
+      } finally {
+        if (graph) disposeGraph(graph);
+      }
       const value = { model: opened.file, data: data.source, samples: acc.count, accuracy: acc.accuracy, perClass: acc.perClass, executor: acc.executor, latency, backend };
       const text = [
         `accuracy   ${percent(acc.accuracy)} (${acc.correct}/${acc.count}) on ${data.source} (predicted on ${acc.executor === 'onnx' ? 'onnxruntime' : 'tfjs'})`,
@@ -46,7 +53,7 @@ export const evaluateCommand: Command = {
       ].join('\n');
       return { value, text };
     } finally {
-      opened.model.dispose();
+      opened.dispose();
     }
   },
 };

@@ -1,6 +1,6 @@
 import { initBackend } from '../../core/backend/select';
-import { summarizeModel } from '../../core/graph/summary';
-import { loadModel, modelMetadata, resolveModelJson } from '../../core/io/model-files';
+import { modelMetadata } from '../../core/io/model-files';
+import { openModel } from '../inputs';
 import { loadOnnxRuntime } from '../../core/onnx/runtime';
 import { Command } from '../command';
 import { requiredString } from '../flags';
@@ -8,23 +8,25 @@ import { backendLine, formatCount } from '../format';
 
 export const infoCommand: Command = {
   name: 'info',
-  summary: 'layers, parameters, FLOPs and input shape of a tfjs LayersModel, and the backend in use',
-  usage: 'pxp info --model MODEL.json [--json]',
-  options: { model: { type: 'string', placeholder: 'FILE', description: 'a tfjs model.json (or the folder holding it)' } },
+  summary: 'layers, parameters, FLOPs and input shape of a model (tfjs LayersModel or ONNX from PyTorch), and the backend in use',
+  usage: 'pxp info --model MODEL.json|MODEL.onnx [--json]',
+  options: { model: { type: 'string', placeholder: 'FILE', description: 'a tfjs model.json (or the folder holding it), or an .onnx file' } },
   required: ['model'],
   async run(flags, ctx) {
     const modelPath = requiredString(flags, 'model', 'pass --model path/to/model.json');
     const backend = await initBackend(ctx.backend);
-    const model = await loadModel(modelPath);
-    const summary = summarizeModel(model);
-    model.dispose();
+    const opened = await openModel(modelPath);
+    const summary = opened.summary;
+    const onnxFile = opened.onnx ? { opset: opened.onnx.opset, producer: opened.onnx.producer, layout: opened.layout } : undefined;
+    opened.dispose();
     const onnx = loadOnnxRuntime();
     const lrpExecutor = onnx.ort ? { name: 'onnx', detail: 'onnxruntime-node' } : { name: 'tfjs', detail: onnx.why };
-    const value = { model: resolveModelJson(modelPath), ...summary, metadata: modelMetadata(modelPath), backend, lrpExecutor };
+    const value = { model: opened.file, format: opened.format, ...summary, ...(onnxFile ? { onnx: onnxFile } : { metadata: modelMetadata(opened.file) }), backend, lrpExecutor };
     const nameWidth = Math.max(...summary.layers.map((l) => l.name.length), 5);
     const text = [
       `model      ${value.model} (${summary.name})`,
-      `input      ${summary.inputShape.join('×')}    classes ${summary.numClasses}`,
+      `input      ${summary.fileInputShape.join('×')}${opened.layout === 'NCHW' ? ' (channels first, as PyTorch)' : ''}    classes ${summary.numClasses}`,
+      ...(onnxFile ? [`onnx       opset ${onnxFile.opset}, from ${onnxFile.producer || 'an unknown exporter'}`] : []),
       `params     ${formatCount(summary.params)}    FLOPs ${formatCount(summary.flops)} per sample (2 × ${formatCount(summary.macs)} MACs)`,
       backendLine(backend),
       `lrp        ${onnx.ort ? 'onnxruntime (LRP compiled to one ONNX graph)' : `tfjs (${onnx.why})`}`,

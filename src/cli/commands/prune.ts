@@ -73,7 +73,7 @@ export const pruneCommand: Command = {
     const backend = await initBackend(ctx.backend);
     const started = Date.now();
     const opened = await openModel(modelPath);
-    const graph = graphFromModel(opened.model);
+    const graph = opened.graph();
     try {
       const { reference, evaluation, classes } = loadTaskData(flags, opened, seed, pruneCommand.usage);
       const shapes = nodeShapes(graph, opened.summary.inputShape);
@@ -122,7 +122,8 @@ export const pruneCommand: Command = {
       const physicalRate = chosen?.rate ?? rate;
       if (physicalRate !== undefined) {
         const plan = physicalPlan(graph, layers, ranked, physicalRate);
-        prunedModel = await pruneModel(opened.model, graph, shapes, layers, plan.removed);
+        if (!opened.tfjs) throw badInput('physical removal of ONNX models is not built yet', 'leave out --rate/--max-drop for the masked curve');
+        prunedModel = await pruneModel(opened.tfjs, graph, shapes, layers, plan.removed);
         const evaluator2 = await maskedEvaluator(graph, layers, evaluation, { executor, allowedClasses: classes });
         const maskedAccuracy = await evaluator2.accuracy(plan.removed);
         await evaluator2.dispose();
@@ -139,7 +140,7 @@ export const pruneCommand: Command = {
           [before, after] = onnxTimes;
         } else {
           latencyRuns = TFJS_LATENCY_RUNS;
-          [before, after] = await measureLatencies([opened.model, prunedModel], opened.summary.inputShape, { batchSize: LATENCY_BATCH, runs: latencyRuns });
+          [before, after] = await measureLatencies([opened.tfjs, prunedModel], opened.summary.inputShape, { batchSize: LATENCY_BATCH, runs: latencyRuns });
         }
         const prunedSummary = summarizeModel(prunedModel);
         let finetune: Record<string, unknown> | undefined;
@@ -190,7 +191,7 @@ export const pruneCommand: Command = {
       return { value: { out, ...run, curve }, text };
     } finally {
       disposeGraph(graph);
-      opened.model.dispose();
+      opened.dispose();
     }
   },
 };

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { initBackend } from '../../core/backend/select';
 import { badInput, usageError } from '../../core/errors';
-import { disposeGraph, graphFromModel } from '../../core/graph/graph';
+import { disposeGraph } from '../../core/graph/graph';
 import { writeFileAtomic } from '../../core/io/atomic';
 import { loadFolder, loadSplit } from '../../core/io/datasets';
 import { PRESET_NAMES, compositeToJson, describeRule } from '../../core/lrp/composites';
@@ -118,7 +118,7 @@ export const searchCommand: Command = {
     const backend = await initBackend(ctx.backend);
     const started = Date.now();
     const opened = await openModel(modelPath);
-    const graph = graphFromModel(opened.model);
+    const graph = opened.graph();
     try {
       const { reference, evaluation, classes } = loadTaskData(flags, opened, seed, searchCommand.usage);
       let holdout = holdoutDir ? loadFolder(holdoutDir) : folders.dataDir ? loadSplit(folders.dataDir, 'val') : undefined;
@@ -284,7 +284,7 @@ export const searchCommand: Command = {
       return { value: { out, ...result }, text };
     } finally {
       disposeGraph(graph);
-      opened.model.dispose();
+      opened.dispose();
     }
   },
 };

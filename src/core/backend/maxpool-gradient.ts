@@ -52,7 +52,14 @@ export function maxPoolBackward(x: Float32Array, xShape: number[], dy: Float32Ar
   return dx;
 }
 
-export function poolGeometry(xShape: number[], pool: [number, number], strides: [number, number], pad: 'same' | 'valid' | number): PoolGeometry {
+export function poolGeometry(xShape: number[], pool: [number, number], strides: [number, number], pad: 'same' | 'valid' | number | [[number, number], [number, number]]): PoolGeometry {
+  if (Array.isArray(pad)) {
+    // Explicit pads (PyTorch): positions outside the input are skipped, as −∞ padding would be.
+    const [[t, b], [l, r]] = pad;
+    const outHeight = Math.floor((xShape[1] + t + b - pool[0]) / strides[0]) + 1;
+    const outWidth = Math.floor((xShape[2] + l + r - pool[1]) / strides[1]) + 1;
+    return { pool, strides, padTop: t, padLeft: l, outHeight, outWidth };
+  }
   const info = tf.backend_util.computePool2DInfo(xShape as [number, number, number, number], pool, strides, 1, pad);
   return { pool, strides, padTop: info.padInfo.top, padLeft: info.padInfo.left, outHeight: info.outHeight, outWidth: info.outWidth };
 }

@@ -5,7 +5,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { SoftmaxRule } from '../lrp/composites';
-import type { Op } from './graph';
+import type { Op, Padding } from './graph';
 
 export type LinearOp = Extract<Op, { type: 'dense' | 'conv2d' | 'depthwise' }>;
 export type AttentionOp = Extract<Op, { type: 'attention' }>;
@@ -42,7 +42,7 @@ export interface Algebra<T> {
   forward(op: Op, inputs: T[]): T;
 
   /** Relevance through pooling and reshaping ops, with the conventions of method.md §2. */
-  maxPoolRelevance(x: T, r: T, pool: [number, number], strides: [number, number], padding: 'same' | 'valid'): T;
+  maxPoolRelevance(x: T, r: T, pool: [number, number], strides: [number, number], padding: Padding): T;
   /** x ⊙ ∂/∂x ⟨avgPool(x), g⟩. */
   avgPoolShares(op: PoolOp, x: T, g: T): T;
   /** x ⊙ g/(H·W) broadcast over positions; g is [N, C]. */

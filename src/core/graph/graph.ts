@@ -7,7 +7,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { badInput } from '../errors';
 
-export type Padding = 'same' | 'valid';
+/** Explicit zero padding [[top, bottom], [left, right]], as ONNX models from PyTorch give it (a 7×7/2 conv with pad 3). */
+export type ExplicitPadding = [[number, number], [number, number]];
+export type Padding = 'same' | 'valid' | ExplicitPadding;
 
 export type Op =
   | { type: 'input' }
@@ -235,6 +237,12 @@ export function graphFromModel(model: tf.LayersModel): Graph {
     throw badInput(`model '${model.name}' has ${inputCount} inputs and ${outputNames.length} outputs`, 'PXP supports models with one input and one output');
   }
   return { nodes, output: index.get(outputNames[0])! };
+}
+
+/** A copy that owns its own weights (tensors cloned), for callers that dispose the graph they are given. */
+export function cloneGraph(g: Graph): Graph {
+  const copyOp = (op: Op): Op => Object.fromEntries(Object.entries(op).map(([k, v]) => [k, v instanceof tf.Tensor ? v.clone() : v])) as Op;
+  return { nodes: g.nodes.map((n) => ({ ...n, op: copyOp(n.op), inputs: [...n.inputs] })), output: g.output };
 }
 
 export function disposeGraph(g: Graph): void {

@@ -22,6 +22,8 @@ function samePads(size: number, k: number, s: number, d: number): [number, numbe
  * exceeds the kernel and leaves the output unwritten. Padding first and running 'valid' avoids it everywhere.
  */
 function explicitPads(op: ConvOp, xShape: number[]): [[number, number], [number, number]] | undefined {
+  // Explicit pads (models from PyTorch): tfjs mis-sizes numeric conv pads for non-square kernels, so pad first.
+  if (Array.isArray(op.padding)) return op.padding;
   if (op.padding !== 'same') return undefined;
   const [kh, kw] = op.kernel.shape;
   if (op.strides[0] <= kh && op.strides[1] <= kw) return undefined;
@@ -38,7 +40,7 @@ export function linearForward(op: LinearOp, x: tf.Tensor, kernel: tf.Tensor, bia
     } else {
       const pads = explicitPads(op, x.shape);
       const input = (pads ? tf.pad(x, [[0, 0], pads[0], pads[1], [0, 0]]) : x) as tf.Tensor4D;
-      const padding = pads ? 'valid' : op.padding;
+      const padding = pads ? 'valid' : (op.padding as 'same' | 'valid');
       z =
         op.type === 'conv2d'
           ? tf.conv2d(input, kernel as tf.Tensor4D, op.strides, padding, 'NHWC', op.dilations)
@@ -62,7 +64,7 @@ export function linearInputGradient(op: LinearOp, g: tf.Tensor, kernel: tf.Tenso
     const paddedShape: number[] = pads ? [xShape[0], xShape[1] + pads[0][0] + pads[0][1], xShape[2] + pads[1][0] + pads[1][1], xShape[3]] : xShape;
     let dx: tf.Tensor;
     if (op.type === 'conv2d') {
-      dx = tf.conv2dTranspose(g as tf.Tensor4D, kernel as tf.Tensor4D, paddedShape as [number, number, number, number], op.strides, pads ? 'valid' : op.padding);
+      dx = tf.conv2dTranspose(g as tf.Tensor4D, kernel as tf.Tensor4D, paddedShape as [number, number, number, number], op.strides, pads ? 'valid' : (op.padding as 'same' | 'valid'));
     } else {
       // Depthwise: the gradient of the (linear) forward map, by autodiff.
       const zeros = tf.zeros(xShape);
@@ -111,6 +113,19 @@ export function activationForward(op: Extract<Op, { type: 'activation' }>, x: tf
   }
 }
 
+/**
+ * Max and average pooling. Explicit pads (PyTorch's 3×3/2 max pool with pad 1) are applied first, with −∞ for max
+ * pooling so a pad never wins a window; average pooling with explicit pads is not imported.
+ */
+export function poolForward(op: Extract<Op, { type: 'maxpool' | 'avgpool' }>, x: tf.Tensor4D): tf.Tensor4D {
+  if (Array.isArray(op.padding)) {
+    if (op.type === 'avgpool') throw new Error('average pooling with explicit pads is not supported');
+    const [[t, b], [l, r]] = op.padding;
+    return tf.tidy(() => tf.maxPool(tf.pad(x, [[0, 0], [t, b], [l, r], [0, 0]], -Infinity), op.pool, op.strides, 'valid'));
+  }
+  return op.type === 'maxpool' ? tf.maxPool(x, op.pool, op.strides, op.padding) : tf.avgPool(x, op.pool, op.strides, op.padding);
+}
+
 /** Output of one op given its inputs' outputs. */
 export function opForward(op: Op, inputs: tf.Tensor[]): tf.Tensor {
   const x = inputs[0];
@@ -133,9 +148,8 @@ export function opForward(op: Op, inputs: tf.Tensor[]): tf.Tensor {
     case 'activation':
       return activationForward(op, x);
     case 'maxpool':
-      return tf.maxPool(x as tf.Tensor4D, op.pool, op.strides, op.padding);
     case 'avgpool':
-      return tf.avgPool(x as tf.Tensor4D, op.pool, op.strides, op.padding);
+      return poolForward(op, x as tf.Tensor4D);
     case 'globalavgpool':
       return tf.mean(x, [1, 2]);
     case 'globalmaxpool':

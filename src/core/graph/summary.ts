@@ -4,6 +4,9 @@
  * papers' tables); element-wise ops, pooling and normalisation are left out, as they are a rounding error here.
  */
 import * as tf from '@tensorflow/tfjs';
+import { forwardAll } from './forward';
+import type { Graph, Op } from './graph';
+import { tfAlgebra } from './tf-algebra';
 
 export interface LayerSummary {
   name: string;
@@ -86,4 +89,44 @@ export function summarizeModel(model: tf.LayersModel): ModelSummary {
     macs,
     flops: 2 * macs,
   };
+}
+
+/** Multiply-accumulates of one sample through a graph op, from its input and output shapes (batch dropped). */
+export function opMacs(op: Op, inShape: number[], outShape: number[]): number {
+  switch (op.type) {
+    case 'conv2d': {
+      const [kh, kw, cin] = op.kernel.shape;
+      return product(outShape) * kh * kw * cin;
+    }
+    case 'depthwise': {
+      const [kh, kw] = op.kernel.shape;
+      return product(outShape) * kh * kw;
+    }
+    case 'dense':
+      return product(outShape) * inShape[inShape.length - 1];
+    case 'attention': {
+      // Q·Kᵀ and A·V per head (the projections are dense nodes of their own).
+      const t = inShape[0];
+      return 2 * t * t * op.heads * op.headDim;
+    }
+    default:
+      return 0;
+  }
+}
+
+const opParams = (op: Op) => Object.values(op).reduce((a: number, v) => a + (v instanceof tf.Tensor ? v.size : 0), 0);
+
+/** The summary of an engine graph (models imported from ONNX): one entry per node, named by its module path. */
+export function summarizeGraph(graph: Graph, inputShape: number[], name: string, opts: { channelsFirst?: boolean } = {}): ModelSummary {
+  // Feature maps are shown as the model's own framework lays them out (C×H×W for PyTorch).
+  const shown = (s: number[]) => (opts.channelsFirst && s.length === 3 ? [s[2], s[0], s[1]] : s);
+  const shapes = tf.tidy(() => forwardAll(tfAlgebra, graph, tf.zeros([1, ...inputShape])).map((t) => t.shape.slice(1) as number[]));
+  const layers: LayerSummary[] = graph.nodes.map((n, i) => {
+    const inShape = n.inputs.length ? shapes[n.inputs[0]] : shapes[i];
+    const activation = n.op.type === 'activation' ? n.op.fn : undefined;
+    return { name: n.name, className: n.className, outputShape: shown(shapes[i]), inputs: n.inputs.map((j) => graph.nodes[j].name), params: opParams(n.op), macs: opMacs(n.op, inShape, shapes[i]), ...(activation ? { activation } : {}) };
+  });
+  const macs = layers.reduce((a, l) => a + l.macs, 0);
+  const outputShape = shapes[graph.output];
+  return { name, inputShape, outputShape, numClasses: outputShape[outputShape.length - 1], layers, params: layers.reduce((a, l) => a + l.params, 0), macs, flops: 2 * macs };
 }

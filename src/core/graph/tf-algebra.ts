@@ -2,11 +2,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { maxPoolBackward, poolGeometry } from '../backend/maxpool-gradient';
 import type { Algebra } from './algebra';
+import type { Padding } from './graph';
 import { attentionRelevance } from '../lrp/attention-rules';
 import { fromPatches } from './attention';
 import { linearForward, linearInputGradient, opForward } from './ops';
 
-function firstMax(x: tf.Tensor, r: tf.Tensor, pool: [number, number], strides: [number, number], padding: 'same' | 'valid'): tf.Tensor {
+function firstMax(x: tf.Tensor, r: tf.Tensor, pool: [number, number], strides: [number, number], padding: Padding): tf.Tensor {
   const dx = maxPoolBackward(x.dataSync() as Float32Array, x.shape, r.dataSync() as Float32Array, poolGeometry(x.shape, pool, strides, padding));
   return tf.tensor(dx, x.shape);
 }
@@ -33,7 +34,7 @@ export const tfAlgebra: Algebra<tf.Tensor> = {
   forward: (op, inputs) => opForward(op, inputs),
   maxPoolRelevance: firstMax,
   avgPoolShares: (op, x, g) =>
-    tf.tidy(() => tf.mul(x, tf.grad((t: tf.Tensor) => tf.avgPool(t as tf.Tensor4D, op.pool, op.strides, op.padding))(x, g))),
+    tf.tidy(() => tf.mul(x, tf.grad((t: tf.Tensor) => tf.avgPool(t as tf.Tensor4D, op.pool, op.strides, op.padding as 'same' | 'valid'))(x, g))),
   globalAvgPoolShares: (x, g) => {
     const [n, h, w, c] = x.shape as number[];
     return tf.tidy(() => tf.mul(x, tf.div(g.reshape([n, 1, 1, c]), h * w)));

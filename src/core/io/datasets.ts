@@ -32,6 +32,8 @@ export interface Dataset {
   classNames?: string[];
   /** Where the samples came from, for logs and reports. */
   source: string;
+  /** x came from an .npy file as the user saved it (so in a channels-first model's own NCHW layout, say). */
+  fromArrays?: boolean;
 }
 
 export interface LoadOptions {
@@ -62,6 +64,8 @@ interface Source {
   classNames?: string[];
   /** Samples are grouped by class (image trees): hold-outs are then taken from every class, not from the end. */
   byClass: boolean;
+  /** Arrays from .npy files, in the user's layout. */
+  arrays?: boolean;
   take(indices: Int32Array): { x: Float32Array; shape: number[] };
 }
 
@@ -152,6 +156,7 @@ function npySource(dir: string): Source {
   const y = checkLabels(readNpy(yFile), yFile);
   return {
     where: `${dir} (x.npy, y.npy)`,
+    arrays: true,
     y,
     maxLabel: maxOf(y),
     byClass: false,
@@ -301,6 +306,7 @@ function materialise(src: Source, indices: Int32Array, numClasses: number, descr
   for (let k = 0; k < chosen.length; k++) y[k] = src.y[chosen[k]];
   const ds: Dataset = { x, shape, y, numClasses, source };
   if (src.classNames) ds.classNames = src.classNames;
+  if (src.arrays) ds.fromArrays = true;
   return ds;
 }
 
@@ -487,6 +493,7 @@ export function subset(ds: Dataset, indices: ArrayLike<number>): Dataset {
   }
   const out: Dataset = { x, shape: [indices.length, ...ds.shape.slice(1)], y, numClasses: ds.numClasses, source: ds.source };
   if (ds.classNames) out.classNames = ds.classNames;
+  if (ds.fromArrays) out.fromArrays = true;
   return out;
 }
 

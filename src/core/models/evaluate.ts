@@ -4,6 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { badInput } from '../errors';
+import { forwardOutput } from '../graph/forward';
+import type { Graph } from '../graph/graph';
 import type { Dataset } from '../io/datasets';
 import { RunControl, throwIfCancelled, yieldToEventLoop } from '../progress';
 import { predictRows } from '../prune/masked-eval';
@@ -26,12 +28,20 @@ export function argmaxRows(values: Float32Array | Int32Array, k: number): Int32A
 
 export type PredictExecutor = 'auto' | 'onnx' | 'tfjs';
 
+/** A tfjs LayersModel, or an engine graph (models imported from ONNX). */
+export type ModelLike = tf.LayersModel | Graph;
+
+/** The model's output for a batch, on tfjs. */
+export function runModel(model: ModelLike, x: tf.Tensor): tf.Tensor {
+  return 'nodes' in model ? forwardOutput(model, x) : (model.predict(x) as tf.Tensor);
+}
+
 /** Predicted classes, on onnxruntime when it is installed and compiles the model (auto), else on tfjs. */
-export async function predictLabels(model: tf.LayersModel, data: Dataset, opts: RunControl & { batchSize?: number; executor?: PredictExecutor } = {}): Promise<Int32Array> {
+export async function predictLabels(model: ModelLike, data: Dataset, opts: RunControl & { batchSize?: number; executor?: PredictExecutor } = {}): Promise<Int32Array> {
   return (await predict(model, data, opts)).labels;
 }
 
-async function predict(model: tf.LayersModel, data: Dataset, opts: RunControl & { batchSize?: number; executor?: PredictExecutor }): Promise<{ labels: Int32Array; executor: 'onnx' | 'tfjs' }> {
+async function predict(model: ModelLike, data: Dataset, opts: RunControl & { batchSize?: number; executor?: PredictExecutor }): Promise<{ labels: Int32Array; executor: 'onnx' | 'tfjs' }> {
   if (opts.executor !== 'tfjs') {
     const onnx = await onnxPredictLabels(model, data, opts);
     if (onnx) return { labels: onnx, executor: 'onnx' };
@@ -40,7 +50,7 @@ async function predict(model: tf.LayersModel, data: Dataset, opts: RunControl & 
   return { labels: await tfjsPredictLabels(model, data, opts), executor: 'tfjs' };
 }
 
-async function tfjsPredictLabels(model: tf.LayersModel, data: Dataset, opts: RunControl & { batchSize?: number }): Promise<Int32Array> {
+async function tfjsPredictLabels(model: ModelLike, data: Dataset, opts: RunControl & { batchSize?: number }): Promise<Int32Array> {
   const batchSize = opts.batchSize ?? 256;
   const n = data.y.length;
   const out = new Int32Array(n);
@@ -49,7 +59,7 @@ async function tfjsPredictLabels(model: tf.LayersModel, data: Dataset, opts: Run
     throwIfCancelled(opts.signal);
     const to = Math.min(n, from + batchSize);
     const xb = gatherBatch(data, all, from, to);
-    const logits = model.predict(xb) as tf.Tensor;
+    const logits = runModel(model, xb);
     const k = logits.shape[logits.shape.length - 1];
     out.set(argmaxRows((await logits.data()) as Float32Array, k), from);
     tf.dispose([xb, logits]);
@@ -59,7 +69,7 @@ async function tfjsPredictLabels(model: tf.LayersModel, data: Dataset, opts: Run
   return out;
 }
 
-export async function evaluateAccuracy(model: tf.LayersModel, data: Dataset, opts: RunControl & { batchSize?: number; executor?: PredictExecutor } = {}): Promise<AccuracyResult> {
+export async function evaluateAccuracy(model: ModelLike, data: Dataset, opts: RunControl & { batchSize?: number; executor?: PredictExecutor } = {}): Promise<AccuracyResult> {
   const { labels: pred, executor } = await predict(model, data, opts);
   const numClasses = data.numClasses;
   const hits = new Array<number>(numClasses).fill(0);
@@ -89,7 +99,7 @@ export interface LatencyResult {
 }
 
 /** Wall time of model.predict on one batch (after warm-up), median of `runs`, data read back to count the work. */
-export async function measureLatency(model: tf.LayersModel, sampleShape: number[], opts: { batchSize?: number; runs?: number; warmup?: number } = {}): Promise<LatencyResult> {
+export async function measureLatency(model: ModelLike, sampleShape: number[], opts: { batchSize?: number; runs?: number; warmup?: number } = {}): Promise<LatencyResult> {
   return (await measureLatencies([model], sampleShape, opts))[0];
 }
 
@@ -97,7 +107,7 @@ export async function measureLatency(model: tf.LayersModel, sampleShape: number[
  * Latencies of several models on the same batch (an original and its pruned model), their runs alternating so that
  * a change in the machine's load during the measurement affects them alike instead of biasing their ratio.
  */
-export async function measureLatencies(models: tf.LayersModel[], sampleShape: number[], opts: { batchSize?: number; runs?: number; warmup?: number } = {}): Promise<LatencyResult[]> {
+export async function measureLatencies(models: ModelLike[], sampleShape: number[], opts: { batchSize?: number; runs?: number; warmup?: number } = {}): Promise<LatencyResult[]> {
   const batchSize = opts.batchSize ?? 64;
   const runs = opts.runs ?? 10;
   const warmup = opts.warmup ?? 2;
@@ -107,7 +117,7 @@ export async function measureLatencies(models: tf.LayersModel[], sampleShape: nu
     for (let i = 0; i < warmup + runs; i++) {
       for (const [k, model] of models.entries()) {
         const t0 = performance.now();
-        const y = model.predict(x) as tf.Tensor;
+        const y = runModel(model, x);
         await y.data();
         y.dispose();
         if (i >= warmup) times[k].push(performance.now() - t0);

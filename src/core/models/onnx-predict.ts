@@ -5,21 +5,21 @@
  * an op the ONNX forward does not compile: callers fall back to tfjs.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { disposeGraph, graphFromModel } from '../graph/graph';
+import { type Graph, disposeGraph, graphFromModel } from '../graph/graph';
 import type { Dataset } from '../io/datasets';
 import { OnnxUnsupported } from '../onnx/onnx-algebra';
 import { loadOnnxRuntime, ortThreads } from '../onnx/runtime';
 import { compileForward, predictRows } from '../prune/masked-eval';
 import { type RunControl, throwIfCancelled, yieldToEventLoop } from '../progress';
 
-export async function onnxPredictLabels(model: tf.LayersModel, data: Dataset, opts: RunControl & { batchSize?: number } = {}): Promise<Int32Array | undefined> {
+export async function onnxPredictLabels(model: tf.LayersModel | Graph, data: Dataset, opts: RunControl & { batchSize?: number } = {}): Promise<Int32Array | undefined> {
   const { ort } = loadOnnxRuntime();
   if (!ort) return undefined;
   const n = data.y.length;
   const batch = Math.max(1, Math.min(opts.batchSize ?? 256, n));
   const sample = data.shape.slice(1);
   const per = data.x.length / n;
-  const graph = graphFromModel(model);
+  const graph = 'nodes' in model ? model : graphFromModel(model);
   let compiled: { bytes: Uint8Array; classes: number };
   try {
     compiled = compileForward(graph, sample, batch);
@@ -27,7 +27,7 @@ export async function onnxPredictLabels(model: tf.LayersModel, data: Dataset, op
     if (e instanceof OnnxUnsupported) return undefined;
     throw e;
   } finally {
-    disposeGraph(graph);
+    if (graph !== model) disposeGraph(graph);
   }
   let session: Awaited<ReturnType<typeof ort.InferenceSession.create>>;
   try {

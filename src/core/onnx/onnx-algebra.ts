@@ -6,7 +6,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { Algebra, AttentionOp, LinearOp, PoolOp } from '../graph/algebra';
-import type { Op } from '../graph/graph';
+import type { Op, Padding } from '../graph/graph';
 import { SOFTMAX_RULES } from '../lrp/attention-rules';
 import type { SoftmaxRule } from '../lrp/composites';
 import { DEFAULT_STABILIZER } from '../lrp/stabilizer';
@@ -35,9 +35,13 @@ export function samePads(inSize: number, k: number, s: number, d: number): [numb
   return [Math.floor(total / 2), total - Math.floor(total / 2)];
 }
 
-function convGeometry(op: { strides: [number, number]; padding: 'same' | 'valid'; dilations?: [number, number] }, inShape: number[], k: [number, number]) {
+function convGeometry(op: { strides: [number, number]; padding: Padding; dilations?: [number, number] }, inShape: number[], k: [number, number]) {
   const d = op.dilations ?? [1, 1];
-  const [ph, pw] = op.padding === 'same' ? [samePads(inShape[1], k[0], op.strides[0], d[0]), samePads(inShape[2], k[1], op.strides[1], d[1])] : [[0, 0], [0, 0]];
+  const [ph, pw] = Array.isArray(op.padding)
+    ? op.padding
+    : op.padding === 'same'
+      ? [samePads(inShape[1], k[0], op.strides[0], d[0]), samePads(inShape[2], k[1], op.strides[1], d[1])]
+      : [[0, 0], [0, 0]];
   const outH = Math.floor((inShape[1] + ph[0] + ph[1] - ((k[0] - 1) * d[0] + 1)) / op.strides[0]) + 1;
   const outW = Math.floor((inShape[2] + pw[0] + pw[1] - ((k[1] - 1) * d[1] + 1)) / op.strides[1]) + 1;
   return { pads: [ph[0], pw[0], ph[1], pw[1]], outH, outW, dilations: d };
@@ -444,7 +448,7 @@ export class OnnxAlgebra implements Algebra<Sym> {
     return this.value(this.b.op('Reshape', [scattered, this.b.ints(phys)]), x.shape);
   }
 
-  maxPoolRelevance(x: Sym, r: Sym, pool: [number, number], strides: [number, number], padding: 'same' | 'valid'): Sym {
+  maxPoolRelevance(x: Sym, r: Sym, pool: [number, number], strides: [number, number], padding: Padding): Sym {
     const g = convGeometry({ strides, padding }, x.shape, pool);
     const overlapping = strides[0] < pool[0] || strides[1] < pool[1];
     return this.scatterToMaxima(x, r, overlapping, pool, strides, g.pads);

@@ -1,0 +1,43 @@
+/**
+ * Loading an ONNX model (as torch.onnx.export writes it: opsets 13–17, eval mode, batch norms folded or kept,
+ * static or dynamic batch, external data) into the engine's graph. See to-graph.ts for the conversion and
+ * onnx.md for what the exports contain.
+ */
+import { badInput } from '../../errors';
+import type { Graph } from '../../graph/graph';
+import { type OnnxFile, opsetOf, readOnnxFile } from './onnx-file';
+import type { NodeProvenance } from './provenance';
+import { type GraphFacts, inferGraph } from './shape-inference';
+import { importGraph } from './to-graph';
+
+export interface ImportedOnnx {
+  source: OnnxFile;
+  facts: GraphFacts;
+  graph: Graph;
+  provenance: Map<number, NodeProvenance>;
+  /** The engine's sample shape (channels last). */
+  inputShape: number[];
+  /** The sample shape in the file's own layout (channels first for images). */
+  fileInputShape: number[];
+  layout: 'NCHW' | 'plain';
+  opset: number;
+  producer: string;
+}
+
+export const MIN_OPSET = 13;
+export const MAX_OPSET = 17;
+
+export function importOnnx(file: string, opts: { inputShape?: number[] } = {}): ImportedOnnx {
+  const source = readOnnxFile(file);
+  const opset = opsetOf(source.model);
+  if (opset < MIN_OPSET || opset > MAX_OPSET + 4) {
+    throw badInput(`${file}: exported with opset ${opset}; PXP reads opsets ${MIN_OPSET}–${MAX_OPSET}`, `export again with torch.onnx.export(…, opset_version=${MAX_OPSET})`);
+  }
+  const facts = inferGraph(source.model, file, opts.inputShape);
+  const imported = importGraph(source.model, facts, file);
+  const producer = [source.model.producerName, source.model.producerVersion].filter(Boolean).join(' ');
+  return { source, facts, ...imported, opset, producer };
+}
+
+/** Whether a path names an ONNX model rather than a tfjs model.json. */
+export const isOnnxPath = (p: string) => /\.onnx$/i.test(p);

@@ -1,0 +1,98 @@
+/**
+ * A model as every command sees it, whatever file it came from: a tfjs LayersModel (model.json + shards, channels
+ * last) or an ONNX file from PyTorch (channels first). Commands get the engine graph, the summary, the layout the
+ * user's arrays are in, and the names a composite may give rules; format-specific work (saving a pruned model,
+ * fine-tuning) asks for `tfjs` or `onnx`.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type * as tf from '@tensorflow/tfjs';
+import { badInput } from '../errors';
+import { type Graph, cloneGraph, disposeGraph, graphFromModel, isLinear, linearLayerNames } from '../graph/graph';
+import { type ModelSummary, summarizeGraph, summarizeModel } from '../graph/summary';
+import { loadModel, modelMetadata, resolveModelJson } from './model-files';
+import { type ImportedOnnx, importOnnx, isOnnxPath } from './onnx/import';
+import { releaseExternalData } from './onnx/onnx-file';
+
+export type ArrayLayout = 'NHWC' | 'NCHW' | 'plain';
+
+export interface LoadedModel {
+  /** The model file (model.json or .onnx). */
+  file: string;
+  format: 'tfjs' | 'onnx';
+  /** How the user's arrays (.npy inputs, relevance written back) are laid out for this model. */
+  layout: ArrayLayout;
+  /** inputShape is the engine's (channels last); fileInputShape the user's. */
+  summary: ModelSummary & { fileInputShape: number[] };
+  /** A fresh engine graph, the caller's to dispose (disposeGraph). */
+  graph(): Graph;
+  /** Class names the model file carries (tfjs: PXP's metadata; ONNX: a `class_names` metadata entry). */
+  classNames?: string[];
+  /** Layer names a composite may give a rule (conv, dense, attention projections). */
+  ruleLayerNames(): string[];
+  tfjs?: tf.LayersModel;
+  onnx?: ImportedOnnx;
+  dispose(): void;
+}
+
+/** Resolves --model: a .onnx file, a model.json, or a folder holding either. */
+export function resolveModelPath(modelPath: string): string {
+  if (isOnnxPath(modelPath)) return modelPath;
+  try {
+    return resolveModelJson(modelPath);
+  } catch (e) {
+    const inside = path.join(modelPath, 'model.onnx');
+    if (fs.existsSync(inside)) return inside;
+    throw e;
+  }
+}
+
+export async function openAnyModel(modelPath: string, opts: { inputShape?: number[] } = {}): Promise<LoadedModel> {
+  const file = resolveModelPath(modelPath);
+  if (isOnnxPath(file)) return openOnnx(file, opts.inputShape);
+  if (opts.inputShape) throw badInput('--input-shape applies to ONNX models only', 'a tfjs model.json declares its input shape');
+  const model = await loadModel(file);
+  const summary = summarizeModel(model);
+  return {
+    file,
+    format: 'tfjs',
+    layout: summary.inputShape.length === 3 ? 'NHWC' : 'plain',
+    summary: { ...summary, fileInputShape: summary.inputShape },
+    classNames: modelMetadata(file).classNames,
+    graph: () => graphFromModel(model),
+    ruleLayerNames: () => linearLayerNames(model),
+    tfjs: model,
+    dispose: () => model.dispose(),
+  };
+}
+
+function openOnnx(file: string, inputShape?: number[]): LoadedModel {
+  const onnx = importOnnx(file, { inputShape });
+  const summary = summarizeGraph(onnx.graph, onnx.inputShape, path.basename(file, '.onnx'), { channelsFirst: onnx.layout === 'NCHW' });
+  return {
+    file,
+    format: 'onnx',
+    layout: onnx.layout,
+    summary: { ...summary, fileInputShape: onnx.fileInputShape },
+    classNames: onnxClassNames(onnx),
+    graph: () => cloneGraph(onnx.graph),
+    ruleLayerNames: () => onnx.graph.nodes.filter((n) => isLinear(n.op)).map((n) => n.name),
+    onnx,
+    dispose: () => {
+      disposeGraph(onnx.graph);
+      releaseExternalData();
+    },
+  };
+}
+
+/** A `class_names` metadata entry (a JSON list), as PXP's export script writes it. */
+function onnxClassNames(onnx: ImportedOnnx): string[] | undefined {
+  const entry = onnx.source.model.metadataProps.find((p) => p.key === 'class_names');
+  if (!entry) return undefined;
+  try {
+    const names = JSON.parse(entry.value) as unknown;
+    return Array.isArray(names) && names.every((n) => typeof n === 'string') ? (names as string[]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
