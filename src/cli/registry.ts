@@ -6,11 +6,12 @@ import { demoCommand } from './commands/demo';
 import { evaluateCommand } from './commands/evaluate';
 import { exportCommand } from './commands/export';
 import { infoCommand } from './commands/info';
+import { predictCommand } from './commands/predict';
 import { pruneCommand } from './commands/prune';
 import { searchCommand } from './commands/search';
 import { trainCommand } from './commands/train';
 
-export const COMMANDS: Command[] = [infoCommand, trainCommand, evaluateCommand, attributeCommand, pruneCommand, searchCommand, compareCommand, exportCommand, demoCommand];
+export const COMMANDS: Command[] = [infoCommand, trainCommand, evaluateCommand, predictCommand, attributeCommand, pruneCommand, searchCommand, compareCommand, exportCommand, demoCommand];
 
 export function findCommand(name: string): Command | undefined {
   return COMMANDS.find((c) => c.name === name);

@@ -9,6 +9,7 @@ import { mulberry32, shuffleInPlace } from '../core/random';
 import type { OptionSpec } from './command';
 import { intFlag, stringFlag } from './flags';
 import { type OpenedModel, fitData } from './inputs';
+import { requireClassifier } from '../core/io/open-model';
 
 type Flags = Record<string, string | boolean | undefined>;
 
@@ -45,6 +46,7 @@ export interface TaskData {
 }
 
 export function loadTaskData(flags: Flags, opened: OpenedModel, seed: number, usage: string): TaskData {
+  requireClassifier(opened);
   const { dataDir, refDir, evalDir } = taskDataFolders(flags, usage);
   const limit = intFlag(flags, 'eval-limit', undefined, 1);
   let reference = dataDir ? selectPerClass(loadSplit(dataDir, 'train'), intFlag(flags, 'ref-per-class', 10, 1), seed) : loadFolder(refDir!);

@@ -16,6 +16,7 @@ import { executorFlag, intFlag, requiredString, stringFlag } from '../flags';
 import { backendLine } from '../format';
 import { type OpenedModel, openModel } from '../inputs';
 import { arrayForEngine, arrayForUser } from '../../core/io/array-layout';
+import { requireClassifier } from '../../core/io/open-model';
 import { checkOutputFolder } from '../output-folder';
 import { writeResultFolder } from '../write-folder';
 
@@ -66,6 +67,7 @@ export const attributeCommand: Command = {
     const backend = await initBackend(ctx.backend);
     const opened = await openModel(modelPath);
     try {
+      requireClassifier(opened);
       const { x, shape } = readInputs(inputsPath, opened);
       const targets = targetsPath ? readTargets(targetsPath, shape[0], opened.summary.numClasses) : undefined;
       const composite = loadComposite(compositeArg, opened.ruleLayerNames());

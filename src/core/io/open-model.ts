@@ -96,3 +96,13 @@ function onnxClassNames(onnx: ImportedOnnx): string[] | undefined {
     return undefined;
   }
 }
+
+/** LRP, pruning and search explain class scores: the model must output [N, classes]. */
+export function requireClassifier(model: LoadedModel): void {
+  const out = model.summary.outputShape;
+  if (out.length === 1 && (!model.onnx || model.onnx.output.layout === 'plain')) return;
+  throw badInput(
+    `${model.file}: the output is [N, ${(model.onnx?.fileOutputShape ?? out).join(', ')}], not class scores [N, classes]`,
+    'PXP explains and prunes classifiers: export the model up to its logits (pxp predict and pxp info read any model)',
+  );
+}

@@ -110,19 +110,20 @@ class OnnxMaskedEvaluator implements MaskedEvaluator {
  * The forward pass of a graph as an ONNX model (NHWC input `x`, logits out), with optional per-channel mask inputs.
  * Without masks, channel counts are padded to onnxruntime's blocks (pad-channels.ts): same outputs, fast kernels.
  */
-export function compileForward(graph: Graph, inputShape: number[], batch: number, masks: { node: number; size: number; rank: number }[] = []) {
+export function compileForward(graph: Graph, inputShape: number[], batch: number, masks: { node: number; size: number; rank: number }[] = [], opts: { modelOutput?: boolean } = {}) {
   if (masks.length === 0) {
     const padded = padChannels(graph, () => nodeShapes(graph, inputShape));
     try {
-      return compileGraph(padded.graph, inputShape, batch, masks);
+      return compileGraph(padded.graph, inputShape, batch, masks, opts);
     } finally {
       padded.dispose();
     }
   }
-  return compileGraph(graph, inputShape, batch, masks);
+  return compileGraph(graph, inputShape, batch, masks, opts);
 }
 
-function compileGraph(graph: Graph, inputShape: number[], batch: number, masks: { node: number; size: number; rank: number }[]) {
+/** `modelOutput`: the graph's own output (a final softmax, a feature map) instead of the logits LRP explains. */
+function compileGraph(graph: Graph, inputShape: number[], batch: number, masks: { node: number; size: number; rank: number }[], opts: { modelOutput?: boolean }) {
   const b = new OnnxGraphBuilder();
   const A = new OnnxAlgebra(b);
   const shape = [batch, ...inputShape];
@@ -136,9 +137,11 @@ function compileGraph(graph: Graph, inputShape: number[], batch: number, masks: 
     maskShapes.push(physical);
     maskValues.set(m.node, { name: b.input({ name: `mask${i}`, dtype: 'float32', shape: physical }), shape: logical, nonNegative: true });
   });
-  const logits = forwardAll(A, graph, x, maskValues)[explainedNode(graph)];
-  b.output(A.ref(logits), { dtype: 'float32', shape: logits.shape });
-  return { bytes: b.encode(), classes: logits.shape[1], maskShapes };
+  const logits = forwardAll(A, graph, x, maskValues)[opts.modelOutput ? graph.output : explainedNode(graph)];
+  // Outputs leave in logical (NHWC) order whatever the stored layout, so callers read them as tfjs gives them.
+  const out = logits.shape.length === 4 ? b.op('Transpose', [A.ref(logits)], { perm: [0, 2, 3, 1] }) : A.ref(logits);
+  b.output(out, { dtype: 'float32', shape: logits.shape });
+  return { bytes: b.encode(), classes: logits.shape[logits.shape.length - 1], maskShapes, outputShape: logits.shape };
 }
 
 /** Median wall time of one forward batch on onnxruntime. */

@@ -4,22 +4,13 @@
  * onnx.md for what the exports contain.
  */
 import { badInput } from '../../errors';
-import type { Graph } from '../../graph/graph';
 import { type OnnxFile, opsetOf, readOnnxFile } from './onnx-file';
-import type { NodeProvenance } from './provenance';
 import { type GraphFacts, inferGraph } from './shape-inference';
-import { importGraph } from './to-graph';
+import { type ImportedGraph, importGraph } from './to-graph';
 
-export interface ImportedOnnx {
+export interface ImportedOnnx extends ImportedGraph {
   source: OnnxFile;
   facts: GraphFacts;
-  graph: Graph;
-  provenance: Map<number, NodeProvenance>;
-  /** The engine's sample shape (channels last). */
-  inputShape: number[];
-  /** The sample shape in the file's own layout (channels first for images). */
-  fileInputShape: number[];
-  layout: 'NCHW' | 'plain';
   opset: number;
   producer: string;
 }

@@ -106,6 +106,10 @@ export function tensorValues(t: TensorProto, modelFile: string): ConstTensor {
   const hasRaw = raw.byteLength > 0 || (n === 0 && t.floatData.length + t.int64Data.length + t.int32Data.length + t.doubleData.length === 0);
   switch (t.dataType) {
     case DTYPE.FLOAT:
+      if (hasRaw && raw.byteLength === n * 4) {
+        // One copy into an aligned buffer (every platform onnxruntime and PXP run on is little-endian, as ONNX is).
+        return { kind: 'float', dims, data: new Float32Array(new Uint8Array(raw).buffer, 0, n) };
+      }
       return { kind: 'float', dims, data: hasRaw ? fromRaw(4, (v, i) => v.getFloat32(i * 4, true), new Float32Array(n)) : Float32Array.from(t.floatData) };
     case DTYPE.DOUBLE:
       return { kind: 'float', dims, data: hasRaw ? fromRaw(8, (v, i) => v.getFloat64(i * 8, true), new Float32Array(n)) : Float32Array.from(t.doubleData) };

@@ -46,6 +46,33 @@ export interface ImportedGraph {
   /** The file's sample shape (channels first for images). */
   fileInputShape: number[];
   layout: 'NCHW' | 'plain';
+  /** How the engine's output stands for the file's (logits are 'plain'). */
+  output: EngineValue;
+  fileOutputShape: number[];
+}
+
+/** The engine's output values [N, …] as the file's output lays them out. */
+export function outputInFileLayout(data: Float32Array, shape: number[], out: EngineValue): { data: Float32Array; shape: number[] } {
+  const n = shape[0];
+  const per = data.length / Math.max(n, 1);
+  // Engine [N, P, C] (positions × channels) → file [N, C, P].
+  const channelsFirst = (positions: number, channels: number) => {
+    const o = new Float32Array(data.length);
+    for (let s = 0; s < n; s++) for (let p = 0; p < positions; p++) for (let c = 0; c < channels; c++) o[s * per + c * positions + p] = data[s * per + p * channels + c];
+    return o;
+  };
+  switch (out.layout) {
+    case 'nchw':
+      return { data: channelsFirst(shape[1] * shape[2], shape[3]), shape: [n, shape[3], shape[1], shape[2]] };
+    case 'nc11':
+      return { data, shape: [n, shape[1], 1, 1] };
+    case 'flat-chw':
+      return { data: channelsFirst(out.spatial!, out.channels!), shape };
+    case 'nct':
+      return { data: channelsFirst(shape[1], shape[2]), shape: [n, shape[2], shape[1]] };
+    default:
+      return { data, shape };
+  }
 }
 
 /** Every op the importer reads, for the list of what a model uses beyond it. */
@@ -114,8 +141,7 @@ class GraphAssembler {
     });
     const out = this.values.get(this.facts.output);
     if (!out) throw badInput(`${this.file}: the output '${this.facts.output}' is a constant`, 'export a model whose output depends on its input');
-    if (out.layout !== 'plain') throw badInput(`${this.file}: the output is a feature map (${out.layout}), not logits`, 'PXP prunes classifiers: export the model up to its logits [N, classes]');
-    return { graph: { nodes: this.nodes, output: out.node }, provenance: this.provenance, inputShape, fileInputShape: sample, layout: image ? 'NCHW' : 'plain' };
+    return { graph: { nodes: this.nodes, output: out.node }, provenance: this.provenance, inputShape, fileInputShape: sample, layout: image ? 'NCHW' : 'plain', output: out, fileOutputShape: this.facts.values.get(this.facts.output)!.shape.slice(1) };
   }
 
   private add(node: GraphNode): number {
@@ -154,8 +180,12 @@ class GraphAssembler {
   }
 
   private floatTensor(c: ConstTensor, perm?: number[]): tf.Tensor {
-    const t = perm ? transposeConst(c, perm) : c;
-    return tf.tensor(Float32Array.from(t.data), t.dims, 'float32');
+    const t = tf.tensor(c.kind === 'float' ? c.data : Float32Array.from(c.data), c.dims, 'float32');
+    if (!perm) return t;
+    // Large kernels: tfjs transposes far faster than the importer's generic index loop.
+    const out = tf.transpose(t, perm);
+    t.dispose();
+    return out;
   }
 
   private convert(node: NodeProto, k: number): void {
