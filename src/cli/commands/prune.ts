@@ -1,23 +1,16 @@
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../core/backend/select';
 import { componentScores, parseCriterion, CRITERIA } from '../../core/criteria/criteria';
 import { badInput, usageError } from '../../core/errors';
-import { type Graph, disposeGraph, graphFromModel } from '../../core/graph/graph';
+import { disposeGraph } from '../../core/graph/graph';
 import { writeFileAtomic } from '../../core/io/atomic';
-import { type Dataset, loadSplit } from '../../core/io/datasets';
-import { modelMetadata, saveModel } from '../../core/io/model-files';
-import { summarizeModel } from '../../core/graph/summary';
-import { measureLatencies } from '../../core/models/evaluate';
+import { loadSplit } from '../../core/io/datasets';
 import { trainModel } from '../../core/models/train';
-import { physicalPlan, pruneModel } from '../../core/prune/surgery';
 import { catalogue, chooseComponents } from '../../core/prune/catalogue';
-import { OnnxUnsupported } from '../../core/onnx/onnx-algebra';
 import { largestRateWithin, pruningCurve } from '../../core/prune/curve';
 import { normalizeScores } from '../../core/prune/normalize';
 import { writeRunReport } from '../../core/report/run-report';
-import { maskedEvaluator, nodeShapes, onnxLatencies, predictRows } from '../../core/prune/masked-eval';
-import { loadOnnxRuntime } from '../../core/onnx/runtime';
+import { maskedEvaluator, nodeShapes } from '../../core/prune/masked-eval';
 import { Command } from '../command';
 import { executorFlag, intFlag, normalizeFlag, ratesFlag, requiredString, stringFlag } from '../flags';
 import { percent } from '../format';
@@ -25,6 +18,7 @@ import { openModel } from '../inputs';
 import { TASK_DATA_OPTIONS, keepClasses, loadTaskData, taskDataFolders } from '../task-data';
 import { checkOutputFolder } from '../output-folder';
 import { writeResultFolder } from '../write-folder';
+import { type PhysicalRemoval, type PrunedModel, modelAccuracy, removePhysically } from '../physical-removal';
 
 
 export const pruneCommand: Command = {
@@ -74,6 +68,7 @@ export const pruneCommand: Command = {
     const started = Date.now();
     const opened = await openModel(modelPath);
     const graph = opened.graph();
+    let pruned: PrunedModel | undefined;
     try {
       const { reference, evaluation, classes } = loadTaskData(flags, opened, seed, pruneCommand.usage);
       const shapes = nodeShapes(graph, opened.summary.inputShape);
@@ -115,61 +110,32 @@ export const pruneCommand: Command = {
         executor: evaluator.executor,
         timings: { scoresSeconds: scores.seconds, totalSeconds: (Date.now() - started) / 1000 },
         auc: curve.auc,
-        physical: undefined as undefined | Record<string, unknown>,
+        physical: undefined as undefined | PhysicalRemoval,
       };
-      let prunedModel: tf.LayersModel | undefined;
       const chosen = maxDrop === undefined ? undefined : largestRateWithin(curve.points, maxDrop / 100)!;
       const physicalRate = chosen?.rate ?? rate;
       if (physicalRate !== undefined) {
-        const plan = physicalPlan(graph, layers, ranked, physicalRate);
-        if (!opened.tfjs) throw badInput('physical removal of ONNX models is not built yet', 'leave out --rate/--max-drop for the masked curve');
-        prunedModel = await pruneModel(opened.tfjs, graph, shapes, layers, plan.removed);
-        const evaluator2 = await maskedEvaluator(graph, layers, evaluation, { executor, allowedClasses: classes });
-        const maskedAccuracy = await evaluator2.accuracy(plan.removed);
-        await evaluator2.dispose();
-        const prunedAccuracy = await modelAccuracy(prunedModel, evaluation, classes);
-        // Latency on the fastest engine we have, the same for both models: onnxruntime when installed, else tfjs.
-        const { ort } = loadOnnxRuntime();
-        let latencyEngine = backend.name as string;
-        let latencyRuns = LATENCY_RUNS;
-        let before: { medianMs: number };
-        let after: { medianMs: number };
-        const onnxTimes = ort && executor !== 'tfjs' ? await originalAndPrunedLatency(ort, graph, prunedModel, opened.summary.inputShape) : undefined;
-        if (onnxTimes) {
-          latencyEngine = 'onnxruntime';
-          [before, after] = onnxTimes;
-        } else {
-          latencyRuns = TFJS_LATENCY_RUNS;
-          [before, after] = await measureLatencies([opened.tfjs, prunedModel], opened.summary.inputShape, { batchSize: LATENCY_BATCH, runs: latencyRuns });
-        }
-        const prunedSummary = summarizeModel(prunedModel);
-        let finetune: Record<string, unknown> | undefined;
         const finetuneEpochs = intFlag(flags, 'finetune-epochs', 0);
+        if (finetuneEpochs > 0 && !opened.tfjs) throw badInput('--finetune-epochs: PXP fine-tunes its own tfjs models only', 'fine-tune the pruned ONNX model (RUN/pruned/model.onnx) in PyTorch, e.g. with onnx2torch, or leave out --finetune-epochs');
+        const removal = await removePhysically({ opened, graph, shapes, layers, scores: ranked, rate: physicalRate, evaluation, classes, executor, backendName: backend.name });
+        pruned = removal.pruned;
+        let finetune: PhysicalRemoval['finetune'];
         if (finetuneEpochs > 0) {
           // The task's training data: the train split of --data (restricted like the rest), else the reference set.
           let trainData = dataDir ? loadSplit(dataDir, 'train') : reference;
           if (dataDir && classes) trainData = keepClasses(trainData, classes);
-          const fit = await trainModel(prunedModel, trainData, { epochs: finetuneEpochs, batchSize: 64, learningRate: 1e-4, seed, executor, onProgress: ctx.progress, signal: ctx.signal });
-          const finetunedAccuracy = await modelAccuracy(prunedModel, evaluation, classes);
-          finetune = { epochs: finetuneEpochs, samples: trainData.y.length, executor: fit.executor, seconds: fit.seconds, accuracy: finetunedAccuracy, regained: finetunedAccuracy - prunedAccuracy };
+          const fit = await trainModel(pruned.tfjs!, trainData, { epochs: finetuneEpochs, batchSize: 64, learningRate: 1e-4, seed, executor, onProgress: ctx.progress, signal: ctx.signal });
+          const finetunedAccuracy = await modelAccuracy(pruned.tfjs!, evaluation, classes);
+          finetune = { epochs: finetuneEpochs, samples: trainData.y.length, executor: fit.executor, seconds: fit.seconds, accuracy: finetunedAccuracy, regained: finetunedAccuracy - removal.result.prunedAccuracy };
         }
         run.physical = {
-          rate: physicalRate,
-          ...(chosen ? { chosenBy: { maxDropPoints: maxDrop, baselineAccuracy: chosen.baseline, maskedAccuracyAtRate: chosen.accuracy } } : {}),
-          removed: plan.removedCount,
-          total: layers.reduce((a, l) => a + l.size, 0),
-          groups: plan.groups,
-          maskedAccuracy,
-          prunedAccuracy,
-          params: { original: opened.summary.params, pruned: prunedSummary.params },
-          flops: { original: opened.summary.flops, pruned: prunedSummary.flops },
-          latencyMs: { original: before.medianMs, pruned: after.medianMs, batch: LATENCY_BATCH, runs: latencyRuns, engine: latencyEngine },
-          speedup: before.medianMs / after.medianMs,
+          ...removal.result,
+          ...(chosen ? { chosenBy: { maxDropPoints: maxDrop!, baselineAccuracy: chosen.baseline, maskedAccuracyAtRate: chosen.accuracy } } : {}),
           ...(finetune ? { finetune } : {}),
         };
       }
       await writeResultFolder(out, async (dir) => {
-        if (prunedModel) await saveModel(prunedModel, path.join(dir, 'pruned'), { ...modelMetadata(opened.file), prunedFrom: opened.file, criterion, rate: physicalRate });
+        if (pruned) await pruned.save(dir, { criterion, rate: physicalRate! });
         writeFileAtomic(path.join(dir, 'relevance.json'), JSON.stringify({ criterion, layers: layers.map((l, i) => ({ name: l.name, kind: l.kind, scores: Array.from(scores.scores[i]) })) }));
         writeFileAtomic(path.join(dir, 'curve.json'), JSON.stringify(curve, null, 1));
         writeFileAtomic(path.join(dir, 'run.json'), JSON.stringify(run, null, 2));
@@ -178,54 +144,24 @@ export const pruneCommand: Command = {
       const text = [
         `${criterion}: AUC ${curve.auc.toFixed(4)} (max 0.95) on ${evaluation.y.length} samples${classes ? ` of classes ${classes.join(', ')}` : ''}`,
         ...curve.points.map((p) => `  rate ${p.rate.toFixed(2)}  removed ${String(p.removed).padStart(4)}  accuracy ${percent(p.accuracy, 1).padStart(7)}  params ${p.params}  FLOPs ${p.flops}`),
-        ...(run.physical
-          ? [
-              ...(chosen ? [`--max-drop ${maxDrop}: rate ${physicalRate} is the largest before the masked accuracy falls more than ${maxDrop} point${maxDrop === 1 ? "" : "s"} below the unpruned ${percent(chosen.baseline, 1)}`] : []),
-              `physically pruned at rate ${physicalRate}: ${run.physical.removed}/${run.physical.total} components in ${run.physical.groups} groups; accuracy ${percent(run.physical.prunedAccuracy as number, 1)} (masked: ${percent(run.physical.maskedAccuracy as number, 1)})`,
-              ...(run.physical.finetune ? [`  fine-tuned ${(run.physical.finetune as { epochs: number }).epochs} epochs: accuracy ${percent((run.physical.finetune as { accuracy: number }).accuracy, 1)} (${((run.physical.finetune as { regained: number }).regained * 100).toFixed(1)} points regained)`] : []),
-              `  params ${opened.summary.params} → ${(run.physical.params as { pruned: number }).pruned}, latency ${(run.physical.latencyMs as { original: number }).original.toFixed(1)} → ${(run.physical.latencyMs as { pruned: number }).pruned.toFixed(1)} ms per batch of ${LATENCY_BATCH} on ${(run.physical.latencyMs as { engine: string }).engine} (${(run.physical.speedup as number).toFixed(2)}× faster)`,
-            ]
-          : []),
-        `wrote ${out}/run.json, curve.json, relevance.json${prunedModel ? ', pruned/' : ''} (${run.timings.totalSeconds.toFixed(1)} s)`,
+        ...(run.physical ? physicalLines(run.physical, opened.summary.params, chosen ? maxDrop : undefined) : []),
+        `wrote ${out}/run.json, curve.json, relevance.json${pruned ? ', pruned/' : ''} (${run.timings.totalSeconds.toFixed(1)} s)`,
       ].join('\n');
       return { value: { out, ...run, curve }, text };
     } finally {
+      pruned?.dispose();
       disposeGraph(graph);
       opened.dispose();
     }
   },
 };
 
-/** Latency of original vs pruned: batches of 64, medians of alternating runs (fewer on tfjs, ~15× slower per run). */
-const LATENCY_BATCH = 64;
-const LATENCY_RUNS = 25;
-const TFJS_LATENCY_RUNS = 15;
-
-/** Batch latencies of the original and pruned graphs on onnxruntime; undefined when a graph does not compile. */
-async function originalAndPrunedLatency(ort: NonNullable<ReturnType<typeof loadOnnxRuntime>['ort']>, graph: Graph, pruned: tf.LayersModel, inputShape: number[]): Promise<[{ medianMs: number }, { medianMs: number }] | undefined> {
-  const prunedGraph = graphFromModel(pruned);
-  try {
-    const [original, prunedMs] = await onnxLatencies(ort, [graph, prunedGraph], inputShape, { batchSize: LATENCY_BATCH, runs: LATENCY_RUNS });
-    return [{ medianMs: original }, { medianMs: prunedMs }];
-  } catch (e) {
-    if (e instanceof OnnxUnsupported) return undefined;
-    throw e;
-  } finally {
-    disposeGraph(prunedGraph);
-  }
-}
-
-/** Top-1 accuracy of a LayersModel, among the allowed classes only when the task is restricted. */
-async function modelAccuracy(model: tf.LayersModel, data: Dataset, classes?: number[]): Promise<number> {
-  let correct = 0;
-  const n = data.y.length;
-  const per = data.x.length / n;
-  for (let from = 0; from < n; from += 256) {
-    const to = Math.min(n, from + 256);
-    const logits = tf.tidy(() => model.predict(tf.tensor(data.x.subarray(from * per, to * per), [to - from, ...data.shape.slice(1)])) as tf.Tensor);
-    const pred = predictRows(logits.dataSync(), logits.shape[1]!, to - from, classes);
-    logits.dispose();
-    for (let s = 0; s < to - from; s++) if (pred[s] === data.y[from + s]) correct++;
-  }
-  return correct / n;
+/** The report of a physical removal, for the command's text output. */
+function physicalLines(p: PhysicalRemoval, originalParams: number, maxDrop: number | undefined): string[] {
+  return [
+    ...(p.chosenBy && maxDrop !== undefined ? [`--max-drop ${maxDrop}: rate ${p.rate} is the largest before the masked accuracy falls more than ${maxDrop} point${maxDrop === 1 ? '' : 's'} below the unpruned ${percent(p.chosenBy.baselineAccuracy, 1)}`] : []),
+    `physically pruned at rate ${p.rate}: ${p.removed}/${p.total} components in ${p.groups} groups; accuracy ${percent(p.prunedAccuracy, 1)} (masked: ${percent(p.maskedAccuracy, 1)})`,
+    ...(p.finetune ? [`  fine-tuned ${p.finetune.epochs} epochs: accuracy ${percent(p.finetune.accuracy, 1)} (${(p.finetune.regained * 100).toFixed(1)} points regained)`] : []),
+    `  params ${originalParams} → ${p.params.pruned}, latency ${p.latencyMs.original.toFixed(1)} → ${p.latencyMs.pruned.toFixed(1)} ms per batch of ${p.latencyMs.batch} on ${p.latencyMs.engine} (${p.speedup.toFixed(2)}× faster)`,
+  ];
 }

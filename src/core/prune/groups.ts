@@ -1,6 +1,6 @@
 /**
  * Dependency groups for physical removal (after DepGraph): components that must go together. Channel c of every
- * branch that meets in a residual Add is one group; a group that reaches a channel no component owns (the model
+ * branch that meets in a residual Add is one group, and so are a depthwise conv's channel c and its input's channel c; a group that reaches a channel no component owns (the model
  * input, say) cannot be removed. Everything else is a group of one. A conv and its batch norm are one component
  * already; Concatenate slices and the dense rows after a flatten follow their channel (see channel-flow).
  */
@@ -35,7 +35,13 @@ export function dependencyGroups(graph: Graph, layers: ComponentLayerInfo[]): Co
     if (CHANNEL_PRESERVING.has(node.op.type)) return sources(node.inputs[0]);
     return [FIXED];
   };
-  graph.nodes.forEach((node) => {
+  graph.nodes.forEach((node, i) => {
+    // A depthwise conv's channel c is its input's channel c (DepGraph): they go together.
+    if (node.op.type === 'depthwise' && layerOf.has(i)) {
+      const own = layerOf.get(i)!;
+      for (const s of sources(node.inputs[0])) for (let c = 0; c < layers[own].size; c++) union(`${own}:${c}`, s === FIXED ? FIXED : `${s}:${c}`);
+      return;
+    }
     if (node.op.type !== 'add') return;
     const srcs = node.inputs.flatMap(sources);
     const width = Math.min(...srcs.map((s) => (s === FIXED ? Infinity : layers[s].size)));

@@ -160,16 +160,21 @@ const NO_SPINNING = { session: { intra_op: { allow_spinning: '0' } } };
  */
 export async function onnxLatencies(ort: typeof Ort, graphs: Graph[], inputShape: number[], opts: { batchSize?: number; runs?: number; warmup?: number } = {}): Promise<number[]> {
   const batch = opts.batchSize ?? 64;
+  return onnxModelLatencies(ort, graphs.map((g) => ({ bytes: compileForward(g, inputShape, batch).bytes, input: 'x', shape: [batch, ...inputShape] })), opts);
+}
+
+/** The same for ONNX files as they are (a user's model and its pruned copy), each fed `shape` at its `input`. */
+export async function onnxModelLatencies(ort: typeof Ort, models: { bytes: Uint8Array; input: string; shape: number[] }[], opts: { runs?: number; warmup?: number } = {}): Promise<number[]> {
   const sessions: Ort.InferenceSession[] = [];
   try {
-    for (const g of graphs) sessions.push(await ort.InferenceSession.create(compileForward(g, inputShape, batch).bytes, { intraOpNumThreads: ortThreads(), graphOptimizationLevel: 'all', extra: NO_SPINNING }));
-    const x = new ort.Tensor('float32', new Float32Array(batch * inputShape.reduce((a, b) => a * b, 1)).fill(0.5), [batch, ...inputShape]);
+    for (const m of models) sessions.push(await ort.InferenceSession.create(m.bytes, { intraOpNumThreads: ortThreads(), graphOptimizationLevel: 'all', extra: NO_SPINNING }));
+    const feeds = models.map((m) => ({ [m.input]: new ort.Tensor('float32', new Float32Array(m.shape.reduce((a, b) => a * b, 1)).fill(0.5), m.shape) }));
     const times = sessions.map((): number[] => []);
     const warmup = opts.warmup ?? 3;
     for (let i = 0; i < (opts.runs ?? 15) + warmup; i++) {
       for (const [k, session] of sessions.entries()) {
         const t0 = performance.now();
-        await session.run({ x });
+        await session.run(feeds[k]);
         if (i >= warmup) times[k].push(performance.now() - t0);
       }
     }

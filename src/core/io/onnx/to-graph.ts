@@ -15,7 +15,7 @@ import { axisOf, size, transposeConst } from './const-ops';
 import { modulePath, parameterOwner, UniqueNames } from './module-path';
 import type { AxisLink, NodeProvenance } from './provenance';
 import { type AttrValue, type GraphFacts, attributes, nodePads } from './shape-inference';
-import { type Replacement, findPatterns } from './patterns';
+import { type HeadShapeRewrite, type Replacement, findPatterns } from './patterns';
 
 /** How an engine value stands for an ONNX value. */
 export type Layout =
@@ -46,6 +46,8 @@ export interface ImportedGraph {
   /** The file's sample shape (channels first for images). */
   fileInputShape: number[];
   layout: 'NCHW' | 'plain';
+  /** Per imported attention (engine node of the core): the ONNX shape constants that follow its number of heads. */
+  headRewrites: { node: number; rewrites: HeadShapeRewrite[] }[];
   /** How the engine's output stands for the file's (logits are 'plain'). */
   output: EngineValue;
   fileOutputShape: number[];
@@ -105,6 +107,7 @@ class GraphAssembler {
   private readonly nodes: GraphNode[] = [];
   private readonly values = new Map<string, EngineValue>();
   private readonly provenance = new Map<number, NodeProvenance>();
+  private readonly headRewrites: { node: number; rewrites: HeadShapeRewrite[] }[] = [];
   private readonly names = new UniqueNames();
   private readonly consumers = new Map<string, number[]>();
   private readonly onnx;
@@ -141,7 +144,7 @@ class GraphAssembler {
     });
     const out = this.values.get(this.facts.output);
     if (!out) throw badInput(`${this.file}: the output '${this.facts.output}' is a constant`, 'export a model whose output depends on its input');
-    return { graph: { nodes: this.nodes, output: out.node }, provenance: this.provenance, inputShape, fileInputShape: sample, layout: image ? 'NCHW' : 'plain', output: out, fileOutputShape: this.facts.values.get(this.facts.output)!.shape.slice(1) };
+    return { graph: { nodes: this.nodes, output: out.node }, provenance: this.provenance, headRewrites: this.headRewrites, inputShape, fileInputShape: sample, layout: image ? 'NCHW' : 'plain', output: out, fileOutputShape: this.facts.values.get(this.facts.output)!.shape.slice(1) };
   }
 
   private add(node: GraphNode): number {
@@ -475,6 +478,8 @@ class GraphAssembler {
       if (n.links?.length) this.provenance.set(i, { onnxNode: n.links[0].node, links: n.links });
       made.push(i);
     }
+    const core = made.find((i) => this.nodes[i].op.type === 'attention');
+    if (core !== undefined && p.rewrites) this.headRewrites.push({ node: core, rewrites: p.rewrites });
     this.values.set(p.output, { node: made[made.length - 1], layout: 'plain' });
   }
 }

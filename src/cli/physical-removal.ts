@@ -1,0 +1,192 @@
+/**
+ * `pxp prune --rate P | --max-drop POINTS`: removes the chosen components for real and measures the smaller model
+ * against the original. A tfjs model becomes a smaller LayersModel (surgery.ts); an ONNX model from PyTorch a smaller
+ * ONNX file in the user's own structure (export-pruned.ts), which is imported again to be measured, so the numbers
+ * are those of the file the user takes away. The pruned model is saved by the caller, into the run folder.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type * as tf from '@tensorflow/tfjs';
+import { badInput } from '../core/errors';
+import { type Graph, disposeGraph, graphFromModel } from '../core/graph/graph';
+import { type ModelSummary, summarizeModel } from '../core/graph/summary';
+import { writeFileAtomic } from '../core/io/atomic';
+import type { Dataset } from '../core/io/datasets';
+import { modelMetadata, saveModel } from '../core/io/model-files';
+import { writePrunedOnnx } from '../core/io/onnx/export-pruned';
+import { type LoadedModel, openAnyModel } from '../core/io/open-model';
+import { measureLatencies, type ModelLike, runModel } from '../core/models/evaluate';
+import { OnnxUnsupported } from '../core/onnx/onnx-algebra';
+import { loadOnnxRuntime } from '../core/onnx/runtime';
+import type { ComponentLayerInfo } from '../core/prune/catalogue';
+import { channelFlow } from '../core/prune/channel-flow';
+import { maskedEvaluator, onnxLatencies, onnxModelLatencies, predictRows } from '../core/prune/masked-eval';
+import { physicalPlan, pruneModel } from '../core/prune/surgery';
+import * as tfjs from '@tensorflow/tfjs';
+
+/** What run.json's `physical` records. */
+export interface PhysicalRemoval {
+  format: 'tfjs' | 'onnx';
+  rate: number;
+  chosenBy?: { maxDropPoints: number; baselineAccuracy: number; maskedAccuracyAtRate: number };
+  removed: number;
+  total: number;
+  groups: number;
+  maskedAccuracy: number;
+  prunedAccuracy: number;
+  params: { original: number; pruned: number };
+  flops: { original: number; pruned: number };
+  latencyMs: { original: number; pruned: number; batch: number; runs: number; engine: string };
+  speedup: number;
+  finetune?: { epochs: number; samples: number; executor?: string; seconds: number; accuracy: number; regained: number };
+}
+
+/** The pruned model, to be saved into the run folder (pruned/model.json + weights, or pruned/model.onnx). */
+export interface PrunedModel {
+  save(dir: string, info: { criterion: string; rate: number }): Promise<void>;
+  /** The tfjs model itself (fine-tuning); undefined for ONNX. */
+  tfjs?: tf.LayersModel;
+  /** Its engine graph, for measuring, and its summary (parameters, FLOPs). */
+  graph: Graph;
+  summary: ModelSummary;
+  /** The pruned ONNX file in a temp folder (ONNX models), for onnxruntime's own latency. */
+  file?: string;
+  dispose(): void;
+}
+
+export interface RemovalInputs {
+  opened: LoadedModel;
+  graph: Graph;
+  shapes: number[][];
+  layers: ComponentLayerInfo[];
+  /** The ranked (possibly normalized) scores. */
+  scores: Float64Array[];
+  rate: number;
+  evaluation: Dataset;
+  classes?: number[];
+  executor: 'auto' | 'onnx' | 'tfjs';
+  /** The tfjs backend's name, the latency engine when onnxruntime is not used. */
+  backendName: string;
+}
+
+/** Batches of 64, medians of alternating runs (fewer on tfjs, ~15× slower per run). */
+const LATENCY_BATCH = 64;
+const LATENCY_RUNS = 25;
+const TFJS_LATENCY_RUNS = 15;
+
+export async function removePhysically(inp: RemovalInputs): Promise<{ result: Omit<PhysicalRemoval, 'chosenBy' | 'finetune'>; pruned: PrunedModel }> {
+  const { opened, graph, shapes, layers, scores, rate, evaluation, classes, executor } = inp;
+  const plan = physicalPlan(graph, layers, scores, rate);
+  const pruned = opened.tfjs ? await prunedLayersModel(opened.tfjs, graph, shapes, layers, plan.removed, opened.file) : await prunedOnnxModel(opened, graph, shapes, layers, plan.removed);
+  try {
+    const masked = await maskedEvaluator(graph, layers, evaluation, { executor, allowedClasses: classes });
+    const maskedAccuracy = await masked.accuracy(plan.removed);
+    await masked.dispose();
+    const prunedAccuracy = await modelAccuracy(pruned.tfjs ?? pruned.graph, evaluation, classes);
+    const latency = await latencies(inp, pruned);
+    const summary = pruned.summary;
+    return {
+      result: {
+        format: opened.format,
+        rate,
+        removed: plan.removedCount,
+        total: layers.reduce((a, l) => a + l.size, 0),
+        groups: plan.groups,
+        maskedAccuracy,
+        prunedAccuracy,
+        params: { original: opened.summary.params, pruned: summary.params },
+        flops: { original: opened.summary.flops, pruned: summary.flops },
+        latencyMs: latency,
+        speedup: latency.original / latency.pruned,
+      },
+      pruned,
+    };
+  } catch (e) {
+    pruned.dispose();
+    throw e;
+  }
+}
+
+async function prunedLayersModel(model: tf.LayersModel, graph: Graph, shapes: number[][], layers: ComponentLayerInfo[], removed: boolean[][], file: string): Promise<PrunedModel> {
+  const pruned = await pruneModel(model, graph, shapes, layers, removed);
+  const prunedGraph = graphFromModel(pruned);
+  return {
+    tfjs: pruned,
+    graph: prunedGraph,
+    summary: summarizeModel(pruned),
+    save: (dir, info) => saveModel(pruned, path.join(dir, 'pruned'), { ...modelMetadata(file), prunedFrom: file, ...info }),
+    dispose: () => {
+      disposeGraph(prunedGraph);
+      pruned.dispose();
+    },
+  };
+}
+
+/** The pruned ONNX file is written to a temp folder first and imported back: what is measured is what is saved. */
+async function prunedOnnxModel(opened: LoadedModel, graph: Graph, shapes: number[][], layers: ComponentLayerInfo[], removed: boolean[][]): Promise<PrunedModel> {
+  const active = channelFlow(graph, shapes, layers, removed);
+  const { bytes } = writePrunedOnnx(opened.onnx!, active);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pxp-pruned-'));
+  const file = path.join(tmp, 'model.onnx');
+  fs.writeFileSync(file, bytes);
+  let reopened: LoadedModel;
+  try {
+    reopened = await openAnyModel(file);
+  } catch (e) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw badInput(`the pruned model of ${opened.file} does not load again: ${(e as Error).message}`, 'this is a PXP bug for this model structure; prune with the masked curve only (no --rate) and report it');
+  }
+  const prunedGraph = reopened.graph();
+  return {
+    graph: prunedGraph,
+    summary: reopened.summary,
+    file,
+    save: async (dir) => writeFileAtomic(path.join(dir, 'pruned', 'model.onnx'), bytes),
+    dispose: () => {
+      disposeGraph(prunedGraph);
+      reopened.dispose();
+      fs.rmSync(tmp, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Latency on the fastest engine we have, the same for both models: onnxruntime when installed, else tfjs. */
+async function latencies(inp: RemovalInputs, pruned: PrunedModel): Promise<PhysicalRemoval['latencyMs']> {
+  const { ort } = loadOnnxRuntime();
+  const { opened } = inp;
+  if (ort && inp.executor !== 'tfjs') {
+    if (opened.onnx) {
+      // The user's file and the pruned file, as onnxruntime runs them.
+      const input = opened.onnx.facts.input;
+      const batch = input.batchDynamic ? LATENCY_BATCH : input.shape[0];
+      const shape = [batch, ...opened.onnx.fileInputShape];
+      const [original, prunedMs] = await onnxModelLatencies(ort, [{ bytes: fs.readFileSync(opened.file), input: input.name, shape }, { bytes: fs.readFileSync(pruned.file!), input: input.name, shape }], { runs: LATENCY_RUNS });
+      return { original, pruned: prunedMs, batch, runs: LATENCY_RUNS, engine: 'onnxruntime' };
+    }
+    try {
+      const [original, prunedMs] = await onnxLatencies(ort, [inp.graph, pruned.graph], opened.summary.inputShape, { batchSize: LATENCY_BATCH, runs: LATENCY_RUNS });
+      return { original, pruned: prunedMs, batch: LATENCY_BATCH, runs: LATENCY_RUNS, engine: 'onnxruntime' };
+    } catch (e) {
+      if (!(e instanceof OnnxUnsupported)) throw e;
+    }
+  }
+  const models: ModelLike[] = [opened.tfjs ?? inp.graph, pruned.tfjs ?? pruned.graph];
+  const [before, after] = await measureLatencies(models, opened.summary.inputShape, { batchSize: LATENCY_BATCH, runs: TFJS_LATENCY_RUNS });
+  return { original: before.medianMs, pruned: after.medianMs, batch: LATENCY_BATCH, runs: TFJS_LATENCY_RUNS, engine: inp.backendName };
+}
+
+/** Top-1 accuracy of a model, among the allowed classes only when the task is restricted. */
+export async function modelAccuracy(model: ModelLike, data: Dataset, classes?: number[]): Promise<number> {
+  let correct = 0;
+  const n = data.y.length;
+  const per = data.x.length / n;
+  for (let from = 0; from < n; from += 256) {
+    const to = Math.min(n, from + 256);
+    const logits = tfjs.tidy(() => runModel(model, tfjs.tensor(data.x.subarray(from * per, to * per), [to - from, ...data.shape.slice(1)])));
+    const pred = predictRows(logits.dataSync(), logits.shape[1]!, to - from, classes);
+    logits.dispose();
+    for (let s = 0; s < to - from; s++) if (pred[s] === data.y[from + s]) correct++;
+  }
+  return correct / n;
+}
