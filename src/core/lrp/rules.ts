@@ -7,7 +7,7 @@
  */
 import type { Algebra, LinearOp } from '../graph/algebra';
 import type { RuleSpec } from './composites';
-import { DEFAULT_STABILIZER } from './stabilizer';
+import { divideStabilized } from './stabilizer';
 
 type Modifier = <T>(A: Algebra<T>, t: T) => T;
 
@@ -34,7 +34,8 @@ const ones: Modifier = (A, t) => A.fillLike(t, 1);
 const fill = (value: number): Modifier => (A, t) => A.fillLike(t, value);
 const squared: Modifier = (A, t) => A.square(t);
 const plusGamma = (gamma: number, part: Modifier): Modifier => (A, t) => A.add(t, A.mul(part(A, t), gamma));
-const over = <T>(A: Algebra<T>, r: T, d: T, eps = DEFAULT_STABILIZER) => A.div(r, A.stabilize(d, eps));
+/** R over the stabilized denominator: every rule divides through the one stabilizer. */
+const over = divideStabilized;
 const xTimesGrad = <T>(A: Algebra<T>, inputs: T[], grads: T[]) => A.addN(inputs.map((x, i) => A.mul(x, grads[i])));
 
 export const epsilonRule = (epsilon: number): LinearRule => ({
@@ -167,6 +168,6 @@ export function applyLinearRule<T>(A: Algebra<T>, rule: LinearRule, op: LinearOp
 
 /** Element-wise sums (residual adds) and average pooling: the epsilon rule on the op itself (zennit's Norm). */
 export function normShares<T>(A: Algebra<T>, inputs: T[], out: T, r: T): T[] {
-  const g = A.div(r, A.stabilize(out, DEFAULT_STABILIZER));
+  const g = divideStabilized(A, r, out);
   return inputs.map((x) => A.mul(x, g));
 }
