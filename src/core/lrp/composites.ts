@@ -27,7 +27,7 @@ export interface CompositeSpec {
   default: { conv: RuleSpec; dense: RuleSpec };
   first?: RuleSpec;
   layers: Record<string, RuleSpec>;
-  canonizers: string[]; // only 'merge-batch-norm' exists
+  canonizers: CanonizerName[];
   attention?: { softmax: SoftmaxRule };
 }
 
@@ -46,7 +46,9 @@ const RULE_PARAMS: Record<RuleName, readonly string[]> = {
 };
 const RULE_NAMES = Object.keys(RULE_PARAMS) as RuleName[];
 const SOFTMAX_RULES: readonly SoftmaxRule[] = ['epsilon', 'z-plus', 'z-plus-vbias', 'cp'];
-const CANONIZERS: readonly string[] = ['merge-batch-norm'];
+/** The canonizers a composite may name (their graph rewrites: canonizers.ts). */
+export const CANONIZER_NAMES = ['merge-batch-norm'] as const;
+export type CanonizerName = (typeof CANONIZER_NAMES)[number];
 const TOP_LEVEL_KEYS = ['default', 'first', 'layers', 'canonizers', 'attention'];
 
 // The reference library's defaults (zennit), used when a file leaves a parameter out.
@@ -252,13 +254,13 @@ export function parseComposite(json: unknown, source: string, layerNames?: reado
 
   if ('canonizers' in json) {
     const list = json.canonizers;
-    const hint = `valid canonizers: ${CANONIZERS.join(', ')}; [] turns them off`;
+    const hint = `valid canonizers: ${CANONIZER_NAMES.join(', ')}; [] turns them off`;
     if (!Array.isArray(list)) fail(source, 'canonizers', `expected an array, got ${typeName(list)}`, hint);
-    const out: string[] = [];
+    const out: CanonizerName[] = [];
     list.forEach((c: unknown, i: number) => {
       if (typeof c !== 'string') fail(source, `canonizers[${i}]`, `expected a string, got ${typeName(c)}`, hint);
-      if (!CANONIZERS.includes(c)) fail(source, `canonizers[${i}]`, `unknown canonizer '${c}'`, hint);
-      if (!out.includes(c)) out.push(c);
+      if (!(CANONIZER_NAMES as readonly string[]).includes(c)) fail(source, `canonizers[${i}]`, `unknown canonizer '${c}'`, hint);
+      if (!out.includes(c as CanonizerName)) out.push(c as CanonizerName);
     });
     spec.canonizers = out;
   }
