@@ -3,10 +3,9 @@
  * zennit's BasicHook: each rule lists terms (how it modifies the layer's input, weights and bias), maps the upper
  * relevance R to one output gradient per term (R over the stabilized, modified outputs), and reduces the terms'
  * input gradients to the lower relevance. Formulas: method.md §2. Rules are written against an Algebra, so the same
- * declarations run on tfjs and compile to ONNX.
+ * declarations run on tfjs and compile to ONNX. Their names and parameters in composites: rule-table.ts.
  */
 import type { Algebra, LinearOp } from '../graph/algebra';
-import type { RuleSpec } from './composites';
 import { divideStabilized } from './stabilizer';
 
 type Modifier = <T>(A: Algebra<T>, t: T) => T;
@@ -124,27 +123,6 @@ export const zBoxRule = (low: number, high: number): LinearRule => ({
   },
   reduce: (A, inputs, grads) => A.sub(A.sub(A.mul(inputs[0], grads[0]), A.mul(inputs[1], grads[1])), A.mul(inputs[2], grads[2])),
 });
-
-export function ruleFromSpec(spec: RuleSpec): LinearRule {
-  switch (spec.rule) {
-    case 'epsilon':
-      return epsilonRule(spec.epsilon);
-    case 'z-plus':
-      return zPlusRule();
-    case 'alpha-beta':
-      return alphaBetaRule(spec.alpha, spec.beta);
-    case 'gamma':
-      return gammaRule(spec.gamma);
-    case 'flat':
-      return flatRule();
-    case 'w-square':
-      return wSquareRule();
-    case 'z-box':
-      return zBoxRule(spec.low, spec.high);
-    case 'pass':
-      throw new Error('the pass rule keeps relevance unchanged and only fits element-wise layers');
-  }
-}
 
 /**
  * The generic mechanism: for each term, run the layer on the modified input with the modified parameters, turn the

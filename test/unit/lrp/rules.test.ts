@@ -11,7 +11,8 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { Explainer } from '../../../src/core/lrp/attribute';
 import { type CompositeSpec, type RuleSpec, parseComposite, presetComposite } from '../../../src/core/lrp/composites';
-import { applyLinearRule, ruleFromSpec } from '../../../src/core/lrp/rules';
+import { applyLinearRule } from '../../../src/core/lrp/rules';
+import { ruleFromSpec } from '../../../src/core/lrp/rule-table';
 import { tfAlgebra } from '../../../src/core/graph/tf-algebra';
 import { DEFAULT_STABILIZER, divideStabilized, stabilize } from '../../../src/core/lrp/stabilizer';
 import { type Graph, disposeGraph, graphFromModel, isLinear } from '../../../src/core/graph/graph';
@@ -21,7 +22,7 @@ import { loadOnnxRuntime } from '../../../src/core/onnx/runtime';
 import { useDefaultBackend } from '../../helpers/backend';
 import * as ref from '../../helpers/lrp-reference';
 
-type Rule = Exclude<RuleSpec, { rule: 'pass' }>;
+type Rule = RuleSpec;
 type LinearOp = Parameters<typeof applyLinearRule>[2];
 
 // ---------------------------------------------------------------------------------------------------------------
