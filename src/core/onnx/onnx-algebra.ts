@@ -217,10 +217,10 @@ export class OnnxAlgebra implements Algebra<Sym> {
     return this.like(a, this.b.op('Cast', [this.b.op('Less', [this.ref(a), this.scalar(0)])], { to: 1 }), true);
   }
   whereNonNegative(d: Sym, atLeastZero: number, belowZero: number): Sym {
-    const x = this.ref(d);
     // Every entry of a d known to be ≥ 0 (z⁺ of a non-negative input) selects the first value: a constant, exactly.
     if (d.nonNegative) return { name: this.scalar(atLeastZero), shape: [], nonNegative: atLeastZero >= 0 };
-    return this.like(d, this.b.op('Where', [this.b.op('GreaterOrEqual', [x, this.scalar(0)]), this.scalar(atLeastZero), this.scalar(belowZero)]), atLeastZero >= 0 && belowZero >= 0);
+    const select = this.b.op('Where', [this.b.op('GreaterOrEqual', [this.ref(d), this.scalar(0)]), this.scalar(atLeastZero), this.scalar(belowZero)]);
+    return this.like(d, select, atLeastZero >= 0 && belowZero >= 0);
   }
 
   sum(t: Sym, axis: number, keepDims = false): Sym {
