@@ -55,6 +55,33 @@ def small_vit():
     return VisionTransformer(image_size=32, patch_size=8, num_layers=3, num_heads=4, hidden_dim=32, mlp_dim=64, num_classes=10)
 
 
+class TinyCnn(torch.nn.Module):
+    """A CNN a test can rebuild as a tfjs model from weights.npy files: 3×3 convs with symmetric pad 1 (= 'same'),
+    max pooling, an NCHW flatten of a 3×3 map, two linear layers."""
+    def __init__(self):
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(1, 6, 3, padding=1)
+        self.conv2 = torch.nn.Conv2d(6, 8, 3, padding=1)
+        self.pool = torch.nn.MaxPool2d(2)
+        self.fc1 = torch.nn.Linear(8 * 3 * 3, 16)
+        self.fc2 = torch.nn.Linear(16, 10)
+
+    def forward(self, x):
+        x = self.pool(torch.relu(self.conv1(x)))
+        x = self.pool(torch.relu(self.conv2(x)))
+        return self.fc2(torch.relu(self.fc1(torch.flatten(x, 1))))
+
+
+class Unsupported(torch.nn.Module):
+    """Ops PXP does not read (sin, cos), to check that all of them are named at once."""
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(4, 3)
+
+    def forward(self, x):
+        return self.fc(torch.sin(x) + torch.cos(x))
+
+
 # name: (constructor, input size, export options)
 FIXTURES = {
     'resnet18': (lambda: torchvision.models.resnet18(num_classes=10), 64, {}),
@@ -66,6 +93,7 @@ FIXTURES = {
     'vgg_small': (lambda: small_vgg(False), 224, {'opset': 16}),
     'vit_small': (small_vit, 32, {}),
     'vit_small_opset16_nofold': (small_vit, 32, {'opset': 16, 'fold': False}),
+    'tiny_cnn': (TinyCnn, 12, {'channels': 1, 'weights': True}),
 }
 
 FULL = {
@@ -82,10 +110,10 @@ FULL = {
 }
 
 
-def export(model, size, out_dir, samples, opset=17, dynamic=True, fold=True, preserve=False, seed=0):
+def export(model, size, out_dir, samples, opset=17, dynamic=True, fold=True, preserve=False, seed=0, channels=3, weights=False, shape=None):
     os.makedirs(out_dir, exist_ok=True)
     g = torch.Generator().manual_seed(seed + 1)
-    x = torch.randn(samples, 3, size, size, generator=g)
+    x = torch.randn(samples, *(shape or (channels, size, size)), generator=g)
     with torch.no_grad():
         y = model(x)
     kwargs = dict(opset_version=opset, input_names=['input'], output_names=['logits'], do_constant_folding=fold)
@@ -97,6 +125,9 @@ def export(model, size, out_dir, samples, opset=17, dynamic=True, fold=True, pre
     torch.onnx.export(model, x, os.path.join(out_dir, 'model.onnx'), **kwargs)
     np.save(os.path.join(out_dir, 'x.npy'), x.numpy().astype(np.float32))
     np.save(os.path.join(out_dir, 'outputs.npy'), y.numpy().astype(np.float32))
+    if weights:
+        for name, p in model.state_dict().items():
+            np.save(os.path.join(out_dir, f'{name}.npy'), p.numpy().astype(np.float32))
     return time.time() - t0
 
 
@@ -115,8 +146,10 @@ def main():
         for name, (make, size, opts) in FIXTURES.items():
             model = randomize(make(), 0)
             secs = export(model, size, os.path.join(args.fixtures, name), args.samples, opset=opts.get('opset', 17),
-                          dynamic=opts.get('dynamic', True), fold=opts.get('fold', True), preserve=opts.get('preserve', False))
+                          dynamic=opts.get('dynamic', True), fold=opts.get('fold', True), preserve=opts.get('preserve', False),
+                          channels=opts.get('channels', 3), weights=opts.get('weights', False))
             done[name] = {'size': size, 'exportSeconds': round(secs, 2), **opts}
+        export(Unsupported().eval(), 0, os.path.join(args.fixtures, 'unsupported'), 2, shape=(4,))
         with open(os.path.join(args.fixtures, 'fixtures.json'), 'w') as f:
             json.dump({'torch': torch.__version__, 'torchvision': torchvision.__version__, 'models': done}, f, indent=1)
     if args.models:

@@ -2,9 +2,10 @@
  * What LRP needs from a tensor library, so that one set of rule declarations runs eagerly on tfjs and compiles
  * into an ONNX inference graph (onnxruntime) alike. Tensors are logical NHWC (or [N, F]) values of type T; an
  * implementation may store them in another layout. Weights are values of T too: `weight` wraps a graph weight.
+ * The rules themselves (src/core/lrp/) are written once over these primitives; an Algebra implements arithmetic,
+ * the model's ops and their input gradients, never a rule.
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { SoftmaxRule } from '../lrp/composites';
 import type { Op, Padding } from './graph';
 
 export type LinearOp = Extract<Op, { type: 'dense' | 'conv2d' | 'depthwise' }>;
@@ -19,7 +20,7 @@ export interface Algebra<T> {
   /** True when t certainly has no negative entry (a ReLU output, say); false when unknown. */
   isNonNegative(t: T): boolean;
 
-  add(a: T, b: T): T;
+  add(a: T, b: T | number): T;
   sub(a: T, b: T): T;
   mul(a: T, b: T | number): T;
   div(a: T, b: T): T;
@@ -27,12 +28,30 @@ export interface Algebra<T> {
   relu(a: T): T;
   minZero(a: T): T;
   square(a: T): T;
+  abs(a: T): T;
+  sqrt(a: T): T;
   fillLike(a: T, value: number): T;
   /** 1 where a > 0 (resp. a < 0), else 0. */
   positiveMask(a: T): T;
   negativeMask(a: T): T;
-  /** d + ε·sign(d) with sign(0) = +1 (method.md §2). */
-  stabilize(d: T, epsilon: number): T;
+  /** `atLeastZero` where d ≥ 0 and `belowZero` where d < 0 (broadcasts against d). */
+  whereNonNegative(d: T, atLeastZero: number, belowZero: number): T;
+
+  /** Reductions over one axis (negative counts from the end); mean keeps the axis. */
+  sum(t: T, axis: number, keepDims?: boolean): T;
+  mean(t: T, axis: number): T;
+  /** A new axis of size 1 at `axis` (negative counts from the end of the result). */
+  unsqueeze(t: T, axis: number): T;
+  /** The n×n identity matrix. */
+  eye(n: number): T;
+  /** Batched matrix product over the last two axes. */
+  matMul(a: T, b: T, transposeA?: boolean, transposeB?: boolean): T;
+  /** Softmax over the last axis. */
+  softmax(t: T): T;
+  /** [N, T, H·d] → one matrix per sample and head, [N, H, T, d] (graph/attention.ts's head layout). */
+  splitHeads(t: T, heads: number, headDim: number): T;
+  /** [N, H, T, d] → [N, T, H·d]. */
+  mergeHeads(t: T): T;
 
   linearForward(op: LinearOp, x: T, kernel: T, bias: T | undefined): T;
   /** ∂/∂x ⟨linear(x; kernel), g⟩ for an input shaped like x. */
@@ -43,17 +62,14 @@ export interface Algebra<T> {
 
   /** Relevance through pooling and reshaping ops, with the conventions of method.md §2. */
   maxPoolRelevance(x: T, r: T, pool: [number, number], strides: [number, number], padding: Padding): T;
-  /** x ⊙ ∂/∂x ⟨avgPool(x), g⟩. */
-  avgPoolShares(op: PoolOp, x: T, g: T): T;
-  /** x ⊙ g/(H·W) broadcast over positions; g is [N, C]. */
-  globalAvgPoolShares(x: T, g: T): T;
+  /** ∂/∂x ⟨avgPool(x), g⟩. */
+  avgPoolInputGradient(op: PoolOp, g: T, x: T): T;
+  /** ∂/∂x ⟨globalAvgPool(x), g⟩ = g/(H·W) at every position; g is [N, C]. */
+  globalAvgPoolInputGradient(g: T, x: T): T;
   globalMaxPoolRelevance(x: T, r: T): T;
   reshapeLike(r: T, x: T): T;
   unpad(r: T, x: T, padding: [[number, number], [number, number]]): T;
   splitLike(r: T, parts: T[], axis: number): T[];
-  layerNormRelevance(x: T, y: T, r: T, gamma: T | undefined, epsilon: number): T;
-  /** Relevance of q, k, v from R at the attention op's output, and each head's component relevance [N, heads]. */
-  attentionRelevance(op: AttentionOp, q: T, k: T, v: T, r: T, softmax: SoftmaxRule): { q: T; k: T; v: T; heads: T };
   /** The patches' relevance back on the image (the inverse rearrangement). */
   unpatch(r: T, x: T, size: number): T;
   /** A class-token op's input relevance: the token's own share is absorbed, as a bias's is. */

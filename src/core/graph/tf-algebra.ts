@@ -3,8 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { maxPoolBackward, poolGeometry } from '../backend/maxpool-gradient';
 import type { Algebra } from './algebra';
 import type { Padding } from './graph';
-import { attentionRelevance } from '../lrp/attention-rules';
-import { fromPatches } from './attention';
+import { fromPatches, mergeHeads, splitHeads } from './attention';
 import { linearForward, linearInputGradient, opForward } from './ops';
 
 function firstMax(x: tf.Tensor, r: tf.Tensor, pool: [number, number], strides: [number, number], padding: Padding): tf.Tensor {
@@ -25,19 +24,35 @@ export const tfAlgebra: Algebra<tf.Tensor> = {
   relu: (a) => tf.relu(a),
   minZero: (a) => tf.minimum(a, 0),
   square: (a) => tf.square(a),
+  abs: (a) => tf.abs(a),
+  sqrt: (a) => tf.sqrt(a),
   fillLike: (a, v) => tf.fill(a.shape, v),
   positiveMask: (a) => tf.cast(tf.greater(a, 0), 'float32'),
   negativeMask: (a) => tf.cast(tf.less(a, 0), 'float32'),
-  stabilize: (d, eps) => tf.tidy(() => tf.add(d, tf.where(tf.greaterEqual(d, 0), tf.scalar(eps), tf.scalar(-eps)))),
+  whereNonNegative: (d, atLeastZero, belowZero) => tf.tidy(() => tf.where(tf.greaterEqual(d, 0), tf.scalar(atLeastZero), tf.scalar(belowZero))),
+  sum: (t, axis, keepDims = false) => tf.sum(t, axis, keepDims),
+  mean: (t, axis) => tf.mean(t, axis, true),
+  unsqueeze: (t, axis) => tf.expandDims(t, axis < 0 ? t.rank + 1 + axis : axis),
+  eye: (n) => tf.eye(n),
+  matMul: (a, b, transposeA = false, transposeB = false) => tf.matMul(a, b, transposeA, transposeB),
+  softmax: (t) => tf.softmax(t),
+  // The forward's head layout [N·H, T, d], seen as [N, H, T, d] (reshapes only).
+  splitHeads: (t, heads, headDim) => {
+    const [n, tokens] = t.shape;
+    return splitHeads(t, heads, headDim).reshape([n, heads, tokens, headDim]);
+  },
+  mergeHeads: (t) => {
+    const [n, heads, tokens, d] = t.shape;
+    return mergeHeads(t.reshape([n * heads, tokens, d]), heads);
+  },
   linearForward: (op, x, kernel, bias) => linearForward(op, x, kernel, bias),
   linearInputGradient: (op, g, kernel, x) => linearInputGradient(op, g, kernel, x.shape),
   forward: (op, inputs) => opForward(op, inputs),
   maxPoolRelevance: firstMax,
-  avgPoolShares: (op, x, g) =>
-    tf.tidy(() => tf.mul(x, tf.grad((t: tf.Tensor) => tf.avgPool(t as tf.Tensor4D, op.pool, op.strides, op.padding as 'same' | 'valid'))(x, g))),
-  globalAvgPoolShares: (x, g) => {
+  avgPoolInputGradient: (op, g, x) => tf.grad((t: tf.Tensor) => tf.avgPool(t as tf.Tensor4D, op.pool, op.strides, op.padding as 'same' | 'valid'))(x, g),
+  globalAvgPoolInputGradient: (g, x) => {
     const [n, h, w, c] = x.shape as number[];
-    return tf.tidy(() => tf.mul(x, tf.div(g.reshape([n, 1, 1, c]), h * w)));
+    return tf.tidy(() => tf.div(g.reshape([n, 1, 1, c]), h * w));
   },
   globalMaxPoolRelevance: (x, r) => {
     const [n, h, w, c] = x.shape as number[];
@@ -49,17 +64,6 @@ export const tfAlgebra: Algebra<tf.Tensor> = {
     const ax = axis < 0 ? r.rank + axis : axis;
     return tf.split(r, parts.map((t) => t.shape[ax]), ax);
   },
-  // LayerNorm with σ frozen is linear in x (the mean stays part of the map): the epsilon rule on that map gives
-  // R_x,m = (x_m/σ)·(w_m G_m − (1/D) Σ_k w_k G_k) with G = R_y / s(y) (AttnLRP, method.md §3).
-  layerNormRelevance: (x, y, r, gamma, epsilon) =>
-    tf.tidy(() => {
-      const { variance } = tf.moments(x, -1, true);
-      const sigma = tf.sqrt(tf.add(variance, epsilon));
-      const g = tf.div(r, tfAlgebra.stabilize(y, 1e-6));
-      const wg = gamma ? tf.mul(g, gamma) : g;
-      return tf.mul(tf.div(x, sigma), tf.sub(wg, tf.mean(wg, -1, true)));
-    }),
-  attentionRelevance: (op, q, k, v, r, softmax) => attentionRelevance(q, k, v, r, op.heads, op.headDim, softmax),
   unpatch: (r, x, size) => fromPatches(r, size, x.shape),
   dropClassToken: (r) => tf.slice(r, [0, 1, 0], [-1, -1, -1]),
   placeToken: (r, x, index) =>

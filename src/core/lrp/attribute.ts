@@ -14,9 +14,9 @@ import { tfAlgebra } from '../graph/tf-algebra';
 import { argmaxRows } from '../models/evaluate';
 import { RunControl, throwIfCancelled, yieldToEventLoop } from '../progress';
 import { canonize, disposeCanonized } from './canonizers';
-import { CompositeSpec, describeRule, ruleForLayer } from './composites';
+import { CompositeSpec, ruleForLayer } from './composites';
 import { PropagationPlan, propagate } from './propagate';
-import { ruleFromSpec } from './rules';
+import { describeRule, ruleFromSpec } from './rule-table';
 import { OnnxExplainer } from './onnx-explainer';
 import { OnnxUnsupported } from '../onnx/onnx-algebra';
 import { loadOnnxRuntime } from '../onnx/runtime';
@@ -66,7 +66,6 @@ export function planExplanation(model: tf.LayersModel | Graph, composite: Compos
   const layerRules: LayerRule[] = [];
   linear.forEach(({ n, i }, k) => {
     const spec = ruleForLayer(composite, { name: n.name, kind: n.op.type === 'dense' ? 'dense' : 'conv', isFirst: k === 0 });
-    if (spec.rule === 'pass') throw badInput(`composite ${composite.name}: layer '${n.name}' has the pass rule`, 'pass only fits element-wise layers; give conv and dense layers an LRP rule');
     rules[i] = ruleFromSpec(spec);
     layerRules.push({ name: n.name, rule: describeRule(spec) });
   });

@@ -7,8 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { badInput } from '../errors';
 import { Graph, consumers, isLinear } from '../graph/graph';
-
-export const CANONIZERS = ['merge-batch-norm'] as const;
+import { CANONIZER_NAMES, type CanonizerName } from './composites';
 
 export function mergeBatchNorm(g: Graph): Graph {
   const nodes = g.nodes.map((n) => ({ ...n }));
@@ -33,12 +32,18 @@ export function mergeBatchNorm(g: Graph): Graph {
   return { nodes, output: g.output };
 }
 
+/** Each name composites accept, and its rewrite. */
+const CANONIZERS: Record<CanonizerName, (g: Graph) => Graph> = {
+  'merge-batch-norm': mergeBatchNorm,
+};
+
 /** Applies the named canonizers in order; the returned graph shares untouched weights with the input graph. */
 export function canonize(g: Graph, names: readonly string[]): Graph {
   let out = g;
   for (const name of names) {
-    if (name === 'merge-batch-norm') out = mergeBatchNorm(out);
-    else throw badInput(`unknown canonizer '${name}'`, `available: ${CANONIZERS.join(', ')}`);
+    // A spec can arrive as JSON from elsewhere (a worker message), not only from parseComposite.
+    if (!Object.prototype.hasOwnProperty.call(CANONIZERS, name)) throw badInput(`unknown canonizer '${name}'`, `available: ${CANONIZER_NAMES.join(', ')}`);
+    out = CANONIZERS[name as CanonizerName](out);
   }
   return out;
 }

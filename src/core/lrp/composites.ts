@@ -9,16 +9,10 @@
  */
 import fs from 'node:fs';
 import { badInput } from '../errors';
+import { RULE_NAMES, type RuleName, type RuleSpec, defaultRuleSpec, resolveRule, ruleParams, shortNumber } from './rule-table';
 
-export type RuleSpec =
-  | { rule: 'epsilon'; epsilon: number }
-  | { rule: 'z-plus' }
-  | { rule: 'alpha-beta'; alpha: number; beta: number }
-  | { rule: 'gamma'; gamma: number }
-  | { rule: 'flat' }
-  | { rule: 'w-square' }
-  | { rule: 'z-box'; low: number; high: number }
-  | { rule: 'pass' };
+// The rules, their parameters and descriptions are one table (rule-table.ts); composites refer to it.
+export { type RuleSpec, describeRule } from './rule-table';
 
 export type SoftmaxRule = 'epsilon' | 'z-plus' | 'z-plus-vbias' | 'cp';
 
@@ -27,43 +21,22 @@ export interface CompositeSpec {
   default: { conv: RuleSpec; dense: RuleSpec };
   first?: RuleSpec;
   layers: Record<string, RuleSpec>;
-  canonizers: string[]; // only 'merge-batch-norm' exists
+  canonizers: CanonizerName[];
   attention?: { softmax: SoftmaxRule };
 }
 
-type RuleName = RuleSpec['rule'];
-
-/** The parameters each rule accepts, in the order describeRule and compositeToJson write them. */
-const RULE_PARAMS: Record<RuleName, readonly string[]> = {
-  epsilon: ['epsilon'],
-  'z-plus': [],
-  'alpha-beta': ['alpha', 'beta'],
-  gamma: ['gamma'],
-  flat: [],
-  'w-square': [],
-  'z-box': ['low', 'high'],
-  pass: [],
-};
-const RULE_NAMES = Object.keys(RULE_PARAMS) as RuleName[];
 const SOFTMAX_RULES: readonly SoftmaxRule[] = ['epsilon', 'z-plus', 'z-plus-vbias', 'cp'];
-const CANONIZERS: readonly string[] = ['merge-batch-norm'];
+/** The canonizers a composite may name (their graph rewrites: canonizers.ts). */
+export const CANONIZER_NAMES = ['merge-batch-norm'] as const;
+export type CanonizerName = (typeof CANONIZER_NAMES)[number];
 const TOP_LEVEL_KEYS = ['default', 'first', 'layers', 'canonizers', 'attention'];
-
-// The reference library's defaults (zennit), used when a file leaves a parameter out.
-const DEFAULT_EPSILON = 1e-6;
-const DEFAULT_GAMMA = 0.25;
-const DEFAULT_ALPHA = 2;
-const DEFAULT_BETA = 1;
-const DEFAULT_LOW = 0;
-const DEFAULT_HIGH = 1;
-const ALPHA_BETA_TOLERANCE = 1e-9;
 
 const RULES_HINT = `valid rules: ${RULE_NAMES.join(', ')}; e.g. {"rule": "epsilon", "epsilon": 1e-6}`;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Presets (method.md section 2): dense layers always use epsilon(1e-6), batch norms are merged.
 
-const eps = (epsilon: number): RuleSpec => ({ rule: 'epsilon', epsilon });
+const epsilonDefault = () => defaultRuleSpec('epsilon');
 
 const PRESETS: Record<string, () => CompositeSpec> = {
   'epsilon-plus': () => preset('epsilon-plus', { rule: 'z-plus' }),
@@ -78,7 +51,7 @@ const PRESETS: Record<string, () => CompositeSpec> = {
 function preset(name: string, conv: RuleSpec, first?: RuleSpec): CompositeSpec {
   const c: CompositeSpec = {
     name,
-    default: { conv, dense: eps(DEFAULT_EPSILON) },
+    default: { conv, dense: epsilonDefault() },
     layers: {},
     canonizers: ['merge-batch-norm'],
   };
@@ -140,76 +113,26 @@ function parseRule(v: unknown, source: string, path: string): RuleSpec {
   if (!('rule' in v)) fail(source, join(path, 'rule'), 'missing', RULES_HINT);
   const name = v.rule;
   if (typeof name !== 'string') fail(source, join(path, 'rule'), `expected a string, got ${typeName(name)}`, RULES_HINT);
+  if (name === 'pass') {
+    fail(source, join(path, 'rule'), "'pass' is not a rule for conv or dense layers (activations pass relevance unchanged without one)",
+      `give this layer an LRP rule; ${RULES_HINT}`);
+  }
   if (!(RULE_NAMES as string[]).includes(name)) {
     const closest = closestNames(name, RULE_NAMES, 1)[0];
     const guess = editDistance(name, closest) <= 3 ? `did you mean '${closest}'? ` : '';
     fail(source, join(path, 'rule'), `unknown rule '${name}'`, guess + RULES_HINT);
   }
   const rule = name as RuleName;
-  const params = RULE_PARAMS[rule];
+  const params = ruleParams(rule);
   checkKeys(v, ['rule', ...params], source, path, `rule '${rule}'`);
   const paramHint = params.length
-    ? `rule '${rule}' takes ${params.join(' and ')}; e.g. ${ruleExample(defaultRule(rule))}`
+    ? `rule '${rule}' takes ${params.join(' and ')}; e.g. ${ruleExample(defaultRuleSpec(rule))}`
     : `rule '${rule}' takes no parameters`;
-  const num = (key: string, fallback: number): number =>
-    key in v ? finiteNumber(v[key], source, join(path, key), paramHint) : fallback;
-
-  switch (rule) {
-    case 'epsilon': {
-      const epsilon = num('epsilon', DEFAULT_EPSILON);
-      if (epsilon < 0) fail(source, join(path, 'epsilon'), `must be >= 0, got ${fmt(epsilon)}`, paramHint);
-      return { rule, epsilon };
-    }
-    case 'gamma': {
-      const gamma = num('gamma', DEFAULT_GAMMA);
-      if (gamma < 0) fail(source, join(path, 'gamma'), `must be >= 0, got ${fmt(gamma)}`, paramHint);
-      return { rule, gamma };
-    }
-    case 'alpha-beta': {
-      const hasAlpha = 'alpha' in v;
-      const hasBeta = 'beta' in v;
-      // alpha − beta = 1 keeps the rule conservative, so one parameter determines the other.
-      let alpha = num('alpha', DEFAULT_ALPHA);
-      let beta = num('beta', DEFAULT_BETA);
-      if (hasAlpha && !hasBeta) beta = alpha - 1;
-      else if (hasBeta && !hasAlpha) alpha = beta + 1;
-      const abHint = 'alpha-beta needs alpha - beta = 1 and beta >= 0, e.g. {"rule": "alpha-beta", "alpha": 2, "beta": 1}';
-      if (Math.abs(alpha - beta - 1) > ALPHA_BETA_TOLERANCE) {
-        fail(source, join(path, 'alpha'), `alpha - beta must equal 1, got alpha ${fmt(alpha)}, beta ${fmt(beta)}`, abHint);
-      }
-      if (beta < 0) {
-        const where = hasBeta ? 'beta' : 'alpha';
-        fail(source, join(path, where), `beta must be >= 0 (alpha >= 1), got alpha ${fmt(alpha)}, beta ${fmt(beta)}`, abHint);
-      }
-      return { rule, alpha, beta };
-    }
-    case 'z-box': {
-      const low = num('low', DEFAULT_LOW);
-      const high = num('high', DEFAULT_HIGH);
-      if (low > high) {
-        fail(source, join(path, 'low'), `low must be <= high, got low ${fmt(low)}, high ${fmt(high)}`,
-          'low and high bound the input values, e.g. {"rule": "z-box", "low": 0, "high": 1} for images in [0, 1]');
-      }
-      return { rule, low, high };
-    }
-    default:
-      return { rule } as RuleSpec;
-  }
-}
-
-function defaultRule(rule: RuleName): RuleSpec {
-  switch (rule) {
-    case 'epsilon':
-      return { rule, epsilon: DEFAULT_EPSILON };
-    case 'gamma':
-      return { rule, gamma: DEFAULT_GAMMA };
-    case 'alpha-beta':
-      return { rule, alpha: DEFAULT_ALPHA, beta: DEFAULT_BETA };
-    case 'z-box':
-      return { rule, low: DEFAULT_LOW, high: DEFAULT_HIGH };
-    default:
-      return { rule } as RuleSpec;
-  }
+  const given: Record<string, number> = {};
+  for (const key of params) if (key in v) given[key] = finiteNumber(v[key], source, join(path, key), paramHint);
+  const resolved = resolveRule(rule, given);
+  if ('problem' in resolved) fail(source, join(path, resolved.problem.param), resolved.problem.problem, resolved.problem.hint ?? paramHint);
+  return resolved.spec;
 }
 
 /**
@@ -223,8 +146,8 @@ export function parseComposite(json: unknown, source: string, layerNames?: reado
   if (!isObject(json)) fail(source, '(top level)', `expected a JSON object, got ${typeName(json)}`, schemaHint);
   checkKeys(json, TOP_LEVEL_KEYS, source, '', 'the composite');
 
-  let conv: RuleSpec = eps(DEFAULT_EPSILON);
-  let dense: RuleSpec = eps(DEFAULT_EPSILON);
+  let conv = epsilonDefault();
+  let dense = epsilonDefault();
   if ('default' in json) {
     const d = json.default;
     if (!isObject(d)) fail(source, 'default', `expected an object, got ${typeName(d)}`, '"default": {"conv": RULE, "dense": RULE}');
@@ -252,13 +175,13 @@ export function parseComposite(json: unknown, source: string, layerNames?: reado
 
   if ('canonizers' in json) {
     const list = json.canonizers;
-    const hint = `valid canonizers: ${CANONIZERS.join(', ')}; [] turns them off`;
+    const hint = `valid canonizers: ${CANONIZER_NAMES.join(', ')}; [] turns them off`;
     if (!Array.isArray(list)) fail(source, 'canonizers', `expected an array, got ${typeName(list)}`, hint);
-    const out: string[] = [];
+    const out: CanonizerName[] = [];
     list.forEach((c: unknown, i: number) => {
       if (typeof c !== 'string') fail(source, `canonizers[${i}]`, `expected a string, got ${typeName(c)}`, hint);
-      if (!CANONIZERS.includes(c)) fail(source, `canonizers[${i}]`, `unknown canonizer '${c}'`, hint);
-      if (!out.includes(c)) out.push(c);
+      if (!(CANONIZER_NAMES as readonly string[]).includes(c)) fail(source, `canonizers[${i}]`, `unknown canonizer '${c}'`, hint);
+      if (!out.includes(c as CanonizerName)) out.push(c as CanonizerName);
     });
     spec.canonizers = out;
   }
@@ -311,31 +234,10 @@ export function ruleForLayer(
   return c.default[layer.kind];
 }
 
-/** Short numbers for messages and labels: 1e-6 rather than 0.000001. */
-function fmt(n: number): string {
-  if (n !== 0 && Number.isFinite(n) && (Math.abs(n) < 1e-3 || Math.abs(n) >= 1e21)) return n.toExponential();
-  return String(n);
-}
-
-export function describeRule(r: RuleSpec): string {
-  switch (r.rule) {
-    case 'epsilon':
-      return `epsilon(${fmt(r.epsilon)})`;
-    case 'gamma':
-      return `gamma(${fmt(r.gamma)})`;
-    case 'alpha-beta':
-      return `alpha-beta(${fmt(r.alpha)}, ${fmt(r.beta)})`;
-    case 'z-box':
-      return `z-box(${fmt(r.low)}, ${fmt(r.high)})`;
-    default:
-      return r.rule;
-  }
-}
-
 /** A rule as JSON for hints, with numbers written the short way (1e-6, not 0.000001). */
 function ruleExample(r: RuleSpec): string {
   return `{${Object.entries(r)
-    .map(([k, v]) => `"${k}": ${typeof v === 'number' ? fmt(v) : JSON.stringify(v)}`)
+    .map(([k, v]) => `"${k}": ${typeof v === 'number' ? shortNumber(v) : JSON.stringify(v)}`)
     .join(', ')}}`;
 }
 

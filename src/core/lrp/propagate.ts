@@ -7,9 +7,11 @@
  */
 import type { Algebra } from '../graph/algebra';
 import type { Graph } from '../graph/graph';
-import { type LinearRule, applyLinearRule, normShares } from './rules';
-import { DEFAULT_STABILIZER } from './stabilizer';
+import { attentionRelevance } from './attention-rules';
 import type { SoftmaxRule } from './composites';
+import { layerNormRelevance } from './layer-norm-rule';
+import { type LinearRule, applyLinearRule, normShares } from './rules';
+import { divideStabilized } from './stabilizer';
 
 export interface PropagationPlan {
   graph: Graph;
@@ -50,15 +52,16 @@ function backwardNode<T>(A: Algebra<T>, plan: PropagationPlan, i: number, acts: 
     case 'identity':
       return [r];
     case 'layernorm':
-      return [A.layerNormRelevance(x, acts[i], r, op.gamma ? A.weight(op.gamma) : undefined, op.epsilon)];
+      return [layerNormRelevance(A, x, acts[i], r, op.gamma ? A.weight(op.gamma) : undefined, op.epsilon)];
     case 'maxpool':
       return [A.maxPoolRelevance(x, r, op.pool, op.strides, op.padding)];
     case 'globalmaxpool':
       return [A.globalMaxPoolRelevance(x, r)];
+    // The epsilon rule on the op, as for sums: x ⊙ ∂ᵀ(R / s(out)).
     case 'avgpool':
-      return [A.avgPoolShares(op, x, A.div(r, A.stabilize(acts[i], DEFAULT_STABILIZER)))];
+      return [A.mul(x, A.avgPoolInputGradient(op, divideStabilized(A, r, acts[i]), x))];
     case 'globalavgpool':
-      return [A.globalAvgPoolShares(x, A.div(r, A.stabilize(acts[i], DEFAULT_STABILIZER)))];
+      return [A.mul(x, A.globalAvgPoolInputGradient(divideStabilized(A, r, acts[i]), x))];
     case 'flatten':
     case 'reshape':
       return [A.reshapeLike(r, x)];
@@ -69,7 +72,7 @@ function backwardNode<T>(A: Algebra<T>, plan: PropagationPlan, i: number, acts: 
     case 'concat':
       return A.splitLike(r, ins, op.axis);
     case 'attention': {
-      const rel = A.attentionRelevance(op, ins[0], ins[1], ins[2], r, plan.softmax ?? DEFAULT_SOFTMAX_RULE);
+      const rel = attentionRelevance(A, op, ins[0], ins[1], ins[2], r, plan.softmax ?? DEFAULT_SOFTMAX_RULE);
       readouts.set(i, rel.heads);
       return [rel.q, rel.k, rel.v];
     }

@@ -3,11 +3,10 @@
  * zennit's BasicHook: each rule lists terms (how it modifies the layer's input, weights and bias), maps the upper
  * relevance R to one output gradient per term (R over the stabilized, modified outputs), and reduces the terms'
  * input gradients to the lower relevance. Formulas: method.md §2. Rules are written against an Algebra, so the same
- * declarations run on tfjs and compile to ONNX.
+ * declarations run on tfjs and compile to ONNX. Their names and parameters in composites: rule-table.ts.
  */
 import type { Algebra, LinearOp } from '../graph/algebra';
-import type { RuleSpec } from './composites';
-import { DEFAULT_STABILIZER } from './stabilizer';
+import { divideStabilized } from './stabilizer';
 
 type Modifier = <T>(A: Algebra<T>, t: T) => T;
 
@@ -16,6 +15,10 @@ export interface RuleTerm {
   weight: Modifier;
   /** The modified bias, or null for none. */
   bias: Modifier | null;
+  /** The term is the layer itself (nothing modified): its output is z, which the forward pass computed. */
+  isLayer?: true;
+  /** The term is exactly zero when the layer input has no negative entry (built on x⁻, no bias): it may be skipped. */
+  vanishesForNonNegativeInput?: true;
 }
 
 export interface LinearRule {
@@ -34,22 +37,23 @@ const ones: Modifier = (A, t) => A.fillLike(t, 1);
 const fill = (value: number): Modifier => (A, t) => A.fillLike(t, value);
 const squared: Modifier = (A, t) => A.square(t);
 const plusGamma = (gamma: number, part: Modifier): Modifier => (A, t) => A.add(t, A.mul(part(A, t), gamma));
-const over = <T>(A: Algebra<T>, r: T, d: T, eps = DEFAULT_STABILIZER) => A.div(r, A.stabilize(d, eps));
+const layerItself: RuleTerm = { input: same, weight: same, bias: same, isLayer: true };
+/** A term on x⁻ without bias: zero behind a ReLU, which halves the cost of z-plus, alpha-beta and gamma there. */
+const onNegativeInput = (weight: Modifier): RuleTerm => ({ input: negative, weight, bias: null, vanishesForNonNegativeInput: true });
+/** R over the stabilized denominator: every rule divides through the one stabilizer. */
+const over = divideStabilized;
 const xTimesGrad = <T>(A: Algebra<T>, inputs: T[], grads: T[]) => A.addN(inputs.map((x, i) => A.mul(x, grads[i])));
 
 export const epsilonRule = (epsilon: number): LinearRule => ({
   name: `epsilon(${epsilon})`,
-  terms: [{ input: same, weight: same, bias: same }],
+  terms: [layerItself],
   gradients: (A, r, [out]) => [over(A, r, out, epsilon)],
   reduce: xTimesGrad,
 });
 
 export const zPlusRule = (): LinearRule => ({
   name: 'z-plus',
-  terms: [
-    { input: positive, weight: positive, bias: positive },
-    { input: negative, weight: negative, bias: null },
-  ],
+  terms: [{ input: positive, weight: positive, bias: positive }, onNegativeInput(negative)],
   gradients: (A, r, outs) => {
     const g = over(A, r, A.add(outs[0], outs[1]));
     return [g, g];
@@ -61,9 +65,9 @@ export const alphaBetaRule = (alpha: number, beta: number): LinearRule => ({
   name: `alpha-beta(${alpha}, ${beta})`,
   terms: [
     { input: positive, weight: positive, bias: positive },
-    { input: negative, weight: negative, bias: null },
+    onNegativeInput(negative),
     { input: positive, weight: negative, bias: negative },
-    { input: negative, weight: positive, bias: null },
+    onNegativeInput(positive),
   ],
   gradients: (A, r, outs) => {
     const p = over(A, r, A.add(outs[0], outs[1]));
@@ -78,9 +82,9 @@ export const gammaRule = (gamma: number): LinearRule => ({
   name: `gamma(${gamma})`,
   terms: [
     { input: positive, weight: plusGamma(gamma, positive), bias: plusGamma(gamma, positive) },
-    { input: negative, weight: plusGamma(gamma, negative), bias: null },
+    onNegativeInput(plusGamma(gamma, negative)),
     { input: positive, weight: plusGamma(gamma, negative), bias: plusGamma(gamma, negative) },
-    { input: negative, weight: plusGamma(gamma, positive), bias: null },
+    onNegativeInput(plusGamma(gamma, positive)),
   ],
   gradients: (A, r, outs, z) => {
     const up = A.mul(A.positiveMask(z), over(A, r, A.add(outs[0], outs[1])));
@@ -109,7 +113,7 @@ export const wSquareRule = (): LinearRule => ({
 export const zBoxRule = (low: number, high: number): LinearRule => ({
   name: `z-box(${low}, ${high})`,
   terms: [
-    { input: same, weight: same, bias: same },
+    layerItself,
     { input: fill(low), weight: positive, bias: positive },
     { input: fill(high), weight: negative, bias: negative },
   ],
@@ -120,45 +124,23 @@ export const zBoxRule = (low: number, high: number): LinearRule => ({
   reduce: (A, inputs, grads) => A.sub(A.sub(A.mul(inputs[0], grads[0]), A.mul(inputs[1], grads[1])), A.mul(inputs[2], grads[2])),
 });
 
-export function ruleFromSpec(spec: RuleSpec): LinearRule {
-  switch (spec.rule) {
-    case 'epsilon':
-      return epsilonRule(spec.epsilon);
-    case 'z-plus':
-      return zPlusRule();
-    case 'alpha-beta':
-      return alphaBetaRule(spec.alpha, spec.beta);
-    case 'gamma':
-      return gammaRule(spec.gamma);
-    case 'flat':
-      return flatRule();
-    case 'w-square':
-      return wSquareRule();
-    case 'z-box':
-      return zBoxRule(spec.low, spec.high);
-    case 'pass':
-      throw new Error('the pass rule keeps relevance unchanged and only fits element-wise layers');
-  }
-}
-
 /**
  * The generic mechanism: for each term, run the layer on the modified input with the modified parameters, turn the
  * upper relevance into an output gradient, take the input gradient through the modified weights, and reduce.
- * When the input has no negative entry (behind a ReLU), terms built on x⁻ (all without bias) are exactly zero and
- * are skipped, which halves the cost of z-plus, alpha-beta and gamma on most layers.
+ * When the input has no negative entry (behind a ReLU), the terms declared to vanish then are skipped.
  */
 export function applyLinearRule<T>(A: Algebra<T>, rule: LinearRule, op: LinearOp, x: T, z: T, r: T): T {
   return A.scope(() => {
-    const xNonNegative = rule.terms.some((t) => t.input === negative) && A.isNonNegative(x);
-    const skip = rule.terms.map((t) => xNonNegative && t.input === negative && t.bias === null);
+    const xNonNegative = rule.terms.some((t) => t.vanishesForNonNegativeInput) && A.isNonNegative(x);
+    const skip = rule.terms.map((t) => xNonNegative && t.vanishesForNonNegativeInput === true);
     const kernel = A.weight(op.kernel);
     const bias = op.bias ? A.weight(op.bias) : undefined;
     const zero = skip.some(Boolean) ? A.fillLike(x, 0) : undefined;
     const inputs = rule.terms.map((t, i) => (skip[i] ? zero! : t.input(A, x)));
     const weights = rule.terms.map((t) => t.weight(A, kernel));
-    // An unmodified term's output is z itself; a skipped term's is zero.
+    // A skipped term's output is zero.
     const outputs = rule.terms.map((t, i) =>
-      skip[i] ? A.fillLike(z, 0) : t.input === same && t.weight === same && t.bias === same ? z : A.linearForward(op, inputs[i], weights[i], bias && t.bias ? t.bias(A, bias) : undefined),
+      skip[i] ? A.fillLike(z, 0) : t.isLayer ? z : A.linearForward(op, inputs[i], weights[i], bias && t.bias ? t.bias(A, bias) : undefined),
     );
     const grads = rule.gradients(A, r, outputs, z).map((g, i) => (skip[i] ? zero! : A.linearInputGradient(op, g, weights[i], x)));
     return rule.reduce(A, inputs, grads);
@@ -167,6 +149,6 @@ export function applyLinearRule<T>(A: Algebra<T>, rule: LinearRule, op: LinearOp
 
 /** Element-wise sums (residual adds) and average pooling: the epsilon rule on the op itself (zennit's Norm). */
 export function normShares<T>(A: Algebra<T>, inputs: T[], out: T, r: T): T[] {
-  const g = A.div(r, A.stabilize(out, DEFAULT_STABILIZER));
+  const g = divideStabilized(A, r, out);
   return inputs.map((x) => A.mul(x, g));
 }

@@ -1,16 +1,18 @@
 /**
  * The one stabilizer every rule divides by: s(d) = d + ε·sign(d) with sign(0) = +1, so a zero denominator becomes ε
- * and the sign of the others is kept (zennit's convention, method.md §2).
+ * and the sign of the others is kept (zennit's convention, method.md §2). Declared once over the Algebra: tfjs
+ * computes it, the ONNX algebra emits it (and, on a d known to be ≥ 0, the select reduces to the constant +ε).
  */
-import * as tf from '@tensorflow/tfjs';
+import type { Algebra } from '../graph/algebra';
 
 export const DEFAULT_STABILIZER = 1e-6;
 
-export function stabilize(d: tf.Tensor, epsilon = DEFAULT_STABILIZER): tf.Tensor {
-  return tf.tidy(() => tf.add(d, tf.where(tf.greaterEqual(d, 0), tf.scalar(epsilon), tf.scalar(-epsilon))));
+export function stabilize<T>(A: Algebra<T>, d: T, epsilon = DEFAULT_STABILIZER): T {
+  // sign(0) = +1: zero takes the +ε side.
+  return A.add(d, A.whereNonNegative(d, epsilon, -epsilon));
 }
 
 /** R / s(d), the normalised relevance every x·∂-style rule multiplies back. */
-export function divideStabilized(r: tf.Tensor, d: tf.Tensor, epsilon = DEFAULT_STABILIZER): tf.Tensor {
-  return tf.tidy(() => tf.div(r, stabilize(d, epsilon)));
+export function divideStabilized<T>(A: Algebra<T>, r: T, d: T, epsilon = DEFAULT_STABILIZER): T {
+  return A.div(r, stabilize(A, d, epsilon));
 }

@@ -2,15 +2,13 @@
  * The symbolic Algebra: instead of computing, it emits ONNX nodes into a graph builder, so that a whole LRP pass
  * (forward and relevance) becomes one inference graph for onnxruntime. Values carry their logical shape (NHWC for
  * images, static batch); rank-4 values are stored NCHW, the layout ONNX convolutions use. Weights are constants and
- * their modifiers (w⁺, w + γw⁻, ones, w²) are folded in JS at compile time.
+ * their modifiers (w⁺, w + γw⁻, ones, w²) are folded in JS at compile time. The LRP rules are not restated here:
+ * they are the declarations of src/core/lrp/, emitted through these primitives.
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { Algebra, AttentionOp, LinearOp, PoolOp } from '../graph/algebra';
+import type { Algebra, LinearOp, PoolOp } from '../graph/algebra';
 import type { Op, Padding } from '../graph/graph';
-import { SOFTMAX_RULES } from '../lrp/attention-rules';
-import type { SoftmaxRule } from '../lrp/composites';
-import { DEFAULT_STABILIZER } from '../lrp/stabilizer';
-import { type AttrValue, OnnxGraphBuilder } from './graph-builder';
+import { OnnxGraphBuilder } from './graph-builder';
 
 export interface Sym {
   /** Graph value name (absent for a constant not yet placed in the graph). */
@@ -21,6 +19,8 @@ export interface Sym {
   data?: Float32Array;
   /** Known to be all zeros (a skipped rule term): arithmetic with it emits nothing. */
   zero?: boolean;
+  /** Stored in its logical layout even at rank 4 (attention's per-head [N, H, T, d]); else rank 4 is NHWC stored NCHW. */
+  plain?: boolean;
 }
 
 /** An op or setting the ONNX path does not compile; callers fall back to tfjs. */
@@ -62,6 +62,9 @@ function toOihw(data: Float32Array, shape: number[], depthwise: boolean): { data
         }
   return { data: out, dims: depthwise ? [a * b, 1, kh, kw] : [b, a, kh, kw] };
 }
+
+/** Whether a rank-4 value is an image: NHWC logically, NCHW in the graph. */
+const isImage = (t: Sym) => t.shape.length === 4 && !t.plain;
 
 /** Whether a [kh, kw, ci, co] kernel (co innermost) has the same filter for every output channel. */
 function sameForEveryOutput(data: Float32Array, co: number): boolean {
@@ -113,11 +116,11 @@ export class OnnxAlgebra implements Algebra<Sym> {
   ref(t: Sym): string {
     if (t.name) return t.name;
     if (t.zero) {
-      t.name = this.b.op('Expand', [this.scalar(0), this.b.ints(this.physical(t.shape))]);
+      t.name = this.b.op('Expand', [this.scalar(0), this.b.ints(this.physical(t))]);
       return t.name;
     }
     if (!t.data) throw new Error('a symbolic value without a name or data');
-    t.name = this.b.constant(t.data, t.shape.length === 4 ? [t.shape[0], t.shape[3], t.shape[1], t.shape[2]] : t.shape, 'w');
+    t.name = this.b.constant(t.data, this.physical(t), 'w');
     return t.name;
   }
 
@@ -130,20 +133,36 @@ export class OnnxAlgebra implements Algebra<Sym> {
     return s;
   }
 
-  private value(name: string, shape: number[], nonNegative = false): Sym {
-    return { name, shape, nonNegative };
+  private value(name: string, shape: number[], nonNegative = false, plain = false): Sym {
+    return plain ? { name, shape, nonNegative, plain } : { name, shape, nonNegative };
+  }
+
+  /** An element-wise result shaped like a (its layout too). */
+  private like(a: Sym, name: string, nonNegative = false): Sym {
+    return this.value(name, a.shape, nonNegative, a.plain);
   }
 
   private fold(a: Sym, f: (v: number, i: number) => number): Sym {
-    return { shape: a.shape, nonNegative: false, data: Float32Array.from(a.data!, f) };
+    return { shape: a.shape, nonNegative: false, data: Float32Array.from(a.data!, f), ...(a.plain && { plain: true }) };
   }
 
   private binary(a: Sym, b: Sym, op: 'Add' | 'Sub' | 'Mul' | 'Div', f: (x: number, y: number) => number, nonNegative: boolean): Sym {
     if (a.data && b.data && !a.name && !b.name) return this.fold(a, (v, i) => f(v, b.data![i]));
-    return this.value(this.b.op(op, [this.ref(a), this.ref(b)]), a.shape.length >= b.shape.length ? a.shape : b.shape, nonNegative);
+    const shape = a.shape.length >= b.shape.length ? a.shape : b.shape;
+    return this.value(this.b.op(op, [this.ref(a), this.ref(b)]), shape, nonNegative, a.plain || b.plain);
   }
 
-  add(a: Sym, b: Sym) {
+  /** Reductions, products and reshapes over logical axes need a value stored as it is shaped. */
+  private logical(t: Sym, what: string): Sym {
+    if (isImage(t)) throw new OnnxUnsupported(`${what} of an image-shaped value`);
+    return t;
+  }
+
+  add(a: Sym, b: Sym | number) {
+    if (typeof b === 'number') {
+      if (a.data && !a.name) return this.fold(a, (v) => v + b);
+      return this.like(a, this.b.op('Add', [this.ref(a), this.scalar(b)]), a.nonNegative && b >= 0);
+    }
     if (b.zero) return a;
     if (a.zero) return b;
     return this.binary(a, b, 'Add', (x, y) => x + y, a.nonNegative && b.nonNegative);
@@ -157,7 +176,7 @@ export class OnnxAlgebra implements Algebra<Sym> {
     if (typeof b !== 'number' && b.zero) return b;
     if (typeof b === 'number') {
       if (a.data && !a.name) return this.fold(a, (v) => v * b);
-      return this.value(this.b.op('Mul', [this.ref(a), this.scalar(b)]), a.shape, a.nonNegative && b >= 0);
+      return this.like(a, this.b.op('Mul', [this.ref(a), this.scalar(b)]), a.nonNegative && b >= 0);
     }
     return this.binary(a, b, 'Mul', (x, y) => x * y, a.nonNegative && b.nonNegative);
   }
@@ -171,39 +190,92 @@ export class OnnxAlgebra implements Algebra<Sym> {
     if (a.data && !a.name) return this.fold(a, (v) => Math.max(v, 0));
     // z⁺-style input modifiers behind a ReLU: x⁺ = x, nothing to emit.
     if (a.nonNegative) return a;
-    return this.value(this.b.op('Relu', [this.ref(a)]), a.shape, true);
+    return this.like(a, this.b.op('Relu', [this.ref(a)]), true);
   }
   minZero(a: Sym) {
     if (a.data && !a.name) return this.fold(a, (v) => Math.min(v, 0));
-    return this.value(this.b.op('Min', [this.ref(a), this.scalar(0)]), a.shape);
+    return this.like(a, this.b.op('Min', [this.ref(a), this.scalar(0)]));
   }
   square(a: Sym) {
     if (a.data && !a.name) return this.fold(a, (v) => v * v);
-    return this.value(this.b.op('Mul', [this.ref(a), this.ref(a)]), a.shape, true);
+    return this.like(a, this.b.op('Mul', [this.ref(a), this.ref(a)]), true);
+  }
+  abs(a: Sym) {
+    if (a.data && !a.name) return this.fold(a, Math.abs);
+    return this.like(a, this.b.op('Abs', [this.ref(a)]), true);
+  }
+  sqrt(a: Sym) {
+    if (a.data && !a.name) return this.fold(a, Math.sqrt);
+    return this.like(a, this.b.op('Sqrt', [this.ref(a)]), true);
   }
   fillLike(a: Sym, v: number) {
     if (a.data && !a.name) return this.fold(a, () => v);
     // A zero is only materialised if something reads it as a graph value (see ref).
-    if (v === 0) return { shape: a.shape, nonNegative: true, zero: true };
-    return this.value(this.b.op('Expand', [this.scalar(v), this.b.ints(this.physical(a.shape))]), a.shape, v >= 0);
+    if (v === 0) return { shape: a.shape, nonNegative: true, zero: true, ...(a.plain && { plain: true }) };
+    return this.like(a, this.b.op('Expand', [this.scalar(v), this.b.ints(this.physical(a))]), v >= 0);
   }
   positiveMask(a: Sym) {
-    return this.value(this.b.op('Cast', [this.b.op('Greater', [this.ref(a), this.scalar(0)])], { to: 1 }), a.shape, true);
+    return this.like(a, this.b.op('Cast', [this.b.op('Greater', [this.ref(a), this.scalar(0)])], { to: 1 }), true);
   }
   negativeMask(a: Sym) {
-    return this.value(this.b.op('Cast', [this.b.op('Less', [this.ref(a), this.scalar(0)])], { to: 1 }), a.shape, true);
+    return this.like(a, this.b.op('Cast', [this.b.op('Less', [this.ref(a), this.scalar(0)])], { to: 1 }), true);
   }
-  stabilize(d: Sym, eps: number) {
-    const x = this.ref(d);
-    // sign(d) = +1 everywhere on a denominator known to be ≥ 0 (z⁺ of a non-negative input): s(d) = d + ε exactly.
-    if (d.nonNegative) return this.value(this.b.op('Add', [x, this.scalar(eps)]), d.shape, true);
-    const shift = this.b.op('Where', [this.b.op('GreaterOrEqual', [x, this.scalar(0)]), this.scalar(eps), this.scalar(-eps)]);
-    return this.value(this.b.op('Add', [x, shift]), d.shape);
+  whereNonNegative(d: Sym, atLeastZero: number, belowZero: number): Sym {
+    // Every entry of a d known to be ≥ 0 (z⁺ of a non-negative input) selects the first value: a constant, exactly.
+    if (d.nonNegative) return { name: this.scalar(atLeastZero), shape: [], nonNegative: atLeastZero >= 0 };
+    const select = this.b.op('Where', [this.b.op('GreaterOrEqual', [this.ref(d), this.scalar(0)]), this.scalar(atLeastZero), this.scalar(belowZero)]);
+    return this.like(d, select, atLeastZero >= 0 && belowZero >= 0);
+  }
+
+  sum(t: Sym, axis: number, keepDims = false): Sym {
+    const ax = axis < 0 ? t.shape.length + axis : axis;
+    const shape = keepDims ? t.shape.map((d, i) => (i === ax ? 1 : d)) : t.shape.filter((_, i) => i !== ax);
+    const out = this.b.op('ReduceSum', [this.ref(this.logical(t, 'a sum')), this.b.ints([ax])], { keepdims: keepDims ? 1 : 0 });
+    return this.value(out, shape, t.nonNegative, t.plain);
+  }
+  mean(t: Sym, axis: number): Sym {
+    const ax = axis < 0 ? t.shape.length + axis : axis;
+    const out = this.b.op('ReduceMean', [this.ref(this.logical(t, 'a mean'))], { axes: [axis], keepdims: 1 });
+    return this.value(out, t.shape.map((d, i) => (i === ax ? 1 : d)), t.nonNegative, t.plain);
+  }
+  unsqueeze(t: Sym, axis: number): Sym {
+    const ax = axis < 0 ? t.shape.length + 1 + axis : axis;
+    const shape = [...t.shape.slice(0, ax), 1, ...t.shape.slice(ax)];
+    return this.value(this.b.op('Unsqueeze', [this.ref(this.logical(t, 'an unsqueeze')), this.b.ints([ax])]), shape, t.nonNegative, t.plain);
+  }
+  eye(n: number): Sym {
+    const data = Float32Array.from({ length: n * n }, (_, e) => (Math.floor(e / n) === e % n ? 1 : 0));
+    return this.value(this.b.constant(data, [n, n], 'eye'), [n, n], true);
+  }
+  matMul(a: Sym, b: Sym, transposeA = false, transposeB = false): Sym {
+    const operand = (t: Sym, transpose: boolean) => {
+      const name = this.ref(this.logical(t, 'a matrix product'));
+      if (!transpose) return name;
+      const perm = t.shape.map((_, i) => i);
+      perm.push(...perm.splice(-2).reverse());
+      return this.b.op('Transpose', [name], { perm });
+    };
+    const [m, n] = [transposeA ? a.shape.at(-1)! : a.shape.at(-2)!, transposeB ? b.shape.at(-2)! : b.shape.at(-1)!];
+    const out = this.b.op('MatMul', [operand(a, transposeA), operand(b, transposeB)]);
+    return this.value(out, [...a.shape.slice(0, -2), m, n], a.nonNegative && b.nonNegative, a.plain || b.plain);
+  }
+  softmax(t: Sym): Sym {
+    return this.like(this.logical(t, 'a softmax'), this.b.op('Softmax', [this.ref(t)], { axis: -1 }), true);
+  }
+  splitHeads(t: Sym, heads: number, headDim: number): Sym {
+    const [n, tokens] = t.shape;
+    const split = this.b.op('Transpose', [this.b.op('Reshape', [this.ref(t), this.b.ints([n, tokens, heads, headDim])])], { perm: [0, 2, 1, 3] });
+    return this.value(split, [n, heads, tokens, headDim], t.nonNegative, true);
+  }
+  mergeHeads(t: Sym): Sym {
+    const [n, heads, tokens, d] = t.shape;
+    return this.value(this.b.op('Reshape', [this.b.op('Transpose', [this.ref(t)], { perm: [0, 2, 1, 3] }), this.b.ints([n, tokens, heads * d])]), [n, tokens, heads * d], t.nonNegative);
   }
 
   /** NHWC logical shape → the physical shape of the stored value. */
-  physical(shape: number[]): number[] {
-    return shape.length === 4 ? [shape[0], shape[3], shape[1], shape[2]] : shape;
+  physical(t: Sym): number[] {
+    const s = t.shape;
+    return isImage(t) ? [s[0], s[3], s[1], s[2]] : s;
   }
 
   linearForward(op: LinearOp, x: Sym, kernel: Sym, bias: Sym | undefined): Sym {
@@ -316,15 +388,13 @@ export class OnnxAlgebra implements Algebra<Sym> {
         return inputs.slice(1).reduce((acc, t) => this.add(acc, t), x);
       case 'concat': {
         const axis = op.axis < 0 ? x.shape.length + op.axis : op.axis;
-        const physAxis = x.shape.length === 4 ? [0, 2, 3, 1][axis] : axis;
+        const physAxis = isImage(x) ? [0, 2, 3, 1][axis] : axis;
         const shape = [...x.shape];
         shape[axis] = inputs.reduce((a, t) => a + t.shape[axis], 0);
         return this.value(this.b.op('Concat', inputs.map((t) => this.ref(t)), { axis: physAxis }), shape, inputs.every((t) => t.nonNegative));
       }
-      // Vision transformers: the forward compiles (masked evaluation, latency); their relevance rules do not, so
-      // attribution falls back to tfjs (see attentionRelevance below).
       case 'layernorm': {
-        if (x.shape.length === 4) throw new OnnxUnsupported('LayerNormalization on images');
+        if (isImage(x)) throw new OnnxUnsupported('LayerNormalization on images');
         const d = x.shape[x.shape.length - 1];
         const vec = (t: tf.Tensor | undefined, fill: number) => this.b.constant(t ? (t.dataSync() as Float32Array) : new Float32Array(d).fill(fill), [d], 'ln');
         return this.value(this.b.op('LayerNormalization', [this.ref(x), vec(op.gamma, 1), vec(op.beta, 0)], { axis: -1, epsilon: { float: op.epsilon } }), x.shape);
@@ -423,7 +493,7 @@ export class OnnxAlgebra implements Algebra<Sym> {
   /** Reshapes with NHWC semantics whatever the stored layouts. */
   private toLogical(x: Sym, shape: number[]): Sym {
     let name = this.ref(x);
-    if (x.shape.length === 4) name = this.b.op('Transpose', [name], { perm: [0, 2, 3, 1] });
+    if (isImage(x)) name = this.b.op('Transpose', [name], { perm: [0, 2, 3, 1] });
     name = this.b.op('Reshape', [name, this.b.ints(shape)]);
     if (shape.length === 4) name = this.b.op('Transpose', [name], { perm: [0, 3, 1, 2] });
     return this.value(name, shape, x.nonNegative);
@@ -435,7 +505,7 @@ export class OnnxAlgebra implements Algebra<Sym> {
    */
   private scatterToMaxima(x: Sym, r: Sym, overlapping: boolean, pool: number[], strides: number[], pads: number[]): Sym {
     const indices = this.indicesOf(x, pool, strides, pads);
-    const phys = this.physical(x.shape);
+    const phys = this.physical(x);
     let rPhys = this.ref(r);
     if (r.shape.length === 2) rPhys = this.b.op('Reshape', [rPhys, this.b.ints([x.shape[0], x.shape[3], 1, 1])]);
     if (!overlapping) {
@@ -459,21 +529,20 @@ export class OnnxAlgebra implements Algebra<Sym> {
     return this.scatterToMaxima(x, r, false, pool, [1, 1], [0, 0, 0, 0]);
   }
 
-  avgPoolShares(op: PoolOp, x: Sym, grad: Sym): Sym {
+  avgPoolInputGradient(op: PoolOp, grad: Sym, x: Sym): Sym {
     if (op.padding !== 'valid') throw new OnnxUnsupported("average pooling with 'same' padding");
     const c = x.shape[3];
     const [kh, kw] = op.pool;
     const g = convGeometry(op, x.shape, op.pool);
     const w = this.b.constant(new Float32Array(c * kh * kw).fill(1 / (kh * kw)), [c, 1, kh, kw], 'avg');
     const outPad = [x.shape[1] - ((g.outH - 1) * op.strides[0] + kh), x.shape[2] - ((g.outW - 1) * op.strides[1] + kw)];
-    const vjp = this.b.op('ConvTranspose', [this.ref(grad), w], { kernel_shape: op.pool, strides: op.strides, output_padding: outPad, group: c });
-    return this.value(this.b.op('Mul', [this.ref(x), vjp]), x.shape);
+    return this.value(this.b.op('ConvTranspose', [this.ref(grad), w], { kernel_shape: op.pool, strides: op.strides, output_padding: outPad, group: c }), x.shape);
   }
 
-  globalAvgPoolShares(x: Sym, grad: Sym): Sym {
+  globalAvgPoolInputGradient(grad: Sym, x: Sym): Sym {
     const [n, h, w, c] = x.shape;
     const g = this.b.op('Reshape', [this.ref(grad), this.b.ints([n, c, 1, 1])]);
-    return this.value(this.b.op('Mul', [this.ref(x), this.b.op('Mul', [g, this.scalar(1 / (h * w))])]), x.shape);
+    return this.value(this.b.op('Mul', [g, this.scalar(1 / (h * w))]), [n, 1, 1, c]);
   }
 
   reshapeLike(r: Sym, x: Sym): Sym {
@@ -489,63 +558,9 @@ export class OnnxAlgebra implements Algebra<Sym> {
 
   splitLike(r: Sym, parts: Sym[], axis: number): Sym[] {
     const ax = axis < 0 ? r.shape.length + axis : axis;
-    const physAxis = r.shape.length === 4 ? [0, 2, 3, 1][ax] : ax;
+    const physAxis = isImage(r) ? [0, 2, 3, 1][ax] : ax;
     const outs = this.b.opN('Split', [this.ref(r), this.b.ints(parts.map((p) => p.shape[ax]))], parts.length, { axis: physAxis });
     return outs.map((name, i) => this.value(name, parts[i].shape));
-  }
-
-  /** The AttnLRP LayerNorm rule, as tf-algebra.ts writes it: R_x = (x/σ)·(w·G − mean(w·G)), G = R_y/ŝ(y). */
-  layerNormRelevance(x: Sym, y: Sym, r: Sym, gamma: Sym | undefined, epsilon: number): Sym {
-    if (x.shape.length === 4) throw new OnnxUnsupported('LayerNormalization relevance on images');
-    const mean = (t: string) => this.b.op('ReduceMean', [t], { axes: [-1], keepdims: 1 });
-    const xr = this.ref(x);
-    const centered = this.b.op('Sub', [xr, mean(xr)]);
-    const sigma = this.b.op('Sqrt', [this.b.op('Add', [mean(this.b.op('Mul', [centered, centered])), this.scalar(epsilon)])]);
-    const g = this.b.op('Div', [this.ref(r), this.ref(this.stabilize(y, DEFAULT_STABILIZER))]);
-    const wg = gamma ? this.b.op('Mul', [g, this.b.constant(gamma.data!, gamma.shape, 'ln')]) : g;
-    return this.value(this.b.op('Mul', [this.b.op('Div', [xr, sigma]), this.b.op('Sub', [wg, mean(wg)])]), x.shape);
-  }
-
-  /** Attention relevance with the rules of lrp/attention-rules.ts, on [N, H, T, d] per-head values. */
-  attentionRelevance(op: AttentionOp, q: Sym, k: Sym, v: Sym, r: Sym, softmax: SoftmaxRule): { q: Sym; k: Sym; v: Sym; heads: Sym } {
-    const [n, t, inner] = q.shape;
-    const { heads, headDim } = op;
-    const o = (name: string, inputs: string[], attrs: Record<string, AttrValue> = {}) => this.b.op(name, inputs, attrs);
-    const split = (s: Sym) => o('Transpose', [o('Reshape', [this.ref(s), this.b.ints([n, t, heads, headDim])])], { perm: [0, 2, 1, 3] });
-    const merge = (h: string) => this.value(o('Reshape', [o('Transpose', [h], { perm: [0, 2, 1, 3] }), this.b.ints([n, t, inner])]), [n, t, inner]);
-    const swap = (h: string) => o('Transpose', [h], { perm: [0, 1, 3, 2] });
-    const stab = (h: string, shape: number[]) => this.ref(this.stabilize(this.value(h, shape), DEFAULT_STABILIZER));
-    const sum = (h: string, axis: number, keepdims: number) => o('ReduceSum', [h, this.b.ints([axis])], { keepdims });
-    const scale = 1 / Math.sqrt(headDim);
-    const [qh, kh, vh, rh] = [q, k, v, r].map(split);
-    const l = o('Mul', [o('MatMul', [qh, swap(kh)]), this.scalar(scale)]);
-    const a = o('Softmax', [l], { axis: -1 });
-    const out = o('MatMul', [a, vh]);
-    const decl = SOFTMAX_RULES[softmax];
-    const g = o('Div', [rh, stab(decl.product === 'uniform' ? o('Mul', [out, this.scalar(2)]) : out, [n, heads, t, headDim])]);
-    const ra = o('Mul', [a, o('MatMul', [g, swap(vh)])]);
-    const rv = o('Mul', [vh, o('MatMul', [swap(a), g])]);
-    const headRel = this.value(sum(o('Abs', [sum(ra, 3, 0)]), 2, 0), [n, heads], true);
-    const zero: Sym = { shape: q.shape, nonNegative: true, zero: true };
-    if (softmax === 'cp') return { q: zero, k: { ...zero }, v: merge(rv), heads: headRel };
-    let rl: string;
-    if (softmax === 'epsilon') {
-      rl = o('Mul', [l, o('Sub', [ra, o('Mul', [a, sum(ra, 3, 1)])])]);
-    } else {
-      // z[i, n, j] = S_n(δ_nj − S_j)·x_n on [N, H, i, n, j].
-      const unsq = (h: string, axis: number) => o('Unsqueeze', [h, this.b.ints([axis])]);
-      const eye = this.b.constant(Float32Array.from({ length: t * t }, (_, e) => (Math.floor(e / t) === e % t ? 1 : 0)), [t, t], 'eye');
-      const sJ = unsq(a, 3);
-      const z = o('Mul', [o('Mul', [unsq(a, 4), o('Sub', [eye, sJ])]), unsq(l, 4)]);
-      const p = o('Relu', [z]);
-      let den = sum(p, 3, 1);
-      if (softmax === 'z-plus-vbias') den = o('Add', [den, o('Relu', [o('Sub', [sJ, sum(z, 3, 1)])])]);
-      rl = sum(o('Mul', [p, o('Div', [unsq(ra, 3), stab(den, [n, heads, t, 1, t])])]), 4, 0);
-    }
-    const gl = o('Mul', [o('Div', [rl, stab(o('Mul', [l, this.scalar(2)]), [n, heads, t, t])]), this.scalar(scale)]);
-    const rq = o('Mul', [qh, o('MatMul', [gl, kh])]);
-    const rk = o('Mul', [kh, o('MatMul', [swap(gl), qh])]);
-    return { q: merge(rq), k: merge(rk), v: merge(rv), heads: headRel };
   }
 
   unpatch(r: Sym, x: Sym, size: number): Sym {

@@ -5,6 +5,7 @@ import { attentionRelevance, contextProductRelevance, scoresProductRelevance } f
 import { Explainer, attribute } from '../../../src/core/lrp/attribute';
 import { type SoftmaxRule, parseComposite } from '../../../src/core/lrp/composites';
 import { tfAlgebra } from '../../../src/core/graph/tf-algebra';
+import { layerNormRelevance } from '../../../src/core/lrp/layer-norm-rule';
 import { normShares } from '../../../src/core/lrp/rules';
 import { loadOnnxRuntime } from '../../../src/core/onnx/runtime';
 import { mulberry32 } from '../../../src/core/random';
@@ -116,7 +117,7 @@ describe('attention LRP (method.md §3)', () => {
       const rng = mulberry32(7);
       const [q, k, v, r] = [0, 1, 2, 3].map(() => randomArray(rng, N * T * W, 3));
       const tensors = [q, k, v, r].map((a) => tf.tensor(a, [N, T, W]));
-      const out = attentionRelevance(tensors[0], tensors[1], tensors[2], tensors[3], HEADS, HEAD_DIM, rule);
+      const out = attentionRelevance(tfAlgebra, { heads: HEADS, headDim: HEAD_DIM }, tensors[0], tensors[1], tensors[2], tensors[3], rule);
       const got = { q: out.q.dataSync(), k: out.k.dataSync(), v: out.v.dataSync(), heads: out.heads.dataSync() };
       const want = { q: new Float64Array(N * T * W), k: new Float64Array(N * T * W), v: new Float64Array(N * T * W), heads: new Float64Array(N * HEADS) };
       for (let s = 0; s < N; s++)
@@ -147,11 +148,11 @@ describe('attention LRP (method.md §3)', () => {
       const s = 1 / Math.sqrt(HEAD_DIM);
       const l = tf.mul(tf.matMul(q, k, false, true), s);
       const rL = tf.tensor(randomArray(rng, 4 * T * T), [4, T, T]);
-      const qk = scoresProductRelevance(q, k, l, rL, s, 1e-12);
+      const qk = scoresProductRelevance(tfAlgebra, q, k, l, rL, s, 1e-12);
       const a = tf.softmax(l);
       const o = tf.matMul(a, v);
       const rO = tf.tensor(randomArray(rng, 4 * T * HEAD_DIM), [4, T, HEAD_DIM]);
-      const av = contextProductRelevance(a, v, o, rO, 'uniform', 1e-12);
+      const av = contextProductRelevance(tfAlgebra, a, v, o, rO, 'uniform', 1e-12);
       const rel = (x: number, y: number) => Math.abs(x - y) / Math.max(1e-12, Math.abs(y));
       assert.ok(rel(sum(qk.q) + sum(qk.k), sum(rL)) <= 1e-5, `Q·Kᵀ: ${sum(qk.q) + sum(qk.k)} vs ${sum(rL)}`);
       assert.ok(rel(sum(av.a) + sum(av.v), sum(rO)) <= 1e-5, `A·V: ${sum(av.a) + sum(av.v)} vs ${sum(rO)}`);
@@ -164,7 +165,7 @@ describe('attention LRP (method.md §3)', () => {
     const rng = mulberry32(5);
     tf.tidy(() => {
       const [q, k, v, r] = [0, 1, 2, 3].map(() => tf.tensor(randomArray(rng, N * T * W, 3), [N, T, W]));
-      const out = attentionRelevance(q, k, v, r, HEADS, HEAD_DIM, 'cp');
+      const out = attentionRelevance(tfAlgebra, { heads: HEADS, headDim: HEAD_DIM }, q, k, v, r, 'cp');
       const perSample = (t: tf.Tensor) => tf.sum(t, [1, 2]).dataSync();
       const got = perSample(out.v);
       const want = perSample(r);
@@ -180,7 +181,7 @@ describe('attention LRP (method.md §3)', () => {
       const gamma = tf.tensor(Float32Array.from({ length: W }, () => 0.5 + rng()));
       const { mean, variance } = tf.moments(x, -1, true);
       const y = tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-6))), gamma);
-      const rx = tfAlgebra.layerNormRelevance(x, y, r, gamma, 1e-6);
+      const rx = layerNormRelevance(tfAlgebra, x, y, r, gamma, 1e-6);
       // Away from a zero sum, where ŝ's fixed ε = 1e-6 would show.
       const stream = tf.add(tf.abs(x), 0.5);
       const pos = tf.tensor(randomArray(rng, T * W, 1), [T, W]);

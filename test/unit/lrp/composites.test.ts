@@ -73,7 +73,7 @@ describe('composites', () => {
 
     it('returns fresh copies', () => {
       const a = presetComposite('epsilon-plus')!;
-      a.layers.x = { rule: 'pass' };
+      a.layers.x = { rule: 'flat' };
       a.canonizers.length = 0;
       assert.deepEqual(presetComposite('epsilon-plus')!.layers, {});
       assert.deepEqual(presetComposite('epsilon-plus')!.canonizers, ['merge-batch-norm']);
@@ -84,14 +84,14 @@ describe('composites', () => {
     const c = parse({
       default: { conv: { rule: 'z-plus' }, dense: { rule: 'epsilon', epsilon: 0.01 } },
       first: { rule: 'flat' },
-      layers: { conv1: { rule: 'w-square' }, fc2: { rule: 'pass' } },
+      layers: { conv1: { rule: 'w-square' }, fc2: { rule: 'z-plus' } },
     });
     it('uses layers over first over default', () => {
       assert.deepEqual(ruleForLayer(c, { name: 'conv1', kind: 'conv', isFirst: true }), { rule: 'w-square' });
       assert.deepEqual(ruleForLayer(c, { name: 'conv0', kind: 'conv', isFirst: true }), { rule: 'flat' });
       assert.deepEqual(ruleForLayer(c, { name: 'conv2', kind: 'conv', isFirst: false }), { rule: 'z-plus' });
       assert.deepEqual(ruleForLayer(c, { name: 'fc1', kind: 'dense', isFirst: false }), { rule: 'epsilon', epsilon: 0.01 });
-      assert.deepEqual(ruleForLayer(c, { name: 'fc2', kind: 'dense', isFirst: false }), { rule: 'pass' });
+      assert.deepEqual(ruleForLayer(c, { name: 'fc2', kind: 'dense', isFirst: false }), { rule: 'z-plus' });
       assert.deepEqual(ruleForLayer(c, { name: 'fc0', kind: 'dense', isFirst: true }), { rule: 'flat' });
     });
     it('falls back to the default without first', () => {
@@ -112,7 +112,6 @@ describe('composites', () => {
       assert.equal(describeRule({ rule: 'z-plus' }), 'z-plus');
       assert.equal(describeRule({ rule: 'flat' }), 'flat');
       assert.equal(describeRule({ rule: 'w-square' }), 'w-square');
-      assert.equal(describeRule({ rule: 'pass' }), 'pass');
     });
   });
 
@@ -172,12 +171,17 @@ describe('composites', () => {
     it('rejects unknown rules, naming the JSON path', () => {
       const e = bad({ layers: { block1_conv1: { rule: 'epsilom' } } }, ["layers.block1_conv1.rule: unknown rule 'epsilom'"]);
       assert.ok(e.message.startsWith("my.json: layers.block1_conv1.rule: unknown rule 'epsilom'"));
-      for (const r of ['epsilon', 'z-plus', 'alpha-beta', 'gamma', 'flat', 'w-square', 'z-box', 'pass']) {
+      for (const r of ['epsilon', 'z-plus', 'alpha-beta', 'gamma', 'flat', 'w-square', 'z-box']) {
         assert.ok(e.hint!.includes(r), `hint lists ${r}`);
       }
       bad({ first: {} }, ['first.rule', 'missing']);
       bad({ first: { rule: 3 } }, ['first.rule', 'expected a string']);
       bad({ default: { conv: 'z-plus' } }, ['default.conv', 'expected a rule object']);
+    });
+    it('refuses the pass rule, saying that conv and dense layers need an LRP rule', () => {
+      const e = bad({ layers: { fc2: { rule: 'pass' } } }, ["layers.fc2.rule: 'pass' is not a rule for conv or dense layers"]);
+      assert.match(e.hint!, /give this layer an LRP rule; valid rules: epsilon, z-plus/);
+      assert.doesNotMatch(e.hint!, /pass/);
     });
     it('rejects unknown keys inside a rule', () => {
       const e = bad({ default: { conv: { rule: 'gamma', gama: 0.5 } } }, ['default.conv.gama', "unknown key 'gama'"]);
@@ -235,7 +239,7 @@ describe('composites', () => {
         parse({
           default: { conv: { rule: 'alpha-beta', alpha: 1.5, beta: 0.5 }, dense: { rule: 'epsilon', epsilon: 0.1 } },
           first: { rule: 'z-box', low: -2, high: 3 },
-          layers: { a: { rule: 'w-square' }, b: { rule: 'pass' }, c: { rule: 'gamma', gamma: 2 } },
+          layers: { a: { rule: 'w-square' }, b: { rule: 'flat' }, c: { rule: 'gamma', gamma: 2 } },
           canonizers: [],
           attention: { softmax: 'z-plus-vbias' },
         }),

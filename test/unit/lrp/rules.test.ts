@@ -11,14 +11,18 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { Explainer } from '../../../src/core/lrp/attribute';
 import { type CompositeSpec, type RuleSpec, parseComposite, presetComposite } from '../../../src/core/lrp/composites';
-import { applyLinearRule, ruleFromSpec } from '../../../src/core/lrp/rules';
+import { applyLinearRule } from '../../../src/core/lrp/rules';
+import { ruleFromSpec } from '../../../src/core/lrp/rule-table';
 import { tfAlgebra } from '../../../src/core/graph/tf-algebra';
 import { DEFAULT_STABILIZER, divideStabilized, stabilize } from '../../../src/core/lrp/stabilizer';
 import { type Graph, disposeGraph, graphFromModel, isLinear } from '../../../src/core/graph/graph';
+import { OnnxGraphBuilder } from '../../../src/core/onnx/graph-builder';
+import { OnnxAlgebra } from '../../../src/core/onnx/onnx-algebra';
+import { loadOnnxRuntime } from '../../../src/core/onnx/runtime';
 import { useDefaultBackend } from '../../helpers/backend';
 import * as ref from '../../helpers/lrp-reference';
 
-type Rule = Exclude<RuleSpec, { rule: 'pass' }>;
+type Rule = RuleSpec;
 type LinearOp = Parameters<typeof applyLinearRule>[2];
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -768,23 +772,52 @@ describe('LRP rules against an independent loop reference (method.md §2)', func
       assert.equal(DEFAULT_STABILIZER, 1e-6);
     });
 
+    // The stabilizer propagation uses: stabilizer.ts over the executor's Algebra.
+    const D = [0, -0, 1e-6, -1e-6, 3e-6, -5e-7, 3, -3];
+    const WANT = [1e-6, 1e-6, 2e-6, -2e-6, 4e-6, -1.5e-6, 3 + 1e-6, -3 - 1e-6];
+
     it('maps 0 and -0 to +ε, positive d to d + ε, negative d to d − ε (default ε)', () => {
-      const got = tf.tidy(() => stabilize(tf.tensor1d([0, -0, 1e-6, -1e-6, 3e-6, -5e-7, 3, -3])).dataSync());
-      const want = [1e-6, 1e-6, 2e-6, -2e-6, 4e-6, -1.5e-6, 3 + 1e-6, -3 - 1e-6];
+      const got = tf.tidy(() => stabilize(tfAlgebra, tf.tensor1d(D)).dataSync());
       // float32 rounding only: 1.5e-7 relative (the ε itself is 3.3e-7 of 3, so a missing ε fails).
-      want.forEach((w, i) => assert.ok(Math.abs(got[i] - w) <= 1.5e-7 * Math.abs(w), `[${i}]: got ${got[i]}, want ${w}`));
+      WANT.forEach((w, i) => assert.ok(Math.abs(got[i] - w) <= 1.5e-7 * Math.abs(w), `[${i}]: got ${got[i]}, want ${w}`));
       assert.equal(got[0], Math.fround(1e-6), '0 → +ε exactly');
       assert.equal(got[1], Math.fround(1e-6), '-0 → +ε exactly');
     });
 
     it('uses the rule\'s own ε: 0 → 0.5, 1 → 1.5, -1 → -1.5, ±0.25 → ±0.75', () => {
-      const got = tf.tidy(() => stabilize(tf.tensor1d([0, 1, -1, 0.25, -0.25]), 0.5).dataSync());
+      const got = tf.tidy(() => stabilize(tfAlgebra, tf.tensor1d([0, 1, -1, 0.25, -0.25]), 0.5).dataSync());
       assert.deepEqual(Array.from(got), [0.5, 1.5, -1.5, 0.75, -0.75]);
     });
 
     it('divideStabilized(r, d, ε) = r / s(d)', () => {
-      const got = tf.tidy(() => divideStabilized(tf.tensor1d([1, 1, 1, -3]), tf.tensor1d([0, 2, -2, 0]), 0.5).dataSync());
+      const got = tf.tidy(() => divideStabilized(tfAlgebra, tf.tensor1d([1, 1, 1, -3]), tf.tensor1d([0, 2, -2, 0]), 0.5).dataSync());
       assert.deepEqual(Array.from(got), [2, 0.4, -0.4, -6].map(Math.fround));
+    });
+
+    it('compiled to ONNX gives the same values, and d + ε without a select where d is known to be ≥ 0', async function () {
+      const ort = loadOnnxRuntime().ort;
+      if (!ort) this.skip();
+      const b = new OnnxGraphBuilder();
+      const A = new OnnxAlgebra(b);
+      const d = A.feed('d', [D.length]);
+      const known = A.relu(d);
+      assert.ok(known.nonNegative);
+      // On a d known to be ≥ 0 the sign select is the constant +ε: nothing per element is emitted for it.
+      assert.equal(A.whereNonNegative(known, 1e-6, -1e-6).name, A.scalar(1e-6));
+      b.output(A.ref(stabilize(A, d)), { dtype: 'float32', shape: [D.length] });
+      b.output(A.ref(stabilize(A, known)), { dtype: 'float32', shape: [D.length] });
+      b.output(A.ref(stabilize(A, d, 0.5)), { dtype: 'float32', shape: [D.length] });
+      const session = await ort.InferenceSession.create(b.encode());
+      try {
+        const out = await session.run({ d: new ort.Tensor('float32', Float32Array.from(D), [D.length]) });
+        const [general, nonNegative, ownEps] = session.outputNames.map((n) => Array.from(out[n].data as Float32Array));
+        const eager = (eps?: number) => tf.tidy(() => Array.from(stabilize(tfAlgebra, tf.tensor1d(D), eps).dataSync()));
+        assert.deepEqual(general, eager());
+        assert.deepEqual(ownEps, eager(0.5));
+        assert.deepEqual(nonNegative, D.map((v) => Math.fround(Math.fround(Math.max(v, 0)) + Math.fround(1e-6))));
+      } finally {
+        await session.release();
+      }
     });
 
     it('the reference stabilizer follows the same convention', () => {

@@ -6,7 +6,7 @@
 import { badInput } from '../../errors';
 import { type OnnxFile, opsetOf, readOnnxFile } from './onnx-file';
 import { type GraphFacts, inferGraph } from './shape-inference';
-import { type ImportedGraph, importGraph } from './to-graph';
+import { type ImportedGraph, checkSupportedOps, importGraph } from './to-graph';
 
 export interface ImportedOnnx extends ImportedGraph {
   source: OnnxFile;
@@ -24,6 +24,7 @@ export function importOnnx(file: string, opts: { inputShape?: number[] } = {}): 
   if (opset < MIN_OPSET || opset > MAX_OPSET + 4) {
     throw badInput(`${file}: exported with opset ${opset}; PXP reads opsets ${MIN_OPSET}–${MAX_OPSET}`, `export again with torch.onnx.export(…, opset_version=${MAX_OPSET})`);
   }
+  checkSupportedOps(source.model, file);
   const facts = inferGraph(source.model, file, opts.inputShape);
   const imported = importGraph(source.model, facts, file);
   const producer = [source.model.producerName, source.model.producerVersion].filter(Boolean).join(' ');

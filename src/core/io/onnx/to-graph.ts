@@ -89,18 +89,20 @@ const ELEMENTWISE: Record<string, string> = { Relu: 'relu', Sigmoid: 'sigmoid', 
 
 class ImportError extends Error {}
 
-export function importGraph(model: ModelProto, facts: GraphFacts, file: string): ImportedGraph {
-  const onnx = model.graph!;
+/** Every op the model uses that PXP does not read, named with (up to four of) its nodes: one error for all of them. */
+export function checkSupportedOps(model: ModelProto, file: string): void {
   const unsupported = new Map<string, string[]>();
-  onnx.node.forEach((n, k) => {
+  model.graph!.node.forEach((n, k) => {
     if (!(SUPPORTED_ONNX_OPS as readonly string[]).includes(n.opType)) unsupported.set(n.opType, [...(unsupported.get(n.opType) ?? []), n.name || `#${k}`]);
   });
   if (unsupported.size) {
     const listing = [...unsupported].map(([op, names]) => `${op} (${names.slice(0, 4).join(', ')}${names.length > 4 ? `, … ${names.length} nodes` : ''})`).join('; ');
     throw badInput(`${file}: ops PXP cannot use: ${listing}`, `PXP reads ${SUPPORTED_ONNX_OPS.slice(0, 24).join(', ')}, … and the shape arithmetic around them`);
   }
-  const b = new GraphAssembler(model, facts, file);
-  return b.run();
+}
+
+export function importGraph(model: ModelProto, facts: GraphFacts, file: string): ImportedGraph {
+  return new GraphAssembler(model, facts, file).run();
 }
 
 class GraphAssembler {
