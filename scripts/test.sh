@@ -5,13 +5,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -d /usr/share/datasets/fashion-mnist ]; then
+# Debian packages the tests use: Fashion-MNIST (real data), PyTorch + torchvision (genuine ONNX exports to import),
+# ONNX's own backend tests (libonnx-testdata).
+missing=()
+[ -d /usr/share/datasets/fashion-mnist ] || missing+=(dataset-fashion-mnist)
+/usr/bin/python3 -c 'import torch, torchvision' 2>/dev/null || missing+=(python3-torch python3-torchvision)
+[ -d /usr/share/libonnx-testdata/data ] || missing+=(libonnx-testdata)
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
-    echo "installing Debian's dataset-fashion-mnist…"
+    echo "installing Debian's ${missing[*]}…"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "warning: /usr/share/datasets/fashion-mnist is missing (sudo apt-get install dataset-fashion-mnist); tests that need it are skipped" >&2
+    echo "error: missing Debian packages: sudo apt-get install ${missing[*]}" >&2
+    exit 1
   fi
 fi
 [ -d node_modules ] || npm ci
@@ -27,6 +34,8 @@ if [ -f ../shared/conformance/check.mjs ]; then
   for executor in onnx tfjs; do
     echo; echo "LRP conformance (../shared/conformance), $executor executor:"
     PXP_EXECUTOR=$executor node ../shared/conformance/check.mjs --pxp "node dist/cli.js" 2>&1 | tee -a "$log" || status=1
+    echo; echo "LRP conformance on models from PyTorch (../shared/conformance/onnx-cases), $executor executor:"
+    PXP_EXECUTOR=$executor bash scripts/onnx-conformance.sh 2>&1 | tee -a "$log" || status=1
   done
 else
   echo "warning: ../shared/conformance is missing; LRP conformance check skipped" >&2
