@@ -9,7 +9,8 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Graph } from '../graph/graph';
 import { OnnxGraphBuilder } from '../onnx/graph-builder';
-import { OnnxUnsupported, samePads } from '../onnx/onnx-algebra';
+import { samePads } from '../graph/conv-geometry';
+import { OnnxUnsupported } from '../onnx/onnx-algebra';
 import { explainedNode } from '../prune/catalogue';
 
 /** The Graph op field a parameter comes from: a layer's kernel, bias, γ, β, a class token or a position table. */
