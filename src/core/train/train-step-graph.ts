@@ -7,11 +7,11 @@
  * attention, class token, position table, token take). Anything else throws OnnxUnsupported and training stays on
  * tfjs.
  */
-import type { Graph } from '../graph/graph';
+import type { Graph, Op } from '../graph/graph';
 import { OnnxUnsupported } from '../onnx/onnx-algebra';
 import { explainedNode } from '../prune/catalogue';
 import { trainOpFor } from './ops';
-import { type BatchStatsOutput, type DropoutInput, StepContext, type TrainParam } from './step-context';
+import { type BatchStatsOutput, type DropoutInput, type NodeAt, StepContext, type TrainParam } from './step-context';
 
 export type { ParamKey, TrainParam } from './step-context';
 
@@ -63,7 +63,7 @@ export function compileTrainStep(graph: Graph, inputShape: number[], batch: numb
   return { bytes: b.encode(), params: s.params, dropout: s.dropout, batchStats: s.batchStats, loss, logits: logits.name, classes };
 }
 
-function nodeAt(s: StepContext, i: number) {
+function nodeAt(s: StepContext, i: number): NodeAt<Op> {
   const node = s.graph.nodes[i];
   const first = node.inputs[0];
   return { i, node, op: node.op, x: s.outs[first], needInput: s.graph.nodes[first].op.type !== 'input' };
