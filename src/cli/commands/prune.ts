@@ -5,6 +5,7 @@ import { componentScores, parseCriterion, CRITERIA } from '../../core/criteria/c
 import { badInput, usageError } from '../../core/errors';
 import { type Graph, disposeGraph, graphFromModel } from '../../core/graph/graph';
 import { writeFileAtomic } from '../../core/io/atomic';
+import { batchesOf } from '../../core/io/batches';
 import { type Dataset, loadSplit } from '../../core/io/datasets';
 import { modelMetadata, saveModel } from '../../core/io/model-files';
 import { summarizeModel } from '../../core/graph/summary';
@@ -217,14 +218,11 @@ async function originalAndPrunedLatency(ort: NonNullable<ReturnType<typeof loadO
 /** Top-1 accuracy of a LayersModel, among the allowed classes only when the task is restricted. */
 async function modelAccuracy(model: tf.LayersModel, data: Dataset, classes?: number[]): Promise<number> {
   let correct = 0;
-  const n = data.y.length;
-  const per = data.x.length / n;
-  for (let from = 0; from < n; from += 256) {
-    const to = Math.min(n, from + 256);
-    const logits = tf.tidy(() => model.predict(tf.tensor(data.x.subarray(from * per, to * per), [to - from, ...data.shape.slice(1)])) as tf.Tensor);
-    const pred = predictRows(logits.dataSync(), logits.shape[1]!, to - from, classes);
+  for await (const { x, y, shape, size } of batchesOf(data, 256)) {
+    const logits = tf.tidy(() => model.predict(tf.tensor(x, shape)) as tf.Tensor);
+    const pred = predictRows(logits.dataSync(), logits.shape[1]!, size, classes);
     logits.dispose();
-    for (let s = 0; s < to - from; s++) if (pred[s] === data.y[from + s]) correct++;
+    for (let s = 0; s < size; s++) if (pred[s] === y[s]) correct++;
   }
-  return correct / n;
+  return correct / data.y.length;
 }
