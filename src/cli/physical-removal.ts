@@ -12,6 +12,7 @@ import { badInput } from '../core/errors';
 import { type Graph, disposeGraph, graphFromModel } from '../core/graph/graph';
 import { type ModelSummary, summarizeModel } from '../core/graph/summary';
 import { writeFileAtomic } from '../core/io/atomic';
+import { batchesOf } from '../core/io/batches';
 import type { Dataset } from '../core/io/datasets';
 import { modelMetadata, saveModel } from '../core/io/model-files';
 import { writePrunedOnnx } from '../core/io/onnx/export-pruned';
@@ -179,14 +180,11 @@ async function latencies(inp: RemovalInputs, pruned: PrunedModel): Promise<Physi
 /** Top-1 accuracy of a model, among the allowed classes only when the task is restricted. */
 export async function modelAccuracy(model: ModelLike, data: Dataset, classes?: number[]): Promise<number> {
   let correct = 0;
-  const n = data.y.length;
-  const per = data.x.length / n;
-  for (let from = 0; from < n; from += 256) {
-    const to = Math.min(n, from + 256);
-    const logits = tfjs.tidy(() => runModel(model, tfjs.tensor(data.x.subarray(from * per, to * per), [to - from, ...data.shape.slice(1)])));
-    const pred = predictRows(logits.dataSync(), logits.shape[1]!, to - from, classes);
+  for await (const { x, y, shape, size } of batchesOf(data, 256)) {
+    const logits = tfjs.tidy(() => runModel(model, tfjs.tensor(x, shape)));
+    const pred = predictRows(logits.dataSync(), logits.shape[1]!, size, classes);
     logits.dispose();
-    for (let s = 0; s < to - from; s++) if (pred[s] === data.y[from + s]) correct++;
+    for (let s = 0; s < size; s++) if (pred[s] === y[s]) correct++;
   }
-  return correct / n;
+  return correct / data.y.length;
 }

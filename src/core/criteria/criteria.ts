@@ -16,13 +16,14 @@ import { badInput } from '../errors';
 import { forwardAll } from '../graph/forward';
 import type { Graph } from '../graph/graph';
 import { tfAlgebra } from '../graph/tf-algebra';
+import { batchesOf } from '../io/batches';
 import type { Dataset } from '../io/datasets';
 import { attribute, type ExecutorPreference } from '../lrp/attribute';
 import { loadComposite } from '../lrp/composites';
 import type { ComponentLayerInfo } from '../prune/catalogue';
 import { explainedNode } from '../prune/catalogue';
 import { nodeShapes } from '../prune/masked-eval';
-import { RunControl, throwIfCancelled, yieldToEventLoop } from '../progress';
+import type { RunControl } from '../progress';
 import { mulberry32 } from '../random';
 
 export const CRITERIA = ['lrp:<composite|file.json>', 'weight', 'activation', 'gradient', 'taylor', 'integrated-gradients', 'random'] as const;
@@ -72,15 +73,10 @@ async function gradientScores(ctx: CriterionContext, kind: 'activation' | 'gradi
   const shapes = nodeShapes(graph, reference.shape.slice(1));
   const scores = layers.map((l) => new Float64Array(l.size));
   const n = reference.y.length;
-  const per = reference.x.length / n;
-  const batch = ctx.batchSize ?? 32;
   const explained = explainedNode(graph);
-  for (let from = 0; from < n; from += batch) {
-    throwIfCancelled(ctx.signal);
-    const to = Math.min(n, from + batch);
-    const m = to - from;
+  for await (const { x: rows, y, shape, size: m, to } of batchesOf(reference, ctx.batchSize ?? 32, { signal: ctx.signal })) {
     tf.tidy(() => {
-      const x = tf.tensor(reference.x.subarray(from * per, to * per), [m, ...reference.shape.slice(1)]);
+      const x = tf.tensor(rows, shape);
       // z itself only for activation and taylor; the gradient needs just zero offsets of z's shape.
       const zs = kind === 'gradient' ? [] : forwardAll(tfAlgebra, graph, x);
       const offsets = layers.map((l) => tf.zeros([m, ...shapes[l.maskNode]]));
@@ -88,7 +84,7 @@ async function gradientScores(ctx: CriterionContext, kind: 'activation' | 'gradi
         const outs = forwardAll(tfAlgebra, graph, x, undefined, new Map(layers.map((l, i) => [l.maskNode, deltas[i]])));
         const logits = outs[explained];
         const k = logits.shape[logits.rank - 1]!;
-        return tf.sum(tf.mul(logits, tf.oneHot(tf.tensor1d(reference.y.subarray(from, to), 'int32'), k)));
+        return tf.sum(tf.mul(logits, tf.oneHot(tf.tensor1d(y, 'int32'), k)));
       };
       const grads = kind === 'activation' ? [] : tf.grads(targetLogit)(offsets);
       layers.forEach((l, i) => {
@@ -97,7 +93,6 @@ async function gradientScores(ctx: CriterionContext, kind: 'activation' | 'gradi
       });
     });
     ctx.onProgress?.({ done: to, total: n, message: `${kind} ${to}/${n}` });
-    await yieldToEventLoop();
   }
   return scores;
 }
@@ -106,21 +101,16 @@ async function gradientScores(ctx: CriterionContext, kind: 'activation' | 'gradi
 async function integratedGradientScores(ctx: CriterionContext): Promise<Float64Array[]> {
   const { graph, layers, reference } = ctx;
   const scores = layers.map((l) => new Float64Array(l.size));
-  const n = reference.y.length;
-  const per = reference.x.length / n;
   const batch = ctx.batchSize ?? 32;
   const explained = explainedNode(graph);
-  const total = layers.length * Math.ceil(n / batch);
+  const total = layers.length * Math.ceil(reference.y.length / batch);
   let done = 0;
   for (const [li, layer] of layers.entries()) {
-    for (let from = 0; from < n; from += batch) {
-      throwIfCancelled(ctx.signal);
-      const to = Math.min(n, from + batch);
-      const m = to - from;
+    for await (const { x: rows, y, shape, size: m } of batchesOf(reference, batch, { signal: ctx.signal })) {
       tf.tidy(() => {
-        const x = tf.tensor(reference.x.subarray(from * per, to * per), [m, ...reference.shape.slice(1)]);
+        const x = tf.tensor(rows, shape);
         const z = forwardAll(tfAlgebra, graph, x)[layer.maskNode];
-        const onehot = (k: number) => tf.oneHot(tf.tensor1d(reference.y.subarray(from, to), 'int32'), k);
+        const onehot = (k: number) => tf.oneHot(tf.tensor1d(y, 'int32'), k);
         let sum = tf.zerosLike(z);
         for (let k = 1; k <= IG_STEPS; k++) {
           // The layer's output becomes (k/m)·z + δ; the gradient at δ = 0 is ∂y_t/∂z on the path.
@@ -136,7 +126,6 @@ async function integratedGradientScores(ctx: CriterionContext): Promise<Float64A
         addPerSample(scores[li], tf.mul(z, tf.div(sum, IG_STEPS)).dataSync(), m, layer.size, true, layer.width);
       });
       ctx.onProgress?.({ done: ++done, total, message: `integrated gradients: ${layer.name}` });
-      await yieldToEventLoop();
     }
   }
   return scores;

@@ -6,16 +6,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Op } from './graph';
 import { selfAttention, toPatches } from './attention';
+import { samePads } from './conv-geometry';
 
 type LinearOp = Extract<Op, { type: 'dense' | 'conv2d' | 'depthwise' }>;
 type ConvOp = Extract<Op, { type: 'conv2d' | 'depthwise' }>;
-
-/** TF-style 'same' padding amounts for one spatial axis. */
-function samePads(size: number, k: number, s: number, d: number): [number, number] {
-  const out = Math.ceil(size / s);
-  const total = Math.max((out - 1) * s + (k - 1) * d + 1 - size, 0);
-  return [Math.floor(total / 2), total - Math.floor(total / 2)];
-}
 
 /**
  * Explicit pads for a conv whose 'same' padding the wasm backend mishandles: XNNPACK refuses 'same' when a stride

@@ -12,7 +12,8 @@ import { type ComponentKind, type ComponentNode, componentNodes } from '../prune
 import { forwardAll } from '../graph/forward';
 import { tfAlgebra } from '../graph/tf-algebra';
 import { argmaxRows } from '../models/evaluate';
-import { RunControl, throwIfCancelled, yieldToEventLoop } from '../progress';
+import { batchesOf } from '../io/batches';
+import type { RunControl } from '../progress';
 import { canonize, disposeCanonized } from './canonizers';
 import { CompositeSpec, ruleForLayer } from './composites';
 import { PropagationPlan, propagate } from './propagate';
@@ -216,16 +217,14 @@ export async function attribute(model: tf.LayersModel | Graph, composite: Compos
     const layers = prepared.componentLayers.map((c) => ({ name: c.name, kind: c.kind, relevance: [] as Float64Array[] }));
     const targets = new Int32Array(n);
     const outputRelevance = new Float64Array(n);
-    for (let from = 0; from < n; from += batchSize) {
-      throwIfCancelled(opts.signal);
-      const to = Math.min(n, from + batchSize);
-      const b = await runner.run(x.subarray(from * per, to * per), to - from, opts.targets?.subarray(from, to), opts.init ?? 'one-hot');
+    for await (const batch of batchesOf({ x, shape }, batchSize, { signal: opts.signal })) {
+      const { from, to } = batch;
+      const b = await runner.run(batch.x, batch.size, opts.targets?.subarray(from, to), opts.init ?? 'one-hot');
       input.set(b.input, from * per);
       b.components.forEach((rows, l) => layers[l].relevance.push(...rows));
       targets.set(b.targets, from);
       outputRelevance.set(b.outputRelevance, from);
       opts.onProgress?.({ done: to, total: n, message: `relevance ${to}/${n}` });
-      await yieldToEventLoop();
     }
     return {
       inputShape: shape,

@@ -2,8 +2,9 @@
  * The training loop both executors share: seeded shuffling, batches, the cosine learning-rate decay, cancellation,
  * progress (epoch, batch, loss, accuracy, ETA) and per-epoch results. The executor supplies one step.
  */
+import { batchesOf } from '../io/batches';
 import type { Dataset } from '../io/datasets';
-import { eta, throwIfCancelled, yieldToEventLoop } from '../progress';
+import { eta } from '../progress';
 import { mulberry32, shuffleInPlace } from '../random';
 import type { EpochResult, TrainOptions, TrainResult } from './train';
 
@@ -15,7 +16,6 @@ export async function runEpochs(data: Dataset, opts: TrainOptions, step: TrainSt
   const baseLr = opts.learningRate ?? 1e-3;
   const rng = mulberry32(opts.seed ?? 0);
   const n = data.y.length;
-  const per = data.x.length / n;
   const order = Int32Array.from({ length: n }, (_, i) => i);
   const stepsPerEpoch = Math.ceil(n / batchSize);
   const totalSteps = stepsPerEpoch * opts.epochs;
@@ -27,19 +27,10 @@ export async function runEpochs(data: Dataset, opts: TrainOptions, step: TrainSt
     shuffleInPlace(order, rng);
     let lossSum = 0;
     let correct = 0;
-    for (let b = 0; b < stepsPerEpoch; b++) {
-      throwIfCancelled(opts.signal);
-      const from = b * batchSize;
-      const to = Math.min(n, from + batchSize);
-      const x = new Float32Array((to - from) * per);
-      const labels = new Int32Array(to - from);
-      for (let i = from; i < to; i++) {
-        x.set(data.x.subarray(order[i] * per, (order[i] + 1) * per), (i - from) * per);
-        labels[i - from] = data.y[order[i]];
-      }
+    for await (const { index: b, x, y: labels, to, size } of batchesOf(data, batchSize, { signal: opts.signal, order, yieldEvery: 8 })) {
       // Cosine decay: a large step early, a fine one at the end.
       const r = await step(x, labels, baseLr * 0.5 * (1 + Math.cos((Math.PI * k) / totalSteps)));
-      lossSum += r.loss * (to - from);
+      lossSum += r.loss * size;
       correct += r.correct;
       k++;
       opts.onProgress?.({
@@ -49,7 +40,6 @@ export async function runEpochs(data: Dataset, opts: TrainOptions, step: TrainSt
         etaSeconds: eta(start, k, totalSteps),
         metrics: { epoch, batch: b + 1, loss: lossSum / to, accuracy: correct / to },
       });
-      if (b % 8 === 7) await yieldToEventLoop();
     }
     const result: EpochResult = { epoch, loss: lossSum / n, accuracy: correct / n, seconds: (Date.now() - epochStart) / 1000 };
     if (opts.validation && validate) result.valAccuracy = await validate();

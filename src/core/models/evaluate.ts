@@ -6,11 +6,11 @@ import * as tf from '@tensorflow/tfjs';
 import { badInput } from '../errors';
 import { forwardOutput } from '../graph/forward';
 import type { Graph } from '../graph/graph';
+import { batchesOf } from '../io/batches';
 import type { Dataset } from '../io/datasets';
-import { RunControl, throwIfCancelled, yieldToEventLoop } from '../progress';
+import type { RunControl } from '../progress';
 import { predictRows } from '../prune/masked-eval';
 import { onnxPredictLabels } from './onnx-predict';
-import { gatherBatch } from './train';
 
 export interface AccuracyResult {
   accuracy: number;
@@ -51,20 +51,15 @@ async function predict(model: ModelLike, data: Dataset, opts: RunControl & { bat
 }
 
 async function tfjsPredictLabels(model: ModelLike, data: Dataset, opts: RunControl & { batchSize?: number }): Promise<Int32Array> {
-  const batchSize = opts.batchSize ?? 256;
   const n = data.y.length;
   const out = new Int32Array(n);
-  const all = Int32Array.from({ length: n }, (_, i) => i);
-  for (let from = 0; from < n; from += batchSize) {
-    throwIfCancelled(opts.signal);
-    const to = Math.min(n, from + batchSize);
-    const xb = gatherBatch(data, all, from, to);
+  for await (const { x, shape, from, to } of batchesOf(data, opts.batchSize ?? 256, { signal: opts.signal })) {
+    const xb = tf.tensor(x, shape);
     const logits = runModel(model, xb);
     const k = logits.shape[logits.shape.length - 1];
     out.set(argmaxRows((await logits.data()) as Float32Array, k), from);
     tf.dispose([xb, logits]);
     opts.onProgress?.({ done: to, total: n, message: `evaluating ${to}/${n}` });
-    await yieldToEventLoop();
   }
   return out;
 }

@@ -6,11 +6,12 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { type Graph, disposeGraph, graphFromModel } from '../graph/graph';
+import { batchesOf } from '../io/batches';
 import type { Dataset } from '../io/datasets';
 import { OnnxUnsupported } from '../onnx/onnx-algebra';
 import { loadOnnxRuntime, ortThreads } from '../onnx/runtime';
 import { compileForward, predictRows } from '../prune/masked-eval';
-import { type RunControl, throwIfCancelled, yieldToEventLoop } from '../progress';
+import type { RunControl } from '../progress';
 
 export async function onnxPredictLabels(model: tf.LayersModel | Graph, data: Dataset, opts: RunControl & { batchSize?: number } = {}): Promise<Int32Array | undefined> {
   const { ort } = loadOnnxRuntime();
@@ -18,7 +19,6 @@ export async function onnxPredictLabels(model: tf.LayersModel | Graph, data: Dat
   const n = data.y.length;
   const batch = Math.max(1, Math.min(opts.batchSize ?? 256, n));
   const sample = data.shape.slice(1);
-  const per = data.x.length / n;
   const graph = 'nodes' in model ? model : graphFromModel(model);
   let compiled: { bytes: Uint8Array; classes: number };
   try {
@@ -38,17 +38,11 @@ export async function onnxPredictLabels(model: tf.LayersModel | Graph, data: Dat
   }
   try {
     const out = new Int32Array(n);
-    const buffer = new Float32Array(batch * per);
-    for (let from = 0; from < n; from += batch) {
-      throwIfCancelled(opts.signal);
-      const to = Math.min(n, from + batch);
-      buffer.fill(0);
-      buffer.set(data.x.subarray(from * per, to * per));
-      const result = await session.run({ x: new ort.Tensor('float32', buffer, [batch, ...sample]) });
+    for await (const { x, shape, from, to, size } of batchesOf(data, batch, { signal: opts.signal, padToSize: true })) {
+      const result = await session.run({ x: new ort.Tensor('float32', x, shape) });
       const logits = result[session.outputNames[0]].data as Float32Array;
-      out.set(predictRows(logits, compiled.classes, to - from), from);
+      out.set(predictRows(logits, compiled.classes, size), from);
       opts.onProgress?.({ done: to, total: n, message: `evaluating ${to}/${n}` });
-      await yieldToEventLoop();
     }
     return out;
   } finally {

@@ -39,15 +39,6 @@ export interface TrainResult {
   executorNote?: string;
 }
 
-/** Copies the samples at `indices` into one batch tensor of shape [indices.length, ...sampleShape]. */
-export function gatherBatch(ds: Dataset, indices: ArrayLike<number>, from = 0, to = indices.length): tf.Tensor {
-  const sampleShape = ds.shape.slice(1);
-  const size = sampleShape.reduce((a: number, b: number) => a * b, 1);
-  const buf = new Float32Array((to - from) * size);
-  for (let i = from; i < to; i++) buf.set(ds.x.subarray(indices[i] * size, (indices[i] + 1) * size), (i - from) * size);
-  return tf.tensor(buf, [to - from, ...sampleShape]);
-}
-
 export async function trainModel(model: tf.LayersModel, data: Dataset, opts: TrainOptions): Promise<TrainResult> {
   let note: string | undefined;
   if (opts.executor !== 'tfjs') {

@@ -7,6 +7,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { Algebra, LinearOp, PoolOp } from '../graph/algebra';
+import { convGeometry, flippedConvPads, transposeOutputPadding } from '../graph/conv-geometry';
 import type { Op, Padding } from '../graph/graph';
 import { OnnxGraphBuilder } from './graph-builder';
 
@@ -27,25 +28,6 @@ export interface Sym {
 export class OnnxUnsupported extends Error {}
 
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
-
-/** TF-style 'same' padding for one axis: [before, after]. */
-export function samePads(inSize: number, k: number, s: number, d: number): [number, number] {
-  const out = Math.ceil(inSize / s);
-  const total = Math.max((out - 1) * s + (k - 1) * d + 1 - inSize, 0);
-  return [Math.floor(total / 2), total - Math.floor(total / 2)];
-}
-
-function convGeometry(op: { strides: [number, number]; padding: Padding; dilations?: [number, number] }, inShape: number[], k: [number, number]) {
-  const d = op.dilations ?? [1, 1];
-  const [ph, pw] = Array.isArray(op.padding)
-    ? op.padding
-    : op.padding === 'same'
-      ? [samePads(inShape[1], k[0], op.strides[0], d[0]), samePads(inShape[2], k[1], op.strides[1], d[1])]
-      : [[0, 0], [0, 0]];
-  const outH = Math.floor((inShape[1] + ph[0] + ph[1] - ((k[0] - 1) * d[0] + 1)) / op.strides[0]) + 1;
-  const outW = Math.floor((inShape[2] + pw[0] + pw[1] - ((k[1] - 1) * d[1] + 1)) / op.strides[1]) + 1;
-  return { pads: [ph[0], pw[0], ph[1], pw[1]], outH, outW, dilations: d };
-}
 
 /** [kh, kw, ci, co] → [co, ci, kh, kw] (conv) ; [kh, kw, ci, m] → [ci·m, 1, kh, kw] (depthwise). */
 function toOihw(data: Float32Array, shape: number[], depthwise: boolean): { data: Float32Array; dims: number[] } {
@@ -324,23 +306,16 @@ export class OnnxAlgebra implements Algebra<Sym> {
         for (let xx = 0; xx < kw; xx++)
           for (let i = 0; i < ci; i++)
             for (let o = 0; o < co; o++) wb[((i * co + o) * kh + (kh - 1 - y)) * kw + (kw - 1 - xx)] = kernel.data![((y * kw + xx) * ci + i) * co + o];
-      const pads = [kh - 1 - geo.pads[0], kw - 1 - geo.pads[1], kh - 1 - geo.pads[2], kw - 1 - geo.pads[3]];
-      const dx = this.b.op('Conv', [this.ref(grad), this.b.constant(wb, [ci, co, kh, kw], 'wb')], { kernel_shape: k, strides: [1, 1], pads });
+      const dx = this.b.op('Conv', [this.ref(grad), this.b.constant(wb, [ci, co, kh, kw], 'wb')], { kernel_shape: k, strides: [1, 1], pads: flippedConvPads(geo) });
       return this.value(dx, x.shape);
     }
     const w = toOihw(kernel.data!, kernel.shape, depthwise);
-    // The transposed conv gives (out−1)·s + (k−1)·d + 1 − pads rows; output_padding adds the rows the stride skipped.
-    const span = (i: 0 | 1) => (k[i] - 1) * geo.dilations[i] + 1;
-    const outPad = [
-      x.shape[1] - ((geo.outH - 1) * op.strides[0] + span(0) - geo.pads[0] - geo.pads[2]),
-      x.shape[2] - ((geo.outW - 1) * op.strides[1] + span(1) - geo.pads[1] - geo.pads[3]),
-    ];
     const dx = this.b.op('ConvTranspose', [this.ref(grad), this.b.constant(w.data, w.dims, 'w')], {
       kernel_shape: k,
       strides: op.strides,
       pads: geo.pads,
       dilations: geo.dilations,
-      output_padding: outPad,
+      output_padding: transposeOutputPadding(geo),
       group: depthwise ? x.shape[3] : 1,
     });
     return this.value(dx, x.shape);
@@ -535,8 +510,7 @@ export class OnnxAlgebra implements Algebra<Sym> {
     const [kh, kw] = op.pool;
     const g = convGeometry(op, x.shape, op.pool);
     const w = this.b.constant(new Float32Array(c * kh * kw).fill(1 / (kh * kw)), [c, 1, kh, kw], 'avg');
-    const outPad = [x.shape[1] - ((g.outH - 1) * op.strides[0] + kh), x.shape[2] - ((g.outW - 1) * op.strides[1] + kw)];
-    return this.value(this.b.op('ConvTranspose', [this.ref(grad), w], { kernel_shape: op.pool, strides: op.strides, output_padding: outPad, group: c }), x.shape);
+    return this.value(this.b.op('ConvTranspose', [this.ref(grad), w], { kernel_shape: op.pool, strides: op.strides, output_padding: transposeOutputPadding(g), group: c }), x.shape);
   }
 
   globalAvgPoolInputGradient(grad: Sym, x: Sym): Sym {

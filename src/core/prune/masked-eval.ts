@@ -8,12 +8,13 @@ import * as tf from '@tensorflow/tfjs';
 import { forwardAll } from '../graph/forward';
 import type { Graph } from '../graph/graph';
 import { tfAlgebra } from '../graph/tf-algebra';
+import { batchesOf } from '../io/batches';
 import type { Dataset } from '../io/datasets';
 import { OnnxGraphBuilder } from '../onnx/graph-builder';
 import { OnnxAlgebra, type Sym } from '../onnx/onnx-algebra';
 import { padChannels } from '../onnx/pad-channels';
 import { loadOnnxRuntime, ortThreads } from '../onnx/runtime';
-import { RunControl, throwIfCancelled, yieldToEventLoop } from '../progress';
+import type { RunControl } from '../progress';
 import type { ComponentLayerInfo } from './catalogue';
 import { explainedNode, maskVector } from './catalogue';
 
@@ -43,23 +44,16 @@ class TfMaskedEvaluator implements MaskedEvaluator {
 
   async accuracy(removed: boolean[][], control: RunControl = {}): Promise<number> {
     const n = this.data.y.length;
-    const per = this.data.x.length / n;
     let correct = 0;
     const masks = new Map(this.layers.map((l, i) => [l.maskNode, tf.tensor(maskVector(l, removed[i]))]));
     try {
       const explained = explainedNode(this.graph);
-      for (let from = 0; from < n; from += this.batch) {
-        throwIfCancelled(control.signal);
-        const to = Math.min(n, from + this.batch);
-        const logits = tf.tidy(() => {
-          const x = tf.tensor(this.data.x.subarray(from * per, to * per), [to - from, ...this.data.shape.slice(1)]);
-          return forwardAll(tfAlgebra, this.graph, x, masks)[explained];
-        });
+      for await (const { x, y, shape, size } of batchesOf(this.data, this.batch, { signal: control.signal })) {
+        const logits = tf.tidy(() => forwardAll(tfAlgebra, this.graph, tf.tensor(x, shape), masks)[explained]);
         const k = logits.shape[logits.rank - 1]!;
-        const pred = predictRows(logits.dataSync(), k, to - from, this.allowed);
+        const pred = predictRows(logits.dataSync(), k, size, this.allowed);
         logits.dispose();
-        for (let s = 0; s < to - from; s++) if (pred[s] === this.data.y[from + s]) correct++;
-        await yieldToEventLoop();
+        for (let s = 0; s < size; s++) if (pred[s] === y[s]) correct++;
       }
     } finally {
       tf.dispose([...masks.values()]);
@@ -82,20 +76,14 @@ class OnnxMaskedEvaluator implements MaskedEvaluator {
 
   async accuracy(removed: boolean[][], control: RunControl = {}): Promise<number> {
     const n = this.data.y.length;
-    const per = this.data.x.length / n;
     const feeds: Record<string, Ort.Tensor> = {};
     this.layers.forEach((_, i) => (feeds[`mask${i}`] = new this.ort.Tensor('float32', maskVector(this.layers[i], removed[i]), this.maskShapes[i])));
     let correct = 0;
-    const buf = new Float32Array(this.batch * per);
-    for (let from = 0; from < n; from += this.batch) {
-      throwIfCancelled(control.signal);
-      const to = Math.min(n, from + this.batch);
-      buf.fill(0);
-      buf.set(this.data.x.subarray(from * per, to * per));
-      feeds.x = new this.ort.Tensor('float32', buf, [this.batch, ...this.data.shape.slice(1)]);
+    for await (const { x, y, shape, size } of batchesOf(this.data, this.batch, { signal: control.signal, padToSize: true })) {
+      feeds.x = new this.ort.Tensor('float32', x, shape);
       const out = await this.session.run(feeds);
-      const pred = predictRows(out[this.session.outputNames[0]].data as Float32Array, this.classes, to - from, this.allowed);
-      for (let s = 0; s < to - from; s++) if (pred[s] === this.data.y[from + s]) correct++;
+      const pred = predictRows(out[this.session.outputNames[0]].data as Float32Array, this.classes, size, this.allowed);
+      for (let s = 0; s < size; s++) if (pred[s] === y[s]) correct++;
     }
     return correct / n;
   }
