@@ -26,6 +26,43 @@ import { maskedEvaluator, onnxLatencies, onnxModelLatencies, predictRows } from 
 import { physicalPlan, pruneModel } from '../core/prune/surgery';
 import * as tfjs from '@tensorflow/tfjs';
 
+export interface LayerDiff {
+  name: string;
+  className: string;
+  components?: { original: number; pruned: number };
+  params: { original: number; pruned: number };
+  flops: { original: number; pruned: number };
+}
+
+/** Output channels, units or heads of a graph node with weights; undefined for the rest. */
+function componentsOf(op: Graph['nodes'][number]['op']): number | undefined {
+  if (op.type === 'conv2d' || op.type === 'dense') return op.kernel.shape[op.kernel.shape.length - 1];
+  if (op.type === 'depthwise') return op.kernel.shape[2] * op.kernel.shape[3];
+  if (op.type === 'attention') return op.heads;
+  return undefined;
+}
+
+/** Original vs pruned, matched by name (surgery and the ONNX writer keep the names). */
+function layerDiff(original: { graph: Graph; summary: ModelSummary }, pruned: { graph: Graph; summary: ModelSummary }): LayerDiff[] {
+  const after = new Map(pruned.summary.layers.map((l, i) => [l.name, { layer: l, node: pruned.graph.nodes.find((n) => n.name === l.name) ?? pruned.graph.nodes[i] }]));
+  const nodeOf = (g: Graph, name: string) => g.nodes.find((n) => n.name === name);
+  return original.summary.layers
+    .filter((l) => l.params > 0 || l.macs > 0)
+    .map((l) => {
+      const p = after.get(l.name);
+      const before = nodeOf(original.graph, l.name);
+      const c0 = before ? componentsOf(before.op) : undefined;
+      const c1 = p?.node ? componentsOf(p.node.op) : undefined;
+      return {
+        name: l.name,
+        className: l.className,
+        ...(c0 !== undefined ? { components: { original: c0, pruned: c1 ?? 0 } } : {}),
+        params: { original: l.params, pruned: p?.layer.params ?? 0 },
+        flops: { original: 2 * l.macs, pruned: 2 * (p?.layer.macs ?? 0) },
+      };
+    });
+}
+
 /** What run.json's `physical` records. */
 export interface PhysicalRemoval {
   format: 'tfjs' | 'onnx';
@@ -40,6 +77,8 @@ export interface PhysicalRemoval {
   flops: { original: number; pruned: number };
   latencyMs: { original: number; pruned: number; batch: number; runs: number; engine: string };
   speedup: number;
+  /** Layer by layer, original vs pruned (layers with weights), so a run can be compared without loading either model. */
+  layers: LayerDiff[];
   finetune?: { epochs: number; samples: number; executor?: string; seconds: number; accuracy: number; regained: number };
 }
 
@@ -100,6 +139,7 @@ export async function removePhysically(inp: RemovalInputs): Promise<{ result: Om
         flops: { original: opened.summary.flops, pruned: summary.flops },
         latencyMs: latency,
         speedup: latency.original / latency.pruned,
+        layers: layerDiff({ graph, summary: opened.summary }, pruned),
       },
       pruned,
     };

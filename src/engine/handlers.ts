@@ -7,8 +7,9 @@ import { COMMON_OPTIONS, type OptionSpec } from '../cli/command';
 import { findCommand } from '../cli/registry';
 import { checkDataFitsModel } from '../core/io/data-fits-model';
 import { loadDataArgument } from '../core/io/datasets';
-import { loadModel, resolveModelJson } from '../core/io/model-files';
-import { summarizeModel } from '../core/graph/summary';
+import { openAnyModel } from '../core/io/open-model';
+import { datasetForEngine } from '../core/io/array-layout';
+import { disposeGraph } from '../core/graph/graph';
 import { evaluateAccuracy, measureLatency } from '../core/models/evaluate';
 import type { RunControl } from '../core/progress';
 import type { BackendPreference } from '../core/backend/select';
@@ -60,24 +61,26 @@ export function engineHandlers(backend: () => BackendPreference): { [M in Engine
     },
     async info({ model }) {
       const choice = await initBackend(backend());
-      const m = await loadModel(model);
+      const m = await openAnyModel(model);
       try {
-        return { ...summarizeModel(m), backend: choice };
+        return { ...m.summary, ...(m.onnx ? { onnx: { opset: m.onnx.opset, producer: m.onnx.producer } } : {}), backend: choice };
       } finally {
         m.dispose();
       }
     },
     async evaluate({ model, data, split, limit }, control) {
       const choice = await initBackend(backend());
-      const ds = loadDataArgument(data, split ?? 'test', { limit });
-      const m = await loadModel(model);
+      const m = await openAnyModel(model);
+      const graph = m.tfjs ? undefined : m.graph();
       try {
-        const summary = summarizeModel(m);
-        checkDataFitsModel(ds, summary, resolveModelJson(model));
-        const acc = await evaluateAccuracy(m, ds, control);
-        const latency = await measureLatency(m, summary.inputShape);
+        const ds = datasetForEngine(loadDataArgument(data, split ?? 'test', { limit }), m);
+        checkDataFitsModel(ds, m.summary, m.file);
+        const predictor = m.tfjs ?? graph!;
+        const acc = await evaluateAccuracy(predictor, ds, control);
+        const latency = await measureLatency(predictor, m.summary.inputShape);
         return { ...acc, latency, backend: choice };
       } finally {
+        if (graph) disposeGraph(graph);
         m.dispose();
       }
     },

@@ -1,22 +1,22 @@
 /**
- * The PXP sidebar: Models (the workspace's model.json files; parameters and input shape from the engine's info
+ * The PXP sidebar: Models (the workspace's model.json and .onnx files; parameters and input shape from the engine's info
  * method, read lazily when a model is expanded) and Runs (the backend in use, running jobs with their percentage,
  * finished run folders with their key figures, failed and cancelled jobs with the reason).
  */
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { ModelSummary } from '../core/graph/summary';
+import type { EngineMethods } from '../protocol/engine';
 import type { EngineSession } from './engine-session';
 import type { Job, Jobs } from './jobs';
 import { type RunSummary, describeFigures, listRuns } from './runs/run-summary';
-import { findModels } from './workspace-inputs';
+import { MODEL_GLOB, findModels } from './workspace-inputs';
 
 type ModelNode = { type: 'model'; uri: vscode.Uri } | { type: 'detail'; label: string; description?: string; tooltip?: string };
 
 export class ModelsView implements vscode.TreeDataProvider<ModelNode> {
   private readonly changed = new vscode.EventEmitter<ModelNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
-  private readonly info = new Map<string, Promise<ModelSummary | Error>>();
+  private readonly info = new Map<string, Promise<EngineMethods['info']['result'] | Error>>();
 
   constructor(private readonly session: EngineSession) {}
 
@@ -33,13 +33,17 @@ export class ModelsView implements vscode.TreeDataProvider<ModelNode> {
       return item;
     }
     const rel = vscode.workspace.asRelativePath(node.uri);
-    const item = new vscode.TreeItem(path.basename(path.dirname(node.uri.fsPath)) || rel, vscode.TreeItemCollapsibleState.Collapsed);
+    const onnx = node.uri.fsPath.toLowerCase().endsWith('.onnx');
+    // A model.json is named by its folder; an ONNX file by itself.
+    const label = onnx ? path.basename(node.uri.fsPath) : path.basename(path.dirname(node.uri.fsPath)) || rel;
+    const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Collapsed);
     item.description = rel;
     item.resourceUri = node.uri;
     item.iconPath = new vscode.ThemeIcon('circuit-board');
     item.contextValue = 'pxp.model';
     item.tooltip = `${rel}\nExpand for parameters and input shape; right-click to prune or compute relevance.`;
-    item.command = { command: 'vscode.open', title: 'Open model.json', arguments: [node.uri] };
+    // An .onnx file is binary: selecting it shows its summary instead of opening it.
+    item.command = onnx ? { command: 'pxp.showInfo', title: 'Show Model Info', arguments: [node.uri] } : { command: 'vscode.open', title: 'Open model.json', arguments: [node.uri] };
     return item;
   }
 
@@ -53,7 +57,8 @@ export class ModelsView implements vscode.TreeDataProvider<ModelNode> {
     if (info instanceof Error) return [{ type: 'detail', label: `$(error) ${info.message}`, tooltip: info.message }];
     return [
       { type: 'detail', label: 'parameters', description: info.params.toLocaleString('en') },
-      { type: 'detail', label: 'input', description: info.inputShape.join(' × ') },
+      { type: 'detail', label: 'input', description: (info.fileInputShape ?? info.inputShape).join(' × ') + (info.onnx ? ' (channels first)' : '') },
+      ...(info.onnx ? [{ type: 'detail' as const, label: 'ONNX', description: `opset ${info.onnx.opset}${info.onnx.producer ? `, ${info.onnx.producer}` : ''}` }] : []),
       { type: 'detail', label: 'classes', description: String(info.numClasses) },
       { type: 'detail', label: 'FLOPs per sample', description: info.flops.toLocaleString('en') },
     ];
@@ -131,7 +136,7 @@ export function registerSidebar(session: EngineSession, jobs: Jobs): { models: M
   const runs = new RunsView(session, jobs);
   const runsTree = vscode.window.createTreeView('pxp.runs', { treeDataProvider: runs, canSelectMany: true });
   const modelsTree = vscode.window.createTreeView('pxp.models', { treeDataProvider: models });
-  const watcher = vscode.workspace.createFileSystemWatcher('**/model.json');
+  const watcher = vscode.workspace.createFileSystemWatcher(MODEL_GLOB);
   let pending: NodeJS.Timeout | undefined;
   // Progress messages come many per second: redraw the runs at most every 250 ms.
   const redrawRuns = () => {

@@ -114,7 +114,7 @@ export function parseTaskConfig(text: string, configPath: string, command: strin
 
   const model = file('model');
   if (!model) {
-    if (config.model === undefined) errors.push({ line: 1, column: 1, message: '"model" is required: the path of a tfjs model.json' });
+    if (config.model === undefined) errors.push({ line: 1, column: 1, message: '"model" is required: the path of a tfjs model.json or an .onnx file' });
   } else flags.model = model;
   const data = file('data');
   const reference = file('reference');

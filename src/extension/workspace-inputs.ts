@@ -1,6 +1,6 @@
 /**
  * What a command acts on: the model (the active model.json editor, else a quick pick of the workspace's
- * **\/model.json), the data (a dataset folder, or reference + evaluation folders; remembered per workspace and
+ * **\/model.json and **\/*.onnx files), the data (a dataset folder, or reference + evaluation folders; remembered per workspace and
  * model), and where its run folder goes (<workspace>/.pxp/runs/<kind>-<time>/).
  */
 import fs from 'node:fs';
@@ -17,7 +17,7 @@ export interface TaskData {
 
 export function workspaceRoot(): string {
   const folder = vscode.workspace.workspaceFolders?.[0];
-  if (!folder) throw badInput('no folder is open', 'open a folder (File: Open Folder…) that holds your model.json');
+  if (!folder) throw badInput('no folder is open', 'open a folder (File: Open Folder…) that holds your model (model.json or .onnx)');
   return folder.uri.fsPath;
 }
 
@@ -27,25 +27,30 @@ export function newRunFolder(kind: RunKind): string {
   return newRunDir(parent, kind);
 }
 
+/** tfjs LayersModels and ONNX files (from PyTorch). */
+export const MODEL_GLOB = '**/{model.json,*.onnx}';
+
+export const isModelFile = (file: string) => path.basename(file) === 'model.json' || file.toLowerCase().endsWith('.onnx');
+
 export async function findModels(): Promise<vscode.Uri[]> {
-  const found = await vscode.workspace.findFiles('**/model.json', '{**/node_modules/**,**/.pxp/**}', 500);
+  const found = await vscode.workspace.findFiles(MODEL_GLOB, '{**/node_modules/**,**/.pxp/**}', 500);
   return found.sort((a, b) => a.fsPath.localeCompare(b.fsPath));
 }
 
-/** The model to act on: an explicit one, the active model.json editor, else a quick pick. */
+/** The model to act on: an explicit one, the active model editor, else a quick pick. */
 export async function pickModel(given?: vscode.Uri | string): Promise<string | undefined> {
   if (given) return typeof given === 'string' ? given : given.fsPath;
   const active = vscode.window.activeTextEditor?.document.uri;
-  if (active && path.basename(active.fsPath) === 'model.json') return active.fsPath;
+  if (active && isModelFile(active.fsPath)) return active.fsPath;
   const found = await findModels();
   if (found.length === 0) {
-    void vscode.window.showWarningMessage('PXP: no model.json in this workspace. Open a folder with a tfjs LayersModel, or the Fashion-MNIST demo.', 'Open the Demo').then((a) => a && vscode.commands.executeCommand('pxp.openDemo'));
+    void vscode.window.showWarningMessage('PXP: no model in this workspace (model.json or .onnx). Open a folder with a tfjs LayersModel or an ONNX model exported from PyTorch, or the Fashion-MNIST demo.', 'Open the Demo').then((a) => a && vscode.commands.executeCommand('pxp.openDemo'));
     return undefined;
   }
   if (found.length === 1) return found[0].fsPath;
   const pick = await vscode.window.showQuickPick(
     found.map((u) => ({ label: vscode.workspace.asRelativePath(u), uri: u })),
-    { placeHolder: 'Choose a tfjs model.json', ignoreFocusOut: true },
+    { placeHolder: 'Choose a model (tfjs model.json or ONNX)', ignoreFocusOut: true },
   );
   return pick?.uri.fsPath;
 }

@@ -9,7 +9,7 @@ import type { ModelSummary } from '../core/graph/summary';
 import type { AccuracyResult, LatencyResult } from '../core/models/evaluate';
 
 /** The `pxp` commands the engine runs in-process for the editor (the same Command objects as the CLI). */
-export const ENGINE_COMMANDS = ['attribute', 'prune', 'search', 'train', 'export', 'evaluate', 'info', 'compare'] as const;
+export const ENGINE_COMMANDS = ['attribute', 'prune', 'search', 'train', 'export', 'evaluate', 'predict', 'info', 'compare'] as const;
 export type EngineCommand = (typeof ENGINE_COMMANDS)[number];
 export const isEngineCommand = (c: unknown): c is EngineCommand => typeof c === 'string' && (ENGINE_COMMANDS as readonly string[]).includes(c);
 
@@ -20,7 +20,7 @@ export type CommandFlags = Record<string, string | boolean>;
 export interface EngineMethods {
   /** Starts the chosen backend (pxp.backend) and says which one runs, and why the others were skipped. */
   backend: { params: Record<string, never>; result: BackendChoice };
-  info: { params: { model: string }; result: ModelSummary & { backend: BackendChoice } };
+  info: { params: { model: string }; result: ModelSummary & { backend: BackendChoice; fileInputShape?: number[]; onnx?: { opset: number; producer: string } } };
   evaluate: {
     params: { model: string; data: string; split?: 'train' | 'val' | 'test'; limit?: number };
     result: AccuracyResult & { latency: LatencyResult; backend: BackendChoice };

@@ -1,7 +1,8 @@
 /**
  * The architecture-diff panel's data from a `pxp prune --rate P --out RUN` folder: the headline figures from run.json
  * (`physical`: params, FLOPs, measured latency, accuracies) and curve.json (the unpruned accuracy at rate 0), and a
- * per-layer comparison of the original model.json with RUN/pruned/model.json.
+ * per-layer comparison of the original with the pruned model (run.json's physical.layers; for runs written before
+ * it, the original model.json against RUN/pruned/model.json).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -70,8 +71,10 @@ function withHow(run: Json, physical: Json): { how?: string[] } {
   return how.length ? { how } : {};
 }
 
-/** Original vs pruned, layer by layer, matched by name (surgery keeps the names). */
+/** Original vs pruned, layer by layer: as run.json records it (every run since ONNX models), else from the model files. */
 function layerDiff(dir: string, run: Json): { layers: DiffLayer[]; note?: string } {
+  const recorded = asObject(run.physical)?.layers;
+  if (Array.isArray(recorded)) return { layers: recorded.flatMap((l) => (isDiffLayer(l) ? [l] : [])) };
   const prunedFile = path.join(dir, 'pruned', 'model.json');
   const originalFile = asString(run.model);
   if (!fs.existsSync(prunedFile)) return { layers: [], note: `${prunedFile} is missing` };
@@ -91,4 +94,11 @@ function layerDiff(dir: string, run: Json): { layers: DiffLayer[]; note?: string
       };
     });
   return { layers };
+}
+
+const isPair = (v: unknown) => asNumber(asObject(v)?.original) !== undefined && asNumber(asObject(v)?.pruned) !== undefined;
+
+function isDiffLayer(v: unknown): v is DiffLayer {
+  const o = asObject(v);
+  return !!o && typeof o.name === 'string' && typeof o.className === 'string' && isPair(o.params) && (o.components === undefined || isPair(o.components)) && (o.flops === undefined || isPair(o.flops));
 }

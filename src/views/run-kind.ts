@@ -13,6 +13,6 @@ export function panelForRun(dir: string): PanelKind | undefined {
   if (!hasFile(dir, 'run.json')) return undefined;
   const run = readRunJson(dir, 'run.json', 'open a folder written by pxp prune, pxp search or pxp attribute');
   if (asString(run.command) === 'search') return 'search';
-  if (asObject(run.physical) && hasFile(dir, 'pruned/model.json')) return 'diff';
+  if (asObject(run.physical) && (hasFile(dir, 'pruned/model.json') || hasFile(dir, 'pruned/model.onnx'))) return 'diff';
   return hasFile(dir, 'relevance.json') ? 'relevance' : undefined;
 }

@@ -40,9 +40,9 @@ function readTargets(file: string, n: number, numClasses: number): Int32Array {
 export const attributeCommand: Command = {
   name: 'attribute',
   summary: 'LRP relevance of the inputs and of every conv channel / dense neuron, with heatmaps',
-  usage: 'pxp attribute --model MODEL.json --inputs X.npy [--targets Y.npy] --composite NAME|FILE.json --out DIR',
+  usage: 'pxp attribute --model MODEL.json|MODEL.onnx --inputs X.npy [--targets Y.npy] --composite NAME|FILE.json --out DIR',
   options: {
-    model: { type: 'string', placeholder: 'FILE', description: 'a tfjs model.json' },
+    model: { type: 'string', placeholder: 'FILE', description: 'a tfjs model.json, or an .onnx file exported from PyTorch' },
     inputs: { type: 'string', placeholder: 'X.npy', description: 'samples [N, ...input shape], float32 in [0, 1] (or uint8)' },
     targets: { type: 'string', placeholder: 'Y.npy', description: 'class to explain per sample (default: the predicted class)' },
     composite: { type: 'string', placeholder: 'NAME|FILE', description: `LRP composite: ${PRESET_NAMES.join(', ')}, or a JSON file (default epsilon-plus-flat)` },

@@ -12,9 +12,9 @@ import { loadDataArgument } from '../../core/io/datasets';
 export const evaluateCommand: Command = {
   name: 'evaluate',
   summary: 'top-1 accuracy (overall and per class) and the latency of one batch',
-  usage: 'pxp evaluate --model MODEL.json --data DIR [--split test] [--limit N] [--json]',
+  usage: 'pxp evaluate --model MODEL.json|MODEL.onnx --data DIR [--split test] [--limit N] [--json]',
   options: {
-    model: { type: 'string', placeholder: 'FILE', description: 'a tfjs model.json' },
+    model: { type: 'string', placeholder: 'FILE', description: 'a tfjs model.json, or an .onnx file exported from PyTorch' },
     data: { type: 'string', placeholder: 'DIR', description: 'IDX folder, x.npy+y.npy folder, train/val/test subfolders or class/*.png tree' },
     split: { type: 'string', placeholder: 'NAME', description: 'train | val | test (default test)' },
     limit: { type: 'string', placeholder: 'N', description: 'evaluate the first N samples only' },

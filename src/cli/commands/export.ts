@@ -2,36 +2,53 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { initBackend } from '../../core/backend/select';
 import { badInput, usageError } from '../../core/errors';
+import { writeFileAtomic } from '../../core/io/atomic';
 import { loadModel, modelMetadata, saveModel } from '../../core/io/model-files';
+import { openAnyModel } from '../../core/io/open-model';
 import { summarizeModel } from '../../core/graph/summary';
 import { Command } from '../command';
 import { requiredString, stringFlag } from '../flags';
 import { checkOutputFolder } from '../output-folder';
 
+/** A run's pruned model in the format it was pruned in: a tfjs LayersModel, or an ONNX file from PyTorch. */
 export const exportCommand: Command = {
   name: 'export',
-  summary: 'export the pruned model of a run folder (tfjs LayersModel; ONNX comes in its own issue)',
-  usage: 'pxp export --run RUN --format tfjs --out DIR',
+  summary: 'export the pruned model of a run folder (tfjs LayersModel, or ONNX for a model from PyTorch)',
+  usage: 'pxp export --run RUN --out DIR [--format tfjs|onnx]',
   options: {
-    run: { type: 'string', placeholder: 'RUN', description: 'a run folder written by pxp prune --rate P' },
-    format: { type: 'string', placeholder: 'NAME', description: 'tfjs (default)' },
-    out: { type: 'string', placeholder: 'DIR', description: 'folder for model.json + weights.bin' },
+    run: { type: 'string', placeholder: 'RUN', description: 'a run folder written by pxp prune --rate P (or --max-drop)' },
+    format: { type: 'string', placeholder: 'NAME', description: 'the format the model was pruned in: tfjs (model.json) or onnx (model.onnx); default: what the run holds' },
+    out: { type: 'string', placeholder: 'DIR', description: 'folder for model.json + weights.bin, or model.onnx' },
   },
   required: ['run', 'out'],
   async run(flags, ctx) {
-    const format = stringFlag(flags, 'format') ?? 'tfjs';
-    if (format !== 'tfjs') throw usageError(`--format ${format} is not supported yet`, 'use --format tfjs');
     const runDir = requiredString(flags, 'run', 'pass --run RUN');
-    const pruned = path.join(runDir, 'pruned', 'model.json');
-    if (!fs.existsSync(pruned)) throw badInput(`${runDir} has no pruned model (pruned/model.json)`, 'run pxp prune with --rate P to remove components physically');
+    const tfjsFile = path.join(runDir, 'pruned', 'model.json');
+    const onnxFile = path.join(runDir, 'pruned', 'model.onnx');
+    const held = fs.existsSync(onnxFile) ? 'onnx' : fs.existsSync(tfjsFile) ? 'tfjs' : undefined;
+    if (!held) throw badInput(`${runDir} has no pruned model (pruned/model.json or pruned/model.onnx)`, 'run pxp prune with --rate P or --max-drop POINTS to remove components physically');
+    const format = stringFlag(flags, 'format') ?? held;
+    if (format !== 'tfjs' && format !== 'onnx') throw usageError(`--format ${format} is not a format`, 'use tfjs or onnx');
+    if (format !== held) throw badInput(`${runDir} holds a ${held} model; PXP exports a pruned model in the format it came in`, `use --format ${held} (or leave --format out)`);
     const out = checkOutputFolder(requiredString(flags, 'out', 'pass --out DIR'), [runDir], ctx.force);
     await initBackend(ctx.backend);
+    if (format === 'onnx') {
+      // Loading checks the file; the copy is byte for byte.
+      const model = await openAnyModel(onnxFile);
+      try {
+        writeFileAtomic(path.join(out, 'model.onnx'), fs.readFileSync(onnxFile));
+        const s = model.summary;
+        return { value: { model: path.join(out, 'model.onnx'), params: s.params, flops: s.flops, format }, text: `exported ${onnxFile} → ${path.join(out, 'model.onnx')} (${s.params} parameters, ${s.flops} FLOPs per sample)` };
+      } finally {
+        model.dispose();
+      }
+    }
     // Loading validates the files; saving writes a clean copy atomically.
-    const model = await loadModel(pruned);
+    const model = await loadModel(tfjsFile);
     try {
-      await saveModel(model, out, modelMetadata(pruned));
+      await saveModel(model, out, modelMetadata(tfjsFile));
       const s = summarizeModel(model);
-      return { value: { model: path.join(out, 'model.json'), params: s.params, flops: s.flops, format }, text: `exported ${pruned} → ${path.join(out, 'model.json')} (${s.params} parameters, ${s.flops} FLOPs per sample)` };
+      return { value: { model: path.join(out, 'model.json'), params: s.params, flops: s.flops, format }, text: `exported ${tfjsFile} → ${path.join(out, 'model.json')} (${s.params} parameters, ${s.flops} FLOPs per sample)` };
     } finally {
       model.dispose();
     }

@@ -24,9 +24,9 @@ import { type PhysicalRemoval, type PrunedModel, modelAccuracy, removePhysically
 export const pruneCommand: Command = {
   name: 'prune',
   summary: 'score components by a criterion (LRP or a baseline), and measure accuracy as they are pruned (curve + AUC)',
-  usage: 'pxp prune --model MODEL.json (--data DIR | --reference DIR --eval DIR) --criterion C --out RUN [--rates 0,0.05,…] [--rate P | --max-drop POINTS]',
+  usage: 'pxp prune --model MODEL.json|MODEL.onnx (--data DIR | --reference DIR --eval DIR) --criterion C --out RUN [--rates 0,0.05,…] [--rate P | --max-drop POINTS]',
   options: {
-    model: { type: 'string', placeholder: 'FILE', description: 'a tfjs model.json' },
+    model: { type: 'string', placeholder: 'FILE', description: 'a tfjs model.json, or an .onnx file exported from PyTorch' },
     ...TASK_DATA_OPTIONS,
     criterion: { type: 'string', placeholder: 'C', description: `${CRITERIA.join(' | ')} (default lrp:epsilon-plus-flat)` },
     seed: { type: 'string', placeholder: 'N', description: 'seed for the reference pick, --restrict and the random criterion (default 0)' },

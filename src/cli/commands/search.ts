@@ -65,9 +65,9 @@ function readJsonFile(file: string): unknown {
 export const searchCommand: Command = {
   name: 'search',
   summary: 'optimize the LRP composite for pruning: a TPE (or random, grid) search for the highest AUC',
-  usage: 'pxp search --model MODEL.json (--data DIR | --reference DIR --eval DIR [--holdout DIR]) --trials N --out RUN [--resume]',
+  usage: 'pxp search --model MODEL.json|MODEL.onnx (--data DIR | --reference DIR --eval DIR [--holdout DIR]) --trials N --out RUN [--resume]',
   options: {
-    model: { type: 'string', placeholder: 'FILE', description: 'a tfjs model.json' },
+    model: { type: 'string', placeholder: 'FILE', description: 'a tfjs model.json, or an .onnx file exported from PyTorch' },
     ...TASK_DATA_OPTIONS,
     holdout: { type: 'string', placeholder: 'DIR', description: 'held-out samples (x.npy + y.npy) to score the best composite on (with --data: its val split)' },
     trials: { type: 'string', placeholder: 'N', description: 'number of trials (default 30)' },

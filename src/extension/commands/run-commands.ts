@@ -56,7 +56,7 @@ function evalLimit(args: RunArgs): CommandFlags {
 
 async function model(args: RunArgs): Promise<string | undefined> {
   const m = await pickModel(args.model);
-  if (m && !fs.existsSync(m)) throw badInput(`${m} does not exist`, 'choose a model.json in the workspace');
+  if (m && !fs.existsSync(m)) throw badInput(`${m} does not exist`, 'choose a model (model.json or .onnx) in the workspace');
   return m;
 }
 
@@ -201,7 +201,7 @@ export function registerRunCommands(s: ExtensionServices): vscode.Disposable[] {
       const root = workspaceRoot();
       let run = args.run;
       if (!run) {
-        const candidates = listRuns(root).filter((r) => fs.existsSync(path.join(r.dir, 'pruned', 'model.json')));
+        const candidates = listRuns(root).filter((r) => prunedModelFile(r.dir) !== undefined);
         if (candidates.length === 0) throw badInput('no run in .pxp/runs has a pruned model', 'run PXP: Prune Model… with a rate above 0 first');
         const pick = await vscode.window.showQuickPick(
           candidates.map((r) => ({ label: r.name, description: r.rate !== undefined ? `${Math.round(r.rate * 100)} % removed` : '', dir: r.dir })),
@@ -220,12 +220,18 @@ export function registerRunCommands(s: ExtensionServices): vscode.Disposable[] {
       if (fs.existsSync(out)) throw badInput(`${out} already exists`, 'choose a new folder: PXP never overwrites files');
       const target = out;
       const done = await s.jobs.run({ kind: 'export', title: `export ${path.basename(run)}`, runDir: target }, async ({ signal, report }) => {
-        const r = await s.session.run('export', { run: run!, format: 'tfjs', out: target }, { signal, onProgress: report });
+        // The engine exports in the format the run pruned (tfjs model.json or ONNX model.onnx).
+        const r = await s.session.run('export', { run: run!, out: target }, { signal, onProgress: report });
         s.log.info(r.text);
         return target;
       });
-      if (done) void vscode.window.showInformationMessage(`PXP: exported the pruned model to ${vscode.workspace.asRelativePath(done)}/model.json`);
+      if (done) void vscode.window.showInformationMessage(`PXP: exported the pruned model to ${vscode.workspace.asRelativePath(done)}/${path.basename(prunedModelFile(run) ?? 'model.json')}`);
       return done;
     }),
   ];
+}
+
+/** A run's pruned model file: pruned/model.onnx for a model from PyTorch, pruned/model.json for a tfjs one. */
+function prunedModelFile(runDir: string): string | undefined {
+  return ['model.onnx', 'model.json'].map((f) => path.join(runDir, 'pruned', f)).find((f) => fs.existsSync(f));
 }

@@ -120,7 +120,7 @@ export function registerViewCommands(s: ExtensionServices): vscode.Disposable[] 
       if (!m) return;
       const info = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `PXP: reading ${vscode.workspace.asRelativePath(m)}` }, () => s.session.request('info', { model: m }));
       s.log.info(`${m}: ${info.layers.length} layers, ${info.params} parameters, ${info.flops} FLOPs, input ${info.inputShape.join('×')}`);
-      void vscode.window.showInformationMessage(`PXP: ${vscode.workspace.asRelativePath(m)}: ${info.params.toLocaleString('en')} parameters, input ${info.inputShape.join('×')}, ${info.numClasses} classes (backend ${info.backend.name})`);
+      void vscode.window.showInformationMessage(`PXP: ${vscode.workspace.asRelativePath(m)}: ${info.params.toLocaleString('en')} parameters, input ${(info.fileInputShape ?? info.inputShape).join('×')}${info.onnx ? ` (ONNX opset ${info.onnx.opset}, channels first)` : ''}, ${info.numClasses} classes (backend ${info.backend.name})`);
       return info;
     }),
 
