@@ -150,7 +150,7 @@ describe('PXP in the editor (palette, sidebar, notifications)', function () {
     const before = runs();
     await runCommand(page, 'PXP: Optimize Attribution…');
     // The exported model is a second model.json in the workspace now.
-    await answerQuickInput(page, /Choose a tfjs model\.json/, 'model/model.json', { pick: 'model/model.json' });
+    await answerQuickInput(page, /Choose a model \(tfjs model\.json or ONNX\)/, 'model/model.json', { pick: 'model/model.json' });
     await answerQuickInput(page, /Data for model\/model\.json/, undefined, { pick: 'last used' });
     await answerQuickInput(page, /Search trials/, '50');
     await page.locator('.statusbar-item', { hasText: /optimize attribution/ }).first().waitFor({ timeout: 60_000 });
@@ -170,7 +170,7 @@ describe('PXP in the editor (palette, sidebar, notifications)', function () {
     fs.writeFileSync(path.join(broken, 'model.json'), '{"format": "layers-model", "modelTopology": {"class_name": "Sequential"');
     const before = runs();
     await runCommand(page, 'PXP: Prune Model…');
-    await answerQuickInput(page, /Choose a tfjs model\.json/, 'broken', { pick: 'broken/model.json' });
+    await answerQuickInput(page, /Choose a model \(tfjs model\.json or ONNX\)/, 'broken', { pick: 'broken/model.json' });
     await answerQuickInput(page, /Data for broken\/model\.json/, undefined, { pick: 'next to the model' });
     await answerQuickInput(page, /Pruning criterion/, 'weight', { pick: 'weight' });
     await answerQuickInput(page, /What to remove physically/, '0');
@@ -188,14 +188,14 @@ describe('PXP in the editor (palette, sidebar, notifications)', function () {
     fs.cpSync(path.join(ws, 'test'), path.join(m2, 'test'), { recursive: true });
     // Pick the data once (remembered for this model), then stop at the criterion.
     await runCommand(page, 'PXP: Prune Model…');
-    await answerQuickInput(page, /Choose a tfjs model\.json/, 'second', { pick: 'second/model.json' });
+    await answerQuickInput(page, /Choose a model \(tfjs model\.json or ONNX\)/, 'second', { pick: 'second/model.json' });
     await answerQuickInput(page, /Data for second\/model\.json/, undefined, { pick: 'next to the model' });
     await page.waitForFunction(() => /Pruning criterion/.test((document.querySelector('.quick-input-widget input.input') as HTMLInputElement | null)?.placeholder ?? ''));
     await page.keyboard.press('Escape');
     fs.rmSync(path.join(m2, 'reference'), { recursive: true });
     const before = runs();
     await runCommand(page, 'PXP: Prune Model…');
-    await answerQuickInput(page, /Choose a tfjs model\.json/, 'second', { pick: 'second/model.json' });
+    await answerQuickInput(page, /Choose a model \(tfjs model\.json or ONNX\)/, 'second', { pick: 'second/model.json' });
     await answerQuickInput(page, /Data for second\/model\.json/, undefined, { pick: 'last used' });
     await waitForNotification(page, /the reference folder .*second\/reference does not exist/);
     assert.deepEqual(newRuns(before), []);
@@ -243,7 +243,7 @@ describe('PXP in an editor with no model (welcome view)', () => {
     const icon = page.locator('.activitybar [aria-label^="PXP"]').first();
     await icon.waitFor({ state: 'visible', timeout: 30_000 });
     if (!(await icon.evaluate((e) => e.closest('.action-item')?.classList.contains('checked') ?? false))) await icon.click();
-    await page.locator('.welcome-view-content', { hasText: 'No model.json in this workspace' }).first().waitFor({ timeout: 30_000 });
+    await page.locator('.welcome-view-content', { hasText: 'No model in this workspace' }).first().waitFor({ timeout: 30_000 });
     await page.getByRole('button', { name: 'Open the Fashion-MNIST demo' }).first().waitFor({ timeout: 10_000 });
     await page.locator('.part.sidebar').screenshot({ path: path.join(RESULTS, 'sidebar-welcome-dark.png') });
     assert.deepEqual(wb.cspViolations(), []);
