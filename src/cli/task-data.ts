@@ -4,10 +4,11 @@
  * restricted to some classes as the paper does (`--classes`, `--restrict N`).
  */
 import { badInput, usageError } from '../core/errors';
-import { type Dataset, loadFolder, loadSplit, selectPerClass, subset } from '../core/io/datasets';
+import { type Dataset, loadFolder, loadSplit, mapImages, selectPerClass, subset } from '../core/io/datasets';
 import { mulberry32, shuffleInPlace } from '../core/random';
 import type { OptionSpec } from './command';
 import { intFlag, stringFlag } from './flags';
+import { type ImageHWC, type Preprocessing, parsePreprocessing, preprocessImage } from '../core/io/preprocess';
 import { type OpenedModel, fitData } from './inputs';
 import { requireClassifier } from '../core/io/open-model';
 
@@ -21,7 +22,19 @@ export const TASK_DATA_OPTIONS: Record<string, OptionSpec> = {
   'eval-limit': { type: 'string', placeholder: 'N', description: 'evaluate on the first N evaluation samples' },
   classes: { type: 'string', placeholder: 'A,B,…', description: 'restrict the task to these classes (indices or names): other outputs masked, data filtered' },
   restrict: { type: 'string', placeholder: 'N', description: 'restrict the task to N random classes (seeded)' },
+  preprocess: { type: 'string', placeholder: 'NAME', description: "images and IDX data for a model from PyTorch: imagenet (resize 256, crop 224, ImageNet mean/std), none, or a JSON file {resize, crop, mean, std}; gray images become RGB when the model takes 3 channels. .npy arrays are used as they are" },
 };
+
+/** The per-image transform of --preprocess for this model, and the spec (recorded in run.json). */
+export function preprocessingFor(flags: Flags, opened: OpenedModel): { spec?: Preprocessing; image?: (img: ImageHWC) => ImageHWC } {
+  const arg = stringFlag(flags, 'preprocess');
+  if (!arg) return {};
+  const spec = parsePreprocessing(arg);
+  const shape = opened.summary.inputShape;
+  if (shape.length !== 3) throw badInput(`--preprocess: ${opened.file} does not take images (its input is ${shape.join('×')})`, 'leave out --preprocess for models whose inputs are not images');
+  const channels = shape[2];
+  return { spec, image: (img) => preprocessImage(img, spec, channels) };
+}
 
 export function keepClasses(ds: Dataset, classes: number[]): Dataset {
   const idx: number[] = [];
@@ -41,6 +54,8 @@ export function taskDataFolders(flags: Flags, usage: string): { dataDir?: string
 export interface TaskData {
   reference: Dataset;
   evaluation: Dataset;
+  /** --preprocess, when given: set graph.inputNormalization from it, record it in run.json. */
+  preprocess?: Preprocessing;
   /** The restricted task's classes, or undefined for all. */
   classes?: number[];
 }
@@ -49,8 +64,10 @@ export function loadTaskData(flags: Flags, opened: OpenedModel, seed: number, us
   requireClassifier(opened);
   const { dataDir, refDir, evalDir } = taskDataFolders(flags, usage);
   const limit = intFlag(flags, 'eval-limit', undefined, 1);
-  let reference = dataDir ? selectPerClass(loadSplit(dataDir, 'train'), intFlag(flags, 'ref-per-class', 10, 1), seed) : loadFolder(refDir!);
-  let evaluation = dataDir ? loadSplit(dataDir, 'test', { limit }) : loadFolder(evalDir!, { limit });
+  const { spec: preprocess, image } = preprocessingFor(flags, opened);
+  // The reference samples are picked first, then preprocessed: a whole train split at 224×224 would not fit.
+  let reference = dataDir ? mapImages(selectPerClass(loadSplit(dataDir, 'train'), intFlag(flags, 'ref-per-class', 10, 1), seed), image) : loadFolder(refDir!, { image });
+  let evaluation = dataDir ? loadSplit(dataDir, 'test', { limit, image }) : loadFolder(evalDir!, { limit, image });
   reference = fitData(reference, opened);
   evaluation = fitData(evaluation, opened);
   const numClasses = opened.summary.numClasses;
@@ -76,5 +93,5 @@ export function loadTaskData(flags: Flags, opened: OpenedModel, seed: number, us
   for (const c of classes ?? Array.from({ length: numClasses }, (_, i) => i)) {
     if (!reference.y.includes(c)) throw badInput(`${reference.source}: the reference set has no sample of class ${c}`, 'every class of the task needs reference samples');
   }
-  return { reference, evaluation, classes };
+  return { reference, evaluation, classes, ...(preprocess ? { preprocess } : {}) };
 }

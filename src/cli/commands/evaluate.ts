@@ -6,6 +6,7 @@ import { Command } from '../command';
 import { executorFlag, intFlag, requiredString, stringFlag } from '../flags';
 import { backendLine, percent } from '../format';
 import { fitData, openModel } from '../inputs';
+import { TASK_DATA_OPTIONS, preprocessingFor } from '../task-data';
 import { disposeGraph } from '../../core/graph/graph';
 import { loadDataArgument } from '../../core/io/datasets';
 
@@ -21,6 +22,7 @@ export const evaluateCommand: Command = {
     'batch-size': { type: 'string', placeholder: 'N', description: 'batch size for evaluation (default 256)' },
     'latency-batch': { type: 'string', placeholder: 'N', description: 'batch size for the latency measurement (default 64)' },
     executor: { type: 'string', placeholder: 'NAME', description: 'what predicts: auto (onnxruntime when installed), onnx or tfjs; default from $PXP_EXECUTOR' },
+    preprocess: TASK_DATA_OPTIONS.preprocess,
   },
   required: ['model', 'data'],
   async run(flags, ctx) {
@@ -29,7 +31,8 @@ export const evaluateCommand: Command = {
     const backend = await initBackend(ctx.backend);
     const opened = await openModel(requiredString(flags, 'model', 'pass --model path/to/model.json'));
     try {
-      const data = fitData(loadDataArgument(requiredString(flags, 'data', 'pass --data DIR'), split, { limit: intFlag(flags, 'limit', undefined, 1) }), opened);
+      const { image } = preprocessingFor(flags, opened);
+      const data = fitData(loadDataArgument(requiredString(flags, 'data', 'pass --data DIR'), split, { limit: intFlag(flags, 'limit', undefined, 1), image }), opened);
       const names = opened.classNames;
       if (names && !data.classNames) data.classNames = names;
       // A tfjs model predicts as itself; an imported one through its engine graph.

@@ -70,7 +70,8 @@ export const pruneCommand: Command = {
     const graph = opened.graph();
     let pruned: PrunedModel | undefined;
     try {
-      const { reference, evaluation, classes } = loadTaskData(flags, opened, seed, pruneCommand.usage);
+      const { reference, evaluation, classes, preprocess } = loadTaskData(flags, opened, seed, pruneCommand.usage);
+      if (preprocess?.mean && preprocess.std) graph.inputNormalization = { mean: preprocess.mean, std: preprocess.std };
       const shapes = nodeShapes(graph, opened.summary.inputShape);
       const layers = chooseComponents(catalogue(graph), stringFlag(flags, 'components'));
       const scores = await componentScores(criterion, {
@@ -105,7 +106,7 @@ export const pruneCommand: Command = {
         reference: { source: reference.source, samples: reference.y.length },
         evaluation: { source: evaluation.source, samples: evaluation.y.length },
         classes: classes ?? null,
-        settings: { seed, absSort: flags.signed !== true, leastRelevantFirst: flags['most-relevant-first'] !== true, normalize, rates: curve.points.map((p) => p.rate) },
+        settings: { seed, absSort: flags.signed !== true, leastRelevantFirst: flags['most-relevant-first'] !== true, normalize, rates: curve.points.map((p) => p.rate), ...(preprocess ? { preprocess } : {}) },
         backend,
         executor: evaluator.executor,
         timings: { scoresSeconds: scores.seconds, totalSeconds: (Date.now() - started) / 1000 },

@@ -30,7 +30,8 @@ export interface Algebra<T> {
   square(a: T): T;
   abs(a: T): T;
   sqrt(a: T): T;
-  fillLike(a: T, value: number): T;
+  /** A value shaped like a, filled with one number, or with one number per channel (the last logical axis). */
+  fillLike(a: T, value: number | number[]): T;
   /** 1 where a > 0 (resp. a < 0), else 0. */
   positiveMask(a: T): T;
   negativeMask(a: T): T;

@@ -56,6 +56,11 @@ export interface Graph {
   nodes: GraphNode[];
   /** Index of the node whose output is the model's output. */
   output: number;
+  /**
+   * How the data was normalized per input channel before the model ((pixel − mean) / std, e.g. --preprocess
+   * imagenet): z-box's pixel bounds become input bounds through it. Absent: inputs are the pixels.
+   */
+  inputNormalization?: { mean: number[]; std: number[] };
 }
 
 /** Linear layers whose outputs are LRP components and whose weights pruning removes. */
@@ -242,7 +247,7 @@ export function graphFromModel(model: tf.LayersModel): Graph {
 /** A copy that owns its own weights (tensors cloned), for callers that dispose the graph they are given. */
 export function cloneGraph(g: Graph): Graph {
   const copyOp = (op: Op): Op => Object.fromEntries(Object.entries(op).map(([k, v]) => [k, v instanceof tf.Tensor ? v.clone() : v])) as Op;
-  return { nodes: g.nodes.map((n) => ({ ...n, op: copyOp(n.op), inputs: [...n.inputs] })), output: g.output };
+  return { nodes: g.nodes.map((n) => ({ ...n, op: copyOp(n.op), inputs: [...n.inputs] })), output: g.output, ...(g.inputNormalization ? { inputNormalization: g.inputNormalization } : {}) };
 }
 
 export function disposeGraph(g: Graph): void {

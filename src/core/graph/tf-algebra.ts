@@ -26,7 +26,7 @@ export const tfAlgebra: Algebra<tf.Tensor> = {
   square: (a) => tf.square(a),
   abs: (a) => tf.abs(a),
   sqrt: (a) => tf.sqrt(a),
-  fillLike: (a, v) => tf.fill(a.shape, v),
+  fillLike: (a, v) => (typeof v === 'number' ? tf.fill(a.shape, v) : tf.tidy(() => tf.broadcastTo(tf.tensor1d(v), a.shape))),
   positiveMask: (a) => tf.cast(tf.greater(a, 0), 'float32'),
   negativeMask: (a) => tf.cast(tf.less(a, 0), 'float32'),
   whereNonNegative: (d, atLeastZero, belowZero) => tf.tidy(() => tf.where(tf.greaterEqual(d, 0), tf.scalar(atLeastZero), tf.scalar(belowZero))),

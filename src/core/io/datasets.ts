@@ -18,6 +18,7 @@ import { mulberry32, shuffleInPlace } from '../random';
 import { readIdxImages, readIdxLabels } from './idx';
 import { isImageFile, readImage, type DecodedImage } from './images';
 import { readNpy, type NpyArray } from './npy';
+import type { ImageHWC } from './preprocess';
 
 export type SplitName = 'train' | 'val' | 'test';
 
@@ -39,6 +40,8 @@ export interface Dataset {
 export interface LoadOptions {
   /** Keep only the first `limit` samples of the split. */
   limit?: number;
+  /** Applied to each image of an image folder or IDX file (preprocess.ts); .npy arrays are taken as they are. */
+  image?: (img: ImageHWC) => ImageHWC;
 }
 
 const LAYOUT_HINT =
@@ -66,7 +69,7 @@ interface Source {
   byClass: boolean;
   /** Arrays from .npy files, in the user's layout. */
   arrays?: boolean;
-  take(indices: Int32Array): { x: Float32Array; shape: number[] };
+  take(indices: Int32Array, image?: (img: ImageHWC) => ImageHWC): { x: Float32Array; shape: number[] };
 }
 
 function statOf(p: string): fs.Stats | undefined {
@@ -194,7 +197,7 @@ function idxSource(imagesFile: string, labelsFile: string, where: string): Sourc
     y,
     maxLabel: maxOf(y),
     byClass: false,
-    take(indices) {
+    take(indices, image) {
       const images = readIdxImages(imagesFile);
       if (images.shape[0] !== y.length) {
         throw badInput(
@@ -203,12 +206,39 @@ function idxSource(imagesFile: string, labelsFile: string, where: string): Sourc
         );
       }
       const sample = [images.shape[1], images.shape[2], 1];
-      return { x: gatherRows(images.data, product(sample), indices), shape: [indices.length, ...sample] };
+      const x = gatherRows(images.data, product(sample), indices);
+      return image ? eachImage(x, [indices.length, ...sample], image) : { x, shape: [indices.length, ...sample] };
     },
   };
 }
 
 /** The class folders of an image tree (visible subfolders), or [] when there are none. */
+/** Each [H, W, C] image of an NHWC batch through `image` (they come out the same size: preprocessing fixes it). */
+function eachImage(x: Float32Array, shape: number[], image: (img: ImageHWC) => ImageHWC): { x: Float32Array; shape: number[] } {
+  const [n, h, w, c] = shape;
+  const per = h * w * c;
+  let out = new Float32Array(0);
+  let outShape = [0, 0, 0, 0];
+  for (let k = 0; k < n; k++) {
+    const img = image({ data: x.subarray(k * per, (k + 1) * per), height: h, width: w, channels: c });
+    if (k === 0) {
+      out = new Float32Array(n * img.data.length);
+      outShape = [n, img.height, img.width, img.channels];
+    }
+    out.set(img.data, k * img.data.length);
+  }
+  return { x: out, shape: outShape };
+}
+
+/** A loaded image data set with `image` applied to every sample (npy arrays are left as they are). */
+export function mapImages(ds: Dataset, image: ((img: ImageHWC) => ImageHWC) | undefined): Dataset {
+  if (!image || ds.fromArrays || ds.shape.length !== 4) return ds;
+  const { x, shape } = eachImage(ds.x, ds.shape, image);
+  return { ...ds, x, shape };
+}
+
+const asDecoded = (img: ImageHWC): DecodedImage => ({ data: img.data, height: img.height, width: img.width, channels: img.channels as 1 | 3 });
+
 function classFolders(dir: string): string[] {
   return visibleEntries(dir).filter((n) => isDir(path.join(dir, n)));
 }
@@ -245,12 +275,13 @@ function imageTreeSource(dir: string, allClasses?: string[]): Source {
     maxLabel: maxOf(y),
     classNames: classes,
     byClass: true,
-    take(indices) {
+    take(indices, image) {
       let first: { img: DecodedImage; file: string } | undefined;
       let x = new Float32Array(0);
       for (let k = 0; k < indices.length; k++) {
         const file = files[indices[k]];
-        const img = readImage(file);
+        const decoded = readImage(file);
+        const img = image ? asDecoded(image({ data: decoded.data, height: decoded.height, width: decoded.width, channels: decoded.channels })) : decoded;
         if (!first) {
           first = { img, file };
           x = new Float32Array(indices.length * img.data.length);
@@ -301,7 +332,7 @@ function materialise(src: Source, indices: Int32Array, numClasses: number, descr
   if (chosen.length === 0) {
     throw badInput(`${description} has no samples`, 'add samples to it, or point at a folder that has some');
   }
-  const { x, shape } = src.take(chosen);
+  const { x, shape } = src.take(chosen, opts.image);
   const y = new Int32Array(chosen.length);
   for (let k = 0; k < chosen.length; k++) y[k] = src.y[chosen[k]];
   const ds: Dataset = { x, shape, y, numClasses, source };

@@ -18,6 +18,7 @@ import { canonize, disposeCanonized } from './canonizers';
 import { CompositeSpec, ruleForLayer } from './composites';
 import { PropagationPlan, propagate } from './propagate';
 import { describeRule, ruleFromSpec } from './rule-table';
+import { zBoxRule } from './rules';
 import { OnnxExplainer } from './onnx-explainer';
 import { OnnxUnsupported } from '../onnx/onnx-algebra';
 import { loadOnnxRuntime } from '../onnx/runtime';
@@ -67,6 +68,15 @@ export function planExplanation(model: tf.LayersModel | Graph, composite: Compos
   const layerRules: LayerRule[] = [];
   linear.forEach(({ n, i }, k) => {
     const spec = ruleForLayer(composite, { name: n.name, kind: n.op.type === 'dense' ? 'dense' : 'conv', isFirst: k === 0 });
+    // z-box bounds are pixels; on a layer reading normalized inputs they become per-channel input bounds.
+    const norm = original.inputNormalization;
+    const readsInput = n.inputs.some((j) => graph.nodes[j].op.type === 'input');
+    if (spec.rule === 'z-box' && norm && readsInput) {
+      const perChannel = (v: number) => norm.mean.map((m, c) => (v - m) / norm.std[c]);
+      rules[i] = zBoxRule(perChannel(spec.low), perChannel(spec.high));
+      layerRules.push({ name: n.name, rule: `${describeRule(spec)} on normalized inputs` });
+      return;
+    }
     rules[i] = ruleFromSpec(spec);
     layerRules.push({ name: n.name, rule: describeRule(spec) });
   });

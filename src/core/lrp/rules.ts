@@ -34,7 +34,7 @@ const same: Modifier = (_A, t) => t;
 const positive: Modifier = (A, t) => A.relu(t);
 const negative: Modifier = (A, t) => A.minZero(t);
 const ones: Modifier = (A, t) => A.fillLike(t, 1);
-const fill = (value: number): Modifier => (A, t) => A.fillLike(t, value);
+const fill = (value: number | number[]): Modifier => (A, t) => A.fillLike(t, value);
 const squared: Modifier = (A, t) => A.square(t);
 const plusGamma = (gamma: number, part: Modifier): Modifier => (A, t) => A.add(t, A.mul(part(A, t), gamma));
 const layerItself: RuleTerm = { input: same, weight: same, bias: same, isLayer: true };
@@ -109,8 +109,11 @@ export const wSquareRule = (): LinearRule => ({
   reduce: (_A, _inputs, [g]) => g,
 });
 
-/** z-box for inputs bounded by [low, high]: the bounds' contributions are subtracted from x·w. */
-export const zBoxRule = (low: number, high: number): LinearRule => ({
+/**
+ * z-box for inputs bounded by [low, high]: the bounds' contributions are subtracted from x·w. Bounds may be given per
+ * input channel (a normalized image: pixels in [0, 1] are [(0 − mean)/std, (1 − mean)/std] per channel).
+ */
+export const zBoxRule = (low: number | number[], high: number | number[]): LinearRule => ({
   name: `z-box(${low}, ${high})`,
   terms: [
     layerItself,

@@ -190,7 +190,13 @@ export class OnnxAlgebra implements Algebra<Sym> {
     if (a.data && !a.name) return this.fold(a, Math.sqrt);
     return this.like(a, this.b.op('Sqrt', [this.ref(a)]), true);
   }
-  fillLike(a: Sym, v: number) {
+  fillLike(a: Sym, v: number | number[]) {
+    if (Array.isArray(v)) {
+      // One value per channel: a [C] constant (at the channel axis of the stored layout) expanded to a's shape.
+      const perChannel = isImage(a) ? [1, v.length, 1, 1] : [...a.shape.slice(0, -1).map(() => 1), v.length];
+      const c = this.b.constant(Float32Array.from(v), perChannel, 'bounds');
+      return this.like(a, this.b.op('Expand', [c, this.b.ints(this.physical(a))]), v.every((x) => x >= 0));
+    }
     if (a.data && !a.name) return this.fold(a, () => v);
     // A zero is only materialised if something reads it as a graph value (see ref).
     if (v === 0) return { shape: a.shape, nonNegative: true, zero: true, ...(a.plain && { plain: true }) };
