@@ -1,8 +1,10 @@
 /**
- * Builds an ONNX model (opset 17) node by node and encodes it (field numbers from onnx.proto). Values are named by
- * the builder; constants become initializers. Used to compile LRP passes into one inference graph.
+ * Builds an ONNX model (opset 17) node by node and encodes it with onnx-buf, the schema the importer reads ONNX
+ * files with. Values are named by the builder; constants become initializers. Used to compile LRP passes, forward
+ * passes and training steps into inference graphs for onnxruntime.
  */
-import { ProtoWriter } from './protobuf';
+import { type MessageInitShape, create } from '@bufbuild/protobuf';
+import { AttributeProto_AttributeType, type AttributeProtoSchema, ModelProtoSchema, type ValueInfoProtoSchema, encodeModel } from '../io/onnx/onnx-file';
 
 export type OnnxDType = 'float32' | 'float64' | 'int64' | 'int32' | 'bool';
 const DTYPE_CODE: Record<OnnxDType, number> = { float32: 1, int32: 6, int64: 7, bool: 9, float64: 11 };
@@ -79,62 +81,33 @@ export class OnnxGraphBuilder {
     return outs;
   }
 
+  /** The model as ONNX bytes, through the same schema (onnx-buf) the importer reads with. */
   encode(): Uint8Array {
-    const w = new ProtoWriter();
-    w.int(1, 8); // ir_version
-    w.string(2, 'pxp-studio');
-    w.message(7, (g) => {
-      for (const n of this.nodes) {
-        g.message(1, (nw) => {
-          for (const i of n.inputs) nw.string(1, i);
-          for (const o of n.outputs) nw.string(2, o);
-          nw.string(3, n.outputs[0]);
-          nw.string(4, n.op);
-          for (const [name, value] of Object.entries(n.attrs)) nw.message(5, (aw) => encodeAttr(aw, name, value));
-        });
-      }
-      g.string(2, 'pxp');
-      for (const t of this.inits) g.message(5, (tw) => encodeTensor(tw, t));
-      for (const v of this.inputs) g.message(11, (vw) => encodeValueInfo(vw, v));
-      for (const v of this.outputs) g.message(12, (vw) => encodeValueInfo(vw, v));
+    const model = create(ModelProtoSchema, {
+      irVersion: 8n,
+      producerName: 'pxp-studio',
+      opsetImport: [{ domain: '', version: 17n }],
+      graph: {
+        name: 'pxp',
+        node: this.nodes.map((n) => ({ input: n.inputs, output: n.outputs, name: n.outputs[0], opType: n.op, attribute: Object.entries(n.attrs).map(([name, value]) => attribute(name, value)) })),
+        initializer: this.inits.map((t) => ({ name: t.name, dims: t.dims.map(BigInt), dataType: DTYPE_CODE[t.dtype], rawData: new Uint8Array(t.data.buffer as ArrayBuffer, t.data.byteOffset, t.data.byteLength) })),
+        input: this.inputs.map(valueInfo),
+        output: this.outputs.map(valueInfo),
+      },
     });
-    w.message(8, (o) => o.string(1, '').int(2, 17));
-    return w.finish();
+    return encodeModel(model);
   }
 }
 
-function encodeAttr(w: ProtoWriter, name: string, value: AttrValue): void {
-  w.string(1, name);
-  if (typeof value === 'number') {
-    w.int(3, value).int(20, 2);
-  } else if (typeof value === 'string') {
-    w.string(4, value).int(20, 3);
-  } else if (Array.isArray(value)) {
-    for (const v of value) w.int(8, v);
-    w.int(20, 7);
-  } else if ('floats' in value) {
-    for (const v of value.floats) w.float(7, v);
-    w.int(20, 6);
-  } else {
-    w.float(2, value.float).int(20, 1);
-  }
+function attribute(name: string, value: AttrValue): MessageInitShape<typeof AttributeProtoSchema> {
+  if (typeof value === 'number') return { name, i: BigInt(value), type: AttributeProto_AttributeType.INT };
+  if (typeof value === 'string') return { name, s: new TextEncoder().encode(value), type: AttributeProto_AttributeType.STRING };
+  if (Array.isArray(value)) return { name, ints: value.map(BigInt), type: AttributeProto_AttributeType.INTS };
+  if ('floats' in value) return { name, floats: value.floats, type: AttributeProto_AttributeType.FLOATS };
+  return { name, f: value.float, type: AttributeProto_AttributeType.FLOAT };
 }
 
-function encodeTensor(w: ProtoWriter, t: Initializer): void {
-  for (const d of t.dims) w.int(1, d);
-  w.int(2, DTYPE_CODE[t.dtype]);
-  w.string(8, t.name);
-  w.bytes(9, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
-}
-
-function encodeValueInfo(w: ProtoWriter, v: ValueSpec): void {
-  w.string(1, v.name);
-  w.message(2, (tw) =>
-    tw.message(1, (tt) => {
-      tt.int(1, DTYPE_CODE[v.dtype]);
-      tt.message(2, (sw) => {
-        for (const d of v.shape) sw.message(1, (dw) => (typeof d === 'number' ? dw.int(1, d) : dw.string(2, d)));
-      });
-    }),
-  );
+function valueInfo(v: ValueSpec): MessageInitShape<typeof ValueInfoProtoSchema> {
+  const dim = v.shape.map((d) => (typeof d === 'number' ? { value: { case: 'dimValue' as const, value: BigInt(d) } } : { value: { case: 'dimParam' as const, value: d } }));
+  return { name: v.name, type: { value: { case: 'tensorType', value: { elemType: DTYPE_CODE[v.dtype], shape: { dim } } } } };
 }
