@@ -125,7 +125,11 @@ export class OnnxAlgebra implements Algebra<Sym> {
   }
 
   private fold(a: Sym, f: (v: number, i: number) => number): Sym {
-    return { shape: a.shape, nonNegative: false, data: Float32Array.from(a.data!, f), ...(a.plain && { plain: true }) };
+    // A plain loop: Float32Array.from with a mapping function was a third of compiling a ResNet-50's LRP graph.
+    const src = a.data!;
+    const data = new Float32Array(src.length);
+    for (let i = 0; i < src.length; i++) data[i] = f(src[i], i);
+    return { shape: a.shape, nonNegative: false, data, ...(a.plain && { plain: true }) };
   }
 
   private binary(a: Sym, b: Sym, op: 'Add' | 'Sub' | 'Mul' | 'Div', f: (x: number, y: number) => number, nonNegative: boolean): Sym {
