@@ -131,6 +131,18 @@ def export(model, size, out_dir, samples, opset=17, dynamic=True, fold=True, pre
     return time.time() - t0
 
 
+def external_data_copy(src, dst):
+    """The same model with its weights in an external data file, as torch.onnx.export writes models over 2 GB."""
+    import shutil
+    import onnx
+    os.makedirs(dst, exist_ok=True)
+    model = onnx.load(os.path.join(src, 'model.onnx'))
+    onnx.save_model(model, os.path.join(dst, 'model.onnx'), save_as_external_data=True, all_tensors_to_one_file=True,
+                    location='model.onnx.data', size_threshold=0)
+    for f in ('x.npy', 'outputs.npy'):
+        shutil.copy(os.path.join(src, f), os.path.join(dst, f))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--fixtures', help='write the small test fixtures into this folder')
@@ -150,6 +162,7 @@ def main():
                           channels=opts.get('channels', 3), weights=opts.get('weights', False))
             done[name] = {'size': size, 'exportSeconds': round(secs, 2), **opts}
         export(Unsupported().eval(), 0, os.path.join(args.fixtures, 'unsupported'), 2, shape=(4,))
+        external_data_copy(os.path.join(args.fixtures, 'tiny_cnn'), os.path.join(args.fixtures, 'tiny_cnn_external'))
         with open(os.path.join(args.fixtures, 'fixtures.json'), 'w') as f:
             json.dump({'torch': torch.__version__, 'torchvision': torchvision.__version__, 'models': done}, f, indent=1)
     if args.models:

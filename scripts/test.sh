@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 missing=()
 [ -d /usr/share/datasets/fashion-mnist ] || missing+=(dataset-fashion-mnist)
 /usr/bin/python3 -c 'import torch, torchvision' 2>/dev/null || missing+=(python3-torch python3-torchvision)
+/usr/bin/python3 -c 'import onnx' 2>/dev/null || missing+=(python3-onnx)
 [ -d /usr/share/libonnx-testdata/data ] || missing+=(libonnx-testdata)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then

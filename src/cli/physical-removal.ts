@@ -202,7 +202,7 @@ async function latencies(inp: RemovalInputs, pruned: PrunedModel): Promise<Physi
       const input = opened.onnx.facts.input;
       const batch = input.batchDynamic ? LATENCY_BATCH : input.shape[0];
       const shape = [batch, ...opened.onnx.fileInputShape];
-      const [original, prunedMs] = await onnxModelLatencies(ort, [{ bytes: fs.readFileSync(opened.file), input: input.name, shape }, { bytes: fs.readFileSync(pruned.file!), input: input.name, shape }], { runs: LATENCY_RUNS });
+      const [original, prunedMs] = await onnxModelLatencies(ort, [{ model: opened.file, input: input.name, shape }, { model: pruned.file!, input: input.name, shape }], { runs: LATENCY_RUNS });
       return { original, pruned: prunedMs, batch, runs: LATENCY_RUNS, engine: 'onnxruntime' };
     }
     try {

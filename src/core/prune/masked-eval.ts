@@ -148,14 +148,18 @@ const NO_SPINNING = { session: { intra_op: { allow_spinning: '0' } } };
  */
 export async function onnxLatencies(ort: typeof Ort, graphs: Graph[], inputShape: number[], opts: { batchSize?: number; runs?: number; warmup?: number } = {}): Promise<number[]> {
   const batch = opts.batchSize ?? 64;
-  return onnxModelLatencies(ort, graphs.map((g) => ({ bytes: compileForward(g, inputShape, batch).bytes, input: 'x', shape: [batch, ...inputShape] })), opts);
+  return onnxModelLatencies(ort, graphs.map((g) => ({ model: compileForward(g, inputShape, batch).bytes, input: 'x', shape: [batch, ...inputShape] })), opts);
 }
 
-/** The same for ONNX files as they are (a user's model and its pruned copy), each fed `shape` at its `input`. */
-export async function onnxModelLatencies(ort: typeof Ort, models: { bytes: Uint8Array; input: string; shape: number[] }[], opts: { runs?: number; warmup?: number } = {}): Promise<number[]> {
+/**
+ * The same for ONNX models as they are (a user's file and its pruned copy), each fed `shape` at its `input`; a file
+ * path lets onnxruntime find external data beside it.
+ */
+export async function onnxModelLatencies(ort: typeof Ort, models: { model: Uint8Array | string; input: string; shape: number[] }[], opts: { runs?: number; warmup?: number } = {}): Promise<number[]> {
   const sessions: Ort.InferenceSession[] = [];
   try {
-    for (const m of models) sessions.push(await ort.InferenceSession.create(m.bytes, { intraOpNumThreads: ortThreads(), graphOptimizationLevel: 'all', extra: NO_SPINNING }));
+    const options = { intraOpNumThreads: ortThreads(), graphOptimizationLevel: 'all' as const, extra: NO_SPINNING };
+    for (const m of models) sessions.push(typeof m.model === 'string' ? await ort.InferenceSession.create(m.model, options) : await ort.InferenceSession.create(m.model, options));
     const feeds = models.map((m) => ({ [m.input]: new ort.Tensor('float32', new Float32Array(m.shape.reduce((a, b) => a * b, 1)).fill(0.5), m.shape) }));
     const times = sessions.map((): number[] => []);
     const warmup = opts.warmup ?? 3;

@@ -50,7 +50,7 @@ describe('ONNX models from PyTorch', function () {
   });
 
   describe('import', () => {
-    const names = ['resnet18', 'resnet50', 'resnet18_static_opset13', 'resnet18_bn_kept', 'mobilenet_v2', 'vgg_small_bn', 'vgg_small', 'vit_small', 'vit_small_opset16_nofold', 'tiny_cnn'];
+    const names = ['resnet18', 'resnet50', 'resnet18_static_opset13', 'resnet18_bn_kept', 'mobilenet_v2', 'vgg_small_bn', 'vgg_small', 'vit_small', 'vit_small_opset16_nofold', 'tiny_cnn', 'tiny_cnn_external'];
     for (const name of names) {
       it(`${name}: computes PyTorch's outputs (≤ 1e-4 relative) on tfjs and on onnxruntime`, async () => {
         const dir = fixture(name);
@@ -113,6 +113,16 @@ describe('ONNX models from PyTorch', function () {
         assert.match(e.message, /ops PXP cannot use: Sin \(\/Sin\); Cos \(\/Cos\)/);
         return true;
       });
+    });
+
+    it('reads weights from an external data file beside the model, and refuses one that is missing', async () => {
+      const dir = fixture('tiny_cnn_external');
+      assert.ok(fs.existsSync(path.join(dir, 'model.onnx.data')));
+      assert.ok(fs.statSync(path.join(dir, 'model.onnx')).size < 2000, 'the weights are not in the .onnx file');
+      const copy = fs.mkdtempSync('/tmp/pxp-onnx-');
+      fs.copyFileSync(path.join(dir, 'model.onnx'), path.join(copy, 'model.onnx'));
+      await assert.rejects(openAnyModel(path.join(copy, 'model.onnx')), (e: PxpError) => e.code === 'bad-input' && /external data file 'model.onnx.data' is missing/.test(e.message));
+      fs.rmSync(copy, { recursive: true, force: true });
     });
 
     it('refuses a damaged file naming it', async () => {

@@ -10,7 +10,7 @@ import { type ModelProto, ModelProtoSchema, type TensorProto, TensorProtoSchema,
 import { badInput } from '../../errors';
 
 export type { ModelProto, TensorProto, NodeProto, AttributeProto, GraphProto, ValueInfoProto } from 'onnx-buf';
-export { ModelProtoSchema, NodeProtoSchema, GraphProtoSchema, TensorProtoSchema, ValueInfoProtoSchema, AttributeProtoSchema, AttributeProto_AttributeType } from 'onnx-buf';
+export { ModelProtoSchema, NodeProtoSchema, GraphProtoSchema, TensorProtoSchema, ValueInfoProtoSchema, AttributeProtoSchema, AttributeProto_AttributeType, TensorProto_DataLocation } from 'onnx-buf';
 
 /** A constant as the importer computes with it: floats, or integers (int64 shape values fit a double), or booleans. */
 export type ConstTensor =
