@@ -94,6 +94,7 @@ FIXTURES = {
     'vit_small': (small_vit, 32, {}),
     'vit_small_opset16_nofold': (small_vit, 32, {'opset': 16, 'fold': False}),
     'tiny_cnn': (TinyCnn, 12, {'channels': 1, 'weights': True}),
+    'squeezenet': (lambda: torchvision.models.squeezenet1_1(num_classes=10), 64, {}),
 }
 
 FULL = {

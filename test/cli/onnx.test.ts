@@ -124,6 +124,7 @@ describe('pxp on ONNX models from PyTorch', function () {
     ['mobilenet_v2', []],
     ['vgg_small_bn', []],
     ['tiny_cnn_external', []],
+    ['squeezenet', []],
     ['vit_small', ['--components', 'heads']],
     ['vit_small', ['--components', 'neurons']],
   ] as [string, string[]][]) {

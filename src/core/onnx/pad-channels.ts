@@ -39,6 +39,8 @@ function readersOf(graph: Graph, i: number, shapes: () => number[][]): Readers |
         stack.push(j);
       } else if (op.type === 'conv2d') r.convs.push(j);
       else if (op.type === 'flatten' || op.type === 'globalavgpool' || op.type === 'globalmaxpool') {
+        // A pooled or flattened map that is the model's output keeps its width (a conv classifier: SqueezeNet).
+        if (j === graph.output) return undefined;
         const shape = shapes()[at];
         if (shape.length !== 3) return undefined;
         const positions = op.type === 'flatten' ? shape[0] * shape[1] : 1;

@@ -50,7 +50,7 @@ describe('ONNX models from PyTorch', function () {
   });
 
   describe('import', () => {
-    const names = ['resnet18', 'resnet50', 'resnet18_static_opset13', 'resnet18_bn_kept', 'mobilenet_v2', 'vgg_small_bn', 'vgg_small', 'vit_small', 'vit_small_opset16_nofold', 'tiny_cnn', 'tiny_cnn_external'];
+    const names = ['resnet18', 'resnet50', 'resnet18_static_opset13', 'resnet18_bn_kept', 'mobilenet_v2', 'vgg_small_bn', 'vgg_small', 'vit_small', 'vit_small_opset16_nofold', 'tiny_cnn', 'tiny_cnn_external', 'squeezenet'];
     for (const name of names) {
       it(`${name}: computes PyTorch's outputs (≤ 1e-4 relative) on tfjs and on onnxruntime`, async () => {
         const dir = fixture(name);

@@ -80,3 +80,19 @@ describe('channel padding for onnxruntime (pad-channels.ts)', () => {
     });
   }
 });
+
+describe('channel padding leaves the model output alone', () => {
+  before(useDefaultBackend);
+
+  it('a conv classifier whose pooled map is the output keeps its width (SqueezeNet)', () => {
+    const input = tf.input({ shape: [6, 6, 3] });
+    const c = tf.layers.reLU().apply(conv('cls', 10).apply(input)) as tf.SymbolicTensor;
+    const model = randomizeWeights(tf.model({ inputs: input, outputs: tf.layers.globalAveragePooling2d({}).apply(c) as tf.SymbolicTensor }), 5);
+    const graph = graphFromModel(model);
+    const padded = padChannels(graph, () => nodeShapes(graph, [6, 6, 3]));
+    assert.deepEqual(channels(padded.graph), { cls: [3, 10] });
+    padded.dispose();
+    disposeGraph(graph);
+    model.dispose();
+  });
+});
