@@ -430,7 +430,10 @@ class GraphAssembler {
       table = transposeConst({ ...c, dims: full } as ConstTensor, [0, 2, 3, 1]);
     } else if (v.layout !== 'plain') throw new ImportError(`an Add of a constant to a ${v.layout} value`);
     const links: Omit<AxisLink, 'node'>[] = v.layout === 'nchw' && c.dims.length >= 3 ? [{ input: constInput, axis: c.dims.length - 3, follows: 'out' }] : [];
-    return { node: this.emit(k, { type: 'addweight', weight: this.floatTensor(table) }, [v.node], links), layout: v.layout };
+    // A learned table is named by its parameter (ViT: encoder.pos_embedding), which the node's scope does not say.
+    const param = node.input[constInput];
+    const tableName = /^(onnx::|\/)/.test(param) ? undefined : param;
+    return { node: this.emit(k, { type: 'addweight', weight: this.floatTensor(table) }, [v.node], links, tableName), layout: v.layout };
   }
 
   private concat(node: NodeProto, k: number, attrs: Map<string, AttrValue>): EngineValue {
@@ -446,8 +449,8 @@ class GraphAssembler {
       const token = Float32Array.from(c.data.subarray(0, d));
       for (let r = 1; r < c.dims[0]; r++) for (let j = 0; j < d; j++) if (c.data[r * d + j] !== token[j]) throw new ImportError('a prepended token that differs between samples');
       const v = this.value(parts[1].name);
-      const tokenName = parameterOwner(c ? (node.input[0] ?? '') : '') ?? node.input.map((n) => n).find((n) => /token/i.test(n)) ?? 'class_token';
-      return { node: this.emit(k, { type: 'classtoken', token: tf.tensor1d(token) }, [v.node], [], tokenName.replace(/^\//, '').replace(/_output_0$/, '')), layout: 'plain' };
+      // torchvision's parameter is `class_token`; the export folds its Expand, so the name is not in the graph.
+      return { node: this.emit(k, { type: 'classtoken', token: tf.tensor1d(token) }, [v.node], [], 'class_token'), layout: 'plain' };
     }
     if (consts.length) throw new ImportError('a Concat of constants and activations');
     const vs = parts.map((p) => this.value(p.name));
