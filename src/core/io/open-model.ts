@@ -36,7 +36,7 @@ export interface LoadedModel {
 }
 
 /** Resolves --model: a .onnx file, a model.json, or a folder holding either. */
-export function resolveModelPath(modelPath: string): string {
+function resolveModelPath(modelPath: string): string {
   if (isOnnxPath(modelPath)) return modelPath;
   try {
     return resolveModelJson(modelPath);

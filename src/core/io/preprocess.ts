@@ -19,7 +19,7 @@ export interface Preprocessing {
   std?: number[];
 }
 
-export const PREPROCESSING_PRESETS: Record<string, Preprocessing> = {
+const PREPROCESSING_PRESETS: Record<string, Preprocessing> = {
   none: { name: 'none' },
   imagenet: { name: 'imagenet', resize: 256, crop: [224, 224], mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
 };

@@ -5,7 +5,7 @@
  * weights. The batch is analysed at one size (the file's static batch, else 1); ops that the engine runs keep only
  * their shapes.
  */
-import { badInput } from '../../errors';
+import { PxpError, badInput } from '../../errors';
 import type { AttributeProto, ModelProto, NodeProto } from './onnx-file';
 import { type ConstTensor, DTYPE, dtypeName, tensorValues } from './onnx-file';
 import { axisOf, broadcastShapes, concatConst, elementwise, expandConst, gatherConst, ints, resolveReshape, size, sliceConst, sliceRange, transposeConst, withData } from './const-ops';
@@ -121,11 +121,9 @@ export function inferGraph(model: ModelProto, file: string, inputShape?: number[
     try {
       outs = inferNode(node, node.input.map((n) => (n === '' ? undefined : values.get(n))), attributes(node, file));
     } catch (e) {
-      if (e instanceof ShapeError || e instanceof Error) {
-        if ((e as { code?: string }).code) throw e;
-        throw badInput(`${where}: ${(e as Error).message}`, 'export the model again (opset 13–17); if it runs in onnxruntime, report this as a PXP bug');
-      }
-      throw e;
+      // Shape problems (and bad constants the folding meets) name the node; PXP's own errors pass as they are.
+      if (e instanceof PxpError) throw e;
+      throw badInput(`${where}: ${(e as Error).message}`, 'export the model again (opset 13–17); if it runs in onnxruntime, report this as a PXP bug');
     }
     node.output.forEach((name, i) => {
       if (name && outs[i]) values.set(name, outs[i]);
@@ -407,5 +405,3 @@ function inferNode(node: NodeProto, ins: (ValueFacts | undefined)[], attrs: Map<
       throw new ShapeError(`op ${node.opType} is not supported`);
   }
 }
-
-export const isFloatConst = (v: ValueFacts | undefined): v is ValueFacts & { value: ConstTensor & { kind: 'float' } } => v?.value?.kind === 'float';
