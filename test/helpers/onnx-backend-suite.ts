@@ -167,6 +167,7 @@ async function runTest(test: BackendTest, work: string, predict: Predict): Promi
     // PXP opened one input; a test that feeds more (initializers overridden as inputs) wants values PXP would not use.
     if (fed.length !== 1) return { status: 'failed', detail: `data set ${k} feeds ${fed.length} inputs (${fed.map((t) => t.name).join(', ')}) where PXP opened one ('${inputName}')` };
     const x = fed[0];
+    // A TensorProto is in the model's own layout (NCHW for maps), which is what pxp predict takes: written as it is.
     const inputs = path.join(work, `${test.suite}-${test.name}-${k}.npy`);
     writeNpy(inputs, { dtype: 'float32', shape: x.dims, data: Float32Array.from(x.data) });
     const expected = readTensor(set.output);
