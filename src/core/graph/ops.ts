@@ -31,6 +31,10 @@ export function linearForward(op: LinearOp, x: tf.Tensor, kernel: tf.Tensor, bia
     if (op.type === 'dense') {
       const lead = x.shape.slice(0, -1);
       z = tf.matMul(x.reshape([-1, x.shape[x.rank - 1]]), kernel as tf.Tensor2D).reshape([...lead, kernel.shape[1] as number]);
+    } else if ((op.strides[0] > 1 || op.strides[1] > 1) && (op.dilations[0] > 1 || op.dilations[1] > 1)) {
+      // tfjs convolves with a stride or a dilation, not both (PyTorch and ONNX allow both): dilate the kernel instead.
+      const dilated = dilateKernel(kernel, op.dilations) as tf.Tensor4D;
+      return linearForward({ ...op, kernel: dilated, dilations: [1, 1] }, x, dilated, bias);
     } else {
       const pads = explicitPads(op, x.shape);
       const input = (pads ? tf.pad(x, [[0, 0], pads[0], pads[1], [0, 0]]) : x) as tf.Tensor4D;

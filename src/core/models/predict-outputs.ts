@@ -30,7 +30,8 @@ export async function predictOutputs(graph: Graph, x: Float32Array, shape: numbe
       try {
         return await onnxOutputs(ort, graph, x, shape, batch, opts);
       } catch (e) {
-        if (!(e instanceof OnnxUnsupported) || opts.executor === 'onnx') throw e;
+        if (!(e instanceof OnnxUnsupported)) throw e;
+        if (opts.executor === 'onnx') throw badInput(`the onnx executor cannot run this model: ${e.message}`, 'use --executor tfjs (or auto, which falls back to tfjs)');
         note = `onnxruntime cannot compile this model (${e.message}); ran on tfjs`;
       }
     } else {

@@ -434,8 +434,8 @@ export class OnnxAlgebra implements Algebra<Sym> {
       case 'tanh':
         return v(this.b.op('Tanh', [r]));
       case 'softmax':
-        if (x.shape.length !== 2) throw new OnnxUnsupported('softmax on rank other than 2');
-        return v(this.b.op('Softmax', [r], { axis: -1 }), true);
+        // Over the last logical axis, as tfjs's softmax: an image-shaped value stores its channels at axis 1.
+        return v(this.b.op('Softmax', [r], { axis: isImage(x) ? 1 : -1 }), true);
       case 'gelu': {
         const erf = this.b.op('Erf', [this.b.op('Div', [r, this.scalar(Math.SQRT2)])]);
         return v(this.b.op('Mul', [this.b.op('Mul', [r, this.scalar(0.5)]), this.b.op('Add', [erf, this.scalar(1)])]));

@@ -95,6 +95,8 @@ export function inferGraph(model: ModelProto, file: string, inputShape?: number[
   if (inputs.length !== 1) throw badInput(`${file}: the model has ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')})`, 'PXP prunes models with one input tensor (an image batch)');
   if (graph.output.length !== 1) throw badInput(`${file}: the model has ${graph.output.length} outputs`, 'PXP prunes models with one output (the logits); export only that');
   const inputInfo = inputs[0];
+  const kind = inputInfo.type?.value.case;
+  if (kind && kind !== 'tensorType') throw badInput(`${file}: input '${inputInfo.name}' is not a tensor (its type is ${kind.replace(/Type$/, '')})`, 'PXP feeds one float32 tensor (an image batch)');
   const tensorType = inputInfo.type?.value.case === 'tensorType' ? inputInfo.type.value.value : undefined;
   const elemType = tensorType?.elemType ?? DTYPE.FLOAT;
   if (elemType !== DTYPE.FLOAT) throw badInput(`${file}: input '${inputInfo.name}' is ${dtypeName(elemType)}`, 'PXP feeds float32 images: export with a float32 example input');
@@ -154,6 +156,14 @@ function inferNode(node: NodeProto, ins: (ValueFacts | undefined)[], attrs: Map<
     if (allConst) return fold(() => elementwise([a.value!, b.value!], f, kind ?? (a.value!.kind === 'float' || b.value!.kind === 'float' ? 'float' : a.value!.kind)));
     const shape = broadcastShapes(a.shape, b.shape);
     if (!shape) throw new ShapeError(`shapes [${a.shape}] and [${b.shape}] do not broadcast`);
+    return [{ shape }];
+  };
+  // Max and Min take one input or more.
+  const variadic = (f: (...xs: number[]) => number): ValueFacts[] => {
+    const parts = ins.map((_, i) => need(i));
+    if (allConst) return fold(() => elementwise(parts.map((p) => p.value!), f, parts.some((p) => p.value!.kind === 'float') ? 'float' : parts[0].value!.kind));
+    const shape = parts.slice(1).reduce<number[] | undefined>((s, p) => s && broadcastShapes(s, p.shape), parts[0].shape);
+    if (!shape) throw new ShapeError(`shapes ${parts.map((p) => `[${p.shape}]`).join(', ')} do not broadcast`);
     return [{ shape }];
   };
   const unary = (f: (a: number) => number): ValueFacts[] => (allConst ? fold(() => elementwise([need(0).value!], f, need(0).value!.kind === 'int' ? 'int' : 'float')) : same());
@@ -321,9 +331,9 @@ function inferNode(node: NodeProto, ins: (ValueFacts | undefined)[], attrs: Map<
     case 'Pow':
       return binary((a, b) => a ** b);
     case 'Max':
-      return binary((a, b) => Math.max(a, b));
+      return variadic(Math.max);
     case 'Min':
-      return binary((a, b) => Math.min(a, b));
+      return variadic(Math.min);
     case 'Sqrt':
       return unary(Math.sqrt);
     case 'Neg':
