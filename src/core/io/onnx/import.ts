@@ -15,14 +15,19 @@ export interface ImportedOnnx extends ImportedGraph {
   producer: string;
 }
 
-export const MIN_OPSET = 13;
+/**
+ * Exports from torch.onnx are 13–17. Older files are read too: where an op's meaning changed since opset 6 for the ops
+ * PXP reads, the difference is handled or refused op by op (Softmax's axis, Slice's bounds as attributes, the legacy
+ * `broadcast` of binary ops, batch norm's `spatial`).
+ */
+export const MIN_OPSET = 6;
 export const MAX_OPSET = 17;
 
 export function importOnnx(file: string, opts: { inputShape?: number[] } = {}): ImportedOnnx {
   const source = readOnnxFile(file);
   const opset = opsetOf(source.model);
   if (opset < MIN_OPSET || opset > MAX_OPSET + 4) {
-    throw badInput(`${file}: exported with opset ${opset}; PXP reads opsets ${MIN_OPSET}–${MAX_OPSET}`, `export again with torch.onnx.export(…, opset_version=${MAX_OPSET})`);
+    throw badInput(`${file}: exported with opset ${opset}; PXP reads opsets ${MIN_OPSET}–${MAX_OPSET} (PyTorch's exports: 13–17)`, `export again with torch.onnx.export(…, opset_version=${MAX_OPSET})`);
   }
   checkSupportedOps(source.model, file);
   const facts = inferGraph(source.model, file, opts.inputShape);

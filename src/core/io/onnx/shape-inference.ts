@@ -153,6 +153,11 @@ function inferNode(node: NodeProto, ins: (ValueFacts | undefined)[], attrs: Map<
   const binary = (f: (a: number, b: number) => number, kind?: ConstTensor['kind']): ValueFacts[] => {
     const a = need(0);
     const b = need(1);
+    // Before opset 7, `broadcast` lined B up at `axis`: that is numpy's broadcasting only when B ends where A ends.
+    const legacyAxis = attrs.get('broadcast') === 1 ? attrs.get('axis') : undefined;
+    if (typeof legacyAxis === 'number' && axisOf(legacyAxis, a.shape.length) + b.shape.length !== a.shape.length) {
+      throw new ShapeError(`a legacy broadcast (opset < 7) of [${b.shape}] at axis ${legacyAxis} of [${a.shape}]`);
+    }
     if (allConst) return fold(() => elementwise([a.value!, b.value!], f, kind ?? (a.value!.kind === 'float' || b.value!.kind === 'float' ? 'float' : a.value!.kind)));
     const shape = broadcastShapes(a.shape, b.shape);
     if (!shape) throw new ShapeError(`shapes [${a.shape}] and [${b.shape}] do not broadcast`);
@@ -232,11 +237,14 @@ function inferNode(node: NodeProto, ins: (ValueFacts | undefined)[], attrs: Map<
     }
     case 'Slice': {
       const data = need(0);
-      const starts = constIn(1);
-      const ends = constIn(2);
+      // Before opset 10 the bounds were attributes.
+      const fromAttr = (name: string) => (list(attrs, name) ? ints(list(attrs, name)!) : undefined);
+      const starts = ins.length > 1 ? constIn(1) : fromAttr('starts');
+      const ends = ins.length > 2 ? constIn(2) : fromAttr('ends');
       if (!starts || !ends) throw new ShapeError('Slice bounds that are not constant at this input shape');
       const rank = data.shape.length;
-      const axes = constIn(3) ? [...constIn(3)!.data].map((a) => axisOf(a, rank)) : [...starts.data].map((_, i) => i);
+      const axesGiven = ins.length > 1 ? constIn(3) : fromAttr('axes');
+      const axes = axesGiven ? [...axesGiven.data].map((a) => axisOf(a, rank)) : [...starts.data].map((_, i) => i);
       const steps = constIn(4) ? [...constIn(4)!.data] : axes.map(() => 1);
       const ranges = data.shape.map((d) => Array.from({ length: d }, (_, i) => i));
       axes.forEach((a, i) => (ranges[a] = sliceRange(data.shape[a], starts.data[i], ends.data[i], steps[i])));

@@ -206,7 +206,9 @@ class GraphAssembler {
       const v = x();
       if (op === 'Softmax') {
         const shape = this.facts.values.get(node.input[0])!.shape;
-        if (axisOf((attrs.get('axis') as number | undefined) ?? -1, shape.length) !== shape.length - 1 || v.layout !== 'plain') throw new ImportError('softmax over an axis other than the last');
+        // Before opset 13 Softmax flattened everything from `axis` (default 1) on; it is the same op when that is the last axis.
+        const axis = axisOf((attrs.get('axis') as number | undefined) ?? (this.facts.opset < 13 ? 1 : -1), shape.length);
+        if (axis !== shape.length - 1 || v.layout !== 'plain') throw new ImportError('softmax over an axis other than the last');
       }
       const alpha = attrs.get('alpha') as number | undefined;
       return alias({ ...v, node: this.emit(k, { type: 'activation', fn: ELEMENTWISE[op], alpha: op === 'LeakyRelu' ? (alpha ?? 0.01) : alpha }, [v.node]) });
@@ -465,6 +467,11 @@ class GraphAssembler {
   private batchNorm(node: NodeProto, k: number, attrs: Map<string, AttrValue>): number {
     const v = this.value(node.input[0]);
     if ((attrs.get('training_mode') as number | undefined) === 1) throw new ImportError('a batch norm in training mode; export in eval mode');
+    // ONNX normalizes axis 1; the engine's batch norm its last axis, which is axis 1 only for NCHW maps and [N, C].
+    const rank = this.facts.values.get(node.input[0])!.shape.length;
+    if (!(v.layout === 'nchw' || v.layout === 'nc11' || (v.layout === 'plain' && rank === 2))) throw new ImportError(`a batch norm over axis 1 of a rank-${rank} value (PXP reads 2-D batch norms on images and 1-D on features)`);
+    // Before opset 9, spatial = 0 meant statistics per position, not per channel.
+    if ((attrs.get('spatial') as number | undefined) === 0) throw new ImportError('a batch norm with spatial = 0 (per-position statistics)');
     const [gamma, beta, mean, variance] = [1, 2, 3, 4].map((i) => this.floatTensor(this.constant(node.input[i], ['', 'scale', 'bias', 'mean', 'variance'][i])) as tf.Tensor1D);
     const links: Omit<AxisLink, 'node'>[] = [1, 2, 3, 4].map((input) => ({ input, axis: 0, follows: 'out' }));
     return this.emit(k, { type: 'batchnorm', gamma, beta, mean, variance, epsilon: (attrs.get('epsilon') as number | undefined) ?? 1e-5 }, [v.node], links);
