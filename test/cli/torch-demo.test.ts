@@ -19,27 +19,32 @@ const DATA = ['--reference', path.join(DEMO, 'reference'), '--eval', path.join(D
 /** What PyTorch measured when the script trained the model. */
 const training = JSON.parse(fs.readFileSync(path.join(DEMO, 'training.json'), 'utf8')) as { shippedTestImages: number; shippedTestAccuracy: number };
 
-/** Top-1 accuracy of an ONNX file on the shipped test images, by onnxruntime alone: uint8 / 255, as PyTorch saw them. */
-async function ortAccuracy(file: string): Promise<number> {
+/** onnxruntime's logits for the shipped test images, read as PyTorch saw them (uint8 / 255), and their labels. */
+async function ortLogits(file: string): Promise<{ logits: Float32Array; y: Int32Array }> {
   const x = readNpy(path.join(DEMO, 'test', 'x.npy'));
-  const y = readNpy(path.join(DEMO, 'test', 'y.npy')).data;
+  const y = readNpy(path.join(DEMO, 'test', 'y.npy')).data as Int32Array;
   assert.equal(x.dtype, 'uint8');
   const input = Float32Array.from(x.data, (v) => v / 255);
   const session = await ort.InferenceSession.create(file);
   try {
     const out = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', input, x.shape) });
-    const logits = out[session.outputNames[0]].data as Float32Array;
-    const k = logits.length / y.length;
-    let correct = 0;
-    for (let s = 0; s < y.length; s++) {
-      let best = 0;
-      for (let c = 1; c < k; c++) if (logits[s * k + c] > logits[s * k + best]) best = c;
-      if (best === y[s]) correct++;
-    }
-    return correct / y.length;
+    return { logits: out[session.outputNames[0]].data as Float32Array, y };
   } finally {
     await session.release();
   }
+}
+
+/** Top-1 accuracy of an ONNX file on the shipped test images, by onnxruntime alone. */
+async function ortAccuracy(file: string): Promise<number> {
+  const { logits, y } = await ortLogits(file);
+  const k = logits.length / y.length;
+  let correct = 0;
+  for (let s = 0; s < y.length; s++) {
+    let best = 0;
+    for (let c = 1; c < k; c++) if (logits[s * k + c] > logits[s * k + best]) best = c;
+    if (best === y[s]) correct++;
+  }
+  return correct / y.length;
 }
 
 describe('the PyTorch demo (examples/fashion-mnist-torch)', function () {
@@ -54,6 +59,22 @@ describe('the PyTorch demo (examples/fashion-mnist-torch)', function () {
     assert.equal(r.json.samples, training.shippedTestImages);
     assert.equal(r.json.accuracy, training.shippedTestAccuracy);
     assert.equal(r.json.perClass[9].name, 'Ankle boot');
+  });
+
+  it('predict reads the uint8 arrays as data folders do (divided by 255): the outputs onnxruntime gives on x / 255', async () => {
+    const out = path.join(tmp.dir, 'pred');
+    const r = pxp(['predict', '--model', MODEL, '--inputs', path.join(DEMO, 'test', 'x.npy'), '--out', out, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const got = readNpy(path.join(out, 'outputs.npy')).data as Float32Array;
+    const { logits } = await ortLogits(MODEL);
+    assert.equal(got.length, logits.length);
+    let d = 0;
+    let m = 0;
+    for (let i = 0; i < got.length; i++) {
+      d = Math.max(d, Math.abs(got[i] - logits[i]));
+      m = Math.max(m, Math.abs(logits[i]));
+    }
+    assert.ok(d <= 1e-4 * m, `max difference ${d} (largest logit ${m})`);
   });
 
   // epsilon-plus-flat keeps no rate within one point on this MobileNetV2 (z-plus and depthwise convs, NOTES.md); the
