@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the tests use: Fashion-MNIST (real data), PyTorch + torchvision (genuine ONNX exports to import),
-# ONNX's own backend tests (libonnx-testdata).
+# ONNX's Python package (its checker reads the pruned files), ONNX's own backend tests (libonnx-testdata).
 missing=()
 [ -d /usr/share/datasets/fashion-mnist ] || missing+=(dataset-fashion-mnist)
 /usr/bin/python3 -c 'import torch, torchvision' 2>/dev/null || missing+=(python3-torch python3-torchvision)

@@ -14,18 +14,11 @@ import { attributeInWorkers, defaultWorkerCount } from '../../engine/parallel';
 import { Command } from '../command';
 import { executorFlag, intFlag, requiredString, stringFlag } from '../flags';
 import { backendLine } from '../format';
-import { type OpenedModel, openModel } from '../inputs';
-import { arrayForEngine, arrayForUser } from '../../core/io/array-layout';
+import { type OpenedModel, openModel, readInputs } from '../inputs';
+import { arrayForUser } from '../../core/io/array-layout';
 import { requireClassifier } from '../../core/io/open-model';
 import { checkOutputFolder } from '../output-folder';
 import { writeResultFolder } from '../write-folder';
-
-/** The samples of --inputs in the engine's layout (an NCHW model's [N, C, H, W] transposed), uint8 scaled to [0, 1]. */
-function readInputs(file: string, model: OpenedModel): { x: Float32Array; shape: number[] } {
-  const arr = readNpy(file);
-  const data = arr.dtype === 'float32' ? arr.data : arr.dtype === 'uint8' ? Float32Array.from(arr.data, (v) => v / 255) : Float32Array.from(arr.data);
-  return arrayForEngine(data, arr.shape, model, file);
-}
 
 function readTargets(file: string, n: number, numClasses: number): Int32Array {
   const arr = readNpy(file);

@@ -1,8 +1,10 @@
 /**
- * The embedded Fashion-MNIST demo: runs offline on a fresh machine from the files under examples/fashion-mnist
- * (a trained VGG-style model, 100 reference images, 10 per class, and 1 000 test images). It shows what the engine
- * knows about the model, how well the model does, LRP relevance of the reference images with heatmaps, and pruning
- * curves (LRP against two baselines); the physical-pruning and search issues extend it to the whole method.
+ * The embedded Fashion-MNIST demos, offline on a fresh machine: examples/fashion-mnist (a trained VGG-style tfjs
+ * model, 100 reference images, 10 per class, and 1 000 test images) or, with --torch, examples/fashion-mnist-torch
+ * (a torchvision MobileNetV2 exported to ONNX by scripts/make-torch-demo.py, with the same slices in its NCHW
+ * layout). It shows what the engine knows about the model, how well the model does, LRP relevance of the reference
+ * images with heatmaps, pruning curves (LRP against two baselines) and a short composite search; the PyTorch demo
+ * also takes home the model pruned within one accuracy point, as an ONNX file.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,14 +16,36 @@ import { evaluateCommand } from './evaluate';
 import { infoCommand } from './info';
 import { pruneCommand } from './prune';
 import { searchCommand } from './search';
+import type { PhysicalRemoval } from '../physical-removal';
 
-/** The paper's comparison on the demo: optimized-attribution pruning against two baselines. */
-const DEMO_CRITERIA = ['lrp:epsilon-plus-flat', 'taylor', 'random'];
+interface Demo {
+  /** Folder under examples/ and the model file in it. */
+  folder: string;
+  model: string;
+  title: string;
+  /** The paper's comparison: LRP pruning against two baselines. */
+  criteria: string[];
+  /** The criterion whose run also removes physically, within one accuracy point (--max-drop 1). */
+  removeWith?: string;
+}
 
-/** examples/fashion-mnist, found from the bundle (dist/cli.js) or from the sources (src/cli/commands). */
-export function demoFolder(): string {
-  const candidates = [path.resolve(__dirname, '..', 'examples', 'fashion-mnist'), path.resolve(__dirname, '..', '..', '..', 'examples', 'fashion-mnist')];
-  const found = candidates.find((d) => fs.existsSync(path.join(d, 'model', 'model.json')));
+const DEMOS: Record<'tfjs' | 'torch', Demo> = {
+  tfjs: { folder: 'fashion-mnist', model: path.join('model', 'model.json'), title: 'the VGG-style tfjs model', criteria: ['lrp:epsilon-plus-flat', 'taylor', 'random'] },
+  // z-plus (epsilon-plus-flat) gives a depthwise conv's input channel no relevance when its one weight at a 1×1 map
+  // is negative, so on MobileNetV2 it removes channels that matter; alpha-beta keeps the negative part (NOTES.md).
+  torch: {
+    folder: 'fashion-mnist-torch',
+    model: 'model.onnx',
+    title: 'a torchvision MobileNetV2 exported to ONNX',
+    criteria: ['lrp:epsilon-plus-flat', 'lrp:epsilon-alpha2-beta1-flat', 'taylor', 'random'],
+    removeWith: 'lrp:epsilon-alpha2-beta1-flat',
+  },
+};
+
+/** A demo's folder under examples/, found from the bundle (dist/cli.js) or from the sources (src/cli/commands). */
+export function demoFolder(demo: Demo = DEMOS.tfjs): string {
+  const candidates = [path.resolve(__dirname, '..', 'examples', demo.folder), path.resolve(__dirname, '..', '..', '..', 'examples', demo.folder)];
+  const found = candidates.find((d) => fs.existsSync(path.join(d, demo.model)));
   if (!found) throw badInput(`the demo files are missing (looked in ${candidates.join(', ')})`, 'run pxp demo from a complete checkout or package of PXP Studio');
   return found;
 }
@@ -29,12 +53,12 @@ export function demoFolder(): string {
 /** Marks a folder as the demo's own output, which a later demo run may replace. */
 const MARKER = '.pxp-demo';
 
-function prepareDemoOutput(out: string, force: boolean): void {
+function prepareDemoOutput(out: string, force: boolean, criteria: string[]): void {
   if (!fs.existsSync(out)) return;
   const entries = fs.readdirSync(out);
   if (entries.length === 0) return;
   if (!entries.includes(MARKER) && !force) throw badInput(`--out ${out} exists, is not empty and is not an earlier demo's output`, 'choose another --out folder, or pass --force');
-  for (const e of ['attribution', 'search', ...DEMO_CRITERIA.map(runName)]) fs.rmSync(path.join(out, e), { recursive: true, force: true });
+  for (const e of ['attribution', 'search', ...criteria.map(runName)]) fs.rmSync(path.join(out, e), { recursive: true, force: true });
 }
 
 const runName = (criterion: string) => `prune-${criterion.replace(/[^a-z0-9-]+/gi, '-')}`;
@@ -42,14 +66,18 @@ const runName = (criterion: string) => `prune-${criterion.replace(/[^a-z0-9-]+/g
 export const demoCommand: Command = {
   name: 'demo',
   summary: 'run PXP on the embedded Fashion-MNIST model and data (offline)',
-  usage: 'pxp demo [--out pxp-demo] [--json]',
-  options: { out: { type: 'string', placeholder: 'DIR', description: 'where the demo writes its results (default ./pxp-demo)' } },
+  usage: 'pxp demo [--torch] [--out pxp-demo] [--json]',
+  options: {
+    out: { type: 'string', placeholder: 'DIR', description: 'where the demo writes its results (default ./pxp-demo, with --torch ./pxp-demo-torch)' },
+    torch: { type: 'boolean', description: 'the PyTorch demo: a torchvision MobileNetV2 in ONNX, pruned into an ONNX file' },
+  },
   async run(flags, ctx) {
-    const dir = demoFolder();
-    const out = path.resolve(stringFlag(flags, 'out') ?? 'pxp-demo');
-    prepareDemoOutput(out, ctx.force);
-    const model = path.join(dir, 'model', 'model.json');
-    ctx.log(`PXP demo: ${model}`);
+    const demo = flags.torch === true ? DEMOS.torch : DEMOS.tfjs;
+    const dir = demoFolder(demo);
+    const out = path.resolve(stringFlag(flags, 'out') ?? (demo === DEMOS.torch ? 'pxp-demo-torch' : 'pxp-demo'));
+    prepareDemoOutput(out, ctx.force, demo.criteria);
+    const model = path.join(dir, demo.model);
+    ctx.log(`PXP demo on ${demo.title}: ${model}`);
     const info = await infoCommand.run({ model }, ctx);
     const evaluation = await evaluateCommand.run({ model, data: path.join(dir, 'test') }, ctx);
     fs.mkdirSync(out, { recursive: true });
@@ -66,12 +94,16 @@ export const demoCommand: Command = {
       ctx,
     );
     const curves: { criterion: string; auc: number; points: { rate: number; accuracy: number }[] }[] = [];
-    for (const criterion of DEMO_CRITERIA) {
+    let physical: PhysicalRemoval | undefined;
+    for (const criterion of demo.criteria) {
+      const removal = criterion === demo.removeWith ? { 'max-drop': '1' } : {};
       const run = await pruneCommand.run(
-        { model, reference: path.join(dir, 'reference'), eval: path.join(dir, 'test'), criterion, seed: '0', out: path.join(out, runName(criterion)) },
+        { model, reference: path.join(dir, 'reference'), eval: path.join(dir, 'test'), criterion, seed: '0', ...removal, out: path.join(out, runName(criterion)) },
         ctx,
       );
-      curves.push((run.value as { curve: (typeof curves)[number] }).curve);
+      const value = run.value as { curve: (typeof curves)[number]; physical?: PhysicalRemoval };
+      curves.push(value.curve);
+      physical ??= value.physical;
     }
     // The paper's method in short: a few trials of the composite search, scored like the curves above.
     const search = await searchCommand.run(
@@ -83,11 +115,11 @@ export const demoCommand: Command = {
     curves.push({ ...bestCurve, criterion: 'lrp (searched, 8 trials)' });
     const at = (c: (typeof curves)[number], rate: number) => c.points.find((p) => Math.abs(p.rate - rate) < 1e-9)?.accuracy ?? NaN;
     const table = [
-      `${'criterion'.padEnd(24)} ${'AUC'.padStart(6)}  ${[0, 0.1, 0.2, 0.3, 0.4].map((r) => `acc@${r.toFixed(1)}`.padStart(8)).join(' ')}`,
-      ...curves.map((c) => `${c.criterion.padEnd(24)} ${c.auc.toFixed(3).padStart(6)}  ${[0, 0.1, 0.2, 0.3, 0.4].map((r) => `${(100 * at(c, r)).toFixed(1)} %`.padStart(8)).join(' ')}`),
+      `${'criterion'.padEnd(30)} ${'AUC'.padStart(6)}  ${[0, 0.1, 0.2, 0.3, 0.4].map((r) => `acc@${r.toFixed(1)}`.padStart(8)).join(' ')}`,
+      ...curves.map((c) => `${c.criterion.padEnd(30)} ${c.auc.toFixed(3).padStart(6)}  ${[0, 0.1, 0.2, 0.3, 0.4].map((r) => `${(100 * at(c, r)).toFixed(1)} %`.padStart(8)).join(' ')}`),
     ];
     return {
-      value: { demo: dir, out, info: info.value, evaluate: evaluation.value, attribute: attribution.value, pruning: curves.map((c) => ({ criterion: c.criterion, auc: c.auc })) },
+      value: { demo: dir, out, info: info.value, evaluate: evaluation.value, attribute: attribution.value, pruning: curves.map((c) => ({ criterion: c.criterion, auc: c.auc })), ...(physical ? { physical } : {}) },
       text: [
         '== model ==',
         info.text,
@@ -101,9 +133,19 @@ export const demoCommand: Command = {
         '',
         '== pruning by masking: accuracy on the test slice as the least relevant components go (20 rates), and an optimized composite ==',
         ...table,
-        `reports (open in a browser): ${[...DEMO_CRITERIA.map(runName), 'search'].map((r) => path.join(out, r, 'report.html')).join(', ')}`,
+        `reports (open in a browser): ${[...demo.criteria.map(runName), 'search'].map((r) => path.join(out, r, 'report.html')).join(', ')}`,
         `the searched composite: ${path.join(out, 'search', 'best-composite.json')}`,
+        ...(physical && demo.removeWith ? ['', `== removed for real: ${demo.removeWith}, the largest rate within one accuracy point (--max-drop 1) ==`, ...physicalLines(physical, path.join(out, runName(demo.removeWith), 'pruned', 'model.onnx'))] : []),
       ].join('\n'),
     };
   },
 };
+
+function physicalLines(p: PhysicalRemoval, file: string): string[] {
+  const pct = (v: number) => `${(100 * v).toFixed(1)} %`;
+  return [
+    `rate ${p.rate}: ${p.removed} of ${p.total} components, accuracy ${pct(p.chosenBy?.baselineAccuracy ?? NaN)} → ${pct(p.prunedAccuracy)}`,
+    `params ${p.params.original} → ${p.params.pruned}, FLOPs ${p.flops.original} → ${p.flops.pruned}, ${p.latencyMs.engine} ${p.latencyMs.original.toFixed(1)} → ${p.latencyMs.pruned.toFixed(1)} ms per batch of ${p.latencyMs.batch} (${p.speedup.toFixed(2)}×)`,
+    `wrote ${file} (load it with onnxruntime)`,
+  ];
+}

@@ -1,14 +1,13 @@
 import path from 'node:path';
 import { initBackend } from '../../core/backend/select';
 import { disposeGraph } from '../../core/graph/graph';
-import { arrayForEngine } from '../../core/io/array-layout';
-import { readNpy, writeNpy } from '../../core/io/npy';
+import { writeNpy } from '../../core/io/npy';
 import { outputInFileLayout } from '../../core/io/onnx/to-graph';
 import { predictOutputs } from '../../core/models/predict-outputs';
 import { Command } from '../command';
 import { executorFlag, intFlag, requiredString } from '../flags';
 import { backendLine } from '../format';
-import { openModel } from '../inputs';
+import { openModel, readInputs } from '../inputs';
 import { checkOutputFolder } from '../output-folder';
 import { writeResultFolder } from '../write-folder';
 
@@ -19,7 +18,7 @@ export const predictCommand: Command = {
   usage: 'pxp predict --model MODEL.onnx|MODEL.json --inputs X.npy --out DIR',
   options: {
     model: { type: 'string', placeholder: 'FILE', description: 'an .onnx file or a tfjs model.json' },
-    inputs: { type: 'string', placeholder: 'X.npy', description: "samples [N, ...input shape] in the model's layout (NCHW for a model from PyTorch), float32" },
+    inputs: { type: 'string', placeholder: 'X.npy', description: "samples [N, ...input shape] in the model's layout (NCHW for a model from PyTorch), float32 (or uint8, divided by 255 as data folders are)" },
     out: { type: 'string', placeholder: 'DIR', description: 'writes outputs.npy (the model output for each sample, in its own layout)' },
     'batch-size': { type: 'string', placeholder: 'N', description: 'samples per batch (default 32)' },
     executor: { type: 'string', placeholder: 'NAME', description: 'auto (onnxruntime when installed, else tfjs), onnx or tfjs; default from $PXP_EXECUTOR' },
@@ -34,9 +33,7 @@ export const predictCommand: Command = {
     const opened = await openModel(modelPath);
     const graph = opened.graph();
     try {
-      const arr = readNpy(inputsPath);
-      const data = arr.dtype === 'float32' ? arr.data : Float32Array.from(arr.data);
-      const { x, shape } = arrayForEngine(data, arr.shape, opened, inputsPath);
+      const { x, shape } = readInputs(inputsPath, opened);
       const started = Date.now();
       const result = await predictOutputs(graph, x, shape, { batchSize: intFlag(flags, 'batch-size', 32, 1), executor, onProgress: ctx.progress, signal: ctx.signal });
       const seconds = (Date.now() - started) / 1000;
