@@ -8,6 +8,11 @@
  * from a run folder; this module only declares its shape.
  */
 
+import { isTrialLine } from '../core/run-folder/trials';
+import type { ComparisonCurve, TrialLine } from '../core/run-folder/types';
+
+export type { ComparisonCurve };
+
 export type PanelKind = 'relevance' | 'diff' | 'search';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -107,21 +112,10 @@ export interface DiffView {
 // Search progress panel
 // ---------------------------------------------------------------------------------------------------------------
 
-export interface TrialRow {
-  number: number;
-  params: Record<string, string | number>;
-  auc: number;
-  seconds: number;
-  cached: boolean;
-  curve: { rate: number; accuracy: number }[];
+/** A line of trials.jsonl (src/core/run-folder) with its parameters in words. */
+export interface TrialRow extends TrialLine {
   /** The parameters in words ("low z-plus, mid γ 0.077, …, abs, least-first"), as the CLI logs them. */
   label: string;
-}
-
-export interface ComparisonCurve {
-  criterion: string;
-  auc: number;
-  points: { rate: number; accuracy: number }[];
 }
 
 export interface SearchView {
@@ -296,22 +290,8 @@ export function isDiffView(v: unknown): v is DiffView {
   );
 }
 
-/** A line of trials.jsonl as pxp search writes it (a TrialRow without its label). */
-export function isTrialLine(v: unknown): v is Omit<TrialRow, 'label'> {
-  return (
-    isObject(v) &&
-    isNum(v.number) &&
-    isObject(v.params) &&
-    Object.values(v.params).every((p) => isStr(p) || isNum(p)) &&
-    isNum(v.auc) &&
-    isNum(v.seconds) &&
-    typeof v.cached === 'boolean' &&
-    isArrayOf(v.curve, (p): p is { rate: number; accuracy: number } => isObject(p) && isNum(p.rate) && isNum(p.accuracy))
-  );
-}
-
 export function isTrialRow(v: unknown): v is TrialRow {
-  return isTrialLine(v) && isStr((v as Obj).label);
+  return isTrialLine(v) && isStr((v as unknown as Obj).label);
 }
 
 const isImportance = (v: unknown): v is { name: string; importance: number } => isObject(v) && isStr(v.name) && isFiniteNum(v.importance);

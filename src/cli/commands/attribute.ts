@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { initBackend } from '../../core/backend/select';
 import { badInput, usageError } from '../../core/errors';
-import { writeFileAtomic } from '../../core/io/atomic';
+import { writeComponents } from '../../core/run-folder/write';
 import { readNpy, writeNpy } from '../../core/io/npy';
 import { InitMode, attribute } from '../../core/lrp/attribute';
 import { OnnxExplainer } from '../../core/lrp/onnx-explainer';
@@ -93,7 +93,7 @@ export const attributeCommand: Command = {
           targets: Array.from(result.targets),
           layers: result.layers.map((l) => ({ name: l.name, kind: l.kind, relevance: l.relevance.map((row) => Array.from(row)) })),
         };
-        writeFileAtomic(path.join(dir, 'components.json'), JSON.stringify(components));
+        writeComponents(dir, components);
         if (shape.length === 4 && heatmaps > 0) {
           const [, h, w, c] = shape;
           for (let s = 0; s < Math.min(n, heatmaps); s++) {

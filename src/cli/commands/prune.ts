@@ -4,7 +4,7 @@ import { initBackend } from '../../core/backend/select';
 import { componentScores, parseCriterion, CRITERIA } from '../../core/criteria/criteria';
 import { badInput, usageError } from '../../core/errors';
 import { type Graph, disposeGraph, graphFromModel } from '../../core/graph/graph';
-import { writeFileAtomic } from '../../core/io/atomic';
+import { writeCurve, writeRelevance, writeRunJson } from '../../core/run-folder/write';
 import { type Dataset, loadSplit } from '../../core/io/datasets';
 import { modelMetadata, saveModel } from '../../core/io/model-files';
 import { summarizeModel } from '../../core/graph/summary';
@@ -169,9 +169,9 @@ export const pruneCommand: Command = {
       }
       await writeResultFolder(out, async (dir) => {
         if (prunedModel) await saveModel(prunedModel, path.join(dir, 'pruned'), { ...modelMetadata(opened.file), prunedFrom: opened.file, criterion, rate: physicalRate });
-        writeFileAtomic(path.join(dir, 'relevance.json'), JSON.stringify({ criterion, layers: layers.map((l, i) => ({ name: l.name, kind: l.kind, scores: Array.from(scores.scores[i]) })) }));
-        writeFileAtomic(path.join(dir, 'curve.json'), JSON.stringify(curve, null, 1));
-        writeFileAtomic(path.join(dir, 'run.json'), JSON.stringify(run, null, 2));
+        writeRelevance(dir, { criterion, layers: layers.map((l, i) => ({ name: l.name, kind: l.kind, scores: Array.from(scores.scores[i]) })) });
+        writeCurve(dir, curve);
+        writeRunJson(dir, run);
         writeRunReport(dir);
       });
       const text = [

@@ -3,7 +3,6 @@ import path from 'node:path';
 import { initBackend } from '../../core/backend/select';
 import { badInput, usageError } from '../../core/errors';
 import { disposeGraph, graphFromModel } from '../../core/graph/graph';
-import { writeFileAtomic } from '../../core/io/atomic';
 import { loadFolder, loadSplit } from '../../core/io/datasets';
 import { PRESET_NAMES, compositeToJson, describeRule } from '../../core/lrp/composites';
 import { componentScores, parseCriterion } from '../../core/criteria/criteria';
@@ -12,7 +11,11 @@ import { normalizeScores } from '../../core/prune/normalize';
 import { catalogue, chooseComponents } from '../../core/prune/catalogue';
 import { maskedEvaluator, nodeShapes } from '../../core/prune/masked-eval';
 import { writeRunReport } from '../../core/report/run-report';
-import { describeParams, writeSearchReport } from '../../core/report/search-report';
+import { writeSearchReport } from '../../core/report/search-report';
+import { readTrials } from '../../core/run-folder/read';
+import type { TrialLine } from '../../core/run-folder/types';
+import { TrialLog, writeComparison, writeCurve, writeJsonFile, writeRelevance, writeRunJson } from '../../core/run-folder/write';
+import { describeParams } from '../../core/search/describe-params';
 import { AttributionObjective } from '../../core/search/attribution-search';
 import { GridSampler } from '../../core/search/grid-sampler';
 import { customizeSpace, layerGroups, lrpSearchSpace, paramsToComposite, relevanceKey, searchLayers } from '../../core/search/lrp-space';
@@ -28,30 +31,6 @@ import { executorFlag, intFlag, normalizeFlag, ratesFlag, requiredString, string
 import { openModel } from '../inputs';
 import { checkOutputFolder } from '../output-folder';
 import { TASK_DATA_OPTIONS, keepClasses, loadTaskData, taskDataFolders } from '../task-data';
-
-interface TrialLine {
-  number: number;
-  params: Params;
-  auc: number;
-  curve: { rate: number; accuracy: number }[];
-  seconds: number;
-  cached: boolean;
-}
-
-/** Finished trials from trials.jsonl; a line cut short by a kill is ignored (that trial runs again). */
-function readTrials(file: string): TrialLine[] {
-  if (!fs.existsSync(file)) return [];
-  const out: TrialLine[] = [];
-  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      out.push(JSON.parse(line) as TrialLine);
-    } catch {
-      break;
-    }
-  }
-  return out;
-}
 
 function readJsonFile(file: string): unknown {
   if (!fs.existsSync(file)) throw badInput(`--space ${file}: file not found`, 'pass the path of a JSON space file');
@@ -133,11 +112,9 @@ export const searchCommand: Command = {
       const evaluator = await maskedEvaluator(graph, layers, evaluation, { executor, allowedClasses: classes });
       const objective = new AttributionObjective({ graph, shapes, layers, groups, reference, evaluator, executor, rates, normalize, signal: ctx.signal });
       fs.mkdirSync(out, { recursive: true });
-      const trialsFile = path.join(out, 'trials.jsonl');
       // Only --resume continues a log; a new search over an old folder (--force) starts from no trials.
-      const done = resume ? readTrials(trialsFile) : [];
-      // Rewrite the log without a cut-off last line, so appends stay one JSON document per line.
-      writeFileAtomic(trialsFile, done.map((t) => JSON.stringify(t) + '\n').join(''));
+      const done = resume ? readTrials(out) : [];
+      const log = new TrialLog(out, done);
       const groupNames = Object.keys(groups.groups);
       const runInfo = {
         command: 'search',
@@ -156,7 +133,7 @@ export const searchCommand: Command = {
         backend,
         executor: evaluator.executor,
       };
-      writeFileAtomic(path.join(out, 'run.json'), JSON.stringify({ ...runInfo, status: 'running' }, null, 2));
+      writeRunJson(out, { ...runInfo, status: 'running' });
       ctx.log(`search space: ${groupNames.map((g) => `${g} = ${groups.groups[g].join(', ')}`).join('; ')}; first layer ${groups.first}`);
       ctx.log(`  per group: rule ∈ {epsilon (ε log-uniform 1e-6…1), z-plus, alpha-beta (α 1…3, β = α − 1), gamma (γ log-uniform 1e-3…10)}; first ∈ {group, flat, z-box, w-square}; ${space.some((p) => p.name === 'softmax.rule') ? 'softmax ∈ {epsilon, z-plus, z-plus-vbias, cp}; ' : ''}abs_sort, least_relevant_first ∈ {true, false}`);
       const history: Trial[] = done.map((t) => ({ number: t.number, params: t.params, value: t.auc }));
@@ -218,7 +195,7 @@ export const searchCommand: Command = {
             const { curve, cached, seconds } = await running[i];
             trial.value = curve.auc;
             const line: TrialLine = { number: trial.number, params: trial.params, auc: curve.auc, curve: curve.points.map((p) => ({ rate: p.rate, accuracy: p.accuracy })), seconds, cached };
-            fs.appendFileSync(trialsFile, JSON.stringify(line) + '\n');
+            log.append(line);
             const best = bestTrial(history)!;
             const news = { trial: trial.number + 1, of: trialsWanted, auc: curve.auc, best: best.value, seconds, params: describeParams(trial.params) };
             if (ctx.json) process.stderr.write(JSON.stringify({ trial: news }) + '\n');
@@ -233,9 +210,9 @@ export const searchCommand: Command = {
       const best = bestTrial(history);
       if (!best) throw badInput('no trial finished', 'give the search more time or trials');
       const bestComposite = paramsToComposite(best.params, groups, path.join(out, 'best-composite.json'));
-      writeFileAtomic(path.join(out, 'best-composite.json'), JSON.stringify(compositeToJson(bestComposite), null, 2));
+      writeJsonFile(out, 'best-composite.json', compositeToJson(bestComposite), 2);
       const bestCurve = await objective.evaluate(best.params);
-      writeFileAtomic(path.join(out, 'curve.json'), JSON.stringify({ ...bestCurve, criterion: 'lrp:best-composite.json' }, null, 1));
+      writeCurve(out, { ...bestCurve, criterion: 'lrp:best-composite.json' });
       let holdoutAuc: number | undefined;
       if (holdout) {
         const holdoutEval = await maskedEvaluator(graph, layers, holdout, { executor, allowedClasses: classes });
@@ -253,10 +230,10 @@ export const searchCommand: Command = {
         comparison.push({ criterion, auc: c.auc, points: c.points.map((p) => ({ rate: p.rate, accuracy: p.accuracy })) });
         ctx.log(`baseline ${criterion}: AUC ${c.auc.toFixed(4)}`);
       }
-      writeFileAtomic(path.join(out, 'comparison.json'), JSON.stringify({ curves: comparison }, null, 1));
+      writeComparison(out, { curves: comparison });
       await evaluator.dispose();
       const scores = await objective.scores(best.params);
-      writeFileAtomic(path.join(out, 'relevance.json'), JSON.stringify({ criterion: 'lrp:best-composite.json', layers: layers.map((l, i) => ({ name: l.name, kind: l.kind, scores: Array.from(scores[i]) })) }));
+      writeRelevance(out, { criterion: 'lrp:best-composite.json', layers: layers.map((l, i) => ({ name: l.name, kind: l.kind, scores: Array.from(scores[i]) })) });
       const result = {
         ...runInfo,
         status: 'done',
@@ -270,7 +247,7 @@ export const searchCommand: Command = {
         timings: { totalSeconds: (Date.now() - started) / 1000 },
         settings: { absSort: best.params.abs_sort !== 'false', leastRelevantFirst: best.params.least_relevant_first !== 'false', normalize, rates: bestCurve.points.map((p) => p.rate) },
       };
-      writeFileAtomic(path.join(out, 'run.json'), JSON.stringify(result, null, 2));
+      writeRunJson(out, result);
       writeRunReport(out);
       writeSearchReport(out);
       const text = [
