@@ -10,7 +10,7 @@ const RULE_PARAM: Record<string, [string, string]> = { epsilon: ['epsilon', 'ε'
 
 /**
  * A trial's parameters in a line: per layer group its rule with the rule's parameter (`low ε 1.0e-3`), then the other
- * parameters (`first flat`, `abs`/`signed`, `least-first`/`most-first`, any further ones as `name value`).
+ * parameters (`one-hot init`/`logit init`, `abs`/`signed`, `least-first`/`most-first`, any further ones as `name value`).
  */
 export function describeParams(p: Params): string {
   const used = new Set<string>();
@@ -27,9 +27,14 @@ export function describeParams(p: Params): string {
       parts.push(`${group} ${extra[1]} ${numberText(value)}`);
     } else parts.push(`${group} ${rule}`);
   }
+  // Searches before the first-layer rule left the space logged it; their folders still read.
   if (p['first.rule'] !== undefined) {
     used.add('first.rule');
     parts.push(`first ${p['first.rule']}`);
+  }
+  if (p.init !== undefined) {
+    used.add('init');
+    parts.push(p.init === 'logit' ? 'logit init' : 'one-hot init');
   }
   if (p.abs_sort !== undefined) {
     used.add('abs_sort');
