@@ -9,9 +9,9 @@
  */
 
 import { isTrialLine } from '../core/run-folder/trials';
-import type { ComparisonCurve, TrialLine } from '../core/run-folder/types';
+import type { ComparisonCurve, DataInfo, TrialLine } from '../core/run-folder/types';
 
-export type { ComparisonCurve };
+export type { ComparisonCurve, DataInfo };
 
 export type PanelKind = 'relevance' | 'diff' | 'search';
 
@@ -132,8 +132,11 @@ export interface SearchView {
   bestSoFar: number[];
   best?: { number: number; auc: number; holdoutAuc?: number };
   importance: { name: string; importance: number }[];
-  /** best vs presets and baselines (comparison.json), once the search has finished. */
+  /** best vs presets and baselines (comparison.json), once the search has finished; held out where it had data. */
   comparison?: ComparisonCurve[];
+  /** The images the trials were chosen on, and the held-out ones (comparison.json, run.json). */
+  evaluation?: DataInfo;
+  holdout?: DataInfo;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -295,8 +298,15 @@ export function isTrialRow(v: unknown): v is TrialRow {
 }
 
 const isImportance = (v: unknown): v is { name: string; importance: number } => isObject(v) && isStr(v.name) && isFiniteNum(v.importance);
+const isRateAccuracies = (v: unknown): v is { rate: number; accuracy: number }[] => isArrayOf(v, (p): p is { rate: number; accuracy: number } => isObject(p) && isNum(p.rate) && isNum(p.accuracy));
 const isComparisonCurve = (v: unknown): v is ComparisonCurve =>
-  isObject(v) && isStr(v.criterion) && isNum(v.auc) && isArrayOf(v.points, (p): p is { rate: number; accuracy: number } => isObject(p) && isNum(p.rate) && isNum(p.accuracy));
+  isObject(v) &&
+  isStr(v.criterion) &&
+  isNum(v.auc) &&
+  isRateAccuracies(v.points) &&
+  (v.holdout === undefined || (isObject(v.holdout) && isNum(v.holdout.auc) && isRateAccuracies(v.holdout.points))) &&
+  (v.selectionBiased === undefined || typeof v.selectionBiased === 'boolean');
+const isDataInfo = (v: unknown): v is DataInfo => isObject(v) && isStr(v.source) && isFiniteNum(v.samples);
 
 export function isSearchView(v: unknown): v is SearchView {
   return (
@@ -308,7 +318,9 @@ export function isSearchView(v: unknown): v is SearchView {
     isArrayOf(v.trials, isTrialRow) &&
     isNumArray(v.bestSoFar) &&
     isArrayOf(v.importance, isImportance) &&
-    (v.comparison === undefined || isArrayOf(v.comparison, isComparisonCurve))
+    (v.comparison === undefined || isArrayOf(v.comparison, isComparisonCurve)) &&
+    (v.evaluation === undefined || isDataInfo(v.evaluation)) &&
+    (v.holdout === undefined || isDataInfo(v.holdout))
   );
 }
 

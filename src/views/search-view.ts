@@ -10,6 +10,7 @@ import { readComparison, readOptionalJsonObject } from '../core/run-folder/read'
 import { bestSoFar, parseTrialLines } from '../core/run-folder/trials';
 import { describeParams } from '../core/search/describe-params';
 import { parameterImportance } from '../core/search/importance';
+import { importanceSpace } from '../core/search/lrp-space';
 import type { SearchSpace } from '../core/search/space';
 import type { SearchView, TrialRow } from '../protocol/webview';
 
@@ -23,7 +24,7 @@ export function parseTrialRows(text: string): { trials: TrialRow[]; consumed: nu
 
 export function searchImportance(space: SearchSpace | undefined, trials: readonly TrialRow[]): { name: string; importance: number }[] {
   if (!space) return [];
-  return parameterImportance(space, trials.map((t) => ({ params: t.params, value: t.auc })));
+  return parameterImportance(importanceSpace(space), trials.map((t) => ({ params: t.params, value: t.auc })));
 }
 
 export interface SearchSnapshot {
@@ -39,7 +40,8 @@ export function readSearchSnapshot(dir: string): SearchSnapshot {
   const file = path.join(dir, 'trials.jsonl');
   const { trials, consumed } = fs.existsSync(file) ? parseTrialRows(fs.readFileSync(file, 'utf8')) : { trials: [], consumed: 0 };
   const best = asObject(run?.best);
-  const curves = readComparison(dir, HINT)?.curves;
+  const comparison = readComparison(dir, HINT);
+  const curves = comparison?.curves;
   const view: SearchView = {
     kind: 'search',
     runDir: dir,
@@ -55,6 +57,8 @@ export function readSearchSnapshot(dir: string): SearchSnapshot {
       : {}),
     importance: searchImportance(space, trials),
     ...(curves ? { comparison: curves } : {}),
+    ...(comparison?.evaluation ? { evaluation: comparison.evaluation } : {}),
+    ...(comparison?.holdout ? { holdout: comparison.holdout } : {}),
   };
   return { view, trialsConsumed: consumed, space };
 }

@@ -201,6 +201,25 @@ function physicalSection(physical: Json, unpruned: number | undefined): string[]
   ];
 }
 
+/** A search run's best composite beside the presets and baselines (run.json), held out first: the fair comparison. */
+function searchComparison(run: Json): string[] {
+  const rows = (Array.isArray(run.comparison) ? run.comparison : []).map(asObject).filter((c): c is Json => !!c && asNumber(c.auc) !== undefined);
+  if (rows.length < 2) return [];
+  const fair = rows.every((c) => asNumber(c.holdoutAuc) !== undefined);
+  const score = (c: Json) => (fair ? asNumber(c.holdoutAuc)! : asNumber(c.auc)!);
+  const best = asString(run.criterion);
+  const name = (c: Json) => (asString(c.criterion) === best ? 'best composite' : escapeXml(asString(c.criterion) ?? '?'));
+  const sorted = [...rows].sort((a, b) => score(b) - score(a));
+  return [
+    '<h2>Against the presets and the baselines</h2>',
+    table(
+      ['criterion', ...(fair ? ['AUC held out'] : []), 'AUC on the search data'],
+      sorted.map((c) => [`<code>${name(c)}</code>`, ...(fair ? [fixed(asNumber(c.holdoutAuc), 4)] : []), `${fixed(asNumber(c.auc), 4)}${asString(c.criterion) === best ? ' (selection-biased)' : ''}`]),
+    ),
+    `<p class="muted">${fair ? 'Held out: samples no trial was chosen on, the fair comparison. ' : ''}The curves above are on the search data, where the best composite is the maximum over every trial (selection-biased). More in <a href="search.html">search.html</a>.</p>`,
+  ];
+}
+
 /** The report of one run folder as a self-contained HTML page. */
 export function renderRunReport(runDir: string): string {
   const files = readRun(runDir);
@@ -236,6 +255,7 @@ function renderFiles(files: RunFiles, charts: ReturnType<typeof chartsOf>): stri
     ...(charts.cost ? [figure(charts.cost, 'What is left of the unpruned model at each rate (masked components count as removed).')] : []),
     '</div>',
     ...(physical ? physicalSection(physical, unpruned) : []),
+    ...(run?.command === 'search' ? searchComparison(run) : []),
     ...(charts.layers
       ? ['<h2>Scores per layer</h2>', figure(charts.layers, 'Each bar: the layer’s mean |score| over its components (count after the name), divided by the sum of all layers’ means.', 'narrow')]
       : []),

@@ -14,6 +14,7 @@ import { bestSoFar } from '../run-folder/trials';
 import type { ComparisonCurve, TrialLine } from '../run-folder/types';
 import { describeParams } from '../search/describe-params';
 import { parameterImportance, type ParameterImportance } from '../search/importance';
+import { importanceSpace } from '../search/lrp-space';
 import type { Param, Params, SearchSpace } from '../search/space';
 import { figure as pageFigure, page, seconds, tile } from './html-page';
 import { PALETTE, barChart, escapeXml, lineChart, niceTicks, standaloneSvg } from './svg-chart';
@@ -110,9 +111,45 @@ function readSearch(runDir: string): SearchFiles {
   const run = readOptionalJsonObject(runDir, 'run.json', HINT);
   const trials = readTrials(runDir);
   if (!run && trials.length === 0) throw badInput(`${runDir} holds no search (no run.json, no trials.jsonl)`, HINT);
-  const importance = parameterImportance(spaceOf(run, trials), trials.map((t) => ({ params: t.params, value: t.auc })));
+  const importance = parameterImportance(importanceSpace(spaceOf(run, trials)), trials.map((t) => ({ params: t.params, value: t.auc })));
   const comparison = readComparison(runDir, HINT)?.curves ?? [];
   return { run, trials, composite: readOptionalJsonObject(runDir, 'best-composite.json', HINT), importance, hasReport: fs.existsSync(path.join(runDir, 'report.html')), comparison };
+}
+
+/**
+ * The best composite beside the presets and baselines: on the held-out data when the search had some (the fair
+ * comparison: the best trial's AUC on the search data is the maximum over the trials there, biased upwards).
+ */
+function comparisonSection(files: SearchFiles): string[] {
+  const curves = files.comparison;
+  if (curves.length < 2) return [];
+  const fair = curves.every((c) => c.holdout);
+  const name = (c: ComparisonCurve) => (c.selectionBiased ? 'best composite' : c.criterion);
+  const shown = (c: ComparisonCurve) => (fair ? c.holdout! : c);
+  const held = asObject(files.run?.holdout);
+  const chart = lineChart({
+    title: 'Accuracy as components are pruned',
+    xLabel: 'pruning rate',
+    yLabel: 'accuracy',
+    series: curves.map((c) => ({ name: `${name(c)} (AUC ${shown(c).auc.toFixed(3)})`, points: shown(c).points.map((p) => [p.rate, p.accuracy] as [number, number]) })),
+    xDomain: [0, 1],
+    yDomain: [0, 1],
+    width: 760,
+    height: 420,
+  });
+  const caption = fair
+    ? `The best composite of the search and the criteria scored beside it, on the held-out data (${escapeXml(asString(held?.source) ?? '?')}) no trial was chosen on.`
+    : 'The best composite of the search and the criteria scored beside it, on the data the trials were chosen on (no held-out data: the best composite is the maximum over the trials there, so its curve is biased upwards).';
+  const rows = [...curves].sort((a, b) => shown(b).auc - shown(a).auc);
+  const own = (c: ComparisonCurve) => `${auc4(c.auc)}${c.selectionBiased ? ' <span class="muted">(selection-biased)</span>' : ''}`;
+  return [
+    '<h2>Against the presets and the baselines</h2>',
+    figure(chart, caption),
+    `<table><thead><tr><th>criterion</th>${fair ? '<th>AUC held out</th>' : ''}<th>AUC on the search data</th></tr></thead><tbody>`,
+    ...rows.map((c, i) => `<tr${i === 0 ? ' class="best"' : ''}><td><code>${escapeXml(name(c))}</code></td>${fair ? `<td>${auc4(c.holdout!.auc)}</td>` : ''}<td>${own(c)}</td></tr>`),
+    '</tbody></table>',
+    `<p class="muted">${fair ? 'Held out: samples no trial was chosen on, the fair comparison. ' : ''}On the search data the best composite’s AUC is the maximum over every trial, so it is biased upwards (selection-biased); the other criteria were not chosen there.</p>`,
+  ];
 }
 
 function renderSearch(files: SearchFiles, charts: SearchCharts): string {
@@ -136,7 +173,7 @@ function renderSearch(files: SearchFiles, charts: SearchCharts): string {
     `<h1>Composite search · ${trials.length} trial${trials.length === 1 ? '' : 's'}</h1>`,
     `<div class="muted">${run?.model !== undefined ? `model <code>${escapeXml(String(run.model))}</code> · ` : ''}${asString(run?.sampler) ? `${escapeXml(sampler)} sampler` : 'search'}${asNumber(run?.seed) !== undefined ? `, seed ${asNumber(run?.seed)}` : ''}${status && status !== 'done' ? ` · <strong>${escapeXml(status)}</strong>` : ''}${files.hasReport ? ' · <a href="report.html">pruning curve of the best composite (report.html)</a>' : ''}</div>`,
     '<div class="tiles">',
-    tile('best AUC', auc4(bestAuc)),
+    tile('best AUC (search data, selection-biased)', auc4(bestAuc)),
     tile('best trial', bestNumber === undefined ? '—' : `#${bestNumber + 1}`),
     ...(holdoutAuc !== undefined ? [tile('best, on held-out data', auc4(holdoutAuc))] : []),
     tile('trials', String(trials.length)),
@@ -145,27 +182,7 @@ function renderSearch(files: SearchFiles, charts: SearchCharts): string {
     '</div>',
     '<h2>Progress</h2>',
     figure(charts.progress, `Each trial’s AUC (squares) and the best AUC up to it (line). AUC: accuracy under pruning, trapezoid rule over the rates ${rates.length ? rates.map((r) => String(Number(r.toFixed(2)))).join(', ') : 'of the search'}.`),
-    ...(files.comparison.length > 1
-      ? [
-          '<h2>Against the presets and the baselines</h2>',
-          figure(
-            lineChart({
-              title: 'Accuracy as components are pruned',
-              xLabel: 'pruning rate',
-              yLabel: 'accuracy',
-              series: files.comparison.map((c) => ({ name: `${c.criterion} (AUC ${c.auc.toFixed(3)})`, points: c.points.map((p) => [p.rate, p.accuracy] as [number, number]) })),
-              xDomain: [0, 1],
-              yDomain: [0, 1],
-              width: 760,
-              height: 420,
-            }),
-            'The best composite of the search and the criteria scored beside it, on the same evaluation data and rates.',
-          ),
-          '<table><thead><tr><th>criterion</th><th>AUC</th></tr></thead><tbody>',
-          ...[...files.comparison].sort((a, b) => b.auc - a.auc).map((c, i) => `<tr${i === 0 ? ' class="best"' : ''}><td><code>${escapeXml(c.criterion)}</code></td><td>${auc4(c.auc)}</td></tr>`),
-          '</tbody></table>',
-        ]
-      : []),
+    ...comparisonSection(files),
     '<h2>Parameter importance</h2>',
     figure(
       charts.importance,
@@ -179,7 +196,7 @@ function renderSearch(files: SearchFiles, charts: SearchCharts): string {
     '<tbody>',
     ...top.map(
       (t) =>
-        `<tr${t.number === bestNumber ? ' class="best"' : ''}><td>#${t.number + 1}</td><td>${auc4(t.auc)}</td><td class="params">${escapeXml(describeParams(t.params))}</td><td>${seconds(t.seconds)}</td><td>${t.cached === undefined ? '—' : t.cached ? 'yes' : 'no'}</td></tr>`,
+        `<tr${t.number === bestNumber ? ' class="best"' : ''}><td>#${t.number + 1}</td><td>${auc4(t.auc)}</td><td class="params">${escapeXml(describeParams(t.params))}${t.enqueued ? ` <span class="muted">(starting point: ${escapeXml(t.enqueued)})</span>` : ''}</td><td>${seconds(t.seconds)}</td><td>${t.cached === undefined ? '—' : t.cached ? 'yes' : 'no'}</td></tr>`,
     ),
     '</tbody>',
     '</table>',

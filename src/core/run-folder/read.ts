@@ -9,7 +9,7 @@ import path from 'node:path';
 import { badInput } from '../errors';
 import { type Json, asNumber, asObject, asString } from './json';
 import { parseTrialLines } from './trials';
-import type { ComparisonCurve, ComparisonFile, ComponentsFile, CurveFile, CurvePoint, DataInfo, RateAccuracy, RelevanceFile, TrialLine } from './types';
+import { BEST_CRITERION, type ComparisonCurve, type ComparisonFile, type ComponentsFile, type CurveFile, type CurvePoint, type DataInfo, type RateAccuracy, type RelevanceFile, type TrialLine } from './types';
 
 export function hasFile(dir: string, name: string): boolean {
   return fs.existsSync(path.join(dir, name));
@@ -137,7 +137,8 @@ export function readComparison(dir: string, hint: string): ComparisonFile | unde
       auc,
       points: rateAccuracies(o.points),
       ...(held && heldAuc !== undefined ? { holdout: { auc: heldAuc, points: rateAccuracies(held.points) } } : {}),
-      ...(o.selectionBiased === true ? { selectionBiased: true } : {}),
+      // Searches before the held-out comparison did not mark their best composite.
+      ...(o.selectionBiased === true || criterion === BEST_CRITERION ? { selectionBiased: true } : {}),
     };
   });
   const evaluation = dataInfo(json.evaluation);

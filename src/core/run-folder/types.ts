@@ -51,6 +51,9 @@ export interface TrialLine {
   enqueued?: string;
 }
 
+/** What a search calls its best composite in curve.json, relevance.json and comparison.json. */
+export const BEST_CRITERION = 'lrp:best-composite.json';
+
 /** One criterion in comparison.json: its curve on the search's evaluation data and, when there is one, on held-out data. */
 export interface ComparisonCurve {
   criterion: string;

@@ -13,11 +13,9 @@ import { type Curve, pruningCurve } from '../prune/curve';
 import type { MaskedEvaluator } from '../prune/masked-eval';
 import { type Normalization, normalizeScores } from '../prune/normalize';
 import type { RunControl } from '../progress';
-import type { ComparisonCurve, ComparisonFile, RateAccuracy } from '../run-folder/types';
+import { BEST_CRITERION, type ComparisonCurve, type ComparisonFile, type RateAccuracy } from '../run-folder/types';
 import type { Params } from './space';
 
-/** The name the best composite has in comparison.json and curve.json. */
-export const BEST_CRITERION = 'lrp:best-composite.json';
 
 export interface ComparisonContext extends RunControl {
   graph: Graph;

@@ -85,7 +85,8 @@ function groupsByUnit(linear: SearchLayer[], unitOf: (l: SearchLayer) => number 
 
 /** The default depth groups (see the file comment). */
 export function depthGroups(linear: SearchLayer[]): Record<string, string[]> {
-  if (linear.some((l) => l.block !== undefined)) return groupsByUnit(linear, (l) => l.block);
+  // The patch embedding (block 0) joins the first block.
+  if (linear.some((l) => l.block !== undefined)) return groupsByUnit(linear, (l) => (l.block === undefined ? undefined : Math.max(1, l.block)));
   if (linear.some((l) => l.stage !== undefined)) return groupsByUnit(linear, (l) => l.stage);
   const convIndex = new Map(linear.filter((l) => l.kind === 'conv').map((l, i) => [l.name, i]));
   return groupsByUnit(linear, (l) => convIndex.get(l.name));

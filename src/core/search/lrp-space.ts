@@ -14,6 +14,9 @@ export type { LayerGroups } from './layer-groups';
 /** Parameters older searches had that can change no component's score (the first layer's rule): never searched again. */
 export const RETIRED_PARAMS: readonly string[] = ['first.rule'];
 
+/** The parameters whose importance a report shows: an older search's retired ones changed nothing. */
+export const importanceSpace = (space: SearchSpace): SearchSpace => space.filter((p) => !RETIRED_PARAMS.includes(p.name));
+
 const RULES = ['epsilon', 'z-plus', 'alpha-beta', 'gamma'];
 /** method.md §4: epsilon, z-plus with virtual bias, z-plus without, cp. */
 const SOFTMAX_CHOICES: SoftmaxRule[] = ['epsilon', 'z-plus-vbias', 'z-plus', 'cp'];

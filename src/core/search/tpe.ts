@@ -37,6 +37,8 @@ export interface TpeOptions {
   gamma?: (n: number) => number;
   /** What makes two points near-duplicates for the constant liar (default: all their categorical values). */
   patternOf?: (params: Params) => string;
+  /** Model running trials as bad observations (default true); off, they are ignored. */
+  constantLiar?: boolean;
 }
 
 export const defaultGamma = (n: number): number => Math.min(Math.ceil(0.1 * n), 25);
@@ -59,6 +61,7 @@ export class TpeSampler implements Sampler {
   private readonly priorWeight: number;
   private readonly gamma: (n: number) => number;
   private readonly patternOf: (params: Params) => string;
+  private readonly constantLiar: boolean;
 
   constructor(
     private readonly space: SearchSpace,
@@ -72,6 +75,7 @@ export class TpeSampler implements Sampler {
     this.gamma = options.gamma ?? defaultGamma;
     const categoricals = space.filter((p) => p.kind === 'categorical').map((p) => p.name);
     this.patternOf = options.patternOf ?? ((p) => JSON.stringify(categoricals.map((n) => p[n] ?? null)));
+    this.constantLiar = options.constantLiar ?? true;
     if (!(this.candidates >= 1) || !(this.priorWeight > 0) || !(this.startupTrials >= 0))
       throw new RangeError('TPE needs candidates ≥ 1, priorWeight > 0 and startupTrials ≥ 0');
   }
@@ -80,7 +84,7 @@ export class TpeSampler implements Sampler {
     const rng = mulberry32(mixSeed(this.seed, history.length));
     const finished = history.filter((t) => typeof t.value === 'number' && Number.isFinite(t.value));
     if (finished.length < this.startupTrials) return sampleSpace(this.space, rng);
-    const running = history.filter((t) => t.value === undefined);
+    const running = this.constantLiar ? history.filter((t) => t.value === undefined) : [];
     const sorted = [...finished].sort((a, b) => b.value! - a.value! || a.number - b.number);
     const nGood = Math.max(0, Math.min(sorted.length, Math.floor(this.gamma(sorted.length))));
     const byNumber = (a: Trial, b: Trial) => a.number - b.number;

@@ -23,7 +23,7 @@ describe('search view of a finished run', function () {
     assert.equal(view.best?.auc, run.best.auc);
     assert.equal(view.best?.number, run.best.number);
     assert.equal(view.trialsWanted, 3);
-    assert.ok(view.trials.every((t) => t.label.length > 0 && t.label.includes('first')), 'each trial has its parameters in words');
+    assert.ok(view.trials.every((t) => t.label.length > 0 && t.label.includes('init')), 'each trial has its parameters in words');
     assert.ok(isSearchView(view));
   });
 
