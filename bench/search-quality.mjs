@@ -82,22 +82,33 @@ function measure(m) {
 
 const REPORT_ONLY = process.env.PXP_REPORT_ONLY === '1';
 const previous = REPORT_ONLY ? readJson(JSON_FILE) : undefined;
-const results = previous ? previous.results : [];
+// A run over some models keeps the last results of the others (same settings), in the MODELS order.
+const kept = !REPORT_ONLY && fs.existsSync(JSON_FILE) ? readJson(JSON_FILE) : undefined;
+const sameSettings = kept && kept.meta.trials === TRIALS && kept.meta.seed === SEED && kept.meta.eval === EVAL;
+const results = previous ? previous.results : sameSettings ? kept.results.filter((r) => !ONLY.includes(r.id)) : [];
 if (!REPORT_ONLY) {
   if (!fs.existsSync(path.join(DATA, 'half-b', 'y.npy'))) run(['npx', 'tsx', 'bench/search-quality-data.ts', DATA, String(EVAL), FASHION], 'data');
-  for (const m of MODELS.filter((x) => ONLY.includes(x.id))) results.push(measure(m));
+  for (const m of MODELS.filter((x) => ONLY.includes(x.id))) {
+    results.push(measure(m));
+    results.sort((a, b) => MODELS.findIndex((x) => x.id === a.id) - MODELS.findIndex((x) => x.id === b.id));
+    fs.writeFileSync(JSON_FILE, JSON.stringify({ meta: { ...meta(), partial: true }, results }, null, 1));
+  }
+}
+
+function meta() {
+  return previous?.meta ?? { date: new Date().toISOString().slice(0, 10), cpu: os.cpus()[0]?.model ?? 'cpu', cores: os.cpus().length, load: os.loadavg()[0], trials: TRIALS, seed: SEED, eval: EVAL };
 }
 
 const f4 = (x) => x.toFixed(4);
-const meta = previous?.meta ?? { date: new Date().toISOString().slice(0, 10), cpu: os.cpus()[0]?.model ?? 'cpu', cores: os.cpus().length, load: os.loadavg()[0], trials: TRIALS, seed: SEED, eval: EVAL };
+const metaNow = meta();
 const criteria = [...new Set(results.flatMap((r) => r.rows.map((x) => x.criterion)))];
 const lines = [
   '# Does the search win on images it never saw?',
   '',
-  `Measured by \`node bench/search-quality.mjs\` on ${meta.date} (${meta.cpu}, ${meta.cores} cores; load average ${meta.load.toFixed(1)} at the end).`,
-  `Reference set: 10 Fashion-MNIST training images per class. Each \`pxp search\` (${meta.trials} trials, seed ${meta.seed}: the`,
+  `Measured by \`node bench/search-quality.mjs\` on ${metaNow.date} (${metaNow.cpu}, ${metaNow.cores} cores; load average ${metaNow.load.toFixed(1)} at the end).`,
+  `Reference set: 10 Fashion-MNIST training images per class. Each \`pxp search\` (${metaNow.trials} trials, seed ${metaNow.seed}: the`,
   'LRP presets and fixed points first, then TPE) is tuned on the first half of the first',
-  `${meta.eval} test images; every AUC below is on the other half, which no trial was chosen on (\`--holdout\`,`,
+  `${metaNow.eval} test images; every AUC below is on the other half, which no trial was chosen on (\`--holdout\`,`,
   '`comparison.json`). AUC: accuracy of the masked model over the pruning rates 0, 0.05, …, 0.95 (trapezoid rule, at',
   'most 0.95). One seed, one split: on 1 000 images a difference of a few thousandths is within the noise.',
   '',
@@ -118,6 +129,6 @@ const lines = [
   ...results.map((r) => `- ${r.id}: ${Object.entries(r.best.params).map(([k, v]) => `${k} ${v}`).join(', ')}${r.trainedAccuracy !== undefined ? ` (model test accuracy ${(100 * r.trainedAccuracy).toFixed(1)} %)` : ''}; search half ${r.searchSamples} images, held-out half ${r.holdoutSamples}.`),
   '',
 ];
-if (!REPORT_ONLY) fs.writeFileSync(JSON_FILE, JSON.stringify({ meta, results }, null, 1));
+if (!REPORT_ONLY) fs.writeFileSync(JSON_FILE, JSON.stringify({ meta: metaNow, results }, null, 1));
 fs.writeFileSync(RESULTS, lines.join('\n'));
 console.log(lines.join('\n'));

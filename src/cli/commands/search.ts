@@ -152,7 +152,8 @@ function loadTask(flags: Flags, s: SearchSettings, opened: OpenedModel, graph: G
   const layers = chooseComponents(catalogue(graph), s.components);
   const linear = searchLayers(graph);
   const model = { graph, components: layers };
-  let { groups, space } = s.spaceFile ? customizeSpace(readSpaceFile(s.spaceFile), s.spaceFile, model, linear.map((l) => l.name)) : { groups: searchGroups(model), space: lrpSearchSpace(searchGroups(model)) };
+  const defaults = (groups: LayerGroups) => ({ groups, space: lrpSearchSpace(groups) });
+  let { groups, space } = s.spaceFile ? customizeSpace(readSpaceFile(s.spaceFile), s.spaceFile, model, linear.map((l) => l.name)) : defaults(searchGroups(model));
   if (s.init) space = space.map((p) => (p.name === 'init' ? { ...p, choices: [s.init!] } : p));
   return { reference, evaluation, holdout, classes, shapes: nodeShapes(graph, opened.summary.inputShape), layers, groups, space, starting: startingPoints(space, groups, linear) };
 }
@@ -269,6 +270,7 @@ function runDescription(s: SearchSettings, task: SearchTask, opened: OpenedModel
     evaluation: { source: task.evaluation.source, samples: task.evaluation.y.length },
     holdout: task.holdout ? { source: task.holdout.source, samples: task.holdout.y.length } : null,
     classes: task.classes ?? null,
+    components: s.components ?? null,
     seed: s.seed,
     sampler: s.sampler,
     workers: s.workers,

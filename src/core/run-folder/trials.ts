@@ -3,9 +3,10 @@
  * first line that is not a whole trial (a kill can cut the last one short; `pxp search --resume` rewrites the file
  * without it), so every reader sees the same trials. Pure: the webview protocol validates trial lines with it.
  */
+import { type Json, asObject } from './json';
 import type { RateAccuracy, TrialLine } from './types';
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Json => asObject(v) !== undefined;
 const isNum = (v: unknown): v is number => typeof v === 'number';
 const isRateAccuracy = (p: unknown): p is RateAccuracy => isObject(p) && isNum(p.rate) && isNum(p.accuracy);
 
