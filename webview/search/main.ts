@@ -92,7 +92,7 @@ function headline(v: SearchView, best: TrialRow | undefined): HTMLElement {
     tile(auc(bestAuc), 'best AUC', `${best ? `trial ${best.number + 1}, ` : ''}on the ${samples(v.evaluation)}images the trials were chosen on: the maximum over the trials, so biased upwards`, 'good'),
     fair && mine ? tile(auc(heldAuc(mine)), 'held-out AUC', `the best composite on ${samples(v.holdout)}held-out images no trial was chosen on`, 'good') : null,
     topOther && gain !== undefined
-      ? tile(`${gain >= 0 ? '+' : '−'}${Math.abs(gain).toFixed(4)}`, `${fair ? 'held-out ' : ''}AUC vs ${topOther.criterion}`, `the best of ${others.length} presets and baselines (${auc(score(topOther))}${fair ? ', held out' : ', on the search data'})`, gain >= 0 ? 'good' : 'bad')
+      ? tile(`${gain >= 0 ? '+' : '−'}${Math.abs(gain).toFixed(4)}`, `${fair ? 'held-out ' : ''}AUC vs ${topOther.criterion}`, `the best of ${others.length} presets and baselines (${auc(score(topOther))}${fair ? ', held out)' : '), on the search data: without held-out data the best composite’s side is biased upwards'}`, gain >= 0 ? 'good' : 'bad')
       : null,
   );
 }
@@ -134,15 +134,16 @@ function comparisonTable(v: SearchView, curves: ComparisonCurve[]): HTMLElement 
   const fair = heldOut(v);
   const columns: Column<ComparisonCurve>[] = [
     { key: 'criterion', title: 'criterion', align: 'left', cell: (c) => el('code', {}, label(c)), sort: label },
-    ...(fair ? [{ key: 'holdout', title: `held-out AUC${v.holdout ? ` (${v.holdout.samples} images)` : ''}`, cell: (c: ComparisonCurve) => auc(heldAuc(c)), sort: (c: ComparisonCurve) => heldAuc(c) ?? -1 }] : []),
-    { key: 'auc', title: `AUC on the search data${v.evaluation ? ` (${v.evaluation.samples} images)` : ''}`, cell: (c) => (c.selectionBiased ? `${auc(c.auc)} (selection-biased)` : auc(c.auc)), sort: (c) => c.auc },
+    ...(fair ? [{ key: 'holdout', title: 'AUC held out', cell: (c: ComparisonCurve) => auc(heldAuc(c)), sort: (c: ComparisonCurve) => heldAuc(c) ?? -1 }] : []),
+    { key: 'auc', title: 'on the search data', cell: (c) => (c.selectionBiased ? `${auc(c.auc)} (selection-biased)` : auc(c.auc)), sort: (c) => c.auc },
   ];
   const top = [...curves].sort((a, b) => (fair ? heldAuc(b)! - heldAuc(a)! : b.auc - a.auc))[0];
   const table = new SortableTable(columns, { label: 'comparison', sortKey: fair ? 'holdout' : 'auc', descending: true, rowAttrs: (c) => ({ class: c === top ? 'best' : undefined, 'data-criterion': c.criterion }) });
   table.setRows(curves);
+  const images = (d: { samples: number } | undefined) => (d ? ` (${d.samples} images)` : '');
   const note = fair
-    ? 'Held out: images no trial was chosen on, the fair comparison. On the search data the best composite’s AUC is the maximum over every trial, so it is biased upwards; the others were not chosen there.'
-    : 'The search had no held-out data (--holdout, or the val split of --data): the best composite’s AUC is the maximum over the trials on these images, so it is biased upwards against the others.';
+    ? `Held out${images(v.holdout)}: images no trial was chosen on, the fair comparison. On the search data${images(v.evaluation)} the best composite’s AUC is the maximum over every trial, so it is biased upwards; the others were not chosen there.`
+    : `The search had no held-out data (--holdout, or the val split of --data): on the search data${images(v.evaluation)} the best composite’s AUC is the maximum over the trials, so it is biased upwards against the others.`;
   return el('div', {}, el('h2', {}, 'Against the presets and the baselines'), table.container, el('p', { class: 'note' }, note));
 }
 
