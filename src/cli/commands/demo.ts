@@ -14,6 +14,7 @@ import { evaluateCommand } from './evaluate';
 import { infoCommand } from './info';
 import { pruneCommand } from './prune';
 import { searchCommand } from './search';
+import { readCurve } from '../../core/run-folder/read';
 
 /** The paper's comparison on the demo: optimized-attribution pruning against two baselines. */
 const DEMO_CRITERIA = ['lrp:epsilon-plus-flat', 'taylor', 'random'];
@@ -79,7 +80,7 @@ export const demoCommand: Command = {
       ctx,
     );
     const searched = search.value as { best: { auc: number }; out: string };
-    const bestCurve = JSON.parse(fs.readFileSync(path.join(searched.out, 'curve.json'), 'utf8')) as (typeof curves)[number];
+    const bestCurve = readCurve(searched.out);
     curves.push({ ...bestCurve, criterion: 'lrp (searched, 8 trials)' });
     const at = (c: (typeof curves)[number], rate: number) => c.points.find((p) => Math.abs(p.rate - rate) < 1e-9)?.accuracy ?? NaN;
     const table = [
