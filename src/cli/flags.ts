@@ -56,3 +56,23 @@ export function ratesFlag(flags: Flags): number[] | undefined {
   if (bad !== undefined) throw badInput(`--rates: ${bad} is not a rate in [0, 1)`, 'give rates such as 0,0.1,0.2,…,0.9');
   return rates.sort((a, b) => a - b);
 }
+
+/** --init one-hot|logit: the initial relevance (undefined when the flag is absent). */
+export function initFlag(flags: Flags): 'one-hot' | 'logit' | undefined {
+  const v = stringFlag(flags, 'init');
+  if (v === undefined) return undefined;
+  if (v !== 'one-hot' && v !== 'logit') throw usageError(`--init ${v} is not an initialisation`, 'use one-hot or logit');
+  return v;
+}
+
+/**
+ * A setting a composite file may declare (best-composite.json carries init, abs_sort and least_relevant_first) and a
+ * flag may state too: the file's value unless the flag gives one, and a flag that contradicts the file is an error,
+ * so a run never silently differs from the trial the file describes.
+ */
+export function compositeSetting<T>(flag: { name: string; value: T | undefined }, file: { name: string; key: string; value: T | undefined }, dflt: T): T {
+  if (flag.value !== undefined && file.value !== undefined && flag.value !== file.value) {
+    throw usageError(`${flag.name} contradicts ${file.name}, which sets "${file.key}": ${JSON.stringify(file.value)}`, `leave ${flag.name} out (the file's setting is used), or edit the file`);
+  }
+  return flag.value ?? file.value ?? dflt;
+}

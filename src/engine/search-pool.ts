@@ -6,6 +6,8 @@ import { Worker } from 'node:worker_threads';
 import { PxpError } from '../core/errors';
 import type { Curve } from '../core/prune/curve';
 import type { Relevance } from '../core/search/attribution-search';
+import { relevanceKey } from '../core/search/lrp-space';
+import type { TrialRunner } from '../core/search/run-study';
 import type { Params } from '../core/search/space';
 import { workerScript } from './parallel';
 import type { FromTrialWorker, SearchTrialsInit, ToTrialWorker } from './search-trials';
@@ -125,4 +127,41 @@ export class TrialPool {
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
     this.slots.length = 0;
   }
+}
+
+/** What the pooled runner needs of the parent's objective: its relevance cache. */
+interface RelevanceCache {
+  has(params: Params): boolean;
+  remember(params: Params, relevance: Relevance): void;
+  relevance(params: Params): Promise<Relevance>;
+}
+
+/**
+ * Trials on the pool's threads. The parent keeps the relevance cache: a thread gets the relevance of a rule
+ * assignment already known, and a second trial of a batch with the same assignment waits for the first's.
+ */
+export function pooledTrials(pool: TrialPool, cache: RelevanceCache): TrialRunner {
+  // Relevance a worker is computing, by rule assignment.
+  const computing = new Map<string, Promise<void>>();
+  return {
+    async run(params) {
+      // Claim the rule assignment before the first await, so the batch's later trials see the claim.
+      const key = relevanceKey(params);
+      const claimed = computing.get(key);
+      if (!claimed && !cache.has(params)) {
+        const pending = pool.evaluate(params);
+        computing.set(
+          key,
+          pending.then(
+            (a) => cache.remember(params, a.relevance!),
+            () => undefined,
+          ),
+        );
+        return { ...(await pending), cached: false };
+      }
+      await claimed;
+      const answer = await pool.evaluate(params, await cache.relevance(params));
+      return { ...answer, cached: true };
+    },
+  };
 }

@@ -8,6 +8,11 @@
  * from a run folder; this module only declares its shape.
  */
 
+import { isTrialLine } from '../core/run-folder/trials';
+import type { ComparisonCurve, DataInfo, TrialLine } from '../core/run-folder/types';
+
+export type { ComparisonCurve, DataInfo };
+
 export type PanelKind = 'relevance' | 'diff' | 'search';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -107,21 +112,10 @@ export interface DiffView {
 // Search progress panel
 // ---------------------------------------------------------------------------------------------------------------
 
-export interface TrialRow {
-  number: number;
-  params: Record<string, string | number>;
-  auc: number;
-  seconds: number;
-  cached: boolean;
-  curve: { rate: number; accuracy: number }[];
+/** A line of trials.jsonl (src/core/run-folder) with its parameters in words. */
+export interface TrialRow extends TrialLine {
   /** The parameters in words ("low z-plus, mid γ 0.077, …, abs, least-first"), as the CLI logs them. */
   label: string;
-}
-
-export interface ComparisonCurve {
-  criterion: string;
-  auc: number;
-  points: { rate: number; accuracy: number }[];
 }
 
 export interface SearchView {
@@ -138,8 +132,11 @@ export interface SearchView {
   bestSoFar: number[];
   best?: { number: number; auc: number; holdoutAuc?: number };
   importance: { name: string; importance: number }[];
-  /** best vs presets and baselines (comparison.json), once the search has finished. */
+  /** best vs presets and baselines (comparison.json), once the search has finished; held out where it had data. */
   comparison?: ComparisonCurve[];
+  /** The images the trials were chosen on, and the held-out ones (comparison.json, run.json). */
+  evaluation?: DataInfo;
+  holdout?: DataInfo;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -296,27 +293,20 @@ export function isDiffView(v: unknown): v is DiffView {
   );
 }
 
-/** A line of trials.jsonl as pxp search writes it (a TrialRow without its label). */
-export function isTrialLine(v: unknown): v is Omit<TrialRow, 'label'> {
-  return (
-    isObject(v) &&
-    isNum(v.number) &&
-    isObject(v.params) &&
-    Object.values(v.params).every((p) => isStr(p) || isNum(p)) &&
-    isNum(v.auc) &&
-    isNum(v.seconds) &&
-    typeof v.cached === 'boolean' &&
-    isArrayOf(v.curve, (p): p is { rate: number; accuracy: number } => isObject(p) && isNum(p.rate) && isNum(p.accuracy))
-  );
-}
-
 export function isTrialRow(v: unknown): v is TrialRow {
-  return isTrialLine(v) && isStr((v as Obj).label);
+  return isTrialLine(v) && isStr((v as unknown as Obj).label);
 }
 
 const isImportance = (v: unknown): v is { name: string; importance: number } => isObject(v) && isStr(v.name) && isFiniteNum(v.importance);
+const isRateAccuracies = (v: unknown): v is { rate: number; accuracy: number }[] => isArrayOf(v, (p): p is { rate: number; accuracy: number } => isObject(p) && isNum(p.rate) && isNum(p.accuracy));
 const isComparisonCurve = (v: unknown): v is ComparisonCurve =>
-  isObject(v) && isStr(v.criterion) && isNum(v.auc) && isArrayOf(v.points, (p): p is { rate: number; accuracy: number } => isObject(p) && isNum(p.rate) && isNum(p.accuracy));
+  isObject(v) &&
+  isStr(v.criterion) &&
+  isNum(v.auc) &&
+  isRateAccuracies(v.points) &&
+  (v.holdout === undefined || (isObject(v.holdout) && isNum(v.holdout.auc) && isRateAccuracies(v.holdout.points))) &&
+  (v.selectionBiased === undefined || typeof v.selectionBiased === 'boolean');
+const isDataInfo = (v: unknown): v is DataInfo => isObject(v) && isStr(v.source) && isFiniteNum(v.samples);
 
 export function isSearchView(v: unknown): v is SearchView {
   return (
@@ -328,7 +318,9 @@ export function isSearchView(v: unknown): v is SearchView {
     isArrayOf(v.trials, isTrialRow) &&
     isNumArray(v.bestSoFar) &&
     isArrayOf(v.importance, isImportance) &&
-    (v.comparison === undefined || isArrayOf(v.comparison, isComparisonCurve))
+    (v.comparison === undefined || isArrayOf(v.comparison, isComparisonCurve)) &&
+    (v.evaluation === undefined || isDataInfo(v.evaluation)) &&
+    (v.holdout === undefined || isDataInfo(v.holdout))
   );
 }
 

@@ -9,7 +9,8 @@ import path from 'node:path';
 import { badInput } from '../core/errors';
 import type { DiffLayer, DiffView } from '../protocol/webview';
 import { readModelJsonLayers } from './model-json-layers';
-import { asNumber, asObject, asString, type Json, readRunJson } from './run-files';
+import { asNumber, asObject, asString, type Json } from '../core/run-folder/json';
+import { readJsonObject } from '../core/run-folder/read';
 
 const HINT = 'open a run written by pxp prune --rate P --out RUN (the rate makes the physically pruned model)';
 
@@ -22,10 +23,10 @@ function pairOf(v: unknown, what: string, dir: string): { original: number; prun
 }
 
 export function readDiffView(dir: string): DiffView {
-  const run = readRunJson(dir, 'run.json', HINT);
+  const run = readJsonObject(dir, 'run.json', HINT);
   const physical = asObject(run.physical);
   if (!physical) throw badInput(`${dir}: run.json has no physical section, so no pruned model to compare`, HINT);
-  const curve = readRunJson(dir, 'curve.json', HINT);
+  const curve = readJsonObject(dir, 'curve.json', HINT);
   const points = Array.isArray(curve.points) ? curve.points.map(asObject) : [];
   const unpruned = asNumber(points.find((p) => asNumber(p?.rate) === 0)?.accuracy);
   if (unpruned === undefined) throw badInput(`${dir}: curve.json has no point at rate 0, the unpruned accuracy`, HINT);

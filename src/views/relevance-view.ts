@@ -12,7 +12,8 @@ import { badInput } from '../core/errors';
 import { readNpy } from '../core/io/npy';
 import { encodeHeatmapPng } from '../core/report/heatmap';
 import type { RelevanceLayer, RelevanceSample, RelevanceView } from '../protocol/webview';
-import { asNumber, asObject, asString, hasFile, readOptionalRunJson, readRunJson } from './run-files';
+import { asString } from '../core/run-folder/json';
+import { hasFile, readComponents, readOptionalJsonObject, readRelevance } from '../core/run-folder/read';
 
 const HINT = 'open a folder written by pxp attribute --out, or a pxp prune / pxp search run';
 /** Samples sent to the webview with their per-component relevance (the means use every sample)… */
@@ -41,17 +42,11 @@ export function perSampleSums(data: ArrayLike<number>, n: number): number[] {
 }
 
 function attributionView(dir: string): RelevanceView {
-  const json = readRunJson(dir, 'components.json', HINT);
-  if (!Array.isArray(json.layers)) throw badInput(`${dir}: components.json has no "layers" list`, HINT);
-  const layers = json.layers.map((l, i) => {
-    const o = asObject(l);
-    const name = asString(o?.name);
-    if (!o || !name || !Array.isArray(o.relevance)) throw badInput(`${dir}: components.json layer ${i} lacks a name or a relevance list`, HINT);
-    return { name, kind: asString(o.kind) ?? 'conv', relevance: o.relevance as number[][] };
-  });
+  const json = readComponents(dir, HINT);
+  const layers = json.layers;
   const n = layers[0]?.relevance.length ?? 0;
-  const targets = Array.isArray(json.targets) ? (json.targets as number[]) : [];
-  const init = asString(json.init) ?? 'one-hot';
+  const targets = json.targets;
+  const init = json.init;
   let inputSums: number[] | undefined;
   if (hasFile(dir, 'input.npy')) {
     const input = readNpy(path.join(dir, 'input.npy'));
@@ -82,8 +77,6 @@ function attributionView(dir: string): RelevanceView {
     mean: meanRows(l.relevance),
     perSample: l.relevance.slice(0, shown),
   }));
-  const composite = asObject(json.composite);
-  const rules = Array.isArray(json.rules) ? json.rules.map((r) => ({ name: asString(asObject(r)?.name) ?? '?', rule: asString(asObject(r)?.rule) ?? '?' })) : [];
   // Conservation over every sample of the folder, not only those sent.
   // With the one-hot start every output holds 1, so the ratio is the input sum itself.
   const ratios = init === 'one-hot' && inputSums ? inputSums : [];
@@ -92,8 +85,8 @@ function attributionView(dir: string): RelevanceView {
     runDir: dir,
     source: 'attribution',
     title: path.basename(dir),
-    model: asString(json.model),
-    composite: composite ? { name: asString(composite.name) ?? 'custom', rules } : undefined,
+    model: json.model || undefined,
+    composite: { name: json.composite.name, rules: json.rules },
     init,
     layers: viewLayers,
     samples,
@@ -110,22 +103,16 @@ function attributionView(dir: string): RelevanceView {
 }
 
 function runScoresView(dir: string): RelevanceView {
-  const json = readRunJson(dir, 'relevance.json', HINT);
-  const run = readOptionalRunJson(dir, 'run.json', HINT);
-  if (!Array.isArray(json.layers)) throw badInput(`${dir}: relevance.json has no "layers" list`, HINT);
-  const layers = json.layers.map((l, i) => {
-    const o = asObject(l);
-    const name = asString(o?.name);
-    if (!o || !name || !Array.isArray(o.scores)) throw badInput(`${dir}: relevance.json layer ${i} lacks a name or scores`, HINT);
-    return { name, kind: asString(o.kind) ?? 'conv', mean: (o.scores as unknown[]).map((v) => asNumber(v) ?? NaN) };
-  });
+  const json = readRelevance(dir, HINT);
+  const run = readOptionalJsonObject(dir, 'run.json', HINT);
+  const layers = json.layers.map((l) => ({ name: l.name, kind: l.kind, mean: l.scores }));
   return {
     kind: 'relevance',
     runDir: dir,
     source: 'prune',
     title: path.basename(dir),
     model: asString(run?.model),
-    criterion: asString(json.criterion) ?? asString(run?.criterion),
+    criterion: json.criterion || asString(run?.criterion),
     layers,
     samples: [],
   };

@@ -5,50 +5,26 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { asNumber, asObject, asString } from '../core/run-folder/json';
+import { readComparison, readOptionalJsonObject } from '../core/run-folder/read';
+import { bestSoFar, parseTrialLines } from '../core/run-folder/trials';
+import { describeParams } from '../core/search/describe-params';
 import { parameterImportance } from '../core/search/importance';
+import { importanceSpace } from '../core/search/lrp-space';
 import type { SearchSpace } from '../core/search/space';
-import { describeParams } from '../core/report/search-report';
-import { type ComparisonCurve, isTrialLine, type SearchView, type TrialRow } from '../protocol/webview';
-import { asNumber, asObject, asString, readOptionalRunJson } from './run-files';
+import type { SearchView, TrialRow } from '../protocol/webview';
 
 const HINT = 'open a folder written by pxp search --out';
 
-/**
- * Complete trial lines of a trials.jsonl text. A last line without its newline may still be written: it is left for
- * the next read, as is anything after a line that does not parse (pxp search rewrites a cut-off line on resume).
- * Returns the trials and how many characters they used, so a watcher can read on from there.
- */
-export function parseTrialLines(text: string): { trials: TrialRow[]; consumed: number } {
-  const trials: TrialRow[] = [];
-  let consumed = 0;
-  for (;;) {
-    const end = text.indexOf('\n', consumed);
-    if (end < 0) break;
-    const line = text.slice(consumed, end).trim();
-    if (line) {
-      let value: unknown;
-      try {
-        value = JSON.parse(line);
-      } catch {
-        break;
-      }
-      if (!isTrialLine(value)) break;
-      trials.push({ ...value, label: describeParams(value.params) });
-    }
-    consumed = end + 1;
-  }
-  return { trials, consumed };
-}
-
-/** The best AUC after each trial. */
-export function bestSoFar(trials: readonly TrialRow[]): number[] {
-  let best = -Infinity;
-  return trials.map((t) => (best = Math.max(best, t.auc)));
+/** The whole trial lines of a trials.jsonl text (run-folder/trials.ts) with their parameters in words. */
+export function parseTrialRows(text: string): { trials: TrialRow[]; consumed: number } {
+  const { trials, consumed } = parseTrialLines(text);
+  return { trials: trials.map((t) => ({ ...t, label: describeParams(t.params) })), consumed };
 }
 
 export function searchImportance(space: SearchSpace | undefined, trials: readonly TrialRow[]): { name: string; importance: number }[] {
   if (!space) return [];
-  return parameterImportance(space, trials.map((t) => ({ params: t.params, value: t.auc })));
+  return parameterImportance(importanceSpace(space), trials.map((t) => ({ params: t.params, value: t.auc })));
 }
 
 export interface SearchSnapshot {
@@ -59,13 +35,13 @@ export interface SearchSnapshot {
 }
 
 export function readSearchSnapshot(dir: string): SearchSnapshot {
-  const run = readOptionalRunJson(dir, 'run.json', HINT);
+  const run = readOptionalJsonObject(dir, 'run.json', HINT);
   const space = Array.isArray(run?.space) ? (run.space as SearchSpace) : undefined;
   const file = path.join(dir, 'trials.jsonl');
-  const { trials, consumed } = fs.existsSync(file) ? parseTrialLines(fs.readFileSync(file, 'utf8')) : { trials: [], consumed: 0 };
+  const { trials, consumed } = fs.existsSync(file) ? parseTrialRows(fs.readFileSync(file, 'utf8')) : { trials: [], consumed: 0 };
   const best = asObject(run?.best);
-  const comparison = readOptionalRunJson(dir, 'comparison.json', HINT);
-  const curves = Array.isArray(comparison?.curves) ? (comparison.curves as ComparisonCurve[]) : undefined;
+  const comparison = readComparison(dir, HINT);
+  const curves = comparison?.curves;
   const view: SearchView = {
     kind: 'search',
     runDir: dir,
@@ -81,6 +57,8 @@ export function readSearchSnapshot(dir: string): SearchSnapshot {
       : {}),
     importance: searchImportance(space, trials),
     ...(curves ? { comparison: curves } : {}),
+    ...(comparison?.evaluation ? { evaluation: comparison.evaluation } : {}),
+    ...(comparison?.holdout ? { holdout: comparison.holdout } : {}),
   };
   return { view, trialsConsumed: consumed, space };
 }

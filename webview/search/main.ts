@@ -1,12 +1,14 @@
 /**
- * Search panel, live while `pxp search` runs: headline figures (trials, best AUC, gain over the best preset), the
- * best-so-far AUC over trials, the accuracy curves of the best composite beside the presets and baselines
- * (comparison.json, once written), parameter importance, and the trial table. Appended trials arrive as
- * `trialsAppended` and re-render in place, keeping the table's order.
+ * Search panel, live while `pxp search` runs: headline figures (trials, best AUC, held-out AUC, gain over the best
+ * preset or baseline), the best-so-far AUC over trials, the accuracy curves of the best composite beside the presets
+ * and baselines (comparison.json, once written: on the held-out data when the search had some, since the best
+ * trial's AUC on the search's own data is the maximum over the trials and so biased upwards), the comparison table,
+ * parameter importance, and the trial table. Appended trials arrive as `trialsAppended` and re-render in place,
+ * keeping the table's order.
  */
 import '../shared/panel.css';
 import { barChart, lineChart, type Series } from '../../src/core/report/svg-chart';
-import type { SearchView, TrialRow } from '../../src/protocol/webview';
+import type { ComparisonCurve, SearchView, TrialRow } from '../../src/protocol/webview';
 import { clear, el, showError, svgFigure, tile } from '../shared/dom';
 import { auc, pct } from '../shared/format';
 import { connect } from '../shared/host';
@@ -60,23 +62,37 @@ function render(): void {
     return;
   }
   root.append(el('div', { class: 'row' }, progressChart(v), curvesChart(v, best)));
+  if (v.comparison?.length) root.append(comparisonTable(v, v.comparison));
   if (v.importance.length) root.append(importanceChart(v));
   root.append(el('h2', {}, `Trials (${v.trials.length})`), trialTable(v, best));
 }
 
+const BEST_NAME = 'best composite';
+const label = (c: ComparisonCurve) => (c.selectionBiased ? BEST_NAME : c.criterion);
+/** Whether the comparison has held-out curves: then only those compare fairly. */
+const heldOut = (v: SearchView) => !!v.comparison?.length && v.comparison.every((c) => c.holdout);
+const heldAuc = (c: ComparisonCurve) => c.holdout?.auc;
+const samples = (d: { samples: number } | undefined) => (d ? `${d.samples} ` : '');
+
 function headline(v: SearchView, best: TrialRow | undefined): HTMLElement {
   const comparison = v.comparison ?? [];
-  const others = comparison.filter((c) => !c.criterion.includes('best-composite'));
-  const topOther = others.reduce<(typeof others)[number] | undefined>((b, c) => (!b || c.auc > b.auc ? c : b), undefined);
+  const mine = comparison.find((c) => c.selectionBiased);
+  const others = comparison.filter((c) => !c.selectionBiased);
+  const fair = heldOut(v);
+  const score = (c: ComparisonCurve) => (fair ? heldAuc(c)! : c.auc);
+  const topOther = others.reduce<ComparisonCurve | undefined>((b, c) => (!b || score(c) > score(b) ? c : b), undefined);
   const bestAuc = v.best?.auc ?? best?.auc;
+  const ours = fair && mine ? heldAuc(mine) : bestAuc;
   const seconds = v.trials.reduce((a, t) => a + t.seconds, 0);
+  const gain = topOther && ours !== undefined ? ours - score(topOther) : undefined;
   return el(
     'div',
     { class: 'headline' },
     tile(`${v.trials.length}${v.status === 'running' && v.trialsWanted ? ` / ${v.trialsWanted}` : ''}`, v.status === 'running' ? 'trials so far' : 'trials', `${v.trials.filter((t) => t.cached).length} of ${v.trials.length} reused cached relevance; ${(seconds / v.trials.length || 0).toFixed(1)} s per trial`),
-    tile(auc(bestAuc), 'best AUC', `${best ? `trial ${best.number + 1}` : ''}${v.best?.holdoutAuc !== undefined ? `; held-out ${auc(v.best.holdoutAuc)}` : ''} (accuracy area over the pruning rates)`, 'good'),
-    topOther && bestAuc !== undefined
-      ? tile(`${bestAuc - topOther.auc >= 0 ? '+' : '−'}${Math.abs(bestAuc - topOther.auc).toFixed(4)}`, `AUC vs ${topOther.criterion}`, `the best of ${others.length} presets and baselines (${auc(topOther.auc)})`, bestAuc >= topOther.auc ? 'good' : 'bad')
+    tile(auc(bestAuc), 'best AUC', `${best ? `trial ${best.number + 1}, ` : ''}on the ${samples(v.evaluation)}images the trials were chosen on: the maximum over the trials, so biased upwards`, 'good'),
+    fair && mine ? tile(auc(heldAuc(mine)), 'held-out AUC', `the best composite on ${samples(v.holdout)}held-out images no trial was chosen on`, 'good') : null,
+    topOther && gain !== undefined
+      ? tile(`${gain >= 0 ? '+' : '−'}${Math.abs(gain).toFixed(4)}`, `${fair ? 'held-out ' : ''}AUC vs ${topOther.criterion}`, `the best of ${others.length} presets and baselines (${auc(score(topOther))}${fair ? ', held out)' : '), on the search data: without held-out data the best composite’s side is biased upwards'}`, gain >= 0 ? 'good' : 'bad')
       : null,
   );
 }
@@ -94,8 +110,14 @@ function curvesChart(v: SearchView, best: TrialRow | undefined): HTMLElement {
   let series: Series[];
   let caption: string;
   if (v.comparison?.length) {
-    series = v.comparison.map((c) => ({ name: `${c.criterion.replace('lrp:best-composite.json', 'best composite')} (${auc(c.auc)})`, points: c.points.map((p) => [p.rate, p.accuracy] as [number, number]) }));
-    caption = 'The best composite beside the LRP presets and baseline criteria, on the same evaluation set (comparison.json).';
+    const fair = heldOut(v);
+    series = v.comparison.map((c) => {
+      const curve = fair ? c.holdout! : c;
+      return { name: `${label(c)} (${auc(curve.auc)})`, points: curve.points.map((p) => [p.rate, p.accuracy] as [number, number]) };
+    });
+    caption = fair
+      ? `The best composite beside the LRP presets and baseline criteria, on the ${samples(v.holdout)}held-out images no trial was chosen on (comparison.json).`
+      : 'The best composite beside the LRP presets and baseline criteria, on the images the trials were chosen on (comparison.json; the search had no held-out data, so the best composite’s curve is biased upwards).';
   } else {
     const last = v.trials[v.trials.length - 1];
     series = [best, last !== best ? last : undefined]
@@ -105,6 +127,24 @@ function curvesChart(v: SearchView, best: TrialRow | undefined): HTMLElement {
   }
   const svg = lineChart({ title: 'Accuracy as components are pruned', xLabel: 'pruning rate', yLabel: 'accuracy', series, yDomain: [0, 1], xDomain: [0, 1], width: 560, height: 340, xFormat: (x) => `${Math.round(100 * x)} %`, yFormat: (y) => `${Math.round(100 * y)} %` });
   return svgFigure(svg, caption);
+}
+
+/** Every criterion's AUC, held out first (the fair comparison), then on the data the trials were chosen on. */
+function comparisonTable(v: SearchView, curves: ComparisonCurve[]): HTMLElement {
+  const fair = heldOut(v);
+  const columns: Column<ComparisonCurve>[] = [
+    { key: 'criterion', title: 'criterion', align: 'left', cell: (c) => el('code', {}, label(c)), sort: label },
+    ...(fair ? [{ key: 'holdout', title: 'AUC held out', cell: (c: ComparisonCurve) => auc(heldAuc(c)), sort: (c: ComparisonCurve) => heldAuc(c) ?? -1 }] : []),
+    { key: 'auc', title: 'on the search data', cell: (c) => (c.selectionBiased ? `${auc(c.auc)} (selection-biased)` : auc(c.auc)), sort: (c) => c.auc },
+  ];
+  const top = [...curves].sort((a, b) => (fair ? heldAuc(b)! - heldAuc(a)! : b.auc - a.auc))[0];
+  const table = new SortableTable(columns, { label: 'comparison', sortKey: fair ? 'holdout' : 'auc', descending: true, rowAttrs: (c) => ({ class: c === top ? 'best' : undefined, 'data-criterion': c.criterion }) });
+  table.setRows(curves);
+  const images = (d: { samples: number } | undefined) => (d ? ` (${d.samples} images)` : '');
+  const note = fair
+    ? `Held out${images(v.holdout)}: images no trial was chosen on, the fair comparison. On the search data${images(v.evaluation)} the best composite’s AUC is the maximum over every trial, so it is biased upwards; the others were not chosen there.`
+    : `The search had no held-out data (--holdout, or the val split of --data): on the search data${images(v.evaluation)} the best composite’s AUC is the maximum over the trials, so it is biased upwards against the others.`;
+  return el('div', {}, el('h2', {}, 'Against the presets and the baselines'), table.container, el('p', { class: 'note' }, note));
 }
 
 function importanceChart(v: SearchView): HTMLElement {
@@ -120,6 +160,7 @@ function trialTable(v: SearchView, best: TrialRow | undefined): HTMLElement {
     { key: 'auc', title: 'AUC', cell: (t) => auc(t.auc), sort: (t) => t.auc },
     { key: 'seconds', title: 'seconds', cell: (t) => t.seconds.toFixed(1), sort: (t) => t.seconds },
     { key: 'cached', title: 'relevance', cell: (t) => (t.cached ? 'cached' : 'computed'), sort: (t) => (t.cached ? 1 : 0) },
+    { key: 'start', title: 'start', align: 'left', cell: (t) => t.enqueued ?? '', sort: (t) => t.enqueued ?? '' },
     { key: 'params', title: 'composite and ranking', align: 'left', cell: (t) => el('code', {}, t.label), sort: (t) => t.label },
   ];
   const table = new SortableTable(columns, {

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { initBackend } from '../../core/backend/select';
-import { badInput, usageError } from '../../core/errors';
-import { writeFileAtomic } from '../../core/io/atomic';
+import { badInput } from '../../core/errors';
+import { writeComponents } from '../../core/run-folder/write';
 import { readNpy, writeNpy } from '../../core/io/npy';
 import { InitMode, attribute } from '../../core/lrp/attribute';
 import { OnnxExplainer } from '../../core/lrp/onnx-explainer';
@@ -12,7 +12,7 @@ import { PRESET_NAMES, compositeToJson, loadComposite } from '../../core/lrp/com
 import { writeHeatmapPng } from '../../core/report/heatmap';
 import { attributeInWorkers, defaultWorkerCount } from '../../engine/parallel';
 import { Command } from '../command';
-import { executorFlag, intFlag, requiredString, stringFlag } from '../flags';
+import { compositeSetting, executorFlag, initFlag, intFlag, requiredString, stringFlag } from '../flags';
 import { backendLine } from '../format';
 import { type OpenedModel, openModel, readInputs } from '../inputs';
 import { arrayForUser } from '../../core/io/array-layout';
@@ -41,15 +41,14 @@ export const attributeCommand: Command = {
     composite: { type: 'string', placeholder: 'NAME|FILE', description: `LRP composite: ${PRESET_NAMES.join(', ')}, or a JSON file (default epsilon-plus-flat)` },
     out: { type: 'string', placeholder: 'DIR', description: 'writes input.npy, components.json and heatmaps/' },
     'batch-size': { type: 'string', placeholder: 'N', description: 'samples per batch (default 32)' },
-    init: { type: 'string', placeholder: 'MODE', description: 'initial relevance: one-hot (default) or logit (one-hot scaled by the target logit)' },
+    init: { type: 'string', placeholder: 'MODE', description: 'initial relevance: one-hot (default, or the composite file\'s "init") or logit (one-hot scaled by the target logit)' },
     heatmaps: { type: 'string', placeholder: 'N', description: 'PNG heatmaps of the first N samples (default 16; 0 for none)' },
     workers: { type: 'string', placeholder: 'N', description: 'tfjs worker threads (default: one per core from 256 samples up, else 1)' },
     executor: { type: 'string', placeholder: 'NAME', description: 'auto (onnxruntime when installed, else tfjs), onnx or tfjs; default from $PXP_EXECUTOR' },
   },
   required: ['model', 'inputs', 'out'],
   async run(flags, ctx) {
-    const init = (stringFlag(flags, 'init') ?? 'one-hot') as InitMode;
-    if (init !== 'one-hot' && init !== 'logit') throw usageError(`--init ${init} is not an initialisation`, 'use one-hot or logit');
+    const initArg = initFlag(flags);
     const modelPath = requiredString(flags, 'model', 'pass --model path/to/model.json');
     const inputsPath = requiredString(flags, 'inputs', 'pass --inputs X.npy');
     const targetsPath = stringFlag(flags, 'targets');
@@ -64,6 +63,7 @@ export const attributeCommand: Command = {
       const { x, shape } = readInputs(inputsPath, opened);
       const targets = targetsPath ? readTargets(targetsPath, shape[0], opened.summary.numClasses) : undefined;
       const composite = loadComposite(compositeArg, opened.ruleLayerNames());
+      const init: InitMode = compositeSetting({ name: `--init ${initArg}`, value: initArg }, { name: compositeArg, key: 'init', value: composite.init }, 'one-hot');
       const batchSize = intFlag(flags, 'batch-size', 32, 1);
       // Each worker loads tfjs and the model (about a second), which only pays off on larger jobs.
       // onnxruntime uses every core itself; worker threads are for the tfjs executor.
@@ -88,7 +88,7 @@ export const attributeCommand: Command = {
           targets: Array.from(result.targets),
           layers: result.layers.map((l) => ({ name: l.name, kind: l.kind, relevance: l.relevance.map((row) => Array.from(row)) })),
         };
-        writeFileAtomic(path.join(dir, 'components.json'), JSON.stringify(components));
+        writeComponents(dir, components);
         if (shape.length === 4 && heatmaps > 0) {
           const [, h, w, c] = shape;
           for (let s = 0; s < Math.min(n, heatmaps); s++) {

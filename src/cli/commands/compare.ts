@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { usageError } from '../../core/errors';
 import { writeFileAtomic } from '../../core/io/atomic';
-import { COMPARE_RATES, type ComparedRun, accuracyAt, compareChart, readRunCurve, renderComparePage, sameRates } from '../../core/report/run-report';
+import { COMPARE_RATES, type ComparedRun, accuracyAt, compareChart, renderComparePage, sameRates } from '../../core/report/run-report';
+import { readCurve } from '../../core/run-folder/read';
 import { standaloneSvg } from '../../core/report/svg-chart';
 import { Command } from '../command';
 import { requiredString, stringFlag } from '../flags';
@@ -40,7 +41,7 @@ export const compareCommand: Command = {
     if (dirs.length === 0) throw usageError('--runs names no run folder', `usage: ${compareCommand.usage}`);
     const outFlag = stringFlag(flags, 'out');
     const out = outFlag === undefined ? undefined : checkOutputFolder(outFlag, dirs, ctx.force);
-    const read = dirs.map((run) => ({ run, curve: readRunCurve(run) }));
+    const read = dirs.map((run) => ({ run, curve: readCurve(run) }));
     const names = labels(read.map((r) => ({ run: r.run, criterion: r.curve.criterion })));
     // Stable sort: runs with equal AUC keep the order they were given in.
     const runs: ComparedRun[] = read.map((r, i) => ({ run: r.run, label: names[i], curve: r.curve })).sort((a, b) => b.curve.auc - a.curve.auc);

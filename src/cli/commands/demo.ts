@@ -17,6 +17,7 @@ import { infoCommand } from './info';
 import { pruneCommand } from './prune';
 import { searchCommand } from './search';
 import type { PhysicalRemoval } from '../physical-removal';
+import { readCurve } from '../../core/run-folder/read';
 
 interface Demo {
   /** Folder under examples/ and the model file in it. */
@@ -111,7 +112,7 @@ export const demoCommand: Command = {
       ctx,
     );
     const searched = search.value as { best: { auc: number }; out: string };
-    const bestCurve = JSON.parse(fs.readFileSync(path.join(searched.out, 'curve.json'), 'utf8')) as (typeof curves)[number];
+    const bestCurve = readCurve(searched.out);
     curves.push({ ...bestCurve, criterion: 'lrp (searched, 8 trials)' });
     const at = (c: (typeof curves)[number], rate: number) => c.points.find((p) => Math.abs(p.rate - rate) < 1e-9)?.accuracy ?? NaN;
     const table = [

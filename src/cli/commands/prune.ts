@@ -1,9 +1,8 @@
-import path from 'node:path';
 import { initBackend } from '../../core/backend/select';
 import { componentScores, parseCriterion, CRITERIA } from '../../core/criteria/criteria';
 import { badInput, usageError } from '../../core/errors';
 import { disposeGraph } from '../../core/graph/graph';
-import { writeFileAtomic } from '../../core/io/atomic';
+import { writeCurve, writeRelevance, writeRunJson } from '../../core/run-folder/write';
 import { loadSplit } from '../../core/io/datasets';
 import { trainModel } from '../../core/models/train';
 import { catalogue, chooseComponents } from '../../core/prune/catalogue';
@@ -12,7 +11,9 @@ import { normalizeScores } from '../../core/prune/normalize';
 import { writeRunReport } from '../../core/report/run-report';
 import { maskedEvaluator, nodeShapes } from '../../core/prune/masked-eval';
 import { Command } from '../command';
-import { executorFlag, intFlag, normalizeFlag, ratesFlag, requiredString, stringFlag } from '../flags';
+import { compositeSetting, executorFlag, initFlag, intFlag, normalizeFlag, ratesFlag, requiredString, stringFlag } from '../flags';
+import { loadComposite } from '../../core/lrp/composites';
+import type { InitMode } from '../../core/lrp/attribute';
 import { percent } from '../format';
 import { openModel } from '../inputs';
 import { TASK_DATA_OPTIONS, keepClasses, loadTaskData, taskDataFolders } from '../task-data';
@@ -35,8 +36,9 @@ export const pruneCommand: Command = {
     normalize: { type: 'string', placeholder: 'MODE', description: 'none (method.md, default) | mean | max: divide each layer\'s scores by their mean or max before the global ranking, which spreads the removals over the layers' },
     'max-drop': { type: 'string', placeholder: 'POINTS', description: 'instead of --rate: remove physically the largest rate of the curve before its accuracy falls more than POINTS percentage points below the unpruned model' },
     'finetune-epochs': { type: 'string', placeholder: 'N', description: 'train the pruned model N epochs (on the train split of --data, else on the reference set) and report the accuracy regained' },
-    signed: { type: 'boolean', description: 'rank LRP by the signed sum of relevance (abs_sort = false)' },
-    'most-relevant-first': { type: 'boolean', description: 'remove the most relevant components first (least_relevant_first = false)' },
+    signed: { type: 'boolean', description: 'rank LRP by the signed sum of relevance (abs_sort = false; default: the composite file\'s "abs_sort", else true)' },
+    'most-relevant-first': { type: 'boolean', description: 'remove the most relevant components first (least_relevant_first = false; default: the file\'s "least_relevant_first", else true)' },
+    init: { type: 'string', placeholder: 'MODE', description: 'LRP\'s initial relevance: one-hot or logit (default: the composite file\'s "init", else one-hot)' },
     executor: { type: 'string', placeholder: 'NAME', description: 'auto | onnx | tfjs (default auto: onnxruntime when installed)' },
     components: { type: 'string', placeholder: 'KIND', description: 'transformers: heads | neurons | both (default heads; the paper prunes each kind separately)' },
     out: { type: 'string', placeholder: 'DIR', description: 'run folder: run.json, relevance.json, curve.json, report.html (+ pruned/ with --rate or --max-drop)' },
@@ -45,7 +47,7 @@ export const pruneCommand: Command = {
   async run(flags, ctx) {
     const modelPath = requiredString(flags, 'model', 'pass --model path/to/model.json');
     const criterion = stringFlag(flags, 'criterion') ?? 'lrp:epsilon-plus-flat';
-    parseCriterion(criterion);
+    const ranking = rankingSettings(flags, criterion);
     const folders = taskDataFolders(flags, pruneCommand.usage);
     const dataDir = folders.dataDir;
     const executor = executorFlag(flags);
@@ -79,7 +81,8 @@ export const pruneCommand: Command = {
         layers,
         reference,
         seed,
-        absSort: flags.signed !== true,
+        absSort: ranking.absSort,
+        init: ranking.init,
         executor,
         onProgress: ctx.progress,
         signal: ctx.signal,
@@ -91,7 +94,7 @@ export const pruneCommand: Command = {
       try {
         curve = await pruningCurve(criterion, ranked, { graph, shapes, layers }, evaluator, {
           rates,
-          leastRelevantFirst: flags['most-relevant-first'] !== true,
+          leastRelevantFirst: ranking.leastRelevantFirst,
           onProgress: ctx.progress,
           signal: ctx.signal,
         });
@@ -106,7 +109,7 @@ export const pruneCommand: Command = {
         reference: { source: reference.source, samples: reference.y.length },
         evaluation: { source: evaluation.source, samples: evaluation.y.length },
         classes: classes ?? null,
-        settings: { seed, absSort: flags.signed !== true, leastRelevantFirst: flags['most-relevant-first'] !== true, normalize, rates: curve.points.map((p) => p.rate), ...(preprocess ? { preprocess } : {}) },
+        settings: { seed, absSort: ranking.absSort, leastRelevantFirst: ranking.leastRelevantFirst, ...(ranking.init ? { init: ranking.init } : {}), normalize, rates: curve.points.map((p) => p.rate), ...(preprocess ? { preprocess } : {}) },
         backend,
         executor: evaluator.executor,
         timings: { scoresSeconds: scores.seconds, totalSeconds: (Date.now() - started) / 1000 },
@@ -137,9 +140,9 @@ export const pruneCommand: Command = {
       }
       await writeResultFolder(out, async (dir) => {
         if (pruned) await pruned.save(dir, { criterion, rate: physicalRate! });
-        writeFileAtomic(path.join(dir, 'relevance.json'), JSON.stringify({ criterion, layers: layers.map((l, i) => ({ name: l.name, kind: l.kind, scores: Array.from(scores.scores[i]) })) }));
-        writeFileAtomic(path.join(dir, 'curve.json'), JSON.stringify(curve, null, 1));
-        writeFileAtomic(path.join(dir, 'run.json'), JSON.stringify(run, null, 2));
+        writeRelevance(dir, { criterion, layers: layers.map((l, i) => ({ name: l.name, kind: l.kind, scores: Array.from(scores.scores[i]) })) });
+        writeCurve(dir, curve);
+        writeRunJson(dir, run);
         writeRunReport(dir);
       });
       const text = [
@@ -165,4 +168,25 @@ function physicalLines(p: PhysicalRemoval, originalParams: number, maxDrop: numb
     ...(p.finetune ? [`  fine-tuned ${p.finetune.epochs} epochs: accuracy ${percent(p.finetune.accuracy, 1)} (${(p.finetune.regained * 100).toFixed(1)} points regained)`] : []),
     `  params ${originalParams} → ${p.params.pruned}, latency ${p.latencyMs.original.toFixed(1)} → ${p.latencyMs.pruned.toFixed(1)} ms per batch of ${p.latencyMs.batch} on ${p.latencyMs.engine} (${p.speedup.toFixed(2)}× faster)`,
   ];
+}
+
+/**
+ * How the criterion's scores are ranked, and LRP's initial relevance: from the flags, else from the composite file
+ * (a search's best-composite.json carries all three), else method.md's defaults. A flag that contradicts the file
+ * is an error (flags.ts, compositeSetting).
+ */
+function rankingSettings(flags: Record<string, string | boolean | undefined>, criterion: string): { absSort: boolean; leastRelevantFirst: boolean; init?: InitMode } {
+  const parsed = parseCriterion(criterion);
+  const initArg = initFlag(flags);
+  if (parsed.kind !== 'lrp') {
+    if (initArg !== undefined) throw usageError(`--init applies to LRP criteria, not ${criterion}`, 'leave --init out, or use --criterion lrp:…');
+    return { absSort: flags.signed !== true, leastRelevantFirst: flags['most-relevant-first'] !== true };
+  }
+  const file = loadComposite(parsed.composite);
+  const from = (key: string, value: unknown) => ({ name: parsed.composite, key, value: value as never });
+  return {
+    absSort: compositeSetting({ name: '--signed', value: flags.signed === true ? false : undefined }, from('abs_sort', file.absSort), true),
+    leastRelevantFirst: compositeSetting({ name: '--most-relevant-first', value: flags['most-relevant-first'] === true ? false : undefined }, from('least_relevant_first', file.leastRelevantFirst), true),
+    init: compositeSetting<InitMode>({ name: `--init ${initArg}`, value: initArg }, from('init', file.init), 'one-hot'),
+  };
 }

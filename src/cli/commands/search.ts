@@ -1,59 +1,128 @@
+/**
+ * `pxp search`: reads the flags and the inputs, builds the space and the sampler, runs the trial loop of
+ * core/search/run-study.ts (here or on worker threads), scores the comparison and writes the run folder.
+ */
 import fs from 'node:fs';
 import path from 'node:path';
 import { initBackend } from '../../core/backend/select';
+import { parseCriterion } from '../../core/criteria/criteria';
 import { badInput, usageError } from '../../core/errors';
-import { disposeGraph } from '../../core/graph/graph';
-import { writeFileAtomic } from '../../core/io/atomic';
-import { loadFolder, loadSplit } from '../../core/io/datasets';
+import { type Graph, disposeGraph } from '../../core/graph/graph';
+import { type Dataset, loadFolder, loadSplit } from '../../core/io/datasets';
 import { PRESET_NAMES, compositeToJson, describeRule } from '../../core/lrp/composites';
-import { componentScores, parseCriterion } from '../../core/criteria/criteria';
-import { pruningCurve } from '../../core/prune/curve';
-import { normalizeScores } from '../../core/prune/normalize';
-import { catalogue, chooseComponents } from '../../core/prune/catalogue';
-import { maskedEvaluator, nodeShapes } from '../../core/prune/masked-eval';
+import { type ComponentLayerInfo, catalogue, chooseComponents } from '../../core/prune/catalogue';
+import { type MaskedEvaluator, maskedEvaluator, nodeShapes } from '../../core/prune/masked-eval';
+import type { Normalization } from '../../core/prune/normalize';
 import { writeRunReport } from '../../core/report/run-report';
-import { describeParams, writeSearchReport } from '../../core/report/search-report';
+import { writeSearchReport } from '../../core/report/search-report';
+import { readJsonObject, readTrials } from '../../core/run-folder/read';
+import { BEST_CRITERION, type ComparisonCurve, type TrialLine } from '../../core/run-folder/types';
+import { TrialLog, writeComparison, writeCurve, writeJsonFile, writeRelevance, writeRunJson } from '../../core/run-folder/write';
 import { AttributionObjective } from '../../core/search/attribution-search';
+import { scoreComparison } from '../../core/search/comparison';
+import { describeParams } from '../../core/search/describe-params';
 import { GridSampler } from '../../core/search/grid-sampler';
-import { customizeSpace, layerGroups, lrpSearchSpace, paramsToComposite, relevanceKey, searchLayers } from '../../core/search/lrp-space';
+import { type LayerGroups, searchGroups, searchLayers } from '../../core/search/layer-groups';
+import { RETIRED_PARAMS, customizeSpace, lrpSearchSpace, paramsToComposite, rulePattern } from '../../core/search/lrp-space';
 import { RandomSampler } from '../../core/search/random-sampler';
-import type { Params, Sampler, Trial } from '../../core/search/space';
-import { bestTrial, historyFor } from '../../core/search/study';
+import { type TrialRunner, localTrials, runStudy } from '../../core/search/run-study';
+import type { SearchSpace, Trial } from '../../core/search/space';
+import { bestTrial } from '../../core/search/study';
+import { type StartingPlan, StartingSampler, startingPoints } from '../../core/search/starting-points';
 import { TpeSampler } from '../../core/search/tpe';
 import { defaultWorkerCount, workerScript } from '../../engine/parallel';
-import { TrialPool } from '../../engine/search-pool';
-import type { Curve } from '../../core/prune/curve';
-import { Command } from '../command';
-import { executorFlag, intFlag, normalizeFlag, ratesFlag, requiredString, stringFlag } from '../flags';
-import { openModel } from '../inputs';
+import { TrialPool, pooledTrials } from '../../engine/search-pool';
+import { Command, type CommandContext } from '../command';
+import { executorFlag, initFlag, intFlag, normalizeFlag, ratesFlag, requiredString, stringFlag } from '../flags';
+import { type OpenedModel, fitData, openModel } from '../inputs';
 import { checkOutputFolder } from '../output-folder';
-import { TASK_DATA_OPTIONS, keepClasses, loadTaskData, taskDataFolders } from '../task-data';
+import { TASK_DATA_OPTIONS, keepClasses, loadTaskData, preprocessingFor, taskDataFolders } from '../task-data';
 
-interface TrialLine {
-  number: number;
-  params: Params;
-  auc: number;
-  curve: { rate: number; accuracy: number }[];
-  seconds: number;
-  cached: boolean;
+type Flags = Record<string, string | boolean | undefined>;
+
+const USAGE = 'pxp search --model MODEL.json|MODEL.onnx (--data DIR | --reference DIR --eval DIR [--holdout DIR]) --trials N --out RUN [--resume]';
+const DEFAULT_BASELINES = 'presets,taylor,gradient,weight,random';
+
+interface SearchSettings {
+  modelPath: string;
+  trialsWanted: number;
+  seed: number;
+  sampler: 'tpe' | 'random' | 'grid';
+  startupTrials: number;
+  timeout?: number;
+  executor: 'auto' | 'onnx' | 'tfjs';
+  rates?: number[];
+  normalize: Normalization;
+  workers: number;
+  holdoutDir?: string;
+  spaceFile?: string;
+  init?: 'one-hot' | 'logit';
+  components?: string;
+  baselines: string[];
 }
 
-/** Finished trials from trials.jsonl; a line cut short by a kill is ignored (that trial runs again). */
-function readTrials(file: string): TrialLine[] {
-  if (!fs.existsSync(file)) return [];
-  const out: TrialLine[] = [];
-  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      out.push(JSON.parse(line) as TrialLine);
-    } catch {
-      break;
-    }
+function readSettings(flags: Flags): SearchSettings {
+  const trialsWanted = intFlag(flags, 'trials', 30);
+  if (trialsWanted < 1) throw badInput(`--trials ${trialsWanted}: a search needs at least one trial`, 'give --trials N with N ≥ 1');
+  const sampler = stringFlag(flags, 'sampler') ?? 'tpe';
+  if (sampler !== 'tpe' && sampler !== 'random' && sampler !== 'grid') throw usageError(`--sampler ${sampler} is not a sampler`, 'use tpe, random or grid');
+  const workers = intFlag(flags, 'workers', 1, 1);
+  if (workers > 1 && !workerScript()) throw badInput('--workers needs dist/worker.js', 'run npm run build');
+  const baselineText = stringFlag(flags, 'baselines') ?? DEFAULT_BASELINES;
+  const baselines = baselineText === 'none' ? [] : baselineText.split(',').flatMap((c) => (c.trim() === 'presets' ? PRESET_NAMES.map((p) => `lrp:${p}`) : [c.trim()]));
+  baselines.forEach((c) => parseCriterion(c));
+  return {
+    modelPath: requiredString(flags, 'model', 'pass --model path/to/model.json'),
+    trialsWanted,
+    seed: intFlag(flags, 'seed', 0),
+    sampler,
+    startupTrials: intFlag(flags, 'startup-trials', 10, 0),
+    timeout: intFlag(flags, 'timeout', undefined, 1),
+    executor: executorFlag(flags),
+    rates: ratesFlag(flags),
+    normalize: normalizeFlag(flags),
+    workers,
+    holdoutDir: stringFlag(flags, 'holdout'),
+    spaceFile: stringFlag(flags, 'space'),
+    init: initFlag(flags),
+    components: stringFlag(flags, 'components'),
+    baselines,
+  };
+}
+
+/** The run folder: a new one, or with --resume a search run with the same seed, sampler, workers and ranking. */
+function outputFolder(flags: Flags, s: SearchSettings, force: boolean): string {
+  const outArg = requiredString(flags, 'out', 'pass --out RUN');
+  if (flags.resume !== true) {
+    const inputs = [s.modelPath, ...taskDataFolders(flags, USAGE).all, ...(s.holdoutDir ? [s.holdoutDir] : []), ...(s.spaceFile ? [s.spaceFile] : [])];
+    return checkOutputFolder(outArg, inputs, force);
   }
+  const out = path.resolve(outArg);
+  if (!fs.existsSync(path.join(out, 'run.json'))) throw badInput(`--resume: ${outArg} holds no search to resume (no run.json)`, 'start the search without --resume');
+  const previous = readJsonObject(out, 'run.json', 'resume a folder written by pxp search');
+  if (previous.command !== 'search') throw badInput(`--resume: ${outArg} is not a search run`, 'resume a folder written by pxp search');
+  const was = { seed: previous.seed, sampler: previous.sampler, workers: previous.workers ?? 1, normalize: previous.normalize ?? 'none' };
+  if (was.seed !== s.seed || was.sampler !== s.sampler || was.workers !== s.workers || was.normalize !== s.normalize)
+    throw badInput(`--resume: ${outArg} ran with --seed ${was.seed} --sampler ${was.sampler} --workers ${was.workers} --normalize ${was.normalize}`, 'resume with the same seed, sampler, workers and normalization');
   return out;
 }
 
-function readJsonFile(file: string): unknown {
+/** The finished trials a resume continues from; an older search's trials (other parameters) cannot be continued. */
+function resumableTrials(out: string, space: SearchSpace): TrialLine[] {
+  const done = readTrials(out);
+  const names = new Set(space.map((p) => p.name));
+  const foreign = [...new Set(done.flatMap((t) => Object.keys(t.params)).filter((k) => !names.has(k)))];
+  if (foreign.length) {
+    const retired = foreign.filter((k) => RETIRED_PARAMS.includes(k));
+    throw badInput(
+      `--resume: the trials in ${out} have parameters this search space lacks (${foreign.join(', ')})${retired.length ? `; ${retired.join(', ')} is no longer searched, as it cannot change a component's score` : ''}`,
+      'start a new search (without --resume) in another folder; pxp search --force over this one starts from no trials',
+    );
+  }
+  return done;
+}
+
+function readSpaceFile(file: string): unknown {
   if (!fs.existsSync(file)) throw badInput(`--space ${file}: file not found`, 'pass the path of a JSON space file');
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -62,18 +131,80 @@ function readJsonFile(file: string): unknown {
   }
 }
 
+interface SearchTask {
+  reference: Dataset;
+  evaluation: Dataset;
+  holdout?: Dataset;
+  classes?: number[];
+  shapes: number[][];
+  layers: ComponentLayerInfo[];
+  groups: LayerGroups;
+  space: SearchSpace;
+  starting: StartingPlan;
+}
+
+/** Data, component layers, groups, space (narrowed by --space and --init) and the starting points. */
+function loadTask(flags: Flags, s: SearchSettings, opened: OpenedModel, graph: Graph): SearchTask {
+  const { reference, evaluation, classes, preprocess } = loadTaskData(flags, opened, s.seed, USAGE);
+  if (preprocess?.mean && preprocess.std) graph.inputNormalization = { mean: preprocess.mean, std: preprocess.std };
+  const dataDir = stringFlag(flags, 'data');
+  const { image } = preprocessingFor(flags, opened);
+  let holdout = s.holdoutDir ? loadFolder(s.holdoutDir, { image }) : dataDir ? loadSplit(dataDir, 'val', { image }) : undefined;
+  if (holdout) holdout = fitData(holdout, opened);
+  if (holdout && classes) holdout = keepClasses(holdout, classes);
+  const layers = chooseComponents(catalogue(graph), s.components);
+  const linear = searchLayers(graph);
+  const model = { graph, components: layers };
+  const defaults = (groups: LayerGroups) => ({ groups, space: lrpSearchSpace(groups) });
+  let { groups, space } = s.spaceFile ? customizeSpace(readSpaceFile(s.spaceFile), s.spaceFile, model, linear.map((l) => l.name)) : defaults(searchGroups(model));
+  if (s.init) space = space.map((p) => (p.name === 'init' ? { ...p, choices: [s.init!] } : p));
+  return { reference, evaluation, holdout, classes, shapes: nodeShapes(graph, opened.summary.inputShape), layers, groups, space, starting: startingPoints(space, groups, linear) };
+}
+
+function makeSampler(s: SearchSettings, task: SearchTask): StartingSampler {
+  const inner =
+    s.sampler === 'grid'
+      ? new GridSampler(task.space)
+      : s.sampler === 'random'
+        ? new RandomSampler(task.space, { seed: s.seed })
+        : new TpeSampler(task.space, { seed: s.seed, startupTrials: s.startupTrials, patternOf: rulePattern });
+  return new StartingSampler(task.starting.points, inner);
+}
+
+function logSpace(ctx: CommandContext, task: SearchTask): void {
+  const { groups, space } = task;
+  ctx.log(`search space: ${Object.entries(groups.groups).map(([g, names]) => `${g} = ${names.join(', ')}${groups.inert.includes(g) ? ' (not searched: its rule cannot change a component score)' : ''}`).join('; ')}`);
+  const softmax = space.some((p) => p.name === 'softmax.rule') ? 'softmax ∈ {epsilon, z-plus, z-plus-vbias, cp}; ' : groups.softmax === 'inert' ? 'softmax not searched (it cannot change a component score); ' : '';
+  ctx.log(`  per group: rule ∈ {epsilon (ε log-uniform 1e-6…1), z-plus, alpha-beta (α 1…3, β = α − 1), gamma (γ log-uniform 1e-3…10)}; ${softmax}init ∈ {one-hot, logit}; abs_sort, least_relevant_first ∈ {true, false}`);
+  ctx.log(`  starting points: ${task.starting.points.map((p) => p.name).join(', ') || 'none'}${task.starting.notes.length ? ` (${task.starting.notes.join('; ')})` : ''}`);
+}
+
+async function trialRunner(s: SearchSettings, task: SearchTask, opened: OpenedModel, objective: AttributionObjective, ctx: CommandContext): Promise<{ runner: TrialRunner; close: () => Promise<void> }> {
+  if (s.workers === 1) return { runner: localTrials(objective), close: async () => {} };
+  const init = { backend: ctx.backend, modelPath: opened.file, reference: task.reference, evaluation: task.evaluation, classes: task.classes, components: s.components, groups: task.groups, rates: s.rates, normalize: s.normalize, executor: s.executor, ortThreads: Math.max(1, Math.floor(defaultWorkerCount() / s.workers)) };
+  const pool = await TrialPool.start(init, s.workers, ctx.signal);
+  return { runner: pooledTrials(pool, objective), close: () => pool.close() };
+}
+
+function reportTrial(ctx: CommandContext, line: TrialLine, best: Trial, of: number): void {
+  const news = { trial: line.number + 1, of, auc: line.auc, best: best.value, seconds: line.seconds, params: describeParams(line.params), ...(line.enqueued ? { start: line.enqueued } : {}) };
+  if (ctx.json) process.stderr.write(JSON.stringify({ trial: news }) + '\n');
+  else ctx.log(`trial ${news.trial}/${of}: AUC ${line.auc.toFixed(4)} (best ${best.value!.toFixed(4)}) ${line.seconds.toFixed(1)} s${line.cached ? ', relevance cached' : ''}${line.enqueued ? ` [start: ${line.enqueued}]` : ''} — ${news.params}`);
+}
+
 export const searchCommand: Command = {
   name: 'search',
-  summary: 'optimize the LRP composite for pruning: a TPE (or random, grid) search for the highest AUC',
-  usage: 'pxp search --model MODEL.json|MODEL.onnx (--data DIR | --reference DIR --eval DIR [--holdout DIR]) --trials N --out RUN [--resume]',
+  summary: 'optimize the LRP composite for pruning: a TPE (or random, grid) search for the highest AUC, starting from the presets',
+  usage: USAGE,
   options: {
     model: { type: 'string', placeholder: 'FILE', description: 'a tfjs model.json, or an .onnx file exported from PyTorch' },
     ...TASK_DATA_OPTIONS,
-    holdout: { type: 'string', placeholder: 'DIR', description: 'held-out samples (x.npy + y.npy) to score the best composite on (with --data: its val split)' },
-    trials: { type: 'string', placeholder: 'N', description: 'number of trials (default 30)' },
+    holdout: { type: 'string', placeholder: 'DIR', description: 'held-out samples (x.npy + y.npy) on which the best composite, the presets and the baselines are scored too (with --data: its val split)' },
+    trials: { type: 'string', placeholder: 'N', description: 'number of trials, the starting points included (default 30)' },
     space: { type: 'string', placeholder: 'FILE', description: 'JSON narrowing or widening the space: {"groups": {group: [layers]}, "params": {name: {choices} | {low, high}}}' },
-    sampler: { type: 'string', placeholder: 'NAME', description: 'tpe (default) | random | grid' },
-    'startup-trials': { type: 'string', placeholder: 'N', description: 'random trials before TPE models the history (default 10)' },
+    init: { type: 'string', placeholder: 'MODE', description: 'search only this initial relevance: one-hot | logit (default: both)' },
+    sampler: { type: 'string', placeholder: 'NAME', description: 'tpe (default) | random | grid; every sampler starts from the presets and fixed points' },
+    'startup-trials': { type: 'string', placeholder: 'N', description: 'finished trials (starting points included) before TPE models the history; the rest random (default 10)' },
     seed: { type: 'string', placeholder: 'N', description: 'seed of the sampler and the reference pick (default 0)' },
     timeout: { type: 'string', placeholder: 'S', description: 'stop starting new trials after S seconds' },
     rates: { type: 'string', placeholder: 'LIST', description: 'pruning rates of each curve (default 0, 0.05, …, 0.95)' },
@@ -81,210 +212,140 @@ export const searchCommand: Command = {
     executor: { type: 'string', placeholder: 'NAME', description: 'auto | onnx | tfjs (default auto: onnxruntime when installed)' },
     workers: { type: 'string', placeholder: 'N', description: 'trials run together on N worker threads, the cores shared between them (default 1)' },
     components: { type: 'string', placeholder: 'KIND', description: 'transformers: heads | neurons | both (default heads)' },
-    baselines: { type: 'string', placeholder: 'LIST', description: 'criteria to score beside the best composite (default: the five presets, taylor, gradient, weight, random; none to skip)' },
+    baselines: { type: 'string', placeholder: 'LIST', description: `criteria to score beside the best composite (default: ${DEFAULT_BASELINES}, where presets are the five LRP presets; none to skip)` },
     resume: { type: 'boolean', description: 'continue the search in --out (after a crash or a kill); the same seed gives the same trials' },
-    out: { type: 'string', placeholder: 'DIR', description: 'run folder: trials.jsonl, best-composite.json, run.json, curve.json, report.html' },
+    out: { type: 'string', placeholder: 'DIR', description: 'run folder: trials.jsonl, best-composite.json, comparison.json, run.json, curve.json, report.html, search.html' },
   },
   required: ['model', 'out'],
   async run(flags, ctx) {
-    const modelPath = requiredString(flags, 'model', 'pass --model path/to/model.json');
-    const folders = taskDataFolders(flags, searchCommand.usage);
-    const trialsWanted = intFlag(flags, 'trials', 30);
-    if (trialsWanted < 1) throw badInput(`--trials ${trialsWanted}: a search needs at least one trial`, 'give --trials N with N ≥ 1');
-    const seed = intFlag(flags, 'seed', 0);
-    const samplerName = stringFlag(flags, 'sampler') ?? 'tpe';
-    if (!['tpe', 'random', 'grid'].includes(samplerName)) throw usageError(`--sampler ${samplerName} is not a sampler`, 'use tpe, random or grid');
-    const timeout = intFlag(flags, 'timeout', undefined, 1);
-    const executor = executorFlag(flags);
-    const rates = ratesFlag(flags);
-    const normalize = normalizeFlag(flags);
-    const workers = intFlag(flags, 'workers', 1, 1);
-    if (workers > 1 && !workerScript()) throw badInput('--workers needs dist/worker.js', 'run npm run build');
-    const outArg = requiredString(flags, 'out', 'pass --out RUN');
-    const holdoutDir = stringFlag(flags, 'holdout');
-    const inputs = [modelPath, ...folders.all, ...(holdoutDir ? [holdoutDir] : []), ...(stringFlag(flags, 'space') ? [stringFlag(flags, 'space')!] : [])];
-    const resume = flags.resume === true;
-    let out: string;
-    if (resume) {
-      out = path.resolve(outArg);
-      if (!fs.existsSync(path.join(out, 'run.json'))) throw badInput(`--resume: ${outArg} holds no search to resume (no run.json)`, 'start the search without --resume');
-      const previous = JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8')) as { command?: string; model?: string; seed?: number; sampler?: string; workers?: number; normalize?: string };
-      if (previous.command !== 'search') throw badInput(`--resume: ${outArg} is not a search run`, 'resume a folder written by pxp search');
-      if (previous.seed !== seed || previous.sampler !== samplerName || (previous.workers ?? 1) !== workers || (previous.normalize ?? 'none') !== normalize)
-        throw badInput(`--resume: ${outArg} ran with --seed ${previous.seed} --sampler ${previous.sampler} --workers ${previous.workers ?? 1} --normalize ${previous.normalize ?? 'none'}`, 'resume with the same seed, sampler, workers and normalization');
-    } else {
-      out = checkOutputFolder(outArg, inputs, ctx.force);
-    }
+    const s = readSettings(flags);
+    taskDataFolders(flags, USAGE);
+    const out = outputFolder(flags, s, ctx.force);
     const backend = await initBackend(ctx.backend);
     const started = Date.now();
-    const opened = await openModel(modelPath);
+    const opened = await openModel(s.modelPath);
     const graph = opened.graph();
     try {
-      const { reference, evaluation, classes } = loadTaskData(flags, opened, seed, searchCommand.usage);
-      let holdout = holdoutDir ? loadFolder(holdoutDir) : folders.dataDir ? loadSplit(folders.dataDir, 'val') : undefined;
-      if (holdout && classes) holdout = keepClasses(holdout, classes);
-      const shapes = nodeShapes(graph, opened.summary.inputShape);
-      const layers = chooseComponents(catalogue(graph), stringFlag(flags, 'components'));
-      const linear = searchLayers(graph);
-      const spaceFile = stringFlag(flags, 'space');
-      const { groups, space } = spaceFile ? customizeSpace(readJsonFile(spaceFile), spaceFile, layerGroups(linear), linear.map((l) => l.name)) : { groups: layerGroups(linear), space: lrpSearchSpace(layerGroups(linear)) };
-      const sampler: Sampler =
-        samplerName === 'grid' ? new GridSampler(space) : samplerName === 'random' ? new RandomSampler(space, { seed }) : new TpeSampler(space, { seed, startupTrials: intFlag(flags, 'startup-trials', 10, 0) });
-      const evaluator = await maskedEvaluator(graph, layers, evaluation, { executor, allowedClasses: classes });
-      const objective = new AttributionObjective({ graph, shapes, layers, groups, reference, evaluator, executor, rates, normalize, signal: ctx.signal });
+      const task = loadTask(flags, s, opened, graph);
+      const evaluator = await maskedEvaluator(graph, task.layers, task.evaluation, { executor: s.executor, allowedClasses: task.classes });
+      const objective = new AttributionObjective({ graph, shapes: task.shapes, layers: task.layers, groups: task.groups, reference: task.reference, evaluator, executor: s.executor, rates: s.rates, normalize: s.normalize, signal: ctx.signal });
       fs.mkdirSync(out, { recursive: true });
-      const trialsFile = path.join(out, 'trials.jsonl');
       // Only --resume continues a log; a new search over an old folder (--force) starts from no trials.
-      const done = resume ? readTrials(trialsFile) : [];
-      // Rewrite the log without a cut-off last line, so appends stay one JSON document per line.
-      writeFileAtomic(trialsFile, done.map((t) => JSON.stringify(t) + '\n').join(''));
-      const groupNames = Object.keys(groups.groups);
-      const runInfo = {
-        command: 'search',
-        model: opened.file,
-        reference: { source: reference.source, samples: reference.y.length },
-        evaluation: { source: evaluation.source, samples: evaluation.y.length },
-        holdout: holdout ? { source: holdout.source, samples: holdout.y.length } : null,
-        classes: classes ?? null,
-        seed,
-        sampler: samplerName,
-        workers,
-        normalize,
-        trialsWanted,
-        groups: groups.groups,
-        space,
-        backend,
-        executor: evaluator.executor,
-      };
-      writeFileAtomic(path.join(out, 'run.json'), JSON.stringify({ ...runInfo, status: 'running' }, null, 2));
-      ctx.log(`search space: ${groupNames.map((g) => `${g} = ${groups.groups[g].join(', ')}`).join('; ')}; first layer ${groups.first}`);
-      ctx.log(`  per group: rule ∈ {epsilon (ε log-uniform 1e-6…1), z-plus, alpha-beta (α 1…3, β = α − 1), gamma (γ log-uniform 1e-3…10)}; first ∈ {group, flat, z-box, w-square}; ${space.some((p) => p.name === 'softmax.rule') ? 'softmax ∈ {epsilon, z-plus, z-plus-vbias, cp}; ' : ''}abs_sort, least_relevant_first ∈ {true, false}`);
-      const history: Trial[] = done.map((t) => ({ number: t.number, params: t.params, value: t.auc }));
-      const pool =
-        workers > 1
-          ? await TrialPool.start(
-              { backend: ctx.backend, modelPath: opened.file, reference, evaluation, classes, components: stringFlag(flags, 'components'), groups, rates, normalize, executor, ortThreads: Math.max(1, Math.floor(defaultWorkerCount() / workers)) },
-              workers,
-              ctx.signal,
-            )
-          : undefined;
-      // Relevance a worker is computing, by rule assignment, so a second trial of the batch waits for it.
-      const computing = new Map<string, Promise<void>>();
-      const runTrial = async (params: Params): Promise<{ curve: Curve; cached: boolean; seconds: number }> => {
-        if (!pool) {
-          const t0 = Date.now();
-          const hitsBefore = objective.cacheHits;
-          const curve = await objective.evaluate(params);
-          return { curve, cached: objective.cacheHits > hitsBefore, seconds: (Date.now() - t0) / 1000 };
-        }
-        // Claim the rule assignment before the first await, so the batch's later trials see the claim.
-        const key = relevanceKey(params);
-        const claimed = computing.get(key);
-        if (!claimed && !objective.has(params)) {
-          const pending = pool.evaluate(params);
-          computing.set(
-            key,
-            pending.then(
-              (a) => objective.remember(params, a.relevance!),
-              () => undefined,
-            ),
-          );
-          return { ...(await pending), cached: false };
-        }
-        await claimed;
-        const answer = await pool.evaluate(params, await objective.relevance(params));
-        return { ...answer, cached: true };
-      };
-      let stoppedBy = 'budget';
+      const done = flags.resume === true ? resumableTrials(out, task.space) : [];
+      const log = new TrialLog(out, done);
+      const runInfo = runDescription(s, task, opened, backend, evaluator.executor);
+      writeRunJson(out, { ...runInfo, status: 'running' });
+      logSpace(ctx, task);
+      const sampler = makeSampler(s, task);
+      const { runner, close } = await trialRunner(s, task, opened, objective, ctx);
+      let study;
       try {
-        while (history.length < trialsWanted) {
-          if (timeout !== undefined && (Date.now() - started) / 1000 > timeout) {
-            stoppedBy = 'timeout';
-            break;
-          }
-          const first = history.length;
-          const end = Math.min(trialsWanted, first - (first % workers) + workers);
-          const batch: Trial[] = [];
-          for (let number = first; number < end; number++) {
-            const trial: Trial = { number, params: sampler.suggest(historyFor([...history, ...batch], number, workers)) };
-            batch.push(trial);
-          }
-          history.push(...batch);
-          const running = batch.map((t) => runTrial(t.params));
-          // A failure is reported through the first await below; the batch's other trials must not crash the process.
-          running.forEach((r) => r.catch(() => undefined));
-          // Lines go out in trial order, each as soon as it and those before it have finished.
-          for (const [i, trial] of batch.entries()) {
-            const { curve, cached, seconds } = await running[i];
-            trial.value = curve.auc;
-            const line: TrialLine = { number: trial.number, params: trial.params, auc: curve.auc, curve: curve.points.map((p) => ({ rate: p.rate, accuracy: p.accuracy })), seconds, cached };
-            fs.appendFileSync(trialsFile, JSON.stringify(line) + '\n');
-            const best = bestTrial(history)!;
-            const news = { trial: trial.number + 1, of: trialsWanted, auc: curve.auc, best: best.value, seconds, params: describeParams(trial.params) };
-            if (ctx.json) process.stderr.write(JSON.stringify({ trial: news }) + '\n');
-            else ctx.log(`trial ${trial.number + 1}/${trialsWanted}: AUC ${curve.auc.toFixed(4)} (best ${best.value!.toFixed(4)}) ${seconds.toFixed(1)} s${cached ? ', relevance cached' : ''} — ${news.params}`);
-          }
-        }
+        const plan = { sampler, startingPoint: (n: number) => sampler.nameOf(n), trialsWanted: s.trialsWanted, workers: s.workers, deadline: s.timeout === undefined ? undefined : started + 1000 * s.timeout };
+        study = await runStudy(plan, runner, done.map((t) => ({ number: t.number, params: t.params, value: t.auc })), (line, best) => {
+          log.append(line);
+          reportTrial(ctx, line, best, s.trialsWanted);
+        });
       } finally {
-        await pool?.close();
+        await close();
       }
       // Relevance passes the trials needed (the re-evaluations of the best point below hit the cache).
-      const relevanceComputed = history.length - done.length - objective.cacheHits;
-      const best = bestTrial(history);
+      const relevanceComputed = study.trials.length - done.length - objective.cacheHits;
+      const best = bestTrial(study.trials);
       if (!best) throw badInput('no trial finished', 'give the search more time or trials');
-      const bestComposite = paramsToComposite(best.params, groups, path.join(out, 'best-composite.json'));
-      writeFileAtomic(path.join(out, 'best-composite.json'), JSON.stringify(compositeToJson(bestComposite), null, 2));
-      const bestCurve = await objective.evaluate(best.params);
-      writeFileAtomic(path.join(out, 'curve.json'), JSON.stringify({ ...bestCurve, criterion: 'lrp:best-composite.json' }, null, 1));
-      let holdoutAuc: number | undefined;
-      if (holdout) {
-        const holdoutEval = await maskedEvaluator(graph, layers, holdout, { executor, allowedClasses: classes });
-        holdoutAuc = (await objective.evaluate(best.params, holdoutEval)).auc;
-        await holdoutEval.dispose();
-      }
-      // The paper's comparison: the optimized composite beside the presets and the baseline criteria, on the same curve.
-      const baselineText = stringFlag(flags, 'baselines') ?? 'presets,taylor,gradient,weight,random';
-      const baselines = baselineText === 'none' ? [] : baselineText.split(',').flatMap((c) => (c.trim() === 'presets' ? PRESET_NAMES.map((p) => `lrp:${p}`) : [c.trim()]));
-      baselines.forEach((c) => parseCriterion(c));
-      const comparison = [{ criterion: 'lrp:best-composite.json', auc: bestCurve.auc, points: bestCurve.points.map((p) => ({ rate: p.rate, accuracy: p.accuracy })) }];
-      for (const criterion of baselines) {
-        const sc = await componentScores(criterion, { graph, layers, reference, seed, executor, signal: ctx.signal });
-        const c = await pruningCurve(criterion, normalizeScores(sc.scores, normalize), { graph, shapes, layers }, evaluator, { rates, signal: ctx.signal });
-        comparison.push({ criterion, auc: c.auc, points: c.points.map((p) => ({ rate: p.rate, accuracy: p.accuracy })) });
-        ctx.log(`baseline ${criterion}: AUC ${c.auc.toFixed(4)}`);
-      }
-      writeFileAtomic(path.join(out, 'comparison.json'), JSON.stringify({ curves: comparison }, null, 1));
-      await evaluator.dispose();
-      const scores = await objective.scores(best.params);
-      writeFileAtomic(path.join(out, 'relevance.json'), JSON.stringify({ criterion: 'lrp:best-composite.json', layers: layers.map((l, i) => ({ name: l.name, kind: l.kind, scores: Array.from(scores[i]) })) }));
-      const result = {
-        ...runInfo,
-        status: 'done',
-        stoppedBy,
-        trials: history.length,
-        relevanceComputed,
-        best: { number: best.number, auc: best.value, params: best.params, holdoutAuc },
-        comparison: comparison.map((c) => ({ criterion: c.criterion, auc: c.auc })),
-        criterion: 'lrp:best-composite.json',
-        auc: best.value,
-        timings: { totalSeconds: (Date.now() - started) / 1000 },
-        settings: { absSort: best.params.abs_sort !== 'false', leastRelevantFirst: best.params.least_relevant_first !== 'false', normalize, rates: bestCurve.points.map((p) => p.rate) },
-      };
-      writeFileAtomic(path.join(out, 'run.json'), JSON.stringify(result, null, 2));
+      const finished = await finishSearch(out, best, s, task, graph, objective, evaluator, ctx);
+      const result = { ...runInfo, status: 'done', stoppedBy: study.stoppedBy, trials: study.trials.length, relevanceComputed, ...finished.summary, timings: { totalSeconds: (Date.now() - started) / 1000 } };
+      writeRunJson(out, result);
       writeRunReport(out);
       writeSearchReport(out);
-      const text = [
-        `best of ${history.length} trials: AUC ${best.value!.toFixed(4)} (trial ${best.number + 1})${holdoutAuc !== undefined ? `; on held-out data ${holdoutAuc.toFixed(4)}` : ''}`,
-        ...(comparison.length > 1 ? [`  beside: ${comparison.slice(1).map((c) => `${c.criterion} ${c.auc.toFixed(4)}`).join(', ')}`] : []),
-        `  ${describeParams(best.params)}`,
-        `  rules: ${Object.entries(bestComposite.layers).map(([n, r]) => `${n} ${describeRule(r)}`).join(', ')}`,
-        `wrote ${out}/best-composite.json, trials.jsonl, report.html (${result.timings.totalSeconds.toFixed(0)} s)`,
-        `prune with it: pxp prune --criterion lrp:${path.join(out, 'best-composite.json')}${result.settings.absSort ? '' : ' --signed'}${result.settings.leastRelevantFirst ? '' : ' --most-relevant-first'}${normalize === 'none' ? '' : ` --normalize ${normalize}`} …`,
-      ].join('\n');
-      return { value: { out, ...result }, text };
+      return { value: { out, ...result }, text: summaryText(out, result, finished, study.trials.length, s.normalize) };
     } finally {
       disposeGraph(graph);
       opened.dispose();
     }
   },
 };
+
+function runDescription(s: SearchSettings, task: SearchTask, opened: OpenedModel, backend: unknown, executor: string) {
+  return {
+    command: 'search',
+    model: opened.file,
+    reference: { source: task.reference.source, samples: task.reference.y.length },
+    evaluation: { source: task.evaluation.source, samples: task.evaluation.y.length },
+    holdout: task.holdout ? { source: task.holdout.source, samples: task.holdout.y.length } : null,
+    classes: task.classes ?? null,
+    components: s.components ?? null,
+    seed: s.seed,
+    sampler: s.sampler,
+    workers: s.workers,
+    normalize: s.normalize,
+    trialsWanted: s.trialsWanted,
+    groups: task.groups.groups,
+    inertGroups: task.groups.inert,
+    space: task.space,
+    startingPoints: task.starting.points.map((p, trial) => ({ name: p.name, trial })),
+    startingNotes: task.starting.notes,
+    backend,
+    executor,
+  };
+}
+
+interface Finished {
+  comparison: ComparisonCurve[];
+  composite: ReturnType<typeof paramsToComposite>;
+  summary: {
+    best: { number: number; auc: number; params: Trial['params']; holdoutAuc?: number };
+    comparison: { criterion: string; auc: number; holdoutAuc?: number }[];
+    criterion: string;
+    auc: number;
+    settings: { absSort: boolean; leastRelevantFirst: boolean; init: string; normalize: Normalization; rates: number[] };
+  };
+}
+
+/** The best trial's composite, curve and scores, and the comparison on the evaluation and held-out data. */
+async function finishSearch(out: string, best: Trial, s: SearchSettings, task: SearchTask, graph: Graph, objective: AttributionObjective, evaluator: MaskedEvaluator, ctx: CommandContext): Promise<Finished> {
+  const composite = paramsToComposite(best.params, task.groups, path.join(out, 'best-composite.json'));
+  writeJsonFile(out, 'best-composite.json', compositeToJson(composite), 2);
+  const bestCurve = await objective.evaluate(best.params);
+  writeCurve(out, { ...bestCurve, criterion: BEST_CRITERION });
+  const holdout = task.holdout ? await maskedEvaluator(graph, task.layers, task.holdout, { executor: s.executor, allowedClasses: task.classes }) : undefined;
+  let comparison: ComparisonCurve[];
+  try {
+    const cctx = { graph, shapes: task.shapes, layers: task.layers, reference: task.reference, seed: s.seed, executor: s.executor, normalize: s.normalize, rates: s.rates, evaluation: evaluator, holdout, signal: ctx.signal };
+    comparison = await scoreComparison(best.params, objective, s.baselines, cctx, ctx.log);
+  } finally {
+    await holdout?.dispose();
+    await evaluator.dispose();
+  }
+  const data = (d?: Dataset) => (d ? { source: d.source, samples: d.y.length } : undefined);
+  writeComparison(out, { curves: comparison, evaluation: data(task.evaluation), ...(task.holdout ? { holdout: data(task.holdout) } : {}) });
+  const scores = await objective.scores(best.params);
+  writeRelevance(out, { criterion: BEST_CRITERION, layers: task.layers.map((l, i) => ({ name: l.name, kind: l.kind, scores: Array.from(scores[i]) })) });
+  const holdoutAuc = comparison[0].holdout?.auc;
+  return {
+    comparison,
+    composite,
+    summary: {
+      best: { number: best.number, auc: best.value!, params: best.params, ...(holdoutAuc !== undefined ? { holdoutAuc } : {}) },
+      comparison: comparison.map((c) => ({ criterion: c.criterion, auc: c.auc, ...(c.holdout ? { holdoutAuc: c.holdout.auc } : {}) })),
+      criterion: BEST_CRITERION,
+      auc: best.value!,
+      settings: { absSort: composite.absSort!, leastRelevantFirst: composite.leastRelevantFirst!, init: composite.init!, normalize: s.normalize, rates: bestCurve.points.map((p) => p.rate) },
+    },
+  };
+}
+
+function summaryText(out: string, result: { timings: { totalSeconds: number } }, f: Finished, trials: number, normalize: Normalization): string {
+  const { best } = f.summary;
+  const others = f.comparison.slice(1);
+  const held = f.comparison[0].holdout ? others.filter((c) => c.holdout) : [];
+  const topHeld = held.reduce<ComparisonCurve | undefined>((b, c) => (!b || c.holdout!.auc > b.holdout!.auc ? c : b), undefined);
+  return [
+    `best of ${trials} trials: AUC ${best.auc.toFixed(4)} (trial ${best.number + 1}; the maximum over the trials on these data, so biased upwards)${best.holdoutAuc !== undefined ? `; on held-out data ${best.holdoutAuc.toFixed(4)}` : ''}`,
+    ...(others.length ? [`  beside: ${others.map((c) => `${c.criterion} ${c.auc.toFixed(4)}${c.holdout ? ` (held out ${c.holdout.auc.toFixed(4)})` : ''}`).join(', ')}`] : []),
+    ...(topHeld && best.holdoutAuc !== undefined ? [`  held out: best composite ${best.holdoutAuc.toFixed(4)} vs the best other criterion, ${topHeld.criterion}, ${topHeld.holdout!.auc.toFixed(4)} (${best.holdoutAuc >= topHeld.holdout!.auc ? 'the search wins' : 'the search loses'})`] : []),
+    `  ${describeParams(best.params)}`,
+    `  rules: ${Object.entries(f.composite.layers).map(([n, r]) => `${n} ${describeRule(r)}`).join(', ')}`,
+    `wrote ${out}/best-composite.json, trials.jsonl, comparison.json, report.html, search.html (${result.timings.totalSeconds.toFixed(0)} s)`,
+    `prune with it: pxp prune --criterion lrp:${path.join(out, 'best-composite.json')}${normalize === 'none' ? '' : ` --normalize ${normalize}`} … (the file carries init, abs_sort and least_relevant_first)`,
+  ].join('\n');
+}

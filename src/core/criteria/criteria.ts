@@ -18,7 +18,7 @@ import type { Graph } from '../graph/graph';
 import { tfAlgebra } from '../graph/tf-algebra';
 import { batchesOf } from '../io/batches';
 import type { Dataset } from '../io/datasets';
-import { attribute, type ExecutorPreference } from '../lrp/attribute';
+import { attribute, type ExecutorPreference, type InitMode } from '../lrp/attribute';
 import { loadComposite } from '../lrp/composites';
 import type { ComponentLayerInfo } from '../prune/catalogue';
 import { explainedNode } from '../prune/catalogue';
@@ -36,6 +36,8 @@ export interface CriterionContext extends RunControl {
   seed?: number;
   /** For lrp: Σ|R| (default) or Σ R. */
   absSort?: boolean;
+  /** For lrp: the initial relevance (default: the composite's `init`, else one-hot). */
+  init?: InitMode;
   executor?: ExecutorPreference;
   batchSize?: number;
 }
@@ -143,18 +145,13 @@ function weightScores(layers: ComponentLayerInfo[], graph: Graph): Float64Array[
   });
 }
 
-/** A head's own weights: its columns of the q, k, v kernels and its rows of the output projection (L1). */
+/** A head's own incoming weights (method.md §5): its columns of the q, k and v kernels (L1), as a conv filter's. */
 function headWeightScores(l: ComponentLayerInfo, graph: Graph): Float64Array {
   const out = new Float64Array(l.size);
-  const kernelOf = (i: number) => (graph.nodes[i].op as { kernel: tf.Tensor }).kernel;
   for (const input of graph.nodes[l.node].inputs) {
-    const v = kernelOf(input).dataSync(); // [D, heads·d]: channel = index mod heads·d
+    const v = (graph.nodes[input].op as { kernel: tf.Tensor }).kernel.dataSync(); // [D, heads·d]: channel = index mod heads·d
     for (let i = 0; i < v.length; i++) out[Math.floor((i % (l.size * l.width)) / l.width)] += Math.abs(v[i]);
   }
-  const outProjection = graph.nodes.findIndex((n) => n.inputs.length === 1 && n.inputs[0] === l.node && n.op.type === 'dense');
-  const w = kernelOf(outProjection).dataSync(); // [heads·d, D]: row = index div D
-  const d = w.length / (l.size * l.width);
-  for (let i = 0; i < w.length; i++) out[Math.floor(Math.floor(i / d) / l.width)] += Math.abs(w[i]);
   return out;
 }
 
@@ -168,6 +165,7 @@ export async function componentScores(criterion: string, ctx: CriterionContext):
       const composite = loadComposite(c.composite, ctx.graph.nodes.filter((n) => ['dense', 'conv2d', 'depthwise'].includes(n.op.type)).map((n) => n.name));
       const r = await attribute(ctx.graph, composite, ctx.reference.x, ctx.reference.shape, {
         targets: ctx.reference.y,
+        init: ctx.init ?? composite.init,
         batchSize: ctx.batchSize,
         executor: ctx.executor,
         onProgress: ctx.onProgress,
@@ -176,7 +174,8 @@ export async function componentScores(criterion: string, ctx: CriterionContext):
       scores = names.map((name) => {
         const layer = r.layers.find((l) => l.name === name)!;
         const out = new Float64Array(layer.relevance[0]?.length ?? 0);
-        for (const row of layer.relevance) for (let j = 0; j < out.length; j++) out[j] += ctx.absSort === false ? row[j] : Math.abs(row[j]);
+        const abs = ctx.absSort ?? composite.absSort ?? true;
+        for (const row of layer.relevance) for (let j = 0; j < out.length; j++) out[j] += abs ? Math.abs(row[j]) : row[j];
         return out;
       });
       break;

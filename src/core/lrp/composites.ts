@@ -2,7 +2,9 @@
  * Composites: which LRP rule applies to which layer. A composite is a preset name or a JSON file in our schema
  * (architecture.md, "Composites"; the rules themselves are in method.md section 2):
  *   {"default": {"conv": RULE, "dense": RULE}, "first": RULE, "layers": {"<name>": RULE},
- *    "canonizers": ["merge-batch-norm"], "attention": {"softmax": "epsilon"|"z-plus"|"z-plus-vbias"|"cp"}}
+ *    "canonizers": ["merge-batch-norm"], "attention": {"softmax": "epsilon"|"z-plus"|"z-plus-vbias"|"cp"},
+ *    "init": "one-hot"|"logit", "abs_sort": true, "least_relevant_first": true}
+ * (the last three are what a search's best-composite.json carries for pxp prune; attribution reads `init` only)
  * Precedence: a layer-name rule beats `first` (the first conv/dense layer in topological order), which beats the
  * default for the layer's kind. Files are validated strictly, so a typo ("gama", "epsilom") is an error that names
  * the file and the JSON path instead of a silently different attribution.
@@ -23,13 +25,19 @@ export interface CompositeSpec {
   layers: Record<string, RuleSpec>;
   canonizers: CanonizerName[];
   attention?: { softmax: SoftmaxRule };
+  /** What a searched composite (best-composite.json) carries besides rules, so pxp prune reproduces its trial:
+   * the initial relevance (`init`, method.md §1) and the ranking switches (`abs_sort`, `least_relevant_first`, §3–4). */
+  init?: 'one-hot' | 'logit';
+  absSort?: boolean;
+  leastRelevantFirst?: boolean;
 }
 
 const SOFTMAX_RULES: readonly SoftmaxRule[] = ['epsilon', 'z-plus', 'z-plus-vbias', 'cp'];
 /** The canonizers a composite may name (their graph rewrites: canonizers.ts). */
 export const CANONIZER_NAMES = ['merge-batch-norm'] as const;
 export type CanonizerName = (typeof CANONIZER_NAMES)[number];
-const TOP_LEVEL_KEYS = ['default', 'first', 'layers', 'canonizers', 'attention'];
+const TOP_LEVEL_KEYS = ['default', 'first', 'layers', 'canonizers', 'attention', 'init', 'abs_sort', 'least_relevant_first'];
+const INITS: readonly string[] = ['one-hot', 'logit'];
 
 const RULES_HINT = `valid rules: ${RULE_NAMES.join(', ')}; e.g. {"rule": "epsilon", "epsilon": 1e-6}`;
 
@@ -197,6 +205,22 @@ export function parseComposite(json: unknown, source: string, layerNames?: reado
     if (!(SOFTMAX_RULES as readonly string[]).includes(s)) fail(source, 'attention.softmax', `unknown softmax rule '${s}'`, hint);
     spec.attention = { softmax: s as SoftmaxRule };
   }
+
+  if ('init' in json) {
+    const hint = `"init" is one of ${INITS.map((i) => JSON.stringify(i)).join(', ')} (the initial relevance: one-hot target or its logit)`;
+    if (typeof json.init !== 'string') fail(source, 'init', `expected a string, got ${typeName(json.init)}`, hint);
+    if (!INITS.includes(json.init)) fail(source, 'init', `unknown initial relevance '${json.init}'`, hint);
+    spec.init = json.init as CompositeSpec['init'];
+  }
+  const flag = (key: 'abs_sort' | 'least_relevant_first'): boolean | undefined => {
+    if (!(key in json)) return undefined;
+    if (typeof json[key] !== 'boolean') fail(source, key, `expected true or false, got ${typeName(json[key])}`, `"${key}": true or false`);
+    return json[key] as boolean;
+  };
+  const absSort = flag('abs_sort');
+  if (absSort !== undefined) spec.absSort = absSort;
+  const leastFirst = flag('least_relevant_first');
+  if (leastFirst !== undefined) spec.leastRelevantFirst = leastFirst;
   return spec;
 }
 
@@ -257,6 +281,9 @@ export function compositeToJson(c: CompositeSpec): object {
   }
   out.canonizers = [...c.canonizers]; // always written: a missing list would mean the default, not []
   if (c.attention) out.attention = { softmax: c.attention.softmax };
+  if (c.init !== undefined) out.init = c.init;
+  if (c.absSort !== undefined) out.abs_sort = c.absSort;
+  if (c.leastRelevantFirst !== undefined) out.least_relevant_first = c.leastRelevantFirst;
   return out;
 }
 

@@ -1,14 +1,5 @@
-/**
- * What the HTML pages of run folders share: the page shell with its inline light/dark style, tiles, figures, and
- * the small readers of loosely typed JSON the pages are drawn from.
- */
+/** What the HTML pages of run folders share: the page shell with its inline light/dark style, tiles and figures. */
 import { escapeXml } from './svg-chart';
-
-export type Json = Record<string, unknown>;
-
-export const asObject = (v: unknown): Json | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined);
-export const asNumber = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-export const asString = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 export function seconds(s: number | undefined): string {
   if (s === undefined) return '—';

@@ -4,86 +4,29 @@
  * self-contained (inline CSS and SVG, no scripts, no external assets) so a run folder can be mailed or archived and
  * still opens; colours follow the reader's light or dark setting through `prefers-color-scheme`.
  */
-import fs from 'node:fs';
 import path from 'node:path';
-import { badInput } from '../errors';
 import { writeFileAtomic } from '../io/atomic';
-import { type Json, asNumber, asObject, asString, figure, page, seconds, tile } from './html-page';
+import { type Json, asNumber, asObject, asString } from '../run-folder/json';
+import { readCurve, readOptionalJsonObject } from '../run-folder/read';
+import type { CurveFile, CurvePoint } from '../run-folder/types';
+import { figure, page, seconds, tile } from './html-page';
 import { barChart, escapeXml, lineChart, standaloneSvg, type Series } from './svg-chart';
-
-export interface RunCurvePoint {
-  rate: number;
-  accuracy: number;
-  removed?: number;
-  params?: number;
-  flops?: number;
-}
-
-export interface RunCurve {
-  criterion?: string;
-  points: RunCurvePoint[];
-  auc: number;
-}
 
 /** A run in a comparison: its folder, the name shown for it, its curve and (when it has one) a link to its report. */
 export interface ComparedRun {
   run: string;
   label: string;
-  curve: RunCurve;
+  curve: CurveFile;
   reportHref?: string;
 }
 
 /** The rates at which a comparison reads each curve's accuracy. */
 export const COMPARE_RATES = [0, 0.1, 0.2, 0.3, 0.5];
 
-
 const RUN_HINT = 'pass folders written by pxp prune --out, or run pxp prune again';
 
-function readJson(file: string, runDir: string): unknown {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw badInput(`${runDir}: cannot read ${path.basename(file)} (${(e as Error).message})`, RUN_HINT);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw badInput(`${runDir}: ${path.basename(file)} is not valid JSON (${(e as Error).message})`, 'the file may be cut short; ' + RUN_HINT);
-  }
-}
-
-function readOptionalJson(runDir: string, name: string): Json | undefined {
-  const file = path.join(runDir, name);
-  if (!fs.existsSync(file)) return undefined;
-  const v = asObject(readJson(file, runDir));
-  if (!v) throw badInput(`${runDir}: ${name} is not a JSON object`, RUN_HINT);
-  return v;
-}
-
-/** A run folder's curve.json, checked and sorted by rate; a bad-input error naming the folder when it is missing or malformed. */
-export function readRunCurve(runDir: string): RunCurve {
-  if (!fs.existsSync(runDir) || !fs.statSync(runDir).isDirectory()) throw badInput(`run folder ${runDir} does not exist`, RUN_HINT);
-  const file = path.join(runDir, 'curve.json');
-  if (!fs.existsSync(file)) throw badInput(`${runDir} has no curve.json, so it is not a finished pxp prune run`, RUN_HINT);
-  const json = asObject(readJson(file, runDir));
-  const malformed = (what: string) => badInput(`${runDir}: curve.json is malformed: ${what}`, RUN_HINT);
-  if (!json) throw malformed('not a JSON object');
-  if (!Array.isArray(json.points) || json.points.length === 0) throw malformed('"points" is not a non-empty list');
-  const points = json.points.map((p, i): RunCurvePoint => {
-    const o = asObject(p);
-    const rate = asNumber(o?.rate);
-    const accuracy = asNumber(o?.accuracy);
-    if (rate === undefined || accuracy === undefined) throw malformed(`point ${i} lacks a numeric rate and accuracy`);
-    return { rate, accuracy, removed: asNumber(o?.removed), params: asNumber(o?.params), flops: asNumber(o?.flops) };
-  });
-  const auc = asNumber(json.auc);
-  if (auc === undefined) throw malformed('"auc" is not a number');
-  return { criterion: asString(json.criterion), points: points.sort((a, b) => a.rate - b.rate), auc };
-}
-
 /** Accuracy at a rate, linear between the two nearest measured rates; undefined outside the measured range. */
-export function accuracyAt(points: RunCurvePoint[], rate: number): number | undefined {
+export function accuracyAt(points: CurvePoint[], rate: number): number | undefined {
   const sorted = [...points].sort((a, b) => a.rate - b.rate);
   for (let i = 0; i < sorted.length; i++) {
     const p = sorted[i];
@@ -146,7 +89,7 @@ const percentTicks = (y: number) => `${Math.round(100 * y)} %`;
 const RATE_AXES = { xLabel: 'pruning rate', xDomain: [0, 1] as [number, number], yDomain: [0, 1] as [number, number], width: 560, height: 360, xFormat: rateFormat, yFormat: percentTicks };
 
 /** The accuracy-vs-rate chart of one run, with the physically pruned model as a point of its own when there is one. */
-function curveChart(curve: RunCurve, label: string, physical?: Json): string {
+function curveChart(curve: CurveFile, label: string, physical?: Json): string {
   const series: Series[] = [{ name: label, points: curve.points.map((p) => [p.rate, p.accuracy]) }];
   const rate = asNumber(physical?.rate);
   const prunedAccuracy = asNumber(physical?.prunedAccuracy);
@@ -160,7 +103,7 @@ function curveChart(curve: RunCurve, label: string, physical?: Json): string {
 }
 
 /** Parameters and FLOPs left at each rate, as shares of the unpruned model's; undefined when the curve has no costs. */
-function costChart(curve: RunCurve, physical?: Json): string | undefined {
+function costChart(curve: CurveFile, physical?: Json): string | undefined {
   const base = (key: 'params' | 'flops') =>
     curve.points.find((p) => p.rate === 0)?.[key] ?? asNumber(asObject(physical?.[key])?.original) ?? Math.max(0, ...curve.points.map((p) => p[key] ?? 0));
   const series: Series[] = [];
@@ -192,13 +135,13 @@ function layersChart(shares: LayerShare[]): string | undefined {
 
 interface RunFiles {
   run?: Json;
-  curve: RunCurve;
+  curve: CurveFile;
   relevance?: Json;
 }
 
 function readRun(runDir: string): RunFiles {
-  const curve = readRunCurve(runDir);
-  return { curve, run: readOptionalJson(runDir, 'run.json'), relevance: readOptionalJson(runDir, 'relevance.json') };
+  const curve = readCurve(runDir, RUN_HINT);
+  return { curve, run: readOptionalJsonObject(runDir, 'run.json', RUN_HINT), relevance: readOptionalJsonObject(runDir, 'relevance.json', RUN_HINT) };
 }
 
 function chartsOf(files: RunFiles): { curve: string; cost?: string; layers?: string } {
@@ -258,6 +201,25 @@ function physicalSection(physical: Json, unpruned: number | undefined): string[]
   ];
 }
 
+/** A search run's best composite beside the presets and baselines (run.json), held out first: the fair comparison. */
+function searchComparison(run: Json): string[] {
+  const rows = (Array.isArray(run.comparison) ? run.comparison : []).map(asObject).filter((c): c is Json => !!c && asNumber(c.auc) !== undefined);
+  if (rows.length < 2) return [];
+  const fair = rows.every((c) => asNumber(c.holdoutAuc) !== undefined);
+  const score = (c: Json) => (fair ? asNumber(c.holdoutAuc)! : asNumber(c.auc)!);
+  const best = asString(run.criterion);
+  const name = (c: Json) => (asString(c.criterion) === best ? 'best composite' : escapeXml(asString(c.criterion) ?? '?'));
+  const sorted = [...rows].sort((a, b) => score(b) - score(a));
+  return [
+    '<h2>Against the presets and the baselines</h2>',
+    table(
+      ['criterion', ...(fair ? ['AUC held out'] : []), 'AUC on the search data'],
+      sorted.map((c) => [`<code>${name(c)}</code>`, ...(fair ? [fixed(asNumber(c.holdoutAuc), 4)] : []), `${fixed(asNumber(c.auc), 4)}${asString(c.criterion) === best ? ' (selection-biased)' : ''}`]),
+    ),
+    `<p class="muted">${fair ? 'Held out: samples no trial was chosen on, the fair comparison. ' : ''}The curves above are on the search data, where the best composite is the maximum over every trial (selection-biased). More in <a href="search.html">search.html</a>.</p>`,
+  ];
+}
+
 /** The report of one run folder as a self-contained HTML page. */
 export function renderRunReport(runDir: string): string {
   const files = readRun(runDir);
@@ -293,6 +255,7 @@ function renderFiles(files: RunFiles, charts: ReturnType<typeof chartsOf>): stri
     ...(charts.cost ? [figure(charts.cost, 'What is left of the unpruned model at each rate (masked components count as removed).')] : []),
     '</div>',
     ...(physical ? physicalSection(physical, unpruned) : []),
+    ...(run?.command === 'search' ? searchComparison(run) : []),
     ...(charts.layers
       ? ['<h2>Scores per layer</h2>', figure(charts.layers, 'Each bar: the layer’s mean |score| over its components (count after the name), divided by the sum of all layers’ means.', 'narrow')]
       : []),

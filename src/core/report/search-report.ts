@@ -8,56 +8,21 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { badInput } from '../errors';
 import { writeFileAtomic } from '../io/atomic';
+import { type Json, asNumber, asObject, asString } from '../run-folder/json';
+import { readComparison, readOptionalJsonObject, readTrials } from '../run-folder/read';
+import { bestSoFar } from '../run-folder/trials';
+import type { ComparisonCurve, TrialLine } from '../run-folder/types';
+import { describeParams } from '../search/describe-params';
 import { parameterImportance, type ParameterImportance } from '../search/importance';
+import { importanceSpace } from '../search/lrp-space';
 import type { Param, Params, SearchSpace } from '../search/space';
-import { type Json, asNumber, asObject, asString, figure as pageFigure, page, seconds, tile } from './html-page';
+import { figure as pageFigure, page, seconds, tile } from './html-page';
 import { PALETTE, barChart, escapeXml, lineChart, niceTicks, standaloneSvg } from './svg-chart';
-
-/** One line of trials.jsonl. */
-export interface SearchTrial {
-  number: number;
-  params: Params;
-  auc: number;
-  seconds?: number;
-  cached?: boolean;
-}
-
 
 const HINT = 'pass a folder written by pxp search --out';
 
-/** The trials of trials.jsonl, in file order; reading stops at a line cut short by a kill. */
-export function readSearchTrials(runDir: string): SearchTrial[] {
-  const file = path.join(runDir, 'trials.jsonl');
-  if (!fs.existsSync(file)) return [];
-  const out: SearchTrial[] = [];
-  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-    if (!line.trim()) continue;
-    let o: Json | undefined;
-    try {
-      o = asObject(JSON.parse(line));
-    } catch {
-      break;
-    }
-    const auc = asNumber(o?.auc);
-    const params = asObject(o?.params) as Params | undefined;
-    if (!o || auc === undefined || !params) continue;
-    out.push({ number: asNumber(o.number) ?? out.length, params, auc, seconds: asNumber(o.seconds), cached: typeof o.cached === 'boolean' ? o.cached : undefined });
-  }
-  return out;
-}
-
-function readJsonFile(runDir: string, name: string): unknown {
-  const file = path.join(runDir, name);
-  if (!fs.existsSync(file)) return undefined;
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw badInput(`${runDir}: ${name} is not valid JSON (${(e as Error).message})`, HINT);
-  }
-}
-
 /** The space run.json declares, or one inferred from the trials (strings categorical, numbers plain floats). */
-function spaceOf(run: Json | undefined, trials: SearchTrial[]): SearchSpace {
+function spaceOf(run: Json | undefined, trials: TrialLine[]): SearchSpace {
   if (Array.isArray(run?.space) && run.space.every((p) => typeof asObject(p)?.name === 'string' && typeof asObject(p)?.kind === 'string')) return run.space as Param[];
   const names: string[] = [];
   for (const t of trials) for (const k of Object.keys(t.params)) if (!names.includes(k)) names.push(k);
@@ -71,12 +36,6 @@ function spaceOf(run: Json | undefined, trials: SearchTrial[]): SearchSpace {
   });
 }
 
-/** Best AUC after each trial, in trial order. */
-export function bestSoFar(trials: SearchTrial[]): number[] {
-  let best = -Infinity;
-  return trials.map((t) => (best = Math.max(best, t.auc)));
-}
-
 const LINE_WIDTH = 720;
 
 /** An x range from 0 whose ticks fall on whole trial numbers. */
@@ -88,7 +47,7 @@ function trialDomain(count: number): [number, number] {
 }
 
 /** Every trial's AUC as points and the best AUC so far as a line, against the trial number (from 1, as in the log). */
-export function progressChart(trials: SearchTrial[]): string {
+export function progressChart(trials: TrialLine[]): string {
   const best = bestSoFar(trials);
   const svg = lineChart({
     title: 'AUC per trial and best so far',
@@ -126,48 +85,6 @@ export function importanceChart(rows: ParameterImportance[]): string {
 const auc4 = (x: number | undefined) => (x === undefined ? '—' : x.toFixed(4));
 
 
-function numberText(v: number): string {
-  if (Number.isInteger(v)) return String(v);
-  return Math.abs(v) < 1e-2 || Math.abs(v) >= 1e4 ? v.toExponential(1) : String(Number(v.toPrecision(3)));
-}
-
-const RULE_PARAM: Record<string, [string, string]> = { epsilon: ['epsilon', 'ε'], gamma: ['gamma', 'γ'], 'alpha-beta': ['alpha', 'α'] };
-
-/**
- * A trial's parameters in a line: per layer group its rule with the rule's parameter (`low ε 1.0e-3`), then the other
- * parameters (`first flat`, `abs`/`signed`, `least-first`/`most-first`, any further ones as `name value`).
- */
-export function describeParams(p: Params): string {
-  const used = new Set<string>();
-  const parts: string[] = [];
-  for (const key of Object.keys(p)) {
-    if (!key.endsWith('.rule') || key === 'first.rule') continue;
-    const group = key.slice(0, -'.rule'.length);
-    const rule = String(p[key]);
-    used.add(key);
-    const extra = RULE_PARAM[rule];
-    const value = extra ? p[`${group}.${extra[0]}`] : undefined;
-    if (extra && typeof value === 'number') {
-      used.add(`${group}.${extra[0]}`);
-      parts.push(`${group} ${extra[1]} ${numberText(value)}`);
-    } else parts.push(`${group} ${rule}`);
-  }
-  if (p['first.rule'] !== undefined) {
-    used.add('first.rule');
-    parts.push(`first ${p['first.rule']}`);
-  }
-  if (p.abs_sort !== undefined) {
-    used.add('abs_sort');
-    parts.push(p.abs_sort === 'false' ? 'signed' : 'abs');
-  }
-  if (p.least_relevant_first !== undefined) {
-    used.add('least_relevant_first');
-    parts.push(p.least_relevant_first === 'false' ? 'most-first' : 'least-first');
-  }
-  for (const [k, v] of Object.entries(p)) if (!used.has(k)) parts.push(`${k} ${typeof v === 'number' ? numberText(v) : v}`);
-  return parts.join(', ');
-}
-
 // Figures on this page stack vertically and keep to a readable width.
 const figure = (svg: string, caption: string) => pageFigure(svg, caption, 'stacked');
 
@@ -181,29 +98,58 @@ interface SearchCharts {
 
 interface SearchFiles {
   run?: Json;
-  trials: SearchTrial[];
+  trials: TrialLine[];
   composite?: unknown;
   importance: ParameterImportance[];
   hasReport: boolean;
   /** The best composite and the criteria scored beside it (comparison.json), when the search wrote them. */
-  comparison: { criterion: string; auc: number; points: [number, number][] }[];
+  comparison: ComparisonCurve[];
 }
 
 function readSearch(runDir: string): SearchFiles {
   if (!fs.existsSync(runDir) || !fs.statSync(runDir).isDirectory()) throw badInput(`run folder ${runDir} does not exist`, HINT);
-  const run = asObject(readJsonFile(runDir, 'run.json'));
-  const trials = readSearchTrials(runDir);
+  const run = readOptionalJsonObject(runDir, 'run.json', HINT);
+  const trials = readTrials(runDir);
   if (!run && trials.length === 0) throw badInput(`${runDir} holds no search (no run.json, no trials.jsonl)`, HINT);
-  const importance = parameterImportance(spaceOf(run, trials), trials.map((t) => ({ params: t.params, value: t.auc })));
-  const comparisonDoc = asObject(readJsonFile(runDir, 'comparison.json'));
-  const comparison = Array.isArray(comparisonDoc?.curves)
-    ? (comparisonDoc.curves as Json[]).map((c) => ({
-        criterion: String(c.criterion),
-        auc: Number(c.auc),
-        points: Array.isArray(c.points) ? (c.points as Json[]).map((p) => [Number(p.rate), Number(p.accuracy)] as [number, number]) : [],
-      }))
-    : [];
-  return { run, trials, composite: readJsonFile(runDir, 'best-composite.json'), importance, hasReport: fs.existsSync(path.join(runDir, 'report.html')), comparison };
+  const importance = parameterImportance(importanceSpace(spaceOf(run, trials)), trials.map((t) => ({ params: t.params, value: t.auc })));
+  const comparison = readComparison(runDir, HINT)?.curves ?? [];
+  return { run, trials, composite: readOptionalJsonObject(runDir, 'best-composite.json', HINT), importance, hasReport: fs.existsSync(path.join(runDir, 'report.html')), comparison };
+}
+
+/**
+ * The best composite beside the presets and baselines: on the held-out data when the search had some (the fair
+ * comparison: the best trial's AUC on the search data is the maximum over the trials there, biased upwards).
+ */
+function comparisonSection(files: SearchFiles): string[] {
+  const curves = files.comparison;
+  if (curves.length < 2) return [];
+  const fair = curves.every((c) => c.holdout);
+  const name = (c: ComparisonCurve) => (c.selectionBiased ? 'best composite' : c.criterion);
+  const shown = (c: ComparisonCurve) => (fair ? c.holdout! : c);
+  const held = asObject(files.run?.holdout);
+  const chart = lineChart({
+    title: 'Accuracy as components are pruned',
+    xLabel: 'pruning rate',
+    yLabel: 'accuracy',
+    series: curves.map((c) => ({ name: `${name(c)} (AUC ${shown(c).auc.toFixed(3)})`, points: shown(c).points.map((p) => [p.rate, p.accuracy] as [number, number]) })),
+    xDomain: [0, 1],
+    yDomain: [0, 1],
+    width: 760,
+    height: 420,
+  });
+  const caption = fair
+    ? `The best composite of the search and the criteria scored beside it, on the held-out data (${escapeXml(asString(held?.source) ?? '?')}) no trial was chosen on.`
+    : 'The best composite of the search and the criteria scored beside it, on the data the trials were chosen on (no held-out data: the best composite is the maximum over the trials there, so its curve is biased upwards).';
+  const rows = [...curves].sort((a, b) => shown(b).auc - shown(a).auc);
+  const own = (c: ComparisonCurve) => `${auc4(c.auc)}${c.selectionBiased ? ' <span class="muted">(selection-biased)</span>' : ''}`;
+  return [
+    '<h2>Against the presets and the baselines</h2>',
+    figure(chart, caption),
+    `<table><thead><tr><th>criterion</th>${fair ? '<th>AUC held out</th>' : ''}<th>AUC on the search data</th></tr></thead><tbody>`,
+    ...rows.map((c, i) => `<tr${i === 0 ? ' class="best"' : ''}><td><code>${escapeXml(name(c))}</code></td>${fair ? `<td>${auc4(c.holdout!.auc)}</td>` : ''}<td>${own(c)}</td></tr>`),
+    '</tbody></table>',
+    `<p class="muted">${fair ? 'Held out: samples no trial was chosen on, the fair comparison. ' : ''}On the search data the best composite’s AUC is the maximum over every trial, so it is biased upwards (selection-biased); the other criteria were not chosen there.</p>`,
+  ];
 }
 
 function renderSearch(files: SearchFiles, charts: SearchCharts): string {
@@ -227,7 +173,7 @@ function renderSearch(files: SearchFiles, charts: SearchCharts): string {
     `<h1>Composite search · ${trials.length} trial${trials.length === 1 ? '' : 's'}</h1>`,
     `<div class="muted">${run?.model !== undefined ? `model <code>${escapeXml(String(run.model))}</code> · ` : ''}${asString(run?.sampler) ? `${escapeXml(sampler)} sampler` : 'search'}${asNumber(run?.seed) !== undefined ? `, seed ${asNumber(run?.seed)}` : ''}${status && status !== 'done' ? ` · <strong>${escapeXml(status)}</strong>` : ''}${files.hasReport ? ' · <a href="report.html">pruning curve of the best composite (report.html)</a>' : ''}</div>`,
     '<div class="tiles">',
-    tile('best AUC', auc4(bestAuc)),
+    tile('best AUC (search data, selection-biased)', auc4(bestAuc)),
     tile('best trial', bestNumber === undefined ? '—' : `#${bestNumber + 1}`),
     ...(holdoutAuc !== undefined ? [tile('best, on held-out data', auc4(holdoutAuc))] : []),
     tile('trials', String(trials.length)),
@@ -236,27 +182,7 @@ function renderSearch(files: SearchFiles, charts: SearchCharts): string {
     '</div>',
     '<h2>Progress</h2>',
     figure(charts.progress, `Each trial’s AUC (squares) and the best AUC up to it (line). AUC: accuracy under pruning, trapezoid rule over the rates ${rates.length ? rates.map((r) => String(Number(r.toFixed(2)))).join(', ') : 'of the search'}.`),
-    ...(files.comparison.length > 1
-      ? [
-          '<h2>Against the presets and the baselines</h2>',
-          figure(
-            lineChart({
-              title: 'Accuracy as components are pruned',
-              xLabel: 'pruning rate',
-              yLabel: 'accuracy',
-              series: files.comparison.map((c) => ({ name: `${c.criterion} (AUC ${c.auc.toFixed(3)})`, points: c.points })),
-              xDomain: [0, 1],
-              yDomain: [0, 1],
-              width: 760,
-              height: 420,
-            }),
-            'The best composite of the search and the criteria scored beside it, on the same evaluation data and rates.',
-          ),
-          '<table><thead><tr><th>criterion</th><th>AUC</th></tr></thead><tbody>',
-          ...[...files.comparison].sort((a, b) => b.auc - a.auc).map((c, i) => `<tr${i === 0 ? ' class="best"' : ''}><td><code>${escapeXml(c.criterion)}</code></td><td>${auc4(c.auc)}</td></tr>`),
-          '</tbody></table>',
-        ]
-      : []),
+    ...comparisonSection(files),
     '<h2>Parameter importance</h2>',
     figure(
       charts.importance,
@@ -270,7 +196,7 @@ function renderSearch(files: SearchFiles, charts: SearchCharts): string {
     '<tbody>',
     ...top.map(
       (t) =>
-        `<tr${t.number === bestNumber ? ' class="best"' : ''}><td>#${t.number + 1}</td><td>${auc4(t.auc)}</td><td class="params">${escapeXml(describeParams(t.params))}</td><td>${seconds(t.seconds)}</td><td>${t.cached === undefined ? '—' : t.cached ? 'yes' : 'no'}</td></tr>`,
+        `<tr${t.number === bestNumber ? ' class="best"' : ''}><td>#${t.number + 1}</td><td>${auc4(t.auc)}</td><td class="params">${escapeXml(describeParams(t.params))}${t.enqueued ? ` <span class="muted">(starting point: ${escapeXml(t.enqueued)})</span>` : ''}</td><td>${seconds(t.seconds)}</td><td>${t.cached === undefined ? '—' : t.cached ? 'yes' : 'no'}</td></tr>`,
     ),
     '</tbody>',
     '</table>',

@@ -1,7 +1,8 @@
 /**
  * The objective of the attribution search (method.md §4): a point of the space → a composite → relevance of the
- * reference samples → component scores → the masked pruning curve → its AUC. Relevance is cached per rule
- * assignment, so points that differ only in abs_sort or least_relevant_first need no new attribution.
+ * reference samples (from the point's initial relevance) → component scores → the masked pruning curve → its AUC.
+ * Relevance is cached per rule assignment and initial relevance, so points that differ only in abs_sort or
+ * least_relevant_first need no new attribution.
  */
 import type { Graph } from '../graph/graph';
 import type { Dataset } from '../io/datasets';
@@ -54,8 +55,10 @@ export class AttributionObjective {
       return hit;
     }
     const { graph, reference } = this.ctx;
-    const r = await attribute(graph, paramsToComposite(p, this.ctx.groups, 'trial'), reference.x, reference.shape, {
+    const composite = paramsToComposite(p, this.ctx.groups, 'trial');
+    const r = await attribute(graph, composite, reference.x, reference.shape, {
       targets: reference.y,
+      init: composite.init,
       executor: this.ctx.executor,
       signal: this.ctx.signal,
     });

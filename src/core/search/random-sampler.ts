@@ -6,7 +6,7 @@ import { mulberry32 } from '../random';
 import { isActive, mixSeed, validateSpace, type Param, type ParamValue, type Params, type Sampler, type SearchSpace, type Trial } from './space';
 
 /** One value of `p` drawn from its prior (uniform / log-uniform). */
-export function samplePrior(p: Param, rng: () => number): ParamValue {
+function samplePrior(p: Param, rng: () => number): ParamValue {
   if (p.kind === 'categorical') return p.choices[Math.min(p.choices.length - 1, Math.floor(rng() * p.choices.length))];
   if (p.kind === 'int') return Math.min(p.high, p.low + Math.floor(rng() * (p.high - p.low + 1)));
   if (p.log) {

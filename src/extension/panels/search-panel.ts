@@ -9,7 +9,8 @@ import * as vscode from 'vscode';
 import { asPxpError } from '../../core/errors';
 import type { SearchSpace } from '../../core/search/space';
 import type { PanelState, TrialRow } from '../../protocol/webview';
-import { bestSoFar, parseTrialLines, readSearchSnapshot, searchImportance } from '../../views/search-view';
+import { bestSoFar } from '../../core/run-folder/trials';
+import { parseTrialRows, readSearchSnapshot, searchImportance } from '../../views/search-view';
 import { type PanelContext, RunPanel } from './run-panel';
 
 const POLL_MS = 2000;
@@ -108,7 +109,7 @@ export class SearchPanel extends RunPanel {
       this.refresh();
       return;
     }
-    const { trials, consumed } = parseTrialLines(text.slice(this.consumed));
+    const { trials, consumed } = parseTrialRows(text.slice(this.consumed));
     if (trials.length === 0) return;
     this.consumed += consumed;
     this.trials.push(...trials);

@@ -5,7 +5,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { type RunSummary, readJson } from './run-summary';
+import type { Json } from '../../core/run-folder/json';
+import { tryReadJsonObject } from '../../core/run-folder/read';
+import type { RunSummary } from './run-summary';
 
 export interface LayerFigures {
   /** Fraction of the model's total |relevance| in this layer's components. */
@@ -20,13 +22,11 @@ export interface ModelFigures {
   layers: Map<string, LayerFigures>;
 }
 
-type Json = Record<string, unknown>;
-
 /** Layer name → total |relevance| and component count. */
 function layerRelevance(run: RunSummary): Map<string, { total: number; components: number }> {
   const out = new Map<string, { total: number; components: number }>();
-  const rel = readJson(path.join(run.dir, 'relevance.json'));
-  const comps = rel ? undefined : readJson(path.join(run.dir, 'components.json'));
+  const rel = tryReadJsonObject(path.join(run.dir, 'relevance.json'));
+  const comps = rel ? undefined : tryReadJsonObject(path.join(run.dir, 'components.json'));
   const layers = ((rel ?? comps)?.layers ?? []) as Json[];
   for (const l of layers) {
     if (typeof l.name !== 'string') continue;
@@ -51,7 +51,7 @@ function layerRelevance(run: RunSummary): Map<string, { total: number; component
 /** filters / units per layer name of a LayersModel JSON file. */
 export function layerWidths(modelJson: string): Map<string, number> {
   const out = new Map<string, number>();
-  const m = readJson(modelJson);
+  const m = tryReadJsonObject(modelJson);
   const topology = m?.modelTopology as Json | undefined;
   const config = (topology?.config ?? topology?.model_config) as Json | undefined;
   const layers = ((config?.config as Json | undefined)?.layers ?? config?.layers ?? []) as Json[];

@@ -4,6 +4,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { type Json, asNumber, asObject } from '../../core/run-folder/json';
+import { readTrials, tryReadJsonObject } from '../../core/run-folder/read';
 
 export type RunKind = 'relevance' | 'prune' | 'search' | 'train' | 'export' | 'compare';
 export const RUN_KINDS: RunKind[] = ['relevance', 'prune', 'search', 'train', 'export', 'compare'];
@@ -23,17 +25,6 @@ export interface RunSummary {
   mtimeMs: number;
 }
 
-type Json = Record<string, unknown>;
-const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-const obj = (v: unknown) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined);
-
-export function readJson(file: string): Json | undefined {
-  try {
-    return obj(JSON.parse(fs.readFileSync(file, 'utf8')));
-  } catch {
-    return undefined;
-  }
-}
 
 /** The runs folder the editor writes into: `<workspace>/.pxp/runs`. */
 export const runsFolder = (workspace: string) => path.join(workspace, '.pxp', 'runs');
@@ -65,24 +56,24 @@ export function readRunSummary(dir: string, workspace?: string): RunSummary | un
   }
   if (!stat.isDirectory()) return undefined;
   const name = path.basename(dir);
-  const run = readJson(path.join(dir, 'run.json'));
+  const run = tryReadJsonObject(path.join(dir, 'run.json'));
   const kind = kindOfFolder(name, run) ?? (fs.existsSync(path.join(dir, 'components.json')) ? 'relevance' : undefined);
   if (!kind) return undefined;
   const summary: RunSummary = { dir, name, kind, mtimeMs: stat.mtimeMs };
   // An attribution folder names its model in components.json.
-  const components = run ? undefined : readJson(path.join(dir, 'components.json'));
+  const components = run ? undefined : tryReadJsonObject(path.join(dir, 'components.json'));
   const model = typeof run?.model === 'string' ? run.model : typeof components?.model === 'string' ? components.model : undefined;
   if (model) summary.model = path.resolve(workspace ?? process.cwd(), model);
-  const curve = readJson(path.join(dir, 'curve.json'));
-  summary.auc = num(run?.auc) ?? num(curve?.auc);
-  const physical = obj(run?.physical);
+  const curve = tryReadJsonObject(path.join(dir, 'curve.json'));
+  summary.auc = asNumber(run?.auc) ?? asNumber(curve?.auc);
+  const physical = asObject(run?.physical);
   if (physical) {
-    summary.rate = num(physical.rate);
-    summary.speedup = num(physical.speedup);
+    summary.rate = asNumber(physical.rate);
+    summary.speedup = asNumber(physical.speedup);
   }
   if (kind === 'search') {
     try {
-      summary.trials = fs.readFileSync(path.join(dir, 'trials.jsonl'), 'utf8').split('\n').filter((l) => l.trim()).length;
+      summary.trials = readTrials(dir).length;
     } catch {
       summary.trials = 0;
     }

@@ -13,6 +13,7 @@ import path from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import { type CodeServer, REPO, startCodeServer } from '../harness/code-server';
 import { answerQuickInput, findFrameByTitle, openWorkbench, runCommand, type Workbench } from '../harness/workbench';
+import { readNpy, writeNpy } from '../../../src/core/io/npy';
 
 const CLI = path.join(REPO, 'dist', 'cli.js');
 const RESULTS = path.join(REPO, 'test-results');
@@ -137,7 +138,14 @@ describe('PXP panels in VS Code (code-server)', function () {
   it('search panel follows a running pxp search until its last trial, then shows the comparison', async () => {
     const dir = path.join(runs, 'search-live');
     const trials = 6;
-    search = spawn(process.execPath, [CLI, 'search', '--model', path.join(ws, 'model', 'model.json'), '--reference', path.join(ws, 'reference'), '--eval', path.join(ws, 'test'), '--eval-limit', '500', '--trials', String(trials), '--startup-trials', '3', '--baselines', 'lrp:epsilon-plus-flat,lrp:epsilon-gamma-box,taylor,random', '--out', dir, '--quiet'], { stdio: 'ignore' });
+    // The last 300 test images are held out: the panel compares the criteria on them.
+    const holdout = path.join(ws, 'holdout');
+    const x = readNpy(path.join(ws, 'test', 'x.npy'));
+    const y = readNpy(path.join(ws, 'test', 'y.npy'));
+    const per = x.data.length / x.shape[0];
+    writeNpy(path.join(holdout, 'x.npy'), { dtype: 'float32', shape: [300, ...x.shape.slice(1)], data: (x.data as Float32Array).slice(700 * per, 1000 * per) });
+    writeNpy(path.join(holdout, 'y.npy'), { dtype: 'int32', shape: [300], data: Int32Array.from(y.data).slice(700, 1000) });
+    search = spawn(process.execPath, [CLI, 'search', '--model', path.join(ws, 'model', 'model.json'), '--reference', path.join(ws, 'reference'), '--eval', path.join(ws, 'test'), '--eval-limit', '500', '--holdout', holdout, '--trials', String(trials), '--startup-trials', '3', '--baselines', 'lrp:epsilon-plus-flat,lrp:epsilon-gamma-box,taylor,random', '--out', dir, '--quiet'], { stdio: 'ignore' });
     const until = Date.now() + 120_000;
     while (!fs.existsSync(path.join(dir, 'run.json')) && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
     const frame = await openRun(wb.page, 'search-live', 'Search: search-live');
@@ -158,7 +166,15 @@ describe('PXP panels in VS Code (code-server)', function () {
     const comparison = readJson(path.join(dir, 'comparison.json'));
     const legend = (await frame.locator('figure.chart').nth(1).textContent()) ?? '';
     for (const c of comparison.curves.slice(1)) assert.ok(legend.includes(c.criterion), `comparison shows ${c.criterion}`);
+    // Held out against held out: the tile and the table show the held-out AUCs of comparison.json.
+    assert.equal(await figure(frame, 'held-out AUC'), run.best.holdoutAuc.toFixed(4));
+    assert.equal(await frame.locator('tr[data-criterion]').count(), comparison.curves.length);
+    for (const c of comparison.curves.slice(1)) assert.match((await frame.locator(`tr[data-criterion="${c.criterion}"]`).textContent()) ?? '', new RegExp(c.holdout.auc.toFixed(4)));
+    assert.match((await frame.locator('tr[data-criterion="lrp:best-composite.json"]').textContent()) ?? '', /selection-biased/);
     await screenshotPanel(wb.page, frame, 'search-dark.png');
+    await frame.locator('h2', { hasText: 'Against the presets and the baselines' }).scrollIntoViewIfNeeded();
+    await screenshotPanel(wb.page, frame, 'search-comparison-dark.png');
+    await frame.locator('h1').scrollIntoViewIfNeeded();
   });
 
   it('follows the light theme too (screenshots)', async () => {

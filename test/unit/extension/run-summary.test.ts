@@ -32,7 +32,8 @@ describe('run folders as the sidebar and the CodeLens read them', () => {
     const runs = path.join(ws, '.pxp', 'runs');
     write(path.join(runs, 'prune-1', 'run.json'), { command: 'prune', model: 'm/model.json', auc: 0.3368, physical: { rate: 0.25, speedup: 1.4212 } });
     write(path.join(runs, 'search-2', 'run.json'), { command: 'search', model: 'm/model.json' });
-    write(path.join(runs, 'search-2', 'trials.jsonl'), '{"auc":0.4}\n{"auc":0.41}\n');
+    const trial = (number: number, auc: number) => JSON.stringify({ number, params: { 'low.rule': 'z-plus' }, auc, curve: [{ rate: 0, accuracy: 0.9 }], seconds: 1, cached: false }) + '\n';
+    write(path.join(runs, 'search-2', 'trials.jsonl'), trial(0, 0.4) + trial(1, 0.41));
     write(path.join(runs, 'search-2', 'curve.json'), { auc: 0.45 });
     write(path.join(runs, 'notes.txt'), 'not a run');
     fs.utimesSync(path.join(runs, 'prune-1'), new Date(1000), new Date(1000));

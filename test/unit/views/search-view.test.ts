@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { isSearchView } from '../../../src/protocol/webview';
-import { parseTrialLines, readSearchSnapshot } from '../../../src/views/search-view';
+import { parseTrialRows, readSearchSnapshot } from '../../../src/views/search-view';
 import { tempDir } from '../../helpers/tmp';
 import { demoRuns } from './demo-runs';
 
@@ -23,7 +23,7 @@ describe('search view of a finished run', function () {
     assert.equal(view.best?.auc, run.best.auc);
     assert.equal(view.best?.number, run.best.number);
     assert.equal(view.trialsWanted, 3);
-    assert.ok(view.trials.every((t) => t.label.length > 0 && t.label.includes('first')), 'each trial has its parameters in words');
+    assert.ok(view.trials.every((t) => t.label.length > 0 && t.label.includes('init')), 'each trial has its parameters in words');
     assert.ok(isSearchView(view));
   });
 
@@ -67,7 +67,7 @@ describe('search view while the search runs', function () {
       assert.equal(first.trialsConsumed, lines[0].length + 1);
       // The writer finishes the line and appends another: reading on from `consumed` gives exactly the new trials.
       fs.writeFileSync(path.join(dir, 'trials.jsonl'), `${lines[0]}\n${lines[1]}\n${lines[2]}\n`);
-      const more = parseTrialLines(fs.readFileSync(path.join(dir, 'trials.jsonl'), 'utf8').slice(first.trialsConsumed));
+      const more = parseTrialRows(fs.readFileSync(path.join(dir, 'trials.jsonl'), 'utf8').slice(first.trialsConsumed));
       assert.deepEqual(more.trials.map((t) => t.number), [1, 2]);
       assert.equal(first.trialsConsumed + more.consumed, text.length);
     } finally {
@@ -77,9 +77,9 @@ describe('search view while the search runs', function () {
 
   it('stops at a line that is not a trial, and an empty log is no trials', () => {
     const good = JSON.stringify({ number: 0, params: { 'low.rule': 'z-plus' }, auc: 0.4, curve: [{ rate: 0, accuracy: 0.9 }], seconds: 1, cached: false });
-    const parsed = parseTrialLines(`${good}\n{"number": "one"}\n${good}\n`);
+    const parsed = parseTrialRows(`${good}\n{"number": "one"}\n${good}\n`);
     assert.equal(parsed.trials.length, 1);
     assert.equal(parsed.consumed, good.length + 1);
-    assert.deepEqual(parseTrialLines(''), { trials: [], consumed: 0 });
+    assert.deepEqual(parseTrialRows(''), { trials: [], consumed: 0 });
   });
 });

@@ -1,0 +1,83 @@
+/**
+ * The files of a run folder (architecture.md, "Run folders"): what `pxp prune`, `pxp search` and `pxp attribute`
+ * write and what the reports, the panels and the extension read. One declaration per file; readers are in read.ts,
+ * writers in write.ts. Pure: no node import (the webview protocol imports these types).
+ */
+
+/** Where a set of samples came from. */
+export interface DataInfo {
+  source: string;
+  samples: number;
+}
+
+/** One rate of an accuracy-vs-pruning-rate curve (costs only where the curve measured them). */
+export interface CurvePoint {
+  rate: number;
+  accuracy: number;
+  removed?: number;
+  params?: number;
+  flops?: number;
+}
+
+/** curve.json: the masked pruning curve of the run's criterion and its AUC (trapezoid rule over the rates). */
+export interface CurveFile {
+  criterion?: string;
+  points: CurvePoint[];
+  auc: number;
+}
+
+/** relevance.json: one score per component, per component layer. */
+export interface RelevanceFile {
+  criterion: string;
+  layers: { name: string; kind: string; scores: number[] }[];
+}
+
+/** A curve reduced to what the search files keep. */
+export interface RateAccuracy {
+  rate: number;
+  accuracy: number;
+}
+
+/** One line of trials.jsonl: a finished trial of `pxp search`. */
+export interface TrialLine {
+  number: number;
+  params: Record<string, string | number>;
+  auc: number;
+  curve: RateAccuracy[];
+  seconds: number;
+  /** Whether the trial reused the relevance of an earlier one (it differed only in the ranking switches). */
+  cached: boolean;
+  /** Set on the search's starting points (a preset or a fixed point of the space), not on sampled trials. */
+  enqueued?: string;
+}
+
+/** What a search calls its best composite in curve.json, relevance.json and comparison.json. */
+export const BEST_CRITERION = 'lrp:best-composite.json';
+
+/** One criterion in comparison.json: its curve on the search's evaluation data and, when there is one, on held-out data. */
+export interface ComparisonCurve {
+  criterion: string;
+  auc: number;
+  points: RateAccuracy[];
+  /** The same criterion on the held-out samples, which no trial was chosen on. */
+  holdout?: { auc: number; points: RateAccuracy[] };
+  /** The best trial's own curve: chosen as the maximum over the trials on this data, so its AUC there is biased upwards. */
+  selectionBiased?: boolean;
+}
+
+/** comparison.json: the best composite beside the presets and the baselines. */
+export interface ComparisonFile {
+  curves: ComparisonCurve[];
+  evaluation?: DataInfo;
+  holdout?: DataInfo;
+}
+
+/** components.json of `pxp attribute`: per layer, per sample, per component relevance. */
+export interface ComponentsFile {
+  model: string;
+  composite: { name: string } & Record<string, unknown>;
+  rules: { name: string; rule: string }[];
+  init: string;
+  targets: number[];
+  layers: { name: string; kind: string; relevance: number[][] }[];
+}
