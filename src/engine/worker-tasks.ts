@@ -5,7 +5,8 @@
 import { initBackend, type BackendPreference } from '../core/backend/select';
 import { disposeGraph } from '../core/graph/graph';
 import { openAnyModel } from '../core/io/open-model';
-import { attribute, type InitMode } from '../core/lrp/attribute';
+import { attribute } from '../core/lrp/attribute';
+import type { InitMode } from '../core/lrp/explanation-plan';
 import type { CompositeSpec } from '../core/lrp/composites';
 
 export interface AttributeTask {

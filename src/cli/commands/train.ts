@@ -4,7 +4,7 @@ import { summarizeModel } from '../../core/graph/summary';
 import { writeFileAtomic } from '../../core/io/atomic';
 import { saveModel } from '../../core/io/model-files';
 import { evaluateAccuracy } from '../../core/models/evaluate';
-import { trainModel } from '../../core/models/train';
+import { trainModel } from '../../core/train/train-model';
 import { ARCHITECTURES, buildArchitecture } from '../../core/models/zoo';
 import { badInput, usageError } from '../../core/errors';
 import { Command } from '../command';

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { attribute } from '../../../src/core/lrp/attribute';
 import { PRESET_NAMES, parseComposite, presetComposite, type CompositeSpec } from '../../../src/core/lrp/composites';
 import { OnnxExplainer, readoutNode } from '../../../src/core/lrp/onnx-explainer';
-import { disposePlan, planExplanation } from '../../../src/core/lrp/attribute';
+import { disposePlan, planExplanation } from '../../../src/core/lrp/explanation-plan';
 import { PxpError } from '../../../src/core/errors';
 import { useDefaultBackend } from '../../helpers/backend';
 import { randomInputs, randomizeWeights, tinyResNet, tinyVgg } from '../../helpers/models';
