@@ -30,7 +30,7 @@ function webviewEntries() {
 const builds = [
   { ...nodeCommon, entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js' },
   { ...nodeCommon, entryPoints: ['src/engine/main.ts'], outfile: 'dist/engine.js' },
-  { ...nodeCommon, entryPoints: ['src/engine/worker.ts'], outfile: 'dist/worker.js' },
+  { ...nodeCommon, entryPoints: ['src/workers/worker.ts'], outfile: 'dist/worker.js' },
   { ...nodeCommon, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
 ];
 const webviews = webviewEntries();

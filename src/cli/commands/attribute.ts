@@ -11,7 +11,7 @@ import { disposeGraph } from '../../core/graph/graph';
 import { DEFAULT_SOFTMAX_RULE } from '../../core/lrp/propagate';
 import { PRESET_NAMES, compositeToJson, loadComposite } from '../../core/lrp/composites';
 import { writeHeatmapPng } from '../../core/report/heatmap';
-import { attributeInWorkers, defaultWorkerCount } from '../../engine/parallel';
+import { attributeInWorkers, defaultWorkerCount } from '../../workers/parallel';
 import { Command } from '../command';
 import { compositeSetting, executorFlag, initFlag, intFlag, requiredString, stringFlag } from '../flags';
 import { backendLine } from '../format';
