@@ -8,8 +8,8 @@
  * from a run folder; this module only declares its shape.
  */
 
-import { isTrialLine } from '../core/run-folder/trials';
-import type { ComparisonCurve, DataInfo, TrialLine } from '../core/run-folder/types';
+import { isTrialLine } from '../shared/run-folder/trials';
+import type { ComparisonCurve, DataInfo, TrialLine } from '../shared/run-folder/types';
 
 export type { ComparisonCurve, DataInfo };
 

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import { badInput } from '../core/errors';
-import { asNumber, asObject, asString, type Json } from '../core/run-folder/json';
+import { asNumber, asObject, asString, type Json } from '../shared/run-folder/json';
 
 export interface ModelJsonLayer {
   name: string;

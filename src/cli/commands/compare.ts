@@ -4,7 +4,7 @@ import { usageError } from '../../core/errors';
 import { writeFileAtomic } from '../../core/io/atomic';
 import { COMPARE_RATES, type ComparedRun, accuracyAt, compareChart, renderComparePage, sameRates } from '../../core/report/run-report';
 import { readCurve } from '../../core/run-folder/read';
-import { standaloneSvg } from '../../core/report/svg-chart';
+import { standaloneSvg } from '../../shared/svg-chart';
 import { Command } from '../command';
 import { requiredString, stringFlag } from '../flags';
 import { percent } from '../format';

@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import { asPxpError } from '../../core/errors';
 import type { SearchSpace } from '../../core/search/space';
 import type { PanelState, TrialRow } from '../../protocol/webview';
-import { bestSoFar } from '../../core/run-folder/trials';
+import { bestSoFar } from '../../shared/run-folder/trials';
 import { parseTrialRows, readSearchSnapshot, searchImportance } from '../../views/search-view';
 import { type PanelContext, RunPanel } from './run-panel';
 

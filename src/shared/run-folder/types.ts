@@ -1,7 +1,7 @@
 /**
  * The files of a run folder (architecture.md, "Run folders"): what `pxp prune`, `pxp search` and `pxp attribute`
- * write and what the reports, the panels and the extension read. One declaration per file; readers are in read.ts,
- * writers in write.ts. Pure: no node import (the webview protocol imports these types).
+ * write and what the reports, the panels and the extension read. One declaration per file; the node readers and
+ * writers are src/core/run-folder/read.ts and write.ts. Pure: no node import (the webview protocol imports these).
  */
 
 /** Where a set of samples came from. */
