@@ -18,20 +18,28 @@ export interface CommandContext {
   signal: AbortSignal;
 }
 
-export interface CommandResult<T = unknown> {
-  value: T;
+export interface CommandResult<V = unknown> {
+  value: V;
   text: string;
 }
 
-export interface Command {
+export interface Command<V = unknown> {
   name: string;
   summary: string;
   usage: string;
   options: Record<string, OptionSpec>;
   /** Flags that must be present. */
   required?: string[];
-  run(flags: Record<string, string | boolean | undefined>, ctx: CommandContext): Promise<CommandResult>;
+  run(flags: Record<string, string | boolean | undefined>, ctx: CommandContext): Promise<CommandResult<V>>;
 }
+
+/** Declares a command; the type of its result is inferred from `run`, so callers through the engine get it per command. */
+export function defineCommand<V>(command: Command<V>): Command<V> {
+  return command;
+}
+
+/** The value a command's run resolves to (what `pxp NAME --json` prints). */
+export type CommandValue<C> = C extends Command<infer V> ? V : never;
 
 /** Flags every command takes. */
 export const COMMON_OPTIONS: Record<string, OptionSpec> = {

@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { initBackend } from '../core/backend/select';
 import { usageError } from '../core/errors';
-import { COMMON_OPTIONS, type OptionSpec } from '../cli/command';
-import { findCommand } from '../cli/registry';
+import { type Command, COMMON_OPTIONS, type OptionSpec } from '../cli/command';
+import { ENGINE_COMMAND_TABLE, findCommand } from '../cli/registry';
 import { checkDataFitsModel } from '../core/io/data-fits-model';
 import { loadDataArgument } from '../core/io/datasets';
 import { openAnyModel } from '../core/io/open-model';
@@ -13,7 +13,7 @@ import { disposeGraph } from '../core/graph/graph';
 import { evaluateAccuracy, measureLatency } from '../core/models/evaluate';
 import type { RunControl } from '../core/progress';
 import type { BackendPreference } from '../core/backend/select';
-import type { EngineMethod, EngineMethods } from '../protocol/engine';
+import type { EngineMethod, EngineMethods, RunResult } from '../protocol/engine';
 
 /** Progress and cancellation, plus the command's lines of news (forwarded as output messages). */
 export type EngineControl = RunControl & { output?: (line: string) => void };
@@ -40,12 +40,12 @@ export function engineHandlers(backend: () => BackendPreference): { [M in Engine
       return initBackend(backend());
     },
     async run({ command, flags }, control) {
-      const cmd = findCommand(command)!;
+      const cmd: Command = ENGINE_COMMAND_TABLE[command];
       checkFlags(command, flags);
       const out = typeof flags.out === 'string' ? path.resolve(flags.out) : undefined;
       const outExisted = out !== undefined && fs.existsSync(out);
       try {
-        return await cmd.run(flags, {
+        const { value, text } = await cmd.run(flags, {
           json: false,
           force: flags.force === true,
           backend: backend(),
@@ -53,6 +53,8 @@ export function engineHandlers(backend: () => BackendPreference): { [M in Engine
           log: (line) => control.output?.(line),
           signal: control.signal ?? new AbortController().signal,
         });
+        // ENGINE_COMMAND_TABLE gives each command its value type; TypeScript cannot pair them across the union.
+        return { command, value, text } as RunResult;
       } catch (e) {
         // A failed or cancelled run leaves nothing behind (pxp search, for one, writes trials.jsonl as it goes).
         if (out && !outExisted) fs.rmSync(out, { recursive: true, force: true });

@@ -4,16 +4,18 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { asPxpError } from '../core/errors';
-import { serveSearchTrials, type SearchTrialsInit } from './search-trials';
-import { runWorkerTask, type WorkerTask } from './worker-tasks';
+import type { FromAttributeWorker, WorkerData } from '../protocol/workers';
+import { serveSearchTrials } from './search-trials';
+import { runWorkerTask } from './worker-tasks';
 
-const data = workerData as WorkerTask | SearchTrialsInit;
+const data = workerData as WorkerData;
+const post = (m: FromAttributeWorker) => parentPort?.postMessage(m);
 if (data.kind === 'search-trials') void serveSearchTrials(data, parentPort!);
 else
-  runWorkerTask(data, (done) => parentPort?.postMessage({ type: 'progress', done })).then(
-    (value) => parentPort?.postMessage({ type: 'result', value }),
+  runWorkerTask(data, (done) => post({ type: 'progress', done })).then(
+    (value) => post({ type: 'result', value }),
     (e) => {
       const err = asPxpError(e);
-      parentPort?.postMessage({ type: 'error', code: err.code, message: err.message, hint: err.hint });
+      post({ type: 'error', code: err.code, message: err.message, hint: err.hint });
     },
   );

@@ -12,7 +12,7 @@ import { DEFAULT_SOFTMAX_RULE } from '../../core/lrp/propagate';
 import { PRESET_NAMES, compositeToJson, loadComposite } from '../../core/lrp/composites';
 import { writeHeatmapPng } from '../../core/report/heatmap';
 import { attributeInWorkers, defaultWorkerCount } from '../../workers/parallel';
-import { Command } from '../command';
+import { defineCommand } from '../command';
 import { compositeSetting, executorFlag, initFlag, intFlag, requiredString, stringFlag } from '../flags';
 import { backendLine } from '../format';
 import { type OpenedModel, openModel, readInputs } from '../inputs';
@@ -31,7 +31,7 @@ function readTargets(file: string, n: number, numClasses: number): Int32Array {
   return t;
 }
 
-export const attributeCommand: Command = {
+export const attributeCommand = defineCommand({
   name: 'attribute',
   summary: 'LRP relevance of the inputs and of every conv channel / dense neuron, with heatmaps',
   usage: 'pxp attribute --model MODEL.json|MODEL.onnx --inputs X.npy [--targets Y.npy] --composite NAME|FILE.json --out DIR',
@@ -126,7 +126,7 @@ export const attributeCommand: Command = {
       opened.dispose();
     }
   },
-};
+});
 
 /** attribute() on a fresh graph of the model, freed afterwards. */
 async function attributeGraph(opened: OpenedModel, ...args: Parameters<typeof attribute> extends [unknown, ...infer R] ? R : never) {

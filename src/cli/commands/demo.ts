@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { badInput } from '../../core/errors';
-import { Command } from '../command';
+import { defineCommand } from '../command';
 import { stringFlag } from '../flags';
 import { attributeCommand } from './attribute';
 import { evaluateCommand } from './evaluate';
@@ -64,7 +64,7 @@ function prepareDemoOutput(out: string, force: boolean, criteria: string[]): voi
 
 const runName = (criterion: string) => `prune-${criterion.replace(/[^a-z0-9-]+/gi, '-')}`;
 
-export const demoCommand: Command = {
+export const demoCommand = defineCommand({
   name: 'demo',
   summary: 'run PXP on the embedded Fashion-MNIST model and data (offline)',
   usage: 'pxp demo [--torch] [--out pxp-demo] [--json]',
@@ -102,17 +102,15 @@ export const demoCommand: Command = {
         { model, reference: path.join(dir, 'reference'), eval: path.join(dir, 'test'), criterion, seed: '0', ...removal, out: path.join(out, runName(criterion)) },
         ctx,
       );
-      const value = run.value as { curve: (typeof curves)[number]; physical?: PhysicalRemoval };
-      curves.push(value.curve);
-      physical ??= value.physical;
+      curves.push(run.value.curve);
+      physical ??= run.value.physical;
     }
     // The paper's method in short: a few trials of the composite search, scored like the curves above.
     const search = await searchCommand.run(
       { model, reference: path.join(dir, 'reference'), eval: path.join(dir, 'test'), trials: '8', 'startup-trials': '4', seed: '0', baselines: 'none', out: path.join(out, 'search') },
       ctx,
     );
-    const searched = search.value as { best: { auc: number }; out: string };
-    const bestCurve = readCurve(searched.out);
+    const bestCurve = readCurve(search.value.out);
     curves.push({ ...bestCurve, criterion: 'lrp (searched, 8 trials)' });
     const at = (c: (typeof curves)[number], rate: number) => c.points.find((p) => Math.abs(p.rate - rate) < 1e-9)?.accuracy ?? NaN;
     const table = [
@@ -140,7 +138,7 @@ export const demoCommand: Command = {
       ].join('\n'),
     };
   },
-};
+});
 
 function physicalLines(p: PhysicalRemoval, file: string): string[] {
   const pct = (v: number) => `${(100 * v).toFixed(1)} %`;

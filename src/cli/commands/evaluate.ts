@@ -2,7 +2,7 @@ import { initBackend } from '../../core/backend/select';
 import type { SplitName } from '../../core/io/datasets';
 import { evaluateAccuracy, measureLatency } from '../../core/models/evaluate';
 import { usageError } from '../../core/errors';
-import { Command } from '../command';
+import { defineCommand } from '../command';
 import { executorFlag, intFlag, requiredString, stringFlag } from '../flags';
 import { backendLine, percent } from '../format';
 import { fitData, openModel } from '../inputs';
@@ -10,7 +10,7 @@ import { TASK_DATA_OPTIONS, preprocessingFor } from '../task-data';
 import { disposeGraph } from '../../core/graph/graph';
 import { loadDataArgument } from '../../core/io/datasets';
 
-export const evaluateCommand: Command = {
+export const evaluateCommand = defineCommand({
   name: 'evaluate',
   summary: 'top-1 accuracy (overall and per class) and the latency of one batch',
   usage: 'pxp evaluate --model MODEL.json|MODEL.onnx --data DIR [--split test] [--limit N] [--json]',
@@ -59,4 +59,4 @@ export const evaluateCommand: Command = {
       opened.dispose();
     }
   },
-};
+});

@@ -4,7 +4,7 @@ import { disposeGraph } from '../../core/graph/graph';
 import { writeNpy } from '../../core/io/npy';
 import { outputInFileLayout } from '../../core/io/onnx/to-graph';
 import { predictOutputs } from '../../core/models/predict-outputs';
-import { Command } from '../command';
+import { defineCommand } from '../command';
 import { executorFlag, intFlag, requiredString } from '../flags';
 import { backendLine } from '../format';
 import { openModel, readInputs } from '../inputs';
@@ -12,7 +12,7 @@ import { checkOutputFolder } from '../output-folder';
 import { writeResultFolder } from '../write-folder';
 
 /** The model's outputs for a batch of inputs, so PXP can be compared with PyTorch or onnxruntime on the same data. */
-export const predictCommand: Command = {
+export const predictCommand = defineCommand({
   name: 'predict',
   summary: "the model's outputs for inputs in an .npy file (to compare PXP with PyTorch or onnxruntime)",
   usage: 'pxp predict --model MODEL.onnx|MODEL.json --inputs X.npy --out DIR',
@@ -53,4 +53,4 @@ export const predictCommand: Command = {
       opened.dispose();
     }
   },
-};
+});

@@ -10,7 +10,7 @@ import { largestRateWithin, pruningCurve } from '../../core/prune/curve';
 import { normalizeScores } from '../../core/prune/normalize';
 import { writeRunReport } from '../../core/report/run-report';
 import { maskedEvaluator, nodeShapes } from '../../core/prune/masked-eval';
-import { Command } from '../command';
+import { defineCommand } from '../command';
 import { compositeSetting, executorFlag, initFlag, intFlag, normalizeFlag, ratesFlag, requiredString, stringFlag } from '../flags';
 import { loadComposite } from '../../core/lrp/composites';
 import type { InitMode } from '../../core/lrp/explanation-plan';
@@ -22,7 +22,7 @@ import { writeResultFolder } from '../write-folder';
 import { type PhysicalRemoval, type PrunedModel, modelAccuracy, removePhysically } from '../physical-removal';
 
 
-export const pruneCommand: Command = {
+export const pruneCommand = defineCommand({
   name: 'prune',
   summary: 'score components by a criterion (LRP or a baseline), and measure accuracy as they are pruned (curve + AUC)',
   usage: 'pxp prune --model MODEL.json|MODEL.onnx (--data DIR | --reference DIR --eval DIR) --criterion C --out RUN [--rates 0,0.05,…] [--rate P | --max-drop POINTS]',
@@ -158,7 +158,7 @@ export const pruneCommand: Command = {
       opened.dispose();
     }
   },
-};
+});
 
 /** The report of a physical removal, for the command's text output. */
 function physicalLines(p: PhysicalRemoval, originalParams: number, maxDrop: number | undefined): string[] {

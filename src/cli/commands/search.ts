@@ -33,7 +33,7 @@ import { type StartingPlan, StartingSampler, startingPoints } from '../../core/s
 import { TpeSampler } from '../../core/search/tpe';
 import { defaultWorkerCount, workerScript } from '../../workers/parallel';
 import { TrialPool, pooledTrials } from '../../workers/search-pool';
-import { Command, type CommandContext } from '../command';
+import { type CommandContext, defineCommand } from '../command';
 import { executorFlag, initFlag, intFlag, normalizeFlag, ratesFlag, requiredString, stringFlag } from '../flags';
 import { type OpenedModel, fitData, openModel } from '../inputs';
 import { checkOutputFolder } from '../output-folder';
@@ -193,7 +193,7 @@ function reportTrial(ctx: CommandContext, line: TrialLine, best: Trial, of: numb
   else ctx.log(`trial ${news.trial}/${of}: AUC ${line.auc.toFixed(4)} (best ${best.value!.toFixed(4)}) ${line.seconds.toFixed(1)} s${line.cached ? ', relevance cached' : ''}${line.enqueued ? ` [start: ${line.enqueued}]` : ''} — ${news.params}`);
 }
 
-export const searchCommand: Command = {
+export const searchCommand = defineCommand({
   name: 'search',
   summary: 'optimize the LRP composite for pruning: a TPE (or random, grid) search for the highest AUC, starting from the presets',
   usage: USAGE,
@@ -264,7 +264,7 @@ export const searchCommand: Command = {
       opened.dispose();
     }
   },
-};
+});
 
 function runDescription(s: SearchSettings, task: SearchTask, opened: OpenedModel, backend: unknown, executor: string) {
   return {

@@ -7,13 +7,13 @@ import { evaluateAccuracy } from '../../core/models/evaluate';
 import { trainModel } from '../../core/train/train-model';
 import { ARCHITECTURES, buildArchitecture } from '../../core/models/zoo';
 import { badInput, usageError } from '../../core/errors';
-import { Command } from '../command';
+import { defineCommand } from '../command';
 import { executorFlag, intFlag, numberFlag, requiredString, stringFlag } from '../flags';
 import { backendLine, formatCount, percent } from '../format';
 import { loadDataArgument } from '../../core/io/datasets';
 import { checkOutputFolder } from '../output-folder';
 
-export const trainCommand: Command = {
+export const trainCommand = defineCommand({
   name: 'train',
   summary: 'train a built-in architecture (vgg, resnet) on a dataset and save it as a tfjs LayersModel',
   usage: 'pxp train --arch vgg|resnet --data DIR --epochs N --out DIR [--batch-size 64] [--lr 0.001] [--seed 0]',
@@ -81,4 +81,4 @@ export const trainCommand: Command = {
       model.dispose();
     }
   },
-};
+});

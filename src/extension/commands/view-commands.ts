@@ -87,7 +87,7 @@ export function registerViewCommands(s: ExtensionServices): vscode.Disposable[] 
       const value = await s.jobs.run({ kind: 'compare', title: `compare ${dirs.length} runs`, runDir: out }, async ({ signal, report }) => {
         const r = await s.session.run('compare', { runs: dirs.join(','), out }, { signal, onProgress: report });
         s.log.info(r.text);
-        return r.value as { runs: { run: string; criterion: string; auc: number }[] };
+        return r.value;
       });
       s.refreshRuns();
       if (!value) return;
