@@ -1,6 +1,7 @@
 /**
- * The engine process: forked by the extension host (or a test), it runs one request at a time per method call,
- * streams progress, and aborts a request when asked. It owns the tfjs backend, so the editor never computes.
+ * The engine process: forked by the extension host (or a test), it starts each request as it arrives (several may
+ * run at once, interleaved on this one thread), streams each one's progress by id, and aborts a request when asked.
+ * It owns the tfjs backend, so the editor never computes.
  */
 import { asPxpError } from '../core/errors';
 import type { BackendPreference } from '../core/backend/select';

@@ -302,7 +302,7 @@ export class OnnxAlgebra implements Algebra<Sym> {
     const depthwise = op.type === 'depthwise';
     if (!depthwise && kernel.shape[3] > 1 && sameForEveryOutput(kernel.data!, kernel.shape[3])) {
       // Every output channel has the same filter (the flat rule's ones): Σ_o convᵀ(g_o, w) = convᵀ(Σ_o g_o, w), one
-      // filter instead of co. The full transposed conv into few channels (a grey-scale input) ran at ~6.5 GMAC/s.
+      // filter instead of co: the full transposed conv into few channels (a grey-scale input) is slow on onnxruntime.
       const summed = this.b.op('ReduceSum', [this.ref(grad), this.b.ints([1])], { keepdims: 1 });
       const one = Float32Array.from({ length: kernel.data!.length / kernel.shape[3] }, (_, i) => kernel.data![i * kernel.shape[3]]);
       return this.linearInputGradient(op, this.value(summed, [...grad.shape.slice(0, 3), 1]), { shape: [...kernel.shape.slice(0, 3), 1], nonNegative: false, data: one }, x);

@@ -220,12 +220,6 @@ function renderSearch(files: SearchFiles, charts: SearchCharts): string {
   return page(`PXP search · best AUC ${auc4(bestAuc)}`, body);
 }
 
-/** The search page of a run folder as a self-contained HTML page. */
-export function renderSearchReport(runDir: string): string {
-  const files = readSearch(runDir);
-  return renderSearch(files, { progress: progressChart(files.trials), importance: importanceChart(files.importance) });
-}
-
 /** Writes search-progress.svg, importance.svg and search.html into a search run folder (each atomically); returns their names. */
 export function writeSearchReport(runDir: string): string[] {
   const files = readSearch(runDir);
