@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { attribute } from '../../../src/core/lrp/attribute';
 import { PRESET_NAMES, parseComposite, presetComposite, type CompositeSpec } from '../../../src/core/lrp/composites';
-import { OnnxExplainer, readoutNode } from '../../../src/core/lrp/onnx-explainer';
+import { readoutNode } from '../../../src/core/lrp/onnx-explainer';
 import { disposePlan, planExplanation } from '../../../src/core/lrp/explanation-plan';
 import { PxpError } from '../../../src/core/errors';
 import { useDefaultBackend } from '../../helpers/backend';
 import { randomInputs, randomizeWeights, tinyResNet, tinyVgg } from '../../helpers/models';
+import { requireOnnxRuntime } from '../../helpers/onnxruntime';
 
 /** Every layer kind the ONNX compiler emits: branches, concat, padding, depthwise, pooling, several activations. */
 function branchy(avgPadding: 'valid' | 'same' = 'valid'): tf.LayersModel {
@@ -43,7 +44,7 @@ const COMPOSITES: CompositeSpec[] = [
 
 describe('LRP compiled to ONNX (onnxruntime executor)', function () {
   before(async function () {
-    if (!OnnxExplainer.available()) this.skip();
+    requireOnnxRuntime(this);
     await useDefaultBackend();
   });
 
