@@ -50,6 +50,12 @@ export const COMMON_OPTIONS: Record<string, OptionSpec> = {
   help: { type: 'boolean', short: 'h', description: 'show this help' },
 };
 
+/** --model, as the commands that open a model take it (openModel: tfjs or ONNX). */
+export const MODEL_OPTION: OptionSpec = { type: 'string', placeholder: 'FILE', description: 'a tfjs model.json, or an .onnx file exported from PyTorch' };
+
+/** --executor, read by executorFlag (flags.ts): what runs the model's heavy work. */
+export const EXECUTOR_OPTION: OptionSpec = { type: 'string', placeholder: 'NAME', description: 'auto (onnxruntime when installed, else tfjs), onnx or tfjs; default from $PXP_EXECUTOR' };
+
 export function helpText(cmd: Command): string {
   const lines = [`pxp ${cmd.name}: ${cmd.summary}`, '', `usage: ${cmd.usage}`, '', 'options:'];
   const all = { ...cmd.options, ...COMMON_OPTIONS };

@@ -12,7 +12,7 @@ import { DEFAULT_SOFTMAX_RULE } from '../../core/lrp/propagate';
 import { PRESET_NAMES, compositeToJson, loadComposite } from '../../core/lrp/composites';
 import { writeHeatmapPng } from '../../core/report/heatmap';
 import { attributeInWorkers, defaultWorkerCount } from '../../workers/parallel';
-import { defineCommand } from '../command';
+import { EXECUTOR_OPTION, MODEL_OPTION, defineCommand } from '../command';
 import { compositeSetting, executorFlag, initFlag, intFlag, requiredString, stringFlag } from '../flags';
 import { backendLine } from '../format';
 import { type OpenedModel, openModel, readInputs } from '../inputs';
@@ -36,7 +36,7 @@ export const attributeCommand = defineCommand({
   summary: 'LRP relevance of the inputs and of every conv channel / dense neuron, with heatmaps',
   usage: 'pxp attribute --model MODEL.json|MODEL.onnx --inputs X.npy [--targets Y.npy] --composite NAME|FILE.json --out DIR',
   options: {
-    model: { type: 'string', placeholder: 'FILE', description: 'a tfjs model.json, or an .onnx file exported from PyTorch' },
+    model: MODEL_OPTION,
     inputs: { type: 'string', placeholder: 'X.npy', description: 'samples [N, ...input shape], float32 in [0, 1] (or uint8)' },
     targets: { type: 'string', placeholder: 'Y.npy', description: 'class to explain per sample (default: the predicted class)' },
     composite: { type: 'string', placeholder: 'NAME|FILE', description: `LRP composite: ${PRESET_NAMES.join(', ')}, or a JSON file (default epsilon-plus-flat)` },
@@ -45,7 +45,7 @@ export const attributeCommand = defineCommand({
     init: { type: 'string', placeholder: 'MODE', description: 'initial relevance: one-hot (default, or the composite file\'s "init") or logit (one-hot scaled by the target logit)' },
     heatmaps: { type: 'string', placeholder: 'N', description: 'PNG heatmaps of the first N samples (default 16; 0 for none)' },
     workers: { type: 'string', placeholder: 'N', description: 'tfjs worker threads (default: one per core from 256 samples up, else 1)' },
-    executor: { type: 'string', placeholder: 'NAME', description: 'auto (onnxruntime when installed, else tfjs), onnx or tfjs; default from $PXP_EXECUTOR' },
+    executor: EXECUTOR_OPTION,
   },
   required: ['model', 'inputs', 'out'],
   async run(flags, ctx) {

@@ -2,7 +2,7 @@ import { initBackend } from '../../core/backend/select';
 import type { SplitName } from '../../core/io/datasets';
 import { evaluateAccuracy, measureLatency } from '../../core/models/evaluate';
 import { usageError } from '../../core/errors';
-import { defineCommand } from '../command';
+import { EXECUTOR_OPTION, MODEL_OPTION, defineCommand } from '../command';
 import { executorFlag, intFlag, requiredString, stringFlag } from '../flags';
 import { backendLine, percent } from '../format';
 import { fitData, openModel } from '../inputs';
@@ -15,13 +15,13 @@ export const evaluateCommand = defineCommand({
   summary: 'top-1 accuracy (overall and per class) and the latency of one batch',
   usage: 'pxp evaluate --model MODEL.json|MODEL.onnx --data DIR [--split test] [--limit N] [--json]',
   options: {
-    model: { type: 'string', placeholder: 'FILE', description: 'a tfjs model.json, or an .onnx file exported from PyTorch' },
+    model: MODEL_OPTION,
     data: { type: 'string', placeholder: 'DIR', description: 'IDX folder, x.npy+y.npy folder, train/val/test subfolders or class/*.png tree' },
     split: { type: 'string', placeholder: 'NAME', description: 'train | val | test (default test)' },
     limit: { type: 'string', placeholder: 'N', description: 'evaluate the first N samples only' },
     'batch-size': { type: 'string', placeholder: 'N', description: 'batch size for evaluation (default 256)' },
     'latency-batch': { type: 'string', placeholder: 'N', description: 'batch size for the latency measurement (default 64)' },
-    executor: { type: 'string', placeholder: 'NAME', description: 'what predicts: auto (onnxruntime when installed), onnx or tfjs; default from $PXP_EXECUTOR' },
+    executor: EXECUTOR_OPTION,
     preprocess: TASK_DATA_OPTIONS.preprocess,
   },
   required: ['model', 'data'],

@@ -4,7 +4,7 @@ import { disposeGraph } from '../../core/graph/graph';
 import { writeNpy } from '../../core/io/npy';
 import { outputInFileLayout } from '../../core/io/onnx/to-graph';
 import { predictOutputs } from '../../core/models/predict-outputs';
-import { defineCommand } from '../command';
+import { EXECUTOR_OPTION, MODEL_OPTION, defineCommand } from '../command';
 import { executorFlag, intFlag, requiredString } from '../flags';
 import { backendLine } from '../format';
 import { openModel, readInputs } from '../inputs';
@@ -17,11 +17,11 @@ export const predictCommand = defineCommand({
   summary: "the model's outputs for inputs in an .npy file (to compare PXP with PyTorch or onnxruntime)",
   usage: 'pxp predict --model MODEL.onnx|MODEL.json --inputs X.npy --out DIR',
   options: {
-    model: { type: 'string', placeholder: 'FILE', description: 'an .onnx file or a tfjs model.json' },
+    model: MODEL_OPTION,
     inputs: { type: 'string', placeholder: 'X.npy', description: "samples [N, ...input shape] in the model's layout (NCHW for a model from PyTorch), float32 (or uint8, divided by 255 as data folders are)" },
     out: { type: 'string', placeholder: 'DIR', description: 'writes outputs.npy (the model output for each sample, in its own layout)' },
     'batch-size': { type: 'string', placeholder: 'N', description: 'samples per batch (default 32)' },
-    executor: { type: 'string', placeholder: 'NAME', description: 'auto (onnxruntime when installed, else tfjs), onnx or tfjs; default from $PXP_EXECUTOR' },
+    executor: EXECUTOR_OPTION,
   },
   required: ['model', 'inputs', 'out'],
   async run(flags, ctx) {

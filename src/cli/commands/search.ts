@@ -33,7 +33,7 @@ import { type StartingPlan, StartingSampler, startingPoints } from '../../core/s
 import { TpeSampler } from '../../core/search/tpe';
 import { defaultWorkerCount, workerScript } from '../../workers/parallel';
 import { TrialPool, pooledTrials } from '../../workers/search-pool';
-import { type CommandContext, defineCommand } from '../command';
+import { type CommandContext, EXECUTOR_OPTION, MODEL_OPTION, defineCommand } from '../command';
 import { executorFlag, initFlag, intFlag, normalizeFlag, ratesFlag, requiredString, stringFlag } from '../flags';
 import { type OpenedModel, fitData, openModel } from '../inputs';
 import { checkOutputFolder } from '../output-folder';
@@ -198,7 +198,7 @@ export const searchCommand = defineCommand({
   summary: 'optimize the LRP composite for pruning: a TPE (or random, grid) search for the highest AUC, starting from the presets',
   usage: USAGE,
   options: {
-    model: { type: 'string', placeholder: 'FILE', description: 'a tfjs model.json, or an .onnx file exported from PyTorch' },
+    model: MODEL_OPTION,
     ...TASK_DATA_OPTIONS,
     holdout: { type: 'string', placeholder: 'DIR', description: 'held-out samples (x.npy + y.npy) on which the best composite, the presets and the baselines are scored too (with --data: its val split)' },
     trials: { type: 'string', placeholder: 'N', description: 'number of trials, the starting points included (default 30)' },
@@ -210,7 +210,7 @@ export const searchCommand = defineCommand({
     timeout: { type: 'string', placeholder: 'S', description: 'stop starting new trials after S seconds' },
     rates: { type: 'string', placeholder: 'LIST', description: 'pruning rates of each curve (default 0, 0.05, …, 0.95)' },
     normalize: { type: 'string', placeholder: 'MODE', description: 'how each curve ranks: none (method.md, default) | mean | max, as pxp prune --normalize' },
-    executor: { type: 'string', placeholder: 'NAME', description: 'auto | onnx | tfjs (default auto: onnxruntime when installed)' },
+    executor: EXECUTOR_OPTION,
     workers: { type: 'string', placeholder: 'N', description: 'trials run together on N worker threads, the cores shared between them (default 1)' },
     components: { type: 'string', placeholder: 'KIND', description: 'transformers: heads | neurons | both (default heads)' },
     baselines: { type: 'string', placeholder: 'LIST', description: `criteria to score beside the best composite (default: ${DEFAULT_BASELINES}, where presets are the five LRP presets; none to skip)` },

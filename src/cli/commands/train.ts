@@ -7,7 +7,7 @@ import { evaluateAccuracy } from '../../core/models/evaluate';
 import { trainModel } from '../../core/train/train-model';
 import { ARCHITECTURES, buildArchitecture } from '../../core/models/zoo';
 import { badInput, usageError } from '../../core/errors';
-import { defineCommand } from '../command';
+import { EXECUTOR_OPTION, defineCommand } from '../command';
 import { executorFlag, intFlag, numberFlag, requiredString, stringFlag } from '../flags';
 import { backendLine, formatCount, percent } from '../format';
 import { loadDataArgument } from '../../core/io/datasets';
@@ -27,7 +27,7 @@ export const trainCommand = defineCommand({
     seed: { type: 'string', placeholder: 'N', description: 'seed for the initial weights and the shuffling (default 0)' },
     limit: { type: 'string', placeholder: 'N', description: 'use the first N training samples only' },
     'class-names': { type: 'string', placeholder: 'A,B,…', description: 'class names to store in the model (comma-separated)' },
-    executor: { type: 'string', placeholder: 'NAME', description: 'auto (onnxruntime when installed, else tfjs), onnx or tfjs' },
+    executor: EXECUTOR_OPTION,
   },
   required: ['data', 'out'],
   async run(flags, ctx) {

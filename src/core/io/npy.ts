@@ -3,9 +3,9 @@
  * (relevances, masks). Only what the engine needs: C-ordered, little-endian, plain numeric dtypes.
  * Format reference: numpy/lib/format.py (magic "\x93NUMPY", version, header length, a Python dict literal header).
  */
-import fs from 'node:fs';
 import { badInput, PxpError } from '../errors';
 import { writeFileAtomic } from './atomic';
+import { readInputFile } from './read-input';
 
 export type NpyDtype = 'float32' | 'int32' | 'uint8';
 
@@ -171,16 +171,7 @@ export function parseNpy(buf: Uint8Array, file: string): NpyArray {
 
 /** Reads a .npy file; a missing file is a bad-input error naming it. */
 export function readNpy(file: string): NpyArray {
-  let buf: Buffer;
-  try {
-    buf = fs.readFileSync(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw badInput(`${file} does not exist`, 'check the path, or write the array there with numpy.save');
-    if (code === 'EISDIR') throw badInput(`${file} is a folder, not a .npy file`, 'point at the .npy file itself');
-    throw badInput(`${file} cannot be read (${code ?? String(e)})`, 'check the file permissions');
-  }
-  return parseNpy(buf, file);
+  return parseNpy(readInputFile(file, { missing: 'check the path, or write the array there with numpy.save', folder: { expected: 'a .npy file', hint: 'point at the .npy file itself' } }), file);
 }
 
 function formatShape(shape: number[]): string {

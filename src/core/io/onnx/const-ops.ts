@@ -68,18 +68,22 @@ export const ints = (values: number[]): ConstTensor => withData('int', [values.l
 /** Normalizes a possibly negative axis. */
 export const axisOf = (axis: number, rank: number) => (axis < 0 ? axis + rank : axis);
 
-export function transposeConst(t: ConstTensor, perm: number[]): ConstTensor {
-  const dims = perm.map((p) => t.dims[p]);
-  const inStrides = stridesOf(t.dims);
+/** A tensor of `dims` whose element at coordinates (c_0, c_1, …) is t's element at flat offset Σ_d offset(d, c_d). */
+function remapConst(t: ConstTensor, dims: number[], offset: (axis: number, coord: number) => number): ConstTensor {
   const outStrides = stridesOf(dims);
   const n = size(dims);
   const out = new Array<number>(n);
   for (let i = 0; i < n; i++) {
     let k = 0;
-    for (let d = 0; d < dims.length; d++) k += (Math.floor(i / outStrides[d]) % dims[d]) * inStrides[perm[d]];
+    for (let d = 0; d < dims.length; d++) k += offset(d, Math.floor(i / outStrides[d]) % dims[d]);
     out[i] = t.data[k];
   }
   return withData(t.kind, dims, out);
+}
+
+export function transposeConst(t: ConstTensor, perm: number[]): ConstTensor {
+  const inStrides = stridesOf(t.dims);
+  return remapConst(t, perm.map((p) => t.dims[p]), (d, c) => c * inStrides[perm[d]]);
 }
 
 export function gatherConst(t: ConstTensor, indices: ConstTensor, axisIn: number): ConstTensor {
@@ -130,17 +134,8 @@ export function sliceRange(dim: number, start: number, end: number, step: number
 }
 
 export function sliceConst(t: ConstTensor, ranges: number[][]): ConstTensor {
-  const dims = ranges.map((r) => r.length);
   const inStrides = stridesOf(t.dims);
-  const outStrides = stridesOf(dims);
-  const n = size(dims);
-  const out = new Array<number>(n);
-  for (let i = 0; i < n; i++) {
-    let k = 0;
-    for (let d = 0; d < dims.length; d++) k += ranges[d][Math.floor(i / outStrides[d]) % dims[d]] * inStrides[d];
-    out[i] = t.data[k];
-  }
-  return withData(t.kind, dims, out);
+  return remapConst(t, ranges.map((r) => r.length), (d, c) => ranges[d][c] * inStrides[d]);
 }
 
 /** Reshape target with ONNX's 0 (copy the input dim) and −1 (infer) resolved. */
