@@ -1,16 +1,16 @@
 import { initBackend } from '../../core/backend/select';
-import { componentScores, parseCriterion, CRITERIA } from '../../core/criteria/criteria';
+import { type CriterionScores, componentScores, parseCriterion, CRITERIA } from '../../core/criteria/criteria';
 import { badInput, usageError } from '../../core/errors';
-import { disposeGraph } from '../../core/graph/graph';
+import { type Graph, disposeGraph } from '../../core/graph/graph';
 import { writeCurve, writeRelevance, writeRunJson } from '../../core/run-folder/write';
-import { loadSplit } from '../../core/io/datasets';
+import { type Dataset, loadSplit } from '../../core/io/datasets';
 import { trainModel } from '../../core/train/train-model';
-import { catalogue, chooseComponents } from '../../core/prune/catalogue';
-import { largestRateWithin, pruningCurve } from '../../core/prune/curve';
-import { normalizeScores } from '../../core/prune/normalize';
+import { type ComponentLayerInfo, catalogue, chooseComponents } from '../../core/prune/catalogue';
+import { type Curve, largestRateWithin, pruningCurve } from '../../core/prune/curve';
+import { type Normalization, normalizeScores } from '../../core/prune/normalize';
 import { writeRunReport } from '../../core/report/run-report';
 import { maskedEvaluator, nodeShapes } from '../../core/prune/masked-eval';
-import { EXECUTOR_OPTION, MODEL_OPTION, defineCommand } from '../command';
+import { type CommandContext, EXECUTOR_OPTION, MODEL_OPTION, defineCommand } from '../command';
 import { compositeSetting, executorFlag, initFlag, intFlag, normalizeFlag, ratesFlag, requiredString, stringFlag } from '../flags';
 import { loadComposite } from '../../core/lrp/composites';
 import type { InitMode } from '../../core/lrp/explanation-plan';
@@ -52,16 +52,7 @@ export const pruneCommand = defineCommand({
     const dataDir = folders.dataDir;
     const executor = executorFlag(flags);
     const rates = ratesFlag(flags);
-    const rateText = stringFlag(flags, 'rate');
-    const rate = rateText === undefined ? undefined : Number(rateText);
-    if (rate !== undefined && !(Number.isFinite(rate) && rate >= 0 && rate < 1)) throw badInput(`--rate ${rateText} is not a rate in [0, 1)`, 'give the fraction of components to remove, e.g. 0.5');
-    const maxDropText = stringFlag(flags, 'max-drop');
-    const maxDrop = maxDropText === undefined ? undefined : Number(maxDropText);
-    if (maxDrop !== undefined) {
-      if (rate !== undefined) throw usageError('--rate and --max-drop both choose the physical rate', 'give one of them');
-      if (!(Number.isFinite(maxDrop) && maxDrop >= 0 && maxDrop <= 100)) throw badInput(`--max-drop ${maxDropText} is not a number of accuracy points in [0, 100]`, 'e.g. --max-drop 1 keeps the accuracy within one point');
-      if (rates && !rates.includes(0)) throw usageError('--max-drop measures the drop from rate 0, which --rates leaves out', 'add 0 to --rates');
-    }
+    const { rate, maxDrop } = physicalRateFlags(flags, rates);
     const normalize = normalizeFlag(flags);
     const seed = intFlag(flags, 'seed', 0);
     const inputs = [modelPath, ...folders.all];
@@ -76,31 +67,7 @@ export const pruneCommand = defineCommand({
       if (preprocess?.mean && preprocess.std) graph.inputNormalization = { mean: preprocess.mean, std: preprocess.std };
       const shapes = nodeShapes(graph, opened.summary.inputShape);
       const layers = chooseComponents(catalogue(graph), stringFlag(flags, 'components'));
-      const scores = await componentScores(criterion, {
-        graph,
-        layers,
-        reference,
-        seed,
-        absSort: ranking.absSort,
-        init: ranking.init,
-        executor,
-        onProgress: ctx.progress,
-        signal: ctx.signal,
-      });
-      // The ranking's input: raw scores (method.md) or normalized per layer; relevance.json keeps the raw ones.
-      const ranked = normalizeScores(scores.scores, normalize);
-      const evaluator = await maskedEvaluator(graph, layers, evaluation, { executor, allowedClasses: classes });
-      let curve;
-      try {
-        curve = await pruningCurve(criterion, ranked, { graph, shapes, layers }, evaluator, {
-          rates,
-          leastRelevantFirst: ranking.leastRelevantFirst,
-          onProgress: ctx.progress,
-          signal: ctx.signal,
-        });
-      } finally {
-        await evaluator.dispose();
-      }
+      const { scores, ranked, curve, curveExecutor } = await scoreAndMeasure(criterion, { graph, shapes, layers, reference, evaluation, classes, seed }, { ranking, normalize, rates, executor }, ctx);
       const run = {
         command: 'prune',
         model: opened.file,
@@ -111,7 +78,7 @@ export const pruneCommand = defineCommand({
         classes: classes ?? null,
         settings: { seed, absSort: ranking.absSort, leastRelevantFirst: ranking.leastRelevantFirst, ...(ranking.init ? { init: ranking.init } : {}), normalize, rates: curve.points.map((p) => p.rate), ...(preprocess ? { preprocess } : {}) },
         backend,
-        executor: evaluator.executor,
+        executor: curveExecutor,
         timings: { scoresSeconds: scores.seconds, totalSeconds: (Date.now() - started) / 1000 },
         auc: curve.auc,
         physical: undefined as undefined | PhysicalRemoval,
@@ -123,15 +90,7 @@ export const pruneCommand = defineCommand({
         if (finetuneEpochs > 0 && !opened.tfjs) throw badInput('--finetune-epochs: PXP fine-tunes its own tfjs models only', 'fine-tune the pruned ONNX model (RUN/pruned/model.onnx) in PyTorch, e.g. with onnx2torch, or leave out --finetune-epochs');
         const removal = await removePhysically({ opened, graph, shapes, layers, scores: ranked, rate: physicalRate, evaluation, classes, executor, backendName: backend.name });
         pruned = removal.pruned;
-        let finetune: PhysicalRemoval['finetune'];
-        if (finetuneEpochs > 0) {
-          // The task's training data: the train split of --data (restricted like the rest), else the reference set.
-          let trainData = dataDir ? loadSplit(dataDir, 'train') : reference;
-          if (dataDir && classes) trainData = keepClasses(trainData, classes);
-          const fit = await trainModel(pruned.tfjs!, trainData, { epochs: finetuneEpochs, batchSize: 64, learningRate: 1e-4, seed, executor, onProgress: ctx.progress, signal: ctx.signal });
-          const finetunedAccuracy = await modelAccuracy(pruned.tfjs!, evaluation, classes);
-          finetune = { epochs: finetuneEpochs, samples: trainData.y.length, executor: fit.executor, seconds: fit.seconds, accuracy: finetunedAccuracy, regained: finetunedAccuracy - removal.result.prunedAccuracy };
-        }
+        const finetune = finetuneEpochs > 0 ? await finetunePruned(pruned.tfjs!, finetuneEpochs, removal.result.prunedAccuracy, { dataDir, reference, evaluation, classes, seed, executor }, ctx) : undefined;
         run.physical = {
           ...removal.result,
           ...(chosen ? { chosenBy: { maxDropPoints: maxDrop!, baselineAccuracy: chosen.baseline, maskedAccuracyAtRate: chosen.accuracy } } : {}),
@@ -147,7 +106,7 @@ export const pruneCommand = defineCommand({
       });
       const text = [
         `${criterion}: AUC ${curve.auc.toFixed(4)} (max 0.95) on ${evaluation.y.length} samples${classes ? ` of classes ${classes.join(', ')}` : ''}`,
-        ...curve.points.map((p) => `  rate ${p.rate.toFixed(2)}  removed ${String(p.removed).padStart(4)}  accuracy ${percent(p.accuracy, 1).padStart(7)}  params ${p.params}  FLOPs ${p.flops}`),
+        ...curveLines(curve),
         ...(run.physical ? physicalLines(run.physical, opened.summary.params, chosen ? maxDrop : undefined) : []),
         `wrote ${out}/run.json, curve.json, relevance.json${pruned ? ', pruned/' : ''} (${run.timings.totalSeconds.toFixed(1)} s)`,
       ].join('\n');
@@ -159,6 +118,67 @@ export const pruneCommand = defineCommand({
     }
   },
 });
+
+/**
+ * The criterion's score of every component on the reference samples, the ranking's input (raw scores, method.md,
+ * or normalized per layer; relevance.json keeps the raw ones), and the masked accuracy curve as they are removed.
+ */
+async function scoreAndMeasure(
+  criterion: string,
+  task: { graph: Graph; shapes: ReturnType<typeof nodeShapes>; layers: ComponentLayerInfo[]; reference: Dataset; evaluation: Dataset; classes?: number[]; seed: number },
+  how: { ranking: ReturnType<typeof rankingSettings>; normalize: Normalization; rates?: number[]; executor: ReturnType<typeof executorFlag> },
+  ctx: CommandContext,
+): Promise<{ scores: CriterionScores; ranked: Float64Array[]; curve: Curve; curveExecutor: 'onnx' | 'tfjs' }> {
+  const { graph, shapes, layers } = task;
+  const { ranking, executor } = how;
+  const scores = await componentScores(criterion, { graph, layers, reference: task.reference, seed: task.seed, absSort: ranking.absSort, init: ranking.init, executor, onProgress: ctx.progress, signal: ctx.signal });
+  const ranked = normalizeScores(scores.scores, how.normalize);
+  const evaluator = await maskedEvaluator(graph, layers, task.evaluation, { executor, allowedClasses: task.classes });
+  try {
+    const curve = await pruningCurve(criterion, ranked, { graph, shapes, layers }, evaluator, { rates: how.rates, leastRelevantFirst: ranking.leastRelevantFirst, onProgress: ctx.progress, signal: ctx.signal });
+    return { scores, ranked, curve, curveExecutor: evaluator.executor };
+  } finally {
+    await evaluator.dispose();
+  }
+}
+
+/** --rate P or --max-drop POINTS: what chooses the physical rate (at most one of them; neither: the curve only). */
+function physicalRateFlags(flags: Parameters<typeof stringFlag>[0], rates: number[] | undefined): { rate?: number; maxDrop?: number } {
+  const rateText = stringFlag(flags, 'rate');
+  const rate = rateText === undefined ? undefined : Number(rateText);
+  if (rate !== undefined && !(Number.isFinite(rate) && rate >= 0 && rate < 1)) throw badInput(`--rate ${rateText} is not a rate in [0, 1)`, 'give the fraction of components to remove, e.g. 0.5');
+  const maxDropText = stringFlag(flags, 'max-drop');
+  const maxDrop = maxDropText === undefined ? undefined : Number(maxDropText);
+  if (maxDrop !== undefined) {
+    if (rate !== undefined) throw usageError('--rate and --max-drop both choose the physical rate', 'give one of them');
+    if (!(Number.isFinite(maxDrop) && maxDrop >= 0 && maxDrop <= 100)) throw badInput(`--max-drop ${maxDropText} is not a number of accuracy points in [0, 100]`, 'e.g. --max-drop 1 keeps the accuracy within one point');
+    if (rates && !rates.includes(0)) throw usageError('--max-drop measures the drop from rate 0, which --rates leaves out', 'add 0 to --rates');
+  }
+  return { rate, maxDrop };
+}
+
+/**
+ * --finetune-epochs: trains the pruned tfjs model on the task's training data, the train split of --data (restricted
+ * like the rest), else the reference set, and measures what it regained.
+ */
+async function finetunePruned(
+  model: NonNullable<PrunedModel['tfjs']>,
+  epochs: number,
+  prunedAccuracy: number,
+  task: { dataDir?: string; reference: Dataset; evaluation: Dataset; classes?: number[]; seed: number; executor: ReturnType<typeof executorFlag> },
+  ctx: CommandContext,
+): Promise<NonNullable<PhysicalRemoval['finetune']>> {
+  let trainData = task.dataDir ? loadSplit(task.dataDir, 'train') : task.reference;
+  if (task.dataDir && task.classes) trainData = keepClasses(trainData, task.classes);
+  const fit = await trainModel(model, trainData, { epochs, batchSize: 64, learningRate: 1e-4, seed: task.seed, executor: task.executor, onProgress: ctx.progress, signal: ctx.signal });
+  const accuracy = await modelAccuracy(model, task.evaluation, task.classes);
+  return { epochs, samples: trainData.y.length, executor: fit.executor, seconds: fit.seconds, accuracy, regained: accuracy - prunedAccuracy };
+}
+
+/** One line per rate of the masked curve, for the command's text output. */
+function curveLines(curve: Curve): string[] {
+  return curve.points.map((p) => `  rate ${p.rate.toFixed(2)}  removed ${String(p.removed).padStart(4)}  accuracy ${percent(p.accuracy, 1).padStart(7)}  params ${p.params}  FLOPs ${p.flops}`);
+}
 
 /** The report of a physical removal, for the command's text output. */
 function physicalLines(p: PhysicalRemoval, originalParams: number, maxDrop: number | undefined): string[] {

@@ -126,8 +126,13 @@ export function parseNpy(buf: Uint8Array, file: string): NpyArray {
       'the file is truncated or its header is wrong; write it again with numpy.save',
     );
   }
-  const raw = buf.subarray(dataStart);
-  switch (t.kind) {
+  return decodeData(buf.subarray(dataStart), t.kind, shape, file);
+}
+
+/** The array of `shape` from its little-endian bytes on disk: float32 or int32 in memory (uint8 kept as it is). */
+function decodeData(raw: Uint8Array, kind: DiskType['kind'], shape: number[], file: string): NpyArray {
+  const count = product(shape);
+  switch (kind) {
     case 'f4': {
       const data = new Float32Array(count);
       new Uint8Array(data.buffer).set(raw);

@@ -331,6 +331,7 @@ export class OnnxAlgebra implements Algebra<Sym> {
     return this.value(dx, x.shape);
   }
 
+  // Long: one short case per graph op type, each emitting that op's ONNX nodes; a table read by op type.
   forward(op: Op, inputs: Sym[]): Sym {
     const x = inputs[0];
     const nn = x?.nonNegative ?? false;

@@ -39,6 +39,7 @@ async function pickRun(placeHolder: string, filter: (r: RunSummary) => boolean =
   return chosen?.[0]?.fsPath;
 }
 
+// Long: a list of command registrations, each a short closure over the shared services.
 export function registerViewCommands(s: ExtensionServices): vscode.Disposable[] {
   const guarded = (name: string, fn: (a?: unknown, b?: unknown) => Promise<unknown> | unknown) =>
     vscode.commands.registerCommand(name, async (a?: unknown, b?: unknown) => {
