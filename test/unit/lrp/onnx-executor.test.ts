@@ -6,6 +6,7 @@ import { OnnxExplainer, readoutNode } from '../../../src/core/lrp/onnx-explainer
 import { disposePlan, planExplanation } from '../../../src/core/lrp/attribute';
 import { PxpError } from '../../../src/core/errors';
 import { useDefaultBackend } from '../../helpers/backend';
+import { maxRelDiff } from '../../helpers/compare';
 import { randomInputs, randomizeWeights, tinyResNet, tinyVgg } from '../../helpers/models';
 
 /** Every layer kind the ONNX compiler emits: branches, concat, padding, depthwise, pooling, several activations. */
@@ -23,16 +24,6 @@ function branchy(avgPadding: 'valid' | 'same' = 'valid'): tf.LayersModel {
   x = tf.layers.dense({ name: 'fc', units: 6, activation: 'tanh' }).apply(x) as tf.SymbolicTensor;
   const out = tf.layers.dense({ name: 'out', units: 3, activation: 'softmax' }).apply(x) as tf.SymbolicTensor;
   return randomizeWeights(tf.model({ inputs: input, outputs: out }), 7);
-}
-
-function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0;
-  let m = 0;
-  for (let i = 0; i < a.length; i++) {
-    d = Math.max(d, Math.abs(a[i] - b[i]));
-    m = Math.max(m, Math.abs(b[i]));
-  }
-  return d / Math.max(m, 1e-12);
 }
 
 const COMPOSITES: CompositeSpec[] = [
