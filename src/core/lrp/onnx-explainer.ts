@@ -95,7 +95,7 @@ export class OnnxExplainer {
     let s = this.sessions.get(key);
     if (!s) {
       const { bytes, classes } = compileExplanation(this.prepared, this.inputShape, batch, { predicted, init });
-      s = this.ort.InferenceSession.create(bytes, { intraOpNumThreads: this.threads, graphOptimizationLevel: 'all' }).then((session) => ({ session, classes }));
+      s = this.ort.InferenceSession.create(bytes, { intraOpNumThreads: this.threads, graphOptimizationLevel: 'all', enableMemPattern: false }).then((session) => ({ session, classes }));
       this.sessions.set(key, s);
     }
     return s;
