@@ -26,6 +26,7 @@ export function compileExplanation(prepared: ExplanationPlan, inputShape: number
   const shape = [batch, ...inputShape];
   const x = A.feed('x', shape);
   const acts = forwardAll(A, prepared.plan.graph, x);
+  A.recomputeSums = true;
   const logits = acts[prepared.plan.explained];
   const k = logits.shape[1];
   let oneHot: string;

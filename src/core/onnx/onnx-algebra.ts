@@ -28,6 +28,8 @@ export interface Sym {
    * Its values are computed in JS only if a compile-time check reads them (valueAt, valuesOf).
    */
   derived?: Derived;
+  /** The values this one is the sum of (a residual add), so that it can be recomputed instead of kept (recomputeSums). */
+  sumOf?: Sym[];
 }
 
 /** Element-wise ops whose float32 result equals the JS fold bit for bit (one rounding of an exact result). */
@@ -106,6 +108,14 @@ export class OnnxAlgebra implements Algebra<Sym> {
   private weights = new WeakMap<tf.Tensor, Float32Array>();
   private placedData = new WeakMap<Float32Array, Map<ConstLayout, string>>();
   private placedDerived = new WeakMap<Sym, Map<ConstLayout, string>>();
+  private recomputed = new WeakMap<Sym, string>();
+  /**
+   * Set once an LRP graph's forward pass is emitted: a residual sum read again (the sum rule's denominator) is
+   * recomputed from its inputs, which the backward pass keeps anyway, instead of staying alive from the forward pass
+   * to the backward: a quarter of a ResNet's activations, for one Add each. The inputs are added in the opposite
+   * order: the same float32 result (addition commutes exactly), and not a duplicate that onnxruntime would merge back.
+   */
+  recomputeSums = false;
 
   constructor(readonly b: OnnxGraphBuilder) {}
 
@@ -139,6 +149,15 @@ export class OnnxAlgebra implements Algebra<Sym> {
 
   /** Places a value in the graph: constants become initializers in physical layout. */
   ref(t: Sym): string {
+    if (t.sumOf && this.recomputeSums) {
+      let name = this.recomputed.get(t);
+      if (!name) {
+        const [first, ...rest] = t.sumOf;
+        name = rest.reduce((acc, s) => this.b.op('Add', [this.ref(s), acc]), this.ref(first));
+        this.recomputed.set(t, name);
+      }
+      return name;
+    }
     if (t.name) return t.name;
     if (t.zero) {
       t.name = this.b.op('Expand', [this.scalar(0), this.b.ints(this.physical(t))]);
@@ -455,8 +474,12 @@ export class OnnxAlgebra implements Algebra<Sym> {
       }
       case 'identity':
         return x;
-      case 'add':
-        return inputs.slice(1).reduce((acc, t) => this.add(acc, t), x);
+      case 'add': {
+        const sum = inputs.slice(1).reduce((acc, t) => this.add(acc, t), x);
+        const same = (t: Sym) => t.name !== undefined && !t.zero && t.shape.join() === sum.shape.join() && !t.plain === !sum.plain;
+        if (inputs.length > 1 && sum.name && inputs.every(same)) sum.sumOf = inputs;
+        return sum;
+      }
       case 'concat': {
         const axis = op.axis < 0 ? x.shape.length + op.axis : op.axis;
         const physAxis = isImage(x) ? [0, 2, 3, 1][axis] : axis;

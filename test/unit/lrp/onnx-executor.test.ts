@@ -97,6 +97,28 @@ describe('LRP compiled to ONNX (onnxruntime executor)', function () {
     }
   });
 
+  it('recomputes each residual sum for the backward pass instead of keeping the forward\'s alive', () => {
+    const model = tinyResNet(5);
+    const prepared = planExplanation(model, presetComposite('epsilon-plus-flat')!);
+    try {
+      const residualAdds = prepared.plan.graph.nodes.filter((n) => n.op.type === 'add').length;
+      assert.ok(residualAdds > 0);
+      const { bytes } = compileExplanation(prepared, [8, 8, 2], 4, { predicted: true, init: 'one-hot' });
+      const nodes = fromBinary(ModelProtoSchema, bytes).graph!.node;
+      const adds = nodes.filter((n) => n.opType === 'Add' && n.input.length === 2);
+      const forward = adds.filter((a) => adds.some((b) => b.input[0] === a.input[1] && b.input[1] === a.input[0] && nodes.indexOf(b) > nodes.indexOf(a)));
+      assert.equal(forward.length, residualAdds);
+      // The forward sum is read by the forward pass only: its readers come before the recomputed sum.
+      for (const a of forward) {
+        const again = adds.find((b) => b.input[0] === a.input[1] && b.input[1] === a.input[0])!;
+        const readers = nodes.filter((n) => n.input.includes(a.output[0]));
+        assert.ok(readers.every((n) => nodes.indexOf(n) < nodes.indexOf(again)), `${a.output[0]} is read after the forward pass`);
+      }
+    } finally {
+      disposePlan(prepared);
+    }
+  });
+
   it('sums a conv channel at the following non-overlapping max pool (same addends), elsewhere at the layer', () => {
     const where = (model: tf.LayersModel) => {
       const prepared = planExplanation(model, presetComposite('epsilon-plus')!);
