@@ -13,7 +13,6 @@ import { disposePlan, planExplanation } from '../src/core/lrp/attribute';
 import { presetComposite } from '../src/core/lrp/composites';
 import { OnnxExplainer, compileExplanation } from '../src/core/lrp/onnx-explainer';
 import { loadOnnxRuntime } from '../src/core/onnx/runtime';
-import { disposeGraph } from '../src/core/graph/graph';
 
 const mb = (b: number) => `${(b / 2 ** 20).toFixed(0)} MB`;
 let last = performance.now();
@@ -39,8 +38,8 @@ async function main() {
   const arr = readNpy(xFile);
   const { x, shape } = arrayForEngine(arr.data as Float32Array, arr.shape, opened, xFile);
   mark('inputs');
-  const graph = opened.graph();
-  mark('graph()');
+  const graph = opened.sharedGraph();
+  mark('sharedGraph()');
   const prepared = planExplanation(graph, presetComposite('epsilon-plus-flat')!);
   mark('plan');
   if (process.env.COMPILE_ONLY) {
@@ -65,7 +64,6 @@ async function main() {
   }
   await ex.dispose();
   disposePlan(prepared);
-  disposeGraph(graph);
   opened.dispose();
   mark('disposed');
   console.log(`peak rss seen ${mb(peak)}`);
