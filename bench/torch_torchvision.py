@@ -1,11 +1,12 @@
 """PyTorch's side of bench/torchvision.mjs: a torchvision model at full size, timed on request so that the bench can
 alternate PyTorch's runs with ours.
 
-Usage: /usr/bin/python3 bench/torch_torchvision.py MODEL X.npy [threads=2] [batch=16]
+Usage: /usr/bin/python3 bench/torch_torchvision.py MODEL X.npy [threads=2] [batch=16] [--no-check]
 
 MODEL is a torchvision constructor name (resnet50, resnet18). The model is rebuilt the way
 scripts/export-torchvision.py built it (torch.manual_seed(0), then randomize(model, 0)) and, when OUTPUTS.npy sits
-beside X.npy, checked against the logits the exported ONNX file was made with, so both sides run the same weights.
+beside X.npy, checked against the logits the exported ONNX file was made with, so both sides run the same weights
+(--no-check skips that forward pass, for timing the whole script).
 
 Reads one command per line on stdin and answers one JSON line on stdout:
   forward   eval(), torch.no_grad(), one batch: {"seconds": s}
@@ -31,6 +32,7 @@ NAME = sys.argv[1]
 X_FILE = sys.argv[2]
 THREADS = int(sys.argv[3]) if len(sys.argv) > 3 else 2
 BATCH = int(sys.argv[4]) if len(sys.argv) > 4 else 16
+CHECK = '--no-check' not in sys.argv
 torch.set_num_threads(THREADS)
 
 # The export script's model: its randomize() sits beside this file's folder.
@@ -46,7 +48,7 @@ if x.shape[0] < BATCH:
     x = x.repeat((BATCH + x.shape[0] - 1) // x.shape[0], 1, 1, 1)[:BATCH]
 same_weights = None
 outputs_file = os.path.join(os.path.dirname(X_FILE), 'outputs.npy')
-if os.path.exists(outputs_file):
+if CHECK and os.path.exists(outputs_file):
     with torch.no_grad():
         y = model(x_all[:4]).numpy()
     same_weights = bool(np.allclose(y, np.load(outputs_file)[:4], rtol=1e-4, atol=1e-4))
