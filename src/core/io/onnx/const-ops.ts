@@ -68,22 +68,26 @@ export const ints = (values: number[]): ConstTensor => withData('int', [values.l
 /** Normalizes a possibly negative axis. */
 export const axisOf = (axis: number, rank: number) => (axis < 0 ? axis + rank : axis);
 
-/** A tensor of `dims` whose element at coordinates (c_0, c_1, …) is t's element at flat offset Σ_d offset(d, c_d). */
-function remapConst(t: ConstTensor, dims: number[], offset: (axis: number, coord: number) => number): ConstTensor {
-  const outStrides = stridesOf(dims);
-  const n = size(dims);
-  const out = new Array<number>(n);
-  for (let i = 0; i < n; i++) {
-    let k = 0;
-    for (let d = 0; d < dims.length; d++) k += offset(d, Math.floor(i / outStrides[d]) % dims[d]);
-    out[i] = t.data[k];
-  }
-  return withData(t.kind, dims, out);
-}
-
 export function transposeConst(t: ConstTensor, perm: number[]): ConstTensor {
-  const inStrides = stridesOf(t.dims);
-  return remapConst(t, perm.map((p) => t.dims[p]), (d, c) => c * inStrides[perm[d]]);
+  const dims = perm.map((p) => t.dims[p]);
+  const outStrides = stridesOf(dims);
+  // Reads the source in order and writes with each source axis's output stride (an odometer, no divisions): a
+  // ResNet-50's kernels in a fraction of a second.
+  const step = t.dims.map((_, a) => outStrides[perm.indexOf(a)]);
+  const n = size(t.dims);
+  const out = new (t.data.constructor as new (n: number) => typeof t.data)(n);
+  const index = new Array<number>(t.dims.length).fill(0);
+  let o = 0;
+  for (let i = 0; i < n; i++) {
+    out[o] = t.data[i];
+    for (let a = t.dims.length - 1; a >= 0; a--) {
+      o += step[a];
+      if (++index[a] < t.dims[a]) break;
+      o -= step[a] * t.dims[a];
+      index[a] = 0;
+    }
+  }
+  return { kind: t.kind, dims, data: out } as ConstTensor;
 }
 
 export function gatherConst(t: ConstTensor, indices: ConstTensor, axisIn: number): ConstTensor {
@@ -134,8 +138,17 @@ export function sliceRange(dim: number, start: number, end: number, step: number
 }
 
 export function sliceConst(t: ConstTensor, ranges: number[][]): ConstTensor {
+  const dims = ranges.map((r) => r.length);
   const inStrides = stridesOf(t.dims);
-  return remapConst(t, ranges.map((r) => r.length), (d, c) => ranges[d][c] * inStrides[d]);
+  const outStrides = stridesOf(dims);
+  const n = size(dims);
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    let k = 0;
+    for (let d = 0; d < dims.length; d++) k += ranges[d][Math.floor(i / outStrides[d]) % dims[d]] * inStrides[d];
+    out[i] = t.data[k];
+  }
+  return withData(t.kind, dims, out);
 }
 
 /** Reshape target with ONNX's 0 (copy the input dim) and −1 (infer) resolved. */
