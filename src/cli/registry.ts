@@ -8,10 +8,11 @@ import { exportCommand } from './commands/export';
 import { infoCommand } from './commands/info';
 import { predictCommand } from './commands/predict';
 import { pruneCommand } from './commands/prune';
-import { searchCommand } from './commands/search';
+import { sharedSearchCommand } from './commands/search-study';
+import { studiesCommand } from './commands/studies';
 import { trainCommand } from './commands/train';
 
-export const COMMANDS: Command[] = [infoCommand, trainCommand, evaluateCommand, predictCommand, attributeCommand, pruneCommand, searchCommand, compareCommand, exportCommand, demoCommand];
+export const COMMANDS: Command[] = [infoCommand, trainCommand, evaluateCommand, predictCommand, attributeCommand, pruneCommand, sharedSearchCommand, studiesCommand, compareCommand, exportCommand, demoCommand];
 
 export function findCommand(name: string): Command | undefined {
   return COMMANDS.find((c) => c.name === name);
