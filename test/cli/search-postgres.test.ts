@@ -93,7 +93,8 @@ describe('pxp search --storage postgresql:// (one study, many workers)', functio
   };
 
   it('3 worker processes finish a 12-trial study with the trials and AUCs of one process with the same batch size; --export writes the run folder', async () => {
-    const workers = [0, 1, 2].map(() => start([...search('three', ...settings), '--json'], cluster.env));
+    const followed = path.join(tmp.dir, 'worker-out');
+    const workers = [0, 1, 2].map((i) => start([...search('three', ...settings), ...(i === 0 ? ['--out', followed] : []), '--json'], cluster.env));
     const results = await Promise.all(workers.map((w) => w.done));
     for (const r of results) assert.equal(r.code, 0, r.stderr);
     assert.equal(results.filter((r) => r.json.created).length, 1, 'one of the three created the study, the others joined it');
@@ -102,6 +103,9 @@ describe('pxp search --storage postgresql:// (one study, many workers)', functio
     for (const r of results) assert.ok(r.json.ranHere.length >= 1, `a worker ran no trial: ${JSON.stringify(results.map((x) => x.json.ranHere))}`);
     const stored = await rows('three');
     assert.deepEqual(stored.map((r) => [r.state, r.claims]), Array(12).fill(['done', 1]));
+    // The worker given --out kept a copy of the whole study there and wrote the run folder at the end.
+    assert.deepEqual(pairs(trialsOf(path.join(followed, 'trials.jsonl'))), reference);
+    assert.equal(JSON.parse(fs.readFileSync(path.join(followed, 'run.json'), 'utf8')).status, 'done');
 
     const out = path.join(tmp.dir, 'export-three');
     const e = await run([...search('three'), '--export', out, '--json'], cluster.env);
@@ -150,14 +154,16 @@ describe('pxp search --storage postgresql:// (one study, many workers)', functio
   });
 
   it('the database restarted mid-study: the workers retry with backoff and finish the same 12 trials', async () => {
-    const workers = [0, 1].map(() => start([...search('restart', ...settings), '--json'], cluster.env));
+    // Heartbeats every 3 s (a quarter of the timeout) and 4 s down: a worker running a trial meets the restart for sure,
+    // and its trial's heartbeat is never 12 s old, so no trial changes hands.
+    const workers = [0, 1].map(() => start([...search('restart', ...settings, '--heartbeat-timeout', '12'), '--json'], cluster.env));
     await waitForDone('restart', 3);
-    await cluster.restart(2500);
+    await cluster.restart(4000);
     const results = await Promise.all(workers.map((w) => w.done));
     for (const r of results) assert.equal(r.code, 0, r.stderr);
     assert.ok(results.some((r) => /database unreachable while .*: trying again in/.test(r.stderr)), 'a worker met the restart');
     const stored = await rows('restart');
-    assert.ok(stored.every((r) => r.state === 'done'));
+    assert.deepEqual(stored.map((r) => [r.state, r.claims]), Array(12).fill(['done', 1]));
     const ran = results.flatMap((r) => r.json.ranHere as number[]).sort((a, b) => a - b);
     assert.deepEqual(ran, [...Array(12).keys()], 'no trial recorded twice');
     const out = path.join(tmp.dir, 'export-restart');

@@ -2,8 +2,9 @@
  * `pxp search … --storage postgresql://USER@HOST:PORT/DB --study NAME`: one search shared by worker processes on any
  * machines (issue 19). Without --join the command creates the study with its settings (or joins one made with the
  * same settings); with --join it joins an existing one after checking the model and the data by hash; either way it
- * then runs trials until the study has them all. `--export RUN` (or `--out RUN` on a worker, once the study is
- * complete) writes the usual run folder from the database. Without --storage, pxp search keeps its trials in --out
+ * then runs trials until the study has them all. `--export RUN` writes the usual run folder from the database; a
+ * worker given `--out RUN` keeps RUN/trials.jsonl a live copy of the study's trials (trial-mirror.ts) and writes the
+ * run folder once the study is complete. Without --storage, pxp search keeps its trials in --out
  * (search.ts), and this command hands over to it.
  */
 import { randomUUID } from 'node:crypto';
@@ -25,6 +26,7 @@ import type { PostgresStudyStorage } from '../../core/search/storage/postgres/po
 import { StudyDatabase, type StudyRecord } from '../../core/search/storage/postgres/study-database';
 import { type StorageUrl, parseStorageUrl } from '../../core/search/storage/postgres/storage-url';
 import { trialOf } from '../../core/search/storage/study-storage';
+import { TrialMirror } from '../../core/search/storage/trial-mirror';
 import { Command, type CommandContext, type CommandResult, type OptionSpec } from '../command';
 import { numberFlag, requiredString, stringFlag } from '../flags';
 import { type OpenedModel, openModel } from '../inputs';
@@ -179,6 +181,13 @@ async function work(db: StudyDatabase, study: StudyRecord, created: boolean, o: 
     const storage = db.storage(study, worker);
     ctx.log(`worker ${worker}: ${s.workers} trial${s.workers > 1 ? 's' : ''} at a time`);
     const recorded: number[] = [];
+    let mirror: TrialMirror | undefined;
+    if (out) {
+      // The run folder grows with the study (the Search panel follows it); it is written whole at the end.
+      fs.mkdirSync(out, { recursive: true });
+      writeRunJson(out, { ...runDescription(s, task, opened, backend, evaluator.executor), storage: url.display, study: study.name, batch: study.batch, trialsWanted: study.trialsWanted, status: 'running' });
+      mirror = new TrialMirror(out, storage);
+    }
     const { runner, close } = await trialRunner(s, task, opened, objective, ctx);
     let result;
     try {
@@ -187,6 +196,7 @@ async function work(db: StudyDatabase, study: StudyRecord, created: boolean, o: 
         reportTrial(ctx, line, best, study.trialsWanted);
       });
     } finally {
+      mirror?.stop();
       await close();
     }
     const best = bestTrial(result.trials);

@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { Params, Sampler, Trial } from '../../../src/core/search/space';
 import { type TrialRunner, runStudy } from '../../../src/core/search/run-study';
 import { FileStudyStorage } from '../../../src/core/search/storage/file-storage';
+import { TrialMirror } from '../../../src/core/search/storage/trial-mirror';
 import { StudyDatabase } from '../../../src/core/search/storage/postgres/study-database';
 import { parseStorageUrl } from '../../../src/core/search/storage/postgres/storage-url';
 import { type Cluster, postgresAvailable, startCluster } from '../../helpers/postgres';
@@ -65,6 +66,29 @@ describe('the trial loop and its study storages', function () {
       assert.deepEqual(result.trials.map((t) => t.number), [...Array(N).keys()]);
       const lines = fs.readFileSync(path.join(tmp.dir, 'trials.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
       assert.deepEqual(triples(lines), expected(N, BATCH));
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
+  it('a run folder mirrors a shared study: trials appended as they are seen, nothing after stop()', async () => {
+    const tmp = tempDir();
+    try {
+      const line = (number: number) => ({ number, params: { x: number }, auc: number / 10, curve: [], seconds: 0, cached: false });
+      let finished = [line(1)];
+      const mirror = new TrialMirror(tmp.dir, { trials: async () => finished }, 60_000);
+      const file = path.join(tmp.dir, 'trials.jsonl');
+      assert.equal(fs.readFileSync(file, 'utf8'), '');
+      await mirror.poll();
+      finished = [line(0), line(1), line(2)];
+      await mirror.poll();
+      await mirror.poll();
+      const read = () => fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l).number);
+      assert.deepEqual(read(), [1, 0, 2]);
+      mirror.stop();
+      finished = [line(0), line(1), line(2), line(3)];
+      await mirror.poll();
+      assert.deepEqual(read(), [1, 0, 2]);
     } finally {
       tmp.cleanup();
     }

@@ -1,17 +1,19 @@
 /**
- * One worker's view of a study in PostgreSQL (study-storage.ts). A claim is one transaction: the lowest trial that is
- * waiting, or running without a heartbeat for the study's timeout, is locked with FOR UPDATE SKIP LOCKED (so no two
- * workers get it), given its parameters (suggested here when no worker stored them yet, from the trials before its
- * batch, which must all have finished) and marked running with this worker's id. Recording is one UPDATE that only
- * succeeds while the trial is still this worker's: a worker that lost its trial to another cannot record it twice.
- * Times are the server's clock, so workers' clocks need not agree.
+ * One worker's view of a study in PostgreSQL (study-storage.ts). A claim is one statement (one round trip, atomic by
+ * itself): the lowest trial that is waiting, or running without a heartbeat for the study's timeout, is locked with
+ * FOR UPDATE SKIP LOCKED (so no two workers get it) and marked running with this worker's id, unless a trial before
+ * its batch is unfinished; the same statement returns what the sampler may see (the finished trials' parameters and
+ * AUCs as PXP wrote them). The parameters are suggested here, from that history: a deterministic function of it, so
+ * a trial run again (reclaimed, released) gets the same ones. Recording is one UPDATE that only succeeds while the
+ * trial is still this worker's: a worker that lost its trial to another cannot record it twice. Times are the
+ * server's clock, so workers' clocks need not agree.
  */
 import type pg from 'pg';
 import type { TrialLine } from '../../../run-folder/types';
 import type { Params, Trial } from '../../space';
 import { historyFor } from '../../study';
 import type { Claim, StudyStorage, Suggest } from '../study-storage';
-import { type RetryOptions, transaction, withRetry } from './connection';
+import { type RetryOptions, withRetry } from './connection';
 import { type StudyRecord, readTrials } from './study-record';
 
 /** Milliseconds spent in each database call of one trial: what the study costs beyond the trial itself. */
@@ -23,10 +25,26 @@ export interface TrialOverhead {
   heartbeats: number;
 }
 
+/** $1 study, $2 heartbeat timeout (s), $3 batch, $4 worker. One row: the claimed trial and its history, or `open` when none. */
 const CLAIM_SQL = `
-  SELECT number, state, params FROM pxp_trials
-  WHERE study_id = $1 AND (state = 'waiting' OR (state = 'running' AND heartbeat < clock_timestamp() - make_interval(secs => $2)))
-  ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED`;
+  WITH picked AS (
+    SELECT number, state FROM pxp_trials
+    WHERE study_id = $1 AND (state = 'waiting' OR (state = 'running' AND heartbeat < clock_timestamp() - make_interval(secs => $2)))
+    ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED
+  ), ready AS (
+    SELECT p.number, p.state FROM picked p
+    WHERE NOT EXISTS (SELECT 1 FROM pxp_trials b WHERE b.study_id = $1 AND b.number < p.number - p.number % $3 AND b.state <> 'done')
+  ), claimed AS (
+    UPDATE pxp_trials t SET state = 'running', worker = $4, heartbeat = clock_timestamp(), started_at = clock_timestamp(), claims = t.claims + 1
+    FROM ready r WHERE t.study_id = $1 AND t.number = r.number
+    RETURNING t.number, r.state AS was
+  )
+  SELECT c.number, c.was,
+    CASE WHEN c.number IS NULL THEN (SELECT count(*) FROM pxp_trials o WHERE o.study_id = $1 AND o.state <> 'done')::int END AS open,
+    CASE WHEN c.number IS NOT NULL THEN (
+      SELECT json_agg(json_build_array(h.number, h.state = 'done', h.line -> 'params', h.line -> 'auc') ORDER BY h.number)
+      FROM pxp_trials h WHERE h.study_id = $1 AND h.number < c.number) END AS history
+  FROM (SELECT 1) AS one LEFT JOIN claimed c ON true`;
 
 export class PostgresStudyStorage implements StudyStorage {
   readonly description: string;
@@ -69,7 +87,7 @@ export class PostgresStudyStorage implements StudyStorage {
         suggesting += performance.now() - s0;
       }
     };
-    const claim = await transaction(this.pool, (c) => this.claimIn(c, timedSuggest), this.retry('claiming a trial'));
+    const claim = await withRetry(() => this.claimOnce(timedSuggest), this.retry('claiming a trial'));
     const ms = performance.now() - t0 - suggesting;
     if (claim.kind === 'trial') this.costs(claim.number).claimMs += ms;
     else {
@@ -79,42 +97,28 @@ export class PostgresStudyStorage implements StudyStorage {
     return claim;
   }
 
-  private async claimIn(c: pg.PoolClient, suggest: Suggest): Promise<Claim> {
-    const id = this.study.id;
-    const picked = await c.query(CLAIM_SQL, [id, this.study.heartbeatTimeout]);
-    if (picked.rows.length === 0) {
-      const open = await c.query(`SELECT count(*)::int AS open FROM pxp_trials WHERE study_id = $1 AND state <> 'done'`, [id]);
-      return open.rows[0].open === 0 ? { kind: 'finished' } : { kind: 'wait' };
+  private async claimOnce(suggest: Suggest): Promise<Claim> {
+    const row = (await this.pool.query(CLAIM_SQL, [this.study.id, this.study.heartbeatTimeout, this.batch, this.worker])).rows[0];
+    if (row.number === null) return row.open === 0 ? { kind: 'finished' } : { kind: 'wait' };
+    const number: number = row.number;
+    const batchStart = number - (number % this.batch);
+    const known: Trial[] = [];
+    for (const [n, done, params, auc] of (row.history ?? []) as [number, boolean, Params | null, number | null][]) {
+      // Trials before the batch have finished (the claim checked); a batch mate's parameters are the same suggestion here as where it runs.
+      if (n < batchStart && done) known.push({ number: n, params: params!, value: auc! });
+      else known.push({ number: n, params: suggest(n, historyFor(known, n, this.batch)) });
     }
-    const number: number = picked.rows[0].number;
-    let params: Params | null = picked.rows[0].params;
-    if (params === null) {
-      const batchStart = number - (number % this.batch);
-      const before = await c.query(`SELECT number, state, params, auc FROM pxp_trials WHERE study_id = $1 AND number < $2 ORDER BY number`, [id, number]);
-      if (before.rows.some((r) => r.number < batchStart && r.state !== 'done')) return { kind: 'wait' };
-      const known: Trial[] = [];
-      for (const r of before.rows) {
-        // A batch mate another worker is claiming right now has no parameters yet: they are the same suggestion.
-        if (r.number < batchStart) known.push({ number: r.number, params: r.params, value: r.auc });
-        else known.push({ number: r.number, params: r.params ?? suggest(r.number, historyFor(known, r.number, this.batch)) });
-      }
-      params = suggest(number, historyFor(known, number, this.batch));
-    }
-    await c.query(
-      `UPDATE pxp_trials SET state = 'running', params = $3, worker = $4, heartbeat = clock_timestamp(), started_at = clock_timestamp(), claims = claims + 1
-       WHERE study_id = $1 AND number = $2`,
-      [id, number, JSON.stringify(params), this.worker],
-    );
-    return { kind: 'trial', number, params, ...(picked.rows[0].state === 'running' ? { reclaimed: true } : {}) };
+    const params = suggest(number, historyFor(known, number, this.batch));
+    return { kind: 'trial', number, params, ...(row.was === 'running' ? { reclaimed: true } : {}) };
   }
 
   async record(line: TrialLine): Promise<boolean> {
     const t0 = performance.now();
     const ok = await withRetry(async () => {
       const r = await this.pool.query(
-        `UPDATE pxp_trials SET state = 'done', auc = $3, line = $4, finished_at = clock_timestamp(), heartbeat = clock_timestamp()
+        `UPDATE pxp_trials SET state = 'done', auc = $3, line = $4, params = $6, finished_at = clock_timestamp(), heartbeat = clock_timestamp()
          WHERE study_id = $1 AND number = $2 AND worker = $5 AND state = 'running'`,
-        [this.study.id, line.number, line.auc, JSON.stringify(line), this.worker],
+        [this.study.id, line.number, line.auc, JSON.stringify(line), this.worker, JSON.stringify(line.params)],
       );
       if (r.rowCount === 1) return true;
       // After a retry the first try may have committed before the connection dropped.
