@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { readSearchSnapshot } from '../../src/views/search-view';
 import { CLI, type PxpRun } from '../helpers/pxp';
 import { type Cluster, postgresAvailable, startCluster } from '../helpers/postgres';
 import { REPO, listFiles, tempDir } from '../helpers/tmp';
@@ -95,8 +96,27 @@ describe('pxp search --storage postgresql:// (one study, many workers)', functio
   it('3 worker processes finish a 12-trial study with the trials and AUCs of one process with the same batch size; --export writes the run folder', async () => {
     const followed = path.join(tmp.dir, 'worker-out');
     const workers = [0, 1, 2].map((i) => start([...search('three', ...settings), ...(i === 0 ? ['--out', followed] : []), '--json'], cluster.env));
+    // What the Search panel reads from the --out folder while the study runs.
+    const live = new Set<number>();
+    let running = true;
+    const following = (async () => {
+      while (running) {
+        const { view } = (() => {
+          try {
+            return readSearchSnapshot(followed);
+          } catch {
+            return { view: { status: 'missing', trials: [] as { number: number }[] } };
+          }
+        })();
+        if (view.status === 'running') view.trials.forEach((t) => live.add(t.number));
+        await sleep(200);
+      }
+    })();
     const results = await Promise.all(workers.map((w) => w.done));
+    running = false;
+    await following;
     for (const r of results) assert.equal(r.code, 0, r.stderr);
+    assert.ok([...live].some((n) => !results[0].json.ranHere.includes(n)), `the folder showed other workers' trials while the study ran: ${[...live]} vs ${results[0].json.ranHere}`);
     assert.equal(results.filter((r) => r.json.created).length, 1, 'one of the three created the study, the others joined it');
     const ran = results.flatMap((r) => r.json.ranHere as number[]).sort((a, b) => a - b);
     assert.deepEqual(ran, [...Array(12).keys()], 'every trial ran once, in one of the processes');
@@ -122,7 +142,7 @@ describe('pxp search --storage postgresql:// (one study, many workers)', functio
   });
 
   it('a worker killed with SIGKILL mid-trial loses its trial to another after --heartbeat-timeout: 12 distinct trials, the same as one process', async () => {
-    const first = start([...search('killed', ...settings, '--heartbeat-timeout', '4'), '--json'], cluster.env);
+    const first = start([...search('killed', ...settings, '--heartbeat-timeout', '10'), '--json'], cluster.env);
     await waitForDone('killed', 0);
     const other = start([...search('killed', '--join'), '--json'], cluster.env);
     const victim = start([...search('killed', '--join')], cluster.env);
@@ -144,7 +164,8 @@ describe('pxp search --storage postgresql:// (one study, many workers)', functio
     assert.deepEqual(stored.map((r) => r.number), [...Array(12).keys()]);
     assert.ok(stored.every((r) => r.state === 'done'));
     assert.ok(!String(stored[held.number].worker).includes(tag), 'another worker finished the killed trial');
-    assert.equal(stored[held.number].claims, 2);
+    // 2, or more where a loaded machine delayed a survivor's heartbeat past the timeout too (its late result is dropped).
+    assert.ok(stored[held.number].claims >= 2);
     assert.ok(results.some((r) => /was given up by its worker \(no heartbeat\)/.test(r.stderr)));
     const ran = results.flatMap((r) => r.json.ranHere as number[]).sort((a, b) => a - b);
     assert.deepEqual(ran, [...Array(12).keys()], 'the two survivors recorded every trial once');
