@@ -124,6 +124,13 @@ for (const [normalize, executor] of [['none', 'auto'], ['none', 'tfjs'], ['mean'
   }
 }
 
+// 3b. Shared studies (issue 19): pxp search with its trials in PostgreSQL, 1 and 3 local worker processes
+// (bench/study-storage.ts; skipped without PostgreSQL). The database's time per trial and trials per minute.
+console.log('running pxp search --storage postgresql:// with 1 and 3 workers (npx tsx bench/study-storage.ts) ...');
+const studyBench = runJson('study storage', 'npx', ['tsx', path.join('bench', 'study-storage.ts')]);
+if (studyBench.error) console.error(studyBench.error);
+const studyRuns = studyBench.data?.runs ?? [];
+
 // 4. Table.
 const fmt = (v, d = 1) => (v === undefined || v === null ? '—' : v.toFixed(d));
 const rows = [
@@ -163,6 +170,15 @@ const rows = [
     goal: '≥ 1.8×',
     met: p.speedup >= 1.8,
   })),
+  ...studyRuns.map((r) => ({
+    measure: `shared study, ${r.workers} worker${r.workers > 1 ? 's' : ''}: database ms per trial (median; claim + record + heartbeats; ${r.trialsPerMinute.toFixed(1)} trials/min, trials of ${r.meanTrialSeconds.toFixed(1)} s)`,
+    ours: r.overheadMs.median,
+    torch: undefined,
+    ratio: undefined,
+    ratioMeans: 'ms',
+    goal: r.workers === 3 ? '≤ 20 ms' : '—',
+    met: r.workers === 3 ? r.overheadMs.median <= 20 : undefined,
+  })),
 ];
 const table = [
   ['measure', 'ours', 'PyTorch', 'ratio', 'goal', 'met?'],
@@ -200,6 +216,7 @@ const result = {
   torch,
   torchSkipped,
   pruning: pruneRuns,
+  studyStorage: studyBench.data ?? { error: studyBench.error },
   rows,
 };
 fs.writeFileSync(path.join(outDir, 'latest.json'), JSON.stringify(result, null, 2) + '\n');

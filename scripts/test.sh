@@ -7,12 +7,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the tests use: Fashion-MNIST (real data), PyTorch + torchvision (genuine ONNX exports to import),
-# ONNX's Python package (its checker reads the pruned files), ONNX's own backend tests (libonnx-testdata).
+# ONNX's Python package (its checker reads the pruned files), ONNX's own backend tests (libonnx-testdata), PostgreSQL
+# (the shared-study tests start a throw-away cluster of their own: test/helpers/postgres.ts).
 missing=()
 [ -d /usr/share/datasets/fashion-mnist ] || missing+=(dataset-fashion-mnist)
 /usr/bin/python3 -c 'import torch, torchvision' 2>/dev/null || missing+=(python3-torch python3-torchvision)
 /usr/bin/python3 -c 'import onnx' 2>/dev/null || missing+=(python3-onnx)
 [ -d /usr/share/libonnx-testdata/data ] || missing+=(libonnx-testdata)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "installing Debian's ${missing[*]}…"
@@ -33,7 +35,8 @@ export PXP_REQUIRE_ONNXRUNTIME="${PXP_REQUIRE_ONNXRUNTIME:-1}"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
-npx mocha 'test/unit/**/*.test.ts' 'test/cli/**/*.test.ts' 2>&1 | tee "$log" || status=1
+# PostgreSQL is installed above, so its tests must run here, not skip.
+PXP_REQUIRE_POSTGRES=1 npx mocha 'test/unit/**/*.test.ts' 'test/cli/**/*.test.ts' 2>&1 | tee "$log" || status=1
 
 # LRP conformance: our relevance against the reference implementation's on the shared cases.
 if [ -f ../shared/conformance/check.mjs ]; then

@@ -9,16 +9,17 @@ import { exportCommand } from './commands/export';
 import { infoCommand } from './commands/info';
 import { predictCommand } from './commands/predict';
 import { pruneCommand } from './commands/prune';
-import { searchCommand } from './commands/search';
+import { sharedSearchCommand } from './commands/search-study';
+import { studiesCommand } from './commands/studies';
 import { trainCommand } from './commands/train';
 
-export const COMMANDS: Command[] = [infoCommand, trainCommand, evaluateCommand, predictCommand, attributeCommand, pruneCommand, searchCommand, compareCommand, exportCommand, demoCommand];
+export const COMMANDS: Command[] = [infoCommand, trainCommand, evaluateCommand, predictCommand, attributeCommand, pruneCommand, sharedSearchCommand, studiesCommand, compareCommand, exportCommand, demoCommand];
 
 /** The commands the engine process runs for the editor, by name: where each one's result type comes from. */
 export const ENGINE_COMMAND_TABLE = {
   attribute: attributeCommand,
   prune: pruneCommand,
-  search: searchCommand,
+  search: sharedSearchCommand,
   train: trainCommand,
   export: exportCommand,
   evaluate: evaluateCommand,

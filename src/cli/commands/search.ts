@@ -17,7 +17,7 @@ import { writeRunReport } from '../../core/report/run-report';
 import { writeSearchReport } from '../../core/report/search-report';
 import { readJsonObject, readTrials } from '../../core/run-folder/read';
 import { BEST_CRITERION, type ComparisonCurve, type TrialLine } from '../../shared/run-folder/types';
-import { TrialLog, writeComparison, writeCurve, writeJsonFile, writeRelevance, writeRunJson } from '../../core/run-folder/write';
+import { writeComparison, writeCurve, writeJsonFile, writeRelevance, writeRunJson } from '../../core/run-folder/write';
 import { AttributionObjective } from '../../core/search/attribution-search';
 import { scoreComparison } from '../../core/search/comparison';
 import { describeParams } from '../../core/search/describe-params';
@@ -26,7 +26,8 @@ import { type LayerGroups, searchGroups, searchLayers } from '../../core/search/
 import { customizeSpace, lrpSearchSpace, paramsToComposite, rulePattern } from '../../core/search/lrp-space';
 import { RETIRED_PARAMS } from '../../core/search/retired-params';
 import { RandomSampler } from '../../core/search/random-sampler';
-import { type TrialRunner, localTrials, runStudy } from '../../core/search/run-study';
+import { type StudyPlan, type TrialRunner, localTrials, runStudy } from '../../core/search/run-study';
+import { FileStudyStorage } from '../../core/search/storage/file-storage';
 import type { SearchSpace, Trial } from '../../core/search/space';
 import { bestTrial } from '../../core/search/study';
 import { type StartingPlan, StartingSampler, startingPoints } from '../../core/search/starting-points';
@@ -41,10 +42,10 @@ import { TASK_DATA_OPTIONS, keepClasses, loadTaskData, preprocessingFor, taskDat
 
 type Flags = Record<string, string | boolean | undefined>;
 
-const USAGE = 'pxp search --model MODEL.json|MODEL.onnx (--data DIR | --reference DIR --eval DIR [--holdout DIR]) --trials N --out RUN [--resume]';
+export const USAGE = 'pxp search --model MODEL.json|MODEL.onnx (--data DIR | --reference DIR --eval DIR [--holdout DIR]) --trials N --out RUN [--resume]';
 const DEFAULT_BASELINES = 'presets,taylor,gradient,weight,random';
 
-interface SearchSettings {
+export interface SearchSettings {
   modelPath: string;
   trialsWanted: number;
   seed: number;
@@ -55,6 +56,8 @@ interface SearchSettings {
   rates?: number[];
   normalize: Normalization;
   workers: number;
+  /** Trials suggested together, each from the trials before its batch (default: workers). */
+  batch: number;
   holdoutDir?: string;
   spaceFile?: string;
   init?: 'one-hot' | 'logit';
@@ -62,7 +65,7 @@ interface SearchSettings {
   baselines: string[];
 }
 
-function readSettings(flags: Flags): SearchSettings {
+export function readSettings(flags: Flags): SearchSettings {
   const trialsWanted = intFlag(flags, 'trials', 30);
   if (trialsWanted < 1) throw badInput(`--trials ${trialsWanted}: a search needs at least one trial`, 'give --trials N with N ≥ 1');
   const sampler = stringFlag(flags, 'sampler') ?? 'tpe';
@@ -83,6 +86,7 @@ function readSettings(flags: Flags): SearchSettings {
     rates: ratesFlag(flags),
     normalize: normalizeFlag(flags),
     workers,
+    batch: intFlag(flags, 'batch', workers, 1),
     holdoutDir: stringFlag(flags, 'holdout'),
     spaceFile: stringFlag(flags, 'space'),
     init: initFlag(flags),
@@ -91,7 +95,7 @@ function readSettings(flags: Flags): SearchSettings {
   };
 }
 
-/** The run folder: a new one, or with --resume a search run with the same seed, sampler, workers and ranking. */
+/** The run folder: a new one, or with --resume a search run with the same seed, sampler, batches and ranking. */
 function outputFolder(flags: Flags, s: SearchSettings, force: boolean): string {
   const outArg = requiredString(flags, 'out', 'pass --out RUN');
   if (flags.resume !== true) {
@@ -102,9 +106,9 @@ function outputFolder(flags: Flags, s: SearchSettings, force: boolean): string {
   if (!fs.existsSync(path.join(out, 'run.json'))) throw badInput(`--resume: ${outArg} holds no search to resume (no run.json)`, 'start the search without --resume');
   const previous = readJsonObject(out, 'run.json', 'resume a folder written by pxp search');
   if (previous.command !== 'search') throw badInput(`--resume: ${outArg} is not a search run`, 'resume a folder written by pxp search');
-  const was = { seed: previous.seed, sampler: previous.sampler, workers: previous.workers ?? 1, normalize: previous.normalize ?? 'none' };
-  if (was.seed !== s.seed || was.sampler !== s.sampler || was.workers !== s.workers || was.normalize !== s.normalize)
-    throw badInput(`--resume: ${outArg} ran with --seed ${was.seed} --sampler ${was.sampler} --workers ${was.workers} --normalize ${was.normalize}`, 'resume with the same seed, sampler, workers and normalization');
+  const was = { seed: previous.seed, sampler: previous.sampler, batch: previous.batch ?? previous.workers ?? 1, normalize: previous.normalize ?? 'none' };
+  if (was.seed !== s.seed || was.sampler !== s.sampler || was.batch !== s.batch || was.normalize !== s.normalize)
+    throw badInput(`--resume: ${outArg} ran with --seed ${was.seed} --sampler ${was.sampler} --batch ${was.batch} --normalize ${was.normalize}`, 'resume with the same seed, sampler, batch (--batch, or --workers without it) and normalization');
   return out;
 }
 
@@ -132,7 +136,7 @@ function readSpaceFile(file: string): unknown {
   }
 }
 
-interface SearchTask {
+export interface SearchTask {
   reference: Dataset;
   evaluation: Dataset;
   holdout?: Dataset;
@@ -145,7 +149,7 @@ interface SearchTask {
 }
 
 /** Data, component layers, groups, space (narrowed by --space and --init) and the starting points. */
-function loadTask(flags: Flags, s: SearchSettings, opened: OpenedModel, graph: Graph): SearchTask {
+export function loadTask(flags: Flags, s: SearchSettings, opened: OpenedModel, graph: Graph): SearchTask {
   const { reference, evaluation, classes, preprocess } = loadTaskData(flags, opened, s.seed, USAGE);
   if (preprocess?.mean && preprocess.std) graph.inputNormalization = { mean: preprocess.mean, std: preprocess.std };
   const dataDir = stringFlag(flags, 'data');
@@ -162,7 +166,7 @@ function loadTask(flags: Flags, s: SearchSettings, opened: OpenedModel, graph: G
   return { reference, evaluation, holdout, classes, shapes: nodeShapes(graph, opened.summary.inputShape), layers, groups, space, starting: startingPoints(space, groups, linear) };
 }
 
-function makeSampler(s: SearchSettings, task: SearchTask): StartingSampler {
+export function makeSampler(s: SearchSettings, task: SearchTask): StartingSampler {
   const inner =
     s.sampler === 'grid'
       ? new GridSampler(task.space)
@@ -172,7 +176,7 @@ function makeSampler(s: SearchSettings, task: SearchTask): StartingSampler {
   return new StartingSampler(task.starting.points, inner);
 }
 
-function logSpace(ctx: CommandContext, task: SearchTask): void {
+export function logSpace(ctx: CommandContext, task: SearchTask): void {
   const { groups, space } = task;
   ctx.log(`search space: ${Object.entries(groups.groups).map(([g, names]) => `${g} = ${names.join(', ')}${groups.inert.includes(g) ? ' (not searched: its rule cannot change a component score)' : ''}`).join('; ')}`);
   const softmax = space.some((p) => p.name === 'softmax.rule') ? 'softmax ∈ {epsilon, z-plus, z-plus-vbias, cp}; ' : groups.softmax === 'inert' ? 'softmax not searched (it cannot change a component score); ' : '';
@@ -180,14 +184,18 @@ function logSpace(ctx: CommandContext, task: SearchTask): void {
   ctx.log(`  starting points: ${task.starting.points.map((p) => p.name).join(', ') || 'none'}${task.starting.notes.length ? ` (${task.starting.notes.join('; ')})` : ''}`);
 }
 
-async function trialRunner(s: SearchSettings, task: SearchTask, opened: OpenedModel, objective: AttributionObjective, ctx: CommandContext): Promise<{ runner: TrialRunner; close: () => Promise<void> }> {
+export async function trialRunner(s: SearchSettings, task: SearchTask, opened: OpenedModel, objective: AttributionObjective, ctx: CommandContext): Promise<{ runner: TrialRunner; close: () => Promise<void> }> {
   if (s.workers === 1) return { runner: localTrials(objective), close: async () => {} };
   const init = { backend: ctx.backend, modelPath: opened.file, reference: task.reference, evaluation: task.evaluation, classes: task.classes, components: s.components, groups: task.groups, rates: s.rates, normalize: s.normalize, executor: s.executor, ortThreads: Math.max(1, Math.floor(defaultWorkerCount() / s.workers)) };
   const pool = await TrialPool.start(init, s.workers, ctx.signal);
   return { runner: pooledTrials(pool, objective), close: () => pool.close() };
 }
 
-function reportTrial(ctx: CommandContext, line: TrialLine, best: Trial, of: number): void {
+export function studyPlan(s: SearchSettings, sampler: StartingSampler, started: number, ctx: CommandContext): StudyPlan {
+  return { sampler, startingPoint: (n) => sampler.nameOf(n), workers: s.workers, deadline: s.timeout === undefined ? undefined : started + 1000 * s.timeout, note: ctx.log };
+}
+
+export function reportTrial(ctx: CommandContext, line: TrialLine, best: Trial, of: number): void {
   const news = { trial: line.number + 1, of, auc: line.auc, best: best.value, seconds: line.seconds, params: describeParams(line.params), ...(line.enqueued ? { start: line.enqueued } : {}) };
   if (ctx.json) process.stderr.write(JSON.stringify({ trial: news }) + '\n');
   else ctx.log(`trial ${news.trial}/${of}: AUC ${line.auc.toFixed(4)} (best ${best.value!.toFixed(4)}) ${line.seconds.toFixed(1)} s${line.cached ? ', relevance cached' : ''}${line.enqueued ? ` [start: ${line.enqueued}]` : ''} — ${news.params}`);
@@ -212,6 +220,7 @@ export const searchCommand = defineCommand({
     normalize: { type: 'string', placeholder: 'MODE', description: 'how each curve ranks: none (method.md, default) | mean | max, as pxp prune --normalize' },
     executor: EXECUTOR_OPTION,
     workers: { type: 'string', placeholder: 'N', description: 'trials run together on N worker threads, the cores shared between them (default 1)' },
+    batch: { type: 'string', placeholder: 'N', description: 'trials suggested together, each from the trials before its batch (default --workers); the same batch gives the same trials on any number of threads or processes' },
     components: { type: 'string', placeholder: 'KIND', description: 'transformers: heads | neurons | both (default heads)' },
     baselines: { type: 'string', placeholder: 'LIST', description: `criteria to score beside the best composite (default: ${DEFAULT_BASELINES}, where presets are the five LRP presets; none to skip)` },
     resume: { type: 'boolean', description: 'continue the search in --out (after a crash or a kill); the same seed gives the same trials' },
@@ -233,7 +242,7 @@ export const searchCommand = defineCommand({
       fs.mkdirSync(out, { recursive: true });
       // Only --resume continues a log; a new search over an old folder (--force) starts from no trials.
       const done = flags.resume === true ? resumableTrials(out, task.space) : [];
-      const log = new TrialLog(out, done);
+      const storage = new FileStudyStorage(out, done, s.trialsWanted, s.batch);
       const runInfo = runDescription(s, task, opened, backend, evaluator.executor);
       writeRunJson(out, { ...runInfo, status: 'running' });
       logSpace(ctx, task);
@@ -241,11 +250,7 @@ export const searchCommand = defineCommand({
       const { runner, close } = await trialRunner(s, task, opened, objective, ctx);
       let study;
       try {
-        const plan = { sampler, startingPoint: (n: number) => sampler.nameOf(n), trialsWanted: s.trialsWanted, workers: s.workers, deadline: s.timeout === undefined ? undefined : started + 1000 * s.timeout };
-        study = await runStudy(plan, runner, done.map((t) => ({ number: t.number, params: t.params, value: t.auc })), (line, best) => {
-          log.append(line);
-          reportTrial(ctx, line, best, s.trialsWanted);
-        });
+        study = await runStudy(studyPlan(s, sampler, started, ctx), runner, storage, (line, best) => reportTrial(ctx, line, best, s.trialsWanted));
       } finally {
         await close();
       }
@@ -266,7 +271,7 @@ export const searchCommand = defineCommand({
   },
 });
 
-function runDescription(s: SearchSettings, task: SearchTask, opened: OpenedModel, backend: unknown, executor: string) {
+export function runDescription(s: SearchSettings, task: SearchTask, opened: OpenedModel, backend: unknown, executor: string) {
   return {
     command: 'search',
     model: opened.file,
@@ -278,6 +283,7 @@ function runDescription(s: SearchSettings, task: SearchTask, opened: OpenedModel
     seed: s.seed,
     sampler: s.sampler,
     workers: s.workers,
+    batch: s.batch,
     normalize: s.normalize,
     trialsWanted: s.trialsWanted,
     groups: task.groups.groups,
@@ -290,7 +296,7 @@ function runDescription(s: SearchSettings, task: SearchTask, opened: OpenedModel
   };
 }
 
-interface Finished {
+export interface Finished {
   comparison: ComparisonCurve[];
   composite: ReturnType<typeof paramsToComposite>;
   summary: {
@@ -303,7 +309,7 @@ interface Finished {
 }
 
 /** The best trial's composite, curve and scores, and the comparison on the evaluation and held-out data. */
-async function finishSearch(out: string, best: Trial, s: SearchSettings, task: SearchTask, graph: Graph, objective: AttributionObjective, evaluator: MaskedEvaluator, ctx: CommandContext): Promise<Finished> {
+export async function finishSearch(out: string, best: Trial, s: SearchSettings, task: SearchTask, graph: Graph, objective: AttributionObjective, evaluator: MaskedEvaluator, ctx: CommandContext): Promise<Finished> {
   const composite = paramsToComposite(best.params, task.groups, path.join(out, 'best-composite.json'));
   writeJsonFile(out, 'best-composite.json', compositeToJson(composite), 2);
   const bestCurve = await objective.evaluate(best.params);
@@ -335,7 +341,7 @@ async function finishSearch(out: string, best: Trial, s: SearchSettings, task: S
   };
 }
 
-function summaryText(out: string, result: { timings: { totalSeconds: number } }, f: Finished, trials: number, normalize: Normalization): string {
+export function summaryText(out: string, result: { timings: { totalSeconds: number } }, f: Finished, trials: number, normalize: Normalization): string {
   const { best } = f.summary;
   const others = f.comparison.slice(1);
   const held = f.comparison[0].holdout ? others.filter((c) => c.holdout) : [];

@@ -27,6 +27,11 @@ export interface RunArgs {
   /** For Prune: instead of rate, the accuracy budget in points (pxp prune --max-drop). */
   maxDrop?: number;
   trials?: number;
+  /** For Optimize: a shared study (pxp search --storage URL --study NAME; the URL defaults to pxp.searchStorage). */
+  storage?: string;
+  study?: string;
+  /** Join the study as it is (its settings; no trial count asked). */
+  join?: boolean;
   evalLimit?: number;
   /** For Export: the prune run and the target folder. */
   run?: string;
@@ -67,6 +72,34 @@ async function taskData(s: ExtensionServices, m: string, args: RunArgs): Promise
   }
   const d = await pickTaskData(s.context.workspaceState, m);
   return d && checkTaskData(d);
+}
+
+const STUDY_NAME = /^[A-Za-z0-9._-]{1,100}$/;
+
+/**
+ * With a database for searches (pxp.searchStorage, or `storage` given): the study to create or join, as flags of pxp
+ * search; undefined without one, null when the user cancelled. The worker keeps the run folder a live copy of the
+ * study, so the Search panel follows every worker's trials.
+ */
+async function sharedStudy(args: RunArgs): Promise<{ flags: CommandFlags; join: boolean } | null | undefined> {
+  const storage = (args.storage ?? vscode.workspace.getConfiguration('pxp').get<string>('searchStorage') ?? '').trim();
+  if (!storage) return undefined;
+  const study =
+    args.study ??
+    (await vscode.window.showInputBox({
+      prompt: `Study in ${storage} (a new name creates it; an existing one is joined)`,
+      value: `search-${path.basename(newRunFolder('search')).replace(/^search-/, '')}`,
+      ignoreFocusOut: true,
+      validateInput: (t) => (STUDY_NAME.test(t) ? undefined : "1–100 letters, digits, '.', '_' or '-'"),
+    }));
+  if (!study) return null;
+  let join = args.join;
+  if (join === undefined) {
+    const pick = await vscode.window.showQuickPick(['Create it with these settings (or join it if they are the same)', 'Join it as it is (its trials and settings)'], { placeHolder: `Study ${study}`, ignoreFocusOut: true });
+    if (!pick) return null;
+    join = pick.startsWith('Join');
+  }
+  return { flags: { storage, study, ...(join ? { join: true } : {}) }, join };
 }
 
 async function quickPick(items: string[], placeHolder: string, given?: string): Promise<string | undefined> {
@@ -150,8 +183,10 @@ export function registerRunCommands(s: ExtensionServices): vscode.Disposable[] {
       if (!m) return;
       const d = await taskData(s, m, args);
       if (!d) return;
-      const trials = await numberInput('Search trials (each one an LRP composite scored by its pruning curve)', '20', (n) => Number.isInteger(n) && n >= 1, args.trials);
-      if (trials === undefined) return;
+      const shared = await sharedStudy(args);
+      if (shared === null) return;
+      const trials = shared?.join ? undefined : await numberInput('Search trials (each one an LRP composite scored by its pruning curve)', '20', (n) => Number.isInteger(n) && n >= 1, args.trials);
+      if (trials === undefined && !shared?.join) return;
       const runDir = newRunFolder('search');
       let opened = false;
       // The search panel follows trials.jsonl as it grows: open it with the first trial.
@@ -161,7 +196,9 @@ export function registerRunCommands(s: ExtensionServices): vscode.Disposable[] {
           s.panels.openSearch(runDir);
         }
       };
-      const done = await runJob(s, 'search', `optimize attribution of ${path.basename(path.dirname(m))} (${trials} trials)`, 'search', { model: m, ...dataFlags(d), trials: String(trials), ...evalLimit(args) }, runDir, onOutput);
+      const flags: CommandFlags = { model: m, ...dataFlags(d), ...(trials !== undefined ? { trials: String(trials) } : {}), ...evalLimit(args), ...(shared?.flags ?? {}) };
+      const what = shared ? `study ${shared.flags.study}${trials !== undefined ? `, ${trials} trials` : ''}` : `${trials} trials`;
+      const done = await runJob(s, 'search', `optimize attribution of ${path.basename(path.dirname(m))} (${what})`, 'search', flags, runDir, onOutput);
       if (done && args.open !== false && !opened) s.panels.openSearch(done);
       return done;
     }),
