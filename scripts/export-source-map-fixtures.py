@@ -6,6 +6,7 @@ Python itself says each module was built and called (the tests' reference, recor
 
 DIR/verbose.onnx   torch.onnx.export(..., verbose=True): each node's doc string keeps the Python stack
 DIR/plain.onnx     the same model exported without verbose (no stacks: only reading the .py files can place it)
+DIR/x.npy          two inputs (NCHW float32)
 DIR/truth.json     module path -> {built: line, calls: [lines]} in model.py, from the running interpreter
 
 The model is exported from a copy of model.py in a folder that is deleted afterwards, as if it had been exported
@@ -20,6 +21,7 @@ import sys
 import tempfile
 import warnings
 
+import numpy as np
 import torch
 
 warnings.filterwarnings('ignore')
@@ -106,6 +108,7 @@ def main():
         kwargs = dict(opset_version=17, input_names=['input'], output_names=['logits'], dynamic_axes={'input': {0: 'batch'}, 'logits': {0: 'batch'}})
         torch.onnx.export(model, x, os.path.join(out, 'verbose.onnx'), verbose=True, **kwargs)
         torch.onnx.export(model, x, os.path.join(out, 'plain.onnx'), **kwargs)
+        np.save(os.path.join(out, 'x.npy'), x.numpy().astype(np.float32))
     finally:
         shutil.rmtree(elsewhere)
     with open(os.path.join(out, 'truth.json'), 'w') as f:

@@ -19,6 +19,7 @@ import { openModel } from '../inputs';
 import { TASK_DATA_OPTIONS, keepClasses, loadTaskData, taskDataFolders } from '../task-data';
 import { checkOutputFolder } from '../output-folder';
 import { writeResultFolder } from '../write-folder';
+import { SOURCE_ROOTS_OPTION, sourceMapFor, sourceRootsFlag } from '../source-map';
 import { type PhysicalRemoval, type PrunedModel, modelAccuracy, removePhysically } from '../physical-removal';
 
 
@@ -41,7 +42,8 @@ export const pruneCommand: Command = {
     init: { type: 'string', placeholder: 'MODE', description: 'LRP\'s initial relevance: one-hot or logit (default: the composite file\'s "init", else one-hot)' },
     executor: { type: 'string', placeholder: 'NAME', description: 'auto | onnx | tfjs (default auto: onnxruntime when installed)' },
     components: { type: 'string', placeholder: 'KIND', description: 'transformers: heads | neurons | both (default heads; the paper prunes each kind separately)' },
-    out: { type: 'string', placeholder: 'DIR', description: 'run folder: run.json, relevance.json, curve.json, report.html (+ pruned/ with --rate or --max-drop)' },
+    out: { type: 'string', placeholder: 'DIR', description: 'run folder: run.json, relevance.json, curve.json, report.html (+ pruned/ with --rate or --max-drop; source-map.json for ONNX models)' },
+    ...SOURCE_ROOTS_OPTION,
   },
   required: ['model', 'out'],
   async run(flags, ctx) {
@@ -51,6 +53,7 @@ export const pruneCommand: Command = {
     const folders = taskDataFolders(flags, pruneCommand.usage);
     const dataDir = folders.dataDir;
     const executor = executorFlag(flags);
+    const sourceRoots = sourceRootsFlag(flags);
     const rates = ratesFlag(flags);
     const rateText = stringFlag(flags, 'rate');
     const rate = rateText === undefined ? undefined : Number(rateText);
@@ -138,7 +141,9 @@ export const pruneCommand: Command = {
           ...(finetune ? { finetune } : {}),
         };
       }
+      const sourceMap = sourceMapFor(opened, sourceRoots, layers.map((l) => l.name));
       await writeResultFolder(out, async (dir) => {
+        sourceMap?.write(dir);
         if (pruned) await pruned.save(dir, { criterion, rate: physicalRate! });
         writeRelevance(dir, { criterion, layers: layers.map((l, i) => ({ name: l.name, kind: l.kind, scores: Array.from(scores.scores[i]) })) });
         writeCurve(dir, curve);
@@ -149,7 +154,8 @@ export const pruneCommand: Command = {
         `${criterion}: AUC ${curve.auc.toFixed(4)} (max 0.95) on ${evaluation.y.length} samples${classes ? ` of classes ${classes.join(', ')}` : ''}`,
         ...curve.points.map((p) => `  rate ${p.rate.toFixed(2)}  removed ${String(p.removed).padStart(4)}  accuracy ${percent(p.accuracy, 1).padStart(7)}  params ${p.params}  FLOPs ${p.flops}`),
         ...(run.physical ? physicalLines(run.physical, opened.summary.params, chosen ? maxDrop : undefined) : []),
-        `wrote ${out}/run.json, curve.json, relevance.json${pruned ? ', pruned/' : ''} (${run.timings.totalSeconds.toFixed(1)} s)`,
+        ...(sourceMap ? [sourceMap.line] : []),
+        `wrote ${out}/run.json, curve.json, relevance.json${pruned ? ', pruned/' : ''}${sourceMap ? ', source-map.json' : ''} (${run.timings.totalSeconds.toFixed(1)} s)`,
       ].join('\n');
       return { value: { out, ...run, curve }, text };
     } finally {
