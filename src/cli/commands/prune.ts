@@ -145,7 +145,7 @@ export const pruneCommand: Command = {
       await writeResultFolder(out, async (dir) => {
         sourceMap?.write(dir);
         if (pruned) await pruned.save(dir, { criterion, rate: physicalRate! });
-        writeRelevance(dir, { criterion, layers: layers.map((l, i) => ({ name: l.name, kind: l.kind, scores: Array.from(scores.scores[i]) })) });
+        writeRelevance(dir, { criterion, layers: layers.map((l, i) => ({ name: l.name, kind: l.kind, scores: Array.from(scores.scores[i]) })), ...(scores.layerRules ? { rules: scores.layerRules } : {}) });
         writeCurve(dir, curve);
         writeRunJson(dir, run);
         writeRunReport(dir);

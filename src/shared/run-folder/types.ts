@@ -30,6 +30,8 @@ export interface CurveFile {
 export interface RelevanceFile {
   criterion: string;
   layers: { name: string; kind: string; scores: number[] }[];
+  /** LRP criteria: the rule the composite gave each layer. */
+  rules?: { name: string; rule: string }[];
 }
 
 /** A curve reduced to what the search files keep. */
