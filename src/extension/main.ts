@@ -10,6 +10,7 @@ import { EngineSession } from './engine-session';
 import { Jobs } from './jobs';
 import { LagMonitor, logLagPerJob } from './lag-monitor';
 import { registerModelLens } from './model-lens';
+import { registerSourceLens } from './source-lens';
 import { registerPanels } from './panels';
 import { registerSidebar } from './sidebar';
 import { registerStatusBar } from './status-bar';
@@ -29,9 +30,11 @@ export function activate(context: vscode.ExtensionContext): PxpExtensionApi {
   const panels = registerPanels(context, log);
   const sidebar = registerSidebar(session, jobs);
   const lens = registerModelLens();
+  const source = registerSourceLens(context);
   const refreshRuns = () => {
     sidebar.runs.refresh();
     lens.lens.refresh();
+    source.lens.refresh();
   };
   const services: ExtensionServices = { context, log, session, jobs, panels, refreshRuns };
   const runsWatcher = vscode.workspace.createFileSystemWatcher('**/.pxp/runs/*');
@@ -45,6 +48,7 @@ export function activate(context: vscode.ExtensionContext): PxpExtensionApi {
     registerStatusBar(session, jobs),
     ...sidebar.disposables,
     ...lens.disposables,
+    ...source.disposables,
     registerTasks(session, jobs, refreshRuns),
     ...registerRunCommands(services),
     ...registerViewCommands(services),
