@@ -50,6 +50,8 @@ export interface RelevanceView {
   source: 'attribution' | 'prune';
   title: string;
   model?: string;
+  /** The .py file defining most of the model's components (a model from PyTorch with a source-map.json). */
+  sourceFile?: string;
   /** The composite (attribution) with the rule each layer got, or the prune criterion. */
   composite?: { name: string; rules: { name: string; rule: string }[] };
   criterion?: string;
@@ -84,6 +86,8 @@ export interface DiffView {
   title: string;
   criterion: string;
   model: string;
+  /** The .py file defining most of the model's components (a model from PyTorch with a source-map.json). */
+  sourceFile?: string;
   rate: number;
   /** How the run ranked and chose its rate, when not the defaults: "layer-normalized ranking (mean)", "rate chosen by --max-drop 1". */
   how?: string[];
@@ -254,6 +258,7 @@ export function isRelevanceView(v: unknown): v is RelevanceView {
     isStr(v.runDir) &&
     (v.source === 'attribution' || v.source === 'prune') &&
     isStr(v.title) &&
+    (v.sourceFile === undefined || isStr(v.sourceFile)) &&
     isArrayOf(v.layers, isRelevanceLayer) &&
     isArrayOf(v.samples, isRelevanceSample) &&
     (v.composite === undefined || (isObject(v.composite) && isStr(v.composite.name) && Array.isArray(v.composite.rules))) &&
@@ -275,6 +280,7 @@ function isDiffLayer(v: unknown): v is DiffLayer {
 export function isDiffView(v: unknown): v is DiffView {
   if (!isObject(v) || v.kind !== 'diff' || !isStr(v.runDir) || !isStr(v.title) || !isStr(v.criterion) || !isNum(v.rate)) return false;
   if (v.how !== undefined && !isArrayOf(v.how, isStr)) return false;
+  if (v.sourceFile !== undefined && !isStr(v.sourceFile)) return false;
   const s = v.summary;
   return (
     isObject(s) &&

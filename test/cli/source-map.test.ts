@@ -3,6 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { SourceMapFile } from '../../src/shared/run-folder/types';
 import { readNpy } from '../../src/core/io/npy';
+import { readDiffView } from '../../src/views/diff-view';
+import { readRelevanceView } from '../../src/views/relevance-view';
+import { layerPlace, readSourceMap } from '../../src/views/source-place';
 import { readRunSummary } from '../../src/extension/runs/run-summary';
 import { describeModule, latestSourceFigures, moduleHoverMarkdown, relevanceBars } from '../../src/extension/runs/source-figures';
 import { pxp } from '../helpers/pxp';
@@ -69,6 +72,11 @@ describe('pxp attribute and prune on a model from PyTorch write source-map.json'
       assert.ok(md.includes(relevanceBars(m.scores!, m.removed)), 'the hover shows one bar per channel');
       assert.ok(md.includes(`LRP rule: ${m.rule}`));
     }
+    // The panels' headers name model.py; a layer's place is its definition there.
+    assert.equal(readRelevanceView(out).sourceFile, path.join(code, 'model.py'));
+    assert.equal(readDiffView(out).sourceFile, path.join(code, 'model.py'));
+    assert.deepEqual(layerPlace(readSourceMap(out)!, 'layer1.0.conv1'), { place: JSON.parse(fs.readFileSync(path.join(out, 'source-map.json'), 'utf8')).modules['layer1.0.conv1'] });
+    assert.equal(layerPlace(readSourceMap(out)!, 'no.such.module'), undefined);
     assert.ok(run.physical.removed > 0);
     assert.equal(removedTotal, run.physical.removed);
   });

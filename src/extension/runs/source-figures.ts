@@ -6,7 +6,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { SourceMapFile, SourcePlace } from '../../shared/run-folder/types';
+import type { SourcePlace } from '../../shared/run-folder/types';
+import { readSourceMap } from '../../views/source-place';
 import { type Json, asObject } from '../../shared/run-folder/json';
 import { tryReadJsonObject } from '../../core/run-folder/read';
 import { componentRelevance } from './layer-figures';
@@ -34,13 +35,6 @@ export interface SourceFileFigures {
 }
 
 const sameFile = (a: string, b: string) => path.resolve(a) === path.resolve(b);
-
-/** A run folder's source map, if it has one that reads as one. */
-export function readSourceMap(runDir: string): SourceMapFile | undefined {
-  const m = tryReadJsonObject(path.join(runDir, 'source-map.json'));
-  if (!m || typeof m.modules !== 'object' || m.modules === null || !Array.isArray(m.unplaced)) return undefined;
-  return m as unknown as SourceMapFile;
-}
 
 /** Figures of one run for the modules its source map puts in `pyFile`; undefined when it puts none there. */
 export function sourceFigures(run: RunSummary, pyFile: string): SourceFileFigures | undefined {
