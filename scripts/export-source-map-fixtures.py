@@ -6,7 +6,7 @@ Python itself says each module was built and called (the tests' reference, recor
 
 DIR/verbose.onnx   torch.onnx.export(..., verbose=True): each node's doc string keeps the Python stack
 DIR/plain.onnx     the same model exported without verbose (no stacks: only reading the .py files can place it)
-DIR/x.npy, y.npy   32 inputs (NCHW float32) and the model's own predictions as labels
+DIR/x.npy, y.npy   40 inputs (NCHW float32), 4 per class, which the model is fitted to
 DIR/truth.json     module path -> {built: line, calls: [lines]} in model.py, from the running interpreter
 
 The model is exported from a copy of model.py in a folder that is deleted afterwards, as if it had been exported
@@ -95,6 +95,20 @@ def record_calls(model, truth, src, x):
         h.remove()
 
 
+def fit(model, x, y, steps=150):
+    """Fits the 40 samples (4 per class) so that accuracy means something and pruning shows as a loss."""
+    torch.manual_seed(0)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    model.train()
+    for _ in range(steps):
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+    model.eval()
+    with torch.no_grad():
+        print(f'fitted: accuracy {(model(x).argmax(1) == y).float().mean().item():.3f}', file=sys.stderr)
+
+
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
@@ -103,15 +117,15 @@ def main():
     shutil.copy(MODEL_PY, src)
     try:
         model, truth = build(src)
-        x = torch.randn(32, 3, 32, 32, generator=torch.Generator().manual_seed(1))
+        x = torch.randn(40, 3, 32, 32, generator=torch.Generator().manual_seed(1))
+        y = torch.arange(40) % 10
+        fit(model, x, y)
         record_calls(model, truth, src, x)
         kwargs = dict(opset_version=17, input_names=['input'], output_names=['logits'], dynamic_axes={'input': {0: 'batch'}, 'logits': {0: 'batch'}})
         torch.onnx.export(model, x, os.path.join(out, 'verbose.onnx'), verbose=True, **kwargs)
         torch.onnx.export(model, x, os.path.join(out, 'plain.onnx'), **kwargs)
         np.save(os.path.join(out, 'x.npy'), x.numpy().astype(np.float32))
-        # Labels are the model's own predictions: the unpruned model scores 100 %, pruning shows as a loss.
-        with torch.no_grad():
-            np.save(os.path.join(out, 'y.npy'), model(x).argmax(1).numpy().astype(np.int32))
+        np.save(os.path.join(out, 'y.npy'), y.numpy().astype(np.int32))
     finally:
         shutil.rmtree(elsewhere)
     with open(os.path.join(out, 'truth.json'), 'w') as f:
