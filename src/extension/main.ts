@@ -10,7 +10,7 @@ import { EngineSession } from './engine-session';
 import { Jobs } from './jobs';
 import { LagMonitor, logLagPerJob } from './lag-monitor';
 import { registerModelLens } from './model-lens';
-import { registerSourceLens } from './source-lens';
+import { type SourceLens, registerSourceLens } from './source-lens';
 import { registerPanels } from './panels';
 import { registerSidebar } from './sidebar';
 import { registerStatusBar } from './status-bar';
@@ -20,6 +20,7 @@ import { registerTasks } from './tasks';
 export interface PxpExtensionApi {
   services: ExtensionServices;
   lag: LagMonitor;
+  sourceLens: SourceLens;
 }
 
 export function activate(context: vscode.ExtensionContext): PxpExtensionApi {
@@ -61,7 +62,7 @@ export function activate(context: vscode.ExtensionContext): PxpExtensionApi {
     vscode.workspace.onDidGrantWorkspaceTrust(() => sidebar.models.refresh()),
   );
   log.info(`PXP Studio activated (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'not trusted'})`);
-  return { services, lag };
+  return { services, lag, sourceLens: source.lens };
 }
 
 export function deactivate(): void {}

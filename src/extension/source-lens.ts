@@ -18,6 +18,8 @@ export class SourceLens implements vscode.CodeLensProvider, vscode.HoverProvider
   readonly onDidChangeCodeLenses = this.changed.event;
   private readonly cache = new Map<string, SourceFileFigures | undefined>();
   private readonly decoration: vscode.TextEditorDecorationType;
+  /** The notes last drawn per file (1-based lines): what the decorations say, for the tests. */
+  readonly notes = new Map<string, { line: number; text: string }[]>();
 
   constructor(
     private readonly state: vscode.Memento,
@@ -102,6 +104,7 @@ export class SourceLens implements vscode.CodeLensProvider, vscode.HoverProvider
         decorations.push({ range: editor.document.lineAt(line).range, renderOptions: { after: { contentText: `✂ ${pruned.length === 1 ? '' : `${pruned.length} modules: `}${text}` } } });
       }
       editor.setDecorations(this.decoration, decorations);
+      this.notes.set(editor.document.uri.fsPath, decorations.map((d) => ({ line: d.range.start.line + 1, text: d.renderOptions!.after!.contentText! })));
     }
   }
 

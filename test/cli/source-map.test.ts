@@ -52,7 +52,7 @@ describe('pxp attribute and prune on a model from PyTorch write source-map.json'
     assert.equal(latestSourceFigures(path.join(tmp.dir, 'elsewhere.py'), [summary]), undefined);
     let removedTotal = 0;
     const grand = relevance.layers.reduce((a: number, l: { scores: number[] }) => a + l.scores.reduce((x, v) => x + Math.abs(v), 0), 0);
-    for (const l of relevance.layers as { name: string; scores: number[] }[]) {
+    for (const l of relevance.layers as { name: string; kind: string; scores: number[] }[]) {
       const m = f.modules.find((x) => x.module === l.name)!;
       assert.ok(m, `${l.name} is in model.py`);
       assert.equal(m.definitionLine, fx.truth.modules[l.name].built);
@@ -64,7 +64,7 @@ describe('pxp attribute and prune on a model from PyTorch write source-map.json'
       assert.deepEqual(m.scores, l.scores.map(Math.abs));
       assert.ok(Math.abs(m.share! - l.scores.reduce((a, v) => a + Math.abs(v), 0) / grand) < 1e-12);
       assert.equal(m.rule, relevance.rules.find((x: { name: string }) => x.name === l.name).rule);
-      assert.match(describeModule(m), new RegExp(`^${l.name.replace(/\./g, '\\.')} · ${m.channels}${m.kept !== m.channels ? ` → ${m.kept}` : ''} channels · \\d+\\.\\d % of the relevance$`));
+      assert.match(describeModule(m), new RegExp(`^${l.name.replace(/\./g, '\\.')} · ${m.channels}${m.kept !== m.channels ? ` → ${m.kept}` : ''} ${l.kind === 'dense' ? 'neurons' : 'channels'} · \\d+\\.\\d % of the relevance$`));
       const md = moduleHoverMarkdown(m, summary.name);
       assert.ok(md.includes(relevanceBars(m.scores!, m.removed)), 'the hover shows one bar per channel');
       assert.ok(md.includes(`LRP rule: ${m.rule}`));

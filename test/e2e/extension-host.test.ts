@@ -10,12 +10,20 @@ import os from 'node:os';
 import path from 'node:path';
 import { REPO } from './harness/code-server';
 import { type ExtensionTestResult, runExtensionTests } from './harness/extension-tests';
+import { SOURCE_MAP_MODEL_PY, sourceMapFixtures } from '../helpers/source-map-fixtures';
 
 function demoWorkspace(): string {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'pxp-ws-'));
   fs.cpSync(path.join(REPO, 'examples', 'fashion-mnist'), ws, { recursive: true });
   // The PyTorch demo beside it: an ONNX model in the same workspace.
   fs.cpSync(path.join(REPO, 'examples', 'fashion-mnist-torch'), path.join(ws, 'torch'), { recursive: true });
+  // A torchvision-style model.py with its verbose export (test/vscode/source.test.ts).
+  const fx = sourceMapFixtures();
+  fs.mkdirSync(path.join(ws, 'pytorch', 'data'), { recursive: true });
+  fs.copyFileSync(SOURCE_MAP_MODEL_PY, path.join(ws, 'pytorch', 'model.py'));
+  fs.copyFileSync(path.join(fx.dir, 'verbose.onnx'), path.join(ws, 'pytorch', 'model.onnx'));
+  fs.copyFileSync(path.join(fx.dir, 'truth.json'), path.join(ws, 'pytorch', 'truth.json'));
+  for (const f of ['x.npy', 'y.npy']) fs.copyFileSync(path.join(fx.dir, f), path.join(ws, 'pytorch', 'data', f));
   return ws;
 }
 

@@ -23,8 +23,9 @@ export interface ModelFigures {
 }
 
 /** Per layer, each component's |relevance| (components.json: summed over samples), and the rule of each layer. */
-export function componentRelevance(run: RunSummary): { layers: Map<string, number[]>; rules: Map<string, string> } {
+export function componentRelevance(run: RunSummary): { layers: Map<string, number[]>; rules: Map<string, string>; kinds: Map<string, string> } {
   const layers = new Map<string, number[]>();
+  const kinds = new Map<string, string>();
   const rel = tryReadJsonObject(path.join(run.dir, 'relevance.json'));
   const comps = rel ? undefined : tryReadJsonObject(path.join(run.dir, 'components.json'));
   const file = rel ?? comps;
@@ -40,10 +41,11 @@ export function componentRelevance(run: RunSummary): { layers: Map<string, numbe
       }
     }
     layers.set(l.name, scores);
+    if (typeof l.kind === 'string') kinds.set(l.name, l.kind);
   }
   const rules = new Map<string, string>();
   for (const r of (file?.rules ?? []) as Json[]) if (typeof r.name === 'string' && typeof r.rule === 'string') rules.set(r.name, r.rule);
-  return { layers, rules };
+  return { layers, rules, kinds };
 }
 
 /** Layer name → total |relevance| and component count. */

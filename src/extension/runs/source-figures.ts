@@ -17,6 +17,8 @@ export interface SourceModuleFigures extends SourcePlace {
   module: string;
   /** Components (channels, neurons, heads) of the module, when it is a component layer of the run. */
   channels?: number;
+  /** What a component of the module is: `channels` of a conv, `neurons` of a dense layer, `heads` of attention. */
+  unit?: string;
   /** Components left after the run's physical removal. */
   kept?: number;
   /** Fraction of the model's total |relevance| in this module. */
@@ -34,6 +36,8 @@ export interface SourceFileFigures {
   modules: SourceModuleFigures[];
 }
 
+const UNITS: Record<string, string> = { conv: 'channels', dense: 'neurons', neuron: 'neurons', head: 'heads' };
+
 const sameFile = (a: string, b: string) => path.resolve(a) === path.resolve(b);
 
 /** Figures of one run for the modules its source map puts in `pyFile`; undefined when it puts none there. */
@@ -42,7 +46,7 @@ export function sourceFigures(run: RunSummary, pyFile: string): SourceFileFigure
   if (!map) return undefined;
   const here = Object.entries(map.modules).filter(([, p]) => sameFile(p.file, pyFile));
   if (here.length === 0) return undefined;
-  const { layers, rules } = componentRelevance(run);
+  const { layers, rules, kinds } = componentRelevance(run);
   const grand = [...layers.values()].reduce((a, s) => a + s.reduce((x, v) => x + v, 0), 0);
   const physical = asObject(tryReadJsonObject(path.join(run.dir, 'run.json'))?.physical);
   const widths = new Map<string, { original: number; pruned: number }>();
@@ -53,7 +57,8 @@ export function sourceFigures(run: RunSummary, pyFile: string): SourceFileFigure
   const removedAll = asObject(physical?.removedComponents) ?? {};
   const modules = here.map(([module, place]): SourceModuleFigures => {
     const scores = layers.get(module);
-    const width = widths.get(module);
+    // Only the run's component layers: the output layer keeps its classes whatever the run removed.
+    const width = scores ? widths.get(module) : undefined;
     const removed = removedAll[module];
     return {
       module,
@@ -61,6 +66,7 @@ export function sourceFigures(run: RunSummary, pyFile: string): SourceFileFigure
       ...(scores ? { scores, channels: scores.length, share: grand > 0 ? scores.reduce((a, v) => a + v, 0) / grand : undefined } : {}),
       ...(width ? { channels: width.original, kept: width.pruned } : {}),
       ...(rules.has(module) ? { rule: rules.get(module) } : {}),
+      ...(kinds.has(module) ? { unit: UNITS[kinds.get(module)!] ?? 'components' } : {}),
       ...(Array.isArray(removed) ? { removed: removed.filter((i): i is number => typeof i === 'number') } : {}),
     };
   });
@@ -80,7 +86,8 @@ export function latestSourceFigures(pyFile: string, runs: RunSummary[]): SourceF
 /** The CodeLens title: "layer1.0.conv1 · 64 → 41 channels · 3.2 % of the relevance". */
 export function describeModule(m: SourceModuleFigures): string {
   const parts = [m.module];
-  if (m.channels !== undefined) parts.push(m.kept !== undefined && m.kept !== m.channels ? `${m.channels} → ${m.kept} channels` : `${m.channels} channels`);
+  const unit = m.unit ?? 'channels';
+  if (m.channels !== undefined) parts.push(m.kept !== undefined && m.kept !== m.channels ? `${m.channels} → ${m.kept} ${unit}` : `${m.channels} ${unit}`);
   if (m.share !== undefined) parts.push(`${(100 * m.share).toFixed(1)} % of the relevance`);
   return parts.join(' · ');
 }
@@ -100,7 +107,7 @@ export function relevanceBars(scores: number[], removed: number[] = []): string 
 export function moduleHoverMarkdown(m: SourceModuleFigures, runName: string): string {
   const lines = [`**PXP** — \`${m.module}\`${m.className ? ` (${m.className})` : ''}: ${describeModule(m).split(' · ').slice(1).join(' · ') || 'no relevance in this run'}`];
   if (m.rule) lines.push(`LRP rule: ${m.rule}`);
-  if (m.scores?.length) lines.push(`relevance per channel (0…${m.scores.length - 1})${m.removed?.length ? ', × removed' : ''}:\n\`\`\`\n${relevanceBars(m.scores, m.removed)}\n\`\`\``);
+  if (m.scores?.length) lines.push(`relevance per ${(m.unit ?? 'channels').replace(/s$/, '')} (0…${m.scores.length - 1})${m.removed?.length ? ', × removed' : ''}:\n\`\`\`\n${relevanceBars(m.scores, m.removed)}\n\`\`\``);
   if (m.removed?.length) lines.push(`removed: ${m.removed.join(', ')}`);
   lines.push(`placed by ${m.how === 'export-stack' ? "the export's stack" : 'reading the .py files'} · run \`${runName}\``);
   return lines.join('\n\n');
