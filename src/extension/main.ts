@@ -11,6 +11,7 @@ import { Jobs } from './jobs';
 import { LagMonitor, logLagPerJob } from './lag-monitor';
 import { registerModelLens } from './model-lens';
 import { type SourceLens, registerSourceLens } from './source-lens';
+import { type OnnxModelEditor, registerOnnxEditor } from './onnx-editor';
 import { registerPanels } from './panels';
 import { registerSidebar } from './sidebar';
 import { registerStatusBar } from './status-bar';
@@ -21,6 +22,7 @@ export interface PxpExtensionApi {
   services: ExtensionServices;
   lag: LagMonitor;
   sourceLens: SourceLens;
+  onnxEditor: OnnxModelEditor;
 }
 
 export function activate(context: vscode.ExtensionContext): PxpExtensionApi {
@@ -32,7 +34,9 @@ export function activate(context: vscode.ExtensionContext): PxpExtensionApi {
   const sidebar = registerSidebar(session, jobs);
   const lens = registerModelLens();
   const source = registerSourceLens(context);
+  const onnxEditor = registerOnnxEditor(session, log);
   const refreshRuns = () => {
+    onnxEditor.editor.refresh();
     sidebar.runs.refresh();
     lens.lens.refresh();
     source.lens.refresh();
@@ -50,6 +54,7 @@ export function activate(context: vscode.ExtensionContext): PxpExtensionApi {
     ...sidebar.disposables,
     ...lens.disposables,
     ...source.disposables,
+    ...onnxEditor.disposables,
     registerTasks(session, jobs, refreshRuns),
     ...registerRunCommands(services),
     ...registerViewCommands(services),
@@ -62,7 +67,7 @@ export function activate(context: vscode.ExtensionContext): PxpExtensionApi {
     vscode.workspace.onDidGrantWorkspaceTrust(() => sidebar.models.refresh()),
   );
   log.info(`PXP Studio activated (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'not trusted'})`);
-  return { services, lag, sourceLens: source.lens };
+  return { services, lag, sourceLens: source.lens, onnxEditor: onnxEditor.editor };
 }
 
 export function deactivate(): void {}

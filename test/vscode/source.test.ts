@@ -99,6 +99,20 @@ describe('Results in the Python source of a model from PyTorch', () => {
     assert.ok((api.sourceLens.notes.get(modelPy()) ?? []).length > 0);
   });
 
+  it('a .onnx file opens in the read-only PXP model view, which the engine fills with its layers', async () => {
+    await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(onnx()));
+    const tab = await waitFor('the PXP model view tab', () => {
+      const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+      return input instanceof vscode.TabInputCustom && input.uri.fsPath === onnx() ? input : undefined;
+    });
+    assert.equal(tab.viewType, 'pxp.onnxModel');
+    const api = await pxpApi();
+    const layers = await waitFor('the view drawn', () => api.onnxEditor.drawn.get(onnx()));
+    assert.ok(layers.layers > 20, `${layers.layers} layers`);
+    assert.equal(layers.run, path.basename(runDir));
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
   it('a new run of the model updates the lenses', async function () {
     this.timeout(600_000);
     const uri = vscode.Uri.file(modelPy());

@@ -40,12 +40,10 @@ const UNITS: Record<string, string> = { conv: 'channels', dense: 'neurons', neur
 
 const sameFile = (a: string, b: string) => path.resolve(a) === path.resolve(b);
 
-/** Figures of one run for the modules its source map puts in `pyFile`; undefined when it puts none there. */
-export function sourceFigures(run: RunSummary, pyFile: string): SourceFileFigures | undefined {
-  const map = readSourceMap(run.dir);
-  if (!map) return undefined;
-  const here = Object.entries(map.modules).filter(([, p]) => sameFile(p.file, pyFile));
-  if (here.length === 0) return undefined;
+/** Figures of one run's component layers, by layer name (module path for a model from PyTorch). */
+export type ComponentFigures = Omit<SourceModuleFigures, keyof SourcePlace | 'module'>;
+
+export function componentFigures(run: RunSummary): Map<string, ComponentFigures> {
   const { layers, rules, kinds } = componentRelevance(run);
   const grand = [...layers.values()].reduce((a, s) => a + s.reduce((x, v) => x + v, 0), 0);
   const physical = asObject(tryReadJsonObject(path.join(run.dir, 'run.json'))?.physical);
@@ -55,22 +53,32 @@ export function sourceFigures(run: RunSummary, pyFile: string): SourceFileFigure
     if (typeof l.name === 'string' && c && typeof c.original === 'number' && typeof c.pruned === 'number') widths.set(l.name, { original: c.original, pruned: c.pruned });
   }
   const removedAll = asObject(physical?.removedComponents) ?? {};
-  const modules = here.map(([module, place]): SourceModuleFigures => {
-    const scores = layers.get(module);
-    // Only the run's component layers: the output layer keeps its classes whatever the run removed.
-    const width = scores ? widths.get(module) : undefined;
-    const removed = removedAll[module];
-    return {
-      module,
-      ...place,
-      ...(scores ? { scores, channels: scores.length, share: grand > 0 ? scores.reduce((a, v) => a + v, 0) / grand : undefined } : {}),
-      ...(width ? { channels: width.original, kept: width.pruned } : {}),
-      ...(rules.has(module) ? { rule: rules.get(module) } : {}),
-      ...(kinds.has(module) ? { unit: UNITS[kinds.get(module)!] ?? 'components' } : {}),
+  const out = new Map<string, ComponentFigures>();
+  // Only the run's component layers: the output layer keeps its classes whatever the run removed.
+  for (const [name, scores] of layers) {
+    const width = widths.get(name);
+    const removed = removedAll[name];
+    out.set(name, {
+      scores,
+      channels: width?.original ?? scores.length,
+      ...(width ? { kept: width.pruned } : {}),
+      ...(grand > 0 ? { share: scores.reduce((a, v) => a + v, 0) / grand } : {}),
+      ...(rules.has(name) ? { rule: rules.get(name) } : {}),
+      ...(kinds.has(name) ? { unit: UNITS[kinds.get(name)!] ?? 'components' } : {}),
       ...(Array.isArray(removed) ? { removed: removed.filter((i): i is number => typeof i === 'number') } : {}),
-    };
-  });
-  return { run, modules };
+    });
+  }
+  return out;
+}
+
+/** Figures of one run for the modules its source map puts in `pyFile`; undefined when it puts none there. */
+export function sourceFigures(run: RunSummary, pyFile: string): SourceFileFigures | undefined {
+  const map = readSourceMap(run.dir);
+  if (!map) return undefined;
+  const here = Object.entries(map.modules).filter(([, p]) => sameFile(p.file, pyFile));
+  if (here.length === 0) return undefined;
+  const figures = componentFigures(run);
+  return { run, modules: here.map(([module, place]) => ({ module, ...place, ...figures.get(module) })) };
 }
 
 /** The newest run whose source map places modules in `pyFile` (runs newest first, as listRuns gives them). */

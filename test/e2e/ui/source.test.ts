@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { type CodeServer, REPO, startCodeServer } from '../harness/code-server';
 import { type Workbench, answerQuickInput, openWorkbench, runCommand } from '../harness/workbench';
-import { SOURCE_MAP_MODEL_PY, sourceMapFixtures } from '../../helpers/source-map-fixtures';
+import { SOURCE_MAP_MODEL_PY, type SourceMapTruth, sourceMapFixtures } from '../../helpers/source-map-fixtures';
 
 const RESULTS = path.join(REPO, 'test-results');
 
@@ -20,7 +20,7 @@ describe('results in the Python source (code-server)', function () {
   let server: CodeServer;
   let wb: Workbench;
   let page: Page;
-  let truth: { modules: Record<string, { built: number }> };
+  let truth: SourceMapTruth;
 
   before(async () => {
     ws = fs.mkdtempSync(path.join(os.tmpdir(), 'pxp-ui-src-'));
@@ -61,7 +61,7 @@ describe('results in the Python source (code-server)', function () {
 
   it('a hover on a definition shows the relevance of each channel, the rule and the removed channels', async () => {
     // The definition line of stem.0 holds `nn.Conv2d(3, width, …)`: hover its text.
-    const line = truth.modules['stem.0'].built;
+    const line = truth.modules['stem.0'].built!;
     await page.keyboard.press('Control+G');
     await page.keyboard.type(String(line));
     await page.keyboard.press('Enter');
