@@ -35,12 +35,12 @@ export function onnxModelHtml(file: string, info: ModelInfo, overlay: RunOverlay
     .join('\n');
   const shape = (info.fileInputShape ?? info.inputShape).join(' × ');
   return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
+<html lang="en"><head><meta charset="utf-8"><title>${esc(file.split(/[\\/]/).pop() ?? file)} — PXP model view</title>
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src ${csp.source} 'nonce-${csp.nonce}';">
 <style nonce="${csp.nonce}">
 body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); padding: 0 1.5em 2em; }
 table { border-collapse: collapse; font-size: var(--vscode-editor-font-size); }
-th, td { padding: 2px 10px; text-align: left; border-bottom: 1px solid var(--vscode-panel-border, #8884); }
+th, td { padding: 2px 10px; text-align: left; border-bottom: 1px solid var(--vscode-panel-border, #8884); white-space: nowrap; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 tr.pruned td { color: var(--vscode-editorWarning-foreground); }
 .figures span { margin-right: 2em; }

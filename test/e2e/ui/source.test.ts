@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { type CodeServer, REPO, startCodeServer } from '../harness/code-server';
-import { type Workbench, answerQuickInput, openWorkbench, runCommand } from '../harness/workbench';
+import { type Workbench, answerQuickInput, findFrameByTitle, openWorkbench, runCommand } from '../harness/workbench';
 import { SOURCE_MAP_MODEL_PY, type SourceMapTruth, sourceMapFixtures } from '../../helpers/source-map-fixtures';
 
 const RESULTS = path.join(REPO, 'test-results');
@@ -75,5 +75,16 @@ describe('results in the Python source (code-server)', function () {
     assert.match(text, /LRP rule: /);
     assert.match(text, /relevance per channel \(0…7\)/);
     await page.locator('.part.editor').screenshot({ path: path.join(RESULTS, 'source-hover.png') });
+  });
+
+  it('model.onnx opens in the PXP model view: layers, shapes, MACs and the run overlaid', async () => {
+    await runCommand(page, 'Go to File');
+    await answerQuickInput(page, 'model.onnx', { pick: 'model.onnx' });
+    const frame = await findFrameByTitle(page, 'model.onnx — PXP model view', 60_000);
+    await frame.locator('tr', { hasText: 'stem.0' }).first().waitFor({ timeout: 60_000 });
+    const row = (await frame.locator('tr', { hasText: 'layer1.0.conv1' }).first().textContent()) ?? '';
+    assert.match(row, /layer1\.0\.conv1Conv8 × 32 × 32584589,8248( → \d+)?\d+\.\d %/);
+    await page.waitForTimeout(300);
+    await page.locator('.part.editor').screenshot({ path: path.join(RESULTS, 'source-onnx-view.png') });
   });
 });
