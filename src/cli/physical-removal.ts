@@ -81,6 +81,8 @@ export interface PhysicalRemoval {
   speedup: number;
   /** Layer by layer, original vs pruned (layers with weights), so a run can be compared without loading either model. */
   layers: LayerDiff[];
+  /** Indices of the components removed, per component layer that lost any. */
+  removedComponents: Record<string, number[]>;
   finetune?: { epochs: number; samples: number; executor?: string; seconds: number; accuracy: number; regained: number };
 }
 
@@ -145,6 +147,10 @@ export async function removePhysically(inp: RemovalInputs): Promise<{ result: Om
         latencyMs: latency,
         speedup: latency.original / latency.pruned,
         layers: layerDiff({ graph, summary: opened.summary }, pruned),
+        removedComponents: Object.fromEntries(layers.flatMap((l, i) => {
+          const idx = plan.removed[i].flatMap((r, j) => (r ? [j] : []));
+          return idx.length ? [[l.name, idx]] : [];
+        })),
       },
       pruned,
     };

@@ -10,6 +10,8 @@ import { EngineSession } from './engine-session';
 import { Jobs } from './jobs';
 import { LagMonitor, logLagPerJob } from './lag-monitor';
 import { registerModelLens } from './model-lens';
+import { type SourceLens, registerSourceLens } from './source-lens';
+import { type OnnxModelEditor, registerOnnxEditor } from './onnx-editor';
 import { registerPanels } from './panels';
 import { registerSidebar } from './sidebar';
 import { registerStatusBar } from './status-bar';
@@ -19,6 +21,8 @@ import { registerTasks } from './tasks';
 export interface PxpExtensionApi {
   services: ExtensionServices;
   lag: LagMonitor;
+  sourceLens: SourceLens;
+  onnxEditor: OnnxModelEditor;
 }
 
 export function activate(context: vscode.ExtensionContext): PxpExtensionApi {
@@ -29,9 +33,13 @@ export function activate(context: vscode.ExtensionContext): PxpExtensionApi {
   const panels = registerPanels(context, log);
   const sidebar = registerSidebar(session, jobs);
   const lens = registerModelLens();
+  const source = registerSourceLens(context);
+  const onnxEditor = registerOnnxEditor(session, log);
   const refreshRuns = () => {
+    onnxEditor.editor.refresh();
     sidebar.runs.refresh();
     lens.lens.refresh();
+    source.lens.refresh();
   };
   const services: ExtensionServices = { context, log, session, jobs, panels, refreshRuns };
   const runsWatcher = vscode.workspace.createFileSystemWatcher('**/.pxp/runs/*');
@@ -45,6 +53,8 @@ export function activate(context: vscode.ExtensionContext): PxpExtensionApi {
     registerStatusBar(session, jobs),
     ...sidebar.disposables,
     ...lens.disposables,
+    ...source.disposables,
+    ...onnxEditor.disposables,
     registerTasks(session, jobs, refreshRuns),
     ...registerRunCommands(services),
     ...registerViewCommands(services),
@@ -57,7 +67,7 @@ export function activate(context: vscode.ExtensionContext): PxpExtensionApi {
     vscode.workspace.onDidGrantWorkspaceTrust(() => sidebar.models.refresh()),
   );
   log.info(`PXP Studio activated (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'not trusted'})`);
-  return { services, lag };
+  return { services, lag, sourceLens: source.lens, onnxEditor: onnxEditor.editor };
 }
 
 export function deactivate(): void {}

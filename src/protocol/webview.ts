@@ -59,6 +59,8 @@ export const isRelevanceView = object({
   source: literal('attribution', 'prune'),
   title: string,
   model: optional(string),
+  /** The .py file defining most of the model's components (a model from PyTorch with a source-map.json). */
+  sourceFile: optional(string),
   /** The composite (attribution) with the rule each layer got, or the prune criterion. */
   composite: optional(object({ name: string, rules: array(object({ name: string, rule: string })) })),
   criterion: optional(string),
@@ -98,6 +100,8 @@ export const isDiffView = object({
   title: string,
   criterion: string,
   model: string,
+  /** The .py file defining most of the model's components (a model from PyTorch with a source-map.json). */
+  sourceFile: optional(string),
   rate: number,
   /** How the run ranked and chose its rate, when not the defaults: "layer-normalized ranking (mean)", "rate chosen by --max-drop 1". */
   how: optional(array(string)),

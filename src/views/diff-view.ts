@@ -4,6 +4,7 @@
  * per-layer comparison of the original with the pruned model (run.json's physical.layers; for runs written before
  * it, the original model.json against RUN/pruned/model.json).
  */
+import { sourceFileOf } from './source-place';
 import fs from 'node:fs';
 import path from 'node:path';
 import { badInput } from '../core/errors';
@@ -44,6 +45,7 @@ export function readDiffView(dir: string): DiffView {
     title: path.basename(dir),
     criterion: asString(run.criterion) ?? '?',
     model: asString(run.model) ?? '?',
+    ...sourceFileOf(dir),
     rate: asNumber(physical.rate) ?? NaN,
     ...withHow(run, physical),
     summary: {

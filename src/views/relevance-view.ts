@@ -6,6 +6,7 @@
  * hands it down layer by layer to the input; biases and ε absorb the rest. The figure compares each sample's input
  * relevance sum (input.npy) with its output relevance, and the sum at each component layer on the way.
  */
+import { sourceFileOf } from './source-place';
 import fs from 'node:fs';
 import path from 'node:path';
 import { badInput } from '../core/errors';
@@ -86,6 +87,7 @@ function attributionView(dir: string): RelevanceView {
     source: 'attribution',
     title: path.basename(dir),
     model: json.model || undefined,
+    ...sourceFileOf(dir),
     composite: { name: json.composite.name, rules: json.rules },
     init,
     layers: viewLayers,
@@ -112,6 +114,7 @@ function runScoresView(dir: string): RelevanceView {
     source: 'prune',
     title: path.basename(dir),
     model: asString(run?.model),
+    ...sourceFileOf(dir),
     criterion: json.criterion || asString(run?.criterion),
     layers,
     samples: [],

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { REPO } from './harness/code-server';
 import { type ExtensionTestResult, runExtensionTests } from './harness/extension-tests';
+import { SOURCE_MAP_MODEL_PY, sourceMapFixtures } from '../helpers/source-map-fixtures';
 
 // Exactly the tests test/vscode holds (update with them): a suite that fails to load, or a test lost or skipped,
 // must fail here rather than pass as "at least N". Trusted: commands.test.ts (11) + onnx.test.ts (2) + tasks.test.ts (3).
@@ -21,6 +22,13 @@ function demoWorkspace(): string {
   fs.cpSync(path.join(REPO, 'examples', 'fashion-mnist'), ws, { recursive: true });
   // The PyTorch demo beside it: an ONNX model in the same workspace.
   fs.cpSync(path.join(REPO, 'examples', 'fashion-mnist-torch'), path.join(ws, 'torch'), { recursive: true });
+  // A torchvision-style model.py with its verbose export (test/vscode/source.test.ts).
+  const fx = sourceMapFixtures();
+  fs.mkdirSync(path.join(ws, 'pytorch', 'data'), { recursive: true });
+  fs.copyFileSync(SOURCE_MAP_MODEL_PY, path.join(ws, 'pytorch', 'model.py'));
+  fs.copyFileSync(path.join(fx.dir, 'verbose.onnx'), path.join(ws, 'pytorch', 'model.onnx'));
+  fs.copyFileSync(path.join(fx.dir, 'truth.json'), path.join(ws, 'pytorch', 'truth.json'));
+  for (const f of ['x.npy', 'y.npy']) fs.copyFileSync(path.join(fx.dir, f), path.join(ws, 'pytorch', 'data', f));
   return ws;
 }
 

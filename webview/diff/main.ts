@@ -28,7 +28,7 @@ function render(v: DiffView): void {
   const drop = s.accuracyDropPoints;
   root.append(
     el('h1', {}, `Architecture diff — ${v.title}`),
-    el('p', { class: 'subtitle' }, `${v.criterion}, ${pct(v.rate, 0)} of the components removed`, ...(v.how ?? []).flatMap((h) => [el('br'), h]), el('br'), `model ${v.model}`, el('br'), `run ${v.runDir}`),
+    el('p', { class: 'subtitle' }, `${v.criterion}, ${pct(v.rate, 0)} of the components removed`, ...(v.how ?? []).flatMap((h) => [el('br'), h]), el('br'), `model ${v.model}`, ...(v.sourceFile ? [el('br'), `source ${v.sourceFile} (click a layer for its definition)`] : []), el('br'), `run ${v.runDir}`),
     el(
       'div',
       { class: 'headline' },

@@ -72,7 +72,7 @@ function render(): void {
   const fromAttribution = v.source === 'attribution';
   root.append(
     el('h1', {}, fromAttribution ? `Relevance — ${v.title}` : `Component scores — ${v.title}`),
-    el('p', { class: 'subtitle' }, v.model ? `model ${v.model}` : '', el('br'), `folder ${v.runDir}`),
+    el('p', { class: 'subtitle' }, v.model ? `model ${v.model}` : '', ...(v.sourceFile ? [el('br'), `source ${v.sourceFile} (click a layer for its definition)`] : []), el('br'), `folder ${v.runDir}`),
     headline(v),
   );
   root.append(el('h2', {}, 'Layers'), toolbar(v));

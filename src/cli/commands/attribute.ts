@@ -19,6 +19,7 @@ import { arrayForUser } from '../../core/io/array-layout';
 import { requireClassifier } from '../../core/io/open-model';
 import { checkOutputFolder } from '../output-folder';
 import { writeResultFolder } from '../write-folder';
+import { SOURCE_ROOTS_OPTION, sourceMapFor, sourceRootsFlag } from '../source-map';
 
 function readTargets(file: string, n: number, numClasses: number): Int32Array {
   const arr = readNpy(file);
@@ -45,6 +46,7 @@ export const attributeCommand = defineCommand({
     heatmaps: { type: 'string', placeholder: 'N', description: 'PNG heatmaps of the first N samples (default 16; 0 for none)' },
     workers: { type: 'string', placeholder: 'N', description: 'tfjs worker threads (default: one per core from 256 samples up, else 1)' },
     executor: EXECUTOR_OPTION,
+    ...SOURCE_ROOTS_OPTION,
   },
   required: ['model', 'inputs', 'out'],
   async run(flags, ctx) {
@@ -56,6 +58,7 @@ export const attributeCommand = defineCommand({
     const out = checkOutputFolder(requiredString(flags, 'out', 'pass --out DIR'), [modelPath, inputsPath, ...(targetsPath ? [targetsPath] : []), ...(fs.existsSync(compositeArg) ? [compositeArg] : [])], ctx.force);
     const heatmaps = intFlag(flags, 'heatmaps', 16);
     const executor = executorFlag(flags);
+    const sourceRoots = sourceRootsFlag(flags);
     const backend = await initBackend(ctx.backend);
     const opened = await openModel(modelPath);
     try {
@@ -76,7 +79,9 @@ export const attributeCommand = defineCommand({
       const n = shape[0];
       const per = x.length / n;
       const inputSums = Array.from({ length: n }, (_, s) => result.input.subarray(s * per, (s + 1) * per).reduce((a, v) => a + v, 0));
+      const sourceMap = sourceMapFor(opened, sourceRoots, result.layers.map((l) => l.name));
       await writeResultFolder(out, (dir) => {
+        sourceMap?.write(dir);
         // Relevance in the layout of the user's inputs (NCHW for a model from PyTorch).
         const relevance = arrayForUser(result.input, shape, opened.layout);
         writeNpy(path.join(dir, 'input.npy'), { dtype: 'float32', shape: relevance.shape, data: relevance.data });
@@ -117,7 +122,8 @@ export const attributeCommand = defineCommand({
         `input relevance sum / output relevance: ${meanRatio.toFixed(4)} on average (1 = conserved; biases and ε absorb the rest)`,
         `rules: ${result.layerRules.map((r) => `${r.name} ${r.rule}`).join(', ')}`,
         ...(result.layers.some((l) => l.kind === 'head') ? [`attention softmax rule: ${composite.attention?.softmax ?? DEFAULT_SOFTMAX_RULE}`] : []),
-        `wrote ${path.join(out, 'input.npy')}, ${path.join(out, 'components.json')}${shape.length === 4 && heatmaps > 0 ? `, ${path.join(out, 'heatmaps')}/` : ''}`,
+        ...(sourceMap ? [sourceMap.line] : []),
+        `wrote ${path.join(out, 'input.npy')}, ${path.join(out, 'components.json')}${sourceMap ? ', source-map.json' : ''}${shape.length === 4 && heatmaps > 0 ? `, ${path.join(out, 'heatmaps')}/` : ''}`,
         backendLine(backend),
       ].join('\n');
       return { value, text };

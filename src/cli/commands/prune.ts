@@ -19,6 +19,7 @@ import { openModel } from '../inputs';
 import { TASK_DATA_OPTIONS, keepClasses, loadTaskData, taskDataFolders } from '../task-data';
 import { checkOutputFolder } from '../output-folder';
 import { writeResultFolder } from '../write-folder';
+import { SOURCE_ROOTS_OPTION, sourceMapFor, sourceRootsFlag } from '../source-map';
 import { type PhysicalRemoval, type PrunedModel, modelAccuracy, removePhysically } from '../physical-removal';
 
 
@@ -42,7 +43,8 @@ export const pruneCommand = defineCommand({
     init: { type: 'string', placeholder: 'MODE', description: 'LRP\'s initial relevance: one-hot or logit (default: the composite file\'s "init", else one-hot)' },
     executor: EXECUTOR_OPTION,
     components: { type: 'string', placeholder: 'KIND', description: 'transformers: heads | neurons | both (default heads; the paper prunes each kind separately)' },
-    out: { type: 'string', placeholder: 'DIR', description: 'run folder: run.json, relevance.json, curve.json, report.html (+ pruned/ with --rate or --max-drop)' },
+    out: { type: 'string', placeholder: 'DIR', description: 'run folder: run.json, relevance.json, curve.json, report.html (+ pruned/ with --rate or --max-drop; source-map.json for ONNX models)' },
+    ...SOURCE_ROOTS_OPTION,
   },
   required: ['model', 'out'],
   async run(flags, ctx) {
@@ -52,6 +54,7 @@ export const pruneCommand = defineCommand({
     const folders = taskDataFolders(flags, pruneCommand.usage);
     const dataDir = folders.dataDir;
     const executor = executorFlag(flags);
+    const sourceRoots = sourceRootsFlag(flags);
     const rates = ratesFlag(flags);
     const { rate, maxDrop } = physicalRateFlags(flags, rates);
     const normalize = normalizeFlag(flags);
@@ -100,9 +103,11 @@ export const pruneCommand = defineCommand({
           ...(finetune ? { finetune } : {}),
         };
       }
+      const sourceMap = sourceMapFor(opened, sourceRoots, layers.map((l) => l.name));
       await writeResultFolder(out, async (dir) => {
+        sourceMap?.write(dir);
         if (pruned) await pruned.save(dir, { criterion, rate: physicalRate! });
-        writeRelevance(dir, { criterion, layers: layers.map((l, i) => ({ name: l.name, kind: l.kind, scores: Array.from(scores.scores[i]) })) });
+        writeRelevance(dir, { criterion, layers: layers.map((l, i) => ({ name: l.name, kind: l.kind, scores: Array.from(scores.scores[i]) })), ...(scores.layerRules ? { rules: scores.layerRules } : {}) });
         writeCurve(dir, curve);
         writeRunJson(dir, run);
         writeRunReport(dir);
@@ -111,7 +116,8 @@ export const pruneCommand = defineCommand({
         `${criterion}: AUC ${curve.auc.toFixed(4)} (max 0.95) on ${evaluation.y.length} samples${classes ? ` of classes ${classes.join(', ')}` : ''}`,
         ...curveLines(curve),
         ...(run.physical ? physicalLines(run.physical, opened.summary.params, chosen ? maxDrop : undefined) : []),
-        `wrote ${out}/run.json, curve.json, relevance.json${pruned ? ', pruned/' : ''} (${run.timings.totalSeconds.toFixed(1)} s)`,
+        ...(sourceMap ? [sourceMap.line] : []),
+        `wrote ${out}/run.json, curve.json, relevance.json${pruned ? ', pruned/' : ''}${sourceMap ? ', source-map.json' : ''} (${run.timings.totalSeconds.toFixed(1)} s)`,
       ].join('\n');
       return { value: { out, ...run, curve }, text };
     } finally {

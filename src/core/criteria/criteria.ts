@@ -48,6 +48,8 @@ export interface CriterionScores {
   /** Per component layer, one score per component. */
   scores: Float64Array[];
   seconds: number;
+  /** LRP criteria: the rule the composite gave each layer. */
+  layerRules?: { name: string; rule: string }[];
 }
 
 /** Splits 'lrp:NAME' and validates the criterion name. */
@@ -160,6 +162,7 @@ export async function componentScores(criterion: string, ctx: CriterionContext):
   const start = Date.now();
   const c = parseCriterion(criterion);
   let scores: Float64Array[];
+  let layerRules: CriterionScores['layerRules'];
   switch (c.kind) {
     case 'lrp': {
       const names = ctx.layers.map((l) => l.name);
@@ -172,6 +175,7 @@ export async function componentScores(criterion: string, ctx: CriterionContext):
         onProgress: ctx.onProgress,
         signal: ctx.signal,
       });
+      layerRules = r.layerRules;
       scores = names.map((name) => {
         const layer = r.layers.find((l) => l.name === name)!;
         const out = new Float64Array(layer.relevance[0]?.length ?? 0);
@@ -195,5 +199,5 @@ export async function componentScores(criterion: string, ctx: CriterionContext):
     default:
       scores = await gradientScores(ctx, c.kind);
   }
-  return { criterion, scores, seconds: (Date.now() - start) / 1000 };
+  return { criterion, scores, seconds: (Date.now() - start) / 1000, ...(layerRules ? { layerRules } : {}) };
 }

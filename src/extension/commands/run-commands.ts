@@ -59,6 +59,13 @@ function evalLimit(args: RunArgs): CommandFlags {
   return n > 0 ? { 'eval-limit': String(n) } : {};
 }
 
+/** ONNX models: where the engine looks for their Python code (the workspace folders and pxp.sourceRoots). */
+function sourceRoots(modelPath: string): CommandFlags {
+  if (!modelPath.endsWith('.onnx')) return {};
+  const roots = [...(vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath), ...(vscode.workspace.getConfiguration('pxp').get<string[]>('sourceRoots') ?? [])];
+  return roots.length ? { 'source-roots': roots.join(path.delimiter) } : {};
+}
+
 async function model(args: RunArgs): Promise<string | undefined> {
   const m = await pickModel(args.model);
   if (m && !fs.existsSync(m)) throw badInput(`${m} does not exist`, 'choose a model (model.json or .onnx) in the workspace');
@@ -156,7 +163,7 @@ export function registerRunCommands(s: ExtensionServices): vscode.Disposable[] {
       if (!samples) throw badInput('Compute Relevance needs a folder of samples (x.npy + y.npy)', 'choose reference and evaluation folders instead of an IDX dataset');
       const composite = await quickPick([...PRESET_NAMES], 'LRP composite', args.composite);
       if (!composite) return;
-      const flags: CommandFlags = { model: m, inputs: path.join(samples, 'x.npy'), composite };
+      const flags: CommandFlags = { model: m, inputs: path.join(samples, 'x.npy'), composite, ...sourceRoots(m) };
       if (fs.existsSync(path.join(samples, 'y.npy'))) flags.targets = path.join(samples, 'y.npy');
       const runDir = await runJob(s, 'relevance', `relevance of ${path.basename(path.dirname(m))} (${composite})`, 'attribute', flags, newRunFolder('relevance'));
       if (runDir && args.open !== false) s.panels.openRelevance(runDir, vscode.Uri.file(m));
@@ -172,7 +179,7 @@ export function registerRunCommands(s: ExtensionServices): vscode.Disposable[] {
       if (!criterion) return;
       const target = args.maxDrop !== undefined ? { maxDrop: args.maxDrop } : args.rate !== undefined ? { rate: args.rate } : await pruneTargetInput();
       if (!target) return;
-      const flags: CommandFlags = { model: m, ...dataFlags(d), criterion, ...evalLimit(args), ...pruneTargetFlags(target) };
+      const flags: CommandFlags = { model: m, ...dataFlags(d), criterion, ...evalLimit(args), ...pruneTargetFlags(target), ...sourceRoots(m) };
       const runDir = await runJob(s, 'prune', `prune ${path.basename(path.dirname(m))} by ${criterion}`, 'prune', flags, newRunFolder('prune'));
       if (runDir && args.open !== false) s.panels.openRun(runDir);
       return runDir;

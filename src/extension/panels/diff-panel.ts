@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import type { DiffView, PanelState } from '../../protocol/webview';
 import { readDiffView } from '../../views/diff-view';
-import { revealLayerInModel } from './reveal-layer';
+import { revealLayerInModel, revealLayerInSource } from './reveal-layer';
 import { type PanelContext, RunPanel } from './run-panel';
 
 export class DiffPanel extends RunPanel {
@@ -24,6 +24,7 @@ export class DiffPanel extends RunPanel {
   }
 
   protected override async revealLayer(layer: string): Promise<void> {
-    if (this.modelPath) await revealLayerInModel(this.modelPath, layer, this.besideColumn());
+    if (await revealLayerInSource(this.state.runDir, layer, this.besideColumn(), this.ctx.log)) return;
+    if (this.modelPath && !this.modelPath.endsWith('.onnx')) await revealLayerInModel(this.modelPath, layer, this.besideColumn());
   }
 }

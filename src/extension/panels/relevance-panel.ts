@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { asPxpError } from '../../core/errors';
 import type { PanelState, RelevanceView } from '../../protocol/webview';
 import { readRelevanceView, renderRelevanceHeatmap } from '../../views/relevance-view';
-import { revealLayerInModel } from './reveal-layer';
+import { revealLayerInModel, revealLayerInSource } from './reveal-layer';
 import { type PanelContext, RunPanel } from './run-panel';
 
 export class RelevancePanel extends RunPanel {
@@ -40,7 +40,8 @@ export class RelevancePanel extends RunPanel {
   }
 
   protected override async revealLayer(layer: string): Promise<void> {
-    if (!this.modelPath) {
+    if (await revealLayerInSource(this.state.runDir, layer, this.besideColumn(), this.ctx.log)) return;
+    if (!this.modelPath || this.modelPath.endsWith('.onnx')) {
       void vscode.window.showWarningMessage(`PXP: ${this.state.runDir} does not name its model.json, so layer ${layer} cannot be shown.`);
       return;
     }

@@ -22,29 +22,36 @@ export interface ModelFigures {
   layers: Map<string, LayerFigures>;
 }
 
-/** Layer name → total |relevance| and component count. */
-function layerRelevance(run: RunSummary): Map<string, { total: number; components: number }> {
-  const out = new Map<string, { total: number; components: number }>();
+/** Per layer, each component's |relevance| (components.json: summed over samples), and the rule of each layer. */
+export function componentRelevance(run: RunSummary): { layers: Map<string, number[]>; rules: Map<string, string>; kinds: Map<string, string> } {
+  const layers = new Map<string, number[]>();
+  const kinds = new Map<string, string>();
   const rel = tryReadJsonObject(path.join(run.dir, 'relevance.json'));
   const comps = rel ? undefined : tryReadJsonObject(path.join(run.dir, 'components.json'));
-  const layers = ((rel ?? comps)?.layers ?? []) as Json[];
-  for (const l of layers) {
+  const file = rel ?? comps;
+  for (const l of (file?.layers ?? []) as Json[]) {
     if (typeof l.name !== 'string') continue;
-    let total = 0;
-    let components = 0;
-    if (Array.isArray(l.scores)) {
-      for (const s of l.scores) total += Math.abs(Number(s) || 0);
-      components = l.scores.length;
-    } else if (Array.isArray(l.relevance)) {
+    let scores: number[] = [];
+    if (Array.isArray(l.scores)) scores = l.scores.map((s) => Math.abs(Number(s) || 0));
+    else if (Array.isArray(l.relevance)) {
       // components.json: [per sample][per component]; summed over samples
       for (const sample of l.relevance as unknown[]) {
         if (!Array.isArray(sample)) continue;
-        components = Math.max(components, sample.length);
-        for (const s of sample) total += Math.abs(Number(s) || 0);
+        sample.forEach((s, j) => (scores[j] = (scores[j] ?? 0) + Math.abs(Number(s) || 0)));
       }
     }
-    out.set(l.name, { total, components });
+    layers.set(l.name, scores);
+    if (typeof l.kind === 'string') kinds.set(l.name, l.kind);
   }
+  const rules = new Map<string, string>();
+  for (const r of (file?.rules ?? []) as Json[]) if (typeof r.name === 'string' && typeof r.rule === 'string') rules.set(r.name, r.rule);
+  return { layers, rules, kinds };
+}
+
+/** Layer name → total |relevance| and component count. */
+function layerRelevance(run: RunSummary): Map<string, { total: number; components: number }> {
+  const out = new Map<string, { total: number; components: number }>();
+  for (const [name, scores] of componentRelevance(run).layers) out.set(name, { total: scores.reduce((a, v) => a + v, 0), components: scores.length });
   return out;
 }
 

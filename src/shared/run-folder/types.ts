@@ -31,6 +31,8 @@ export interface CurveFile {
 export interface RelevanceFile {
   criterion: string;
   layers: { name: string; kind: string; scores: number[] }[];
+  /** LRP criteria: the rule the composite gave each layer. */
+  rules?: { name: string; rule: string }[];
 }
 
 /** A curve reduced to what the search files keep. */
@@ -81,4 +83,32 @@ export interface ComponentsFile {
   init: string;
   targets: number[];
   layers: { name: string; kind: string; relevance: number[][] }[];
+}
+
+/** Where one module of a model from PyTorch is in the Python source (lines 1-based, as editors number them). */
+export interface SourcePlace {
+  file: string;
+  /** The statement or Sequential item that builds the module (`self.conv1 = nn.Conv2d(…)`). */
+  definitionLine: number;
+  /** The line of its parent's forward that calls it (`out = self.conv1(x)`); none for a Sequential's items. */
+  callLine?: number;
+  /** The file of callLine, when it is not `file` (a parent class defined elsewhere). */
+  callFile?: string;
+  /** From the export's Python stack (`verbose=True`), or from reading the workspace's and source roots' .py files. */
+  how: 'export-stack' | 'workspace-search';
+  /** The module's class (`BasicBlock`, or torch's `Conv2d`), when known. */
+  className?: string;
+}
+
+/** source-map.json: every module path the export shows, placed in the Python source or listed with the reason. */
+export interface SourceMapFile {
+  model: string;
+  /** Folders searched for .py files (the workspace and pxp.sourceRoots / --source-roots). */
+  roots: string[];
+  /** ONNX nodes whose doc string kept the Python stack; 0 when the model was exported without verbose=True. */
+  stackNodes: number;
+  modules: Record<string, SourcePlace>;
+  unplaced: { module: string; reason: string; callFile?: string; callLine?: number }[];
+  /** The model's component layers (conv channels, neurons, heads), named by module path. */
+  components: string[];
 }

@@ -5,17 +5,24 @@
  * one plus "." names the same module more fully and replaces it; any other scope is a child and is appended.
  */
 export function modulePath(nodeName: string): string | undefined {
-  if (!nodeName.startsWith('/')) return undefined;
+  const levels = modulePathLevels(nodeName);
+  return levels.length ? levels[levels.length - 1] : undefined;
+}
+
+/** The path of every module on a node's scope, outermost first: `/layer1/layer1.0/conv1/Conv` → layer1, layer1.0, layer1.0.conv1. */
+export function modulePathLevels(nodeName: string): string[] {
+  if (!nodeName.startsWith('/')) return [];
   const scopes = nodeName.split('/').slice(1, -1).filter((s) => s !== '');
-  if (scopes.length === 0) return undefined;
   const parts: string[] = [];
+  const levels: string[] = [];
   let prev: string | undefined;
   for (const s of scopes) {
     if (prev !== undefined && s.startsWith(prev + '.')) parts[parts.length - 1] = s;
     else parts.push(s);
     prev = s;
+    levels.push(parts.join('.'));
   }
-  return parts.join('.');
+  return levels;
 }
 
 /** `layer1.0.conv1.weight` → `layer1.0.conv1` (names of parameters kept by the export). */
