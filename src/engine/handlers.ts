@@ -10,7 +10,7 @@ import { loadDataArgument } from '../core/io/datasets';
 import { openAnyModel } from '../core/io/open-model';
 import { datasetForEngine } from '../core/io/array-layout';
 import { disposeGraph } from '../core/graph/graph';
-import { evaluateAccuracy, measureLatency } from '../core/models/evaluate';
+import { evaluateAccuracy, measureLatencyOn, onnxFileInput } from '../core/models/evaluate';
 import type { RunControl } from '../core/progress';
 import type { BackendPreference } from '../core/backend/select';
 import type { EngineMethod, EngineMethods } from '../protocol/engine';
@@ -77,7 +77,7 @@ export function engineHandlers(backend: () => BackendPreference): { [M in Engine
         checkDataFitsModel(ds, m.summary, m.file);
         const predictor = m.tfjs ?? graph!;
         const acc = await evaluateAccuracy(predictor, ds, control);
-        const latency = await measureLatency(predictor, m.summary.inputShape);
+        const latency = await measureLatencyOn(acc.executor, predictor, m.summary.inputShape, { onnxFile: onnxFileInput(m), tfjsEngine: `tfjs ${choice.name}` });
         return { ...acc, latency, backend: choice };
       } finally {
         if (graph) disposeGraph(graph);
