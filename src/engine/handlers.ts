@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { initBackend } from '../core/backend/select';
 import { usageError } from '../core/errors';
-import { COMMON_OPTIONS, type OptionSpec } from '../cli/command';
+import { COMMON_OPTIONS, FORCE_OPTION, type OptionSpec } from '../cli/command';
 import { findCommand } from '../cli/registry';
 import { checkDataFitsModel } from '../core/io/data-fits-model';
 import { loadDataArgument } from '../core/io/datasets';
@@ -24,7 +24,7 @@ type Handler<M extends EngineMethod> = (params: EngineMethods[M]['params'], cont
 function checkFlags(command: string, flags: Record<string, string | boolean>): Record<string, string | boolean> {
   const cmd = findCommand(command);
   if (!cmd) throw usageError(`unknown command '${command}'`);
-  const allowed: Record<string, OptionSpec> = { ...cmd.options, force: COMMON_OPTIONS.force, quiet: COMMON_OPTIONS.quiet };
+  const allowed: Record<string, OptionSpec> = { ...cmd.options, ...('out' in cmd.options ? { force: FORCE_OPTION } : {}), quiet: COMMON_OPTIONS.quiet };
   for (const [name, value] of Object.entries(flags)) {
     const spec = allowed[name];
     if (!spec) throw usageError(`pxp ${command} has no --${name}`, `options: ${Object.keys(cmd.options).map((o) => `--${o}`).join(', ')}`);

@@ -51,7 +51,8 @@ export async function pruningCurve(
     const { params, macs } = remainingCost(model.graph, model.shapes, layers, removed);
     const accuracy = await evaluator.accuracy(removed, { signal: opts.signal });
     points.push({ rate, removed: count, accuracy, params, flops: 2 * macs });
-    opts.onProgress?.({ done: k + 1, total: rates.length, message: `${criterion}: rate ${rate.toFixed(2)} accuracy ${(100 * accuracy).toFixed(1)} %` });
+    // The front ends show the criterion in their own label (the job's title): the message does not repeat it.
+    opts.onProgress?.({ done: k + 1, total: rates.length, message: `pruning curve: rate ${rate.toFixed(2)}, accuracy ${(100 * accuracy).toFixed(1)} %` });
   }
   return { criterion, points, auc: trapezoidAuc(points.map((p) => p.rate), points.map((p) => p.accuracy)) };
 }

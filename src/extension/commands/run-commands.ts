@@ -177,7 +177,7 @@ export function registerRunCommands(s: ExtensionServices): vscode.Disposable[] {
         if (!data) return;
       }
       if (!fs.existsSync(data)) throw badInput(`the dataset folder ${data} does not exist`, 'choose a folder with IDX files or train/test subfolders');
-      const arch = await quickPick(['vgg', 'resnet'], 'Architecture', args.arch);
+      const arch = await quickPick(['vgg', 'resnet', 'vit'], 'Architecture', args.arch);
       if (!arch) return;
       const epochs = await numberInput('Epochs', '1', (n) => Number.isInteger(n) && n >= 1, args.epochs);
       if (epochs === undefined) return;
