@@ -69,6 +69,9 @@ function withHow(run: Json, physical: Json): { how?: string[] } {
   if (normalize && normalize !== 'none') how.push(`scores normalized per layer by their ${normalize} before the ranking`);
   const maxDrop = asNumber(asObject(physical.chosenBy)?.maxDropPoints);
   if (maxDrop !== undefined) how.push(`rate chosen by --max-drop ${maxDrop}: the largest before the accuracy falls more than ${maxDrop} point${maxDrop === 1 ? '' : 's'}`);
+  const curveRemoved = asNumber(physical.curveRemoved);
+  const differences = Array.isArray(physical.differences) ? physical.differences.flatMap((d) => asString(asObject(d)?.why) ?? []) : [];
+  if (differences.length && curveRemoved !== undefined) how.push(`not the curve's point: the curve removes ${curveRemoved} components, the pruned model ${asNumber(physical.removed)}, because ${differences.join('; ')}`);
   return how.length ? { how } : {};
 }
 

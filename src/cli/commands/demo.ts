@@ -16,7 +16,7 @@ import { evaluateCommand } from './evaluate';
 import { infoCommand } from './info';
 import { pruneCommand } from './prune';
 import { searchCommand } from './search';
-import type { PhysicalRemoval } from '../physical-removal';
+import { type PhysicalRemoval, differenceLines } from '../physical-removal';
 import { readCurve } from '../../core/run-folder/read';
 
 interface Demo {
@@ -146,6 +146,7 @@ function physicalLines(p: PhysicalRemoval, file: string): string[] {
   const pct = (v: number) => `${(100 * v).toFixed(1)} %`;
   return [
     `rate ${p.rate}: ${p.removed} of ${p.total} components, accuracy ${pct(p.chosenBy?.baselineAccuracy ?? NaN)} → ${pct(p.prunedAccuracy)}`,
+    ...differenceLines(p),
     `params ${p.params.original} → ${p.params.pruned}, FLOPs ${p.flops.original} → ${p.flops.pruned}, ${p.latencyMs.engine} ${p.latencyMs.original.toFixed(1)} → ${p.latencyMs.pruned.toFixed(1)} ms per batch of ${p.latencyMs.batch} (${p.speedup.toFixed(2)}×)`,
     `wrote ${file} (load it with onnxruntime)`,
   ];

@@ -1,6 +1,6 @@
 /**
- * Physical pruning: the plan picks whole dependency groups (scored by the sum of their members) up to the requested
- * rate, and the surgery writes a new, smaller LayersModel: every conv and dense layer keeps only its surviving output
+ * Physical pruning: the plan (physical-plan.ts) is the curve's removal set made of whole dependency groups, and the
+ * surgery writes a new, smaller LayersModel: every conv and dense layer keeps only its surviving output
  * channels and the input slices of surviving channels, batch norms keep their surviving entries. The user's model is
  * not touched. The pruned model computes what the original does with the same components masked.
  */
@@ -9,40 +9,8 @@ import { badInput } from '../errors';
 import type { Graph } from '../graph/graph';
 import type { ComponentLayerInfo } from './catalogue';
 import { channelFlow } from './channel-flow';
-import { dependencyGroups } from './groups';
 // The pruned model is rebuilt from JSON, so the ViT's custom layers must be registered here too.
 import '../models/vit-layers';
-
-export interface PhysicalPlan {
-  removed: boolean[][];
-  removedCount: number;
-  groups: number;
-}
-
-/** Removes whole groups, least relevant first, while the count stays within floor(rate·N) and no layer empties. */
-export function physicalPlan(graph: Graph, layers: ComponentLayerInfo[], scores: Float64Array[], rate: number): PhysicalPlan {
-  if (!(rate >= 0 && rate < 1)) throw badInput(`--rate ${rate} is not in [0, 1)`, 'give the fraction of components to remove, e.g. 0.5');
-  const groups = dependencyGroups(graph, layers)
-    .filter((g) => g.removable)
-    .map((g) => ({ ...g, score: g.members.reduce((a, m) => a + scores[m.layer][m.index], 0), first: g.members[0] }));
-  groups.sort((a, b) => a.score - b.score || a.first.layer - b.first.layer || a.first.index - b.first.index);
-  const total = layers.reduce((a, l) => a + l.size, 0);
-  const target = Math.floor(rate * total + 1e-9);
-  const removed = layers.map((l) => new Array<boolean>(l.size).fill(false));
-  const left = layers.map((l) => l.size);
-  let count = 0;
-  for (const g of groups) {
-    if (count + g.members.length > target) continue;
-    const perLayer = new Map<number, number>();
-    g.members.forEach((m) => perLayer.set(m.layer, (perLayer.get(m.layer) ?? 0) + 1));
-    if ([...perLayer].some(([l, n]) => left[l] - n < 1)) continue;
-    for (const m of g.members) removed[m.layer][m.index] = true;
-    perLayer.forEach((n, l) => (left[l] -= n));
-    count += g.members.length;
-    if (count === target) break;
-  }
-  return { removed, removedCount: count, groups: groups.length };
-}
 
 interface LayerJSON {
   class_name: string;
