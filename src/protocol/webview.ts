@@ -106,6 +106,8 @@ export interface DiffView {
   layers: DiffLayer[];
   /** Why the per-layer table is missing, when it is. */
   layersNote?: string;
+  /** The pruned accuracy collapsed to near chance, or dropped more than a few points (src/shared/accuracy-warning.ts). */
+  warning?: { kind: 'collapse' | 'drop'; text: string };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -275,6 +277,7 @@ function isDiffLayer(v: unknown): v is DiffLayer {
 export function isDiffView(v: unknown): v is DiffView {
   if (!isObject(v) || v.kind !== 'diff' || !isStr(v.runDir) || !isStr(v.title) || !isStr(v.criterion) || !isNum(v.rate)) return false;
   if (v.how !== undefined && !isArrayOf(v.how, isStr)) return false;
+  if (v.warning !== undefined && !(isObject(v.warning) && (v.warning.kind === 'collapse' || v.warning.kind === 'drop') && isStr(v.warning.text))) return false;
   const s = v.summary;
   return (
     isObject(s) &&

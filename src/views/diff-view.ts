@@ -11,6 +11,7 @@ import type { DiffLayer, DiffView } from '../protocol/webview';
 import { readModelJsonLayers } from './model-json-layers';
 import { asNumber, asObject, asString, type Json } from '../shared/run-folder/json';
 import { readJsonObject } from '../core/run-folder/read';
+import { accuracyWarning, classCountOf } from '../shared/accuracy-warning';
 
 const HINT = 'open a run written by pxp prune --rate P --out RUN (the rate makes the physically pruned model)';
 
@@ -38,6 +39,7 @@ export function readDiffView(dir: string): DiffView {
   if (pruned === undefined) throw badInput(`${dir}: run.json physical.prunedAccuracy is missing`, HINT);
   const finetuned = asNumber(asObject(physical.finetune)?.accuracy);
   const { layers, note } = layerDiff(dir, run);
+  const warning = accuracyWarning(unpruned, pruned, classCountOf(run));
   return {
     kind: 'diff',
     runDir: dir,
@@ -59,6 +61,7 @@ export function readDiffView(dir: string): DiffView {
     },
     layers,
     ...(note ? { layersNote: note } : {}),
+    ...(warning ? { warning } : {}),
   };
 }
 

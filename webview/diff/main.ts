@@ -26,16 +26,19 @@ function render(v: DiffView): void {
   const s = v.summary;
   const latency = `${arrow(ms(s.latencyMs.original), ms(s.latencyMs.pruned))}${s.latencyMs.batch ? ` per batch of ${s.latencyMs.batch}` : ''}${s.latencyMs.engine ? ` on ${s.latencyMs.engine}` : ''}`;
   const drop = s.accuracyDropPoints;
+  // A collapsed model is no success however small: its size and speed tiles lose their green.
+  const good = v.warning?.kind === 'collapse' ? undefined : 'good';
   root.append(
     el('h1', {}, `Architecture diff — ${v.title}`),
     el('p', { class: 'subtitle' }, `${v.criterion}, ${pct(v.rate, 0)} of the components removed`, ...(v.how ?? []).flatMap((h) => [el('br'), h]), el('br'), `model ${v.model}`, el('br'), `run ${v.runDir}`),
+    ...(v.warning ? [el('div', { class: `warning-banner ${v.warning.kind}`, role: 'alert' }, el('strong', {}, v.warning.kind === 'collapse' ? '⚠ Accuracy collapsed' : '⚠ Large accuracy drop'), el('span', {}, v.warning.text))] : []),
     el(
       'div',
       { class: 'headline' },
-      tile(`${times(s.timesSmaller)} smaller`, 'parameters', arrow(grouped(s.params.original), grouped(s.params.pruned)), s.timesSmaller > 1 ? 'good' : undefined),
+      tile(`${times(s.timesSmaller)} smaller`, 'parameters', arrow(grouped(s.params.original), grouped(s.params.pruned)), s.timesSmaller > 1 ? good : undefined),
       // A pruned model that measured slower says so, rather than "0.8× faster".
-      s.timesFaster >= 1 ? tile(`${times(s.timesFaster)} faster`, 'measured latency', latency, 'good') : tile(`${times(1 / s.timesFaster)} slower`, 'measured latency', latency, 'bad'),
-      tile(`${drop > 0 ? '−' : '+'}${Math.abs(drop).toFixed(1)} pts`, 'accuracy', `${arrow(pct(s.accuracy.original), pct(s.accuracy.pruned))}${s.accuracy.finetuned !== undefined ? `; fine-tuned ${pct(s.accuracy.finetuned)}` : ''}`, drop > 5 ? 'bad' : 'good'),
+      s.timesFaster >= 1 ? tile(`${times(s.timesFaster)} faster`, 'measured latency', latency, good) : tile(`${times(1 / s.timesFaster)} slower`, 'measured latency', latency, 'bad'),
+      tile(`${drop > 0 ? '−' : '+'}${Math.abs(drop).toFixed(1)} pts`, 'accuracy', `${arrow(pct(s.accuracy.original), pct(s.accuracy.pruned))}${s.accuracy.finetuned !== undefined ? `; fine-tuned ${pct(s.accuracy.finetuned)}` : ''}`, v.warning || drop > 5 ? 'bad' : 'good'),
       tile(`${times(s.timesFewerFlops)} fewer`, 'FLOPs per sample', arrow(count(s.flops.original), count(s.flops.pruned))),
       tile(`${s.components.removed} / ${s.components.total}`, 'components removed', `${pct(s.components.removed / s.components.total)} of conv channels and dense neurons`),
     ),

@@ -10,6 +10,7 @@ import { type Json, asNumber, asObject, asString } from '../../shared/run-folder
 import { readCurve, readOptionalJsonObject } from '../run-folder/read';
 import type { CurveFile, CurvePoint } from '../../shared/run-folder/types';
 import { figure, page, seconds, tile } from './html-page';
+import { accuracyWarning, classCountOf } from '../../shared/accuracy-warning';
 import { barChart, escapeXml, lineChart, standaloneSvg, type Series } from '../../shared/svg-chart';
 
 /** A run in a comparison: its folder, the name shown for it, its curve and (when it has one) a link to its report. */
@@ -257,6 +258,13 @@ export function renderRunReport(runDir: string): string {
   return renderFiles(files, chartsOf(files));
 }
 
+/** The pruned model collapsed or lost many points: said above the charts (shared/accuracy-warning.ts). */
+function warningLines(run: Json | undefined, unpruned: number | undefined): string[] {
+  const pruned = asNumber(asObject(run?.physical)?.prunedAccuracy);
+  const w = run && unpruned !== undefined && pruned !== undefined ? accuracyWarning(unpruned, pruned, classCountOf(run)) : undefined;
+  return w ? [`<p class="warning" role="alert">⚠ ${escapeXml(w.text)}</p>`] : [];
+}
+
 function renderFiles(files: RunFiles, charts: ReturnType<typeof chartsOf>): string {
   const { run, curve } = files;
   const criterion = curve.criterion ?? asString(run?.criterion) ?? 'run';
@@ -280,6 +288,7 @@ function renderFiles(files: RunFiles, charts: ReturnType<typeof chartsOf>): stri
     ...(physical ? [tile(`accuracy pruned at ${rateFormat(asNumber(physical.rate) ?? 0)}`, pct(asNumber(physical.prunedAccuracy))), tile('speed-up', `${fixed(asNumber(physical.speedup), 2)}×`)] : []),
     tile('total time', seconds(asNumber(timings?.totalSeconds))),
     '</div>',
+    ...warningLines(run, unpruned),
     '<h2>Curves</h2>',
     '<div class="charts">',
     figure(charts.curve, `Accuracy on the evaluation set with the lowest-ranked components masked; AUC by the trapezoid rule over ${curve.points.length} rates.`),

@@ -11,7 +11,7 @@ import { PRESET_NAMES } from '../../core/lrp/composites';
 import type { CommandFlags } from '../../protocol/engine';
 import { showError } from '../jobs';
 import { listRuns } from '../runs/run-summary';
-import { type PruneTarget, parsePruneTarget, pruneTargetFlags } from '../prune-target';
+import { DEFAULT_PRUNE_TARGET, PRUNE_TARGET_PROMPT, type PruneTarget, parsePruneTarget, pruneTargetFlags } from '../prune-target';
 import { type TaskData, checkTaskData, newRunFolder, pickModel, pickTaskData, rememberTaskData, workspaceRoot } from '../workspace-inputs';
 import type { ExtensionServices } from './context';
 
@@ -82,8 +82,8 @@ async function numberInput(prompt: string, value: string, check: (n: number) => 
 
 async function pruneTargetInput(): Promise<PruneTarget | undefined> {
   const text = await vscode.window.showInputBox({
-    prompt: 'What to remove physically: a fraction of the components (0.5), an accuracy budget in points (1pt: the largest rate losing at most 1 point), or 0 for the accuracy curve only',
-    value: '0.5',
+    prompt: PRUNE_TARGET_PROMPT,
+    value: DEFAULT_PRUNE_TARGET,
     ignoreFocusOut: true,
     validateInput: (t) => (parsePruneTarget(t) ? undefined : `not a fraction in [0, 1) or a budget such as 1pt: ${t}`),
   });

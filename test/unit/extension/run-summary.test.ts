@@ -40,6 +40,17 @@ describe('run folders as the sidebar and the CodeLens read them', () => {
     const list = listRuns(ws);
     assert.deepEqual(list.map((r) => r.name), ['search-2', 'prune-1']);
     assert.equal(describeFigures(list[1]), 'AUC 0.337 · 25 % removed · 1.42× faster');
+    // With the curve (unpruned accuracy at rate 0) and the pruned model's accuracy: both, and ⚠ for a collapse.
+    write(path.join(runs, 'prune-1', 'curve.json'), { auc: 0.3368, points: [{ rate: 0, accuracy: 0.93 }, { rate: 0.25, accuracy: 0.91 }] });
+    write(path.join(runs, 'prune-1', 'run.json'), { command: 'prune', auc: 0.3368, classes: null, physical: { rate: 0.25, speedup: 1.4212, prunedAccuracy: 0.912, layers: [{ name: 'fc', components: { original: 10, pruned: 10 } }] } });
+    assert.equal(describeFigures(readRunSummary(path.join(runs, 'prune-1'))!), 'AUC 0.337 · 93.0 → 91.2 % · 25 % removed · 1.42× faster');
+    write(path.join(runs, 'prune-3', 'curve.json'), { auc: 0.3, points: [{ rate: 0, accuracy: 0.93 }] });
+    write(path.join(runs, 'prune-3', 'run.json'), { command: 'prune', auc: 0.3, physical: { rate: 0.5, speedup: 2, prunedAccuracy: 0.096, layers: [{ name: 'fc', components: { original: 10, pruned: 10 } }] } });
+    const collapsed = readRunSummary(path.join(runs, 'prune-3'))!;
+    assert.equal(collapsed.warning?.kind, 'collapse');
+    assert.equal(describeFigures(collapsed), 'AUC 0.300 · ⚠ 93.0 → 9.6 % · 50 % removed · 2.00× faster');
+    write(path.join(runs, 'prune-4', 'curve.json'), { auc: 0.3, points: [{ rate: 0, accuracy: 0.93 }, { rate: 0.5, accuracy: 0.5 }] });
+    assert.equal(describeFigures(readRunSummary(path.join(runs, 'prune-4'))!), 'AUC 0.300 · acc 93.0 %');
     assert.equal(describeFigures(list[0]), 'AUC 0.450 · 2 trials');
     assert.equal(list[1].model, path.join(ws, 'm', 'model.json'));
   });
