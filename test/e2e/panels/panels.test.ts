@@ -64,6 +64,8 @@ describe('PXP panels in VS Code (code-server)', function () {
     const data = ['--reference', path.join(ws, 'reference'), '--eval', path.join(ws, 'test'), '--eval-limit', '200'];
     pxp(['attribute', '--model', model, '--inputs', path.join(ws, 'reference', 'x.npy'), '--targets', path.join(ws, 'reference', 'y.npy'), '--heatmaps', '12', '--out', path.join(runs, 'attribution')]);
     pxp(['prune', '--model', model, ...data, '--criterion', 'lrp:epsilon-plus-flat', '--rates', '0,0.1,0.2,0.3,0.4,0.5', '--rate', '0.2', '--out', path.join(runs, 'prune-physical')]);
+    // What the old Prune Model… default (0.5) did to the demo model: a collapse the diff panel must flag.
+    pxp(['prune', '--model', model, ...data, '--criterion', 'lrp:epsilon-plus-flat', '--rates', '0,0.5', '--rate', '0.5', '--out', path.join(runs, 'prune-collapsed')]);
     // The theme follows the browser's colour scheme, which the test switches (the theme picker waits on the
     // marketplace, and an edited settings.json was seen to flip back).
     const themes = { 'window.autoDetectColorScheme': true, 'workbench.preferredDarkColorTheme': 'Default Dark Modern', 'workbench.preferredLightColorTheme': 'Default Light Modern' };
@@ -135,6 +137,22 @@ describe('PXP panels in VS Code (code-server)', function () {
     assert.equal(await scores.locator('tr[data-layer-row]').count(), readJson(path.join(dir, 'relevance.json')).layers.length);
   });
 
+  it('architecture diff warns of a collapse: an alert, no green size and speed tiles (issue 17 item 3)', async () => {
+    const run = readJson(path.join(runs, 'prune-collapsed', 'run.json'));
+    assert.ok(run.physical.prunedAccuracy < 0.2, `the demo model at 0.5 collapses: ${run.physical.prunedAccuracy}`);
+    const frame = await openRun(wb.page, 'prune-collapsed', 'Architecture diff: prune-collapsed');
+    const alert = frame.locator('.warning-banner.collapse[role="alert"]');
+    await alert.waitFor({ timeout: 20_000 });
+    assert.match((await alert.textContent()) ?? '', /Accuracy collapsed.*near chance \(10\.0 % for 10 classes\)/);
+    assert.equal(await frame.locator('.tile.good').count(), 0, 'nothing green on a collapsed model');
+    assert.equal(await frame.locator('[data-figure="accuracy"].bad').count(), 1);
+    await screenshotPanel(wb.page, frame, 'diff-collapse-dark.png');
+    // A model that kept its accuracy has no alert.
+    const fine = await openRun(wb.page, 'prune-physical', 'Architecture diff: prune-physical');
+    const kept = readJson(path.join(runs, 'prune-physical', 'run.json')).physical.prunedAccuracy;
+    assert.equal(await fine.locator('.warning-banner.collapse').count(), 0, `pruned at 0.2: ${kept}`);
+  });
+
   it('search panel follows a running pxp search until its last trial, then shows the comparison', async () => {
     const dir = path.join(runs, 'search-live');
     const trials = 6;
@@ -171,6 +189,16 @@ describe('PXP panels in VS Code (code-server)', function () {
     assert.equal(await frame.locator('tr[data-criterion]').count(), comparison.curves.length);
     for (const c of comparison.curves.slice(1)) assert.match((await frame.locator(`tr[data-criterion="${c.criterion}"]`).textContent()) ?? '', new RegExp(c.holdout.auc.toFixed(4)));
     assert.match((await frame.locator('tr[data-criterion="lrp:best-composite.json"]').textContent()) ?? '', /selection-biased/);
+    // Charts that read (issue 17 item 4): whole trial numbers once each; the best composite bold, drawn last; a plot
+    // area of at least 240 px however long the legend.
+    const ticks = await frame.locator('figure.chart').first().locator('.x-tick').allTextContents();
+    assert.ok(ticks.length >= 2 && ticks.every((t) => /^\d+$/.test(t)) && new Set(ticks).size === ticks.length, `trial ticks: ${ticks.join(' ')}`);
+    const comparisonChart = frame.locator('figure.chart').nth(1);
+    assert.equal(await comparisonChart.locator('g.series.emphasis').count(), 1);
+    assert.equal(await comparisonChart.locator('g.series').last().getAttribute('class'), 'series emphasis');
+    const plot = await comparisonChart.locator('g.axes path').first().getAttribute('d');
+    const [, top, bottom] = /M[\d.]+ ([\d.]+)V([\d.]+)/.exec(plot ?? '')!.map(Number);
+    assert.ok(bottom - top >= 239, `plot area ${bottom - top} px high`);
     await screenshotPanel(wb.page, frame, 'search-dark.png');
     await frame.locator('h2', { hasText: 'Against the presets and the baselines' }).scrollIntoViewIfNeeded();
     await screenshotPanel(wb.page, frame, 'search-comparison-dark.png');
