@@ -7,6 +7,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import { type FromWebview, type PanelKind, type PanelState, type ToWebview, isFromWebview, RUN_FILES } from '../../protocol/webview';
 import { panelHtml, panelOptions } from './panel-html';
+import { openReport } from './report-panel';
 
 export interface PanelContext {
   extensionUri: vscode.Uri;
@@ -87,7 +88,8 @@ export abstract class RunPanel {
       case 'openRunFile': {
         if (!RUN_FILES.includes(m.file)) return;
         const uri = vscode.Uri.file(path.join(this.state.runDir, m.file));
-        if (m.file.endsWith('.html')) await vscode.env.openExternal(uri);
+        // Inside the editor: code-server and Remote-SSH cannot open a file:// page externally.
+        if (m.file.endsWith('.html')) openReport(uri.fsPath, this.besideColumn());
         else await vscode.window.showTextDocument(uri, { viewColumn: this.besideColumn(), preview: true });
         return;
       }

@@ -130,6 +130,15 @@ describe('PXP panels in VS Code (code-server)', function () {
     assert.equal(await figure(frame, 'components removed'), `${p.removed} / ${p.total}`);
     assert.ok((await frame.locator('tr[data-layer-row]').count()) >= 8);
     await screenshotPanel(wb.page, frame, 'diff-dark.png');
+    // report.html inside the editor (issue 17 item 5): a webview, not a file:// URL code-server cannot open.
+    await frame.locator('vscode-button', { hasText: 'Open report.html' }).click();
+    const report = await findFrameByTitle(wb.page, `PXP run · ${run.criterion}`, 30_000);
+    await report.waitForSelector('h1', { timeout: 20_000 });
+    assert.match((await report.locator('h1').textContent()) ?? '', /Pruning run/);
+    assert.ok((await report.locator('svg.pxp-chart').count()) >= 2, 'the report\'s charts are drawn');
+    assert.match((await report.locator('body').textContent()) ?? '', new RegExp(`the same ${p.curveRemoved} components`));
+    await wb.page.locator('.tab', { hasText: 'prune-physical/report.html' }).first().waitFor({ timeout: 10_000 });
+    await screenshotPanel(wb.page, report, 'report-in-editor-dark.png');
     // The run's component scores, one click away.
     await frame.locator('vscode-button', { hasText: 'Component scores' }).click();
     const scores = await findFrameByTitle(wb.page, 'Relevance: prune-physical', 30_000);
@@ -166,7 +175,7 @@ describe('PXP panels in VS Code (code-server)', function () {
     search = spawn(process.execPath, [CLI, 'search', '--model', path.join(ws, 'model', 'model.json'), '--reference', path.join(ws, 'reference'), '--eval', path.join(ws, 'test'), '--eval-limit', '500', '--holdout', holdout, '--trials', String(trials), '--startup-trials', '3', '--baselines', 'lrp:epsilon-plus-flat,lrp:epsilon-gamma-box,taylor,random', '--out', dir, '--quiet'], { stdio: 'ignore' });
     const until = Date.now() + 120_000;
     while (!fs.existsSync(path.join(dir, 'run.json')) && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
-    const frame = await openRun(wb.page, 'search-live', 'Search: search-live');
+    let frame = await openRun(wb.page, 'search-live', 'Search: search-live');
     const first = await figure(frame, 'trials so far').catch(() => 'done');
     assert.notEqual(first, 'done', 'the panel opened while the search was running');
     const seen = new Set<string>([first]);
@@ -200,6 +209,16 @@ describe('PXP panels in VS Code (code-server)', function () {
     const [, top, bottom] = /M[\d.]+ ([\d.]+)V([\d.]+)/.exec(plot ?? '')!.map(Number);
     assert.ok(bottom - top >= 239, `plot area ${bottom - top} px high`);
     await screenshotPanel(wb.page, frame, 'search-dark.png');
+    // search.html in the editor, and its link to the best composite's report.html opens that one there too.
+    await frame.locator('vscode-button', { hasText: 'Open search.html' }).click();
+    const searchPage = await findFrameByTitle(wb.page, /^PXP search · best AUC/, 30_000);
+    await searchPage.waitForSelector('svg.pxp-chart', { timeout: 20_000 });
+    await screenshotPanel(wb.page, searchPage, 'search-html-in-editor-dark.png');
+    await searchPage.locator('a', { hasText: 'report.html' }).first().click();
+    const bestReport = await findFrameByTitle(wb.page, /^PXP run · lrp:/, 30_000);
+    await bestReport.waitForSelector('svg.pxp-chart', { timeout: 20_000 });
+    await wb.page.locator('.tab', { hasText: 'search-live/report.html' }).first().waitFor({ timeout: 10_000 });
+    frame = await openRun(wb.page, 'search-live', 'Search: search-live');
     await frame.locator('h2', { hasText: 'Against the presets and the baselines' }).scrollIntoViewIfNeeded();
     await screenshotPanel(wb.page, frame, 'search-comparison-dark.png');
     await frame.locator('h1').scrollIntoViewIfNeeded();
