@@ -10,7 +10,7 @@ import { badInput } from '../../core/errors';
 import { PRESET_NAMES } from '../../core/lrp/composites';
 import type { CommandFlags } from '../../protocol/engine';
 import { showError } from '../jobs';
-import { listRuns } from '../runs/run-summary';
+import { listRuns, runNameTags } from '../runs/run-summary';
 import { DEFAULT_PRUNE_TARGET, PRUNE_TARGET_PROMPT, type PruneTarget, parsePruneTarget, pruneTargetFlags } from '../prune-target';
 import { type TaskData, checkTaskData, newRunFolder, pickModel, pickTaskData, rememberTaskData, workspaceRoot } from '../workspace-inputs';
 import type { ExtensionServices } from './context';
@@ -124,7 +124,7 @@ export function registerRunCommands(s: ExtensionServices): vscode.Disposable[] {
       if (!composite) return;
       const flags: CommandFlags = { model: m, inputs: path.join(samples, 'x.npy'), composite };
       if (fs.existsSync(path.join(samples, 'y.npy'))) flags.targets = path.join(samples, 'y.npy');
-      const runDir = await runJob(s, 'relevance', `relevance of ${path.basename(path.dirname(m))} (${composite})`, 'attribute', flags, newRunFolder('relevance'));
+      const runDir = await runJob(s, 'relevance', `relevance of ${path.basename(path.dirname(m))} (${composite})`, 'attribute', flags, newRunFolder('relevance', runNameTags('attribute', flags)));
       if (runDir && args.open !== false) s.panels.openRelevance(runDir, vscode.Uri.file(m));
       return runDir;
     }),
@@ -139,7 +139,7 @@ export function registerRunCommands(s: ExtensionServices): vscode.Disposable[] {
       const target = args.maxDrop !== undefined ? { maxDrop: args.maxDrop } : args.rate !== undefined ? { rate: args.rate } : await pruneTargetInput();
       if (!target) return;
       const flags: CommandFlags = { model: m, ...dataFlags(d), criterion, ...evalLimit(args), ...pruneTargetFlags(target) };
-      const runDir = await runJob(s, 'prune', `prune ${path.basename(path.dirname(m))} by ${criterion}`, 'prune', flags, newRunFolder('prune'));
+      const runDir = await runJob(s, 'prune', `prune ${path.basename(path.dirname(m))} by ${criterion}`, 'prune', flags, newRunFolder('prune', runNameTags('prune', flags)));
       if (runDir && args.open !== false) s.panels.openRun(runDir);
       return runDir;
     }),
@@ -151,7 +151,7 @@ export function registerRunCommands(s: ExtensionServices): vscode.Disposable[] {
       if (!d) return;
       const trials = await numberInput('Search trials (each one an LRP composite scored by its pruning curve)', '20', (n) => Number.isInteger(n) && n >= 1, args.trials);
       if (trials === undefined) return;
-      const runDir = newRunFolder('search');
+      const runDir = newRunFolder('search', runNameTags('search', { trials: String(trials) }));
       let opened = false;
       // The search panel follows trials.jsonl as it grows: open it with the first trial.
       const onOutput = (line: string) => {

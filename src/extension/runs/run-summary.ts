@@ -34,12 +34,32 @@ export interface RunSummary {
 /** The runs folder the editor writes into: `<workspace>/.pxp/runs`. */
 export const runsFolder = (workspace: string) => path.join(workspace, '.pxp', 'runs');
 
-/** A new folder name `<kind>-YYYYMMDD-HHMMSS[-n]` that does not exist yet (never an existing user folder). */
-export function newRunDir(parent: string, kind: RunKind, now = new Date()): string {
+/** A tag of a folder name: lower case letters, digits and dots, runs of anything else one dash ("lrp:ε-plus" → "lrp-plus"). */
+export const nameTag = (text: string) => text.toLowerCase().replace(/[^a-z0-9.]+/g, '-').replace(/^-+|-+$/g, '');
+
+/**
+ * What a run's folder name says about it, from the flags it runs with: prune → criterion and physical target ("1pt",
+ * "rate0.3", "curve" when nothing is removed), attribute → composite, search → trials.
+ */
+export function runNameTags(command: string, all: Record<string, string | boolean | undefined>): string[] {
+  const flags = Object.fromEntries(Object.entries(all).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  // A composite file counts by its name, not its folders.
+  if (command === 'prune') return [(flags.criterion ?? 'lrp:epsilon-plus-flat').replace(/^lrp:.*[\\/]/, 'lrp:'), flags['max-drop'] !== undefined ? `${flags['max-drop']}pt` : flags.rate !== undefined ? `rate${flags.rate}` : 'curve'];
+  if (command === 'attribute') return [path.basename(flags.composite ?? 'epsilon-plus-flat')];
+  if (command === 'search' && flags.trials !== undefined) return [`${flags.trials}trials`];
+  return [];
+}
+
+/**
+ * A new folder name `<kind>[-<tags>]-YYYYMMDD-HHMMSS[-n]` that does not exist yet (never an existing user folder); the
+ * tags say what the run is: `prune-lrp-epsilon-plus-flat-1pt-20261206-042501`.
+ */
+export function newRunDir(parent: string, kind: RunKind, now = new Date(), tags: string[] = []): string {
   const p = (n: number) => String(n).padStart(2, '0');
   const stamp = `${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}`;
-  let dir = path.join(parent, `${kind}-${stamp}`);
-  for (let n = 2; fs.existsSync(dir); n++) dir = path.join(parent, `${kind}-${stamp}-${n}`);
+  const base = [kind, ...tags.map(nameTag).filter(Boolean), stamp].join('-');
+  let dir = path.join(parent, base);
+  for (let n = 2; fs.existsSync(dir); n++) dir = path.join(parent, `${base}-${n}`);
   return dir;
 }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { latestRunFor, layerWidths, modelFigures } from '../../../src/extension/runs/layer-figures';
-import { describeFigures, listRuns, newRunDir, readRunSummary } from '../../../src/extension/runs/run-summary';
+import { describeFigures, listRuns, nameTag, newRunDir, readRunSummary, runNameTags } from '../../../src/extension/runs/run-summary';
 import { tempDir } from '../../helpers/tmp';
 
 function write(file: string, value: unknown): void {
@@ -25,6 +25,20 @@ describe('run folders as the sidebar and the CodeLens read them', () => {
     assert.equal(path.basename(a), 'prune-20261125-090507');
     fs.mkdirSync(a);
     assert.equal(path.basename(newRunDir(tmp.dir, 'prune', t)), 'prune-20261125-090507-2');
+  });
+
+  it('names a run by what it is: criterion and target, composite, trials (issue 17 item 8)', () => {
+    const t = new Date(2026, 11, 6, 4, 25, 1);
+    const name = (command: string, kind: 'prune' | 'relevance' | 'search', flags: Record<string, string>) => path.basename(newRunDir(tmp.dir, kind, t, runNameTags(command, flags)));
+    assert.equal(name('prune', 'prune', { criterion: 'lrp:epsilon-plus-flat', 'max-drop': '1' }), 'prune-lrp-epsilon-plus-flat-1pt-20261206-042501');
+    assert.equal(name('prune', 'prune', { criterion: 'taylor', rate: '0.3' }), 'prune-taylor-rate0.3-20261206-042501');
+    assert.equal(name('prune', 'prune', {}), 'prune-lrp-epsilon-plus-flat-curve-20261206-042501');
+    assert.equal(name('prune', 'prune', { criterion: 'lrp:/home/me/best-composite.json', 'max-drop': '0.5' }), 'prune-lrp-best-composite.json-0.5pt-20261206-042501');
+    assert.equal(name('attribute', 'relevance', { composite: 'epsilon-gamma-box' }), 'relevance-epsilon-gamma-box-20261206-042501');
+    assert.equal(name('search', 'search', { trials: '20' }), 'search-20trials-20261206-042501');
+    assert.equal(nameTag('  Lrp:ε/Plus  '), 'lrp-plus');
+    // Still read as the kind they are.
+    assert.equal(readRunSummary(fs.mkdirSync(path.join(tmp.dir, 'prune-taylor-rate0.3-20261206-042501'), { recursive: true })!)?.kind, 'prune');
   });
 
   it('reads a prune run: AUC, physical rate and speed-up, newest first', () => {
