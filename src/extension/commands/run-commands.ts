@@ -11,6 +11,7 @@ import { PRESET_NAMES } from '../../core/lrp/composites';
 import type { CommandFlags } from '../../protocol/engine';
 import { showError } from '../jobs';
 import { listRuns, runNameTags } from '../runs/run-summary';
+import { type CompositeChoice, compositeChoices } from '../composite-choices';
 import { DEFAULT_PRUNE_TARGET, PRUNE_TARGET_PROMPT, type PruneTarget, parsePruneTarget, pruneTargetFlags } from '../prune-target';
 import { type TaskData, checkTaskData, newRunFolder, pickModel, pickTaskData, rememberTaskData, workspaceRoot } from '../workspace-inputs';
 import type { ExtensionServices } from './context';
@@ -69,6 +70,23 @@ async function taskData(s: ExtensionServices, m: string, args: RunArgs): Promise
   return d && checkTaskData(d);
 }
 
+/** A preset, a JSON composite of the workspace (best-composite.json first) or one chosen from disk. */
+async function compositePick(placeHolder: string, prefix = '', extra: CompositeChoice[] = []): Promise<string | undefined> {
+  const found = await vscode.workspace.findFiles('{**/best-composite.json,**/*composite*.json}', '**/node_modules/**', 50);
+  const files = found.flatMap((u) => {
+    try {
+      return [{ path: u.fsPath, mtimeMs: fs.statSync(u.fsPath).mtimeMs }];
+    } catch {
+      return [];
+    }
+  });
+  const pick = await vscode.window.showQuickPick([...compositeChoices(PRESET_NAMES, files, workspaceRoot(), prefix), ...extra], { placeHolder, ignoreFocusOut: true, matchOnDescription: true });
+  if (!pick) return undefined;
+  if (pick.value !== undefined) return pick.value;
+  const chosen = await vscode.window.showOpenDialog({ canSelectFiles: true, canSelectFolders: false, filters: { 'LRP composite': ['json'] }, title: 'LRP composite (JSON, e.g. a search\'s best-composite.json)' });
+  return chosen?.[0]?.fsPath;
+}
+
 async function quickPick(items: string[], placeHolder: string, given?: string): Promise<string | undefined> {
   if (given) return given;
   return vscode.window.showQuickPick(items, { placeHolder, ignoreFocusOut: true });
@@ -120,7 +138,7 @@ export function registerRunCommands(s: ExtensionServices): vscode.Disposable[] {
       if (!d) return;
       const samples = d.reference ?? d.eval;
       if (!samples) throw badInput('Compute Relevance needs a folder of samples (x.npy + y.npy)', 'choose reference and evaluation folders instead of an IDX dataset');
-      const composite = await quickPick([...PRESET_NAMES], 'LRP composite', args.composite);
+      const composite = args.composite ?? (await compositePick('LRP composite: a preset or a JSON composite'));
       if (!composite) return;
       const flags: CommandFlags = { model: m, inputs: path.join(samples, 'x.npy'), composite };
       if (fs.existsSync(path.join(samples, 'y.npy'))) flags.targets = path.join(samples, 'y.npy');
@@ -134,7 +152,9 @@ export function registerRunCommands(s: ExtensionServices): vscode.Disposable[] {
       if (!m) return;
       const d = await taskData(s, m, args);
       if (!d) return;
-      const criterion = await quickPick([...PRESET_NAMES.map((p) => `lrp:${p}`), ...BASELINES], 'Pruning criterion (what ranks the components)', args.criterion);
+      const picked = args.criterion ?? (await compositePick('Pruning criterion: an LRP composite (preset or JSON) or a baseline', 'lrp:', BASELINES.map((b) => ({ label: b, description: 'baseline', value: `baseline:${b}` }))));
+      // Composites become lrp:<preset|file>; baselines are criteria of their own.
+      const criterion = picked === undefined || args.criterion ? picked : picked.startsWith('baseline:') ? picked.slice('baseline:'.length) : `lrp:${picked}`;
       if (!criterion) return;
       const target = args.maxDrop !== undefined ? { maxDrop: args.maxDrop } : args.rate !== undefined ? { rate: args.rate } : await pruneTargetInput();
       if (!target) return;
