@@ -6,7 +6,7 @@
 import '../shared/panel.css';
 import type { DiffLayer, DiffView } from '../../src/protocol/webview';
 import { clear, el, showError, tile } from '../shared/dom';
-import { count, grouped, ms, pct, times } from '../shared/format';
+import { count, ms, pct, times } from '../shared/format';
 import { connect, post } from '../shared/host';
 import { openFileButton, openRelevanceButton } from '../shared/open-file';
 import { cellBar, type Column, SortableTable } from '../shared/sortable-table';
@@ -35,7 +35,7 @@ function render(v: DiffView): void {
     el(
       'div',
       { class: 'headline' },
-      tile(`${times(s.timesSmaller)} smaller`, 'parameters', arrow(grouped(s.params.original), grouped(s.params.pruned)), s.timesSmaller > 1 ? good : undefined),
+      tile(`${times(s.timesSmaller)} smaller`, 'parameters', arrow(count(s.params.original), count(s.params.pruned)), s.timesSmaller > 1 ? good : undefined),
       // A pruned model that measured slower says so, rather than "0.8× faster".
       s.timesFaster >= 1 ? tile(`${times(s.timesFaster)} faster`, 'measured latency', latency, good) : tile(`${times(1 / s.timesFaster)} slower`, 'measured latency', latency, 'bad'),
       tile(`${drop > 0 ? '−' : '+'}${Math.abs(drop).toFixed(1)} pts`, 'accuracy', `${arrow(pct(s.accuracy.original), pct(s.accuracy.pruned))}${s.accuracy.finetuned !== undefined ? `; fine-tuned ${pct(s.accuracy.finetuned)}` : ''}`, v.warning || drop > 5 ? 'bad' : 'good'),
@@ -74,7 +74,7 @@ function render(v: DiffView): void {
       sort: (l) => (l.components ? l.components.original - l.components.pruned : -1),
     },
     { key: 'kept', title: 'kept', align: 'left', cell: (l) => el('div', { class: 'kept' }, cellBar(kept(l), 1), el('span', { class: 'muted' }, pct(kept(l), 0))), sort: kept },
-    { key: 'params', title: 'parameters', cell: (l) => arrow(grouped(l.params.original), grouped(l.params.pruned)), sort: (l) => l.params.original - l.params.pruned },
+    { key: 'params', title: 'parameters', cell: (l) => arrow(count(l.params.original), count(l.params.pruned)), sort: (l) => l.params.original - l.params.pruned },
     { key: 'flops', title: 'FLOPs', cell: (l) => (l.flops && l.flops.original > 0 ? arrow(count(l.flops.original), count(l.flops.pruned)) : '—'), sort: (l) => (l.flops ? l.flops.original - l.flops.pruned : -1) },
     {
       key: 'share',
