@@ -14,6 +14,8 @@ import { type ExtensionTestResult, runExtensionTests } from './harness/extension
 function demoWorkspace(): string {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'pxp-ws-'));
   fs.cpSync(path.join(REPO, 'examples', 'fashion-mnist'), ws, { recursive: true });
+  // The PyTorch demo beside it: an ONNX model in the same workspace.
+  fs.cpSync(path.join(REPO, 'examples', 'fashion-mnist-torch'), path.join(ws, 'torch'), { recursive: true });
   return ws;
 }
 

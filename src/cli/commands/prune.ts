@@ -34,6 +34,7 @@ export const pruneCommand: Command = {
     rates: { type: 'string', placeholder: 'LIST', description: 'pruning rates of the masked curve (default 0, 0.05, …, 0.95)' },
     rate: { type: 'string', placeholder: 'P', description: 'also remove this fraction of components physically: RUN/pruned/ is a smaller LayersModel' },
     normalize: { type: 'string', placeholder: 'MODE', description: 'none (method.md, default) | mean | max: divide each layer\'s scores by their mean or max before the global ranking, which spreads the removals over the layers' },
+    'round-to': { type: 'string', placeholder: 'N', description: 'with --rate or --max-drop: every layer keeps a multiple of N components (or all), giving back its most relevant removed ones; onnxruntime\'s fast convolutions take channels in blocks of 8 or 16' },
     'max-drop': { type: 'string', placeholder: 'POINTS', description: 'instead of --rate: remove physically the largest rate of the curve before its accuracy falls more than POINTS percentage points below the unpruned model' },
     'finetune-epochs': { type: 'string', placeholder: 'N', description: 'train the pruned model N epochs (on the train split of --data, else on the reference set) and report the accuracy regained' },
     signed: { type: 'boolean', description: 'rank LRP by the signed sum of relevance (abs_sort = false; default: the composite file\'s "abs_sort", else true)' },
@@ -63,6 +64,8 @@ export const pruneCommand: Command = {
       if (rates && !rates.includes(0)) throw usageError('--max-drop measures the drop from rate 0, which --rates leaves out', 'add 0 to --rates');
     }
     const normalize = normalizeFlag(flags);
+    const roundTo = intFlag(flags, 'round-to', 1, 1);
+    if (roundTo > 1 && rate === undefined && maxDrop === undefined) throw usageError('--round-to shapes the physically pruned model', 'add --rate P or --max-drop POINTS');
     const seed = intFlag(flags, 'seed', 0);
     const inputs = [modelPath, ...folders.all];
     const out = checkOutputFolder(requiredString(flags, 'out', 'pass --out RUN'), inputs, ctx.force);
@@ -121,7 +124,7 @@ export const pruneCommand: Command = {
       if (physicalRate !== undefined) {
         const finetuneEpochs = intFlag(flags, 'finetune-epochs', 0);
         if (finetuneEpochs > 0 && !opened.tfjs) throw badInput('--finetune-epochs: PXP fine-tunes its own tfjs models only', 'fine-tune the pruned ONNX model (RUN/pruned/model.onnx) in PyTorch, e.g. with onnx2torch, or leave out --finetune-epochs');
-        const removal = await removePhysically({ opened, graph, shapes, layers, scores: ranked, leastRelevantFirst: ranking.leastRelevantFirst, rate: physicalRate, evaluation, classes, executor, backendName: backend.name });
+        const removal = await removePhysically({ opened, graph, shapes, layers, scores: ranked, leastRelevantFirst: ranking.leastRelevantFirst, rate: physicalRate, roundTo, evaluation, classes, executor, backendName: backend.name });
         pruned = removal.pruned;
         let finetune: PhysicalRemoval['finetune'];
         if (finetuneEpochs > 0) {
@@ -164,7 +167,7 @@ export const pruneCommand: Command = {
 function physicalLines(p: PhysicalRemoval, originalParams: number, maxDrop: number | undefined): string[] {
   return [
     ...(p.chosenBy && maxDrop !== undefined ? [`--max-drop ${maxDrop}: rate ${p.rate} is the largest before the masked accuracy falls more than ${maxDrop} point${maxDrop === 1 ? '' : 's'} below the unpruned ${percent(p.chosenBy.baselineAccuracy, 1)}`] : []),
-    `physically pruned at rate ${p.rate}: ${p.removed}/${p.total} components; accuracy ${percent(p.prunedAccuracy, 1)} (masked: ${percent(p.maskedAccuracy, 1)})`,
+    `physically pruned at rate ${p.rate}${p.roundTo ? ` (every layer a multiple of ${p.roundTo})` : ''}: ${p.removed}/${p.total} components; accuracy ${percent(p.prunedAccuracy, 1)} (masked: ${percent(p.maskedAccuracy, 1)})`,
     ...differenceLines(p),
     ...(p.finetune ? [`  fine-tuned ${p.finetune.epochs} epochs: accuracy ${percent(p.finetune.accuracy, 1)} (${(p.finetune.regained * 100).toFixed(1)} points regained)`] : []),
     `  params ${originalParams} → ${p.params.pruned}, latency ${p.latencyMs.original.toFixed(1)} → ${p.latencyMs.pruned.toFixed(1)} ms per batch of ${p.latencyMs.batch} on ${p.latencyMs.engine} (${p.speedup.toFixed(2)}× faster)`,

@@ -26,6 +26,11 @@ export interface LoadedModel {
   summary: ModelSummary & { fileInputShape: number[] };
   /** A fresh engine graph, the caller's to dispose (disposeGraph). */
   graph(): Graph;
+  /**
+   * The model's own engine graph, for a caller that only reads it (LRP): not to be disposed or changed; dispose()
+   * frees it. Saves a copy of every weight (100 MB for a ResNet-50).
+   */
+  sharedGraph(): Graph;
   /** Class names the model file carries (tfjs: PXP's metadata; ONNX: a `class_names` metadata entry). */
   classNames?: string[];
   /** Layer names a composite may give a rule (conv, dense, attention projections). */
@@ -53,6 +58,7 @@ export async function openAnyModel(modelPath: string, opts: { inputShape?: numbe
   if (opts.inputShape) throw badInput('--input-shape applies to ONNX models only', 'a tfjs model.json declares its input shape');
   const model = await loadModel(file);
   const summary = summarizeModel(model);
+  let shared: Graph | undefined;
   return {
     file,
     format: 'tfjs',
@@ -60,9 +66,13 @@ export async function openAnyModel(modelPath: string, opts: { inputShape?: numbe
     summary: { ...summary, fileInputShape: summary.inputShape },
     classNames: modelMetadata(file).classNames,
     graph: () => graphFromModel(model),
+    sharedGraph: () => (shared ??= graphFromModel(model)),
     ruleLayerNames: () => linearLayerNames(model),
     tfjs: model,
-    dispose: () => model.dispose(),
+    dispose: () => {
+      if (shared) disposeGraph(shared);
+      model.dispose();
+    },
   };
 }
 
@@ -76,6 +86,7 @@ function openOnnx(file: string, inputShape?: number[]): LoadedModel {
     summary: { ...summary, fileInputShape: onnx.fileInputShape },
     classNames: onnxClassNames(onnx),
     graph: () => cloneGraph(onnx.graph),
+    sharedGraph: () => onnx.graph,
     ruleLayerNames: () => onnx.graph.nodes.filter((n) => isLinear(n.op)).map((n) => n.name),
     onnx,
     dispose: () => {

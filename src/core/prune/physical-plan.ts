@@ -5,7 +5,9 @@
  * residual add is one channel of the stream, and a depthwise conv's channel c is its input's channel c. Such a group
  * goes when the curve's set holds `policy` of its members (default 'all': the plan never removes what the curve kept,
  * bench/physical-vs-curve.ts compares the policies); the plan records, by cause, how many components it removed
- * beyond the curve's set or kept from it.
+ * beyond the curve's set or kept from it. `roundTo` > 1 then gives back each layer's most relevant removed groups until
+ * every layer keeps a multiple of it (or all of its components): onnxruntime's blocked convolutions take channel
+ * counts in blocks of 8 or 16 (Torch-Pruning's `round_to`); those come back as a difference of their own.
  */
 import { badInput } from '../errors';
 import type { Graph } from '../graph/graph';
@@ -16,7 +18,7 @@ import { rankComponents, removalCountAt, removedSet, type RankingOptions } from 
 /** When a group goes: all of its members are in the curve's set, any one is, more than half are, or its depthwise member is. */
 export type GroupPolicy = 'all' | 'any' | 'majority' | 'depthwise-output';
 
-export type GroupCause = 'residual' | 'depthwise' | 'fixed';
+export type GroupCause = 'residual' | 'depthwise' | 'fixed' | 'rounding';
 
 /** Where the physical removal differs from the curve's set, for one cause. */
 export interface PlanDifference {
@@ -44,9 +46,10 @@ export const CAUSE_TEXT: Record<GroupCause, string> = {
   residual: 'channels joined by a residual add are one channel of the stream: they go or stay together',
   depthwise: "a depthwise conv's channel is its input's channel: the two go or stay together",
   fixed: 'channels that reach a residual stream no component owns (the model input, say) cannot be removed',
+  rounding: '--round-to: every layer keeps a multiple of N components (or all), its most relevant removed ones given back',
 };
 
-export function physicalPlan(graph: Graph, layers: ComponentLayerInfo[], scores: Float64Array[], rate: number, opts: RankingOptions & { policy?: GroupPolicy } = {}): PhysicalPlan {
+export function physicalPlan(graph: Graph, layers: ComponentLayerInfo[], scores: Float64Array[], rate: number, opts: RankingOptions & { policy?: GroupPolicy; roundTo?: number } = {}): PhysicalPlan {
   if (!(rate >= 0 && rate < 1)) throw badInput(`--rate ${rate} is not in [0, 1)`, 'give the fraction of components to remove, e.g. 0.5');
   const policy = opts.policy ?? 'all';
   const ranking = rankComponents(scores.map((s) => ({ scores: s })), opts);
@@ -68,6 +71,7 @@ export function physicalPlan(graph: Graph, layers: ComponentLayerInfo[], scores:
   const position = new Map(ranking.map((c, pos) => [`${c.layer}:${c.index}`, pos]));
   const first = (members: { layer: number; index: number }[]) => Math.min(...members.map((m) => position.get(`${m.layer}:${m.index}`)!));
   const ordered = all.map((g) => ({ ...g, at: first(g.members) })).sort((a, b) => a.at - b.at);
+  const taken: typeof ordered = [];
   for (const g of ordered) {
     const inCurve = g.members.filter((m) => curve[m.layer][m.index]).length;
     if (!g.removable) {
@@ -84,9 +88,31 @@ export function physicalPlan(graph: Graph, layers: ComponentLayerInfo[], scores:
       for (const m of g.members) removed[m.layer][m.index] = true;
       perLayer.forEach((k, l) => (left[l] -= k));
       differ(cause, 0, g.members.length - inCurve);
+      taken.push(g);
     } else {
       differ(cause, inCurve, 0);
     }
+  }
+  const roundTo = opts.roundTo ?? 1;
+  if (roundTo > 1) {
+    // Given back in order of relevance, the group's summed score (its sign as the ranking's): the most relevant first.
+    const sign = opts.leastRelevantFirst === false ? -1 : 1;
+    const score = (g: (typeof taken)[number]) => sign * g.members.reduce((a, m) => a + scores[m.layer][m.index], 0);
+    taken.sort((a, b) => score(a) - score(b) || a.at - b.at);
+    const off = (l: number) => left[l] % roundTo !== 0 && left[l] < layers[l].size;
+    const back = { groups: 0, kept: 0 };
+    for (let l = layers.findIndex((_, i) => off(i)); l >= 0; l = layers.findIndex((_, i) => off(i))) {
+      let at = taken.length - 1;
+      while (!taken[at].members.some((m) => m.layer === l)) at--;
+      const [g] = taken.splice(at, 1);
+      for (const m of g.members) {
+        removed[m.layer][m.index] = false;
+        left[m.layer]++;
+      }
+      back.groups++;
+      back.kept += g.members.filter((m) => curve[m.layer][m.index]).length;
+    }
+    if (back.kept) differences.set('rounding', { cause: 'rounding', groups: back.groups, kept: back.kept, added: 0 });
   }
   const count = (flags: boolean[][]) => flags.reduce((a, f) => a + f.filter(Boolean).length, 0);
   return { removed, removedCount: count(removed), groups: all.filter((g) => g.removable).length, curveRemoved: count(curve), differences: [...differences.values()] };

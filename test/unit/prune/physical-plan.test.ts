@@ -74,6 +74,22 @@ describe('physical plan: the curve\'s point, made of whole groups', () => {
     assert.ok(differed > 0, 'random scores split some residual group');
   });
 
+  it('--round-to gives components back as a difference of its own, counted', () => {
+    const g = graphFromModel(tinyVgg(2));
+    const layers = catalogue(g);
+    const rng = mulberry32(5);
+    const scores = layers.map((l) => Float64Array.from({ length: l.size }, () => rng()));
+    const plain = physicalPlan(g, layers, scores, 0.6);
+    const rounded = physicalPlan(g, layers, scores, 0.6, { roundTo: 4 });
+    const back = plain.removedCount - rounded.removedCount;
+    assert.ok(back > 0, 'rounding gave something back');
+    assert.deepEqual(rounded.differences.map((d) => [d.cause, d.kept]), [['rounding', back]]);
+    layers.forEach((l, i) => {
+      const kept = rounded.removed[i].filter((r) => !r).length;
+      assert.ok(kept % 4 === 0 || kept === l.size, `${l.name} keeps ${kept}`);
+    });
+  });
+
   it('refuses a rate outside [0, 1)', () => {
     const g = graphFromModel(tinyVgg(1));
     const layers = catalogue(g);
