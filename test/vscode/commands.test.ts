@@ -57,7 +57,7 @@ describe('PXP commands in VS Code', () => {
     assert.ok(api.services.session.backend, 'the backend is known after a run');
     const prune = nodes.find((n) => n.type === 'run' && n.run.kind === 'prune');
     assert.ok(prune);
-    assert.match(String(view.getTreeItem(prune).description), /^done · AUC 0\.\d{3} · 25 % removed · \d+\.\d\d× faster$/);
+    assert.match(String(view.getTreeItem(prune).description), /^done · AUC 0\.\d{3} · (⚠ )?\d+\.\d → \d+\.\d % · 25 % removed · \d+\.\d\d× faster$/, 'the accuracy unpruned → pruned (issue 17 item 3)');
   });
 
   it('CodeLens and hovers on model.json show the latest run of the model', async () => {
