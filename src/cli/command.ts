@@ -45,7 +45,6 @@ export type CommandValue<C> = C extends Command<infer V> ? V : never;
 export const COMMON_OPTIONS: Record<string, OptionSpec> = {
   json: { type: 'boolean', description: 'print one JSON document on stdout; progress goes to stderr as JSON lines' },
   backend: { type: 'string', placeholder: 'NAME', description: 'auto | tensorflow-gpu | tensorflow | wasm | cpu (default auto)' },
-  force: { type: 'boolean', description: 'allow writing into an existing non-empty --out folder' },
   quiet: { type: 'boolean', description: 'no progress on stderr' },
   help: { type: 'boolean', short: 'h', description: 'show this help' },
 };
@@ -55,10 +54,17 @@ export const MODEL_OPTION: OptionSpec = { type: 'string', placeholder: 'FILE', d
 
 /** --executor, read by executorFlag (flags.ts): what runs the model's heavy work. */
 export const EXECUTOR_OPTION: OptionSpec = { type: 'string', placeholder: 'NAME', description: 'auto (onnxruntime when installed, else tfjs), onnx or tfjs; default from $PXP_EXECUTOR' };
+/** --force, for the commands that write an --out folder (the others have nothing to overwrite, and refuse it). */
+export const FORCE_OPTION: OptionSpec = { type: 'boolean', description: 'allow writing into an existing non-empty --out folder' };
+
+/** The flags a command accepts: its own, --force when it writes an --out folder, and the common ones. */
+export function commandOptions(cmd: Command): Record<string, OptionSpec> {
+  return { ...cmd.options, ...('out' in cmd.options ? { force: FORCE_OPTION } : {}), ...COMMON_OPTIONS };
+}
 
 export function helpText(cmd: Command): string {
   const lines = [`pxp ${cmd.name}: ${cmd.summary}`, '', `usage: ${cmd.usage}`, '', 'options:'];
-  const all = { ...cmd.options, ...COMMON_OPTIONS };
+  const all = commandOptions(cmd);
   const col = (name: string, o: OptionSpec) => `--${name}${o.type === 'string' ? ` ${o.placeholder ?? 'VALUE'}` : ''}`;
   const width = Math.max(...Object.entries(all).map(([n, o]) => col(n, o).length));
   for (const [name, o] of Object.entries(all)) lines.push(`  ${col(name, o).padEnd(width)}  ${o.description}`);

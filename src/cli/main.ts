@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { isBackendPreference } from '../core/backend/select';
 import { EXIT_CODES, PxpError, asPxpError, usageError } from '../core/errors';
-import { COMMON_OPTIONS, CommandContext, helpText } from './command';
+import { CommandContext, commandOptions, helpText } from './command';
 import { progressPrinter } from './progress-printer';
 import { COMMANDS, findCommand } from './registry';
 
@@ -38,7 +38,7 @@ export async function runCli(argv: string[]): Promise<number> {
     if (!cmd) throw usageError(`unknown command '${name}'`, `commands: ${COMMANDS.map((c) => c.name).join(', ')}; see pxp --help`);
     let flags: Record<string, string | boolean | undefined>;
     try {
-      const parsed = parseArgs({ args: rest, options: { ...cmd.options, ...COMMON_OPTIONS }, allowPositionals: false, strict: true });
+      const parsed = parseArgs({ args: rest, options: commandOptions(cmd), allowPositionals: false, strict: true });
       flags = parsed.values as Record<string, string | boolean | undefined>;
     } catch (e) {
       throw usageError((e as Error).message, `see pxp ${cmd.name} --help`);

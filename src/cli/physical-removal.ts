@@ -23,7 +23,8 @@ import { loadOnnxRuntime } from '../core/onnx/runtime';
 import type { ComponentLayerInfo } from '../core/prune/catalogue';
 import { channelFlow } from '../core/prune/channel-flow';
 import { maskedEvaluator, onnxLatencies, onnxModelLatencies, predictRows } from '../core/prune/masked-eval';
-import { physicalPlan, pruneModel } from '../core/prune/surgery';
+import { CAUSE_TEXT, type PlanDifference, physicalPlan } from '../core/prune/physical-plan';
+import { pruneModel } from '../core/prune/surgery';
 import * as tfjs from '@tensorflow/tfjs';
 
 export interface LayerDiff {
@@ -73,6 +74,10 @@ export interface PhysicalRemoval {
   removed: number;
   total: number;
   groups: number;
+  /** Components the curve removes at this rate; `removed` differs from it only by `differences`. */
+  curveRemoved: number;
+  /** Where dependency groups made the pruned model differ from the curve's point, by cause, with the reason. */
+  differences: (PlanDifference & { why: string })[];
   maskedAccuracy: number;
   prunedAccuracy: number;
   params: { original: number; pruned: number };
@@ -84,6 +89,15 @@ export interface PhysicalRemoval {
   /** Indices of the components removed, per component layer that lost any. */
   removedComponents: Record<string, number[]>;
   finetune?: { epochs: number; samples: number; executor?: string; seconds: number; accuracy: number; regained: number };
+}
+
+/** The pruned model is the curve's point unless dependency groups forced a difference: then how many, and why. */
+export function differenceLines(p: Pick<PhysicalRemoval, 'removed' | 'curveRemoved' | 'differences'>): string[] {
+  if (!p.differences.length) return [`  the curve's point at this rate: the same ${p.curveRemoved} components`];
+  return [
+    `  NOT the curve's point: the curve removes ${p.curveRemoved} components, the pruned model ${p.removed}, because`,
+    ...p.differences.map((d) => `    ${d.why}: ${d.groups} groups, ${d.kept} of the curve's components kept${d.added ? `, ${d.added} more removed` : ''}`),
+  ];
 }
 
 /** The pruned model, to be saved into the run folder (pruned/model.json + weights, or pruned/model.onnx). */
@@ -106,6 +120,8 @@ export interface RemovalInputs {
   layers: ComponentLayerInfo[];
   /** The ranked (possibly normalized) scores. */
   scores: Float64Array[];
+  /** The curve's ranking order (method.md's least_relevant_first). */
+  leastRelevantFirst: boolean;
   rate: number;
   /** Round every layer's kept count up to a multiple of this (physicalPlan). */
   roundTo?: number;
@@ -123,7 +139,7 @@ const TFJS_LATENCY_RUNS = 15;
 
 export async function removePhysically(inp: RemovalInputs): Promise<{ result: Omit<PhysicalRemoval, 'chosenBy' | 'finetune'>; pruned: PrunedModel }> {
   const { opened, graph, shapes, layers, scores, rate, evaluation, classes, executor } = inp;
-  const plan = physicalPlan(graph, layers, scores, rate, { roundTo: inp.roundTo });
+  const plan = physicalPlan(graph, layers, scores, rate, { leastRelevantFirst: inp.leastRelevantFirst, roundTo: inp.roundTo });
   const pruned = opened.tfjs ? await prunedLayersModel(opened.tfjs, graph, shapes, layers, plan.removed, opened.file) : await prunedOnnxModel(opened, graph, shapes, layers, plan.removed);
   try {
     const masked = await maskedEvaluator(graph, layers, evaluation, { executor, allowedClasses: classes });
@@ -140,6 +156,8 @@ export async function removePhysically(inp: RemovalInputs): Promise<{ result: Om
         removed: plan.removedCount,
         total: layers.reduce((a, l) => a + l.size, 0),
         groups: plan.groups,
+        curveRemoved: plan.curveRemoved,
+        differences: plan.differences.map((d) => ({ ...d, why: CAUSE_TEXT[d.cause] })),
         maskedAccuracy,
         prunedAccuracy,
         params: { original: opened.summary.params, pruned: summary.params },

@@ -3,14 +3,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { initBackend } from '../core/backend/select';
 import { usageError } from '../core/errors';
-import { type Command, COMMON_OPTIONS, type OptionSpec } from '../cli/command';
+import { type Command, COMMON_OPTIONS, FORCE_OPTION, type OptionSpec } from '../cli/command';
 import { ENGINE_COMMAND_TABLE, findCommand } from '../cli/registry';
 import { checkDataFitsModel } from '../core/io/data-fits-model';
 import { loadDataArgument } from '../core/io/datasets';
 import { openAnyModel } from '../core/io/open-model';
 import { datasetForEngine } from '../core/io/array-layout';
 import { disposeGraph } from '../core/graph/graph';
-import { evaluateAccuracy, measureLatency } from '../core/models/evaluate';
+import { evaluateAccuracy, measureLatencyOn, onnxFileInput } from '../core/models/evaluate';
 import type { RunControl } from '../core/progress';
 import type { BackendPreference } from '../core/backend/select';
 import type { EngineMethod, EngineMethods, RunResult } from '../protocol/engine';
@@ -24,7 +24,7 @@ type Handler<M extends EngineMethod> = (params: EngineMethods[M]['params'], cont
 function checkFlags(command: string, flags: Record<string, string | boolean>): Record<string, string | boolean> {
   const cmd = findCommand(command);
   if (!cmd) throw usageError(`unknown command '${command}'`);
-  const allowed: Record<string, OptionSpec> = { ...cmd.options, force: COMMON_OPTIONS.force, quiet: COMMON_OPTIONS.quiet };
+  const allowed: Record<string, OptionSpec> = { ...cmd.options, ...('out' in cmd.options ? { force: FORCE_OPTION } : {}), quiet: COMMON_OPTIONS.quiet };
   for (const [name, value] of Object.entries(flags)) {
     const spec = allowed[name];
     if (!spec) throw usageError(`pxp ${command} has no --${name}`, `options: ${Object.keys(cmd.options).map((o) => `--${o}`).join(', ')}`);
@@ -79,7 +79,7 @@ export function engineHandlers(backend: () => BackendPreference): { [M in Engine
         checkDataFitsModel(ds, m.summary, m.file);
         const predictor = m.tfjs ?? graph!;
         const acc = await evaluateAccuracy(predictor, ds, control);
-        const latency = await measureLatency(predictor, m.summary.inputShape);
+        const latency = await measureLatencyOn(acc.executor, predictor, m.summary.inputShape, { onnxFile: onnxFileInput(m), tfjsEngine: `tfjs ${choice.name}` });
         return { ...acc, latency, backend: choice };
       } finally {
         if (graph) disposeGraph(graph);

@@ -113,8 +113,9 @@ export class RunsView implements vscode.TreeDataProvider<RunNode> {
     const r = node.run;
     const item = new vscode.TreeItem(r.name);
     item.description = ['done', describeFigures(r)].filter(Boolean).join(' · ');
-    item.iconPath = new vscode.ThemeIcon(KIND_ICON[r.kind] ?? 'folder');
-    item.tooltip = `${r.dir}\n${describeFigures(r)}`;
+    // A collapsed pruned model is flagged in the icon as well as in the figures.
+    item.iconPath = r.warning?.kind === 'collapse' ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground')) : new vscode.ThemeIcon(KIND_ICON[r.kind] ?? 'folder');
+    item.tooltip = `${r.dir}\n${describeFigures(r)}${r.warning ? `\n${r.warning.text}` : ''}`;
     item.resourceUri = vscode.Uri.file(r.dir);
     item.contextValue = `pxp.run.${r.kind}`;
     if (r.kind !== 'train' && r.kind !== 'export' && r.kind !== 'compare') item.command = { command: 'pxp.openRun', title: 'Open Run', arguments: [r.dir] };

@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import { asPxpError } from '../core/errors';
 import type { EngineSession } from './engine-session';
 import type { Jobs } from './jobs';
-import type { RunKind } from './runs/run-summary';
+import { type RunKind, runNameTags } from './runs/run-summary';
 import { TASK_COMMANDS, type TaskCommand, parseTaskConfig } from './task-config';
 import { newRunFolder, workspaceRoot } from './workspace-inputs';
 
@@ -74,7 +74,7 @@ export class EngineTerminal implements vscode.Pseudoterminal {
       for (const e of parsed.errors) this.line(`${shown}:${e.line}:${e.column}: error: ${e.message}`);
       return 1;
     }
-    const out = parsed.command === 'train' ? path.join(workspaceRoot(), 'models', path.basename(newRunFolder('train'))) : newRunFolder(KIND[this.def.command]);
+    const out = parsed.command === 'train' ? path.join(workspaceRoot(), 'models', path.basename(newRunFolder('train'))) : newRunFolder(KIND[this.def.command], runNameTags(parsed.command, parsed.flags));
     this.line(`pxp ${parsed.command} (${shown}) → ${path.relative(this.folder, out)}`);
     let lastDraw = 0;
     const result = await this.jobs.run({ kind: KIND[this.def.command], title: `task ${this.def.command}`, runDir: out, notify: false }, async ({ signal, report }) => {

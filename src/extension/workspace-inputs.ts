@@ -21,10 +21,11 @@ export function workspaceRoot(): string {
   return folder.uri.fsPath;
 }
 
-export function newRunFolder(kind: RunKind): string {
+/** A new run folder under .pxp/runs; `tags` (criterion, target…) go into its name. */
+export function newRunFolder(kind: RunKind, tags: string[] = []): string {
   const parent = runsFolder(workspaceRoot());
   fs.mkdirSync(parent, { recursive: true });
-  return newRunDir(parent, kind);
+  return newRunDir(parent, kind, new Date(), tags);
 }
 
 /** tfjs LayersModels and ONNX files (from PyTorch). */

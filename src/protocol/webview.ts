@@ -124,6 +124,8 @@ export const isDiffView = object({
   layers: array(isDiffLayer),
   /** Why the per-layer table is missing, when it is. */
   layersNote: optional(string),
+  /** The pruned accuracy collapsed to near chance, or dropped more than a few points (src/shared/accuracy-warning.ts). */
+  warning: optional(object({ kind: literal('collapse', 'drop'), text: string })),
 });
 export type DiffView = Infer<typeof isDiffView>;
 

@@ -2,7 +2,7 @@
  * Small dependency-free SVG charts for run reports: line charts (accuracy or cost against the pruning rate) and
  * horizontal bar charts (per-layer scores). Axes and text use `currentColor`, so an inlined chart follows the page's
  * light or dark theme; series colours come from the Okabe–Ito palette, which colour-blind readers can tell apart,
- * and each series also gets its own marker shape. The output is a pure function of the input (same spec, same
+ * and each series also gets its own marker shape (and, past the palette's seven colours, a dash pattern). The output is a pure function of the input (same spec, same
  * string), so reports can be diffed and tested.
  */
 
@@ -11,6 +11,8 @@ export type Point = [number, number];
 export interface Series {
   name: string;
   points: Point[];
+  /** The curve the chart is about (a search's best composite): drawn bold, on top of the others. */
+  emphasis?: boolean;
 }
 
 export interface LineChartSpec {
@@ -25,6 +27,10 @@ export interface LineChartSpec {
   height?: number;
   xFormat?: (x: number) => string;
   yFormat?: (y: number) => string;
+  /** Whole-number x ticks only (trial numbers): a short range gets 1, 2, 3, never "1 1 1 2 2 2" from rounded halves. */
+  xIntegers?: boolean;
+  /** The plot area stays at least this tall however many rows the legend takes (the chart grows instead). */
+  minPlotHeight?: number;
 }
 
 export interface Bar {
@@ -49,6 +55,15 @@ export interface BarChartSpec {
 
 /** Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour-vision deficiency. Yellow last: weak on white. */
 export const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#F0E442'];
+/** Series 8–14 reuse the colours dashed, 15–21 dotted: ten curves in one chart stay told apart. */
+export const DASHES = ['', '7 4', '2 3'];
+
+/** Colour and dash pattern of series i. */
+export function seriesStyle(i: number): { color: string; dash: string } {
+  return { color: PALETTE[i % PALETTE.length], dash: DASHES[Math.floor(i / PALETTE.length) % DASHES.length] };
+}
+
+const dashAttr = (dash: string) => (dash ? ` stroke-dasharray="${dash}"` : '');
 
 const FONT = 12;
 const TITLE_FONT = 14;
@@ -84,6 +99,15 @@ function niceStep(span: number, target: number): number {
   const mag = 10 ** Math.floor(Math.log10(raw));
   const f = raw / mag;
   return clean((f <= 1 ? 1 : f <= 2 ? 2 : f <= 2.5 ? 2.5 : f <= 5 ? 5 : 10) * mag);
+}
+
+/** Whole-number ticks covering [lo, hi]: niceTicks' step, at least 1 and rounded down to an integer. */
+export function integerTicks(lo: number, hi: number, target = 5): { ticks: number[]; step: number } {
+  const step = Math.max(1, Math.floor(niceStep(hi - lo, target)));
+  const ticks: number[] = [];
+  // + 0 turns the -0 of ceil(-1e-9) into 0.
+  for (let v = Math.ceil(lo / step - 1e-9) * step + 0; v <= hi + 1e-9; v += step) ticks.push(v);
+  return { ticks, step };
 }
 
 /** Drops binary-float noise (0.30000000000000004 → 0.3). */
@@ -152,7 +176,9 @@ function titleText(x: number, title: string): string {
 interface LegendItem {
   name: string;
   color: string;
+  dash: string;
   shape: number;
+  emphasis?: boolean;
 }
 
 /** Legend items in rows that wrap at `maxWidth`. */
@@ -184,9 +210,9 @@ function drawLegend(rows: LegendItem[][], x0: number, y0: number): string {
     const y = y0 + r * LEGEND_ROW;
     for (const item of row) {
       out.push(
-        `<g><line x1="${n(x)}" y1="${n(y)}" x2="${n(x + 24)}" y2="${n(y)}" stroke="${item.color}" stroke-width="2.5" stroke-linecap="round"/>` +
+        `<g><line x1="${n(x)}" y1="${n(y)}" x2="${n(x + 24)}" y2="${n(y)}" stroke="${item.color}" stroke-width="${item.emphasis ? 4 : 2.5}" stroke-linecap="round"${dashAttr(item.dash)}/>` +
           marker(item.shape, x + 12, y, item.color) +
-          `<text x="${n(x + 30)}" y="${n(y)}" dominant-baseline="central" fill="currentColor">${escapeXml(item.name)}</text></g>`,
+          `<text x="${n(x + 30)}" y="${n(y)}" dominant-baseline="central" fill="currentColor"${item.emphasis ? ' font-weight="700"' : ''}>${escapeXml(item.name)}</text></g>`,
       );
       x += legendItemWidth(item);
     }
@@ -198,23 +224,31 @@ function drawLegend(rows: LegendItem[][], x0: number, y0: number): string {
 /** A line chart: axes with ticks and gridlines, one polyline with markers per series, a legend under the x axis. */
 export function lineChart(spec: LineChartSpec): string {
   const width = spec.width ?? 640;
-  const height = spec.height ?? 400;
   const xs = spec.series.flatMap((s) => s.points.map((p) => p[0]));
   const ys = spec.series.flatMap((s) => s.points.map((p) => p[1]));
   const [x0, x1] = spec.xDomain ?? autoDomain(xs);
   const [y0, y1] = spec.yDomain ?? autoDomain(ys);
-  const xt = niceTicks(x0, x1, Math.max(2, Math.round(width / 90)));
-  const yt = niceTicks(y0, y1, Math.max(2, Math.round(height / 60)));
+  const xt = (spec.xIntegers ? integerTicks : niceTicks)(x0, x1, Math.max(2, Math.round(width / 90)));
   const xFormat = spec.xFormat ?? tickFormat(xt.step);
-  const yFormat = spec.yFormat ?? tickFormat(yt.step);
-  const yTickLabels = yt.ticks.map(yFormat);
-
-  const items = spec.series.map((s, i) => ({ name: s.name, color: PALETTE[i % PALETTE.length], shape: i }));
-  const left = 22 + Math.max(0, ...yTickLabels.map((t) => textWidth(t))) + 10;
-  const right = 18;
-  const rows = legendRows(items, width - left - right);
+  const items = spec.series.map((s, i) => ({ name: s.name, ...seriesStyle(i), shape: i, emphasis: s.emphasis }));
   const top = 36;
+  const right = 18;
+  const yAxisFor = (h: number) => {
+    const ticks = niceTicks(y0, y1, Math.max(2, Math.round(h / 60)));
+    const format = spec.yFormat ?? tickFormat(ticks.step);
+    const labels = ticks.ticks.map(format);
+    return { ticks, format, labels, left: 22 + Math.max(0, ...labels.map((t) => textWidth(t))) + 10 };
+  };
+  let yAxis = yAxisFor(spec.height ?? 400);
+  const rows = legendRows(items, width - yAxis.left - right);
   const bottom = 44 + rows.length * LEGEND_ROW + (rows.length ? 6 : 0);
+  const height = Math.max(spec.height ?? 400, top + bottom + (spec.minPlotHeight ?? 0));
+  // A chart grown for its legend gets ticks for its height, unless their labels would widen the margin the legend was laid out in.
+  if (height !== (spec.height ?? 400)) {
+    const taller = yAxisFor(height);
+    if (taller.left <= yAxis.left) yAxis = { ...taller, left: yAxis.left };
+  }
+  const { ticks: yt, format: yFormat, labels: yTickLabels, left } = yAxis;
   const plotW = Math.max(10, width - left - right);
   const plotH = Math.max(10, height - top - bottom);
   const sx = (x: number) => left + (x1 === x0 ? 0.5 : (Math.min(Math.max(x, Math.min(x0, x1)), Math.max(x0, x1)) - x0) / (x1 - x0)) * plotW;
@@ -239,14 +273,16 @@ export function lineChart(spec: LineChartSpec): string {
   out.push(
     `<text class="y-label" transform="translate(${n(12)} ${n(top + plotH / 2)}) rotate(-90)" text-anchor="middle" dominant-baseline="central" fill="currentColor">${escapeXml(spec.yLabel)}</text>`,
   );
-  // Series: a round-joined polyline, then markers whose <title> shows the values on hover.
-  spec.series.forEach((s, i) => {
-    const color = items[i].color;
+  // Series: a round-joined polyline, then markers whose <title> shows the values on hover; emphasised ones last, on top.
+  const order = spec.series.map((_, i) => i).sort((a, b) => Number(!!spec.series[a].emphasis) - Number(!!spec.series[b].emphasis));
+  order.forEach((i) => {
+    const s = spec.series[i];
+    const { color, dash } = items[i];
     const pts = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
-    out.push(`<g class="series" data-series="${i}">`);
+    out.push(`<g class="series${s.emphasis ? ' emphasis' : ''}" data-series="${i}">`);
     if (pts.length > 1) {
       out.push(
-        `<polyline points="${pts.map(([x, y]) => `${n(sx(x))},${n(sy(y))}`).join(' ')}" fill="none" stroke="${color}" stroke-width="2.2" stroke-linejoin="round" stroke-linecap="round"/>`,
+        `<polyline points="${pts.map(([x, y]) => `${n(sx(x))},${n(sy(y))}`).join(' ')}" fill="none" stroke="${color}" stroke-width="${s.emphasis ? 3.8 : 2.2}" stroke-linejoin="round" stroke-linecap="round"${dashAttr(dash)}/>`,
       );
     }
     for (const [x, y] of pts) out.push(marker(i, sx(x), sy(y), color, `${s.name}: ${spec.xLabel} ${hoverNumber(x)}, ${spec.yLabel} ${yFormat(y)}`));

@@ -12,6 +12,7 @@ import type { DiffLayer, DiffView } from '../protocol/webview';
 import { readModelJsonLayers } from './model-json-layers';
 import { asNumber, asObject, asString, type Json } from '../shared/run-folder/json';
 import { readJsonObject } from '../core/run-folder/read';
+import { accuracyWarning, classCountOf } from '../shared/accuracy-warning';
 
 const HINT = 'open a run written by pxp prune --rate P --out RUN (the rate makes the physically pruned model)';
 
@@ -39,6 +40,7 @@ export function readDiffView(dir: string): DiffView {
   if (pruned === undefined) throw badInput(`${dir}: run.json physical.prunedAccuracy is missing`, HINT);
   const finetuned = asNumber(asObject(physical.finetune)?.accuracy);
   const { layers, note } = layerDiff(dir, run);
+  const warning = accuracyWarning(unpruned, pruned, classCountOf(run));
   return {
     kind: 'diff',
     runDir: dir,
@@ -61,6 +63,7 @@ export function readDiffView(dir: string): DiffView {
     },
     layers,
     ...(note ? { layersNote: note } : {}),
+    ...(warning ? { warning } : {}),
   };
 }
 
@@ -71,6 +74,9 @@ function withHow(run: Json, physical: Json): { how?: string[] } {
   if (normalize && normalize !== 'none') how.push(`scores normalized per layer by their ${normalize} before the ranking`);
   const maxDrop = asNumber(asObject(physical.chosenBy)?.maxDropPoints);
   if (maxDrop !== undefined) how.push(`rate chosen by --max-drop ${maxDrop}: the largest before the accuracy falls more than ${maxDrop} point${maxDrop === 1 ? '' : 's'}`);
+  const curveRemoved = asNumber(physical.curveRemoved);
+  const differences = Array.isArray(physical.differences) ? physical.differences.flatMap((d) => asString(asObject(d)?.why) ?? []) : [];
+  if (differences.length && curveRemoved !== undefined) how.push(`not the curve's point: the curve removes ${curveRemoved} components, the pruned model ${asNumber(physical.removed)}, because ${differences.join('; ')}`);
   return how.length ? { how } : {};
 }
 

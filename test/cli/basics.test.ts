@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { pxp } from '../helpers/pxp';
-import { CONFORMANCE } from '../helpers/tmp';
+import { CONFORMANCE, REPO } from '../helpers/tmp';
 
 const CNN_BN = path.join(CONFORMANCE, 'cnn_bn', 'model', 'model.json');
+const DEMO = path.join(REPO, 'examples', 'fashion-mnist');
 
 describe('pxp: help, usage errors and exit codes', () => {
   it('lists the commands with --help and exits 0', () => {
@@ -18,6 +21,37 @@ describe('pxp: help, usage errors and exit codes', () => {
       assert.equal(r.code, 0, c);
       assert.match(r.stdout, new RegExp(`usage: pxp ${c}`));
       assert.ok(r.stdout.includes(flag), `${c} --help mentions ${flag}`);
+    }
+  });
+
+  it('help texts say what the commands do today: vit among the architectures, ONNX export, --force only where an --out folder is written', () => {
+    const main = pxp(['--help']).stdout;
+    assert.match(main, /train +train a built-in architecture \(vgg, resnet, vit\)/);
+    const train = pxp(['train', '--help']).stdout;
+    assert.match(train, /usage: pxp train --arch vgg\|resnet\|vit /);
+    const exp = pxp(['export', '--help']).stdout;
+    assert.match(exp, /ONNX/);
+    assert.doesNotMatch(exp, /own issue|not yet/i);
+    for (const c of ['info', 'evaluate']) {
+      assert.doesNotMatch(pxp([c, '--help']).stdout, /--force/, `${c} --help`);
+      const r = pxp([c, '--model', CNN_BN, '--force']);
+      assert.equal(r.code, 1, `${c} --force is refused`);
+      assert.match(r.stderr, /--force/);
+    }
+    for (const c of ['prune', 'search', 'attribute', 'train', 'export', 'predict', 'demo']) assert.match(pxp([c, '--help']).stdout, /--force +allow writing into an existing non-empty --out folder/, c);
+  });
+
+  it('progress names each step once: the pruning curve\'s lines do not repeat the criterion the front end shows beside them', () => {
+    const out = path.join(os.tmpdir(), `pxp-progress-${process.pid}`);
+    try {
+      const r = pxp(['prune', '--model', path.join(DEMO, 'model', 'model.json'), '--reference', path.join(DEMO, 'reference'), '--eval', path.join(DEMO, 'test'), '--eval-limit', '100', '--criterion', 'lrp:epsilon-plus-flat', '--rates', '0,0.5', '--out', out, '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      const messages = r.stderr.split('\n').filter((l) => l.startsWith('{"progress"')).map((l) => JSON.parse(l).progress.message as string);
+      const curve = messages.filter((m) => /rate 0\.50/.test(m));
+      assert.deepEqual(curve, ['pruning curve: rate 0.50, accuracy ' + (100 * r.json.curve.points[1].accuracy).toFixed(1) + ' %']);
+      assert.ok(messages.every((m) => !m.includes('lrp:epsilon-plus-flat')), messages.join('\n'));
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
     }
   });
 

@@ -10,7 +10,7 @@ import { arrayForEngine } from '../../src/core/io/array-layout';
 import { readNpy, writeNpy } from '../../src/core/io/npy';
 import { openAnyModel } from '../../src/core/io/open-model';
 import { catalogue, chooseComponents, maskVector } from '../../src/core/prune/catalogue';
-import { physicalPlan } from '../../src/core/prune/surgery';
+import { physicalPlan } from '../../src/core/prune/physical-plan';
 import { useDefaultBackend } from '../helpers/backend';
 import { maxRelDiff } from '../helpers/compare';
 import { pxp } from '../helpers/pxp';
@@ -135,6 +135,12 @@ describe('pxp on ONNX models from PyTorch', function () {
       const p = r.json.physical;
       assert.equal(p.format, 'onnx');
       assert.ok(p.removed > 0 && p.params.pruned < p.params.original);
+      // The curve's point, or (dependency groups: residual adds, depthwise convs) the difference counted and explained.
+      const sum = (k: 'kept' | 'added') => (p.differences as { kept: number; added: number }[]).reduce((a, d) => a + d[k], 0);
+      assert.equal(p.removed, p.curveRemoved - sum('kept') + sum('added'));
+      const report = fs.readFileSync(path.join(out, 'report.html'), 'utf8');
+      if (['resnet18', 'mobilenet_v2'].includes(name)) assert.match(report, /This is not the curve's point at rate 0\.3: the curve removes/);
+      else assert.deepEqual(p.differences, [], 'no multi-member groups: the curve\'s point exactly');
 
       // The masked model, from the same scores and plan, on the fixture's inputs.
       const model = await openAnyModel(path.join(fixture(name), 'model.onnx'));

@@ -33,14 +33,20 @@ describe('pxp prune (masking curves)', () => {
     assert.ok(auc['lrp:epsilon-plus-flat'] > auc.random + 0.05, JSON.stringify(auc));
   });
 
-  it('--rate removes components physically: a smaller LayersModel whose accuracy equals the masked one', () => {
+  it('--rate removes components physically: the curve\'s point at that rate, a smaller LayersModel whose accuracy equals the masked one', () => {
     const out = path.join(tmp.dir, 'run');
     const r = pxp(['prune', '--model', MODEL, ...data, '--criterion', 'taylor', '--rates', '0,0.3', '--rate', '0.3', '--out', out, '--json']);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(listFiles(path.join(out, 'pruned')), ['model.json', 'weights.bin']);
     const p = r.json.physical;
-    assert.equal(p.removed, Math.floor(0.3 * p.total));
+    // The curve's own point at 0.3 (curve.json), not floor(0.3·N): each layer's protected component stays.
+    const point = (JSON.parse(fs.readFileSync(path.join(out, 'curve.json'), 'utf8')).points as { rate: number; removed: number; accuracy: number }[]).find((q) => q.rate === 0.3)!;
+    assert.equal(p.removed, point.removed);
+    assert.equal(p.curveRemoved, point.removed);
+    assert.deepEqual(p.differences, []);
+    assert.ok(Math.abs(p.maskedAccuracy - point.accuracy) < 1e-9, `masked ${p.maskedAccuracy} vs the curve's ${point.accuracy}`);
     assert.equal(p.prunedAccuracy, p.maskedAccuracy);
+    assert.match(fs.readFileSync(path.join(out, 'report.html'), 'utf8'), new RegExp(`the curve's point at this rate: the same ${point.removed} components`));
     assert.ok(p.params.pruned < p.params.original && p.flops.pruned < p.flops.original);
     assert.ok(p.latencyMs.original > 0 && p.latencyMs.pruned > 0);
     const info = pxp(['info', '--model', path.join(out, 'pruned'), '--json']);

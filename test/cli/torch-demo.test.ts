@@ -59,6 +59,9 @@ describe('the PyTorch demo (examples/fashion-mnist-torch)', function () {
     assert.equal(r.json.samples, training.shippedTestImages);
     assert.equal(r.json.accuracy, training.shippedTestAccuracy);
     assert.equal(r.json.perClass[9].name, 'Ankle boot');
+    // The latency beside it is onnxruntime's too, on the file itself (predicted there: executor onnx).
+    assert.equal(r.json.executor, 'onnx');
+    assert.equal(r.json.latency.engine, 'onnxruntime');
   });
 
   it('predict reads the uint8 arrays as data folders do (divided by 255): the outputs onnxruntime gives on x / 255', async () => {

@@ -49,6 +49,17 @@ describe('pxp train and pxp evaluate', () => {
     }
   });
 
+  it('evaluate times the batch on the engine that predicted: onnxruntime beside "predicted on onnxruntime", tfjs beside tfjs', () => {
+    for (const model of [path.join(DEMO, 'model'), path.join(REPO, 'examples', 'fashion-mnist-vit', 'model')]) {
+      const [onnx, tfjs] = ['auto', 'tfjs'].map((executor) => pxp(['evaluate', '--model', model, '--data', path.join(DEMO, 'test'), '--limit', '200', '--executor', executor]));
+      assert.match(onnx.stdout, /predicted on onnxruntime\)\nlatency +[\d.]+ ms per batch of 64 on onnxruntime /);
+      assert.match(tfjs.stdout, /predicted on tfjs\)\nlatency +[\d.]+ ms per batch of 64 on tfjs [\w-]+ /);
+      // onnxruntime runs these models 10–30× faster than tfjs-wasm (NOTES.md): the two figures are not the same engine's.
+      const ms = (r: { stdout: string }) => Number(/latency +([\d.]+) ms/.exec(r.stdout)![1]);
+      assert.ok(ms(onnx) < ms(tfjs), `${model}: onnxruntime ${ms(onnx)} ms vs tfjs ${ms(tfjs)} ms`);
+    }
+  });
+
   it('refuses an --out folder that exists and is not empty, or that holds an input, writing nothing', () => {
     const data = splitDataset(tmp.dir);
     const out = path.join(tmp.dir, 'busy');

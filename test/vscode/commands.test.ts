@@ -20,7 +20,7 @@ describe('PXP commands in VS Code', () => {
     const dir = (await vscode.commands.executeCommand('pxp.computeRelevance', { model: demoModel(), data: demoData(), composite: 'epsilon-plus-flat', open: false })) as string;
     assert.ok(dir, 'the command returned its run folder');
     assert.equal(path.dirname(dir), runsDir());
-    assert.match(path.basename(dir), /^relevance-\d{8}-\d{6}/);
+    assert.match(path.basename(dir), /^relevance-epsilon-plus-flat-\d{8}-\d{6}/, 'the name says the composite');
     const components = JSON.parse(fs.readFileSync(path.join(dir, 'components.json'), 'utf8'));
     const topology = JSON.parse(fs.readFileSync(demoModel(), 'utf8')).modelTopology.config.layers as { class_name: string }[];
     // Every conv and dense layer but the output one, whose neurons are the classes.
@@ -57,7 +57,7 @@ describe('PXP commands in VS Code', () => {
     assert.ok(api.services.session.backend, 'the backend is known after a run');
     const prune = nodes.find((n) => n.type === 'run' && n.run.kind === 'prune');
     assert.ok(prune);
-    assert.match(String(view.getTreeItem(prune).description), /^done · AUC 0\.\d{3} · 25 % removed · \d+\.\d\d× faster$/);
+    assert.match(String(view.getTreeItem(prune).description), /^done · AUC 0\.\d{3} · (⚠ )?\d+\.\d → \d+\.\d % · 25 % removed · \d+\.\d\d× faster$/, 'the accuracy unpruned → pruned (issue 17 item 3)');
   });
 
   it('CodeLens and hovers on model.json show the latest run of the model', async () => {

@@ -34,6 +34,7 @@ describe('pxp workspace tasks', () => {
     assert.match(added[0], /^prune-/);
     const run = JSON.parse(fs.readFileSync(path.join(workspace(), '.pxp', 'runs', added[0], 'run.json'), 'utf8'));
     assert.equal(run.evaluation.samples, 500, 'evalLimit from pxp.config.json');
+    assert.equal(run.physical.chosenBy.maxDropPoints, 1, 'the example config prunes within an accuracy budget of one point');
   });
 
   it('config errors come out as problems at their line and column, and nothing runs', async () => {

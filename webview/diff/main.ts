@@ -6,7 +6,7 @@
 import '../shared/panel.css';
 import type { DiffLayer, DiffView } from '../../src/protocol/webview';
 import { clear, el, showError, tile } from '../shared/dom';
-import { count, grouped, ms, pct, times } from '../shared/format';
+import { count, ms, pct, times } from '../shared/format';
 import { connect, post } from '../shared/host';
 import { openFileButton, openRelevanceButton } from '../shared/open-file';
 import { cellBar, type Column, SortableTable } from '../shared/sortable-table';
@@ -26,16 +26,19 @@ function render(v: DiffView): void {
   const s = v.summary;
   const latency = `${arrow(ms(s.latencyMs.original), ms(s.latencyMs.pruned))}${s.latencyMs.batch ? ` per batch of ${s.latencyMs.batch}` : ''}${s.latencyMs.engine ? ` on ${s.latencyMs.engine}` : ''}`;
   const drop = s.accuracyDropPoints;
+  // A collapsed model is no success however small: its size and speed tiles lose their green.
+  const good = v.warning?.kind === 'collapse' ? undefined : 'good';
   root.append(
     el('h1', {}, `Architecture diff — ${v.title}`),
     el('p', { class: 'subtitle' }, `${v.criterion}, ${pct(v.rate, 0)} of the components removed`, ...(v.how ?? []).flatMap((h) => [el('br'), h]), el('br'), `model ${v.model}`, ...(v.sourceFile ? [el('br'), `source ${v.sourceFile} (click a layer for its definition)`] : []), el('br'), `run ${v.runDir}`),
+    ...(v.warning ? [el('div', { class: `warning-banner ${v.warning.kind}`, role: 'alert' }, el('strong', {}, v.warning.kind === 'collapse' ? '⚠ Accuracy collapsed' : '⚠ Large accuracy drop'), el('span', {}, v.warning.text))] : []),
     el(
       'div',
       { class: 'headline' },
-      tile(`${times(s.timesSmaller)} smaller`, 'parameters', arrow(grouped(s.params.original), grouped(s.params.pruned)), s.timesSmaller > 1 ? 'good' : undefined),
+      tile(`${times(s.timesSmaller)} smaller`, 'parameters', arrow(count(s.params.original), count(s.params.pruned)), s.timesSmaller > 1 ? good : undefined),
       // A pruned model that measured slower says so, rather than "0.8× faster".
-      s.timesFaster >= 1 ? tile(`${times(s.timesFaster)} faster`, 'measured latency', latency, 'good') : tile(`${times(1 / s.timesFaster)} slower`, 'measured latency', latency, 'bad'),
-      tile(`${drop > 0 ? '−' : '+'}${Math.abs(drop).toFixed(1)} pts`, 'accuracy', `${arrow(pct(s.accuracy.original), pct(s.accuracy.pruned))}${s.accuracy.finetuned !== undefined ? `; fine-tuned ${pct(s.accuracy.finetuned)}` : ''}`, drop > 5 ? 'bad' : 'good'),
+      s.timesFaster >= 1 ? tile(`${times(s.timesFaster)} faster`, 'measured latency', latency, good) : tile(`${times(1 / s.timesFaster)} slower`, 'measured latency', latency, 'bad'),
+      tile(`${drop > 0 ? '−' : '+'}${Math.abs(drop).toFixed(1)} pts`, 'accuracy', `${arrow(pct(s.accuracy.original), pct(s.accuracy.pruned))}${s.accuracy.finetuned !== undefined ? `; fine-tuned ${pct(s.accuracy.finetuned)}` : ''}`, v.warning || drop > 5 ? 'bad' : 'good'),
       tile(`${times(s.timesFewerFlops)} fewer`, 'FLOPs per sample', arrow(count(s.flops.original), count(s.flops.pruned))),
       tile(`${s.components.removed} / ${s.components.total}`, 'components removed', `${pct(s.components.removed / s.components.total)} of conv channels and dense neurons`),
     ),
@@ -71,7 +74,7 @@ function render(v: DiffView): void {
       sort: (l) => (l.components ? l.components.original - l.components.pruned : -1),
     },
     { key: 'kept', title: 'kept', align: 'left', cell: (l) => el('div', { class: 'kept' }, cellBar(kept(l), 1), el('span', { class: 'muted' }, pct(kept(l), 0))), sort: kept },
-    { key: 'params', title: 'parameters', cell: (l) => arrow(grouped(l.params.original), grouped(l.params.pruned)), sort: (l) => l.params.original - l.params.pruned },
+    { key: 'params', title: 'parameters', cell: (l) => arrow(count(l.params.original), count(l.params.pruned)), sort: (l) => l.params.original - l.params.pruned },
     { key: 'flops', title: 'FLOPs', cell: (l) => (l.flops && l.flops.original > 0 ? arrow(count(l.flops.original), count(l.flops.pruned)) : '—'), sort: (l) => (l.flops ? l.flops.original - l.flops.pruned : -1) },
     {
       key: 'share',

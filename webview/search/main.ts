@@ -102,7 +102,7 @@ function progressChart(v: SearchView): HTMLElement {
     { name: 'best so far', points: v.bestSoFar.map((b, i) => [v.trials[i]?.number + 1, b] as [number, number]) },
     { name: 'trial AUC', points: v.trials.map((t) => [t.number + 1, t.auc] as [number, number]) },
   ];
-  const svg = lineChart({ title: 'Best AUC over trials', xLabel: 'trial', yLabel: 'AUC', series, width: 560, height: 340, xDomain: [1, Math.max(2, ...v.trials.map((t) => t.number + 1))], xFormat: (x) => String(Math.round(x)) });
+  const svg = lineChart({ title: 'Best AUC over trials', xLabel: 'trial', yLabel: 'AUC', series, width: 560, height: 340, xDomain: [1, Math.max(2, ...v.trials.map((t) => t.number + 1))], xIntegers: true });
   return svgFigure(svg, 'Each trial prunes with one composite and scores the accuracy curve by its area (AUC); higher is better.');
 }
 
@@ -113,7 +113,7 @@ function curvesChart(v: SearchView, best: TrialRow | undefined): HTMLElement {
     const fair = heldOut(v);
     series = v.comparison.map((c) => {
       const curve = fair ? c.holdout! : c;
-      return { name: `${label(c)} (${auc(curve.auc)})`, points: curve.points.map((p) => [p.rate, p.accuracy] as [number, number]) };
+      return { name: `${label(c)} (${auc(curve.auc)})`, points: curve.points.map((p) => [p.rate, p.accuracy] as [number, number]), emphasis: c.selectionBiased === true };
     });
     caption = fair
       ? `The best composite beside the LRP presets and baseline criteria, on the ${samples(v.holdout)}held-out images no trial was chosen on (comparison.json).`
@@ -122,10 +122,11 @@ function curvesChart(v: SearchView, best: TrialRow | undefined): HTMLElement {
     const last = v.trials[v.trials.length - 1];
     series = [best, last !== best ? last : undefined]
       .filter((t): t is TrialRow => !!t)
-      .map((t) => ({ name: `trial ${t.number + 1}${t === best ? ' (best)' : ' (latest)'} AUC ${auc(t.auc)}`, points: t.curve.map((p) => [p.rate, p.accuracy] as [number, number]) }));
+      .map((t) => ({ name: `trial ${t.number + 1}${t === best ? ' (best)' : ' (latest)'} AUC ${auc(t.auc)}`, points: t.curve.map((p) => [p.rate, p.accuracy] as [number, number]), emphasis: t === best }));
     caption = 'The best and the latest trial; the presets and baselines are scored when the search ends.';
   }
-  const svg = lineChart({ title: 'Accuracy as components are pruned', xLabel: 'pruning rate', yLabel: 'accuracy', series, yDomain: [0, 1], xDomain: [0, 1], width: 560, height: 340, xFormat: (x) => `${Math.round(100 * x)} %`, yFormat: (y) => `${Math.round(100 * y)} %` });
+  // However many curves the legend lists, the plot keeps 240 px: ten curves in ~110 px could not be read.
+  const svg = lineChart({ title: 'Accuracy as components are pruned', xLabel: 'pruning rate', yLabel: 'accuracy', series, yDomain: [0, 1], xDomain: [0, 1], width: 560, height: 400, minPlotHeight: 240, xFormat: (x) => `${Math.round(100 * x)} %`, yFormat: (y) => `${Math.round(100 * y)} %` });
   return svgFigure(svg, caption);
 }
 

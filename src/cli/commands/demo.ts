@@ -12,11 +12,12 @@ import { badInput } from '../../core/errors';
 import { defineCommand } from '../command';
 import { stringFlag } from '../flags';
 import { attributeCommand } from './attribute';
+import { compareCommand } from './compare';
 import { evaluateCommand } from './evaluate';
 import { infoCommand } from './info';
 import { pruneCommand } from './prune';
 import { searchCommand } from './search';
-import type { PhysicalRemoval } from '../physical-removal';
+import { type PhysicalRemoval, differenceLines } from '../physical-removal';
 import { readCurve } from '../../core/run-folder/read';
 
 interface Demo {
@@ -64,10 +65,26 @@ function prepareDemoOutput(out: string, force: boolean, criteria: string[]): voi
   const entries = fs.readdirSync(out);
   if (entries.length === 0) return;
   if (!entries.includes(MARKER) && !force) throw badInput(`--out ${out} exists, is not empty and is not an earlier demo's output`, 'choose another --out folder, or pass --force');
-  for (const e of ['attribution', 'search', ...criteria.map(runName)]) fs.rmSync(path.join(out, e), { recursive: true, force: true });
+  for (const e of ['attribution', 'search', 'compare', ...criteria.map(runName)]) fs.rmSync(path.join(out, e), { recursive: true, force: true });
 }
 
 const runName = (criterion: string) => `prune-${criterion.replace(/[^a-z0-9-]+/gi, '-')}`;
+
+/** Every file of a demo's output a user opens, with what it shows (issue 17 item 11: the closing summary names them all). */
+export function demoFiles(out: string, criteria: string[], removeWith?: string): { file: string; what: string }[] {
+  return [
+    { file: path.join(out, 'attribution', 'heatmaps'), what: 'LRP heatmaps of the reference images (input | relevance, red positive, blue negative)' },
+    ...criteria.map((c) => ({ file: path.join(out, runName(c), 'report.html'), what: `pruning curve, costs and per-layer scores: ${c}` })),
+    { file: path.join(out, 'search', 'search.html'), what: 'the composite search: AUC per trial, best so far, parameter importance' },
+    { file: path.join(out, 'search', 'report.html'), what: 'the pruning curve of the searched composite' },
+    { file: path.join(out, 'search', 'best-composite.json'), what: 'the searched composite (pxp prune --criterion lrp:FILE)' },
+    { file: path.join(out, 'compare', 'compare.html'), what: 'every curve above in one chart' },
+    ...(removeWith ? [{ file: path.join(out, runName(removeWith), 'pruned', 'model.onnx'), what: 'the model pruned within one accuracy point (load it with onnxruntime)' }] : []),
+  ];
+}
+
+/** A step's result, printed as soon as the step is done (the closing text then only sums up). */
+const section = (title: string, text: string) => `\n== ${title} ==\n${text}`;
 
 export const demoCommand = defineCommand({
   name: 'demo',
@@ -85,7 +102,9 @@ export const demoCommand = defineCommand({
     const model = path.join(dir, demo.model);
     ctx.log(`PXP demo on ${demo.title}: ${model}`);
     const info = await infoCommand.run({ model }, ctx);
+    ctx.log(section('model', info.text));
     const evaluation = await evaluateCommand.run({ model, data: path.join(dir, 'test') }, ctx);
+    ctx.log(section('evaluation on the embedded test slice', evaluation.text));
     fs.mkdirSync(out, { recursive: true });
     fs.writeFileSync(path.join(out, MARKER), 'written by pxp demo; a later pxp demo may replace this folder\n');
     const attribution = await attributeCommand.run(
@@ -99,6 +118,7 @@ export const demoCommand = defineCommand({
       },
       ctx,
     );
+    ctx.log(section('LRP relevance of the 100 reference images (epsilon-plus-flat)', `${attribution.text}\nheatmaps: ${path.join(out, 'attribution', 'heatmaps')}`));
     const curves: { criterion: string; auc: number; points: { rate: number; accuracy: number }[] }[] = [];
     let physical: PhysicalRemoval | undefined;
     for (const criterion of demo.criteria) {
@@ -107,16 +127,22 @@ export const demoCommand = defineCommand({
         { model, reference: path.join(dir, 'reference'), eval: path.join(dir, 'test'), criterion, seed: '0', ...removal, out: path.join(out, runName(criterion)) },
         ctx,
       );
-      curves.push(run.value.curve);
-      physical ??= run.value.physical;
+      const value = run.value;
+      curves.push(value.curve);
+      physical ??= value.physical;
+      ctx.log(section(`pruning by ${criterion}: AUC ${value.curve.auc.toFixed(3)}`, `report: ${path.join(out, runName(criterion), 'report.html')}${value.physical ? `\n${physicalLines(value.physical, path.join(out, runName(criterion), 'pruned', 'model.onnx')).join('\n')}` : ''}`));
     }
     // The paper's method in short: a few trials of the composite search, scored like the curves above.
     const search = await searchCommand.run(
       { model, reference: path.join(dir, 'reference'), eval: path.join(dir, 'test'), trials: '8', 'startup-trials': '4', seed: '0', baselines: 'none', out: path.join(out, 'search') },
       ctx,
     );
-    const bestCurve = readCurve(search.value.out);
+    const searched = search.value;
+    const bestCurve = readCurve(searched.out);
     curves.push({ ...bestCurve, criterion: 'lrp (searched, 8 trials)' });
+    ctx.log(section(`composite search, 8 trials: best AUC ${searched.best.auc.toFixed(3)}`, `${path.join(out, 'search', 'search.html')}`));
+    // One chart of every curve: the prune runs and the searched composite's.
+    await compareCommand.run({ runs: [...demo.criteria.map((c) => path.join(out, runName(c))), searched.out].join(','), out: path.join(out, 'compare') }, ctx);
     const at = (c: (typeof curves)[number], rate: number) => c.points.find((p) => Math.abs(p.rate - rate) < 1e-9)?.accuracy ?? NaN;
     const table = [
       `${'criterion'.padEnd(30)} ${'AUC'.padStart(6)}  ${[0, 0.1, 0.2, 0.3, 0.4].map((r) => `acc@${r.toFixed(1)}`.padStart(8)).join(' ')}`,
@@ -125,21 +151,12 @@ export const demoCommand = defineCommand({
     return {
       value: { demo: dir, out, info: info.value, evaluate: evaluation.value, attribute: attribution.value, pruning: curves.map((c) => ({ criterion: c.criterion, auc: c.auc })), ...(physical ? { physical } : {}) },
       text: [
-        '== model ==',
-        info.text,
-        '',
-        '== evaluation on the embedded test slice ==',
-        evaluation.text,
-        '',
-        '== LRP relevance of the 100 reference images (epsilon-plus-flat) ==',
-        attribution.text,
-        `heatmaps (input | relevance, red positive, blue negative): ${path.join(out, 'attribution', 'heatmaps')}`,
-        '',
-        '== pruning by masking: accuracy on the test slice as the least relevant components go (20 rates), and an optimized composite ==',
+        `== summary: ${demo.title}, accuracy on the test slice as the least relevant components go (20 rates), and an optimized composite ==`,
         ...table,
-        `reports (open in a browser): ${[...demo.criteria.map(runName), 'search'].map((r) => path.join(out, r, 'report.html')).join(', ')}`,
-        `the searched composite: ${path.join(out, 'search', 'best-composite.json')}`,
-        ...(physical && demo.removeWith ? ['', `== removed for real: ${demo.removeWith}, the largest rate within one accuracy point (--max-drop 1) ==`, ...physicalLines(physical, path.join(out, runName(demo.removeWith), 'pruned', 'model.onnx'))] : []),
+        ...(physical && demo.removeWith ? ['', `removed for real: ${demo.removeWith}, the largest rate within one accuracy point (--max-drop 1)`, ...physicalLines(physical, path.join(out, runName(demo.removeWith), 'pruned', 'model.onnx'))] : []),
+        '',
+        'files to open (the .html pages in a browser, or in the editor with PXP: Open Report…):',
+        ...demoFiles(out, demo.criteria, physical ? demo.removeWith : undefined).map((f) => `  ${f.file}  ${f.what}`),
       ].join('\n'),
     };
   },
@@ -149,6 +166,7 @@ function physicalLines(p: PhysicalRemoval, file: string): string[] {
   const pct = (v: number) => `${(100 * v).toFixed(1)} %`;
   return [
     `rate ${p.rate}: ${p.removed} of ${p.total} components, accuracy ${pct(p.chosenBy?.baselineAccuracy ?? NaN)} → ${pct(p.prunedAccuracy)}`,
+    ...differenceLines(p),
     `params ${p.params.original} → ${p.params.pruned}, FLOPs ${p.flops.original} → ${p.flops.pruned}, ${p.latencyMs.engine} ${p.latencyMs.original.toFixed(1)} → ${p.latencyMs.pruned.toFixed(1)} ms per batch of ${p.latencyMs.batch} (${p.speedup.toFixed(2)}×)`,
     `wrote ${file} (load it with onnxruntime)`,
   ];

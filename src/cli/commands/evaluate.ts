@@ -1,6 +1,6 @@
 import { initBackend } from '../../core/backend/select';
 import type { SplitName } from '../../core/io/datasets';
-import { evaluateAccuracy, measureLatency } from '../../core/models/evaluate';
+import { evaluateAccuracy, measureLatencyOn, onnxFileInput } from '../../core/models/evaluate';
 import { usageError } from '../../core/errors';
 import { EXECUTOR_OPTION, MODEL_OPTION, defineCommand } from '../command';
 import { executorFlag, intFlag, requiredString, stringFlag } from '../flags';
@@ -12,7 +12,7 @@ import { loadDataArgument } from '../../core/io/datasets';
 
 export const evaluateCommand = defineCommand({
   name: 'evaluate',
-  summary: 'top-1 accuracy (overall and per class) and the latency of one batch',
+  summary: 'top-1 accuracy (overall and per class) and the latency of one batch, both on the same engine',
   usage: 'pxp evaluate --model MODEL.json|MODEL.onnx --data DIR [--split test] [--limit N] [--json]',
   options: {
     model: MODEL_OPTION,
@@ -41,14 +41,15 @@ export const evaluateCommand = defineCommand({
       let acc, latency;
       try {
         acc = await evaluateAccuracy(model, data, { batchSize: intFlag(flags, 'batch-size', 256, 1), executor: executorFlag(flags), onProgress: ctx.progress, signal: ctx.signal });
-        latency = await measureLatency(model, opened.summary.inputShape, { batchSize: intFlag(flags, 'latency-batch', 64, 1) });
+        // Timed on the engine that predicted, so the two lines below name the same one.
+        latency = await measureLatencyOn(acc.executor, model, opened.summary.inputShape, { batchSize: intFlag(flags, 'latency-batch', 64, 1), onnxFile: onnxFileInput(opened), tfjsEngine: `tfjs ${backend.name}` });
       } finally {
         if (graph) disposeGraph(graph);
       }
       const value = { model: opened.file, data: data.source, samples: acc.count, accuracy: acc.accuracy, perClass: acc.perClass, executor: acc.executor, latency, backend };
       const text = [
         `accuracy   ${percent(acc.accuracy)} (${acc.correct}/${acc.count}) on ${data.source} (predicted on ${acc.executor === 'onnx' ? 'onnxruntime' : 'tfjs'})`,
-        `latency    ${latency.medianMs.toFixed(1)} ms per batch of ${latency.batchSize} (median of ${latency.runs}; p90 ${latency.p90Ms.toFixed(1)} ms)`,
+        `latency    ${latency.medianMs.toFixed(1)} ms per batch of ${latency.batchSize} on ${latency.engine} (median of ${latency.runs}; p90 ${latency.p90Ms.toFixed(1)} ms)`,
         backendLine(backend),
         '',
         'per class:',

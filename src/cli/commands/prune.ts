@@ -20,7 +20,7 @@ import { TASK_DATA_OPTIONS, keepClasses, loadTaskData, taskDataFolders } from '.
 import { checkOutputFolder } from '../output-folder';
 import { writeResultFolder } from '../write-folder';
 import { SOURCE_ROOTS_OPTION, sourceMapFor, sourceRootsFlag } from '../source-map';
-import { type PhysicalRemoval, type PrunedModel, modelAccuracy, removePhysically } from '../physical-removal';
+import { type PhysicalRemoval, type PrunedModel, differenceLines, modelAccuracy, removePhysically } from '../physical-removal';
 
 
 export const pruneCommand = defineCommand({
@@ -94,7 +94,7 @@ export const pruneCommand = defineCommand({
       if (physicalRate !== undefined) {
         const finetuneEpochs = intFlag(flags, 'finetune-epochs', 0);
         if (finetuneEpochs > 0 && !opened.tfjs) throw badInput('--finetune-epochs: PXP fine-tunes its own tfjs models only', 'fine-tune the pruned ONNX model (RUN/pruned/model.onnx) in PyTorch, e.g. with onnx2torch, or leave out --finetune-epochs');
-        const removal = await removePhysically({ opened, graph, shapes, layers, scores: ranked, rate: physicalRate, roundTo, evaluation, classes, executor, backendName: backend.name });
+        const removal = await removePhysically({ opened, graph, shapes, layers, scores: ranked, leastRelevantFirst: ranking.leastRelevantFirst, rate: physicalRate, roundTo, evaluation, classes, executor, backendName: backend.name });
         pruned = removal.pruned;
         const finetune = finetuneEpochs > 0 ? await finetunePruned(pruned.tfjs!, finetuneEpochs, removal.result.prunedAccuracy, { dataDir, reference, evaluation, classes, seed, executor }, ctx) : undefined;
         run.physical = {
@@ -193,7 +193,8 @@ function curveLines(curve: Curve): string[] {
 function physicalLines(p: PhysicalRemoval, originalParams: number, maxDrop: number | undefined): string[] {
   return [
     ...(p.chosenBy && maxDrop !== undefined ? [`--max-drop ${maxDrop}: rate ${p.rate} is the largest before the masked accuracy falls more than ${maxDrop} point${maxDrop === 1 ? '' : 's'} below the unpruned ${percent(p.chosenBy.baselineAccuracy, 1)}`] : []),
-    `physically pruned at rate ${p.rate}${p.roundTo ? ` (every layer a multiple of ${p.roundTo})` : ''}: ${p.removed}/${p.total} components in ${p.groups} groups; accuracy ${percent(p.prunedAccuracy, 1)} (masked: ${percent(p.maskedAccuracy, 1)})`,
+    `physically pruned at rate ${p.rate}${p.roundTo ? ` (every layer a multiple of ${p.roundTo})` : ''}: ${p.removed}/${p.total} components; accuracy ${percent(p.prunedAccuracy, 1)} (masked: ${percent(p.maskedAccuracy, 1)})`,
+    ...differenceLines(p),
     ...(p.finetune ? [`  fine-tuned ${p.finetune.epochs} epochs: accuracy ${percent(p.finetune.accuracy, 1)} (${(p.finetune.regained * 100).toFixed(1)} points regained)`] : []),
     `  params ${originalParams} → ${p.params.pruned}, latency ${p.latencyMs.original.toFixed(1)} → ${p.latencyMs.pruned.toFixed(1)} ms per batch of ${p.latencyMs.batch} on ${p.latencyMs.engine} (${p.speedup.toFixed(2)}× faster)`,
   ];

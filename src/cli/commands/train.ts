@@ -15,8 +15,8 @@ import { checkOutputFolder } from '../output-folder';
 
 export const trainCommand = defineCommand({
   name: 'train',
-  summary: 'train a built-in architecture (vgg, resnet) on a dataset and save it as a tfjs LayersModel',
-  usage: 'pxp train --arch vgg|resnet --data DIR --epochs N --out DIR [--batch-size 64] [--lr 0.001] [--seed 0]',
+  summary: `train a built-in architecture (${ARCHITECTURES.join(', ')}) on a dataset and save it as a tfjs LayersModel`,
+  usage: `pxp train --arch ${ARCHITECTURES.join('|')} --data DIR --epochs N --out DIR [--batch-size 64] [--lr 0.001] [--seed 0]`,
   options: {
     arch: { type: 'string', placeholder: 'NAME', description: `architecture: ${ARCHITECTURES.join(' | ')} (default vgg)` },
     data: { type: 'string', placeholder: 'DIR', description: 'dataset with train and test splits (IDX folder or train/test subfolders)' },

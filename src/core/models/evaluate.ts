@@ -5,11 +5,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { badInput } from '../errors';
 import { forwardOutput } from '../graph/forward';
-import type { Graph } from '../graph/graph';
+import { type Graph, disposeGraph, graphFromModel } from '../graph/graph';
 import { batchesOf } from '../io/batches';
 import type { Dataset } from '../io/datasets';
+import type { LoadedModel } from '../io/open-model';
 import type { RunControl } from '../progress';
-import { predictRows } from '../prune/masked-eval';
+import { compileForward, onnxModelTimes, predictRows } from '../prune/masked-eval';
+import { loadOnnxRuntime } from '../onnx/runtime';
 import { onnxPredictLabels } from './onnx-predict';
 
 export interface AccuracyResult {
@@ -87,6 +89,62 @@ export interface LatencyResult {
   runs: number;
   medianMs: number;
   p90Ms: number;
+  /** What ran the batches: 'onnxruntime', or the tfjs backend's name. */
+  engine?: string;
+}
+
+/** An ONNX file as onnxruntime runs it: its path, input name and input shape with the batch axis. */
+export interface OnnxFileInput {
+  file: string;
+  input: string;
+  /** The file's input shape without the batch axis (its own layout). */
+  sampleShape: number[];
+  /** The batch the file fixes, when its batch axis is not dynamic. */
+  fixedBatch?: number;
+}
+
+/**
+ * The latency of one batch on the engine that predicted (`executor`), so a figure printed beside "predicted on
+ * onnxruntime" is onnxruntime's: the user's ONNX file as it is (`onnxFile`), else the model's forward compiled to
+ * ONNX as the predictions were; on tfjs, model.predict on `tfjsEngine` (the backend's name).
+ */
+export async function measureLatencyOn(
+  executor: 'onnx' | 'tfjs',
+  model: ModelLike,
+  sampleShape: number[],
+  opts: { batchSize?: number; runs?: number; onnxFile?: OnnxFileInput; tfjsEngine: string },
+): Promise<LatencyResult> {
+  const batchSize = opts.batchSize ?? 64;
+  const { ort } = loadOnnxRuntime();
+  if (executor === 'onnx' && ort) {
+    const runs = opts.runs ?? 20;
+    let feed: { model: Uint8Array | string; input: string; shape: number[] };
+    if (opts.onnxFile) {
+      const batch = opts.onnxFile.fixedBatch ?? batchSize;
+      feed = { model: opts.onnxFile.file, input: opts.onnxFile.input, shape: [batch, ...opts.onnxFile.sampleShape] };
+    } else {
+      const graph = 'nodes' in model ? model : graphFromModel(model);
+      try {
+        feed = { model: compileForward(graph, sampleShape, batchSize).bytes, input: 'x', shape: [batchSize, ...sampleShape] };
+      } finally {
+        if (graph !== model) disposeGraph(graph);
+      }
+    }
+    const [times] = await onnxModelTimes(ort, [feed], { runs });
+    return { batchSize: feed.shape[0], runs, ...medianAndP90(times), engine: 'onnxruntime' };
+  }
+  return { ...(await measureLatency(model, sampleShape, { batchSize, runs: opts.runs })), engine: opts.tfjsEngine };
+}
+
+/** The user's ONNX file as onnxruntime takes it, for models opened from one; undefined for tfjs models. */
+export function onnxFileInput(opened: LoadedModel): OnnxFileInput | undefined {
+  if (!opened.onnx) return undefined;
+  const input = opened.onnx.facts.input;
+  return { file: opened.file, input: input.name, sampleShape: opened.onnx.fileInputShape, ...(input.batchDynamic ? {} : { fixedBatch: input.shape[0] }) };
+}
+
+function medianAndP90(sorted: number[]): { medianMs: number; p90Ms: number } {
+  return { medianMs: sorted[Math.floor(sorted.length / 2)], p90Ms: sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.9))] };
 }
 
 /** Wall time of model.predict on one batch (after warm-up), median of `runs`, data read back to count the work. */
@@ -117,8 +175,5 @@ export async function measureLatencies(models: ModelLike[], sampleShape: number[
   } finally {
     x.dispose();
   }
-  return times.map((t) => {
-    t.sort((a, b) => a - b);
-    return { batchSize, runs, medianMs: t[Math.floor(t.length / 2)], p90Ms: t[Math.min(t.length - 1, Math.floor(t.length * 0.9))] };
-  });
+  return times.map((t) => ({ batchSize, runs, ...medianAndP90(t.sort((a, b) => a - b)) }));
 }

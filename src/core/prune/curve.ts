@@ -8,7 +8,7 @@ import type { Graph } from '../graph/graph';
 import type { ComponentLayerInfo } from './catalogue';
 import { remainingCost } from './remaining-cost';
 import type { MaskedEvaluator } from './masked-eval';
-import { curveRates, rankComponents, removedSet, trapezoidAuc, type RankingOptions } from './ranking';
+import { curveRates, rankComponents, removalCountAt, removedSet, trapezoidAuc, type RankingOptions } from './ranking';
 
 export interface CurvePoint {
   rate: number;
@@ -25,13 +25,6 @@ export interface Curve {
   auc: number;
 }
 
-/** n for a rate: the default grid uses floor(i·N/20) exactly; other rates floor(p·N) with a guard for rounding. */
-function countFor(rate: number, total: number): number {
-  const i = Math.round(rate * 20);
-  if (Math.abs(rate * 20 - i) < 1e-9) return Math.floor((i * total) / 20);
-  return Math.floor(rate * total + 1e-9);
-}
-
 export async function pruningCurve(
   criterion: string,
   scores: Float64Array[],
@@ -46,12 +39,13 @@ export async function pruningCurve(
   const points: CurvePoint[] = [];
   for (const [k, rate] of rates.entries()) {
     throwIfCancelled(opts.signal);
-    const removed = removedSet(ranking, countFor(rate, total), layers.map((l) => l.size));
+    const removed = removedSet(ranking, removalCountAt(rate, total), layers.map((l) => l.size));
     const count = removed.reduce((a, flags) => a + flags.filter(Boolean).length, 0);
     const { params, macs } = remainingCost(model.graph, model.shapes, layers, removed);
     const accuracy = await evaluator.accuracy(removed, { signal: opts.signal });
     points.push({ rate, removed: count, accuracy, params, flops: 2 * macs });
-    opts.onProgress?.({ done: k + 1, total: rates.length, message: `${criterion}: rate ${rate.toFixed(2)} accuracy ${(100 * accuracy).toFixed(1)} %` });
+    // The front ends show the criterion in their own label (the job's title): the message does not repeat it.
+    opts.onProgress?.({ done: k + 1, total: rates.length, message: `pruning curve: rate ${rate.toFixed(2)}, accuracy ${(100 * accuracy).toFixed(1)} %` });
   }
   return { criterion, points, auc: trapezoidAuc(points.map((p) => p.rate), points.map((p) => p.accuracy)) };
 }

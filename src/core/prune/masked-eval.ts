@@ -152,6 +152,11 @@ export async function onnxLatencies(ort: typeof Ort, graphs: Graph[], inputShape
  * path lets onnxruntime find external data beside it.
  */
 export async function onnxModelLatencies(ort: typeof Ort, models: { model: Uint8Array | string; input: string; shape: number[] }[], opts: { runs?: number; warmup?: number } = {}): Promise<number[]> {
+  return (await onnxModelTimes(ort, models, opts)).map((t) => t[Math.floor(t.length / 2)]);
+}
+
+/** Every measured run's wall time per model, sorted ascending (medians above; evaluate also reports the 90th percentile). */
+export async function onnxModelTimes(ort: typeof Ort, models: { model: Uint8Array | string; input: string; shape: number[] }[], opts: { runs?: number; warmup?: number } = {}): Promise<number[][]> {
   const sessions: Ort.InferenceSession[] = [];
   try {
     const options = { intraOpNumThreads: ortThreads(), graphOptimizationLevel: 'all' as const, extra: NO_SPINNING };
@@ -166,7 +171,7 @@ export async function onnxModelLatencies(ort: typeof Ort, models: { model: Uint8
         if (i >= warmup) times[k].push(performance.now() - t0);
       }
     }
-    return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]);
+    return times.map((t) => t.sort((a, b) => a - b));
   } finally {
     for (const s of sessions) await s.release();
   }

@@ -52,6 +52,13 @@ export function removalCount(i: number, total: number, steps = 20): number {
   return Math.floor((i * total) / steps);
 }
 
+/** n for a rate: the default grid uses floor(i·N/20) exactly; other rates floor(p·N) with a guard for rounding. */
+export function removalCountAt(rate: number, total: number): number {
+  const i = Math.round(rate * 20);
+  if (Math.abs(rate * 20 - i) < 1e-9) return removalCount(i, total);
+  return Math.floor(rate * total + 1e-9);
+}
+
 /** Components removed when the first `count` entries of the ranking go, protected ones skipped: [layer][index] flags. */
 export function removedSet(ranking: RankedComponent[], count: number, layerSizes: number[]): boolean[][] {
   const removed = layerSizes.map((n) => new Array<boolean>(n).fill(false));

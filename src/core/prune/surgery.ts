@@ -1,6 +1,6 @@
 /**
- * Physical pruning: the plan picks whole dependency groups (scored by the sum of their members) up to the requested
- * rate, and the surgery writes a new, smaller LayersModel: every conv and dense layer keeps only its surviving output
+ * Physical pruning: the plan (physical-plan.ts) is the curve's removal set made of whole dependency groups, and the
+ * surgery writes a new, smaller LayersModel: every conv and dense layer keeps only its surviving output
  * channels and the input slices of surviving channels, batch norms keep their surviving entries. The user's model is
  * not touched. The pruned model computes what the original does with the same components masked.
  */
@@ -9,65 +9,8 @@ import { badInput } from '../errors';
 import type { Graph } from '../graph/graph';
 import type { ComponentLayerInfo } from './catalogue';
 import { channelFlow } from './channel-flow';
-import { dependencyGroups } from './groups';
 // The pruned model is rebuilt from JSON, so the ViT's custom layers must be registered here too.
 import '../models/vit-layers';
-
-export interface PhysicalPlan {
-  removed: boolean[][];
-  removedCount: number;
-  groups: number;
-}
-
-/**
- * Removes whole groups, least relevant first, while the count stays within floor(rate·N) and no layer empties.
- * `roundTo` > 1 then gives back the most relevant removed groups of each layer until every layer keeps a multiple of
- * it (or all of its components): onnxruntime's blocked convolutions take channel counts in blocks of 8 or 16, and a
- * layer left with, say, 150 channels runs on a slower kernel (Torch-Pruning's `round_to`). Fewer than floor(rate·N)
- * components are then removed.
- */
-export function physicalPlan(graph: Graph, layers: ComponentLayerInfo[], scores: Float64Array[], rate: number, opts: { roundTo?: number } = {}): PhysicalPlan {
-  if (!(rate >= 0 && rate < 1)) throw badInput(`--rate ${rate} is not in [0, 1)`, 'give the fraction of components to remove, e.g. 0.5');
-  const groups = dependencyGroups(graph, layers)
-    .filter((g) => g.removable)
-    .map((g) => ({ ...g, score: g.members.reduce((a, m) => a + scores[m.layer][m.index], 0), first: g.members[0] }));
-  groups.sort((a, b) => a.score - b.score || a.first.layer - b.first.layer || a.first.index - b.first.index);
-  const total = layers.reduce((a, l) => a + l.size, 0);
-  const target = Math.floor(rate * total + 1e-9);
-  const removed = layers.map((l) => new Array<boolean>(l.size).fill(false));
-  const left = layers.map((l) => l.size);
-  const taken: typeof groups = [];
-  let count = 0;
-  const perLayer = (g: (typeof groups)[number]) => {
-    const m = new Map<number, number>();
-    g.members.forEach((x) => m.set(x.layer, (m.get(x.layer) ?? 0) + 1));
-    return m;
-  };
-  for (const g of groups) {
-    if (count + g.members.length > target) continue;
-    const n = perLayer(g);
-    if ([...n].some(([l, k]) => left[l] - k < 1)) continue;
-    for (const m of g.members) removed[m.layer][m.index] = true;
-    n.forEach((k, l) => (left[l] -= k));
-    count += g.members.length;
-    taken.push(g);
-    if (count === target) break;
-  }
-  const roundTo = opts.roundTo ?? 1;
-  if (roundTo > 1) {
-    const off = (l: number) => left[l] % roundTo !== 0 && left[l] < layers[l].size;
-    for (let l = layers.findIndex((_, i) => off(i)); l >= 0; l = layers.findIndex((_, i) => off(i))) {
-      // The most relevant removed group with a member in layer l comes back (taken is in removal order).
-      let at = taken.length - 1;
-      while (!taken[at].members.some((m) => m.layer === l)) at--;
-      const [g] = taken.splice(at, 1);
-      for (const m of g.members) removed[m.layer][m.index] = false;
-      perLayer(g).forEach((k, j) => (left[j] += k));
-      count -= g.members.length;
-    }
-  }
-  return { removed, removedCount: count, groups: groups.length };
-}
 
 interface LayerJSON {
   class_name: string;

@@ -16,6 +16,8 @@ h1{font-size:22px;margin:0 0 2px}
 h2{font-size:16px;margin:28px 0 10px}
 a{color:var(--accent)}
 .muted{color:var(--muted)}
+.warning{color:#b35900;font-weight:600}
+@media (prefers-color-scheme:dark){.warning{color:#f0a35c}}
 code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.92em}
 pre{background:var(--panel);border:1px solid var(--border);border-radius:8px;padding:12px 14px;margin:0;overflow:auto;max-height:480px;font-size:12px;line-height:1.45}
 .tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:12px;margin:18px 0 8px}

@@ -10,6 +10,7 @@ import { type Json, asNumber, asObject, asString } from '../../shared/run-folder
 import { readCurve, readOptionalJsonObject } from '../run-folder/read';
 import type { CurveFile, CurvePoint } from '../../shared/run-folder/types';
 import { figure, page, seconds, tile } from './html-page';
+import { accuracyWarning, classCountOf } from '../../shared/accuracy-warning';
 import { barChart, escapeXml, lineChart, standaloneSvg, type Series } from '../../shared/svg-chart';
 
 /** A run in a comparison: its folder, the name shown for it, its curve and (when it has one) a link to its report. */
@@ -88,12 +89,37 @@ const percentTicks = (y: number) => `${Math.round(100 * y)} %`;
 /** Axes every chart over the pruning rate shares: rate and a share (accuracy, parameters left) both in [0, 1]. */
 const RATE_AXES = { xLabel: 'pruning rate', xDomain: [0, 1] as [number, number], yDomain: [0, 1] as [number, number], width: 560, height: 360, xFormat: rateFormat, yFormat: percentTicks };
 
+/** Where the pruned model belongs on the rate axis: its rate when it is the curve's point, else the share it removed. */
+function prunedModelAt(physical: Json): number | undefined {
+  const rate = asNumber(physical.rate);
+  const removed = asNumber(physical.removed);
+  const total = asNumber(physical.total);
+  const differs = Array.isArray(physical.differences) && physical.differences.length > 0;
+  return differs && removed !== undefined && total ? removed / total : rate;
+}
+
+/** Why the pruned model is not the curve's point (run.json's physical.differences), as sentences; empty when it is. */
+function differenceText(physical: Json): string[] {
+  if (!Array.isArray(physical.differences)) return [];
+  return physical.differences.flatMap((d) => {
+    const o = asObject(d);
+    const why = asString(o?.why);
+    if (!o || !why) return [];
+    const added = asNumber(o.added) ?? 0;
+    return [`${escapeXml(why)}: ${grouped(asNumber(o.groups))} groups, ${grouped(asNumber(o.kept))} of the curve's components kept${added ? `, ${grouped(added)} more removed` : ''}.`];
+  });
+}
+
 /** The accuracy-vs-rate chart of one run, with the physically pruned model as a point of its own when there is one. */
 function curveChart(curve: CurveFile, label: string, physical?: Json): string {
   const series: Series[] = [{ name: label, points: curve.points.map((p) => [p.rate, p.accuracy]) }];
   const rate = asNumber(physical?.rate);
   const prunedAccuracy = asNumber(physical?.prunedAccuracy);
-  if (rate !== undefined && prunedAccuracy !== undefined) series.push({ name: `pruned model (rate ${rateFormat(rate)})`, points: [[rate, prunedAccuracy]] });
+  const at = physical ? prunedModelAt(physical) : undefined;
+  if (rate !== undefined && at !== undefined && prunedAccuracy !== undefined) {
+    const name = at === rate ? `pruned model (rate ${rateFormat(rate)})` : `pruned model (asked ${rateFormat(rate)}, removed ${rateFormat(at)}: groups)`;
+    series.push({ name, points: [[at, prunedAccuracy]] });
+  }
   return lineChart({
     ...RATE_AXES,
     title: 'Accuracy as components are pruned',
@@ -193,10 +219,16 @@ function physicalSection(physical: Json, unpruned: number | undefined): string[]
   const groups = asNumber(physical.groups);
   const rate = asNumber(physical.rate);
   const maxDrop = asNumber(asObject(physical.chosenBy)?.maxDropPoints);
+  const differences = differenceText(physical);
   const chosen = maxDrop === undefined ? '' : ` (chosen by --max-drop ${maxDrop}: the largest rate before the masked accuracy falls more than ${maxDrop} point${maxDrop === 1 ? '' : 's'})`;
   return [
     '<h2>Physically pruned model</h2>',
-    `<p class="muted">Rate ${rate === undefined ? '—' : rateFormat(rate)}${chosen}: ${grouped(removed)} of ${grouped(total)} components removed${groups === undefined ? '' : ` in ${grouped(groups)} dependency groups`}; the smaller model is in <code>pruned/</code>.</p>`,
+    `<p class="muted">Rate ${rate === undefined ? '—' : rateFormat(rate)}${chosen}: ${grouped(removed)} of ${grouped(total)} components removed${groups === undefined ? '' : ` (${grouped(groups)} dependency groups can go)`}; the smaller model is in <code>pruned/</code>.</p>`,
+    ...(differences.length
+      ? [`<p class="warning">This is not the curve's point at rate ${rate === undefined ? '—' : rateFormat(rate)}: the curve removes ${grouped(asNumber(physical.curveRemoved))} components, the pruned model ${grouped(removed)}, because</p>`, `<ul>${differences.map((t) => `<li>${t}</li>`).join('')}</ul>`]
+      : asNumber(physical.curveRemoved) !== undefined
+        ? [`<p class="muted">The pruned model is the curve's point at this rate: the same ${grouped(asNumber(physical.curveRemoved))} components.</p>`]
+        : []),
     table(['', 'original', 'pruned', 'change'], rows),
   ];
 }
@@ -226,6 +258,13 @@ export function renderRunReport(runDir: string): string {
   return renderFiles(files, chartsOf(files));
 }
 
+/** The pruned model collapsed or lost many points: said above the charts (shared/accuracy-warning.ts). */
+function warningLines(run: Json | undefined, unpruned: number | undefined): string[] {
+  const pruned = asNumber(asObject(run?.physical)?.prunedAccuracy);
+  const w = run && unpruned !== undefined && pruned !== undefined ? accuracyWarning(unpruned, pruned, classCountOf(run)) : undefined;
+  return w ? [`<p class="warning" role="alert">⚠ ${escapeXml(w.text)}</p>`] : [];
+}
+
 function renderFiles(files: RunFiles, charts: ReturnType<typeof chartsOf>): string {
   const { run, curve } = files;
   const criterion = curve.criterion ?? asString(run?.criterion) ?? 'run';
@@ -249,6 +288,7 @@ function renderFiles(files: RunFiles, charts: ReturnType<typeof chartsOf>): stri
     ...(physical ? [tile(`accuracy pruned at ${rateFormat(asNumber(physical.rate) ?? 0)}`, pct(asNumber(physical.prunedAccuracy))), tile('speed-up', `${fixed(asNumber(physical.speedup), 2)}×`)] : []),
     tile('total time', seconds(asNumber(timings?.totalSeconds))),
     '</div>',
+    ...warningLines(run, unpruned),
     '<h2>Curves</h2>',
     '<div class="charts">',
     figure(charts.curve, `Accuracy on the evaluation set with the lowest-ranked components masked; AUC by the trapezoid rule over ${curve.points.length} rates.`),

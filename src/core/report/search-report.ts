@@ -131,11 +131,12 @@ function comparisonSection(files: SearchFiles): string[] {
     title: 'Accuracy as components are pruned',
     xLabel: 'pruning rate',
     yLabel: 'accuracy',
-    series: curves.map((c) => ({ name: `${name(c)} (AUC ${shown(c).auc.toFixed(3)})`, points: shown(c).points.map((p) => [p.rate, p.accuracy] as [number, number]) })),
+    series: curves.map((c) => ({ name: `${name(c)} (AUC ${shown(c).auc.toFixed(3)})`, points: shown(c).points.map((p) => [p.rate, p.accuracy] as [number, number]), emphasis: c.selectionBiased === true })),
     xDomain: [0, 1],
     yDomain: [0, 1],
     width: 760,
     height: 420,
+    minPlotHeight: 300,
   });
   const caption = fair
     ? `The best composite of the search and the criteria scored beside it, on the held-out data (${escapeXml(asString(held?.source) ?? '?')}) no trial was chosen on.`

@@ -10,8 +10,9 @@ import { badInput } from '../../core/errors';
 import { PRESET_NAMES } from '../../core/lrp/composites';
 import type { CommandFlags } from '../../protocol/engine';
 import { showError } from '../jobs';
-import { listRuns } from '../runs/run-summary';
-import { type PruneTarget, parsePruneTarget, pruneTargetFlags } from '../prune-target';
+import { listRuns, runNameTags } from '../runs/run-summary';
+import { type CompositeChoice, compositeChoices } from '../composite-choices';
+import { DEFAULT_PRUNE_TARGET, PRUNE_TARGET_PROMPT, type PruneTarget, parsePruneTarget, pruneTargetFlags } from '../prune-target';
 import { type TaskData, checkTaskData, newRunFolder, pickModel, pickTaskData, rememberTaskData, workspaceRoot } from '../workspace-inputs';
 import type { ExtensionServices } from './context';
 
@@ -109,6 +110,23 @@ async function sharedStudy(args: RunArgs): Promise<{ flags: CommandFlags; join: 
   return { flags: { storage, study, ...(join ? { join: true } : {}) }, join };
 }
 
+/** A preset, a JSON composite of the workspace (best-composite.json first) or one chosen from disk. */
+async function compositePick(placeHolder: string, prefix = '', extra: CompositeChoice[] = []): Promise<string | undefined> {
+  const found = await vscode.workspace.findFiles('{**/best-composite.json,**/*composite*.json}', '**/node_modules/**', 50);
+  const files = found.flatMap((u) => {
+    try {
+      return [{ path: u.fsPath, mtimeMs: fs.statSync(u.fsPath).mtimeMs }];
+    } catch {
+      return [];
+    }
+  });
+  const pick = await vscode.window.showQuickPick([...compositeChoices(PRESET_NAMES, files, workspaceRoot(), prefix), ...extra], { placeHolder, ignoreFocusOut: true, matchOnDescription: true });
+  if (!pick) return undefined;
+  if (pick.value !== undefined) return pick.value;
+  const chosen = await vscode.window.showOpenDialog({ canSelectFiles: true, canSelectFolders: false, filters: { 'LRP composite': ['json'] }, title: 'LRP composite (JSON, e.g. a search\'s best-composite.json)' });
+  return chosen?.[0]?.fsPath;
+}
+
 async function quickPick(items: string[], placeHolder: string, given?: string): Promise<string | undefined> {
   if (given) return given;
   return vscode.window.showQuickPick(items, { placeHolder, ignoreFocusOut: true });
@@ -122,8 +140,8 @@ async function numberInput(prompt: string, value: string, check: (n: number) => 
 
 async function pruneTargetInput(): Promise<PruneTarget | undefined> {
   const text = await vscode.window.showInputBox({
-    prompt: 'What to remove physically: a fraction of the components (0.5), an accuracy budget in points (1pt: the largest rate losing at most 1 point), or 0 for the accuracy curve only',
-    value: '0.5',
+    prompt: PRUNE_TARGET_PROMPT,
+    value: DEFAULT_PRUNE_TARGET,
     ignoreFocusOut: true,
     validateInput: (t) => (parsePruneTarget(t) ? undefined : `not a fraction in [0, 1) or a budget such as 1pt: ${t}`),
   });
@@ -161,11 +179,11 @@ export function registerRunCommands(s: ExtensionServices): vscode.Disposable[] {
       if (!d) return;
       const samples = d.reference ?? d.eval;
       if (!samples) throw badInput('Compute Relevance needs a folder of samples (x.npy + y.npy)', 'choose reference and evaluation folders instead of an IDX dataset');
-      const composite = await quickPick([...PRESET_NAMES], 'LRP composite', args.composite);
+      const composite = args.composite ?? (await compositePick('LRP composite: a preset or a JSON composite'));
       if (!composite) return;
       const flags: CommandFlags = { model: m, inputs: path.join(samples, 'x.npy'), composite, ...sourceRoots(m) };
       if (fs.existsSync(path.join(samples, 'y.npy'))) flags.targets = path.join(samples, 'y.npy');
-      const runDir = await runJob(s, 'relevance', `relevance of ${path.basename(path.dirname(m))} (${composite})`, 'attribute', flags, newRunFolder('relevance'));
+      const runDir = await runJob(s, 'relevance', `relevance of ${path.basename(path.dirname(m))} (${composite})`, 'attribute', flags, newRunFolder('relevance', runNameTags('attribute', flags)));
       if (runDir && args.open !== false) s.panels.openRelevance(runDir, vscode.Uri.file(m));
       return runDir;
     }),
@@ -175,12 +193,14 @@ export function registerRunCommands(s: ExtensionServices): vscode.Disposable[] {
       if (!m) return;
       const d = await taskData(s, m, args);
       if (!d) return;
-      const criterion = await quickPick([...PRESET_NAMES.map((p) => `lrp:${p}`), ...BASELINES], 'Pruning criterion (what ranks the components)', args.criterion);
+      const picked = args.criterion ?? (await compositePick('Pruning criterion: an LRP composite (preset or JSON) or a baseline', 'lrp:', BASELINES.map((b) => ({ label: b, description: 'baseline', value: `baseline:${b}` }))));
+      // Composites become lrp:<preset|file>; baselines are criteria of their own.
+      const criterion = picked === undefined || args.criterion ? picked : picked.startsWith('baseline:') ? picked.slice('baseline:'.length) : `lrp:${picked}`;
       if (!criterion) return;
       const target = args.maxDrop !== undefined ? { maxDrop: args.maxDrop } : args.rate !== undefined ? { rate: args.rate } : await pruneTargetInput();
       if (!target) return;
       const flags: CommandFlags = { model: m, ...dataFlags(d), criterion, ...evalLimit(args), ...pruneTargetFlags(target), ...sourceRoots(m) };
-      const runDir = await runJob(s, 'prune', `prune ${path.basename(path.dirname(m))} by ${criterion}`, 'prune', flags, newRunFolder('prune'));
+      const runDir = await runJob(s, 'prune', `prune ${path.basename(path.dirname(m))} by ${criterion}`, 'prune', flags, newRunFolder('prune', runNameTags('prune', flags)));
       if (runDir && args.open !== false) s.panels.openRun(runDir);
       return runDir;
     }),
@@ -194,7 +214,7 @@ export function registerRunCommands(s: ExtensionServices): vscode.Disposable[] {
       if (shared === null) return;
       const trials = shared?.join ? undefined : await numberInput('Search trials (each one an LRP composite scored by its pruning curve)', '20', (n) => Number.isInteger(n) && n >= 1, args.trials);
       if (trials === undefined && !shared?.join) return;
-      const runDir = newRunFolder('search');
+      const runDir = newRunFolder('search', runNameTags('search', trials === undefined ? {} : { trials: String(trials) }));
       let opened = false;
       // The search panel follows trials.jsonl as it grows: open it with the first trial.
       const onOutput = (line: string) => {
@@ -222,7 +242,7 @@ export function registerRunCommands(s: ExtensionServices): vscode.Disposable[] {
         if (!data) return;
       }
       if (!fs.existsSync(data)) throw badInput(`the dataset folder ${data} does not exist`, 'choose a folder with IDX files or train/test subfolders');
-      const arch = await quickPick(['vgg', 'resnet'], 'Architecture', args.arch);
+      const arch = await quickPick(['vgg', 'resnet', 'vit'], 'Architecture', args.arch);
       if (!arch) return;
       const epochs = await numberInput('Epochs', '1', (n) => Number.isInteger(n) && n >= 1, args.epochs);
       if (epochs === undefined) return;

@@ -1,5 +1,5 @@
 /**
- * Commands that open, compare and manage: Open Run…, Compare Runs…, Select Backend…, Show Log, Cancel, Show Model
+ * Commands that open, compare and manage: Open Run…, Open Report…, Compare Runs…, Select Backend…, Show Log, Cancel, Show Model
  * Info…, and Open the Fashion-MNIST Demo. Open Run and Compare Runs read run folders only, so they work in
  * untrusted workspaces too.
  */
@@ -11,6 +11,8 @@ import { badInput } from '../../core/errors';
 import { showError } from '../jobs';
 import { type RunSummary, describeFigures, listRuns, readRunSummary } from '../runs/run-summary';
 import { newRunFolder, pickModel, workspaceRoot } from '../workspace-inputs';
+import { REPORT_FILES } from '../panels/report-document';
+import { openReport } from '../panels/report-panel';
 import type { ExtensionServices } from './context';
 
 const BACKENDS: { label: BackendPreference; detail: string }[] = [
@@ -98,7 +100,7 @@ export function registerViewCommands(s: ExtensionServices): vscode.Disposable[] 
         'Open compare.html',
         'Open Best Run',
       );
-      if (action === 'Open compare.html') await vscode.env.openExternal(vscode.Uri.file(path.join(out, 'compare.html')));
+      if (action === 'Open compare.html') openReport(path.join(out, 'compare.html'));
       else if (action === 'Open Best Run') s.panels.openRun(best.run);
       return out;
     }),
@@ -144,6 +146,20 @@ export function registerViewCommands(s: ExtensionServices): vscode.Disposable[] 
 
     guarded('pxp.refreshRuns', () => s.refreshRuns()),
     guarded('pxp.clearFailedRuns', () => s.jobs.clearFailures()),
+    // A report file (from a report's own link), a run (its report.html, search.html or compare.html), or ask.
+    guarded('pxp.openReport', async (a?: unknown) => {
+      const given = runDirOf(a);
+      let file = given && /\.html$/i.test(given) ? given : undefined;
+      if (!file) {
+        const dir = given ?? (await pickRun('Run whose report to open', (r) => REPORT_FILES.some((f) => fs.existsSync(path.join(r.dir, f)))));
+        if (!dir) return;
+        file = REPORT_FILES.map((f) => path.join(dir, f)).find((f) => fs.existsSync(f));
+        if (!file) throw badInput(`${dir} has no report (${REPORT_FILES.join(', ')})`, 'reports are written by pxp prune, search and compare');
+      }
+      openReport(file);
+      return file;
+    }),
+
     guarded('pxp.revealRun', async (a?: unknown) => {
       const dir = runDirOf(a);
       if (dir) await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(dir));

@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import { asPxpError } from '../../core/errors';
 import { type DiffView, type FromWebview, type PanelKind, type PanelState, type RelevanceView, type SearchView, type ToWebview, isFromWebview, RUN_FILES } from '../../protocol/webview';
 import { panelHtml, panelOptions } from './panel-html';
+import { openReport } from './report-panel';
 
 export interface PanelContext {
   extensionUri: vscode.Uri;
@@ -108,7 +109,8 @@ export abstract class RunPanel {
       case 'openRunFile': {
         if (!RUN_FILES.includes(m.file)) return;
         const uri = vscode.Uri.file(path.join(this.state.runDir, m.file));
-        if (m.file.endsWith('.html')) await vscode.env.openExternal(uri);
+        // Inside the editor: code-server and Remote-SSH cannot open a file:// page externally.
+        if (m.file.endsWith('.html')) openReport(uri.fsPath, this.besideColumn());
         else await vscode.window.showTextDocument(uri, { viewColumn: this.besideColumn(), preview: true });
         return;
       }

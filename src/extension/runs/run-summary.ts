@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { type Json, asNumber, asObject } from '../../shared/run-folder/json';
 import { readTrials, tryReadJsonObject } from '../../core/run-folder/read';
+import { type AccuracyWarning, accuracyWarning, classCountOf } from '../../shared/accuracy-warning';
 
 export type RunKind = 'relevance' | 'prune' | 'search' | 'train' | 'export' | 'compare';
 export const RUN_KINDS: RunKind[] = ['relevance', 'prune', 'search', 'train', 'export', 'compare'];
@@ -20,6 +21,10 @@ export interface RunSummary {
   /** Fraction removed physically (pxp prune --rate). */
   rate?: number;
   speedup?: number;
+  /** Accuracy of the unpruned model (the curve at rate 0) and of the physically pruned one. */
+  accuracy?: { original?: number; pruned?: number };
+  /** The pruned model collapsed or lost many points. */
+  warning?: AccuracyWarning;
   trials?: number;
   /** Folder time, for ordering. */
   mtimeMs: number;
@@ -29,12 +34,32 @@ export interface RunSummary {
 /** The runs folder the editor writes into: `<workspace>/.pxp/runs`. */
 export const runsFolder = (workspace: string) => path.join(workspace, '.pxp', 'runs');
 
-/** A new folder name `<kind>-YYYYMMDD-HHMMSS[-n]` that does not exist yet (never an existing user folder). */
-export function newRunDir(parent: string, kind: RunKind, now = new Date()): string {
+/** A tag of a folder name: lower case letters, digits and dots, runs of anything else one dash ("lrp:ε-plus" → "lrp-plus"). */
+export const nameTag = (text: string) => text.toLowerCase().replace(/[^a-z0-9.]+/g, '-').replace(/^-+|-+$/g, '');
+
+/**
+ * What a run's folder name says about it, from the flags it runs with: prune → criterion and physical target ("1pt",
+ * "rate0.3", "curve" when nothing is removed), attribute → composite, search → trials.
+ */
+export function runNameTags(command: string, all: Record<string, string | boolean | undefined>): string[] {
+  const flags = Object.fromEntries(Object.entries(all).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  // A composite file counts by its name, not its folders.
+  if (command === 'prune') return [(flags.criterion ?? 'lrp:epsilon-plus-flat').replace(/^lrp:.*[\\/]/, 'lrp:'), flags['max-drop'] !== undefined ? `${flags['max-drop']}pt` : flags.rate !== undefined ? `rate${flags.rate}` : 'curve'];
+  if (command === 'attribute') return [path.basename(flags.composite ?? 'epsilon-plus-flat')];
+  if (command === 'search' && flags.trials !== undefined) return [`${flags.trials}trials`];
+  return [];
+}
+
+/**
+ * A new folder name `<kind>[-<tags>]-YYYYMMDD-HHMMSS[-n]` that does not exist yet (never an existing user folder); the
+ * tags say what the run is: `prune-lrp-epsilon-plus-flat-1pt-20261206-042501`.
+ */
+export function newRunDir(parent: string, kind: RunKind, now = new Date(), tags: string[] = []): string {
   const p = (n: number) => String(n).padStart(2, '0');
   const stamp = `${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}`;
-  let dir = path.join(parent, `${kind}-${stamp}`);
-  for (let n = 2; fs.existsSync(dir); n++) dir = path.join(parent, `${kind}-${stamp}-${n}`);
+  const base = [kind, ...tags.map(nameTag).filter(Boolean), stamp].join('-');
+  let dir = path.join(parent, base);
+  for (let n = 2; fs.existsSync(dir); n++) dir = path.join(parent, `${base}-${n}`);
   return dir;
 }
 
@@ -66,10 +91,15 @@ export function readRunSummary(dir: string, workspace?: string): RunSummary | un
   if (model) summary.model = path.resolve(workspace ?? process.cwd(), model);
   const curve = tryReadJsonObject(path.join(dir, 'curve.json'));
   summary.auc = asNumber(run?.auc) ?? asNumber(curve?.auc);
+  const points = Array.isArray(curve?.points) ? curve.points.map(asObject) : [];
+  const original = asNumber(points.find((p) => asNumber(p?.rate) === 0)?.accuracy);
   const physical = asObject(run?.physical);
+  const pruned = asNumber(physical?.prunedAccuracy);
+  if (original !== undefined || pruned !== undefined) summary.accuracy = { original, pruned };
   if (physical) {
     summary.rate = asNumber(physical.rate);
     summary.speedup = asNumber(physical.speedup);
+    if (original !== undefined && pruned !== undefined) summary.warning = accuracyWarning(original, pruned, classCountOf(run!));
   }
   if (kind === 'search') {
     try {
@@ -110,10 +140,21 @@ export function listRuns(workspace: string): RunSummary[] {
     .sort((a, b) => b.mtimeMs - a.mtimeMs);
 }
 
-/** One line of key figures: "AUC 0.337 · 25 % removed · 1.4× faster". */
+const pct = (v: number) => `${(100 * v).toFixed(1)} %`;
+
+/** The accuracy in words: "93.0 → 82.4 %" for a pruned model (⚠ when it collapsed), "acc 93.0 %" for a curve only. */
+function describeAccuracy(r: RunSummary): string | undefined {
+  const a = r.accuracy;
+  if (a?.pruned !== undefined) return `${r.warning?.kind === 'collapse' ? '⚠ ' : ''}${a.original !== undefined ? `${(100 * a.original).toFixed(1)} → ` : 'acc '}${pct(a.pruned)}`;
+  return a?.original !== undefined ? `acc ${pct(a.original)}` : undefined;
+}
+
+/** One line of key figures: "AUC 0.337 · 93.0 → 82.4 % · 25 % removed · 1.4× faster". */
 export function describeFigures(r: RunSummary): string {
   const parts: string[] = [];
   if (r.auc !== undefined) parts.push(`AUC ${r.auc.toFixed(3)}`);
+  const accuracy = describeAccuracy(r);
+  if (accuracy) parts.push(accuracy);
   if (r.rate !== undefined) parts.push(`${Math.round(r.rate * 100)} % removed`);
   if (r.speedup !== undefined) parts.push(`${r.speedup.toFixed(2)}× faster`);
   if (r.trials !== undefined) parts.push(`${r.trials} trials`);

@@ -64,6 +64,8 @@ describe('PXP panels in VS Code (code-server)', function () {
     const data = ['--reference', path.join(ws, 'reference'), '--eval', path.join(ws, 'test'), '--eval-limit', '200'];
     pxp(['attribute', '--model', model, '--inputs', path.join(ws, 'reference', 'x.npy'), '--targets', path.join(ws, 'reference', 'y.npy'), '--heatmaps', '12', '--out', path.join(runs, 'attribution')]);
     pxp(['prune', '--model', model, ...data, '--criterion', 'lrp:epsilon-plus-flat', '--rates', '0,0.1,0.2,0.3,0.4,0.5', '--rate', '0.2', '--out', path.join(runs, 'prune-physical')]);
+    // What the old Prune Model… default (0.5) did to the demo model: a collapse the diff panel must flag.
+    pxp(['prune', '--model', model, ...data, '--criterion', 'lrp:epsilon-plus-flat', '--rates', '0,0.5', '--rate', '0.5', '--out', path.join(runs, 'prune-collapsed')]);
     // The theme follows the browser's colour scheme, which the test switches (the theme picker waits on the
     // marketplace, and an edited settings.json was seen to flip back).
     const themes = { 'window.autoDetectColorScheme': true, 'workbench.preferredDarkColorTheme': 'Default Dark Modern', 'workbench.preferredLightColorTheme': 'Default Light Modern' };
@@ -128,11 +130,36 @@ describe('PXP panels in VS Code (code-server)', function () {
     assert.equal(await figure(frame, 'components removed'), `${p.removed} / ${p.total}`);
     assert.ok((await frame.locator('tr[data-layer-row]').count()) >= 8);
     await screenshotPanel(wb.page, frame, 'diff-dark.png');
+    // report.html inside the editor (issue 17 item 5): a webview, not a file:// URL code-server cannot open.
+    await frame.locator('vscode-button', { hasText: 'Open report.html' }).click();
+    const report = await findFrameByTitle(wb.page, `PXP run · ${run.criterion}`, 30_000);
+    await report.waitForSelector('h1', { timeout: 20_000 });
+    assert.match((await report.locator('h1').textContent()) ?? '', /Pruning run/);
+    assert.ok((await report.locator('svg.pxp-chart').count()) >= 2, 'the report\'s charts are drawn');
+    assert.match((await report.locator('body').textContent()) ?? '', new RegExp(`the same ${p.curveRemoved} components`));
+    await wb.page.locator('.tab', { hasText: 'prune-physical/report.html' }).first().waitFor({ timeout: 10_000 });
+    await screenshotPanel(wb.page, report, 'report-in-editor-dark.png');
     // The run's component scores, one click away.
     await frame.locator('vscode-button', { hasText: 'Component scores' }).click();
     const scores = await findFrameByTitle(wb.page, 'Relevance: prune-physical', 30_000);
     assert.equal(await figure(scores, 'criterion'), run.criterion);
     assert.equal(await scores.locator('tr[data-layer-row]').count(), readJson(path.join(dir, 'relevance.json')).layers.length);
+  });
+
+  it('architecture diff warns of a collapse: an alert, no green size and speed tiles (issue 17 item 3)', async () => {
+    const run = readJson(path.join(runs, 'prune-collapsed', 'run.json'));
+    assert.ok(run.physical.prunedAccuracy < 0.2, `the demo model at 0.5 collapses: ${run.physical.prunedAccuracy}`);
+    const frame = await openRun(wb.page, 'prune-collapsed', 'Architecture diff: prune-collapsed');
+    const alert = frame.locator('.warning-banner.collapse[role="alert"]');
+    await alert.waitFor({ timeout: 20_000 });
+    assert.match((await alert.textContent()) ?? '', /Accuracy collapsed.*near chance \(10\.0 % for 10 classes\)/);
+    assert.equal(await frame.locator('.tile.good').count(), 0, 'nothing green on a collapsed model');
+    assert.equal(await frame.locator('[data-figure="accuracy"].bad').count(), 1);
+    await screenshotPanel(wb.page, frame, 'diff-collapse-dark.png');
+    // A model that kept its accuracy has no alert.
+    const fine = await openRun(wb.page, 'prune-physical', 'Architecture diff: prune-physical');
+    const kept = readJson(path.join(runs, 'prune-physical', 'run.json')).physical.prunedAccuracy;
+    assert.equal(await fine.locator('.warning-banner.collapse').count(), 0, `pruned at 0.2: ${kept}`);
   });
 
   it('search panel follows a running pxp search until its last trial, then shows the comparison', async () => {
@@ -148,7 +175,7 @@ describe('PXP panels in VS Code (code-server)', function () {
     search = spawn(process.execPath, [CLI, 'search', '--model', path.join(ws, 'model', 'model.json'), '--reference', path.join(ws, 'reference'), '--eval', path.join(ws, 'test'), '--eval-limit', '500', '--holdout', holdout, '--trials', String(trials), '--startup-trials', '3', '--baselines', 'lrp:epsilon-plus-flat,lrp:epsilon-gamma-box,taylor,random', '--out', dir, '--quiet'], { stdio: 'ignore' });
     const until = Date.now() + 120_000;
     while (!fs.existsSync(path.join(dir, 'run.json')) && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
-    const frame = await openRun(wb.page, 'search-live', 'Search: search-live');
+    let frame = await openRun(wb.page, 'search-live', 'Search: search-live');
     const first = await figure(frame, 'trials so far').catch(() => 'done');
     assert.notEqual(first, 'done', 'the panel opened while the search was running');
     const seen = new Set<string>([first]);
@@ -171,7 +198,27 @@ describe('PXP panels in VS Code (code-server)', function () {
     assert.equal(await frame.locator('tr[data-criterion]').count(), comparison.curves.length);
     for (const c of comparison.curves.slice(1)) assert.match((await frame.locator(`tr[data-criterion="${c.criterion}"]`).textContent()) ?? '', new RegExp(c.holdout.auc.toFixed(4)));
     assert.match((await frame.locator('tr[data-criterion="lrp:best-composite.json"]').textContent()) ?? '', /selection-biased/);
+    // Charts that read (issue 17 item 4): whole trial numbers once each; the best composite bold, drawn last; a plot
+    // area of at least 240 px however long the legend.
+    const ticks = await frame.locator('figure.chart').first().locator('.x-tick').allTextContents();
+    assert.ok(ticks.length >= 2 && ticks.every((t) => /^\d+$/.test(t)) && new Set(ticks).size === ticks.length, `trial ticks: ${ticks.join(' ')}`);
+    const comparisonChart = frame.locator('figure.chart').nth(1);
+    assert.equal(await comparisonChart.locator('g.series.emphasis').count(), 1);
+    assert.equal(await comparisonChart.locator('g.series').last().getAttribute('class'), 'series emphasis');
+    const plot = await comparisonChart.locator('g.axes path').first().getAttribute('d');
+    const [, top, bottom] = /M[\d.]+ ([\d.]+)V([\d.]+)/.exec(plot ?? '')!.map(Number);
+    assert.ok(bottom - top >= 239, `plot area ${bottom - top} px high`);
     await screenshotPanel(wb.page, frame, 'search-dark.png');
+    // search.html in the editor, and its link to the best composite's report.html opens that one there too.
+    await frame.locator('vscode-button', { hasText: 'Open search.html' }).click();
+    const searchPage = await findFrameByTitle(wb.page, /^PXP search · best AUC/, 30_000);
+    await searchPage.waitForSelector('svg.pxp-chart', { timeout: 20_000 });
+    await screenshotPanel(wb.page, searchPage, 'search-html-in-editor-dark.png');
+    await searchPage.locator('a', { hasText: 'report.html' }).first().click();
+    const bestReport = await findFrameByTitle(wb.page, /^PXP run · lrp:/, 30_000);
+    await bestReport.waitForSelector('svg.pxp-chart', { timeout: 20_000 });
+    await wb.page.locator('.tab', { hasText: 'search-live/report.html' }).first().waitFor({ timeout: 10_000 });
+    frame = await openRun(wb.page, 'search-live', 'Search: search-live');
     await frame.locator('h2', { hasText: 'Against the presets and the baselines' }).scrollIntoViewIfNeeded();
     await screenshotPanel(wb.page, frame, 'search-comparison-dark.png');
     await frame.locator('h1').scrollIntoViewIfNeeded();

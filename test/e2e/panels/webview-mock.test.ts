@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import type { ToWebview } from '../../../src/protocol/webview';
+import { readDiffView } from '../../../src/views/diff-view';
 import { readRelevanceView } from '../../../src/views/relevance-view';
 import { readSearchSnapshot } from '../../../src/views/search-view';
 import { demoRuns } from '../../unit/views/demo-runs';
@@ -25,10 +26,10 @@ describe('panel webviews in plain Chromium', function () {
     await Promise.all(open.map((m) => m.close()));
   });
 
-  async function panel(kind: 'relevance' | 'search', messages: ToWebview[]): Promise<{ page: Page; console: string[] }> {
+  async function panel(kind: 'relevance' | 'search' | 'diff', messages: ToWebview[], viewport?: { width: number; height: number }): Promise<{ page: Page; console: string[] }> {
     const mock = await serveMockPanel(kind, messages, 'dark');
     open.push(mock);
-    const page = await browser.newPage();
+    const page = await browser.newPage(viewport ? { viewport } : undefined);
     const console: string[] = [];
     page.on('console', (m) => console.push(`${m.type()}: ${m.text()}`));
     page.on('pageerror', (e) => console.push(`pageerror: ${e.message}`));
@@ -37,6 +38,21 @@ describe('panel webviews in plain Chromium', function () {
   }
 
   const send = (page: Page, m: unknown) => page.evaluate((x) => window.postMessage(x, '*'), m);
+
+  it('at a 900 px editor width the diff and relevance tables need no sideways scroll, numbers in k/M in every row (issue 17 item 10)', async () => {
+    const { pruned, attribution } = demoRuns();
+    for (const [kind, view] of [['diff', readDiffView(pruned)], ['relevance', readRelevanceView(attribution)]] as const) {
+      const { page } = await panel(kind, [{ type: 'show', view } as ToWebview], { width: 900, height: 900 });
+      await page.waitForSelector('.table-scroll table');
+      const widths = await page.locator('.table-scroll').first().evaluate((e) => ({ scroll: e.scrollWidth, client: e.clientWidth }));
+      assert.ok(widths.scroll <= widths.client + 1, `${kind}: table ${widths.scroll} px in ${widths.client} px`);
+      if (kind === 'diff') {
+        const params = await page.locator('tr[data-layer-row] td:nth-child(6)').allTextContents();
+        assert.ok(params.length > 0 && params.every((t) => /^[\d.]+( [kM])? → [\d.]+( [kM])?$/.test(t.trim())), params.join(' | '));
+      }
+      await page.close();
+    }
+  });
 
   it('drops malformed host messages and shows the first valid one', async () => {
     const { search } = demoRuns();

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { parsePruneTarget, pruneTargetFlags } from '../../../src/extension/prune-target';
+import { DEFAULT_PRUNE_TARGET, PRUNE_TARGET_PROMPT, parsePruneTarget, pruneTargetFlags } from '../../../src/extension/prune-target';
 
 describe('Prune Model…: what to remove physically, from one input', () => {
   it('a fraction in [0, 1) is a rate; "1pt" / "0.5 points" an accuracy budget', () => {
@@ -9,6 +9,11 @@ describe('Prune Model…: what to remove physically, from one input', () => {
     assert.deepEqual(parsePruneTarget('1pt'), { maxDrop: 1 });
     assert.deepEqual(parsePruneTarget('2 pts'), { maxDrop: 2 });
     assert.deepEqual(parsePruneTarget('0.5 Points'), { maxDrop: 0.5 });
+  });
+
+  it('suggests an accuracy budget of one point by default, not a fraction (issue 17 item 3)', () => {
+    assert.deepEqual(parsePruneTarget(DEFAULT_PRUNE_TARGET), { maxDrop: 1 });
+    assert.match(PRUNE_TARGET_PROMPT, /^What to remove physically: an accuracy budget/);
   });
 
   it('refuses rates outside [0, 1), budgets over 100 points and anything else', () => {

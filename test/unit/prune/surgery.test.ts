@@ -8,7 +8,8 @@ import { catalogue } from '../../../src/core/prune/catalogue';
 import { dependencyGroups } from '../../../src/core/prune/groups';
 import { nodeShapes } from '../../../src/core/prune/masked-eval';
 import { remainingCost } from '../../../src/core/prune/remaining-cost';
-import { physicalPlan, pruneModel } from '../../../src/core/prune/surgery';
+import { physicalPlan } from '../../../src/core/prune/physical-plan';
+import { pruneModel } from '../../../src/core/prune/surgery';
 import { mulberry32 } from '../../../src/core/random';
 import { useDefaultBackend } from '../../helpers/backend';
 import { randomInputs, tinyResNet, tinyVgg } from '../../helpers/models';
@@ -38,7 +39,10 @@ describe('physical pruning', () => {
       for (const rate of [0.3, 0.6]) {
         const plain = physicalPlan(g, layers, scores, rate);
         const rounded = physicalPlan(g, layers, scores, rate, { roundTo: 4 });
-        assert.ok(rounded.removedCount > 0 && rounded.removedCount <= plain.removedCount);
+        assert.ok(rounded.removedCount <= plain.removedCount);
+        // Since the plan is the curve's set (issue 17), the ResNet at 0.3 removes 4 singletons that rounding all gives
+        // back (its 4-wide layers keep everything); at 0.6 something stays removed in both models.
+        if (rate === 0.6) assert.ok(rounded.removedCount > 0, `rate ${rate}: ${rounded.removedCount} removed`);
         const groups = dependencyGroups(g, layers);
         const isRemoved = (plan: typeof plain, grp: (typeof groups)[number]) => plan.removed[grp.members[0].layer][grp.members[0].index];
         const score = (grp: (typeof groups)[number]) => grp.members.reduce((a, m) => a + scores[m.layer][m.index], 0);

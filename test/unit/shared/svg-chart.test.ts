@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { PALETTE, barChart, escapeXml, lineChart, niceTicks, standaloneSvg, type LineChartSpec } from '../../../src/shared/svg-chart';
+import { PALETTE, barChart, escapeXml, integerTicks, lineChart, niceTicks, standaloneSvg, type LineChartSpec } from '../../../src/shared/svg-chart';
 
 const spec = (): LineChartSpec => ({
   title: 'Accuracy <vs> rate & more',
@@ -92,6 +92,49 @@ describe('svg charts', () => {
       const svg = lineChart({ ...spec(), series: [{ name: 's', points: [[0, 1], [0.5, NaN], [1, 0]] }] });
       assert.ok(!svg.includes('NaN'));
       assert.equal(svg.match(/<polyline points="([^"]*)"/)![1].split(' ').length, 2);
+    });
+  });
+
+  describe('charts that must read at a glance (issue 17 item 4)', () => {
+    const xTicks = (svg: string) => [...svg.matchAll(/class="x-tick"[^>]*>([^<]*)</g)].map((m) => m[1]);
+    const trials = (k: number): LineChartSpec => ({ title: 'Best AUC over trials', xLabel: 'trial', yLabel: 'AUC', series: [{ name: 'best', points: Array.from({ length: k }, (_, i) => [i + 1, 0.3 + i / 100] as [number, number]) }], xDomain: [1, Math.max(2, k)], width: 560, height: 340, xIntegers: true });
+
+    it('whole-number x ticks: 3 trials read 1, 2, 3 (not "1 1 1 2 2 2"), 25 trials every fifth', () => {
+      assert.deepEqual(xTicks(lineChart(trials(3))), ['1', '2', '3']);
+      assert.deepEqual(xTicks(lineChart(trials(2))), ['1', '2']);
+      assert.deepEqual(xTicks(lineChart(trials(25))), ['5', '10', '15', '20', '25']);
+      // Without the option a 1–3 range takes fractional ticks, which a rounding format would repeat.
+      assert.ok(niceTicks(1, 3, 6).ticks.some((t) => !Number.isInteger(t)));
+      assert.deepEqual(integerTicks(1, 3, 6).ticks, [1, 2, 3]);
+      assert.deepEqual(integerTicks(0, 10, 4).ticks, [0, 2, 4, 6, 8, 10]);
+    });
+
+    it('ten curves get ten different (colour, dash) styles, and the emphasised one is drawn last and bold', () => {
+      const series = Array.from({ length: 10 }, (_, i) => ({ name: `c${i}`, points: [[0, 0.9], [1, i / 10]] as [number, number][], emphasis: i === 0 }));
+      const svg = lineChart({ title: 't', xLabel: 'rate', yLabel: 'acc', series, xDomain: [0, 1], yDomain: [0, 1], width: 560, height: 400, minPlotHeight: 240 });
+      const lines = [...svg.matchAll(/<g class="series( emphasis)?" data-series="(\d+)"><polyline [^>]*stroke="([^"]+)" stroke-width="([\d.]+)"[^>]*?(?: stroke-dasharray="([^"]+)")?\/>/g)];
+      assert.equal(lines.length, 10);
+      const styles = new Set(lines.map((m) => `${m[3]}/${m[5] ?? ''}`));
+      assert.equal(styles.size, 10, [...styles].join(' '));
+      assert.equal(lines[lines.length - 1][2], '0', 'the emphasised series is drawn last, on top');
+      assert.equal(lines[lines.length - 1][1], ' emphasis');
+      assert.ok(Number(lines[lines.length - 1][4]) > Math.max(...lines.slice(0, -1).map((m) => Number(m[4]))), 'and wider than the rest');
+      assert.equal(lines.find((m) => m[2] === '7')![3], PALETTE[0], 'series 8 reuses the first colour…');
+      assert.ok(lines.find((m) => m[2] === '7')![5], '…dashed');
+      assert.match(svg, /font-weight="700">c0</);
+    });
+
+    it('grows to keep the plot area tall enough when the legend takes many rows', () => {
+      const series = Array.from({ length: 10 }, (_, i) => ({ name: `lrp:a-rather-long-criterion-name-${i} (0.3456)`, points: [[0, 0.9], [1, 0.1]] as [number, number][] }));
+      const base = { title: 't', xLabel: 'rate', yLabel: 'acc', series, xDomain: [0, 1] as [number, number], yDomain: [0, 1] as [number, number], width: 560, height: 340 };
+      const plotHeight = (svg: string) => {
+        const m = svg.match(/<path d="M[\d.]+ ([\d.]+)V([\d.]+)H/)!;
+        return Number(m[2]) - Number(m[1]);
+      };
+      assert.ok(plotHeight(lineChart(base)) < 150, `without a minimum the legend squeezes the plot: ${plotHeight(lineChart(base))}`);
+      const tall = lineChart({ ...base, minPlotHeight: 240 });
+      assert.ok(Math.abs(plotHeight(tall) - 240) < 0.5, `plot ${plotHeight(tall)}`);
+      assert.ok(Number(tall.match(/viewBox="0 0 \d+ (\d+)"/)![1]) > 340);
     });
   });
 

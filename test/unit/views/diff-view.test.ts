@@ -63,6 +63,28 @@ describe('architecture diff view of a prune run', function () {
     assert.ok(!isDiffView({ ...view, how: [3] }));
   });
 
+  it('warns when the pruned model collapsed to near chance or lost many points, and says why the plan left the curve', () => {
+    const { pruned } = demoRuns();
+    const dir = fs.mkdtempSync(path.join(path.dirname(pruned), 'collapse-'));
+    fs.cpSync(pruned, dir, { recursive: true });
+    const run = readJson(path.join(dir, 'run.json'));
+    const unpruned = readJson(path.join(dir, 'curve.json')).points[0].accuracy;
+    assert.ok(unpruned > 0.85, `the demo model is accurate: ${unpruned}`);
+    run.physical.prunedAccuracy = 0.096;
+    run.physical.curveRemoved = run.physical.removed + 3;
+    run.physical.differences = [{ cause: 'residual', groups: 3, kept: 3, added: 0, why: 'channels joined by a residual add go together' }];
+    fs.writeFileSync(path.join(dir, 'run.json'), JSON.stringify(run));
+    const view = readDiffView(dir);
+    assert.equal(view.warning?.kind, 'collapse');
+    assert.match(view.warning!.text, /near chance \(10\.0 % for 10 classes\)/);
+    assert.deepEqual(view.how, [`not the curve's point: the curve removes ${run.physical.removed + 3} components, the pruned model ${run.physical.removed}, because channels joined by a residual add go together`]);
+    assert.ok(isDiffView(view));
+    assert.ok(!isDiffView({ ...view, warning: { kind: 'meh', text: 'x' } }));
+    // The demo run at 0.25 as written: far from chance, a drop warning only beyond 5 points.
+    const kept = readJson(path.join(pruned, 'run.json')).physical.prunedAccuracy;
+    assert.equal(readDiffView(pruned).warning?.kind, 100 * (unpruned - kept) > 5 ? 'drop' : undefined, `${unpruned} → ${kept}`);
+  });
+
   it('refuses a prune run without a physically pruned model', () => {
     const { masked } = demoRuns();
     assert.throws(() => readDiffView(masked), (e: unknown) => e instanceof PxpError && /no physical section/.test(e.message) && e.message.includes(masked));

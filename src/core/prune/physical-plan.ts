@@ -1,0 +1,119 @@
+/**
+ * What `pxp prune --rate P` removes physically: the pruning curve's own removal set at that rate (method.md §5: the
+ * same ranking, count and protected component per layer), so the pruned model is the curve's point. Only where
+ * components must go together (dependency groups, groups.ts) can the two differ: channel c of every branch of a
+ * residual add is one channel of the stream, and a depthwise conv's channel c is its input's channel c. Such a group
+ * goes when the curve's set holds `policy` of its members (default 'all': the plan never removes what the curve kept,
+ * bench/physical-vs-curve.ts compares the policies); the plan records, by cause, how many components it removed
+ * beyond the curve's set or kept from it. `roundTo` > 1 then gives back each layer's most relevant removed groups until
+ * every layer keeps a multiple of it (or all of its components): onnxruntime's blocked convolutions take channel
+ * counts in blocks of 8 or 16 (Torch-Pruning's `round_to`); those come back as a difference of their own.
+ */
+import { badInput } from '../errors';
+import type { Graph } from '../graph/graph';
+import type { ComponentLayerInfo } from './catalogue';
+import { dependencyGroups } from './groups';
+import { rankComponents, removalCountAt, removedSet, type RankingOptions } from './ranking';
+
+/** When a group goes: all of its members are in the curve's set, any one is, more than half are, or its depthwise member is. */
+export type GroupPolicy = 'all' | 'any' | 'majority' | 'depthwise-output';
+
+export type GroupCause = 'residual' | 'depthwise' | 'fixed' | 'rounding';
+
+/** Where the physical removal differs from the curve's set, for one cause. */
+export interface PlanDifference {
+  cause: GroupCause;
+  /** Groups whose members the curve's set split (or, for 'fixed', holds) while the plan had to take or keep them whole. */
+  groups: number;
+  /** Components of the curve's set the plan kept. */
+  kept: number;
+  /** Components outside the curve's set the plan removed with their group. */
+  added: number;
+}
+
+export interface PhysicalPlan {
+  removed: boolean[][];
+  removedCount: number;
+  /** Dependency groups that can be removed. */
+  groups: number;
+  /** Components the curve removes at this rate. */
+  curveRemoved: number;
+  /** Empty when the plan is the curve's set exactly (every group a singleton, as in plain CNNs and ViTs). */
+  differences: PlanDifference[];
+}
+
+export const CAUSE_TEXT: Record<GroupCause, string> = {
+  residual: 'channels joined by a residual add are one channel of the stream: they go or stay together',
+  depthwise: "a depthwise conv's channel is its input's channel: the two go or stay together",
+  fixed: 'channels that reach a residual stream no component owns (the model input, say) cannot be removed',
+  rounding: '--round-to: every layer keeps a multiple of N components (or all), its most relevant removed ones given back',
+};
+
+export function physicalPlan(graph: Graph, layers: ComponentLayerInfo[], scores: Float64Array[], rate: number, opts: RankingOptions & { policy?: GroupPolicy; roundTo?: number } = {}): PhysicalPlan {
+  if (!(rate >= 0 && rate < 1)) throw badInput(`--rate ${rate} is not in [0, 1)`, 'give the fraction of components to remove, e.g. 0.5');
+  const policy = opts.policy ?? 'all';
+  const ranking = rankComponents(scores.map((s) => ({ scores: s })), opts);
+  const curve = removedSet(ranking, removalCountAt(rate, ranking.length), layers.map((l) => l.size));
+  const removed = layers.map((l) => new Array<boolean>(l.size).fill(false));
+  const left = layers.map((l) => l.size);
+  const differences = new Map<GroupCause, PlanDifference>();
+  const differ = (cause: GroupCause, kept: number, added: number) => {
+    if (kept === 0 && added === 0) return;
+    const d = differences.get(cause) ?? { cause, groups: 0, kept: 0, added: 0 };
+    d.groups++;
+    d.kept += kept;
+    d.added += added;
+    differences.set(cause, d);
+  };
+  const all = dependencyGroups(graph, layers);
+  // Groups in the order the curve removes them (their first member in the ranking): a group that would empty a
+  // layer is kept, and groups met earlier win.
+  const position = new Map(ranking.map((c, pos) => [`${c.layer}:${c.index}`, pos]));
+  const first = (members: { layer: number; index: number }[]) => Math.min(...members.map((m) => position.get(`${m.layer}:${m.index}`)!));
+  const ordered = all.map((g) => ({ ...g, at: first(g.members) })).sort((a, b) => a.at - b.at);
+  const taken: typeof ordered = [];
+  for (const g of ordered) {
+    const inCurve = g.members.filter((m) => curve[m.layer][m.index]).length;
+    if (!g.removable) {
+      differ('fixed', inCurve, 0);
+      continue;
+    }
+    const dw = g.members.find((m) => graph.nodes[layers[m.layer].node].op.type === 'depthwise');
+    const goes = policy === 'depthwise-output' ? (dw ? curve[dw.layer][dw.index] : inCurve === g.members.length) : policy === 'all' ? inCurve === g.members.length : policy === 'any' ? inCurve > 0 : 2 * inCurve > g.members.length;
+    const perLayer = new Map<number, number>();
+    g.members.forEach((m) => perLayer.set(m.layer, (perLayer.get(m.layer) ?? 0) + 1));
+    const fits = [...perLayer].every(([l, k]) => left[l] - k >= 1);
+    const cause: GroupCause = g.members.some((m) => graph.nodes[layers[m.layer].node].op.type === 'depthwise') ? 'depthwise' : 'residual';
+    if (goes && fits) {
+      for (const m of g.members) removed[m.layer][m.index] = true;
+      perLayer.forEach((k, l) => (left[l] -= k));
+      differ(cause, 0, g.members.length - inCurve);
+      taken.push(g);
+    } else {
+      differ(cause, inCurve, 0);
+    }
+  }
+  const roundTo = opts.roundTo ?? 1;
+  if (roundTo > 1) {
+    // Given back in order of relevance, the group's summed score (its sign as the ranking's): the most relevant first.
+    const sign = opts.leastRelevantFirst === false ? -1 : 1;
+    const score = (g: (typeof taken)[number]) => sign * g.members.reduce((a, m) => a + scores[m.layer][m.index], 0);
+    taken.sort((a, b) => score(a) - score(b) || a.at - b.at);
+    const off = (l: number) => left[l] % roundTo !== 0 && left[l] < layers[l].size;
+    const back = { groups: 0, kept: 0 };
+    for (let l = layers.findIndex((_, i) => off(i)); l >= 0; l = layers.findIndex((_, i) => off(i))) {
+      let at = taken.length - 1;
+      while (!taken[at].members.some((m) => m.layer === l)) at--;
+      const [g] = taken.splice(at, 1);
+      for (const m of g.members) {
+        removed[m.layer][m.index] = false;
+        left[m.layer]++;
+      }
+      back.groups++;
+      back.kept += g.members.filter((m) => curve[m.layer][m.index]).length;
+    }
+    if (back.kept) differences.set('rounding', { cause: 'rounding', groups: back.groups, kept: back.kept, added: 0 });
+  }
+  const count = (flags: boolean[][]) => flags.reduce((a, f) => a + f.filter(Boolean).length, 0);
+  return { removed, removedCount: count(removed), groups: all.filter((g) => g.removable).length, curveRemoved: count(curve), differences: [...differences.values()] };
+}
