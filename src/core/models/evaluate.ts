@@ -8,7 +8,7 @@ import { forwardOutput } from '../graph/forward';
 import type { Graph } from '../graph/graph';
 import { batchesOf } from '../io/batches';
 import type { Dataset } from '../io/datasets';
-import type { RunControl } from '../progress';
+import { type RunControl, throwIfCancelled, yieldToEventLoop } from '../progress';
 import { predictRows } from '../prune/masked-eval';
 import { onnxPredictLabels } from './onnx-predict';
 
@@ -94,7 +94,15 @@ export interface LatencyResult {
 }
 
 /** Wall time of model.predict on one batch (after warm-up), median of `runs`, data read back to count the work. */
-export async function measureLatency(model: ModelLike, sampleShape: number[], opts: { batchSize?: number; runs?: number; warmup?: number } = {}): Promise<LatencyResult> {
+/** Batch size, timed runs, untimed warm-up runs, and the cancel signal checked between runs. */
+export interface LatencyOptions {
+  batchSize?: number;
+  runs?: number;
+  warmup?: number;
+  signal?: AbortSignal;
+}
+
+export async function measureLatency(model: ModelLike, sampleShape: number[], opts: LatencyOptions = {}): Promise<LatencyResult> {
   return (await measureLatencies([model], sampleShape, opts))[0];
 }
 
@@ -102,7 +110,7 @@ export async function measureLatency(model: ModelLike, sampleShape: number[], op
  * Latencies of several models on the same batch (an original and its pruned model), their runs alternating so that
  * a change in the machine's load during the measurement affects them alike instead of biasing their ratio.
  */
-export async function measureLatencies(models: ModelLike[], sampleShape: number[], opts: { batchSize?: number; runs?: number; warmup?: number } = {}): Promise<LatencyResult[]> {
+export async function measureLatencies(models: ModelLike[], sampleShape: number[], opts: LatencyOptions = {}): Promise<LatencyResult[]> {
   const batchSize = opts.batchSize ?? 64;
   const runs = opts.runs ?? 10;
   const warmup = opts.warmup ?? 2;
@@ -110,6 +118,9 @@ export async function measureLatencies(models: ModelLike[], sampleShape: number[
   const times = models.map((): number[] => []);
   try {
     for (let i = 0; i < warmup + runs; i++) {
+      // A Ctrl+C (or Cancel) between runs stops the measurement; outside the timed span, so timings are unaffected.
+      await yieldToEventLoop();
+      throwIfCancelled(opts.signal);
       for (const [k, model] of models.entries()) {
         const t0 = performance.now();
         const y = runModel(model, x);

@@ -54,6 +54,24 @@ export function readTrials(dir: string): TrialLine[] {
   return fs.existsSync(file) ? parseTrialLines(fs.readFileSync(file, 'utf8')).trials : [];
 }
 
+/**
+ * The trials a resumed search continues from. Only a last line without its newline (a kill cut it short) is dropped;
+ * a whole line that is not a trial is a bad-input error naming it, since continuing would drop the trials after it.
+ */
+export function readTrialsToResume(dir: string): TrialLine[] {
+  const file = path.join(dir, 'trials.jsonl');
+  if (!fs.existsSync(file)) return [];
+  const text = fs.readFileSync(file, 'utf8');
+  const { trials, consumed } = parseTrialLines(text);
+  const end = text.indexOf('\n', consumed);
+  if (end >= 0) {
+    const line = text.slice(0, consumed).split('\n').length;
+    const bad = text.slice(consumed, end).trim();
+    throw badInput(`${dir}: trials.jsonl line ${line} is not a trial (${bad.length > 60 ? `${bad.slice(0, 60)}…` : bad}); resuming would drop the trials after it`, 'fix or remove that line, or start a new search (without --resume)');
+  }
+  return trials;
+}
+
 const CURVE_HINT = 'pass folders written by pxp prune --out, or run pxp prune again';
 
 /** A run folder's curve.json, checked and sorted by rate. */
