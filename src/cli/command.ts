@@ -4,9 +4,12 @@
  */
 import type { ParseArgsConfig } from 'node:util';
 import type { BackendPreference } from '../core/backend/select';
+import { BACKEND_PREFERENCES } from '../core/backend/select';
 import type { ProgressSink } from '../core/progress';
+import { type ValueCheck, choiceValue } from './flags';
 
-export type OptionSpec = NonNullable<ParseArgsConfig['options']>[string] & { description: string; placeholder?: string };
+/** A flag: node's parseArgs config, its help, and the check its value must pass before the command starts. */
+export type OptionSpec = NonNullable<ParseArgsConfig['options']>[string] & { description: string; placeholder?: string; value?: ValueCheck };
 
 export interface CommandContext {
   json: boolean;
@@ -36,8 +39,8 @@ export interface Command {
 /** Flags every command takes. */
 export const COMMON_OPTIONS: Record<string, OptionSpec> = {
   json: { type: 'boolean', description: 'print one JSON document on stdout; progress goes to stderr as JSON lines' },
-  backend: { type: 'string', placeholder: 'NAME', description: 'auto | tensorflow-gpu | tensorflow | wasm | cpu (default auto)' },
-  force: { type: 'boolean', description: 'allow writing into an existing non-empty --out folder' },
+  backend: { type: 'string', placeholder: 'NAME', description: 'auto | tensorflow-gpu | tensorflow | wasm | cpu (default auto)', value: choiceValue(BACKEND_PREFERENCES) },
+  force: { type: 'boolean', description: 'replace the result in an existing --out folder (an older PXP result, replaced whole)' },
   quiet: { type: 'boolean', description: 'no progress on stderr' },
   help: { type: 'boolean', short: 'h', description: 'show this help' },
 };

@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { initBackend } from '../core/backend/select';
 import { usageError } from '../core/errors';
-import { COMMON_OPTIONS, type OptionSpec } from '../cli/command';
+import type { Command } from '../cli/command';
+import { fileSystemError, runCommand } from '../cli/run-command';
+import { discardFolder } from '../core/io/result-folder';
 import { findCommand } from '../cli/registry';
 import { checkDataFitsModel } from '../core/io/data-fits-model';
 import { loadDataArgument } from '../core/io/datasets';
@@ -21,17 +23,13 @@ export type EngineControl = RunControl & { output?: (line: string) => void };
 type Handler<M extends EngineMethod> = (params: EngineMethods[M]['params'], control: EngineControl) => Promise<EngineMethods[M]['result']>;
 
 /** Flags the editor may pass to a command: its own options and --force; never --json, --help or --backend (the engine's). */
-function checkFlags(command: string, flags: Record<string, string | boolean>): Record<string, string | boolean> {
+function editorFlags(command: string, flags: Record<string, string | boolean>): Command {
   const cmd = findCommand(command);
   if (!cmd) throw usageError(`unknown command '${command}'`);
-  const allowed: Record<string, OptionSpec> = { ...cmd.options, force: COMMON_OPTIONS.force, quiet: COMMON_OPTIONS.quiet };
-  for (const [name, value] of Object.entries(flags)) {
-    const spec = allowed[name];
-    if (!spec) throw usageError(`pxp ${command} has no --${name}`, `options: ${Object.keys(cmd.options).map((o) => `--${o}`).join(', ')}`);
-    if (typeof value !== (spec.type === 'boolean' ? 'boolean' : 'string')) throw usageError(`--${name} takes ${spec.type === 'boolean' ? 'no value' : 'a value'}`);
+  for (const name of Object.keys(flags)) {
+    if (!(name in cmd.options) && name !== 'force' && name !== 'quiet') throw usageError(`pxp ${command} has no --${name}`, `options: ${Object.keys(cmd.options).map((o) => `--${o}`).join(', ')}`);
   }
-  for (const r of cmd.required ?? []) if (flags[r] === undefined) throw usageError(`--${r} is required`, `usage: ${cmd.usage}`);
-  return flags;
+  return cmd;
 }
 
 export function engineHandlers(backend: () => BackendPreference): { [M in EngineMethod]: Handler<M> } {
@@ -40,12 +38,11 @@ export function engineHandlers(backend: () => BackendPreference): { [M in Engine
       return initBackend(backend());
     },
     async run({ command, flags }, control) {
-      const cmd = findCommand(command)!;
-      checkFlags(command, flags);
+      const cmd = editorFlags(command, flags);
       const out = typeof flags.out === 'string' ? path.resolve(flags.out) : undefined;
       const outExisted = out !== undefined && fs.existsSync(out);
       try {
-        return await cmd.run(flags, {
+        return await runCommand(cmd, flags, {
           json: false,
           force: flags.force === true,
           backend: backend(),
@@ -55,8 +52,8 @@ export function engineHandlers(backend: () => BackendPreference): { [M in Engine
         });
       } catch (e) {
         // A failed or cancelled run leaves nothing behind (pxp search, for one, writes trials.jsonl as it goes).
-        if (out && !outExisted) fs.rmSync(out, { recursive: true, force: true });
-        throw e;
+        if (out && !outExisted) discardFolder(out);
+        throw fileSystemError(e);
       }
     },
     async info({ model }) {

@@ -8,17 +8,17 @@ import { InitMode, attribute } from '../../core/lrp/attribute';
 import { OnnxExplainer } from '../../core/lrp/onnx-explainer';
 import { disposeGraph } from '../../core/graph/graph';
 import { DEFAULT_SOFTMAX_RULE } from '../../core/lrp/propagate';
-import { PRESET_NAMES, compositeToJson, loadComposite } from '../../core/lrp/composites';
+import { INITS, PRESET_NAMES, compositeToJson, loadComposite } from '../../core/lrp/composites';
+import { throwIfCancelled, yieldToEventLoop } from '../../core/progress';
 import { writeHeatmapPng } from '../../core/report/heatmap';
 import { attributeInWorkers, defaultWorkerCount } from '../../engine/parallel';
 import { Command } from '../command';
-import { compositeSetting, executorFlag, initFlag, intFlag, requiredString, stringFlag } from '../flags';
+import { EXECUTORS, choiceValue, compositeSetting, executorFlag, initFlag, inputRangeFlag, intFlag, intValue, requiredString, stringFlag, workersFlag } from '../flags';
 import { backendLine } from '../format';
-import { type OpenedModel, openModel, readInputs } from '../inputs';
+import { INPUT_RANGE_OPTION, type OpenedModel, openModel, readInputs } from '../inputs';
 import { arrayForUser } from '../../core/io/array-layout';
 import { requireClassifier } from '../../core/io/open-model';
-import { checkOutputFolder } from '../output-folder';
-import { writeResultFolder } from '../write-folder';
+import { claimOutputFolder } from '../output-folder';
 
 function readTargets(file: string, n: number, numClasses: number): Int32Array {
   const arr = readNpy(file);
@@ -38,13 +38,14 @@ export const attributeCommand: Command = {
     model: { type: 'string', placeholder: 'FILE', description: 'a tfjs model.json, or an .onnx file exported from PyTorch' },
     inputs: { type: 'string', placeholder: 'X.npy', description: 'samples [N, ...input shape], float32 in [0, 1] (or uint8)' },
     targets: { type: 'string', placeholder: 'Y.npy', description: 'class to explain per sample (default: the predicted class)' },
-    composite: { type: 'string', placeholder: 'NAME|FILE', description: `LRP composite: ${PRESET_NAMES.join(', ')}, or a JSON file (default epsilon-plus-flat)` },
+    composite: { type: 'string', placeholder: 'NAME|FILE', description: `LRP composite: ${PRESET_NAMES.join(', ')}, or a JSON file (default epsilon-plus-flat)`, value: (v) => void loadComposite(v) },
     out: { type: 'string', placeholder: 'DIR', description: 'writes input.npy, components.json and heatmaps/' },
-    'batch-size': { type: 'string', placeholder: 'N', description: 'samples per batch (default 32)' },
-    init: { type: 'string', placeholder: 'MODE', description: 'initial relevance: one-hot (default, or the composite file\'s "init") or logit (one-hot scaled by the target logit)' },
-    heatmaps: { type: 'string', placeholder: 'N', description: 'PNG heatmaps of the first N samples (default 16; 0 for none)' },
-    workers: { type: 'string', placeholder: 'N', description: 'tfjs worker threads (default: one per core from 256 samples up, else 1)' },
-    executor: { type: 'string', placeholder: 'NAME', description: 'auto (onnxruntime when installed, else tfjs), onnx or tfjs; default from $PXP_EXECUTOR' },
+    'batch-size': { type: 'string', placeholder: 'N', description: 'samples per batch (default 32)', value: intValue(1) },
+    init: { type: 'string', placeholder: 'MODE', description: 'initial relevance: one-hot (default, or the composite file\'s "init") or logit (one-hot scaled by the target logit)', value: choiceValue(INITS) },
+    heatmaps: { type: 'string', placeholder: 'N', description: 'PNG heatmaps of the first N samples (default 16; 0 for none)', value: intValue(0) },
+    workers: { type: 'string', placeholder: 'N', description: 'tfjs worker threads, at most one per core (default: one per core from 256 samples up, else 1)', value: intValue(1) },
+    executor: { type: 'string', placeholder: 'NAME', description: 'auto (onnxruntime when installed, else tfjs), onnx or tfjs; default from $PXP_EXECUTOR', value: choiceValue(EXECUTORS) },
+    'input-range': INPUT_RANGE_OPTION,
   },
   required: ['model', 'inputs', 'out'],
   async run(flags, ctx) {
@@ -53,21 +54,23 @@ export const attributeCommand: Command = {
     const inputsPath = requiredString(flags, 'inputs', 'pass --inputs X.npy');
     const targetsPath = stringFlag(flags, 'targets');
     const compositeArg = stringFlag(flags, 'composite') ?? 'epsilon-plus-flat';
-    const out = checkOutputFolder(requiredString(flags, 'out', 'pass --out DIR'), [modelPath, inputsPath, ...(targetsPath ? [targetsPath] : []), ...(fs.existsSync(compositeArg) ? [compositeArg] : [])], ctx.force);
     const heatmaps = intFlag(flags, 'heatmaps', 16);
     const executor = executorFlag(flags);
-    const backend = await initBackend(ctx.backend);
-    const opened = await openModel(modelPath);
+    const batchSize = intFlag(flags, 'batch-size', 32, 1);
+    const inputRange = inputRangeFlag(flags);
+    const out = claimOutputFolder(requiredString(flags, 'out', 'pass --out DIR'), [modelPath, inputsPath, ...(targetsPath ? [targetsPath] : []), ...(fs.existsSync(compositeArg) ? [compositeArg] : [])], { ...ctx, command: 'attribute' });
+    let opened: OpenedModel | undefined;
     try {
+      const backend = await initBackend(ctx.backend);
+      opened = await openModel(modelPath);
       requireClassifier(opened);
-      const { x, shape } = readInputs(inputsPath, opened);
+      const { x, shape } = readInputs(inputsPath, opened, inputRange);
       const targets = targetsPath ? readTargets(targetsPath, shape[0], opened.summary.numClasses) : undefined;
       const composite = loadComposite(compositeArg, opened.ruleLayerNames());
       const init: InitMode = compositeSetting({ name: `--init ${initArg}`, value: initArg }, { name: compositeArg, key: 'init', value: composite.init }, 'one-hot');
-      const batchSize = intFlag(flags, 'batch-size', 32, 1);
       // Each worker loads tfjs and the model (about a second), which only pays off on larger jobs.
       // onnxruntime uses every core itself; worker threads are for the tfjs executor.
-      const workers = intFlag(flags, 'workers', shape[0] >= 256 && (executor === 'tfjs' || !OnnxExplainer.available()) ? defaultWorkerCount() : 1, 1);
+      const workers = workersFlag(flags, shape[0] >= 256 && (executor === 'tfjs' || !OnnxExplainer.available()) ? defaultWorkerCount() : 1, ctx.log);
       const control = { onProgress: ctx.progress, signal: ctx.signal };
       const result =
         workers > 1
@@ -76,12 +79,13 @@ export const attributeCommand: Command = {
       const n = shape[0];
       const per = x.length / n;
       const inputSums = Array.from({ length: n }, (_, s) => result.input.subarray(s * per, (s + 1) * per).reduce((a, v) => a + v, 0));
-      await writeResultFolder(out, (dir) => {
+      const model = opened;
+      await out.write(async (dir) => {
         // Relevance in the layout of the user's inputs (NCHW for a model from PyTorch).
-        const relevance = arrayForUser(result.input, shape, opened.layout);
+        const relevance = arrayForUser(result.input, shape, model.layout);
         writeNpy(path.join(dir, 'input.npy'), { dtype: 'float32', shape: relevance.shape, data: relevance.data });
         const components = {
-          model: opened.file,
+          model: model.file,
           composite: { name: composite.name, ...compositeToJson(composite) },
           rules: result.layerRules,
           init,
@@ -92,12 +96,17 @@ export const attributeCommand: Command = {
         if (shape.length === 4 && heatmaps > 0) {
           const [, h, w, c] = shape;
           for (let s = 0; s < Math.min(n, heatmaps); s++) {
+            // Heatmaps take a while: look at the cancel signal every few.
+            if (s % 8 === 7) {
+              await yieldToEventLoop();
+              throwIfCancelled(ctx.signal);
+            }
             writeHeatmapPng(path.join(dir, 'heatmaps', `${String(s).padStart(4, '0')}-class${result.targets[s]}.png`), x.subarray(s * per, (s + 1) * per), result.input.subarray(s * per, (s + 1) * per), h, w, c);
           }
         }
       });
       const value = {
-        out,
+        out: out.dir,
         samples: n,
         seconds: result.seconds,
         samplesPerSecond: n / result.seconds,
@@ -117,12 +126,13 @@ export const attributeCommand: Command = {
         `input relevance sum / output relevance: ${meanRatio.toFixed(4)} on average (1 = conserved; biases and ε absorb the rest)`,
         `rules: ${result.layerRules.map((r) => `${r.name} ${r.rule}`).join(', ')}`,
         ...(result.layers.some((l) => l.kind === 'head') ? [`attention softmax rule: ${composite.attention?.softmax ?? DEFAULT_SOFTMAX_RULE}`] : []),
-        `wrote ${path.join(out, 'input.npy')}, ${path.join(out, 'components.json')}${shape.length === 4 && heatmaps > 0 ? `, ${path.join(out, 'heatmaps')}/` : ''}`,
+        `wrote ${path.join(out.dir, 'input.npy')}, ${path.join(out.dir, 'components.json')}${shape.length === 4 && heatmaps > 0 ? `, ${path.join(out.dir, 'heatmaps')}/` : ''}`,
         backendLine(backend),
       ].join('\n');
       return { value, text };
     } finally {
-      opened.dispose();
+      opened?.dispose();
+      out.release();
     }
   },
 };

@@ -1,24 +1,23 @@
 import { initBackend } from '../../core/backend/select';
 import { componentScores, parseCriterion, CRITERIA } from '../../core/criteria/criteria';
 import { badInput, usageError } from '../../core/errors';
-import { disposeGraph } from '../../core/graph/graph';
+import { type Graph, disposeGraph } from '../../core/graph/graph';
 import { writeCurve, writeRelevance, writeRunJson } from '../../core/run-folder/write';
 import { loadSplit } from '../../core/io/datasets';
 import { trainModel } from '../../core/models/train';
-import { catalogue, chooseComponents } from '../../core/prune/catalogue';
+import { COMPONENT_KINDS, catalogue, chooseComponents } from '../../core/prune/catalogue';
 import { largestRateWithin, pruningCurve } from '../../core/prune/curve';
-import { normalizeScores } from '../../core/prune/normalize';
+import { NORMALIZATIONS, normalizeScores } from '../../core/prune/normalize';
 import { writeRunReport } from '../../core/report/run-report';
 import { maskedEvaluator, nodeShapes } from '../../core/prune/masked-eval';
 import { Command } from '../command';
-import { compositeSetting, executorFlag, initFlag, intFlag, normalizeFlag, ratesFlag, requiredString, stringFlag } from '../flags';
-import { loadComposite } from '../../core/lrp/composites';
+import { EXECUTORS, choiceValue, compositeSetting, criterionValue, executorFlag, initFlag, intFlag, intValue, normalizeFlag, rateFlag, rateValue, ratesFlag, ratesValue, requiredString, stringFlag } from '../flags';
+import { INITS, loadComposite } from '../../core/lrp/composites';
 import type { InitMode } from '../../core/lrp/attribute';
 import { percent } from '../format';
-import { openModel } from '../inputs';
+import { INPUT_RANGE_OPTION, type OpenedModel, openModel } from '../inputs';
 import { TASK_DATA_OPTIONS, keepClasses, loadTaskData, taskDataFolders } from '../task-data';
-import { checkOutputFolder } from '../output-folder';
-import { writeResultFolder } from '../write-folder';
+import { claimOutputFolder } from '../output-folder';
 import { type PhysicalRemoval, type PrunedModel, modelAccuracy, removePhysically } from '../physical-removal';
 
 
@@ -29,18 +28,19 @@ export const pruneCommand: Command = {
   options: {
     model: { type: 'string', placeholder: 'FILE', description: 'a tfjs model.json, or an .onnx file exported from PyTorch' },
     ...TASK_DATA_OPTIONS,
-    criterion: { type: 'string', placeholder: 'C', description: `${CRITERIA.join(' | ')} (default lrp:epsilon-plus-flat)` },
-    seed: { type: 'string', placeholder: 'N', description: 'seed for the reference pick, --restrict and the random criterion (default 0)' },
-    rates: { type: 'string', placeholder: 'LIST', description: 'pruning rates of the masked curve (default 0, 0.05, …, 0.95)' },
-    rate: { type: 'string', placeholder: 'P', description: 'also remove this fraction of components physically: RUN/pruned/ is a smaller LayersModel' },
-    normalize: { type: 'string', placeholder: 'MODE', description: 'none (method.md, default) | mean | max: divide each layer\'s scores by their mean or max before the global ranking, which spreads the removals over the layers' },
-    'max-drop': { type: 'string', placeholder: 'POINTS', description: 'instead of --rate: remove physically the largest rate of the curve before its accuracy falls more than POINTS percentage points below the unpruned model' },
-    'finetune-epochs': { type: 'string', placeholder: 'N', description: 'train the pruned model N epochs (on the train split of --data, else on the reference set) and report the accuracy regained' },
+    criterion: { type: 'string', placeholder: 'C', description: `${CRITERIA.join(' | ')} (default lrp:epsilon-plus-flat)`, value: criterionValue },
+    seed: { type: 'string', placeholder: 'N', description: 'seed for the reference pick, --restrict and the random criterion (default 0)', value: intValue(0) },
+    rates: { type: 'string', placeholder: 'LIST', description: 'pruning rates of the masked curve (default 0, 0.05, …, 0.95)', value: ratesValue },
+    rate: { type: 'string', placeholder: 'P', description: 'also remove this fraction of components physically: RUN/pruned/ is a smaller LayersModel', value: rateValue },
+    normalize: { type: 'string', placeholder: 'MODE', description: 'none (method.md, default) | mean | max: divide each layer\'s scores by their mean or max before the global ranking, which spreads the removals over the layers', value: choiceValue(NORMALIZATIONS) },
+    'max-drop': { type: 'string', placeholder: 'POINTS', description: 'instead of --rate: remove physically the largest rate of the curve before its accuracy falls more than POINTS percentage points below the unpruned model', value: (v) => void maxDropPoints(v) },
+    'finetune-epochs': { type: 'string', placeholder: 'N', description: 'train the pruned model N epochs (on the train split of --data, else on the reference set) and report the accuracy regained', value: intValue(0) },
     signed: { type: 'boolean', description: 'rank LRP by the signed sum of relevance (abs_sort = false; default: the composite file\'s "abs_sort", else true)' },
     'most-relevant-first': { type: 'boolean', description: 'remove the most relevant components first (least_relevant_first = false; default: the file\'s "least_relevant_first", else true)' },
-    init: { type: 'string', placeholder: 'MODE', description: 'LRP\'s initial relevance: one-hot or logit (default: the composite file\'s "init", else one-hot)' },
-    executor: { type: 'string', placeholder: 'NAME', description: 'auto | onnx | tfjs (default auto: onnxruntime when installed)' },
-    components: { type: 'string', placeholder: 'KIND', description: 'transformers: heads | neurons | both (default heads; the paper prunes each kind separately)' },
+    init: { type: 'string', placeholder: 'MODE', description: 'LRP\'s initial relevance: one-hot or logit (default: the composite file\'s "init", else one-hot)', value: choiceValue(INITS) },
+    executor: { type: 'string', placeholder: 'NAME', description: 'auto | onnx | tfjs (default auto: onnxruntime when installed)', value: choiceValue(EXECUTORS) },
+    components: { type: 'string', placeholder: 'KIND', description: 'transformers: heads | neurons | both (default heads; the paper prunes each kind separately)', value: choiceValue(COMPONENT_KINDS) },
+    'input-range': INPUT_RANGE_OPTION,
     out: { type: 'string', placeholder: 'DIR', description: 'run folder: run.json, relevance.json, curve.json, report.html (+ pruned/ with --rate or --max-drop)' },
   },
   required: ['model', 'out'],
@@ -52,26 +52,28 @@ export const pruneCommand: Command = {
     const dataDir = folders.dataDir;
     const executor = executorFlag(flags);
     const rates = ratesFlag(flags);
-    const rateText = stringFlag(flags, 'rate');
-    const rate = rateText === undefined ? undefined : Number(rateText);
-    if (rate !== undefined && !(Number.isFinite(rate) && rate >= 0 && rate < 1)) throw badInput(`--rate ${rateText} is not a rate in [0, 1)`, 'give the fraction of components to remove, e.g. 0.5');
+    const rate = rateFlag(flags, 'rate');
     const maxDropText = stringFlag(flags, 'max-drop');
-    const maxDrop = maxDropText === undefined ? undefined : Number(maxDropText);
+    const maxDrop = maxDropText === undefined ? undefined : maxDropPoints(maxDropText);
     if (maxDrop !== undefined) {
       if (rate !== undefined) throw usageError('--rate and --max-drop both choose the physical rate', 'give one of them');
-      if (!(Number.isFinite(maxDrop) && maxDrop >= 0 && maxDrop <= 100)) throw badInput(`--max-drop ${maxDropText} is not a number of accuracy points in [0, 100]`, 'e.g. --max-drop 1 keeps the accuracy within one point');
       if (rates && !rates.includes(0)) throw usageError('--max-drop measures the drop from rate 0, which --rates leaves out', 'add 0 to --rates');
     }
+    const finetuneEpochs = intFlag(flags, 'finetune-epochs', 0);
+    if (finetuneEpochs > 0 && rate === undefined && maxDrop === undefined) throw usageError('--finetune-epochs trains the physically pruned model, which needs --rate or --max-drop', 'add --rate P or --max-drop POINTS');
     const normalize = normalizeFlag(flags);
     const seed = intFlag(flags, 'seed', 0);
     const inputs = [modelPath, ...folders.all];
-    const out = checkOutputFolder(requiredString(flags, 'out', 'pass --out RUN'), inputs, ctx.force);
-    const backend = await initBackend(ctx.backend);
-    const started = Date.now();
-    const opened = await openModel(modelPath);
-    const graph = opened.graph();
+    const out = claimOutputFolder(requiredString(flags, 'out', 'pass --out RUN'), inputs, { ...ctx, command: 'prune' });
     let pruned: PrunedModel | undefined;
+    let opened: OpenedModel | undefined;
+    let graph: Graph | undefined;
     try {
+      const backend = await initBackend(ctx.backend);
+      const started = Date.now();
+      opened = await openModel(modelPath);
+      graph = opened.graph();
+      if (finetuneEpochs > 0 && !opened.tfjs) throw badInput('--finetune-epochs: PXP fine-tunes its own tfjs models only', 'fine-tune the pruned ONNX model (RUN/pruned/model.onnx) in PyTorch, e.g. with onnx2torch, or leave out --finetune-epochs');
       const { reference, evaluation, classes, preprocess } = loadTaskData(flags, opened, seed, pruneCommand.usage);
       if (preprocess?.mean && preprocess.std) graph.inputNormalization = { mean: preprocess.mean, std: preprocess.std };
       const shapes = nodeShapes(graph, opened.summary.inputShape);
@@ -119,9 +121,7 @@ export const pruneCommand: Command = {
       const chosen = maxDrop === undefined ? undefined : largestRateWithin(curve.points, maxDrop / 100)!;
       const physicalRate = chosen?.rate ?? rate;
       if (physicalRate !== undefined) {
-        const finetuneEpochs = intFlag(flags, 'finetune-epochs', 0);
-        if (finetuneEpochs > 0 && !opened.tfjs) throw badInput('--finetune-epochs: PXP fine-tunes its own tfjs models only', 'fine-tune the pruned ONNX model (RUN/pruned/model.onnx) in PyTorch, e.g. with onnx2torch, or leave out --finetune-epochs');
-        const removal = await removePhysically({ opened, graph, shapes, layers, scores: ranked, rate: physicalRate, evaluation, classes, executor, backendName: backend.name });
+        const removal = await removePhysically({ opened, graph, shapes, layers, scores: ranked, rate: physicalRate, evaluation, classes, executor, backendName: backend.name, signal: ctx.signal });
         pruned = removal.pruned;
         let finetune: PhysicalRemoval['finetune'];
         if (finetuneEpochs > 0) {
@@ -129,7 +129,7 @@ export const pruneCommand: Command = {
           let trainData = dataDir ? loadSplit(dataDir, 'train') : reference;
           if (dataDir && classes) trainData = keepClasses(trainData, classes);
           const fit = await trainModel(pruned.tfjs!, trainData, { epochs: finetuneEpochs, batchSize: 64, learningRate: 1e-4, seed, executor, onProgress: ctx.progress, signal: ctx.signal });
-          const finetunedAccuracy = await modelAccuracy(pruned.tfjs!, evaluation, classes);
+          const finetunedAccuracy = await modelAccuracy(pruned.tfjs!, evaluation, classes, ctx.signal);
           finetune = { epochs: finetuneEpochs, samples: trainData.y.length, executor: fit.executor, seconds: fit.seconds, accuracy: finetunedAccuracy, regained: finetunedAccuracy - removal.result.prunedAccuracy };
         }
         run.physical = {
@@ -138,7 +138,7 @@ export const pruneCommand: Command = {
           ...(finetune ? { finetune } : {}),
         };
       }
-      await writeResultFolder(out, async (dir) => {
+      await out.write(async (dir) => {
         if (pruned) await pruned.save(dir, { criterion, rate: physicalRate! });
         writeRelevance(dir, { criterion, layers: layers.map((l, i) => ({ name: l.name, kind: l.kind, scores: Array.from(scores.scores[i]) })) });
         writeCurve(dir, curve);
@@ -149,16 +149,24 @@ export const pruneCommand: Command = {
         `${criterion}: AUC ${curve.auc.toFixed(4)} (max 0.95) on ${evaluation.y.length} samples${classes ? ` of classes ${classes.join(', ')}` : ''}`,
         ...curve.points.map((p) => `  rate ${p.rate.toFixed(2)}  removed ${String(p.removed).padStart(4)}  accuracy ${percent(p.accuracy, 1).padStart(7)}  params ${p.params}  FLOPs ${p.flops}`),
         ...(run.physical ? physicalLines(run.physical, opened.summary.params, chosen ? maxDrop : undefined) : []),
-        `wrote ${out}/run.json, curve.json, relevance.json${pruned ? ', pruned/' : ''} (${run.timings.totalSeconds.toFixed(1)} s)`,
+        `wrote ${out.dir}/run.json, curve.json, relevance.json${pruned ? ', pruned/' : ''} (${run.timings.totalSeconds.toFixed(1)} s)`,
       ].join('\n');
-      return { value: { out, ...run, curve }, text };
+      return { value: { out: out.dir, ...run, curve }, text };
     } finally {
       pruned?.dispose();
-      disposeGraph(graph);
-      opened.dispose();
+      if (graph) disposeGraph(graph);
+      opened?.dispose();
+      out.release();
     }
   },
 };
+
+/** --max-drop POINTS: accuracy points in [0, 100]. */
+function maxDropPoints(text: string): number {
+  const n = text.trim() === '' ? NaN : Number(text);
+  if (!(Number.isFinite(n) && n >= 0 && n <= 100)) throw usageError(`--max-drop ${text} is not a number of accuracy points in [0, 100]`, 'e.g. --max-drop 1 keeps the accuracy within one point');
+  return n;
+}
 
 /** The report of a physical removal, for the command's text output. */
 function physicalLines(p: PhysicalRemoval, originalParams: number, maxDrop: number | undefined): string[] {
