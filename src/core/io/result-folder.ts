@@ -172,15 +172,19 @@ function replaceFolder(dir: string, tmp: string): void {
   fs.rmSync(old, { recursive: true, force: true });
 }
 
-/** What a failed run of `dir` may have left (the folder, its partial folders, a lock whose writer is gone): removed. */
+/**
+ * What a failed run of `dir` may have left (the folder, its partial folders, a lock whose writer is gone): removed.
+ * While a live writer holds the lock (the failed run was the one refused), its folder is left alone.
+ */
 export function discardFolder(dir: string): void {
+  const lock = lockFileOf(dir);
+  if (fs.existsSync(lock) && !isStale(readLock(lock))) return;
   fs.rmSync(dir, { recursive: true, force: true });
   const parent = path.dirname(dir);
   for (const entry of fs.existsSync(parent) ? fs.readdirSync(parent) : []) {
     if (isLeftoverOf(dir, entry)) fs.rmSync(path.join(parent, entry), { recursive: true, force: true });
   }
-  const lock = lockFileOf(dir);
-  if (fs.existsSync(lock) && isStale(readLock(lock))) fs.rmSync(lock, { force: true });
+  fs.rmSync(lock, { force: true });
 }
 
 const WRITE_ERRORS: Record<string, string> = {

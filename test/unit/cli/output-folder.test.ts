@@ -137,4 +137,11 @@ describe('the output folder (claimOutputFolder): one writer, whole folders', () 
     discardFolder(path.join(tmp.dir, 'run'));
     assert.deepEqual(fs.readdirSync(tmp.dir), []);
   });
+
+  it('discardFolder leaves a folder alone while a live writer holds its lock (the failed run was the one refused)', () => {
+    const writer = claim('run');
+    fs.mkdirSync(path.join(tmp.dir, `.run.${process.pid}.partial`));
+    discardFolder(writer.dir);
+    assert.deepEqual(fs.readdirSync(tmp.dir).sort(), [`.run.${process.pid}.partial`, '.run.lock']);
+  });
 });
