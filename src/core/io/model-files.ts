@@ -53,6 +53,7 @@ export function readModelFiles(modelPath: string): { json: ModelJSON; weightSpec
   const weightSpecs: WeightsEntry[] = [];
   const shards: Uint8Array[] = [];
   let expected = 0;
+  checkManifest(file, manifest);
   for (const group of manifest) {
     for (const spec of group.weights) {
       weightSpecs.push(spec);
@@ -83,6 +84,23 @@ export function readModelFiles(modelPath: string): { json: ModelJSON; weightSpec
   return { json, weightSpecs, weightData: weightData.buffer };
 }
 
+/** Each manifest group lists its shard paths and weights {name, shape of whole numbers, a known dtype}. */
+function checkManifest(file: string, manifest: unknown[]): void {
+  const hint = 'the weights manifest in model.json is damaged: export the model again';
+  for (const [g, group] of manifest.entries()) {
+    const { paths, weights } = (group ?? {}) as { paths?: unknown; weights?: unknown };
+    if (!Array.isArray(paths) || !paths.every((p) => typeof p === 'string' && p !== '')) throw badInput(`${file}: weightsManifest[${g}].paths is not a list of file names`, hint);
+    if (!Array.isArray(weights)) throw badInput(`${file}: weightsManifest[${g}].weights is not a list`, hint);
+    for (const w of weights as { name?: unknown; shape?: unknown; dtype?: unknown; quantization?: { dtype?: unknown } }[]) {
+      const name = typeof w?.name === 'string' ? w.name : undefined;
+      if (!name) throw badInput(`${file}: a weight of weightsManifest[${g}] has no name`, hint);
+      if (!Array.isArray(w.shape) || !w.shape.every((d) => Number.isInteger(d) && d >= 0)) throw badInput(`${file}: weight '${name}' has shape ${JSON.stringify(w.shape)?.slice(0, 40)}, not a list of whole numbers`, hint);
+      const dtype = w.quantization?.dtype ?? w.dtype;
+      if (typeof dtype !== 'string' || !Object.hasOwn(DTYPE_BYTES, dtype)) throw badInput(`${file}: weight '${name}' has dtype ${JSON.stringify(dtype)}, which PXP does not read`, hint);
+    }
+  }
+}
+
 /** NaN or infinite float32 weights would flow into every score and curve: refused, naming the weight. */
 function checkFiniteWeights(file: string, specs: WeightsEntry[], data: Uint8Array): void {
   let offset = 0;
@@ -90,9 +108,11 @@ function checkFiniteWeights(file: string, specs: WeightsEntry[], data: Uint8Arra
     const count = spec.shape.reduce((a, b) => a * b, 1);
     const dtype = spec.quantization?.dtype ?? spec.dtype;
     if (dtype === 'float32') {
-      const values = new Float32Array(data.buffer, data.byteOffset + offset, count);
+      // A DataView: after quantized (1- or 2-byte) weights a float32 weight need not be 4-byte aligned.
+      const values = new DataView(data.buffer, data.byteOffset + offset, count * 4);
       for (let i = 0; i < count; i++) {
-        if (!Number.isFinite(values[i])) throw badInput(`${file}: weight '${spec.name}' holds ${values[i]} (at flat index ${i})`, 'the weights are damaged or training diverged: train or export the model again');
+        const v = values.getFloat32(i * 4, true);
+        if (!Number.isFinite(v)) throw badInput(`${file}: weight '${spec.name}' holds ${v} (at flat index ${i})`, 'the weights are damaged or training diverged: train or export the model again');
       }
     }
     offset += count * (DTYPE_BYTES[dtype] ?? 4);
@@ -151,7 +171,8 @@ type LayerJSON = LayerConfigJSON & { name?: string; inbound_nodes?: unknown };
 function checkTopology(file: string, root: LayerConfigJSON): void {
   const hint = 'the topology in model.json is damaged: export the model again with model.save()';
   const layers = root.config.layers as LayerJSON[];
-  const nameOf = (l: LayerJSON) => l.name ?? l.config?.name;
+  // tfjs resolves a functional model's inbound nodes by each layer's top-level "name" (not config.name).
+  const nameOf = (l: LayerJSON) => l.name;
   const names = new Set<string>();
   for (const l of layers) {
     const name = nameOf(l);
@@ -159,20 +180,30 @@ function checkTopology(file: string, root: LayerConfigJSON): void {
     if (names.has(name)) throw badInput(`${file}: two layers are named '${name}'`, hint);
     names.add(name);
   }
+  // How many times each layer is called (its nodes): an input layer once, any other layer once per inbound node.
+  const nodeCount = new Map(layers.map((l) => [nameOf(l)!, l.class_name === 'InputLayer' ? 1 : Array.isArray(l.inbound_nodes) ? l.inbound_nodes.length : 0]));
+  /** A reference [layer, node index, tensor index, …] to a node that exists, as the layer it names. */
+  const resolve = (ref: unknown, where: string): string => {
+    const [source, nodeIndex, tensorIndex] = Array.isArray(ref) ? ref : [];
+    if (typeof source !== 'string') throw badInput(`${file}: ${where} names no layer (${JSON.stringify(ref)?.slice(0, 60)})`, hint);
+    if (!names.has(source)) throw badInput(`${file}: ${where} takes its input from '${source}', which is not a layer of the model`, hint);
+    if (!Number.isInteger(nodeIndex) || nodeIndex < 0 || nodeIndex >= nodeCount.get(source)!) throw badInput(`${file}: ${where} reads call ${JSON.stringify(nodeIndex)} of layer '${source}', which is called ${nodeCount.get(source)} time(s)`, hint);
+    if (tensorIndex !== 0) throw badInput(`${file}: ${where} reads output ${JSON.stringify(tensorIndex)} of layer '${source}', which has one output (0)`, hint);
+    return source;
+  };
   const inputsOf = new Map<string, string[]>();
   for (const l of layers) {
     const name = nameOf(l)!;
     const nodes = l.inbound_nodes ?? [];
     if (!Array.isArray(nodes)) throw badInput(`${file}: layer '${name}': inbound_nodes is not a list`, hint);
+    if (nodes.length === 0 && l.class_name !== 'InputLayer') throw badInput(`${file}: layer '${name}' is never called (no inbound nodes)`, hint);
     const from: string[] = [];
     for (const node of nodes) {
-      const refs = Array.isArray(node) ? node : [];
-      for (const ref of refs) {
-        const source = Array.isArray(ref) ? ref[0] : undefined;
-        if (typeof source !== 'string') throw badInput(`${file}: layer '${name}' has an inbound node that names no layer (${JSON.stringify(ref)?.slice(0, 60)})`, hint);
-        if (source === name) throw badInput(`${file}: layer '${name}' takes its own output as its input`, hint);
-        if (!names.has(source)) throw badInput(`${file}: layer '${name}' takes its input from '${source}', which is not a layer of the model`, hint);
-        from.push(source);
+      if (!Array.isArray(node) || node.length === 0) throw badInput(`${file}: layer '${name}' has an inbound node with no inputs`, hint);
+      for (const ref of node) {
+        if (!Array.isArray(ref) || typeof ref[0] !== 'string') throw badInput(`${file}: layer '${name}' has an inbound node that names no layer (${JSON.stringify(ref)?.slice(0, 60)})`, hint);
+        if (ref[0] === name) throw badInput(`${file}: layer '${name}' takes its own output as its input`, hint);
+        from.push(resolve(ref, `layer '${name}'`));
       }
     }
     inputsOf.set(name, from);
@@ -187,6 +218,7 @@ function checkTopology(file: string, root: LayerConfigJSON): void {
     for (const entry of list) {
       const name = Array.isArray(entry) ? entry[0] : undefined;
       if (typeof name !== 'string' || !names.has(name)) throw badInput(`${file}: ${what} layer '${typeof name === 'string' ? name : JSON.stringify(entry)}' is not a layer of the model`, hint);
+      resolve(entry, `${what} layer '${name}'`);
     }
   }
 }

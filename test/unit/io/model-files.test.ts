@@ -133,6 +133,28 @@ describe('model files (tfjs LayersModel on disk)', () => {
         await expectBadInput(async () => loadModel(await edited((c) => (c.layers[2].name = c.layers[1].name))), /two layers are named 'block1_conv1'/);
         await expectBadInput(async () => loadModel(await edited((c) => (c.layers = []))), /has no layers/);
       });
+      // Found by the reader fuzzing (test/cli/reader-fuzz.test.ts): each of these made tfjs loop forever.
+      it('a layer without its top-level name, a node with no inputs, a layer never called, a call or output that does not exist', async () => {
+        await expectBadInput(async () => loadModel(await edited((c) => delete (byName(c.layers, 'block2_pool') as Partial<Layer>).name)), /a layer of class MaxPooling2D has no name/);
+        await expectBadInput(async () => loadModel(await edited((c) => (byName(c.layers, 'fc1').inbound_nodes = [[]]))), /layer 'fc1' has an inbound node with no inputs/);
+        await expectBadInput(async () => loadModel(await edited((c) => (byName(c.layers, 'fc1').inbound_nodes = []))), /layer 'fc1' is never called/);
+        await expectBadInput(async () => loadModel(await edited((c) => (byName(c.layers, 'fc1').inbound_nodes = [[['flatten', 1, 0, {}]]]))), /layer 'fc1' reads call 1 of layer 'flatten', which is called 1 time/);
+        await expectBadInput(async () => loadModel(await edited((c) => (byName(c.layers, 'fc1').inbound_nodes = [[['flatten', 0, 3, {}]]]))), /reads output 3 of layer 'flatten'/);
+        await expectBadInput(async () => loadModel(await edited((c) => (c.output_layers = [[c.layers[c.layers.length - 1].name, 2, 0]]))), /output layer '\w+' reads call 2 of layer '\w+', which is called 1 time/);
+      });
+      it('a weights manifest whose entries are not {name, shape, dtype}', async () => {
+        const manifest = async (edit: (w: { name?: unknown; shape?: unknown; dtype?: unknown }) => void) => {
+          const file = await savedModel();
+          const json = JSON.parse(fs.readFileSync(file, 'utf8'));
+          edit(json.weightsManifest[0].weights[1]);
+          fs.writeFileSync(file, JSON.stringify(json));
+          return file;
+        };
+        await expectBadInput(async () => loadModel(await manifest((w) => (w.shape = null))), /has shape null, not a list of whole numbers/);
+        await expectBadInput(async () => loadModel(await manifest((w) => (w.shape = [3, -1]))), /has shape \[3,-1\]/);
+        await expectBadInput(async () => loadModel(await manifest((w) => (w.dtype = 'toString'))), /dtype "toString", which PXP does not read/);
+        await expectBadInput(async () => loadModel(await manifest((w) => delete w.name)), /a weight of weightsManifest\[0\] has no name/);
+      });
     });
 
     it('a NaN or infinite weight, naming the weight and where it is', async () => {
