@@ -272,8 +272,9 @@ export const searchCommand: Command = {
       graph = opened.graph();
       const task = loadTask(flags, s, opened, graph);
       const fingerprint = searchFingerprint(opened, task);
-      if (previous) checkSameTask(previous, fingerprint, task, outArg, opened);
+      // Trials first: an older search's retired parameters get their own message rather than "another space".
       const done = previous ? resumableTrials(out.dir, task.space) : [];
+      if (previous) checkSameTask(previous, fingerprint, task, outArg, opened);
       const evaluator = await maskedEvaluator(graph, task.layers, task.evaluation, { executor: s.executor, allowedClasses: task.classes });
       const objective = new AttributionObjective({ graph, shapes: task.shapes, layers: task.layers, groups: task.groups, reference: task.reference, evaluator, executor: s.executor, rates: s.rates, normalize: s.normalize, signal: ctx.signal });
       // Only --resume continues a log; a new search replaces an old folder (--force) whole and starts from no trials.
