@@ -114,8 +114,14 @@ export function readComponents(dir: string, hint: string): ComponentsFile {
     const o = asObject(l);
     const name = asString(o?.name);
     if (!o || !name || !Array.isArray(o.relevance)) throw badInput(`${dir}: components.json layer ${i} lacks a name or a relevance list`, hint);
+    const width = Array.isArray(o.relevance[0]) ? o.relevance[0].length : -1;
+    const bad = o.relevance.findIndex((row) => !Array.isArray(row) || row.length !== width || !row.every((v) => typeof v === 'number'));
+    if (bad >= 0) throw badInput(`${dir}: components.json layer '${name}': relevance row ${bad} is not a list of ${width} numbers like the first`, hint);
     return { name, kind: asString(o.kind) ?? 'conv', relevance: o.relevance as number[][] };
   });
+  const samples = layers[0]?.relevance.length;
+  const uneven = layers.find((l) => l.relevance.length !== samples);
+  if (uneven) throw badInput(`${dir}: components.json layer '${uneven.name}' has relevance for ${uneven.relevance.length} samples, layer '${layers[0].name}' for ${samples}`, hint);
   const composite = asObject(json.composite);
   const rules = Array.isArray(json.rules) ? json.rules.map((r) => ({ name: asString(asObject(r)?.name) ?? '?', rule: asString(asObject(r)?.rule) ?? '?' })) : [];
   return {
