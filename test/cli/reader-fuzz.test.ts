@@ -21,8 +21,8 @@ const DEMO = path.join(REPO, 'examples', 'fashion-mnist');
 const MODEL_DIR = path.join(DEMO, 'model');
 
 /** Cases per reader: a few thousand where a case is cheap; model.json loads and summarises a tfjs model each time. */
-const CASES = Number(process.env.PXP_FUZZ_CASES ?? 3000);
-const MODEL_CASES = Number(process.env.PXP_FUZZ_MODEL_CASES ?? 1500);
+const CASES = Number(process.env.PXP_FUZZ_CASES ?? 2000);
+const MODEL_CASES = Number(process.env.PXP_FUZZ_MODEL_CASES ?? 1000);
 
 const tallies: FuzzTally[] = [];
 
@@ -95,9 +95,9 @@ describe('reader fuzzing: every mutation is a result or a clean exit-2 error (is
       }
     };
     fs.writeFileSync(path.join(dir, 'weights.bin'), weights);
-    settle(await fuzz('model.json', { seed: 200, cases: MODEL_CASES, valid: json, json: true, read: (b) => (fs.writeFileSync(path.join(dir, 'model.json'), b), open()) }));
+    settle(await fuzz('model.json', { seed: 200, cases: MODEL_CASES, valid: json, json: true, budgetMs: 5000, read: (b) => (fs.writeFileSync(path.join(dir, 'model.json'), b), open()) }));
     fs.writeFileSync(path.join(dir, 'model.json'), json);
-    settle(await fuzz('weights.bin', { seed: 201, cases: Math.round(MODEL_CASES / 5), valid: new Uint8Array(weights), read: (b) => (fs.writeFileSync(path.join(dir, 'weights.bin'), b), open()) }));
+    settle(await fuzz('weights.bin', { seed: 201, cases: Math.round(MODEL_CASES / 5), valid: new Uint8Array(weights), budgetMs: 5000, read: (b) => (fs.writeFileSync(path.join(dir, 'weights.bin'), b), open()) }));
   });
 
   it('composite JSON files (against the demo model\'s layer names)', async () => {
