@@ -2,7 +2,8 @@
 // (bench/torch_vgg.py, 2 threads), measured one after the other in this run. Prints a table and writes
 // bench/results/latest.json. See bench/README.md.
 //
-// Env: PXP_BENCH_PYTHON (default /usr/bin/python3), PXP_BENCH_REPEATS (default 15), PXP_BENCH_BACKEND (default auto).
+// Env: PXP_BENCH_PYTHON (default /usr/bin/python3), PXP_BENCH_REPEATS (default 15), PXP_BENCH_BACKEND (default auto),
+// PXP_BENCH_TORCHVISION=1 (also run bench/torchvision.mjs: full-size torchvision models, issue 15).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -203,3 +204,11 @@ const result = {
 };
 fs.writeFileSync(path.join(outDir, 'latest.json'), JSON.stringify(result, null, 2) + '\n');
 console.log(`written: ${path.relative(ROOT, path.join(outDir, 'latest.json'))}`);
+
+// 5. Optional: issue 15's torchvision figures (resnet50/resnet18 at 224×224, ~20–40 min on 2 cores).
+if (process.env.PXP_BENCH_TORCHVISION === '1') {
+  console.log('');
+  console.log('running bench/torchvision.mjs (PXP_BENCH_TORCHVISION=1) ...');
+  const tv = spawnSync(process.execPath, [path.join(BENCH, 'torchvision.mjs')], { cwd: ROOT, stdio: 'inherit' });
+  if (tv.status !== 0) process.exitCode = 1;
+}

@@ -111,6 +111,14 @@ FULL = {
 }
 
 
+def full_model(name):
+    """A full-size torchvision model with random weights, the same ones for a name wherever it is built (the export,
+    bench/zennit_reference.py): seeded by the name, not by the order of a --models list."""
+    import zlib
+    torch.manual_seed(zlib.crc32(name.encode()))
+    return randomize(FULL[name](), zlib.crc32(name.encode()) % 1000)
+
+
 def export(model, size, out_dir, samples, opset=17, dynamic=True, fold=True, preserve=False, seed=0, channels=3, weights=False, shape=None):
     os.makedirs(out_dir, exist_ok=True)
     g = torch.Generator().manual_seed(seed + 1)
@@ -172,8 +180,7 @@ def main():
         for name in args.models.split(','):
             if name not in FULL:
                 sys.exit(f'unknown model {name}; one of {", ".join(FULL)}')
-            model = randomize(FULL[name](), 0)
-            secs = export(model, args.size, os.path.join(args.out, name), args.samples)
+            secs = export(full_model(name), args.size, os.path.join(args.out, name), args.samples)
             done[name] = {'size': args.size, 'exportSeconds': round(secs, 2)}
             print(f'{name}: exported in {secs:.1f} s', flush=True)
     if not done:

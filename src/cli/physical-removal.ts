@@ -68,6 +68,8 @@ function layerDiff(original: { graph: Graph; summary: ModelSummary }, pruned: { 
 export interface PhysicalRemoval {
   format: 'tfjs' | 'onnx';
   rate: number;
+  /** Every layer kept a multiple of this many components (--round-to), when it is above 1. */
+  roundTo?: number;
   chosenBy?: { maxDropPoints: number; baselineAccuracy: number; maskedAccuracyAtRate: number };
   removed: number;
   total: number;
@@ -104,6 +106,8 @@ export interface RemovalInputs {
   /** The ranked (possibly normalized) scores. */
   scores: Float64Array[];
   rate: number;
+  /** Round every layer's kept count up to a multiple of this (physicalPlan). */
+  roundTo?: number;
   evaluation: Dataset;
   classes?: number[];
   executor: 'auto' | 'onnx' | 'tfjs';
@@ -120,7 +124,7 @@ const TFJS_LATENCY_RUNS = 15;
 export async function removePhysically(inp: RemovalInputs): Promise<{ result: Omit<PhysicalRemoval, 'chosenBy' | 'finetune'>; pruned: PrunedModel }> {
   const { opened, graph, shapes, layers, scores, rate, evaluation, classes, executor } = inp;
   throwIfCancelled(inp.signal);
-  const plan = physicalPlan(graph, layers, scores, rate);
+  const plan = physicalPlan(graph, layers, scores, rate, { roundTo: inp.roundTo });
   const pruned = opened.tfjs ? await prunedLayersModel(opened.tfjs, graph, shapes, layers, plan.removed, opened.file) : await prunedOnnxModel(opened, graph, shapes, layers, plan.removed);
   try {
     const masked = await maskedEvaluator(graph, layers, evaluation, { executor, allowedClasses: classes });
@@ -137,6 +141,7 @@ export async function removePhysically(inp: RemovalInputs): Promise<{ result: Om
       result: {
         format: opened.format,
         rate,
+        ...(inp.roundTo && inp.roundTo > 1 ? { roundTo: inp.roundTo } : {}),
         removed: plan.removedCount,
         total: layers.reduce((a, l) => a + l.size, 0),
         groups: plan.groups,

@@ -6,7 +6,6 @@ import { writeComponents } from '../../core/run-folder/write';
 import { readNpy, writeNpy } from '../../core/io/npy';
 import { InitMode, attribute } from '../../core/lrp/attribute';
 import { OnnxExplainer } from '../../core/lrp/onnx-explainer';
-import { disposeGraph } from '../../core/graph/graph';
 import { DEFAULT_SOFTMAX_RULE } from '../../core/lrp/propagate';
 import { INITS, PRESET_NAMES, compositeToJson, loadComposite } from '../../core/lrp/composites';
 import { throwIfCancelled, yieldToEventLoop } from '../../core/progress';
@@ -137,12 +136,7 @@ export const attributeCommand: Command = {
   },
 };
 
-/** attribute() on a fresh graph of the model, freed afterwards. */
+/** attribute() on the model's own graph: LRP only reads it (canonizers make new weights where they change any). */
 async function attributeGraph(opened: OpenedModel, ...args: Parameters<typeof attribute> extends [unknown, ...infer R] ? R : never) {
-  const graph = opened.graph();
-  try {
-    return await attribute(graph, ...args);
-  } finally {
-    disposeGraph(graph);
-  }
+  return attribute(opened.sharedGraph(), ...args);
 }

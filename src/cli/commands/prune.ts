@@ -33,6 +33,7 @@ export const pruneCommand: Command = {
     rates: { type: 'string', placeholder: 'LIST', description: 'pruning rates of the masked curve (default 0, 0.05, …, 0.95)', value: ratesValue },
     rate: { type: 'string', placeholder: 'P', description: 'also remove this fraction of components physically: RUN/pruned/ is a smaller LayersModel', value: rateValue },
     normalize: { type: 'string', placeholder: 'MODE', description: 'none (method.md, default) | mean | max: divide each layer\'s scores by their mean or max before the global ranking, which spreads the removals over the layers', value: choiceValue(NORMALIZATIONS) },
+    'round-to': { type: 'string', placeholder: 'N', description: 'with --rate or --max-drop: every layer keeps a multiple of N components (or all), giving back its most relevant removed ones; onnxruntime\'s fast convolutions take channels in blocks of 8 or 16', value: intValue(1) },
     'max-drop': { type: 'string', placeholder: 'POINTS', description: 'instead of --rate: remove physically the largest rate of the curve before its accuracy falls more than POINTS percentage points below the unpruned model', value: (v) => void maxDropPoints(v) },
     'finetune-epochs': { type: 'string', placeholder: 'N', description: 'train the pruned model N epochs (on the train split of --data, else on the reference set) and report the accuracy regained', value: intValue(0) },
     signed: { type: 'boolean', description: 'rank LRP by the signed sum of relevance (abs_sort = false; default: the composite file\'s "abs_sort", else true)' },
@@ -62,6 +63,8 @@ export const pruneCommand: Command = {
     const finetuneEpochs = intFlag(flags, 'finetune-epochs', 0);
     if (finetuneEpochs > 0 && rate === undefined && maxDrop === undefined) throw usageError('--finetune-epochs trains the physically pruned model, which needs --rate or --max-drop', 'add --rate P or --max-drop POINTS');
     const normalize = normalizeFlag(flags);
+    const roundTo = intFlag(flags, 'round-to', 1, 1);
+    if (roundTo > 1 && rate === undefined && maxDrop === undefined) throw usageError('--round-to shapes the physically pruned model', 'add --rate P or --max-drop POINTS');
     const seed = intFlag(flags, 'seed', 0);
     const inputs = [modelPath, ...folders.all];
     const out = claimOutputFolder(requiredString(flags, 'out', 'pass --out RUN'), inputs, { ...ctx, command: 'prune' });
@@ -121,7 +124,7 @@ export const pruneCommand: Command = {
       const chosen = maxDrop === undefined ? undefined : largestRateWithin(curve.points, maxDrop / 100)!;
       const physicalRate = chosen?.rate ?? rate;
       if (physicalRate !== undefined) {
-        const removal = await removePhysically({ opened, graph, shapes, layers, scores: ranked, rate: physicalRate, evaluation, classes, executor, backendName: backend.name, signal: ctx.signal });
+        const removal = await removePhysically({ opened, graph, shapes, layers, scores: ranked, rate: physicalRate, roundTo, evaluation, classes, executor, backendName: backend.name, signal: ctx.signal });
         pruned = removal.pruned;
         let finetune: PhysicalRemoval['finetune'];
         if (finetuneEpochs > 0) {
@@ -172,7 +175,7 @@ function maxDropPoints(text: string): number {
 function physicalLines(p: PhysicalRemoval, originalParams: number, maxDrop: number | undefined): string[] {
   return [
     ...(p.chosenBy && maxDrop !== undefined ? [`--max-drop ${maxDrop}: rate ${p.rate} is the largest before the masked accuracy falls more than ${maxDrop} point${maxDrop === 1 ? '' : 's'} below the unpruned ${percent(p.chosenBy.baselineAccuracy, 1)}`] : []),
-    `physically pruned at rate ${p.rate}: ${p.removed}/${p.total} components in ${p.groups} groups; accuracy ${percent(p.prunedAccuracy, 1)} (masked: ${percent(p.maskedAccuracy, 1)})`,
+    `physically pruned at rate ${p.rate}${p.roundTo ? ` (every layer a multiple of ${p.roundTo})` : ''}: ${p.removed}/${p.total} components in ${p.groups} groups; accuracy ${percent(p.prunedAccuracy, 1)} (masked: ${percent(p.maskedAccuracy, 1)})`,
     ...(p.finetune ? [`  fine-tuned ${p.finetune.epochs} epochs: accuracy ${percent(p.finetune.accuracy, 1)} (${(p.finetune.regained * 100).toFixed(1)} points regained)`] : []),
     `  params ${originalParams} → ${p.params.pruned}, latency ${p.latencyMs.original.toFixed(1)} → ${p.latencyMs.pruned.toFixed(1)} ms per batch of ${p.latencyMs.batch} on ${p.latencyMs.engine} (${p.speedup.toFixed(2)}× faster)`,
   ];

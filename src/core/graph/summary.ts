@@ -4,9 +4,8 @@
  * papers' tables); element-wise ops, pooling and normalisation are left out, as they are a rounding error here.
  */
 import * as tf from '@tensorflow/tfjs';
-import { forwardAll } from './forward';
 import type { Graph, Op } from './graph';
-import { tfAlgebra } from './tf-algebra';
+import { graphShapes } from './shapes';
 
 export interface LayerSummary {
   name: string;
@@ -120,7 +119,7 @@ const opParams = (op: Op) => Object.values(op).reduce((a: number, v) => a + (v i
 export function summarizeGraph(graph: Graph, inputShape: number[], name: string, opts: { channelsFirst?: boolean } = {}): ModelSummary {
   // Feature maps are shown as the model's own framework lays them out (C×H×W for PyTorch).
   const shown = (s: number[]) => (opts.channelsFirst && s.length === 3 ? [s[2], s[0], s[1]] : s);
-  const shapes = tf.tidy(() => forwardAll(tfAlgebra, graph, tf.zeros([1, ...inputShape])).map((t) => t.shape.slice(1) as number[]));
+  const shapes = graphShapes(graph, inputShape);
   const layers: LayerSummary[] = graph.nodes.map((n, i) => {
     const inShape = n.inputs.length ? shapes[n.inputs[0]] : shapes[i];
     const activation = n.op.type === 'activation' ? n.op.fn : undefined;

@@ -26,6 +26,11 @@ export interface LoadedModel {
   summary: ModelSummary & { fileInputShape: number[] };
   /** A fresh engine graph, the caller's to dispose (disposeGraph). */
   graph(): Graph;
+  /**
+   * The model's own engine graph, for a caller that only reads it (LRP): not to be disposed or changed; dispose()
+   * frees it. Saves a copy of every weight (100 MB for a ResNet-50).
+   */
+  sharedGraph(): Graph;
   /** Class names the model file carries (tfjs: PXP's metadata; ONNX: a `class_names` metadata entry). */
   classNames?: string[];
   /** The range of input values the model documents (tfjs: PXP's metadata `inputRange`; ONNX: an `input_range` entry). */
@@ -56,6 +61,7 @@ export async function openAnyModel(modelPath: string, opts: { inputShape?: numbe
   const model = await loadModel(file);
   const summary = summarizeModel(model);
   const metadata = modelMetadata(file);
+  let shared: Graph | undefined;
   return {
     file,
     format: 'tfjs',
@@ -64,9 +70,13 @@ export async function openAnyModel(modelPath: string, opts: { inputShape?: numbe
     classNames: metadata.classNames,
     ...rangeOf(metadata.inputRange),
     graph: () => graphFromModel(model),
+    sharedGraph: () => (shared ??= graphFromModel(model)),
     ruleLayerNames: () => linearLayerNames(model),
     tfjs: model,
-    dispose: () => model.dispose(),
+    dispose: () => {
+      if (shared) disposeGraph(shared);
+      model.dispose();
+    },
   };
 }
 
@@ -81,6 +91,7 @@ function openOnnx(file: string, inputShape?: number[]): LoadedModel {
     classNames: onnxClassNames(onnx),
     ...rangeOf(onnxMetadataJson(onnx, 'input_range')),
     graph: () => cloneGraph(onnx.graph),
+    sharedGraph: () => onnx.graph,
     ruleLayerNames: () => onnx.graph.nodes.filter((n) => isLinear(n.op)).map((n) => n.name),
     onnx,
     dispose: () => {

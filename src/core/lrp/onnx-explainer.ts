@@ -26,6 +26,7 @@ export function compileExplanation(prepared: ExplanationPlan, inputShape: number
   const shape = [batch, ...inputShape];
   const x = A.feed('x', shape);
   const acts = forwardAll(A, prepared.plan.graph, x);
+  A.recomputeSums = true;
   const logits = acts[prepared.plan.explained];
   const k = logits.shape[1];
   let oneHot: string;
@@ -95,7 +96,7 @@ export class OnnxExplainer {
     let s = this.sessions.get(key);
     if (!s) {
       const { bytes, classes } = compileExplanation(this.prepared, this.inputShape, batch, { predicted, init });
-      s = this.ort.InferenceSession.create(bytes, { intraOpNumThreads: this.threads, graphOptimizationLevel: 'all' }).then((session) => ({ session, classes }));
+      s = this.ort.InferenceSession.create(bytes, { intraOpNumThreads: this.threads, graphOptimizationLevel: 'all', enableMemPattern: false }).then((session) => ({ session, classes }));
       this.sessions.set(key, s);
     }
     return s;

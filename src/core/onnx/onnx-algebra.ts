@@ -16,13 +16,47 @@ export interface Sym {
   name?: string;
   shape: number[];
   nonNegative: boolean;
-  /** Constants (weights) in logical layout, folded at compile time. */
+  /** Constants (weights) in logical layout, folded at compile time (a derived constant's only when read: valuesOf). */
   data?: Float32Array;
   /** Known to be all zeros (a skipped rule term): arithmetic with it emits nothing. */
   zero?: boolean;
   /** Stored in its logical layout even at rank 4 (attention's per-head [N, H, T, d]); else rank 4 is NHWC stored NCHW. */
   plain?: boolean;
+  /**
+   * A constant computed from other constants by an element-wise op (w⁺ = Relu(w), …): the graph gets the op over their
+   * initializers, which onnxruntime folds when it creates the session, so each weight is encoded (and copied) once.
+   * Its values are computed in JS only if a compile-time check reads them (valueAt, valuesOf).
+   */
+  derived?: Derived;
+  /** The values this one is the sum of (a residual add), so that it can be recomputed instead of kept (recomputeSums). */
+  sumOf?: Sym[];
 }
+
+/** Element-wise ops whose float32 result equals the JS fold bit for bit (one rounding of an exact result). */
+interface Derived {
+  op: 'Relu' | 'Min' | 'Add' | 'Sub' | 'Mul' | 'Div' | 'Abs' | 'Sqrt';
+  of: Sym[];
+  /** A second operand that is a number (representable in float32). */
+  scalar?: number;
+  /** Entry i, computed from the operands' entries. */
+  at: (i: number) => number;
+}
+
+const isConstant = (t: Sym) => !t.name && (t.data !== undefined || t.derived !== undefined);
+const valueAt = (t: Sym, i: number): number => (t.data ? t.data[i] : t.derived!.at(i));
+
+/** A constant's values (a derived one's computed now, once). */
+function valuesOf(t: Sym): Float32Array {
+  if (!t.data) {
+    const data = new Float32Array(size(t.shape));
+    for (let i = 0; i < data.length; i++) data[i] = t.derived!.at(i);
+    t.data = data;
+  }
+  return t.data;
+}
+
+/** How a constant is laid out as an initializer: as it is, or a [kh, kw, ci, co] kernel in ONNX's conv layouts. */
+type ConstLayout = 'as-is' | 'oihw' | 'depthwise';
 
 /** An op or setting the ONNX path does not compile; callers fall back to tfjs. */
 export class OnnxUnsupported extends Error {}
@@ -45,30 +79,43 @@ function toOihw(data: Float32Array, shape: number[], depthwise: boolean): { data
   return { data: out, dims: depthwise ? [a * b, 1, kh, kw] : [b, a, kh, kw] };
 }
 
+/** A number a float32 scalar initializer holds exactly, so that an op with it folds as JS does. */
+const exactInFloat32 = (v: number) => Math.fround(v) === v;
+
 /** Whether a rank-4 value is an image: NHWC logically, NCHW in the graph. */
 const isImage = (t: Sym) => t.shape.length === 4 && !t.plain;
 
-/** Whether a [kh, kw, ci, co] kernel (co innermost) has the same filter for every output channel. */
-function sameForEveryOutput(data: Float32Array, co: number): boolean {
-  for (let i = 0; i < data.length; i += co) for (let o = 1; o < co; o++) if (data[i + o] !== data[i]) return false;
+/** Whether a [kh, kw, ci, co] kernel (co innermost) has the same filter for every output channel (stops at the first difference). */
+function sameForEveryOutput(kernel: Sym, co: number): boolean {
+  const n = size(kernel.shape);
+  for (let i = 0; i < n; i += co) {
+    const first = valueAt(kernel, i);
+    for (let o = 1; o < co; o++) if (valueAt(kernel, i + o) !== first) return false;
+  }
   return true;
 }
 
 function allNonNegative(t: Sym): boolean {
-  if (t.data && !t.name) return t.data.every((v) => v >= 0);
-  return t.nonNegative;
-}
-
-function transpose2d(data: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(data.length);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c];
-  return out;
+  if (t.nonNegative) return true;
+  return isConstant(t) && valuesOf(t).every((v) => v >= 0);
 }
 
 export class OnnxAlgebra implements Algebra<Sym> {
   /** MaxPool indices by the pooled input's value name, for the relevance pass. */
   private poolIndices = new Map<string, string>();
   private scalars = new Map<number, string>();
+  /** Each graph weight read once (dataSync copies on wasm), and each constant placed once per layout. */
+  private weights = new WeakMap<tf.Tensor, Float32Array>();
+  private placedData = new WeakMap<Float32Array, Map<ConstLayout, string>>();
+  private placedDerived = new WeakMap<Sym, Map<ConstLayout, string>>();
+  private recomputed = new WeakMap<Sym, string>();
+  /**
+   * Set once an LRP graph's forward pass is emitted: a residual sum read again (the sum rule's denominator) is
+   * recomputed from its inputs, which the backward pass keeps anyway, instead of staying alive from the forward pass
+   * to the backward: a quarter of a ResNet's activations, for one Add each. The inputs are added in the opposite
+   * order: the same float32 result (addition commutes exactly), and not a duplicate that onnxruntime would merge back.
+   */
+  recomputeSums = false;
 
   constructor(readonly b: OnnxGraphBuilder) {}
 
@@ -83,7 +130,13 @@ export class OnnxAlgebra implements Algebra<Sym> {
   }
 
   weight(t: tf.Tensor): Sym {
-    return { shape: t.shape, nonNegative: false, data: t.dataSync() as Float32Array };
+    let data = this.weights.get(t);
+    if (!data) {
+      data = t.dataSync() as Float32Array;
+      this.weights.set(t, data);
+    }
+    // A fresh Sym each time (ref() names the Sym it places); the data, and so its initializer, is shared.
+    return { shape: t.shape, nonNegative: false, data };
   }
 
   shape(t: Sym): number[] {
@@ -96,14 +149,57 @@ export class OnnxAlgebra implements Algebra<Sym> {
 
   /** Places a value in the graph: constants become initializers in physical layout. */
   ref(t: Sym): string {
+    if (t.sumOf && this.recomputeSums) {
+      let name = this.recomputed.get(t);
+      if (!name) {
+        const [first, ...rest] = t.sumOf;
+        name = rest.reduce((acc, s) => this.b.op('Add', [this.ref(s), acc]), this.ref(first));
+        this.recomputed.set(t, name);
+      }
+      return name;
+    }
     if (t.name) return t.name;
     if (t.zero) {
       t.name = this.b.op('Expand', [this.scalar(0), this.b.ints(this.physical(t))]);
       return t.name;
     }
-    if (!t.data) throw new Error('a symbolic value without a name or data');
-    t.name = this.b.constant(t.data, this.physical(t), 'w');
+    if (!isConstant(t)) throw new Error('a symbolic value without a name or data');
+    t.name = this.constantIn(t, 'as-is');
     return t.name;
+  }
+
+  /**
+   * The initializer (or the ops over initializers, for a derived constant) holding constant t in a layout. A leaf is
+   * placed once per data array and layout: the forward conv and a rule's unmodified term share one weight.
+   */
+  private constantIn(t: Sym, layout: ConstLayout): string {
+    const cache = (map: WeakMap<object, Map<ConstLayout, string>>, key: object) => {
+      let m = map.get(key);
+      if (!m) map.set(key, (m = new Map()));
+      return m;
+    };
+    if (t.derived) {
+      const placed = cache(this.placedDerived, t);
+      let name = placed.get(layout);
+      if (!name) {
+        const inputs = t.derived.of.map((s) => this.constantIn(s, layout));
+        if (t.derived.scalar !== undefined) inputs.push(this.scalar(t.derived.scalar));
+        name = this.b.op(t.derived.op, inputs);
+        placed.set(layout, name);
+      }
+      return name;
+    }
+    const placed = cache(this.placedData, t.data!);
+    let name = placed.get(layout);
+    if (!name) {
+      if (layout === 'as-is') name = this.b.constant(t.data!, this.physical(t), 'w');
+      else {
+        const w = toOihw(t.data!, t.shape, layout === 'depthwise');
+        name = this.b.constant(w.data, w.dims, 'w');
+      }
+      placed.set(layout, name);
+    }
+    return name;
   }
 
   scalar(v: number): string {
@@ -124,16 +220,30 @@ export class OnnxAlgebra implements Algebra<Sym> {
     return this.value(name, a.shape, nonNegative, a.plain);
   }
 
-  private fold(a: Sym, f: (v: number, i: number) => number): Sym {
+  /**
+   * A constant computed from constant a: derived (emitted as an op, its values computed only if read) when `derived`
+   * is given, else computed in JS now.
+   */
+  private fold(a: Sym, f: (v: number, i: number) => number, derived?: Omit<Derived, 'at'>, nonNegative = false): Sym {
+    const base = { shape: a.shape, nonNegative, ...(a.plain && { plain: true }) };
+    if (derived) return { ...base, derived: { ...derived, at: (i: number) => f(valueAt(a, i), i) } };
     // A plain loop: Float32Array.from with a mapping function was a third of compiling a ResNet-50's LRP graph.
-    const src = a.data!;
+    const src = valuesOf(a);
     const data = new Float32Array(src.length);
     for (let i = 0; i < src.length; i++) data[i] = f(src[i], i);
-    return { shape: a.shape, nonNegative: false, data, ...(a.plain && { plain: true }) };
+    return { ...base, data };
+  }
+
+  /** `op` over constant a and a number, as a derived constant when the number is exact in float32. */
+  private withScalar(op: 'Add' | 'Mul', a: Sym, v: number): Omit<Derived, 'at'> | undefined {
+    return exactInFloat32(v) ? { op, of: [a], scalar: v } : undefined;
   }
 
   private binary(a: Sym, b: Sym, op: 'Add' | 'Sub' | 'Mul' | 'Div', f: (x: number, y: number) => number, nonNegative: boolean): Sym {
-    if (a.data && b.data && !a.name && !b.name) return this.fold(a, (v, i) => f(v, b.data![i]));
+    if (isConstant(a) && isConstant(b)) {
+      const sameShape = a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]) && !a.plain === !b.plain;
+      return this.fold(a, (v, i) => f(v, valueAt(b, i)), sameShape ? { op, of: [a, b] } : undefined);
+    }
     const shape = a.shape.length >= b.shape.length ? a.shape : b.shape;
     return this.value(this.b.op(op, [this.ref(a), this.ref(b)]), shape, nonNegative, a.plain || b.plain);
   }
@@ -146,7 +256,7 @@ export class OnnxAlgebra implements Algebra<Sym> {
 
   add(a: Sym, b: Sym | number) {
     if (typeof b === 'number') {
-      if (a.data && !a.name) return this.fold(a, (v) => v + b);
+      if (isConstant(a)) return this.fold(a, (v) => v + b, this.withScalar('Add', a, b));
       return this.like(a, this.b.op('Add', [this.ref(a), this.scalar(b)]), a.nonNegative && b >= 0);
     }
     if (b.zero) return a;
@@ -161,7 +271,7 @@ export class OnnxAlgebra implements Algebra<Sym> {
     if (a.zero) return a;
     if (typeof b !== 'number' && b.zero) return b;
     if (typeof b === 'number') {
-      if (a.data && !a.name) return this.fold(a, (v) => v * b);
+      if (isConstant(a)) return this.fold(a, (v) => v * b, this.withScalar('Mul', a, b));
       return this.like(a, this.b.op('Mul', [this.ref(a), this.scalar(b)]), a.nonNegative && b >= 0);
     }
     return this.binary(a, b, 'Mul', (x, y) => x * y, a.nonNegative && b.nonNegative);
@@ -173,25 +283,25 @@ export class OnnxAlgebra implements Algebra<Sym> {
     return ts.reduce((acc, t) => this.add(acc, t));
   }
   relu(a: Sym) {
-    if (a.data && !a.name) return this.fold(a, (v) => Math.max(v, 0));
+    if (isConstant(a)) return this.fold(a, (v) => Math.max(v, 0), { op: 'Relu', of: [a] }, true);
     // z⁺-style input modifiers behind a ReLU: x⁺ = x, nothing to emit.
     if (a.nonNegative) return a;
     return this.like(a, this.b.op('Relu', [this.ref(a)]), true);
   }
   minZero(a: Sym) {
-    if (a.data && !a.name) return this.fold(a, (v) => Math.min(v, 0));
+    if (isConstant(a)) return this.fold(a, (v) => Math.min(v, 0), { op: 'Min', of: [a], scalar: 0 });
     return this.like(a, this.b.op('Min', [this.ref(a), this.scalar(0)]));
   }
   square(a: Sym) {
-    if (a.data && !a.name) return this.fold(a, (v) => v * v);
+    if (isConstant(a)) return this.fold(a, (v) => v * v, { op: 'Mul', of: [a, a] }, true);
     return this.like(a, this.b.op('Mul', [this.ref(a), this.ref(a)]), true);
   }
   abs(a: Sym) {
-    if (a.data && !a.name) return this.fold(a, Math.abs);
+    if (isConstant(a)) return this.fold(a, Math.abs, { op: 'Abs', of: [a] }, true);
     return this.like(a, this.b.op('Abs', [this.ref(a)]), true);
   }
   sqrt(a: Sym) {
-    if (a.data && !a.name) return this.fold(a, Math.sqrt);
+    if (isConstant(a)) return this.fold(a, Math.sqrt, { op: 'Sqrt', of: [a] });
     return this.like(a, this.b.op('Sqrt', [this.ref(a)]), true);
   }
   fillLike(a: Sym, v: number | number[]) {
@@ -201,7 +311,7 @@ export class OnnxAlgebra implements Algebra<Sym> {
       const c = this.b.constant(Float32Array.from(v), perChannel, 'bounds');
       return this.like(a, this.b.op('Expand', [c, this.b.ints(this.physical(a))]), v.every((x) => x >= 0));
     }
-    if (a.data && !a.name) return this.fold(a, () => v);
+    if (isConstant(a)) return { shape: a.shape, nonNegative: v >= 0, data: new Float32Array(size(a.shape)).fill(v), ...(a.plain && { plain: true }) };
     // A zero is only materialised if something reads it as a graph value (see ref).
     if (v === 0) return { shape: a.shape, nonNegative: true, zero: true, ...(a.plain && { plain: true }) };
     return this.like(a, this.b.op('Expand', [this.scalar(v), this.b.ints(this.physical(a))]), v >= 0);
@@ -275,52 +385,47 @@ export class OnnxAlgebra implements Algebra<Sym> {
     const nonNegative = x.nonNegative && allNonNegative(kernel) && (bias === undefined || allNonNegative(bias));
     if (op.type === 'dense') {
       const dout = kernel.shape[1];
-      const w = this.b.constant(kernel.data!, kernel.shape, 'w');
-      let z = this.b.op('MatMul', [this.ref(x), w]);
-      if (bias) z = this.b.op('Add', [z, this.b.constant(bias.data!, [dout], 'b')]);
+      let z = this.b.op('MatMul', [this.ref(x), this.constantIn(kernel, 'as-is')]);
+      if (bias) z = this.b.op('Add', [z, this.constantIn(bias, 'as-is')]);
       return this.value(z, [...x.shape.slice(0, -1), dout], nonNegative);
     }
     const k: [number, number] = [kernel.shape[0], kernel.shape[1]];
     const g = convGeometry(op, x.shape, k);
     const depthwise = op.type === 'depthwise';
-    const w = toOihw(kernel.data!, kernel.shape, depthwise);
-    const cout = w.dims[0];
-    const inputs = [this.ref(x), this.b.constant(w.data, w.dims, 'w')];
-    if (bias) inputs.push(this.b.constant(bias.data!, [cout], 'b'));
+    const cout = depthwise ? kernel.shape[2] * kernel.shape[3] : kernel.shape[3];
+    const inputs = [this.ref(x), this.constantIn(kernel, depthwise ? 'depthwise' : 'oihw')];
+    if (bias) inputs.push(this.constantIn(bias, 'as-is'));
     const z = this.b.op('Conv', inputs, { kernel_shape: k, strides: op.strides, pads: g.pads, dilations: g.dilations, group: depthwise ? x.shape[3] : 1 });
     return this.value(z, [x.shape[0], g.outH, g.outW, cout], nonNegative);
   }
 
   linearInputGradient(op: LinearOp, grad: Sym, kernel: Sym, x: Sym): Sym {
     if (op.type === 'dense') {
-      const [din, dout] = kernel.shape;
-      const wt = this.b.constant(transpose2d(kernel.data!, din, dout), [dout, din], 'wt');
+      // Wᵀ as a Transpose of the forward's initializer (folded by onnxruntime), not a second copy in the file.
+      const wt = this.b.op('Transpose', [this.constantIn(kernel, 'as-is')], { perm: [1, 0] });
       return this.value(this.b.op('MatMul', [this.ref(grad), wt]), x.shape);
     }
     const k: [number, number] = [kernel.shape[0], kernel.shape[1]];
     const geo = convGeometry(op, x.shape, k);
     const depthwise = op.type === 'depthwise';
-    if (!depthwise && kernel.shape[3] > 1 && sameForEveryOutput(kernel.data!, kernel.shape[3])) {
+    if (!depthwise && kernel.shape[3] > 1 && sameForEveryOutput(kernel, kernel.shape[3])) {
       // Every output channel has the same filter (the flat rule's ones): Σ_o convᵀ(g_o, w) = convᵀ(Σ_o g_o, w), one
       // filter instead of co. The full transposed conv into few channels (a grey-scale input) ran at ~6.5 GMAC/s.
       const summed = this.b.op('ReduceSum', [this.ref(grad), this.b.ints([1])], { keepdims: 1 });
-      const one = Float32Array.from({ length: kernel.data!.length / kernel.shape[3] }, (_, i) => kernel.data![i * kernel.shape[3]]);
+      const one = Float32Array.from({ length: size(kernel.shape) / kernel.shape[3] }, (_, i) => valueAt(kernel, i * kernel.shape[3]));
       return this.linearInputGradient(op, this.value(summed, [...grad.shape.slice(0, 3), 1]), { shape: [...kernel.shape.slice(0, 3), 1], nonNegative: false, data: one }, x);
     }
     if (!depthwise && op.strides[0] === 1 && op.strides[1] === 1 && geo.dilations[0] === 1 && geo.dilations[1] === 1) {
       // A stride-1 transposed conv is a plain conv with the flipped kernel (in/out swapped) and complementary pads;
-      // onnxruntime's Conv path is much faster than its ConvTranspose.
-      const [kh, kw, ci, co] = kernel.shape;
-      const wb = new Float32Array(kernel.data!.length);
-      for (let y = 0; y < kh; y++)
-        for (let xx = 0; xx < kw; xx++)
-          for (let i = 0; i < ci; i++)
-            for (let o = 0; o < co; o++) wb[((i * co + o) * kh + (kh - 1 - y)) * kw + (kw - 1 - xx)] = kernel.data![((y * kw + xx) * ci + i) * co + o];
-      const dx = this.b.op('Conv', [this.ref(grad), this.b.constant(wb, [ci, co, kh, kw], 'wb')], { kernel_shape: k, strides: [1, 1], pads: flippedConvPads(geo) });
+      // onnxruntime's Conv path is much faster than its ConvTranspose. The flipped kernel is a Transpose and a
+      // reversing Slice of the forward's initializer, folded by onnxruntime: the file holds each weight once.
+      const [kh, kw] = kernel.shape;
+      let wb = this.b.op('Transpose', [this.constantIn(kernel, 'oihw')], { perm: [1, 0, 2, 3] });
+      if (kh > 1 || kw > 1) wb = this.b.op('Slice', [wb, this.b.ints([-1, -1]), this.b.ints([-kh - 1, -kw - 1]), this.b.ints([2, 3]), this.b.ints([-1, -1])]);
+      const dx = this.b.op('Conv', [this.ref(grad), wb], { kernel_shape: k, strides: [1, 1], pads: flippedConvPads(geo) });
       return this.value(dx, x.shape);
     }
-    const w = toOihw(kernel.data!, kernel.shape, depthwise);
-    const dx = this.b.op('ConvTranspose', [this.ref(grad), this.b.constant(w.data, w.dims, 'w')], {
+    const dx = this.b.op('ConvTranspose', [this.ref(grad), this.constantIn(kernel, depthwise ? 'depthwise' : 'oihw')], {
       kernel_shape: k,
       strides: op.strides,
       pads: geo.pads,
@@ -369,8 +474,12 @@ export class OnnxAlgebra implements Algebra<Sym> {
       }
       case 'identity':
         return x;
-      case 'add':
-        return inputs.slice(1).reduce((acc, t) => this.add(acc, t), x);
+      case 'add': {
+        const sum = inputs.slice(1).reduce((acc, t) => this.add(acc, t), x);
+        const same = (t: Sym) => t.name !== undefined && !t.zero && t.shape.join() === sum.shape.join() && !t.plain === !sum.plain;
+        if (inputs.length > 1 && sum.name && inputs.every(same)) sum.sumOf = inputs;
+        return sum;
+      }
       case 'concat': {
         const axis = op.axis < 0 ? x.shape.length + op.axis : op.axis;
         const physAxis = isImage(x) ? [0, 2, 3, 1][axis] : axis;

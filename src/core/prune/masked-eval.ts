@@ -7,6 +7,7 @@ import type * as Ort from 'onnxruntime-node';
 import * as tf from '@tensorflow/tfjs';
 import { forwardAll } from '../graph/forward';
 import type { Graph } from '../graph/graph';
+import { graphShapes } from '../graph/shapes';
 import { tfAlgebra } from '../graph/tf-algebra';
 import { batchesOf } from '../io/batches';
 import type { Dataset } from '../io/datasets';
@@ -177,9 +178,9 @@ export async function onnxModelLatencies(ort: typeof Ort, models: { model: Uint8
   }
 }
 
-/** Output shapes (without batch) of every node, from one forward pass of a zero sample. */
+/** Output shapes (without batch) of every node (graph/shapes.ts: from the ops' geometry, nothing is run). */
 export function nodeShapes(graph: Graph, inputShape: number[]): number[][] {
-  return tf.tidy(() => forwardAll(tfAlgebra, graph, tf.zeros([1, ...inputShape])).map((t) => t.shape.slice(1) as number[]));
+  return graphShapes(graph, inputShape);
 }
 
 export async function maskedEvaluator(

@@ -19,8 +19,14 @@ export interface PhysicalPlan {
   groups: number;
 }
 
-/** Removes whole groups, least relevant first, while the count stays within floor(rate·N) and no layer empties. */
-export function physicalPlan(graph: Graph, layers: ComponentLayerInfo[], scores: Float64Array[], rate: number): PhysicalPlan {
+/**
+ * Removes whole groups, least relevant first, while the count stays within floor(rate·N) and no layer empties.
+ * `roundTo` > 1 then gives back the most relevant removed groups of each layer until every layer keeps a multiple of
+ * it (or all of its components): onnxruntime's blocked convolutions take channel counts in blocks of 8 or 16, and a
+ * layer left with, say, 150 channels runs on a slower kernel (Torch-Pruning's `round_to`). Fewer than floor(rate·N)
+ * components are then removed.
+ */
+export function physicalPlan(graph: Graph, layers: ComponentLayerInfo[], scores: Float64Array[], rate: number, opts: { roundTo?: number } = {}): PhysicalPlan {
   if (!(rate >= 0 && rate < 1)) throw badInput(`--rate ${rate} is not in [0, 1)`, 'give the fraction of components to remove, e.g. 0.5');
   const groups = dependencyGroups(graph, layers)
     .filter((g) => g.removable)
@@ -30,16 +36,35 @@ export function physicalPlan(graph: Graph, layers: ComponentLayerInfo[], scores:
   const target = Math.floor(rate * total + 1e-9);
   const removed = layers.map((l) => new Array<boolean>(l.size).fill(false));
   const left = layers.map((l) => l.size);
+  const taken: typeof groups = [];
   let count = 0;
+  const perLayer = (g: (typeof groups)[number]) => {
+    const m = new Map<number, number>();
+    g.members.forEach((x) => m.set(x.layer, (m.get(x.layer) ?? 0) + 1));
+    return m;
+  };
   for (const g of groups) {
     if (count + g.members.length > target) continue;
-    const perLayer = new Map<number, number>();
-    g.members.forEach((m) => perLayer.set(m.layer, (perLayer.get(m.layer) ?? 0) + 1));
-    if ([...perLayer].some(([l, n]) => left[l] - n < 1)) continue;
+    const n = perLayer(g);
+    if ([...n].some(([l, k]) => left[l] - k < 1)) continue;
     for (const m of g.members) removed[m.layer][m.index] = true;
-    perLayer.forEach((n, l) => (left[l] -= n));
+    n.forEach((k, l) => (left[l] -= k));
     count += g.members.length;
+    taken.push(g);
     if (count === target) break;
+  }
+  const roundTo = opts.roundTo ?? 1;
+  if (roundTo > 1) {
+    const off = (l: number) => left[l] % roundTo !== 0 && left[l] < layers[l].size;
+    for (let l = layers.findIndex((_, i) => off(i)); l >= 0; l = layers.findIndex((_, i) => off(i))) {
+      // The most relevant removed group with a member in layer l comes back (taken is in removal order).
+      let at = taken.length - 1;
+      while (!taken[at].members.some((m) => m.layer === l)) at--;
+      const [g] = taken.splice(at, 1);
+      for (const m of g.members) removed[m.layer][m.index] = false;
+      perLayer(g).forEach((k, j) => (left[j] += k));
+      count -= g.members.length;
+    }
   }
   return { removed, removedCount: count, groups: groups.length };
 }

@@ -13,22 +13,13 @@ import { attribute } from '../../../src/core/lrp/attribute';
 import { presetComposite } from '../../../src/core/lrp/composites';
 import { predictOutputs } from '../../../src/core/models/predict-outputs';
 import { useDefaultBackend } from '../../helpers/backend';
+import { maxRelDiff } from '../../helpers/compare';
 import { fixture, torchvisionFixtures } from '../../helpers/torchvision';
 
 const npy = (file: string) => {
   const a = readNpy(file);
   return { data: a.data as Float32Array, shape: a.shape };
 };
-
-function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0;
-  let m = 0;
-  for (let i = 0; i < b.length; i++) {
-    d = Math.max(d, Math.abs(a[i] - b[i]));
-    m = Math.max(m, Math.abs(b[i]));
-  }
-  return d / Math.max(m, 1e-12);
-}
 
 /** The model's outputs for the fixture's inputs, on tfjs, in the engine's layout. */
 function tfjsOutputs(model: LoadedModel, dir: string): Float32Array {
@@ -57,13 +48,13 @@ describe('ONNX models from PyTorch', function () {
         const model = await openAnyModel(path.join(dir, 'model.onnx'));
         try {
           const want = npy(path.join(dir, 'outputs.npy')).data;
-          assert.ok(relDiff(tfjsOutputs(model, dir), want) <= 1e-4, 'tfjs');
+          assert.ok(maxRelDiff(tfjsOutputs(model, dir), want) <= 1e-4, 'tfjs');
           const x = npy(path.join(dir, 'x.npy'));
           const { x: data, shape } = arrayForEngine(x.data, x.shape, model, 'x.npy');
           const graph = model.graph();
           const onnx = await predictOutputs(graph, data, shape, { executor: 'onnx' });
           disposeGraph(graph);
-          assert.ok(relDiff(onnx.data, want) <= 1e-4, 'onnxruntime');
+          assert.ok(maxRelDiff(onnx.data, want) <= 1e-4, 'onnxruntime');
         } finally {
           model.dispose();
         }
@@ -201,9 +192,9 @@ describe('ONNX models from PyTorch', function () {
         const a = await attribute(graph, composite, data, shape, { targets, executor: 'tfjs' });
         const b = await attribute(native, composite, data, shape, { targets, executor: 'tfjs' });
         disposeGraph(graph);
-        assert.ok(relDiff(a.input, b.input) < 1e-4, 'input relevance');
+        assert.ok(maxRelDiff(a.input, b.input) < 1e-4, 'input relevance');
         assert.deepEqual(a.layers.map((l) => l.name), ['conv1', 'conv2', 'fc1']);
-        for (const [i, layer] of a.layers.entries()) assert.ok(relDiff(layer.relevance.flatMap((r) => Array.from(r)), b.layers[i].relevance.flatMap((r) => Array.from(r))) < 1e-4, layer.name);
+        for (const [i, layer] of a.layers.entries()) assert.ok(maxRelDiff(layer.relevance.flatMap((r) => Array.from(r)), b.layers[i].relevance.flatMap((r) => Array.from(r))) < 1e-4, layer.name);
         native.dispose();
         imported.dispose();
       });

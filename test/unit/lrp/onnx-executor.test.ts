@@ -2,10 +2,13 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { attribute } from '../../../src/core/lrp/attribute';
 import { PRESET_NAMES, parseComposite, presetComposite, type CompositeSpec } from '../../../src/core/lrp/composites';
-import { OnnxExplainer, readoutNode } from '../../../src/core/lrp/onnx-explainer';
+import { OnnxExplainer, compileExplanation, readoutNode } from '../../../src/core/lrp/onnx-explainer';
+import { fromBinary } from '@bufbuild/protobuf';
+import { ModelProtoSchema } from '../../../src/core/io/onnx/onnx-file';
 import { disposePlan, planExplanation } from '../../../src/core/lrp/attribute';
 import { PxpError } from '../../../src/core/errors';
 import { useDefaultBackend } from '../../helpers/backend';
+import { maxRelDiff } from '../../helpers/compare';
 import { randomInputs, randomizeWeights, tinyResNet, tinyVgg } from '../../helpers/models';
 
 /** Every layer kind the ONNX compiler emits: branches, concat, padding, depthwise, pooling, several activations. */
@@ -23,16 +26,6 @@ function branchy(avgPadding: 'valid' | 'same' = 'valid'): tf.LayersModel {
   x = tf.layers.dense({ name: 'fc', units: 6, activation: 'tanh' }).apply(x) as tf.SymbolicTensor;
   const out = tf.layers.dense({ name: 'out', units: 3, activation: 'softmax' }).apply(x) as tf.SymbolicTensor;
   return randomizeWeights(tf.model({ inputs: input, outputs: out }), 7);
-}
-
-function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0;
-  let m = 0;
-  for (let i = 0; i < a.length; i++) {
-    d = Math.max(d, Math.abs(a[i] - b[i]));
-    m = Math.max(m, Math.abs(b[i]));
-  }
-  return d / Math.max(m, 1e-12);
 }
 
 const COMPOSITES: CompositeSpec[] = [
@@ -76,6 +69,46 @@ describe('LRP compiled to ONNX (onnxruntime executor)', function () {
       model.dispose();
     });
   }
+
+  it('encodes each weight once: w⁺, flipped kernels and Wᵀ are ops over the layer\'s own initializer', () => {
+    const model = tinyResNet(5);
+    const prepared = planExplanation(model, presetComposite('epsilon-plus')!);
+    try {
+      const params = model.getWeights().reduce((a, w) => a + w.size, 0);
+      const { bytes } = compileExplanation(prepared, [8, 8, 2], 4, { predicted: true, init: 'one-hot' });
+      const graph = fromBinary(ModelProtoSchema, bytes).graph!;
+      const floats = graph.initializer.filter((t) => t.dataType === 1).reduce((a, t) => a + t.rawData.byteLength / 4, 0);
+      // The weights once (batch norms merged into the convs: fewer than the model's parameters), plus a few scalars.
+      assert.ok(floats <= params + 64, `${floats} float constants for ${params} parameters`);
+      const constants = new Set(graph.initializer.map((t) => t.name));
+      assert.ok(graph.node.some((n) => n.opType === 'Relu' && constants.has(n.input[0])), 'w⁺ as Relu(w)');
+      assert.ok(graph.node.some((n) => n.opType === 'Slice' && graph.node.some((t) => t.opType === 'Transpose' && t.output[0] === n.input[0] && !constants.has(t.output[0]))), 'a flipped kernel');
+    } finally {
+      disposePlan(prepared);
+    }
+  });
+
+  it('recomputes each residual sum for the backward pass instead of keeping the forward\'s alive', () => {
+    const model = tinyResNet(5);
+    const prepared = planExplanation(model, presetComposite('epsilon-plus-flat')!);
+    try {
+      const residualAdds = prepared.plan.graph.nodes.filter((n) => n.op.type === 'add').length;
+      assert.ok(residualAdds > 0);
+      const { bytes } = compileExplanation(prepared, [8, 8, 2], 4, { predicted: true, init: 'one-hot' });
+      const nodes = fromBinary(ModelProtoSchema, bytes).graph!.node;
+      const adds = nodes.filter((n) => n.opType === 'Add' && n.input.length === 2);
+      const forward = adds.filter((a) => adds.some((b) => b.input[0] === a.input[1] && b.input[1] === a.input[0] && nodes.indexOf(b) > nodes.indexOf(a)));
+      assert.equal(forward.length, residualAdds);
+      // The forward sum is read by the forward pass only: its readers come before the recomputed sum.
+      for (const a of forward) {
+        const again = adds.find((b) => b.input[0] === a.input[1] && b.input[1] === a.input[0])!;
+        const readers = nodes.filter((n) => n.input.includes(a.output[0]));
+        assert.ok(readers.every((n) => nodes.indexOf(n) < nodes.indexOf(again)), `${a.output[0]} is read after the forward pass`);
+      }
+    } finally {
+      disposePlan(prepared);
+    }
+  });
 
   it('sums a conv channel at the following non-overlapping max pool (same addends), elsewhere at the layer', () => {
     const where = (model: tf.LayersModel) => {

@@ -29,6 +29,33 @@ describe('physical pruning', () => {
     assert.ok(groups.some((m) => m.join() === 's1b1_1_conv#2'));
   });
 
+  it('--round-to: every layer keeps a multiple of N components (or all), giving back its most relevant removed groups', () => {
+    for (const build of [tinyVgg, tinyResNet]) {
+      const g = graphFromModel(build(4));
+      const layers = catalogue(g);
+      const rng = mulberry32(5);
+      const scores = layers.map((l) => Float64Array.from({ length: l.size }, () => rng()));
+      for (const rate of [0.3, 0.6]) {
+        const plain = physicalPlan(g, layers, scores, rate);
+        const rounded = physicalPlan(g, layers, scores, rate, { roundTo: 4 });
+        assert.ok(rounded.removedCount > 0 && rounded.removedCount <= plain.removedCount);
+        const groups = dependencyGroups(g, layers);
+        const isRemoved = (plan: typeof plain, grp: (typeof groups)[number]) => plan.removed[grp.members[0].layer][grp.members[0].index];
+        const score = (grp: (typeof groups)[number]) => grp.members.reduce((a, m) => a + scores[m.layer][m.index], 0);
+        layers.forEach((l, i) => {
+          const kept = rounded.removed[i].filter((r) => !r).length;
+          assert.ok(kept % 4 === 0 || kept === l.size, `${l.name}: keeps ${kept} of ${l.size}`);
+          // Only groups the plain plan removed are removed, and those given back outscore the ones still removed.
+          const touching = groups.filter((grp) => grp.members.some((m) => m.layer === i) && isRemoved(plain, grp));
+          const back = touching.filter((grp) => !isRemoved(rounded, grp)).map(score);
+          const still = touching.filter((grp) => isRemoved(rounded, grp)).map(score);
+          if (back.length && still.length) assert.ok(Math.min(...back) >= Math.max(...still), l.name);
+        });
+        rounded.removed.forEach((row, i) => row.forEach((r, j) => r && assert.ok(plain.removed[i][j])));
+      }
+    }
+  });
+
   for (const [name, build] of [['VGG-style', tinyVgg], ['ResNet-style', tinyResNet]] as const) {
     it(`${name}: the pruned model equals the original with exactly the removed set masked, and is smaller as predicted`, async () => {
       const model = build(4);

@@ -70,16 +70,24 @@ export const axisOf = (axis: number, rank: number) => (axis < 0 ? axis + rank : 
 
 export function transposeConst(t: ConstTensor, perm: number[]): ConstTensor {
   const dims = perm.map((p) => t.dims[p]);
-  const inStrides = stridesOf(t.dims);
   const outStrides = stridesOf(dims);
-  const n = size(dims);
-  const out = new Array<number>(n);
+  // Reads the source in order and writes with each source axis's output stride (an odometer, no divisions): a
+  // ResNet-50's kernels in a fraction of a second.
+  const step = t.dims.map((_, a) => outStrides[perm.indexOf(a)]);
+  const n = size(t.dims);
+  const out = new (t.data.constructor as new (n: number) => typeof t.data)(n);
+  const index = new Array<number>(t.dims.length).fill(0);
+  let o = 0;
   for (let i = 0; i < n; i++) {
-    let k = 0;
-    for (let d = 0; d < dims.length; d++) k += (Math.floor(i / outStrides[d]) % dims[d]) * inStrides[perm[d]];
-    out[i] = t.data[k];
+    out[o] = t.data[i];
+    for (let a = t.dims.length - 1; a >= 0; a--) {
+      o += step[a];
+      if (++index[a] < t.dims[a]) break;
+      o -= step[a] * t.dims[a];
+      index[a] = 0;
+    }
   }
-  return withData(t.kind, dims, out);
+  return { kind: t.kind, dims, data: out } as ConstTensor;
 }
 
 export function gatherConst(t: ConstTensor, indices: ConstTensor, axisIn: number): ConstTensor {

@@ -4,8 +4,8 @@
  * onnx.md for what the exports contain.
  */
 import { badInput } from '../../errors';
-import { type OnnxFile, opsetOf, readOnnxFile } from './onnx-file';
-import { type GraphFacts, inferGraph } from './shape-inference';
+import { type OnnxFile, type TensorProto, opsetOf, readOnnxFile, tensorValues } from './onnx-file';
+import { type GraphFacts, type ValueFacts, inferGraph } from './shape-inference';
 import { type ImportedGraph, checkSupportedOps, importGraph } from './to-graph';
 
 export interface ImportedOnnx extends ImportedGraph {
@@ -32,8 +32,32 @@ export function importOnnx(file: string, opts: { inputShape?: number[] } = {}): 
   checkSupportedOps(source.model, file);
   const facts = inferGraph(source.model, file, opts.inputShape);
   const imported = importGraph(source.model, facts, file);
+  releaseWeights(facts, source.model.graph!.initializer, file);
   const producer = [source.model.producerName, source.model.producerVersion].filter(Boolean).join(' ');
   return { source, facts, ...imported, opset, producer };
+}
+
+/** Initializers of at least this many values are decoded again when read after the import, not kept decoded. */
+const KEEP_DECODED_BELOW = 1 << 16;
+
+/**
+ * Once the engine graph holds its own copy of the weights, the facts need not keep a decoded one beside the file's
+ * bytes (a ResNet-50: 100 MB): large initializers are decoded again when read (the pruned-model writer reads those it
+ * cuts).
+ */
+function releaseWeights(facts: GraphFacts, initializers: TensorProto[], file: string): void {
+  for (const t of initializers) {
+    const known = facts.values.get(t.name);
+    if (!known?.value || known.value.data.length < KEEP_DECODED_BELOW) continue;
+    const shape = known.shape;
+    const lazy: ValueFacts = {
+      shape,
+      get value() {
+        return tensorValues(t, file);
+      },
+    };
+    facts.values.set(t.name, lazy);
+  }
 }
 
 /** Whether a path names an ONNX model rather than a tfjs model.json. */

@@ -185,12 +185,9 @@ class GraphAssembler {
   }
 
   private floatTensor(c: ConstTensor, perm?: number[]): tf.Tensor {
-    const t = tf.tensor(c.kind === 'float' ? c.data : Float32Array.from(c.data), c.dims, 'float32');
-    if (!perm) return t;
-    // Large kernels: tfjs transposes far faster than the importer's generic index loop.
-    const out = tf.transpose(t, perm);
-    t.dispose();
-    return out;
+    // Transposed in JS: one copy into the backend (tf.transpose left a second one in the wasm heap).
+    const t = perm ? transposeConst(c, perm) : c;
+    return tf.tensor(t.kind === 'float' ? t.data : Float32Array.from(t.data), t.dims, 'float32');
   }
 
   private convert(node: NodeProto, k: number): void {
