@@ -27,10 +27,21 @@ function webviewEntries() {
     .map((d) => ({ in: path.join(dir, d.name, 'main.ts'), out: d.name }));
 }
 
+/** The extension host never computes (architecture.md): its bundle fails to build if anything it imports, however
+ * indirectly, reaches tfjs or onnxruntime. ESLint checks direct imports; this checks the whole graph. */
+const hostNeverComputes = {
+  name: 'host-never-computes',
+  setup(build) {
+    build.onResolve({ filter: /^(@tensorflow\/|onnxruntime-node$)/ }, (args) => ({
+      errors: [{ text: `the extension host must not load ${args.path} (imported by ${path.relative(__dirname, args.importer)}): import types only, or run it in the engine` }],
+    }));
+  },
+};
+
 const builds = [
-  { ...nodeCommon, entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js' },
+  { ...nodeCommon, entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', plugins: [hostNeverComputes] },
   { ...nodeCommon, entryPoints: ['src/engine/main.ts'], outfile: 'dist/engine.js' },
-  { ...nodeCommon, entryPoints: ['src/engine/worker.ts'], outfile: 'dist/worker.js' },
+  { ...nodeCommon, entryPoints: ['src/workers/worker.ts'], outfile: 'dist/worker.js' },
   { ...nodeCommon, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
 ];
 const webviews = webviewEntries();

@@ -11,7 +11,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { BackendPreference, initBackend } from '../src/core/backend/select';
-import { Explainer, disposePlan, planExplanation } from '../src/core/lrp/attribute';
+import { Explainer } from '../src/core/lrp/attribute';
+import { disposePlan, planExplanation } from '../src/core/lrp/explanation-plan';
 import { OnnxExplainer } from '../src/core/lrp/onnx-explainer';
 import { loadOnnxRuntime } from '../src/core/onnx/runtime';
 import { OnnxTrainer } from '../src/core/train/onnx-trainer';

@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/core/backend/select';
-import { disposePlan, planExplanation } from '../src/core/lrp/attribute';
+import { disposePlan, planExplanation } from '../src/core/lrp/explanation-plan';
 import { compileExplanation } from '../src/core/lrp/onnx-explainer';
 import { parseComposite, presetComposite } from '../src/core/lrp/composites';
 import { buildVgg } from '../src/core/models/vgg';

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Everything the tests need, then every test: Debian's Fashion-MNIST (real data for the data-loading and training
 # tests), the npm packages, the bundles, the type check, the engine unit tests, the CLI integration tests, and the
-# editor tests in code-server (installed on first use into ~/.cache/pxp-studio).
+# editor tests in code-server (installed on first use into ~/.cache/pxp-studio). The build, the type check and the
+# lint (layers and import cycles) run first; any of them failing fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,6 +26,10 @@ fi
 [ -d node_modules ] || npm ci
 npm run --silent build
 npm run --silent typecheck
+# The layers of architecture.md and no import cycles (eslint.config.mjs): a violation fails the run here.
+npm run --silent lint
+# onnxruntime-node is an optional dependency; here its suites fail instead of skipping when it is missing.
+export PXP_REQUIRE_ONNXRUNTIME="${PXP_REQUIRE_ONNXRUNTIME:-1}"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0

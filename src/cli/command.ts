@@ -6,7 +6,7 @@ import type { ParseArgsConfig } from 'node:util';
 import type { BackendPreference } from '../core/backend/select';
 import { BACKEND_PREFERENCES } from '../core/backend/select';
 import type { ProgressSink } from '../core/progress';
-import { type ValueCheck, choiceValue } from './flags';
+import { EXECUTORS, type ValueCheck, choiceValue } from './flags';
 
 /** A flag: node's parseArgs config, its help, and the check its value must pass before the command starts. */
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>[string] & { description: string; placeholder?: string; value?: ValueCheck };
@@ -21,20 +21,28 @@ export interface CommandContext {
   signal: AbortSignal;
 }
 
-export interface CommandResult<T = unknown> {
-  value: T;
+export interface CommandResult<V = unknown> {
+  value: V;
   text: string;
 }
 
-export interface Command {
+export interface Command<V = unknown> {
   name: string;
   summary: string;
   usage: string;
   options: Record<string, OptionSpec>;
   /** Flags that must be present. */
   required?: string[];
-  run(flags: Record<string, string | boolean | undefined>, ctx: CommandContext): Promise<CommandResult>;
+  run(flags: Record<string, string | boolean | undefined>, ctx: CommandContext): Promise<CommandResult<V>>;
 }
+
+/** Declares a command; the type of its result is inferred from `run`, so callers through the engine get it per command. */
+export function defineCommand<V>(command: Command<V>): Command<V> {
+  return command;
+}
+
+/** The value a command's run resolves to (what `pxp NAME --json` prints). */
+export type CommandValue<C> = C extends Command<infer V> ? V : never;
 
 /** Flags every command takes. */
 export const COMMON_OPTIONS: Record<string, OptionSpec> = {
@@ -44,6 +52,12 @@ export const COMMON_OPTIONS: Record<string, OptionSpec> = {
   quiet: { type: 'boolean', description: 'no progress on stderr' },
   help: { type: 'boolean', short: 'h', description: 'show this help' },
 };
+
+/** --model, as the commands that open a model take it (openModel: tfjs or ONNX). */
+export const MODEL_OPTION: OptionSpec = { type: 'string', placeholder: 'FILE', description: 'a tfjs model.json, or an .onnx file exported from PyTorch' };
+
+/** --executor, read by executorFlag (flags.ts): what runs the model's heavy work. */
+export const EXECUTOR_OPTION: OptionSpec = { type: 'string', placeholder: 'NAME', description: 'auto (onnxruntime when installed, else tfjs), onnx or tfjs; default from $PXP_EXECUTOR', value: choiceValue(EXECUTORS) };
 
 export function helpText(cmd: Command): string {
   const lines = [`pxp ${cmd.name}: ${cmd.summary}`, '', `usage: ${cmd.usage}`, '', 'options:'];

@@ -7,6 +7,7 @@ import { ChildProcess, fork } from 'node:child_process';
 import os from 'node:os';
 import { PxpError } from '../core/errors';
 import type { BackendPreference } from '../core/backend/select';
+import type { ProgressSink } from '../core/progress';
 import { EngineMethod, EngineMethods, FromEngine, ToEngine, isFromEngine } from '../protocol/engine';
 
 export interface EngineClientOptions {
@@ -22,7 +23,7 @@ export interface EngineClientOptions {
 interface Pending {
   resolve: (v: unknown) => void;
   reject: (e: PxpError) => void;
-  onProgress?: (p: { done: number; total: number; message: string; etaSeconds?: number }) => void;
+  onProgress?: ProgressSink;
   onOutput?: (line: string) => void;
 }
 

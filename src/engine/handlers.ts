@@ -6,7 +6,7 @@ import { usageError } from '../core/errors';
 import type { Command } from '../cli/command';
 import { fileSystemError, runCommand } from '../cli/run-command';
 import { discardFolder } from '../core/io/result-folder';
-import { findCommand } from '../cli/registry';
+import { ENGINE_COMMAND_TABLE, findCommand } from '../cli/registry';
 import { checkDataFitsModel } from '../core/io/data-fits-model';
 import { loadDataArgument } from '../core/io/datasets';
 import { openAnyModel } from '../core/io/open-model';
@@ -15,7 +15,7 @@ import { disposeGraph } from '../core/graph/graph';
 import { evaluateAccuracy, measureLatency } from '../core/models/evaluate';
 import type { RunControl } from '../core/progress';
 import type { BackendPreference } from '../core/backend/select';
-import type { EngineMethod, EngineMethods } from '../protocol/engine';
+import type { EngineMethod, EngineMethods, RunResult } from '../protocol/engine';
 
 /** Progress and cancellation, plus the command's lines of news (forwarded as output messages). */
 export type EngineControl = RunControl & { output?: (line: string) => void };
@@ -38,11 +38,12 @@ export function engineHandlers(backend: () => BackendPreference): { [M in Engine
       return initBackend(backend());
     },
     async run({ command, flags }, control) {
-      const cmd = editorFlags(command, flags);
+      editorFlags(command, flags);
+      const cmd: Command = ENGINE_COMMAND_TABLE[command];
       const out = typeof flags.out === 'string' ? path.resolve(flags.out) : undefined;
       const outExisted = out !== undefined && fs.existsSync(out);
       try {
-        return await runCommand(cmd, flags, {
+        const { value, text } = await runCommand(cmd, flags, {
           json: false,
           force: flags.force === true,
           backend: backend(),
@@ -50,6 +51,8 @@ export function engineHandlers(backend: () => BackendPreference): { [M in Engine
           log: (line) => control.output?.(line),
           signal: control.signal ?? new AbortController().signal,
         });
+        // ENGINE_COMMAND_TABLE gives each command its value type; TypeScript cannot pair them across the union.
+        return { command, value, text } as RunResult;
       } catch (e) {
         // A failed or cancelled run leaves nothing behind (pxp search, for one, writes trials.jsonl as it goes).
         if (out && !outExisted) discardFolder(out);

@@ -1,9 +1,11 @@
 /**
- * The engine process: forked by the extension host (or a test), it runs one request at a time per method call,
- * streams progress, and aborts a request when asked. It owns the tfjs backend, so the editor never computes.
+ * The engine process: forked by the extension host (or a test), it starts each request as it arrives (several may
+ * run at once, interleaved on this one thread), streams each one's progress by id, and aborts a request when asked.
+ * It owns the tfjs backend, so the editor never computes.
  */
 import { asPxpError } from '../core/errors';
 import type { BackendPreference } from '../core/backend/select';
+import type { Progress } from '../core/progress';
 import { FromEngine, RequestMessage, isToEngine } from '../protocol/engine';
 import { engineHandlers } from './handlers';
 
@@ -20,8 +22,7 @@ async function handle(req: RequestMessage): Promise<void> {
     if (!handler) throw new Error(`unknown engine method '${req.method}'`);
     const value = await handler(req.params, {
       signal: controller.signal,
-      onProgress: (p: { done: number; total: number; message: string; etaSeconds?: number }) =>
-        send({ type: 'progress', id: req.id, done: p.done, total: p.total, message: p.message, etaSeconds: p.etaSeconds }),
+      onProgress: (p: Progress) => send({ type: 'progress', id: req.id, ...p }),
       output: (line: string) => send({ type: 'output', id: req.id, line }),
     });
     send({ type: 'result', id: req.id, value: value as never });

@@ -8,10 +8,11 @@ import * as vscode from 'vscode';
 import type { BackendChoice, BackendPreference } from '../core/backend/select';
 import { PxpError } from '../core/errors';
 import { EngineClient } from '../engine/client';
-import type { CommandFlags, EngineCommand, EngineMethod, EngineMethods } from '../protocol/engine';
+import type { ProgressSink } from '../core/progress';
+import { type CommandFlags, type EngineCommand, type EngineMethod, type EngineMethods, type RunResult, isResultOf } from '../protocol/engine';
 
 export interface RequestOptions {
-  onProgress?: (p: { done: number; total: number; message: string; etaSeconds?: number }) => void;
+  onProgress?: ProgressSink;
   onOutput?: (line: string) => void;
   signal?: AbortSignal;
 }
@@ -74,9 +75,12 @@ export class EngineSession implements vscode.Disposable {
     return result;
   }
 
-  run(command: EngineCommand, flags: CommandFlags, opts: RequestOptions = {}): Promise<EngineMethods['run']['result']> {
+  /** Runs `pxp COMMAND` in the engine; the result carries that command's value type. */
+  async run<C extends EngineCommand>(command: C, flags: CommandFlags, opts: RequestOptions = {}): Promise<Extract<RunResult, { command: C }>> {
     this.log.info(`pxp ${command} ${Object.entries(flags).map(([k, v]) => (v === true ? `--${k}` : `--${k} ${v}`)).join(' ')}`);
-    return this.request('run', { command, flags }, opts);
+    const result = await this.request('run', { command, flags }, opts);
+    if (!isResultOf(result, command)) throw new PxpError('internal', `the engine answered pxp ${command} with the result of pxp ${result.command}`);
+    return result;
   }
 
   /** Asks the engine which backend runs (starting the engine if needed). */

@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { PxpError, asPxpError } from '../core/errors';
+import type { ProgressSink } from '../core/progress';
 import type { RunKind } from './runs/run-summary';
 
 export type JobStatus = 'running' | 'done' | 'failed' | 'cancelled';
@@ -73,7 +74,7 @@ export class Jobs implements vscode.Disposable {
    */
   async run<T>(
     spec: { kind: RunKind; title: string; runDir?: string; notify?: boolean },
-    work: (ctx: { signal: AbortSignal; report: (p: { done: number; total: number; message: string }) => void; job: Job }) => Promise<T>,
+    work: (ctx: { signal: AbortSignal; report: ProgressSink; job: Job }) => Promise<T>,
   ): Promise<T | undefined> {
     const controller = new AbortController();
     const job: Job = { id: this.nextId++, kind: spec.kind, title: spec.title, runDir: spec.runDir, status: 'running', done: 0, total: 0, message: 'starting the engine…', startedAt: Date.now() };
@@ -83,7 +84,7 @@ export class Jobs implements vscode.Disposable {
     const body = async (progress?: vscode.Progress<{ message?: string; increment?: number }>, token?: vscode.CancellationToken) => {
       token?.onCancellationRequested(() => controller.abort());
       let lastPct = 0;
-      const report = (p: { done: number; total: number; message: string }) => {
+      const report: ProgressSink = (p) => {
         job.done = p.done;
         job.total = p.total;
         job.message = p.message;

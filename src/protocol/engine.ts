@@ -7,6 +7,8 @@ import type { BackendChoice, BackendPreference } from '../core/backend/select';
 import type { PxpErrorCode } from '../core/errors';
 import type { ModelSummary } from '../core/graph/summary';
 import type { AccuracyResult, LatencyResult } from '../core/models/evaluate';
+import type { Progress } from '../core/progress';
+import type { CommandValues } from '../cli/registry';
 
 /** The `pxp` commands the engine runs in-process for the editor (the same Command objects as the CLI). */
 export const ENGINE_COMMANDS = ['attribute', 'prune', 'search', 'train', 'export', 'evaluate', 'predict', 'info', 'compare'] as const;
@@ -15,6 +17,12 @@ export const isEngineCommand = (c: unknown): c is EngineCommand => typeof c === 
 
 /** A command's flags as the CLI would parse them: `--out DIR` is `{out: 'DIR'}`, `--signed` is `{signed: true}`. */
 export type CommandFlags = Record<string, string | boolean>;
+
+/** A finished `run`: the command, its result value (what `pxp COMMAND --json` prints) and its text. */
+export type RunResult<C extends EngineCommand = EngineCommand> = { [K in EngineCommand]: { command: K; value: CommandValues[K]; text: string } }[C];
+
+/** Whether a run's result is that of `command` (the engine answers a run with the command's own result). */
+export const isResultOf = <C extends EngineCommand>(r: RunResult, command: C): r is Extract<RunResult, { command: C }> => r.command === command;
 
 /** The engine's methods: their parameters and their results. */
 export interface EngineMethods {
@@ -29,7 +37,7 @@ export interface EngineMethods {
    * Runs a `pxp` command. An --out folder that did not exist before is removed again when the command fails or is
    * cancelled, so a run appears whole or not at all.
    */
-  run: { params: { command: EngineCommand; flags: CommandFlags }; result: { value: unknown; text: string } };
+  run: { params: { command: EngineCommand; flags: CommandFlags }; result: RunResult };
 }
 
 export type EngineMethod = keyof EngineMethods;
@@ -51,13 +59,10 @@ export interface ConfigureMessage {
 }
 export type ToEngine = RequestMessage | CancelMessage | ConfigureMessage;
 
-export interface ProgressMessage {
+/** Progress of a request: core's Progress (the same the CLI prints) with the request's id. */
+export interface ProgressMessage extends Progress {
   type: 'progress';
   id: number;
-  done: number;
-  total: number;
-  message: string;
-  etaSeconds?: number;
 }
 /** A line of a running command's human-readable news (what the CLI prints on stderr). */
 export interface OutputMessage {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { badInput } from '../core/errors';
 import type { DiffLayer, DiffView } from '../protocol/webview';
 import { readModelJsonLayers } from './model-json-layers';
-import { asNumber, asObject, asString, type Json } from '../core/run-folder/json';
+import { asNumber, asObject, asString, type Json } from '../shared/run-folder/json';
 import { readJsonObject } from '../core/run-folder/read';
 
 const HINT = 'open a run written by pxp prune --rate P --out RUN (the rate makes the physically pruned model)';

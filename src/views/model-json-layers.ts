@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import { badInput } from '../core/errors';
-import { asNumber, asObject, asString, type Json } from '../core/run-folder/json';
+import { asNumber, asObject, asString, type Json } from '../shared/run-folder/json';
 
 export interface ModelJsonLayer {
   name: string;
@@ -67,80 +67,86 @@ export function modelJsonLayers(json: Json): ModelJsonLayer[] {
   const out: ModelJsonLayer[] = [];
   for (const { className, config, inbound } of layerList(json)) {
     const name = asString(config.name) ?? '?';
-    const input = inbound.length ? shapes.get(inbound[0]) : undefined;
-    let shape: Shape = input;
-    let macs: number | undefined = 0;
-    let components: number | undefined;
-    switch (className) {
-      case 'InputLayer': {
-        const b = (config.batch_input_shape ?? config.batchInputShape) as (number | null)[] | undefined;
-        shape = b ? (b.slice(1) as number[]) : undefined;
-        break;
-      }
-      case 'Conv2D':
-      case 'DepthwiseConv2D': {
-        const [kh, kw] = pair(config.kernel_size, 1);
-        const [sh, sw] = pair(config.strides, 1);
-        const [dh, dw] = pair(config.dilation_rate, 1);
-        const padding = asString(config.padding) ?? 'valid';
-        const depthwise = className === 'DepthwiseConv2D';
-        components = depthwise ? undefined : asNumber(config.filters);
-        if (input && input.length === 3) {
-          const cin = input[2];
-          const cout = depthwise ? cin * (asNumber(config.depth_multiplier) ?? 1) : (components ?? 0);
-          shape = [outLength(input[0], kh, sh, padding, dh), outLength(input[1], kw, sw, padding, dw), cout];
-          macs = shape[0] * shape[1] * cout * kh * kw * (depthwise ? 1 : cin);
-        } else {
-          shape = undefined;
-          macs = undefined;
-        }
-        break;
-      }
-      case 'Dense': {
-        components = asNumber(config.units);
-        if (input && components !== undefined) {
-          shape = [...input.slice(0, -1), components];
-          macs = product(shape) * input[input.length - 1];
-        } else {
-          shape = undefined;
-          macs = undefined;
-        }
-        break;
-      }
-      case 'MaxPooling2D':
-      case 'AveragePooling2D': {
-        const [ph, pw] = pair(config.pool_size, 2);
-        const [sh, sw] = config.strides == null ? [ph, pw] : pair(config.strides, ph);
-        const padding = asString(config.padding) ?? 'valid';
-        shape = input && input.length === 3 ? [outLength(input[0], ph, sh, padding), outLength(input[1], pw, sw, padding), input[2]] : undefined;
-        break;
-      }
-      case 'GlobalAveragePooling2D':
-      case 'GlobalMaxPooling2D':
-        shape = input ? [input[input.length - 1]] : undefined;
-        break;
-      case 'Flatten':
-        shape = input ? [product(input)] : undefined;
-        break;
-      case 'ZeroPadding2D': {
-        const p = config.padding;
-        const [[t, b], [l, r]] = Array.isArray(p) && Array.isArray(p[0]) ? (p as [[number, number], [number, number]]) : [pair(p, 1), pair(p, 1)];
-        shape = input && input.length === 3 ? [input[0] + t + b, input[1] + l + r, input[2]] : undefined;
-        break;
-      }
-      case 'Concatenate': {
-        const all = inbound.map((n) => shapes.get(n));
-        shape = all.every((s) => s && s.length === all[0]!.length) ? [...all[0]!.slice(0, -1), all.reduce((a, s) => a + s![s!.length - 1], 0)] : undefined;
-        break;
-      }
-      default:
-        // Element-wise layers (batch norm, activations, dropout, add, reshape-free ops) keep the input's shape.
-        break;
-    }
+    const { shape, macs, components } = layerOutput(className, config, inbound.map((n) => shapes.get(n)));
     shapes.set(name, shape);
     out.push({ name, className, ...(components !== undefined ? { components } : {}), params: params.get(name) ?? 0, ...(macs !== undefined ? { flops: 2 * macs } : {}) });
   }
   return out;
+}
+
+/** A layer's output shape, multiply-accumulates and components from its config and its inputs' shapes (undefined where unknown). */
+function layerOutput(className: string, config: Json, inputs: Shape[]): { shape: Shape; macs: number | undefined; components: number | undefined } {
+  const input = inputs[0];
+  let shape: Shape = input;
+  let macs: number | undefined = 0;
+  let components: number | undefined;
+  switch (className) {
+    case 'InputLayer': {
+      const b = (config.batch_input_shape ?? config.batchInputShape) as (number | null)[] | undefined;
+      shape = b ? (b.slice(1) as number[]) : undefined;
+      break;
+    }
+    case 'Conv2D':
+    case 'DepthwiseConv2D': {
+      const [kh, kw] = pair(config.kernel_size, 1);
+      const [sh, sw] = pair(config.strides, 1);
+      const [dh, dw] = pair(config.dilation_rate, 1);
+      const padding = asString(config.padding) ?? 'valid';
+      const depthwise = className === 'DepthwiseConv2D';
+      components = depthwise ? undefined : asNumber(config.filters);
+      if (input && input.length === 3) {
+        const cin = input[2];
+        const cout = depthwise ? cin * (asNumber(config.depth_multiplier) ?? 1) : (components ?? 0);
+        shape = [outLength(input[0], kh, sh, padding, dh), outLength(input[1], kw, sw, padding, dw), cout];
+        macs = shape[0] * shape[1] * cout * kh * kw * (depthwise ? 1 : cin);
+      } else {
+        shape = undefined;
+        macs = undefined;
+      }
+      break;
+    }
+    case 'Dense': {
+      components = asNumber(config.units);
+      if (input && components !== undefined) {
+        shape = [...input.slice(0, -1), components];
+        macs = product(shape) * input[input.length - 1];
+      } else {
+        shape = undefined;
+        macs = undefined;
+      }
+      break;
+    }
+    case 'MaxPooling2D':
+    case 'AveragePooling2D': {
+      const [ph, pw] = pair(config.pool_size, 2);
+      const [sh, sw] = config.strides == null ? [ph, pw] : pair(config.strides, ph);
+      const padding = asString(config.padding) ?? 'valid';
+      shape = input && input.length === 3 ? [outLength(input[0], ph, sh, padding), outLength(input[1], pw, sw, padding), input[2]] : undefined;
+      break;
+    }
+    case 'GlobalAveragePooling2D':
+    case 'GlobalMaxPooling2D':
+      shape = input ? [input[input.length - 1]] : undefined;
+      break;
+    case 'Flatten':
+      shape = input ? [product(input)] : undefined;
+      break;
+    case 'ZeroPadding2D': {
+      const p = config.padding;
+      const [[t, b], [l, r]] = Array.isArray(p) && Array.isArray(p[0]) ? (p as [[number, number], [number, number]]) : [pair(p, 1), pair(p, 1)];
+      shape = input && input.length === 3 ? [input[0] + t + b, input[1] + l + r, input[2]] : undefined;
+      break;
+    }
+    case 'Concatenate': {
+      const all = inputs;
+      shape = all.every((s) => s && s.length === all[0]!.length) ? [...all[0]!.slice(0, -1), all.reduce((a, s) => a + s![s!.length - 1], 0)] : undefined;
+      break;
+    }
+    default:
+      // Element-wise layers (batch norm, activations, dropout, add, reshape-free ops) keep the input's shape.
+      break;
+  }
+  return { shape, macs, components };
 }
 
 export function readModelJsonLayers(file: string): ModelJsonLayer[] {

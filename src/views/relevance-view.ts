@@ -12,7 +12,7 @@ import { badInput } from '../core/errors';
 import { readNpy } from '../core/io/npy';
 import { encodeHeatmapPng } from '../core/report/heatmap';
 import type { RelevanceLayer, RelevanceSample, RelevanceView } from '../protocol/webview';
-import { asString } from '../core/run-folder/json';
+import { asString } from '../shared/run-folder/json';
 import { hasFile, readComponents, readOptionalJsonObject, readRelevance } from '../core/run-folder/read';
 
 const HINT = 'open a folder written by pxp attribute --out, or a pxp prune / pxp search run';

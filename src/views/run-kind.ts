@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import type { PanelKind } from '../protocol/webview';
-import { asObject, asString } from '../core/run-folder/json';
+import { asObject, asString } from '../shared/run-folder/json';
 import { hasFile, readJsonObject } from '../core/run-folder/read';
 
 export function panelForRun(dir: string): PanelKind | undefined {

@@ -5,12 +5,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { asNumber, asObject, asString } from '../core/run-folder/json';
+import { asNumber, asObject, asString } from '../shared/run-folder/json';
 import { readComparison, readOptionalJsonObject } from '../core/run-folder/read';
-import { bestSoFar, parseTrialLines } from '../core/run-folder/trials';
+import { bestSoFar, parseTrialLines } from '../shared/run-folder/trials';
 import { describeParams } from '../core/search/describe-params';
 import { parameterImportance } from '../core/search/importance';
-import { importanceSpace } from '../core/search/lrp-space';
+import { importanceSpace } from '../core/search/retired-params';
 import { type SearchSpace, validateSpace } from '../core/search/space';
 import { PxpError } from '../core/errors';
 import type { SearchView, TrialRow } from '../protocol/webview';

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PxpError } from '../../src/core/errors';
 import { EngineClient } from '../../src/engine/client';
-import { isToEngine } from '../../src/protocol/engine';
+import { isResultOf, isToEngine } from '../../src/protocol/engine';
 import { CONFORMANCE, REPO, listFiles, tempDir } from '../helpers/tmp';
 
 const ENGINE = path.join(REPO, 'dist', 'engine.js');
@@ -117,7 +117,8 @@ describe('engine run method: the CLI commands in the engine process', () => {
       { command: 'prune', flags: { model: DEMO_MODEL, reference: path.join(DEMO, 'reference'), eval: DEMO_TEST, 'eval-limit': '200', rates: '0,0.25,0.5', rate: '0.25', out } },
       { onProgress: (p) => progress.push(p.done) },
     );
-    const value = r.value as { auc: number; out: string };
+    assert.ok(isResultOf(r, 'prune'), 'the engine answers with the command’s own result');
+    const value = r.value;
     assert.equal(value.out, out);
     for (const f of ['run.json', 'curve.json', 'relevance.json', 'report.html', 'pruned/model.json']) assert.ok(fs.existsSync(path.join(out, f)), f);
     const curve = JSON.parse(fs.readFileSync(path.join(out, 'curve.json'), 'utf8'));

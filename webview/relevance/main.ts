@@ -7,7 +7,7 @@ import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '../shared/panel.css';
-import { barChart, lineChart } from '../../src/core/report/svg-chart';
+import { barChart, lineChart } from '../../src/shared/svg-chart';
 import type { RelevanceLayer, RelevanceView } from '../../src/protocol/webview';
 import { clear, el, showError, svgFigure, tile } from '../shared/dom';
 import { rel } from '../shared/format';

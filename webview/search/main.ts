@@ -7,7 +7,7 @@
  * keeping the table's order.
  */
 import '../shared/panel.css';
-import { barChart, lineChart, type Series } from '../../src/core/report/svg-chart';
+import { barChart, lineChart, type Series } from '../../src/shared/svg-chart';
 import type { ComparisonCurve, SearchView, TrialRow } from '../../src/protocol/webview';
 import { clear, el, showError, svgFigure, tile } from '../shared/dom';
 import { auc, pct } from '../shared/format';

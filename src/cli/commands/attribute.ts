@@ -4,15 +4,16 @@ import { initBackend } from '../../core/backend/select';
 import { badInput } from '../../core/errors';
 import { writeComponents } from '../../core/run-folder/write';
 import { readNpy, writeNpy } from '../../core/io/npy';
-import { InitMode, attribute } from '../../core/lrp/attribute';
+import { attribute } from '../../core/lrp/attribute';
+import type { InitMode } from '../../core/lrp/explanation-plan';
 import { OnnxExplainer } from '../../core/lrp/onnx-explainer';
 import { DEFAULT_SOFTMAX_RULE } from '../../core/lrp/propagate';
 import { INITS, PRESET_NAMES, compositeToJson, loadComposite } from '../../core/lrp/composites';
 import { throwIfCancelled, yieldToEventLoop } from '../../core/progress';
 import { writeHeatmapPng } from '../../core/report/heatmap';
-import { attributeInWorkers, defaultWorkerCount } from '../../engine/parallel';
-import { Command } from '../command';
-import { EXECUTORS, choiceValue, compositeSetting, executorFlag, initFlag, inputRangeFlag, intFlag, intValue, requiredString, stringFlag, workersFlag } from '../flags';
+import { attributeInWorkers, defaultWorkerCount } from '../../workers/parallel';
+import { EXECUTOR_OPTION, MODEL_OPTION, defineCommand } from '../command';
+import { choiceValue, compositeSetting, executorFlag, initFlag, inputRangeFlag, intFlag, intValue, requiredString, stringFlag, workersFlag } from '../flags';
 import { backendLine } from '../format';
 import { INPUT_RANGE_OPTION, type OpenedModel, openModel, readInputs } from '../inputs';
 import { arrayForUser } from '../../core/io/array-layout';
@@ -29,12 +30,12 @@ function readTargets(file: string, n: number, numClasses: number): Int32Array {
   return t;
 }
 
-export const attributeCommand: Command = {
+export const attributeCommand = defineCommand({
   name: 'attribute',
   summary: 'LRP relevance of the inputs and of every conv channel / dense neuron, with heatmaps',
   usage: 'pxp attribute --model MODEL.json|MODEL.onnx --inputs X.npy [--targets Y.npy] --composite NAME|FILE.json --out DIR',
   options: {
-    model: { type: 'string', placeholder: 'FILE', description: 'a tfjs model.json, or an .onnx file exported from PyTorch' },
+    model: MODEL_OPTION,
     inputs: { type: 'string', placeholder: 'X.npy', description: 'samples [N, ...input shape], float32 in [0, 1] (or uint8)' },
     targets: { type: 'string', placeholder: 'Y.npy', description: 'class to explain per sample (default: the predicted class)' },
     composite: { type: 'string', placeholder: 'NAME|FILE', description: `LRP composite: ${PRESET_NAMES.join(', ')}, or a JSON file (default epsilon-plus-flat)`, value: (v) => void loadComposite(v) },
@@ -43,7 +44,7 @@ export const attributeCommand: Command = {
     init: { type: 'string', placeholder: 'MODE', description: 'initial relevance: one-hot (default, or the composite file\'s "init") or logit (one-hot scaled by the target logit)', value: choiceValue(INITS) },
     heatmaps: { type: 'string', placeholder: 'N', description: 'PNG heatmaps of the first N samples (default 16; 0 for none)', value: intValue(0) },
     workers: { type: 'string', placeholder: 'N', description: 'tfjs worker threads, at most one per core (default: one per core from 256 samples up, else 1)', value: intValue(1) },
-    executor: { type: 'string', placeholder: 'NAME', description: 'auto (onnxruntime when installed, else tfjs), onnx or tfjs; default from $PXP_EXECUTOR', value: choiceValue(EXECUTORS) },
+    executor: EXECUTOR_OPTION,
     'input-range': INPUT_RANGE_OPTION,
   },
   required: ['model', 'inputs', 'out'],
@@ -134,7 +135,7 @@ export const attributeCommand: Command = {
       out.release();
     }
   },
-};
+});
 
 /** attribute() on the model's own graph: LRP only reads it (canonizers make new weights where they change any). */
 async function attributeGraph(opened: OpenedModel, ...args: Parameters<typeof attribute> extends [unknown, ...infer R] ? R : never) {

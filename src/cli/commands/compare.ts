@@ -4,8 +4,8 @@ import { usageError } from '../../core/errors';
 import { writeFileAtomic } from '../../core/io/atomic';
 import { COMPARE_RATES, type ComparedRun, accuracyAt, compareChart, renderComparePage, sameRates } from '../../core/report/run-report';
 import { readCurve } from '../../core/run-folder/read';
-import { standaloneSvg } from '../../core/report/svg-chart';
-import { Command } from '../command';
+import { standaloneSvg } from '../../shared/svg-chart';
+import { defineCommand } from '../command';
 import { requiredString, stringFlag } from '../flags';
 import { percent } from '../format';
 import { claimOutputFolder } from '../output-folder';
@@ -23,7 +23,7 @@ function labels(runs: { run: string; criterion?: string }[]): string[] {
   return runs.map((r, i) => (base.filter((b) => b === base[i]).length > 1 && r.criterion !== undefined ? `${base[i]} (${path.basename(path.resolve(r.run))})` : base[i]));
 }
 
-export const compareCommand: Command = {
+export const compareCommand = defineCommand({
   name: 'compare',
   summary: 'compare the pruning curves of runs: AUC and accuracy at a few rates, optionally an HTML page with all curves',
   usage: 'pxp compare --runs RUN_A,RUN_B,… [--out DIR]',
@@ -78,4 +78,4 @@ export const compareCommand: Command = {
     };
     return { value, text };
   },
-};
+});

@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { badInput } from '../../core/errors';
-import type { Command, CommandContext, CommandResult } from '../command';
+import { type CommandContext, type CommandResult, defineCommand } from '../command';
 import { lockFolder } from '../../core/io/result-folder';
 import { stringFlag } from '../flags';
 import { attributeCommand } from './attribute';
@@ -70,7 +70,7 @@ function prepareDemoOutput(out: string, force: boolean, criteria: string[]): voi
 
 const runName = (criterion: string) => `prune-${criterion.replace(/[^a-z0-9-]+/gi, '-')}`;
 
-export const demoCommand: Command = {
+export const demoCommand = defineCommand({
   name: 'demo',
   summary: 'run PXP on the embedded Fashion-MNIST model and data (offline)',
   usage: 'pxp demo [--torch] [--out pxp-demo] [--json]',
@@ -90,7 +90,7 @@ export const demoCommand: Command = {
       lock.release();
     }
   },
-};
+});
 
 async function runDemo(demo: Demo, dir: string, out: string, ctx: CommandContext): Promise<CommandResult> {
   prepareDemoOutput(out, ctx.force, demo.criteria);

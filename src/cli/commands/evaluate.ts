@@ -4,26 +4,26 @@ import type { SplitName } from '../../core/io/datasets';
 const SPLITS: readonly SplitName[] = ['train', 'val', 'test'];
 import { evaluateAccuracy, measureLatency } from '../../core/models/evaluate';
 import { usageError } from '../../core/errors';
-import { Command } from '../command';
-import { EXECUTORS, choiceValue, executorFlag, inputRangeFlag, intFlag, intValue, requiredString, stringFlag } from '../flags';
+import { EXECUTOR_OPTION, MODEL_OPTION, defineCommand } from '../command';
+import { choiceValue, executorFlag, inputRangeFlag, intFlag, intValue, requiredString, stringFlag } from '../flags';
 import { backendLine, percent } from '../format';
 import { INPUT_RANGE_OPTION, fitData, openModel } from '../inputs';
 import { TASK_DATA_OPTIONS, preprocessingFor } from '../task-data';
 import { disposeGraph } from '../../core/graph/graph';
 import { loadDataArgument } from '../../core/io/datasets';
 
-export const evaluateCommand: Command = {
+export const evaluateCommand = defineCommand({
   name: 'evaluate',
   summary: 'top-1 accuracy (overall and per class) and the latency of one batch',
   usage: 'pxp evaluate --model MODEL.json|MODEL.onnx --data DIR [--split test] [--limit N] [--json]',
   options: {
-    model: { type: 'string', placeholder: 'FILE', description: 'a tfjs model.json, or an .onnx file exported from PyTorch' },
+    model: MODEL_OPTION,
     data: { type: 'string', placeholder: 'DIR', description: 'IDX folder, x.npy+y.npy folder, train/val/test subfolders or class/*.png tree' },
     split: { type: 'string', placeholder: 'NAME', description: 'train | val | test (default test)', value: choiceValue(SPLITS) },
     limit: { type: 'string', placeholder: 'N', description: 'evaluate the first N samples only', value: intValue(1) },
     'batch-size': { type: 'string', placeholder: 'N', description: 'batch size for evaluation (default 256)', value: intValue(1) },
     'latency-batch': { type: 'string', placeholder: 'N', description: 'batch size for the latency measurement (default 64)', value: intValue(1) },
-    executor: { type: 'string', placeholder: 'NAME', description: 'what predicts: auto (onnxruntime when installed), onnx or tfjs; default from $PXP_EXECUTOR', value: choiceValue(EXECUTORS) },
+    executor: EXECUTOR_OPTION,
     preprocess: TASK_DATA_OPTIONS.preprocess,
     'input-range': INPUT_RANGE_OPTION,
   },
@@ -66,4 +66,4 @@ export const evaluateCommand: Command = {
       opened.dispose();
     }
   },
-};
+});

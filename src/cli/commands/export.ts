@@ -6,14 +6,14 @@ import { writeFileAtomic } from '../../core/io/atomic';
 import { loadModel, modelMetadata, saveModel } from '../../core/io/model-files';
 import { openAnyModel } from '../../core/io/open-model';
 import { summarizeModel } from '../../core/graph/summary';
-import { Command } from '../command';
+import { defineCommand } from '../command';
 import { choiceValue, requiredString, stringFlag } from '../flags';
 import { claimOutputFolder } from '../output-folder';
 
 const FORMATS = ['tfjs', 'onnx'] as const;
 
 /** A run's pruned model in the format it was pruned in: a tfjs LayersModel, or an ONNX file from PyTorch. */
-export const exportCommand: Command = {
+export const exportCommand = defineCommand({
   name: 'export',
   summary: 'export the pruned model of a run folder (tfjs LayersModel, or ONNX for a model from PyTorch)',
   usage: 'pxp export --run RUN --out DIR [--format tfjs|onnx]',
@@ -59,4 +59,4 @@ export const exportCommand: Command = {
       out.release();
     }
   },
-};
+});

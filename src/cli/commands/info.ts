@@ -2,11 +2,11 @@ import { initBackend } from '../../core/backend/select';
 import { modelMetadata } from '../../core/io/model-files';
 import { openModel } from '../inputs';
 import { loadOnnxRuntime } from '../../core/onnx/runtime';
-import { Command } from '../command';
+import { defineCommand } from '../command';
 import { requiredString } from '../flags';
 import { backendLine, formatCount } from '../format';
 
-export const infoCommand: Command = {
+export const infoCommand = defineCommand({
   name: 'info',
   summary: 'layers, parameters, FLOPs and input shape of a model (tfjs LayersModel or ONNX from PyTorch), and the backend in use',
   usage: 'pxp info --model MODEL.json|MODEL.onnx [--json]',
@@ -39,4 +39,4 @@ export const infoCommand: Command = {
     ].join('\n');
     return { value, text };
   },
-};
+});

@@ -4,23 +4,23 @@ import { type Graph, disposeGraph } from '../../core/graph/graph';
 import { writeNpy } from '../../core/io/npy';
 import { outputInFileLayout } from '../../core/io/onnx/to-graph';
 import { predictOutputs } from '../../core/models/predict-outputs';
-import { Command } from '../command';
-import { EXECUTORS, choiceValue, executorFlag, inputRangeFlag, intFlag, intValue, requiredString } from '../flags';
+import { EXECUTOR_OPTION, MODEL_OPTION, defineCommand } from '../command';
+import { executorFlag, inputRangeFlag, intFlag, intValue, requiredString } from '../flags';
 import { backendLine } from '../format';
 import { INPUT_RANGE_OPTION, type OpenedModel, openModel, readInputs } from '../inputs';
 import { claimOutputFolder } from '../output-folder';
 
 /** The model's outputs for a batch of inputs, so PXP can be compared with PyTorch or onnxruntime on the same data. */
-export const predictCommand: Command = {
+export const predictCommand = defineCommand({
   name: 'predict',
   summary: "the model's outputs for inputs in an .npy file (to compare PXP with PyTorch or onnxruntime)",
   usage: 'pxp predict --model MODEL.onnx|MODEL.json --inputs X.npy --out DIR',
   options: {
-    model: { type: 'string', placeholder: 'FILE', description: 'an .onnx file or a tfjs model.json' },
+    model: MODEL_OPTION,
     inputs: { type: 'string', placeholder: 'X.npy', description: "samples [N, ...input shape] in the model's layout (NCHW for a model from PyTorch), float32 (or uint8, divided by 255 as data folders are)" },
     out: { type: 'string', placeholder: 'DIR', description: 'writes outputs.npy (the model output for each sample, in its own layout)' },
     'batch-size': { type: 'string', placeholder: 'N', description: 'samples per batch (default 32)', value: intValue(1) },
-    executor: { type: 'string', placeholder: 'NAME', description: 'auto (onnxruntime when installed, else tfjs), onnx or tfjs; default from $PXP_EXECUTOR', value: choiceValue(EXECUTORS) },
+    executor: EXECUTOR_OPTION,
     'input-range': INPUT_RANGE_OPTION,
   },
   required: ['model', 'inputs', 'out'],
@@ -58,4 +58,4 @@ export const predictCommand: Command = {
       out.release();
     }
   },
-};
+});

@@ -1,19 +1,19 @@
 import { initBackend } from '../../core/backend/select';
-import { componentScores, parseCriterion, CRITERIA } from '../../core/criteria/criteria';
+import { type CriterionScores, componentScores, parseCriterion, CRITERIA } from '../../core/criteria/criteria';
 import { badInput, usageError } from '../../core/errors';
 import { type Graph, disposeGraph } from '../../core/graph/graph';
 import { writeCurve, writeRelevance, writeRunJson } from '../../core/run-folder/write';
-import { loadSplit } from '../../core/io/datasets';
-import { trainModel } from '../../core/models/train';
-import { COMPONENT_KINDS, catalogue, chooseComponents } from '../../core/prune/catalogue';
-import { largestRateWithin, pruningCurve } from '../../core/prune/curve';
-import { NORMALIZATIONS, normalizeScores } from '../../core/prune/normalize';
+import { type Dataset, loadSplit } from '../../core/io/datasets';
+import { trainModel } from '../../core/train/train-model';
+import { COMPONENT_KINDS, type ComponentLayerInfo, catalogue, chooseComponents } from '../../core/prune/catalogue';
+import { type Curve, largestRateWithin, pruningCurve } from '../../core/prune/curve';
+import { NORMALIZATIONS, type Normalization, normalizeScores } from '../../core/prune/normalize';
 import { writeRunReport } from '../../core/report/run-report';
 import { maskedEvaluator, nodeShapes } from '../../core/prune/masked-eval';
-import { Command } from '../command';
-import { EXECUTORS, choiceValue, compositeSetting, criterionValue, executorFlag, initFlag, intFlag, intValue, normalizeFlag, rateFlag, rateValue, ratesFlag, ratesValue, requiredString, stringFlag } from '../flags';
+import { type CommandContext, EXECUTOR_OPTION, MODEL_OPTION, defineCommand } from '../command';
+import { choiceValue, compositeSetting, criterionValue, executorFlag, initFlag, intFlag, intValue, normalizeFlag, rateFlag, rateValue, ratesFlag, ratesValue, requiredString, stringFlag } from '../flags';
 import { INITS, loadComposite } from '../../core/lrp/composites';
-import type { InitMode } from '../../core/lrp/attribute';
+import type { InitMode } from '../../core/lrp/explanation-plan';
 import { percent } from '../format';
 import { INPUT_RANGE_OPTION, type OpenedModel, openModel } from '../inputs';
 import { TASK_DATA_OPTIONS, keepClasses, loadTaskData, taskDataFolders } from '../task-data';
@@ -21,12 +21,12 @@ import { claimOutputFolder } from '../output-folder';
 import { type PhysicalRemoval, type PrunedModel, modelAccuracy, removePhysically } from '../physical-removal';
 
 
-export const pruneCommand: Command = {
+export const pruneCommand = defineCommand({
   name: 'prune',
   summary: 'score components by a criterion (LRP or a baseline), and measure accuracy as they are pruned (curve + AUC)',
   usage: 'pxp prune --model MODEL.json|MODEL.onnx (--data DIR | --reference DIR --eval DIR) --criterion C --out RUN [--rates 0,0.05,…] [--rate P | --max-drop POINTS]',
   options: {
-    model: { type: 'string', placeholder: 'FILE', description: 'a tfjs model.json, or an .onnx file exported from PyTorch' },
+    model: MODEL_OPTION,
     ...TASK_DATA_OPTIONS,
     criterion: { type: 'string', placeholder: 'C', description: `${CRITERIA.join(' | ')} (default lrp:epsilon-plus-flat)`, value: criterionValue },
     seed: { type: 'string', placeholder: 'N', description: 'seed for the reference pick, --restrict and the random criterion (default 0)', value: intValue(0) },
@@ -39,7 +39,7 @@ export const pruneCommand: Command = {
     signed: { type: 'boolean', description: 'rank LRP by the signed sum of relevance (abs_sort = false; default: the composite file\'s "abs_sort", else true)' },
     'most-relevant-first': { type: 'boolean', description: 'remove the most relevant components first (least_relevant_first = false; default: the file\'s "least_relevant_first", else true)' },
     init: { type: 'string', placeholder: 'MODE', description: 'LRP\'s initial relevance: one-hot or logit (default: the composite file\'s "init", else one-hot)', value: choiceValue(INITS) },
-    executor: { type: 'string', placeholder: 'NAME', description: 'auto | onnx | tfjs (default auto: onnxruntime when installed)', value: choiceValue(EXECUTORS) },
+    executor: EXECUTOR_OPTION,
     components: { type: 'string', placeholder: 'KIND', description: 'transformers: heads | neurons | both (default heads; the paper prunes each kind separately)', value: choiceValue(COMPONENT_KINDS) },
     'input-range': INPUT_RANGE_OPTION,
     out: { type: 'string', placeholder: 'DIR', description: 'run folder: run.json, relevance.json, curve.json, report.html (+ pruned/ with --rate or --max-drop)' },
@@ -53,13 +53,7 @@ export const pruneCommand: Command = {
     const dataDir = folders.dataDir;
     const executor = executorFlag(flags);
     const rates = ratesFlag(flags);
-    const rate = rateFlag(flags, 'rate');
-    const maxDropText = stringFlag(flags, 'max-drop');
-    const maxDrop = maxDropText === undefined ? undefined : maxDropPoints(maxDropText);
-    if (maxDrop !== undefined) {
-      if (rate !== undefined) throw usageError('--rate and --max-drop both choose the physical rate', 'give one of them');
-      if (rates && !rates.includes(0)) throw usageError('--max-drop measures the drop from rate 0, which --rates leaves out', 'add 0 to --rates');
-    }
+    const { rate, maxDrop } = physicalRateFlags(flags, rates);
     const finetuneEpochs = intFlag(flags, 'finetune-epochs', 0);
     if (finetuneEpochs > 0 && rate === undefined && maxDrop === undefined) throw usageError('--finetune-epochs trains the physically pruned model, which needs --rate or --max-drop', 'add --rate P or --max-drop POINTS');
     const normalize = normalizeFlag(flags);
@@ -81,31 +75,7 @@ export const pruneCommand: Command = {
       if (preprocess?.mean && preprocess.std) graph.inputNormalization = { mean: preprocess.mean, std: preprocess.std };
       const shapes = nodeShapes(graph, opened.summary.inputShape);
       const layers = chooseComponents(catalogue(graph), stringFlag(flags, 'components'));
-      const scores = await componentScores(criterion, {
-        graph,
-        layers,
-        reference,
-        seed,
-        absSort: ranking.absSort,
-        init: ranking.init,
-        executor,
-        onProgress: ctx.progress,
-        signal: ctx.signal,
-      });
-      // The ranking's input: raw scores (method.md) or normalized per layer; relevance.json keeps the raw ones.
-      const ranked = normalizeScores(scores.scores, normalize);
-      const evaluator = await maskedEvaluator(graph, layers, evaluation, { executor, allowedClasses: classes });
-      let curve;
-      try {
-        curve = await pruningCurve(criterion, ranked, { graph, shapes, layers }, evaluator, {
-          rates,
-          leastRelevantFirst: ranking.leastRelevantFirst,
-          onProgress: ctx.progress,
-          signal: ctx.signal,
-        });
-      } finally {
-        await evaluator.dispose();
-      }
+      const { scores, ranked, curve, curveExecutor } = await scoreAndMeasure(criterion, { graph, shapes, layers, reference, evaluation, classes, seed }, { ranking, normalize, rates, executor }, ctx);
       const run = {
         command: 'prune',
         model: opened.file,
@@ -116,7 +86,7 @@ export const pruneCommand: Command = {
         classes: classes ?? null,
         settings: { seed, absSort: ranking.absSort, leastRelevantFirst: ranking.leastRelevantFirst, ...(ranking.init ? { init: ranking.init } : {}), normalize, rates: curve.points.map((p) => p.rate), ...(preprocess ? { preprocess } : {}) },
         backend,
-        executor: evaluator.executor,
+        executor: curveExecutor,
         timings: { scoresSeconds: scores.seconds, totalSeconds: (Date.now() - started) / 1000 },
         auc: curve.auc,
         physical: undefined as undefined | PhysicalRemoval,
@@ -126,15 +96,7 @@ export const pruneCommand: Command = {
       if (physicalRate !== undefined) {
         const removal = await removePhysically({ opened, graph, shapes, layers, scores: ranked, rate: physicalRate, roundTo, evaluation, classes, executor, backendName: backend.name, signal: ctx.signal });
         pruned = removal.pruned;
-        let finetune: PhysicalRemoval['finetune'];
-        if (finetuneEpochs > 0) {
-          // The task's training data: the train split of --data (restricted like the rest), else the reference set.
-          let trainData = dataDir ? loadSplit(dataDir, 'train') : reference;
-          if (dataDir && classes) trainData = keepClasses(trainData, classes);
-          const fit = await trainModel(pruned.tfjs!, trainData, { epochs: finetuneEpochs, batchSize: 64, learningRate: 1e-4, seed, executor, onProgress: ctx.progress, signal: ctx.signal });
-          const finetunedAccuracy = await modelAccuracy(pruned.tfjs!, evaluation, classes, ctx.signal);
-          finetune = { epochs: finetuneEpochs, samples: trainData.y.length, executor: fit.executor, seconds: fit.seconds, accuracy: finetunedAccuracy, regained: finetunedAccuracy - removal.result.prunedAccuracy };
-        }
+        const finetune = finetuneEpochs > 0 ? await finetunePruned(pruned.tfjs!, finetuneEpochs, removal.result.prunedAccuracy, { dataDir, reference, evaluation, classes, seed, executor }, ctx) : undefined;
         run.physical = {
           ...removal.result,
           ...(chosen ? { chosenBy: { maxDropPoints: maxDrop!, baselineAccuracy: chosen.baseline, maskedAccuracyAtRate: chosen.accuracy } } : {}),
@@ -150,7 +112,7 @@ export const pruneCommand: Command = {
       });
       const text = [
         `${criterion}: AUC ${curve.auc.toFixed(4)} (max 0.95) on ${evaluation.y.length} samples${classes ? ` of classes ${classes.join(', ')}` : ''}`,
-        ...curve.points.map((p) => `  rate ${p.rate.toFixed(2)}  removed ${String(p.removed).padStart(4)}  accuracy ${percent(p.accuracy, 1).padStart(7)}  params ${p.params}  FLOPs ${p.flops}`),
+        ...curveLines(curve),
         ...(run.physical ? physicalLines(run.physical, opened.summary.params, chosen ? maxDrop : undefined) : []),
         `wrote ${out.dir}/run.json, curve.json, relevance.json${pruned ? ', pruned/' : ''} (${run.timings.totalSeconds.toFixed(1)} s)`,
       ].join('\n');
@@ -162,7 +124,65 @@ export const pruneCommand: Command = {
       out.release();
     }
   },
-};
+});
+
+/**
+ * The criterion's score of every component on the reference samples, the ranking's input (raw scores, method.md,
+ * or normalized per layer; relevance.json keeps the raw ones), and the masked accuracy curve as they are removed.
+ */
+async function scoreAndMeasure(
+  criterion: string,
+  task: { graph: Graph; shapes: ReturnType<typeof nodeShapes>; layers: ComponentLayerInfo[]; reference: Dataset; evaluation: Dataset; classes?: number[]; seed: number },
+  how: { ranking: ReturnType<typeof rankingSettings>; normalize: Normalization; rates?: number[]; executor: ReturnType<typeof executorFlag> },
+  ctx: CommandContext,
+): Promise<{ scores: CriterionScores; ranked: Float64Array[]; curve: Curve; curveExecutor: 'onnx' | 'tfjs' }> {
+  const { graph, shapes, layers } = task;
+  const { ranking, executor } = how;
+  const scores = await componentScores(criterion, { graph, layers, reference: task.reference, seed: task.seed, absSort: ranking.absSort, init: ranking.init, executor, onProgress: ctx.progress, signal: ctx.signal });
+  const ranked = normalizeScores(scores.scores, how.normalize);
+  const evaluator = await maskedEvaluator(graph, layers, task.evaluation, { executor, allowedClasses: task.classes });
+  try {
+    const curve = await pruningCurve(criterion, ranked, { graph, shapes, layers }, evaluator, { rates: how.rates, leastRelevantFirst: ranking.leastRelevantFirst, onProgress: ctx.progress, signal: ctx.signal });
+    return { scores, ranked, curve, curveExecutor: evaluator.executor };
+  } finally {
+    await evaluator.dispose();
+  }
+}
+
+/** --rate P or --max-drop POINTS: what chooses the physical rate (at most one of them; neither: the curve only). */
+function physicalRateFlags(flags: Parameters<typeof stringFlag>[0], rates: number[] | undefined): { rate?: number; maxDrop?: number } {
+  const rate = rateFlag(flags, 'rate');
+  const maxDropText = stringFlag(flags, 'max-drop');
+  const maxDrop = maxDropText === undefined ? undefined : maxDropPoints(maxDropText);
+  if (maxDrop !== undefined) {
+    if (rate !== undefined) throw usageError('--rate and --max-drop both choose the physical rate', 'give one of them');
+    if (rates && !rates.includes(0)) throw usageError('--max-drop measures the drop from rate 0, which --rates leaves out', 'add 0 to --rates');
+  }
+  return { rate, maxDrop };
+}
+
+/**
+ * --finetune-epochs: trains the pruned tfjs model on the task's training data, the train split of --data (restricted
+ * like the rest), else the reference set, and measures what it regained.
+ */
+async function finetunePruned(
+  model: NonNullable<PrunedModel['tfjs']>,
+  epochs: number,
+  prunedAccuracy: number,
+  task: { dataDir?: string; reference: Dataset; evaluation: Dataset; classes?: number[]; seed: number; executor: ReturnType<typeof executorFlag> },
+  ctx: CommandContext,
+): Promise<NonNullable<PhysicalRemoval['finetune']>> {
+  let trainData = task.dataDir ? loadSplit(task.dataDir, 'train') : task.reference;
+  if (task.dataDir && task.classes) trainData = keepClasses(trainData, task.classes);
+  const fit = await trainModel(model, trainData, { epochs, batchSize: 64, learningRate: 1e-4, seed: task.seed, executor: task.executor, onProgress: ctx.progress, signal: ctx.signal });
+  const accuracy = await modelAccuracy(model, task.evaluation, task.classes, ctx.signal);
+  return { epochs, samples: trainData.y.length, executor: fit.executor, seconds: fit.seconds, accuracy, regained: accuracy - prunedAccuracy };
+}
+
+/** One line per rate of the masked curve, for the command's text output. */
+function curveLines(curve: Curve): string[] {
+  return curve.points.map((p) => `  rate ${p.rate.toFixed(2)}  removed ${String(p.removed).padStart(4)}  accuracy ${percent(p.accuracy, 1).padStart(7)}  params ${p.params}  FLOPs ${p.flops}`);
+}
 
 /** --max-drop POINTS: accuracy points in [0, 100]. */
 function maxDropPoints(text: string): number {

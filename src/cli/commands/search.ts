@@ -15,27 +15,28 @@ import { NORMALIZATIONS, type Normalization } from '../../core/prune/normalize';
 import { writeRunReport } from '../../core/report/run-report';
 import { writeSearchReport } from '../../core/report/search-report';
 import { readJsonObject, readTrialsToResume } from '../../core/run-folder/read';
-import { type Json, asObject } from '../../core/run-folder/json';
+import { type Json, asObject } from '../../shared/run-folder/json';
 import { dataFingerprint, modelFingerprint } from '../../core/io/fingerprint';
 import { curveRates } from '../../core/prune/ranking';
-import { BEST_CRITERION, type ComparisonCurve, type TrialLine } from '../../core/run-folder/types';
+import { BEST_CRITERION, type ComparisonCurve, type TrialLine } from '../../shared/run-folder/types';
 import { TrialLog, writeComparison, writeCurve, writeJsonFile, writeRelevance, writeRunJson } from '../../core/run-folder/write';
 import { AttributionObjective } from '../../core/search/attribution-search';
 import { scoreComparison } from '../../core/search/comparison';
 import { describeParams } from '../../core/search/describe-params';
 import { GridSampler } from '../../core/search/grid-sampler';
 import { type LayerGroups, searchGroups, searchLayers } from '../../core/search/layer-groups';
-import { RETIRED_PARAMS, customizeSpace, lrpSearchSpace, paramsToComposite, rulePattern } from '../../core/search/lrp-space';
+import { customizeSpace, lrpSearchSpace, paramsToComposite, rulePattern } from '../../core/search/lrp-space';
+import { RETIRED_PARAMS } from '../../core/search/retired-params';
 import { RandomSampler } from '../../core/search/random-sampler';
 import { type TrialRunner, localTrials, runStudy } from '../../core/search/run-study';
 import type { SearchSpace, Trial } from '../../core/search/space';
 import { bestTrial } from '../../core/search/study';
 import { type StartingPlan, StartingSampler, startingPoints } from '../../core/search/starting-points';
 import { TpeSampler } from '../../core/search/tpe';
-import { defaultWorkerCount, workerScript } from '../../engine/parallel';
-import { TrialPool, pooledTrials } from '../../engine/search-pool';
-import { Command, type CommandContext } from '../command';
-import { EXECUTORS, baselinesValue, choiceValue, executorFlag, initFlag, intFlag, intValue, normalizeFlag, parseBaselines, ratesFlag, ratesValue, requiredString, stringFlag, workersFlag } from '../flags';
+import { defaultWorkerCount, workerScript } from '../../workers/parallel';
+import { TrialPool, pooledTrials } from '../../workers/search-pool';
+import { type CommandContext, EXECUTOR_OPTION, MODEL_OPTION, defineCommand } from '../command';
+import { baselinesValue, choiceValue, executorFlag, initFlag, intFlag, intValue, normalizeFlag, parseBaselines, ratesFlag, ratesValue, requiredString, stringFlag, workersFlag } from '../flags';
 import { type OpenedModel, fitData, openModel } from '../inputs';
 import { claimOutputFolder } from '../output-folder';
 import { TASK_DATA_OPTIONS, keepClasses, loadTaskData, preprocessingFor, taskDataFolders } from '../task-data';
@@ -231,12 +232,12 @@ function reportTrial(ctx: CommandContext, line: TrialLine, best: Trial, of: numb
   else ctx.log(`trial ${news.trial}/${of}: AUC ${line.auc.toFixed(4)} (best ${best.value!.toFixed(4)}) ${line.seconds.toFixed(1)} s${line.cached ? ', relevance cached' : ''}${line.enqueued ? ` [start: ${line.enqueued}]` : ''} — ${news.params}`);
 }
 
-export const searchCommand: Command = {
+export const searchCommand = defineCommand({
   name: 'search',
   summary: 'optimize the LRP composite for pruning: a TPE (or random, grid) search for the highest AUC, starting from the presets',
   usage: USAGE,
   options: {
-    model: { type: 'string', placeholder: 'FILE', description: 'a tfjs model.json, or an .onnx file exported from PyTorch' },
+    model: MODEL_OPTION,
     ...TASK_DATA_OPTIONS,
     holdout: { type: 'string', placeholder: 'DIR', description: 'held-out samples (x.npy + y.npy) on which the best composite, the presets and the baselines are scored too (with --data: its val split)' },
     trials: { type: 'string', placeholder: 'N', description: 'number of trials, the starting points included (default 30)', value: (v) => void trialsWanted(v) },
@@ -248,7 +249,7 @@ export const searchCommand: Command = {
     timeout: { type: 'string', placeholder: 'S', description: 'stop starting new trials after S seconds', value: intValue(1) },
     rates: { type: 'string', placeholder: 'LIST', description: 'pruning rates of each curve (default 0, 0.05, …, 0.95)', value: ratesValue },
     normalize: { type: 'string', placeholder: 'MODE', description: 'how each curve ranks: none (method.md, default) | mean | max, as pxp prune --normalize', value: choiceValue(NORMALIZATIONS) },
-    executor: { type: 'string', placeholder: 'NAME', description: 'auto | onnx | tfjs (default auto: onnxruntime when installed)', value: choiceValue(EXECUTORS) },
+    executor: EXECUTOR_OPTION,
     workers: { type: 'string', placeholder: 'N', description: 'trials run together on N worker threads, the cores shared between them (default 1; at most one per core)', value: intValue(1) },
     components: { type: 'string', placeholder: 'KIND', description: 'transformers: heads | neurons | both (default heads)', value: choiceValue(COMPONENT_KINDS) },
     baselines: { type: 'string', placeholder: 'LIST', description: `criteria to score beside the best composite (default: ${DEFAULT_BASELINES}, where presets are the five LRP presets; none to skip)`, value: baselinesValue },
@@ -311,7 +312,7 @@ export const searchCommand: Command = {
       out.release();
     }
   },
-};
+});
 
 function runDescription(s: SearchSettings, task: SearchTask, opened: OpenedModel, backend: unknown, executor: string) {
   return {

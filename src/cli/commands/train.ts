@@ -4,11 +4,11 @@ import { summarizeModel } from '../../core/graph/summary';
 import { writeFileAtomic } from '../../core/io/atomic';
 import { saveModel } from '../../core/io/model-files';
 import { evaluateAccuracy } from '../../core/models/evaluate';
-import { trainModel } from '../../core/models/train';
+import { trainModel } from '../../core/train/train-model';
 import { ARCHITECTURES, buildArchitecture } from '../../core/models/zoo';
 import { badInput, usageError } from '../../core/errors';
-import { Command } from '../command';
-import { EXECUTORS, choiceValue, executorFlag, inputRangeFlag, intFlag, intValue, numberFlag, numberValue, requiredString, stringFlag } from '../flags';
+import { EXECUTOR_OPTION, defineCommand } from '../command';
+import { choiceValue, executorFlag, inputRangeFlag, intFlag, intValue, numberFlag, numberValue, requiredString, stringFlag } from '../flags';
 import { backendLine, formatCount, percent } from '../format';
 import { loadDataArgument } from '../../core/io/datasets';
 import { claimOutputFolder } from '../output-folder';
@@ -18,7 +18,7 @@ import { INPUT_RANGE_OPTION, checkDataRange } from '../inputs';
 const TRAINED_RANGE: [number, number] = [0, 1];
 const LR_BOUNDS = { above: 0 };
 
-export const trainCommand: Command = {
+export const trainCommand = defineCommand({
   name: 'train',
   summary: 'train a built-in architecture (vgg, resnet) on a dataset and save it as a tfjs LayersModel',
   usage: 'pxp train --arch vgg|resnet --data DIR --epochs N --out DIR [--batch-size 64] [--lr 0.001] [--seed 0]',
@@ -32,7 +32,7 @@ export const trainCommand: Command = {
     seed: { type: 'string', placeholder: 'N', description: 'seed for the initial weights and the shuffling (default 0)', value: intValue(0) },
     limit: { type: 'string', placeholder: 'N', description: 'use the first N training samples only', value: intValue(1) },
     'class-names': { type: 'string', placeholder: 'A,B,…', description: 'class names to store in the model (comma-separated)' },
-    executor: { type: 'string', placeholder: 'NAME', description: 'auto (onnxruntime when installed, else tfjs), onnx or tfjs', value: choiceValue(EXECUTORS) },
+    executor: EXECUTOR_OPTION,
     'input-range': INPUT_RANGE_OPTION,
   },
   required: ['data', 'out'],
@@ -94,4 +94,4 @@ export const trainCommand: Command = {
       out.release();
     }
   },
-};
+});

@@ -16,8 +16,8 @@ const ALL = [
   depthwiseBackpropInputKernel,
 ];
 /**
- * cpu keeps its stock input-gradient kernels: they beat a cpu conv over the zero-inserted dy (about 2–7x, see
- * bench/kernels.mjs), while its stock filter-gradient loops are 2–30x slower than ours.
+ * cpu keeps its stock input-gradient kernels: they beat a cpu conv over the zero-inserted dy, while its stock
+ * filter-gradient loops are slower than ours (bench/kernels.mjs; the figures are in NOTES.md, Performance).
  */
 const PREFERRED = new Map([
   ['wasm', ALL],

@@ -124,7 +124,3 @@ export async function initBackend(preference: BackendPreference = 'auto'): Promi
 function tfjsName(name: BackendName): string {
   return name === 'tensorflow-gpu' ? 'tensorflow' : name;
 }
-
-export function currentBackend(): BackendChoice | undefined {
-  return current;
-}

@@ -83,6 +83,7 @@ function activationNode(fn: string, config: Record<string, unknown> = {}): Op {
 }
 
 /** The op of one layer, plus the activation it applies after itself (if any). */
+// Long: one short case per Keras layer class, a table read by class name.
 function opOf(layer: tf.layers.Layer): { op: Op; activation?: string } {
   const config = layer.getConfig() as Record<string, unknown>;
   const w = () => weightsBySuffix(layer);

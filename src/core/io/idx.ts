@@ -4,9 +4,9 @@
  * are read, which covers the images (magic 0x00000803, [n, rows, cols]) and the labels (0x00000801, [n]).
  * Gzipped files (.gz, as distributed) are inflated transparently.
  */
-import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { badInput } from '../errors';
+import { readInputFile } from './read-input';
 
 export interface IdxArray {
   shape: number[];
@@ -59,15 +59,7 @@ export function parseIdx(input: Uint8Array, file: string): IdxArray {
 }
 
 export function readIdx(file: string): IdxArray {
-  let buf: Buffer;
-  try {
-    buf = fs.readFileSync(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw badInput(`${file} does not exist`, 'check the path');
-    throw badInput(`${file} cannot be read (${code ?? String(e)})`, 'check the file permissions');
-  }
-  return parseIdx(buf, file);
+  return parseIdx(readInputFile(file), file);
 }
 
 /** An images file: [n, rows, cols] unsigned bytes (magic 0x00000803). */

@@ -3,11 +3,11 @@
  * Grayscale PNGs keep one channel (so MNIST-like folders give [H, W, 1]); everything else becomes RGB.
  * Alpha is dropped: the models we prune take no transparency.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import { decode as decodeJpegBytes } from 'jpeg-js';
 import { badInput } from '../errors';
+import { readInputFile } from './read-input';
 
 export interface DecodedImage {
   width: number;
@@ -71,13 +71,5 @@ export function decodeImage(buf: Uint8Array, file: string): DecodedImage {
 }
 
 export function readImage(file: string): DecodedImage {
-  let buf: Buffer;
-  try {
-    buf = fs.readFileSync(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw badInput(`${file} does not exist`, 'check the path');
-    throw badInput(`${file} cannot be read (${code ?? String(e)})`, 'check the file permissions');
-  }
-  return decodeImage(buf, file);
+  return decodeImage(readInputFile(file), file);
 }

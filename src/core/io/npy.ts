@@ -3,9 +3,9 @@
  * (relevances, masks). Only what the engine needs: C-ordered, little-endian, plain numeric dtypes.
  * Format reference: numpy/lib/format.py (magic "\x93NUMPY", version, header length, a Python dict literal header).
  */
-import fs from 'node:fs';
 import { badInput, PxpError } from '../errors';
 import { writeFileAtomic } from './atomic';
+import { readInputFile } from './read-input';
 
 export type NpyDtype = 'float32' | 'int32' | 'uint8';
 
@@ -126,8 +126,13 @@ export function parseNpy(buf: Uint8Array, file: string): NpyArray {
       'the file is truncated or its header is wrong; write it again with numpy.save',
     );
   }
-  const raw = buf.subarray(dataStart);
-  switch (t.kind) {
+  return decodeData(buf.subarray(dataStart), t.kind, shape, file);
+}
+
+/** The array of `shape` from its little-endian bytes on disk: float32 or int32 in memory (uint8 kept as it is). */
+function decodeData(raw: Uint8Array, kind: DiskType['kind'], shape: number[], file: string): NpyArray {
+  const count = product(shape);
+  switch (kind) {
     case 'f4': {
       const data = new Float32Array(count);
       new Uint8Array(data.buffer).set(raw);
@@ -171,16 +176,7 @@ export function parseNpy(buf: Uint8Array, file: string): NpyArray {
 
 /** Reads a .npy file; a missing file is a bad-input error naming it. */
 export function readNpy(file: string): NpyArray {
-  let buf: Buffer;
-  try {
-    buf = fs.readFileSync(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw badInput(`${file} does not exist`, 'check the path, or write the array there with numpy.save');
-    if (code === 'EISDIR') throw badInput(`${file} is a folder, not a .npy file`, 'point at the .npy file itself');
-    throw badInput(`${file} cannot be read (${code ?? String(e)})`, 'check the file permissions');
-  }
-  return parseNpy(buf, file);
+  return parseNpy(readInputFile(file, { missing: 'check the path, or write the array there with numpy.save', folder: { expected: 'a .npy file', hint: 'point at the .npy file itself' } }), file);
 }
 
 function formatShape(shape: number[]): string {

@@ -11,7 +11,7 @@ import { OnnxGraphBuilder } from '../onnx/graph-builder';
 import { OnnxAlgebra } from '../onnx/onnx-algebra';
 import { loadOnnxRuntime, ortThreads } from '../onnx/runtime';
 import { badInput } from '../errors';
-import type { BatchAttribution, ExplanationPlan, InitMode } from './attribute';
+import type { BatchAttribution, ExplanationPlan, InitMode } from './explanation-plan';
 import { propagate } from './propagate';
 
 interface Compiled {

@@ -37,10 +37,6 @@ export function runModel(model: ModelLike, x: tf.Tensor): tf.Tensor {
 }
 
 /** Predicted classes, on onnxruntime when it is installed and compiles the model (auto), else on tfjs. */
-export async function predictLabels(model: ModelLike, data: Dataset, opts: RunControl & { batchSize?: number; executor?: PredictExecutor } = {}): Promise<Int32Array> {
-  return (await predict(model, data, opts)).labels;
-}
-
 async function predict(model: ModelLike, data: Dataset, opts: RunControl & { batchSize?: number; executor?: PredictExecutor }): Promise<{ labels: Int32Array; executor: 'onnx' | 'tfjs' }> {
   if (opts.executor !== 'tfjs') {
     const onnx = await onnxPredictLabels(model, data, opts);

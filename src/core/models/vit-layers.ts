@@ -158,6 +158,4 @@ export class TakeToken extends tf.layers.Layer {
   }
 }
 
-export const VIT_LAYER_CLASSES = ['Patches', 'ClassToken', 'PositionEmbedding', 'MultiHeadSelfAttention', 'TakeToken'] as const;
-
 for (const cls of [Patches, ClassToken, PositionEmbedding, MultiHeadSelfAttention, TakeToken]) tf.serialization.registerClass(cls);

@@ -410,7 +410,7 @@ export class OnnxAlgebra implements Algebra<Sym> {
     const depthwise = op.type === 'depthwise';
     if (!depthwise && kernel.shape[3] > 1 && sameForEveryOutput(kernel, kernel.shape[3])) {
       // Every output channel has the same filter (the flat rule's ones): Σ_o convᵀ(g_o, w) = convᵀ(Σ_o g_o, w), one
-      // filter instead of co. The full transposed conv into few channels (a grey-scale input) ran at ~6.5 GMAC/s.
+      // filter instead of co: the full transposed conv into few channels (a grey-scale input) is slow on onnxruntime.
       const summed = this.b.op('ReduceSum', [this.ref(grad), this.b.ints([1])], { keepdims: 1 });
       const one = Float32Array.from({ length: size(kernel.shape) / kernel.shape[3] }, (_, i) => valueAt(kernel, i * kernel.shape[3]));
       return this.linearInputGradient(op, this.value(summed, [...grad.shape.slice(0, 3), 1]), { shape: [...kernel.shape.slice(0, 3), 1], nonNegative: false, data: one }, x);
@@ -436,6 +436,7 @@ export class OnnxAlgebra implements Algebra<Sym> {
     return this.value(dx, x.shape);
   }
 
+  // Long: one short case per graph op type, each emitting that op's ONNX nodes; a table read by op type.
   forward(op: Op, inputs: Sym[]): Sym {
     const x = inputs[0];
     const nn = x?.nonNegative ?? false;

@@ -133,11 +133,6 @@ function compileGraph(graph: Graph, inputShape: number[], batch: number, masks: 
   return { bytes: b.encode(), classes: logits.shape[logits.shape.length - 1], maskShapes, outputShape: logits.shape };
 }
 
-/** Median wall time of one forward batch on onnxruntime. */
-export async function onnxLatency(ort: typeof Ort, graph: Graph, inputShape: number[], opts: { batchSize?: number; runs?: number } = {}): Promise<number> {
-  return (await onnxLatencies(ort, [graph], inputShape, opts))[0];
-}
-
 // Each session has its own thread pool, whose threads spin after a run by default: with two sessions alive they
 // took the cores from each other and latencies doubled at random. Without spinning both measure alike.
 const NO_SPINNING = { session: { intra_op: { allow_spinning: '0' } } };

@@ -1,5 +1,5 @@
 /** What the HTML pages of run folders share: the page shell with its inline light/dark style, tiles and figures. */
-import { escapeXml } from './svg-chart';
+import { escapeXml } from '../../shared/svg-chart';
 
 export function seconds(s: number | undefined): string {
   if (s === undefined) return '—';

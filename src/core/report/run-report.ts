@@ -6,11 +6,11 @@
  */
 import path from 'node:path';
 import { writeFileAtomic } from '../io/atomic';
-import { type Json, asNumber, asObject, asString } from '../run-folder/json';
+import { type Json, asNumber, asObject, asString } from '../../shared/run-folder/json';
 import { readCurve, readOptionalJsonObject } from '../run-folder/read';
-import type { CurveFile, CurvePoint } from '../run-folder/types';
+import type { CurveFile, CurvePoint } from '../../shared/run-folder/types';
 import { figure, page, seconds, tile } from './html-page';
-import { barChart, escapeXml, lineChart, standaloneSvg, type Series } from './svg-chart';
+import { barChart, escapeXml, lineChart, standaloneSvg, type Series } from '../../shared/svg-chart';
 
 /** A run in a comparison: its folder, the name shown for it, its curve and (when it has one) a link to its report. */
 export interface ComparedRun {

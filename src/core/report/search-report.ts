@@ -8,16 +8,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { badInput } from '../errors';
 import { writeFileAtomic } from '../io/atomic';
-import { type Json, asNumber, asObject, asString } from '../run-folder/json';
+import { type Json, asNumber, asObject, asString } from '../../shared/run-folder/json';
 import { readComparison, readOptionalJsonObject, readTrials } from '../run-folder/read';
-import { bestSoFar } from '../run-folder/trials';
-import type { ComparisonCurve, TrialLine } from '../run-folder/types';
+import { bestSoFar } from '../../shared/run-folder/trials';
+import type { ComparisonCurve, TrialLine } from '../../shared/run-folder/types';
 import { describeParams } from '../search/describe-params';
 import { parameterImportance, type ParameterImportance } from '../search/importance';
-import { importanceSpace } from '../search/lrp-space';
+import { importanceSpace } from '../search/retired-params';
 import type { Param, Params, SearchSpace } from '../search/space';
 import { figure as pageFigure, page, seconds, tile } from './html-page';
-import { PALETTE, barChart, escapeXml, lineChart, niceTicks, standaloneSvg } from './svg-chart';
+import { PALETTE, barChart, escapeXml, lineChart, niceTicks, standaloneSvg } from '../../shared/svg-chart';
 
 const HINT = 'pass a folder written by pxp search --out';
 
@@ -218,12 +218,6 @@ function renderSearch(files: SearchFiles, charts: SearchCharts): string {
     '</dl>',
   ];
   return page(`PXP search · best AUC ${auc4(bestAuc)}`, body);
-}
-
-/** The search page of a run folder as a self-contained HTML page. */
-export function renderSearchReport(runDir: string): string {
-  const files = readSearch(runDir);
-  return renderSearch(files, { progress: progressChart(files.trials), importance: importanceChart(files.importance) });
 }
 
 /** Writes search-progress.svg, importance.svg and search.html into a search run folder (each atomically); returns their names. */

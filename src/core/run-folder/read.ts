@@ -2,14 +2,14 @@
  * Readers of run-folder files with one error policy: a required file that is missing, or any file that does not
  * parse or is not what it should be, is a bad-input error naming the folder and the file (`hint` says what to do);
  * an optional file that is missing is undefined. `tryReadJsonObject` is the lenient form for summaries that must
- * never fail (the sidebar). Trial lines follow trials.ts.
+ * never fail (the sidebar). Trial lines follow src/shared/run-folder/trials.ts.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { badInput } from '../errors';
-import { type Json, asNumber, asObject, asString } from './json';
-import { parseTrialLines } from './trials';
-import { BEST_CRITERION, type ComparisonCurve, type ComparisonFile, type ComponentsFile, type CurveFile, type CurvePoint, type DataInfo, type RateAccuracy, type RelevanceFile, type TrialLine } from './types';
+import { type Json, asNumber, asObject, asString } from '../../shared/run-folder/json';
+import { parseTrialLines } from '../../shared/run-folder/trials';
+import { BEST_CRITERION, type ComparisonCurve, type ComparisonFile, type ComponentsFile, type CurveFile, type CurvePoint, type DataInfo, type RateAccuracy, type RelevanceFile, type TrialLine } from '../../shared/run-folder/types';
 
 export function hasFile(dir: string, name: string): boolean {
   return fs.existsSync(path.join(dir, name));

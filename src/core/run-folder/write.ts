@@ -1,13 +1,13 @@
 /**
  * Writers of run-folder files. Every file is written atomically (a temp sibling renamed over it), so a reader never
- * sees half a file; trials.jsonl is the exception by design: one line appended per finished trial (trials.ts says
- * how readers treat a line cut short).
+ * sees half a file; trials.jsonl is the exception by design: one line appended per finished trial (src/shared/run-folder/trials.ts
+ * says how readers treat a line cut short).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../io/atomic';
-import { trialLineText } from './trials';
-import type { ComparisonFile, ComponentsFile, CurveFile, RelevanceFile, TrialLine } from './types';
+import { trialLineText } from '../../shared/run-folder/trials';
+import type { ComparisonFile, ComponentsFile, CurveFile, RelevanceFile, TrialLine } from '../../shared/run-folder/types';
 
 /** Pretty-printing per file: run.json for people, the large ones compact. */
 export function writeJsonFile(dir: string, name: string, value: unknown, indent?: number): void {

@@ -13,7 +13,7 @@ import { type Curve, pruningCurve } from '../prune/curve';
 import type { MaskedEvaluator } from '../prune/masked-eval';
 import { type Normalization, normalizeScores } from '../prune/normalize';
 import type { RunControl } from '../progress';
-import { BEST_CRITERION, type ComparisonCurve, type ComparisonFile, type RateAccuracy } from '../run-folder/types';
+import { BEST_CRITERION, type ComparisonCurve, type ComparisonFile, type RateAccuracy } from '../../shared/run-folder/types';
 import type { Params } from './space';
 
 

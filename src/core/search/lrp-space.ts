@@ -7,15 +7,11 @@
 import type { CompositeSpec, RuleSpec, SoftmaxRule } from '../lrp/composites';
 import { badInput } from '../errors';
 import { type LayerGroups, type SpaceModel, searchGroups } from './layer-groups';
+import { RETIRED_PARAMS } from './retired-params';
 import { type Params, type SearchSpace, validateSpace } from './space';
 
 export type { LayerGroups } from './layer-groups';
 
-/** Parameters older searches had that can change no component's score (the first layer's rule): never searched again. */
-export const RETIRED_PARAMS: readonly string[] = ['first.rule'];
-
-/** The parameters whose importance a report shows: an older search's retired ones changed nothing. */
-export const importanceSpace = (space: SearchSpace): SearchSpace => space.filter((p) => !RETIRED_PARAMS.includes(p.name));
 
 const RULES = ['epsilon', 'z-plus', 'alpha-beta', 'gamma'];
 /** method.md §4: epsilon, z-plus with virtual bias, z-plus without, cp. */

@@ -5,7 +5,7 @@
  * uninterrupted one would have. Where a trial runs (this thread, worker threads) is the runner's business.
  */
 import type { Curve } from '../prune/curve';
-import type { TrialLine } from '../run-folder/types';
+import type { TrialLine } from '../../shared/run-folder/types';
 import type { Params, Sampler, Trial } from './space';
 import { bestTrial, historyFor } from './study';
 

@@ -10,10 +10,9 @@ import { disposeGraph, graphFromModel, type Graph } from '../graph/graph';
 import type { Dataset } from '../io/datasets';
 import { argmaxRows, evaluateAccuracy } from '../models/evaluate';
 import { mulberry32 } from '../random';
-import { runEpochs } from '../models/epoch-loop';
+import { type TrainOptions, type TrainResult, runEpochs } from './epoch-loop';
 import { ortThreads } from '../onnx/runtime';
 import { compileTrainStep, type CompiledTrainStep, type ParamKey } from './train-step-graph';
-import type { TrainOptions, TrainResult } from '../models/train';
 
 interface Session {
   session: Ort.InferenceSession;

@@ -104,6 +104,7 @@ async function runJob(s: ExtensionServices, kind: 'relevance' | 'prune' | 'searc
   return done;
 }
 
+// Long: a list of command registrations, each a short closure over the shared prompts (model, taskData, runJob).
 export function registerRunCommands(s: ExtensionServices): vscode.Disposable[] {
   const guarded = (name: string, fn: (args: RunArgs) => Promise<unknown>) =>
     vscode.commands.registerCommand(name, async (a?: unknown) => {

@@ -39,6 +39,7 @@ async function pickRun(placeHolder: string, filter: (r: RunSummary) => boolean =
   return chosen?.[0]?.fsPath;
 }
 
+// Long: a list of command registrations, each a short closure over the shared services.
 export function registerViewCommands(s: ExtensionServices): vscode.Disposable[] {
   const guarded = (name: string, fn: (a?: unknown, b?: unknown) => Promise<unknown> | unknown) =>
     vscode.commands.registerCommand(name, async (a?: unknown, b?: unknown) => {
@@ -87,7 +88,7 @@ export function registerViewCommands(s: ExtensionServices): vscode.Disposable[] 
       const value = await s.jobs.run({ kind: 'compare', title: `compare ${dirs.length} runs`, runDir: out }, async ({ signal, report }) => {
         const r = await s.session.run('compare', { runs: dirs.join(','), out }, { signal, onProgress: report });
         s.log.info(r.text);
-        return r.value as { runs: { run: string; criterion: string; auc: number }[] };
+        return r.value;
       });
       s.refreshRuns();
       if (!value) return;

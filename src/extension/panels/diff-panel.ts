@@ -1,7 +1,6 @@
 /** The architecture-diff panel: original vs physically pruned model of one prune run. */
 import * as vscode from 'vscode';
-import { asPxpError } from '../../core/errors';
-import type { PanelState } from '../../protocol/webview';
+import type { DiffView, PanelState } from '../../protocol/webview';
 import { readDiffView } from '../../views/diff-view';
 import { revealLayerInModel } from './reveal-layer';
 import { type PanelContext, RunPanel } from './run-panel';
@@ -11,28 +10,17 @@ export class DiffPanel extends RunPanel {
 
   static createOrShow(runDir: string, ctx: PanelContext): DiffPanel {
     const state: PanelState = { kind: 'diff', runDir };
-    const existing = RunPanel.find(state);
-    if (existing instanceof DiffPanel) {
-      existing.reveal();
-      return existing;
-    }
-    return new DiffPanel(RunPanel.createWebviewPanel('diff', runDir, ctx), state, ctx);
+    return RunPanel.findOrCreate(state, ctx, (p) => p instanceof DiffPanel, (panel) => new DiffPanel(panel, state, ctx));
   }
 
   static revive(panel: vscode.WebviewPanel, state: PanelState, ctx: PanelContext): DiffPanel {
     return new DiffPanel(panel, state, ctx);
   }
 
-  protected refresh(): void {
-    try {
-      const view = readDiffView(this.state.runDir);
-      this.modelPath = view.model;
-      this.post({ type: 'show', view });
-    } catch (e) {
-      const err = asPxpError(e);
-      this.ctx.log.error(`diff panel: ${err.describe()}`);
-      this.post({ type: 'showError', message: err.describe() });
-    }
+  protected readView(): DiffView {
+    const view = readDiffView(this.state.runDir);
+    this.modelPath = view.model;
+    return view;
   }
 
   protected override async revealLayer(layer: string): Promise<void> {

@@ -1,7 +1,7 @@
 /** The relevance panel: per-layer component relevance, heatmaps and the conservation check of one folder. */
 import * as vscode from 'vscode';
 import { asPxpError } from '../../core/errors';
-import type { PanelState } from '../../protocol/webview';
+import type { PanelState, RelevanceView } from '../../protocol/webview';
 import { readRelevanceView, renderRelevanceHeatmap } from '../../views/relevance-view';
 import { revealLayerInModel } from './reveal-layer';
 import { type PanelContext, RunPanel } from './run-panel';
@@ -11,13 +11,9 @@ export class RelevancePanel extends RunPanel {
 
   static createOrShow(runDir: string, ctx: PanelContext, modelPath?: string): RelevancePanel {
     const state: PanelState = { kind: 'relevance', runDir, ...(modelPath ? { modelPath } : {}) };
-    const existing = RunPanel.find(state);
-    if (existing instanceof RelevancePanel) {
-      if (modelPath) existing.modelPath = modelPath;
-      existing.reveal();
-      return existing;
-    }
-    return new RelevancePanel(RunPanel.createWebviewPanel('relevance', runDir, ctx), state, ctx);
+    const panel = RunPanel.findOrCreate(state, ctx, (p) => p instanceof RelevancePanel, (webview) => new RelevancePanel(webview, state, ctx));
+    if (modelPath) panel.modelPath = modelPath;
+    return panel;
   }
 
   static revive(panel: vscode.WebviewPanel, state: PanelState, ctx: PanelContext): RelevancePanel {
@@ -29,16 +25,10 @@ export class RelevancePanel extends RunPanel {
     this.modelPath = state.modelPath;
   }
 
-  protected refresh(): void {
-    try {
-      const view = readRelevanceView(this.state.runDir);
-      this.modelPath ??= view.model;
-      this.post({ type: 'show', view });
-    } catch (e) {
-      const err = asPxpError(e);
-      this.ctx.log.error(`relevance panel: ${err.describe()}`);
-      this.post({ type: 'showError', message: err.describe() });
-    }
+  protected readView(): RelevanceView {
+    const view = readRelevanceView(this.state.runDir);
+    this.modelPath ??= view.model;
+    return view;
   }
 
   protected override heatmap(sample: number): void {

@@ -1,11 +1,13 @@
 /**
  * What the three PXP panels share (webview-sample's panel class, generalised): one panel per run folder and kind,
- * revealed again rather than duplicated; the HTML shell; every message from the webview checked by the protocol
- * validator before use; `ready` answered with the panel's content; disposal of watchers and listeners.
+ * revealed again rather than duplicated (`findOrCreate`); the HTML shell; every message from the webview checked by
+ * the protocol validator before use; `ready` answered with the panel's content (`refresh`: the view a subclass reads,
+ * or the reason it cannot); disposal of watchers and listeners.
  */
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { type FromWebview, type PanelKind, type PanelState, type ToWebview, isFromWebview, RUN_FILES } from '../../protocol/webview';
+import { asPxpError } from '../../core/errors';
+import { type DiffView, type FromWebview, type PanelKind, type PanelState, type RelevanceView, type SearchView, type ToWebview, isFromWebview, RUN_FILES } from '../../protocol/webview';
 import { panelHtml, panelOptions } from './panel-html';
 
 export interface PanelContext {
@@ -49,16 +51,24 @@ export abstract class RunPanel {
     return `${state.kind}:${path.resolve(state.runDir)}`;
   }
 
-  /** The open panel for this run folder and kind, if any. */
-  static find(state: PanelState): RunPanel | undefined {
-    return RunPanel.open.get(RunPanel.key(state));
+  /**
+   * The open panel for this run folder and kind, revealed; else a new one, which `create` builds on a fresh webview
+   * panel. `is` tells the subclass's own panels (the one that asks gets its own type back).
+   */
+  protected static findOrCreate<P extends RunPanel>(state: PanelState, ctx: PanelContext, is: (p: RunPanel) => p is P, create: (panel: vscode.WebviewPanel) => P): P {
+    const existing = RunPanel.open.get(RunPanel.key(state));
+    if (existing && is(existing)) {
+      existing.reveal();
+      return existing;
+    }
+    return create(RunPanel.createWebviewPanel(state.kind, state.runDir, ctx));
   }
 
   /**
    * A new webview panel beside the model file, with the panel options set from the start. PXP panels share one
    * column: a panel opened while another is visible joins its column instead of splitting the window again.
    */
-  static createWebviewPanel(kind: PanelKind, runDir: string, ctx: PanelContext): vscode.WebviewPanel {
+  private static createWebviewPanel(kind: PanelKind, runDir: string, ctx: PanelContext): vscode.WebviewPanel {
     const shared = [...RunPanel.open.values()].map((p) => p.panel.viewColumn).find((c) => c !== undefined);
     return vscode.window.createWebviewPanel(VIEW_TYPES[kind], `${TITLES[kind]}: ${path.basename(runDir)}`, { viewColumn: shared ?? vscode.ViewColumn.Beside, preserveFocus: false }, panelOptions(ctx.extensionUri));
   }
@@ -67,8 +77,19 @@ export abstract class RunPanel {
     void this.panel.webview.postMessage(message);
   }
 
-  /** Reads the run folder and posts the panel's content (or the reason it cannot). */
-  protected abstract refresh(): void;
+  /** Reads the panel's view from its run folder; throws what the user should be told when it cannot. */
+  protected abstract readView(): RelevanceView | DiffView | SearchView;
+
+  /** Posts the panel's content, or the reason it cannot be read. */
+  protected refresh(): void {
+    try {
+      this.post({ type: 'show', view: this.readView() });
+    } catch (e) {
+      const err = asPxpError(e);
+      this.ctx.log.error(`${this.state.kind} panel: ${err.describe()}`);
+      this.post({ type: 'showError', message: err.describe() });
+    }
+  }
 
   private async receive(m: FromWebview): Promise<void> {
     switch (m.type) {

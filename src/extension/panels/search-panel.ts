@@ -6,10 +6,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { asPxpError } from '../../core/errors';
 import type { SearchSpace } from '../../core/search/space';
-import type { PanelState, TrialRow } from '../../protocol/webview';
-import { bestSoFar } from '../../core/run-folder/trials';
+import type { PanelState, SearchView, TrialRow } from '../../protocol/webview';
+import { bestSoFar } from '../../shared/run-folder/trials';
 import { parseTrialRows, readSearchSnapshot, searchImportance } from '../../views/search-view';
 import { type PanelContext, RunPanel } from './run-panel';
 
@@ -28,12 +27,7 @@ export class SearchPanel extends RunPanel {
 
   static createOrShow(runDir: string, ctx: PanelContext): SearchPanel {
     const state: PanelState = { kind: 'search', runDir };
-    const existing = RunPanel.find(state);
-    if (existing instanceof SearchPanel) {
-      existing.reveal();
-      return existing;
-    }
-    return new SearchPanel(RunPanel.createWebviewPanel('search', runDir, ctx), state, ctx);
+    return RunPanel.findOrCreate(state, ctx, (p) => p instanceof SearchPanel, (panel) => new SearchPanel(panel, state, ctx));
   }
 
   static revive(panel: vscode.WebviewPanel, state: PanelState, ctx: PanelContext): SearchPanel {
@@ -73,20 +67,14 @@ export class SearchPanel extends RunPanel {
       .join('|');
   }
 
-  protected refresh(): void {
-    try {
-      this.stamps = this.fileStamps();
-      const snapshot = readSearchSnapshot(this.state.runDir);
-      this.trials = snapshot.view.trials;
-      this.consumed = snapshot.trialsConsumed;
-      this.trialsSize = -1;
-      this.space = snapshot.space;
-      this.post({ type: 'show', view: snapshot.view });
-    } catch (e) {
-      const err = asPxpError(e);
-      this.ctx.log.error(`search panel: ${err.describe()}`);
-      this.post({ type: 'showError', message: err.describe() });
-    }
+  protected readView(): SearchView {
+    this.stamps = this.fileStamps();
+    const snapshot = readSearchSnapshot(this.state.runDir);
+    this.trials = snapshot.view.trials;
+    this.consumed = snapshot.trialsConsumed;
+    this.trialsSize = -1;
+    this.space = snapshot.space;
+    return snapshot.view;
   }
 
   private changed(): void {

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Json } from '../../core/run-folder/json';
+import type { Json } from '../../shared/run-folder/json';
 import { tryReadJsonObject } from '../../core/run-folder/read';
 import type { RunSummary } from './run-summary';
 

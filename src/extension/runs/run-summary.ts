@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Json, asNumber, asObject } from '../../core/run-folder/json';
+import { type Json, asNumber, asObject } from '../../shared/run-folder/json';
 import { readTrials, tryReadJsonObject } from '../../core/run-folder/read';
 
 export type RunKind = 'relevance' | 'prune' | 'search' | 'train' | 'export' | 'compare';

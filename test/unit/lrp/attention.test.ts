@@ -7,10 +7,10 @@ import { type SoftmaxRule, parseComposite } from '../../../src/core/lrp/composit
 import { tfAlgebra } from '../../../src/core/graph/tf-algebra';
 import { layerNormRelevance } from '../../../src/core/lrp/layer-norm-rule';
 import { normShares } from '../../../src/core/lrp/rules';
-import { loadOnnxRuntime } from '../../../src/core/onnx/runtime';
 import { mulberry32 } from '../../../src/core/random';
 import { useDefaultBackend } from '../../helpers/backend';
 import { randomInputs, tinyVit } from '../../helpers/models';
+import { requireOnnxRuntime } from '../../helpers/onnxruntime';
 
 /**
  * An independent reference for method.md §3, written as plain loops over one (sample, head) at a time. It shares
@@ -238,7 +238,7 @@ describe('attention LRP (method.md §3)', () => {
 
   for (const rule of ['epsilon', 'z-plus', 'z-plus-vbias', 'cp'] as SoftmaxRule[]) {
     it(`onnxruntime and tfjs give the same ViT relevance (softmax ${rule})`, async function () {
-      if (!loadOnnxRuntime().ort) this.skip();
+      requireOnnxRuntime(this);
       const model = tinyVit(6);
       const composite = parseComposite({ default: { dense: { rule: 'z-plus' } }, first: { rule: 'flat' }, attention: { softmax: rule } }, 'test');
       const x = randomInputs([4, 4, 4, 1], 7);

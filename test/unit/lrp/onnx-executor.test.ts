@@ -2,14 +2,15 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { attribute } from '../../../src/core/lrp/attribute';
 import { PRESET_NAMES, parseComposite, presetComposite, type CompositeSpec } from '../../../src/core/lrp/composites';
-import { OnnxExplainer, compileExplanation, readoutNode } from '../../../src/core/lrp/onnx-explainer';
+import { compileExplanation, readoutNode } from '../../../src/core/lrp/onnx-explainer';
 import { fromBinary } from '@bufbuild/protobuf';
 import { ModelProtoSchema } from '../../../src/core/io/onnx/onnx-file';
-import { disposePlan, planExplanation } from '../../../src/core/lrp/attribute';
+import { disposePlan, planExplanation } from '../../../src/core/lrp/explanation-plan';
 import { PxpError } from '../../../src/core/errors';
 import { useDefaultBackend } from '../../helpers/backend';
 import { maxRelDiff } from '../../helpers/compare';
 import { randomInputs, randomizeWeights, tinyResNet, tinyVgg } from '../../helpers/models';
+import { requireOnnxRuntime } from '../../helpers/onnxruntime';
 
 /** Every layer kind the ONNX compiler emits: branches, concat, padding, depthwise, pooling, several activations. */
 function branchy(avgPadding: 'valid' | 'same' = 'valid'): tf.LayersModel {
@@ -36,7 +37,7 @@ const COMPOSITES: CompositeSpec[] = [
 
 describe('LRP compiled to ONNX (onnxruntime executor)', function () {
   before(async function () {
-    if (!OnnxExplainer.available()) this.skip();
+    requireOnnxRuntime(this);
     await useDefaultBackend();
   });
 

@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { Explainer } from '../../../src/core/lrp/attribute';
+import { Explainer, attribute } from '../../../src/core/lrp/attribute';
 import { type CompositeSpec, type RuleSpec, parseComposite, presetComposite } from '../../../src/core/lrp/composites';
 import { applyLinearRule } from '../../../src/core/lrp/rules';
 import { ruleFromSpec } from '../../../src/core/lrp/rule-table';
@@ -18,9 +18,9 @@ import { DEFAULT_STABILIZER, divideStabilized, stabilize } from '../../../src/co
 import { type Graph, disposeGraph, graphFromModel, isLinear } from '../../../src/core/graph/graph';
 import { OnnxGraphBuilder } from '../../../src/core/onnx/graph-builder';
 import { OnnxAlgebra } from '../../../src/core/onnx/onnx-algebra';
-import { loadOnnxRuntime } from '../../../src/core/onnx/runtime';
 import { useDefaultBackend } from '../../helpers/backend';
 import * as ref from '../../helpers/lrp-reference';
+import { requireOnnxRuntime } from '../../helpers/onnxruntime';
 
 type Rule = RuleSpec;
 type LinearOp = Parameters<typeof applyLinearRule>[2];
@@ -795,8 +795,7 @@ describe('LRP rules against an independent loop reference (method.md §2)', func
     });
 
     it('compiled to ONNX gives the same values, and d + ε without a select where d is known to be ≥ 0', async function () {
-      const ort = loadOnnxRuntime().ort;
-      if (!ort) this.skip();
+      const ort = requireOnnxRuntime(this);
       const b = new OnnxGraphBuilder();
       const A = new OnnxAlgebra(b);
       const d = A.feed('d', [D.length]);
@@ -819,6 +818,28 @@ describe('LRP rules against an independent loop reference (method.md §2)', func
         await session.release();
       }
     });
+
+    // The same stabilizer, reached through propagation on each executor: one dense layer with x = [1, 0.5] and
+    // w = [[0.5, −1], [−1, 0.5]] has z = [0, −0.75]; epsilon(0.5) gives R_i = x_i·w_ij / s(z_j), so target 0 gets
+    // [0.5, −0.5] / (+0.5) (sign(0) = +1) and target 1 gets [−1, 0.25] / (−0.75 − 0.5).
+    for (const executor of ['tfjs', 'onnx'] as const) {
+      it(`is the one propagation divides by (${executor} executor): z = 0 → +ε, z < 0 → z − ε`, async function () {
+        if (executor === 'onnx') requireOnnxRuntime(this);
+        const layer = tf.layers.dense({ units: 2, inputShape: [2], useBias: false });
+        const model = tf.sequential({ layers: [layer] });
+        try {
+          const w = tf.tensor2d([0.5, -1, -1, 0.5], [2, 2]);
+          layer.setWeights([w]);
+          w.dispose();
+          const spec = composite({ default: { dense: eps(0.5) }, canonizers: [] });
+          const r = await attribute(model, spec, Float32Array.from([1, 0.5, 1, 0.5]), [2, 2], { targets: Int32Array.from([0, 1]), executor });
+          assert.equal(r.executor, executor);
+          assertClose(r.input, [1, -1, 0.8, -0.2], `input relevance on ${executor}`, 1e-6);
+        } finally {
+          model.dispose();
+        }
+      });
+    }
 
     it('the reference stabilizer follows the same convention', () => {
       assert.equal(ref.stab(0), 1e-6);

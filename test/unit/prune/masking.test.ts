@@ -7,9 +7,9 @@ import { summarizeModel } from '../../../src/core/graph/summary';
 import { catalogue } from '../../../src/core/prune/catalogue';
 import { maskedEvaluator, nodeShapes } from '../../../src/core/prune/masked-eval';
 import { remainingCost } from '../../../src/core/prune/remaining-cost';
-import { OnnxExplainer } from '../../../src/core/lrp/onnx-explainer';
 import { useDefaultBackend } from '../../helpers/backend';
 import { randomInputs, tinyResNet, tinyVgg } from '../../helpers/models';
+import { requireOnnxRuntime } from '../../helpers/onnxruntime';
 
 const noneRemoved = (sizes: number[]) => sizes.map((n) => new Array<boolean>(n).fill(false));
 
@@ -75,7 +75,7 @@ describe('component catalogue and masking', () => {
   });
 
   it('the onnxruntime and tfjs evaluators agree on masked accuracy', async function () {
-    if (!OnnxExplainer.available()) this.skip();
+    requireOnnxRuntime(this);
     const model = tinyResNet(6);
     const g = graphFromModel(model);
     const layers = catalogue(g);

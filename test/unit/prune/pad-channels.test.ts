@@ -8,6 +8,7 @@ import { loadOnnxRuntime } from '../../../src/core/onnx/runtime';
 import { compileForward, nodeShapes } from '../../../src/core/prune/masked-eval';
 import { useDefaultBackend } from '../../helpers/backend';
 import { randomInputs, randomizeWeights } from '../../helpers/models';
+import { requireOnnxRuntime } from '../../helpers/onnxruntime';
 
 const conv = (name: string, filters: number) => tf.layers.conv2d({ name, filters, kernelSize: 3, padding: 'same' });
 
@@ -40,7 +41,7 @@ const channels = (g: Graph) => Object.fromEntries(g.nodes.flatMap((n) => (n.op.t
 
 describe('channel padding for onnxruntime (pad-channels.ts)', () => {
   before(async function () {
-    if (!loadOnnxRuntime().ort) this.skip();
+    requireOnnxRuntime(this);
     await useDefaultBackend();
   });
 

@@ -7,12 +7,12 @@ import { tfAlgebra } from '../../../src/core/graph/tf-algebra';
 import { buildVit } from '../../../src/core/models/vit';
 import { catalogue, maskVector } from '../../../src/core/prune/catalogue';
 import { compileForward, nodeShapes } from '../../../src/core/prune/masked-eval';
-import { loadOnnxRuntime } from '../../../src/core/onnx/runtime';
 import { remainingCost } from '../../../src/core/prune/remaining-cost';
 import { physicalPlan, pruneModel } from '../../../src/core/prune/surgery';
 import { mulberry32 } from '../../../src/core/random';
 import { useDefaultBackend } from '../../helpers/backend';
 import { randomInputs, randomizeWeights } from '../../helpers/models';
+import { requireOnnxRuntime } from '../../helpers/onnxruntime';
 
 /** Two blocks, 3 heads of 2, MLP 5, on 4×4×2 inputs: 4 patch tokens + the class token. */
 const smallVit = (seed: number) => randomizeWeights(buildVit({ inputShape: [4, 4, 2], numClasses: 3, patch: 2, width: 6, heads: 3, depth: 2, mlp: 5, seed }), seed);
@@ -85,8 +85,7 @@ describe('ViT pruning (heads and MLP neurons)', () => {
   });
 
   it('the forward compiled to ONNX (masks as inputs) computes what tfjs computes', async function () {
-    const { ort } = loadOnnxRuntime();
-    if (!ort) this.skip();
+    const ort = requireOnnxRuntime(this);
     const model = smallVit(5);
     const g = graphFromModel(model);
     const layers = catalogue(g);

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { buildResNet } from '../../../src/core/models/resnet';
 import { buildVgg } from '../../../src/core/models/vgg';
-import { OnnxExplainer } from '../../../src/core/lrp/onnx-explainer';
 import { loadOnnxRuntime } from '../../../src/core/onnx/runtime';
 import { OnnxTrainer, paramWeight } from '../../../src/core/train/onnx-trainer';
 import { useDefaultBackend } from '../../helpers/backend';
 import { randomInputs, randomizeWeights, tinyVit } from '../../helpers/models';
 import { mulberry32 } from '../../../src/core/random';
+import { requireOnnxRuntime } from '../../helpers/onnxruntime';
 
 /** Max difference relative to the larger of the gradient's own scale and 1e-3 (a conv bias before a batch norm has
  * a gradient of exactly 0 in theory; both sides then hold rounding noise). */
@@ -35,7 +35,7 @@ async function oneStepBothWays(model: tf.LayersModel, x: tf.Tensor, labels: Int3
 
 describe('training compiled to ONNX', function () {
   before(async function () {
-    if (!OnnxExplainer.available()) this.skip();
+    requireOnnxRuntime(this);
     await useDefaultBackend();
   });
 

@@ -77,6 +77,9 @@ describe('webview protocol: messages to a webview', function () {
       { type: 'show', view: { ...relevance, samples: [{ ...relevance.samples[0], heatmap: 'data:text/html;base64,PHNjcmlwdD4=' }] } },
       { type: 'show', view: { ...diff, summary: { ...diff.summary, timesSmaller: '5×' } } },
       { type: 'show', view: { ...diff, layers: [{ ...diff.layers[0], params: { original: 1 } }] } },
+      // Every declared field is checked, the model too (the hand-written validator once skipped it).
+      { type: 'show', view: { ...diff, model: undefined } },
+      { type: 'show', view: { ...search, best: { number: 3 } } },
       { type: 'show', view: { ...search, status: 'paused' } },
       { type: 'trialsAppended', trials: [{ ...search.trials[0], auc: '0.4' }], bestSoFar: [], importance: [] },
       { type: 'trialsAppended', trials: [{ ...search.trials[0], label: undefined }], bestSoFar: [], importance: [] },

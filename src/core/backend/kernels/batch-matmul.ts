@@ -1,7 +1,7 @@
 /**
  * BatchMatMul on wasm with its transpose flags applied by an explicit Transpose first: the stock kernel with
- * transposeA or transposeB runs ~6× slower than a transpose plus a plain product (1088×64 by 64×128: 21 ms vs
- * 3.4 ms), and every dense layer's gradient uses one of them, which dominated a ViT training step.
+ * transposeA or transposeB runs several times slower than a transpose plus a plain product, and every dense layer's
+ * gradient uses one of them (the measurement: NOTES.md, Performance).
  */
 import * as tf from '@tensorflow/tfjs';
 import { wrap } from './conv-geometry';

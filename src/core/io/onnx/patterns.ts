@@ -226,9 +226,14 @@ function headPath(w: Walker, value: string, covered: number[]): { slice: number;
   return undefined;
 }
 
-function attention(w: Walker, softmax: number): Replacement | undefined {
+type HeadPath = NonNullable<ReturnType<typeof headPath>>;
+
+/**
+ * softmax(s·Q·Kᵀ)·V around a Softmax over the last axis: the scale (before or after the product), the three head paths
+ * back to their Slices of the fused projection, and the A·V MatMul.
+ */
+function attentionCore(w: Walker, softmax: number, covered: number[]): { scale: number; q: HeadPath; k: HeadPath; v: HeadPath; av: number } | undefined {
   const n = w.nodes;
-  const covered: number[] = [softmax];
   const sm = n[softmax];
   if (axisOf((attributes(sm, '').get('axis') as number | undefined) ?? -1, w.shape(sm.input[0]).length) !== w.shape(sm.input[0]).length - 1) return undefined;
   // Scores: MatMul(q·s, kᵀ), possibly with the scale after the product.
@@ -265,8 +270,12 @@ function attention(w: Walker, softmax: number): Replacement | undefined {
   if (!q || !k || av === undefined || n[av].input[0] !== sm.output[0]) return undefined;
   covered.push(av);
   const v = headPath(w, n[av].input[1], covered);
-  if (!v) return undefined;
-  // The projection all three slice: Add(bias, MatMul(xᵀ, W)) with x [N, T, D] transposed to [T, N, D].
+  return v ? { scale, q, k, v, av } : undefined;
+}
+
+/** The projection all three heads' paths slice: Add(bias, MatMul(xᵀ, W)) with x [N, T, D] transposed to [T, N, D]. */
+function fusedInProjection(w: Walker, q: HeadPath, k: HeadPath, v: HeadPath, covered: number[]) {
+  const n = w.nodes;
   const proj = n[q.slice].input[0];
   if (n[k.slice].input[0] !== proj || n[v.slice].input[0] !== proj) return undefined;
   covered.push(q.slice, k.slice, v.slice);
@@ -280,7 +289,36 @@ function attention(w: Walker, softmax: number): Replacement | undefined {
   const tIn = w.node(n[mm].input[0], 'Transpose');
   if (!wIn || !bIn || tIn === undefined || w.perm(tIn) !== '1,0,2') return undefined;
   covered.push(addB, mm, tIn);
-  const x = n[tIn].input[0];
+  return { addB, biasIn, mm, wIn, bIn, x: n[tIn].input[0] };
+}
+
+/** The heads merged and projected out: MatMul(A, V) → Transpose → Reshape [T·N, inner] → Gemm(out_proj) → Reshape [T, N, D] → Transpose, back to `xShape`. */
+function outProjection(w: Walker, av: number, xShape: number[], covered: number[]) {
+  const n = w.nodes;
+  const t1 = w.only(n[av].output[0], 'Transpose');
+  const r1 = t1 === undefined ? undefined : w.only(n[t1].output[0], 'Reshape');
+  const gemm = r1 === undefined ? undefined : w.only(n[r1].output[0], 'Gemm');
+  const r2 = gemm === undefined ? undefined : w.only(n[gemm].output[0], 'Reshape');
+  const t2 = r2 === undefined ? undefined : w.only(n[r2].output[0], 'Transpose');
+  if (t1 === undefined || r1 === undefined || gemm === undefined || r2 === undefined || t2 === undefined) return undefined;
+  if (w.perm(t1) !== '1,0,2' || w.perm(t2) !== '1,0,2' || w.shape(n[t2].output[0]).join() !== xShape.join()) return undefined;
+  const gAttrs = attributes(n[gemm], '');
+  const wOut = w.constant(n[gemm].input[1]);
+  const bOut = w.constant(n[gemm].input[2]);
+  if (!wOut || !bOut || gAttrs.get('transA') === 1 || (gAttrs.get('alpha') ?? 1) !== 1 || (gAttrs.get('beta') ?? 1) !== 1) return undefined;
+  covered.push(t1, r1, gemm, r2, t2);
+  return { r1, gemm, wOut, bOut, outT: gAttrs.get('transB') === 1, output: n[t2].output[0] };
+}
+
+function attention(w: Walker, softmax: number): Replacement | undefined {
+  const n = w.nodes;
+  const covered: number[] = [softmax];
+  const core = attentionCore(w, softmax, covered);
+  if (!core) return undefined;
+  const { scale, q, k, v, av } = core;
+  const inProj = fusedInProjection(w, q, k, v, covered);
+  if (!inProj) return undefined;
+  const { addB, biasIn, mm, wIn, bIn, x } = inProj;
   const [batch, tokens, width] = w.shape(x);
   const [dIn, three] = wIn.dims;
   if (wIn.dims.length !== 2 || dIn !== width || three % 3 !== 0) return undefined;
@@ -293,20 +331,9 @@ function attention(w: Walker, softmax: number): Replacement | undefined {
   if (heads * headDim !== inner || !near(scale, 1 / Math.sqrt(headDim), 1e-4)) return undefined;
   const sliceStart = (s: number) => w.constant(n[s].input[1])?.data[0];
   if (sliceStart(q.slice) !== 0 || sliceStart(k.slice) !== inner || sliceStart(v.slice) !== 2 * inner) return undefined;
-  // Output: MatMul(A, V) → Transpose → Reshape [T·N, inner] → Gemm(out_proj) → Reshape [T, N, D] → Transpose → y.
-  const t1 = w.only(n[av].output[0], 'Transpose');
-  const r1 = t1 === undefined ? undefined : w.only(n[t1].output[0], 'Reshape');
-  const gemm = r1 === undefined ? undefined : w.only(n[r1].output[0], 'Gemm');
-  const r2 = gemm === undefined ? undefined : w.only(n[gemm].output[0], 'Reshape');
-  const t2 = r2 === undefined ? undefined : w.only(n[r2].output[0], 'Transpose');
-  if (t1 === undefined || r1 === undefined || gemm === undefined || r2 === undefined || t2 === undefined) return undefined;
-  if (w.perm(t1) !== '1,0,2' || w.perm(t2) !== '1,0,2' || w.shape(n[t2].output[0]).join() !== [batch, tokens, width].join()) return undefined;
-  const gAttrs = attributes(n[gemm], '');
-  const wOut = w.constant(n[gemm].input[1]);
-  const bOut = w.constant(n[gemm].input[2]);
-  if (!wOut || !bOut || gAttrs.get('transA') === 1 || (gAttrs.get('alpha') ?? 1) !== 1 || (gAttrs.get('beta') ?? 1) !== 1) return undefined;
-  covered.push(t1, r1, gemm, r2, t2);
-  const outT = gAttrs.get('transB') === 1;
+  const out = outProjection(w, av, [batch, tokens, width], covered);
+  if (!out) return undefined;
+  const { r1, gemm, wOut, bOut, outT } = out;
   const outKernel = outT ? transposeConst(wOut, [1, 0]) : wOut;
   const name = modulePath(n[softmax].name) ?? parameterOwner(n[gemm].input[1])?.replace(/\.out_proj$/, '') ?? `attention_${softmax}`;
   const columns = (from: number) => {
@@ -335,7 +362,7 @@ function attention(w: Walker, softmax: number): Replacement | undefined {
     name,
     nodes: covered,
     inputs: [x],
-    output: n[t2].output[0],
+    output: out.output,
     emit: [
       projection('q', 0),
       projection('k', 1),

@@ -145,6 +145,7 @@ export function inferGraph(model: ModelProto, file: string, inputShape?: number[
 }
 
 /** Output facts of one node from its inputs' facts. Throws ShapeError for an op it does not know. */
+// Long: one short case per ONNX op type, a table read by op name; splitting it would scatter the table.
 function inferNode(node: NodeProto, ins: (ValueFacts | undefined)[], attrs: Map<string, AttrValue>): ValueFacts[] {
   const need = (i: number) => {
     const v = ins[i];

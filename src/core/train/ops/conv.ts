@@ -21,7 +21,7 @@ export const conv2d: TrainOp<OpOf<'conv2d'>, { wt: string; geo: ConvGeometry }> 
       const back = flippedConvPads(geo);
       if (op.strides[0] === 1 && op.strides[1] === 1 && back.every((v) => v >= 0)) {
         // Stride 1: the transposed conv is a conv with the kernel flipped and in/out swapped, which onnxruntime
-        // runs faster than its ConvTranspose (~18 → ~9 ms of the VGG step). The flip is of the weights only.
+        // runs faster than its ConvTranspose (NOTES.md, Performance). The flip is of the weights only.
         const flipped = s.b.op('Slice', [s.b.op('Transpose', [wt], { perm: [1, 0, 2, 3] }), s.ints([kh - 1, kw - 1]), s.ints([-kh - 1, -kw - 1]), s.ints([2, 3]), s.ints([-1, -1])]);
         s.addGrad(node.inputs[0], s.b.op('Conv', [g, flipped], { kernel_shape: [kh, kw], strides: [1, 1], pads: back }));
       } else {
@@ -36,9 +36,8 @@ export const conv2d: TrainOp<OpOf<'conv2d'>, { wt: string; geo: ConvGeometry }> 
 /**
  * dW[dy, dx, c, o] = Σ_{n,y,x} xpad[n, c, y·s + dy, x·s + dx] · g[n, o, y, x]: the input's kh·kw shifted (strided)
  * views stacked as rows, times g, one GEMM per sample over the positions, summed over the batch; the result is
- * already in the kernel's [kh, kw, ci, co] order. As a Conv whose kernel is the whole output map (the textbook
- * form) onnxruntime ran it at ~9 GMAC/s; this takes the step from ~84 to ~67 ms (VGG-style, batch 64). The copies
- * of the views bound it (shifting g instead, or slicing flattened rows, measured no faster).
+ * already in the kernel's [kh, kw, ci, co] order. onnxruntime runs this faster than a Conv whose kernel is the whole
+ * output map (the textbook form); the figures, and the variants that measured no faster, are in NOTES.md, Performance.
  */
 function kernelGradient(s: StepContext, x: string, g: string, ci: number, co: number, geo: ConvGeometry): string {
   const { b, batch } = s;

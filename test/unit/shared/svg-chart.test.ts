@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { PALETTE, barChart, escapeXml, lineChart, niceTicks, standaloneSvg, type LineChartSpec } from '../../../src/core/report/svg-chart';
+import { PALETTE, barChart, escapeXml, lineChart, niceTicks, standaloneSvg, type LineChartSpec } from '../../../src/shared/svg-chart';
 
 const spec = (): LineChartSpec => ({
   title: 'Accuracy <vs> rate & more',

@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { PxpError } from '../core/errors';
 import type { AttributionResult } from '../core/lrp/attribute';
 import type { RunControl } from '../core/progress';
-import type { AttributeTask } from './worker-tasks';
+import type { AttributeTask, FromAttributeWorker } from '../protocol/workers';
 
 /** dist/worker.js next to the bundle that runs (cli.js, engine.js), or the built one when running from sources. */
 export function workerScript(): string | undefined {
@@ -29,13 +29,13 @@ function runWorker(script: string, task: AttributeTask, onProgress: (done: numbe
       reject(new PxpError('cancelled', 'cancelled', 'nothing was written'));
     };
     signal?.addEventListener('abort', abort, { once: true });
-    worker.on('message', (m: { type: string; done?: number; value?: AttributionResult; code?: PxpError['code']; message?: string; hint?: string }) => {
-      if (m.type === 'progress') onProgress(m.done!);
+    worker.on('message', (m: FromAttributeWorker) => {
+      if (m.type === 'progress') onProgress(m.done);
       else {
         signal?.removeEventListener('abort', abort);
         void worker.terminate();
-        if (m.type === 'result') resolve(m.value!);
-        else reject(new PxpError(m.code!, m.message!, m.hint));
+        if (m.type === 'result') resolve(m.value);
+        else reject(new PxpError(m.code, m.message, m.hint));
       }
     });
     worker.on('error', (e) => reject(new PxpError('internal', `a worker thread failed: ${e.message}`)));

@@ -10,7 +10,7 @@ import { relevanceKey } from '../core/search/lrp-space';
 import type { TrialRunner } from '../core/search/run-study';
 import type { Params } from '../core/search/space';
 import { workerScript } from './parallel';
-import type { FromTrialWorker, SearchTrialsInit, ToTrialWorker } from './search-trials';
+import type { FromTrialWorker, SearchTrialsInit, ToTrialWorker } from '../protocol/workers';
 
 interface Job {
   id: number;

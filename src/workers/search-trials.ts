@@ -3,45 +3,15 @@
  * search space per message (relevance → scores → masked curve). The parent keeps the relevance cache: it sends the
  * relevance of a rule assignment it already knows, and the thread sends back relevance it had to compute.
  */
-import type { Normalization } from '../core/prune/normalize';
 import type { MessagePort } from 'node:worker_threads';
-import { initBackend, type BackendPreference } from '../core/backend/select';
-import { asPxpError, type PxpErrorCode } from '../core/errors';
-import { disposeGraph } from '../core/graph/graph';
-import type { Dataset } from '../core/io/datasets';
+import { initBackend } from '../core/backend/select';
+import { asPxpError } from '../core/errors';
 import { openAnyModel } from '../core/io/open-model';
-import type { ExecutorPreference } from '../core/lrp/attribute';
 import { setOrtThreads } from '../core/onnx/runtime';
 import { catalogue, chooseComponents } from '../core/prune/catalogue';
-import type { Curve } from '../core/prune/curve';
 import { maskedEvaluator, nodeShapes } from '../core/prune/masked-eval';
-import { AttributionObjective, type Relevance } from '../core/search/attribution-search';
-import type { LayerGroups } from '../core/search/lrp-space';
-import type { Params } from '../core/search/space';
-
-export interface SearchTrialsInit {
-  kind: 'search-trials';
-  backend: BackendPreference;
-  modelPath: string;
-  reference: Dataset;
-  evaluation: Dataset;
-  classes?: number[];
-  /** Transformers: which components the search prunes (--components), as in the parent. */
-  components?: string;
-  groups: LayerGroups;
-  rates?: number[];
-  normalize?: Normalization;
-  executor?: ExecutorPreference;
-  /** onnxruntime threads of this worker: the cores shared out between the workers. */
-  ortThreads: number;
-}
-
-export type ToTrialWorker = { type: 'trial'; id: number; params: Params; relevance?: Relevance } | { type: 'close' };
-
-export type FromTrialWorker =
-  | { type: 'ready' }
-  | { type: 'trial-result'; id: number; curve: Curve; relevance?: Relevance; seconds: number }
-  | { type: 'failed'; id?: number; code: PxpErrorCode; message: string; hint?: string };
+import { AttributionObjective } from '../core/search/attribution-search';
+import type { FromTrialWorker, SearchTrialsInit, ToTrialWorker } from '../protocol/workers';
 
 export async function serveSearchTrials(init: SearchTrialsInit, port: MessagePort): Promise<void> {
   const fail = (e: unknown, id?: number) => {
@@ -49,7 +19,6 @@ export async function serveSearchTrials(init: SearchTrialsInit, port: MessagePor
     port.postMessage({ type: 'failed', id, code: err.code, message: err.message, hint: err.hint } satisfies FromTrialWorker);
   };
   let objective: AttributionObjective;
-  let close: () => Promise<void>;
   try {
     setOrtThreads(init.ortThreads);
     await initBackend(init.backend);
@@ -60,20 +29,13 @@ export async function serveSearchTrials(init: SearchTrialsInit, port: MessagePor
     const shapes = nodeShapes(graph, init.reference.shape.slice(1));
     const evaluator = await maskedEvaluator(graph, layers, init.evaluation, { executor: init.executor, allowedClasses: init.classes });
     objective = new AttributionObjective({ graph, shapes, layers, groups: init.groups, reference: init.reference, evaluator, executor: init.executor, rates: init.rates, normalize: init.normalize });
-    close = async () => {
-      await evaluator.dispose();
-      disposeGraph(graph);
-    };
   } catch (e) {
     fail(e);
     return;
   }
-  // One trial at a time: the parent sends the next only after this one's answer.
+  // One trial at a time: the parent sends the next only after this one's answer. The pool ends a thread by
+  // terminating it, which frees its model and sessions with it.
   port.on('message', (m: ToTrialWorker) => {
-    if (m.type === 'close') {
-      void close().finally(() => port.close());
-      return;
-    }
     void (async () => {
       try {
         const t0 = Date.now();

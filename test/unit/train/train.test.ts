@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { PxpError } from '../../../src/core/errors';
 import type { Dataset } from '../../../src/core/io/datasets';
 import { argmaxRows, evaluateAccuracy } from '../../../src/core/models/evaluate';
-import { trainModel } from '../../../src/core/models/train';
+import { trainModel } from '../../../src/core/train/train-model';
 import { buildVgg } from '../../../src/core/models/vgg';
 import { mulberry32 } from '../../../src/core/random';
 import { useDefaultBackend } from '../../helpers/backend';

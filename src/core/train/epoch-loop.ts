@@ -4,9 +4,34 @@
  */
 import { batchesOf } from '../io/batches';
 import type { Dataset } from '../io/datasets';
-import { eta } from '../progress';
+import { type RunControl, eta } from '../progress';
 import { mulberry32, shuffleInPlace } from '../random';
-import type { EpochResult, TrainOptions, TrainResult } from './train';
+
+export interface TrainOptions extends RunControl {
+  epochs: number;
+  /** auto: onnxruntime when installed and the model's ops compile, else tfjs. */
+  executor?: 'auto' | 'onnx' | 'tfjs';
+  batchSize?: number;
+  learningRate?: number;
+  seed?: number;
+  /** Accuracy on this set after every epoch. */
+  validation?: Dataset;
+}
+
+export interface EpochResult {
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  valAccuracy?: number;
+  seconds: number;
+}
+
+export interface TrainResult {
+  epochs: EpochResult[];
+  seconds: number;
+  executor?: 'onnx' | 'tfjs';
+  executorNote?: string;
+}
 
 /** One optimizer step on a batch; returns the batch's mean loss and its number of correct predictions. */
 export type TrainStep = (x: Float32Array, labels: Int32Array, learningRate: number) => Promise<{ loss: number; correct: number }>;

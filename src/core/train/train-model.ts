@@ -5,39 +5,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../io/datasets';
-import type { RunControl } from '../progress';
-import { runEpochs } from './epoch-loop';
-import { evaluateAccuracy } from './evaluate';
+import { evaluateAccuracy } from '../models/evaluate';
 import { badInput } from '../errors';
 import { OnnxUnsupported } from '../onnx/onnx-algebra';
 import { loadOnnxRuntime } from '../onnx/runtime';
-import { OnnxTrainer } from '../train/onnx-trainer';
-
-export interface TrainOptions extends RunControl {
-  epochs: number;
-  /** auto: onnxruntime when installed and the model's ops compile, else tfjs. */
-  executor?: 'auto' | 'onnx' | 'tfjs';
-  batchSize?: number;
-  learningRate?: number;
-  seed?: number;
-  /** Accuracy on this set after every epoch. */
-  validation?: Dataset;
-}
-
-export interface EpochResult {
-  epoch: number;
-  loss: number;
-  accuracy: number;
-  valAccuracy?: number;
-  seconds: number;
-}
-
-export interface TrainResult {
-  epochs: EpochResult[];
-  seconds: number;
-  executor?: 'onnx' | 'tfjs';
-  executorNote?: string;
-}
+import { type TrainOptions, type TrainResult, runEpochs } from './epoch-loop';
+import { OnnxTrainer } from './onnx-trainer';
 
 export async function trainModel(model: tf.LayersModel, data: Dataset, opts: TrainOptions): Promise<TrainResult> {
   let note: string | undefined;

@@ -1,30 +1,9 @@
 /**
  * trials.jsonl, one trial per line, appended as trials finish. The one policy for a bad line: reading stops at the
  * first line that is not a whole trial (a kill can cut the last one short; `pxp search --resume` rewrites the file
- * without it), so every reader sees the same trials. Pure: the webview protocol validates trial lines with it.
+ * without it), so every reader sees the same trials. Pure, so the search panel's host and the reports share it.
  */
-import { type Json, asObject } from './json';
-import type { RateAccuracy, TrialLine } from './types';
-
-const isObject = (v: unknown): v is Json => asObject(v) !== undefined;
-const isNum = (v: unknown): v is number => typeof v === 'number';
-const isRateAccuracy = (p: unknown): p is RateAccuracy => isObject(p) && isNum(p.rate) && isNum(p.accuracy);
-
-/** Whether a parsed line is a trial as pxp search writes it. */
-export function isTrialLine(v: unknown): v is TrialLine {
-  return (
-    isObject(v) &&
-    isNum(v.number) &&
-    isObject(v.params) &&
-    Object.values(v.params).every((p) => typeof p === 'string' || isNum(p)) &&
-    isNum(v.auc) &&
-    isNum(v.seconds) &&
-    typeof v.cached === 'boolean' &&
-    Array.isArray(v.curve) &&
-    v.curve.every(isRateAccuracy) &&
-    (v.enqueued === undefined || typeof v.enqueued === 'string')
-  );
-}
+import { type TrialLine, isTrialLine } from './types';
 
 /**
  * The whole trial lines at the start of a trials.jsonl text, and how many characters they used (a watcher reads on

@@ -1,14 +1,15 @@
 /**
  * The files of a run folder (architecture.md, "Run folders"): what `pxp prune`, `pxp search` and `pxp attribute`
- * write and what the reports, the panels and the extension read. One declaration per file; readers are in read.ts,
- * writers in write.ts. Pure: no node import (the webview protocol imports these types).
+ * write and what the reports, the panels and the extension read. One declaration per file; the node readers and
+ * writers are src/core/run-folder/read.ts and write.ts. Pure: no node import (the webview protocol imports these).
+ * The shapes that are also checked at run time (trial lines read back, what the search panel receives) are declared
+ * once as schema checks (schema.ts) and their types derived from them.
  */
+import { type Infer, array, boolean, finite, number, object, optional, record, string, union } from '../schema';
 
 /** Where a set of samples came from. */
-export interface DataInfo {
-  source: string;
-  samples: number;
-}
+export const isDataInfo = object({ source: string, samples: finite });
+export type DataInfo = Infer<typeof isDataInfo>;
 
 /** One rate of an accuracy-vs-pruning-rate curve (costs only where the curve measured them). */
 export interface CurvePoint {
@@ -33,37 +34,37 @@ export interface RelevanceFile {
 }
 
 /** A curve reduced to what the search files keep. */
-export interface RateAccuracy {
-  rate: number;
-  accuracy: number;
-}
+export const isRateAccuracy = object({ rate: number, accuracy: number });
+export type RateAccuracy = Infer<typeof isRateAccuracy>;
 
 /** One line of trials.jsonl: a finished trial of `pxp search`. */
-export interface TrialLine {
-  number: number;
-  params: Record<string, string | number>;
-  auc: number;
-  curve: RateAccuracy[];
-  seconds: number;
+export const isTrialLine = object({
+  number: number,
+  params: record(union(string, number)),
+  auc: number,
+  curve: array(isRateAccuracy),
+  seconds: number,
   /** Whether the trial reused the relevance of an earlier one (it differed only in the ranking switches). */
-  cached: boolean;
+  cached: boolean,
   /** Set on the search's starting points (a preset or a fixed point of the space), not on sampled trials. */
-  enqueued?: string;
-}
+  enqueued: optional(string),
+});
+export type TrialLine = Infer<typeof isTrialLine>;
 
 /** What a search calls its best composite in curve.json, relevance.json and comparison.json. */
 export const BEST_CRITERION = 'lrp:best-composite.json';
 
 /** One criterion in comparison.json: its curve on the search's evaluation data and, when there is one, on held-out data. */
-export interface ComparisonCurve {
-  criterion: string;
-  auc: number;
-  points: RateAccuracy[];
+export const isComparisonCurve = object({
+  criterion: string,
+  auc: number,
+  points: array(isRateAccuracy),
   /** The same criterion on the held-out samples, which no trial was chosen on. */
-  holdout?: { auc: number; points: RateAccuracy[] };
+  holdout: optional(object({ auc: number, points: array(isRateAccuracy) })),
   /** The best trial's own curve: chosen as the maximum over the trials on this data, so its AUC there is biased upwards. */
-  selectionBiased?: boolean;
-}
+  selectionBiased: optional(boolean),
+});
+export type ComparisonCurve = Infer<typeof isComparisonCurve>;
 
 /** comparison.json: the best composite beside the presets and the baselines. */
 export interface ComparisonFile {

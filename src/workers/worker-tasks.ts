@@ -2,27 +2,13 @@
  * Work a worker thread can do for the engine: each task loads what it needs from files (a worker has its own tfjs
  * and its own backend) and returns plain typed arrays, so results cross threads without copies.
  */
-import { initBackend, type BackendPreference } from '../core/backend/select';
+import { initBackend } from '../core/backend/select';
 import { disposeGraph } from '../core/graph/graph';
 import { openAnyModel } from '../core/io/open-model';
-import { attribute, type InitMode } from '../core/lrp/attribute';
-import type { CompositeSpec } from '../core/lrp/composites';
+import { type AttributionResult, attribute } from '../core/lrp/attribute';
+import type { AttributeTask } from '../protocol/workers';
 
-export interface AttributeTask {
-  kind: 'attribute';
-  backend: BackendPreference;
-  modelPath: string;
-  composite: CompositeSpec;
-  x: Float32Array;
-  shape: number[];
-  targets?: Int32Array;
-  init?: InitMode;
-  batchSize?: number;
-}
-
-export type WorkerTask = AttributeTask;
-
-export async function runWorkerTask(task: WorkerTask, onProgress: (done: number) => void) {
+export async function runWorkerTask(task: AttributeTask, onProgress: (done: number) => void): Promise<AttributionResult> {
   await initBackend(task.backend);
   const model = await openAnyModel(task.modelPath);
   const graph = model.graph();
