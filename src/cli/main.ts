@@ -3,11 +3,12 @@
  * --json) and exits 0 ok / 1 usage / 2 bad input / 3 internal / 130 cancelled (Ctrl+C).
  */
 import { parseArgs } from 'node:util';
-import { isBackendPreference } from '../core/backend/select';
+import type { BackendPreference } from '../core/backend/select';
 import { EXIT_CODES, PxpError, asPxpError, usageError } from '../core/errors';
 import { CommandContext, commandOptions, helpText } from './command';
 import { progressPrinter } from './progress-printer';
 import { COMMANDS, findCommand } from './registry';
+import { fileSystemError, runCommand } from './run-command';
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -47,26 +48,21 @@ export async function runCli(argv: string[]): Promise<number> {
       process.stdout.write(helpText(cmd) + '\n');
       return 0;
     }
-    for (const r of cmd.required ?? []) {
-      if (flags[r] === undefined) throw usageError(`--${r} is required`, `usage: ${cmd.usage}`);
-    }
-    const backend = typeof flags.backend === 'string' ? flags.backend : 'auto';
-    if (!isBackendPreference(backend)) throw usageError(`--backend ${backend} is not a backend`, 'use auto, tensorflow-gpu, tensorflow, wasm or cpu');
     const ctx: CommandContext = {
       json,
       force: flags.force === true,
-      backend,
+      backend: (typeof flags.backend === 'string' ? flags.backend : 'auto') as BackendPreference,
       progress: progressPrinter({ json, quiet: flags.quiet === true }),
       log: (line) => {
         if (!json && flags.quiet !== true) process.stderr.write(line + '\n');
       },
       signal: controller.signal,
     };
-    const result = await cmd.run(flags, ctx);
+    const result = await runCommand(cmd, flags, ctx);
     process.stdout.write(json ? JSON.stringify(result.value, null, 2) + '\n' : result.text + '\n');
     return 0;
   } catch (e) {
-    const err = asPxpError(e);
+    const err = asPxpError(fileSystemError(e));
     if (json) process.stdout.write(JSON.stringify({ error: { code: err.code, message: err.message, hint: err.hint } }) + '\n');
     process.stderr.write(`pxp ${name ?? ''}: error: ${err.describe()}\n`);
     if (err.code === 'internal' && err.stack && process.env.PXP_DEBUG) process.stderr.write(err.stack + '\n');

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { badInput } from '../core/errors';
+import { throwIfCancelled } from '../core/progress';
 import { type Graph, disposeGraph, graphFromModel } from '../core/graph/graph';
 import { type ModelSummary, summarizeModel } from '../core/graph/summary';
 import { writeFileAtomic } from '../core/io/atomic';
@@ -130,6 +131,7 @@ export interface RemovalInputs {
   executor: 'auto' | 'onnx' | 'tfjs';
   /** The tfjs backend's name, the latency engine when onnxruntime is not used. */
   backendName: string;
+  signal?: AbortSignal;
 }
 
 /** Batches of 64, medians of alternating runs (fewer on tfjs, ~15× slower per run). */
@@ -139,13 +141,18 @@ const TFJS_LATENCY_RUNS = 15;
 
 export async function removePhysically(inp: RemovalInputs): Promise<{ result: Omit<PhysicalRemoval, 'chosenBy' | 'finetune'>; pruned: PrunedModel }> {
   const { opened, graph, shapes, layers, scores, rate, evaluation, classes, executor } = inp;
+  throwIfCancelled(inp.signal);
   const plan = physicalPlan(graph, layers, scores, rate, { leastRelevantFirst: inp.leastRelevantFirst, roundTo: inp.roundTo });
   const pruned = opened.tfjs ? await prunedLayersModel(opened.tfjs, graph, shapes, layers, plan.removed, opened.file) : await prunedOnnxModel(opened, graph, shapes, layers, plan.removed);
   try {
     const masked = await maskedEvaluator(graph, layers, evaluation, { executor, allowedClasses: classes });
-    const maskedAccuracy = await masked.accuracy(plan.removed);
-    await masked.dispose();
-    const prunedAccuracy = await modelAccuracy(pruned.tfjs ?? pruned.graph, evaluation, classes);
+    let maskedAccuracy: number;
+    try {
+      maskedAccuracy = await masked.accuracy(plan.removed, { signal: inp.signal });
+    } finally {
+      await masked.dispose();
+    }
+    const prunedAccuracy = await modelAccuracy(pruned.tfjs ?? pruned.graph, evaluation, classes, inp.signal);
     const latency = await latencies(inp, pruned);
     const summary = pruned.summary;
     return {
@@ -231,25 +238,25 @@ async function latencies(inp: RemovalInputs, pruned: PrunedModel): Promise<Physi
       const input = opened.onnx.facts.input;
       const batch = input.batchDynamic ? LATENCY_BATCH : input.shape[0];
       const shape = [batch, ...opened.onnx.fileInputShape];
-      const [original, prunedMs] = await onnxModelLatencies(ort, [{ model: opened.file, input: input.name, shape }, { model: pruned.file!, input: input.name, shape }], { runs: LATENCY_RUNS });
+      const [original, prunedMs] = await onnxModelLatencies(ort, [{ model: opened.file, input: input.name, shape }, { model: pruned.file!, input: input.name, shape }], { runs: LATENCY_RUNS, signal: inp.signal });
       return { original, pruned: prunedMs, batch, runs: LATENCY_RUNS, engine: 'onnxruntime' };
     }
     try {
-      const [original, prunedMs] = await onnxLatencies(ort, [inp.graph, pruned.graph], opened.summary.inputShape, { batchSize: LATENCY_BATCH, runs: LATENCY_RUNS });
+      const [original, prunedMs] = await onnxLatencies(ort, [inp.graph, pruned.graph], opened.summary.inputShape, { batchSize: LATENCY_BATCH, runs: LATENCY_RUNS, signal: inp.signal });
       return { original, pruned: prunedMs, batch: LATENCY_BATCH, runs: LATENCY_RUNS, engine: 'onnxruntime' };
     } catch (e) {
       if (!(e instanceof OnnxUnsupported)) throw e;
     }
   }
   const models: ModelLike[] = [opened.tfjs ?? inp.graph, pruned.tfjs ?? pruned.graph];
-  const [before, after] = await measureLatencies(models, opened.summary.inputShape, { batchSize: LATENCY_BATCH, runs: TFJS_LATENCY_RUNS });
+  const [before, after] = await measureLatencies(models, opened.summary.inputShape, { batchSize: LATENCY_BATCH, runs: TFJS_LATENCY_RUNS, signal: inp.signal });
   return { original: before.medianMs, pruned: after.medianMs, batch: LATENCY_BATCH, runs: TFJS_LATENCY_RUNS, engine: inp.backendName };
 }
 
 /** Top-1 accuracy of a model, among the allowed classes only when the task is restricted. */
-export async function modelAccuracy(model: ModelLike, data: Dataset, classes?: number[]): Promise<number> {
+export async function modelAccuracy(model: ModelLike, data: Dataset, classes?: number[], signal?: AbortSignal): Promise<number> {
   let correct = 0;
-  for await (const { x, y, shape, size } of batchesOf(data, 256)) {
+  for await (const { x, y, shape, size } of batchesOf(data, 256, { signal })) {
     const logits = tfjs.tidy(() => runModel(model, tfjs.tensor(x, shape)));
     const pred = predictRows(logits.dataSync(), logits.shape[1]!, size, classes);
     logits.dispose();

@@ -7,9 +7,9 @@ import { badInput, usageError } from '../core/errors';
 import { type Dataset, loadFolder, loadSplit, mapImages, selectPerClass, subset } from '../core/io/datasets';
 import { mulberry32, shuffleInPlace } from '../core/random';
 import type { OptionSpec } from './command';
-import { intFlag, stringFlag } from './flags';
+import { inputRangeFlag, intFlag, intValue, stringFlag } from './flags';
 import { type ImageHWC, type Preprocessing, parsePreprocessing, preprocessImage } from '../core/io/preprocess';
-import { type OpenedModel, fitData } from './inputs';
+import { INPUT_RANGE_OPTION, type OpenedModel, fitData } from './inputs';
 import { requireClassifier } from '../core/io/open-model';
 
 type Flags = Record<string, string | boolean | undefined>;
@@ -18,11 +18,12 @@ export const TASK_DATA_OPTIONS: Record<string, OptionSpec> = {
   data: { type: 'string', placeholder: 'DIR', description: 'dataset with train and test splits: reference samples from train, evaluation on test' },
   reference: { type: 'string', placeholder: 'DIR', description: 'reference samples (x.npy + y.npy), instead of --data' },
   eval: { type: 'string', placeholder: 'DIR', description: 'evaluation samples (x.npy + y.npy), instead of --data' },
-  'ref-per-class': { type: 'string', placeholder: 'N', description: 'reference samples per class picked from --data (default 10)' },
-  'eval-limit': { type: 'string', placeholder: 'N', description: 'evaluate on the first N evaluation samples' },
+  'ref-per-class': { type: 'string', placeholder: 'N', description: 'reference samples per class picked from --data (default 10)', value: intValue(1) },
+  'eval-limit': { type: 'string', placeholder: 'N', description: 'evaluate on the first N evaluation samples', value: intValue(1) },
   classes: { type: 'string', placeholder: 'A,B,…', description: 'restrict the task to these classes (indices or names): other outputs masked, data filtered' },
-  restrict: { type: 'string', placeholder: 'N', description: 'restrict the task to N random classes (seeded)' },
-  preprocess: { type: 'string', placeholder: 'NAME', description: "images and IDX data for a model from PyTorch: imagenet (resize 256, crop 224, ImageNet mean/std), none, or a JSON file {resize, crop, mean, std}; gray images become RGB when the model takes 3 channels. .npy arrays are used as they are" },
+  restrict: { type: 'string', placeholder: 'N', description: 'restrict the task to N random classes (seeded)', value: intValue(1) },
+  preprocess: { type: 'string', placeholder: 'NAME', description: "images and IDX data for a model from PyTorch: imagenet (resize 256, crop 224, ImageNet mean/std), none, or a JSON file {resize, crop, mean, std}; gray images become RGB when the model takes 3 channels. .npy arrays are used as they are", value: (v) => void parsePreprocessing(v) },
+  'input-range': INPUT_RANGE_OPTION,
 };
 
 /** The per-image transform of --preprocess for this model, and the spec (recorded in run.json). */
@@ -64,12 +65,13 @@ export function loadTaskData(flags: Flags, opened: OpenedModel, seed: number, us
   requireClassifier(opened);
   const { dataDir, refDir, evalDir } = taskDataFolders(flags, usage);
   const limit = intFlag(flags, 'eval-limit', undefined, 1);
+  const inputRange = inputRangeFlag(flags);
   const { spec: preprocess, image } = preprocessingFor(flags, opened);
   // The reference samples are picked first, then preprocessed: a whole train split at 224×224 would not fit.
-  let reference = dataDir ? mapImages(selectPerClass(loadSplit(dataDir, 'train'), intFlag(flags, 'ref-per-class', 10, 1), seed), image) : loadFolder(refDir!, { image });
-  let evaluation = dataDir ? loadSplit(dataDir, 'test', { limit, image }) : loadFolder(evalDir!, { limit, image });
-  reference = fitData(reference, opened);
-  evaluation = fitData(evaluation, opened);
+  let reference = dataDir ? mapImages(selectPerClass(loadSplit(dataDir, 'train', { inputRange }), intFlag(flags, 'ref-per-class', 10, 1), seed), image) : loadFolder(refDir!, { image, inputRange });
+  let evaluation = dataDir ? loadSplit(dataDir, 'test', { limit, image, inputRange }) : loadFolder(evalDir!, { limit, image, inputRange });
+  reference = fitData(reference, opened, inputRange);
+  evaluation = fitData(evaluation, opened, inputRange);
   const numClasses = opened.summary.numClasses;
   const names = opened.classNames;
   let classes: number[] | undefined;

@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { initBackend } from '../core/backend/select';
 import { usageError } from '../core/errors';
-import { type Command, COMMON_OPTIONS, FORCE_OPTION, type OptionSpec } from '../cli/command';
+import type { Command } from '../cli/command';
+import { fileSystemError, runCommand } from '../cli/run-command';
+import { discardFolder } from '../core/io/result-folder';
 import { ENGINE_COMMAND_TABLE, findCommand } from '../cli/registry';
 import { checkDataFitsModel } from '../core/io/data-fits-model';
 import { loadDataArgument } from '../core/io/datasets';
@@ -21,17 +23,13 @@ export type EngineControl = RunControl & { output?: (line: string) => void };
 type Handler<M extends EngineMethod> = (params: EngineMethods[M]['params'], control: EngineControl) => Promise<EngineMethods[M]['result']>;
 
 /** Flags the editor may pass to a command: its own options and --force; never --json, --help or --backend (the engine's). */
-function checkFlags(command: string, flags: Record<string, string | boolean>): Record<string, string | boolean> {
+function editorFlags(command: string, flags: Record<string, string | boolean>): Command {
   const cmd = findCommand(command);
   if (!cmd) throw usageError(`unknown command '${command}'`);
-  const allowed: Record<string, OptionSpec> = { ...cmd.options, ...('out' in cmd.options ? { force: FORCE_OPTION } : {}), quiet: COMMON_OPTIONS.quiet };
-  for (const [name, value] of Object.entries(flags)) {
-    const spec = allowed[name];
-    if (!spec) throw usageError(`pxp ${command} has no --${name}`, `options: ${Object.keys(cmd.options).map((o) => `--${o}`).join(', ')}`);
-    if (typeof value !== (spec.type === 'boolean' ? 'boolean' : 'string')) throw usageError(`--${name} takes ${spec.type === 'boolean' ? 'no value' : 'a value'}`);
+  for (const name of Object.keys(flags)) {
+    if (!(name in cmd.options) && !(name === 'force' && 'out' in cmd.options) && name !== 'quiet') throw usageError(`pxp ${command} has no --${name}`, `options: ${Object.keys(cmd.options).map((o) => `--${o}`).join(', ')}`);
   }
-  for (const r of cmd.required ?? []) if (flags[r] === undefined) throw usageError(`--${r} is required`, `usage: ${cmd.usage}`);
-  return flags;
+  return cmd;
 }
 
 export function engineHandlers(backend: () => BackendPreference): { [M in EngineMethod]: Handler<M> } {
@@ -40,12 +38,12 @@ export function engineHandlers(backend: () => BackendPreference): { [M in Engine
       return initBackend(backend());
     },
     async run({ command, flags }, control) {
+      editorFlags(command, flags);
       const cmd: Command = ENGINE_COMMAND_TABLE[command];
-      checkFlags(command, flags);
       const out = typeof flags.out === 'string' ? path.resolve(flags.out) : undefined;
       const outExisted = out !== undefined && fs.existsSync(out);
       try {
-        const { value, text } = await cmd.run(flags, {
+        const { value, text } = await runCommand(cmd, flags, {
           json: false,
           force: flags.force === true,
           backend: backend(),
@@ -57,8 +55,8 @@ export function engineHandlers(backend: () => BackendPreference): { [M in Engine
         return { command, value, text } as RunResult;
       } catch (e) {
         // A failed or cancelled run leaves nothing behind (pxp search, for one, writes trials.jsonl as it goes).
-        if (out && !outExisted) fs.rmSync(out, { recursive: true, force: true });
-        throw e;
+        if (out && !outExisted) discardFolder(out);
+        throw fileSystemError(e);
       }
     },
     async info({ model }) {

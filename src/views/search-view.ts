@@ -11,7 +11,8 @@ import { bestSoFar, parseTrialLines } from '../shared/run-folder/trials';
 import { describeParams } from '../core/search/describe-params';
 import { parameterImportance } from '../core/search/importance';
 import { importanceSpace } from '../core/search/retired-params';
-import type { SearchSpace } from '../core/search/space';
+import { type SearchSpace, validateSpace } from '../core/search/space';
+import { PxpError } from '../core/errors';
 import type { SearchView, TrialRow } from '../protocol/webview';
 
 const HINT = 'open a folder written by pxp search --out';
@@ -34,9 +35,21 @@ export interface SearchSnapshot {
   space?: SearchSpace;
 }
 
+/** run.json's space when it is a valid one; a damaged space shows no importance rather than failing the panel. */
+function validSpace(v: unknown): SearchSpace | undefined {
+  if (!Array.isArray(v)) return undefined;
+  try {
+    validateSpace(v as SearchSpace);
+    return v as SearchSpace;
+  } catch (e) {
+    if (e instanceof PxpError) return undefined;
+    throw e;
+  }
+}
+
 export function readSearchSnapshot(dir: string): SearchSnapshot {
   const run = readOptionalJsonObject(dir, 'run.json', HINT);
-  const space = Array.isArray(run?.space) ? (run.space as SearchSpace) : undefined;
+  const space = validSpace(run?.space);
   const file = path.join(dir, 'trials.jsonl');
   const { trials, consumed } = fs.existsSync(file) ? parseTrialRows(fs.readFileSync(file, 'utf8')) : { trials: [], consumed: 0 };
   const best = asObject(run?.best);

@@ -148,18 +148,19 @@ describe('pxp prune (masking curves)', () => {
       assert.ok(!fs.existsSync(out) || out === DEMO, 'no run folder');
     };
 
-    it('a rate outside [0, 1)', () => {
-      refused([...data, '--rates', '0,1.2'], /--rates: 1.2 is not a rate in \[0, 1\)/);
-      refused([...data, '--rate', '1'], /--rate 1 is not a rate in \[0, 1\)/);
+    // A flag value the command line alone shows wrong is a usage error (exit 1), the one rule of issue 16.
+    it('a rate outside [0, 1) (usage, exit 1)', () => {
+      refused([...data, '--rates', '0,1.2'], /--rates: 1.2 is not a rate in \[0, 1\)/, undefined, 1);
+      refused([...data, '--rate', '1'], /--rate 1 is not a rate in \[0, 1\)/, undefined, 1);
     });
-    it('--max-drop out of range (bad input); with --rate, or without rate 0 in --rates (usage, exit 1)', () => {
-      refused([...data, '--max-drop', '150'], /--max-drop 150 is not a number of accuracy points in \[0, 100\]/);
+    it('--max-drop out of range; with --rate, or without rate 0 in --rates (usage, exit 1)', () => {
+      refused([...data, '--max-drop', '150'], /--max-drop 150 is not a number of accuracy points in \[0, 100\]/, undefined, 1);
       refused([...data, '--max-drop', '1', '--rate', '0.2'], /--rate and --max-drop both choose the physical rate/, undefined, 1);
       refused([...data, '--max-drop', '1', '--rates', '0.2,0.4'], /--max-drop measures the drop from rate 0/, undefined, 1);
     });
-    it('an unknown criterion or normalization', () => {
-      refused([...data, '--criterion', 'magic'], /unknown criterion 'magic'/);
-      refused([...data, '--normalize', 'z-score'], /--normalize z-score is not one of none, mean, max/);
+    it('an unknown criterion or normalization (usage, exit 1)', () => {
+      refused([...data, '--criterion', 'magic'], /unknown criterion 'magic'/, undefined, 1);
+      refused([...data, '--normalize', 'z-score'], /--normalize z-score is not one of none, mean, max/, undefined, 1);
     });
     it('a reference set with a class that has no samples', () => {
       const ref = path.join(tmp.dir, 'ref');

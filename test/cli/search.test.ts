@@ -137,7 +137,8 @@ describe('pxp search (optimizing the composite)', () => {
     assert.equal(cmp[0].auc, r.json.best.auc);
     assert.ok(cmp.every((c: { points: unknown[] }) => c.points.length === 5));
     assert.match(fs.readFileSync(path.join(out, 'search.html'), 'utf8'), /Against the presets and the baselines/);
-    assert.equal(pxp(['search', '--model', MODEL, ...data, '--baselines', 'magic', '--trials', '1', '--out', path.join(tmp.dir, 'x')]).code, 2);
+    // An unknown criterion is a usage error (exit 1), refused before any trial (issue 16).
+    assert.equal(pxp(['search', '--model', MODEL, ...data, '--baselines', 'magic', '--trials', '1', '--out', path.join(tmp.dir, 'x')]).code, 1);
   });
 
   it('resumes where it stopped (a cut-off last line is dropped), with the same trials as an uninterrupted run', () => {

@@ -8,17 +8,17 @@ import { attribute } from '../../core/lrp/attribute';
 import type { InitMode } from '../../core/lrp/explanation-plan';
 import { OnnxExplainer } from '../../core/lrp/onnx-explainer';
 import { DEFAULT_SOFTMAX_RULE } from '../../core/lrp/propagate';
-import { PRESET_NAMES, compositeToJson, loadComposite } from '../../core/lrp/composites';
+import { INITS, PRESET_NAMES, compositeToJson, loadComposite } from '../../core/lrp/composites';
+import { throwIfCancelled, yieldToEventLoop } from '../../core/progress';
 import { writeHeatmapPng } from '../../core/report/heatmap';
 import { attributeInWorkers, defaultWorkerCount } from '../../workers/parallel';
 import { EXECUTOR_OPTION, MODEL_OPTION, defineCommand } from '../command';
-import { compositeSetting, executorFlag, initFlag, intFlag, requiredString, stringFlag } from '../flags';
+import { choiceValue, compositeSetting, executorFlag, initFlag, inputRangeFlag, intFlag, intValue, requiredString, stringFlag, workersFlag } from '../flags';
 import { backendLine } from '../format';
-import { type OpenedModel, openModel, readInputs } from '../inputs';
+import { INPUT_RANGE_OPTION, type OpenedModel, openModel, readInputs } from '../inputs';
 import { arrayForUser } from '../../core/io/array-layout';
 import { requireClassifier } from '../../core/io/open-model';
-import { checkOutputFolder } from '../output-folder';
-import { writeResultFolder } from '../write-folder';
+import { claimOutputFolder } from '../output-folder';
 import { SOURCE_ROOTS_OPTION, sourceMapFor, sourceRootsFlag } from '../source-map';
 
 function readTargets(file: string, n: number, numClasses: number): Int32Array {
@@ -39,14 +39,15 @@ export const attributeCommand = defineCommand({
     model: MODEL_OPTION,
     inputs: { type: 'string', placeholder: 'X.npy', description: 'samples [N, ...input shape], float32 in [0, 1] (or uint8)' },
     targets: { type: 'string', placeholder: 'Y.npy', description: 'class to explain per sample (default: the predicted class)' },
-    composite: { type: 'string', placeholder: 'NAME|FILE', description: `LRP composite: ${PRESET_NAMES.join(', ')}, or a JSON file (default epsilon-plus-flat)` },
+    composite: { type: 'string', placeholder: 'NAME|FILE', description: `LRP composite: ${PRESET_NAMES.join(', ')}, or a JSON file (default epsilon-plus-flat)`, value: (v) => void loadComposite(v) },
     out: { type: 'string', placeholder: 'DIR', description: 'writes input.npy, components.json and heatmaps/' },
-    'batch-size': { type: 'string', placeholder: 'N', description: 'samples per batch (default 32)' },
-    init: { type: 'string', placeholder: 'MODE', description: 'initial relevance: one-hot (default, or the composite file\'s "init") or logit (one-hot scaled by the target logit)' },
-    heatmaps: { type: 'string', placeholder: 'N', description: 'PNG heatmaps of the first N samples (default 16; 0 for none)' },
-    workers: { type: 'string', placeholder: 'N', description: 'tfjs worker threads (default: one per core from 256 samples up, else 1)' },
+    'batch-size': { type: 'string', placeholder: 'N', description: 'samples per batch (default 32)', value: intValue(1) },
+    init: { type: 'string', placeholder: 'MODE', description: 'initial relevance: one-hot (default, or the composite file\'s "init") or logit (one-hot scaled by the target logit)', value: choiceValue(INITS) },
+    heatmaps: { type: 'string', placeholder: 'N', description: 'PNG heatmaps of the first N samples (default 16; 0 for none)', value: intValue(0) },
+    workers: { type: 'string', placeholder: 'N', description: 'tfjs worker threads, at most one per core (default: one per core from 256 samples up, else 1)', value: intValue(1) },
     executor: EXECUTOR_OPTION,
     ...SOURCE_ROOTS_OPTION,
+    'input-range': INPUT_RANGE_OPTION,
   },
   required: ['model', 'inputs', 'out'],
   async run(flags, ctx) {
@@ -55,22 +56,24 @@ export const attributeCommand = defineCommand({
     const inputsPath = requiredString(flags, 'inputs', 'pass --inputs X.npy');
     const targetsPath = stringFlag(flags, 'targets');
     const compositeArg = stringFlag(flags, 'composite') ?? 'epsilon-plus-flat';
-    const out = checkOutputFolder(requiredString(flags, 'out', 'pass --out DIR'), [modelPath, inputsPath, ...(targetsPath ? [targetsPath] : []), ...(fs.existsSync(compositeArg) ? [compositeArg] : [])], ctx.force);
     const heatmaps = intFlag(flags, 'heatmaps', 16);
     const executor = executorFlag(flags);
     const sourceRoots = sourceRootsFlag(flags);
-    const backend = await initBackend(ctx.backend);
-    const opened = await openModel(modelPath);
+    const batchSize = intFlag(flags, 'batch-size', 32, 1);
+    const inputRange = inputRangeFlag(flags);
+    const out = claimOutputFolder(requiredString(flags, 'out', 'pass --out DIR'), [modelPath, inputsPath, ...(targetsPath ? [targetsPath] : []), ...(fs.existsSync(compositeArg) ? [compositeArg] : [])], { ...ctx, command: 'attribute' });
+    let opened: OpenedModel | undefined;
     try {
+      const backend = await initBackend(ctx.backend);
+      opened = await openModel(modelPath);
       requireClassifier(opened);
-      const { x, shape } = readInputs(inputsPath, opened);
+      const { x, shape } = readInputs(inputsPath, opened, inputRange);
       const targets = targetsPath ? readTargets(targetsPath, shape[0], opened.summary.numClasses) : undefined;
       const composite = loadComposite(compositeArg, opened.ruleLayerNames());
       const init: InitMode = compositeSetting({ name: `--init ${initArg}`, value: initArg }, { name: compositeArg, key: 'init', value: composite.init }, 'one-hot');
-      const batchSize = intFlag(flags, 'batch-size', 32, 1);
       // Each worker loads tfjs and the model (about a second), which only pays off on larger jobs.
       // onnxruntime uses every core itself; worker threads are for the tfjs executor.
-      const workers = intFlag(flags, 'workers', shape[0] >= 256 && (executor === 'tfjs' || !OnnxExplainer.available()) ? defaultWorkerCount() : 1, 1);
+      const workers = workersFlag(flags, shape[0] >= 256 && (executor === 'tfjs' || !OnnxExplainer.available()) ? defaultWorkerCount() : 1, ctx.log);
       const control = { onProgress: ctx.progress, signal: ctx.signal };
       const result =
         workers > 1
@@ -80,13 +83,14 @@ export const attributeCommand = defineCommand({
       const per = x.length / n;
       const inputSums = Array.from({ length: n }, (_, s) => result.input.subarray(s * per, (s + 1) * per).reduce((a, v) => a + v, 0));
       const sourceMap = sourceMapFor(opened, sourceRoots, result.layers.map((l) => l.name));
-      await writeResultFolder(out, (dir) => {
+      const model = opened;
+      await out.write(async (dir) => {
         sourceMap?.write(dir);
         // Relevance in the layout of the user's inputs (NCHW for a model from PyTorch).
-        const relevance = arrayForUser(result.input, shape, opened.layout);
+        const relevance = arrayForUser(result.input, shape, model.layout);
         writeNpy(path.join(dir, 'input.npy'), { dtype: 'float32', shape: relevance.shape, data: relevance.data });
         const components = {
-          model: opened.file,
+          model: model.file,
           composite: { name: composite.name, ...compositeToJson(composite) },
           rules: result.layerRules,
           init,
@@ -97,12 +101,17 @@ export const attributeCommand = defineCommand({
         if (shape.length === 4 && heatmaps > 0) {
           const [, h, w, c] = shape;
           for (let s = 0; s < Math.min(n, heatmaps); s++) {
+            // Heatmaps take a while: look at the cancel signal every few.
+            if (s % 8 === 7) {
+              await yieldToEventLoop();
+              throwIfCancelled(ctx.signal);
+            }
             writeHeatmapPng(path.join(dir, 'heatmaps', `${String(s).padStart(4, '0')}-class${result.targets[s]}.png`), x.subarray(s * per, (s + 1) * per), result.input.subarray(s * per, (s + 1) * per), h, w, c);
           }
         }
       });
       const value = {
-        out,
+        out: out.dir,
         samples: n,
         seconds: result.seconds,
         samplesPerSecond: n / result.seconds,
@@ -123,12 +132,13 @@ export const attributeCommand = defineCommand({
         `rules: ${result.layerRules.map((r) => `${r.name} ${r.rule}`).join(', ')}`,
         ...(result.layers.some((l) => l.kind === 'head') ? [`attention softmax rule: ${composite.attention?.softmax ?? DEFAULT_SOFTMAX_RULE}`] : []),
         ...(sourceMap ? [sourceMap.line] : []),
-        `wrote ${path.join(out, 'input.npy')}, ${path.join(out, 'components.json')}${sourceMap ? ', source-map.json' : ''}${shape.length === 4 && heatmaps > 0 ? `, ${path.join(out, 'heatmaps')}/` : ''}`,
+        `wrote ${path.join(out.dir, 'input.npy')}, ${path.join(out.dir, 'components.json')}${sourceMap ? ', source-map.json' : ''}${shape.length === 4 && heatmaps > 0 ? `, ${path.join(out.dir, 'heatmaps')}/` : ''}`,
         backendLine(backend),
       ].join('\n');
       return { value, text };
     } finally {
-      opened.dispose();
+      opened?.dispose();
+      out.release();
     }
   },
 });

@@ -8,8 +8,7 @@ import { standaloneSvg } from '../../shared/svg-chart';
 import { defineCommand } from '../command';
 import { requiredString, stringFlag } from '../flags';
 import { percent } from '../format';
-import { checkOutputFolder } from '../output-folder';
-import { writeResultFolder } from '../write-folder';
+import { claimOutputFolder } from '../output-folder';
 
 /** A link from the comparison folder to a run's report, relative so that the folders can move together. */
 function reportHref(out: string, run: string): string | undefined {
@@ -40,19 +39,24 @@ export const compareCommand = defineCommand({
       .filter((s) => s !== '');
     if (dirs.length === 0) throw usageError('--runs names no run folder', `usage: ${compareCommand.usage}`);
     const outFlag = stringFlag(flags, 'out');
-    const out = outFlag === undefined ? undefined : checkOutputFolder(outFlag, dirs, ctx.force);
     const read = dirs.map((run) => ({ run, curve: readCurve(run) }));
+    const folder = outFlag === undefined ? undefined : claimOutputFolder(outFlag, dirs, { ...ctx, command: 'compare' });
+    const out = folder?.dir;
     const names = labels(read.map((r) => ({ run: r.run, criterion: r.curve.criterion })));
     // Stable sort: runs with equal AUC keep the order they were given in.
     const runs: ComparedRun[] = read.map((r, i) => ({ run: r.run, label: names[i], curve: r.curve })).sort((a, b) => b.curve.auc - a.curve.auc);
 
-    if (out) {
-      for (const r of runs) r.reportHref = reportHref(out, r.run);
-      const chart = compareChart(runs);
-      await writeResultFolder(out, (dir) => {
-        writeFileAtomic(path.join(dir, 'compare.svg'), standaloneSvg(chart));
-        writeFileAtomic(path.join(dir, 'compare.html'), renderComparePage(runs, chart));
-      });
+    if (folder && out) {
+      try {
+        for (const r of runs) r.reportHref = reportHref(out, r.run);
+        const chart = compareChart(runs);
+        await folder.write((dir) => {
+          writeFileAtomic(path.join(dir, 'compare.svg'), standaloneSvg(chart));
+          writeFileAtomic(path.join(dir, 'compare.html'), renderComparePage(runs, chart));
+        });
+      } finally {
+        folder.release();
+      }
     }
 
     const head = ['run', 'AUC', ...COMPARE_RATES.map((r) => `@${r}`)];

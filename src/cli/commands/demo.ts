@@ -9,7 +9,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { badInput } from '../../core/errors';
-import { defineCommand } from '../command';
+import { type CommandContext, defineCommand } from '../command';
+import { lockFolder } from '../../core/io/result-folder';
 import { stringFlag } from '../flags';
 import { attributeCommand } from './attribute';
 import { compareCommand } from './compare';
@@ -98,69 +99,79 @@ export const demoCommand = defineCommand({
     const demo = flags.torch === true ? DEMOS.torch : DEMOS.tfjs;
     const dir = demoFolder(demo);
     const out = path.resolve(stringFlag(flags, 'out') ?? (demo === DEMOS.torch ? 'pxp-demo-torch' : 'pxp-demo'));
-    prepareDemoOutput(out, ctx.force, demo.criteria);
-    const model = path.join(dir, demo.model);
-    ctx.log(`PXP demo on ${demo.title}: ${model}`);
-    const info = await infoCommand.run({ model }, ctx);
-    ctx.log(section('model', info.text));
-    const evaluation = await evaluateCommand.run({ model, data: path.join(dir, 'test') }, ctx);
-    ctx.log(section('evaluation on the embedded test slice', evaluation.text));
-    fs.mkdirSync(out, { recursive: true });
-    fs.writeFileSync(path.join(out, MARKER), 'written by pxp demo; a later pxp demo may replace this folder\n');
-    const attribution = await attributeCommand.run(
-      {
-        model,
-        inputs: path.join(dir, 'reference', 'x.npy'),
-        targets: path.join(dir, 'reference', 'y.npy'),
-        composite: 'epsilon-plus-flat',
-        out: path.join(out, 'attribution'),
-        heatmaps: '20',
-      },
-      ctx,
-    );
-    ctx.log(section('LRP relevance of the 100 reference images (epsilon-plus-flat)', `${attribution.text}\nheatmaps: ${path.join(out, 'attribution', 'heatmaps')}`));
-    const curves: { criterion: string; auc: number; points: { rate: number; accuracy: number }[] }[] = [];
-    let physical: PhysicalRemoval | undefined;
-    for (const criterion of demo.criteria) {
-      const removal = criterion === demo.removeWith ? { 'max-drop': '1', ...demo.removeFlags } : {};
-      const run = await pruneCommand.run(
-        { model, reference: path.join(dir, 'reference'), eval: path.join(dir, 'test'), criterion, seed: '0', ...removal, out: path.join(out, runName(criterion)) },
-        ctx,
-      );
-      const value = run.value;
-      curves.push(value.curve);
-      physical ??= value.physical;
-      ctx.log(section(`pruning by ${criterion}: AUC ${value.curve.auc.toFixed(3)}`, `report: ${path.join(out, runName(criterion), 'report.html')}${value.physical ? `\n${physicalLines(value.physical, path.join(out, runName(criterion), 'pruned', 'model.onnx')).join('\n')}` : ''}`));
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    const lock = lockFolder(out, 'demo');
+    try {
+      return await runDemo(demo, dir, out, ctx);
+    } finally {
+      lock.release();
     }
-    // The paper's method in short: a few trials of the composite search, scored like the curves above.
-    const search = await searchCommand.run(
-      { model, reference: path.join(dir, 'reference'), eval: path.join(dir, 'test'), trials: '8', 'startup-trials': '4', seed: '0', baselines: 'none', out: path.join(out, 'search') },
-      ctx,
-    );
-    const searched = search.value;
-    const bestCurve = readCurve(searched.out);
-    curves.push({ ...bestCurve, criterion: 'lrp (searched, 8 trials)' });
-    ctx.log(section(`composite search, 8 trials: best AUC ${searched.best.auc.toFixed(3)}`, `${path.join(out, 'search', 'search.html')}`));
-    // One chart of every curve: the prune runs and the searched composite's.
-    await compareCommand.run({ runs: [...demo.criteria.map((c) => path.join(out, runName(c))), searched.out].join(','), out: path.join(out, 'compare') }, ctx);
-    const at = (c: (typeof curves)[number], rate: number) => c.points.find((p) => Math.abs(p.rate - rate) < 1e-9)?.accuracy ?? NaN;
-    const table = [
-      `${'criterion'.padEnd(30)} ${'AUC'.padStart(6)}  ${[0, 0.1, 0.2, 0.3, 0.4].map((r) => `acc@${r.toFixed(1)}`.padStart(8)).join(' ')}`,
-      ...curves.map((c) => `${c.criterion.padEnd(30)} ${c.auc.toFixed(3).padStart(6)}  ${[0, 0.1, 0.2, 0.3, 0.4].map((r) => `${(100 * at(c, r)).toFixed(1)} %`.padStart(8)).join(' ')}`),
-    ];
-    return {
-      value: { demo: dir, out, info: info.value, evaluate: evaluation.value, attribute: attribution.value, pruning: curves.map((c) => ({ criterion: c.criterion, auc: c.auc })), ...(physical ? { physical } : {}) },
-      text: [
-        `== summary: ${demo.title}, accuracy on the test slice as the least relevant components go (20 rates), and an optimized composite ==`,
-        ...table,
-        ...(physical && demo.removeWith ? ['', `removed for real: ${demo.removeWith}, the largest rate within one accuracy point (--max-drop 1)`, ...physicalLines(physical, path.join(out, runName(demo.removeWith), 'pruned', 'model.onnx'))] : []),
-        '',
-        'files to open (the .html pages in a browser, or in the editor with PXP: Open Report…):',
-        ...demoFiles(out, demo.criteria, physical ? demo.removeWith : undefined).map((f) => `  ${f.file}  ${f.what}`),
-      ].join('\n'),
-    };
   },
 });
+
+async function runDemo(demo: Demo, dir: string, out: string, ctx: CommandContext) {
+  prepareDemoOutput(out, ctx.force, demo.criteria);
+  const model = path.join(dir, demo.model);
+  ctx.log(`PXP demo on ${demo.title}: ${model}`);
+  const info = await infoCommand.run({ model }, ctx);
+  ctx.log(section('model', info.text));
+  const evaluation = await evaluateCommand.run({ model, data: path.join(dir, 'test') }, ctx);
+  ctx.log(section('evaluation on the embedded test slice', evaluation.text));
+  fs.mkdirSync(out, { recursive: true });
+  fs.writeFileSync(path.join(out, MARKER), 'written by pxp demo; a later pxp demo may replace this folder\n');
+  const attribution = await attributeCommand.run(
+    {
+      model,
+      inputs: path.join(dir, 'reference', 'x.npy'),
+      targets: path.join(dir, 'reference', 'y.npy'),
+      composite: 'epsilon-plus-flat',
+      out: path.join(out, 'attribution'),
+      heatmaps: '20',
+    },
+    ctx,
+  );
+  ctx.log(section('LRP relevance of the 100 reference images (epsilon-plus-flat)', `${attribution.text}\nheatmaps: ${path.join(out, 'attribution', 'heatmaps')}`));
+  const curves: { criterion: string; auc: number; points: { rate: number; accuracy: number }[] }[] = [];
+  let physical: PhysicalRemoval | undefined;
+  for (const criterion of demo.criteria) {
+    const removal = criterion === demo.removeWith ? { 'max-drop': '1', ...demo.removeFlags } : {};
+    const run = await pruneCommand.run(
+      { model, reference: path.join(dir, 'reference'), eval: path.join(dir, 'test'), criterion, seed: '0', ...removal, out: path.join(out, runName(criterion)) },
+      ctx,
+    );
+    const value = run.value;
+    curves.push(value.curve);
+    physical ??= value.physical;
+    ctx.log(section(`pruning by ${criterion}: AUC ${value.curve.auc.toFixed(3)}`, `report: ${path.join(out, runName(criterion), 'report.html')}${value.physical ? `\n${physicalLines(value.physical, path.join(out, runName(criterion), 'pruned', 'model.onnx')).join('\n')}` : ''}`));
+  }
+  // The paper's method in short: a few trials of the composite search, scored like the curves above.
+  const search = await searchCommand.run(
+    { model, reference: path.join(dir, 'reference'), eval: path.join(dir, 'test'), trials: '8', 'startup-trials': '4', seed: '0', baselines: 'none', out: path.join(out, 'search') },
+    ctx,
+  );
+  const searched = search.value;
+  const bestCurve = readCurve(searched.out);
+  curves.push({ ...bestCurve, criterion: 'lrp (searched, 8 trials)' });
+  ctx.log(section(`composite search, 8 trials: best AUC ${searched.best.auc.toFixed(3)}`, `${path.join(out, 'search', 'search.html')}`));
+  // One chart of every curve: the prune runs and the searched composite's.
+  await compareCommand.run({ runs: [...demo.criteria.map((c) => path.join(out, runName(c))), searched.out].join(','), out: path.join(out, 'compare') }, ctx);
+  const at = (c: (typeof curves)[number], rate: number) => c.points.find((p) => Math.abs(p.rate - rate) < 1e-9)?.accuracy ?? NaN;
+  const table = [
+    `${'criterion'.padEnd(30)} ${'AUC'.padStart(6)}  ${[0, 0.1, 0.2, 0.3, 0.4].map((r) => `acc@${r.toFixed(1)}`.padStart(8)).join(' ')}`,
+    ...curves.map((c) => `${c.criterion.padEnd(30)} ${c.auc.toFixed(3).padStart(6)}  ${[0, 0.1, 0.2, 0.3, 0.4].map((r) => `${(100 * at(c, r)).toFixed(1)} %`.padStart(8)).join(' ')}`),
+  ];
+  return {
+    value: { demo: dir, out, info: info.value, evaluate: evaluation.value, attribute: attribution.value, pruning: curves.map((c) => ({ criterion: c.criterion, auc: c.auc })), ...(physical ? { physical } : {}) },
+    text: [
+      `== summary: ${demo.title}, accuracy on the test slice as the least relevant components go (20 rates), and an optimized composite ==`,
+      ...table,
+      ...(physical && demo.removeWith ? ['', `removed for real: ${demo.removeWith}, the largest rate within one accuracy point (--max-drop 1)`, ...physicalLines(physical, path.join(out, runName(demo.removeWith), 'pruned', 'model.onnx'))] : []),
+      '',
+      'files to open (the .html pages in a browser, or in the editor with PXP: Open Report…):',
+      ...demoFiles(out, demo.criteria, physical ? demo.removeWith : undefined).map((f) => `  ${f.file}  ${f.what}`),
+    ].join('\n'),
+  };
+}
 
 function physicalLines(p: PhysicalRemoval, file: string): string[] {
   const pct = (v: number) => `${(100 * v).toFixed(1)} %`;

@@ -3,12 +3,14 @@ import type { SplitName } from '../../core/io/datasets';
 import { evaluateAccuracy, measureLatencyOn, onnxFileInput } from '../../core/models/evaluate';
 import { usageError } from '../../core/errors';
 import { EXECUTOR_OPTION, MODEL_OPTION, defineCommand } from '../command';
-import { executorFlag, intFlag, requiredString, stringFlag } from '../flags';
+import { choiceValue, executorFlag, inputRangeFlag, intFlag, intValue, requiredString, stringFlag } from '../flags';
 import { backendLine, percent } from '../format';
-import { fitData, openModel } from '../inputs';
+import { INPUT_RANGE_OPTION, fitData, openModel } from '../inputs';
 import { TASK_DATA_OPTIONS, preprocessingFor } from '../task-data';
 import { disposeGraph } from '../../core/graph/graph';
 import { loadDataArgument } from '../../core/io/datasets';
+
+const SPLITS: readonly SplitName[] = ['train', 'val', 'test'];
 
 export const evaluateCommand = defineCommand({
   name: 'evaluate',
@@ -17,22 +19,27 @@ export const evaluateCommand = defineCommand({
   options: {
     model: MODEL_OPTION,
     data: { type: 'string', placeholder: 'DIR', description: 'IDX folder, x.npy+y.npy folder, train/val/test subfolders or class/*.png tree' },
-    split: { type: 'string', placeholder: 'NAME', description: 'train | val | test (default test)' },
-    limit: { type: 'string', placeholder: 'N', description: 'evaluate the first N samples only' },
-    'batch-size': { type: 'string', placeholder: 'N', description: 'batch size for evaluation (default 256)' },
-    'latency-batch': { type: 'string', placeholder: 'N', description: 'batch size for the latency measurement (default 64)' },
+    split: { type: 'string', placeholder: 'NAME', description: 'train | val | test (default test)', value: choiceValue(SPLITS) },
+    limit: { type: 'string', placeholder: 'N', description: 'evaluate the first N samples only', value: intValue(1) },
+    'batch-size': { type: 'string', placeholder: 'N', description: 'batch size for evaluation (default 256)', value: intValue(1) },
+    'latency-batch': { type: 'string', placeholder: 'N', description: 'batch size for the latency measurement (default 64)', value: intValue(1) },
     executor: EXECUTOR_OPTION,
     preprocess: TASK_DATA_OPTIONS.preprocess,
+    'input-range': INPUT_RANGE_OPTION,
   },
   required: ['model', 'data'],
   async run(flags, ctx) {
     const split = (stringFlag(flags, 'split') ?? 'test') as SplitName;
-    if (!['train', 'val', 'test'].includes(split)) throw usageError(`--split ${split} is not a split`, 'use train, val or test');
+    if (!SPLITS.includes(split)) throw usageError(`--split ${split} is not a split`, 'use train, val or test');
+    const batchSize = intFlag(flags, 'batch-size', 256, 1);
+    const latencyBatch = intFlag(flags, 'latency-batch', 64, 1);
+    const executor = executorFlag(flags);
+    const inputRange = inputRangeFlag(flags);
     const backend = await initBackend(ctx.backend);
     const opened = await openModel(requiredString(flags, 'model', 'pass --model path/to/model.json'));
     try {
       const { image } = preprocessingFor(flags, opened);
-      const data = fitData(loadDataArgument(requiredString(flags, 'data', 'pass --data DIR'), split, { limit: intFlag(flags, 'limit', undefined, 1), image }), opened);
+      const data = fitData(loadDataArgument(requiredString(flags, 'data', 'pass --data DIR'), split, { limit: intFlag(flags, 'limit', undefined, 1), image, inputRange }), opened, inputRange);
       const names = opened.classNames;
       if (names && !data.classNames) data.classNames = names;
       // A tfjs model predicts as itself; an imported one through its engine graph.
@@ -40,9 +47,9 @@ export const evaluateCommand = defineCommand({
       const model = opened.tfjs ?? graph!;
       let acc, latency;
       try {
-        acc = await evaluateAccuracy(model, data, { batchSize: intFlag(flags, 'batch-size', 256, 1), executor: executorFlag(flags), onProgress: ctx.progress, signal: ctx.signal });
+        acc = await evaluateAccuracy(model, data, { batchSize, executor, onProgress: ctx.progress, signal: ctx.signal });
         // Timed on the engine that predicted, so the two lines below name the same one.
-        latency = await measureLatencyOn(acc.executor, model, opened.summary.inputShape, { batchSize: intFlag(flags, 'latency-batch', 64, 1), onnxFile: onnxFileInput(opened), tfjsEngine: `tfjs ${backend.name}` });
+        latency = await measureLatencyOn(acc.executor, model, opened.summary.inputShape, { batchSize: latencyBatch, onnxFile: onnxFileInput(opened), tfjsEngine: `tfjs ${backend.name}`, signal: ctx.signal });
       } finally {
         if (graph) disposeGraph(graph);
       }

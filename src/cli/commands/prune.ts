@@ -5,20 +5,19 @@ import { type Graph, disposeGraph } from '../../core/graph/graph';
 import { writeCurve, writeRelevance, writeRunJson } from '../../core/run-folder/write';
 import { type Dataset, loadSplit } from '../../core/io/datasets';
 import { trainModel } from '../../core/train/train-model';
-import { type ComponentLayerInfo, catalogue, chooseComponents } from '../../core/prune/catalogue';
+import { COMPONENT_KINDS, type ComponentLayerInfo, catalogue, chooseComponents } from '../../core/prune/catalogue';
 import { type Curve, largestRateWithin, pruningCurve } from '../../core/prune/curve';
-import { type Normalization, normalizeScores } from '../../core/prune/normalize';
+import { NORMALIZATIONS, type Normalization, normalizeScores } from '../../core/prune/normalize';
 import { writeRunReport } from '../../core/report/run-report';
 import { maskedEvaluator, nodeShapes } from '../../core/prune/masked-eval';
 import { type CommandContext, EXECUTOR_OPTION, MODEL_OPTION, defineCommand } from '../command';
-import { compositeSetting, executorFlag, initFlag, intFlag, normalizeFlag, ratesFlag, requiredString, stringFlag } from '../flags';
-import { loadComposite } from '../../core/lrp/composites';
+import { choiceValue, compositeSetting, criterionValue, executorFlag, initFlag, intFlag, intValue, normalizeFlag, rateFlag, rateValue, ratesFlag, ratesValue, requiredString, stringFlag } from '../flags';
+import { INITS, loadComposite } from '../../core/lrp/composites';
 import type { InitMode } from '../../core/lrp/explanation-plan';
 import { percent } from '../format';
-import { openModel } from '../inputs';
+import { INPUT_RANGE_OPTION, type OpenedModel, openModel } from '../inputs';
 import { TASK_DATA_OPTIONS, keepClasses, loadTaskData, taskDataFolders } from '../task-data';
-import { checkOutputFolder } from '../output-folder';
-import { writeResultFolder } from '../write-folder';
+import { claimOutputFolder } from '../output-folder';
 import { SOURCE_ROOTS_OPTION, sourceMapFor, sourceRootsFlag } from '../source-map';
 import { type PhysicalRemoval, type PrunedModel, differenceLines, modelAccuracy, removePhysically } from '../physical-removal';
 
@@ -30,19 +29,20 @@ export const pruneCommand = defineCommand({
   options: {
     model: MODEL_OPTION,
     ...TASK_DATA_OPTIONS,
-    criterion: { type: 'string', placeholder: 'C', description: `${CRITERIA.join(' | ')} (default lrp:epsilon-plus-flat)` },
-    seed: { type: 'string', placeholder: 'N', description: 'seed for the reference pick, --restrict and the random criterion (default 0)' },
-    rates: { type: 'string', placeholder: 'LIST', description: 'pruning rates of the masked curve (default 0, 0.05, …, 0.95)' },
-    rate: { type: 'string', placeholder: 'P', description: 'also remove this fraction of components physically: RUN/pruned/ is a smaller LayersModel' },
-    normalize: { type: 'string', placeholder: 'MODE', description: 'none (method.md, default) | mean | max: divide each layer\'s scores by their mean or max before the global ranking, which spreads the removals over the layers' },
-    'round-to': { type: 'string', placeholder: 'N', description: 'with --rate or --max-drop: every layer keeps a multiple of N components (or all), giving back its most relevant removed ones; onnxruntime\'s fast convolutions take channels in blocks of 8 or 16' },
-    'max-drop': { type: 'string', placeholder: 'POINTS', description: 'instead of --rate: remove physically the largest rate of the curve before its accuracy falls more than POINTS percentage points below the unpruned model' },
-    'finetune-epochs': { type: 'string', placeholder: 'N', description: 'train the pruned model N epochs (on the train split of --data, else on the reference set) and report the accuracy regained' },
+    criterion: { type: 'string', placeholder: 'C', description: `${CRITERIA.join(' | ')} (default lrp:epsilon-plus-flat)`, value: criterionValue },
+    seed: { type: 'string', placeholder: 'N', description: 'seed for the reference pick, --restrict and the random criterion (default 0)', value: intValue(0) },
+    rates: { type: 'string', placeholder: 'LIST', description: 'pruning rates of the masked curve (default 0, 0.05, …, 0.95)', value: ratesValue },
+    rate: { type: 'string', placeholder: 'P', description: 'also remove this fraction of components physically: RUN/pruned/ is a smaller LayersModel', value: rateValue },
+    normalize: { type: 'string', placeholder: 'MODE', description: 'none (method.md, default) | mean | max: divide each layer\'s scores by their mean or max before the global ranking, which spreads the removals over the layers', value: choiceValue(NORMALIZATIONS) },
+    'round-to': { type: 'string', placeholder: 'N', description: 'with --rate or --max-drop: every layer keeps a multiple of N components (or all), giving back its most relevant removed ones; onnxruntime\'s fast convolutions take channels in blocks of 8 or 16', value: intValue(1) },
+    'max-drop': { type: 'string', placeholder: 'POINTS', description: 'instead of --rate: remove physically the largest rate of the curve before its accuracy falls more than POINTS percentage points below the unpruned model', value: (v) => void maxDropPoints(v) },
+    'finetune-epochs': { type: 'string', placeholder: 'N', description: 'train the pruned model N epochs (on the train split of --data, else on the reference set) and report the accuracy regained', value: intValue(0) },
     signed: { type: 'boolean', description: 'rank LRP by the signed sum of relevance (abs_sort = false; default: the composite file\'s "abs_sort", else true)' },
     'most-relevant-first': { type: 'boolean', description: 'remove the most relevant components first (least_relevant_first = false; default: the file\'s "least_relevant_first", else true)' },
-    init: { type: 'string', placeholder: 'MODE', description: 'LRP\'s initial relevance: one-hot or logit (default: the composite file\'s "init", else one-hot)' },
+    init: { type: 'string', placeholder: 'MODE', description: 'LRP\'s initial relevance: one-hot or logit (default: the composite file\'s "init", else one-hot)', value: choiceValue(INITS) },
     executor: EXECUTOR_OPTION,
-    components: { type: 'string', placeholder: 'KIND', description: 'transformers: heads | neurons | both (default heads; the paper prunes each kind separately)' },
+    components: { type: 'string', placeholder: 'KIND', description: 'transformers: heads | neurons | both (default heads; the paper prunes each kind separately)', value: choiceValue(COMPONENT_KINDS) },
+    'input-range': INPUT_RANGE_OPTION,
     out: { type: 'string', placeholder: 'DIR', description: 'run folder: run.json, relevance.json, curve.json, report.html (+ pruned/ with --rate or --max-drop; source-map.json for ONNX models)' },
     ...SOURCE_ROOTS_OPTION,
   },
@@ -57,18 +57,23 @@ export const pruneCommand = defineCommand({
     const sourceRoots = sourceRootsFlag(flags);
     const rates = ratesFlag(flags);
     const { rate, maxDrop } = physicalRateFlags(flags, rates);
+    const finetuneEpochs = intFlag(flags, 'finetune-epochs', 0);
+    if (finetuneEpochs > 0 && rate === undefined && maxDrop === undefined) throw usageError('--finetune-epochs trains the physically pruned model, which needs --rate or --max-drop', 'add --rate P or --max-drop POINTS');
     const normalize = normalizeFlag(flags);
     const roundTo = intFlag(flags, 'round-to', 1, 1);
     if (roundTo > 1 && rate === undefined && maxDrop === undefined) throw usageError('--round-to shapes the physically pruned model', 'add --rate P or --max-drop POINTS');
     const seed = intFlag(flags, 'seed', 0);
     const inputs = [modelPath, ...folders.all];
-    const out = checkOutputFolder(requiredString(flags, 'out', 'pass --out RUN'), inputs, ctx.force);
-    const backend = await initBackend(ctx.backend);
-    const started = Date.now();
-    const opened = await openModel(modelPath);
-    const graph = opened.graph();
+    const out = claimOutputFolder(requiredString(flags, 'out', 'pass --out RUN'), inputs, { ...ctx, command: 'prune' });
     let pruned: PrunedModel | undefined;
+    let opened: OpenedModel | undefined;
+    let graph: Graph | undefined;
     try {
+      const backend = await initBackend(ctx.backend);
+      const started = Date.now();
+      opened = await openModel(modelPath);
+      graph = opened.graph();
+      if (finetuneEpochs > 0 && !opened.tfjs) throw badInput('--finetune-epochs: PXP fine-tunes its own tfjs models only', 'fine-tune the pruned ONNX model (RUN/pruned/model.onnx) in PyTorch, e.g. with onnx2torch, or leave out --finetune-epochs');
       const { reference, evaluation, classes, preprocess } = loadTaskData(flags, opened, seed, pruneCommand.usage);
       if (preprocess?.mean && preprocess.std) graph.inputNormalization = { mean: preprocess.mean, std: preprocess.std };
       const shapes = nodeShapes(graph, opened.summary.inputShape);
@@ -92,9 +97,8 @@ export const pruneCommand = defineCommand({
       const chosen = maxDrop === undefined ? undefined : largestRateWithin(curve.points, maxDrop / 100)!;
       const physicalRate = chosen?.rate ?? rate;
       if (physicalRate !== undefined) {
-        const finetuneEpochs = intFlag(flags, 'finetune-epochs', 0);
         if (finetuneEpochs > 0 && !opened.tfjs) throw badInput('--finetune-epochs: PXP fine-tunes its own tfjs models only', 'fine-tune the pruned ONNX model (RUN/pruned/model.onnx) in PyTorch, e.g. with onnx2torch, or leave out --finetune-epochs');
-        const removal = await removePhysically({ opened, graph, shapes, layers, scores: ranked, leastRelevantFirst: ranking.leastRelevantFirst, rate: physicalRate, roundTo, evaluation, classes, executor, backendName: backend.name });
+        const removal = await removePhysically({ opened, graph, shapes, layers, scores: ranked, leastRelevantFirst: ranking.leastRelevantFirst, rate: physicalRate, roundTo, evaluation, classes, executor, backendName: backend.name, signal: ctx.signal });
         pruned = removal.pruned;
         const finetune = finetuneEpochs > 0 ? await finetunePruned(pruned.tfjs!, finetuneEpochs, removal.result.prunedAccuracy, { dataDir, reference, evaluation, classes, seed, executor }, ctx) : undefined;
         run.physical = {
@@ -104,7 +108,7 @@ export const pruneCommand = defineCommand({
         };
       }
       const sourceMap = sourceMapFor(opened, sourceRoots, layers.map((l) => l.name));
-      await writeResultFolder(out, async (dir) => {
+      await out.write(async (dir) => {
         sourceMap?.write(dir);
         if (pruned) await pruned.save(dir, { criterion, rate: physicalRate! });
         writeRelevance(dir, { criterion, layers: layers.map((l, i) => ({ name: l.name, kind: l.kind, scores: Array.from(scores.scores[i]) })), ...(scores.layerRules ? { rules: scores.layerRules } : {}) });
@@ -117,13 +121,14 @@ export const pruneCommand = defineCommand({
         ...curveLines(curve),
         ...(run.physical ? physicalLines(run.physical, opened.summary.params, chosen ? maxDrop : undefined) : []),
         ...(sourceMap ? [sourceMap.line] : []),
-        `wrote ${out}/run.json, curve.json, relevance.json${pruned ? ', pruned/' : ''}${sourceMap ? ', source-map.json' : ''} (${run.timings.totalSeconds.toFixed(1)} s)`,
+        `wrote ${out.dir}/run.json, curve.json, relevance.json${pruned ? ', pruned/' : ''}${sourceMap ? ', source-map.json' : ''} (${run.timings.totalSeconds.toFixed(1)} s)`,
       ].join('\n');
-      return { value: { out, ...run, curve }, text };
+      return { value: { out: out.dir, ...run, curve }, text };
     } finally {
       pruned?.dispose();
-      disposeGraph(graph);
-      opened.dispose();
+      if (graph) disposeGraph(graph);
+      opened?.dispose();
+      out.release();
     }
   },
 });
@@ -153,14 +158,11 @@ async function scoreAndMeasure(
 
 /** --rate P or --max-drop POINTS: what chooses the physical rate (at most one of them; neither: the curve only). */
 function physicalRateFlags(flags: Parameters<typeof stringFlag>[0], rates: number[] | undefined): { rate?: number; maxDrop?: number } {
-  const rateText = stringFlag(flags, 'rate');
-  const rate = rateText === undefined ? undefined : Number(rateText);
-  if (rate !== undefined && !(Number.isFinite(rate) && rate >= 0 && rate < 1)) throw badInput(`--rate ${rateText} is not a rate in [0, 1)`, 'give the fraction of components to remove, e.g. 0.5');
+  const rate = rateFlag(flags, 'rate');
   const maxDropText = stringFlag(flags, 'max-drop');
-  const maxDrop = maxDropText === undefined ? undefined : Number(maxDropText);
+  const maxDrop = maxDropText === undefined ? undefined : maxDropPoints(maxDropText);
   if (maxDrop !== undefined) {
     if (rate !== undefined) throw usageError('--rate and --max-drop both choose the physical rate', 'give one of them');
-    if (!(Number.isFinite(maxDrop) && maxDrop >= 0 && maxDrop <= 100)) throw badInput(`--max-drop ${maxDropText} is not a number of accuracy points in [0, 100]`, 'e.g. --max-drop 1 keeps the accuracy within one point');
     if (rates && !rates.includes(0)) throw usageError('--max-drop measures the drop from rate 0, which --rates leaves out', 'add 0 to --rates');
   }
   return { rate, maxDrop };
@@ -180,13 +182,20 @@ async function finetunePruned(
   let trainData = task.dataDir ? loadSplit(task.dataDir, 'train') : task.reference;
   if (task.dataDir && task.classes) trainData = keepClasses(trainData, task.classes);
   const fit = await trainModel(model, trainData, { epochs, batchSize: 64, learningRate: 1e-4, seed: task.seed, executor: task.executor, onProgress: ctx.progress, signal: ctx.signal });
-  const accuracy = await modelAccuracy(model, task.evaluation, task.classes);
+  const accuracy = await modelAccuracy(model, task.evaluation, task.classes, ctx.signal);
   return { epochs, samples: trainData.y.length, executor: fit.executor, seconds: fit.seconds, accuracy, regained: accuracy - prunedAccuracy };
 }
 
 /** One line per rate of the masked curve, for the command's text output. */
 function curveLines(curve: Curve): string[] {
   return curve.points.map((p) => `  rate ${p.rate.toFixed(2)}  removed ${String(p.removed).padStart(4)}  accuracy ${percent(p.accuracy, 1).padStart(7)}  params ${p.params}  FLOPs ${p.flops}`);
+}
+
+/** --max-drop POINTS: accuracy points in [0, 100]. */
+function maxDropPoints(text: string): number {
+  const n = text.trim() === '' ? NaN : Number(text);
+  if (!(Number.isFinite(n) && n >= 0 && n <= 100)) throw usageError(`--max-drop ${text} is not a number of accuracy points in [0, 100]`, 'e.g. --max-drop 1 keeps the accuracy within one point');
+  return n;
 }
 
 /** The report of a physical removal, for the command's text output. */

@@ -30,7 +30,7 @@ import { TrialMirror } from '../../core/search/storage/trial-mirror';
 import { type CommandContext, type CommandResult, type CommandValue, type OptionSpec, defineCommand } from '../command';
 import { numberFlag, requiredString, stringFlag } from '../flags';
 import { type OpenedModel, openModel } from '../inputs';
-import { checkOutputFolder } from '../output-folder';
+import { claimOutputFolder } from '../output-folder';
 import { taskDataFolders } from '../task-data';
 import { type SearchSettings, type SearchTask, USAGE, finishSearch, loadTask, logSpace, makeSampler, readSettings, reportTrial, runDescription, searchCommand, studyPlan, trialRunner } from './search';
 import { DEFAULT_HEARTBEAT_TIMEOUT, type StudySettings, flagsWithStudy, settingsDifferences, studySettings } from './study-settings';
@@ -111,17 +111,27 @@ async function sharedStudy(flags: Flags, ctx: CommandContext): Promise<CommandRe
   const folders = taskDataFolders(flags, STUDY_USAGE);
   const modelPath = requiredString(flags, 'model', 'pass --model path/to/model.json');
   const outArg = exportTo ?? stringFlag(flags, 'out');
-  const out = outArg === undefined ? undefined : checkOutputFolder(outArg, [modelPath, ...folders.all], ctx.force);
+  // Checked and locked before any work; written by writeStudyFolder as the study goes on.
+  const claimed = outArg === undefined ? undefined : claimOutputFolder(outArg, [modelPath, ...folders.all], { ...ctx, command: 'search' });
+  const out = claimed?.dir;
   const mode = exportTo !== undefined ? 'export' : flags.join === true ? 'join' : 'create';
   const started = Date.now();
 
-  const db = await StudyDatabase.connect(url, noteFor(ctx));
+  try {
+    return await studyIn(await StudyDatabase.connect(url, noteFor(ctx)), { flags, url, name, mode, out, heartbeatTimeout, started }, ctx);
+  } finally {
+    claimed?.release();
+  }
+}
+
+async function studyIn(db: StudyDatabase, a: { flags: Flags; url: StorageUrl; name: string; mode: 'create' | 'join' | 'export'; out?: string; heartbeatTimeout: number; started: number }, ctx: CommandContext): Promise<CommandResult<SearchValue>> {
+  const { flags, url, name, mode, out, heartbeatTimeout, started } = a;
   try {
     const existing = await db.find(name);
     if (mode !== 'create' && !existing)
       throw badInput(`there is no study ${name} in ${url.display}`, mode === 'join' ? 'create it first: the same command without --join, with the study’s settings' : `pxp studies --storage ${url.display} lists the studies there`);
     const effective = existing && mode !== 'create' ? flagsWithStudy(flags, existing.settings as unknown as StudySettings) : flags;
-    const s = readSettings(effective);
+    const s = readSettings(effective, ctx.log);
     const backend = await initBackend(ctx.backend);
     const opened = await openModel(s.modelPath);
     const graph = opened.graph();

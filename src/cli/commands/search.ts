@@ -5,17 +5,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { initBackend } from '../../core/backend/select';
-import { parseCriterion } from '../../core/criteria/criteria';
 import { badInput, usageError } from '../../core/errors';
 import { type Graph, disposeGraph } from '../../core/graph/graph';
 import { type Dataset, loadFolder, loadSplit } from '../../core/io/datasets';
-import { PRESET_NAMES, compositeToJson, describeRule } from '../../core/lrp/composites';
-import { type ComponentLayerInfo, catalogue, chooseComponents } from '../../core/prune/catalogue';
+import { INITS, compositeToJson, describeRule } from '../../core/lrp/composites';
+import { COMPONENT_KINDS, type ComponentLayerInfo, catalogue, chooseComponents } from '../../core/prune/catalogue';
 import { type MaskedEvaluator, maskedEvaluator, nodeShapes } from '../../core/prune/masked-eval';
-import type { Normalization } from '../../core/prune/normalize';
+import { NORMALIZATIONS, type Normalization } from '../../core/prune/normalize';
 import { writeRunReport } from '../../core/report/run-report';
 import { writeSearchReport } from '../../core/report/search-report';
-import { readJsonObject, readTrials } from '../../core/run-folder/read';
+import { readJsonObject, readTrialsToResume } from '../../core/run-folder/read';
+import { type Json, asObject } from '../../shared/run-folder/json';
+import { dataFingerprint, modelFingerprint } from '../../core/io/fingerprint';
+import { curveRates } from '../../core/prune/ranking';
 import { BEST_CRITERION, type ComparisonCurve, type TrialLine } from '../../shared/run-folder/types';
 import { writeComparison, writeCurve, writeJsonFile, writeRelevance, writeRunJson } from '../../core/run-folder/write';
 import { AttributionObjective } from '../../core/search/attribution-search';
@@ -35,9 +37,9 @@ import { TpeSampler } from '../../core/search/tpe';
 import { defaultWorkerCount, workerScript } from '../../workers/parallel';
 import { TrialPool, pooledTrials } from '../../workers/search-pool';
 import { type CommandContext, EXECUTOR_OPTION, MODEL_OPTION, defineCommand } from '../command';
-import { executorFlag, initFlag, intFlag, normalizeFlag, ratesFlag, requiredString, stringFlag } from '../flags';
+import { baselinesValue, choiceValue, executorFlag, initFlag, intFlag, intValue, normalizeFlag, parseBaselines, ratesFlag, ratesValue, requiredString, stringFlag, workersFlag } from '../flags';
 import { type OpenedModel, fitData, openModel } from '../inputs';
-import { checkOutputFolder } from '../output-folder';
+import { claimOutputFolder } from '../output-folder';
 import { TASK_DATA_OPTIONS, keepClasses, loadTaskData, preprocessingFor, taskDataFolders } from '../task-data';
 
 type Flags = Record<string, string | boolean | undefined>;
@@ -65,19 +67,14 @@ export interface SearchSettings {
   baselines: string[];
 }
 
-export function readSettings(flags: Flags): SearchSettings {
-  const trialsWanted = intFlag(flags, 'trials', 30);
-  if (trialsWanted < 1) throw badInput(`--trials ${trialsWanted}: a search needs at least one trial`, 'give --trials N with N ≥ 1');
+export function readSettings(flags: Flags, log: (line: string) => void): SearchSettings {
   const sampler = stringFlag(flags, 'sampler') ?? 'tpe';
   if (sampler !== 'tpe' && sampler !== 'random' && sampler !== 'grid') throw usageError(`--sampler ${sampler} is not a sampler`, 'use tpe, random or grid');
-  const workers = intFlag(flags, 'workers', 1, 1);
+  const workers = workersFlag(flags, 1, log);
   if (workers > 1 && !workerScript()) throw badInput('--workers needs dist/worker.js', 'run npm run build');
-  const baselineText = stringFlag(flags, 'baselines') ?? DEFAULT_BASELINES;
-  const baselines = baselineText === 'none' ? [] : baselineText.split(',').flatMap((c) => (c.trim() === 'presets' ? PRESET_NAMES.map((p) => `lrp:${p}`) : [c.trim()]));
-  baselines.forEach((c) => parseCriterion(c));
   return {
     modelPath: requiredString(flags, 'model', 'pass --model path/to/model.json'),
-    trialsWanted,
+    trialsWanted: trialsWanted(stringFlag(flags, 'trials') ?? '30'),
     seed: intFlag(flags, 'seed', 0),
     sampler,
     startupTrials: intFlag(flags, 'startup-trials', 10, 0),
@@ -91,30 +88,73 @@ export function readSettings(flags: Flags): SearchSettings {
     spaceFile: stringFlag(flags, 'space'),
     init: initFlag(flags),
     components: stringFlag(flags, 'components'),
-    baselines,
+    baselines: parseBaselines(stringFlag(flags, 'baselines') ?? DEFAULT_BASELINES),
   };
 }
 
-/** The run folder: a new one, or with --resume a search run with the same seed, sampler, batches and ranking. */
-function outputFolder(flags: Flags, s: SearchSettings, force: boolean): string {
-  const outArg = requiredString(flags, 'out', 'pass --out RUN');
-  if (flags.resume !== true) {
-    const inputs = [s.modelPath, ...taskDataFolders(flags, USAGE).all, ...(s.holdoutDir ? [s.holdoutDir] : []), ...(s.spaceFile ? [s.spaceFile] : [])];
-    return checkOutputFolder(outArg, inputs, force);
-  }
-  const out = path.resolve(outArg);
+function trialsWanted(text: string): number {
+  const n = text.trim() === '' ? NaN : Number(text);
+  if (!(Number.isInteger(n) && n >= 1)) throw usageError(`--trials ${text}: a search needs a whole number of trials, at least one`, 'give --trials N with N ≥ 1');
+  return n;
+}
+
+/** The settings a trial's AUC depends on besides the model, the data and the space (run.json records them). */
+function trialSettings(s: SearchSettings) {
+  return { seed: s.seed, sampler: s.sampler, batch: s.batch, normalize: s.normalize, startupTrials: s.startupTrials, rates: s.rates ?? curveRates(), components: s.components ?? null };
+}
+
+const FLAG_OF: Record<keyof ReturnType<typeof trialSettings>, string> = { seed: '--seed', sampler: '--sampler', batch: '--batch (or --workers without it)', normalize: '--normalize', startupTrials: '--startup-trials', rates: '--rates', components: '--components' };
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * With --resume: the search run.json describes, checked against this run's settings before anything is loaded (the
+ * model and data are compared once loaded: checkSameTask). Nothing in the folder is written until both pass.
+ */
+function previousSearch(out: string, outArg: string, s: SearchSettings): Json {
   if (!fs.existsSync(path.join(out, 'run.json'))) throw badInput(`--resume: ${outArg} holds no search to resume (no run.json)`, 'start the search without --resume');
-  const previous = readJsonObject(out, 'run.json', 'resume a folder written by pxp search');
+  const previous = readJsonObject(out, 'run.json', 'resume a folder written by pxp search, or start a new search without --resume');
   if (previous.command !== 'search') throw badInput(`--resume: ${outArg} is not a search run`, 'resume a folder written by pxp search');
-  const was = { seed: previous.seed, sampler: previous.sampler, batch: previous.batch ?? previous.workers ?? 1, normalize: previous.normalize ?? 'none' };
-  if (was.seed !== s.seed || was.sampler !== s.sampler || was.batch !== s.batch || was.normalize !== s.normalize)
-    throw badInput(`--resume: ${outArg} ran with --seed ${was.seed} --sampler ${was.sampler} --batch ${was.batch} --normalize ${was.normalize}`, 'resume with the same seed, sampler, batch (--batch, or --workers without it) and normalization');
-  return out;
+  // An older run folder has no batch: its batches were its workers.
+  const was = { normalize: 'none', ...previous, batch: previous.batch ?? previous.workers ?? 1 } as Record<string, unknown>;
+  const now = trialSettings(s);
+  const differ = (Object.keys(now) as (keyof typeof now)[]).filter((k) => !same(was[k], now[k]));
+  if (differ.length) {
+    const show = (v: unknown) => (Array.isArray(v) ? v.join(',') : v === null || v === undefined ? '(none)' : String(v));
+    throw badInput(
+      `--resume: ${outArg} ran with ${differ.map((k) => `${FLAG_OF[k]} ${show(was[k])}`).join(' ')} (this run: ${differ.map((k) => `${FLAG_OF[k]} ${show(now[k])}`).join(' ')})`,
+      'resume with the settings the search ran with (every one changes the trials or their AUC), or start a new search in another folder',
+    );
+  }
+  return previous;
+}
+
+/** With --resume: the model, the data (as the trials see them), the classes and the space must be those the trials were scored on. */
+function checkSameTask(previous: Json, fingerprint: SearchFingerprint, task: SearchTask, outArg: string, opened: OpenedModel): void {
+  const recorded = asObject(previous.fingerprint);
+  if (!recorded) throw badInput(`--resume: ${outArg} does not record the model and data it searched (written by an older PXP)`, 'start a new search in another folder; its trials cannot be checked against this model and data');
+  const fail = (what: string) => badInput(`--resume: ${what}`, 'resume with the model and data the search ran on, or start a new search in another folder');
+  if (recorded.model !== fingerprint.model) throw fail(`${outArg} searched another model: ${opened.file} differs from the one it ran with (${String(previous.model)})`);
+  for (const k of ['reference', 'evaluation', 'holdout'] as const) {
+    if (!same(recorded[k] ?? null, fingerprint[k])) throw fail(`the ${k} data differ from those ${outArg} ran with (${JSON.stringify(previous[k] ?? null)})`);
+  }
+  if (!same(previous.classes ?? null, task.classes ?? null)) throw fail(`${outArg} ran on classes ${JSON.stringify(previous.classes ?? 'all')}, this run on ${JSON.stringify(task.classes ?? 'all')}`);
+  if (!same(previous.space, task.space)) throw fail(`${outArg} searched another space (--space, --init or the model's layer groups differ)`);
+}
+
+interface SearchFingerprint {
+  model: string;
+  reference: string;
+  evaluation: string;
+  holdout: string | null;
+}
+
+function searchFingerprint(opened: OpenedModel, task: SearchTask): SearchFingerprint {
+  return { model: modelFingerprint(opened), reference: dataFingerprint(task.reference), evaluation: dataFingerprint(task.evaluation), holdout: task.holdout ? dataFingerprint(task.holdout) : null };
 }
 
 /** The finished trials a resume continues from; an older search's trials (other parameters) cannot be continued. */
 function resumableTrials(out: string, space: SearchSpace): TrialLine[] {
-  const done = readTrials(out);
+  const done = readTrialsToResume(out);
   const names = new Set(space.map((p) => p.name));
   const foreign = [...new Set(done.flatMap((t) => Object.keys(t.params)).filter((k) => !names.has(k)))];
   if (foreign.length) {
@@ -209,42 +249,50 @@ export const searchCommand = defineCommand({
     model: MODEL_OPTION,
     ...TASK_DATA_OPTIONS,
     holdout: { type: 'string', placeholder: 'DIR', description: 'held-out samples (x.npy + y.npy) on which the best composite, the presets and the baselines are scored too (with --data: its val split)' },
-    trials: { type: 'string', placeholder: 'N', description: 'number of trials, the starting points included (default 30)' },
+    trials: { type: 'string', placeholder: 'N', description: 'number of trials, the starting points included (default 30)', value: (v) => void trialsWanted(v) },
     space: { type: 'string', placeholder: 'FILE', description: 'JSON narrowing or widening the space: {"groups": {group: [layers]}, "params": {name: {choices} | {low, high}}}' },
-    init: { type: 'string', placeholder: 'MODE', description: 'search only this initial relevance: one-hot | logit (default: both)' },
-    sampler: { type: 'string', placeholder: 'NAME', description: 'tpe (default) | random | grid; every sampler starts from the presets and fixed points' },
-    'startup-trials': { type: 'string', placeholder: 'N', description: 'finished trials (starting points included) before TPE models the history; the rest random (default 10)' },
-    seed: { type: 'string', placeholder: 'N', description: 'seed of the sampler and the reference pick (default 0)' },
-    timeout: { type: 'string', placeholder: 'S', description: 'stop starting new trials after S seconds' },
-    rates: { type: 'string', placeholder: 'LIST', description: 'pruning rates of each curve (default 0, 0.05, …, 0.95)' },
-    normalize: { type: 'string', placeholder: 'MODE', description: 'how each curve ranks: none (method.md, default) | mean | max, as pxp prune --normalize' },
+    init: { type: 'string', placeholder: 'MODE', description: 'search only this initial relevance: one-hot | logit (default: both)', value: choiceValue(INITS) },
+    sampler: { type: 'string', placeholder: 'NAME', description: 'tpe (default) | random | grid; every sampler starts from the presets and fixed points', value: choiceValue(['tpe', 'random', 'grid']) },
+    'startup-trials': { type: 'string', placeholder: 'N', description: 'finished trials (starting points included) before TPE models the history; the rest random (default 10)', value: intValue(0) },
+    seed: { type: 'string', placeholder: 'N', description: 'seed of the sampler and the reference pick (default 0)', value: intValue(0) },
+    timeout: { type: 'string', placeholder: 'S', description: 'stop starting new trials after S seconds', value: intValue(1) },
+    rates: { type: 'string', placeholder: 'LIST', description: 'pruning rates of each curve (default 0, 0.05, …, 0.95)', value: ratesValue },
+    normalize: { type: 'string', placeholder: 'MODE', description: 'how each curve ranks: none (method.md, default) | mean | max, as pxp prune --normalize', value: choiceValue(NORMALIZATIONS) },
     executor: EXECUTOR_OPTION,
-    workers: { type: 'string', placeholder: 'N', description: 'trials run together on N worker threads, the cores shared between them (default 1)' },
-    batch: { type: 'string', placeholder: 'N', description: 'trials suggested together, each from the trials before its batch (default --workers); the same batch gives the same trials on any number of threads or processes' },
-    components: { type: 'string', placeholder: 'KIND', description: 'transformers: heads | neurons | both (default heads)' },
-    baselines: { type: 'string', placeholder: 'LIST', description: `criteria to score beside the best composite (default: ${DEFAULT_BASELINES}, where presets are the five LRP presets; none to skip)` },
+    workers: { type: 'string', placeholder: 'N', description: 'trials run together on N worker threads, the cores shared between them (default 1; at most one per core)', value: intValue(1) },
+    batch: { type: 'string', placeholder: 'N', description: 'trials suggested together, each from the trials before its batch (default --workers); the same batch gives the same trials on any number of threads or processes', value: intValue(1) },
+    components: { type: 'string', placeholder: 'KIND', description: 'transformers: heads | neurons | both (default heads)', value: choiceValue(COMPONENT_KINDS) },
+    baselines: { type: 'string', placeholder: 'LIST', description: `criteria to score beside the best composite (default: ${DEFAULT_BASELINES}, where presets are the five LRP presets; none to skip)`, value: baselinesValue },
     resume: { type: 'boolean', description: 'continue the search in --out (after a crash or a kill); the same seed gives the same trials' },
     out: { type: 'string', placeholder: 'DIR', description: 'run folder: trials.jsonl, best-composite.json, comparison.json, run.json, curve.json, report.html, search.html' },
   },
   required: ['model', 'out'],
   async run(flags, ctx) {
-    const s = readSettings(flags);
-    taskDataFolders(flags, USAGE);
-    const out = outputFolder(flags, s, ctx.force);
-    const backend = await initBackend(ctx.backend);
-    const started = Date.now();
-    const opened = await openModel(s.modelPath);
-    const graph = opened.graph();
+    const s = readSettings(flags, ctx.log);
+    const resume = flags.resume === true;
+    const outArg = requiredString(flags, 'out', 'pass --out RUN');
+    const inputs = [s.modelPath, ...taskDataFolders(flags, USAGE).all, ...(s.holdoutDir ? [s.holdoutDir] : []), ...(s.spaceFile ? [s.spaceFile] : [])];
+    const out = claimOutputFolder(outArg, inputs, { ...ctx, command: 'search' }, { resume });
+    let opened: OpenedModel | undefined;
+    let graph: Graph | undefined;
     try {
+      const previous = resume ? previousSearch(out.dir, outArg, s) : undefined;
+      const backend = await initBackend(ctx.backend);
+      const started = Date.now();
+      opened = await openModel(s.modelPath);
+      graph = opened.graph();
       const task = loadTask(flags, s, opened, graph);
+      const fingerprint = searchFingerprint(opened, task);
+      // Trials first: an older search's retired parameters get their own message rather than "another space".
+      const done = previous ? resumableTrials(out.dir, task.space) : [];
+      if (previous) checkSameTask(previous, fingerprint, task, outArg, opened);
       const evaluator = await maskedEvaluator(graph, task.layers, task.evaluation, { executor: s.executor, allowedClasses: task.classes });
       const objective = new AttributionObjective({ graph, shapes: task.shapes, layers: task.layers, groups: task.groups, reference: task.reference, evaluator, executor: s.executor, rates: s.rates, normalize: s.normalize, signal: ctx.signal });
-      fs.mkdirSync(out, { recursive: true });
-      // Only --resume continues a log; a new search over an old folder (--force) starts from no trials.
-      const done = flags.resume === true ? resumableTrials(out, task.space) : [];
-      const storage = new FileStudyStorage(out, done, s.trialsWanted, s.batch);
-      const runInfo = runDescription(s, task, opened, backend, evaluator.executor);
-      writeRunJson(out, { ...runInfo, status: 'running' });
+      // Only --resume continues a log; a new search replaces an old folder (--force) whole and starts from no trials.
+      const dir = out.openInPlace({ keep: resume });
+      const storage = new FileStudyStorage(dir, done, s.trialsWanted, s.batch);
+      const runInfo = { ...runDescription(s, task, opened, backend, evaluator.executor), fingerprint };
+      writeRunJson(dir, { ...runInfo, status: 'running' });
       logSpace(ctx, task);
       const sampler = makeSampler(s, task);
       const { runner, close } = await trialRunner(s, task, opened, objective, ctx);
@@ -258,15 +306,16 @@ export const searchCommand = defineCommand({
       const relevanceComputed = study.trials.length - done.length - objective.cacheHits;
       const best = bestTrial(study.trials);
       if (!best) throw badInput('no trial finished', 'give the search more time or trials');
-      const finished = await finishSearch(out, best, s, task, graph, objective, evaluator, ctx);
+      const finished = await finishSearch(dir, best, s, task, graph, objective, evaluator, ctx);
       const result = { ...runInfo, status: 'done', stoppedBy: study.stoppedBy, trials: study.trials.length, relevanceComputed, ...finished.summary, timings: { totalSeconds: (Date.now() - started) / 1000 } };
-      writeRunJson(out, result);
-      writeRunReport(out);
-      writeSearchReport(out);
-      return { value: { out, ...result }, text: summaryText(out, result, finished, study.trials.length, s.normalize) };
+      writeRunJson(dir, result);
+      writeRunReport(dir);
+      writeSearchReport(dir);
+      return { value: { out: dir, ...result }, text: summaryText(dir, result, finished, study.trials.length, s.normalize) };
     } finally {
-      disposeGraph(graph);
-      opened.dispose();
+      if (graph) disposeGraph(graph);
+      opened?.dispose();
+      out.release();
     }
   },
 });
@@ -279,12 +328,8 @@ export function runDescription(s: SearchSettings, task: SearchTask, opened: Open
     evaluation: { source: task.evaluation.source, samples: task.evaluation.y.length },
     holdout: task.holdout ? { source: task.holdout.source, samples: task.holdout.y.length } : null,
     classes: task.classes ?? null,
-    components: s.components ?? null,
-    seed: s.seed,
-    sampler: s.sampler,
     workers: s.workers,
-    batch: s.batch,
-    normalize: s.normalize,
+    ...trialSettings(s),
     trialsWanted: s.trialsWanted,
     groups: task.groups.groups,
     inertGroups: task.groups.inert,

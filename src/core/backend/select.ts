@@ -13,6 +13,7 @@ import { registerTransposeFreeMatMul } from './kernels/batch-matmul';
 
 export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
+export const BACKEND_PREFERENCES = ['auto', ...BACKENDS] as const;
 export type BackendPreference = 'auto' | BackendName;
 
 export interface BackendChoice {

@@ -9,7 +9,9 @@
  * A folder holding several splits (loadSplit) is either MNIST-style IDX files or subfolders train/, val/, test/,
  * each of them a one-split folder.
  *
- * Pixels come out as float32: uint8 data are divided by 255, float data are taken as they are.
+ * Pixels come out as float32: uint8 data are divided by 255, float data are taken as they are (or mapped from the
+ * range the caller names, `inputRange`, onto [0, 1]). A float value that is not finite is refused, naming the sample;
+ * the extremes of float data are recorded (`valueRange`) so a command can hold them against the model's input range.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -35,6 +37,16 @@ export interface Dataset {
   source: string;
   /** x came from an .npy file as the user saved it (so in a channels-first model's own NCHW layout, say). */
   fromArrays?: boolean;
+  /** Float samples only: their extremes (after `inputRange`) and the first sample of the file holding each. */
+  valueRange?: ValueRange;
+}
+
+export interface ValueRange {
+  file: string;
+  min: number;
+  minSample: number;
+  max: number;
+  maxSample: number;
 }
 
 export interface LoadOptions {
@@ -42,6 +54,8 @@ export interface LoadOptions {
   limit?: number;
   /** Applied to each image of an image folder or IDX file (preprocess.ts); .npy arrays are taken as they are. */
   image?: (img: ImageHWC) => ImageHWC;
+  /** The range float arrays are in: mapped linearly onto [0, 1] (uint8 data are always divided by 255). */
+  inputRange?: [number, number];
 }
 
 const LAYOUT_HINT =
@@ -69,7 +83,7 @@ interface Source {
   byClass: boolean;
   /** Arrays from .npy files, in the user's layout. */
   arrays?: boolean;
-  take(indices: Int32Array, image?: (img: ImageHWC) => ImageHWC): { x: Float32Array; shape: number[] };
+  take(indices: Int32Array, opts: LoadOptions): { x: Float32Array; shape: number[]; valueRange?: ValueRange };
 }
 
 function statOf(p: string): fs.Stats | undefined {
@@ -109,19 +123,41 @@ function maxOf(y: Int32Array): number {
   return m;
 }
 
-/** Copies the rows `indices` of a flat uint8 or float32 sample array into float32, scaling bytes to [0, 1]. */
-function gatherRows(x: Uint8Array | Float32Array, per: number, indices: Int32Array): Float32Array {
+/** Copies the rows `indices` of a flat uint8 sample array into float32, scaling bytes to [0, 1]. */
+function gatherBytes(x: Uint8Array, per: number, indices: Int32Array): Float32Array {
   const out = new Float32Array(indices.length * per);
   for (let k = 0; k < indices.length; k++) {
     const src = indices[k] * per;
     const dst = k * per;
-    if (x instanceof Uint8Array) {
-      for (let j = 0; j < per; j++) out[dst + j] = x[src + j] / 255;
-    } else {
-      out.set(x.subarray(src, src + per), dst);
-    }
+    for (let j = 0; j < per; j++) out[dst + j] = x[src + j] / 255;
   }
   return out;
+}
+
+/**
+ * Copies the rows `indices` of float samples, mapped from `range` onto [0, 1] when given, refusing a value that is not
+ * finite (NaN would flow through every layer into the results) and recording the extremes.
+ */
+export function gatherFloats(x: Float32Array, per: number, indices: ArrayLike<number>, file: string, range?: [number, number]): { x: Float32Array; valueRange?: ValueRange } {
+  const out = new Float32Array(indices.length * per);
+  const [lo, hi] = range ?? [0, 1];
+  const scale = 1 / (hi - lo);
+  const r: ValueRange = { file, min: Infinity, minSample: -1, max: -Infinity, maxSample: -1 };
+  for (let k = 0; k < indices.length; k++) {
+    const src = indices[k] * per;
+    const dst = k * per;
+    for (let j = 0; j < per; j++) {
+      const v = x[src + j];
+      if (!Number.isFinite(v)) {
+        throw badInput(`${file}: sample ${indices[k]} holds ${v} (at value ${j} of ${per})`, 'every input must be a finite number: fix or drop that sample and save the array again');
+      }
+      const m = range ? (v - lo) * scale : v;
+      out[dst + j] = m;
+      if (m < r.min) [r.min, r.minSample] = [m, indices[k]];
+      if (m > r.max) [r.max, r.maxSample] = [m, indices[k]];
+    }
+  }
+  return { x: out, ...(indices.length > 0 && per > 0 ? { valueRange: r } : {}) };
 }
 
 function checkLabels(y: NpyArray, file: string): Int32Array {
@@ -163,7 +199,7 @@ function npySource(dir: string): Source {
     y,
     maxLabel: maxOf(y),
     byClass: false,
-    take(indices) {
+    take(indices, opts) {
       const x = readNpy(xFile);
       if (x.dtype === 'int32') {
         throw badInput(
@@ -184,7 +220,9 @@ function npySource(dir: string): Source {
         );
       }
       const sample = x.shape.length === 3 ? [...x.shape.slice(1), 1] : x.shape.slice(1);
-      return { x: gatherRows(x.data, product(sample), indices), shape: [indices.length, ...sample] };
+      const shape = [indices.length, ...sample];
+      if (x.dtype === 'uint8') return { x: gatherBytes(x.data, product(sample), indices), shape };
+      return { ...gatherFloats(x.data, product(sample), indices, xFile, opts.inputRange), shape };
     },
   };
 }
@@ -197,7 +235,7 @@ function idxSource(imagesFile: string, labelsFile: string, where: string): Sourc
     y,
     maxLabel: maxOf(y),
     byClass: false,
-    take(indices, image) {
+    take(indices, { image }) {
       const images = readIdxImages(imagesFile);
       if (images.shape[0] !== y.length) {
         throw badInput(
@@ -206,7 +244,7 @@ function idxSource(imagesFile: string, labelsFile: string, where: string): Sourc
         );
       }
       const sample = [images.shape[1], images.shape[2], 1];
-      const x = gatherRows(images.data, product(sample), indices);
+      const x = gatherBytes(images.data, product(sample), indices);
       return image ? eachImage(x, [indices.length, ...sample], image) : { x, shape: [indices.length, ...sample] };
     },
   };
@@ -275,7 +313,7 @@ function imageTreeSource(dir: string, allClasses?: string[]): Source {
     maxLabel: maxOf(y),
     classNames: classes,
     byClass: true,
-    take(indices, image) {
+    take(indices, { image }) {
       let first: { img: DecodedImage; file: string } | undefined;
       let x = new Float32Array(0);
       for (let k = 0; k < indices.length; k++) {
@@ -332,10 +370,10 @@ function materialise(src: Source, indices: Int32Array, numClasses: number, descr
   if (chosen.length === 0) {
     throw badInput(`${description} has no samples`, 'add samples to it, or point at a folder that has some');
   }
-  const { x, shape } = src.take(chosen, opts.image);
+  const { x, shape, valueRange } = src.take(chosen, opts);
   const y = new Int32Array(chosen.length);
   for (let k = 0; k < chosen.length; k++) y[k] = src.y[chosen[k]];
-  const ds: Dataset = { x, shape, y, numClasses, source };
+  const ds: Dataset = { x, shape, y, numClasses, source, ...(valueRange ? { valueRange } : {}) };
   if (src.classNames) ds.classNames = src.classNames;
   if (src.arrays) ds.fromArrays = true;
   return ds;
@@ -525,6 +563,7 @@ export function subset(ds: Dataset, indices: ArrayLike<number>): Dataset {
   const out: Dataset = { x, shape: [indices.length, ...ds.shape.slice(1)], y, numClasses: ds.numClasses, source: ds.source };
   if (ds.classNames) out.classNames = ds.classNames;
   if (ds.fromArrays) out.fromArrays = true;
+  if (ds.valueRange) out.valueRange = ds.valueRange;
   return out;
 }
 

@@ -53,6 +53,7 @@ export function readModelFiles(modelPath: string): { json: ModelJSON; weightSpec
   const weightSpecs: WeightsEntry[] = [];
   const shards: Uint8Array[] = [];
   let expected = 0;
+  checkManifest(file, manifest);
   for (const group of manifest) {
     for (const spec of group.weights) {
       weightSpecs.push(spec);
@@ -79,7 +80,43 @@ export function readModelFiles(modelPath: string): { json: ModelJSON; weightSpec
     weightData.set(s, offset);
     offset += s.byteLength;
   }
+  checkFiniteWeights(file, weightSpecs, weightData);
   return { json, weightSpecs, weightData: weightData.buffer };
+}
+
+/** Each manifest group lists its shard paths and weights {name, shape of whole numbers, a known dtype}. */
+function checkManifest(file: string, manifest: unknown[]): void {
+  const hint = 'the weights manifest in model.json is damaged: export the model again';
+  for (const [g, group] of manifest.entries()) {
+    const { paths, weights } = (group ?? {}) as { paths?: unknown; weights?: unknown };
+    if (!Array.isArray(paths) || !paths.every((p) => typeof p === 'string' && p !== '')) throw badInput(`${file}: weightsManifest[${g}].paths is not a list of file names`, hint);
+    if (!Array.isArray(weights)) throw badInput(`${file}: weightsManifest[${g}].weights is not a list`, hint);
+    for (const w of weights as { name?: unknown; shape?: unknown; dtype?: unknown; quantization?: { dtype?: unknown } }[]) {
+      const name = typeof w?.name === 'string' ? w.name : undefined;
+      if (!name) throw badInput(`${file}: a weight of weightsManifest[${g}] has no name`, hint);
+      if (!Array.isArray(w.shape) || !w.shape.every((d) => Number.isInteger(d) && d >= 0)) throw badInput(`${file}: weight '${name}' has shape ${JSON.stringify(w.shape)?.slice(0, 40)}, not a list of whole numbers`, hint);
+      const dtype = w.quantization?.dtype ?? w.dtype;
+      if (typeof dtype !== 'string' || !Object.hasOwn(DTYPE_BYTES, dtype)) throw badInput(`${file}: weight '${name}' has dtype ${JSON.stringify(dtype)}, which PXP does not read`, hint);
+    }
+  }
+}
+
+/** NaN or infinite float32 weights would flow into every score and curve: refused, naming the weight. */
+function checkFiniteWeights(file: string, specs: WeightsEntry[], data: Uint8Array): void {
+  let offset = 0;
+  for (const spec of specs) {
+    const count = spec.shape.reduce((a, b) => a * b, 1);
+    const dtype = spec.quantization?.dtype ?? spec.dtype;
+    if (dtype === 'float32') {
+      // A DataView: after quantized (1- or 2-byte) weights a float32 weight need not be 4-byte aligned.
+      const values = new DataView(data.buffer, data.byteOffset + offset, count * 4);
+      for (let i = 0; i < count; i++) {
+        const v = values.getFloat32(i * 4, true);
+        if (!Number.isFinite(v)) throw badInput(`${file}: weight '${spec.name}' holds ${v} (at flat index ${i})`, 'the weights are damaged or training diverged: train or export the model again');
+      }
+    }
+    offset += count * (DTYPE_BYTES[dtype] ?? 4);
+  }
 }
 
 /** Accepts a model.json path or a folder containing one. */
@@ -97,7 +134,9 @@ function checkLayers(file: string, topology: { class_name?: string; config?: unk
   const root = (topology.model_config ?? topology) as LayerConfigJSON;
   const layers = root?.config?.layers;
   if (!Array.isArray(layers)) throw badInput(`${file}: modelTopology has no layer list`, 'export the model again with model.save()');
+  if (layers.length === 0) throw badInput(`${file}: the model has no layers`, 'export the model again with model.save(), after building it');
   for (const layer of layers) {
+    if (!layer || typeof layer !== 'object' || typeof layer.class_name !== 'string') throw badInput(`${file}: a layer entry is not {"class_name", "config"}`, 'export the model again with model.save()');
     const name = layer.config?.name ?? '(unnamed)';
     if (!isSupportedLayerClass(layer.class_name) && /attention/i.test(layer.class_name)) {
       throw badInput(
@@ -119,6 +158,101 @@ function checkLayers(file: string, topology: { class_name?: string; config?: unk
       );
     }
   }
+  if (root.class_name !== 'Sequential') checkTopology(file, root);
+}
+
+type LayerJSON = LayerConfigJSON & { name?: string; inbound_nodes?: unknown };
+
+/**
+ * A functional model's graph as tfjs would build it: every inbound node names an existing layer other than its own,
+ * the layers form no cycle, the declared inputs and outputs exist. tfjs itself loops forever on a cycle or a dangling
+ * name, so these are checked first, naming the layer.
+ */
+function checkTopology(file: string, root: LayerConfigJSON): void {
+  const hint = 'the topology in model.json is damaged: export the model again with model.save()';
+  const layers = root.config.layers as LayerJSON[];
+  // tfjs resolves a functional model's inbound nodes by each layer's top-level "name" (not config.name).
+  const nameOf = (l: LayerJSON) => l.name;
+  const names = new Set<string>();
+  for (const l of layers) {
+    const name = nameOf(l);
+    if (typeof name !== 'string') throw badInput(`${file}: a layer of class ${l.class_name} has no name`, hint);
+    if (names.has(name)) throw badInput(`${file}: two layers are named '${name}'`, hint);
+    names.add(name);
+  }
+  // How many times each layer is called (its nodes): an input layer once, any other layer once per inbound node.
+  const nodeCount = new Map(layers.map((l) => [nameOf(l)!, l.class_name === 'InputLayer' ? 1 : Array.isArray(l.inbound_nodes) ? l.inbound_nodes.length : 0]));
+  /** A reference [layer, node index, tensor index, …] to a node that exists, as the layer it names. */
+  const resolve = (ref: unknown, where: string): string => {
+    const [source, nodeIndex, tensorIndex] = Array.isArray(ref) ? ref : [];
+    if (typeof source !== 'string') throw badInput(`${file}: ${where} names no layer (${JSON.stringify(ref)?.slice(0, 60)})`, hint);
+    if (!names.has(source)) throw badInput(`${file}: ${where} takes its input from '${source}', which is not a layer of the model`, hint);
+    if (!Number.isInteger(nodeIndex) || nodeIndex < 0 || nodeIndex >= nodeCount.get(source)!) throw badInput(`${file}: ${where} reads call ${JSON.stringify(nodeIndex)} of layer '${source}', which is called ${nodeCount.get(source)} time(s)`, hint);
+    if (tensorIndex !== 0) throw badInput(`${file}: ${where} reads output ${JSON.stringify(tensorIndex)} of layer '${source}', which has one output (0)`, hint);
+    return source;
+  };
+  const inputsOf = new Map<string, string[]>();
+  for (const l of layers) {
+    const name = nameOf(l)!;
+    const nodes = l.inbound_nodes ?? [];
+    if (!Array.isArray(nodes)) throw badInput(`${file}: layer '${name}': inbound_nodes is not a list`, hint);
+    if (nodes.length === 0 && l.class_name !== 'InputLayer') throw badInput(`${file}: layer '${name}' is never called (no inbound nodes)`, hint);
+    const from: string[] = [];
+    for (const node of nodes) {
+      if (!Array.isArray(node) || node.length === 0) throw badInput(`${file}: layer '${name}' has an inbound node with no inputs`, hint);
+      for (const ref of node) {
+        if (!Array.isArray(ref) || typeof ref[0] !== 'string') throw badInput(`${file}: layer '${name}' has an inbound node that names no layer (${JSON.stringify(ref)?.slice(0, 60)})`, hint);
+        if (ref[0] === name) throw badInput(`${file}: layer '${name}' takes its own output as its input`, hint);
+        from.push(resolve(ref, `layer '${name}'`));
+      }
+    }
+    inputsOf.set(name, from);
+  }
+  const cycle = findCycle(inputsOf);
+  if (cycle) throw badInput(`${file}: layer '${cycle[0]}' is on a cycle (${cycle.join(' → ')} → ${cycle[0]}); a model's layers must form a graph without loops`, hint);
+  for (const key of ['input_layers', 'output_layers'] as const) {
+    const list = (root.config as Record<string, unknown>)[key];
+    if (list === undefined) continue;
+    const what = key === 'input_layers' ? 'input' : 'output';
+    if (!Array.isArray(list) || list.length === 0) throw badInput(`${file}: the model declares no ${what} layer ("${key}")`, hint);
+    for (const entry of list) {
+      const name = Array.isArray(entry) ? entry[0] : undefined;
+      if (typeof name !== 'string' || !names.has(name)) throw badInput(`${file}: ${what} layer '${typeof name === 'string' ? name : JSON.stringify(entry)}' is not a layer of the model`, hint);
+      resolve(entry, `${what} layer '${name}'`);
+    }
+  }
+}
+
+/** A cycle in the layer graph (each layer's list of input layers), as the layers along it; undefined when there is none. */
+function findCycle(inputsOf: Map<string, string[]>): string[] | undefined {
+  const state = new Map<string, 'open' | 'done'>();
+  const path: string[] = [];
+  // Iterative depth-first search, so a long chain of layers cannot overflow the stack.
+  for (const start of inputsOf.keys()) {
+    if (state.has(start)) continue;
+    const stack: { name: string; next: number }[] = [{ name: start, next: 0 }];
+    state.set(start, 'open');
+    path.push(start);
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      const inputs = inputsOf.get(top.name) ?? [];
+      if (top.next < inputs.length) {
+        const child = inputs[top.next++];
+        const s = state.get(child);
+        if (s === 'open') return path.slice(path.indexOf(child)).reverse();
+        if (s === undefined) {
+          state.set(child, 'open');
+          path.push(child);
+          stack.push({ name: child, next: 0 });
+        }
+      } else {
+        state.set(top.name, 'done');
+        path.pop();
+        stack.pop();
+      }
+    }
+  }
+  return undefined;
 }
 
 /** Loads a LayersModel; every problem with the files is a bad-input PxpError naming the file. */
@@ -138,7 +272,9 @@ export async function loadModel(modelPath: string): Promise<tf.LayersModel> {
     return await tf.loadLayersModel(tf.io.fromMemory(artifacts));
   } catch (e) {
     if (e instanceof PxpError) throw e;
-    throw badInput(`${resolveModelJson(modelPath)}: tfjs cannot build the model: ${(e as Error).message}`, 'check that model.json and its weights were exported together');
+    const why = (e as Error)?.message || (e as Error)?.name || String(e);
+    const hint = /weight/i.test(why) ? 'check that model.json and its weights were exported together' : 'the layer configuration in model.json is not one tfjs can build: export the model again with model.save()';
+    throw badInput(`${resolveModelJson(modelPath)}: tfjs cannot build the model: ${why}`, hint);
   }
 }
 

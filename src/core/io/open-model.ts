@@ -33,6 +33,8 @@ export interface LoadedModel {
   sharedGraph(): Graph;
   /** Class names the model file carries (tfjs: PXP's metadata; ONNX: a `class_names` metadata entry). */
   classNames?: string[];
+  /** The range of input values the model documents (tfjs: PXP's metadata `inputRange`; ONNX: an `input_range` entry). */
+  inputRange?: [number, number];
   /** Layer names a composite may give a rule (conv, dense, attention projections). */
   ruleLayerNames(): string[];
   tfjs?: tf.LayersModel;
@@ -58,13 +60,15 @@ export async function openAnyModel(modelPath: string, opts: { inputShape?: numbe
   if (opts.inputShape) throw badInput('--input-shape applies to ONNX models only', 'a tfjs model.json declares its input shape');
   const model = await loadModel(file);
   const summary = summarizeModel(model);
+  const metadata = modelMetadata(file);
   let shared: Graph | undefined;
   return {
     file,
     format: 'tfjs',
     layout: summary.inputShape.length === 3 ? 'NHWC' : 'plain',
     summary: { ...summary, fileInputShape: summary.inputShape },
-    classNames: modelMetadata(file).classNames,
+    classNames: metadata.classNames,
+    ...rangeOf(metadata.inputRange),
     graph: () => graphFromModel(model),
     sharedGraph: () => (shared ??= graphFromModel(model)),
     ruleLayerNames: () => linearLayerNames(model),
@@ -85,6 +89,7 @@ function openOnnx(file: string, inputShape?: number[]): LoadedModel {
     layout: onnx.layout,
     summary: { ...summary, fileInputShape: onnx.fileInputShape },
     classNames: onnxClassNames(onnx),
+    ...rangeOf(onnxMetadataJson(onnx, 'input_range')),
     graph: () => cloneGraph(onnx.graph),
     sharedGraph: () => onnx.graph,
     ruleLayerNames: () => onnx.graph.nodes.filter((n) => isLinear(n.op)).map((n) => n.name),
@@ -96,16 +101,26 @@ function openOnnx(file: string, inputShape?: number[]): LoadedModel {
   };
 }
 
-/** A `class_names` metadata entry (a JSON list), as PXP's export script writes it. */
-function onnxClassNames(onnx: ImportedOnnx): string[] | undefined {
-  const entry = onnx.source.model.metadataProps.find((p) => p.key === 'class_names');
+/** A metadata entry holding JSON (PXP's export script writes `class_names`), or undefined. */
+function onnxMetadataJson(onnx: ImportedOnnx, key: string): unknown {
+  const entry = onnx.source.model.metadataProps.find((p) => p.key === key);
   if (!entry) return undefined;
   try {
-    const names = JSON.parse(entry.value) as unknown;
-    return Array.isArray(names) && names.every((n) => typeof n === 'string') ? (names as string[]) : undefined;
+    return JSON.parse(entry.value) as unknown;
   } catch {
     return undefined;
   }
+}
+
+/** A `class_names` metadata entry (a JSON list). */
+function onnxClassNames(onnx: ImportedOnnx): string[] | undefined {
+  const names = onnxMetadataJson(onnx, 'class_names');
+  return Array.isArray(names) && names.every((n) => typeof n === 'string') ? (names as string[]) : undefined;
+}
+
+/** A declared input range [lo, hi] with lo < hi, else nothing (a model that documents none is not range-checked). */
+function rangeOf(v: unknown): { inputRange?: [number, number] } {
+  return Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number' && Number.isFinite(x)) && v[0] < v[1] ? { inputRange: [v[0], v[1]] } : {};
 }
 
 /** LRP, pruning and search explain class scores: the model must output [N, classes]. */

@@ -37,7 +37,7 @@ const SOFTMAX_RULES: readonly SoftmaxRule[] = ['epsilon', 'z-plus', 'z-plus-vbia
 export const CANONIZER_NAMES = ['merge-batch-norm'] as const;
 export type CanonizerName = (typeof CANONIZER_NAMES)[number];
 const TOP_LEVEL_KEYS = ['default', 'first', 'layers', 'canonizers', 'attention', 'init', 'abs_sort', 'least_relevant_first'];
-const INITS: readonly string[] = ['one-hot', 'logit'];
+export const INITS: readonly string[] = ['one-hot', 'logit'];
 
 const RULES_HINT = `valid rules: ${RULE_NAMES.join(', ')}; e.g. {"rule": "epsilon", "epsilon": 1e-6}`;
 

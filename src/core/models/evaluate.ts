@@ -9,7 +9,7 @@ import { type Graph, disposeGraph, graphFromModel } from '../graph/graph';
 import { batchesOf } from '../io/batches';
 import type { Dataset } from '../io/datasets';
 import type { LoadedModel } from '../io/open-model';
-import type { RunControl } from '../progress';
+import { type RunControl, throwIfCancelled, yieldToEventLoop } from '../progress';
 import { compileForward, onnxModelTimes, predictRows } from '../prune/masked-eval';
 import { loadOnnxRuntime } from '../onnx/runtime';
 import { onnxPredictLabels } from './onnx-predict';
@@ -112,7 +112,7 @@ export async function measureLatencyOn(
   executor: 'onnx' | 'tfjs',
   model: ModelLike,
   sampleShape: number[],
-  opts: { batchSize?: number; runs?: number; onnxFile?: OnnxFileInput; tfjsEngine: string },
+  opts: { batchSize?: number; runs?: number; onnxFile?: OnnxFileInput; tfjsEngine: string; signal?: AbortSignal },
 ): Promise<LatencyResult> {
   const batchSize = opts.batchSize ?? 64;
   const { ort } = loadOnnxRuntime();
@@ -130,10 +130,10 @@ export async function measureLatencyOn(
         if (graph !== model) disposeGraph(graph);
       }
     }
-    const [times] = await onnxModelTimes(ort, [feed], { runs });
+    const [times] = await onnxModelTimes(ort, [feed], { runs, signal: opts.signal });
     return { batchSize: feed.shape[0], runs, ...medianAndP90(times), engine: 'onnxruntime' };
   }
-  return { ...(await measureLatency(model, sampleShape, { batchSize, runs: opts.runs })), engine: opts.tfjsEngine };
+  return { ...(await measureLatency(model, sampleShape, { batchSize, runs: opts.runs, signal: opts.signal })), engine: opts.tfjsEngine };
 }
 
 /** The user's ONNX file as onnxruntime takes it, for models opened from one; undefined for tfjs models. */
@@ -148,7 +148,15 @@ function medianAndP90(sorted: number[]): { medianMs: number; p90Ms: number } {
 }
 
 /** Wall time of model.predict on one batch (after warm-up), median of `runs`, data read back to count the work. */
-export async function measureLatency(model: ModelLike, sampleShape: number[], opts: { batchSize?: number; runs?: number; warmup?: number } = {}): Promise<LatencyResult> {
+/** Batch size, timed runs, untimed warm-up runs, and the cancel signal checked between runs. */
+export interface LatencyOptions {
+  batchSize?: number;
+  runs?: number;
+  warmup?: number;
+  signal?: AbortSignal;
+}
+
+export async function measureLatency(model: ModelLike, sampleShape: number[], opts: LatencyOptions = {}): Promise<LatencyResult> {
   return (await measureLatencies([model], sampleShape, opts))[0];
 }
 
@@ -156,7 +164,7 @@ export async function measureLatency(model: ModelLike, sampleShape: number[], op
  * Latencies of several models on the same batch (an original and its pruned model), their runs alternating so that
  * a change in the machine's load during the measurement affects them alike instead of biasing their ratio.
  */
-export async function measureLatencies(models: ModelLike[], sampleShape: number[], opts: { batchSize?: number; runs?: number; warmup?: number } = {}): Promise<LatencyResult[]> {
+export async function measureLatencies(models: ModelLike[], sampleShape: number[], opts: LatencyOptions = {}): Promise<LatencyResult[]> {
   const batchSize = opts.batchSize ?? 64;
   const runs = opts.runs ?? 10;
   const warmup = opts.warmup ?? 2;
@@ -164,6 +172,9 @@ export async function measureLatencies(models: ModelLike[], sampleShape: number[
   const times = models.map((): number[] => []);
   try {
     for (let i = 0; i < warmup + runs; i++) {
+      // A Ctrl+C (or Cancel) between runs stops the measurement; outside the timed span, so timings are unaffected.
+      await yieldToEventLoop();
+      throwIfCancelled(opts.signal);
       for (const [k, model] of models.entries()) {
         const t0 = performance.now();
         const y = runModel(model, x);

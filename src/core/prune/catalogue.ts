@@ -91,6 +91,9 @@ export function maskVector(layer: { width: number }, removed: boolean[]): Float3
  * --components for transformers: which kind of component to rank and prune (heads or first-MLP neurons, each alone
  * as in the paper, or both pooled). CNNs have conv and dense components and take no --components.
  */
+/** What --components picks on a transformer. */
+export const COMPONENT_KINDS = ['heads', 'neurons', 'both'] as const;
+
 export function chooseComponents(all: ComponentLayerInfo[], flag: string | undefined): ComponentLayerInfo[] {
   const transformer = all.some((l) => l.kind === 'head' || l.kind === 'neuron');
   if (flag === undefined) return transformer ? all.filter((l) => l.kind === 'head') : all;

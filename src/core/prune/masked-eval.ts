@@ -15,7 +15,7 @@ import { OnnxGraphBuilder } from '../onnx/graph-builder';
 import { OnnxAlgebra, type Sym } from '../onnx/onnx-algebra';
 import { padChannels } from '../onnx/pad-channels';
 import { loadOnnxRuntime, ortThreads } from '../onnx/runtime';
-import type { RunControl } from '../progress';
+import { type RunControl, throwIfCancelled } from '../progress';
 import type { ComponentLayerInfo } from './catalogue';
 import { explainedNode, maskVector } from './catalogue';
 
@@ -142,7 +142,7 @@ const NO_SPINNING = { session: { intra_op: { allow_spinning: '0' } } };
  * so that a change in the machine's load during the measurement (another process, CPU frequency) affects all of
  * them alike instead of biasing their ratio.
  */
-export async function onnxLatencies(ort: typeof Ort, graphs: Graph[], inputShape: number[], opts: { batchSize?: number; runs?: number; warmup?: number } = {}): Promise<number[]> {
+export async function onnxLatencies(ort: typeof Ort, graphs: Graph[], inputShape: number[], opts: { batchSize?: number; runs?: number; warmup?: number; signal?: AbortSignal } = {}): Promise<number[]> {
   const batch = opts.batchSize ?? 64;
   return onnxModelLatencies(ort, graphs.map((g) => ({ model: compileForward(g, inputShape, batch).bytes, input: 'x', shape: [batch, ...inputShape] })), opts);
 }
@@ -151,12 +151,12 @@ export async function onnxLatencies(ort: typeof Ort, graphs: Graph[], inputShape
  * The same for ONNX models as they are (a user's file and its pruned copy), each fed `shape` at its `input`; a file
  * path lets onnxruntime find external data beside it.
  */
-export async function onnxModelLatencies(ort: typeof Ort, models: { model: Uint8Array | string; input: string; shape: number[] }[], opts: { runs?: number; warmup?: number } = {}): Promise<number[]> {
+export async function onnxModelLatencies(ort: typeof Ort, models: { model: Uint8Array | string; input: string; shape: number[] }[], opts: { runs?: number; warmup?: number; signal?: AbortSignal } = {}): Promise<number[]> {
   return (await onnxModelTimes(ort, models, opts)).map((t) => t[Math.floor(t.length / 2)]);
 }
 
 /** Every measured run's wall time per model, sorted ascending (medians above; evaluate also reports the 90th percentile). */
-export async function onnxModelTimes(ort: typeof Ort, models: { model: Uint8Array | string; input: string; shape: number[] }[], opts: { runs?: number; warmup?: number } = {}): Promise<number[][]> {
+export async function onnxModelTimes(ort: typeof Ort, models: { model: Uint8Array | string; input: string; shape: number[] }[], opts: { runs?: number; warmup?: number; signal?: AbortSignal } = {}): Promise<number[][]> {
   const sessions: Ort.InferenceSession[] = [];
   try {
     const options = { intraOpNumThreads: ortThreads(), graphOptimizationLevel: 'all' as const, extra: NO_SPINNING };
@@ -165,6 +165,7 @@ export async function onnxModelTimes(ort: typeof Ort, models: { model: Uint8Arra
     const times = sessions.map((): number[] => []);
     const warmup = opts.warmup ?? 3;
     for (let i = 0; i < (opts.runs ?? 15) + warmup; i++) {
+      throwIfCancelled(opts.signal);
       for (const [k, session] of sessions.entries()) {
         const t0 = performance.now();
         await session.run(feeds[k]);

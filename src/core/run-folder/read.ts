@@ -54,6 +54,24 @@ export function readTrials(dir: string): TrialLine[] {
   return fs.existsSync(file) ? parseTrialLines(fs.readFileSync(file, 'utf8')).trials : [];
 }
 
+/**
+ * The trials a resumed search continues from. Only a last line without its newline (a kill cut it short) is dropped;
+ * a whole line that is not a trial is a bad-input error naming it, since continuing would drop the trials after it.
+ */
+export function readTrialsToResume(dir: string): TrialLine[] {
+  const file = path.join(dir, 'trials.jsonl');
+  if (!fs.existsSync(file)) return [];
+  const text = fs.readFileSync(file, 'utf8');
+  const { trials, consumed } = parseTrialLines(text);
+  const end = text.indexOf('\n', consumed);
+  if (end >= 0) {
+    const line = text.slice(0, consumed).split('\n').length;
+    const bad = text.slice(consumed, end).trim();
+    throw badInput(`${dir}: trials.jsonl line ${line} is not a trial (${bad.length > 60 ? `${bad.slice(0, 60)}…` : bad}); resuming would drop the trials after it`, 'fix or remove that line, or start a new search (without --resume)');
+  }
+  return trials;
+}
+
 const CURVE_HINT = 'pass folders written by pxp prune --out, or run pxp prune again';
 
 /** A run folder's curve.json, checked and sorted by rate. */
@@ -96,8 +114,14 @@ export function readComponents(dir: string, hint: string): ComponentsFile {
     const o = asObject(l);
     const name = asString(o?.name);
     if (!o || !name || !Array.isArray(o.relevance)) throw badInput(`${dir}: components.json layer ${i} lacks a name or a relevance list`, hint);
+    const width = Array.isArray(o.relevance[0]) ? o.relevance[0].length : -1;
+    const bad = o.relevance.findIndex((row) => !Array.isArray(row) || row.length !== width || !row.every((v) => typeof v === 'number'));
+    if (bad >= 0) throw badInput(`${dir}: components.json layer '${name}': relevance row ${bad} is not a list of ${width} numbers like the first`, hint);
     return { name, kind: asString(o.kind) ?? 'conv', relevance: o.relevance as number[][] };
   });
+  const samples = layers[0]?.relevance.length;
+  const uneven = layers.find((l) => l.relevance.length !== samples);
+  if (uneven) throw badInput(`${dir}: components.json layer '${uneven.name}' has relevance for ${uneven.relevance.length} samples, layer '${layers[0].name}' for ${samples}`, hint);
   const composite = asObject(json.composite);
   const rules = Array.isArray(json.rules) ? json.rules.map((r) => ({ name: asString(asObject(r)?.name) ?? '?', rule: asString(asObject(r)?.rule) ?? '?' })) : [];
   return {

@@ -28,8 +28,25 @@ export interface SearchContext extends RunControl {
   normalize?: Normalization;
 }
 
-/** Per component layer, per sample, per component relevance: what a rule assignment produces. */
-export type Relevance = Float64Array[][];
+/**
+ * What a rule assignment produces, kept per component layer as the two sums over samples the scores need (Σ|R| and
+ * ΣR per component): the per-sample rows would hold ~100× more for every cached assignment of a long search.
+ */
+export type Relevance = { abs: Float64Array; signed: Float64Array }[];
+
+/** Σ_samples |R| and Σ_samples R per component, summed in sample order. */
+function sumsOverSamples(rows: Float64Array[]): { abs: Float64Array; signed: Float64Array } {
+  const width = rows[0]?.length ?? 0;
+  const abs = new Float64Array(width);
+  const signed = new Float64Array(width);
+  for (const row of rows) {
+    for (let j = 0; j < width; j++) {
+      abs[j] += Math.abs(row[j]);
+      signed[j] += row[j];
+    }
+  }
+  return { abs, signed };
+}
 
 export class AttributionObjective {
   private cache = new Map<string, Relevance>();
@@ -62,7 +79,7 @@ export class AttributionObjective {
       executor: this.ctx.executor,
       signal: this.ctx.signal,
     });
-    const rel = this.ctx.layers.map((l) => r.layers.find((x) => x.name === l.name)!.relevance);
+    const rel = this.ctx.layers.map((l) => sumsOverSamples(r.layers.find((x) => x.name === l.name)!.relevance));
     this.cache.set(key, rel);
     return rel;
   }
@@ -70,11 +87,7 @@ export class AttributionObjective {
   /** Component scores for a point: Σ_samples |R| (abs_sort) or Σ_samples R. */
   async scores(p: Params): Promise<Float64Array[]> {
     const abs = p.abs_sort !== 'false';
-    return (await this.relevance(p)).map((rows) => {
-      const out = new Float64Array(rows[0]?.length ?? 0);
-      for (const row of rows) for (let j = 0; j < out.length; j++) out[j] += abs ? Math.abs(row[j]) : row[j];
-      return out;
-    });
+    return (await this.relevance(p)).map((sums) => Float64Array.from(abs ? sums.abs : sums.signed));
   }
 
   async evaluate(p: Params, evaluator = this.ctx.evaluator): Promise<Curve> {

@@ -46,6 +46,7 @@ export function validateSpace(space: SearchSpace): void {
   if (space.length === 0) throw badInput('the search space has no parameters', 'declare at least one parameter');
   const seen = new Map<string, Param>();
   for (const p of space) {
+    if (!p || typeof p !== 'object') throw badInput(`a search-space parameter is ${JSON.stringify(p)}, not an object`);
     if (typeof p.name !== 'string' || p.name === '') throw badInput('a search-space parameter has no name');
     if (seen.has(p.name)) throw badInput(`search-space parameter ${p.name} is declared twice`, 'give every parameter a unique name');
     if (p.kind === 'categorical') {
@@ -72,6 +73,7 @@ export function validateSpace(space: SearchSpace): void {
       throw badInput(`search-space parameter ${(p as Param).name} has unknown kind ${String((p as { kind: unknown }).kind)}`);
     }
     if (p.when !== undefined) {
+      if (!p.when || typeof p.when !== 'object' || typeof p.when.param !== 'string') throw badInput(`the condition of search-space parameter ${p.name} is not {"param", "equals"}`);
       const parent = seen.get(p.when.param);
       if (parent === undefined) {
         const later = space.some((q) => q.name === p.when!.param);

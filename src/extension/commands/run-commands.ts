@@ -7,6 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { badInput } from '../../core/errors';
+// The engine removes what a failed job wrote; when the engine itself died (killed, out of memory) the host does.
+import { discardFolder } from '../../core/io/result-folder';
 import { PRESET_NAMES } from '../../core/lrp/composites';
 import type { CommandFlags } from '../../protocol/engine';
 import { showError } from '../jobs';
@@ -155,6 +157,7 @@ async function runJob(s: ExtensionServices, kind: 'relevance' | 'prune' | 'searc
     s.log.info(r.text);
     return runDir;
   });
+  if (done === undefined) discardFolder(runDir);
   s.refreshRuns();
   return done;
 }
@@ -255,6 +258,7 @@ export function registerRunCommands(s: ExtensionServices): vscode.Disposable[] {
         s.log.info(r.text);
         return out;
       });
+      if (done === undefined) discardFolder(out);
       if (done) {
         s.refreshRuns();
         await vscode.window.showTextDocument(vscode.Uri.file(path.join(done, 'model.json')), { preview: true });
@@ -290,6 +294,7 @@ export function registerRunCommands(s: ExtensionServices): vscode.Disposable[] {
         s.log.info(r.text);
         return target;
       });
+      if (done === undefined) discardFolder(target);
       if (done) void vscode.window.showInformationMessage(`PXP: exported the pruned model to ${vscode.workspace.asRelativePath(done)}/${path.basename(prunedModelFile(run) ?? 'model.json')}`);
       return done;
     }),

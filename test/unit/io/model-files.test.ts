@@ -106,5 +106,67 @@ describe('model files (tfjs LayersModel on disk)', () => {
       fs.writeFileSync(file, JSON.stringify(json));
       await expectBadInput(() => loadModel(file), /activation 'mish'/);
     });
+
+    describe('a topology tfjs cannot build is refused naming the layer, before tfjs would loop forever on it', () => {
+      type Layer = { name: string; inbound_nodes: unknown[] };
+      async function edited(edit: (config: { layers: Layer[]; output_layers: unknown[]; input_layers: unknown[] }) => void): Promise<string> {
+        const file = await savedModel();
+        const json = JSON.parse(fs.readFileSync(file, 'utf8'));
+        edit(json.modelTopology.config);
+        fs.writeFileSync(file, JSON.stringify(json));
+        return file;
+      }
+      const byName = (layers: Layer[], name: string) => layers.find((l) => l.name === name)!;
+
+      it('a cycle, naming a layer on it and the loop', async () => {
+        const file = await edited((c) => (byName(c.layers, 'block1_conv1').inbound_nodes = [[['block1_relu2', 0, 0, {}]]]));
+        await expectBadInput(() => loadModel(file), /layer 'block1_bn1' is on a cycle \(block1_bn1 → block1_relu1 → block1_conv2 → block1_bn2 → block1_relu2 → block1_conv1 → block1_bn1\)/);
+      });
+      it('a self-loop and a dangling inbound node', async () => {
+        await expectBadInput(async () => loadModel(await edited((c) => (byName(c.layers, 'fc1').inbound_nodes = [[['fc1', 0, 0, {}]]]))), /layer 'fc1' takes its own output/);
+        await expectBadInput(async () => loadModel(await edited((c) => (byName(c.layers, 'fc1').inbound_nodes = [[['ghost', 0, 0, {}]]]))), /layer 'fc1' takes its input from 'ghost', which is not a layer/);
+        await expectBadInput(async () => loadModel(await edited((c) => (byName(c.layers, 'fc1').inbound_nodes = [[[42, 0, 0, {}]]]))), /layer 'fc1' has an inbound node that names no layer/);
+      });
+      it('unknown input or output layers, duplicate names, no layers at all', async () => {
+        await expectBadInput(async () => loadModel(await edited((c) => (c.output_layers = [['ghost', 0, 0]]))), /output layer 'ghost' is not a layer of the model/);
+        await expectBadInput(async () => loadModel(await edited((c) => (c.input_layers = []))), /declares no input layer/);
+        await expectBadInput(async () => loadModel(await edited((c) => (c.layers[2].name = c.layers[1].name))), /two layers are named 'block1_conv1'/);
+        await expectBadInput(async () => loadModel(await edited((c) => (c.layers = []))), /has no layers/);
+      });
+      // Found by the reader fuzzing (test/cli/reader-fuzz.test.ts): each of these made tfjs loop forever.
+      it('a layer without its top-level name, a node with no inputs, a layer never called, a call or output that does not exist', async () => {
+        await expectBadInput(async () => loadModel(await edited((c) => delete (byName(c.layers, 'block2_pool') as Partial<Layer>).name)), /a layer of class MaxPooling2D has no name/);
+        await expectBadInput(async () => loadModel(await edited((c) => (byName(c.layers, 'fc1').inbound_nodes = [[]]))), /layer 'fc1' has an inbound node with no inputs/);
+        await expectBadInput(async () => loadModel(await edited((c) => (byName(c.layers, 'fc1').inbound_nodes = []))), /layer 'fc1' is never called/);
+        await expectBadInput(async () => loadModel(await edited((c) => (byName(c.layers, 'fc1').inbound_nodes = [[['flatten', 1, 0, {}]]]))), /layer 'fc1' reads call 1 of layer 'flatten', which is called 1 time/);
+        await expectBadInput(async () => loadModel(await edited((c) => (byName(c.layers, 'fc1').inbound_nodes = [[['flatten', 0, 3, {}]]]))), /reads output 3 of layer 'flatten'/);
+        await expectBadInput(async () => loadModel(await edited((c) => (c.output_layers = [[c.layers[c.layers.length - 1].name, 2, 0]]))), /output layer '\w+' reads call 2 of layer '\w+', which is called 1 time/);
+      });
+      it('a weights manifest whose entries are not {name, shape, dtype}', async () => {
+        const manifest = async (edit: (w: { name?: unknown; shape?: unknown; dtype?: unknown }) => void) => {
+          const file = await savedModel();
+          const json = JSON.parse(fs.readFileSync(file, 'utf8'));
+          edit(json.weightsManifest[0].weights[1]);
+          fs.writeFileSync(file, JSON.stringify(json));
+          return file;
+        };
+        await expectBadInput(async () => loadModel(await manifest((w) => (w.shape = null))), /has shape null, not a list of whole numbers/);
+        await expectBadInput(async () => loadModel(await manifest((w) => (w.shape = [3, -1]))), /has shape \[3,-1\]/);
+        await expectBadInput(async () => loadModel(await manifest((w) => (w.dtype = 'toString'))), /dtype "toString", which PXP does not read/);
+        await expectBadInput(async () => loadModel(await manifest((w) => delete w.name)), /a weight of weightsManifest\[0\] has no name/);
+      });
+    });
+
+    it('a NaN or infinite weight, naming the weight and where it is', async () => {
+      const file = await savedModel();
+      const json = JSON.parse(fs.readFileSync(file, 'utf8'));
+      const specs = json.weightsManifest[0].weights as { name: string; shape: number[] }[];
+      const at = specs.findIndex((w) => w.name.endsWith('/bias'));
+      const offset = specs.slice(0, at).reduce((a, w) => a + w.shape.reduce((p, d) => p * d, 1), 0);
+      const w = fs.readFileSync(path.join(tmp.dir, 'weights.bin'));
+      w.writeFloatLE(-Infinity, (offset + 3) * 4);
+      fs.writeFileSync(path.join(tmp.dir, 'weights.bin'), w);
+      await expectBadInput(() => loadModel(file), new RegExp(`weight '${specs[at].name}' holds -Infinity \\(at flat index 3\\)`));
+    });
   });
 });

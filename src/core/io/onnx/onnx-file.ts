@@ -93,12 +93,21 @@ const elementCount = (dims: number[]) => dims.reduce((a, b) => a * b, 1);
 
 /** A tensor's values as a ConstTensor; `modelFile` locates external data and names the file in errors. */
 export function tensorValues(t: TensorProto, modelFile: string): ConstTensor {
+  const v = decodeTensor(t, modelFile);
+  const n = elementCount(v.dims);
+  if (v.data.length !== n || v.dims.some((d) => !Number.isInteger(d) || d < 0)) throw badInput(`${modelFile}: tensor '${t.name}' holds ${v.data.length} values for its dims [${v.dims.join(', ')}]`, HINT);
+  return v;
+}
+
+function decodeTensor(t: TensorProto, modelFile: string): ConstTensor {
   const dims = t.dims.map(Number);
   const n = elementCount(dims);
   const raw = t.dataLocation === TensorProto_DataLocation.EXTERNAL ? externalBytes(t, modelFile) : t.rawData;
   const where = `${modelFile}: tensor '${t.name}'`;
-  const fromRaw = <A extends Float32Array | Float64Array | Uint8Array>(size: number, read: (view: DataView, i: number) => number, out: A): A => {
+  const fromRaw = <A extends Float32Array | Float64Array | Uint8Array>(size: number, read: (view: DataView, i: number) => number, make: (n: number) => A): A => {
+    // Checked before allocating: the dims of a damaged file may claim far more values than its bytes hold.
     if (raw.byteLength !== n * size) throw badInput(`${where} holds ${raw.byteLength} bytes for ${n} values of ${dtypeName(t.dataType)}`, HINT);
+    const out = make(n);
     const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     for (let i = 0; i < n; i++) out[i] = read(view, i);
     return out;
@@ -110,21 +119,21 @@ export function tensorValues(t: TensorProto, modelFile: string): ConstTensor {
         // One copy into an aligned buffer (every platform onnxruntime and PXP run on is little-endian, as ONNX is).
         return { kind: 'float', dims, data: new Float32Array(new Uint8Array(raw).buffer, 0, n) };
       }
-      return { kind: 'float', dims, data: hasRaw ? fromRaw(4, (v, i) => v.getFloat32(i * 4, true), new Float32Array(n)) : Float32Array.from(t.floatData) };
+      return { kind: 'float', dims, data: hasRaw ? fromRaw(4, (v, i) => v.getFloat32(i * 4, true), (k) => new Float32Array(k)) : Float32Array.from(t.floatData) };
     case DTYPE.DOUBLE:
-      return { kind: 'float', dims, data: hasRaw ? fromRaw(8, (v, i) => v.getFloat64(i * 8, true), new Float32Array(n)) : Float32Array.from(t.doubleData) };
+      return { kind: 'float', dims, data: hasRaw ? fromRaw(8, (v, i) => v.getFloat64(i * 8, true), (k) => new Float32Array(k)) : Float32Array.from(t.doubleData) };
     case DTYPE.FLOAT16:
-      return { kind: 'float', dims, data: hasRaw ? fromRaw(2, (v, i) => halfToFloat(v.getUint16(i * 2, true)), new Float32Array(n)) : Float32Array.from(t.int32Data, halfToFloat) };
+      return { kind: 'float', dims, data: hasRaw ? fromRaw(2, (v, i) => halfToFloat(v.getUint16(i * 2, true)), (k) => new Float32Array(k)) : Float32Array.from(t.int32Data, halfToFloat) };
     case DTYPE.INT64:
-      return { kind: 'int', dims, data: hasRaw ? fromRaw(8, (v, i) => Number(v.getBigInt64(i * 8, true)), new Float64Array(n)) : Float64Array.from(t.int64Data, Number) };
+      return { kind: 'int', dims, data: hasRaw ? fromRaw(8, (v, i) => Number(v.getBigInt64(i * 8, true)), (k) => new Float64Array(k)) : Float64Array.from(t.int64Data, Number) };
     case DTYPE.INT32:
-      return { kind: 'int', dims, data: hasRaw ? fromRaw(4, (v, i) => v.getInt32(i * 4, true), new Float64Array(n)) : Float64Array.from(t.int32Data) };
+      return { kind: 'int', dims, data: hasRaw ? fromRaw(4, (v, i) => v.getInt32(i * 4, true), (k) => new Float64Array(k)) : Float64Array.from(t.int32Data) };
     case DTYPE.INT8:
-      return { kind: 'int', dims, data: hasRaw ? fromRaw(1, (v, i) => v.getInt8(i), new Float64Array(n)) : Float64Array.from(t.int32Data) };
+      return { kind: 'int', dims, data: hasRaw ? fromRaw(1, (v, i) => v.getInt8(i), (k) => new Float64Array(k)) : Float64Array.from(t.int32Data) };
     case DTYPE.UINT8:
-      return { kind: 'int', dims, data: hasRaw ? fromRaw(1, (v, i) => v.getUint8(i), new Float64Array(n)) : Float64Array.from(t.int32Data) };
+      return { kind: 'int', dims, data: hasRaw ? fromRaw(1, (v, i) => v.getUint8(i), (k) => new Float64Array(k)) : Float64Array.from(t.int32Data) };
     case DTYPE.BOOL:
-      return { kind: 'bool', dims, data: hasRaw ? fromRaw(1, (v, i) => v.getUint8(i), new Uint8Array(n)) : Uint8Array.from(t.int32Data) };
+      return { kind: 'bool', dims, data: hasRaw ? fromRaw(1, (v, i) => v.getUint8(i), (k) => new Uint8Array(k)) : Uint8Array.from(t.int32Data) };
     default:
       throw badInput(`${where} has element type ${dtypeName(t.dataType)}, which PXP does not read`, 'PXP reads float32/float64/float16 weights and int64/int32 shapes');
   }

@@ -82,6 +82,13 @@ export function nodePads(attrs: Map<string, AttrValue>, inHW: number[], kernel: 
 
 export class ShapeError extends Error {}
 
+/** A NaN or infinite weight would flow into every score and curve: refused, naming the initializer. */
+function checkFinite(data: Float32Array, name: string, file: string): void {
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) throw badInput(`${file}: tensor '${name}' holds ${data[i]} (at flat index ${i})`, 'the weights are damaged or training diverged: export the model again from a checkpoint with finite weights');
+  }
+}
+
 export function inferGraph(model: ModelProto, file: string, inputShape?: number[]): GraphFacts {
   const graph = model.graph!;
   const opsetEntry = model.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx');
@@ -89,6 +96,7 @@ export function inferGraph(model: ModelProto, file: string, inputShape?: number[
   const values = new Map<string, ValueFacts>();
   for (const t of graph.initializer) {
     const v = tensorValues(t, file);
+    if (v.kind === 'float') checkFinite(v.data, t.name, file);
     values.set(t.name, { shape: v.dims, value: v });
   }
   const inputs = graph.input.filter((i) => !values.has(i.name));
