@@ -17,6 +17,8 @@ const HOST_SAFE_CORE = {
   'search/describe-params': 'trial labels in the search panel',
   'search/importance': 'parameter importance in the search panel',
   'search/retired-params': 'which parameters the importance leaves out',
+  'search/space': 'the search panel checks the space run.json records before drawing it',
+  'io/result-folder': 'the host removes what a job wrote when the engine itself died (discardFolder)',
 };
 
 const src = (...names) => names.map((n) => `./src/${n}`);
