@@ -33,7 +33,11 @@ const hostNeverComputes = {
   name: 'host-never-computes',
   setup(build) {
     build.onResolve({ filter: /^(@tensorflow\/|onnxruntime-node$)/ }, (args) => ({
-      errors: [{ text: `the extension host must not load ${args.path} (imported by ${path.relative(__dirname, args.importer)}): import types only, or run it in the engine` }],
+      errors: [
+        {
+          text: `the extension host must not load ${args.path} (imported by ${path.relative(__dirname, args.importer)}): import types only, or run it in the engine`,
+        },
+      ],
     }));
   },
 };
@@ -60,7 +64,9 @@ if (webviews.length) {
 }
 
 async function main() {
-  const contexts = await Promise.all(builds.filter((b) => b.entryPoints.length && fs.existsSync(firstEntry(b))).map((b) => esbuild.context(b)));
+  const contexts = await Promise.all(
+    builds.filter((b) => b.entryPoints.length && fs.existsSync(firstEntry(b))).map((b) => esbuild.context(b)),
+  );
   if (watch) {
     await Promise.all(contexts.map((c) => c.watch()));
     console.log('[esbuild] watching');

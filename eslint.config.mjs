@@ -26,16 +26,56 @@ const src = (...names) => names.map((n) => `./src/${n}`);
 const never = (target, from, why) => ({ target, from, message: `(architecture.md) ${why}` });
 
 const layerZones = [
-  never(src('core'), [...src('cli', 'engine', 'workers', 'extension', 'views', 'protocol'), './webview'], 'src/core is the engine: it imports nothing above it.'),
-  never(src('shared'), [...src('core', 'cli', 'engine', 'workers', 'extension', 'views', 'protocol'), './webview'], 'src/shared is browser-safe: it imports only src/shared.'),
-  never(src('protocol'), [...src('engine', 'workers', 'extension', 'views'), './webview'], 'src/protocol holds message types: it imports only types from core and cli, and src/shared.'),
-  never(src('workers'), [...src('cli', 'engine', 'extension', 'views'), './webview'], 'src/workers serve the CLI and the engine: they import only core, protocol and shared.'),
-  never(src('cli'), [...src('engine', 'extension', 'views'), './webview'], 'src/cli runs inside the engine process and the terminal: it imports core, workers, protocol and shared.'),
-  never(src('engine'), [...src('extension', 'views'), './webview'], 'src/engine is the engine process: it never imports the extension.'),
-  never(src('views'), [...src('cli', 'engine', 'workers', 'extension'), './webview'], 'src/views build panel content from run folders: core (host-safe), protocol and shared only.'),
-  never(src('extension'), [...src('cli', 'workers'), './webview'], 'src/extension runs commands through the engine process, never in the host.'),
-  never('./webview', src('core', 'cli', 'engine', 'workers', 'extension', 'views'), 'webview/ imports only webview/, src/shared and src/protocol.'),
-  never(src('core/models'), src('core/train'), 'models/ never imports train/ (training imports the models, not the reverse).'),
+  never(
+    src('core'),
+    [...src('cli', 'engine', 'workers', 'extension', 'views', 'protocol'), './webview'],
+    'src/core is the engine: it imports nothing above it.',
+  ),
+  never(
+    src('shared'),
+    [...src('core', 'cli', 'engine', 'workers', 'extension', 'views', 'protocol'), './webview'],
+    'src/shared is browser-safe: it imports only src/shared.',
+  ),
+  never(
+    src('protocol'),
+    [...src('engine', 'workers', 'extension', 'views'), './webview'],
+    'src/protocol holds message types: it imports only types from core and cli, and src/shared.',
+  ),
+  never(
+    src('workers'),
+    [...src('cli', 'engine', 'extension', 'views'), './webview'],
+    'src/workers serve the CLI and the engine: they import only core, protocol and shared.',
+  ),
+  never(
+    src('cli'),
+    [...src('engine', 'extension', 'views'), './webview'],
+    'src/cli runs inside the engine process and the terminal: it imports core, workers, protocol and shared.',
+  ),
+  never(
+    src('engine'),
+    [...src('extension', 'views'), './webview'],
+    'src/engine is the engine process: it never imports the extension.',
+  ),
+  never(
+    src('views'),
+    [...src('cli', 'engine', 'workers', 'extension'), './webview'],
+    'src/views build panel content from run folders: core (host-safe), protocol and shared only.',
+  ),
+  never(
+    src('extension'),
+    [...src('cli', 'workers'), './webview'],
+    'src/extension runs commands through the engine process, never in the host.',
+  ),
+  never(
+    './webview',
+    src('core', 'cli', 'engine', 'workers', 'extension', 'views'),
+    'webview/ imports only webview/, src/shared and src/protocol.',
+  ),
+  never(
+    src('core/models'),
+    src('core/train'),
+    'models/ never imports train/ (training imports the models, not the reverse).',
+  ),
 ];
 
 const coreFolder = '^(\\.\\./)+core/';
@@ -45,7 +85,10 @@ const engineCode = [
   { regex: '^@tensorflow/', message: 'the extension host and the webviews never compute: no tfjs here' },
   { regex: '^onnxruntime-node$', message: 'the extension host and the webviews never compute: no onnxruntime here' },
 ];
-const nodeBuiltins = { regex: '^node:', message: 'browser-safe code (src/shared, src/protocol, webview/) has no node import' };
+const nodeBuiltins = {
+  regex: '^node:',
+  message: 'browser-safe code (src/shared, src/protocol, webview/) has no node import',
+};
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'test/**', 'bench/**', 'scripts/**', 'examples/**', 'media/**'] },
@@ -70,11 +113,21 @@ export default tseslint.config(
   },
   {
     files: ['src/extension/**/*.ts'],
-    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [...engineCode, hostSafeOnly('src/extension')] }] },
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [...engineCode, hostSafeOnly('src/extension')] },
+      ],
+    },
   },
   {
     files: ['src/views/**/*.ts'],
-    rules: { '@typescript-eslint/no-restricted-imports': ['error', { paths: [noVscode], patterns: [...engineCode, hostSafeOnly('src/views')] }] },
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { paths: [noVscode], patterns: [...engineCode, hostSafeOnly('src/views')] },
+      ],
+    },
   },
   {
     files: ['src/protocol/**/*.ts'],
@@ -87,7 +140,11 @@ export default tseslint.config(
             ...engineCode,
             nodeBuiltins,
             // Types from cli: the engine's `run` answers with the CLI command's own result (cli/registry.ts CommandValues).
-            { regex: '^(\\.\\./)+(core|cli)/', allowTypeImports: true, message: 'src/protocol imports only types from core and cli (webviews bundle it)' },
+            {
+              regex: '^(\\.\\./)+(core|cli)/',
+              allowTypeImports: true,
+              message: 'src/protocol imports only types from core and cli (webviews bundle it)',
+            },
           ],
         },
       ],
@@ -95,7 +152,12 @@ export default tseslint.config(
   },
   {
     files: ['src/shared/**/*.ts', 'webview/**/*.ts'],
-    rules: { '@typescript-eslint/no-restricted-imports': ['error', { paths: [noVscode], patterns: [...engineCode, nodeBuiltins] }] },
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { paths: [noVscode], patterns: [...engineCode, nodeBuiltins] },
+      ],
+    },
   },
 );
 

@@ -20,12 +20,20 @@ const DEMO = path.join(ROOT, 'examples', 'fashion-mnist');
 const MODEL = path.join(DEMO, 'model', 'model.json');
 const TEST = path.join(DEMO, 'test');
 
-const { values } = parseArgs({ options: { batches: { type: 'string' }, jobs: { type: 'string' }, trials: { type: 'string' }, out: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    batches: { type: 'string' },
+    jobs: { type: 'string' },
+    trials: { type: 'string' },
+    out: { type: 'string' },
+  },
+});
 const BATCHES = Number(values.batches ?? 1000);
 const JOBS = Number(values.jobs ?? 100);
 const TRIALS = Number(values.trials ?? 200);
 
-const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+const rssMiB = (pid: number) =>
+  Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
 interface Phase {
   phase: string;
@@ -45,7 +53,16 @@ function summarise(phase: string, seconds: number, rss: number[]): Phase {
   const early = mean(rss.slice(tenth, 2 * tenth));
   const late = mean(rss.slice(-tenth));
   const growth = (late - early) / early;
-  return { phase, seconds, samples: rss.length, earlyMiB: +early.toFixed(1), lateMiB: +late.toFixed(1), maxMiB: +Math.max(...rss).toFixed(1), growth: +growth.toFixed(4), flat: growth <= 0.1 };
+  return {
+    phase,
+    seconds,
+    samples: rss.length,
+    earlyMiB: +early.toFixed(1),
+    lateMiB: +late.toFixed(1),
+    maxMiB: +Math.max(...rss).toFixed(1),
+    growth: +growth.toFixed(4),
+    flat: growth <= 0.1,
+  };
 }
 
 async function main(): Promise<void> {
@@ -62,7 +79,16 @@ async function main(): Promise<void> {
     let t0 = t();
     await client.request(
       'run',
-      { command: 'attribute', flags: { model: MODEL, inputs: path.join(TEST, 'x.npy'), 'batch-size': String(Math.max(1, Math.floor(1000 / BATCHES))), heatmaps: '0', out: path.join(tmp, 'batches') } },
+      {
+        command: 'attribute',
+        flags: {
+          model: MODEL,
+          inputs: path.join(TEST, 'x.npy'),
+          'batch-size': String(Math.max(1, Math.floor(1000 / BATCHES))),
+          heatmaps: '0',
+          out: path.join(tmp, 'batches'),
+        },
+      },
       { onProgress: () => rss.push(rssMiB(pid)) },
     );
     phases.push(summarise(`attribute: 1 job of ${BATCHES} batches`, t() - t0, rss));
@@ -70,12 +96,19 @@ async function main(): Promise<void> {
     // 2. JOBS attribute jobs in a row, one batch of 32 each; RSS after each.
     const few = path.join(tmp, 'x32.npy');
     const x = readNpy(path.join(TEST, 'x.npy'));
-    writeNpy(few, { dtype: 'float32', shape: [32, ...x.shape.slice(1)], data: (x.data as Float32Array).slice(0, 32 * 784) });
+    writeNpy(few, {
+      dtype: 'float32',
+      shape: [32, ...x.shape.slice(1)],
+      data: (x.data as Float32Array).slice(0, 32 * 784),
+    });
     rss = [];
     t0 = t();
     for (let j = 0; j < JOBS; j++) {
       const out = path.join(tmp, `job-${j}`);
-      await client.request('run', { command: 'attribute', flags: { model: MODEL, inputs: few, 'batch-size': '32', heatmaps: '0', out } });
+      await client.request('run', {
+        command: 'attribute',
+        flags: { model: MODEL, inputs: few, 'batch-size': '32', heatmaps: '0', out },
+      });
       fs.rmSync(out, { recursive: true, force: true });
       rss.push(rssMiB(pid));
     }
@@ -88,7 +121,16 @@ async function main(): Promise<void> {
     try {
       await client.request('run', {
         command: 'search',
-        flags: { model: MODEL, reference: path.join(DEMO, 'reference'), eval: TEST, 'eval-limit': '300', rates: '0,0.1,0.2,0.3,0.4,0.5', trials: String(TRIALS), baselines: 'none', out: path.join(tmp, 'search') },
+        flags: {
+          model: MODEL,
+          reference: path.join(DEMO, 'reference'),
+          eval: TEST,
+          'eval-limit': '300',
+          rates: '0,0.1,0.2,0.3,0.4,0.5',
+          trials: String(TRIALS),
+          baselines: 'none',
+          out: path.join(tmp, 'search'),
+        },
       });
     } finally {
       clearInterval(timer);
@@ -99,7 +141,9 @@ async function main(): Promise<void> {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
   for (const p of phases) {
-    console.log(`${p.phase.padEnd(34)} ${p.seconds.toFixed(0).padStart(5)} s  RSS ${p.earlyMiB} → ${p.lateMiB} MiB (${(100 * p.growth).toFixed(1)} %, max ${p.maxMiB}, ${p.samples} samples)  ${p.flat ? 'flat' : 'GROWS'}`);
+    console.log(
+      `${p.phase.padEnd(34)} ${p.seconds.toFixed(0).padStart(5)} s  RSS ${p.earlyMiB} → ${p.lateMiB} MiB (${(100 * p.growth).toFixed(1)} %, max ${p.maxMiB}, ${p.samples} samples)  ${p.flat ? 'flat' : 'GROWS'}`,
+    );
   }
   const result = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, phases };
   if (values.out) fs.writeFileSync(values.out, JSON.stringify(result, null, 2));

@@ -24,9 +24,10 @@ function calls([, kind, xShape, fShape, strides, pad]) {
   const f = tf.randomNormal(fShape);
   const dy = tf.randomNormal(info.outShape);
   const common = kind === 'dw' ? { strides, pad, dilations: 1 } : { strides, pad, dataFormat: 'NHWC' };
-  const names = kind === 'dw'
-    ? ['DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput']
-    : ['Conv2DBackpropFilter', 'Conv2DBackpropInput'];
+  const names =
+    kind === 'dw'
+      ? ['DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput']
+      : ['Conv2DBackpropFilter', 'Conv2DBackpropInput'];
   return {
     tensors: [x, f, dy],
     filter: () => tf.engine().runKernel(names[0], { x, dy }, { ...common, filterShape: fShape }),

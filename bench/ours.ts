@@ -77,7 +77,10 @@ async function main() {
   // 1. Training step.
   const opt = tf.train.adam(1e-3);
   const trainStep = () => {
-    const loss = opt.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true)!;
+    const loss = opt.minimize(
+      () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
+      true,
+    )!;
     loss.dataSync();
     loss.dispose();
   };
@@ -89,8 +92,18 @@ async function main() {
   if (ortRuntime) {
     const onnxModel = buildVgg({ inputShape: [28, 28, 1], numClasses: 10 });
     const trainer = new OnnxTrainer(onnxModel, ortRuntime, [28, 28, 1], BATCH);
-    const data = { x: x.dataSync() as Float32Array, shape: [BATCH, 28, 28, 1], y: labels, numClasses: 10, source: 'bench' };
-    trainMsOnnx = await medianMsAsync(() => trainer.fit(data, { epochs: 1, batchSize: BATCH, learningRate: 1e-3 }), REPEATS, WARMUP);
+    const data = {
+      x: x.dataSync() as Float32Array,
+      shape: [BATCH, 28, 28, 1],
+      y: labels,
+      numClasses: 10,
+      source: 'bench',
+    };
+    trainMsOnnx = await medianMsAsync(
+      () => trainer.fit(data, { epochs: 1, batchSize: BATCH, learningRate: 1e-3 }),
+      REPEATS,
+      WARMUP,
+    );
     await trainer.dispose();
     onnxModel.dispose();
   }
@@ -170,6 +183,6 @@ async function main() {
 }
 
 main().catch((e) => {
-  console.error(e instanceof Error ? e.stack ?? e.message : String(e));
+  console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
   process.exit(1);
 });

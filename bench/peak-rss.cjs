@@ -3,5 +3,8 @@
 // JSON line on stderr.
 process.on('exit', () => {
   const u = process.resourceUsage();
-  require('node:fs').writeSync(2, `\n${JSON.stringify({ peakRssKb: u.maxRSS, cpuSeconds: (u.userCPUTime + u.systemCPUTime) / 1e6 })}\n`);
+  require('node:fs').writeSync(
+    2,
+    `\n${JSON.stringify({ peakRssKb: u.maxRSS, cpuSeconds: (u.userCPUTime + u.systemCPUTime) / 1e6 })}\n`,
+  );
 });

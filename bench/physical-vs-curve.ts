@@ -21,7 +21,12 @@ import { openModel } from '../src/cli/inputs';
 import { loadTaskData } from '../src/cli/task-data';
 
 /** The plan before issue 17: whole groups ranked by their summed scores, up to floor(rate·N), no layer emptied. */
-function groupsRanked(graph: Parameters<typeof dependencyGroups>[0], layers: Parameters<typeof dependencyGroups>[1], scores: Float64Array[], rate: number): boolean[][] {
+function groupsRanked(
+  graph: Parameters<typeof dependencyGroups>[0],
+  layers: Parameters<typeof dependencyGroups>[1],
+  scores: Float64Array[],
+  rate: number,
+): boolean[][] {
   const groups = dependencyGroups(graph, layers)
     .filter((g) => g.removable)
     .map((g) => ({ ...g, score: g.members.reduce((a, m) => a + scores[m.layer][m.index], 0), first: g.members[0] }));
@@ -43,11 +48,13 @@ function groupsRanked(graph: Parameters<typeof dependencyGroups>[0], layers: Par
 }
 
 const count = (flags: boolean[][]) => flags.reduce((a, f) => a + f.filter(Boolean).length, 0);
-const differ = (a: boolean[][], b: boolean[][]) => a.reduce((n, f, l) => n + f.filter((x, i) => x !== b[l][i]).length, 0);
+const differ = (a: boolean[][], b: boolean[][]) =>
+  a.reduce((n, f, l) => n + f.filter((x, i) => x !== b[l][i]).length, 0);
 
 async function main(): Promise<void> {
   const [model, reference, evaluation, criterion, maxRateText] = process.argv.slice(2);
-  if (!criterion) throw new Error('usage: npx tsx bench/physical-vs-curve.ts MODEL REFERENCE EVAL CRITERION [MAX_RATE]');
+  if (!criterion)
+    throw new Error('usage: npx tsx bench/physical-vs-curve.ts MODEL REFERENCE EVAL CRITERION [MAX_RATE]');
   const maxRate = Number(maxRateText ?? 0.5);
   await initBackend('auto');
   const opened = await openModel(model);
@@ -57,21 +64,49 @@ async function main(): Promise<void> {
   const { scores } = await componentScores(criterion, { graph, layers, reference: task.reference, seed: 0 });
   const evaluator = await maskedEvaluator(graph, layers, task.evaluation, {});
   const groups = dependencyGroups(graph, layers);
-  console.log(`${model}: ${layers.reduce((a, l) => a + l.size, 0)} components, ${groups.length} groups (${groups.filter((g) => g.members.length > 1).length} with several members), ${criterion}, ${task.evaluation.y.length} evaluation samples`);
+  console.log(
+    `${model}: ${layers.reduce((a, l) => a + l.size, 0)} components, ${groups.length} groups (${groups.filter((g) => g.members.length > 1).length} with several members), ${criterion}, ${task.evaluation.y.length} evaluation samples`,
+  );
   const ranking = rankComponents(scores.map((s) => ({ scores: s })));
   const policies: GroupPolicy[] = ['all', 'depthwise-output', 'any'];
   const shapes = nodeShapes(graph, opened.summary.inputShape);
-  const params = (removed: boolean[][]) => `${(remainingCost(graph, shapes, layers, removed).params / 1000).toFixed(0)}k`;
-  console.log(['rate', 'curve n', 'curve acc', ...policies.flatMap((p) => [`${p} n`, `${p} ≠`, `${p} acc`, `${p} params`]), 'ranked n', 'ranked ≠', 'ranked acc', 'ranked params'].join('\t'));
+  const params = (removed: boolean[][]) =>
+    `${(remainingCost(graph, shapes, layers, removed).params / 1000).toFixed(0)}k`;
+  console.log(
+    [
+      'rate',
+      'curve n',
+      'curve acc',
+      ...policies.flatMap((p) => [`${p} n`, `${p} ≠`, `${p} acc`, `${p} params`]),
+      'ranked n',
+      'ranked ≠',
+      'ranked acc',
+      'ranked params',
+    ].join('\t'),
+  );
   for (const rate of curveRates().filter((r) => r > 0 && r <= maxRate + 1e-9)) {
-    const curve = removedSet(ranking, removalCountAt(rate, ranking.length), layers.map((l) => l.size));
+    const curve = removedSet(
+      ranking,
+      removalCountAt(rate, ranking.length),
+      layers.map((l) => l.size),
+    );
     const cells = [rate.toFixed(2), String(count(curve)), (100 * (await evaluator.accuracy(curve))).toFixed(1)];
     for (const policy of policies) {
       const plan = physicalPlan(graph, layers, scores, rate, { policy });
-      cells.push(String(plan.removedCount), String(differ(plan.removed, curve)), (100 * (await evaluator.accuracy(plan.removed))).toFixed(1), params(plan.removed));
+      cells.push(
+        String(plan.removedCount),
+        String(differ(plan.removed, curve)),
+        (100 * (await evaluator.accuracy(plan.removed))).toFixed(1),
+        params(plan.removed),
+      );
     }
     const old = groupsRanked(graph, layers, scores, rate);
-    cells.push(String(count(old)), String(differ(old, curve)), (100 * (await evaluator.accuracy(old))).toFixed(1), params(old));
+    cells.push(
+      String(count(old)),
+      String(differ(old, curve)),
+      (100 * (await evaluator.accuracy(old))).toFixed(1),
+      params(old),
+    );
     console.log(cells.join('\t'));
   }
   await evaluator.dispose();

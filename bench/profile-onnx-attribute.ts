@@ -22,7 +22,9 @@ function mark(what: string) {
   const m = process.memoryUsage();
   peak = Math.max(peak, m.rss);
   const wasm = (tf.backend() as unknown as { wasm?: { HEAPU8: Uint8Array } }).wasm;
-  console.log(`${what.padEnd(28)} ${((now - last) / 1000).toFixed(2).padStart(7)} s   rss ${mb(m.rss).padStart(8)}  heap ${mb(m.heapUsed).padStart(7)}  external ${mb(m.external).padStart(7)} (buffers ${mb(m.arrayBuffers).padStart(7)})  tf ${mb(tf.memory().numBytes).padStart(7)}${wasm ? `  wasm heap ${mb(wasm.HEAPU8.byteLength)}` : ''}`);
+  console.log(
+    `${what.padEnd(28)} ${((now - last) / 1000).toFixed(2).padStart(7)} s   rss ${mb(m.rss).padStart(8)}  heap ${mb(m.heapUsed).padStart(7)}  external ${mb(m.external).padStart(7)} (buffers ${mb(m.arrayBuffers).padStart(7)})  tf ${mb(tf.memory().numBytes).padStart(7)}${wasm ? `  wasm heap ${mb(wasm.HEAPU8.byteLength)}` : ''}`,
+  );
   last = now;
 }
 

@@ -25,8 +25,18 @@ const SEARCH_RATES = process.env.PXP_SEARCH_RATES ? ['--rates', process.env.PXP_
 const ONLY = (process.env.PXP_MODELS || 'cnn,vit').split(',');
 const RESULTS = process.env.PXP_RESULTS || path.join('docs', 'results.md');
 const MODELS = [
-  { id: 'cnn', title: 'CNN (VGG-style, examples/fashion-mnist/model)', model: 'examples/fashion-mnist/model', components: [null] },
-  { id: 'vit', title: 'ViT (examples/fashion-mnist-vit/model)', model: 'examples/fashion-mnist-vit/model', components: ['heads', 'neurons'] },
+  {
+    id: 'cnn',
+    title: 'CNN (VGG-style, examples/fashion-mnist/model)',
+    model: 'examples/fashion-mnist/model',
+    components: [null],
+  },
+  {
+    id: 'vit',
+    title: 'ViT (examples/fashion-mnist-vit/model)',
+    model: 'examples/fashion-mnist-vit/model',
+    components: ['heads', 'neurons'],
+  },
 ];
 
 function run(args, label) {
@@ -66,7 +76,29 @@ for (const m of MODELS.filter((x) => ONLY.includes(x.id) && !REPORT_ONLY)) {
     const comp = components ? ['--components', components] : [];
     const dir = path.join(WORK, key);
     const searchDir = path.join(dir, 'search');
-    const searchSeconds = run(['node', 'dist/cli.js', 'search', '--model', m.model, '--reference', data('reference'), '--eval', data('search-eval'), '--trials', TRIALS, ...SEARCH_RATES, '--baselines', 'none', ...comp, '--out', searchDir, '--force'], `${key}: search (${TRIALS} trials)`);
+    const searchSeconds = run(
+      [
+        'node',
+        'dist/cli.js',
+        'search',
+        '--model',
+        m.model,
+        '--reference',
+        data('reference'),
+        '--eval',
+        data('search-eval'),
+        '--trials',
+        TRIALS,
+        ...SEARCH_RATES,
+        '--baselines',
+        'none',
+        ...comp,
+        '--out',
+        searchDir,
+        '--force',
+      ],
+      `${key}: search (${TRIALS} trials)`,
+    );
     const criteria = [`lrp:${path.join(searchDir, 'best-composite.json')}`, 'lrp:epsilon-plus-flat', ...BASELINES];
     const rows = [];
     for (const criterion of criteria) {
@@ -74,25 +106,75 @@ for (const m of MODELS.filter((x) => ONLY.includes(x.id) && !REPORT_ONLY)) {
       const out = path.join(dir, name.replace(/[^a-z0-9-]+/gi, '_'));
       // The search's ranking choices (abs_sort, least_relevant_first) go with its composite.
       const extra = name === 'optimized LRP' ? rankingFlags(searchDir) : [];
-      const seconds = run(['node', 'dist/cli.js', 'prune', '--model', m.model, '--reference', data('reference'), '--eval', data('final-eval'), '--criterion', criterion, ...comp, ...extra, '--out', out, '--force'], `${key}: ${name}`);
+      const seconds = run(
+        [
+          'node',
+          'dist/cli.js',
+          'prune',
+          '--model',
+          m.model,
+          '--reference',
+          data('reference'),
+          '--eval',
+          data('final-eval'),
+          '--criterion',
+          criterion,
+          ...comp,
+          ...extra,
+          '--out',
+          out,
+          '--force',
+        ],
+        `${key}: ${name}`,
+      );
       const curve = JSON.parse(fs.readFileSync(path.join(out, 'curve.json'), 'utf8'));
-      rows.push({ criterion: name, auc: curve.auc, seconds, ...keptWithinOnePoint(curve), curve: curve.points.map((p) => [p.rate, p.accuracy]) });
+      rows.push({
+        criterion: name,
+        auc: curve.auc,
+        seconds,
+        ...keptWithinOnePoint(curve),
+        curve: curve.points.map((p) => [p.rate, p.accuracy]),
+      });
     }
     const baselines = rows.filter((r) => BASELINES.includes(r.criterion));
     const bestBaseline = baselines.reduce((a, b) => (b.rate > a.rate || (b.rate === a.rate && b.auc > a.auc) ? b : a));
-    results.push({ key, title: m.title, components: components ?? 'conv channels + dense neurons', searchSeconds, rows, bestBaseline: bestBaseline.criterion });
+    results.push({
+      key,
+      title: m.title,
+      components: components ?? 'conv channels + dense neurons',
+      searchSeconds,
+      rows,
+      bestBaseline: bestBaseline.criterion,
+    });
   }
 }
 
 /** abs_sort / least_relevant_first of the search's best trial, as pxp prune flags. */
 function rankingFlags(searchDir) {
-  const trials = fs.readFileSync(path.join(searchDir, 'trials.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((t) => typeof t.auc === 'number');
+  const trials = fs
+    .readFileSync(path.join(searchDir, 'trials.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .filter((t) => typeof t.auc === 'number');
   const best = trials.sort((a, b) => b.auc - a.auc)[0];
-  return [...(best.params.abs_sort === 'false' ? ['--signed'] : []), ...(best.params.least_relevant_first === 'false' ? ['--most-relevant-first'] : [])];
+  return [
+    ...(best.params.abs_sort === 'false' ? ['--signed'] : []),
+    ...(best.params.least_relevant_first === 'false' ? ['--most-relevant-first'] : []),
+  ];
 }
 
 const pct = (x) => `${(100 * x).toFixed(1)} %`;
-const meta = previous?.meta ?? { date: new Date().toISOString().slice(0, 10), cpu: os.cpus()[0]?.model ?? 'cpu', cores: os.cpus().length, load: os.loadavg()[0], trials: TRIALS, finalEval: FINAL_EVAL, searchEval: SEARCH_EVAL, searchRates: SEARCH_RATES[1] };
+const meta = previous?.meta ?? {
+  date: new Date().toISOString().slice(0, 10),
+  cpu: os.cpus()[0]?.model ?? 'cpu',
+  cores: os.cpus().length,
+  load: os.loadavg()[0],
+  trials: TRIALS,
+  finalEval: FINAL_EVAL,
+  searchEval: SEARCH_EVAL,
+  searchRates: SEARCH_RATES[1],
+};
 const lines = [
   '# Pruning results on Fashion-MNIST',
   '',
@@ -112,9 +194,15 @@ const lines = [
 for (const r of results) {
   const best = r.rows.find((x) => x.criterion === r.bestBaseline);
   const opt = r.rows.find((x) => x.criterion === 'optimized LRP');
-  lines.push(`## ${r.title}: ${r.components}`, '', `Unpruned accuracy ${pct(opt.base)}. Optimized LRP removes ${pct(opt.rate)} of the components (${opt.removed}) within 1 point; the best baseline (${r.bestBaseline}) ${pct(best.rate)} (${best.removed}). Search: ${r.searchSeconds.toFixed(0)} s.`, '');
+  lines.push(
+    `## ${r.title}: ${r.components}`,
+    '',
+    `Unpruned accuracy ${pct(opt.base)}. Optimized LRP removes ${pct(opt.rate)} of the components (${opt.removed}) within 1 point; the best baseline (${r.bestBaseline}) ${pct(best.rate)} (${best.removed}). Search: ${r.searchSeconds.toFixed(0)} s.`,
+    '',
+  );
   lines.push('| criterion | removed within 1 point | accuracy there | AUC |', '|---|---|---|---|');
-  for (const x of r.rows) lines.push(`| ${x.criterion} | ${pct(x.rate)} (${x.removed}) | ${pct(x.accuracy)} | ${x.auc.toFixed(4)} |`);
+  for (const x of r.rows)
+    lines.push(`| ${x.criterion} | ${pct(x.rate)} (${x.removed}) | ${pct(x.accuracy)} | ${x.auc.toFixed(4)} |`);
   lines.push('');
 }
 if (!REPORT_ONLY) fs.writeFileSync(JSON_FILE, JSON.stringify({ meta, results }, null, 1));

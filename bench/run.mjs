@@ -31,7 +31,11 @@ function runJson(label, cmd, args, env = {}) {
     shell: process.platform === 'win32',
   });
   const seconds = (Date.now() - t0) / 1000;
-  const line = (r.stdout ?? '').trim().split('\n').reverse().find((l) => l.startsWith('{'));
+  const line = (r.stdout ?? '')
+    .trim()
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith('{'));
   if (r.error || r.status !== 0 || !line) {
     const why = r.error ? r.error.message : r.signal ? `killed by ${r.signal}` : `exit ${r.status}`;
     const tail = (r.stderr ?? '').trim().split('\n').slice(-5).join('\n');
@@ -55,7 +59,7 @@ const machine = {
 console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.os}, node ${machine.node}`);
 console.log(`load average (1 min) at start: ${machine.loadavgAtStart.toFixed(2)}`);
 if (machine.loadavgAtStart > machine.cores * 0.5) {
-  console.log('warning: the machine looks busy; timings (and PyTorch\'s above all) need an idle machine');
+  console.log("warning: the machine looks busy; timings (and PyTorch's above all) need an idle machine");
 }
 
 // 1. Ours.
@@ -77,9 +81,17 @@ if (probe.error || probe.status !== 0) {
   torchSkipped = `${PYTHON} cannot import torch (${probe.error ? probe.error.message : (probe.stderr || '').trim().split('\n').pop()})`;
 } else {
   const runs = [];
-  for (const [label, env] of [['default', {}], ['OMP_WAIT_POLICY=PASSIVE', { OMP_WAIT_POLICY: 'PASSIVE' }]]) {
+  for (const [label, env] of [
+    ['default', {}],
+    ['OMP_WAIT_POLICY=PASSIVE', { OMP_WAIT_POLICY: 'PASSIVE' }],
+  ]) {
     console.log(`running PyTorch (${PYTHON} bench/torch_vgg.py ${THREADS} threads, ${label}) ...`);
-    const r = runJson(`PyTorch (${label})`, PYTHON, [path.join('bench', 'torch_vgg.py'), THREADS, REPEATS, WARMUP], env);
+    const r = runJson(
+      `PyTorch (${label})`,
+      PYTHON,
+      [path.join('bench', 'torch_vgg.py'), THREADS, REPEATS, WARMUP],
+      env,
+    );
     if (r.error) console.error(r.error);
     else runs.push({ label, seconds: r.seconds, ...r.data });
   }
@@ -109,16 +121,62 @@ if (probe.error || probe.status !== 0) {
 // With --normalize mean too: each layer's scores divided by their mean before the ranking (an option beside the
 // method's raw ranking), which spreads the removals over the layers.
 const pruneRuns = [];
-for (const [normalize, executor] of [['none', 'auto'], ['none', 'tfjs'], ['mean', 'auto'], ['mean', 'tfjs']]) {
+for (const [normalize, executor] of [
+  ['none', 'auto'],
+  ['none', 'tfjs'],
+  ['mean', 'auto'],
+  ['mean', 'tfjs'],
+]) {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'pxp-bench-prune-'));
-  console.log(`running pxp prune --rate 0.5 (lrp:epsilon-plus-flat, --normalize ${normalize}, executor ${executor}) ...`);
-  const r = spawnSync(process.execPath, [path.join('dist', 'cli.js'), 'prune', '--model', 'examples/fashion-mnist/model', '--reference', 'examples/fashion-mnist/reference', '--eval', 'examples/fashion-mnist/test',
-    '--criterion', 'lrp:epsilon-plus-flat', '--rate', '0.5', '--rates', '0,0.5', '--normalize', normalize, '--executor', executor, '--out', path.join(out, 'run')], { cwd: ROOT, encoding: 'utf8', timeout: TIMEOUT_MS });
+  console.log(
+    `running pxp prune --rate 0.5 (lrp:epsilon-plus-flat, --normalize ${normalize}, executor ${executor}) ...`,
+  );
+  const r = spawnSync(
+    process.execPath,
+    [
+      path.join('dist', 'cli.js'),
+      'prune',
+      '--model',
+      'examples/fashion-mnist/model',
+      '--reference',
+      'examples/fashion-mnist/reference',
+      '--eval',
+      'examples/fashion-mnist/test',
+      '--criterion',
+      'lrp:epsilon-plus-flat',
+      '--rate',
+      '0.5',
+      '--rates',
+      '0,0.5',
+      '--normalize',
+      normalize,
+      '--executor',
+      executor,
+      '--out',
+      path.join(out, 'run'),
+    ],
+    { cwd: ROOT, encoding: 'utf8', timeout: TIMEOUT_MS },
+  );
   try {
     const physical = JSON.parse(fs.readFileSync(path.join(out, 'run', 'run.json'), 'utf8')).physical;
-    pruneRuns.push({ normalize, executor, accuracy: physical.prunedAccuracy, engine: physical.latencyMs.engine, originalMs: physical.latencyMs.original, prunedMs: physical.latencyMs.pruned, batch: physical.latencyMs.batch, speedup: physical.speedup, flopsRatio: physical.flops.original / physical.flops.pruned, params: physical.params, removed: physical.removed, total: physical.total });
+    pruneRuns.push({
+      normalize,
+      executor,
+      accuracy: physical.prunedAccuracy,
+      engine: physical.latencyMs.engine,
+      originalMs: physical.latencyMs.original,
+      prunedMs: physical.latencyMs.pruned,
+      batch: physical.latencyMs.batch,
+      speedup: physical.speedup,
+      flopsRatio: physical.flops.original / physical.flops.pruned,
+      params: physical.params,
+      removed: physical.removed,
+      total: physical.total,
+    });
   } catch (e) {
-    console.error(`pxp prune (--normalize ${normalize}, ${executor}) failed: ${r.error?.message ?? (r.stderr || '').trim().split('\n').slice(-3).join('\n')}`);
+    console.error(
+      `pxp prune (--normalize ${normalize}, ${executor}) failed: ${r.error?.message ?? (r.stderr || '').trim().split('\n').slice(-3).join('\n')}`,
+    );
   } finally {
     fs.rmSync(out, { recursive: true, force: true });
   }
@@ -182,30 +240,69 @@ const rows = [
 ];
 const table = [
   ['measure', 'ours', 'PyTorch', 'ratio', 'goal', 'met?'],
-  ...rows.map((r) => [r.measure, r.ratioMeans === 'original/pruned latency' ? `${r.ours.toFixed(2)}×` : fmt(r.ours), fmt(r.torch), r.ratio === undefined ? '—' : `${r.ratio.toFixed(2)}×`, r.goal, r.met === undefined ? '—' : r.met ? 'yes' : 'no']),
+  ...rows.map((r) => [
+    r.measure,
+    r.ratioMeans === 'original/pruned latency' ? `${r.ours.toFixed(2)}×` : fmt(r.ours),
+    fmt(r.torch),
+    r.ratio === undefined ? '—' : `${r.ratio.toFixed(2)}×`,
+    r.goal,
+    r.met === undefined ? '—' : r.met ? 'yes' : 'no',
+  ]),
 ];
 const widths = table[0].map((_, c) => Math.max(...table.map((row) => row[c].length)));
 const line = (row) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
 const loadavgAtEnd = os.loadavg()[0];
 
 console.log('');
-console.log(`ours:    PXP engine, tfjs ${o.tfjs}, backend ${o.backend}${o.wasm ? ` (simd ${o.wasm.WASM_HAS_SIMD_SUPPORT}, threads ${o.wasm.WASM_HAS_MULTITHREAD_SUPPORT})` : ''}, ${o.trainableParams} trainable params`);
-console.log(torch
-  ? `PyTorch: torch ${torch.version}, ${torch.threads} threads, ${torch.trainableParams} trainable params (best of default / OMP_WAIT_POLICY=PASSIVE per measure)`
-  : `PyTorch: skipped — ${torchSkipped}`);
-console.log(`machine: ${machine.cpu}, ${machine.cores} cores; load average ${machine.loadavgAtStart.toFixed(2)} at start, ${loadavgAtEnd.toFixed(2)} at end`);
+console.log(
+  `ours:    PXP engine, tfjs ${o.tfjs}, backend ${o.backend}${o.wasm ? ` (simd ${o.wasm.WASM_HAS_SIMD_SUPPORT}, threads ${o.wasm.WASM_HAS_MULTITHREAD_SUPPORT})` : ''}, ${o.trainableParams} trainable params`,
+);
+console.log(
+  torch
+    ? `PyTorch: torch ${torch.version}, ${torch.threads} threads, ${torch.trainableParams} trainable params (best of default / OMP_WAIT_POLICY=PASSIVE per measure)`
+    : `PyTorch: skipped — ${torchSkipped}`,
+);
+console.log(
+  `machine: ${machine.cpu}, ${machine.cores} cores; load average ${machine.loadavgAtStart.toFixed(2)} at start, ${loadavgAtEnd.toFixed(2)} at end`,
+);
 console.log('');
 console.log(line(table[0]));
 console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 for (const row of table.slice(1)) console.log(line(row));
 console.log('');
-if (o.infer_ms_by_executor) console.log(`inference by executor (ms): ${Object.entries(o.infer_ms_by_executor).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
-if (o.train_step_ms_by_executor) console.log(`train step by executor (ms): ${Object.entries(o.train_step_ms_by_executor).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
-console.log(`LRP by batch (samples/s): ours ${Object.entries(o.lrp_samples_per_s_by_batch).map(([n, v]) => `${n}: ${v.toFixed(1)}`).join(', ')}` +
-  (torch ? `; PyTorch input×grad ${torch.runs.map((r) => `[${r.label}] ${Object.entries(r.inputxgrad_samples_per_s_by_batch).map(([n, v]) => `${n}: ${v.toFixed(1)}`).join(', ')}`).join(' ')}` : ''));
-console.log('ratios: times are ours/PyTorch (lower is better), throughput ours/PyTorch (higher is better); medians of '
-  + `${REPEATS} repeats after ${WARMUP} warm-ups (LRP: ${o.lrp_repeats} after ${o.lrp_warmup}).`);
-if (machine.loadavgAtStart > machine.cores * 0.5 || loadavgAtEnd > machine.cores * 0.5) console.log('note: measured on a busy machine; rerun on an idle one before trusting the ratios.');
+if (o.infer_ms_by_executor)
+  console.log(
+    `inference by executor (ms): ${Object.entries(o.infer_ms_by_executor)
+      .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+      .join(', ')}`,
+  );
+if (o.train_step_ms_by_executor)
+  console.log(
+    `train step by executor (ms): ${Object.entries(o.train_step_ms_by_executor)
+      .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+      .join(', ')}`,
+  );
+console.log(
+  `LRP by batch (samples/s): ours ${Object.entries(o.lrp_samples_per_s_by_batch)
+    .map(([n, v]) => `${n}: ${v.toFixed(1)}`)
+    .join(', ')}` +
+    (torch
+      ? `; PyTorch input×grad ${torch.runs
+          .map(
+            (r) =>
+              `[${r.label}] ${Object.entries(r.inputxgrad_samples_per_s_by_batch)
+                .map(([n, v]) => `${n}: ${v.toFixed(1)}`)
+                .join(', ')}`,
+          )
+          .join(' ')}`
+      : ''),
+);
+console.log(
+  'ratios: times are ours/PyTorch (lower is better), throughput ours/PyTorch (higher is better); medians of ' +
+    `${REPEATS} repeats after ${WARMUP} warm-ups (LRP: ${o.lrp_repeats} after ${o.lrp_warmup}).`,
+);
+if (machine.loadavgAtStart > machine.cores * 0.5 || loadavgAtEnd > machine.cores * 0.5)
+  console.log('note: measured on a busy machine; rerun on an idle one before trusting the ratios.');
 
 const outDir = path.join(BENCH, 'results');
 fs.mkdirSync(outDir, { recursive: true });

@@ -20,6 +20,18 @@ function save(ds: Dataset, dir: string) {
 const test = loadSplit(source, 'test', { limit: count });
 const half = Math.floor(count / 2);
 save(selectPerClass(loadSplit(source, 'train'), 10, 0), path.join(out, 'reference'));
-save(subset(test, Array.from({ length: half }, (_, i) => i)), path.join(out, 'half-a'));
-save(subset(test, Array.from({ length: count - half }, (_, i) => half + i)), path.join(out, 'half-b'));
+save(
+  subset(
+    test,
+    Array.from({ length: half }, (_, i) => i),
+  ),
+  path.join(out, 'half-a'),
+);
+save(
+  subset(
+    test,
+    Array.from({ length: count - half }, (_, i) => half + i),
+  ),
+  path.join(out, 'half-b'),
+);
 console.log(`wrote ${out}/{reference,half-a,half-b}`);

@@ -31,10 +31,30 @@ const JSON_FILE = path.join(ROOT, 'docs', 'search-quality.json');
 
 const MODELS = [
   { id: 'cnn', title: 'demo CNN (VGG-style, examples/fashion-mnist/model)', model: 'examples/fashion-mnist/model' },
-  { id: 'vit-heads', title: 'demo ViT (examples/fashion-mnist-vit/model), attention heads', model: 'examples/fashion-mnist-vit/model', components: 'heads' },
-  { id: 'vit-neurons', title: 'demo ViT (examples/fashion-mnist-vit/model), MLP neurons', model: 'examples/fashion-mnist-vit/model', components: 'neurons' },
-  { id: 'vgg', title: 'VGG-style CNN trained here (pxp train --arch vgg --seed 7 --epochs 4)', train: ['--arch', 'vgg', '--seed', '7', '--epochs', '4'], model: 'bench/cache/models/vgg-seed7' },
-  { id: 'resnet', title: 'ResNet-style CNN trained here (pxp train --arch resnet --seed 3 --epochs 3)', train: ['--arch', 'resnet', '--seed', '3', '--epochs', '3'], model: 'bench/cache/models/resnet-seed3' },
+  {
+    id: 'vit-heads',
+    title: 'demo ViT (examples/fashion-mnist-vit/model), attention heads',
+    model: 'examples/fashion-mnist-vit/model',
+    components: 'heads',
+  },
+  {
+    id: 'vit-neurons',
+    title: 'demo ViT (examples/fashion-mnist-vit/model), MLP neurons',
+    model: 'examples/fashion-mnist-vit/model',
+    components: 'neurons',
+  },
+  {
+    id: 'vgg',
+    title: 'VGG-style CNN trained here (pxp train --arch vgg --seed 7 --epochs 4)',
+    train: ['--arch', 'vgg', '--seed', '7', '--epochs', '4'],
+    model: 'bench/cache/models/vgg-seed7',
+  },
+  {
+    id: 'resnet',
+    title: 'ResNet-style CNN trained here (pxp train --arch resnet --seed 3 --epochs 3)',
+    train: ['--arch', 'resnet', '--seed', '3', '--epochs', '3'],
+    model: 'bench/cache/models/resnet-seed3',
+  },
 ];
 
 function run(args, label) {
@@ -57,11 +77,36 @@ function prepare(m) {
 function measure(m) {
   prepare(m);
   const out = path.join(WORK, m.id);
-  const args = ['search', '--model', m.model, '--reference', path.join(DATA, 'reference'), '--eval', path.join(DATA, 'half-a'), '--holdout', path.join(DATA, 'half-b'), '--trials', TRIALS, '--seed', SEED, '--baselines', ['presets', ...BASELINES].join(','), ...(m.components ? ['--components', m.components] : []), '--out', out, '--force', '--json'];
+  const args = [
+    'search',
+    '--model',
+    m.model,
+    '--reference',
+    path.join(DATA, 'reference'),
+    '--eval',
+    path.join(DATA, 'half-a'),
+    '--holdout',
+    path.join(DATA, 'half-b'),
+    '--trials',
+    TRIALS,
+    '--seed',
+    SEED,
+    '--baselines',
+    ['presets', ...BASELINES].join(','),
+    ...(m.components ? ['--components', m.components] : []),
+    '--out',
+    out,
+    '--force',
+    '--json',
+  ];
   const { seconds, stdout } = pxp(args, `${m.id}: search (${TRIALS} trials) and comparison`);
   const result = JSON.parse(stdout);
   const comparison = readJson(path.join(out, 'comparison.json'));
-  const trials = fs.readFileSync(path.join(out, 'trials.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const trials = fs
+    .readFileSync(path.join(out, 'trials.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const best = comparison.curves.find((c) => c.selectionBiased);
   const others = comparison.curves.filter((c) => !c.selectionBiased);
   const top = others.reduce((a, c) => (c.holdout.auc > a.holdout.auc ? c : a));
@@ -72,7 +117,13 @@ function measure(m) {
     trainedAccuracy: m.train ? readJson(path.join(ROOT, m.model, 'training.json')).testAccuracy : undefined,
     searchSamples: comparison.evaluation.samples,
     holdoutSamples: comparison.holdout.samples,
-    best: { trial: result.best.number + 1, params: result.best.params, enqueued: trials[result.best.number].enqueued ?? null, own: best.auc, holdout: best.holdout.auc },
+    best: {
+      trial: result.best.number + 1,
+      params: result.best.params,
+      enqueued: trials[result.best.number].enqueued ?? null,
+      own: best.auc,
+      holdout: best.holdout.auc,
+    },
     rows: others.map((c) => ({ criterion: c.criterion, own: c.auc, holdout: c.holdout.auc })),
     topOther: { criterion: top.criterion, holdout: top.holdout.auc },
     wins: best.holdout.auc > top.holdout.auc,
@@ -87,7 +138,8 @@ const kept = !REPORT_ONLY && fs.existsSync(JSON_FILE) ? readJson(JSON_FILE) : un
 const sameSettings = kept && kept.meta.trials === TRIALS && kept.meta.seed === SEED && kept.meta.eval === EVAL;
 const results = previous ? previous.results : sameSettings ? kept.results.filter((r) => !ONLY.includes(r.id)) : [];
 if (!REPORT_ONLY) {
-  if (!fs.existsSync(path.join(DATA, 'half-b', 'y.npy'))) run(['npx', 'tsx', 'bench/search-quality-data.ts', DATA, String(EVAL), FASHION], 'data');
+  if (!fs.existsSync(path.join(DATA, 'half-b', 'y.npy')))
+    run(['npx', 'tsx', 'bench/search-quality-data.ts', DATA, String(EVAL), FASHION], 'data');
   for (const m of MODELS.filter((x) => ONLY.includes(x.id))) {
     results.push(measure(m));
     results.sort((a, b) => MODELS.findIndex((x) => x.id === a.id) - MODELS.findIndex((x) => x.id === b.id));
@@ -96,7 +148,17 @@ if (!REPORT_ONLY) {
 }
 
 function meta() {
-  return previous?.meta ?? { date: new Date().toISOString().slice(0, 10), cpu: os.cpus()[0]?.model ?? 'cpu', cores: os.cpus().length, load: os.loadavg()[0], trials: TRIALS, seed: SEED, eval: EVAL };
+  return (
+    previous?.meta ?? {
+      date: new Date().toISOString().slice(0, 10),
+      cpu: os.cpus()[0]?.model ?? 'cpu',
+      cores: os.cpus().length,
+      load: os.loadavg()[0],
+      trials: TRIALS,
+      seed: SEED,
+      eval: EVAL,
+    }
+  );
 }
 
 const f4 = (x) => x.toFixed(4);
@@ -119,7 +181,15 @@ const lines = [
   `| criterion | ${results.map((r) => r.id).join(' | ')} |`,
   `|---|${results.map(() => '---').join('|')}|`,
   `| **best composite** | ${results.map((r) => `**${f4(r.best.holdout)}**`).join(' | ')} |`,
-  ...criteria.map((c) => `| ${c} | ${results.map((r) => { const x = r.rows.find((y) => y.criterion === c); return x ? f4(x.holdout) : '—'; }).join(' | ')} |`),
+  ...criteria.map(
+    (c) =>
+      `| ${c} | ${results
+        .map((r) => {
+          const x = r.rows.find((y) => y.criterion === c);
+          return x ? f4(x.holdout) : '—';
+        })
+        .join(' | ')} |`,
+  ),
   `| search wins? | ${results.map((r) => `${r.wins ? 'yes' : 'no'} (${r.margin >= 0 ? '+' : '−'}${f4(Math.abs(r.margin))} vs ${r.topOther.criterion})`).join(' | ')} |`,
   `| margin in images | ${results.map((r) => `${r.margin >= 0 ? '+' : '−'}${imageRates(r).toFixed(0)}`).join(' | ')} |`,
   '',
@@ -132,9 +202,19 @@ const lines = [
   '',
   '| model | best trial | its AUC on the search half (selection-biased) | held out | search + comparison |',
   '|---|---|---|---|---|',
-  ...results.map((r) => `| ${r.title} | #${r.best.trial}${r.best.enqueued ? ` (starting point ${r.best.enqueued})` : ''} | ${f4(r.best.own)} | ${f4(r.best.holdout)} | ${r.seconds.toFixed(0)} s |`),
+  ...results.map(
+    (r) =>
+      `| ${r.title} | #${r.best.trial}${r.best.enqueued ? ` (starting point ${r.best.enqueued})` : ''} | ${f4(r.best.own)} | ${f4(r.best.holdout)} | ${r.seconds.toFixed(0)} s |`,
+  ),
   '',
-  ...results.map((r) => `- ${r.id}: ${Object.entries(r.best.params).map(([k, v]) => `${k} ${v}`).join(', ')}${r.trainedAccuracy !== undefined ? ` (model test accuracy ${(100 * r.trainedAccuracy).toFixed(1)} %)` : ''}; search half ${r.searchSamples} images, held-out half ${r.holdoutSamples}.`),
+  ...results.map(
+    (r) =>
+      `- ${r.id}: ${Object.entries(r.best.params)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(
+          ', ',
+        )}${r.trainedAccuracy !== undefined ? ` (model test accuracy ${(100 * r.trainedAccuracy).toFixed(1)} %)` : ''}; search half ${r.searchSamples} images, held-out half ${r.holdoutSamples}.`,
+  ),
   '',
 ];
 if (!REPORT_ONLY) fs.writeFileSync(JSON_FILE, JSON.stringify({ meta: metaNow, results }, null, 1));

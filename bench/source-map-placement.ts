@@ -26,17 +26,27 @@ try {
   for (const name of models) {
     for (const verbose of [true, false]) {
       const file = path.join(dir, `${name}-${verbose ? 'verbose' : 'plain'}.onnx`);
-      const r = spawnSync('/usr/bin/python3', ['-c', script, name, String(size), file, verbose ? '1' : '0'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+      const r = spawnSync('/usr/bin/python3', ['-c', script, name, String(size), file, verbose ? '1' : '0'], {
+        encoding: 'utf8',
+        maxBuffer: 1 << 30,
+      });
       if (r.status !== 0) throw new Error(`export of ${name} failed: ${r.stderr}`);
       const t0 = Date.now();
-      const map = buildSourceMap({ model: readOnnxFile(file).model, modelFile: file, roots: [TORCHVISION], components: [] });
+      const map = buildSourceMap({
+        model: readOnnxFile(file).model,
+        modelFile: file,
+        roots: [TORCHVISION],
+        components: [],
+      });
       const c = placementCounts(map);
       const reasons = new Map<string, number>();
       for (const u of map.unplaced) {
         const key = u.reason.replace(/\b(layer\d|features|encoder)[\w.]*/g, '…').slice(0, 140);
         reasons.set(key, (reasons.get(key) ?? 0) + 1);
       }
-      console.log(`${name} ${verbose ? 'verbose' : 'plain  '}: ${c.exportStack + c.workspaceSearch + c.unplaced} modules, ${c.exportStack} by the stack, ${c.workspaceSearch} by reading the .py files, ${c.unplaced} unplaced (${Date.now() - t0} ms, ${map.stackNodes} nodes with a stack)`);
+      console.log(
+        `${name} ${verbose ? 'verbose' : 'plain  '}: ${c.exportStack + c.workspaceSearch + c.unplaced} modules, ${c.exportStack} by the stack, ${c.workspaceSearch} by reading the .py files, ${c.unplaced} unplaced (${Date.now() - t0} ms, ${map.stackNodes} nodes with a stack)`,
+      );
       for (const [reason, n] of reasons) console.log(`    ${n}× ${reason}`);
       fs.rmSync(file);
     }

@@ -15,7 +15,20 @@ const ROOT = path.resolve(__dirname, '..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 const DEMO = path.join(ROOT, 'examples', 'fashion-mnist');
 const TRIALS = Number(process.argv[2]) || 12;
-const SEARCH = ['--model', path.join(DEMO, 'model', 'model.json'), '--reference', path.join(DEMO, 'reference'), '--eval', path.join(DEMO, 'test'), '--eval-limit', '300', '--rates', '0,0.1,0.2,0.3,0.4', '--baselines', 'none'];
+const SEARCH = [
+  '--model',
+  path.join(DEMO, 'model', 'model.json'),
+  '--reference',
+  path.join(DEMO, 'reference'),
+  '--eval',
+  path.join(DEMO, 'test'),
+  '--eval-limit',
+  '300',
+  '--rates',
+  '0,0.1,0.2,0.3,0.4',
+  '--baselines',
+  'none',
+];
 const SETTINGS = ['--trials', String(TRIALS), '--batch', '3', '--seed', '0'];
 
 interface Overhead {
@@ -26,14 +39,25 @@ interface Overhead {
   heartbeats: number;
 }
 
-function worker(args: string[], env: NodeJS.ProcessEnv): Promise<{ database: { perTrial: Overhead[]; waits: { count: number; ms: number } }; ranHere: number[] }> {
+function worker(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ database: { perTrial: Overhead[]; waits: { count: number; ms: number } }; ranHere: number[] }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args, '--json'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args, '--json'], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`worker exit ${code}: ${err.trim().split('\n').slice(-3).join('\n')}`))));
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out))
+        : reject(new Error(`worker exit ${code}: ${err.trim().split('\n').slice(-3).join('\n')}`)),
+    );
   });
 }
 
@@ -55,9 +79,18 @@ async function main() {
     for (const n of [1, 3]) {
       const study = `bench-${n}-workers`;
       const t0 = Date.now();
-      const results = await Promise.all(Array.from({ length: n }, () => worker(['search', ...SEARCH, ...SETTINGS, '--storage', cluster.url(), '--study', study], cluster.env)));
+      const results = await Promise.all(
+        Array.from({ length: n }, () =>
+          worker(['search', ...SEARCH, ...SETTINGS, '--storage', cluster.url(), '--study', study], cluster.env),
+        ),
+      );
       const wallS = (Date.now() - t0) / 1000;
-      const span = (await cluster.query(`SELECT extract(epoch FROM max(finished_at) - min(started_at)) AS s, avg(extract(epoch FROM finished_at - started_at)) AS trial FROM pxp_trials t JOIN pxp_studies s ON s.id = t.study_id WHERE s.name = $1`, [study])).rows[0];
+      const span = (
+        await cluster.query(
+          `SELECT extract(epoch FROM max(finished_at) - min(started_at)) AS s, avg(extract(epoch FROM finished_at - started_at)) AS trial FROM pxp_trials t JOIN pxp_studies s ON s.id = t.study_id WHERE s.name = $1`,
+          [study],
+        )
+      ).rows[0];
       const perTrial = results.flatMap((r) => r.database.perTrial);
       const total = perTrial.map((t) => t.claimMs + t.recordMs + t.heartbeatMs);
       runs.push({
@@ -66,7 +99,13 @@ async function main() {
         trialsPerMinute: round((60 * TRIALS) / Number(span.s)),
         trialsPerMinuteWall: round((60 * TRIALS) / wallS),
         meanTrialSeconds: round(Number(span.trial)),
-        overheadMs: { median: round(median(total)), max: round(Math.max(...total)), claim: round(median(perTrial.map((t) => t.claimMs))), record: round(median(perTrial.map((t) => t.recordMs))), heartbeat: round(median(perTrial.map((t) => t.heartbeatMs))) },
+        overheadMs: {
+          median: round(median(total)),
+          max: round(Math.max(...total)),
+          claim: round(median(perTrial.map((t) => t.claimMs))),
+          record: round(median(perTrial.map((t) => t.recordMs))),
+          heartbeat: round(median(perTrial.map((t) => t.heartbeatMs))),
+        },
         heartbeatsPerTrial: round(median(perTrial.map((t) => t.heartbeats))),
         waits: results.map((r) => r.database.waits),
       });

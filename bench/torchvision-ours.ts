@@ -39,12 +39,17 @@ async function main() {
   const per = arr.data.length / arr.shape[0];
   // The batch in the file's layout (NCHW), samples repeated if the file holds fewer.
   const nchw = new Float32Array(batch * per);
-  for (let s = 0; s < batch; s++) nchw.set((arr.data as Float32Array).subarray((s % arr.shape[0]) * per, (s % arr.shape[0] + 1) * per), s * per);
+  for (let s = 0; s < batch; s++)
+    nchw.set((arr.data as Float32Array).subarray((s % arr.shape[0]) * per, ((s % arr.shape[0]) + 1) * per), s * per);
   const fileShape = [batch, ...arr.shape.slice(1)];
   const { x: nhwc, shape } = arrayForEngine(nchw, fileShape, opened, xFile);
 
   // onnxruntime's threads spin after a run by default: between our runs PyTorch's would compete with them.
-  const options: Ort.InferenceSession.SessionOptions = { intraOpNumThreads: threads, graphOptimizationLevel: 'all', extra: { session: { intra_op: { allow_spinning: '0' } } } };
+  const options: Ort.InferenceSession.SessionOptions = {
+    intraOpNumThreads: threads,
+    graphOptimizationLevel: 'all',
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
+  };
   const sessions = new Map<string, { session: Ort.InferenceSession; feeds: Record<string, Ort.Tensor> }>();
   const input = opened.onnx!.facts.input.name;
   const open = async (key: string, path: string) => {
@@ -56,11 +61,19 @@ async function main() {
   const sessionSeconds = (performance.now() - t) / 1000;
 
   t = performance.now();
-  const explainer = new OnnxExplainer(planExplanation(opened.sharedGraph(), presetComposite('epsilon-plus-flat')!), shape.slice(1), ort, threads);
+  const explainer = new OnnxExplainer(
+    planExplanation(opened.sharedGraph(), presetComposite('epsilon-plus-flat')!),
+    shape.slice(1),
+    ort,
+    threads,
+  );
   await explainer.prepare(batch);
   const lrpCompileSeconds = (performance.now() - t) / 1000;
 
-  const forward = await ort.InferenceSession.create(compileForward(opened.sharedGraph(), shape.slice(1), batch).bytes, options);
+  const forward = await ort.InferenceSession.create(
+    compileForward(opened.sharedGraph(), shape.slice(1), batch).bytes,
+    options,
+  );
   const forwardFeeds = { x: new ort.Tensor('float32', nhwc, shape) };
 
   const timed = async (f: () => Promise<unknown>) => {
@@ -68,7 +81,19 @@ async function main() {
     await f();
     return { seconds: (performance.now() - start) / 1000 };
   };
-  console.log(JSON.stringify({ ready: true, onnxruntime: ort.env.versions?.common, threads, batch, importSeconds, sessionSeconds, lrpCompileSeconds, params: opened.summary.params, flops: opened.summary.flops }));
+  console.log(
+    JSON.stringify({
+      ready: true,
+      onnxruntime: ort.env.versions?.common,
+      threads,
+      batch,
+      importSeconds,
+      sessionSeconds,
+      lrpCompileSeconds,
+      params: opened.summary.params,
+      flops: opened.summary.flops,
+    }),
+  );
   const lines = readline.createInterface({ input: process.stdin });
   for await (const line of lines) {
     const [cmd, key, path] = line.trim().split(/\s+/);

@@ -5,7 +5,10 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const dir = path.join(__dirname, '..', 'test', 'vscode');
-const entries = fs.readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => path.join(dir, f));
+const entries = fs
+  .readdirSync(dir)
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => path.join(dir, f));
 fs.rmSync(path.join(__dirname, '..', 'dist', 'test'), { recursive: true, force: true });
 esbuild
   .build({

@@ -7,12 +7,15 @@ import ts from 'typescript';
 
 const limit = Number(process.argv[2] ?? 80);
 const roots = ['src', 'webview'];
-const files = roots.flatMap((r) => (fs.existsSync(r) ? fs.readdirSync(r, { recursive: true }).map((f) => path.join(r, f)) : [])).filter((f) => /\.tsx?$/.test(f));
+const files = roots
+  .flatMap((r) => (fs.existsSync(r) ? fs.readdirSync(r, { recursive: true }).map((f) => path.join(r, f)) : []))
+  .filter((f) => /\.tsx?$/.test(f));
 
 const nameOf = (node) => {
   if (node.name) return node.name.getText();
   const p = node.parent;
-  if (p && (ts.isVariableDeclaration(p) || ts.isPropertyAssignment(p) || ts.isPropertyDeclaration(p))) return p.name.getText();
+  if (p && (ts.isVariableDeclaration(p) || ts.isPropertyAssignment(p) || ts.isPropertyDeclaration(p)))
+    return p.name.getText();
   return '(anonymous)';
 };
 
@@ -29,7 +32,14 @@ for (const file of files) {
       if (n > limit) {
         // The statement the function belongs to (a const, a property) starts the comment search.
         let owner = node;
-        while (owner.parent && !ts.isSourceFile(owner.parent) && !ts.isClassLike(owner.parent) && !ts.isBlock(owner.parent) && !ts.isObjectLiteralExpression(owner.parent)) owner = owner.parent;
+        while (
+          owner.parent &&
+          !ts.isSourceFile(owner.parent) &&
+          !ts.isClassLike(owner.parent) &&
+          !ts.isBlock(owner.parent) &&
+          !ts.isObjectLiteralExpression(owner.parent)
+        )
+          owner = owner.parent;
         const first = sf.getLineAndCharacterOfPosition(owner.getStart(sf)).line;
         let reason;
         for (let l = first - 1; l >= 0 && /^\s*(\/\/|\/\*|\*)/.test(lines[l]); l--) {
@@ -46,5 +56,8 @@ for (const file of files) {
 long.sort((a, b) => b.n - a.n);
 const unexplained = long.filter((f) => !f.reason);
 for (const f of unexplained) console.log(`${String(f.n).padStart(4)} lines  ${f.name}  ${f.where}`);
-for (const f of long.filter((g) => g.reason)) console.log(`${String(f.n).padStart(4)} lines  ${f.name}  ${f.where}  (long: ${f.reason})`);
-console.log(`${unexplained.length} functions over ${limit} lines without a reason, ${long.length - unexplained.length} with one`);
+for (const f of long.filter((g) => g.reason))
+  console.log(`${String(f.n).padStart(4)} lines  ${f.name}  ${f.where}  (long: ${f.reason})`);
+console.log(
+  `${unexplained.length} functions over ${limit} lines without a reason, ${long.length - unexplained.length} with one`,
+);

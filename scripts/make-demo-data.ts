@@ -18,4 +18,10 @@ function save(ds: Dataset, dir: string) {
 
 save(selectPerClass(loadSplit(source, 'train'), 10, 0), path.join(out, 'reference'));
 const test = loadSplit(source, 'test');
-save(subset(test, Array.from({ length: 1000 }, (_, i) => i)), path.join(out, 'test'));
+save(
+  subset(
+    test,
+    Array.from({ length: 1000 }, (_, i) => i),
+  ),
+  path.join(out, 'test'),
+);

@@ -30,6 +30,8 @@ npm run --silent build
 npm run --silent typecheck
 # The layers of architecture.md and no import cycles (eslint.config.mjs): a violation fails the run here.
 npm run --silent lint
+# One format (Prettier, width 120: .prettierrc.json); `npm run format` fixes what this finds.
+npm run --silent format:check
 # onnxruntime-node is an optional dependency; here its suites fail instead of skipping when it is missing.
 export PXP_REQUIRE_ONNXRUNTIME="${PXP_REQUIRE_ONNXRUNTIME:-1}"
 log=$(mktemp)

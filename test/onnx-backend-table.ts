@@ -9,7 +9,11 @@ import { formatReport, runBackendSuite, totals } from './helpers/onnx-backend-su
 async function main(): Promise<void> {
   await initBackend('auto');
   const filter = process.argv[2] ? new RegExp(process.argv[2]) : undefined;
-  const report = await runBackendSuite({ filter, onResult: (r) => process.stderr.write(`${r.status.padEnd(7)} ${r.suite}/${r.name}${r.detail ? `: ${r.detail}` : ''}\n`) });
+  const report = await runBackendSuite({
+    filter,
+    onResult: (r) =>
+      process.stderr.write(`${r.status.padEnd(7)} ${r.suite}/${r.name}${r.detail ? `: ${r.detail}` : ''}\n`),
+  });
   process.stdout.write(formatReport(report) + '\n');
   process.exitCode = totals(report).failed ? 1 : 0;
 }

@@ -9,7 +9,11 @@ import type { ProgressSink } from '../core/progress';
 import { EXECUTORS, type ValueCheck, choiceValue } from './flags';
 
 /** A flag: node's parseArgs config, its help, and the check its value must pass before the command starts. */
-export type OptionSpec = NonNullable<ParseArgsConfig['options']>[string] & { description: string; placeholder?: string; value?: ValueCheck };
+export type OptionSpec = NonNullable<ParseArgsConfig['options']>[string] & {
+  description: string;
+  placeholder?: string;
+  value?: ValueCheck;
+};
 
 export interface CommandContext {
   json: boolean;
@@ -47,18 +51,35 @@ export type CommandValue<C> = C extends Command<infer V> ? V : never;
 /** Flags every command takes. */
 export const COMMON_OPTIONS: Record<string, OptionSpec> = {
   json: { type: 'boolean', description: 'print one JSON document on stdout; progress goes to stderr as JSON lines' },
-  backend: { type: 'string', placeholder: 'NAME', description: 'auto | tensorflow-gpu | tensorflow | wasm | cpu (default auto)', value: choiceValue(BACKEND_PREFERENCES) },
+  backend: {
+    type: 'string',
+    placeholder: 'NAME',
+    description: 'auto | tensorflow-gpu | tensorflow | wasm | cpu (default auto)',
+    value: choiceValue(BACKEND_PREFERENCES),
+  },
   quiet: { type: 'boolean', description: 'no progress on stderr' },
   help: { type: 'boolean', short: 'h', description: 'show this help' },
 };
 
 /** --model, as the commands that open a model take it (openModel: tfjs or ONNX). */
-export const MODEL_OPTION: OptionSpec = { type: 'string', placeholder: 'FILE', description: 'a tfjs model.json, or an .onnx file exported from PyTorch' };
+export const MODEL_OPTION: OptionSpec = {
+  type: 'string',
+  placeholder: 'FILE',
+  description: 'a tfjs model.json, or an .onnx file exported from PyTorch',
+};
 
 /** --executor, read by executorFlag (flags.ts): what runs the model's heavy work. */
-export const EXECUTOR_OPTION: OptionSpec = { type: 'string', placeholder: 'NAME', description: 'auto (onnxruntime when installed, else tfjs), onnx or tfjs; default from $PXP_EXECUTOR', value: choiceValue(EXECUTORS) };
+export const EXECUTOR_OPTION: OptionSpec = {
+  type: 'string',
+  placeholder: 'NAME',
+  description: 'auto (onnxruntime when installed, else tfjs), onnx or tfjs; default from $PXP_EXECUTOR',
+  value: choiceValue(EXECUTORS),
+};
 /** --force, for the commands that write an --out folder (the others have nothing to overwrite, and refuse it). */
-export const FORCE_OPTION: OptionSpec = { type: 'boolean', description: 'replace the result in an existing --out folder (an older PXP result, replaced whole)' };
+export const FORCE_OPTION: OptionSpec = {
+  type: 'boolean',
+  description: 'replace the result in an existing --out folder (an older PXP result, replaced whole)',
+};
 
 /** The flags a command accepts: its own, --force when it writes an --out folder, and the common ones. */
 export function commandOptions(cmd: Command): Record<string, OptionSpec> {

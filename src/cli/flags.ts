@@ -18,7 +18,8 @@ export type ValueCheck = (value: string, flag: string) => void;
 
 function parseInteger(v: string, flag: string, min: number, max = Infinity): number {
   const n = v.trim() === '' ? NaN : Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw usageError(`--${flag} must be an integer ≥ ${min}${max < Infinity ? ` and ≤ ${max}` : ''}, got '${v}'`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw usageError(`--${flag} must be an integer ≥ ${min}${max < Infinity ? ` and ≤ ${max}` : ''}, got '${v}'`);
   return n;
 }
 
@@ -29,32 +30,53 @@ interface NumberBounds {
   max?: number;
 }
 
-const describeBounds = (b: NumberBounds) => [b.above !== undefined ? `> ${b.above}` : b.min !== undefined ? `≥ ${b.min}` : '', b.max !== undefined ? `≤ ${b.max}` : ''].filter(Boolean).join(' and ');
+const describeBounds = (b: NumberBounds) =>
+  [
+    b.above !== undefined ? `> ${b.above}` : b.min !== undefined ? `≥ ${b.min}` : '',
+    b.max !== undefined ? `≤ ${b.max}` : '',
+  ]
+    .filter(Boolean)
+    .join(' and ');
 
 function parseNumber(v: string, flag: string, b: NumberBounds = {}): number {
   const n = v.trim() === '' ? NaN : Number(v);
-  if (!Number.isFinite(n) || (b.min !== undefined && n < b.min) || (b.above !== undefined && n <= b.above) || (b.max !== undefined && n > b.max)) {
+  if (
+    !Number.isFinite(n) ||
+    (b.min !== undefined && n < b.min) ||
+    (b.above !== undefined && n <= b.above) ||
+    (b.max !== undefined && n > b.max)
+  ) {
     throw usageError(`--${flag} must be a number${describeBounds(b) ? ` ${describeBounds(b)}` : ''}, got '${v}'`);
   }
   return n;
 }
 
-export const intValue = (min = 0, max?: number): ValueCheck => (v, flag) => void parseInteger(v, flag, min, max);
-export const numberValue = (bounds: NumberBounds = {}): ValueCheck => (v, flag) => void parseNumber(v, flag, bounds);
-export const choiceValue = (choices: readonly string[]): ValueCheck => (v, flag) => {
-  if (!choices.includes(v)) throw usageError(`--${flag} ${v} is not one of ${choices.join(', ')}`);
-};
+export const intValue =
+  (min = 0, max?: number): ValueCheck =>
+  (v, flag) =>
+    void parseInteger(v, flag, min, max);
+export const numberValue =
+  (bounds: NumberBounds = {}): ValueCheck =>
+  (v, flag) =>
+    void parseNumber(v, flag, bounds);
+export const choiceValue =
+  (choices: readonly string[]): ValueCheck =>
+  (v, flag) => {
+    if (!choices.includes(v)) throw usageError(`--${flag} ${v} is not one of ${choices.join(', ')}`);
+  };
 
 function parseRate(v: string, flag: string): number {
   const r = v.trim() === '' ? NaN : Number(v);
-  if (!(Number.isFinite(r) && r >= 0 && r < 1)) throw usageError(`--${flag} ${v} is not a rate in [0, 1)`, 'give the fraction of components to remove, e.g. 0.5');
+  if (!(Number.isFinite(r) && r >= 0 && r < 1))
+    throw usageError(`--${flag} ${v} is not a rate in [0, 1)`, 'give the fraction of components to remove, e.g. 0.5');
   return r;
 }
 
 function parseRates(text: string): number[] {
   const rates = text.split(',').map((s) => (s.trim() === '' ? NaN : Number(s)));
   const bad = text.split(',').find((s, i) => !(Number.isFinite(rates[i]) && rates[i] >= 0 && rates[i] < 1));
-  if (bad !== undefined) throw usageError(`--rates: ${bad.trim() || "''"} is not a rate in [0, 1)`, 'give rates such as 0,0.1,0.2,…,0.9');
+  if (bad !== undefined)
+    throw usageError(`--rates: ${bad.trim() || "''"} is not a rate in [0, 1)`, 'give rates such as 0,0.1,0.2,…,0.9');
   return rates.sort((a, b) => a - b);
 }
 
@@ -75,7 +97,9 @@ export const criterionValue: ValueCheck = (v, flag) => {
 /** --baselines: none, or criteria (presets standing for the five LRP presets). */
 export function parseBaselines(text: string): string[] {
   if (text === 'none') return [];
-  const list = text.split(',').flatMap((c) => (c.trim() === 'presets' ? PRESET_NAMES.map((p) => `lrp:${p}`) : [c.trim()]));
+  const list = text
+    .split(',')
+    .flatMap((c) => (c.trim() === 'presets' ? PRESET_NAMES.map((p) => `lrp:${p}`) : [c.trim()]));
   list.forEach((c) => criterionValue(c, 'baselines'));
   return list;
 }
@@ -84,7 +108,11 @@ export const baselinesValue: ValueCheck = (v) => void parseBaselines(v);
 /** --input-range LO,HI: the range float arrays are in, mapped onto [0, 1] as uint8 data are (0,255 divides by 255). */
 export function parseInputRange(text: string): [number, number] {
   const parts = text.split(',').map((s) => (s.trim() === '' ? NaN : Number(s)));
-  if (parts.length !== 2 || !parts.every(Number.isFinite) || !(parts[0] < parts[1])) throw usageError(`--input-range ${text} is not a range LO,HI with LO < HI`, 'e.g. --input-range 0,255 for pixels saved as 0–255 floats');
+  if (parts.length !== 2 || !parts.every(Number.isFinite) || !(parts[0] < parts[1]))
+    throw usageError(
+      `--input-range ${text} is not a range LO,HI with LO < HI`,
+      'e.g. --input-range 0,255 for pixels saved as 0–255 floats',
+    );
   return [parts[0], parts[1]];
 }
 export const inputRangeValue: ValueCheck = (v) => void parseInputRange(v);
@@ -138,14 +166,19 @@ export const EXECUTORS = ['auto', 'onnx', 'tfjs'] as const;
 /** --executor (default $PXP_EXECUTOR, then auto). */
 export function executorFlag(flags: Flags): 'auto' | 'onnx' | 'tfjs' {
   const v = stringFlag(flags, 'executor') ?? process.env.PXP_EXECUTOR ?? 'auto';
-  if (v !== 'auto' && v !== 'onnx' && v !== 'tfjs') throw usageError(`--executor ${v} is not an executor`, 'use auto, onnx or tfjs');
+  if (v !== 'auto' && v !== 'onnx' && v !== 'tfjs')
+    throw usageError(`--executor ${v} is not an executor`, 'use auto, onnx or tfjs');
   return v;
 }
 
 /** --normalize none|mean|max: how scores are ranked (none is method.md's raw ranking). */
 export function normalizeFlag(flags: Flags): Normalization {
   const v = stringFlag(flags, 'normalize') ?? 'none';
-  if (!isNormalization(v)) throw usageError(`--normalize ${v} is not one of ${NORMALIZATIONS.join(', ')}`, 'none ranks raw scores as method.md does; mean or max rank each component against its own layer');
+  if (!isNormalization(v))
+    throw usageError(
+      `--normalize ${v} is not one of ${NORMALIZATIONS.join(', ')}`,
+      'none ranks raw scores as method.md does; mean or max rank each component against its own layer',
+    );
   return v;
 }
 
@@ -159,7 +192,8 @@ export function ratesFlag(flags: Flags): number[] | undefined {
 export function initFlag(flags: Flags): 'one-hot' | 'logit' | undefined {
   const v = stringFlag(flags, 'init');
   if (v === undefined) return undefined;
-  if (v !== 'one-hot' && v !== 'logit') throw usageError(`--init ${v} is not an initialisation`, 'use one-hot or logit');
+  if (v !== 'one-hot' && v !== 'logit')
+    throw usageError(`--init ${v} is not an initialisation`, 'use one-hot or logit');
   return v;
 }
 
@@ -168,9 +202,16 @@ export function initFlag(flags: Flags): 'one-hot' | 'logit' | undefined {
  * flag may state too: the file's value unless the flag gives one, and a flag that contradicts the file is an error,
  * so a run never silently differs from the trial the file describes.
  */
-export function compositeSetting<T>(flag: { name: string; value: T | undefined }, file: { name: string; key: string; value: T | undefined }, dflt: T): T {
+export function compositeSetting<T>(
+  flag: { name: string; value: T | undefined },
+  file: { name: string; key: string; value: T | undefined },
+  dflt: T,
+): T {
   if (flag.value !== undefined && file.value !== undefined && flag.value !== file.value) {
-    throw usageError(`${flag.name} contradicts ${file.name}, which sets "${file.key}": ${JSON.stringify(file.value)}`, `leave ${flag.name} out (the file's setting is used), or edit the file`);
+    throw usageError(
+      `${flag.name} contradicts ${file.name}, which sets "${file.key}": ${JSON.stringify(file.value)}`,
+      `leave ${flag.name} out (the file's setting is used), or edit the file`,
+    );
   }
   return flag.value ?? file.value ?? dflt;
 }

@@ -14,7 +14,8 @@ export type OpenedModel = LoadedModel;
 export const INPUT_RANGE_OPTION: OptionSpec = {
   type: 'string',
   placeholder: 'LO,HI',
-  description: 'the range float .npy samples are in, mapped onto [0, 1] as uint8 pixels are (e.g. 0,255); default: taken as they are',
+  description:
+    'the range float .npy samples are in, mapped onto [0, 1] as uint8 pixels are (e.g. 0,255); default: taken as they are',
   value: inputRangeValue,
 };
 
@@ -30,7 +31,12 @@ const RANGE_SLACK = 0.01;
  * Float samples held against the range a model documents (PXP's own models: [0, 1]): 0–255 pixels saved as floats
  * would be read as they are and ruin every result, so they are refused with the fix.
  */
-export function checkValueRange(range: ValueRange | undefined, modelRange: [number, number] | undefined, modelName: string, given?: [number, number]): void {
+export function checkValueRange(
+  range: ValueRange | undefined,
+  modelRange: [number, number] | undefined,
+  modelName: string,
+  given?: [number, number],
+): void {
   if (!range || !modelRange) return;
   const [lo, hi] = modelRange;
   const slack = RANGE_SLACK * (hi - lo);
@@ -38,12 +44,25 @@ export function checkValueRange(range: ValueRange | undefined, modelRange: [numb
   const fix = given
     ? `pass the range the array's values are in as --input-range LO,HI`
     : `if it holds 0–255 pixels, divide the array by 255 (np.save(path, x / 255)) or pass --input-range 0,255; otherwise pass --input-range LO,HI with the range its values are in`;
-  if (range.max > hi + slack) throw badInput(`${range.file}: sample ${range.maxSample} has values up to ${range.max}${after}, outside [${lo}, ${hi}], the range ${modelName} takes`, fix);
-  if (range.min < lo - slack) throw badInput(`${range.file}: sample ${range.minSample} has values down to ${range.min}${after}, outside [${lo}, ${hi}], the range ${modelName} takes`, fix);
+  if (range.max > hi + slack)
+    throw badInput(
+      `${range.file}: sample ${range.maxSample} has values up to ${range.max}${after}, outside [${lo}, ${hi}], the range ${modelName} takes`,
+      fix,
+    );
+  if (range.min < lo - slack)
+    throw badInput(
+      `${range.file}: sample ${range.minSample} has values down to ${range.min}${after}, outside [${lo}, ${hi}], the range ${modelName} takes`,
+      fix,
+    );
 }
 
 /** A data set checked against the input range of `modelName`. */
-export function checkDataRange(data: Dataset, modelRange: [number, number] | undefined, modelName: string, given?: [number, number]): Dataset {
+export function checkDataRange(
+  data: Dataset,
+  modelRange: [number, number] | undefined,
+  modelName: string,
+  given?: [number, number],
+): Dataset {
   checkValueRange(data.valueRange, modelRange, modelName, given);
   return data;
 }
@@ -60,7 +79,11 @@ export function fitData(data: Dataset, opened: OpenedModel, given?: [number, num
  * The samples of --inputs in the engine's layout (an NCHW model's [N, C, H, W] transposed), uint8 scaled to [0, 1]
  * as data folders are (float data mapped from --input-range when given), checked like data folders.
  */
-export function readInputs(file: string, model: OpenedModel, given?: [number, number]): { x: Float32Array; shape: number[] } {
+export function readInputs(
+  file: string,
+  model: OpenedModel,
+  given?: [number, number],
+): { x: Float32Array; shape: number[] } {
   const arr = readNpy(file);
   let data: Float32Array;
   if (arr.dtype === 'uint8') data = Float32Array.from(arr.data, (v) => v / 255);

@@ -36,7 +36,11 @@ export async function runCli(argv: string[]): Promise<number> {
   const onSigint = () => controller.abort();
   process.on('SIGINT', onSigint);
   try {
-    if (!cmd) throw usageError(`unknown command '${name}'`, `commands: ${COMMANDS.map((c) => c.name).join(', ')}; see pxp --help`);
+    if (!cmd)
+      throw usageError(
+        `unknown command '${name}'`,
+        `commands: ${COMMANDS.map((c) => c.name).join(', ')}; see pxp --help`,
+      );
     let flags: Record<string, string | boolean | undefined>;
     try {
       const parsed = parseArgs({ args: rest, options: commandOptions(cmd), allowPositionals: false, strict: true });
@@ -63,7 +67,8 @@ export async function runCli(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     const err = asPxpError(fileSystemError(e));
-    if (json) process.stdout.write(JSON.stringify({ error: { code: err.code, message: err.message, hint: err.hint } }) + '\n');
+    if (json)
+      process.stdout.write(JSON.stringify({ error: { code: err.code, message: err.message, hint: err.hint } }) + '\n');
     process.stderr.write(`pxp ${name ?? ''}: error: ${err.describe()}\n`);
     if (err.code === 'internal' && err.stack && process.env.PXP_DEBUG) process.stderr.write(err.stack + '\n');
     return EXIT_CODES[err.code];

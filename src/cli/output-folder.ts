@@ -14,12 +14,36 @@ import type { CommandContext } from './command';
 
 /** What PXP commands write into a result folder: --force replaces a folder holding only these. */
 const RESULT_ENTRIES = new Set([
-  'run.json', 'relevance.json', 'curve.json', 'report.html', 'curve.svg', 'cost.svg', 'layers.svg', 'pruned',
-  'trials.jsonl', 'best-composite.json', 'comparison.json', 'search.html', 'search-progress.svg', 'importance.svg',
-  'input.npy', 'components.json', 'heatmaps', 'outputs.npy', 'model.json', 'weights.bin', 'training.json', 'model.onnx',
-  'compare.html', 'compare.svg', '.pxp-demo', 'attribution', 'search',
+  'run.json',
+  'relevance.json',
+  'curve.json',
+  'report.html',
+  'curve.svg',
+  'cost.svg',
+  'layers.svg',
+  'pruned',
+  'trials.jsonl',
+  'best-composite.json',
+  'comparison.json',
+  'search.html',
+  'search-progress.svg',
+  'importance.svg',
+  'input.npy',
+  'components.json',
+  'heatmaps',
+  'outputs.npy',
+  'model.json',
+  'weights.bin',
+  'training.json',
+  'model.onnx',
+  'compare.html',
+  'compare.svg',
+  '.pxp-demo',
+  'attribution',
+  'search',
 ]);
-const isResultEntry = (name: string) => RESULT_ENTRIES.has(name) || /^prune-[a-z0-9-]+$/i.test(name) || /^\..+\.tmp$/.test(name);
+const isResultEntry = (name: string) =>
+  RESULT_ENTRIES.has(name) || /^prune-[a-z0-9-]+$/i.test(name) || /^\..+\.tmp$/.test(name);
 
 /** A file system with less room than this is full for our purposes: refused before the work, not after it. */
 const MIN_FREE_BYTES = 1 << 20;
@@ -45,22 +69,37 @@ function checkNotAnInput(out: string, dir: string, inputs: string[]): void {
   for (const input of inputs) {
     const abs = path.resolve(input);
     const realInput = realPathOf(abs);
-    if (within(abs, dir) || within(realInput, real)) throw badInput(`--out ${out} would overwrite the input ${input}`, 'choose an --out folder that holds none of the inputs');
+    if (within(abs, dir) || within(realInput, real))
+      throw badInput(
+        `--out ${out} would overwrite the input ${input}`,
+        'choose an --out folder that holds none of the inputs',
+      );
     if (fs.existsSync(realInput) && fs.statSync(realInput).isDirectory() && within(real, realInput)) {
-      throw badInput(`--out ${out} lies inside the input folder ${input}`, 'choose an --out folder outside the inputs, so they stay as they were');
+      throw badInput(
+        `--out ${out} lies inside the input folder ${input}`,
+        'choose an --out folder outside the inputs, so they stay as they were',
+      );
     }
   }
 }
 
 function checkExisting(out: string, dir: string, force: boolean, resume: boolean): void {
   if (!fs.existsSync(dir)) return;
-  if (!fs.statSync(dir).isDirectory()) throw badInput(`--out ${out} is an existing file, not a folder`, 'choose a new folder name for --out');
+  if (!fs.statSync(dir).isDirectory())
+    throw badInput(`--out ${out} is an existing file, not a folder`, 'choose a new folder name for --out');
   const entries = fs.readdirSync(dir);
   if (entries.length === 0 || resume) return;
-  if (!force) throw badInput(`--out ${out} exists and is not empty`, 'choose a new folder, or pass --force to replace the result in it');
+  if (!force)
+    throw badInput(
+      `--out ${out} exists and is not empty`,
+      'choose a new folder, or pass --force to replace the result in it',
+    );
   const foreign = entries.filter((e) => !isResultEntry(e));
   if (foreign.length) {
-    throw badInput(`--out ${out} holds files PXP did not write (${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', …' : ''})`, '--force replaces an older PXP result whole; choose another folder, or move those files out');
+    throw badInput(
+      `--out ${out} holds files PXP did not write (${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', …' : ''})`,
+      '--force replaces an older PXP result whole; choose another folder, or move those files out',
+    );
   }
 }
 
@@ -76,7 +115,11 @@ function checkWritable(out: string, dir: string): void {
   const at = existingAncestor(path.dirname(dir));
   const { bavail, bsize } = fs.statfsSync(at);
   const free = Number(bavail) * Number(bsize);
-  if (free < MIN_FREE_BYTES) throw badInput(`--out ${out}: the file system has only ${Math.floor(free / 1024)} KiB free`, 'free some space, or choose an --out on another file system');
+  if (free < MIN_FREE_BYTES)
+    throw badInput(
+      `--out ${out}: the file system has only ${Math.floor(free / 1024)} KiB free`,
+      'free some space, or choose an --out on another file system',
+    );
   const probe = path.join(at, `.${path.basename(dir)}.${process.pid}.probe`);
   try {
     fs.writeFileSync(probe, 'pxp');
@@ -105,7 +148,12 @@ const committed = new WeakSet<AbortSignal>();
 export const resultCommitted = (signal: AbortSignal) => committed.has(signal);
 
 /** Checks `--out` against the inputs and the file system, and takes its lock; every check runs before any work. */
-export function claimOutputFolder(out: string, inputs: string[], ctx: Pick<CommandContext, 'force' | 'signal'> & { command: string }, opts: { resume?: boolean } = {}): OutputFolder {
+export function claimOutputFolder(
+  out: string,
+  inputs: string[],
+  ctx: Pick<CommandContext, 'force' | 'signal'> & { command: string },
+  opts: { resume?: boolean } = {},
+): OutputFolder {
   const dir = path.resolve(out);
   checkNotAnInput(out, dir, inputs);
   checkExisting(out, dir, ctx.force, opts.resume === true);
@@ -115,7 +163,8 @@ export function claimOutputFolder(out: string, inputs: string[], ctx: Pick<Comma
   const lock: FolderLock = lockFolder(dir, ctx.command, out);
   const release = () => {
     lock.release();
-    if (madeParent && fs.existsSync(madeParent) && !fs.existsSync(dir)) removeEmptyFolders(madeParent, path.dirname(dir));
+    if (madeParent && fs.existsSync(madeParent) && !fs.existsSync(dir))
+      removeEmptyFolders(madeParent, path.dirname(dir));
   };
   return {
     dir,
@@ -129,7 +178,8 @@ export function claimOutputFolder(out: string, inputs: string[], ctx: Pick<Comma
     },
     openInPlace({ keep }) {
       if (!keep) freshFolder(dir);
-      else for (const e of fs.readdirSync(dir)) if (/^\..+\.tmp$/.test(e)) fs.rmSync(path.join(dir, e), { force: true });
+      else
+        for (const e of fs.readdirSync(dir)) if (/^\..+\.tmp$/.test(e)) fs.rmSync(path.join(dir, e), { force: true });
       return dir;
     },
     release,

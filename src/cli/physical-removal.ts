@@ -45,8 +45,16 @@ function componentsOf(op: Graph['nodes'][number]['op']): number | undefined {
 }
 
 /** Original vs pruned, matched by name (surgery and the ONNX writer keep the names). */
-function layerDiff(original: { graph: Graph; summary: ModelSummary }, pruned: { graph: Graph; summary: ModelSummary }): LayerDiff[] {
-  const after = new Map(pruned.summary.layers.map((l, i) => [l.name, { layer: l, node: pruned.graph.nodes.find((n) => n.name === l.name) ?? pruned.graph.nodes[i] }]));
+function layerDiff(
+  original: { graph: Graph; summary: ModelSummary },
+  pruned: { graph: Graph; summary: ModelSummary },
+): LayerDiff[] {
+  const after = new Map(
+    pruned.summary.layers.map((l, i) => [
+      l.name,
+      { layer: l, node: pruned.graph.nodes.find((n) => n.name === l.name) ?? pruned.graph.nodes[i] },
+    ]),
+  );
   const nodeOf = (g: Graph, name: string) => g.nodes.find((n) => n.name === name);
   return original.summary.layers
     .filter((l) => l.params > 0 || l.macs > 0)
@@ -89,7 +97,14 @@ export interface PhysicalRemoval {
   layers: LayerDiff[];
   /** Indices of the components removed, per component layer that lost any. */
   removedComponents: Record<string, number[]>;
-  finetune?: { epochs: number; samples: number; executor?: string; seconds: number; accuracy: number; regained: number };
+  finetune?: {
+    epochs: number;
+    samples: number;
+    executor?: string;
+    seconds: number;
+    accuracy: number;
+    regained: number;
+  };
 }
 
 /** The pruned model is the curve's point unless dependency groups forced a difference: then how many, and why. */
@@ -97,7 +112,10 @@ export function differenceLines(p: Pick<PhysicalRemoval, 'removed' | 'curveRemov
   if (!p.differences.length) return [`  the curve's point at this rate: the same ${p.curveRemoved} components`];
   return [
     `  NOT the curve's point: the curve removes ${p.curveRemoved} components, the pruned model ${p.removed}, because`,
-    ...p.differences.map((d) => `    ${d.why}: ${d.groups} groups, ${d.kept} of the curve's components kept${d.added ? `, ${d.added} more removed` : ''}`),
+    ...p.differences.map(
+      (d) =>
+        `    ${d.why}: ${d.groups} groups, ${d.kept} of the curve's components kept${d.added ? `, ${d.added} more removed` : ''}`,
+    ),
   ];
 }
 
@@ -139,11 +157,18 @@ const LATENCY_BATCH = 64;
 const LATENCY_RUNS = 25;
 const TFJS_LATENCY_RUNS = 15;
 
-export async function removePhysically(inp: RemovalInputs): Promise<{ result: Omit<PhysicalRemoval, 'chosenBy' | 'finetune'>; pruned: PrunedModel }> {
+export async function removePhysically(
+  inp: RemovalInputs,
+): Promise<{ result: Omit<PhysicalRemoval, 'chosenBy' | 'finetune'>; pruned: PrunedModel }> {
   const { opened, graph, shapes, layers, scores, rate, evaluation, classes, executor } = inp;
   throwIfCancelled(inp.signal);
-  const plan = physicalPlan(graph, layers, scores, rate, { leastRelevantFirst: inp.leastRelevantFirst, roundTo: inp.roundTo });
-  const pruned = opened.tfjs ? await prunedLayersModel(opened.tfjs, graph, shapes, layers, plan.removed, opened.file) : await prunedOnnxModel(opened, graph, shapes, layers, plan.removed);
+  const plan = physicalPlan(graph, layers, scores, rate, {
+    leastRelevantFirst: inp.leastRelevantFirst,
+    roundTo: inp.roundTo,
+  });
+  const pruned = opened.tfjs
+    ? await prunedLayersModel(opened.tfjs, graph, shapes, layers, plan.removed, opened.file)
+    : await prunedOnnxModel(opened, graph, shapes, layers, plan.removed);
   try {
     const masked = await maskedEvaluator(graph, layers, evaluation, { executor, allowedClasses: classes });
     let maskedAccuracy: number;
@@ -172,10 +197,12 @@ export async function removePhysically(inp: RemovalInputs): Promise<{ result: Om
         latencyMs: latency,
         speedup: latency.original / latency.pruned,
         layers: layerDiff({ graph, summary: opened.summary }, pruned),
-        removedComponents: Object.fromEntries(layers.flatMap((l, i) => {
-          const idx = plan.removed[i].flatMap((r, j) => (r ? [j] : []));
-          return idx.length ? [[l.name, idx]] : [];
-        })),
+        removedComponents: Object.fromEntries(
+          layers.flatMap((l, i) => {
+            const idx = plan.removed[i].flatMap((r, j) => (r ? [j] : []));
+            return idx.length ? [[l.name, idx]] : [];
+          }),
+        ),
       },
       pruned,
     };
@@ -185,14 +212,22 @@ export async function removePhysically(inp: RemovalInputs): Promise<{ result: Om
   }
 }
 
-async function prunedLayersModel(model: tf.LayersModel, graph: Graph, shapes: number[][], layers: ComponentLayerInfo[], removed: boolean[][], file: string): Promise<PrunedModel> {
+async function prunedLayersModel(
+  model: tf.LayersModel,
+  graph: Graph,
+  shapes: number[][],
+  layers: ComponentLayerInfo[],
+  removed: boolean[][],
+  file: string,
+): Promise<PrunedModel> {
   const pruned = await pruneModel(model, graph, shapes, layers, removed);
   const prunedGraph = graphFromModel(pruned);
   return {
     tfjs: pruned,
     graph: prunedGraph,
     summary: summarizeModel(pruned),
-    save: (dir, info) => saveModel(pruned, path.join(dir, 'pruned'), { ...modelMetadata(file), prunedFrom: file, ...info }),
+    save: (dir, info) =>
+      saveModel(pruned, path.join(dir, 'pruned'), { ...modelMetadata(file), prunedFrom: file, ...info }),
     dispose: () => {
       disposeGraph(prunedGraph);
       pruned.dispose();
@@ -201,7 +236,13 @@ async function prunedLayersModel(model: tf.LayersModel, graph: Graph, shapes: nu
 }
 
 /** The pruned ONNX file is written to a temp folder first and imported back: what is measured is what is saved. */
-async function prunedOnnxModel(opened: LoadedModel, graph: Graph, shapes: number[][], layers: ComponentLayerInfo[], removed: boolean[][]): Promise<PrunedModel> {
+async function prunedOnnxModel(
+  opened: LoadedModel,
+  graph: Graph,
+  shapes: number[][],
+  layers: ComponentLayerInfo[],
+  removed: boolean[][],
+): Promise<PrunedModel> {
   const active = channelFlow(graph, shapes, layers, removed);
   const { bytes } = writePrunedOnnx(opened.onnx!, active);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pxp-pruned-'));
@@ -212,7 +253,10 @@ async function prunedOnnxModel(opened: LoadedModel, graph: Graph, shapes: number
     reopened = await openAnyModel(file);
   } catch (e) {
     fs.rmSync(tmp, { recursive: true, force: true });
-    throw badInput(`the pruned model of ${opened.file} does not load again: ${(e as Error).message}`, 'this is a PXP bug for this model structure; prune with the masked curve only (no --rate) and report it');
+    throw badInput(
+      `the pruned model of ${opened.file} does not load again: ${(e as Error).message}`,
+      'this is a PXP bug for this model structure; prune with the masked curve only (no --rate) and report it',
+    );
   }
   const prunedGraph = reopened.graph();
   return {
@@ -238,23 +282,49 @@ async function latencies(inp: RemovalInputs, pruned: PrunedModel): Promise<Physi
       const input = opened.onnx.facts.input;
       const batch = input.batchDynamic ? LATENCY_BATCH : input.shape[0];
       const shape = [batch, ...opened.onnx.fileInputShape];
-      const [original, prunedMs] = await onnxModelLatencies(ort, [{ model: opened.file, input: input.name, shape }, { model: pruned.file!, input: input.name, shape }], { runs: LATENCY_RUNS, signal: inp.signal });
+      const [original, prunedMs] = await onnxModelLatencies(
+        ort,
+        [
+          { model: opened.file, input: input.name, shape },
+          { model: pruned.file!, input: input.name, shape },
+        ],
+        { runs: LATENCY_RUNS, signal: inp.signal },
+      );
       return { original, pruned: prunedMs, batch, runs: LATENCY_RUNS, engine: 'onnxruntime' };
     }
     try {
-      const [original, prunedMs] = await onnxLatencies(ort, [inp.graph, pruned.graph], opened.summary.inputShape, { batchSize: LATENCY_BATCH, runs: LATENCY_RUNS, signal: inp.signal });
+      const [original, prunedMs] = await onnxLatencies(ort, [inp.graph, pruned.graph], opened.summary.inputShape, {
+        batchSize: LATENCY_BATCH,
+        runs: LATENCY_RUNS,
+        signal: inp.signal,
+      });
       return { original, pruned: prunedMs, batch: LATENCY_BATCH, runs: LATENCY_RUNS, engine: 'onnxruntime' };
     } catch (e) {
       if (!(e instanceof OnnxUnsupported)) throw e;
     }
   }
   const models: ModelLike[] = [opened.tfjs ?? inp.graph, pruned.tfjs ?? pruned.graph];
-  const [before, after] = await measureLatencies(models, opened.summary.inputShape, { batchSize: LATENCY_BATCH, runs: TFJS_LATENCY_RUNS, signal: inp.signal });
-  return { original: before.medianMs, pruned: after.medianMs, batch: LATENCY_BATCH, runs: TFJS_LATENCY_RUNS, engine: inp.backendName };
+  const [before, after] = await measureLatencies(models, opened.summary.inputShape, {
+    batchSize: LATENCY_BATCH,
+    runs: TFJS_LATENCY_RUNS,
+    signal: inp.signal,
+  });
+  return {
+    original: before.medianMs,
+    pruned: after.medianMs,
+    batch: LATENCY_BATCH,
+    runs: TFJS_LATENCY_RUNS,
+    engine: inp.backendName,
+  };
 }
 
 /** Top-1 accuracy of a model, among the allowed classes only when the task is restricted. */
-export async function modelAccuracy(model: ModelLike, data: Dataset, classes?: number[], signal?: AbortSignal): Promise<number> {
+export async function modelAccuracy(
+  model: ModelLike,
+  data: Dataset,
+  classes?: number[],
+  signal?: AbortSignal,
+): Promise<number> {
   let correct = 0;
   for await (const { x, y, shape, size } of batchesOf(data, 256, { signal })) {
     const logits = tfjs.tidy(() => runModel(model, tfjs.tensor(x, shape)));

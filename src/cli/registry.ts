@@ -13,7 +13,19 @@ import { sharedSearchCommand } from './commands/search-study';
 import { studiesCommand } from './commands/studies';
 import { trainCommand } from './commands/train';
 
-export const COMMANDS: Command[] = [infoCommand, trainCommand, evaluateCommand, predictCommand, attributeCommand, pruneCommand, sharedSearchCommand, studiesCommand, compareCommand, exportCommand, demoCommand];
+export const COMMANDS: Command[] = [
+  infoCommand,
+  trainCommand,
+  evaluateCommand,
+  predictCommand,
+  attributeCommand,
+  pruneCommand,
+  sharedSearchCommand,
+  studiesCommand,
+  compareCommand,
+  exportCommand,
+  demoCommand,
+];
 
 /** The commands the engine process runs for the editor, by name: where each one's result type comes from. */
 export const ENGINE_COMMAND_TABLE = {

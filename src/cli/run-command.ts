@@ -5,7 +5,7 @@
  */
 import { badInput, usageError } from '../core/errors';
 import { throwIfCancelled, yieldToEventLoop } from '../core/progress';
-import { type Command, commandOptions,  type CommandContext, type CommandResult } from './command';
+import { type Command, commandOptions, type CommandContext, type CommandResult } from './command';
 import { writeErrorReason } from '../core/io/result-folder';
 import { resultCommitted } from './output-folder';
 
@@ -17,14 +17,25 @@ export function checkCommandFlags(cmd: Command, flags: Flags): void {
   for (const [name, value] of Object.entries(flags)) {
     if (value === undefined) continue;
     const spec = options[name];
-    if (!spec) throw usageError(`pxp ${cmd.name} has no --${name}`, `options: ${Object.keys(cmd.options).map((o) => `--${o}`).join(', ')}`);
-    if (typeof value !== (spec.type === 'boolean' ? 'boolean' : 'string')) throw usageError(`--${name} takes ${spec.type === 'boolean' ? 'no value' : 'a value'}`, `see pxp ${cmd.name} --help`);
+    if (!spec)
+      throw usageError(
+        `pxp ${cmd.name} has no --${name}`,
+        `options: ${Object.keys(cmd.options)
+          .map((o) => `--${o}`)
+          .join(', ')}`,
+      );
+    if (typeof value !== (spec.type === 'boolean' ? 'boolean' : 'string'))
+      throw usageError(
+        `--${name} takes ${spec.type === 'boolean' ? 'no value' : 'a value'}`,
+        `see pxp ${cmd.name} --help`,
+      );
     if (typeof value === 'string') {
       if (value.trim() === '') throw usageError(`--${name} needs a value`, `see pxp ${cmd.name} --help`);
       spec.value?.(value, name);
     }
   }
-  for (const r of cmd.required ?? []) if (flags[r] === undefined) throw usageError(`--${r} is required`, `usage: ${cmd.usage}`);
+  for (const r of cmd.required ?? [])
+    if (flags[r] === undefined) throw usageError(`--${r} is required`, `usage: ${cmd.usage}`);
 }
 
 /** Checks the flags, runs the command, and turns a cancel it did not notice into a cancelled error (nothing kept). */
@@ -41,5 +52,8 @@ export function fileSystemError(e: unknown): unknown {
   const reason = writeErrorReason(e);
   if (!reason) return e;
   const err = e as NodeJS.ErrnoException;
-  return badInput(`cannot ${err.syscall ?? 'write'} ${err.path ?? 'a file'}: ${reason}`, 'check the permissions and the free space of the folders named');
+  return badInput(
+    `cannot ${err.syscall ?? 'write'} ${err.path ?? 'a file'}: ${reason}`,
+    'check the permissions and the free space of the folders named',
+  );
 }

@@ -24,12 +24,21 @@ export function sourceRootsFlag(flags: Record<string, string | boolean | undefin
   const v = stringFlag(flags, 'source-roots');
   if (!v) return [];
   const roots = v.split(path.delimiter).filter(Boolean);
-  for (const r of roots) if (!fs.existsSync(r) || !fs.statSync(r).isDirectory()) throw badInput(`--source-roots: ${r} is not a folder`, `give folders holding the model's .py files, separated by '${path.delimiter}'`);
+  for (const r of roots)
+    if (!fs.existsSync(r) || !fs.statSync(r).isDirectory())
+      throw badInput(
+        `--source-roots: ${r} is not a folder`,
+        `give folders holding the model's .py files, separated by '${path.delimiter}'`,
+      );
   return roots;
 }
 
 /** Computes the map (undefined for tfjs models) and says in one line how the modules were placed. */
-export function sourceMapFor(opened: LoadedModel, roots: string[], components: string[]): { write: (dir: string) => void; line: string } | undefined {
+export function sourceMapFor(
+  opened: LoadedModel,
+  roots: string[],
+  components: string[],
+): { write: (dir: string) => void; line: string } | undefined {
   if (!opened.onnx) return undefined;
   const map = buildSourceMap({ model: opened.onnx.source.model, modelFile: opened.file, roots, components });
   const { note, ...file } = map;

@@ -46,7 +46,12 @@ export class EngineClient {
         reject(new PxpError('cancelled', 'cancelled', 'nothing was written'));
         return;
       }
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onProgress: opts.onProgress, onOutput: opts.onOutput });
+      this.pending.set(id, {
+        resolve: resolve as (v: unknown) => void,
+        reject,
+        onProgress: opts.onProgress,
+        onOutput: opts.onOutput,
+      });
       opts.signal?.addEventListener('abort', () => this.post({ type: 'cancel', id }), { once: true });
       this.post({ type: 'request', id, method, params } as ToEngine);
       if (!child.connected) this.failAll(new PxpError('internal', 'the engine process is not running'));
@@ -93,13 +98,25 @@ export class EngineClient {
       if (this.child === child) this.child = undefined;
       const node = this.opts.nodePath || process.execPath;
       this.opts.onLog?.('error', `cannot start the engine with ${node}: ${e.message}`);
-      this.failAll(new PxpError('usage', `cannot start the engine with ${node}: ${e.message}`, 'set pxp.nodePath to a Node binary (one that runs `node --version`), or clear it to use the editor’s Node'));
+      this.failAll(
+        new PxpError(
+          'usage',
+          `cannot start the engine with ${node}: ${e.message}`,
+          'set pxp.nodePath to a Node binary (one that runs `node --version`), or clear it to use the editor’s Node',
+        ),
+      );
     });
     child.on('exit', (code, signal) => {
       if (this.child === child) this.child = undefined;
       const oom = /heap out of memory|Allocation failed/i.test(stderrTail);
       const why = oom ? 'ran out of memory' : `exited (${signal ?? `code ${code}`})`;
-      this.failAll(new PxpError('internal', `the engine process ${why}`, 'see the PXP log; the next request starts a fresh engine'));
+      this.failAll(
+        new PxpError(
+          'internal',
+          `the engine process ${why}`,
+          'see the PXP log; the next request starts a fresh engine',
+        ),
+      );
     });
     this.child = child;
     child.send({ type: 'configure', backend: this.opts.backend ?? 'auto' } satisfies ToEngine);

@@ -20,14 +20,23 @@ import type { EngineMethod, EngineMethods, RunResult } from '../protocol/engine'
 /** Progress and cancellation, plus the command's lines of news (forwarded as output messages). */
 export type EngineControl = RunControl & { output?: (line: string) => void };
 
-type Handler<M extends EngineMethod> = (params: EngineMethods[M]['params'], control: EngineControl) => Promise<EngineMethods[M]['result']>;
+type Handler<M extends EngineMethod> = (
+  params: EngineMethods[M]['params'],
+  control: EngineControl,
+) => Promise<EngineMethods[M]['result']>;
 
 /** Flags the editor may pass to a command: its own options and --force; never --json, --help or --backend (the engine's). */
 function editorFlags(command: string, flags: Record<string, string | boolean>): Command {
   const cmd = findCommand(command);
   if (!cmd) throw usageError(`unknown command '${command}'`);
   for (const name of Object.keys(flags)) {
-    if (!(name in cmd.options) && !(name === 'force' && 'out' in cmd.options) && name !== 'quiet') throw usageError(`pxp ${command} has no --${name}`, `options: ${Object.keys(cmd.options).map((o) => `--${o}`).join(', ')}`);
+    if (!(name in cmd.options) && !(name === 'force' && 'out' in cmd.options) && name !== 'quiet')
+      throw usageError(
+        `pxp ${command} has no --${name}`,
+        `options: ${Object.keys(cmd.options)
+          .map((o) => `--${o}`)
+          .join(', ')}`,
+      );
   }
   return cmd;
 }
@@ -63,7 +72,11 @@ export function engineHandlers(backend: () => BackendPreference): { [M in Engine
       const choice = await initBackend(backend());
       const m = await openAnyModel(model);
       try {
-        return { ...m.summary, ...(m.onnx ? { onnx: { opset: m.onnx.opset, producer: m.onnx.producer } } : {}), backend: choice };
+        return {
+          ...m.summary,
+          ...(m.onnx ? { onnx: { opset: m.onnx.opset, producer: m.onnx.producer } } : {}),
+          backend: choice,
+        };
       } finally {
         m.dispose();
       }
@@ -77,7 +90,10 @@ export function engineHandlers(backend: () => BackendPreference): { [M in Engine
         checkDataFitsModel(ds, m.summary, m.file);
         const predictor = m.tfjs ?? graph!;
         const acc = await evaluateAccuracy(predictor, ds, control);
-        const latency = await measureLatencyOn(acc.executor, predictor, m.summary.inputShape, { onnxFile: onnxFileInput(m), tfjsEngine: `tfjs ${choice.name}` });
+        const latency = await measureLatencyOn(acc.executor, predictor, m.summary.inputShape, {
+          onnxFile: onnxFileInput(m),
+          tfjsEngine: `tfjs ${choice.name}`,
+        });
         return { ...acc, latency, backend: choice };
       } finally {
         if (graph) disposeGraph(graph);

@@ -9,7 +9,14 @@ import type { BackendChoice, BackendPreference } from '../core/backend/select';
 import { PxpError } from '../core/errors';
 import { EngineClient } from '../engine/client';
 import type { ProgressSink } from '../core/progress';
-import { type CommandFlags, type EngineCommand, type EngineMethod, type EngineMethods, type RunResult, isResultOf } from '../protocol/engine';
+import {
+  type CommandFlags,
+  type EngineCommand,
+  type EngineMethod,
+  type EngineMethods,
+  type RunResult,
+  isResultOf,
+} from '../protocol/engine';
 
 export interface RequestOptions {
   onProgress?: ProgressSink;
@@ -21,7 +28,11 @@ export interface RequestOptions {
 const UNTRUSTED_OK: ReadonlySet<EngineCommand> = new Set(['compare']);
 
 export const untrustedError = () =>
-  new PxpError('usage', 'this workspace is not trusted: PXP does not load models or run tasks in it', 'trust the workspace (Workspaces: Manage Workspace Trust) to prune, attribute, search or train');
+  new PxpError(
+    'usage',
+    'this workspace is not trusted: PXP does not load models or run tasks in it',
+    'trust the workspace (Workspaces: Manage Workspace Trust) to prune, attribute, search or train',
+  );
 
 export class EngineSession implements vscode.Disposable {
   private client?: EngineClient;
@@ -67,7 +78,11 @@ export class EngineSession implements vscode.Disposable {
     return this.client;
   }
 
-  async request<M extends EngineMethod>(method: M, params: EngineMethods[M]['params'], opts: RequestOptions = {}): Promise<EngineMethods[M]['result']> {
+  async request<M extends EngineMethod>(
+    method: M,
+    params: EngineMethods[M]['params'],
+    opts: RequestOptions = {},
+  ): Promise<EngineMethods[M]['result']> {
     const isCompare = method === 'run' && UNTRUSTED_OK.has((params as EngineMethods['run']['params']).command);
     if (!vscode.workspace.isTrusted && !isCompare) throw untrustedError();
     const result = await this.engine().request(method, params, opts);
@@ -76,10 +91,19 @@ export class EngineSession implements vscode.Disposable {
   }
 
   /** Runs `pxp COMMAND` in the engine; the result carries that command's value type. */
-  async run<C extends EngineCommand>(command: C, flags: CommandFlags, opts: RequestOptions = {}): Promise<Extract<RunResult, { command: C }>> {
-    this.log.info(`pxp ${command} ${Object.entries(flags).map(([k, v]) => (v === true ? `--${k}` : `--${k} ${v}`)).join(' ')}`);
+  async run<C extends EngineCommand>(
+    command: C,
+    flags: CommandFlags,
+    opts: RequestOptions = {},
+  ): Promise<Extract<RunResult, { command: C }>> {
+    this.log.info(
+      `pxp ${command} ${Object.entries(flags)
+        .map(([k, v]) => (v === true ? `--${k}` : `--${k} ${v}`))
+        .join(' ')}`,
+    );
     const result = await this.request('run', { command, flags }, opts);
-    if (!isResultOf(result, command)) throw new PxpError('internal', `the engine answered pxp ${command} with the result of pxp ${result.command}`);
+    if (!isResultOf(result, command))
+      throw new PxpError('internal', `the engine answered pxp ${command} with the result of pxp ${result.command}`);
     return result;
   }
 

@@ -39,7 +39,9 @@ export class Jobs implements vscode.Disposable {
     private readonly state: vscode.Memento,
     private readonly log: vscode.LogOutputChannel,
   ) {
-    this.finished = (state.get<Job[]>(STATE_KEY) ?? []).filter((j) => j.status === 'failed' || j.status === 'cancelled');
+    this.finished = (state.get<Job[]>(STATE_KEY) ?? []).filter(
+      (j) => j.status === 'failed' || j.status === 'cancelled',
+    );
   }
 
   get active(): Job[] {
@@ -77,11 +79,24 @@ export class Jobs implements vscode.Disposable {
     work: (ctx: { signal: AbortSignal; report: ProgressSink; job: Job }) => Promise<T>,
   ): Promise<T | undefined> {
     const controller = new AbortController();
-    const job: Job = { id: this.nextId++, kind: spec.kind, title: spec.title, runDir: spec.runDir, status: 'running', done: 0, total: 0, message: 'starting the engine…', startedAt: Date.now() };
+    const job: Job = {
+      id: this.nextId++,
+      kind: spec.kind,
+      title: spec.title,
+      runDir: spec.runDir,
+      status: 'running',
+      done: 0,
+      total: 0,
+      message: 'starting the engine…',
+      startedAt: Date.now(),
+    };
     this.running.set(job.id, { job, controller });
     this.changed.fire(job);
     this.log.info(`job ${job.id} started: ${job.title}`);
-    const body = async (progress?: vscode.Progress<{ message?: string; increment?: number }>, token?: vscode.CancellationToken) => {
+    const body = async (
+      progress?: vscode.Progress<{ message?: string; increment?: number }>,
+      token?: vscode.CancellationToken,
+    ) => {
       token?.onCancellationRequested(() => controller.abort());
       let lastPct = 0;
       const report: ProgressSink = (p) => {
@@ -89,7 +104,10 @@ export class Jobs implements vscode.Disposable {
         job.total = p.total;
         job.message = p.message;
         const pct = p.total > 0 ? Math.min(100, (100 * p.done) / p.total) : 0;
-        progress?.report({ message: `${p.message}${p.total > 0 ? ` (${Math.round(pct)} %)` : ''}`, increment: pct > lastPct ? pct - lastPct : undefined });
+        progress?.report({
+          message: `${p.message}${p.total > 0 ? ` (${Math.round(pct)} %)` : ''}`,
+          increment: pct > lastPct ? pct - lastPct : undefined,
+        });
         lastPct = Math.max(lastPct, pct);
         this.changed.fire(job);
       };
@@ -99,15 +117,23 @@ export class Jobs implements vscode.Disposable {
       const value =
         spec.notify === false
           ? await body()
-          : await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `PXP: ${spec.title}`, cancellable: true }, (progress, token) => body(progress, token));
+          : await vscode.window.withProgress(
+              { location: vscode.ProgressLocation.Notification, title: `PXP: ${spec.title}`, cancellable: true },
+              (progress, token) => body(progress, token),
+            );
       job.status = 'done';
       this.log.info(`job ${job.id} done: ${job.title} (${((Date.now() - job.startedAt) / 1000).toFixed(1)} s)`);
       return value;
     } catch (e) {
-      const err = controller.signal.aborted && !(e instanceof PxpError && e.code !== 'cancelled') ? new PxpError('cancelled', 'cancelled', 'nothing was written') : asPxpError(e);
+      const err =
+        controller.signal.aborted && !(e instanceof PxpError && e.code !== 'cancelled')
+          ? new PxpError('cancelled', 'cancelled', 'nothing was written')
+          : asPxpError(e);
       job.status = err.code === 'cancelled' ? 'cancelled' : 'failed';
       job.error = err.code === 'cancelled' ? 'cancelled: nothing was written' : err.message;
-      this.log[err.code === 'internal' ? 'error' : 'warn'](`job ${job.id} ${job.status}: ${job.title}: ${err.describe()}`);
+      this.log[err.code === 'internal' ? 'error' : 'warn'](
+        `job ${job.id} ${job.status}: ${job.title}: ${err.describe()}`,
+      );
       if (spec.notify !== false) showError(err, this.log, job.title);
       return undefined;
     } finally {

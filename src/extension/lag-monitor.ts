@@ -60,6 +60,9 @@ export function logLagPerJob(monitor: LagMonitor, jobs: Jobs, log: vscode.LogOut
     if (job.status === 'running' && !seen.has(job.id)) {
       seen.add(job.id);
       if (jobs.active.length === 1) monitor.reset();
-    } else if (job.status !== 'running') log.info(`main-thread lag during '${job.title}': max ${monitor.maxLagMs.toFixed(1)} ms (${monitor.maxBusyLagMs.toFixed(1)} ms while the host was on the CPU) over ${monitor.samples} samples`);
+    } else if (job.status !== 'running')
+      log.info(
+        `main-thread lag during '${job.title}': max ${monitor.maxLagMs.toFixed(1)} ms (${monitor.maxBusyLagMs.toFixed(1)} ms while the host was on the CPU) over ${monitor.samples} samples`,
+      );
   });
 }

@@ -29,7 +29,9 @@ export function activate(context: vscode.ExtensionContext): PxpExtensionApi {
   const log = vscode.window.createOutputChannel('PXP Studio', { log: true });
   const session = new EngineSession(context.extensionPath, log);
   const jobs = new Jobs(context.workspaceState, log);
-  const lag = new LagMonitor((ms, busy) => log.info(`main thread stalled ${ms.toFixed(0)} ms${busy ? ' (host busy)' : ' (waiting for a CPU)'}`));
+  const lag = new LagMonitor((ms, busy) =>
+    log.info(`main thread stalled ${ms.toFixed(0)} ms${busy ? ' (host busy)' : ' (waiting for a CPU)'}`),
+  );
   const panels = registerPanels(context, log);
   const sidebar = registerSidebar(session, jobs);
   const lens = registerModelLens();

@@ -49,12 +49,26 @@ export class ModelLens implements vscode.CodeLensProvider, vscode.HoverProvider 
   provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
     const top = new vscode.Range(0, 0, 0, 0);
     const lenses = [
-      new vscode.CodeLens(top, { title: '$(list-filter) Prune with PXP', command: 'pxp.pruneModel', arguments: [doc.uri] }),
-      new vscode.CodeLens(top, { title: '$(flame) Compute relevance', command: 'pxp.computeRelevance', arguments: [doc.uri] }),
+      new vscode.CodeLens(top, {
+        title: '$(list-filter) Prune with PXP',
+        command: 'pxp.pruneModel',
+        arguments: [doc.uri],
+      }),
+      new vscode.CodeLens(top, {
+        title: '$(flame) Compute relevance',
+        command: 'pxp.computeRelevance',
+        arguments: [doc.uri],
+      }),
     ];
     const figures = this.figures(doc);
     if (!figures) return lenses;
-    lenses.push(new vscode.CodeLens(top, { title: `latest run: ${figures.run.name}`, command: 'pxp.openRun', arguments: [figures.run.dir] }));
+    lenses.push(
+      new vscode.CodeLens(top, {
+        title: `latest run: ${figures.run.name}`,
+        command: 'pxp.openRun',
+        arguments: [figures.run.dir],
+      }),
+    );
     const text = doc.getText();
     const positions = layerNamePositions(text, [...figures.layers.keys()]);
     const lines = new Set([...positions.values()].map((o) => doc.positionAt(o).line));
@@ -62,12 +76,28 @@ export class ModelLens implements vscode.CodeLensProvider, vscode.HoverProvider 
       // One lens per layer entry where the layers stand on their own lines (a formatted model.json).
       for (const [name, offset] of positions) {
         const pos = doc.positionAt(offset);
-        lenses.push(new vscode.CodeLens(new vscode.Range(pos, pos), { title: describeLayer(name, figures.layers.get(name)!), command: 'pxp.openRun', arguments: [figures.run.dir] }));
+        lenses.push(
+          new vscode.CodeLens(new vscode.Range(pos, pos), {
+            title: describeLayer(name, figures.layers.get(name)!),
+            command: 'pxp.openRun',
+            arguments: [figures.run.dir],
+          }),
+        );
       }
     } else {
       // A one-line model.json (as tfjs writes it): the most relevant layers in one lens; hovers give each layer.
-      const ranked = [...figures.layers.entries()].filter(([, f]) => f.share !== undefined).sort((a, b) => b[1].share! - a[1].share!).slice(0, 4);
-      if (ranked.length) lenses.push(new vscode.CodeLens(top, { title: `relevance: ${ranked.map(([n, f]) => `${n} ${(100 * f.share!).toFixed(0)} %`).join(', ')}`, command: 'pxp.openRun', arguments: [figures.run.dir] }));
+      const ranked = [...figures.layers.entries()]
+        .filter(([, f]) => f.share !== undefined)
+        .sort((a, b) => b[1].share! - a[1].share!)
+        .slice(0, 4);
+      if (ranked.length)
+        lenses.push(
+          new vscode.CodeLens(top, {
+            title: `relevance: ${ranked.map(([n, f]) => `${n} ${(100 * f.share!).toFixed(0)} %`).join(', ')}`,
+            command: 'pxp.openRun',
+            arguments: [figures.run.dir],
+          }),
+        );
     }
     return lenses;
   }
@@ -86,5 +116,11 @@ export class ModelLens implements vscode.CodeLensProvider, vscode.HoverProvider 
 
 export function registerModelLens(): { lens: ModelLens; disposables: vscode.Disposable[] } {
   const lens = new ModelLens();
-  return { lens, disposables: [vscode.languages.registerCodeLensProvider(SELECTOR, lens), vscode.languages.registerHoverProvider(SELECTOR, lens)] };
+  return {
+    lens,
+    disposables: [
+      vscode.languages.registerCodeLensProvider(SELECTOR, lens),
+      vscode.languages.registerHoverProvider(SELECTOR, lens),
+    ],
+  };
 }

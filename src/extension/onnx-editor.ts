@@ -28,7 +28,10 @@ export class OnnxModelEditor implements vscode.CustomReadonlyEditorProvider {
   }
 
   async resolveCustomEditor(doc: vscode.CustomDocument, panel: vscode.WebviewPanel): Promise<void> {
-    panel.webview.options = { enableScripts: false, enableCommandUris: ['pxp.pruneModel', 'pxp.computeRelevance', 'pxp.optimizeAttribution'] };
+    panel.webview.options = {
+      enableScripts: false,
+      enableCommandUris: ['pxp.pruneModel', 'pxp.computeRelevance', 'pxp.optimizeAttribution'],
+    };
     const file = doc.uri.fsPath;
     const views = this.open.get(file) ?? new Set();
     views.add(panel);
@@ -44,9 +47,12 @@ export class OnnxModelEditor implements vscode.CustomReadonlyEditorProvider {
 
   private async render(file: string, panel: vscode.WebviewPanel): Promise<void> {
     const nonce = crypto.randomBytes(16).toString('base64');
-    const message = (text: string) => `<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="default-src 'none';"></head><body><p>${text.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!)}</p></body></html>`;
+    const message = (text: string) =>
+      `<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="default-src 'none';"></head><body><p>${text.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!)}</p></body></html>`;
     if (!vscode.workspace.isTrusted) {
-      panel.webview.html = message(`PXP reads ${file} in its engine, which runs only in a trusted workspace: trust the workspace to see the model's layers.`);
+      panel.webview.html = message(
+        `PXP reads ${file} in its engine, which runs only in a trusted workspace: trust the workspace to see the model's layers.`,
+      );
       return;
     }
     panel.webview.html = message(`Reading ${file}…`);
@@ -64,7 +70,15 @@ export class OnnxModelEditor implements vscode.CustomReadonlyEditorProvider {
   }
 }
 
-export function registerOnnxEditor(session: EngineSession, log: vscode.LogOutputChannel): { editor: OnnxModelEditor; disposables: vscode.Disposable[] } {
+export function registerOnnxEditor(
+  session: EngineSession,
+  log: vscode.LogOutputChannel,
+): { editor: OnnxModelEditor; disposables: vscode.Disposable[] } {
   const editor = new OnnxModelEditor(session, log);
-  return { editor, disposables: [vscode.window.registerCustomEditorProvider(ONNX_VIEW_TYPE, editor, { supportsMultipleEditorsPerDocument: true })] };
+  return {
+    editor,
+    disposables: [
+      vscode.window.registerCustomEditorProvider(ONNX_VIEW_TYPE, editor, { supportsMultipleEditorsPerDocument: true }),
+    ],
+  };
 }

@@ -8,7 +8,8 @@ export type PruneTarget = { rate: number } | { maxDrop: number };
 /** The prompt's default: an accuracy budget, since a fixed fraction can wreck a model (0.5 takes the demo CNN to 9.6 %). */
 export const DEFAULT_PRUNE_TARGET = '1pt';
 
-export const PRUNE_TARGET_PROMPT = 'What to remove physically: an accuracy budget in points (1pt: the largest rate of the curve losing at most 1 point), a fraction of the components (0.3), or 0 for the accuracy curve only';
+export const PRUNE_TARGET_PROMPT =
+  'What to remove physically: an accuracy budget in points (1pt: the largest rate of the curve losing at most 1 point), a fraction of the components (0.3), or 0 for the accuracy curve only';
 
 export function parsePruneTarget(text: string): PruneTarget | undefined {
   const t = text.trim().toLowerCase();

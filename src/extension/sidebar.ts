@@ -11,7 +11,8 @@ import type { Job, Jobs } from './jobs';
 import { type RunSummary, describeFigures, listRuns } from './runs/run-summary';
 import { MODEL_GLOB, findModels } from './workspace-inputs';
 
-type ModelNode = { type: 'model'; uri: vscode.Uri } | { type: 'detail'; label: string; description?: string; tooltip?: string };
+type ModelNode =
+  { type: 'model'; uri: vscode.Uri } | { type: 'detail'; label: string; description?: string; tooltip?: string };
 
 export class ModelsView implements vscode.TreeDataProvider<ModelNode> {
   private readonly changed = new vscode.EventEmitter<ModelNode | undefined>();
@@ -43,7 +44,9 @@ export class ModelsView implements vscode.TreeDataProvider<ModelNode> {
     item.contextValue = 'pxp.model';
     item.tooltip = `${rel}\nExpand for parameters and input shape; right-click to prune or compute relevance.`;
     // An .onnx file is binary: selecting it shows its summary instead of opening it.
-    item.command = onnx ? { command: 'pxp.showInfo', title: 'Show Model Info', arguments: [node.uri] } : { command: 'vscode.open', title: 'Open model.json', arguments: [node.uri] };
+    item.command = onnx
+      ? { command: 'pxp.showInfo', title: 'Show Model Info', arguments: [node.uri] }
+      : { command: 'vscode.open', title: 'Open model.json', arguments: [node.uri] };
     return item;
   }
 
@@ -52,22 +55,46 @@ export class ModelsView implements vscode.TreeDataProvider<ModelNode> {
     if (node.type !== 'model') return [];
     if (!vscode.workspace.isTrusted) return [{ type: 'detail', label: 'not read: the workspace is not trusted' }];
     const key = node.uri.fsPath;
-    if (!this.info.has(key)) this.info.set(key, this.session.request('info', { model: key }).catch((e: Error) => e));
+    if (!this.info.has(key))
+      this.info.set(
+        key,
+        this.session.request('info', { model: key }).catch((e: Error) => e),
+      );
     const info = await this.info.get(key)!;
     if (info instanceof Error) return [{ type: 'detail', label: `$(error) ${info.message}`, tooltip: info.message }];
     return [
       { type: 'detail', label: 'parameters', description: info.params.toLocaleString('en') },
-      { type: 'detail', label: 'input', description: (info.fileInputShape ?? info.inputShape).join(' × ') + (info.onnx ? ' (channels first)' : '') },
-      ...(info.onnx ? [{ type: 'detail' as const, label: 'ONNX', description: `opset ${info.onnx.opset}${info.onnx.producer ? `, ${info.onnx.producer}` : ''}` }] : []),
+      {
+        type: 'detail',
+        label: 'input',
+        description: (info.fileInputShape ?? info.inputShape).join(' × ') + (info.onnx ? ' (channels first)' : ''),
+      },
+      ...(info.onnx
+        ? [
+            {
+              type: 'detail' as const,
+              label: 'ONNX',
+              description: `opset ${info.onnx.opset}${info.onnx.producer ? `, ${info.onnx.producer}` : ''}`,
+            },
+          ]
+        : []),
       { type: 'detail', label: 'classes', description: String(info.numClasses) },
       { type: 'detail', label: 'FLOPs per sample', description: info.flops.toLocaleString('en') },
     ];
   }
 }
 
-export type RunNode = { type: 'backend' } | { type: 'job'; job: Job } | { type: 'run'; run: RunSummary; runDir: string };
+export type RunNode =
+  { type: 'backend' } | { type: 'job'; job: Job } | { type: 'run'; run: RunSummary; runDir: string };
 
-const KIND_ICON: Record<string, string> = { relevance: 'flame', prune: 'list-filter', search: 'search', train: 'mortar-board', export: 'package', compare: 'graph-line' };
+const KIND_ICON: Record<string, string> = {
+  relevance: 'flame',
+  prune: 'list-filter',
+  search: 'search',
+  train: 'mortar-board',
+  export: 'package',
+  compare: 'graph-line',
+};
 
 export class RunsView implements vscode.TreeDataProvider<RunNode> {
   private readonly changed = new vscode.EventEmitter<RunNode | undefined>();
@@ -87,7 +114,9 @@ export class RunsView implements vscode.TreeDataProvider<RunNode> {
       const b = this.session.backend;
       const item = new vscode.TreeItem(`Backend: ${b?.name ?? this.session.preference}`);
       item.description = b ? (this.session.preference === 'auto' ? 'auto' : '') : 'engine not started';
-      item.tooltip = b?.skipped.length ? `skipped: ${b.skipped.map((s) => `${s.name}: ${s.reason}`).join('\n')}` : 'Select Backend… to change';
+      item.tooltip = b?.skipped.length
+        ? `skipped: ${b.skipped.map((s) => `${s.name}: ${s.reason}`).join('\n')}`
+        : 'Select Backend… to change';
       item.iconPath = new vscode.ThemeIcon('server-process');
       item.command = { command: 'pxp.selectBackend', title: 'Select Backend…' };
       item.contextValue = 'pxp.backend';
@@ -104,7 +133,10 @@ export class RunsView implements vscode.TreeDataProvider<RunNode> {
         item.contextValue = 'pxp.job.running';
       } else {
         item.description = j.status;
-        item.iconPath = new vscode.ThemeIcon(j.status === 'cancelled' ? 'circle-slash' : 'error', new vscode.ThemeColor(j.status === 'cancelled' ? 'disabledForeground' : 'errorForeground'));
+        item.iconPath = new vscode.ThemeIcon(
+          j.status === 'cancelled' ? 'circle-slash' : 'error',
+          new vscode.ThemeColor(j.status === 'cancelled' ? 'disabledForeground' : 'errorForeground'),
+        );
         item.tooltip = `${j.title}\n${j.error ?? ''}\n${new Date(j.startedAt).toLocaleString()}`;
         item.contextValue = 'pxp.job.failed';
       }
@@ -114,11 +146,15 @@ export class RunsView implements vscode.TreeDataProvider<RunNode> {
     const item = new vscode.TreeItem(r.name);
     item.description = ['done', describeFigures(r)].filter(Boolean).join(' · ');
     // A collapsed pruned model is flagged in the icon as well as in the figures.
-    item.iconPath = r.warning?.kind === 'collapse' ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground')) : new vscode.ThemeIcon(KIND_ICON[r.kind] ?? 'folder');
+    item.iconPath =
+      r.warning?.kind === 'collapse'
+        ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'))
+        : new vscode.ThemeIcon(KIND_ICON[r.kind] ?? 'folder');
     item.tooltip = `${r.dir}\n${describeFigures(r)}${r.warning ? `\n${r.warning.text}` : ''}`;
     item.resourceUri = vscode.Uri.file(r.dir);
     item.contextValue = `pxp.run.${r.kind}`;
-    if (r.kind !== 'train' && r.kind !== 'export' && r.kind !== 'compare') item.command = { command: 'pxp.openRun', title: 'Open Run', arguments: [r.dir] };
+    if (r.kind !== 'train' && r.kind !== 'export' && r.kind !== 'compare')
+      item.command = { command: 'pxp.openRun', title: 'Open Run', arguments: [r.dir] };
     return item;
   }
 
@@ -132,7 +168,10 @@ export class RunsView implements vscode.TreeDataProvider<RunNode> {
   }
 }
 
-export function registerSidebar(session: EngineSession, jobs: Jobs): { models: ModelsView; runs: RunsView; disposables: vscode.Disposable[] } {
+export function registerSidebar(
+  session: EngineSession,
+  jobs: Jobs,
+): { models: ModelsView; runs: RunsView; disposables: vscode.Disposable[] } {
   const models = new ModelsView(session);
   const runs = new RunsView(session, jobs);
   const runsTree = vscode.window.createTreeView('pxp.runs', { treeDataProvider: runs, canSelectMany: true });

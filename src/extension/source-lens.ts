@@ -5,7 +5,13 @@
  * from the latest run whose source-map.json places modules in the file: the engine computed the map, the host reads.
  */
 import * as vscode from 'vscode';
-import { type SourceFileFigures, type SourceModuleFigures, describeModule, latestSourceFigures, moduleHoverMarkdown } from './runs/source-figures';
+import {
+  type SourceFileFigures,
+  type SourceModuleFigures,
+  describeModule,
+  latestSourceFigures,
+  moduleHoverMarkdown,
+} from './runs/source-figures';
 import { listRuns } from './runs/run-summary';
 
 const SELECTOR: vscode.DocumentSelector = [{ language: 'python' }, { pattern: '**/*.py' }];
@@ -52,7 +58,8 @@ export class SourceLens implements vscode.CodeLensProvider, vscode.HoverProvider
   figures(doc: vscode.TextDocument): SourceFileFigures | undefined {
     const key = doc.uri.fsPath;
     if (this.cache.has(key)) return this.cache.get(key);
-    const root = vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    const root =
+      vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     const f = root ? latestSourceFigures(doc.uri.fsPath, listRuns(root)) : undefined;
     this.cache.set(key, f);
     return f;
@@ -77,8 +84,15 @@ export class SourceLens implements vscode.CodeLensProvider, vscode.HoverProvider
       if (line < 0 || line >= doc.lineCount) continue;
       const at = new vscode.Range(line, 0, line, 0);
       const open = { command: 'pxp.openRun', arguments: [f.run.dir] };
-      for (const m of modules.slice(0, modules.length > LENSES_PER_LINE ? LENSES_PER_LINE - 1 : LENSES_PER_LINE)) lenses.push(new vscode.CodeLens(at, { title: describeModule(m), ...open }));
-      if (modules.length > LENSES_PER_LINE) lenses.push(new vscode.CodeLens(at, { title: `+${modules.length - LENSES_PER_LINE + 1} more modules built here (hover for each)`, ...open }));
+      for (const m of modules.slice(0, modules.length > LENSES_PER_LINE ? LENSES_PER_LINE - 1 : LENSES_PER_LINE))
+        lenses.push(new vscode.CodeLens(at, { title: describeModule(m), ...open }));
+      if (modules.length > LENSES_PER_LINE)
+        lenses.push(
+          new vscode.CodeLens(at, {
+            title: `+${modules.length - LENSES_PER_LINE + 1} more modules built here (hover for each)`,
+            ...open,
+          }),
+        );
     }
     return lenses;
   }
@@ -101,10 +115,18 @@ export class SourceLens implements vscode.CodeLensProvider, vscode.HoverProvider
         const pruned = modules.filter((m) => m.kept !== undefined && m.channels !== undefined && m.kept < m.channels);
         if (pruned.length === 0 || line >= editor.document.lineCount) continue;
         const text = pruned.map((m) => `${m.module} −${m.channels! - m.kept!}`).join(', ');
-        decorations.push({ range: editor.document.lineAt(line).range, renderOptions: { after: { contentText: `✂ ${pruned.length === 1 ? '' : `${pruned.length} modules: `}${text}` } } });
+        decorations.push({
+          range: editor.document.lineAt(line).range,
+          renderOptions: {
+            after: { contentText: `✂ ${pruned.length === 1 ? '' : `${pruned.length} modules: `}${text}` },
+          },
+        });
       }
       editor.setDecorations(this.decoration, decorations);
-      this.notes.set(editor.document.uri.fsPath, decorations.map((d) => ({ line: d.range.start.line + 1, text: d.renderOptions!.after!.contentText! })));
+      this.notes.set(
+        editor.document.uri.fsPath,
+        decorations.map((d) => ({ line: d.range.start.line + 1, text: d.renderOptions!.after!.contentText! })),
+      );
     }
   }
 
@@ -114,15 +136,23 @@ export class SourceLens implements vscode.CodeLensProvider, vscode.HoverProvider
   }
 }
 
-export function registerSourceLens(context: vscode.ExtensionContext): { lens: SourceLens; disposables: vscode.Disposable[] } {
-  const lens = new SourceLens(context.workspaceState, vscode.Uri.joinPath(context.extensionUri, 'media', 'pruned-gutter.svg'));
+export function registerSourceLens(context: vscode.ExtensionContext): {
+  lens: SourceLens;
+  disposables: vscode.Disposable[];
+} {
+  const lens = new SourceLens(
+    context.workspaceState,
+    vscode.Uri.joinPath(context.extensionUri, 'media', 'pruned-gutter.svg'),
+  );
   return {
     lens,
     disposables: [
       lens,
       vscode.languages.registerCodeLensProvider(SELECTOR, lens),
       vscode.languages.registerHoverProvider(SELECTOR, lens),
-      vscode.commands.registerCommand('pxp.showResultsInSource', (show?: boolean) => lens.toggle(typeof show === 'boolean' ? show : undefined)),
+      vscode.commands.registerCommand('pxp.showResultsInSource', (show?: boolean) =>
+        lens.toggle(typeof show === 'boolean' ? show : undefined),
+      ),
       vscode.window.onDidChangeVisibleTextEditors(() => lens.decorate()),
     ],
   };

@@ -23,5 +23,10 @@ export function registerStatusBar(session: EngineSession, jobs: Jobs): vscode.Di
     item.show();
   };
   update();
-  return vscode.Disposable.from(item, jobs.onDidChange(update), session.onDidChangeBackend(update), vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('pxp.backend') && update()));
+  return vscode.Disposable.from(
+    item,
+    jobs.onDidChange(update),
+    session.onDidChangeBackend(update),
+    vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('pxp.backend') && update()),
+  );
 }

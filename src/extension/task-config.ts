@@ -11,7 +11,23 @@ export const TASK_COMMANDS = ['prune', 'search', 'attribute', 'train'] as const;
 export type TaskCommand = (typeof TASK_COMMANDS)[number];
 
 /** The top-level settings of pxp.config.json (schemas/pxp.config.schema.json lists the same). */
-export const CONFIG_SETTINGS = ['$schema', 'model', 'data', 'reference', 'eval', 'criterion', 'composite', 'rates', 'rate', 'maxDrop', 'normalize', 'evalLimit', 'seed', 'search', 'train'] as const;
+export const CONFIG_SETTINGS = [
+  '$schema',
+  'model',
+  'data',
+  'reference',
+  'eval',
+  'criterion',
+  'composite',
+  'rates',
+  'rate',
+  'maxDrop',
+  'normalize',
+  'evalLimit',
+  'seed',
+  'search',
+  'train',
+] as const;
 
 export interface ConfigError {
   line: number;
@@ -19,7 +35,8 @@ export interface ConfigError {
   message: string;
 }
 
-export type ParsedTaskConfig = { ok: true; command: EngineCommand; flags: CommandFlags } | { ok: false; errors: ConfigError[] };
+export type ParsedTaskConfig =
+  { ok: true; command: EngineCommand; flags: CommandFlags } | { ok: false; errors: ConfigError[] };
 
 type Json = Record<string, unknown>;
 
@@ -57,20 +74,29 @@ function syntaxErrorOffset(text: string, message: string): number {
  */
 export function parseTaskConfig(text: string, configPath: string, command: string): ParsedTaskConfig {
   if (!(TASK_COMMANDS as readonly string[]).includes(command)) {
-    return { ok: false, errors: [{ line: 1, column: 1, message: `task command '${command}' is not one of ${TASK_COMMANDS.join(', ')}` }] };
+    return {
+      ok: false,
+      errors: [{ line: 1, column: 1, message: `task command '${command}' is not one of ${TASK_COMMANDS.join(', ')}` }],
+    };
   }
   let config: Json;
   try {
     const value = JSON.parse(text) as unknown;
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return { ok: false, errors: [{ line: 1, column: 1, message: 'pxp.config.json must hold one JSON object' }] };
+    if (value === null || typeof value !== 'object' || Array.isArray(value))
+      return { ok: false, errors: [{ line: 1, column: 1, message: 'pxp.config.json must hold one JSON object' }] };
     config = value as Json;
   } catch (e) {
     const message = (e as Error).message;
-    return { ok: false, errors: [{ ...lineColumn(text, syntaxErrorOffset(text, message)), message: `not valid JSON: ${message}` }] };
+    return {
+      ok: false,
+      errors: [{ ...lineColumn(text, syntaxErrorOffset(text, message)), message: `not valid JSON: ${message}` }],
+    };
   }
   const r = configReader(text, config, path.dirname(configPath));
   const known = new Set<string>(CONFIG_SETTINGS);
-  for (const key of Object.keys(config)) if (!known.has(key)) r.at(key, `unknown setting "${key}" (known: ${[...known].filter((k) => k !== '$schema').join(', ')})`);
+  for (const key of Object.keys(config))
+    if (!known.has(key))
+      r.at(key, `unknown setting "${key}" (known: ${[...known].filter((k) => k !== '$schema').join(', ')})`);
   const task = command as TaskCommand;
   const flags = task === 'train' ? trainFlags(r) : task === 'attribute' ? attributeFlags(r) : rankedTaskFlags(r, task);
   return r.errors.length ? { ok: false, errors: r.errors } : { ok: true, command: task, flags };
@@ -91,7 +117,8 @@ interface ConfigReader {
 
 function configReader(text: string, config: Json, dir: string): ConfigReader {
   const errors: ConfigError[] = [];
-  const at = (key: string, message: string, within?: string) => errors.push({ ...lineColumn(text, keyOffset(text, key, within)), message });
+  const at = (key: string, message: string, within?: string) =>
+    errors.push({ ...lineColumn(text, keyOffset(text, key, within)), message });
   return {
     config,
     dir,
@@ -125,7 +152,8 @@ function trainFlags(r: ConfigReader): CommandFlags {
   const train = (config.train ?? {}) as Json;
   if (typeof train !== 'object' || Array.isArray(train)) at('train', '"train" must be an object');
   const data = file('data', train, 'train') ?? file('data');
-  if (!data) at('train', 'training needs "data" (a dataset folder with train and test splits) in "train" or at the top');
+  if (!data)
+    at('train', 'training needs "data" (a dataset folder with train and test splits) in "train" or at the top');
   else flags.data = data;
   if (train.arch !== undefined) {
     if (train.arch !== 'vgg' && train.arch !== 'resnet') at('arch', '"arch" must be "vgg" or "resnet"', 'train');
@@ -144,7 +172,12 @@ function trainFlags(r: ConfigReader): CommandFlags {
 function modelFlag(r: ConfigReader, flags: CommandFlags): void {
   const model = r.file('model');
   if (!model) {
-    if (r.config.model === undefined) r.errors.push({ line: 1, column: 1, message: '"model" is required: the path of a tfjs model.json or an .onnx file' });
+    if (r.config.model === undefined)
+      r.errors.push({
+        line: 1,
+        column: 1,
+        message: '"model" is required: the path of a tfjs model.json or an .onnx file',
+      });
   } else flags.model = model;
 }
 
@@ -158,14 +191,19 @@ function attributeFlags(r: ConfigReader): CommandFlags {
   const reference = file('reference');
   const evalDir = file('eval');
   const samples = reference ?? evalDir;
-  if (!samples) at(config.data !== undefined ? 'data' : 'model', 'the attribute task needs "reference" (a folder of x.npy + y.npy)');
+  if (!samples)
+    at(
+      config.data !== undefined ? 'data' : 'model',
+      'the attribute task needs "reference" (a folder of x.npy + y.npy)',
+    );
   else {
     flags.inputs = path.join(samples, 'x.npy');
     flags.targets = path.join(samples, 'y.npy');
   }
   if (config.composite !== undefined) {
     if (typeof config.composite !== 'string') at('composite', '"composite" must be a preset name or a JSON file path');
-    else flags.composite = config.composite.endsWith('.json') ? path.resolve(r.dir, config.composite) : config.composite;
+    else
+      flags.composite = config.composite.endsWith('.json') ? path.resolve(r.dir, config.composite) : config.composite;
   }
   return flags;
 }
@@ -181,19 +219,32 @@ function rankedTaskFlags(r: ConfigReader, command: 'prune' | 'search'): CommandF
   if (data && (reference || evalDir)) at('data', 'give either "data", or "reference" and "eval", not both');
   else if (data) flags.data = data;
   else if (reference && evalDir) Object.assign(flags, { reference, eval: evalDir });
-  else r.errors.push({ line: 1, column: 1, message: 'the data is missing: give "data" (a dataset folder), or "reference" and "eval" (folders of x.npy + y.npy)' });
+  else
+    r.errors.push({
+      line: 1,
+      column: 1,
+      message:
+        'the data is missing: give "data" (a dataset folder), or "reference" and "eval" (folders of x.npy + y.npy)',
+    });
   const limit = count('evalLimit', config, 1);
   if (limit) flags['eval-limit'] = limit;
   const seed = count('seed', config, 0);
   if (seed) flags.seed = seed;
   if (config.rates !== undefined) {
     const rates = config.rates;
-    if (!Array.isArray(rates) || rates.length === 0 || !rates.every((x) => typeof x === 'number' && x >= 0 && x < 1)) at('rates', '"rates" must be a non-empty list of fractions in [0, 1)');
+    if (!Array.isArray(rates) || rates.length === 0 || !rates.every((x) => typeof x === 'number' && x >= 0 && x < 1))
+      at('rates', '"rates" must be a non-empty list of fractions in [0, 1)');
     else flags.rates = rates.join(',');
   }
   // Prune and search rank the same way.
   if (config.normalize !== undefined) {
-    if (!isNormalization(String(config.normalize))) at('normalize', `"normalize" must be ${NORMALIZATIONS.map((n) => `"${n}"`).join(', ').replace(/, ([^,]*)$/, ' or $1')}`);
+    if (!isNormalization(String(config.normalize)))
+      at(
+        'normalize',
+        `"normalize" must be ${NORMALIZATIONS.map((n) => `"${n}"`)
+          .join(', ')
+          .replace(/, ([^,]*)$/, ' or $1')}`,
+      );
     else flags.normalize = String(config.normalize);
   }
   if (command === 'prune') pruneSettings(r, flags);
@@ -203,16 +254,20 @@ function rankedTaskFlags(r: ConfigReader, command: 'prune' | 'search'): CommandF
 
 function pruneSettings({ config, at }: ConfigReader, flags: CommandFlags): void {
   if (config.criterion !== undefined) {
-    if (typeof config.criterion !== 'string') at('criterion', '"criterion" must be a string such as "lrp:epsilon-plus-flat" or "taylor"');
+    if (typeof config.criterion !== 'string')
+      at('criterion', '"criterion" must be a string such as "lrp:epsilon-plus-flat" or "taylor"');
     else flags.criterion = config.criterion;
   }
   if (config.rate !== undefined) {
-    if (typeof config.rate !== 'number' || !(config.rate >= 0 && config.rate < 1)) at('rate', `"rate" must be a fraction in [0, 1), got ${JSON.stringify(config.rate)}`);
+    if (typeof config.rate !== 'number' || !(config.rate >= 0 && config.rate < 1))
+      at('rate', `"rate" must be a fraction in [0, 1), got ${JSON.stringify(config.rate)}`);
     else if (config.rate > 0) flags.rate = String(config.rate);
   }
   if (config.maxDrop !== undefined) {
-    if (typeof config.maxDrop !== 'number' || !(config.maxDrop >= 0 && config.maxDrop <= 100)) at('maxDrop', `"maxDrop" must be accuracy points in [0, 100], got ${JSON.stringify(config.maxDrop)}`);
-    else if (flags.rate !== undefined) at('maxDrop', '"maxDrop" and "rate" both choose the physical rate: give one of them');
+    if (typeof config.maxDrop !== 'number' || !(config.maxDrop >= 0 && config.maxDrop <= 100))
+      at('maxDrop', `"maxDrop" must be accuracy points in [0, 100], got ${JSON.stringify(config.maxDrop)}`);
+    else if (flags.rate !== undefined)
+      at('maxDrop', '"maxDrop" and "rate" both choose the physical rate: give one of them');
     else flags['max-drop'] = String(config.maxDrop);
   }
 }
@@ -224,7 +279,8 @@ function searchSettings({ config, at, count }: ConfigReader, flags: CommandFlags
   const timeout = count('timeout', search, 1, 'search');
   if (timeout) flags.timeout = timeout;
   if (search.sampler !== undefined) {
-    if (!['tpe', 'random', 'grid'].includes(String(search.sampler))) at('sampler', '"sampler" must be "tpe", "random" or "grid"', 'search');
+    if (!['tpe', 'random', 'grid'].includes(String(search.sampler)))
+      at('sampler', '"sampler" must be "tpe", "random" or "grid"', 'search');
     else flags.sampler = String(search.sampler);
   }
 }

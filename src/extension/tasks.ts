@@ -62,7 +62,9 @@ export class EngineTerminal implements vscode.Pseudoterminal {
     const configPath = path.resolve(this.folder, configRel);
     const shown = path.relative(this.folder, configPath) || configRel;
     if (!vscode.workspace.isTrusted) {
-      this.line(`${shown}:1:1: error: this workspace is not trusted; PXP tasks need trust (Workspaces: Manage Workspace Trust)`);
+      this.line(
+        `${shown}:1:1: error: this workspace is not trusted; PXP tasks need trust (Workspaces: Manage Workspace Trust)`,
+      );
       return 1;
     }
     if (!fs.existsSync(configPath)) {
@@ -74,31 +76,41 @@ export class EngineTerminal implements vscode.Pseudoterminal {
       for (const e of parsed.errors) this.line(`${shown}:${e.line}:${e.column}: error: ${e.message}`);
       return 1;
     }
-    const out = parsed.command === 'train' ? path.join(workspaceRoot(), 'models', path.basename(newRunFolder('train'))) : newRunFolder(KIND[this.def.command], runNameTags(parsed.command, parsed.flags));
+    const out =
+      parsed.command === 'train'
+        ? path.join(workspaceRoot(), 'models', path.basename(newRunFolder('train')))
+        : newRunFolder(KIND[this.def.command], runNameTags(parsed.command, parsed.flags));
     this.line(`pxp ${parsed.command} (${shown}) → ${path.relative(this.folder, out)}`);
     let lastDraw = 0;
-    const result = await this.jobs.run({ kind: KIND[this.def.command], title: `task ${this.def.command}`, runDir: out, notify: false }, async ({ signal, report }) => {
-      this.controller.signal.addEventListener('abort', () => this.jobs.cancel(), { once: true });
-      try {
-        return await this.session.run(parsed.command, { ...parsed.flags, out }, {
-          signal,
-          onProgress: (p) => {
-            report(p);
-            const now = Date.now();
-            if (now - lastDraw < 200 && p.done < p.total) return;
-            lastDraw = now;
-            const pct = p.total > 0 ? `${Math.round((100 * p.done) / p.total)}`.padStart(3) + ' %' : '';
-            this.write.fire(`\r\x1b[K${pct} ${p.message}`);
-          },
-          onOutput: (l) => this.write.fire(`\r\x1b[K${l}\r\n`),
-        });
-      } catch (e) {
-        const err = asPxpError(e);
-        this.write.fire('\r\x1b[K');
-        this.line(err.code === 'cancelled' ? 'cancelled; nothing was written' : `error: ${err.describe()}`);
-        throw e;
-      }
-    });
+    const result = await this.jobs.run(
+      { kind: KIND[this.def.command], title: `task ${this.def.command}`, runDir: out, notify: false },
+      async ({ signal, report }) => {
+        this.controller.signal.addEventListener('abort', () => this.jobs.cancel(), { once: true });
+        try {
+          return await this.session.run(
+            parsed.command,
+            { ...parsed.flags, out },
+            {
+              signal,
+              onProgress: (p) => {
+                report(p);
+                const now = Date.now();
+                if (now - lastDraw < 200 && p.done < p.total) return;
+                lastDraw = now;
+                const pct = p.total > 0 ? `${Math.round((100 * p.done) / p.total)}`.padStart(3) + ' %' : '';
+                this.write.fire(`\r\x1b[K${pct} ${p.message}`);
+              },
+              onOutput: (l) => this.write.fire(`\r\x1b[K${l}\r\n`),
+            },
+          );
+        } catch (e) {
+          const err = asPxpError(e);
+          this.write.fire('\r\x1b[K');
+          this.line(err.code === 'cancelled' ? 'cancelled; nothing was written' : `error: ${err.describe()}`);
+          throw e;
+        }
+      },
+    );
     this.onRunsChanged();
     if (!result) return 1;
     this.write.fire('\r\x1b[K');
@@ -108,7 +120,10 @@ export class EngineTerminal implements vscode.Pseudoterminal {
 }
 
 export function registerTasks(session: EngineSession, jobs: Jobs, onRunsChanged: () => void): vscode.Disposable {
-  const build = (def: PxpTaskDefinition, scope: vscode.WorkspaceFolder | vscode.TaskScope.Workspace = vscode.TaskScope.Workspace): vscode.Task => {
+  const build = (
+    def: PxpTaskDefinition,
+    scope: vscode.WorkspaceFolder | vscode.TaskScope.Workspace = vscode.TaskScope.Workspace,
+  ): vscode.Task => {
     const folder = typeof scope === 'object' ? scope.uri.fsPath : workspaceRoot();
     const task = new vscode.Task(
       def,

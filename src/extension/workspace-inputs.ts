@@ -17,7 +17,11 @@ export interface TaskData {
 
 export function workspaceRoot(): string {
   const folder = vscode.workspace.workspaceFolders?.[0];
-  if (!folder) throw badInput('no folder is open', 'open a folder (File: Open Folder…) that holds your model (model.json or .onnx)');
+  if (!folder)
+    throw badInput(
+      'no folder is open',
+      'open a folder (File: Open Folder…) that holds your model (model.json or .onnx)',
+    );
   return folder.uri.fsPath;
 }
 
@@ -31,7 +35,8 @@ export function newRunFolder(kind: RunKind, tags: string[] = []): string {
 /** tfjs LayersModels and ONNX files (from PyTorch). */
 export const MODEL_GLOB = '**/{model.json,*.onnx}';
 
-export const isModelFile = (file: string) => path.basename(file) === 'model.json' || file.toLowerCase().endsWith('.onnx');
+export const isModelFile = (file: string) =>
+  path.basename(file) === 'model.json' || file.toLowerCase().endsWith('.onnx');
 
 export async function findModels(): Promise<vscode.Uri[]> {
   const found = await vscode.workspace.findFiles(MODEL_GLOB, '{**/node_modules/**,**/.pxp/**}', 500);
@@ -45,7 +50,12 @@ export async function pickModel(given?: vscode.Uri | string): Promise<string | u
   if (active && isModelFile(active.fsPath)) return active.fsPath;
   const found = await findModels();
   if (found.length === 0) {
-    void vscode.window.showWarningMessage('PXP: no model in this workspace (model.json or .onnx). Open a folder with a tfjs LayersModel or an ONNX model exported from PyTorch, or the Fashion-MNIST demo.', 'Open the Demo').then((a) => a && vscode.commands.executeCommand('pxp.openDemo'));
+    void vscode.window
+      .showWarningMessage(
+        'PXP: no model in this workspace (model.json or .onnx). Open a folder with a tfjs LayersModel or an ONNX model exported from PyTorch, or the Fashion-MNIST demo.',
+        'Open the Demo',
+      )
+      .then((a) => a && vscode.commands.executeCommand('pxp.openDemo'));
     return undefined;
   }
   if (found.length === 1) return found[0].fsPath;
@@ -78,14 +88,29 @@ function describe(d: TaskData): string {
 }
 
 async function chooseFolder(title: string): Promise<string | undefined> {
-  const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, title, openLabel: 'Use this folder', defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri });
+  const picked = await vscode.window.showOpenDialog({
+    canSelectFolders: true,
+    canSelectFiles: false,
+    canSelectMany: false,
+    title,
+    openLabel: 'Use this folder',
+    defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
+  });
   return picked?.[0]?.fsPath;
 }
 
 /** Checks that the folders exist; a missing one is a bad-input error naming it. */
 export function checkTaskData(d: TaskData): TaskData {
-  for (const [what, dir] of [['dataset', d.data], ['reference', d.reference], ['evaluation', d.eval]] as const) {
-    if (dir !== undefined && !fs.existsSync(dir)) throw badInput(`the ${what} folder ${dir} does not exist`, 'choose another data folder (it is remembered per model; pick again from the list)');
+  for (const [what, dir] of [
+    ['dataset', d.data],
+    ['reference', d.reference],
+    ['evaluation', d.eval],
+  ] as const) {
+    if (dir !== undefined && !fs.existsSync(dir))
+      throw badInput(
+        `the ${what} folder ${dir} does not exist`,
+        'choose another data folder (it is remembered per model; pick again from the list)',
+      );
   }
   return d;
 }
@@ -96,11 +121,24 @@ export async function pickTaskData(state: vscode.Memento, model: string): Promis
   const detected = detectTaskData(model);
   type Item = vscode.QuickPickItem & { data?: TaskData; action?: 'dataset' | 'pair' };
   const items: Item[] = [];
-  if (remembered) items.push({ label: `$(history) ${describe(remembered)}`, description: 'last used', data: remembered });
-  if (detected && JSON.stringify(detected) !== JSON.stringify(remembered)) items.push({ label: `$(folder) ${describe(detected)}`, description: 'next to the model', data: detected });
-  items.push({ label: '$(folder-opened) Choose a dataset folder…', description: 'IDX files, x.npy + y.npy, or class folders; train and test splits', action: 'dataset' });
-  items.push({ label: '$(folder-opened) Choose reference and evaluation folders…', description: 'two folders of x.npy + y.npy', action: 'pair' });
-  const pick = await vscode.window.showQuickPick(items, { placeHolder: `Data for ${vscode.workspace.asRelativePath(model)}`, ignoreFocusOut: true });
+  if (remembered)
+    items.push({ label: `$(history) ${describe(remembered)}`, description: 'last used', data: remembered });
+  if (detected && JSON.stringify(detected) !== JSON.stringify(remembered))
+    items.push({ label: `$(folder) ${describe(detected)}`, description: 'next to the model', data: detected });
+  items.push({
+    label: '$(folder-opened) Choose a dataset folder…',
+    description: 'IDX files, x.npy + y.npy, or class folders; train and test splits',
+    action: 'dataset',
+  });
+  items.push({
+    label: '$(folder-opened) Choose reference and evaluation folders…',
+    description: 'two folders of x.npy + y.npy',
+    action: 'pair',
+  });
+  const pick = await vscode.window.showQuickPick(items, {
+    placeHolder: `Data for ${vscode.workspace.asRelativePath(model)}`,
+    ignoreFocusOut: true,
+  });
   if (!pick) return undefined;
   let data = pick.data;
   if (pick.action === 'dataset') {

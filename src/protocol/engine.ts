@@ -11,24 +11,47 @@ import type { Progress } from '../core/progress';
 import type { CommandValues } from '../cli/registry';
 
 /** The `pxp` commands the engine runs in-process for the editor (the same Command objects as the CLI). */
-export const ENGINE_COMMANDS = ['attribute', 'prune', 'search', 'train', 'export', 'evaluate', 'predict', 'info', 'compare'] as const;
+export const ENGINE_COMMANDS = [
+  'attribute',
+  'prune',
+  'search',
+  'train',
+  'export',
+  'evaluate',
+  'predict',
+  'info',
+  'compare',
+] as const;
 export type EngineCommand = (typeof ENGINE_COMMANDS)[number];
-export const isEngineCommand = (c: unknown): c is EngineCommand => typeof c === 'string' && (ENGINE_COMMANDS as readonly string[]).includes(c);
+export const isEngineCommand = (c: unknown): c is EngineCommand =>
+  typeof c === 'string' && (ENGINE_COMMANDS as readonly string[]).includes(c);
 
 /** A command's flags as the CLI would parse them: `--out DIR` is `{out: 'DIR'}`, `--signed` is `{signed: true}`. */
 export type CommandFlags = Record<string, string | boolean>;
 
 /** A finished `run`: the command, its result value (what `pxp COMMAND --json` prints) and its text. */
-export type RunResult<C extends EngineCommand = EngineCommand> = { [K in EngineCommand]: { command: K; value: CommandValues[K]; text: string } }[C];
+export type RunResult<C extends EngineCommand = EngineCommand> = {
+  [K in EngineCommand]: { command: K; value: CommandValues[K]; text: string };
+}[C];
 
 /** Whether a run's result is that of `command` (the engine answers a run with the command's own result). */
-export const isResultOf = <C extends EngineCommand>(r: RunResult, command: C): r is Extract<RunResult, { command: C }> => r.command === command;
+export const isResultOf = <C extends EngineCommand>(
+  r: RunResult,
+  command: C,
+): r is Extract<RunResult, { command: C }> => r.command === command;
 
 /** The engine's methods: their parameters and their results. */
 export interface EngineMethods {
   /** Starts the chosen backend (pxp.backend) and says which one runs, and why the others were skipped. */
   backend: { params: Record<string, never>; result: BackendChoice };
-  info: { params: { model: string }; result: ModelSummary & { backend: BackendChoice; fileInputShape?: number[]; onnx?: { opset: number; producer: string } } };
+  info: {
+    params: { model: string };
+    result: ModelSummary & {
+      backend: BackendChoice;
+      fileInputShape?: number[];
+      onnx?: { opset: number; producer: string };
+    };
+  };
   evaluate: {
     params: { model: string; data: string; split?: 'train' | 'val' | 'test'; limit?: number };
     result: AccuracyResult & { latency: LatencyResult; backend: BackendChoice };
@@ -97,7 +120,12 @@ export function isToEngine(m: unknown): m is ToEngine {
   if (!isObject(m)) return false;
   switch (m.type) {
     case 'request':
-      return typeof m.id === 'number' && typeof m.method === 'string' && isObject(m.params) && (m.method !== 'run' || isRunParams(m.params));
+      return (
+        typeof m.id === 'number' &&
+        typeof m.method === 'string' &&
+        isObject(m.params) &&
+        (m.method !== 'run' || isRunParams(m.params))
+      );
     case 'cancel':
       return typeof m.id === 'number';
     case 'configure':
@@ -126,5 +154,9 @@ export function isFromEngine(m: unknown): m is FromEngine {
 }
 
 function isRunParams(p: Record<string, unknown>): boolean {
-  return isEngineCommand(p.command) && isObject(p.flags) && Object.values(p.flags).every((v) => typeof v === 'string' || typeof v === 'boolean');
+  return (
+    isEngineCommand(p.command) &&
+    isObject(p.flags) &&
+    Object.values(p.flags).every((v) => typeof v === 'string' || typeof v === 'boolean')
+  );
 }

@@ -9,7 +9,19 @@
  * from a run folder; this module only declares its shape.
  */
 import { isComparisonCurve, isDataInfo, isTrialLine } from '../shared/run-folder/types';
-import { type Infer, array, finite, index, literal, number, object, optional, refine, string, union } from '../shared/schema';
+import {
+  type Infer,
+  array,
+  finite,
+  index,
+  literal,
+  number,
+  object,
+  optional,
+  refine,
+  string,
+  union,
+} from '../shared/schema';
 
 export type { ComparisonCurve, DataInfo } from '../shared/run-folder/types';
 
@@ -172,7 +184,12 @@ export type SearchView = Infer<typeof isSearchView>;
 /** The whole panel content (first load, reload, or a changed run file). */
 const showMessage = object({ type: literal('show'), view: union(isRelevanceView, isDiffView, isSearchView) });
 /** Trials appended to trials.jsonl since the last message, with what they change. */
-const trialsAppendedMessage = object({ type: literal('trialsAppended'), trials: array(isTrialRow), bestSoFar: numbers, importance });
+const trialsAppendedMessage = object({
+  type: literal('trialsAppended'),
+  trials: array(isTrialRow),
+  bestSoFar: numbers,
+  importance,
+});
 /** The run folder could not be read. */
 const showErrorMessage = object({ type: literal('showError'), message: string });
 /** A relevance heatmap drawn from input.npy for a sample pxp attribute wrote no PNG for (answer to requestHeatmap). */
@@ -191,7 +208,15 @@ export type ToWebview = Infer<typeof isToWebview>;
 // Messages from a webview
 // ---------------------------------------------------------------------------------------------------------------
 
-export const RUN_FILES = ['report.html', 'search.html', 'run.json', 'curve.json', 'best-composite.json', 'components.json', 'trials.jsonl'] as const;
+export const RUN_FILES = [
+  'report.html',
+  'search.html',
+  'run.json',
+  'curve.json',
+  'best-composite.json',
+  'components.json',
+  'trials.jsonl',
+] as const;
 export type RunFileName = (typeof RUN_FILES)[number];
 
 /** Checks a message from a webview before the host acts on it. */

@@ -36,7 +36,10 @@ export interface AttributeTask {
   batchSize?: number;
 }
 
-export type FromAttributeWorker = { type: 'progress'; done: number } | { type: 'result'; value: AttributionResult } | ({ type: 'error' } & WorkerFailure);
+export type FromAttributeWorker =
+  | { type: 'progress'; done: number }
+  | { type: 'result'; value: AttributionResult }
+  | ({ type: 'error' } & WorkerFailure);
 
 /** A search-trials thread (search-trials.ts): loads the model and the data once, then scores one point per message. */
 export interface SearchTrialsInit {

@@ -19,9 +19,16 @@ const pct = (v: number) => `${(100 * v).toFixed(1)} %`;
 export function accuracyWarning(original: number, pruned: number, classes?: number): AccuracyWarning | undefined {
   const chance = classes !== undefined && classes > 1 ? 1 / classes : undefined;
   if (chance !== undefined && original > chance && pruned - chance <= COLLAPSE_MARGIN * (original - chance))
-    return { kind: 'collapse', text: `Collapsed: the pruned model's ${pct(pruned)} is near chance (${pct(chance)} for ${classes} classes), from ${pct(original)} unpruned. Remove less: an accuracy budget (1pt, --max-drop 1) keeps the accuracy within one point.` };
+    return {
+      kind: 'collapse',
+      text: `Collapsed: the pruned model's ${pct(pruned)} is near chance (${pct(chance)} for ${classes} classes), from ${pct(original)} unpruned. Remove less: an accuracy budget (1pt, --max-drop 1) keeps the accuracy within one point.`,
+    };
   const drop = 100 * (original - pruned);
-  if (drop > DROP_WARNING_POINTS) return { kind: 'drop', text: `The pruned model lost ${drop.toFixed(1)} points of accuracy (${pct(original)} → ${pct(pruned)}); fine-tune it or remove less.` };
+  if (drop > DROP_WARNING_POINTS)
+    return {
+      kind: 'drop',
+      text: `The pruned model lost ${drop.toFixed(1)} points of accuracy (${pct(original)} → ${pct(pruned)}); fine-tune it or remove less.`,
+    };
   return undefined;
 }
 

@@ -34,7 +34,8 @@ export const boolean: Check<boolean> = (v): v is boolean => typeof v === 'boolea
 /** A non-negative safe integer (an index into a list). */
 export const index: Check<number> = (v): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 
-export const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function literal<const L extends readonly (string | number | boolean)[]>(...values: L): Check<L[number]> {
   return (v): v is L[number] => values.includes(v as L[number]);

@@ -136,7 +136,9 @@ function tickFormat(step: number): (v: number) => string {
   if (step >= 1e6 && step % 1e6 === 0) return (v) => (v === 0 ? '0' : `${clean(v / 1e6)}M`);
   if (step >= 1e3 && step % 1e3 === 0) return (v) => (v === 0 ? '0' : `${clean(v / 1e3)}k`);
   const text = String(step);
-  const decimals = text.includes('e') ? Math.min(12, 1 - Math.floor(Math.log10(step))) : (text.split('.')[1] ?? '').length;
+  const decimals = text.includes('e')
+    ? Math.min(12, 1 - Math.floor(Math.log10(step)))
+    : (text.split('.')[1] ?? '').length;
   return (v) => (v === 0 ? '0' : v.toFixed(decimals));
 }
 
@@ -251,30 +253,47 @@ export function lineChart(spec: LineChartSpec): string {
   const { ticks: yt, format: yFormat, labels: yTickLabels, left } = yAxis;
   const plotW = Math.max(10, width - left - right);
   const plotH = Math.max(10, height - top - bottom);
-  const sx = (x: number) => left + (x1 === x0 ? 0.5 : (Math.min(Math.max(x, Math.min(x0, x1)), Math.max(x0, x1)) - x0) / (x1 - x0)) * plotW;
-  const sy = (y: number) => top + plotH - (y1 === y0 ? 0.5 : (Math.min(Math.max(y, Math.min(y0, y1)), Math.max(y0, y1)) - y0) / (y1 - y0)) * plotH;
+  const sx = (x: number) =>
+    left + (x1 === x0 ? 0.5 : (Math.min(Math.max(x, Math.min(x0, x1)), Math.max(x0, x1)) - x0) / (x1 - x0)) * plotW;
+  const sy = (y: number) =>
+    top +
+    plotH -
+    (y1 === y0 ? 0.5 : (Math.min(Math.max(y, Math.min(y0, y1)), Math.max(y0, y1)) - y0) / (y1 - y0)) * plotH;
 
   const out: string[] = [svgOpen(width, height, spec.title), titleText(left, spec.title)];
   // Gridlines and ticks.
   out.push('<g class="grid" stroke="currentColor" stroke-opacity="0.15" stroke-width="1">');
   for (const t of xt.ticks) out.push(`<line x1="${n(sx(t))}" y1="${n(top)}" x2="${n(sx(t))}" y2="${n(top + plotH)}"/>`);
-  for (const t of yt.ticks) out.push(`<line x1="${n(left)}" y1="${n(sy(t))}" x2="${n(left + plotW)}" y2="${n(sy(t))}"/>`);
+  for (const t of yt.ticks)
+    out.push(`<line x1="${n(left)}" y1="${n(sy(t))}" x2="${n(left + plotW)}" y2="${n(sy(t))}"/>`);
   out.push('</g>');
   out.push('<g class="axes" stroke="currentColor" stroke-opacity="0.7" stroke-width="1" fill="none">');
   out.push(`<path d="M${n(left)} ${n(top)}V${n(top + plotH)}H${n(left + plotW)}"/>`);
-  for (const t of xt.ticks) out.push(`<line x1="${n(sx(t))}" y1="${n(top + plotH)}" x2="${n(sx(t))}" y2="${n(top + plotH + 5)}"/>`);
+  for (const t of xt.ticks)
+    out.push(`<line x1="${n(sx(t))}" y1="${n(top + plotH)}" x2="${n(sx(t))}" y2="${n(top + plotH + 5)}"/>`);
   for (const t of yt.ticks) out.push(`<line x1="${n(left - 5)}" y1="${n(sy(t))}" x2="${n(left)}" y2="${n(sy(t))}"/>`);
   out.push('</g>');
   out.push('<g class="tick-labels" fill="currentColor" fill-opacity="0.85">');
-  for (const t of xt.ticks) out.push(`<text class="x-tick" x="${n(sx(t))}" y="${n(top + plotH + 18)}" text-anchor="middle">${escapeXml(xFormat(t))}</text>`);
-  yt.ticks.forEach((t, i) => out.push(`<text class="y-tick" x="${n(left - 8)}" y="${n(sy(t))}" text-anchor="end" dominant-baseline="central">${escapeXml(yTickLabels[i])}</text>`));
+  for (const t of xt.ticks)
+    out.push(
+      `<text class="x-tick" x="${n(sx(t))}" y="${n(top + plotH + 18)}" text-anchor="middle">${escapeXml(xFormat(t))}</text>`,
+    );
+  yt.ticks.forEach((t, i) =>
+    out.push(
+      `<text class="y-tick" x="${n(left - 8)}" y="${n(sy(t))}" text-anchor="end" dominant-baseline="central">${escapeXml(yTickLabels[i])}</text>`,
+    ),
+  );
   out.push('</g>');
-  out.push(`<text class="x-label" x="${n(left + plotW / 2)}" y="${n(top + plotH + 36)}" text-anchor="middle" fill="currentColor">${escapeXml(spec.xLabel)}</text>`);
+  out.push(
+    `<text class="x-label" x="${n(left + plotW / 2)}" y="${n(top + plotH + 36)}" text-anchor="middle" fill="currentColor">${escapeXml(spec.xLabel)}</text>`,
+  );
   out.push(
     `<text class="y-label" transform="translate(${n(12)} ${n(top + plotH / 2)}) rotate(-90)" text-anchor="middle" dominant-baseline="central" fill="currentColor">${escapeXml(spec.yLabel)}</text>`,
   );
   // Series: a round-joined polyline, then markers whose <title> shows the values on hover; emphasised ones last, on top.
-  const order = spec.series.map((_, i) => i).sort((a, b) => Number(!!spec.series[a].emphasis) - Number(!!spec.series[b].emphasis));
+  const order = spec.series
+    .map((_, i) => i)
+    .sort((a, b) => Number(!!spec.series[a].emphasis) - Number(!!spec.series[b].emphasis));
   order.forEach((i) => {
     const s = spec.series[i];
     const { color, dash } = items[i];
@@ -285,7 +304,10 @@ export function lineChart(spec: LineChartSpec): string {
         `<polyline points="${pts.map(([x, y]) => `${n(sx(x))},${n(sy(y))}`).join(' ')}" fill="none" stroke="${color}" stroke-width="${s.emphasis ? 3.8 : 2.2}" stroke-linejoin="round" stroke-linecap="round"${dashAttr(dash)}/>`,
       );
     }
-    for (const [x, y] of pts) out.push(marker(i, sx(x), sy(y), color, `${s.name}: ${spec.xLabel} ${hoverNumber(x)}, ${spec.yLabel} ${yFormat(y)}`));
+    for (const [x, y] of pts)
+      out.push(
+        marker(i, sx(x), sy(y), color, `${s.name}: ${spec.xLabel} ${hoverNumber(x)}, ${spec.yLabel} ${yFormat(y)}`),
+      );
     out.push('</g>');
   });
   out.push(drawLegend(rows, left, top + plotH + 56));
@@ -316,18 +338,25 @@ export function barChart(spec: BarChartSpec): string {
 
   const out: string[] = [svgOpen(width, height, spec.title), titleText(12, spec.title)];
   out.push('<g class="grid" stroke="currentColor" stroke-opacity="0.15" stroke-width="1">');
-  for (const t of ticks.ticks) out.push(`<line x1="${n(sx(t))}" y1="${n(top)}" x2="${n(sx(t))}" y2="${n(top + plotH)}"/>`);
+  for (const t of ticks.ticks)
+    out.push(`<line x1="${n(sx(t))}" y1="${n(top)}" x2="${n(sx(t))}" y2="${n(top + plotH)}"/>`);
   out.push('</g>');
   out.push('<g class="axes" stroke="currentColor" stroke-opacity="0.7" stroke-width="1" fill="none">');
   out.push(`<path d="M${n(left)} ${n(top + plotH)}H${n(left + plotW)}"/>`);
   out.push(`<line x1="${n(zero)}" y1="${n(top)}" x2="${n(zero)}" y2="${n(top + plotH)}"/>`);
-  for (const t of ticks.ticks) out.push(`<line x1="${n(sx(t))}" y1="${n(top + plotH)}" x2="${n(sx(t))}" y2="${n(top + plotH + 5)}"/>`);
+  for (const t of ticks.ticks)
+    out.push(`<line x1="${n(sx(t))}" y1="${n(top + plotH)}" x2="${n(sx(t))}" y2="${n(top + plotH + 5)}"/>`);
   out.push('</g>');
   out.push('<g class="tick-labels" fill="currentColor" fill-opacity="0.85">');
-  for (const t of ticks.ticks) out.push(`<text class="x-tick" x="${n(sx(t))}" y="${n(top + plotH + 18)}" text-anchor="middle">${escapeXml(format(t))}</text>`);
+  for (const t of ticks.ticks)
+    out.push(
+      `<text class="x-tick" x="${n(sx(t))}" y="${n(top + plotH + 18)}" text-anchor="middle">${escapeXml(format(t))}</text>`,
+    );
   out.push('</g>');
   if (spec.valueLabel) {
-    out.push(`<text class="x-label" x="${n(left + plotW / 2)}" y="${n(top + plotH + 38)}" text-anchor="middle" fill="currentColor">${escapeXml(spec.valueLabel)}</text>`);
+    out.push(
+      `<text class="x-label" x="${n(left + plotW / 2)}" y="${n(top + plotH + 38)}" text-anchor="middle" fill="currentColor">${escapeXml(spec.valueLabel)}</text>`,
+    );
   }
   spec.bars.forEach((b, i) => {
     const cy = top + (i + 0.5) * row;
@@ -351,6 +380,7 @@ export function barChart(spec: BarChartSpec): string {
  */
 export function standaloneSvg(svg: string): string {
   const at = svg.indexOf('>') + 1;
-  const style = '<style>svg{color:#1f2328;background:#ffffff}@media (prefers-color-scheme: dark){svg{color:#e6edf3;background:#0d1117}}</style>';
+  const style =
+    '<style>svg{color:#1f2328;background:#ffffff}@media (prefers-color-scheme: dark){svg{color:#e6edf3;background:#0d1117}}</style>';
   return `<?xml version="1.0" encoding="UTF-8"?>\n${svg.slice(0, at)}${style}${svg.slice(at)}\n`;
 }

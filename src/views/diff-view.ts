@@ -20,7 +20,8 @@ function pairOf(v: unknown, what: string, dir: string): { original: number; prun
   const o = asObject(v);
   const original = asNumber(o?.original);
   const pruned = asNumber(o?.pruned);
-  if (original === undefined || pruned === undefined) throw badInput(`${dir}: run.json physical.${what} lacks original and pruned numbers`, HINT);
+  if (original === undefined || pruned === undefined)
+    throw badInput(`${dir}: run.json physical.${what} lacks original and pruned numbers`, HINT);
   return { original, pruned };
 }
 
@@ -54,7 +55,12 @@ export function readDiffView(dir: string): DiffView {
       timesSmaller: params.original / params.pruned,
       timesFaster: asNumber(physical.speedup) ?? latencyMs.original / latencyMs.pruned,
       timesFewerFlops: flops.original / flops.pruned,
-      accuracy: { original: unpruned, pruned, masked: asNumber(physical.maskedAccuracy), ...(finetuned !== undefined ? { finetuned } : {}) },
+      accuracy: {
+        original: unpruned,
+        pruned,
+        masked: asNumber(physical.maskedAccuracy),
+        ...(finetuned !== undefined ? { finetuned } : {}),
+      },
       accuracyDropPoints: 100 * (unpruned - pruned),
       params,
       flops,
@@ -71,12 +77,21 @@ export function readDiffView(dir: string): DiffView {
 function withHow(run: Json, physical: Json): { how?: string[] } {
   const how: string[] = [];
   const normalize = asString(asObject(run.settings)?.normalize);
-  if (normalize && normalize !== 'none') how.push(`scores normalized per layer by their ${normalize} before the ranking`);
+  if (normalize && normalize !== 'none')
+    how.push(`scores normalized per layer by their ${normalize} before the ranking`);
   const maxDrop = asNumber(asObject(physical.chosenBy)?.maxDropPoints);
-  if (maxDrop !== undefined) how.push(`rate chosen by --max-drop ${maxDrop}: the largest before the accuracy falls more than ${maxDrop} point${maxDrop === 1 ? '' : 's'}`);
+  if (maxDrop !== undefined)
+    how.push(
+      `rate chosen by --max-drop ${maxDrop}: the largest before the accuracy falls more than ${maxDrop} point${maxDrop === 1 ? '' : 's'}`,
+    );
   const curveRemoved = asNumber(physical.curveRemoved);
-  const differences = Array.isArray(physical.differences) ? physical.differences.flatMap((d) => asString(asObject(d)?.why) ?? []) : [];
-  if (differences.length && curveRemoved !== undefined) how.push(`not the curve's point: the curve removes ${curveRemoved} components, the pruned model ${asNumber(physical.removed)}, because ${differences.join('; ')}`);
+  const differences = Array.isArray(physical.differences)
+    ? physical.differences.flatMap((d) => asString(asObject(d)?.why) ?? [])
+    : [];
+  if (differences.length && curveRemoved !== undefined)
+    how.push(
+      `not the curve's point: the curve removes ${curveRemoved} components, the pruned model ${asNumber(physical.removed)}, because ${differences.join('; ')}`,
+    );
   return how.length ? { how } : {};
 }
 
@@ -87,7 +102,11 @@ function layerDiff(dir: string, run: Json): { layers: DiffLayer[]; note?: string
   const prunedFile = path.join(dir, 'pruned', 'model.json');
   const originalFile = asString(run.model);
   if (!fs.existsSync(prunedFile)) return { layers: [], note: `${prunedFile} is missing` };
-  if (!originalFile || !fs.existsSync(originalFile)) return { layers: [], note: `the original model ${originalFile ?? '(not named in run.json)'} is not on this machine` };
+  if (!originalFile || !fs.existsSync(originalFile))
+    return {
+      layers: [],
+      note: `the original model ${originalFile ?? '(not named in run.json)'} is not on this machine`,
+    };
   const before = readModelJsonLayers(originalFile);
   const after = new Map(readModelJsonLayers(prunedFile).map((l) => [l.name, l]));
   const layers = before
@@ -105,9 +124,17 @@ function layerDiff(dir: string, run: Json): { layers: DiffLayer[]; note?: string
   return { layers };
 }
 
-const isPair = (v: unknown) => asNumber(asObject(v)?.original) !== undefined && asNumber(asObject(v)?.pruned) !== undefined;
+const isPair = (v: unknown) =>
+  asNumber(asObject(v)?.original) !== undefined && asNumber(asObject(v)?.pruned) !== undefined;
 
 function isDiffLayer(v: unknown): v is DiffLayer {
   const o = asObject(v);
-  return !!o && typeof o.name === 'string' && typeof o.className === 'string' && isPair(o.params) && (o.components === undefined || isPair(o.components)) && (o.flops === undefined || isPair(o.flops));
+  return (
+    !!o &&
+    typeof o.name === 'string' &&
+    typeof o.className === 'string' &&
+    isPair(o.params) &&
+    (o.components === undefined || isPair(o.components)) &&
+    (o.flops === undefined || isPair(o.flops))
+  );
 }

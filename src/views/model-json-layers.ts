@@ -21,7 +21,8 @@ export interface ModelJsonLayer {
 type Shape = number[] | undefined;
 
 const product = (xs: number[]) => xs.reduce((a, b) => a * b, 1);
-const pair = (v: unknown, fallback: number): [number, number] => (Array.isArray(v) ? [Number(v[0]), Number(v[1] ?? v[0])] : typeof v === 'number' ? [v, v] : [fallback, fallback]);
+const pair = (v: unknown, fallback: number): [number, number] =>
+  Array.isArray(v) ? [Number(v[0]), Number(v[1] ?? v[0])] : typeof v === 'number' ? [v, v] : [fallback, fallback];
 
 /** Output length of a window op along one axis (Keras conv_output_length). */
 function outLength(n: number, k: number, stride: number, padding: string, dilation = 1): number {
@@ -32,14 +33,20 @@ function layerList(json: Json): { className: string; config: Json; inbound: stri
   const topology = asObject(json.modelTopology) ?? json;
   const model = asObject(topology.model_config) ?? topology;
   const layers = asObject(model.config)?.layers ?? model.layers;
-  if (!Array.isArray(layers)) throw badInput('model.json has no layer list (modelTopology.config.layers)', 'pass a tfjs LayersModel model.json');
+  if (!Array.isArray(layers))
+    throw badInput('model.json has no layer list (modelTopology.config.layers)', 'pass a tfjs LayersModel model.json');
   let previous: string | undefined;
   return layers.map((l) => {
     const o = asObject(l) ?? {};
     const config = asObject(o.config) ?? {};
     // Functional models list inbound nodes as [[[name, nodeIndex, tensorIndex, kwargs], …]]; Sequential ones chain.
     const nodes = Array.isArray(o.inbound_nodes) ? (o.inbound_nodes as unknown[][]) : undefined;
-    const inbound = nodes && nodes.length ? (nodes[0] as unknown[]).map((t) => String((t as unknown[])[0])) : previous ? [previous] : [];
+    const inbound =
+      nodes && nodes.length
+        ? (nodes[0] as unknown[]).map((t) => String((t as unknown[])[0]))
+        : previous
+          ? [previous]
+          : [];
     previous = asString(config.name);
     return { className: asString(o.class_name) ?? '?', config, inbound };
   });
@@ -67,15 +74,29 @@ export function modelJsonLayers(json: Json): ModelJsonLayer[] {
   const out: ModelJsonLayer[] = [];
   for (const { className, config, inbound } of layerList(json)) {
     const name = asString(config.name) ?? '?';
-    const { shape, macs, components } = layerOutput(className, config, inbound.map((n) => shapes.get(n)));
+    const { shape, macs, components } = layerOutput(
+      className,
+      config,
+      inbound.map((n) => shapes.get(n)),
+    );
     shapes.set(name, shape);
-    out.push({ name, className, ...(components !== undefined ? { components } : {}), params: params.get(name) ?? 0, ...(macs !== undefined ? { flops: 2 * macs } : {}) });
+    out.push({
+      name,
+      className,
+      ...(components !== undefined ? { components } : {}),
+      params: params.get(name) ?? 0,
+      ...(macs !== undefined ? { flops: 2 * macs } : {}),
+    });
   }
   return out;
 }
 
 /** A layer's output shape, multiply-accumulates and components from its config and its inputs' shapes (undefined where unknown). */
-function layerOutput(className: string, config: Json, inputs: Shape[]): { shape: Shape; macs: number | undefined; components: number | undefined } {
+function layerOutput(
+  className: string,
+  config: Json,
+  inputs: Shape[],
+): { shape: Shape; macs: number | undefined; components: number | undefined } {
   const input = inputs[0];
   let shape: Shape = input;
   let macs: number | undefined = 0;
@@ -121,7 +142,10 @@ function layerOutput(className: string, config: Json, inputs: Shape[]): { shape:
       const [ph, pw] = pair(config.pool_size, 2);
       const [sh, sw] = config.strides == null ? [ph, pw] : pair(config.strides, ph);
       const padding = asString(config.padding) ?? 'valid';
-      shape = input && input.length === 3 ? [outLength(input[0], ph, sh, padding), outLength(input[1], pw, sw, padding), input[2]] : undefined;
+      shape =
+        input && input.length === 3
+          ? [outLength(input[0], ph, sh, padding), outLength(input[1], pw, sw, padding), input[2]]
+          : undefined;
       break;
     }
     case 'GlobalAveragePooling2D':
@@ -133,13 +157,18 @@ function layerOutput(className: string, config: Json, inputs: Shape[]): { shape:
       break;
     case 'ZeroPadding2D': {
       const p = config.padding;
-      const [[t, b], [l, r]] = Array.isArray(p) && Array.isArray(p[0]) ? (p as [[number, number], [number, number]]) : [pair(p, 1), pair(p, 1)];
+      const [[t, b], [l, r]] =
+        Array.isArray(p) && Array.isArray(p[0])
+          ? (p as [[number, number], [number, number]])
+          : [pair(p, 1), pair(p, 1)];
       shape = input && input.length === 3 ? [input[0] + t + b, input[1] + l + r, input[2]] : undefined;
       break;
     }
     case 'Concatenate': {
       const all = inputs;
-      shape = all.every((s) => s && s.length === all[0]!.length) ? [...all[0]!.slice(0, -1), all.reduce((a, s) => a + s![s!.length - 1], 0)] : undefined;
+      shape = all.every((s) => s && s.length === all[0]!.length)
+        ? [...all[0]!.slice(0, -1), all.reduce((a, s) => a + s![s!.length - 1], 0)]
+        : undefined;
       break;
     }
     default:

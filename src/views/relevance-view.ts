@@ -52,7 +52,11 @@ function attributionView(dir: string): RelevanceView {
   if (hasFile(dir, 'input.npy')) {
     const input = readNpy(path.join(dir, 'input.npy'));
     const count = input.shape[0];
-    if (count !== n && n > 0) throw badInput(`${dir}: input.npy holds ${count} samples, components.json ${n}`, 'the folder mixes two runs; run pxp attribute again');
+    if (count !== n && n > 0)
+      throw badInput(
+        `${dir}: input.npy holds ${count} samples, components.json ${n}`,
+        'the folder mixes two runs; run pxp attribute again',
+      );
     inputSums = perSampleSums(input.data, count);
   }
   const heatmaps = heatmapFiles(dir);
@@ -155,7 +159,8 @@ export function renderRelevanceHeatmap(dir: string, sample: number): string | un
   const input = readNpy(path.join(dir, 'input.npy'));
   if (input.shape.length !== 4) return undefined;
   const [n, h, w, c] = input.shape;
-  if (!(Number.isInteger(sample) && sample >= 0 && sample < n)) throw badInput(`${dir}: sample ${sample} is not among the ${n} of input.npy`, 'pick a sample of the list');
+  if (!(Number.isInteger(sample) && sample >= 0 && sample < n))
+    throw badInput(`${dir}: sample ${sample} is not among the ${n} of input.npy`, 'pick a sample of the list');
   const per = h * w * c;
   const relevance = Float32Array.from(input.data.subarray(sample * per, (sample + 1) * per));
   // The same scale as pxp attribute's PNGs of 28-pixel images, smaller for large inputs.

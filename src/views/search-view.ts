@@ -23,9 +23,15 @@ export function parseTrialRows(text: string): { trials: TrialRow[]; consumed: nu
   return { trials: trials.map((t) => ({ ...t, label: describeParams(t.params) })), consumed };
 }
 
-export function searchImportance(space: SearchSpace | undefined, trials: readonly TrialRow[]): { name: string; importance: number }[] {
+export function searchImportance(
+  space: SearchSpace | undefined,
+  trials: readonly TrialRow[],
+): { name: string; importance: number }[] {
   if (!space) return [];
-  return parameterImportance(importanceSpace(space), trials.map((t) => ({ params: t.params, value: t.auc })));
+  return parameterImportance(
+    importanceSpace(space),
+    trials.map((t) => ({ params: t.params, value: t.auc })),
+  );
 }
 
 export interface SearchSnapshot {
@@ -51,7 +57,9 @@ export function readSearchSnapshot(dir: string): SearchSnapshot {
   const run = readOptionalJsonObject(dir, 'run.json', HINT);
   const space = validSpace(run?.space);
   const file = path.join(dir, 'trials.jsonl');
-  const { trials, consumed } = fs.existsSync(file) ? parseTrialRows(fs.readFileSync(file, 'utf8')) : { trials: [], consumed: 0 };
+  const { trials, consumed } = fs.existsSync(file)
+    ? parseTrialRows(fs.readFileSync(file, 'utf8'))
+    : { trials: [], consumed: 0 };
   const best = asObject(run?.best);
   const comparison = readComparison(dir, HINT);
   const curves = comparison?.curves;
@@ -66,7 +74,13 @@ export function readSearchSnapshot(dir: string): SearchSnapshot {
     trials,
     bestSoFar: bestSoFar(trials),
     ...(best && asNumber(best.auc) !== undefined
-      ? { best: { number: asNumber(best.number) ?? -1, auc: asNumber(best.auc)!, ...(asNumber(best.holdoutAuc) !== undefined ? { holdoutAuc: asNumber(best.holdoutAuc) } : {}) } }
+      ? {
+          best: {
+            number: asNumber(best.number) ?? -1,
+            auc: asNumber(best.auc)!,
+            ...(asNumber(best.holdoutAuc) !== undefined ? { holdoutAuc: asNumber(best.holdoutAuc) } : {}),
+          },
+        }
       : {}),
     importance: searchImportance(space, trials),
     ...(curves ? { comparison: curves } : {}),

@@ -9,7 +9,14 @@ import type { SourceMapFile, SourcePlace } from '../shared/run-folder/types';
 /** A run folder's source map, if it has one that reads as one. */
 export function readSourceMap(runDir: string): SourceMapFile | undefined {
   const m = tryReadJsonObject(path.join(runDir, 'source-map.json'));
-  if (!m || typeof m.modules !== 'object' || m.modules === null || Array.isArray(m.modules) || !Array.isArray(m.unplaced)) return undefined;
+  if (
+    !m ||
+    typeof m.modules !== 'object' ||
+    m.modules === null ||
+    Array.isArray(m.modules) ||
+    !Array.isArray(m.unplaced)
+  )
+    return undefined;
   return m as unknown as SourceMapFile;
 }
 

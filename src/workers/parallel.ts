@@ -21,7 +21,12 @@ export function defaultWorkerCount(): number {
   return Math.max(1, Math.min(os.availableParallelism?.() ?? os.cpus().length, 8));
 }
 
-function runWorker(script: string, task: AttributeTask, onProgress: (done: number) => void, signal?: AbortSignal): Promise<AttributionResult> {
+function runWorker(
+  script: string,
+  task: AttributeTask,
+  onProgress: (done: number) => void,
+  signal?: AbortSignal,
+): Promise<AttributionResult> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(script, { workerData: task });
     const abort = () => {
@@ -43,7 +48,11 @@ function runWorker(script: string, task: AttributeTask, onProgress: (done: numbe
 }
 
 /** LRP attribution over `workers` threads; identical results to a single-thread `attribute`. */
-export async function attributeInWorkers(task: Omit<AttributeTask, 'kind'>, workers: number, control: RunControl = {}): Promise<AttributionResult> {
+export async function attributeInWorkers(
+  task: Omit<AttributeTask, 'kind'>,
+  workers: number,
+  control: RunControl = {},
+): Promise<AttributionResult> {
   const script = workerScript();
   if (!script) throw new PxpError('internal', 'dist/worker.js is missing', 'run npm run build');
   const n = task.shape[0];
@@ -57,7 +66,13 @@ export async function attributeInWorkers(task: Omit<AttributeTask, 'kind'>, work
       const to = bounds[i + 1];
       return runWorker(
         script,
-        { ...task, kind: 'attribute', x: task.x.slice(from * per, to * per), shape: [to - from, ...task.shape.slice(1)], targets: task.targets?.slice(from, to) },
+        {
+          ...task,
+          kind: 'attribute',
+          x: task.x.slice(from * per, to * per),
+          shape: [to - from, ...task.shape.slice(1)],
+          targets: task.targets?.slice(from, to),
+        },
         (d) => {
           done[i] = d;
           const total = done.reduce((a, b) => a + b, 0);
@@ -71,7 +86,11 @@ export async function attributeInWorkers(task: Omit<AttributeTask, 'kind'>, work
   return {
     inputShape: task.shape,
     input: concatFloat32(parts.map((p) => p.input)),
-    layers: first.layers.map((l, li) => ({ name: l.name, kind: l.kind, relevance: parts.flatMap((p) => p.layers[li].relevance) })),
+    layers: first.layers.map((l, li) => ({
+      name: l.name,
+      kind: l.kind,
+      relevance: parts.flatMap((p) => p.layers[li].relevance),
+    })),
     targets: Int32Array.from(parts.flatMap((p) => Array.from(p.targets))),
     outputRelevance: Float64Array.from(parts.flatMap((p) => Array.from(p.outputRelevance))),
     layerRules: first.layerRules,

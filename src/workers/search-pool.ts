@@ -45,12 +45,15 @@ export class TrialPool {
     const script = workerScript();
     if (!script) throw new PxpError('internal', 'dist/worker.js is missing', 'run npm run build');
     const pool = new TrialPool();
-    const abort = () => pool.fail(new PxpError('cancelled', 'cancelled', 'the search stopped; run it again with --resume to continue'));
+    const abort = () =>
+      pool.fail(new PxpError('cancelled', 'cancelled', 'the search stopped; run it again with --resume to continue'));
     signal?.addEventListener('abort', abort, { once: true });
     pool.detach = () => signal?.removeEventListener('abort', abort);
     await Promise.all(
       Array.from({ length: count }, () => {
-        const worker = new Worker(script, { workerData: { ...init, kind: 'search-trials' } satisfies SearchTrialsInit });
+        const worker = new Worker(script, {
+          workerData: { ...init, kind: 'search-trials' } satisfies SearchTrialsInit,
+        });
         const slot: Slot = { worker };
         pool.slots.push(slot);
         return new Promise<void>((resolve, reject) => {
@@ -88,7 +91,12 @@ export class TrialPool {
     for (const slot of this.slots) {
       if (slot.job || this.queue.length === 0) continue;
       slot.job = this.queue.shift()!;
-      slot.worker.postMessage({ type: 'trial', id: slot.job.id, params: slot.job.params, relevance: slot.job.relevance } satisfies ToTrialWorker);
+      slot.worker.postMessage({
+        type: 'trial',
+        id: slot.job.id,
+        params: slot.job.params,
+        relevance: slot.job.relevance,
+      } satisfies ToTrialWorker);
     }
   }
 

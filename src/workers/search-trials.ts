@@ -16,7 +16,13 @@ import type { FromTrialWorker, SearchTrialsInit, ToTrialWorker } from '../protoc
 export async function serveSearchTrials(init: SearchTrialsInit, port: MessagePort): Promise<void> {
   const fail = (e: unknown, id?: number) => {
     const err = asPxpError(e);
-    port.postMessage({ type: 'failed', id, code: err.code, message: err.message, hint: err.hint } satisfies FromTrialWorker);
+    port.postMessage({
+      type: 'failed',
+      id,
+      code: err.code,
+      message: err.message,
+      hint: err.hint,
+    } satisfies FromTrialWorker);
   };
   let objective: AttributionObjective;
   try {
@@ -27,8 +33,21 @@ export async function serveSearchTrials(init: SearchTrialsInit, port: MessagePor
     model.dispose();
     const layers = chooseComponents(catalogue(graph), init.components);
     const shapes = nodeShapes(graph, init.reference.shape.slice(1));
-    const evaluator = await maskedEvaluator(graph, layers, init.evaluation, { executor: init.executor, allowedClasses: init.classes });
-    objective = new AttributionObjective({ graph, shapes, layers, groups: init.groups, reference: init.reference, evaluator, executor: init.executor, rates: init.rates, normalize: init.normalize });
+    const evaluator = await maskedEvaluator(graph, layers, init.evaluation, {
+      executor: init.executor,
+      allowedClasses: init.classes,
+    });
+    objective = new AttributionObjective({
+      graph,
+      shapes,
+      layers,
+      groups: init.groups,
+      reference: init.reference,
+      evaluator,
+      executor: init.executor,
+      rates: init.rates,
+      normalize: init.normalize,
+    });
   } catch (e) {
     fail(e);
     return;
@@ -43,7 +62,13 @@ export async function serveSearchTrials(init: SearchTrialsInit, port: MessagePor
         const computed = !objective.has(m.params);
         const curve = await objective.evaluate(m.params);
         const relevance = computed ? await objective.relevance(m.params) : undefined;
-        port.postMessage({ type: 'trial-result', id: m.id, curve, relevance, seconds: (Date.now() - t0) / 1000 } satisfies FromTrialWorker);
+        port.postMessage({
+          type: 'trial-result',
+          id: m.id,
+          curve,
+          relevance,
+          seconds: (Date.now() - t0) / 1000,
+        } satisfies FromTrialWorker);
       } catch (e) {
         fail(e, m.id);
       }

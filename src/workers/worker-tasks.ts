@@ -8,7 +8,10 @@ import { openAnyModel } from '../core/io/open-model';
 import { type AttributionResult, attribute } from '../core/lrp/attribute';
 import type { AttributeTask } from '../protocol/workers';
 
-export async function runWorkerTask(task: AttributeTask, onProgress: (done: number) => void): Promise<AttributionResult> {
+export async function runWorkerTask(
+  task: AttributeTask,
+  onProgress: (done: number) => void,
+): Promise<AttributionResult> {
   await initBackend(task.backend);
   const model = await openAnyModel(task.modelPath);
   const graph = model.graph();

@@ -18,26 +18,66 @@ describe('pxp attribute', () => {
 
   it('writes input relevance, component relevance and heatmaps, and summarises them as JSON', () => {
     const out = path.join(tmp.dir, 'run');
-    const r = pxp(['attribute', '--model', MODEL, '--inputs', X, '--targets', Y, '--composite', 'epsilon-gamma-box', '--out', out, '--heatmaps', '4', '--json']);
+    const r = pxp([
+      'attribute',
+      '--model',
+      MODEL,
+      '--inputs',
+      X,
+      '--targets',
+      Y,
+      '--composite',
+      'epsilon-gamma-box',
+      '--out',
+      out,
+      '--heatmaps',
+      '4',
+      '--json',
+    ]);
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(listFiles(out).filter((f) => !f.startsWith('heatmaps/')), ['components.json', 'heatmaps', 'input.npy']);
+    assert.deepEqual(
+      listFiles(out).filter((f) => !f.startsWith('heatmaps/')),
+      ['components.json', 'heatmaps', 'input.npy'],
+    );
     assert.equal(listFiles(path.join(out, 'heatmaps')).length, 4);
     const png = PNG.sync.read(fs.readFileSync(path.join(out, 'heatmaps', listFiles(path.join(out, 'heatmaps'))[0])));
     assert.ok(png.width > 28 * 4 && png.height >= 28 * 4, 'heatmaps are scaled up to be readable');
     assert.deepEqual(readNpy(path.join(out, 'input.npy')).shape, [6, 28, 28, 1]);
     const components = JSON.parse(fs.readFileSync(path.join(out, 'components.json'), 'utf8'));
-    assert.deepEqual(components.layers.map((l: { name: string; kind: string }) => [l.name, l.kind]), [['0', 'conv'], ['5', 'conv']]);
+    assert.deepEqual(
+      components.layers.map((l: { name: string; kind: string }) => [l.name, l.kind]),
+      [
+        ['0', 'conv'],
+        ['5', 'conv'],
+      ],
+    );
     assert.equal(components.layers[0].relevance.length, 6);
     assert.equal(components.layers[0].relevance[0].length, 8);
     assert.deepEqual(components.targets, Array.from(readNpy(Y).data));
     assert.equal(r.json.samples, 6);
     assert.equal(r.json.relevanceSums.length, 6);
-    assert.deepEqual(r.json.rules.map((x: { rule: string }) => x.rule), ['z-box(0, 1)', 'gamma(0.25)', 'epsilon(1e-6)']);
+    assert.deepEqual(
+      r.json.rules.map((x: { rule: string }) => x.rule),
+      ['z-box(0, 1)', 'gamma(0.25)', 'epsilon(1e-6)'],
+    );
   });
 
   it('explains the predicted class without --targets, and scales by the logit with --init logit', () => {
     const out = path.join(tmp.dir, 'run');
-    const r = pxp(['attribute', '--model', MODEL, '--inputs', X, '--out', out, '--init', 'logit', '--heatmaps', '0', '--json']);
+    const r = pxp([
+      'attribute',
+      '--model',
+      MODEL,
+      '--inputs',
+      X,
+      '--out',
+      out,
+      '--init',
+      'logit',
+      '--heatmaps',
+      '0',
+      '--json',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const logits = readNpy(path.join(CASE, 'logits.npy')).data as Float32Array;
     const predicted = Array.from({ length: 6 }, (_, s) => {
@@ -46,14 +86,33 @@ describe('pxp attribute', () => {
     });
     const components = JSON.parse(fs.readFileSync(path.join(out, 'components.json'), 'utf8'));
     assert.deepEqual(components.targets, predicted);
-    r.json.outputRelevance.forEach((v: number, s: number) => assert.ok(Math.abs(v - logits[s * 10 + predicted[s]]) < 1e-4));
+    r.json.outputRelevance.forEach((v: number, s: number) =>
+      assert.ok(Math.abs(v - logits[s * 10 + predicted[s]]) < 1e-4),
+    );
     assert.ok(!fs.existsSync(path.join(out, 'heatmaps')));
   });
 
   it('runs on onnxruntime by default when it is installed, and on tfjs when asked, with the same numbers', () => {
     const runs = ['onnx', 'tfjs'].map((executor) => {
       const out = path.join(tmp.dir, executor);
-      const r = pxp(['attribute', '--model', MODEL, '--inputs', X, '--targets', Y, '--composite', 'epsilon-gamma-box', '--out', out, '--executor', executor, '--heatmaps', '0', '--json']);
+      const r = pxp([
+        'attribute',
+        '--model',
+        MODEL,
+        '--inputs',
+        X,
+        '--targets',
+        Y,
+        '--composite',
+        'epsilon-gamma-box',
+        '--out',
+        out,
+        '--executor',
+        executor,
+        '--heatmaps',
+        '0',
+        '--json',
+      ]);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.json.executor, executor);
       return readNpy(path.join(out, 'input.npy')).data as Float32Array;
@@ -65,15 +124,48 @@ describe('pxp attribute', () => {
       m = Math.max(m, Math.abs(runs[1][i]));
     });
     assert.ok(d <= 1e-5 * m, `max diff ${d} of ${m}`);
-    const auto = pxp(['attribute', '--model', MODEL, '--inputs', X, '--out', path.join(tmp.dir, 'auto'), '--heatmaps', '0', '--json']);
+    const auto = pxp([
+      'attribute',
+      '--model',
+      MODEL,
+      '--inputs',
+      X,
+      '--out',
+      path.join(tmp.dir, 'auto'),
+      '--heatmaps',
+      '0',
+      '--json',
+    ]);
     assert.equal(auto.json.executor, 'onnx');
   });
 
   it('fans out over worker threads with results identical to one thread', () => {
     const one = path.join(tmp.dir, 'one');
     const two = path.join(tmp.dir, 'two');
-    for (const [out, workers] of [[one, '1'], [two, '2']]) {
-      const r = pxp(['attribute', '--model', MODEL, '--inputs', X, '--targets', Y, '--composite', 'epsilon-alpha2-beta1-flat', '--out', out, '--workers', workers, '--executor', 'tfjs', '--heatmaps', '0', '--json']);
+    for (const [out, workers] of [
+      [one, '1'],
+      [two, '2'],
+    ]) {
+      const r = pxp([
+        'attribute',
+        '--model',
+        MODEL,
+        '--inputs',
+        X,
+        '--targets',
+        Y,
+        '--composite',
+        'epsilon-alpha2-beta1-flat',
+        '--out',
+        out,
+        '--workers',
+        workers,
+        '--executor',
+        'tfjs',
+        '--heatmaps',
+        '0',
+        '--json',
+      ]);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.json.workers, Number(workers));
     }
@@ -112,7 +204,8 @@ describe('pxp attribute', () => {
       }
     });
 
-    it('an unknown preset name', () => refused(['--inputs', X, '--composite', 'epsilon-plus-flatt'], /epsilon-plus-flatt/));
+    it('an unknown preset name', () =>
+      refused(['--inputs', X, '--composite', 'epsilon-plus-flatt'], /epsilon-plus-flatt/));
 
     it('targets out of range', () => {
       const y = path.join(tmp.dir, '..', `pxp-targets-${process.pid}.npy`);
@@ -124,6 +217,7 @@ describe('pxp attribute', () => {
       }
     });
 
-    it('inputs whose shape does not fit the model', () => refused(['--inputs', path.join(CONFORMANCE, 'mlp', 'x.npy')], /x\.npy: shape 8×20 does not fit the model/));
+    it('inputs whose shape does not fit the model', () =>
+      refused(['--inputs', path.join(CONFORMANCE, 'mlp', 'x.npy')], /x\.npy: shape 8×20 does not fit the model/));
   });
 });

@@ -16,7 +16,12 @@ describe('pxp: help, usage errors and exit codes', () => {
   });
 
   it('every command has --help naming its flags', () => {
-    for (const [c, flag] of [['info', '--model'], ['train', '--epochs'], ['evaluate', '--split'], ['demo', '--json']]) {
+    for (const [c, flag] of [
+      ['info', '--model'],
+      ['train', '--epochs'],
+      ['evaluate', '--split'],
+      ['demo', '--json'],
+    ]) {
       const r = pxp([c, '--help']);
       assert.equal(r.code, 0, c);
       assert.match(r.stdout, new RegExp(`usage: pxp ${c}`));
@@ -38,18 +43,44 @@ describe('pxp: help, usage errors and exit codes', () => {
       assert.equal(r.code, 1, `${c} --force is refused`);
       assert.match(r.stderr, /--force/);
     }
-    for (const c of ['prune', 'search', 'attribute', 'train', 'export', 'predict', 'demo']) assert.match(pxp([c, '--help']).stdout, /--force +allow writing into an existing non-empty --out folder/, c);
+    for (const c of ['prune', 'search', 'attribute', 'train', 'export', 'predict', 'demo'])
+      assert.match(pxp([c, '--help']).stdout, /--force +allow writing into an existing non-empty --out folder/, c);
   });
 
-  it('progress names each step once: the pruning curve\'s lines do not repeat the criterion the front end shows beside them', () => {
+  it("progress names each step once: the pruning curve's lines do not repeat the criterion the front end shows beside them", () => {
     const out = path.join(os.tmpdir(), `pxp-progress-${process.pid}`);
     try {
-      const r = pxp(['prune', '--model', path.join(DEMO, 'model', 'model.json'), '--reference', path.join(DEMO, 'reference'), '--eval', path.join(DEMO, 'test'), '--eval-limit', '100', '--criterion', 'lrp:epsilon-plus-flat', '--rates', '0,0.5', '--out', out, '--json']);
+      const r = pxp([
+        'prune',
+        '--model',
+        path.join(DEMO, 'model', 'model.json'),
+        '--reference',
+        path.join(DEMO, 'reference'),
+        '--eval',
+        path.join(DEMO, 'test'),
+        '--eval-limit',
+        '100',
+        '--criterion',
+        'lrp:epsilon-plus-flat',
+        '--rates',
+        '0,0.5',
+        '--out',
+        out,
+        '--json',
+      ]);
       assert.equal(r.code, 0, r.stderr);
-      const messages = r.stderr.split('\n').filter((l) => l.startsWith('{"progress"')).map((l) => JSON.parse(l).progress.message as string);
+      const messages = r.stderr
+        .split('\n')
+        .filter((l) => l.startsWith('{"progress"'))
+        .map((l) => JSON.parse(l).progress.message as string);
       const curve = messages.filter((m) => /rate 0\.50/.test(m));
-      assert.deepEqual(curve, ['pruning curve: rate 0.50, accuracy ' + (100 * r.json.curve.points[1].accuracy).toFixed(1) + ' %']);
-      assert.ok(messages.every((m) => !m.includes('lrp:epsilon-plus-flat')), messages.join('\n'));
+      assert.deepEqual(curve, [
+        'pruning curve: rate 0.50, accuracy ' + (100 * r.json.curve.points[1].accuracy).toFixed(1) + ' %',
+      ]);
+      assert.ok(
+        messages.every((m) => !m.includes('lrp:epsilon-plus-flat')),
+        messages.join('\n'),
+      );
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
     }
@@ -87,7 +118,10 @@ describe('pxp info', () => {
     assert.equal(r.json.flops, 2 * macs);
     assert.equal(r.json.params, 80 + 32 + 1168 + 64 + 7850);
     assert.equal(r.json.backend.name, 'wasm');
-    assert.deepEqual(r.json.layers.map((l: { name: string }) => l.name), ['0', '1', 'relu1', 'pool1', '5', '6', 'relu2', 'flat', '9']);
+    assert.deepEqual(
+      r.json.layers.map((l: { name: string }) => l.name),
+      ['0', '1', 'relu1', 'pool1', '5', '6', 'relu2', 'flat', '9'],
+    );
   });
 
   it('prints a readable table without --json', () => {

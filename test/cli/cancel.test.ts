@@ -21,13 +21,28 @@ describe('3. Ctrl+C is honoured in every phase (issue 16)', () => {
     run.child.kill('SIGINT');
     const { code } = await run.exit;
     assert.equal(code, 130, `exit ${code}: ${run.stderr().slice(-1500)}`);
-    assert.equal(run.stdout().trim().startsWith('{"error"'), true, `no result on stdout: ${run.stdout().slice(0, 200)}`);
+    assert.equal(
+      run.stdout().trim().startsWith('{"error"'),
+      true,
+      `no result on stdout: ${run.stdout().slice(0, 200)}`,
+    );
     assert.deepEqual(fs.readdirSync(tmp.dir), [], 'nothing left: no folder, no temp folder, no lock');
     return run;
   }
 
   it('prune, after the curve (physical removal, latency)', async () => {
-    const args = ['prune', '--model', MODEL, ...data, '--criterion', 'weight', '--rate', '0.5', '--out', path.join(tmp.dir, 'run')];
+    const args = [
+      'prune',
+      '--model',
+      MODEL,
+      ...data,
+      '--criterion',
+      'weight',
+      '--rate',
+      '0.5',
+      '--out',
+      path.join(tmp.dir, 'run'),
+    ];
     await interrupted(args, (run) => run.until(/"done":20,"total":20,"message":"weight: rate 0\.95/));
   });
 
@@ -40,13 +55,16 @@ describe('3. Ctrl+C is honoured in every phase (issue 16)', () => {
 
   it('attribute, while writing heatmaps', async () => {
     const out = path.join(tmp.dir, 'attr');
-    await interrupted(['attribute', '--model', MODEL, '--inputs', path.join(TEST, 'x.npy'), '--heatmaps', '1000', '--out', out], async () => {
-      const t0 = Date.now();
-      const partial = () => fs.readdirSync(tmp.dir).find((f) => f.endsWith('.partial'));
-      while (!(partial() && fs.existsSync(path.join(tmp.dir, partial()!, 'heatmaps')))) {
-        if (Date.now() - t0 > 120_000) throw new Error('no heatmaps were being written');
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    });
+    await interrupted(
+      ['attribute', '--model', MODEL, '--inputs', path.join(TEST, 'x.npy'), '--heatmaps', '1000', '--out', out],
+      async () => {
+        const t0 = Date.now();
+        const partial = () => fs.readdirSync(tmp.dir).find((f) => f.endsWith('.partial'));
+        while (!(partial() && fs.existsSync(path.join(tmp.dir, partial()!, 'heatmaps')))) {
+          if (Date.now() - t0 > 120_000) throw new Error('no heatmaps were being written');
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      },
+    );
   });
 });

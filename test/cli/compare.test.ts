@@ -4,16 +4,29 @@ import path from 'node:path';
 import { pxp } from '../helpers/pxp';
 import { listFiles, tempDir } from '../helpers/tmp';
 
-const trapezoid = (r: number[], a: number[]) => r.slice(1).reduce((s, x, i) => s + ((x - r[i]) * (a[i] + a[i + 1])) / 2, 0);
+const trapezoid = (r: number[], a: number[]) =>
+  r.slice(1).reduce((s, x, i) => s + ((x - r[i]) * (a[i] + a[i + 1])) / 2, 0);
 
 /** A run folder as pxp prune writes it, by hand: curve.json, run.json and relevance.json. */
 function writeRun(dir: string, criterion: string, rates: number[], accuracy: number[]): void {
   fs.mkdirSync(dir, { recursive: true });
-  const points = rates.map((rate, i) => ({ rate, removed: Math.round(rate * 100), accuracy: accuracy[i], params: 1000 - 900 * rate, flops: 5000 - 4000 * rate }));
+  const points = rates.map((rate, i) => ({
+    rate,
+    removed: Math.round(rate * 100),
+    accuracy: accuracy[i],
+    params: 1000 - 900 * rate,
+    flops: 5000 - 4000 * rate,
+  }));
   const auc = trapezoid(rates, accuracy);
   fs.writeFileSync(path.join(dir, 'curve.json'), JSON.stringify({ criterion, points, auc }));
-  fs.writeFileSync(path.join(dir, 'run.json'), JSON.stringify({ command: 'prune', model: 'model.json', criterion, auc }));
-  fs.writeFileSync(path.join(dir, 'relevance.json'), JSON.stringify({ criterion, layers: [{ name: 'fc', kind: 'dense', scores: [1, 2, 3] }] }));
+  fs.writeFileSync(
+    path.join(dir, 'run.json'),
+    JSON.stringify({ command: 'prune', model: 'model.json', criterion, auc }),
+  );
+  fs.writeFileSync(
+    path.join(dir, 'relevance.json'),
+    JSON.stringify({ criterion, layers: [{ name: 'fc', kind: 'dense', scores: [1, 2, 3] }] }),
+  );
 }
 
 describe('pxp compare', () => {
@@ -45,10 +58,19 @@ describe('pxp compare', () => {
   it('--json gives {runs: [{run, criterion, auc, points}]} in the same order', () => {
     const r = pxp(['compare', '--runs', `${a},${b}`, '--json']);
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(r.json.runs.map((x: { criterion: string }) => x.criterion), ['lrp:epsilon-plus', 'random']);
-    assert.deepEqual(r.json.runs.map((x: { run: string }) => x.run), [b, a]);
+    assert.deepEqual(
+      r.json.runs.map((x: { criterion: string }) => x.criterion),
+      ['lrp:epsilon-plus', 'random'],
+    );
+    assert.deepEqual(
+      r.json.runs.map((x: { run: string }) => x.run),
+      [b, a],
+    );
     assert.equal(r.json.runs[1].auc, trapezoid(rates, [0.9, 0.5, 0.2, 0.1]));
-    assert.deepEqual(r.json.runs[0].points.map((p: { rate: number }) => p.rate), rates);
+    assert.deepEqual(
+      r.json.runs[0].points.map((p: { rate: number }) => p.rate),
+      rates,
+    );
   });
 
   it('--out writes compare.html (both runs, no scripts) and compare.svg with one curve per run', () => {
@@ -78,7 +100,10 @@ describe('pxp compare', () => {
     const cut = pxp(['compare', '--runs', `${a},${b}`]);
     assert.equal(cut.code, 2);
     assert.ok(cut.stderr.includes(a) && /not valid JSON/.test(cut.stderr), cut.stderr);
-    fs.writeFileSync(path.join(a, 'curve.json'), JSON.stringify({ criterion: 'random', points: [{ rate: 0 }], auc: 0.5 }));
+    fs.writeFileSync(
+      path.join(a, 'curve.json'),
+      JSON.stringify({ criterion: 'random', points: [{ rate: 0 }], auc: 0.5 }),
+    );
     const bad = pxp(['compare', '--runs', `${a},${b}`]);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /point 0 lacks a numeric rate and accuracy/);

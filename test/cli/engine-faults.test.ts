@@ -28,12 +28,17 @@ describe('the engine process killed mid-job (issue 16)', () => {
     tmp.cleanup();
   });
 
-  async function killedWhen(flags: Record<string, string>, command: 'search' | 'attribute', ready: (dir: string) => boolean): Promise<{ pid: number; error: PxpError }> {
+  async function killedWhen(
+    flags: Record<string, string>,
+    command: 'search' | 'attribute',
+    ready: (dir: string) => boolean,
+  ): Promise<{ pid: number; error: PxpError }> {
     let pid = 0;
     const job = client.request('run', { command, flags });
     const t0 = Date.now();
     while (!ready(tmp.dir)) {
-      if (Date.now() - t0 > 180_000) throw new Error(`the job never reached the point to kill it at: ${listFiles(tmp.dir).join(', ')}`);
+      if (Date.now() - t0 > 180_000)
+        throw new Error(`the job never reached the point to kill it at: ${listFiles(tmp.dir).join(', ')}`);
       await new Promise((r) => setTimeout(r, 10));
     }
     pid = client.pid!;
@@ -47,8 +52,22 @@ describe('the engine process killed mid-job (issue 16)', () => {
 
   it('mid-search (trials.jsonl written as it goes): the job fails naming the kill, nothing is left, the next search runs on a fresh engine', async () => {
     const out = path.join(tmp.dir, 'search');
-    const flags = { model: MODEL, ...data, 'eval-limit': '200', rates: '0,0.2,0.4', trials: '40', baselines: 'none', out };
-    const { pid, error } = await killedWhen(flags, 'search', () => fs.existsSync(path.join(out, 'trials.jsonl')) && fs.readFileSync(path.join(out, 'trials.jsonl'), 'utf8').split('\n').length > 2);
+    const flags = {
+      model: MODEL,
+      ...data,
+      'eval-limit': '200',
+      rates: '0,0.2,0.4',
+      trials: '40',
+      baselines: 'none',
+      out,
+    };
+    const { pid, error } = await killedWhen(
+      flags,
+      'search',
+      () =>
+        fs.existsSync(path.join(out, 'trials.jsonl')) &&
+        fs.readFileSync(path.join(out, 'trials.jsonl'), 'utf8').split('\n').length > 2,
+    );
     assert.equal(error.code, 'internal');
     assert.match(error.message, /the engine process exited \(SIGKILL\)/);
     assert.ok(fs.existsSync(path.join(tmp.dir, '.search.lock')), 'the killed engine held the lock');
@@ -63,7 +82,8 @@ describe('the engine process killed mid-job (issue 16)', () => {
   it('while writing the result folder (heatmaps): no half folder at --out, and its hidden partial folder goes too', async () => {
     const out = path.join(tmp.dir, 'attr');
     const flags = { model: MODEL, inputs: path.join(data.eval, 'x.npy'), heatmaps: '1000', out };
-    const partialWithHeatmaps = (dir: string) => fs.readdirSync(dir).some((f) => f.endsWith('.partial') && fs.existsSync(path.join(dir, f, 'heatmaps')));
+    const partialWithHeatmaps = (dir: string) =>
+      fs.readdirSync(dir).some((f) => f.endsWith('.partial') && fs.existsSync(path.join(dir, f, 'heatmaps')));
     const { error } = await killedWhen(flags, 'attribute', partialWithHeatmaps);
     assert.match(error.message, /the engine process exited \(SIGKILL\)/);
     assert.ok(!fs.existsSync(out), 'the folder never appeared half written');

@@ -27,15 +27,26 @@ describe('engine process (dist/engine.js) and its client', () => {
 
   it('streams progress, and a bad input comes back as a bad-input error', async () => {
     const progress: number[] = [];
-    const r = await client.request('evaluate', { model: CNN_BN, data: DEMO_TEST, limit: 600 }, { onProgress: (p) => progress.push(p.done) });
+    const r = await client.request(
+      'evaluate',
+      { model: CNN_BN, data: DEMO_TEST, limit: 600 },
+      { onProgress: (p) => progress.push(p.done) },
+    );
     assert.equal(r.count, 600);
     assert.ok(progress.length >= 2 && progress[progress.length - 1] === 600, `progress ${progress}`);
-    await assert.rejects(() => client.request('info', { model: '/no/such/model.json' }), (e: PxpError) => e.code === 'bad-input' && /not found/.test(e.message));
+    await assert.rejects(
+      () => client.request('info', { model: '/no/such/model.json' }),
+      (e: PxpError) => e.code === 'bad-input' && /not found/.test(e.message),
+    );
   });
 
   it('cancels a request', async () => {
     const controller = new AbortController();
-    const run = client.request('evaluate', { model: CNN_BN, data: DEMO_TEST }, { signal: controller.signal, onProgress: () => controller.abort() });
+    const run = client.request(
+      'evaluate',
+      { model: CNN_BN, data: DEMO_TEST },
+      { signal: controller.signal, onProgress: () => controller.abort() },
+    );
     await assert.rejects(run, (e: PxpError) => e.code === 'cancelled');
   });
 
@@ -69,7 +80,10 @@ describe('engine process (dist/engine.js) and its client', () => {
     const missing = path.join(os.tmpdir(), 'pxp-no-such-node', 'node');
     const bad = new EngineClient({ enginePath: ENGINE, nodePath: missing });
     try {
-      await assert.rejects(bad.request('info', { model: CNN_BN }), (e: PxpError) => e.code === 'usage' && e.message.includes(missing) && /pxp\.nodePath/.test(e.hint ?? ''));
+      await assert.rejects(
+        bad.request('info', { model: CNN_BN }),
+        (e: PxpError) => e.code === 'usage' && e.message.includes(missing) && /pxp\.nodePath/.test(e.hint ?? ''),
+      );
     } finally {
       bad.dispose();
     }
@@ -89,9 +103,18 @@ describe('engine process (dist/engine.js) and its client', () => {
 
 describe('engine messages are checked before they are trusted', () => {
   it('accepts a well-formed run request and rejects unknown commands and non-scalar flags', () => {
-    assert.ok(isToEngine({ type: 'request', id: 1, method: 'run', params: { command: 'prune', flags: { out: 'x', signed: true } } }));
+    assert.ok(
+      isToEngine({
+        type: 'request',
+        id: 1,
+        method: 'run',
+        params: { command: 'prune', flags: { out: 'x', signed: true } },
+      }),
+    );
     assert.ok(!isToEngine({ type: 'request', id: 1, method: 'run', params: { command: 'demo', flags: {} } }));
-    assert.ok(!isToEngine({ type: 'request', id: 1, method: 'run', params: { command: 'prune', flags: { out: ['x'] } } }));
+    assert.ok(
+      !isToEngine({ type: 'request', id: 1, method: 'run', params: { command: 'prune', flags: { out: ['x'] } } }),
+    );
     assert.ok(!isToEngine({ type: 'request', id: '1', method: 'info', params: {} }));
     assert.ok(!isToEngine({ type: 'bogus' }));
   });
@@ -114,13 +137,25 @@ describe('engine run method: the CLI commands in the engine process', () => {
     const progress: number[] = [];
     const r = await client.request(
       'run',
-      { command: 'prune', flags: { model: DEMO_MODEL, reference: path.join(DEMO, 'reference'), eval: DEMO_TEST, 'eval-limit': '200', rates: '0,0.25,0.5', rate: '0.25', out } },
+      {
+        command: 'prune',
+        flags: {
+          model: DEMO_MODEL,
+          reference: path.join(DEMO, 'reference'),
+          eval: DEMO_TEST,
+          'eval-limit': '200',
+          rates: '0,0.25,0.5',
+          rate: '0.25',
+          out,
+        },
+      },
       { onProgress: (p) => progress.push(p.done) },
     );
     assert.ok(isResultOf(r, 'prune'), 'the engine answers with the command’s own result');
     const value = r.value;
     assert.equal(value.out, out);
-    for (const f of ['run.json', 'curve.json', 'relevance.json', 'report.html', 'pruned/model.json']) assert.ok(fs.existsSync(path.join(out, f)), f);
+    for (const f of ['run.json', 'curve.json', 'relevance.json', 'report.html', 'pruned/model.json'])
+      assert.ok(fs.existsSync(path.join(out, f)), f);
     const curve = JSON.parse(fs.readFileSync(path.join(out, 'curve.json'), 'utf8'));
     assert.equal(curve.points.length, 3);
     assert.equal(curve.auc, value.auc);
@@ -134,7 +169,17 @@ describe('engine run method: the CLI commands in the engine process', () => {
     let abortedAt = 0;
     const run = client.request(
       'run',
-      { command: 'prune', flags: { model: DEMO_MODEL, reference: path.join(DEMO, 'reference'), eval: DEMO_TEST, criterion: 'lrp:epsilon-plus-flat', rate: '0.5', out } },
+      {
+        command: 'prune',
+        flags: {
+          model: DEMO_MODEL,
+          reference: path.join(DEMO, 'reference'),
+          eval: DEMO_TEST,
+          criterion: 'lrp:epsilon-plus-flat',
+          rate: '0.5',
+          out,
+        },
+      },
       {
         signal: controller.signal,
         onProgress: (p) => {
@@ -156,7 +201,17 @@ describe('engine run method: the CLI commands in the engine process', () => {
     const controller = new AbortController();
     const run = client.request(
       'run',
-      { command: 'search', flags: { model: DEMO_MODEL, reference: path.join(DEMO, 'reference'), eval: DEMO_TEST, 'eval-limit': '200', trials: '50', out } },
+      {
+        command: 'search',
+        flags: {
+          model: DEMO_MODEL,
+          reference: path.join(DEMO, 'reference'),
+          eval: DEMO_TEST,
+          'eval-limit': '200',
+          trials: '50',
+          out,
+        },
+      },
       { signal: controller.signal, onOutput: (l) => /trial 2\//.test(l) && controller.abort() },
     );
     await assert.rejects(run, (e: PxpError) => e.code === 'cancelled');
@@ -165,16 +220,30 @@ describe('engine run method: the CLI commands in the engine process', () => {
 
   it('bad flags and bad inputs come back as usage and bad-input errors, writing nothing', async () => {
     const out = path.join(tmp.dir, 'x');
-    await assert.rejects(() => client.request('run', { command: 'prune', flags: { model: DEMO_MODEL, out, json: true } }), (e: PxpError) => e.code === 'usage' && /--json/.test(e.message));
-    await assert.rejects(() => client.request('run', { command: 'prune', flags: { out } }), (e: PxpError) => e.code === 'usage' && /--model is required/.test(e.message));
+    await assert.rejects(
+      () => client.request('run', { command: 'prune', flags: { model: DEMO_MODEL, out, json: true } }),
+      (e: PxpError) => e.code === 'usage' && /--json/.test(e.message),
+    );
+    await assert.rejects(
+      () => client.request('run', { command: 'prune', flags: { out } }),
+      (e: PxpError) => e.code === 'usage' && /--model is required/.test(e.message),
+    );
     const broken = path.join(tmp.dir, 'broken.json');
     fs.writeFileSync(broken, '{"modelTopology": ');
     await assert.rejects(
-      () => client.request('run', { command: 'prune', flags: { model: broken, reference: path.join(DEMO, 'reference'), eval: DEMO_TEST, out } }),
+      () =>
+        client.request('run', {
+          command: 'prune',
+          flags: { model: broken, reference: path.join(DEMO, 'reference'), eval: DEMO_TEST, out },
+        }),
       (e: PxpError) => e.code === 'bad-input',
     );
     await assert.rejects(
-      () => client.request('run', { command: 'prune', flags: { model: DEMO_MODEL, reference: path.join(tmp.dir, 'missing'), eval: DEMO_TEST, out } }),
+      () =>
+        client.request('run', {
+          command: 'prune',
+          flags: { model: DEMO_MODEL, reference: path.join(tmp.dir, 'missing'), eval: DEMO_TEST, out },
+        }),
       (e: PxpError) => e.code === 'bad-input' && /missing/.test(e.message),
     );
     assert.deepEqual(listFiles(tmp.dir), ['broken.json']);

@@ -39,10 +39,15 @@ function taskData(name: string, dir: string): { args: string[] } {
   const noise = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5) * 0.1;
   const copies = 6;
   const xs = new Float32Array(x.data.length * copies);
-  for (let c = 0; c < copies; c++) for (let i = 0; i < x.data.length; i++) xs[c * x.data.length + i] = x.data[i] + (c === 0 ? 0 : noise());
+  for (let c = 0; c < copies; c++)
+    for (let i = 0; i < x.data.length; i++) xs[c * x.data.length + i] = x.data[i] + (c === 0 ? 0 : noise());
   const ys = Int32Array.from({ length: x.shape[0] * copies }, (_, i) => labels[i % x.shape[0]]);
   for (const split of ['ref', 'eval']) {
-    writeNpy(path.join(dir, split, 'x.npy'), { dtype: 'float32', shape: [x.shape[0] * copies, ...x.shape.slice(1)], data: xs });
+    writeNpy(path.join(dir, split, 'x.npy'), {
+      dtype: 'float32',
+      shape: [x.shape[0] * copies, ...x.shape.slice(1)],
+      data: xs,
+    });
     writeNpy(path.join(dir, split, 'y.npy'), { dtype: 'int32', shape: [ys.length], data: ys });
   }
   const classes = [...new Set(labels)].sort((a, b) => a - b).join(',');
@@ -84,7 +89,18 @@ describe('pxp on ONNX models from PyTorch', function () {
       const want = npy(path.join(fixture(name), 'outputs.npy'));
       for (const executor of ['onnx', 'tfjs']) {
         const out = path.join(tmp.dir, executor);
-        const r = pxp(['predict', '--model', path.join(fixture(name), 'model.onnx'), '--inputs', path.join(fixture(name), 'x.npy'), '--executor', executor, '--out', out, '--json']);
+        const r = pxp([
+          'predict',
+          '--model',
+          path.join(fixture(name), 'model.onnx'),
+          '--inputs',
+          path.join(fixture(name), 'x.npy'),
+          '--executor',
+          executor,
+          '--out',
+          out,
+          '--json',
+        ]);
         assert.equal(r.code, 0, r.stderr);
         const got = npy(path.join(out, 'outputs.npy'));
         assert.deepEqual(got.shape, want.shape);
@@ -96,7 +112,18 @@ describe('pxp on ONNX models from PyTorch', function () {
 
   it('attribute writes input relevance in the model layout (NCHW) and names components by module path', () => {
     const out = path.join(tmp.dir, 'rel');
-    const r = pxp(['attribute', '--model', path.join(fixture('resnet18'), 'model.onnx'), '--inputs', path.join(fixture('resnet18'), 'x.npy'), '--composite', 'epsilon-plus-flat', '--out', out, '--json']);
+    const r = pxp([
+      'attribute',
+      '--model',
+      path.join(fixture('resnet18'), 'model.onnx'),
+      '--inputs',
+      path.join(fixture('resnet18'), 'x.npy'),
+      '--composite',
+      'epsilon-plus-flat',
+      '--out',
+      out,
+      '--json',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(readNpy(path.join(out, 'input.npy')).shape, [4, 3, 64, 64]);
     const components = JSON.parse(fs.readFileSync(path.join(out, 'components.json'), 'utf8'));
@@ -109,7 +136,15 @@ describe('pxp on ONNX models from PyTorch', function () {
     const x = npy(path.join(fixture('tiny_cnn'), 'x.npy'));
     writeNpy(path.join(tmp.dir, 'nhwc.npy'), { dtype: 'float32', shape: [4, 12, 12, 1], data: x.data });
     const out = path.join(tmp.dir, 'out');
-    const r = pxp(['predict', '--model', path.join(fixture('tiny_cnn'), 'model.onnx'), '--inputs', path.join(tmp.dir, 'nhwc.npy'), '--out', out]);
+    const r = pxp([
+      'predict',
+      '--model',
+      path.join(fixture('tiny_cnn'), 'model.onnx'),
+      '--inputs',
+      path.join(tmp.dir, 'nhwc.npy'),
+      '--out',
+      out,
+    ]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /channels last.*channels first[\s\S]*np\.transpose\(x, \(0, 3, 1, 2\)\)/);
     assert.equal(fs.existsSync(out), false);
@@ -128,7 +163,22 @@ describe('pxp on ONNX models from PyTorch', function () {
       const { args } = taskData(name, tmp.dir);
       const out = path.join(tmp.dir, 'run');
       const rate = 0.3;
-      const r = pxp(['prune', '--model', path.join(fixture(name), 'model.onnx'), ...args, ...extra, '--rates', '0,0.3', '--rate', String(rate), '--criterion', 'lrp:epsilon-plus-flat', '--out', out, '--json']);
+      const r = pxp([
+        'prune',
+        '--model',
+        path.join(fixture(name), 'model.onnx'),
+        ...args,
+        ...extra,
+        '--rates',
+        '0,0.3',
+        '--rate',
+        String(rate),
+        '--criterion',
+        'lrp:epsilon-plus-flat',
+        '--out',
+        out,
+        '--json',
+      ]);
       assert.equal(r.code, 0, r.stderr);
       // One self-contained file, also for a model whose weights were in external data.
       assert.deepEqual(listFiles(path.join(out, 'pruned')), ['model.onnx']);
@@ -136,11 +186,13 @@ describe('pxp on ONNX models from PyTorch', function () {
       assert.equal(p.format, 'onnx');
       assert.ok(p.removed > 0 && p.params.pruned < p.params.original);
       // The curve's point, or (dependency groups: residual adds, depthwise convs) the difference counted and explained.
-      const sum = (k: 'kept' | 'added') => (p.differences as { kept: number; added: number }[]).reduce((a, d) => a + d[k], 0);
+      const sum = (k: 'kept' | 'added') =>
+        (p.differences as { kept: number; added: number }[]).reduce((a, d) => a + d[k], 0);
       assert.equal(p.removed, p.curveRemoved - sum('kept') + sum('added'));
       const report = fs.readFileSync(path.join(out, 'report.html'), 'utf8');
-      if (['resnet18', 'mobilenet_v2'].includes(name)) assert.match(report, /This is not the curve's point at rate 0\.3: the curve removes/);
-      else assert.deepEqual(p.differences, [], 'no multi-member groups: the curve\'s point exactly');
+      if (['resnet18', 'mobilenet_v2'].includes(name))
+        assert.match(report, /This is not the curve's point at rate 0\.3: the curve removes/);
+      else assert.deepEqual(p.differences, [], "no multi-member groups: the curve's point exactly");
 
       // The masked model, from the same scores and plan, on the fixture's inputs.
       const model = await openAnyModel(path.join(fixture(name), 'model.onnx'));
@@ -148,8 +200,15 @@ describe('pxp on ONNX models from PyTorch', function () {
       const x = npy(path.join(fixture(name), 'x.npy'));
       const { x: data, shape } = arrayForEngine(x.data, x.shape, model, 'x.npy');
       const layers = chooseComponents(catalogue(graph), extra[1]);
-      const relevance = JSON.parse(fs.readFileSync(path.join(out, 'relevance.json'), 'utf8')) as { layers: { scores: number[] }[] };
-      const plan = physicalPlan(graph, layers, relevance.layers.map((l) => Float64Array.from(l.scores)), rate);
+      const relevance = JSON.parse(fs.readFileSync(path.join(out, 'relevance.json'), 'utf8')) as {
+        layers: { scores: number[] }[];
+      };
+      const plan = physicalPlan(
+        graph,
+        layers,
+        relevance.layers.map((l) => Float64Array.from(l.scores)),
+        rate,
+      );
       assert.equal(plan.removedCount, p.removed);
       const masked = tf.tidy(() => {
         const masks = new Map(layers.map((l, i) => [l.maskNode, tf.tensor1d(maskVector(l, plan.removed[i]))]));

@@ -18,14 +18,38 @@ describe('pxp prune (masking curves)', () => {
     const auc: Record<string, number> = {};
     for (const criterion of ['lrp:epsilon-plus-flat', 'random']) {
       const out = path.join(tmp.dir, criterion.replace(':', '-'));
-      const r = pxp(['prune', '--model', MODEL, ...data, '--criterion', criterion, '--seed', '0', '--out', out, '--json']);
+      const r = pxp([
+        'prune',
+        '--model',
+        MODEL,
+        ...data,
+        '--criterion',
+        criterion,
+        '--seed',
+        '0',
+        '--out',
+        out,
+        '--json',
+      ]);
       assert.equal(r.code, 0, r.stderr);
-      assert.deepEqual(listFiles(out), ['cost.svg', 'curve.json', 'curve.svg', 'layers.svg', 'relevance.json', 'report.html', 'run.json']);
+      assert.deepEqual(listFiles(out), [
+        'cost.svg',
+        'curve.json',
+        'curve.svg',
+        'layers.svg',
+        'relevance.json',
+        'report.html',
+        'run.json',
+      ]);
       const curve = JSON.parse(fs.readFileSync(path.join(out, 'curve.json'), 'utf8'));
       assert.equal(curve.criterion, criterion);
-      assert.deepEqual(curve.points.map((p: { rate: number }) => p.rate), Array.from({ length: 20 }, (_, i) => i / 20));
+      assert.deepEqual(
+        curve.points.map((p: { rate: number }) => p.rate),
+        Array.from({ length: 20 }, (_, i) => i / 20),
+      );
       assert.ok(curve.points[0].accuracy > 0.9, 'the unpruned demo model is accurate');
-      for (let i = 1; i < 20; i++) assert.ok(curve.points[i].params <= curve.points[i - 1].params && curve.points[i].params > 0);
+      for (let i = 1; i < 20; i++)
+        assert.ok(curve.points[i].params <= curve.points[i - 1].params && curve.points[i].params > 0);
       const relevance = JSON.parse(fs.readFileSync(path.join(out, 'relevance.json'), 'utf8'));
       assert.equal(relevance.layers.length, 7);
       auc[criterion] = curve.auc;
@@ -33,20 +57,46 @@ describe('pxp prune (masking curves)', () => {
     assert.ok(auc['lrp:epsilon-plus-flat'] > auc.random + 0.05, JSON.stringify(auc));
   });
 
-  it('--rate removes components physically: the curve\'s point at that rate, a smaller LayersModel whose accuracy equals the masked one', () => {
+  it("--rate removes components physically: the curve's point at that rate, a smaller LayersModel whose accuracy equals the masked one", () => {
     const out = path.join(tmp.dir, 'run');
-    const r = pxp(['prune', '--model', MODEL, ...data, '--criterion', 'taylor', '--rates', '0,0.3', '--rate', '0.3', '--out', out, '--json']);
+    const r = pxp([
+      'prune',
+      '--model',
+      MODEL,
+      ...data,
+      '--criterion',
+      'taylor',
+      '--rates',
+      '0,0.3',
+      '--rate',
+      '0.3',
+      '--out',
+      out,
+      '--json',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(listFiles(path.join(out, 'pruned')), ['model.json', 'weights.bin']);
     const p = r.json.physical;
     // The curve's own point at 0.3 (curve.json), not floor(0.3·N): each layer's protected component stays.
-    const point = (JSON.parse(fs.readFileSync(path.join(out, 'curve.json'), 'utf8')).points as { rate: number; removed: number; accuracy: number }[]).find((q) => q.rate === 0.3)!;
+    const point = (
+      JSON.parse(fs.readFileSync(path.join(out, 'curve.json'), 'utf8')).points as {
+        rate: number;
+        removed: number;
+        accuracy: number;
+      }[]
+    ).find((q) => q.rate === 0.3)!;
     assert.equal(p.removed, point.removed);
     assert.equal(p.curveRemoved, point.removed);
     assert.deepEqual(p.differences, []);
-    assert.ok(Math.abs(p.maskedAccuracy - point.accuracy) < 1e-9, `masked ${p.maskedAccuracy} vs the curve's ${point.accuracy}`);
+    assert.ok(
+      Math.abs(p.maskedAccuracy - point.accuracy) < 1e-9,
+      `masked ${p.maskedAccuracy} vs the curve's ${point.accuracy}`,
+    );
     assert.equal(p.prunedAccuracy, p.maskedAccuracy);
-    assert.match(fs.readFileSync(path.join(out, 'report.html'), 'utf8'), new RegExp(`the curve's point at this rate: the same ${point.removed} components`));
+    assert.match(
+      fs.readFileSync(path.join(out, 'report.html'), 'utf8'),
+      new RegExp(`the curve's point at this rate: the same ${point.removed} components`),
+    );
     assert.ok(p.params.pruned < p.params.original && p.flops.pruned < p.flops.original);
     assert.ok(p.latencyMs.original > 0 && p.latencyMs.pruned > 0);
     const info = pxp(['info', '--model', path.join(out, 'pruned'), '--json']);
@@ -60,10 +110,25 @@ describe('pxp prune (masking curves)', () => {
 
   it('--max-drop removes physically the largest rate before the curve falls more than that many points', () => {
     const out = path.join(tmp.dir, 'drop');
-    const r = pxp(['prune', '--model', MODEL, ...data, '--criterion', 'lrp:epsilon-plus-flat', '--max-drop', '2', '--out', out, '--json']);
+    const r = pxp([
+      'prune',
+      '--model',
+      MODEL,
+      ...data,
+      '--criterion',
+      'lrp:epsilon-plus-flat',
+      '--max-drop',
+      '2',
+      '--out',
+      out,
+      '--json',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     // From the written curve, independently: walk up the rates while within 2 points of rate 0.
-    const points = JSON.parse(fs.readFileSync(path.join(out, 'curve.json'), 'utf8')).points as { rate: number; accuracy: number }[];
+    const points = JSON.parse(fs.readFileSync(path.join(out, 'curve.json'), 'utf8')).points as {
+      rate: number;
+      accuracy: number;
+    }[];
     let want = 0;
     for (const p of points) {
       if (p.accuracy < points[0].accuracy - 0.02 - 1e-9) break;
@@ -72,43 +137,95 @@ describe('pxp prune (masking curves)', () => {
     const p = r.json.physical;
     assert.ok(want > 0 && want < 0.95, `the demo curve gives a rate strictly inside: ${want}`);
     assert.equal(p.rate, want);
-    assert.deepEqual(p.chosenBy, { maxDropPoints: 2, baselineAccuracy: points[0].accuracy, maskedAccuracyAtRate: points.find((q) => q.rate === want)!.accuracy });
+    assert.deepEqual(p.chosenBy, {
+      maxDropPoints: 2,
+      baselineAccuracy: points[0].accuracy,
+      maskedAccuracyAtRate: points.find((q) => q.rate === want)!.accuracy,
+    });
     assert.equal(p.prunedAccuracy, p.maskedAccuracy);
     assert.ok(p.prunedAccuracy >= points[0].accuracy - 0.02 - 1e-9);
     assert.deepEqual(listFiles(path.join(out, 'pruned')), ['model.json', 'weights.bin']);
-    assert.match(fs.readFileSync(path.join(out, 'report.html'), 'utf8'), /chosen by --max-drop 2: the largest rate before the masked accuracy falls more than 2 points/);
+    assert.match(
+      fs.readFileSync(path.join(out, 'report.html'), 'utf8'),
+      /chosen by --max-drop 2: the largest rate before the masked accuracy falls more than 2 points/,
+    );
   });
 
   it('--normalize mean ranks each component against its layer: at 50 % the first block loses channels too, fewer FLOPs remain', () => {
     const filters = (run: string) => {
       const m = JSON.parse(fs.readFileSync(path.join(run, 'pruned', 'model.json'), 'utf8'));
       const topology = m.modelTopology.model_config ?? m.modelTopology;
-      return Object.fromEntries((topology.config.layers as { class_name: string; config: { name: string; filters?: number } }[]).filter((l) => l.class_name === 'Conv2D').map((l) => [l.config.name, l.config.filters]));
+      return Object.fromEntries(
+        (topology.config.layers as { class_name: string; config: { name: string; filters?: number } }[])
+          .filter((l) => l.class_name === 'Conv2D')
+          .map((l) => [l.config.name, l.config.filters]),
+      );
     };
     const runs: Record<string, { flops: number; filters: Record<string, number | undefined> }> = {};
     for (const normalize of ['none', 'mean']) {
       const out = path.join(tmp.dir, normalize);
-      const r = pxp(['prune', '--model', MODEL, ...data, '--criterion', 'lrp:epsilon-plus-flat', '--rates', '0,0.5', '--rate', '0.5', '--normalize', normalize, '--out', out, '--json']);
+      const r = pxp([
+        'prune',
+        '--model',
+        MODEL,
+        ...data,
+        '--criterion',
+        'lrp:epsilon-plus-flat',
+        '--rates',
+        '0,0.5',
+        '--rate',
+        '0.5',
+        '--normalize',
+        normalize,
+        '--out',
+        out,
+        '--json',
+      ]);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8')).settings.normalize, normalize);
       runs[normalize] = { flops: r.json.physical.flops.pruned, filters: filters(out) };
     }
     assert.deepEqual([runs.none.filters.block1_conv1, runs.none.filters.block1_conv2], [16, 16]);
-    assert.ok((runs.mean.filters.block1_conv1 ?? 16) < 16 && (runs.mean.filters.block1_conv2 ?? 16) < 16, JSON.stringify(runs.mean.filters));
+    assert.ok(
+      (runs.mean.filters.block1_conv1 ?? 16) < 16 && (runs.mean.filters.block1_conv2 ?? 16) < 16,
+      JSON.stringify(runs.mean.filters),
+    );
     assert.ok(runs.mean.flops < runs.none.flops, JSON.stringify(runs));
   });
 
   it('--finetune-epochs trains the pruned model and reports the accuracy regained; export refuses a run without one', () => {
     const out = path.join(tmp.dir, 'ft');
-    const r = pxp(['prune', '--model', MODEL, ...data, '--criterion', 'random', '--rates', '0', '--rate', '0.3', '--finetune-epochs', '2', '--out', out, '--json']);
+    const r = pxp([
+      'prune',
+      '--model',
+      MODEL,
+      ...data,
+      '--criterion',
+      'random',
+      '--rates',
+      '0',
+      '--rate',
+      '0.3',
+      '--finetune-epochs',
+      '2',
+      '--out',
+      out,
+      '--json',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const f = r.json.physical.finetune;
     assert.equal(f.epochs, 2);
     assert.equal(f.samples, 100, 'without --data the reference set trains');
     assert.ok(Math.abs(f.regained - (f.accuracy - r.json.physical.prunedAccuracy)) < 1e-12);
-    assert.ok(f.accuracy > r.json.physical.prunedAccuracy, `fine-tuning regains accuracy: ${r.json.physical.prunedAccuracy} → ${f.accuracy}`);
+    assert.ok(
+      f.accuracy > r.json.physical.prunedAccuracy,
+      `fine-tuning regains accuracy: ${r.json.physical.prunedAccuracy} → ${f.accuracy}`,
+    );
     const noPruned = path.join(tmp.dir, 'curve-only');
-    assert.equal(pxp(['prune', '--model', MODEL, ...data, '--criterion', 'weight', '--rates', '0', '--out', noPruned]).code, 0);
+    assert.equal(
+      pxp(['prune', '--model', MODEL, ...data, '--criterion', 'weight', '--rates', '0', '--out', noPruned]).code,
+      0,
+    );
     const e = pxp(['export', '--run', noPruned, '--out', path.join(tmp.dir, 'nope')]);
     assert.equal(e.code, 2);
     assert.match(e.stderr, /has no pruned model/);
@@ -119,7 +236,26 @@ describe('pxp prune (masking curves)', () => {
     if (!fs.existsSync(FASHION)) this.skip();
     const runs = ['1', '1', '2'].map((seed, i) => {
       const out = path.join(tmp.dir, `data-${i}`);
-      const r = pxp(['prune', '--model', MODEL, '--data', FASHION, '--ref-per-class', '3', '--seed', seed, '--eval-limit', '300', '--criterion', 'lrp:epsilon-plus', '--rates', '0,0.2', '--out', out, '--json']);
+      const r = pxp([
+        'prune',
+        '--model',
+        MODEL,
+        '--data',
+        FASHION,
+        '--ref-per-class',
+        '3',
+        '--seed',
+        seed,
+        '--eval-limit',
+        '300',
+        '--criterion',
+        'lrp:epsilon-plus',
+        '--rates',
+        '0,0.2',
+        '--out',
+        out,
+        '--json',
+      ]);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.json.reference.samples, 30);
       assert.equal(r.json.evaluation.samples, 300);
@@ -132,7 +268,21 @@ describe('pxp prune (masking curves)', () => {
 
   it('restricts the task to chosen classes: other outputs masked, data filtered', () => {
     const out = path.join(tmp.dir, 'run');
-    const r = pxp(['prune', '--model', MODEL, ...data, '--criterion', 'weight', '--classes', 'Trouser,Bag', '--rates', '0,0.5', '--out', out, '--json']);
+    const r = pxp([
+      'prune',
+      '--model',
+      MODEL,
+      ...data,
+      '--criterion',
+      'weight',
+      '--classes',
+      'Trouser,Bag',
+      '--rates',
+      '0,0.5',
+      '--out',
+      out,
+      '--json',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(r.json.classes, [1, 8]);
     const y = readNpy(path.join(DEMO, 'test', 'y.npy')).data as Int32Array;
@@ -154,9 +304,24 @@ describe('pxp prune (masking curves)', () => {
       refused([...data, '--rate', '1'], /--rate 1 is not a rate in \[0, 1\)/, undefined, 1);
     });
     it('--max-drop out of range; with --rate, or without rate 0 in --rates (usage, exit 1)', () => {
-      refused([...data, '--max-drop', '150'], /--max-drop 150 is not a number of accuracy points in \[0, 100\]/, undefined, 1);
-      refused([...data, '--max-drop', '1', '--rate', '0.2'], /--rate and --max-drop both choose the physical rate/, undefined, 1);
-      refused([...data, '--max-drop', '1', '--rates', '0.2,0.4'], /--max-drop measures the drop from rate 0/, undefined, 1);
+      refused(
+        [...data, '--max-drop', '150'],
+        /--max-drop 150 is not a number of accuracy points in \[0, 100\]/,
+        undefined,
+        1,
+      );
+      refused(
+        [...data, '--max-drop', '1', '--rate', '0.2'],
+        /--rate and --max-drop both choose the physical rate/,
+        undefined,
+        1,
+      );
+      refused(
+        [...data, '--max-drop', '1', '--rates', '0.2,0.4'],
+        /--max-drop measures the drop from rate 0/,
+        undefined,
+        1,
+      );
     });
     it('an unknown criterion or normalization (usage, exit 1)', () => {
       refused([...data, '--criterion', 'magic'], /unknown criterion 'magic'/, undefined, 1);
@@ -168,8 +333,18 @@ describe('pxp prune (masking curves)', () => {
       const y = readNpy(path.join(DEMO, 'reference', 'y.npy')).data as Int32Array;
       const keep = Array.from(y.keys()).filter((i) => y[i] !== 9);
       const per = 28 * 28;
-      writeNpy(path.join(ref, 'x.npy'), { dtype: 'float32', shape: [keep.length, 28, 28, 1], data: Float32Array.from(keep.flatMap((i) => Array.from((x.data as Float32Array).subarray(i * per, (i + 1) * per)))) });
-      writeNpy(path.join(ref, 'y.npy'), { dtype: 'int32', shape: [keep.length], data: Int32Array.from(keep.map((i) => y[i])) });
+      writeNpy(path.join(ref, 'x.npy'), {
+        dtype: 'float32',
+        shape: [keep.length, 28, 28, 1],
+        data: Float32Array.from(
+          keep.flatMap((i) => Array.from((x.data as Float32Array).subarray(i * per, (i + 1) * per))),
+        ),
+      });
+      writeNpy(path.join(ref, 'y.npy'), {
+        dtype: 'int32',
+        shape: [keep.length],
+        data: Int32Array.from(keep.map((i) => y[i])),
+      });
       refused(['--reference', ref, '--eval', path.join(DEMO, 'test')], /has no sample of class 9/);
     });
     it('--out equal to an input', () => {

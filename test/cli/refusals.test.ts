@@ -42,25 +42,45 @@ describe('refused before any work (issue 16)', () => {
     const r = pxp(args, { timeoutMs: 30_000 });
     assert.equal(r.code, code, `exit ${r.code} (${r.code === -1 ? 'killed: it hung' : r.stderr})`);
     assert.match(r.stderr, pattern);
-    assert.deepEqual(listFiles(tmp.dir).filter((f) => !before.includes(f) && !keep.some((k) => f.startsWith(k))), [], 'nothing written');
+    assert.deepEqual(
+      listFiles(tmp.dir).filter((f) => !before.includes(f) && !keep.some((k) => f.startsWith(k))),
+      [],
+      'nothing written',
+    );
     return r;
   };
 
   describe('1. a model.json whose topology cannot be built: exit 2 naming the layer, never a hang', () => {
     it('a cycle between two layers', () => {
-      const model = demoVariant(path.join(tmp.dir, 'm'), (m) => (layer(m, 'block1_conv1').inbound_nodes = [[['block1_relu1', 0, 0, {}]]]));
+      const model = demoVariant(
+        path.join(tmp.dir, 'm'),
+        (m) => (layer(m, 'block1_conv1').inbound_nodes = [[['block1_relu1', 0, 0, {}]]]),
+      );
       refused(['info', '--model', model], 2, /layer 'block1_(conv1|bn1|relu1)'.*cycle/);
     });
     it('a layer that takes its own output', () => {
-      const model = demoVariant(path.join(tmp.dir, 'm'), (m) => (layer(m, 'block1_conv1').inbound_nodes = [[['block1_conv1', 0, 0, {}]]]));
+      const model = demoVariant(
+        path.join(tmp.dir, 'm'),
+        (m) => (layer(m, 'block1_conv1').inbound_nodes = [[['block1_conv1', 0, 0, {}]]]),
+      );
       refused(['info', '--model', model], 2, /layer 'block1_conv1' takes its own output/);
     });
     it('an inbound node that names no layer', () => {
-      const model = demoVariant(path.join(tmp.dir, 'm'), (m) => (layer(m, 'block2_conv1').inbound_nodes = [[['nosuch', 0, 0, {}]]]));
-      refused(['prune', '--model', model, '--reference', REF, '--eval', TEST, '--out', path.join(tmp.dir, 'run')], 2, /layer 'block2_conv1' takes its input from 'nosuch', which is not a layer/);
+      const model = demoVariant(
+        path.join(tmp.dir, 'm'),
+        (m) => (layer(m, 'block2_conv1').inbound_nodes = [[['nosuch', 0, 0, {}]]]),
+      );
+      refused(
+        ['prune', '--model', model, '--reference', REF, '--eval', TEST, '--out', path.join(tmp.dir, 'run')],
+        2,
+        /layer 'block2_conv1' takes its input from 'nosuch', which is not a layer/,
+      );
     });
     it('an unknown output layer, an empty layer list: the reason, not a hint about weights', () => {
-      const unknown = demoVariant(path.join(tmp.dir, 'a'), (m) => (m.modelTopology.config.output_layers = [['nosuch', 0, 0]]));
+      const unknown = demoVariant(
+        path.join(tmp.dir, 'a'),
+        (m) => (m.modelTopology.config.output_layers = [['nosuch', 0, 0]]),
+      );
       const r = refused(['info', '--model', unknown], 2, /output layer 'nosuch' is not a layer of the model/);
       assert.doesNotMatch(r.stderr, /weights were exported together/);
       const empty = demoVariant(path.join(tmp.dir, 'b'), (m) => (m.modelTopology.config.layers = []));
@@ -68,7 +88,7 @@ describe('refused before any work (issue 16)', () => {
     });
   });
 
-  describe('2. non-finite weights and inputs, float pixels outside the model\'s range', () => {
+  describe("2. non-finite weights and inputs, float pixels outside the model's range", () => {
     it('a NaN weight in weights.bin: exit 2 naming the weight', () => {
       const dir = path.join(tmp.dir, 'nan');
       const model = demoVariant(dir, () => undefined);
@@ -79,7 +99,12 @@ describe('refused before any work (issue 16)', () => {
       const bytes = fs.readFileSync(path.join(dir, 'weights.bin'));
       bytes.writeFloatLE(NaN, offset * 4);
       fs.writeFileSync(path.join(dir, 'weights.bin'), bytes);
-      refused(['attribute', '--model', model, '--inputs', path.join(REF, 'x.npy'), '--out', path.join(tmp.dir, 'run')], 2, /weight 'fc1\/kernel' holds NaN \(at flat index 7\)/, ['nan']);
+      refused(
+        ['attribute', '--model', model, '--inputs', path.join(REF, 'x.npy'), '--out', path.join(tmp.dir, 'run')],
+        2,
+        /weight 'fc1\/kernel' holds NaN \(at flat index 7\)/,
+        ['nan'],
+      );
     });
 
     it('a NaN or infinite initializer in an ONNX file: exit 2 naming the tensor', () => {
@@ -90,7 +115,12 @@ describe('refused before any work (issue 16)', () => {
       t.rawData = raw;
       const file = path.join(tmp.dir, 'inf.onnx');
       fs.writeFileSync(file, toBinary(ModelProtoSchema, proto));
-      refused(['info', '--model', file], 2, new RegExp(`tensor '${t.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}' holds Infinity \\(at flat index 1\\)`), ['inf.onnx']);
+      refused(
+        ['info', '--model', file],
+        2,
+        new RegExp(`tensor '${t.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}' holds Infinity \\(at flat index 1\\)`),
+        ['inf.onnx'],
+      );
     });
 
     it('a NaN pixel in x.npy (data folders and --inputs): exit 2 naming the sample', () => {
@@ -99,8 +129,18 @@ describe('refused before any work (issue 16)', () => {
       const ref = path.join(tmp.dir, 'ref');
       writeNpy(path.join(ref, 'x.npy'), x);
       fs.copyFileSync(path.join(REF, 'y.npy'), path.join(ref, 'y.npy'));
-      refused(['prune', '--model', MODEL, '--reference', ref, '--eval', TEST, '--out', path.join(tmp.dir, 'run')], 2, /x\.npy: sample 3 holds NaN/, ['ref']);
-      refused(['attribute', '--model', MODEL, '--inputs', path.join(ref, 'x.npy'), '--out', path.join(tmp.dir, 'run')], 2, /x\.npy: sample 3 holds NaN/, ['ref']);
+      refused(
+        ['prune', '--model', MODEL, '--reference', ref, '--eval', TEST, '--out', path.join(tmp.dir, 'run')],
+        2,
+        /x\.npy: sample 3 holds NaN/,
+        ['ref'],
+      );
+      refused(
+        ['attribute', '--model', MODEL, '--inputs', path.join(ref, 'x.npy'), '--out', path.join(tmp.dir, 'run')],
+        2,
+        /x\.npy: sample 3 holds NaN/,
+        ['ref'],
+      );
     });
 
     it('float pixels in 0–255 for a model that takes [0, 1]: exit 2 with the fix; --input-range 0,255 scales them', () => {
@@ -109,9 +149,25 @@ describe('refused before any work (issue 16)', () => {
       const data = path.join(tmp.dir, 'raw');
       writeNpy(path.join(data, 'x.npy'), scaled);
       fs.copyFileSync(path.join(TEST, 'y.npy'), path.join(data, 'y.npy'));
-      refused(['evaluate', '--model', MODEL, '--data', data], 2, /x\.npy: sample 0 has values up to 255, outside \[0, 1\], the range .*model\.json takes[\s\S]*divide the array by 255.*--input-range 0,255/, ['raw']);
+      refused(
+        ['evaluate', '--model', MODEL, '--data', data],
+        2,
+        /x\.npy: sample 0 has values up to 255, outside \[0, 1\], the range .*model\.json takes[\s\S]*divide the array by 255.*--input-range 0,255/,
+        ['raw'],
+      );
       const want = pxp(['evaluate', '--model', MODEL, '--data', TEST, '--latency-batch', '1', '--json']);
-      const got = pxp(['evaluate', '--model', MODEL, '--data', data, '--input-range', '0,255', '--latency-batch', '1', '--json']);
+      const got = pxp([
+        'evaluate',
+        '--model',
+        MODEL,
+        '--data',
+        data,
+        '--input-range',
+        '0,255',
+        '--latency-batch',
+        '1',
+        '--json',
+      ]);
       assert.equal(got.code, 0, got.stderr);
       assert.equal(got.json.accuracy, want.json.accuracy);
     });
@@ -120,14 +176,71 @@ describe('refused before any work (issue 16)', () => {
   describe('7. every flag checked before any work; exit 1 for the command line, 2 for what it names', () => {
     const data = ['--reference', REF, '--eval', TEST];
     it('a malformed flag value is a usage error, before any work', () => {
-      refused(['prune', '--model', MODEL, ...data, '--rate', '0.5', '--finetune-epochs', 'abc', '--out', path.join(tmp.dir, 'run')], 1, /--finetune-epochs must be an integer ≥ 0, got 'abc'/);
-      refused(['prune', '--model', MODEL, ...data, '--rate=', '--out', path.join(tmp.dir, 'run')], 1, /--rate needs a value/);
-      refused(['train', '--data', TEST, '--lr=-1', '--out', path.join(tmp.dir, 'run')], 1, /--lr must be a number > 0, got '-1'/);
-      refused(['search', '--model', MODEL, ...data, '--baselines', 'bogus', '--trials', '1', '--out', path.join(tmp.dir, 'run')], 1, /unknown criterion 'bogus'/);
-      refused(['prune', '--model', MODEL, ...data, '--rates', '0,1.2', '--out', path.join(tmp.dir, 'run')], 1, /--rates: 1.2 is not a rate in \[0, 1\)/);
+      refused(
+        [
+          'prune',
+          '--model',
+          MODEL,
+          ...data,
+          '--rate',
+          '0.5',
+          '--finetune-epochs',
+          'abc',
+          '--out',
+          path.join(tmp.dir, 'run'),
+        ],
+        1,
+        /--finetune-epochs must be an integer ≥ 0, got 'abc'/,
+      );
+      refused(
+        ['prune', '--model', MODEL, ...data, '--rate=', '--out', path.join(tmp.dir, 'run')],
+        1,
+        /--rate needs a value/,
+      );
+      refused(
+        ['train', '--data', TEST, '--lr=-1', '--out', path.join(tmp.dir, 'run')],
+        1,
+        /--lr must be a number > 0, got '-1'/,
+      );
+      refused(
+        [
+          'search',
+          '--model',
+          MODEL,
+          ...data,
+          '--baselines',
+          'bogus',
+          '--trials',
+          '1',
+          '--out',
+          path.join(tmp.dir, 'run'),
+        ],
+        1,
+        /unknown criterion 'bogus'/,
+      );
+      refused(
+        ['prune', '--model', MODEL, ...data, '--rates', '0,1.2', '--out', path.join(tmp.dir, 'run')],
+        1,
+        /--rates: 1.2 is not a rate in \[0, 1\)/,
+      );
     });
     it('a flag naming a missing file is bad input, before any work', () => {
-      refused(['search', '--model', MODEL, ...data, '--baselines', `lrp:${path.join(tmp.dir, 'nosuch.json')}`, '--trials', '1', '--out', path.join(tmp.dir, 'run')], 2, /nosuch\.json/);
+      refused(
+        [
+          'search',
+          '--model',
+          MODEL,
+          ...data,
+          '--baselines',
+          `lrp:${path.join(tmp.dir, 'nosuch.json')}`,
+          '--trials',
+          '1',
+          '--out',
+          path.join(tmp.dir, 'run'),
+        ],
+        2,
+        /nosuch\.json/,
+      );
     });
   });
 });

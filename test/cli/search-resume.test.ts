@@ -6,7 +6,18 @@ import { REPO, tempDir } from '../helpers/tmp';
 
 const DEMO = path.join(REPO, 'examples', 'fashion-mnist');
 const MODEL = path.join(DEMO, 'model', 'model.json');
-const base = ['--reference', path.join(DEMO, 'reference'), '--eval', path.join(DEMO, 'test'), '--baselines', 'none', '--sampler', 'random', '--seed', '2'];
+const base = [
+  '--reference',
+  path.join(DEMO, 'reference'),
+  '--eval',
+  path.join(DEMO, 'test'),
+  '--baselines',
+  'none',
+  '--sampler',
+  'random',
+  '--seed',
+  '2',
+];
 const settings = ['--eval-limit', '300', '--rates', '0,0.1,0.2,0.3,0.4'];
 
 /** 6. `search --resume` continues only a search it can continue exactly, and never damages the folder it refuses. */
@@ -26,7 +37,8 @@ describe('6. search --resume refuses mixed or damaged folders (issue 16)', () =>
     const dir = path.join(tmp.dir, name);
     fs.cpSync(done, dir, { recursive: true });
     edit(dir);
-    const files = () => Object.fromEntries(fs.readdirSync(dir).map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
+    const files = () =>
+      Object.fromEntries(fs.readdirSync(dir).map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
     const before = files();
     const r = pxp(['search', ...args, '--trials', '5', '--out', dir, '--resume']);
     assert.equal(r.code, 2, r.stderr);
@@ -40,12 +52,24 @@ describe('6. search --resume refuses mixed or damaged folders (issue 16)', () =>
     const w = fs.readFileSync(path.join(other, 'weights.bin'));
     w.writeFloatLE(w.readFloatLE(0) + 0.5, 0);
     fs.writeFileSync(path.join(other, 'weights.bin'), w);
-    refusedResume('model', ['--model', path.join(other, 'model.json'), ...base, ...settings], /--resume: .*searched another model: .*other-model\/model\.json differs/);
+    refusedResume(
+      'model',
+      ['--model', path.join(other, 'model.json'), ...base, ...settings],
+      /--resume: .*searched another model: .*other-model\/model\.json differs/,
+    );
   });
 
   it('other --rates, other data', () => {
-    refusedResume('rates', ['--model', MODEL, ...base, '--eval-limit', '300', '--rates', '0,0.2,0.4'], /--resume: .*ran with --rates 0,0\.1,0\.2,0\.3,0\.4/);
-    refusedResume('data', ['--model', MODEL, ...base, '--eval-limit', '200', '--rates', '0,0.1,0.2,0.3,0.4'], /--resume: .*evaluation data differ/);
+    refusedResume(
+      'rates',
+      ['--model', MODEL, ...base, '--eval-limit', '300', '--rates', '0,0.2,0.4'],
+      /--resume: .*ran with --rates 0,0\.1,0\.2,0\.3,0\.4/,
+    );
+    refusedResume(
+      'data',
+      ['--model', MODEL, ...base, '--eval-limit', '200', '--rates', '0,0.1,0.2,0.3,0.4'],
+      /--resume: .*evaluation data differ/,
+    );
   });
 
   it('a truncated run.json: exit 2 naming it, not rewritten', () => {
@@ -61,14 +85,36 @@ describe('6. search --resume refuses mixed or damaged folders (issue 16)', () =>
       lines.splice(1, 0, bad);
       fs.writeFileSync(path.join(dir, 'trials.jsonl'), lines.join('\n'));
     };
-    refusedResume('null', ['--model', MODEL, ...base, ...settings], /trials\.jsonl line 2 is not a trial/, edit('null'));
-    refusedResume('garbage', ['--model', MODEL, ...base, ...settings], /trials\.jsonl line 2 is not a trial/, edit('{"number": 1, garbage'));
+    refusedResume(
+      'null',
+      ['--model', MODEL, ...base, ...settings],
+      /trials\.jsonl line 2 is not a trial/,
+      edit('null'),
+    );
+    refusedResume(
+      'garbage',
+      ['--model', MODEL, ...base, ...settings],
+      /trials\.jsonl line 2 is not a trial/,
+      edit('{"number": 1, garbage'),
+    );
   });
 
   it('resumes the same search exactly', () => {
     const dir = path.join(tmp.dir, 'same');
     fs.cpSync(done, dir, { recursive: true });
-    const r = pxp(['search', '--model', MODEL, ...base, ...settings, '--trials', '4', '--out', dir, '--resume', '--json']);
+    const r = pxp([
+      'search',
+      '--model',
+      MODEL,
+      ...base,
+      ...settings,
+      '--trials',
+      '4',
+      '--out',
+      dir,
+      '--resume',
+      '--json',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.json.trials, 4);
   });

@@ -17,7 +17,10 @@ const MODEL = path.join(DEMO, 'model.onnx');
 const DATA = ['--reference', path.join(DEMO, 'reference'), '--eval', path.join(DEMO, 'test')];
 
 /** What PyTorch measured when the script trained the model. */
-const training = JSON.parse(fs.readFileSync(path.join(DEMO, 'training.json'), 'utf8')) as { shippedTestImages: number; shippedTestAccuracy: number };
+const training = JSON.parse(fs.readFileSync(path.join(DEMO, 'training.json'), 'utf8')) as {
+  shippedTestImages: number;
+  shippedTestAccuracy: number;
+};
 
 /** onnxruntime's logits for the shipped test images, read as PyTorch saw them (uint8 / 255), and their labels. */
 async function ortLogits(file: string): Promise<{ logits: Float32Array; y: Int32Array }> {
@@ -84,7 +87,19 @@ describe('the PyTorch demo (examples/fashion-mnist-torch)', function () {
   // alpha-beta preset does, as the demo and README show.
   it('prune --max-drop 1 writes pruned/model.onnx: smaller, and onnxruntime measures the accuracy PXP reported', async () => {
     const out = path.join(tmp.dir, 'run');
-    const r = pxp(['prune', '--model', MODEL, ...DATA, '--criterion', 'lrp:epsilon-alpha2-beta1-flat', '--max-drop', '1', '--out', out, '--json']);
+    const r = pxp([
+      'prune',
+      '--model',
+      MODEL,
+      ...DATA,
+      '--criterion',
+      'lrp:epsilon-alpha2-beta1-flat',
+      '--max-drop',
+      '1',
+      '--out',
+      out,
+      '--json',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.ok(listFiles(out).includes(path.join('pruned', 'model.onnx')));
     const p = r.json.physical;
@@ -98,7 +113,11 @@ describe('the PyTorch demo (examples/fashion-mnist-torch)', function () {
     assert.equal(info.json.params, p.params.pruned);
     assert.ok(p.params.pruned < p.params.original && p.flops.pruned < p.flops.original);
     // A valid ONNX file for other tools too: ONNX's own checker with strict shape inference.
-    const check = spawnSync(PYTHON, ['-c', 'import onnx, sys; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)', file], { encoding: 'utf8' });
+    const check = spawnSync(
+      PYTHON,
+      ['-c', 'import onnx, sys; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)', file],
+      { encoding: 'utf8' },
+    );
     assert.equal(check.status, 0, check.stderr);
     // The original, read the same way, is what PyTorch measured: the check above is not loose.
     assert.equal(await ortAccuracy(MODEL), training.shippedTestAccuracy);

@@ -11,7 +11,10 @@ const CNN_BN = path.join(CONFORMANCE, 'cnn_bn', 'model', 'model.json');
 /** A dataset folder with train/ and test/ splits made of the demo's .npy files. */
 function splitDataset(dir: string): string {
   const data = path.join(dir, 'data');
-  for (const [split, from] of [['train', 'reference'], ['test', 'test']]) {
+  for (const [split, from] of [
+    ['train', 'reference'],
+    ['test', 'test'],
+  ]) {
     fs.mkdirSync(path.join(data, split), { recursive: true });
     for (const f of ['x.npy', 'y.npy']) fs.copyFileSync(path.join(DEMO, from, f), path.join(data, split, f));
   }
@@ -26,7 +29,20 @@ describe('pxp train and pxp evaluate', () => {
   it('trains, saves a loadable model, and evaluate agrees with the accuracy training reported', () => {
     const data = splitDataset(tmp.dir);
     const out = path.join(tmp.dir, 'model');
-    const t = pxp(['train', '--arch', 'vgg', '--data', data, '--epochs', '1', '--batch-size', '25', '--out', out, '--json']);
+    const t = pxp([
+      'train',
+      '--arch',
+      'vgg',
+      '--data',
+      data,
+      '--epochs',
+      '1',
+      '--batch-size',
+      '25',
+      '--out',
+      out,
+      '--json',
+    ]);
     assert.equal(t.code, 0, t.stderr);
     assert.match(t.stderr, /"progress"/, 'progress goes to stderr');
     assert.deepEqual(listFiles(out), ['model.json', 'training.json', 'weights.bin']);
@@ -40,9 +56,14 @@ describe('pxp train and pxp evaluate', () => {
 
   it('evaluate predicts on onnxruntime by default and on tfjs when asked, with the same predictions (CNN and ViT)', () => {
     for (const model of [path.join(DEMO, 'model'), path.join(REPO, 'examples', 'fashion-mnist-vit', 'model')]) {
-      const runs = ['auto', 'tfjs'].map((executor) => pxp(['evaluate', '--model', model, '--data', path.join(DEMO, 'test'), '--executor', executor, '--json']));
+      const runs = ['auto', 'tfjs'].map((executor) =>
+        pxp(['evaluate', '--model', model, '--data', path.join(DEMO, 'test'), '--executor', executor, '--json']),
+      );
       for (const r of runs) assert.equal(r.code, 0, r.stderr);
-      assert.deepEqual(runs.map((r) => r.json.executor), ['onnx', 'tfjs']);
+      assert.deepEqual(
+        runs.map((r) => r.json.executor),
+        ['onnx', 'tfjs'],
+      );
       assert.equal(runs[0].json.accuracy, runs[1].json.accuracy);
       assert.deepEqual(runs[0].json.perClass, runs[1].json.perClass);
       assert.ok(runs[0].json.accuracy > 0.8, `${model}: ${runs[0].json.accuracy}`);
@@ -51,7 +72,19 @@ describe('pxp train and pxp evaluate', () => {
 
   it('evaluate times the batch on the engine that predicted: onnxruntime beside "predicted on onnxruntime", tfjs beside tfjs', () => {
     for (const model of [path.join(DEMO, 'model'), path.join(REPO, 'examples', 'fashion-mnist-vit', 'model')]) {
-      const [onnx, tfjs] = ['auto', 'tfjs'].map((executor) => pxp(['evaluate', '--model', model, '--data', path.join(DEMO, 'test'), '--limit', '200', '--executor', executor]));
+      const [onnx, tfjs] = ['auto', 'tfjs'].map((executor) =>
+        pxp([
+          'evaluate',
+          '--model',
+          model,
+          '--data',
+          path.join(DEMO, 'test'),
+          '--limit',
+          '200',
+          '--executor',
+          executor,
+        ]),
+      );
       assert.match(onnx.stdout, /predicted on onnxruntime\)\nlatency +[\d.]+ ms per batch of 64 on onnxruntime /);
       assert.match(tfjs.stdout, /predicted on tfjs\)\nlatency +[\d.]+ ms per batch of 64 on tfjs [\w-]+ /);
       // onnxruntime runs these models 10–30× faster than tfjs-wasm (NOTES.md): the two figures are not the same engine's.
@@ -101,7 +134,7 @@ describe('pxp evaluate: bad data is a clear error (exit 2)', () => {
     assert.match(r.stderr, /samples have shape 8×8×1, but the model .*model\.json takes 28×28×1/);
   });
 
-  it('labels out of the model\'s range', () => {
+  it("labels out of the model's range", () => {
     writeNpy(path.join(tmp.dir, 'x.npy'), { dtype: 'float32', shape: [2, 28, 28, 1], data: new Float32Array(2 * 784) });
     writeNpy(path.join(tmp.dir, 'y.npy'), { dtype: 'int32', shape: [2], data: new Int32Array([3, 12]) });
     const r = evaluate(tmp.dir);

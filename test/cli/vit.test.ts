@@ -16,19 +16,54 @@ describe('pxp on the example vision transformer', () => {
 
   it('attribute reports heads and first-MLP neurons in components.json, nothing else', () => {
     const out = path.join(tmp.dir, 'rel');
-    const r = pxp(['attribute', '--model', VIT, '--inputs', path.join(DEMO, 'reference', 'x.npy'), '--composite', 'epsilon-plus-flat', '--heatmaps', '0', '--out', out]);
+    const r = pxp([
+      'attribute',
+      '--model',
+      VIT,
+      '--inputs',
+      path.join(DEMO, 'reference', 'x.npy'),
+      '--composite',
+      'epsilon-plus-flat',
+      '--heatmaps',
+      '0',
+      '--out',
+      out,
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const c = JSON.parse(fs.readFileSync(path.join(out, 'components.json'), 'utf8'));
     const blocks = [1, 2, 3, 4];
     assert.deepEqual(
-      c.layers.map((l: { name: string; kind: string; relevance: number[][] }) => [l.name, l.kind, l.relevance.length, l.relevance[0].length]),
-      blocks.flatMap((b) => [[`block${b}_attn`, 'head', 100, 4], [`block${b}_mlp1`, 'neuron', 100, 128]]),
+      c.layers.map((l: { name: string; kind: string; relevance: number[][] }) => [
+        l.name,
+        l.kind,
+        l.relevance.length,
+        l.relevance[0].length,
+      ]),
+      blocks.flatMap((b) => [
+        [`block${b}_attn`, 'head', 100, 4],
+        [`block${b}_mlp1`, 'neuron', 100, 128],
+      ]),
     );
   });
 
   it('prune --components neurons with --rate: the pruned ViT matches the masked one and is smaller', () => {
     const out = path.join(tmp.dir, 'run');
-    const r = pxp(['prune', '--model', VIT, ...data, '--criterion', 'weight', '--components', 'neurons', '--rates', '0,0.5', '--rate', '0.5', '--out', out]);
+    const r = pxp([
+      'prune',
+      '--model',
+      VIT,
+      ...data,
+      '--criterion',
+      'weight',
+      '--components',
+      'neurons',
+      '--rates',
+      '0,0.5',
+      '--rate',
+      '0.5',
+      '--out',
+      out,
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const run = JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8'));
     assert.deepEqual(run.components, ['neuron']);
@@ -46,7 +81,17 @@ describe('pxp on the example vision transformer', () => {
     assert.match(cnn.stderr, /no attention heads/);
     const file = path.join(tmp.dir, 'c.json');
     fs.writeFileSync(file, JSON.stringify({ attention: { softmax: 'softmax-plus' } }));
-    const comp = pxp(['attribute', '--model', VIT, '--inputs', path.join(DEMO, 'reference', 'x.npy'), '--composite', file, '--out', path.join(tmp.dir, 'd')]);
+    const comp = pxp([
+      'attribute',
+      '--model',
+      VIT,
+      '--inputs',
+      path.join(DEMO, 'reference', 'x.npy'),
+      '--composite',
+      file,
+      '--out',
+      path.join(tmp.dir, 'd'),
+    ]);
     assert.equal(comp.code, 2);
     assert.match(comp.stderr, /attention\.softmax: unknown softmax rule 'softmax-plus'/);
   });

@@ -35,14 +35,17 @@ function demoWorkspace(): string {
 function report(what: string, r: ExtensionTestResult, seconds: number): void {
   console.log(`\n  extension tests in code-server, ${what} (${seconds.toFixed(0)} s):`);
   for (const l of r.lines) console.log(`  ${l}`);
-  for (const l of r.pxpLog.split('\n').filter((x) => /main-thread lag/.test(x))) console.log(`  log: ${l.replace(/^\S+ \S+ /, '')}`);
+  for (const l of r.pxpLog.split('\n').filter((x) => /main-thread lag/.test(x)))
+    console.log(`  log: ${l.replace(/^\S+ \S+ /, '')}`);
   for (const f of r.failures) console.log(`\n  ✘ ${f.title}\n${f.error.split('\n').slice(0, 8).join('\n')}`);
   console.log(`\n${r.passed} passed, ${r.failed} failed`);
 }
 
 describe('extension tests inside VS Code (code-server)', () => {
   const workspaces: string[] = [];
-  before(() => execFileSync(process.execPath, [path.join(REPO, 'scripts', 'build-editor-tests.js')], { stdio: 'inherit' }));
+  before(() =>
+    execFileSync(process.execPath, [path.join(REPO, 'scripts', 'build-editor-tests.js')], { stdio: 'inherit' }),
+  );
   after(() => workspaces.forEach((w) => fs.rmSync(w, { recursive: true, force: true })));
 
   it('pass in a trusted workspace (the demo)', async () => {
@@ -60,7 +63,29 @@ describe('extension tests inside VS Code (code-server)', () => {
     workspaces.push(ws);
     // A finished run to open (written by the CLI: the untrusted window may not start the engine).
     const run = path.join(ws, '.pxp', 'runs', 'prune-shared');
-    execFileSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), 'prune', '--model', path.join(ws, 'model', 'model.json'), '--reference', path.join(ws, 'reference'), '--eval', path.join(ws, 'test'), '--eval-limit', '100', '--rates', '0,0.5', '--criterion', 'weight', '--out', run, '--quiet'], { stdio: 'inherit' });
+    execFileSync(
+      process.execPath,
+      [
+        path.join(REPO, 'dist', 'cli.js'),
+        'prune',
+        '--model',
+        path.join(ws, 'model', 'model.json'),
+        '--reference',
+        path.join(ws, 'reference'),
+        '--eval',
+        path.join(ws, 'test'),
+        '--eval-limit',
+        '100',
+        '--rates',
+        '0,0.5',
+        '--criterion',
+        'weight',
+        '--out',
+        run,
+        '--quiet',
+      ],
+      { stdio: 'inherit' },
+    );
     const t0 = Date.now();
     const r = await runExtensionTests(ws, { workspaceTrust: true, env: { PXP_EXTENSION_TEST_MODE: 'untrusted' } });
     report('untrusted workspace', r, (Date.now() - t0) / 1000);

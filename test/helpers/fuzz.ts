@@ -58,12 +58,42 @@ function concat(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-const EXTREMES: unknown[] = [null, true, false, 0, -1, 1, 0.5, -0.5, 1e308, -1e308, 2 ** 31, 2 ** 53, 1e9, '', 'x', 'NaN', '../../etc/passwd', [], {}, [null], [[]], { a: 1 }, [1e9, 1e9], [-1], Array(50).fill(0)];
+const EXTREMES: unknown[] = [
+  null,
+  true,
+  false,
+  0,
+  -1,
+  1,
+  0.5,
+  -0.5,
+  1e308,
+  -1e308,
+  2 ** 31,
+  2 ** 53,
+  1e9,
+  '',
+  'x',
+  'NaN',
+  '../../etc/passwd',
+  [],
+  {},
+  [null],
+  [[]],
+  { a: 1 },
+  [1e9, 1e9],
+  [-1],
+  Array(50).fill(0),
+];
 
 /** Every (parent, key) in a JSON value, to pick one to mutate. */
-function slots(v: unknown, out: { parent: Record<string, unknown> | unknown[]; key: string | number }[] = []): typeof out {
+function slots(
+  v: unknown,
+  out: { parent: Record<string, unknown> | unknown[]; key: string | number }[] = [],
+): typeof out {
   if (Array.isArray(v)) v.forEach((c, i) => (out.push({ parent: v, key: i }), slots(c, out)));
-  else if (v && typeof v === 'object') for (const [k, c] of Object.entries(v)) out.push({ parent: v as Record<string, unknown>, key: k }), slots(c, out);
+  else if (v && typeof v === 'object')
+    for (const [k, c] of Object.entries(v)) (out.push({ parent: v as Record<string, unknown>, key: k }), slots(c, out));
   return out;
 }
 
@@ -87,11 +117,22 @@ export function mutateJson(text: string, rng: Rng): { bytes: Uint8Array; what: s
       what = `drop ${String(key)}`;
       break;
     case 2:
-      (parent as Record<string | number, unknown>)[key] = Array.isArray(old) ? [...old, ...old] : typeof old === 'number' ? old * (rng() < 0.5 ? -1 : 1e6) : [old];
+      (parent as Record<string | number, unknown>)[key] = Array.isArray(old)
+        ? [...old, ...old]
+        : typeof old === 'number'
+          ? old * (rng() < 0.5 ? -1 : 1e6)
+          : [old];
       what = `grow ${String(key)}`;
       break;
     case 3:
-      (parent as Record<string | number, unknown>)[key] = typeof old === 'string' ? Number(old.length) : typeof old === 'number' ? String(old) : Array.isArray(old) ? {} : [];
+      (parent as Record<string | number, unknown>)[key] =
+        typeof old === 'string'
+          ? Number(old.length)
+          : typeof old === 'number'
+            ? String(old)
+            : Array.isArray(old)
+              ? {}
+              : [];
       what = `retype ${String(key)}`;
       break;
     default: {
@@ -132,9 +173,25 @@ export interface FuzzTally {
  */
 export async function fuzz(
   target: string,
-  opts: { seed: number; cases: number; valid: Uint8Array | string; json?: boolean; maxRatio?: number; budgetMs?: number; read: (bytes: Uint8Array) => unknown },
+  opts: {
+    seed: number;
+    cases: number;
+    valid: Uint8Array | string;
+    json?: boolean;
+    maxRatio?: number;
+    budgetMs?: number;
+    read: (bytes: Uint8Array) => unknown;
+  },
 ): Promise<FuzzTally> {
-  const tally: FuzzTally = { target, cases: opts.cases, results: 0, refused: 0, failures: [], maxMs: 0, maxHeldRatio: 0 };
+  const tally: FuzzTally = {
+    target,
+    cases: opts.cases,
+    results: 0,
+    refused: 0,
+    failures: [],
+    maxMs: 0,
+    maxHeldRatio: 0,
+  };
   const text = typeof opts.valid === 'string' ? opts.valid : undefined;
   const bytes = typeof opts.valid === 'string' ? new TextEncoder().encode(opts.valid) : opts.valid;
   for (let c = 0; c < opts.cases; c++) {
@@ -146,11 +203,21 @@ export async function fuzz(
       const result = await opts.read(m.bytes);
       const ratio = heldBytes(result) / Math.max(1, m.bytes.length);
       tally.maxHeldRatio = Math.max(tally.maxHeldRatio, ratio);
-      if (ratio > (opts.maxRatio ?? 8) && heldBytes(result) > 65_536) tally.failures.push({ seed, what: m.what, error: `the result holds ${heldBytes(result)} bytes for a ${m.bytes.length}-byte file` });
+      if (ratio > (opts.maxRatio ?? 8) && heldBytes(result) > 65_536)
+        tally.failures.push({
+          seed,
+          what: m.what,
+          error: `the result holds ${heldBytes(result)} bytes for a ${m.bytes.length}-byte file`,
+        });
       else tally.results++;
     } catch (e) {
       if (e instanceof PxpError && e.code === 'bad-input') tally.refused++;
-      else tally.failures.push({ seed, what: m.what, error: e instanceof PxpError ? `${e.code}: ${e.message}` : String((e as Error)?.stack ?? e).slice(0, 400) });
+      else
+        tally.failures.push({
+          seed,
+          what: m.what,
+          error: e instanceof PxpError ? `${e.code}: ${e.message}` : String((e as Error)?.stack ?? e).slice(0, 400),
+        });
     }
     const ms = performance.now() - t0;
     tally.maxMs = Math.max(tally.maxMs, ms);

@@ -40,7 +40,13 @@ export function stab(d: number, eps = DEFAULT_EPS): number {
 const pos = (v: number): number => (v > 0 ? v : 0);
 const neg = (v: number): number => (v < 0 ? v : 0);
 
-function fromConnections(nIn: number, outShape: number[], channels: number, conns: number[][], bias: Float64Array | null): LinearMap {
+function fromConnections(
+  nIn: number,
+  outShape: number[],
+  channels: number,
+  conns: number[][],
+  bias: Float64Array | null,
+): LinearMap {
   const nOut = outShape.reduce((a, b) => a * b, 1);
   return {
     nIn,
@@ -72,7 +78,13 @@ export interface ConvGeometry {
 }
 
 /** Output size and leading pad of one spatial axis, TensorFlow's convention ('same' puts the odd pad at the end). */
-function axis(size: number, k: number, s: number, d: number, padding: 'same' | 'valid'): { out: number; before: number } {
+function axis(
+  size: number,
+  k: number,
+  s: number,
+  d: number,
+  padding: 'same' | 'valid',
+): { out: number; before: number } {
   const span = (k - 1) * d + 1;
   if (padding === 'valid') return { out: Math.floor((size - span) / s) + 1, before: 0 };
   const out = Math.ceil(size / s);
@@ -112,24 +124,37 @@ function convMap(
       }
     }
   }
-  const biasOut = bias ? Float64Array.from({ length: ay.out * ax.out * outChannels }, (_, k) => bias[k % outChannels]) : null;
+  const biasOut = bias
+    ? Float64Array.from({ length: ay.out * ax.out * outChannels }, (_, k) => bias[k % outChannels])
+    : null;
   return fromConnections(h * w * cin, [ay.out, ax.out, outChannels], outChannels, conns, biasOut);
 }
 
 /** Conv2d: kernel [kh, kw, cin, cout] row-major, bias [cout]. */
-export function conv2dMap(g: ConvGeometry, kernel: ArrayLike<number>, cout: number, bias?: ArrayLike<number>): LinearMap {
+export function conv2dMap(
+  g: ConvGeometry,
+  kernel: ArrayLike<number>,
+  cout: number,
+  bias?: ArrayLike<number>,
+): LinearMap {
   const cin = g.inShape[2];
   const kw = g.kernelSize[1];
   return convMap(
     g,
     cout,
-    (co, ky, kx) => Array.from({ length: cin }, (_, ci) => [ci, kernel[((ky * kw + kx) * cin + ci) * cout + co]] as [number, number]),
+    (co, ky, kx) =>
+      Array.from({ length: cin }, (_, ci) => [ci, kernel[((ky * kw + kx) * cin + ci) * cout + co]] as [number, number]),
     bias,
   );
 }
 
 /** Depthwise conv: kernel [kh, kw, cin, mult] row-major; output channel ci·mult + m reads input channel ci only. */
-export function depthwiseMap(g: ConvGeometry, kernel: ArrayLike<number>, mult: number, bias?: ArrayLike<number>): LinearMap {
+export function depthwiseMap(
+  g: ConvGeometry,
+  kernel: ArrayLike<number>,
+  mult: number,
+  bias?: ArrayLike<number>,
+): LinearMap {
   const cin = g.inShape[2];
   const kw = g.kernelSize[1];
   return convMap(
@@ -145,7 +170,11 @@ export function depthwiseMap(g: ConvGeometry, kernel: ArrayLike<number>, mult: n
 }
 
 /** out_k = bias(b_k) + Σ_connections f(j, w_jk): a (modified) forward pass. */
-function accumulate(map: LinearMap, f: (j: number, w: number) => number, bias: ((b: number) => number) | null): Float64Array {
+function accumulate(
+  map: LinearMap,
+  f: (j: number, w: number) => number,
+  bias: ((b: number) => number) | null,
+): Float64Array {
   const out = new Float64Array(map.nOut);
   if (bias && map.bias) for (let k = 0; k < map.nOut; k++) out[k] = bias(map.bias[k]);
   for (let c = 0; c < map.from.length; c++) out[map.to[c]] += f(map.from[c], map.weight[c]);
@@ -161,7 +190,11 @@ function distribute(map: LinearMap, share: (j: number, w: number, k: number) => 
 
 /** z = x·w + b for one sample. */
 export function forward(map: LinearMap, x: ArrayLike<number>): Float64Array {
-  return accumulate(map, (j, w) => x[j] * w, (b) => b);
+  return accumulate(
+    map,
+    (j, w) => x[j] * w,
+    (b) => b,
+  );
 }
 
 /** The lower relevance of one sample under `rule`, from its input x and upper relevance r (method.md §2). */
@@ -181,7 +214,10 @@ export function ruleRelevance(rule: RefRule, map: LinearMap, x: ArrayLike<number
       const nPart = (j: number, w: number) => pos(x[j]) * neg(w) + neg(x[j]) * pos(w);
       const p = accumulate(map, pPart, pos);
       const n = accumulate(map, nPart, neg);
-      return distribute(map, (j, w, k) => (rule.alpha * pPart(j, w) * r[k]) / stab(p[k]) - (rule.beta * nPart(j, w) * r[k]) / stab(n[k]));
+      return distribute(
+        map,
+        (j, w, k) => (rule.alpha * pPart(j, w) * r[k]) / stab(p[k]) - (rule.beta * nPart(j, w) * r[k]) / stab(n[k]),
+      );
     }
     case 'gamma': {
       const g = rule.gamma;
@@ -201,7 +237,11 @@ export function ruleRelevance(rule: RefRule, map: LinearMap, x: ArrayLike<number
       return distribute(map, (_j, _w, k) => r[k] / stab(count[k]));
     }
     case 'w-square': {
-      const den = accumulate(map, (_j, w) => w * w, (b) => b * b);
+      const den = accumulate(
+        map,
+        (_j, w) => w * w,
+        (b) => b * b,
+      );
       return distribute(map, (_j, w, k) => (w * w * r[k]) / stab(den[k]));
     }
     case 'z-box': {
@@ -214,7 +254,13 @@ export function ruleRelevance(rule: RefRule, map: LinearMap, x: ArrayLike<number
 }
 
 /** ruleRelevance over a batch: x [n, nIn] and r [n, nOut], flattened row-major. */
-export function ruleRelevanceBatch(rule: RefRule, map: LinearMap, x: ArrayLike<number>, r: ArrayLike<number>, n: number): Float64Array {
+export function ruleRelevanceBatch(
+  rule: RefRule,
+  map: LinearMap,
+  x: ArrayLike<number>,
+  r: ArrayLike<number>,
+  n: number,
+): Float64Array {
   const out = new Float64Array(n * map.nIn);
   for (let s = 0; s < n; s++) {
     const xs = Array.prototype.slice.call(x, s * map.nIn, (s + 1) * map.nIn) as number[];
@@ -227,7 +273,8 @@ export function ruleRelevanceBatch(rule: RefRule, map: LinearMap, x: ArrayLike<n
 /** forward over a batch. */
 export function forwardBatch(map: LinearMap, x: ArrayLike<number>, n: number): Float64Array {
   const out = new Float64Array(n * map.nOut);
-  for (let s = 0; s < n; s++) out.set(forward(map, Array.prototype.slice.call(x, s * map.nIn, (s + 1) * map.nIn) as number[]), s * map.nOut);
+  for (let s = 0; s < n; s++)
+    out.set(forward(map, Array.prototype.slice.call(x, s * map.nIn, (s + 1) * map.nIn) as number[]), s * map.nOut);
   return out;
 }
 
@@ -253,9 +300,16 @@ export interface RefExplanation {
  * LRP of a chain of linear layers (flatten between them is the identity on the row-major index), by hand: one-hot R
  * at the target logit (scaled by the logit for 'logit'), each layer's rule in turn, ReLUs pass relevance unchanged.
  */
-export function explainChain(layers: RefLayer[], x: ArrayLike<number>, n: number, targets: ArrayLike<number>, init: 'one-hot' | 'logit' = 'one-hot'): RefExplanation {
+export function explainChain(
+  layers: RefLayer[],
+  x: ArrayLike<number>,
+  n: number,
+  targets: ArrayLike<number>,
+  init: 'one-hot' | 'logit' = 'one-hot',
+): RefExplanation {
   for (let l = 1; l < layers.length; l++) {
-    if (layers[l].map.nIn !== layers[l - 1].map.nOut) throw new Error(`layer ${l} reads ${layers[l].map.nIn} values, layer ${l - 1} gives ${layers[l - 1].map.nOut}`);
+    if (layers[l].map.nIn !== layers[l - 1].map.nOut)
+      throw new Error(`layer ${l} reads ${layers[l].map.nIn} values, layer ${l - 1} gives ${layers[l - 1].map.nOut}`);
   }
   const last = layers.length - 1;
   const classes = layers[last].map.nOut;
@@ -265,7 +319,9 @@ export function explainChain(layers: RefLayer[], x: ArrayLike<number>, n: number
   const outputRelevance = new Float64Array(n);
   for (let s = 0; s < n; s++) {
     // Forward: acts[l] is the input of layer l; acts[last + 1] the logits.
-    const acts: Float64Array[] = [Float64Array.from(Array.prototype.slice.call(x, s * layers[0].map.nIn, (s + 1) * layers[0].map.nIn) as number[])];
+    const acts: Float64Array[] = [
+      Float64Array.from(Array.prototype.slice.call(x, s * layers[0].map.nIn, (s + 1) * layers[0].map.nIn) as number[]),
+    ];
     layers.forEach((layer) => {
       const z = forward(layer.map, acts[acts.length - 1]);
       acts.push(layer.relu ? z.map((v) => (v > 0 ? v : 0)) : z);

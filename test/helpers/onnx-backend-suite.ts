@@ -83,7 +83,10 @@ function modelOps(dir: string): string[] {
 /** One op: the model's only op, else the model's op the test name starts with (test_reduce_mean_… → ReduceMean), else all of them. */
 function opLabel(name: string, ops: string[]): string {
   if (ops.length === 1) return ops[0];
-  const words = name.replace(/^test_(operator_)?/, '').toLowerCase().split('_');
+  const words = name
+    .replace(/^test_(operator_)?/, '')
+    .toLowerCase()
+    .split('_');
   for (let k = words.length; k > 0; k--) {
     const prefix = words.slice(0, k).join('');
     const hit = ops.find((o) => o.toLowerCase() === prefix);
@@ -92,10 +95,22 @@ function opLabel(name: string, ops: string[]): string {
   return ops.join('+');
 }
 
-const quietContext = (): CommandContext => ({ json: true, force: true, backend: 'auto', progress: () => {}, log: () => {}, signal: new AbortController().signal });
+const quietContext = (): CommandContext => ({
+  json: true,
+  force: true,
+  backend: 'auto',
+  progress: () => {},
+  log: () => {},
+  signal: new AbortController().signal,
+});
 
 /** PXP's message for a test it refuses, without the file path it names. */
-const refusal = (e: PxpError, dir: string) => e.message.split(path.join(dir, 'model.onnx') + ': ').join('').split(dir + path.sep).join('');
+const refusal = (e: PxpError, dir: string) =>
+  e.message
+    .split(path.join(dir, 'model.onnx') + ': ')
+    .join('')
+    .split(dir + path.sep)
+    .join('');
 
 interface DataSet {
   inputs: string[];
@@ -109,7 +124,10 @@ function dataSets(dir: string): DataSet[] {
     .sort()
     .map((d) => {
       const files = fs.readdirSync(path.join(dir, d)).sort();
-      return { inputs: files.filter((f) => /^input_\d+\.pb$/.test(f)).map((f) => path.join(dir, d, f)), output: path.join(dir, d, 'output_0.pb') };
+      return {
+        inputs: files.filter((f) => /^input_\d+\.pb$/.test(f)).map((f) => path.join(dir, d, f)),
+        output: path.join(dir, d, 'output_0.pb'),
+      };
     });
 }
 
@@ -143,14 +161,30 @@ const predictInProcess: Predict = async (model, inputs, out, executor) => {
 
 /** `pxp predict` through the built CLI. */
 const predictThroughCli: Predict = async (model, inputs, out, executor) => {
-  const r = pxp(['predict', '--model', model, '--inputs', inputs, '--out', out, '--executor', executor, '--json', '--force']);
+  const r = pxp([
+    'predict',
+    '--model',
+    model,
+    '--inputs',
+    inputs,
+    '--out',
+    out,
+    '--executor',
+    executor,
+    '--json',
+    '--force',
+  ]);
   if (r.code === 0) return;
   const err = r.json?.error as { message?: string } | undefined;
   throw new Error(`pxp predict exited ${r.code}: ${err?.message ?? r.stderr.trim().split('\n').pop()}`);
 };
 
 /** One test: PXP's verdict on the model, then every data set on both executors. */
-async function runTest(test: BackendTest, work: string, predict: Predict): Promise<Omit<TestResult, keyof BackendTest>> {
+async function runTest(
+  test: BackendTest,
+  work: string,
+  predict: Predict,
+): Promise<Omit<TestResult, keyof BackendTest>> {
   const model = path.join(test.dir, 'model.onnx');
   let inputName: string;
   try {
@@ -165,7 +199,11 @@ async function runTest(test: BackendTest, work: string, predict: Predict): Promi
   for (const [k, set] of dataSets(test.dir).entries()) {
     const fed = set.inputs.map(readTensor);
     // PXP opened one input; a test that feeds more (initializers overridden as inputs) wants values PXP would not use.
-    if (fed.length !== 1) return { status: 'failed', detail: `data set ${k} feeds ${fed.length} inputs (${fed.map((t) => t.name).join(', ')}) where PXP opened one ('${inputName}')` };
+    if (fed.length !== 1)
+      return {
+        status: 'failed',
+        detail: `data set ${k} feeds ${fed.length} inputs (${fed.map((t) => t.name).join(', ')}) where PXP opened one ('${inputName}')`,
+      };
     const x = fed[0];
     // A TensorProto is in the model's own layout (NCHW for maps), which is what pxp predict takes: written as it is.
     const inputs = path.join(work, `${test.suite}-${test.name}-${k}.npy`);
@@ -177,18 +215,33 @@ async function runTest(test: BackendTest, work: string, predict: Predict): Promi
         await predict(model, inputs, out, executor);
       } catch (e) {
         // PXP took the model, so both executors must run it: a refusal here is a gap between the reader and an executor.
-        if (e instanceof PxpError && e.code === 'bad-input') return { status: 'failed', detail: `PXP opened the model but the ${executor} executor refused it: ${refusal(e, test.dir)}` };
-        return { status: 'failed', detail: `${executor} executor: ${e instanceof PxpError ? `${e.code} error` : 'crashed'}: ${(e as Error).message.split('\n')[0]}` };
+        if (e instanceof PxpError && e.code === 'bad-input')
+          return {
+            status: 'failed',
+            detail: `PXP opened the model but the ${executor} executor refused it: ${refusal(e, test.dir)}`,
+          };
+        return {
+          status: 'failed',
+          detail: `${executor} executor: ${e instanceof PxpError ? `${e.code} error` : 'crashed'}: ${(e as Error).message.split('\n')[0]}`,
+        };
       }
       const got = readNpy(path.join(out, 'outputs.npy'));
-      if (got.shape.join() !== expected.dims.join()) return { status: 'failed', detail: `${executor} executor: outputs [${got.shape}], expected [${expected.dims}]` };
+      if (got.shape.join() !== expected.dims.join())
+        return {
+          status: 'failed',
+          detail: `${executor} executor: outputs [${got.shape}], expected [${expected.dims}]`,
+        };
       error[executor] = Math.max(error[executor] ?? 0, relativeError(got.data as Float32Array, expected.data));
     }
   }
   const worst = Math.max(...Object.values(error));
   if (!(worst <= TOLERANCE)) {
     const per = EXECUTORS.map((e) => `${e} ${error[e]?.toExponential(1)}`).join(', ');
-    return { status: 'failed', detail: `outputs differ from ONNX's by up to ${per} (relative to max(1, |expected|); tolerance ${TOLERANCE})`, error };
+    return {
+      status: 'failed',
+      detail: `outputs differ from ONNX's by up to ${per} (relative to max(1, |expected|); tolerance ${TOLERANCE})`,
+      error,
+    };
   }
   return { status: 'passed', error };
 }
@@ -222,11 +275,14 @@ export async function runBackendSuite(opts: SuiteOptions = {}): Promise<SuiteRep
       fs.mkdirSync(cliWork, { recursive: true });
       const viaCli = await runTest(r, cliWork, predictThroughCli);
       r.cli = true;
-      if (viaCli.status !== 'passed' && r.status === 'passed') Object.assign(r, { status: viaCli.status, detail: `through the CLI: ${viaCli.detail}` });
+      if (viaCli.status !== 'passed' && r.status === 'passed')
+        Object.assign(r, { status: viaCli.status, detail: `through the CLI: ${viaCli.detail}` });
     }
     // Refusals through the real CLI, one test per kind of reason: exit 2 with PXP's message, nothing written.
     const skipped = results.filter((r) => r.status === 'skipped');
-    const kinds = countBy(skipped.map((r) => reasonKind(r.detail!))).map(([kind]) => skipped.find((r) => reasonKind(r.detail!) === kind)!);
+    const kinds = countBy(skipped.map((r) => reasonKind(r.detail!))).map(([kind]) =>
+      skipped.find((r) => reasonKind(r.detail!) === kind)!,
+    );
     const dummy = path.join(work, 'dummy.npy');
     writeNpy(dummy, { dtype: 'float32', shape: [1, 1], data: new Float32Array(1) });
     for (const r of kinds.slice(0, opts.cliSample ?? 6)) {
@@ -234,7 +290,11 @@ export async function runBackendSuite(opts: SuiteOptions = {}): Promise<SuiteRep
       const cli = pxp(['predict', '--model', path.join(r.dir, 'model.onnx'), '--inputs', dummy, '--out', out]);
       r.cli = true;
       const said = cli.stderr.split(path.join(r.dir, 'model.onnx') + ': ').join('');
-      if (cli.code !== 2 || !said.includes(r.detail!.split('\n')[0]) || fs.existsSync(out)) Object.assign(r, { status: 'failed', detail: `through the CLI: exit ${cli.code}${fs.existsSync(out) ? ', wrote --out' : ''}, not PXP's refusal '${r.detail}': ${cli.stderr.trim()}` });
+      if (cli.code !== 2 || !said.includes(r.detail!.split('\n')[0]) || fs.existsSync(out))
+        Object.assign(r, {
+          status: 'failed',
+          detail: `through the CLI: exit ${cli.code}${fs.existsSync(out) ? ', wrote --out' : ''}, not PXP's refusal '${r.detail}': ${cli.stderr.trim()}`,
+        });
     }
     return { results, seconds: (Date.now() - started) / 1000 };
   } finally {
@@ -274,14 +334,18 @@ export function formatReport(report: SuiteReport, opts: { reasons?: number } = {
   for (const r of report.results) byOp.set(r.op, [...(byOp.get(r.op) ?? []), r]);
   const rows = [...byOp].sort(([a], [b]) => a.localeCompare(b));
   const width = Math.min(40, Math.max(2, ...rows.map(([op]) => op.length)));
-  const line = (label: string, c: Counts, note = '') => `${label.slice(0, width).padEnd(width)} ${String(c.ran).padStart(4)} ${String(c.passed).padStart(6)} ${String(c.failed).padStart(6)} ${String(c.skipped).padStart(7)}${note ? `  ${note}` : ''}`;
+  const line = (label: string, c: Counts, note = '') =>
+    `${label.slice(0, width).padEnd(width)} ${String(c.ran).padStart(4)} ${String(c.passed).padStart(6)} ${String(c.failed).padStart(6)} ${String(c.skipped).padStart(7)}${note ? `  ${note}` : ''}`;
   const topReason = (rs: TestResult[]) => {
     const skipped = rs.filter((r) => r.status === 'skipped');
     if (!skipped.length) return '';
     const counts = countBy(skipped.map((r) => reasonKind(r.detail!)));
     return counts[0][0];
   };
-  const out = [`ONNX backend tests (${TESTDATA}) through pxp predict, executors ${EXECUTORS.join(' and ')}, tolerance ${TOLERANCE} relative to max(1, |expected|)`, ''];
+  const out = [
+    `ONNX backend tests (${TESTDATA}) through pxp predict, executors ${EXECUTORS.join(' and ')}, tolerance ${TOLERANCE} relative to max(1, |expected|)`,
+    '',
+  ];
   out.push(`${'op'.padEnd(width)}  ran passed failed skipped  (commonest skip reason)`);
   for (const [op, rs] of rows) out.push(line(op, tally(rs), topReason(rs)));
   out.push('');
@@ -291,14 +355,24 @@ export function formatReport(report: SuiteReport, opts: { reasons?: number } = {
   }
   out.push(line('total', totals(report)));
   const t = totals(report);
-  const worst = EXECUTORS.map((e) => `${e} ${Math.max(0, ...report.results.map((r) => (r.status === 'passed' ? (r.error?.[e] ?? 0) : 0))).toExponential(1)}`);
-  const cli = (skipped: boolean) => report.results.filter((r) => r.cli && (r.status === 'skipped') === skipped).map((r) => r.name);
-  out.push('', `${t.ran} ran (${t.passed} passed, ${t.failed} failed), ${t.skipped} skipped, of ${report.results.length} tests in ${report.seconds.toFixed(0)} s; largest difference of a passed test: ${worst.join(', ')}.`);
-  out.push(`Also through node dist/cli.js predict: ${cli(false).length} that ran (${cli(false).join(', ')}) and ${cli(true).length} refusals, one per commonest reason (${cli(true).join(', ')}).`);
+  const worst = EXECUTORS.map(
+    (e) =>
+      `${e} ${Math.max(0, ...report.results.map((r) => (r.status === 'passed' ? (r.error?.[e] ?? 0) : 0))).toExponential(1)}`,
+  );
+  const cli = (skipped: boolean) =>
+    report.results.filter((r) => r.cli && (r.status === 'skipped') === skipped).map((r) => r.name);
+  out.push(
+    '',
+    `${t.ran} ran (${t.passed} passed, ${t.failed} failed), ${t.skipped} skipped, of ${report.results.length} tests in ${report.seconds.toFixed(0)} s; largest difference of a passed test: ${worst.join(', ')}.`,
+  );
+  out.push(
+    `Also through node dist/cli.js predict: ${cli(false).length} that ran (${cli(false).join(', ')}) and ${cli(true).length} refusals, one per commonest reason (${cli(true).join(', ')}).`,
+  );
   const skipped = report.results.filter((r) => r.status === 'skipped');
   if (skipped.length) {
-    out.push('', 'skip reasons (PXP\'s own messages, names and numbers taken out):');
-    for (const [reason, n] of countBy(skipped.map((r) => reasonKind(r.detail!))).slice(0, opts.reasons ?? 12)) out.push(`  ${String(n).padStart(4)}  ${reason}`);
+    out.push('', "skip reasons (PXP's own messages, names and numbers taken out):");
+    for (const [reason, n] of countBy(skipped.map((r) => reasonKind(r.detail!))).slice(0, opts.reasons ?? 12))
+      out.push(`  ${String(n).padStart(4)}  ${reason}`);
   }
   const failed = report.results.filter((r) => r.status === 'failed');
   if (failed.length) {

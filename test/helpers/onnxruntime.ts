@@ -16,6 +16,9 @@ export function onnxRuntimeRequired(env: Record<string, string | undefined> = pr
 export function requireOnnxRuntime(ctx: Mocha.Context): typeof Ort {
   const { ort, why } = loadOnnxRuntime();
   if (ort) return ort;
-  if (onnxRuntimeRequired()) throw new Error(`onnxruntime-node is missing (${why}); CI or PXP_REQUIRE_ONNXRUNTIME requires it: run npm ci on a platform onnxruntime-node ships a binary for`);
+  if (onnxRuntimeRequired())
+    throw new Error(
+      `onnxruntime-node is missing (${why}); CI or PXP_REQUIRE_ONNXRUNTIME requires it: run npm ci on a platform onnxruntime-node ships a binary for`,
+    );
   return ctx.skip();
 }

@@ -32,7 +32,10 @@ function binDir(): string | undefined {
   if (process.env.PXP_PG_BIN) return process.env.PXP_PG_BIN;
   const root = '/usr/lib/postgresql';
   if (fs.existsSync(root)) {
-    const versions = fs.readdirSync(root).filter((v) => fs.existsSync(path.join(root, v, 'bin', 'initdb'))).sort((a, b) => Number(b) - Number(a));
+    const versions = fs
+      .readdirSync(root)
+      .filter((v) => fs.existsSync(path.join(root, v, 'bin', 'initdb')))
+      .sort((a, b) => Number(b) - Number(a));
     if (versions.length) return path.join(root, versions[0], 'bin');
   }
   const which = spawnSync('sh', ['-c', 'command -v initdb'], { encoding: 'utf8' });
@@ -68,7 +71,10 @@ export async function startCluster(opts: { durable?: boolean; ssl?: boolean } = 
   fs.writeFileSync(path.join(dir, 'pwfile'), password + '\n');
   if (asRoot) {
     const id = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
-    if (id.status !== 0) throw new Error('running as root, and there is no postgres user to run the server (apt-get install postgresql creates it)');
+    if (id.status !== 0)
+      throw new Error(
+        'running as root, and there is no postgres user to run the server (apt-get install postgresql creates it)',
+      );
     const uid = Number(id.stdout.trim());
     const gid = Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim());
     for (const f of [dir, path.join(dir, 'pwfile')]) fs.chownSync(f, uid, gid);
@@ -77,24 +83,56 @@ export async function startCluster(opts: { durable?: boolean; ssl?: boolean } = 
   let tls = '';
   if (opts.ssl) {
     const [key, crt] = [path.join(dir, 'server.key'), path.join(dir, 'server.crt')];
-    const r = spawnSync('openssl', ['req', '-new', '-x509', '-days', '2', '-nodes', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', crt], { encoding: 'utf8' });
+    const r = spawnSync(
+      'openssl',
+      [
+        'req',
+        '-new',
+        '-x509',
+        '-days',
+        '2',
+        '-nodes',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        key,
+        '-out',
+        crt,
+      ],
+      { encoding: 'utf8' },
+    );
     if (r.status !== 0) throw new Error(`openssl could not make a test certificate: ${r.stderr}`);
     fs.chmodSync(key, 0o600);
     if (owner) for (const f of [key, crt]) fs.chownSync(f, owner.uid, owner.gid);
     tls = ` -c ssl=on -c ssl_cert_file=${crt} -c ssl_key_file=${key}`;
   }
   const run = (tool: string, args: string[]) => {
-    const cmd = asRoot ? ['runuser', ['-u', 'postgres', '--', path.join(bin, tool), ...args]] : [path.join(bin, tool), args];
+    const cmd = asRoot
+      ? ['runuser', ['-u', 'postgres', '--', path.join(bin, tool), ...args]]
+      : [path.join(bin, tool), args];
     const r = spawnSync(cmd[0] as string, cmd[1] as string[], { encoding: 'utf8', timeout: 120_000 });
     if (r.status !== 0) throw new Error(`${tool} failed (${r.status}): ${r.stderr || r.stdout}`);
   };
   const data = path.join(dir, 'data');
   const port = await freePort();
   const user = 'pxp';
-  run('initdb', ['-D', data, '-U', user, '--auth=scram-sha-256', `--pwfile=${path.join(dir, 'pwfile')}`, '-E', 'UTF8', '--no-sync']);
+  run('initdb', [
+    '-D',
+    data,
+    '-U',
+    user,
+    '--auth=scram-sha-256',
+    `--pwfile=${path.join(dir, 'pwfile')}`,
+    '-E',
+    'UTF8',
+    '--no-sync',
+  ]);
   const fast = opts.durable ? '' : ' -c fsync=off -c synchronous_commit=off -c full_page_writes=off';
   const options = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${dir} -c max_connections=60${fast}${tls}`;
-  const start = () => run('pg_ctl', ['-D', data, '-l', path.join(dir, 'server.log'), '-o', options, '-w', '-t', '60', 'start']);
+  const start = () =>
+    run('pg_ctl', ['-D', data, '-l', path.join(dir, 'server.log'), '-o', options, '-w', '-t', '60', 'start']);
   const stopServer = (mode: string) => run('pg_ctl', ['-D', data, '-m', mode, '-w', '-t', '60', 'stop']);
   start();
   const database = 'pxp_test';
@@ -106,7 +144,8 @@ export async function startCluster(opts: { durable?: boolean; ssl?: boolean } = 
   const admin = await connect('postgres');
   await admin.query(`CREATE DATABASE ${database}`);
   await admin.end();
-  const url = (o: { database?: string; sslmode?: string } = {}) => `postgresql://${user}@127.0.0.1:${port}/${o.database ?? database}?sslmode=${o.sslmode ?? 'disable'}`;
+  const url = (o: { database?: string; sslmode?: string } = {}) =>
+    `postgresql://${user}@127.0.0.1:${port}/${o.database ?? database}?sslmode=${o.sslmode ?? 'disable'}`;
   let stopped = false;
   return {
     port,

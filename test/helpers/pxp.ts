@@ -15,7 +15,11 @@ export const CLI = path.join(REPO, 'dist', 'cli.js');
 
 export function pxp(args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): PxpRun {
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? REPO, encoding: 'utf8', timeout: opts.timeoutMs ?? 300_000 });
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: opts.cwd ?? REPO,
+    encoding: 'utf8',
+    timeout: opts.timeoutMs ?? 300_000,
+  });
   let json: unknown;
   if (args.includes('--json')) {
     try {
@@ -44,14 +48,17 @@ export function startPxp(args: string[], opts: { cwd?: string } = {}): RunningPx
   let out = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   let ended = false;
   void exit.then(() => (ended = true));
   const until = async (pattern: RegExp, timeoutMs = 120_000) => {
     const t0 = Date.now();
     while (!pattern.test(err)) {
       if (ended) throw new Error(`the run ended before stderr matched ${pattern}:\n${err.slice(-2000)}`);
-      if (Date.now() - t0 > timeoutMs) throw new Error(`stderr did not match ${pattern} within ${timeoutMs} ms:\n${err.slice(-2000)}`);
+      if (Date.now() - t0 > timeoutMs)
+        throw new Error(`stderr did not match ${pattern} within ${timeoutMs} ms:\n${err.slice(-2000)}`);
       await new Promise((r) => setTimeout(r, 25));
     }
   };

@@ -21,13 +21,19 @@ export interface SourceMapTruth {
 
 /** DIR with verbose.onnx, plain.onnx and truth.json. */
 export function sourceMapFixtures(): { dir: string; truth: SourceMapTruth } {
-  const hash = crypto.createHash('sha256').update(fs.readFileSync(SCRIPT)).update(fs.readFileSync(SOURCE_MAP_MODEL_PY)).digest('hex').slice(0, 12);
+  const hash = crypto
+    .createHash('sha256')
+    .update(fs.readFileSync(SCRIPT))
+    .update(fs.readFileSync(SOURCE_MAP_MODEL_PY))
+    .digest('hex')
+    .slice(0, 12);
   const dir = path.join(os.homedir(), '.cache', 'pxp-studio', `source-map-fixtures-${hash}`);
   if (!fs.existsSync(path.join(dir, 'truth.json'))) {
     const tmp = `${dir}.partial-${process.pid}`;
     fs.rmSync(tmp, { recursive: true, force: true });
     const r = spawnSync(PYTHON, [SCRIPT, tmp], { encoding: 'utf8', timeout: 300_000, maxBuffer: 64 << 20 });
-    if (r.status !== 0) throw new Error(`export-source-map-fixtures.py failed (Debian's python3-torch is needed):\n${r.stderr}`);
+    if (r.status !== 0)
+      throw new Error(`export-source-map-fixtures.py failed (Debian's python3-torch is needed):\n${r.stderr}`);
     fs.rmSync(dir, { recursive: true, force: true });
     fs.renameSync(tmp, dir);
   }

@@ -18,7 +18,10 @@ export function torchvisionFixtures(): string {
   const dir = path.join(os.homedir(), '.cache', 'pxp-studio', `torchvision-fixtures-${hash}`);
   if (fs.existsSync(path.join(dir, 'fixtures.json'))) return dir;
   const probe = spawnSync(PYTHON, ['-c', 'import torch, torchvision'], { encoding: 'utf8' });
-  if (probe.status !== 0) throw new Error(`Debian's PyTorch is missing (${probe.stderr.trim().split('\n').pop()}): apt-get install python3-torch python3-torchvision`);
+  if (probe.status !== 0)
+    throw new Error(
+      `Debian's PyTorch is missing (${probe.stderr.trim().split('\n').pop()}): apt-get install python3-torch python3-torchvision`,
+    );
   const tmp = `${dir}.partial-${process.pid}`;
   fs.rmSync(tmp, { recursive: true, force: true });
   const r = spawnSync(PYTHON, [SCRIPT, '--fixtures', tmp], { encoding: 'utf8', timeout: 900_000 });

@@ -12,11 +12,18 @@ export async function pxpApi(): Promise<PxpExtensionApi> {
 
 export const workspace = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
 export const demoModel = () => path.join(workspace(), 'model', 'model.json');
-export const demoData = () => ({ reference: path.join(workspace(), 'reference'), eval: path.join(workspace(), 'test') });
+export const demoData = () => ({
+  reference: path.join(workspace(), 'reference'),
+  eval: path.join(workspace(), 'test'),
+});
 export const runsDir = () => path.join(workspace(), '.pxp', 'runs');
 export const runFolders = () => (fs.existsSync(runsDir()) ? fs.readdirSync(runsDir()).sort() : []);
 
-export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 60_000,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();

@@ -10,10 +10,17 @@ import Mocha from 'mocha';
 
 export async function run(): Promise<void> {
   const resultFile = process.env.PXP_EXTENSION_TEST_RESULT ?? path.join(__dirname, 'result.json');
-  const mocha = new Mocha({ ui: 'bdd', timeout: 300_000, color: false, grep: process.env.PXP_EXTENSION_TEST_GREP || undefined });
+  const mocha = new Mocha({
+    ui: 'bdd',
+    timeout: 300_000,
+    color: false,
+    grep: process.env.PXP_EXTENSION_TEST_GREP || undefined,
+  });
   // An untrusted window runs only the untrusted suite; a trusted one everything else.
   const untrusted = process.env.PXP_EXTENSION_TEST_MODE === 'untrusted';
-  const files = fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.js') && f.startsWith('untrusted') === untrusted);
+  const files = fs
+    .readdirSync(__dirname)
+    .filter((f) => f.endsWith('.test.js') && f.startsWith('untrusted') === untrusted);
   for (const f of files.sort()) mocha.addFile(path.join(__dirname, f));
   const failures: { title: string; error: string }[] = [];
   const lines: string[] = [];
@@ -27,10 +34,22 @@ export async function run(): Promise<void> {
       });
       runner.on('end', () => {
         const s = runner.stats!;
-        fs.writeFileSync(resultFile, JSON.stringify({ passed: s.passes, failed: s.failures, pending: s.pending, failures, lines }));
+        fs.writeFileSync(
+          resultFile,
+          JSON.stringify({ passed: s.passes, failed: s.failures, pending: s.pending, failures, lines }),
+        );
       });
     } catch (e) {
-      fs.writeFileSync(resultFile, JSON.stringify({ passed: 0, failed: 1, pending: 0, failures: [{ title: 'loading the tests', error: String((e as Error).stack ?? e) }], lines }));
+      fs.writeFileSync(
+        resultFile,
+        JSON.stringify({
+          passed: 0,
+          failed: 1,
+          pending: 0,
+          failures: [{ title: 'loading the tests', error: String((e as Error).stack ?? e) }],
+          lines,
+        }),
+      );
       resolve();
     }
   });

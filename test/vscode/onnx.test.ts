@@ -8,7 +8,10 @@ import { pxpApi, workspace } from './helpers';
 
 /** The PyTorch demo (examples/fashion-mnist-torch), copied into the test workspace's torch/ folder. */
 const torchModel = () => path.join(workspace(), 'torch', 'model.onnx');
-const torchData = () => ({ reference: path.join(workspace(), 'torch', 'reference'), eval: path.join(workspace(), 'torch', 'test') });
+const torchData = () => ({
+  reference: path.join(workspace(), 'torch', 'reference'),
+  eval: path.join(workspace(), 'torch', 'test'),
+});
 
 describe('ONNX models from PyTorch in VS Code', () => {
   it('the Models view lists the .onnx file, and its details say channels first and the opset', async () => {
@@ -25,7 +28,14 @@ describe('ONNX models from PyTorch in VS Code', () => {
   });
 
   it('Prune Model on the .onnx file writes pruned/model.onnx, and the diff panel reads its layers from run.json', async () => {
-    const dir = (await vscode.commands.executeCommand('pxp.pruneModel', { model: torchModel(), data: torchData(), criterion: 'lrp:epsilon-alpha2-beta1-flat', rate: 0.1, evalLimit: 200, open: false })) as string;
+    const dir = (await vscode.commands.executeCommand('pxp.pruneModel', {
+      model: torchModel(),
+      data: torchData(),
+      criterion: 'lrp:epsilon-alpha2-beta1-flat',
+      rate: 0.1,
+      evalLimit: 200,
+      open: false,
+    })) as string;
     assert.ok(dir, 'the command returned its run folder');
     assert.ok(fs.existsSync(path.join(dir, 'pruned', 'model.onnx')));
     const view = readDiffView(dir);

@@ -18,7 +18,16 @@ describe('an untrusted workspace', () => {
   it('refuses to load models: Prune Model writes nothing and starts no engine', async () => {
     const api = await pxpApi();
     const before = runFolders();
-    assert.equal(await vscode.commands.executeCommand('pxp.pruneModel', { model: demoModel(), data: demoData(), criterion: 'weight', rate: 0, open: false }), undefined);
+    assert.equal(
+      await vscode.commands.executeCommand('pxp.pruneModel', {
+        model: demoModel(),
+        data: demoData(),
+        criterion: 'weight',
+        rate: 0,
+        open: false,
+      }),
+      undefined,
+    );
     assert.equal(await vscode.commands.executeCommand('pxp.showInfo', vscode.Uri.file(demoModel())), undefined);
     assert.deepEqual(runFolders(), before);
     assert.equal(api.services.session.pid, undefined, 'no engine process');
@@ -29,7 +38,13 @@ describe('an untrusted workspace', () => {
     // Asking VS Code for the tasks hangs in an untrusted window, so the task's terminal is driven directly.
     const api = await pxpApi();
     const before = runFolders();
-    const terminal = new EngineTerminal({ type: 'pxp', command: 'prune', config: 'pxp.config.json' }, workspace(), api.services.session, api.services.jobs, () => undefined);
+    const terminal = new EngineTerminal(
+      { type: 'pxp', command: 'prune', config: 'pxp.config.json' },
+      workspace(),
+      api.services.session,
+      api.services.jobs,
+      () => undefined,
+    );
     const written: string[] = [];
     terminal.onDidWrite((text) => written.push(text));
     const code = await new Promise<number | void>((resolve) => {

@@ -72,7 +72,14 @@ function render(): void {
   const fromAttribution = v.source === 'attribution';
   root.append(
     el('h1', {}, fromAttribution ? `Relevance — ${v.title}` : `Component scores — ${v.title}`),
-    el('p', { class: 'subtitle' }, v.model ? `model ${v.model}` : '', ...(v.sourceFile ? [el('br'), `source ${v.sourceFile} (click a layer for its definition)`] : []), el('br'), `folder ${v.runDir}`),
+    el(
+      'p',
+      { class: 'subtitle' },
+      v.model ? `model ${v.model}` : '',
+      ...(v.sourceFile ? [el('br'), `source ${v.sourceFile} (click a layer for its definition)`] : []),
+      el('br'),
+      `folder ${v.runDir}`,
+    ),
     headline(v),
   );
   root.append(el('h2', {}, 'Layers'), toolbar(v));
@@ -84,7 +91,11 @@ function render(): void {
       align: 'left',
       sort: (r) => r.layer.name,
       cell: (r) => {
-        const a = el('a', { class: 'layer', href: '#', title: 'show this layer in model.json', 'data-layer': r.layer.name }, r.layer.name);
+        const a = el(
+          'a',
+          { class: 'layer', href: '#', title: 'show this layer in model.json', 'data-layer': r.layer.name },
+          r.layer.name,
+        );
         a.addEventListener('click', (e) => {
           e.preventDefault();
           e.stopPropagation();
@@ -93,11 +104,32 @@ function render(): void {
         return a;
       },
     },
-    { key: 'kind', title: 'type', align: 'left', cell: (r) => (r.layer.kind === 'dense' ? 'dense (neurons)' : 'conv (channels)'), sort: (r) => r.layer.kind },
-    ...(fromAttribution ? [{ key: 'rule', title: 'LRP rule', align: 'left' as const, cell: (r: LayerRow) => el('code', {}, r.rule || '—'), sort: (r: LayerRow) => r.rule }] : []),
+    {
+      key: 'kind',
+      title: 'type',
+      align: 'left',
+      cell: (r) => (r.layer.kind === 'dense' ? 'dense (neurons)' : 'conv (channels)'),
+      sort: (r) => r.layer.kind,
+    },
+    ...(fromAttribution
+      ? [
+          {
+            key: 'rule',
+            title: 'LRP rule',
+            align: 'left' as const,
+            cell: (r: LayerRow) => el('code', {}, r.rule || '—'),
+            sort: (r: LayerRow) => r.rule,
+          },
+        ]
+      : []),
     { key: 'n', title: 'components', cell: (r) => String(r.values.length), sort: (r) => r.values.length },
     { key: 'sum', title: fromAttribution ? 'relevance sum' : 'score sum', cell: (r) => rel(r.sum), sort: (r) => r.sum },
-    { key: 'top', title: 'top component', cell: (r) => `#${r.top} ${rel(r.values[r.top])}`, sort: (r) => r.values[r.top] ?? 0 },
+    {
+      key: 'top',
+      title: 'top component',
+      cell: (r) => `#${r.top} ${rel(r.values[r.top])}`,
+      sort: (r) => r.values[r.top] ?? 0,
+    },
     { key: 'dist', title: 'components, largest first', align: 'left', cell: (r) => sparkBars(r.values) },
   ];
   table = new SortableTable(columns, {
@@ -113,7 +145,14 @@ function render(): void {
   table.setRows(rows(v));
   root.append(table.container, layerDetail(v));
   if (fromAttribution) root.append(...sampleSection(v), ...conservationSection(v));
-  else root.append(el('p', { class: 'note' }, 'A prune run keeps one score per component (relevance.json), not per sample: heatmaps and the conservation check come from pxp attribute folders.'));
+  else
+    root.append(
+      el(
+        'p',
+        { class: 'note' },
+        'A prune run keeps one score per component (relevance.json), not per sample: heatmaps and the conservation check come from pxp attribute folders.',
+      ),
+    );
 }
 
 function headline(v: RelevanceView): HTMLElement {
@@ -122,13 +161,26 @@ function headline(v: RelevanceView): HTMLElement {
   return el(
     'div',
     { class: 'headline' },
-    v.composite ? tile(v.composite.name, 'composite', `initial relevance: ${v.init ?? 'one-hot'}`) : tile(v.criterion ?? '?', 'criterion', 'scores from relevance.json'),
+    v.composite
+      ? tile(v.composite.name, 'composite', `initial relevance: ${v.init ?? 'one-hot'}`)
+      : tile(v.criterion ?? '?', 'criterion', 'scores from relevance.json'),
     tile(String(v.layers.length), 'layers', `${components} components (channels and neurons)`),
     v.source === 'attribution'
-      ? tile(String(v.samplesTotal ?? v.samples.length), 'samples explained', (v.samplesTotal ?? 0) > v.samples.length ? `the first ${v.samples.length} can be picked below` : 'pick one below, or the mean')
+      ? tile(
+          String(v.samplesTotal ?? v.samples.length),
+          'samples explained',
+          (v.samplesTotal ?? 0) > v.samples.length
+            ? `the first ${v.samples.length} can be picked below`
+            : 'pick one below, or the mean',
+        )
       : null,
     c
-      ? tile(c.meanRatio.toFixed(3), 'input ÷ output relevance', `mean over ${c.samples} samples; 1 = fully conserved, worst gap ${rel(c.worstGap)}`, Math.abs(c.meanRatio - 1) < 0.5 ? undefined : 'bad')
+      ? tile(
+          c.meanRatio.toFixed(3),
+          'input ÷ output relevance',
+          `mean over ${c.samples} samples; 1 = fully conserved, worst gap ${rel(c.worstGap)}`,
+          Math.abs(c.meanRatio - 1) < 0.5 ? undefined : 'bad',
+        )
       : null,
   );
 }
@@ -137,15 +189,33 @@ function toolbar(v: RelevanceView): HTMLElement {
   const bar = el('div', { class: 'toolbar' });
   if (v.samples.length > 0) {
     const select = el('vscode-single-select', { id: 'sample', 'aria-label': 'sample' });
-    select.appendChild(el('vscode-option', { value: '-1', selected: sample === -1 }, `mean of ${v.samplesTotal ?? v.samples.length} samples`));
-    for (const s of v.samples) select.appendChild(el('vscode-option', { value: String(s.index), selected: sample === s.index }, `sample ${s.index} (class ${s.target})`));
+    select.appendChild(
+      el(
+        'vscode-option',
+        { value: '-1', selected: sample === -1 },
+        `mean of ${v.samplesTotal ?? v.samples.length} samples`,
+      ),
+    );
+    for (const s of v.samples)
+      select.appendChild(
+        el(
+          'vscode-option',
+          { value: String(s.index), selected: sample === s.index },
+          `sample ${s.index} (class ${s.target})`,
+        ),
+      );
     select.addEventListener('change', () => {
       sample = Number((select as unknown as { value: string }).value);
       render();
     });
     bar.append(el('label', { for: 'sample' }, 'relevance of'), select);
   }
-  const field = el('vscode-textfield', { id: 'filter', placeholder: 'filter layers', 'aria-label': 'filter layers', value: filter });
+  const field = el('vscode-textfield', {
+    id: 'filter',
+    placeholder: 'filter layers',
+    'aria-label': 'filter layers',
+    value: filter,
+  });
   field.addEventListener('input', () => {
     filter = (field as unknown as { value: string }).value;
     table?.setRows(rows(v));
@@ -165,23 +235,56 @@ function layerDetail(v: RelevanceView): HTMLElement {
     valueFormat: rel,
     width: 720,
   });
-  return el('details', { class: 'layer-detail', open: values.length <= 64 }, el('summary', {}, `Components of ${layer.name} (${values.length}) — click a row above to pick another layer`), svgFigure(svg));
+  return el(
+    'details',
+    { class: 'layer-detail', open: values.length <= 64 },
+    el('summary', {}, `Components of ${layer.name} (${values.length}) — click a row above to pick another layer`),
+    svgFigure(svg),
+  );
 }
 
 function sampleSection(v: RelevanceView): HTMLElement[] {
   const out: HTMLElement[] = [el('h2', {}, 'Input heatmaps')];
   const withHeatmap = v.samples.filter((s) => s.heatmap);
   if (withHeatmap.length === 0) {
-    out.push(el('p', { class: 'note' }, 'No heatmaps in this folder (pxp attribute --heatmaps N writes them for image inputs).'));
+    out.push(
+      el(
+        'p',
+        { class: 'note' },
+        'No heatmaps in this folder (pxp attribute --heatmaps N writes them for image inputs).',
+      ),
+    );
     return out;
   }
   const s = sample >= 0 ? v.samples[sample] : undefined;
   if (s?.heatmap) {
-    out.push(el('figure', {}, el('img', { class: 'heatmap', src: s.heatmap, alt: `sample ${s.index} input and relevance heatmap` }), el('figcaption', { class: 'muted' }, `sample ${s.index}, class ${s.target}: input | relevance (red positive, blue negative)`)));
+    out.push(
+      el(
+        'figure',
+        {},
+        el('img', { class: 'heatmap', src: s.heatmap, alt: `sample ${s.index} input and relevance heatmap` }),
+        el(
+          'figcaption',
+          { class: 'muted' },
+          `sample ${s.index}, class ${s.target}: input | relevance (red positive, blue negative)`,
+        ),
+      ),
+    );
   } else if (s) {
     const image = drawn.get(s.index);
     if (image) {
-      out.push(el('figure', {}, el('img', { class: 'heatmap drawn', src: image, alt: `sample ${s.index} relevance heatmap` }), el('figcaption', { class: 'muted' }, `sample ${s.index}, class ${s.target}: relevance (red positive, blue negative), drawn from input.npy — the folder keeps no copy of the input`)));
+      out.push(
+        el(
+          'figure',
+          {},
+          el('img', { class: 'heatmap drawn', src: image, alt: `sample ${s.index} relevance heatmap` }),
+          el(
+            'figcaption',
+            { class: 'muted' },
+            `sample ${s.index}, class ${s.target}: relevance (red positive, blue negative), drawn from input.npy — the folder keeps no copy of the input`,
+          ),
+        ),
+      );
     } else if (image === null) {
       out.push(el('p', { class: 'note' }, `Sample ${s.index}'s input is not an image, so there is no heatmap.`));
     } else {
@@ -191,7 +294,12 @@ function sampleSection(v: RelevanceView): HTMLElement[] {
   }
   const grid = el('div', { class: 'heatmaps' });
   for (const h of withHeatmap) {
-    const b = el('button', { title: `show sample ${h.index}` }, el('img', { src: h.heatmap!, alt: `sample ${h.index}` }), el('span', {}, `#${h.index} class ${h.target}`));
+    const b = el(
+      'button',
+      { title: `show sample ${h.index}` },
+      el('img', { src: h.heatmap!, alt: `sample ${h.index}` }),
+      el('span', {}, `#${h.index} class ${h.target}`),
+    );
     b.addEventListener('click', () => {
       sample = h.index;
       render();
@@ -209,8 +317,14 @@ function conservationSection(v: RelevanceView): HTMLElement[] {
     out.push(el('p', { class: 'note' }, 'input.npy is missing, so the input relevance sums are unknown.'));
     return out;
   }
-  const series = [{ name: 'input relevance sum', points: samples.map((s) => [s.index, s.inputSum] as [number, number]) }];
-  if (samples.some((s) => s.outputSum !== undefined)) series.push({ name: 'output relevance', points: samples.filter((s) => s.outputSum !== undefined).map((s) => [s.index, s.outputSum!] as [number, number]) });
+  const series = [
+    { name: 'input relevance sum', points: samples.map((s) => [s.index, s.inputSum] as [number, number]) },
+  ];
+  if (samples.some((s) => s.outputSum !== undefined))
+    series.push({
+      name: 'output relevance',
+      points: samples.filter((s) => s.outputSum !== undefined).map((s) => [s.index, s.outputSum!] as [number, number]),
+    });
   const ys = series.flatMap((s) => s.points.map((p) => p[1]));
   const perSample = lineChart({
     title: 'Relevance at the input vs at the output, per sample',
@@ -222,19 +336,30 @@ function conservationSection(v: RelevanceView): HTMLElement[] {
     height: 320,
   });
   const chosen = sample >= 0 ? v.samples[sample] : undefined;
-  const chain = (values: (s: (typeof samples)[number]) => number) => (chosen ? values(chosen) : samples.reduce((a, s) => a + values(s), 0) / samples.length);
+  const chain = (values: (s: (typeof samples)[number]) => number) =>
+    chosen ? values(chosen) : samples.reduce((a, s) => a + values(s), 0) / samples.length;
   const bars = [
-    ...(samples.every((s) => s.outputSum !== undefined) ? [{ label: 'output', value: chain((s) => s.outputSum!) }] : []),
+    ...(samples.every((s) => s.outputSum !== undefined)
+      ? [{ label: 'output', value: chain((s) => s.outputSum!) }]
+      : []),
     ...v.layers.map((l, i) => ({ label: l.name, value: chain((s) => s.layerSums[i]) })).reverse(),
     { label: 'input', value: chain((s) => s.inputSum) },
   ];
-  const perLayer = barChart({ title: `Relevance sum from output to input (${chosen ? `sample ${chosen.index}` : 'mean'})`, bars, valueFormat: (x) => x.toFixed(3), width: 520 });
+  const perLayer = barChart({
+    title: `Relevance sum from output to input (${chosen ? `sample ${chosen.index}` : 'mean'})`,
+    bars,
+    valueFormat: (x) => x.toFixed(3),
+    width: 520,
+  });
   out.push(
     el(
       'div',
       { class: 'row' },
-      svgFigure(perSample, 'LRP hands the output relevance down layer by layer; what does not reach the input went to biases and the ε stabilizer. With the one-hot start each output sums to 1.'),
-      svgFigure(perLayer, 'Each component layer\'s relevance sum (at its output), from the output down to the input.'),
+      svgFigure(
+        perSample,
+        'LRP hands the output relevance down layer by layer; what does not reach the input went to biases and the ε stabilizer. With the one-hot start each output sums to 1.',
+      ),
+      svgFigure(perLayer, "Each component layer's relevance sum (at its output), from the output down to the input."),
     ),
   );
   return out;

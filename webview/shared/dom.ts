@@ -5,9 +5,21 @@
  */
 type Child = Node | string | number | null | undefined | false;
 
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs?: Record<string, string | boolean | undefined>, ...children: Child[]): HTMLElementTagNameMap[K];
-export function el(tag: string, attrs?: Record<string, string | boolean | undefined>, ...children: Child[]): HTMLElement;
-export function el(tag: string, attrs: Record<string, string | boolean | undefined> = {}, ...children: Child[]): HTMLElement {
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs?: Record<string, string | boolean | undefined>,
+  ...children: Child[]
+): HTMLElementTagNameMap[K];
+export function el(
+  tag: string,
+  attrs?: Record<string, string | boolean | undefined>,
+  ...children: Child[]
+): HTMLElement;
+export function el(
+  tag: string,
+  attrs: Record<string, string | boolean | undefined> = {},
+  ...children: Child[]
+): HTMLElement {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (v === undefined || v === false) continue;
@@ -36,7 +48,13 @@ export function svgFigure(svg: string, caption?: string): HTMLElement {
 
 /** A headline figure: big value, what it is, and a line of detail. */
 export function tile(value: string, label: string, detail?: string, tone?: 'good' | 'bad'): HTMLElement {
-  return el('div', { class: `tile${tone ? ` ${tone}` : ''}`, 'data-figure': label }, el('div', { class: 'v' }, value), el('div', { class: 'k' }, label), detail ? el('div', { class: 'd' }, detail) : null);
+  return el(
+    'div',
+    { class: `tile${tone ? ` ${tone}` : ''}`, 'data-figure': label },
+    el('div', { class: 'v' }, value),
+    el('div', { class: 'k' }, label),
+    detail ? el('div', { class: 'd' }, detail) : null,
+  );
 }
 
 export function clear(node: Node): void {
@@ -46,5 +64,7 @@ export function clear(node: Node): void {
 export function showError(root: HTMLElement, message: string): void {
   clear(root);
   root.removeAttribute('aria-busy');
-  root.appendChild(el('div', { class: 'error', role: 'alert' }, el('h2', {}, 'This run cannot be shown'), el('pre', {}, message)));
+  root.appendChild(
+    el('div', { class: 'error', role: 'alert' }, el('h2', {}, 'This run cannot be shown'), el('pre', {}, message)),
+  );
 }

@@ -2,7 +2,13 @@
  * The webview's side of the protocol: the one place that calls `acquireVsCodeApi`, posts typed `FromWebview`
  * messages, and hands only validated `ToWebview` messages to the panel (anything else is dropped and logged).
  */
-import { type FromWebview, isPanelState, isToWebview, type PanelState, type ToWebview } from '../../src/protocol/webview';
+import {
+  type FromWebview,
+  isPanelState,
+  isToWebview,
+  type PanelState,
+  type ToWebview,
+} from '../../src/protocol/webview';
 
 interface VsCodeApi {
   postMessage(message: unknown): void;

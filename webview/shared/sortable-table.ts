@@ -57,7 +57,15 @@ export class SortableTable<Row> {
     const head = el('tr');
     for (const c of this.columns) {
       const sorted = c.key === this.sortKey;
-      const th = el('th', { class: `col-${c.key} ${c.align ?? 'right'}${c.sort ? ' sortable' : ''}`, scope: 'col', 'aria-sort': sorted ? (this.descending ? 'descending' : 'ascending') : undefined }, c.title);
+      const th = el(
+        'th',
+        {
+          class: `col-${c.key} ${c.align ?? 'right'}${c.sort ? ' sortable' : ''}`,
+          scope: 'col',
+          'aria-sort': sorted ? (this.descending ? 'descending' : 'ascending') : undefined,
+        },
+        c.title,
+      );
       if (c.sort) {
         th.tabIndex = 0;
         const toggle = () => {
@@ -78,7 +86,8 @@ export class SortableTable<Row> {
     const body = el('tbody');
     for (const row of this.sorted()) {
       const tr = el('tr', this.rowAttrs?.(row) ?? {});
-      for (const c of this.columns) tr.appendChild(el('td', { class: `col-${c.key} ${c.align ?? 'right'}` }, c.cell(row)));
+      for (const c of this.columns)
+        tr.appendChild(el('td', { class: `col-${c.key} ${c.align ?? 'right'}` }, c.cell(row)));
       if (this.onRowClick) {
         tr.classList.add('clickable');
         tr.addEventListener('click', () => this.onRowClick!(row));

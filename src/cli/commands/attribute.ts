@@ -13,7 +13,18 @@ import { throwIfCancelled, yieldToEventLoop } from '../../core/progress';
 import { writeHeatmapPng } from '../../core/report/heatmap';
 import { attributeInWorkers, defaultWorkerCount } from '../../workers/parallel';
 import { EXECUTOR_OPTION, MODEL_OPTION, defineCommand } from '../command';
-import { choiceValue, compositeSetting, executorFlag, initFlag, inputRangeFlag, intFlag, intValue, requiredString, stringFlag, workersFlag } from '../flags';
+import {
+  choiceValue,
+  compositeSetting,
+  executorFlag,
+  initFlag,
+  inputRangeFlag,
+  intFlag,
+  intValue,
+  requiredString,
+  stringFlag,
+  workersFlag,
+} from '../flags';
 import { backendLine } from '../format';
 import { INPUT_RANGE_OPTION, type OpenedModel, openModel, readInputs } from '../inputs';
 import { arrayForUser } from '../../core/io/array-layout';
@@ -23,28 +34,69 @@ import { SOURCE_ROOTS_OPTION, sourceMapFor, sourceRootsFlag } from '../source-ma
 
 function readTargets(file: string, n: number, numClasses: number): Int32Array {
   const arr = readNpy(file);
-  if (arr.dtype === 'float32') throw badInput(`${file}: targets are float32`, 'save the targets as integer class indices (int32)');
-  if (arr.shape.length !== 1 || arr.shape[0] !== n) throw badInput(`${file}: ${arr.shape.join('×')} targets for ${n} inputs`, 'give one target class per input sample');
+  if (arr.dtype === 'float32')
+    throw badInput(`${file}: targets are float32`, 'save the targets as integer class indices (int32)');
+  if (arr.shape.length !== 1 || arr.shape[0] !== n)
+    throw badInput(`${file}: ${arr.shape.join('×')} targets for ${n} inputs`, 'give one target class per input sample');
   const t = Int32Array.from(arr.data);
   const bad = t.findIndex((v) => v < 0 || v >= numClasses);
-  if (bad >= 0) throw badInput(`${file}: target ${t[bad]} (sample ${bad}) is out of range for the model's ${numClasses} classes`, `targets must be class indices 0…${numClasses - 1}`);
+  if (bad >= 0)
+    throw badInput(
+      `${file}: target ${t[bad]} (sample ${bad}) is out of range for the model's ${numClasses} classes`,
+      `targets must be class indices 0…${numClasses - 1}`,
+    );
   return t;
 }
 
 export const attributeCommand = defineCommand({
   name: 'attribute',
   summary: 'LRP relevance of the inputs and of every conv channel / dense neuron, with heatmaps',
-  usage: 'pxp attribute --model MODEL.json|MODEL.onnx --inputs X.npy [--targets Y.npy] --composite NAME|FILE.json --out DIR',
+  usage:
+    'pxp attribute --model MODEL.json|MODEL.onnx --inputs X.npy [--targets Y.npy] --composite NAME|FILE.json --out DIR',
   options: {
     model: MODEL_OPTION,
-    inputs: { type: 'string', placeholder: 'X.npy', description: 'samples [N, ...input shape], float32 in [0, 1] (or uint8)' },
-    targets: { type: 'string', placeholder: 'Y.npy', description: 'class to explain per sample (default: the predicted class)' },
-    composite: { type: 'string', placeholder: 'NAME|FILE', description: `LRP composite: ${PRESET_NAMES.join(', ')}, or a JSON file (default epsilon-plus-flat)`, value: (v) => void loadComposite(v) },
+    inputs: {
+      type: 'string',
+      placeholder: 'X.npy',
+      description: 'samples [N, ...input shape], float32 in [0, 1] (or uint8)',
+    },
+    targets: {
+      type: 'string',
+      placeholder: 'Y.npy',
+      description: 'class to explain per sample (default: the predicted class)',
+    },
+    composite: {
+      type: 'string',
+      placeholder: 'NAME|FILE',
+      description: `LRP composite: ${PRESET_NAMES.join(', ')}, or a JSON file (default epsilon-plus-flat)`,
+      value: (v) => void loadComposite(v),
+    },
     out: { type: 'string', placeholder: 'DIR', description: 'writes input.npy, components.json and heatmaps/' },
-    'batch-size': { type: 'string', placeholder: 'N', description: 'samples per batch (default 32)', value: intValue(1) },
-    init: { type: 'string', placeholder: 'MODE', description: 'initial relevance: one-hot (default, or the composite file\'s "init") or logit (one-hot scaled by the target logit)', value: choiceValue(INITS) },
-    heatmaps: { type: 'string', placeholder: 'N', description: 'PNG heatmaps of the first N samples (default 16; 0 for none)', value: intValue(0) },
-    workers: { type: 'string', placeholder: 'N', description: 'tfjs worker threads, at most one per core (default: one per core from 256 samples up, else 1)', value: intValue(1) },
+    'batch-size': {
+      type: 'string',
+      placeholder: 'N',
+      description: 'samples per batch (default 32)',
+      value: intValue(1),
+    },
+    init: {
+      type: 'string',
+      placeholder: 'MODE',
+      description:
+        'initial relevance: one-hot (default, or the composite file\'s "init") or logit (one-hot scaled by the target logit)',
+      value: choiceValue(INITS),
+    },
+    heatmaps: {
+      type: 'string',
+      placeholder: 'N',
+      description: 'PNG heatmaps of the first N samples (default 16; 0 for none)',
+      value: intValue(0),
+    },
+    workers: {
+      type: 'string',
+      placeholder: 'N',
+      description: 'tfjs worker threads, at most one per core (default: one per core from 256 samples up, else 1)',
+      value: intValue(1),
+    },
     executor: EXECUTOR_OPTION,
     ...SOURCE_ROOTS_OPTION,
     'input-range': INPUT_RANGE_OPTION,
@@ -61,7 +113,16 @@ export const attributeCommand = defineCommand({
     const sourceRoots = sourceRootsFlag(flags);
     const batchSize = intFlag(flags, 'batch-size', 32, 1);
     const inputRange = inputRangeFlag(flags);
-    const out = claimOutputFolder(requiredString(flags, 'out', 'pass --out DIR'), [modelPath, inputsPath, ...(targetsPath ? [targetsPath] : []), ...(fs.existsSync(compositeArg) ? [compositeArg] : [])], { ...ctx, command: 'attribute' });
+    const out = claimOutputFolder(
+      requiredString(flags, 'out', 'pass --out DIR'),
+      [
+        modelPath,
+        inputsPath,
+        ...(targetsPath ? [targetsPath] : []),
+        ...(fs.existsSync(compositeArg) ? [compositeArg] : []),
+      ],
+      { ...ctx, command: 'attribute' },
+    );
     let opened: OpenedModel | undefined;
     try {
       const backend = await initBackend(ctx.backend);
@@ -70,19 +131,37 @@ export const attributeCommand = defineCommand({
       const { x, shape } = readInputs(inputsPath, opened, inputRange);
       const targets = targetsPath ? readTargets(targetsPath, shape[0], opened.summary.numClasses) : undefined;
       const composite = loadComposite(compositeArg, opened.ruleLayerNames());
-      const init: InitMode = compositeSetting({ name: `--init ${initArg}`, value: initArg }, { name: compositeArg, key: 'init', value: composite.init }, 'one-hot');
+      const init: InitMode = compositeSetting(
+        { name: `--init ${initArg}`, value: initArg },
+        { name: compositeArg, key: 'init', value: composite.init },
+        'one-hot',
+      );
       // Each worker loads tfjs and the model (about a second), which only pays off on larger jobs.
       // onnxruntime uses every core itself; worker threads are for the tfjs executor.
-      const workers = workersFlag(flags, shape[0] >= 256 && (executor === 'tfjs' || !OnnxExplainer.available()) ? defaultWorkerCount() : 1, ctx.log);
+      const workers = workersFlag(
+        flags,
+        shape[0] >= 256 && (executor === 'tfjs' || !OnnxExplainer.available()) ? defaultWorkerCount() : 1,
+        ctx.log,
+      );
       const control = { onProgress: ctx.progress, signal: ctx.signal };
       const result =
         workers > 1
-          ? await attributeInWorkers({ backend: ctx.backend, modelPath: opened.file, composite, x, shape, targets, init, batchSize }, workers, control)
+          ? await attributeInWorkers(
+              { backend: ctx.backend, modelPath: opened.file, composite, x, shape, targets, init, batchSize },
+              workers,
+              control,
+            )
           : await attributeGraph(opened, composite, x, shape, { targets, init, batchSize, executor, ...control });
       const n = shape[0];
       const per = x.length / n;
-      const inputSums = Array.from({ length: n }, (_, s) => result.input.subarray(s * per, (s + 1) * per).reduce((a, v) => a + v, 0));
-      const sourceMap = sourceMapFor(opened, sourceRoots, result.layers.map((l) => l.name));
+      const inputSums = Array.from({ length: n }, (_, s) =>
+        result.input.subarray(s * per, (s + 1) * per).reduce((a, v) => a + v, 0),
+      );
+      const sourceMap = sourceMapFor(
+        opened,
+        sourceRoots,
+        result.layers.map((l) => l.name),
+      );
       const model = opened;
       await out.write(async (dir) => {
         sourceMap?.write(dir);
@@ -95,7 +174,11 @@ export const attributeCommand = defineCommand({
           rules: result.layerRules,
           init,
           targets: Array.from(result.targets),
-          layers: result.layers.map((l) => ({ name: l.name, kind: l.kind, relevance: l.relevance.map((row) => Array.from(row)) })),
+          layers: result.layers.map((l) => ({
+            name: l.name,
+            kind: l.kind,
+            relevance: l.relevance.map((row) => Array.from(row)),
+          })),
         };
         writeComponents(dir, components);
         if (shape.length === 4 && heatmaps > 0) {
@@ -106,7 +189,14 @@ export const attributeCommand = defineCommand({
               await yieldToEventLoop();
               throwIfCancelled(ctx.signal);
             }
-            writeHeatmapPng(path.join(dir, 'heatmaps', `${String(s).padStart(4, '0')}-class${result.targets[s]}.png`), x.subarray(s * per, (s + 1) * per), result.input.subarray(s * per, (s + 1) * per), h, w, c);
+            writeHeatmapPng(
+              path.join(dir, 'heatmaps', `${String(s).padStart(4, '0')}-class${result.targets[s]}.png`),
+              x.subarray(s * per, (s + 1) * per),
+              result.input.subarray(s * per, (s + 1) * per),
+              h,
+              w,
+              c,
+            );
           }
         }
       });
@@ -130,7 +220,9 @@ export const attributeCommand = defineCommand({
         ...(result.executorNote ? [`note: ${result.executorNote}`] : []),
         `input relevance sum / output relevance: ${meanRatio.toFixed(4)} on average (1 = conserved; biases and ε absorb the rest)`,
         `rules: ${result.layerRules.map((r) => `${r.name} ${r.rule}`).join(', ')}`,
-        ...(result.layers.some((l) => l.kind === 'head') ? [`attention softmax rule: ${composite.attention?.softmax ?? DEFAULT_SOFTMAX_RULE}`] : []),
+        ...(result.layers.some((l) => l.kind === 'head')
+          ? [`attention softmax rule: ${composite.attention?.softmax ?? DEFAULT_SOFTMAX_RULE}`]
+          : []),
         ...(sourceMap ? [sourceMap.line] : []),
         `wrote ${path.join(out.dir, 'input.npy')}, ${path.join(out.dir, 'components.json')}${sourceMap ? ', source-map.json' : ''}${shape.length === 4 && heatmaps > 0 ? `, ${path.join(out.dir, 'heatmaps')}/` : ''}`,
         backendLine(backend),
@@ -144,6 +236,9 @@ export const attributeCommand = defineCommand({
 });
 
 /** attribute() on the model's own graph: LRP only reads it (canonizers make new weights where they change any). */
-async function attributeGraph(opened: OpenedModel, ...args: Parameters<typeof attribute> extends [unknown, ...infer R] ? R : never) {
+async function attributeGraph(
+  opened: OpenedModel,
+  ...args: Parameters<typeof attribute> extends [unknown, ...infer R] ? R : never
+) {
   return attribute(opened.sharedGraph(), ...args);
 }

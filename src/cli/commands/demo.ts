@@ -35,7 +35,12 @@ interface Demo {
 }
 
 const DEMOS: Record<'tfjs' | 'torch', Demo> = {
-  tfjs: { folder: 'fashion-mnist', model: path.join('model', 'model.json'), title: 'the VGG-style tfjs model', criteria: ['lrp:epsilon-plus-flat', 'taylor', 'random'] },
+  tfjs: {
+    folder: 'fashion-mnist',
+    model: path.join('model', 'model.json'),
+    title: 'the VGG-style tfjs model',
+    criteria: ['lrp:epsilon-plus-flat', 'taylor', 'random'],
+  },
   // z-plus (epsilon-plus-flat) gives a depthwise conv's input channel no relevance when its one weight at a 1×1 map
   // is negative, so on MobileNetV2 it removes channels that matter; alpha-beta keeps the negative part (NOTES.md).
   torch: {
@@ -52,9 +57,16 @@ const DEMOS: Record<'tfjs' | 'torch', Demo> = {
 
 /** A demo's folder under examples/, found from the bundle (dist/cli.js) or from the sources (src/cli/commands). */
 export function demoFolder(demo: Demo = DEMOS.tfjs): string {
-  const candidates = [path.resolve(__dirname, '..', 'examples', demo.folder), path.resolve(__dirname, '..', '..', '..', 'examples', demo.folder)];
+  const candidates = [
+    path.resolve(__dirname, '..', 'examples', demo.folder),
+    path.resolve(__dirname, '..', '..', '..', 'examples', demo.folder),
+  ];
   const found = candidates.find((d) => fs.existsSync(path.join(d, demo.model)));
-  if (!found) throw badInput(`the demo files are missing (looked in ${candidates.join(', ')})`, 'run pxp demo from a complete checkout or package of PXP Studio');
+  if (!found)
+    throw badInput(
+      `the demo files are missing (looked in ${candidates.join(', ')})`,
+      'run pxp demo from a complete checkout or package of PXP Studio',
+    );
   return found;
 }
 
@@ -65,8 +77,13 @@ function prepareDemoOutput(out: string, force: boolean, criteria: string[]): voi
   if (!fs.existsSync(out)) return;
   const entries = fs.readdirSync(out);
   if (entries.length === 0) return;
-  if (!entries.includes(MARKER) && !force) throw badInput(`--out ${out} exists, is not empty and is not an earlier demo's output`, 'choose another --out folder, or pass --force');
-  for (const e of ['attribution', 'search', 'compare', ...criteria.map(runName)]) fs.rmSync(path.join(out, e), { recursive: true, force: true });
+  if (!entries.includes(MARKER) && !force)
+    throw badInput(
+      `--out ${out} exists, is not empty and is not an earlier demo's output`,
+      'choose another --out folder, or pass --force',
+    );
+  for (const e of ['attribution', 'search', 'compare', ...criteria.map(runName)])
+    fs.rmSync(path.join(out, e), { recursive: true, force: true });
 }
 
 const runName = (criterion: string) => `prune-${criterion.replace(/[^a-z0-9-]+/gi, '-')}`;
@@ -74,13 +91,32 @@ const runName = (criterion: string) => `prune-${criterion.replace(/[^a-z0-9-]+/g
 /** Every file of a demo's output a user opens, with what it shows (issue 17 item 11: the closing summary names them all). */
 export function demoFiles(out: string, criteria: string[], removeWith?: string): { file: string; what: string }[] {
   return [
-    { file: path.join(out, 'attribution', 'heatmaps'), what: 'LRP heatmaps of the reference images (input | relevance, red positive, blue negative)' },
-    ...criteria.map((c) => ({ file: path.join(out, runName(c), 'report.html'), what: `pruning curve, costs and per-layer scores: ${c}` })),
-    { file: path.join(out, 'search', 'search.html'), what: 'the composite search: AUC per trial, best so far, parameter importance' },
+    {
+      file: path.join(out, 'attribution', 'heatmaps'),
+      what: 'LRP heatmaps of the reference images (input | relevance, red positive, blue negative)',
+    },
+    ...criteria.map((c) => ({
+      file: path.join(out, runName(c), 'report.html'),
+      what: `pruning curve, costs and per-layer scores: ${c}`,
+    })),
+    {
+      file: path.join(out, 'search', 'search.html'),
+      what: 'the composite search: AUC per trial, best so far, parameter importance',
+    },
     { file: path.join(out, 'search', 'report.html'), what: 'the pruning curve of the searched composite' },
-    { file: path.join(out, 'search', 'best-composite.json'), what: 'the searched composite (pxp prune --criterion lrp:FILE)' },
+    {
+      file: path.join(out, 'search', 'best-composite.json'),
+      what: 'the searched composite (pxp prune --criterion lrp:FILE)',
+    },
     { file: path.join(out, 'compare', 'compare.html'), what: 'every curve above in one chart' },
-    ...(removeWith ? [{ file: path.join(out, runName(removeWith), 'pruned', 'model.onnx'), what: 'the model pruned within one accuracy point (load it with onnxruntime)' }] : []),
+    ...(removeWith
+      ? [
+          {
+            file: path.join(out, runName(removeWith), 'pruned', 'model.onnx'),
+            what: 'the model pruned within one accuracy point (load it with onnxruntime)',
+          },
+        ]
+      : []),
   ];
 }
 
@@ -92,8 +128,15 @@ export const demoCommand = defineCommand({
   summary: 'run PXP on the embedded Fashion-MNIST model and data (offline)',
   usage: 'pxp demo [--torch] [--out pxp-demo] [--json]',
   options: {
-    out: { type: 'string', placeholder: 'DIR', description: 'where the demo writes its results (default ./pxp-demo, with --torch ./pxp-demo-torch)' },
-    torch: { type: 'boolean', description: 'the PyTorch demo: a torchvision MobileNetV2 in ONNX, pruned into an ONNX file' },
+    out: {
+      type: 'string',
+      placeholder: 'DIR',
+      description: 'where the demo writes its results (default ./pxp-demo, with --torch ./pxp-demo-torch)',
+    },
+    torch: {
+      type: 'boolean',
+      description: 'the PyTorch demo: a torchvision MobileNetV2 in ONNX, pruned into an ONNX file',
+    },
   },
   async run(flags, ctx) {
     const demo = flags.torch === true ? DEMOS.torch : DEMOS.tfjs;
@@ -130,42 +173,98 @@ async function runDemo(demo: Demo, dir: string, out: string, ctx: CommandContext
     },
     ctx,
   );
-  ctx.log(section('LRP relevance of the 100 reference images (epsilon-plus-flat)', `${attribution.text}\nheatmaps: ${path.join(out, 'attribution', 'heatmaps')}`));
+  ctx.log(
+    section(
+      'LRP relevance of the 100 reference images (epsilon-plus-flat)',
+      `${attribution.text}\nheatmaps: ${path.join(out, 'attribution', 'heatmaps')}`,
+    ),
+  );
   const curves: { criterion: string; auc: number; points: { rate: number; accuracy: number }[] }[] = [];
   let physical: PhysicalRemoval | undefined;
   for (const criterion of demo.criteria) {
     const removal = criterion === demo.removeWith ? { 'max-drop': '1', ...demo.removeFlags } : {};
     const run = await pruneCommand.run(
-      { model, reference: path.join(dir, 'reference'), eval: path.join(dir, 'test'), criterion, seed: '0', ...removal, out: path.join(out, runName(criterion)) },
+      {
+        model,
+        reference: path.join(dir, 'reference'),
+        eval: path.join(dir, 'test'),
+        criterion,
+        seed: '0',
+        ...removal,
+        out: path.join(out, runName(criterion)),
+      },
       ctx,
     );
     const value = run.value;
     curves.push(value.curve);
     physical ??= value.physical;
-    ctx.log(section(`pruning by ${criterion}: AUC ${value.curve.auc.toFixed(3)}`, `report: ${path.join(out, runName(criterion), 'report.html')}${value.physical ? `\n${physicalLines(value.physical, path.join(out, runName(criterion), 'pruned', 'model.onnx')).join('\n')}` : ''}`));
+    ctx.log(
+      section(
+        `pruning by ${criterion}: AUC ${value.curve.auc.toFixed(3)}`,
+        `report: ${path.join(out, runName(criterion), 'report.html')}${value.physical ? `\n${physicalLines(value.physical, path.join(out, runName(criterion), 'pruned', 'model.onnx')).join('\n')}` : ''}`,
+      ),
+    );
   }
   // The paper's method in short: a few trials of the composite search, scored like the curves above.
   const search = await searchCommand.run(
-    { model, reference: path.join(dir, 'reference'), eval: path.join(dir, 'test'), trials: '8', 'startup-trials': '4', seed: '0', baselines: 'none', out: path.join(out, 'search') },
+    {
+      model,
+      reference: path.join(dir, 'reference'),
+      eval: path.join(dir, 'test'),
+      trials: '8',
+      'startup-trials': '4',
+      seed: '0',
+      baselines: 'none',
+      out: path.join(out, 'search'),
+    },
     ctx,
   );
   const searched = search.value;
   const bestCurve = readCurve(searched.out);
   curves.push({ ...bestCurve, criterion: 'lrp (searched, 8 trials)' });
-  ctx.log(section(`composite search, 8 trials: best AUC ${searched.best.auc.toFixed(3)}`, `${path.join(out, 'search', 'search.html')}`));
+  ctx.log(
+    section(
+      `composite search, 8 trials: best AUC ${searched.best.auc.toFixed(3)}`,
+      `${path.join(out, 'search', 'search.html')}`,
+    ),
+  );
   // One chart of every curve: the prune runs and the searched composite's.
-  await compareCommand.run({ runs: [...demo.criteria.map((c) => path.join(out, runName(c))), searched.out].join(','), out: path.join(out, 'compare') }, ctx);
-  const at = (c: (typeof curves)[number], rate: number) => c.points.find((p) => Math.abs(p.rate - rate) < 1e-9)?.accuracy ?? NaN;
+  await compareCommand.run(
+    {
+      runs: [...demo.criteria.map((c) => path.join(out, runName(c))), searched.out].join(','),
+      out: path.join(out, 'compare'),
+    },
+    ctx,
+  );
+  const at = (c: (typeof curves)[number], rate: number) =>
+    c.points.find((p) => Math.abs(p.rate - rate) < 1e-9)?.accuracy ?? NaN;
   const table = [
     `${'criterion'.padEnd(30)} ${'AUC'.padStart(6)}  ${[0, 0.1, 0.2, 0.3, 0.4].map((r) => `acc@${r.toFixed(1)}`.padStart(8)).join(' ')}`,
-    ...curves.map((c) => `${c.criterion.padEnd(30)} ${c.auc.toFixed(3).padStart(6)}  ${[0, 0.1, 0.2, 0.3, 0.4].map((r) => `${(100 * at(c, r)).toFixed(1)} %`.padStart(8)).join(' ')}`),
+    ...curves.map(
+      (c) =>
+        `${c.criterion.padEnd(30)} ${c.auc.toFixed(3).padStart(6)}  ${[0, 0.1, 0.2, 0.3, 0.4].map((r) => `${(100 * at(c, r)).toFixed(1)} %`.padStart(8)).join(' ')}`,
+    ),
   ];
   return {
-    value: { demo: dir, out, info: info.value, evaluate: evaluation.value, attribute: attribution.value, pruning: curves.map((c) => ({ criterion: c.criterion, auc: c.auc })), ...(physical ? { physical } : {}) },
+    value: {
+      demo: dir,
+      out,
+      info: info.value,
+      evaluate: evaluation.value,
+      attribute: attribution.value,
+      pruning: curves.map((c) => ({ criterion: c.criterion, auc: c.auc })),
+      ...(physical ? { physical } : {}),
+    },
     text: [
       `== summary: ${demo.title}, accuracy on the test slice as the least relevant components go (20 rates), and an optimized composite ==`,
       ...table,
-      ...(physical && demo.removeWith ? ['', `removed for real: ${demo.removeWith}, the largest rate within one accuracy point (--max-drop 1)`, ...physicalLines(physical, path.join(out, runName(demo.removeWith), 'pruned', 'model.onnx'))] : []),
+      ...(physical && demo.removeWith
+        ? [
+            '',
+            `removed for real: ${demo.removeWith}, the largest rate within one accuracy point (--max-drop 1)`,
+            ...physicalLines(physical, path.join(out, runName(demo.removeWith), 'pruned', 'model.onnx')),
+          ]
+        : []),
       '',
       'files to open (the .html pages in a browser, or in the editor with PXP: Open Report…):',
       ...demoFiles(out, demo.criteria, physical ? demo.removeWith : undefined).map((f) => `  ${f.file}  ${f.what}`),

@@ -18,11 +18,30 @@ export const evaluateCommand = defineCommand({
   usage: 'pxp evaluate --model MODEL.json|MODEL.onnx --data DIR [--split test] [--limit N] [--json]',
   options: {
     model: MODEL_OPTION,
-    data: { type: 'string', placeholder: 'DIR', description: 'IDX folder, x.npy+y.npy folder, train/val/test subfolders or class/*.png tree' },
-    split: { type: 'string', placeholder: 'NAME', description: 'train | val | test (default test)', value: choiceValue(SPLITS) },
+    data: {
+      type: 'string',
+      placeholder: 'DIR',
+      description: 'IDX folder, x.npy+y.npy folder, train/val/test subfolders or class/*.png tree',
+    },
+    split: {
+      type: 'string',
+      placeholder: 'NAME',
+      description: 'train | val | test (default test)',
+      value: choiceValue(SPLITS),
+    },
     limit: { type: 'string', placeholder: 'N', description: 'evaluate the first N samples only', value: intValue(1) },
-    'batch-size': { type: 'string', placeholder: 'N', description: 'batch size for evaluation (default 256)', value: intValue(1) },
-    'latency-batch': { type: 'string', placeholder: 'N', description: 'batch size for the latency measurement (default 64)', value: intValue(1) },
+    'batch-size': {
+      type: 'string',
+      placeholder: 'N',
+      description: 'batch size for evaluation (default 256)',
+      value: intValue(1),
+    },
+    'latency-batch': {
+      type: 'string',
+      placeholder: 'N',
+      description: 'batch size for the latency measurement (default 64)',
+      value: intValue(1),
+    },
     executor: EXECUTOR_OPTION,
     preprocess: TASK_DATA_OPTIONS.preprocess,
     'input-range': INPUT_RANGE_OPTION,
@@ -39,7 +58,15 @@ export const evaluateCommand = defineCommand({
     const opened = await openModel(requiredString(flags, 'model', 'pass --model path/to/model.json'));
     try {
       const { image } = preprocessingFor(flags, opened);
-      const data = fitData(loadDataArgument(requiredString(flags, 'data', 'pass --data DIR'), split, { limit: intFlag(flags, 'limit', undefined, 1), image, inputRange }), opened, inputRange);
+      const data = fitData(
+        loadDataArgument(requiredString(flags, 'data', 'pass --data DIR'), split, {
+          limit: intFlag(flags, 'limit', undefined, 1),
+          image,
+          inputRange,
+        }),
+        opened,
+        inputRange,
+      );
       const names = opened.classNames;
       if (names && !data.classNames) data.classNames = names;
       // A tfjs model predicts as itself; an imported one through its engine graph.
@@ -47,20 +74,42 @@ export const evaluateCommand = defineCommand({
       const model = opened.tfjs ?? graph!;
       let acc, latency;
       try {
-        acc = await evaluateAccuracy(model, data, { batchSize, executor, onProgress: ctx.progress, signal: ctx.signal });
+        acc = await evaluateAccuracy(model, data, {
+          batchSize,
+          executor,
+          onProgress: ctx.progress,
+          signal: ctx.signal,
+        });
         // Timed on the engine that predicted, so the two lines below name the same one.
-        latency = await measureLatencyOn(acc.executor, model, opened.summary.inputShape, { batchSize: latencyBatch, onnxFile: onnxFileInput(opened), tfjsEngine: `tfjs ${backend.name}`, signal: ctx.signal });
+        latency = await measureLatencyOn(acc.executor, model, opened.summary.inputShape, {
+          batchSize: latencyBatch,
+          onnxFile: onnxFileInput(opened),
+          tfjsEngine: `tfjs ${backend.name}`,
+          signal: ctx.signal,
+        });
       } finally {
         if (graph) disposeGraph(graph);
       }
-      const value = { model: opened.file, data: data.source, samples: acc.count, accuracy: acc.accuracy, perClass: acc.perClass, executor: acc.executor, latency, backend };
+      const value = {
+        model: opened.file,
+        data: data.source,
+        samples: acc.count,
+        accuracy: acc.accuracy,
+        perClass: acc.perClass,
+        executor: acc.executor,
+        latency,
+        backend,
+      };
       const text = [
         `accuracy   ${percent(acc.accuracy)} (${acc.correct}/${acc.count}) on ${data.source} (predicted on ${acc.executor === 'onnx' ? 'onnxruntime' : 'tfjs'})`,
         `latency    ${latency.medianMs.toFixed(1)} ms per batch of ${latency.batchSize} on ${latency.engine} (median of ${latency.runs}; p90 ${latency.p90Ms.toFixed(1)} ms)`,
         backendLine(backend),
         '',
         'per class:',
-        ...acc.perClass.map((c) => `  ${String(c.label).padStart(3)} ${(c.name ?? '').padEnd(14)} ${percent(c.accuracy, 1).padStart(8)}  (${c.count})`),
+        ...acc.perClass.map(
+          (c) =>
+            `  ${String(c.label).padStart(3)} ${(c.name ?? '').padEnd(14)} ${percent(c.accuracy, 1).padStart(8)}  (${c.count})`,
+        ),
       ].join('\n');
       return { value, text };
     } finally {

@@ -18,8 +18,18 @@ export const exportCommand = defineCommand({
   summary: 'export the pruned model of a run folder (tfjs LayersModel, or ONNX for a model from PyTorch)',
   usage: 'pxp export --run RUN --out DIR [--format tfjs|onnx]',
   options: {
-    run: { type: 'string', placeholder: 'RUN', description: 'a run folder written by pxp prune --rate P (or --max-drop)' },
-    format: { type: 'string', placeholder: 'NAME', description: 'the format the model was pruned in: tfjs (model.json) or onnx (model.onnx); default: what the run holds', value: choiceValue(FORMATS) },
+    run: {
+      type: 'string',
+      placeholder: 'RUN',
+      description: 'a run folder written by pxp prune --rate P (or --max-drop)',
+    },
+    format: {
+      type: 'string',
+      placeholder: 'NAME',
+      description:
+        'the format the model was pruned in: tfjs (model.json) or onnx (model.onnx); default: what the run holds',
+      value: choiceValue(FORMATS),
+    },
     out: { type: 'string', placeholder: 'DIR', description: 'folder for model.json + weights.bin, or model.onnx' },
   },
   required: ['run', 'out'],
@@ -28,11 +38,23 @@ export const exportCommand = defineCommand({
     const tfjsFile = path.join(runDir, 'pruned', 'model.json');
     const onnxFile = path.join(runDir, 'pruned', 'model.onnx');
     const held = fs.existsSync(onnxFile) ? 'onnx' : fs.existsSync(tfjsFile) ? 'tfjs' : undefined;
-    if (!held) throw badInput(`${runDir} has no pruned model (pruned/model.json or pruned/model.onnx)`, 'run pxp prune with --rate P or --max-drop POINTS to remove components physically');
+    if (!held)
+      throw badInput(
+        `${runDir} has no pruned model (pruned/model.json or pruned/model.onnx)`,
+        'run pxp prune with --rate P or --max-drop POINTS to remove components physically',
+      );
     const format = stringFlag(flags, 'format') ?? held;
-    if (format !== 'tfjs' && format !== 'onnx') throw usageError(`--format ${format} is not a format`, 'use tfjs or onnx');
-    if (format !== held) throw badInput(`${runDir} holds a ${held} model; PXP exports a pruned model in the format it came in`, `use --format ${held} (or leave --format out)`);
-    const out = claimOutputFolder(requiredString(flags, 'out', 'pass --out DIR'), [runDir], { ...ctx, command: 'export' });
+    if (format !== 'tfjs' && format !== 'onnx')
+      throw usageError(`--format ${format} is not a format`, 'use tfjs or onnx');
+    if (format !== held)
+      throw badInput(
+        `${runDir} holds a ${held} model; PXP exports a pruned model in the format it came in`,
+        `use --format ${held} (or leave --format out)`,
+      );
+    const out = claimOutputFolder(requiredString(flags, 'out', 'pass --out DIR'), [runDir], {
+      ...ctx,
+      command: 'export',
+    });
     try {
       await initBackend(ctx.backend);
       if (format === 'onnx') {
@@ -41,7 +63,10 @@ export const exportCommand = defineCommand({
         try {
           await out.write((dir) => writeFileAtomic(path.join(dir, 'model.onnx'), fs.readFileSync(onnxFile)));
           const s = model.summary;
-          return { value: { model: path.join(out.dir, 'model.onnx'), params: s.params, flops: s.flops, format }, text: `exported ${onnxFile} → ${path.join(out.dir, 'model.onnx')} (${s.params} parameters, ${s.flops} FLOPs per sample)` };
+          return {
+            value: { model: path.join(out.dir, 'model.onnx'), params: s.params, flops: s.flops, format },
+            text: `exported ${onnxFile} → ${path.join(out.dir, 'model.onnx')} (${s.params} parameters, ${s.flops} FLOPs per sample)`,
+          };
         } finally {
           model.dispose();
         }
@@ -51,7 +76,10 @@ export const exportCommand = defineCommand({
       try {
         await out.write((dir) => saveModel(model, dir, modelMetadata(tfjsFile)));
         const s = summarizeModel(model);
-        return { value: { model: path.join(out.dir, 'model.json'), params: s.params, flops: s.flops, format }, text: `exported ${tfjsFile} → ${path.join(out.dir, 'model.json')} (${s.params} parameters, ${s.flops} FLOPs per sample)` };
+        return {
+          value: { model: path.join(out.dir, 'model.json'), params: s.params, flops: s.flops, format },
+          text: `exported ${tfjsFile} → ${path.join(out.dir, 'model.json')} (${s.params} parameters, ${s.flops} FLOPs per sample)`,
+        };
       } finally {
         model.dispose();
       }

@@ -8,20 +8,36 @@ import { backendLine, formatCount } from '../format';
 
 export const infoCommand = defineCommand({
   name: 'info',
-  summary: 'layers, parameters, FLOPs and input shape of a model (tfjs LayersModel or ONNX from PyTorch), and the backend in use',
+  summary:
+    'layers, parameters, FLOPs and input shape of a model (tfjs LayersModel or ONNX from PyTorch), and the backend in use',
   usage: 'pxp info --model MODEL.json|MODEL.onnx [--json]',
-  options: { model: { type: 'string', placeholder: 'FILE', description: 'a tfjs model.json (or the folder holding it), or an .onnx file' } },
+  options: {
+    model: {
+      type: 'string',
+      placeholder: 'FILE',
+      description: 'a tfjs model.json (or the folder holding it), or an .onnx file',
+    },
+  },
   required: ['model'],
   async run(flags, ctx) {
     const modelPath = requiredString(flags, 'model', 'pass --model path/to/model.json');
     const backend = await initBackend(ctx.backend);
     const opened = await openModel(modelPath);
     const summary = opened.summary;
-    const onnxFile = opened.onnx ? { opset: opened.onnx.opset, producer: opened.onnx.producer, layout: opened.layout } : undefined;
+    const onnxFile = opened.onnx
+      ? { opset: opened.onnx.opset, producer: opened.onnx.producer, layout: opened.layout }
+      : undefined;
     opened.dispose();
     const onnx = loadOnnxRuntime();
     const lrpExecutor = onnx.ort ? { name: 'onnx', detail: 'onnxruntime-node' } : { name: 'tfjs', detail: onnx.why };
-    const value = { model: opened.file, format: opened.format, ...summary, ...(onnxFile ? { onnx: onnxFile } : { metadata: modelMetadata(opened.file) }), backend, lrpExecutor };
+    const value = {
+      model: opened.file,
+      format: opened.format,
+      ...summary,
+      ...(onnxFile ? { onnx: onnxFile } : { metadata: modelMetadata(opened.file) }),
+      backend,
+      lrpExecutor,
+    };
     const nameWidth = Math.max(...summary.layers.map((l) => l.name.length), 5);
     const text = [
       `model      ${value.model} (${summary.name})`,

@@ -17,9 +17,23 @@ export const predictCommand = defineCommand({
   usage: 'pxp predict --model MODEL.onnx|MODEL.json --inputs X.npy --out DIR',
   options: {
     model: MODEL_OPTION,
-    inputs: { type: 'string', placeholder: 'X.npy', description: "samples [N, ...input shape] in the model's layout (NCHW for a model from PyTorch), float32 (or uint8, divided by 255 as data folders are)" },
-    out: { type: 'string', placeholder: 'DIR', description: 'writes outputs.npy (the model output for each sample, in its own layout)' },
-    'batch-size': { type: 'string', placeholder: 'N', description: 'samples per batch (default 32)', value: intValue(1) },
+    inputs: {
+      type: 'string',
+      placeholder: 'X.npy',
+      description:
+        "samples [N, ...input shape] in the model's layout (NCHW for a model from PyTorch), float32 (or uint8, divided by 255 as data folders are)",
+    },
+    out: {
+      type: 'string',
+      placeholder: 'DIR',
+      description: 'writes outputs.npy (the model output for each sample, in its own layout)',
+    },
+    'batch-size': {
+      type: 'string',
+      placeholder: 'N',
+      description: 'samples per batch (default 32)',
+      value: intValue(1),
+    },
     executor: EXECUTOR_OPTION,
     'input-range': INPUT_RANGE_OPTION,
   },
@@ -30,7 +44,10 @@ export const predictCommand = defineCommand({
     const executor = executorFlag(flags);
     const batchSize = intFlag(flags, 'batch-size', 32, 1);
     const inputRange = inputRangeFlag(flags);
-    const out = claimOutputFolder(requiredString(flags, 'out', 'pass --out DIR'), [modelPath, inputsPath], { ...ctx, command: 'predict' });
+    const out = claimOutputFolder(requiredString(flags, 'out', 'pass --out DIR'), [modelPath, inputsPath], {
+      ...ctx,
+      command: 'predict',
+    });
     let opened: OpenedModel | undefined;
     let graph: Graph | undefined;
     try {
@@ -39,12 +56,30 @@ export const predictCommand = defineCommand({
       graph = opened.graph();
       const { x, shape } = readInputs(inputsPath, opened, inputRange);
       const started = Date.now();
-      const result = await predictOutputs(graph, x, shape, { batchSize, executor, onProgress: ctx.progress, signal: ctx.signal });
+      const result = await predictOutputs(graph, x, shape, {
+        batchSize,
+        executor,
+        onProgress: ctx.progress,
+        signal: ctx.signal,
+      });
       const seconds = (Date.now() - started) / 1000;
       // Outputs in the layout of the model's own file (NCHW feature maps for a model from PyTorch).
-      const outputs = opened.onnx ? outputInFileLayout(result.data, result.shape, opened.onnx.output) : { data: result.data, shape: result.shape };
-      await out.write((dir) => writeNpy(path.join(dir, 'outputs.npy'), { dtype: 'float32', shape: outputs.shape, data: outputs.data }));
-      const value = { out: out.dir, model: opened.file, samples: shape[0], outputShape: outputs.shape, executor: result.executor, ...(result.executorNote ? { executorNote: result.executorNote } : {}), seconds, backend };
+      const outputs = opened.onnx
+        ? outputInFileLayout(result.data, result.shape, opened.onnx.output)
+        : { data: result.data, shape: result.shape };
+      await out.write((dir) =>
+        writeNpy(path.join(dir, 'outputs.npy'), { dtype: 'float32', shape: outputs.shape, data: outputs.data }),
+      );
+      const value = {
+        out: out.dir,
+        model: opened.file,
+        samples: shape[0],
+        outputShape: outputs.shape,
+        executor: result.executor,
+        ...(result.executorNote ? { executorNote: result.executorNote } : {}),
+        seconds,
+        backend,
+      };
       const text = [
         `predicted ${shape[0]} samples in ${seconds.toFixed(2)} s on ${result.executor === 'onnx' ? 'onnxruntime' : 'tfjs'}: outputs ${outputs.shape.join('×')}`,
         ...(result.executorNote ? [`note: ${result.executorNote}`] : []),

@@ -32,24 +32,68 @@ import { numberFlag, requiredString, stringFlag } from '../flags';
 import { type OpenedModel, openModel } from '../inputs';
 import { claimOutputFolder } from '../output-folder';
 import { taskDataFolders } from '../task-data';
-import { type SearchSettings, type SearchTask, USAGE, finishSearch, loadTask, logSpace, makeSampler, readSettings, reportTrial, runDescription, searchCommand, studyPlan, trialRunner } from './search';
-import { DEFAULT_HEARTBEAT_TIMEOUT, type StudySettings, flagsWithStudy, settingsDifferences, studySettings } from './study-settings';
+import {
+  type SearchSettings,
+  type SearchTask,
+  USAGE,
+  finishSearch,
+  loadTask,
+  logSpace,
+  makeSampler,
+  readSettings,
+  reportTrial,
+  runDescription,
+  searchCommand,
+  studyPlan,
+  trialRunner,
+} from './search';
+import {
+  DEFAULT_HEARTBEAT_TIMEOUT,
+  type StudySettings,
+  flagsWithStudy,
+  settingsDifferences,
+  studySettings,
+} from './study-settings';
 
 type Flags = Record<string, string | boolean | undefined>;
 
 export const STUDY_OPTIONS: Record<string, OptionSpec> = {
-  storage: { type: 'string', placeholder: 'URL', description: 'postgresql://USER@HOST:PORT/DB[?sslmode=MODE]: keep the trials in a database that workers on any machines share (the password from PGPASSWORD or ~/.pgpass, never the URL); default: trials.jsonl in --out' },
-  study: { type: 'string', placeholder: 'NAME', description: 'the study in --storage: created with this command’s settings (the same command again joins it), or joined with --join' },
-  join: { type: 'boolean', description: 'join the existing --study: its settings apply, and the model and data must hash as the study’s (any paths)' },
-  export: { type: 'string', placeholder: 'RUN', description: 'write --study’s run folder (trials.jsonl, best-composite.json, comparison.json with the held-out AUC, reports) from the database; runs no trial' },
-  'heartbeat-timeout': { type: 'string', placeholder: 'S', description: `a trial whose worker sent no heartbeat for S seconds goes to another worker (default ${DEFAULT_HEARTBEAT_TIMEOUT}; set when the study is created)` },
+  storage: {
+    type: 'string',
+    placeholder: 'URL',
+    description:
+      'postgresql://USER@HOST:PORT/DB[?sslmode=MODE]: keep the trials in a database that workers on any machines share (the password from PGPASSWORD or ~/.pgpass, never the URL); default: trials.jsonl in --out',
+  },
+  study: {
+    type: 'string',
+    placeholder: 'NAME',
+    description:
+      'the study in --storage: created with this command’s settings (the same command again joins it), or joined with --join',
+  },
+  join: {
+    type: 'boolean',
+    description:
+      'join the existing --study: its settings apply, and the model and data must hash as the study’s (any paths)',
+  },
+  export: {
+    type: 'string',
+    placeholder: 'RUN',
+    description:
+      'write --study’s run folder (trials.jsonl, best-composite.json, comparison.json with the held-out AUC, reports) from the database; runs no trial',
+  },
+  'heartbeat-timeout': {
+    type: 'string',
+    placeholder: 'S',
+    description: `a trial whose worker sent no heartbeat for S seconds goes to another worker (default ${DEFAULT_HEARTBEAT_TIMEOUT}; set when the study is created)`,
+  },
 };
 
 const STUDY_USAGE = `${USAGE}\n       pxp search --model M (--data D | --reference R --eval E) --storage postgresql://USER@HOST:PORT/DB --study NAME [--trials N --batch B | --join] [--export RUN]`;
 
 function studyName(flags: Flags): string {
   const name = requiredString(flags, 'study', 'name the study: --study NAME');
-  if (!/^[A-Za-z0-9._-]{1,100}$/.test(name)) throw usageError(`--study ${JSON.stringify(name)}: a study name is 1–100 letters, digits, '.', '_' or '-'`);
+  if (!/^[A-Za-z0-9._-]{1,100}$/.test(name))
+    throw usageError(`--study ${JSON.stringify(name)}: a study name is 1–100 letters, digits, '.', '_' or '-'`);
   return name;
 }
 
@@ -75,7 +119,11 @@ export const sharedSearchCommand = defineCommand<SearchValue>({
   async run(flags, ctx) {
     if (flags.storage === undefined) {
       const stray = Object.keys(STUDY_OPTIONS).find((k) => flags[k] !== undefined);
-      if (stray) throw usageError(`--${stray} needs --storage postgresql://…`, 'a search without --storage keeps its trials in --out');
+      if (stray)
+        throw usageError(
+          `--${stray} needs --storage postgresql://…`,
+          'a search without --storage keeps its trials in --out',
+        );
       if (flags.out === undefined) throw usageError('--out is required', `usage: ${USAGE}`);
       return searchCommand.run(flags, ctx);
     }
@@ -95,49 +143,97 @@ interface Opened {
 /** The settings this command asks for, with the hashes of what it loaded. */
 function settingsHere(s: SearchSettings, flags: Flags, task: SearchTask, opened: OpenedModel): StudySettings {
   const space = { groups: task.groups, space: task.space, starting: task.starting.points };
-  const hashes = { model: modelFingerprint(opened), reference: dataFingerprint(task.reference), evaluation: dataFingerprint(task.evaluation), space: jsonFingerprint(space) };
-  const sources = { model: opened.file, reference: `${task.reference.source} (${task.reference.y.length} samples)`, evaluation: `${task.evaluation.source} (${task.evaluation.y.length} samples)`, space: s.spaceFile ?? 'the default space' };
+  const hashes = {
+    model: modelFingerprint(opened),
+    reference: dataFingerprint(task.reference),
+    evaluation: dataFingerprint(task.evaluation),
+    space: jsonFingerprint(space),
+  };
+  const sources = {
+    model: opened.file,
+    reference: `${task.reference.source} (${task.reference.y.length} samples)`,
+    evaluation: `${task.evaluation.source} (${task.evaluation.y.length} samples)`,
+    space: s.spaceFile ?? 'the default space',
+  };
   return studySettings(s, flags, task.classes, hashes, sources);
 }
 
 async function sharedStudy(flags: Flags, ctx: CommandContext): Promise<CommandResult<SearchValue>> {
   const url = parseStorageUrl(String(flags.storage));
   const name = studyName(flags);
-  if (flags.resume === true) throw usageError('--resume continues a run folder; a database study goes on when a worker joins it', `pxp search … --storage ${url.display} --study ${name} --join`);
+  if (flags.resume === true)
+    throw usageError(
+      '--resume continues a run folder; a database study goes on when a worker joins it',
+      `pxp search … --storage ${url.display} --study ${name} --join`,
+    );
   const exportTo = stringFlag(flags, 'export');
-  if (exportTo !== undefined && flags.out !== undefined) throw usageError('--export RUN is the run folder: leave out --out');
+  if (exportTo !== undefined && flags.out !== undefined)
+    throw usageError('--export RUN is the run folder: leave out --out');
   const heartbeatTimeout = numberFlag(flags, 'heartbeat-timeout', DEFAULT_HEARTBEAT_TIMEOUT);
-  if (!(heartbeatTimeout > 0)) throw usageError(`--heartbeat-timeout ${heartbeatTimeout}: give a number of seconds above 0`);
+  if (!(heartbeatTimeout > 0))
+    throw usageError(`--heartbeat-timeout ${heartbeatTimeout}: give a number of seconds above 0`);
   const folders = taskDataFolders(flags, STUDY_USAGE);
   const modelPath = requiredString(flags, 'model', 'pass --model path/to/model.json');
   const outArg = exportTo ?? stringFlag(flags, 'out');
   // Checked and locked before any work; written by writeStudyFolder as the study goes on.
-  const claimed = outArg === undefined ? undefined : claimOutputFolder(outArg, [modelPath, ...folders.all], { ...ctx, command: 'search' });
+  const claimed =
+    outArg === undefined
+      ? undefined
+      : claimOutputFolder(outArg, [modelPath, ...folders.all], { ...ctx, command: 'search' });
   const out = claimed?.dir;
   const mode = exportTo !== undefined ? 'export' : flags.join === true ? 'join' : 'create';
   const started = Date.now();
 
   try {
-    return await studyIn(await StudyDatabase.connect(url, noteFor(ctx)), { flags, url, name, mode, out, heartbeatTimeout, started }, ctx);
+    return await studyIn(
+      await StudyDatabase.connect(url, noteFor(ctx)),
+      { flags, url, name, mode, out, heartbeatTimeout, started },
+      ctx,
+    );
   } finally {
     claimed?.release();
   }
 }
 
-async function studyIn(db: StudyDatabase, a: { flags: Flags; url: StorageUrl; name: string; mode: 'create' | 'join' | 'export'; out?: string; heartbeatTimeout: number; started: number }, ctx: CommandContext): Promise<CommandResult<SearchValue>> {
+async function studyIn(
+  db: StudyDatabase,
+  a: {
+    flags: Flags;
+    url: StorageUrl;
+    name: string;
+    mode: 'create' | 'join' | 'export';
+    out?: string;
+    heartbeatTimeout: number;
+    started: number;
+  },
+  ctx: CommandContext,
+): Promise<CommandResult<SearchValue>> {
   const { flags, url, name, mode, out, heartbeatTimeout, started } = a;
   try {
     const existing = await db.find(name);
     if (mode !== 'create' && !existing)
-      throw badInput(`there is no study ${name} in ${url.display}`, mode === 'join' ? 'create it first: the same command without --join, with the study’s settings' : `pxp studies --storage ${url.display} lists the studies there`);
-    const effective = existing && mode !== 'create' ? flagsWithStudy(flags, existing.settings as unknown as StudySettings) : flags;
+      throw badInput(
+        `there is no study ${name} in ${url.display}`,
+        mode === 'join'
+          ? 'create it first: the same command without --join, with the study’s settings'
+          : `pxp studies --storage ${url.display} lists the studies there`,
+      );
+    const effective =
+      existing && mode !== 'create' ? flagsWithStudy(flags, existing.settings as unknown as StudySettings) : flags;
     const s = readSettings(effective, ctx.log);
     const backend = await initBackend(ctx.backend);
     const opened = await openModel(s.modelPath);
     const graph = opened.graph();
     try {
       const task = loadTask(effective, s, opened, graph);
-      const o: Opened = { s, flags: effective, task, opened, graph, settings: settingsHere(s, effective, task, opened) };
+      const o: Opened = {
+        s,
+        flags: effective,
+        task,
+        opened,
+        graph,
+        settings: settingsHere(s, effective, task, opened),
+      };
       const { study, created } = await studyFor(db, name, mode, existing, o, heartbeatTimeout, ctx);
       if (mode === 'export') return await exportStudy(db, study, o, out!, url, backend, started, ctx);
       return await work(db, study, created, o, out, url, backend, started, ctx);
@@ -151,29 +247,71 @@ async function studyIn(db: StudyDatabase, a: { flags: Flags; url: StorageUrl; na
 }
 
 /** The study this command works on: created (or, made a moment ago elsewhere, found with the same settings), or the existing one its settings match. */
-async function studyFor(db: StudyDatabase, name: string, mode: 'create' | 'join' | 'export', existing: StudyRecord | undefined, o: Opened, heartbeatTimeout: number, ctx: CommandContext): Promise<{ study: StudyRecord; created: boolean }> {
+async function studyFor(
+  db: StudyDatabase,
+  name: string,
+  mode: 'create' | 'join' | 'export',
+  existing: StudyRecord | undefined,
+  o: Opened,
+  heartbeatTimeout: number,
+  ctx: CommandContext,
+): Promise<{ study: StudyRecord; created: boolean }> {
   const where = db.url.display;
   if (mode === 'create') {
-    const description = { model: o.opened.file, reference: o.settings.sources.reference, evaluation: o.settings.sources.evaluation, createdBy: os.hostname() };
-    const made = await db.create({ name, settings: o.settings as unknown as Record<string, unknown>, description, trialsWanted: o.s.trialsWanted, batch: o.s.batch, heartbeatTimeout: o.settings.flags['heartbeat-timeout'] as number });
+    const description = {
+      model: o.opened.file,
+      reference: o.settings.sources.reference,
+      evaluation: o.settings.sources.evaluation,
+      createdBy: os.hostname(),
+    };
+    const made = await db.create({
+      name,
+      settings: o.settings as unknown as Record<string, unknown>,
+      description,
+      trialsWanted: o.s.trialsWanted,
+      batch: o.s.batch,
+      heartbeatTimeout: o.settings.flags['heartbeat-timeout'] as number,
+    });
     if (made.created) {
-      ctx.log(`created study ${name} in ${where}: ${o.s.trialsWanted} trials in batches of ${o.s.batch}, heartbeat timeout ${heartbeatTimeout} s`);
+      ctx.log(
+        `created study ${name} in ${where}: ${o.s.trialsWanted} trials in batches of ${o.s.batch}, heartbeat timeout ${heartbeatTimeout} s`,
+      );
       return made;
     }
     const differences = settingsDifferences(made.study.settings as unknown as StudySettings, o.settings);
-    if (differences.length) throw badInput(`study ${name} already exists in ${where} with other settings: ${differences.join('; ')}`, `join it as it is with --join (leave out the flags it sets), or give the new study another name`);
+    if (differences.length)
+      throw badInput(
+        `study ${name} already exists in ${where} with other settings: ${differences.join('; ')}`,
+        `join it as it is with --join (leave out the flags it sets), or give the new study another name`,
+      );
     ctx.log(`study ${name} exists in ${where} with these settings: joining it`);
     return made;
   }
   const differences = settingsDifferences(existing!.settings as unknown as StudySettings, o.settings);
-  if (differences.length) throw badInput(`${mode === 'join' ? '--join' : '--export'}: this command does not match study ${name}: ${differences.join('; ')}`, 'use the study’s model and data (at any path; the hashes must match), and leave out the flags the study sets');
-  if (mode === 'join') ctx.log(`joined study ${name} in ${where}: ${existing!.trialsWanted} trials in batches of ${existing!.batch}`);
+  if (differences.length)
+    throw badInput(
+      `${mode === 'join' ? '--join' : '--export'}: this command does not match study ${name}: ${differences.join('; ')}`,
+      'use the study’s model and data (at any path; the hashes must match), and leave out the flags the study sets',
+    );
+  if (mode === 'join')
+    ctx.log(`joined study ${name} in ${where}: ${existing!.trialsWanted} trials in batches of ${existing!.batch}`);
   return { study: existing!, created: false };
 }
 
 function objectiveFor(o: Opened, evaluator: MaskedEvaluator, ctx: CommandContext): AttributionObjective {
   const { s, task, graph } = o;
-  return new AttributionObjective({ graph, shapes: task.shapes, layers: task.layers, groups: task.groups, reference: task.reference, evaluator, executor: s.executor, rates: s.rates, normalize: s.normalize, signal: ctx.signal });
+  return new AttributionObjective({
+    graph,
+    shapes: task.shapes,
+    layers: task.layers,
+    groups: task.groups,
+    reference: task.reference,
+    evaluator,
+    executor: s.executor,
+    rates: s.rates,
+    normalize: s.normalize,
+    signal: ctx.signal,
+  });
 }
 
 /** Database time per trial this worker recorded (for the benchmark), and the claims that found nothing to start. */
@@ -182,9 +320,22 @@ function overheadOf(storage: PostgresStudyStorage, recorded: number[]) {
   return { perTrial, waits: storage.waits };
 }
 
-async function work(db: StudyDatabase, study: StudyRecord, created: boolean, o: Opened, out: string | undefined, url: StorageUrl, backend: unknown, started: number, ctx: CommandContext): Promise<CommandResult<Record<string, unknown>>> {
+async function work(
+  db: StudyDatabase,
+  study: StudyRecord,
+  created: boolean,
+  o: Opened,
+  out: string | undefined,
+  url: StorageUrl,
+  backend: unknown,
+  started: number,
+  ctx: CommandContext,
+): Promise<CommandResult<Record<string, unknown>>> {
   const { s, task, opened, graph } = o;
-  const evaluator = await maskedEvaluator(graph, task.layers, task.evaluation, { executor: s.executor, allowedClasses: task.classes });
+  const evaluator = await maskedEvaluator(graph, task.layers, task.evaluation, {
+    executor: s.executor,
+    allowedClasses: task.classes,
+  });
   let disposed = false;
   try {
     const objective = objectiveFor(o, evaluator, ctx);
@@ -198,16 +349,28 @@ async function work(db: StudyDatabase, study: StudyRecord, created: boolean, o: 
     if (out) {
       // The run folder grows with the study (the Search panel follows it); it is written whole at the end.
       fs.mkdirSync(out, { recursive: true });
-      writeRunJson(out, { ...runDescription(s, task, opened, backend, evaluator.executor), storage: url.display, study: study.name, batch: study.batch, trialsWanted: study.trialsWanted, status: 'running' });
+      writeRunJson(out, {
+        ...runDescription(s, task, opened, backend, evaluator.executor),
+        storage: url.display,
+        study: study.name,
+        batch: study.batch,
+        trialsWanted: study.trialsWanted,
+        status: 'running',
+      });
       mirror = new TrialMirror(out, storage);
     }
     const { runner, close } = await trialRunner(s, task, opened, objective, ctx);
     let result;
     try {
-      result = await runStudy({ ...studyPlan(s, sampler, started, ctx), note: noteFor(ctx) }, runner, storage, (line, best) => {
-        recorded.push(line.number);
-        reportTrial(ctx, line, best, study.trialsWanted);
-      });
+      result = await runStudy(
+        { ...studyPlan(s, sampler, started, ctx), note: noteFor(ctx) },
+        runner,
+        storage,
+        (line, best) => {
+          recorded.push(line.number);
+          reportTrial(ctx, line, best, study.trialsWanted);
+        },
+      );
     } finally {
       mirror?.stop();
       await close();
@@ -227,29 +390,84 @@ async function work(db: StudyDatabase, study: StudyRecord, created: boolean, o: 
       database: overheadOf(storage, recorded),
       ...(out ? { out } : {}),
     };
-    const lines = [`study ${study.name} (${url.display}): ${result.trials.length} of ${study.trialsWanted} trials finished, ${recorded.length} of them here${best ? `; best AUC ${best.value!.toFixed(4)} (trial ${best.number + 1})` : ''}`];
+    const lines = [
+      `study ${study.name} (${url.display}): ${result.trials.length} of ${study.trialsWanted} trials finished, ${recorded.length} of them here${best ? `; best AUC ${best.value!.toFixed(4)} (trial ${best.number + 1})` : ''}`,
+    ];
     if (out) {
       disposed = true;
-      const folder = await writeStudyFolder(out, study, (await storage.trials()) as TrialLine[], o, evaluator, objective, url, backend, started, ctx);
+      const folder = await writeStudyFolder(
+        out,
+        study,
+        (await storage.trials()) as TrialLine[],
+        o,
+        evaluator,
+        objective,
+        url,
+        backend,
+        started,
+        ctx,
+      );
       lines.push(folder.text);
-    } else lines.push(`  the run folder: pxp search --storage ${url.display} --study ${study.name} --model … (the data) --export RUN`);
+    } else
+      lines.push(
+        `  the run folder: pxp search --storage ${url.display} --study ${study.name} --model … (the data) --export RUN`,
+      );
     return { value, text: lines.join('\n') };
   } finally {
     if (!disposed) await evaluator.dispose();
   }
 }
 
-async function exportStudy(db: StudyDatabase, study: StudyRecord, o: Opened, out: string, url: StorageUrl, backend: unknown, started: number, ctx: CommandContext): Promise<CommandResult<Record<string, unknown>>> {
+async function exportStudy(
+  db: StudyDatabase,
+  study: StudyRecord,
+  o: Opened,
+  out: string,
+  url: StorageUrl,
+  backend: unknown,
+  started: number,
+  ctx: CommandContext,
+): Promise<CommandResult<Record<string, unknown>>> {
   const trials = await db.trials(study);
-  if (trials.length === 0) throw badInput(`study ${study.name} has no finished trial yet`, 'export it once a worker has finished a trial (pxp studies --storage … shows the progress)');
-  if (trials.length < study.trialsWanted) ctx.log(`study ${study.name} has ${trials.length} of its ${study.trialsWanted} trials: exporting those`);
-  const evaluator = await maskedEvaluator(o.graph, o.task.layers, o.task.evaluation, { executor: o.s.executor, allowedClasses: o.task.classes });
-  const folder = await writeStudyFolder(out, study, trials, o, evaluator, objectiveFor(o, evaluator, ctx), url, backend, started, ctx);
+  if (trials.length === 0)
+    throw badInput(
+      `study ${study.name} has no finished trial yet`,
+      'export it once a worker has finished a trial (pxp studies --storage … shows the progress)',
+    );
+  if (trials.length < study.trialsWanted)
+    ctx.log(`study ${study.name} has ${trials.length} of its ${study.trialsWanted} trials: exporting those`);
+  const evaluator = await maskedEvaluator(o.graph, o.task.layers, o.task.evaluation, {
+    executor: o.s.executor,
+    allowedClasses: o.task.classes,
+  });
+  const folder = await writeStudyFolder(
+    out,
+    study,
+    trials,
+    o,
+    evaluator,
+    objectiveFor(o, evaluator, ctx),
+    url,
+    backend,
+    started,
+    ctx,
+  );
   return { value: folder.value, text: folder.text };
 }
 
 /** The run folder of a study, as pxp search --out writes one: its trials, the best composite, the comparison, reports. */
-async function writeStudyFolder(out: string, study: StudyRecord, trials: TrialLine[], o: Opened, evaluator: MaskedEvaluator, objective: AttributionObjective, url: StorageUrl, backend: unknown, started: number, ctx: CommandContext) {
+async function writeStudyFolder(
+  out: string,
+  study: StudyRecord,
+  trials: TrialLine[],
+  o: Opened,
+  evaluator: MaskedEvaluator,
+  objective: AttributionObjective,
+  url: StorageUrl,
+  backend: unknown,
+  started: number,
+  ctx: CommandContext,
+) {
   const best = bestTrial(trials.map(trialOf));
   if (!best) {
     await evaluator.dispose();
@@ -257,10 +475,22 @@ async function writeStudyFolder(out: string, study: StudyRecord, trials: TrialLi
   }
   fs.mkdirSync(out, { recursive: true });
   new TrialLog(out, trials);
-  const runInfo = { ...runDescription(o.s, o.task, o.opened, backend, evaluator.executor), storage: url.display, study: study.name, batch: study.batch };
+  const runInfo = {
+    ...runDescription(o.s, o.task, o.opened, backend, evaluator.executor),
+    storage: url.display,
+    study: study.name,
+    batch: study.batch,
+  };
   writeRunJson(out, { ...runInfo, status: 'running' });
   const finished = await finishSearch(out, best, o.s, o.task, o.graph, objective, evaluator, ctx);
-  const result = { ...runInfo, status: 'done', stoppedBy: trials.length < study.trialsWanted ? 'incomplete' : 'budget', trials: trials.length, ...finished.summary, timings: { totalSeconds: (Date.now() - started) / 1000 } };
+  const result = {
+    ...runInfo,
+    status: 'done',
+    stoppedBy: trials.length < study.trialsWanted ? 'incomplete' : 'budget',
+    trials: trials.length,
+    ...finished.summary,
+    timings: { totalSeconds: (Date.now() - started) / 1000 },
+  };
   writeRunJson(out, result);
   writeRunReport(out);
   writeSearchReport(out);

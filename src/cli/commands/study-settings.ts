@@ -23,9 +23,16 @@ const STUDY_FLAGS: { flag: string; value: (s: SearchSettings, flags: Flags, clas
   { flag: 'executor', value: (s) => s.executor },
   { flag: 'classes', value: (_s, _f, classes) => classes ?? null },
   { flag: 'eval-limit', value: (_s, f) => (typeof f['eval-limit'] === 'string' ? Number(f['eval-limit']) : null) },
-  { flag: 'ref-per-class', value: (_s, f) => (typeof f['ref-per-class'] === 'string' ? Number(f['ref-per-class']) : null) },
+  {
+    flag: 'ref-per-class',
+    value: (_s, f) => (typeof f['ref-per-class'] === 'string' ? Number(f['ref-per-class']) : null),
+  },
   { flag: 'preprocess', value: (_s, f) => (typeof f.preprocess === 'string' ? f.preprocess : null) },
-  { flag: 'heartbeat-timeout', value: (_s, f) => Number(typeof f['heartbeat-timeout'] === 'string' ? f['heartbeat-timeout'] : DEFAULT_HEARTBEAT_TIMEOUT) },
+  {
+    flag: 'heartbeat-timeout',
+    value: (_s, f) =>
+      Number(typeof f['heartbeat-timeout'] === 'string' ? f['heartbeat-timeout'] : DEFAULT_HEARTBEAT_TIMEOUT),
+  },
 ];
 
 export const DEFAULT_HEARTBEAT_TIMEOUT = 60;
@@ -45,8 +52,18 @@ export interface StudySettings {
   sources: Record<keyof StudyHashes, string>;
 }
 
-export function studySettings(s: SearchSettings, flags: Flags, classes: number[] | undefined, hashes: StudyHashes, sources: StudySettings['sources']): StudySettings {
-  return { flags: Object.fromEntries(STUDY_FLAGS.map(({ flag, value }) => [flag, value(s, flags, classes)])), hashes, sources };
+export function studySettings(
+  s: SearchSettings,
+  flags: Flags,
+  classes: number[] | undefined,
+  hashes: StudyHashes,
+  sources: StudySettings['sources'],
+): StudySettings {
+  return {
+    flags: Object.fromEntries(STUDY_FLAGS.map(({ flag, value }) => [flag, value(s, flags, classes)])),
+    hashes,
+    sources,
+  };
 }
 
 /** The flags of a join: those the command gives, and the study's for the rest. */
@@ -54,12 +71,14 @@ export function flagsWithStudy(flags: Flags, stored: StudySettings): Flags {
   const filled: Flags = { ...flags };
   for (const { flag } of STUDY_FLAGS) {
     const v = stored.flags?.[flag];
-    if (filled[flag] === undefined && v !== null && v !== undefined) filled[flag] = Array.isArray(v) ? v.join(',') : String(v);
+    if (filled[flag] === undefined && v !== null && v !== undefined)
+      filled[flag] = Array.isArray(v) ? v.join(',') : String(v);
   }
   return filled;
 }
 
-const shown = (v: Value | undefined) => (v === null || v === undefined ? 'not given' : Array.isArray(v) ? v.join(',') : String(v));
+const shown = (v: Value | undefined) =>
+  v === null || v === undefined ? 'not given' : Array.isArray(v) ? v.join(',') : String(v);
 const short = (hash: string | undefined) => (hash ? `sha256 ${hash.slice(0, 12)}…` : 'no hash');
 
 const WHAT: Record<keyof StudyHashes, string> = {
@@ -73,12 +92,16 @@ const WHAT: Record<keyof StudyHashes, string> = {
 export function settingsDifferences(study: StudySettings, here: StudySettings): string[] {
   const out: string[] = [];
   for (const key of Object.keys(WHAT) as (keyof StudyHashes)[]) {
-    if (study.hashes?.[key] !== here.hashes[key]) out.push(`${WHAT[key]}: ${here.sources[key]} gives ${short(here.hashes[key])}, the study's ${study.sources?.[key] ? `(${path.basename(study.sources[key])}) ` : ''}${short(study.hashes?.[key])}`);
+    if (study.hashes?.[key] !== here.hashes[key])
+      out.push(
+        `${WHAT[key]}: ${here.sources[key]} gives ${short(here.hashes[key])}, the study's ${study.sources?.[key] ? `(${path.basename(study.sources[key])}) ` : ''}${short(study.hashes?.[key])}`,
+      );
   }
   for (const { flag } of STUDY_FLAGS) {
     const a = study.flags?.[flag] ?? null;
     const b = here.flags[flag];
-    if (JSON.stringify(a) !== JSON.stringify(b)) out.push(`--${flag}: the study has ${shown(a)}, this command ${shown(b)}`);
+    if (JSON.stringify(a) !== JSON.stringify(b))
+      out.push(`--${flag}: the study has ${shown(a)}, this command ${shown(b)}`);
   }
   return out;
 }

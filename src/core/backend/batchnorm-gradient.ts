@@ -21,7 +21,8 @@ export function registerBatchNormGradient(): void {
       // Axes over which a per-channel parameter was broadcast: all of x's but those mean lines up with.
       const axes: number[] = [];
       for (let i = 0; i < x.rank - mean.rank; i++) axes.push(i);
-      for (let i = 0; i < mean.rank; i++) if (mean.shape[i] === 1 && x.shape[x.rank - mean.rank + i] !== 1) axes.push(x.rank - mean.rank + i);
+      for (let i = 0; i < mean.rank; i++)
+        if (mean.shape[i] === 1 && x.shape[x.rank - mean.rank + i] !== 1) axes.push(x.rank - mean.rank + i);
       const reduce = (t: tf.Tensor) => (axes.length ? tf.sum(t, axes) : t).reshape(mean.shape);
       const invStd = tf.rsqrt(tf.add(variance, eps));
       const centered = tf.sub(x, mean);

@@ -52,7 +52,12 @@ export function maxPoolBackward(x: Float32Array, xShape: number[], dy: Float32Ar
   return dx;
 }
 
-export function poolGeometry(xShape: number[], pool: [number, number], strides: [number, number], pad: 'same' | 'valid' | number | [[number, number], [number, number]]): PoolGeometry {
+export function poolGeometry(
+  xShape: number[],
+  pool: [number, number],
+  strides: [number, number],
+  pad: 'same' | 'valid' | number | [[number, number], [number, number]],
+): PoolGeometry {
   if (Array.isArray(pad)) {
     // Explicit pads (PyTorch): positions outside the input are skipped, as −∞ padding would be.
     const [[t, b], [l, r]] = pad;
@@ -61,7 +66,14 @@ export function poolGeometry(xShape: number[], pool: [number, number], strides: 
     return { pool, strides, padTop: t, padLeft: l, outHeight, outWidth };
   }
   const info = tf.backend_util.computePool2DInfo(xShape as [number, number, number, number], pool, strides, 1, pad);
-  return { pool, strides, padTop: info.padInfo.top, padLeft: info.padInfo.left, outHeight: info.outHeight, outWidth: info.outWidth };
+  return {
+    pool,
+    strides,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+  };
 }
 
 let registered = false;
@@ -75,9 +87,24 @@ export function registerMaxPoolGradient(): void {
     inputsToSave: ['x'],
     gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) => {
       const [x] = saved;
-      const a = attrs as unknown as { filterSize: number | [number, number]; strides: number | [number, number]; pad: 'same' | 'valid' | number };
+      const a = attrs as unknown as {
+        filterSize: number | [number, number];
+        strides: number | [number, number];
+        pad: 'same' | 'valid' | number;
+      };
       const geometry = poolGeometry(x.shape, toPair(a.filterSize), toPair(a.strides), a.pad);
-      return { x: () => tf.tensor(maxPoolBackward(x.dataSync() as Float32Array, x.shape, (dy as tf.Tensor).dataSync() as Float32Array, geometry), x.shape) };
+      return {
+        x: () =>
+          tf.tensor(
+            maxPoolBackward(
+              x.dataSync() as Float32Array,
+              x.shape,
+              (dy as tf.Tensor).dataSync() as Float32Array,
+              geometry,
+            ),
+            x.shape,
+          ),
+      };
     },
   });
 }

@@ -56,7 +56,8 @@ async function activate(tfName: string): Promise<string | undefined> {
     const ok = await tf.setBackend(tfName);
     await tf.ready();
     // setBackend can resolve false, or silently leave another backend active: check what really runs.
-    if (!ok || tf.getBackend() !== tfName) return `tf.setBackend('${tfName}') did not take effect (active: ${tf.getBackend()})`;
+    if (!ok || tf.getBackend() !== tfName)
+      return `tf.setBackend('${tfName}') did not take effect (active: ${tf.getBackend()})`;
     return undefined;
   } catch (e) {
     return firstLine(e instanceof Error ? e.message : String(e));
@@ -97,7 +98,12 @@ async function tryBackend(name: BackendName): Promise<string | undefined> {
  */
 export async function initBackend(preference: BackendPreference = 'auto'): Promise<BackendChoice> {
   // Reuse the choice while it is still the active tfjs backend (something else may have switched it since).
-  if (current && (preference === currentPreference || preference === current.name) && tf.getBackend() === tfjsName(current.name)) return current;
+  if (
+    current &&
+    (preference === currentPreference || preference === current.name) &&
+    tf.getBackend() === tfjsName(current.name)
+  )
+    return current;
   const candidates: BackendName[] = preference === 'auto' ? [...BACKENDS] : [preference];
   const skipped: BackendChoice['skipped'] = [];
   for (const name of candidates) {

@@ -20,7 +20,12 @@ export function registerTileGradient(): void {
       return {
         x: () => {
           const split = x.shape.flatMap((s, i) => [reps[i], s]);
-          return tf.sum((dy as tf.Tensor).reshape(split), reps.map((_, i) => 2 * i)).reshape(x.shape);
+          return tf
+            .sum(
+              (dy as tf.Tensor).reshape(split),
+              reps.map((_, i) => 2 * i),
+            )
+            .reshape(x.shape);
         },
       };
     },

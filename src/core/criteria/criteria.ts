@@ -27,7 +27,15 @@ import { nodeShapes } from '../prune/masked-eval';
 import type { RunControl } from '../progress';
 import { mulberry32 } from '../random';
 
-export const CRITERIA = ['lrp:<composite|file.json>', 'weight', 'activation', 'gradient', 'taylor', 'integrated-gradients', 'random'] as const;
+export const CRITERIA = [
+  'lrp:<composite|file.json>',
+  'weight',
+  'activation',
+  'gradient',
+  'taylor',
+  'integrated-gradients',
+  'random',
+] as const;
 const IG_STEPS = 32;
 
 export interface CriterionContext extends RunControl {
@@ -53,15 +61,27 @@ export interface CriterionScores {
 }
 
 /** Splits 'lrp:NAME' and validates the criterion name. */
-export function parseCriterion(name: string): { kind: 'lrp'; composite: string } | { kind: 'weight' | 'activation' | 'gradient' | 'taylor' | 'integrated-gradients' | 'random' } {
+export function parseCriterion(
+  name: string,
+):
+  | { kind: 'lrp'; composite: string }
+  | { kind: 'weight' | 'activation' | 'gradient' | 'taylor' | 'integrated-gradients' | 'random' } {
   if (name.startsWith('lrp:') && name.length > 4) return { kind: 'lrp', composite: name.slice(4) };
   if (name === 'lrp') return { kind: 'lrp', composite: 'epsilon-plus-flat' };
-  if (['weight', 'activation', 'gradient', 'taylor', 'integrated-gradients', 'random'].includes(name)) return { kind: name as 'weight' };
+  if (['weight', 'activation', 'gradient', 'taylor', 'integrated-gradients', 'random'].includes(name))
+    return { kind: name as 'weight' };
   throw badInput(`unknown criterion '${name}'`, `criteria: ${CRITERIA.join(', ')}`);
 }
 
 /** Per sample, Σ over positions (and over a head's channels: `width` consecutive channels per component). */
-function addPerSample(into: Float64Array, values: ArrayLike<number>, n: number, c: number, absolute: boolean, width = 1): void {
+function addPerSample(
+  into: Float64Array,
+  values: ArrayLike<number>,
+  n: number,
+  c: number,
+  absolute: boolean,
+  width = 1,
+): void {
   const per = values.length / n;
   const channels = c * width;
   const row = new Float64Array(c);
@@ -73,13 +93,18 @@ function addPerSample(into: Float64Array, values: ArrayLike<number>, n: number, 
 }
 
 /** activation, gradient and taylor: z and ∂y_t/∂z at every component layer's mask node, summed per sample over positions. */
-async function gradientScores(ctx: CriterionContext, kind: 'activation' | 'gradient' | 'taylor'): Promise<Float64Array[]> {
+async function gradientScores(
+  ctx: CriterionContext,
+  kind: 'activation' | 'gradient' | 'taylor',
+): Promise<Float64Array[]> {
   const { graph, layers, reference } = ctx;
   const shapes = nodeShapes(graph, reference.shape.slice(1));
   const scores = layers.map((l) => new Float64Array(l.size));
   const n = reference.y.length;
   const explained = explainedNode(graph);
-  for await (const { x: rows, y, shape, size: m, to } of batchesOf(reference, ctx.batchSize ?? 32, { signal: ctx.signal })) {
+  for await (const { x: rows, y, shape, size: m, to } of batchesOf(reference, ctx.batchSize ?? 32, {
+    signal: ctx.signal,
+  })) {
     tf.tidy(() => {
       const x = tf.tensor(rows, shape);
       // z itself only for activation and taylor; the gradient needs just zero offsets of z's shape.
@@ -93,7 +118,8 @@ async function gradientScores(ctx: CriterionContext, kind: 'activation' | 'gradi
       };
       const grads = kind === 'activation' ? [] : tf.grads(targetLogit)(offsets);
       layers.forEach((l, i) => {
-        const v = kind === 'activation' ? zs[l.maskNode] : kind === 'gradient' ? grads[i] : tf.mul(zs[l.maskNode], grads[i]);
+        const v =
+          kind === 'activation' ? zs[l.maskNode] : kind === 'gradient' ? grads[i] : tf.mul(zs[l.maskNode], grads[i]);
         addPerSample(scores[i], v.dataSync(), m, l.size, true, l.width);
       });
     });
@@ -166,7 +192,10 @@ export async function componentScores(criterion: string, ctx: CriterionContext):
   switch (c.kind) {
     case 'lrp': {
       const names = ctx.layers.map((l) => l.name);
-      const composite = loadComposite(c.composite, ctx.graph.nodes.filter((n) => ['dense', 'conv2d', 'depthwise'].includes(n.op.type)).map((n) => n.name));
+      const composite = loadComposite(
+        c.composite,
+        ctx.graph.nodes.filter((n) => ['dense', 'conv2d', 'depthwise'].includes(n.op.type)).map((n) => n.name),
+      );
       const r = await attribute(ctx.graph, composite, ctx.reference.x, ctx.reference.shape, {
         targets: ctx.reference.y,
         init: ctx.init ?? composite.init,
@@ -180,7 +209,8 @@ export async function componentScores(criterion: string, ctx: CriterionContext):
         const layer = r.layers.find((l) => l.name === name)!;
         const out = new Float64Array(layer.relevance[0]?.length ?? 0);
         const abs = ctx.absSort ?? composite.absSort ?? true;
-        for (const row of layer.relevance) for (let j = 0; j < out.length; j++) out[j] += abs ? Math.abs(row[j]) : row[j];
+        for (const row of layer.relevance)
+          for (let j = 0; j < out.length; j++) out[j] += abs ? Math.abs(row[j]) : row[j];
         return out;
       });
       break;

@@ -9,20 +9,32 @@ import * as tf from '@tensorflow/tfjs';
 /** [N, T, H·d] → [N·H, T, d]: one batch entry per (sample, head). */
 export function splitHeads(t: tf.Tensor, heads: number, headDim: number): tf.Tensor3D {
   const [n, tokens] = t.shape as number[];
-  return t.reshape([n, tokens, heads, headDim]).transpose([0, 2, 1, 3]).reshape([n * heads, tokens, headDim]) as tf.Tensor3D;
+  return t
+    .reshape([n, tokens, heads, headDim])
+    .transpose([0, 2, 1, 3])
+    .reshape([n * heads, tokens, headDim]) as tf.Tensor3D;
 }
 
 /** [N·H, T, d] → [N, T, H·d]. */
 export function mergeHeads(t: tf.Tensor, heads: number): tf.Tensor3D {
   const [nh, tokens, d] = t.shape as number[];
-  return t.reshape([nh / heads, heads, tokens, d]).transpose([0, 2, 1, 3]).reshape([nh / heads, tokens, heads * d]) as tf.Tensor3D;
+  return t
+    .reshape([nh / heads, heads, tokens, d])
+    .transpose([0, 2, 1, 3])
+    .reshape([nh / heads, tokens, heads * d]) as tf.Tensor3D;
 }
 
 export const attentionScale = (headDim: number) => 1 / Math.sqrt(headDim);
 
 /** Per (sample, head): the scores L = s·Q·Kᵀ [N·H, T, T]. */
 export function attentionScores(q: tf.Tensor, k: tf.Tensor, heads: number, headDim: number): tf.Tensor3D {
-  return tf.tidy(() => tf.mul(tf.matMul(splitHeads(q, heads, headDim), splitHeads(k, heads, headDim), false, true), attentionScale(headDim)) as tf.Tensor3D);
+  return tf.tidy(
+    () =>
+      tf.mul(
+        tf.matMul(splitHeads(q, heads, headDim), splitHeads(k, heads, headDim), false, true),
+        attentionScale(headDim),
+      ) as tf.Tensor3D,
+  );
 }
 
 /** O = softmax(s·Q·Kᵀ)·V with heads merged: [N, T, H·d]. */
@@ -49,6 +61,9 @@ export function toPatches(x: tf.Tensor, p: number): tf.Tensor3D {
 export function fromPatches(t: tf.Tensor, p: number, shape: number[]): tf.Tensor4D {
   return tf.tidy(() => {
     const [n, h, w, c] = shape;
-    return t.reshape([n * (h / p), w / p, p, p * c]).transpose([0, 2, 1, 3]).reshape([n, h, w, c]) as tf.Tensor4D;
+    return t
+      .reshape([n * (h / p), w / p, p, p * c])
+      .transpose([0, 2, 1, 3])
+      .reshape([n, h, w, c]) as tf.Tensor4D;
   });
 }

@@ -40,7 +40,10 @@ export function convGeometry(op: WindowOp, inShape: number[], k: [number, number
     ? op.padding
     : op.padding === 'same'
       ? [samePads(inH, k[0], op.strides[0], d[0]), samePads(inW, k[1], op.strides[1], d[1])]
-      : [[0, 0], [0, 0]];
+      : [
+          [0, 0],
+          [0, 0],
+        ];
   const outH = Math.floor((inH + ph[0] + ph[1] - ((k[0] - 1) * d[0] + 1)) / op.strides[0]) + 1;
   const outW = Math.floor((inW + pw[0] + pw[1] - ((k[1] - 1) * d[1] + 1)) / op.strides[1]) + 1;
   return { kernel: k, strides: op.strides, dilations: d, pads: [ph[0], pw[0], ph[1], pw[1]], inH, inW, outH, outW };
@@ -52,7 +55,10 @@ export function convGeometry(op: WindowOp, inShape: number[], k: [number, number
  */
 export function transposeOutputPadding(g: ConvGeometry): [number, number] {
   const span = (i: 0 | 1) => (g.kernel[i] - 1) * g.dilations[i] + 1;
-  return [g.inH - ((g.outH - 1) * g.strides[0] + span(0) - g.pads[0] - g.pads[2]), g.inW - ((g.outW - 1) * g.strides[1] + span(1) - g.pads[1] - g.pads[3])];
+  return [
+    g.inH - ((g.outH - 1) * g.strides[0] + span(0) - g.pads[0] - g.pads[2]),
+    g.inW - ((g.outW - 1) * g.strides[1] + span(1) - g.pads[1] - g.pads[3]),
+  ];
 }
 
 /** Pads of a stride-1 (undilated) transposed conv written as a conv with the flipped kernel: k − 1 − the forward's. */

@@ -9,10 +9,22 @@ import { tfAlgebra } from './tf-algebra';
  * 0/1 vectors: pruning by masking, where a masked component's output is exactly 0); `offsets` adds to it (zeros
  * whose gradient is the gradient at that output, for the gradient criteria).
  */
-export function forwardAll<T>(A: Algebra<T>, graph: Graph, x: T, masks?: Map<number, T>, offsets?: Map<number, T>): T[] {
+export function forwardAll<T>(
+  A: Algebra<T>,
+  graph: Graph,
+  x: T,
+  masks?: Map<number, T>,
+  offsets?: Map<number, T>,
+): T[] {
   const outs: T[] = [];
   graph.nodes.forEach((node, i) => {
-    let out = node.op.type === 'input' ? x : A.forward(node.op, node.inputs.map((j) => outs[j]));
+    let out =
+      node.op.type === 'input'
+        ? x
+        : A.forward(
+            node.op,
+            node.inputs.map((j) => outs[j]),
+          );
     const mask = masks?.get(i);
     if (mask !== undefined) out = A.mul(out, mask);
     const offset = offsets?.get(i);

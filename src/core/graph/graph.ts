@@ -14,9 +14,31 @@ export type Padding = 'same' | 'valid' | ExplicitPadding;
 export type Op =
   | { type: 'input' }
   | { type: 'dense'; kernel: tf.Tensor2D; bias?: tf.Tensor1D }
-  | { type: 'conv2d'; kernel: tf.Tensor4D; bias?: tf.Tensor1D; strides: [number, number]; padding: Padding; dilations: [number, number] }
-  | { type: 'depthwise'; kernel: tf.Tensor4D; bias?: tf.Tensor1D; strides: [number, number]; padding: Padding; dilations: [number, number] }
-  | { type: 'batchnorm'; gamma?: tf.Tensor1D; beta?: tf.Tensor1D; mean: tf.Tensor1D; variance: tf.Tensor1D; epsilon: number; momentum?: number }
+  | {
+      type: 'conv2d';
+      kernel: tf.Tensor4D;
+      bias?: tf.Tensor1D;
+      strides: [number, number];
+      padding: Padding;
+      dilations: [number, number];
+    }
+  | {
+      type: 'depthwise';
+      kernel: tf.Tensor4D;
+      bias?: tf.Tensor1D;
+      strides: [number, number];
+      padding: Padding;
+      dilations: [number, number];
+    }
+  | {
+      type: 'batchnorm';
+      gamma?: tf.Tensor1D;
+      beta?: tf.Tensor1D;
+      mean: tf.Tensor1D;
+      variance: tf.Tensor1D;
+      epsilon: number;
+      momentum?: number;
+    }
   | { type: 'layernorm'; gamma?: tf.Tensor1D; beta?: tf.Tensor1D; epsilon: number }
   | { type: 'activation'; fn: string; alpha?: number; maxValue?: number }
   | { type: 'maxpool' | 'avgpool'; pool: [number, number]; strides: [number, number]; padding: Padding }
@@ -79,7 +101,12 @@ function weightsBySuffix(layer: tf.layers.Layer): Record<string, tf.Tensor> {
 }
 
 function activationNode(fn: string, config: Record<string, unknown> = {}): Op {
-  return { type: 'activation', fn, alpha: config.alpha as number | undefined, maxValue: config.maxValue as number | undefined };
+  return {
+    type: 'activation',
+    fn,
+    alpha: config.alpha as number | undefined,
+    maxValue: config.maxValue as number | undefined,
+  };
 }
 
 /** The op of one layer, plus the activation it applies after itself (if any). */
@@ -93,13 +120,17 @@ function opOf(layer: tf.layers.Layer): { op: Op; activation?: string } {
       return { op: { type: 'input' } };
     case 'Dense': {
       const { kernel, bias } = w();
-      return { op: { type: 'dense', kernel: kernel as tf.Tensor2D, bias: bias as tf.Tensor1D | undefined }, activation: act };
+      return {
+        op: { type: 'dense', kernel: kernel as tf.Tensor2D, bias: bias as tf.Tensor1D | undefined },
+        activation: act,
+      };
     }
     case 'Conv2D':
     case 'DepthwiseConv2D': {
       const weights = w();
       const depthwise = layer.getClassName() === 'DepthwiseConv2D';
-      if (config.dataFormat === 'channelsFirst') throw badInput(`layer '${layer.name}' is channels-first`, 'PXP supports channels-last (NHWC) models');
+      if (config.dataFormat === 'channelsFirst')
+        throw badInput(`layer '${layer.name}' is channels-first`, 'PXP supports channels-last (NHWC) models');
       const base = {
         kernel: (depthwise ? weights.depthwise_kernel : weights.kernel) as tf.Tensor4D,
         bias: weights.bias as tf.Tensor1D | undefined,
@@ -107,15 +138,23 @@ function opOf(layer: tf.layers.Layer): { op: Op; activation?: string } {
         padding: config.padding as Padding,
         dilations: pair(config.dilationRate ?? 1),
       };
-      if (config.padding !== 'same' && config.padding !== 'valid') throw badInput(`layer '${layer.name}' uses padding '${config.padding}'`, "use 'same' or 'valid' padding");
+      if (config.padding !== 'same' && config.padding !== 'valid')
+        throw badInput(`layer '${layer.name}' uses padding '${config.padding}'`, "use 'same' or 'valid' padding");
       return { op: { type: depthwise ? 'depthwise' : 'conv2d', ...base }, activation: act };
     }
     case 'BatchNormalization': {
       const { gamma, beta, moving_mean, moving_variance } = w();
       const axis = config.axis as number;
       const rank = layer.inboundNodes[0].inputShapes.length;
-      if (axis !== -1 && axis !== (rank as number) - 1 && !(Array.isArray(config.axis) && (config.axis as number[])[0] === -1)) {
-        throw badInput(`batch norm '${layer.name}' normalises axis ${axis}`, 'PXP supports batch norm over the last (channel) axis');
+      if (
+        axis !== -1 &&
+        axis !== (rank as number) - 1 &&
+        !(Array.isArray(config.axis) && (config.axis as number[])[0] === -1)
+      ) {
+        throw badInput(
+          `batch norm '${layer.name}' normalises axis ${axis}`,
+          'PXP supports batch norm over the last (channel) axis',
+        );
       }
       return {
         op: {
@@ -131,7 +170,14 @@ function opOf(layer: tf.layers.Layer): { op: Op; activation?: string } {
     }
     case 'LayerNormalization': {
       const { gamma, beta } = w();
-      return { op: { type: 'layernorm', gamma: gamma as tf.Tensor1D, beta: beta as tf.Tensor1D, epsilon: config.epsilon as number } };
+      return {
+        op: {
+          type: 'layernorm',
+          gamma: gamma as tf.Tensor1D,
+          beta: beta as tf.Tensor1D,
+          epsilon: config.epsilon as number,
+        },
+      };
     }
     case 'Activation':
       return { op: activationNode(config.activation as string) };
@@ -164,7 +210,17 @@ function opOf(layer: tf.layers.Layer): { op: Op; activation?: string } {
     case 'ZeroPadding2D': {
       const p = config.padding as number | [number, number] | [[number, number], [number, number]];
       const padding: [[number, number], [number, number]] =
-        typeof p === 'number' ? [[p, p], [p, p]] : Array.isArray(p[0]) ? (p as [[number, number], [number, number]]) : [[p[0] as number, p[0] as number], [p[1] as number, p[1] as number]];
+        typeof p === 'number'
+          ? [
+              [p, p],
+              [p, p],
+            ]
+          : Array.isArray(p[0])
+            ? (p as [[number, number], [number, number]])
+            : [
+                [p[0] as number, p[0] as number],
+                [p[1] as number, p[1] as number],
+              ];
       return { op: { type: 'zeropad', padding } };
     }
     case 'Dropout':
@@ -188,7 +244,10 @@ function opOf(layer: tf.layers.Layer): { op: Op; activation?: string } {
           'PXP supports MultiHeadSelfAttention (q, k, v and output projections with biases, softmax over keys), as built by pxp train --arch vit',
         );
       }
-      throw badInput(`layer '${layer.name}' (${layer.getClassName()}) is not supported by the engine`, 'see pxp info for the supported layer classes');
+      throw badInput(
+        `layer '${layer.name}' (${layer.getClassName()}) is not supported by the engine`,
+        'see pxp info for the supported layer classes',
+      );
   }
 }
 
@@ -200,7 +259,12 @@ function attentionNodes(layer: tf.layers.Layer, input: number, add: (n: GraphNod
   const headDim = config.headDim as number;
   const className = layer.getClassName();
   const dense = (p: string, from: number) =>
-    add({ name: `${layer.name}/${p}`, className, op: { type: 'dense', kernel: w[`${p}_kernel`] as tf.Tensor2D, bias: w[`${p}_bias`] as tf.Tensor1D }, inputs: [from] });
+    add({
+      name: `${layer.name}/${p}`,
+      className,
+      op: { type: 'dense', kernel: w[`${p}_kernel`] as tf.Tensor2D, bias: w[`${p}_bias`] as tf.Tensor1D },
+      inputs: [from],
+    });
   const qkv = ['q', 'k', 'v'].map((p) => dense(p, input));
   const core = add({ name: layer.name, className, op: { type: 'attention', heads, headDim }, inputs: qkv });
   return dense('out', core);
@@ -217,12 +281,21 @@ export function graphFromModel(model: tf.LayersModel): Graph {
   };
   for (const layer of model.layers) {
     if (index.has(layer.name)) continue;
-    if (layer.inboundNodes.length !== 1) throw badInput(`layer '${layer.name}' is used ${layer.inboundNodes.length} times`, 'PXP needs every layer to be applied once (no shared layers)');
+    if (layer.inboundNodes.length !== 1)
+      throw badInput(
+        `layer '${layer.name}' is used ${layer.inboundNodes.length} times`,
+        'PXP needs every layer to be applied once (no shared layers)',
+      );
     const inputs = layer.inboundNodes[0].inboundLayers.map((l) => {
       // Input layers are not always in model.layers (a Sequential keeps its own), so they are added when first read.
-      if (!index.has(l.name) && l.getClassName() === 'InputLayer') add({ name: l.name, className: 'InputLayer', op: { type: 'input' }, inputs: [] });
+      if (!index.has(l.name) && l.getClassName() === 'InputLayer')
+        add({ name: l.name, className: 'InputLayer', op: { type: 'input' }, inputs: [] });
       const i = index.get(l.name);
-      if (i === undefined) throw badInput(`layer '${layer.name}' reads '${l.name}', which comes later or is a nested model`, 'flatten nested models into one functional model');
+      if (i === undefined)
+        throw badInput(
+          `layer '${layer.name}' reads '${l.name}', which comes later or is a nested model`,
+          'flatten nested models into one functional model',
+        );
       return i;
     });
     if (layer.getClassName() === 'MultiHeadSelfAttention') {
@@ -232,23 +305,38 @@ export function graphFromModel(model: tf.LayersModel): Graph {
     const { op, activation } = opOf(layer);
     const at = add({ name: layer.name, className: layer.getClassName(), op, inputs });
     if (activation) {
-      const actIndex = add({ name: `${layer.name}:act`, className: layer.getClassName(), op: activationNode(activation), inputs: [at] });
+      const actIndex = add({
+        name: `${layer.name}:act`,
+        className: layer.getClassName(),
+        op: activationNode(activation),
+        inputs: [at],
+      });
       index.set(layer.name, actIndex); // consumers read the activated output
     }
   }
   // A Sequential that has not been built yet lists no output layers: its output is its last layer.
-  const outputNames = model.outputLayers.length ? model.outputLayers.map((l) => l.name) : [model.layers[model.layers.length - 1].name];
+  const outputNames = model.outputLayers.length
+    ? model.outputLayers.map((l) => l.name)
+    : [model.layers[model.layers.length - 1].name];
   const inputCount = nodes.filter((n) => n.op.type === 'input').length;
   if (inputCount !== 1 || outputNames.length !== 1) {
-    throw badInput(`model '${model.name}' has ${inputCount} inputs and ${outputNames.length} outputs`, 'PXP supports models with one input and one output');
+    throw badInput(
+      `model '${model.name}' has ${inputCount} inputs and ${outputNames.length} outputs`,
+      'PXP supports models with one input and one output',
+    );
   }
   return { nodes, output: index.get(outputNames[0])! };
 }
 
 /** A copy that owns its own weights (tensors cloned), for callers that dispose the graph they are given. */
 export function cloneGraph(g: Graph): Graph {
-  const copyOp = (op: Op): Op => Object.fromEntries(Object.entries(op).map(([k, v]) => [k, v instanceof tf.Tensor ? v.clone() : v])) as Op;
-  return { nodes: g.nodes.map((n) => ({ ...n, op: copyOp(n.op), inputs: [...n.inputs] })), output: g.output, ...(g.inputNormalization ? { inputNormalization: g.inputNormalization } : {}) };
+  const copyOp = (op: Op): Op =>
+    Object.fromEntries(Object.entries(op).map(([k, v]) => [k, v instanceof tf.Tensor ? v.clone() : v])) as Op;
+  return {
+    nodes: g.nodes.map((n) => ({ ...n, op: copyOp(n.op), inputs: [...n.inputs] })),
+    output: g.output,
+    ...(g.inputNormalization ? { inputNormalization: g.inputNormalization } : {}),
+  };
 }
 
 export function disposeGraph(g: Graph): void {

@@ -21,7 +21,10 @@ function explicitPads(op: ConvOp, xShape: number[]): [[number, number], [number,
   if (op.padding !== 'same') return undefined;
   const [kh, kw] = op.kernel.shape;
   if (op.strides[0] <= kh && op.strides[1] <= kw) return undefined;
-  return [samePads(xShape[1], kh, op.strides[0], op.dilations[0]), samePads(xShape[2], kw, op.strides[1], op.dilations[1])];
+  return [
+    samePads(xShape[1], kh, op.strides[0], op.dilations[0]),
+    samePads(xShape[2], kw, op.strides[1], op.dilations[1]),
+  ];
 }
 
 /** z = linear(x; kernel, bias) for dense (any input rank), conv2d and depthwise. */
@@ -30,7 +33,9 @@ export function linearForward(op: LinearOp, x: tf.Tensor, kernel: tf.Tensor, bia
     let z: tf.Tensor;
     if (op.type === 'dense') {
       const lead = x.shape.slice(0, -1);
-      z = tf.matMul(x.reshape([-1, x.shape[x.rank - 1]]), kernel as tf.Tensor2D).reshape([...lead, kernel.shape[1] as number]);
+      z = tf
+        .matMul(x.reshape([-1, x.shape[x.rank - 1]]), kernel as tf.Tensor2D)
+        .reshape([...lead, kernel.shape[1] as number]);
     } else if ((op.strides[0] > 1 || op.strides[1] > 1) && (op.dilations[0] > 1 || op.dilations[1] > 1)) {
       // tfjs convolves with a stride or a dilation, not both (PyTorch and ONNX allow both): dilate the kernel instead.
       const dilated = dilateKernel(kernel, op.dilations) as tf.Tensor4D;
@@ -59,10 +64,18 @@ export function linearInputGradient(op: LinearOp, g: tf.Tensor, kernel: tf.Tenso
       return tf.matMul(g.reshape([-1, g.shape[g.rank - 1]]), kernel as tf.Tensor2D, false, true).reshape(xShape);
     }
     const pads = explicitPads(op, xShape);
-    const paddedShape: number[] = pads ? [xShape[0], xShape[1] + pads[0][0] + pads[0][1], xShape[2] + pads[1][0] + pads[1][1], xShape[3]] : xShape;
+    const paddedShape: number[] = pads
+      ? [xShape[0], xShape[1] + pads[0][0] + pads[0][1], xShape[2] + pads[1][0] + pads[1][1], xShape[3]]
+      : xShape;
     let dx: tf.Tensor;
     if (op.type === 'conv2d') {
-      dx = tf.conv2dTranspose(g as tf.Tensor4D, kernel as tf.Tensor4D, paddedShape as [number, number, number, number], op.strides, pads ? 'valid' : (op.padding as 'same' | 'valid'));
+      dx = tf.conv2dTranspose(
+        g as tf.Tensor4D,
+        kernel as tf.Tensor4D,
+        paddedShape as [number, number, number, number],
+        op.strides,
+        pads ? 'valid' : (op.padding as 'same' | 'valid'),
+      );
     } else {
       // Depthwise: the gradient of the (linear) forward map, by autodiff.
       const zeros = tf.zeros(xShape);
@@ -77,8 +90,19 @@ export function linearInputGradient(op: LinearOp, g: tf.Tensor, kernel: tf.Tenso
 export function dilateKernel(kernel: tf.Tensor, [dh, dw]: [number, number]): tf.Tensor {
   return tf.tidy(() => {
     const [kh, kw, a, b] = kernel.shape as number[];
-    const spread = tf.pad(kernel.reshape([kh, 1, kw, 1, a, b]), [[0, 0], [0, dh - 1], [0, 0], [0, dw - 1], [0, 0], [0, 0]]);
-    return tf.slice(spread.reshape([kh * dh, kw * dw, a, b]), [0, 0, 0, 0], [(kh - 1) * dh + 1, (kw - 1) * dw + 1, a, b]);
+    const spread = tf.pad(kernel.reshape([kh, 1, kw, 1, a, b]), [
+      [0, 0],
+      [0, dh - 1],
+      [0, 0],
+      [0, dw - 1],
+      [0, 0],
+      [0, 0],
+    ]);
+    return tf.slice(
+      spread.reshape([kh * dh, kw * dw, a, b]),
+      [0, 0, 0, 0],
+      [(kh - 1) * dh + 1, (kw - 1) * dw + 1, a, b],
+    );
   });
 }
 
@@ -93,11 +117,18 @@ export function activationForward(op: Extract<Op, { type: 'activation' }>, x: tf
     case 'leakyRelu':
       return tf.leakyRelu(x, op.alpha ?? 0.3);
     case 'elu':
-      return op.alpha == null || op.alpha === 1 ? tf.elu(x) : tf.tidy(() => tf.where(tf.greater(x, 0), x, tf.mul(op.alpha!, tf.sub(tf.exp(x), 1))));
+      return op.alpha == null || op.alpha === 1
+        ? tf.elu(x)
+        : tf.tidy(() => tf.where(tf.greater(x, 0), x, tf.mul(op.alpha!, tf.sub(tf.exp(x), 1))));
     case 'gelu':
       return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.div(x, Math.SQRT2)))));
     case 'gelu_new':
-      return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))))))));
+      return tf.tidy(() =>
+        tf.mul(
+          tf.mul(x, 0.5),
+          tf.add(1, tf.tanh(tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3)))))),
+        ),
+      );
     case 'sigmoid':
       return tf.sigmoid(x);
     case 'tanh':
@@ -119,9 +150,27 @@ export function poolForward(op: Extract<Op, { type: 'maxpool' | 'avgpool' }>, x:
   if (Array.isArray(op.padding)) {
     if (op.type === 'avgpool') throw new Error('average pooling with explicit pads is not supported');
     const [[t, b], [l, r]] = op.padding;
-    return tf.tidy(() => tf.maxPool(tf.pad(x, [[0, 0], [t, b], [l, r], [0, 0]], -Infinity), op.pool, op.strides, 'valid'));
+    return tf.tidy(() =>
+      tf.maxPool(
+        tf.pad(
+          x,
+          [
+            [0, 0],
+            [t, b],
+            [l, r],
+            [0, 0],
+          ],
+          -Infinity,
+        ),
+        op.pool,
+        op.strides,
+        'valid',
+      ),
+    );
   }
-  return op.type === 'maxpool' ? tf.maxPool(x, op.pool, op.strides, op.padding) : tf.avgPool(x, op.pool, op.strides, op.padding);
+  return op.type === 'maxpool'
+    ? tf.maxPool(x, op.pool, op.strides, op.padding)
+    : tf.avgPool(x, op.pool, op.strides, op.padding);
 }
 
 /** Output of one op given its inputs' outputs. */
@@ -135,7 +184,14 @@ export function opForward(op: Op, inputs: tf.Tensor[]): tf.Tensor {
     case 'depthwise':
       return linearForward(op, x, op.kernel, op.bias);
     case 'batchnorm':
-      return tf.batchNorm(x, op.mean, op.variance, op.beta ?? tf.zerosLike(op.mean), op.gamma ?? tf.onesLike(op.mean), op.epsilon);
+      return tf.batchNorm(
+        x,
+        op.mean,
+        op.variance,
+        op.beta ?? tf.zerosLike(op.mean),
+        op.gamma ?? tf.onesLike(op.mean),
+        op.epsilon,
+      );
     case 'layernorm':
       return tf.tidy(() => {
         const { mean, variance } = tf.moments(x, -1, true);

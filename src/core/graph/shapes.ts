@@ -71,8 +71,18 @@ export function opOutputShape(op: Op, ins: number[][]): number[] {
 export function graphShapes(graph: Graph, inputShape: number[]): number[][] {
   const shapes: number[][] = [];
   graph.nodes.forEach((node, i) => {
-    shapes.push(node.op.type === 'input' ? [...inputShape] : opOutputShape(node.op, node.inputs.map((j) => shapes[j])));
-    if (shapes[i].some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`node '${node.name}': output shape [${shapes[i].join(', ')}] from inputs [${node.inputs.map((j) => `[${shapes[j].join(', ')}]`).join(', ')}]`);
+    shapes.push(
+      node.op.type === 'input'
+        ? [...inputShape]
+        : opOutputShape(
+            node.op,
+            node.inputs.map((j) => shapes[j]),
+          ),
+    );
+    if (shapes[i].some((d) => !Number.isInteger(d) || d < 0))
+      throw new Error(
+        `node '${node.name}': output shape [${shapes[i].join(', ')}] from inputs [${node.inputs.map((j) => `[${shapes[j].join(', ')}]`).join(', ')}]`,
+      );
   });
   return shapes;
 }

@@ -42,7 +42,12 @@ function dropBatch(s: Shape): number[] {
 const product = (xs: number[]) => xs.reduce((a, b) => a * b, 1);
 
 /** Multiply-accumulates of one sample through the layer. */
-export function layerMacs(className: string, config: Record<string, unknown>, inShape: number[], outShape: number[]): number {
+export function layerMacs(
+  className: string,
+  config: Record<string, unknown>,
+  inShape: number[],
+  outShape: number[],
+): number {
   switch (className) {
     case 'Conv2D': {
       const [kh, kw] = config.kernelSize as number[];
@@ -72,9 +77,21 @@ export function summarizeModel(model: tf.LayersModel): ModelSummary {
     const config = layer.getConfig() as Record<string, unknown>;
     const outputShape = dropBatch(firstShape(layer.outputShape as Shape | Shape[]));
     const inputs = layer.inboundNodes.flatMap((n) => n.inboundLayers.map((l) => l.name));
-    const inShape = className === 'InputLayer' ? outputShape : dropBatch(firstShape(layer.inboundNodes[0].inputShapes as Shape | Shape[]));
-    const activation = typeof config.activation === 'string' && config.activation !== 'linear' ? config.activation : undefined;
-    return { name: layer.name, className, outputShape, inputs, params: layer.countParams(), macs: layerMacs(className, config, inShape, outputShape), activation };
+    const inShape =
+      className === 'InputLayer'
+        ? outputShape
+        : dropBatch(firstShape(layer.inboundNodes[0].inputShapes as Shape | Shape[]));
+    const activation =
+      typeof config.activation === 'string' && config.activation !== 'linear' ? config.activation : undefined;
+    return {
+      name: layer.name,
+      className,
+      outputShape,
+      inputs,
+      params: layer.countParams(),
+      macs: layerMacs(className, config, inShape, outputShape),
+      activation,
+    };
   });
   const macs = layers.reduce((a, l) => a + l.macs, 0);
   const outputShape = dropBatch(firstShape(model.outputShape as Shape | Shape[]));
@@ -116,16 +133,38 @@ export function opMacs(op: Op, inShape: number[], outShape: number[]): number {
 const opParams = (op: Op) => Object.values(op).reduce((a: number, v) => a + (v instanceof tf.Tensor ? v.size : 0), 0);
 
 /** The summary of an engine graph (models imported from ONNX): one entry per node, named by its module path. */
-export function summarizeGraph(graph: Graph, inputShape: number[], name: string, opts: { channelsFirst?: boolean } = {}): ModelSummary {
+export function summarizeGraph(
+  graph: Graph,
+  inputShape: number[],
+  name: string,
+  opts: { channelsFirst?: boolean } = {},
+): ModelSummary {
   // Feature maps are shown as the model's own framework lays them out (C×H×W for PyTorch).
   const shown = (s: number[]) => (opts.channelsFirst && s.length === 3 ? [s[2], s[0], s[1]] : s);
   const shapes = graphShapes(graph, inputShape);
   const layers: LayerSummary[] = graph.nodes.map((n, i) => {
     const inShape = n.inputs.length ? shapes[n.inputs[0]] : shapes[i];
     const activation = n.op.type === 'activation' ? n.op.fn : undefined;
-    return { name: n.name, className: n.className, outputShape: shown(shapes[i]), inputs: n.inputs.map((j) => graph.nodes[j].name), params: opParams(n.op), macs: opMacs(n.op, inShape, shapes[i]), ...(activation ? { activation } : {}) };
+    return {
+      name: n.name,
+      className: n.className,
+      outputShape: shown(shapes[i]),
+      inputs: n.inputs.map((j) => graph.nodes[j].name),
+      params: opParams(n.op),
+      macs: opMacs(n.op, inShape, shapes[i]),
+      ...(activation ? { activation } : {}),
+    };
   });
   const macs = layers.reduce((a, l) => a + l.macs, 0);
   const outputShape = shapes[graph.output];
-  return { name, inputShape, outputShape, numClasses: outputShape[outputShape.length - 1], layers, params: layers.reduce((a, l) => a + l.params, 0), macs, flops: 2 * macs };
+  return {
+    name,
+    inputShape,
+    outputShape,
+    numClasses: outputShape[outputShape.length - 1],
+    layers,
+    params: layers.reduce((a, l) => a + l.params, 0),
+    macs,
+    flops: 2 * macs,
+  };
 }

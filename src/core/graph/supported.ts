@@ -34,7 +34,19 @@ export const SUPPORTED_LAYER_CLASSES = [
 ] as const;
 
 /** Activation names as tfjs writes them in a layer config. */
-export const SUPPORTED_ACTIVATIONS = ['linear', 'relu', 'relu6', 'elu', 'gelu', 'gelu_new', 'sigmoid', 'tanh', 'softmax', 'swish', 'leakyRelu'] as const;
+export const SUPPORTED_ACTIVATIONS = [
+  'linear',
+  'relu',
+  'relu6',
+  'elu',
+  'gelu',
+  'gelu_new',
+  'sigmoid',
+  'tanh',
+  'softmax',
+  'swish',
+  'leakyRelu',
+] as const;
 
 export function isSupportedLayerClass(name: string): boolean {
   return (SUPPORTED_LAYER_CLASSES as readonly string[]).includes(name);

@@ -6,8 +6,19 @@ import type { Padding } from './graph';
 import { fromPatches, mergeHeads, splitHeads } from './attention';
 import { linearForward, linearInputGradient, opForward } from './ops';
 
-function firstMax(x: tf.Tensor, r: tf.Tensor, pool: [number, number], strides: [number, number], padding: Padding): tf.Tensor {
-  const dx = maxPoolBackward(x.dataSync() as Float32Array, x.shape, r.dataSync() as Float32Array, poolGeometry(x.shape, pool, strides, padding));
+function firstMax(
+  x: tf.Tensor,
+  r: tf.Tensor,
+  pool: [number, number],
+  strides: [number, number],
+  padding: Padding,
+): tf.Tensor {
+  const dx = maxPoolBackward(
+    x.dataSync() as Float32Array,
+    x.shape,
+    r.dataSync() as Float32Array,
+    poolGeometry(x.shape, pool, strides, padding),
+  );
   return tf.tensor(dx, x.shape);
 }
 
@@ -26,10 +37,12 @@ export const tfAlgebra: Algebra<tf.Tensor> = {
   square: (a) => tf.square(a),
   abs: (a) => tf.abs(a),
   sqrt: (a) => tf.sqrt(a),
-  fillLike: (a, v) => (typeof v === 'number' ? tf.fill(a.shape, v) : tf.tidy(() => tf.broadcastTo(tf.tensor1d(v), a.shape))),
+  fillLike: (a, v) =>
+    typeof v === 'number' ? tf.fill(a.shape, v) : tf.tidy(() => tf.broadcastTo(tf.tensor1d(v), a.shape)),
   positiveMask: (a) => tf.cast(tf.greater(a, 0), 'float32'),
   negativeMask: (a) => tf.cast(tf.less(a, 0), 'float32'),
-  whereNonNegative: (d, atLeastZero, belowZero) => tf.tidy(() => tf.where(tf.greaterEqual(d, 0), tf.scalar(atLeastZero), tf.scalar(belowZero))),
+  whereNonNegative: (d, atLeastZero, belowZero) =>
+    tf.tidy(() => tf.where(tf.greaterEqual(d, 0), tf.scalar(atLeastZero), tf.scalar(belowZero))),
   sum: (t, axis, keepDims = false) => tf.sum(t, axis, keepDims),
   mean: (t, axis) => tf.mean(t, axis, true),
   unsqueeze: (t, axis) => tf.expandDims(t, axis < 0 ? t.rank + 1 + axis : axis),
@@ -49,7 +62,8 @@ export const tfAlgebra: Algebra<tf.Tensor> = {
   linearInputGradient: (op, g, kernel, x) => linearInputGradient(op, g, kernel, x.shape),
   forward: (op, inputs) => opForward(op, inputs),
   maxPoolRelevance: firstMax,
-  avgPoolInputGradient: (op, g, x) => tf.grad((t: tf.Tensor) => tf.avgPool(t as tf.Tensor4D, op.pool, op.strides, op.padding as 'same' | 'valid'))(x, g),
+  avgPoolInputGradient: (op, g, x) =>
+    tf.grad((t: tf.Tensor) => tf.avgPool(t as tf.Tensor4D, op.pool, op.strides, op.padding as 'same' | 'valid'))(x, g),
   globalAvgPoolInputGradient: (g, x) => {
     const [n, h, w, c] = x.shape as number[];
     return tf.tidy(() => tf.div(g.reshape([n, 1, 1, c]), h * w));
@@ -62,13 +76,21 @@ export const tfAlgebra: Algebra<tf.Tensor> = {
   unpad: (r, x, padding) => tf.slice(r, [0, padding[0][0], padding[1][0], 0], x.shape),
   splitLike: (r, parts, axis) => {
     const ax = axis < 0 ? r.rank + axis : axis;
-    return tf.split(r, parts.map((t) => t.shape[ax]), ax);
+    return tf.split(
+      r,
+      parts.map((t) => t.shape[ax]),
+      ax,
+    );
   },
   unpatch: (r, x, size) => fromPatches(r, size, x.shape),
   dropClassToken: (r) => tf.slice(r, [0, 1, 0], [-1, -1, -1]),
   placeToken: (r, x, index) =>
     tf.tidy(() => {
       const [n, t, d] = x.shape as number[];
-      return tf.pad(r.reshape([n, 1, d]), [[0, 0], [index, t - index - 1], [0, 0]]);
+      return tf.pad(r.reshape([n, 1, d]), [
+        [0, 0],
+        [index, t - index - 1],
+        [0, 0],
+      ]);
     }),
 };

@@ -47,11 +47,19 @@ interface ModelShapes {
  * An array the user saved ([N, …sample] or one sample) as the engine wants it. For an NCHW model: [N, C, H, W] is
  * transposed; [N, H, W, C] is an error saying how to transpose it.
  */
-export function arrayForEngine(x: Float32Array, shape: number[], model: ModelShapes, source: string): { x: Float32Array; shape: number[] } {
+export function arrayForEngine(
+  x: Float32Array,
+  shape: number[],
+  model: ModelShapes,
+  source: string,
+): { x: Float32Array; shape: number[] } {
   const fileShape = model.summary.fileInputShape;
   const full = shape.length === fileShape.length ? [1, ...shape] : shape;
   const sample = full.slice(1).join('×');
-  if (sample === fileShape.join('×')) return model.layout === 'NCHW' ? (({ data, shape: s }) => ({ x: data, shape: s }))(nchwToNhwc(x, full)) : { x, shape: full };
+  if (sample === fileShape.join('×'))
+    return model.layout === 'NCHW'
+      ? (({ data, shape: s }) => ({ x: data, shape: s }))(nchwToNhwc(x, full))
+      : { x, shape: full };
   if (model.layout === 'NCHW' && sample === model.summary.inputShape.join('×')) {
     throw badInput(
       `${source}: samples are ${full.slice(1).join('×')} (channels last), but ${model.file} is a PyTorch model that takes N×${fileShape.join('×')} (channels first)`,
@@ -60,12 +68,18 @@ export function arrayForEngine(x: Float32Array, shape: number[], model: ModelSha
   }
   throw badInput(
     `${source}: shape ${shape.join('×')} does not fit the model ${model.file}, which takes N×${fileShape.join('×')}`,
-    model.layout === 'NCHW' ? 'save the inputs as [N, C, H, W] float32, as PyTorch tensors are' : 'save the inputs as [N, ...input shape] (images NHWC, values in [0, 1])',
+    model.layout === 'NCHW'
+      ? 'save the inputs as [N, C, H, W] float32, as PyTorch tensors are'
+      : 'save the inputs as [N, ...input shape] (images NHWC, values in [0, 1])',
   );
 }
 
 /** Relevance (or any per-input array) back in the user's layout. */
-export function arrayForUser(x: Float32Array, shape: number[], layout: ArrayLayout): { data: Float32Array; shape: number[] } {
+export function arrayForUser(
+  x: Float32Array,
+  shape: number[],
+  layout: ArrayLayout,
+): { data: Float32Array; shape: number[] } {
   return layout === 'NCHW' && shape.length === 4 ? nhwcToNchw(x, shape) : { data: x, shape };
 }
 

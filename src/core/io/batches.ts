@@ -41,9 +41,17 @@ export interface BatchControl {
   yieldEvery?: number;
 }
 
-export function batchesOf(data: Samples & { y: Int32Array }, size: number, control?: BatchControl): AsyncGenerator<LabelledBatch>;
+export function batchesOf(
+  data: Samples & { y: Int32Array },
+  size: number,
+  control?: BatchControl,
+): AsyncGenerator<LabelledBatch>;
 export function batchesOf(data: Samples, size: number, control?: BatchControl): AsyncGenerator<Batch>;
-export async function* batchesOf(data: Samples, size: number, control: BatchControl = {}): AsyncGenerator<Batch | LabelledBatch> {
+export async function* batchesOf(
+  data: Samples,
+  size: number,
+  control: BatchControl = {},
+): AsyncGenerator<Batch | LabelledBatch> {
   const n = data.y?.length ?? data.shape[0];
   const per = data.x.length / n;
   const sample = data.shape.slice(1);
@@ -66,7 +74,13 @@ export async function* batchesOf(data: Samples, size: number, control: BatchCont
 }
 
 /** Rows [from, to) as views, or gathered through `order`. */
-function rowsOf(data: Samples, per: number, from: number, to: number, order?: ArrayLike<number>): { x: Float32Array; y?: Int32Array } {
+function rowsOf(
+  data: Samples,
+  per: number,
+  from: number,
+  to: number,
+  order?: ArrayLike<number>,
+): { x: Float32Array; y?: Int32Array } {
   if (!order) return { x: data.x.subarray(from * per, to * per), y: data.y?.subarray(from, to) };
   const x = new Float32Array((to - from) * per);
   const y = data.y ? new Int32Array(to - from) : undefined;

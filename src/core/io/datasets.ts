@@ -110,7 +110,8 @@ function describeContents(dir: string): string {
 function checkDir(dir: string): void {
   const st = statOf(dir);
   if (!st) throw badInput(`data folder ${dir} does not exist`, 'check the path');
-  if (!st.isDirectory()) throw badInput(`${dir} is a file, not a data folder`, `pass the folder that holds the data; ${LAYOUT_HINT}`);
+  if (!st.isDirectory())
+    throw badInput(`${dir} is a file, not a data folder`, `pass the folder that holds the data; ${LAYOUT_HINT}`);
 }
 
 function product(dims: number[]): number {
@@ -138,7 +139,13 @@ function gatherBytes(x: Uint8Array, per: number, indices: Int32Array): Float32Ar
  * Copies the rows `indices` of float samples, mapped from `range` onto [0, 1] when given, refusing a value that is not
  * finite (NaN would flow through every layer into the results) and recording the extremes.
  */
-export function gatherFloats(x: Float32Array, per: number, indices: ArrayLike<number>, file: string, range?: [number, number]): { x: Float32Array; valueRange?: ValueRange } {
+export function gatherFloats(
+  x: Float32Array,
+  per: number,
+  indices: ArrayLike<number>,
+  file: string,
+  range?: [number, number],
+): { x: Float32Array; valueRange?: ValueRange } {
   const out = new Float32Array(indices.length * per);
   const [lo, hi] = range ?? [0, 1];
   const scale = 1 / (hi - lo);
@@ -149,7 +156,10 @@ export function gatherFloats(x: Float32Array, per: number, indices: ArrayLike<nu
     for (let j = 0; j < per; j++) {
       const v = x[src + j];
       if (!Number.isFinite(v)) {
-        throw badInput(`${file}: sample ${indices[k]} holds ${v} (at value ${j} of ${per})`, 'every input must be a finite number: fix or drop that sample and save the array again');
+        throw badInput(
+          `${file}: sample ${indices[k]} holds ${v} (at value ${j} of ${per})`,
+          'every input must be a finite number: fix or drop that sample and save the array again',
+        );
       }
       const m = range ? (v - lo) * scale : v;
       out[dst + j] = m;
@@ -190,7 +200,10 @@ function npySource(dir: string): Source {
   const yFile = path.join(dir, 'y.npy');
   if (!isFile(xFile) || !isFile(yFile)) {
     const missing = isFile(xFile) ? yFile : xFile;
-    throw badInput(`${missing} is missing (${dir} must hold both x.npy and y.npy)`, 'save the samples as x.npy and their class labels as y.npy');
+    throw badInput(
+      `${missing} is missing (${dir} must hold both x.npy and y.npy)`,
+      'save the samples as x.npy and their class labels as y.npy',
+    );
   }
   const y = checkLabels(readNpy(yFile), yFile);
   return {
@@ -252,7 +265,11 @@ function idxSource(imagesFile: string, labelsFile: string, where: string): Sourc
 
 /** The class folders of an image tree (visible subfolders), or [] when there are none. */
 /** Each [H, W, C] image of an NHWC batch through `image` (they come out the same size: preprocessing fixes it). */
-function eachImage(x: Float32Array, shape: number[], image: (img: ImageHWC) => ImageHWC): { x: Float32Array; shape: number[] } {
+function eachImage(
+  x: Float32Array,
+  shape: number[],
+  image: (img: ImageHWC) => ImageHWC,
+): { x: Float32Array; shape: number[] } {
   const [n, h, w, c] = shape;
   const per = h * w * c;
   let out = new Float32Array(0);
@@ -275,7 +292,12 @@ export function mapImages(ds: Dataset, image: ((img: ImageHWC) => ImageHWC) | un
   return { ...ds, x, shape };
 }
 
-const asDecoded = (img: ImageHWC): DecodedImage => ({ data: img.data, height: img.height, width: img.width, channels: img.channels as 1 | 3 });
+const asDecoded = (img: ImageHWC): DecodedImage => ({
+  data: img.data,
+  height: img.height,
+  width: img.width,
+  channels: img.channels as 1 | 3,
+});
 
 function classFolders(dir: string): string[] {
   return visibleEntries(dir).filter((n) => isDir(path.join(dir, n)));
@@ -319,11 +341,19 @@ function imageTreeSource(dir: string, allClasses?: string[]): Source {
       for (let k = 0; k < indices.length; k++) {
         const file = files[indices[k]];
         const decoded = readImage(file);
-        const img = image ? asDecoded(image({ data: decoded.data, height: decoded.height, width: decoded.width, channels: decoded.channels })) : decoded;
+        const img = image
+          ? asDecoded(
+              image({ data: decoded.data, height: decoded.height, width: decoded.width, channels: decoded.channels }),
+            )
+          : decoded;
         if (!first) {
           first = { img, file };
           x = new Float32Array(indices.length * img.data.length);
-        } else if (img.width !== first.img.width || img.height !== first.img.height || img.channels !== first.img.channels) {
+        } else if (
+          img.width !== first.img.width ||
+          img.height !== first.img.height ||
+          img.channels !== first.img.channels
+        ) {
           const a = first.img;
           throw badInput(
             `${file} is ${img.width}×${img.height} with ${img.channels} channel(s), unlike ${first.file} (${a.width}×${a.height}, ${a.channels} channel(s))`,
@@ -360,7 +390,13 @@ function checkLimit(limit: number | undefined): void {
   }
 }
 
-function materialise(src: Source, indices: Int32Array, numClasses: number, description: string, opts: LoadOptions): Dataset {
+function materialise(
+  src: Source,
+  indices: Int32Array,
+  numClasses: number,
+  description: string,
+  opts: LoadOptions,
+): Dataset {
   let chosen = indices;
   let source = description;
   if (opts.limit !== undefined && opts.limit < chosen.length) {
@@ -389,7 +425,8 @@ export function loadFolder(dir: string, opts: LoadOptions = {}): Dataset {
   checkDir(dir);
   const src = folderSource(dir);
   if (!src) {
-    const hasSplits = ['train', 'val', 'test'].some((s) => isDir(path.join(dir, s))) || findIdx(dir).trainImages !== undefined;
+    const hasSplits =
+      ['train', 'val', 'test'].some((s) => isDir(path.join(dir, s))) || findIdx(dir).trainImages !== undefined;
     throw badInput(
       `${dir} holds no data set in a recognised layout (it holds: ${describeContents(dir)})`,
       hasSplits
@@ -492,7 +529,11 @@ export function loadSplit(dir: string, split: SplitName, opts: LoadOptions = {})
       return idxSource(images, labels, `${dir} (IDX ${path.basename(images)})`);
     };
     const train = pair(idx.trainImages, idx.trainLabels, 'train');
-    const test = pair(idx.testImages, idx.testLabels, idx.testImages ? path.basename(idx.testImages).split('-')[0] : 't10k');
+    const test = pair(
+      idx.testImages,
+      idx.testLabels,
+      idx.testImages ? path.basename(idx.testImages).split('-')[0] : 't10k',
+    );
     const numClasses = Math.max(train?.maxLabel ?? -1, test?.maxLabel ?? -1) + 1;
     if (split === 'test') {
       if (!test) throw missingSplit(dir, split, ' (no t10k-images-idx3-ubyte[.gz])');
@@ -507,13 +548,18 @@ export function loadSplit(dir: string, split: SplitName, opts: LoadOptions = {})
     throw badInput(`${dir} holds no data set with splits (it holds: ${describeContents(dir)})`, SPLITS_HINT);
   }
   // Image-tree splits share one class list, so labels mean the same class in every split.
-  const union = [...new Set(splitDirs.flatMap((s) => (isImageTree(path.join(dir, s)) ? classFolders(path.join(dir, s)) : [])))].sort();
+  const union = [
+    ...new Set(splitDirs.flatMap((s) => (isImageTree(path.join(dir, s)) ? classFolders(path.join(dir, s)) : []))),
+  ].sort();
   const sources = new Map<SplitName, Source>();
   for (const s of splitDirs) {
     const src = folderSource(path.join(dir, s), union.length > 0 ? union : undefined);
     if (src) sources.set(s, src);
     else if (s === split || (s === 'train' && split === 'val')) {
-      throw badInput(`${path.join(dir, s)} holds no data in a recognised layout (it holds: ${describeContents(path.join(dir, s))})`, LAYOUT_HINT);
+      throw badInput(
+        `${path.join(dir, s)} holds no data in a recognised layout (it holds: ${describeContents(path.join(dir, s))})`,
+        LAYOUT_HINT,
+      );
     }
   }
   const numClasses = Math.max(...[...sources.values()].map(numClassesOf));
@@ -528,11 +574,23 @@ export function loadSplit(dir: string, split: SplitName, opts: LoadOptions = {})
 }
 
 /** The train or val part of a train source that has its val held out of it. */
-function fromHeldOut(train: Source, split: 'train' | 'val', numClasses: number, dir: string, opts: LoadOptions): Dataset {
+function fromHeldOut(
+  train: Source,
+  split: 'train' | 'val',
+  numClasses: number,
+  dir: string,
+  opts: LoadOptions,
+): Dataset {
   const parts = holdOut(train);
   const share = train.byClass ? 'the last 10% of each class' : `the last ${parts.val.length} of ${train.y.length}`;
   if (split === 'train') {
-    return materialise(train, parts.train, numClasses, `${train.where}, train split without ${share} (held out as val)`, opts);
+    return materialise(
+      train,
+      parts.train,
+      numClasses,
+      `${train.where}, train split without ${share} (held out as val)`,
+      opts,
+    );
   }
   if (parts.val.length === 0) {
     throw badInput(
@@ -560,7 +618,13 @@ export function subset(ds: Dataset, indices: ArrayLike<number>): Dataset {
     x.set(ds.x.subarray(i * per, (i + 1) * per), k * per);
     y[k] = ds.y[i];
   }
-  const out: Dataset = { x, shape: [indices.length, ...ds.shape.slice(1)], y, numClasses: ds.numClasses, source: ds.source };
+  const out: Dataset = {
+    x,
+    shape: [indices.length, ...ds.shape.slice(1)],
+    y,
+    numClasses: ds.numClasses,
+    source: ds.source,
+  };
   if (ds.classNames) out.classNames = ds.classNames;
   if (ds.fromArrays) out.fromArrays = true;
   if (ds.valueRange) out.valueRange = ds.valueRange;

@@ -21,10 +21,14 @@ export function modelFingerprint(model: LoadedModel): string {
   const dir = path.dirname(model.file);
   let companions: string[];
   if (model.onnx) {
-    const locations = model.onnx.source.model.graph!.initializer.filter((t) => t.dataLocation === TensorProto_DataLocation.EXTERNAL).map((t) => t.externalData.find((e) => e.key === 'location')?.value ?? '');
+    const locations = model.onnx.source.model
+      .graph!.initializer.filter((t) => t.dataLocation === TensorProto_DataLocation.EXTERNAL)
+      .map((t) => t.externalData.find((e) => e.key === 'location')?.value ?? '');
     companions = [...new Set(locations)].sort();
   } else {
-    const manifest = (JSON.parse(fs.readFileSync(model.file, 'utf8')) as { weightsManifest?: { paths: string[] }[] }).weightsManifest ?? [];
+    const manifest =
+      (JSON.parse(fs.readFileSync(model.file, 'utf8')) as { weightsManifest?: { paths: string[] }[] })
+        .weightsManifest ?? [];
     companions = manifest.flatMap((g) => g.paths);
   }
   return digest([fs.readFileSync(model.file), ...companions.flatMap((c) => [c, fs.readFileSync(path.join(dir, c))])]);
@@ -32,5 +36,9 @@ export function modelFingerprint(model: LoadedModel): string {
 
 /** The samples, labels and shape a data set feeds the model (after loading, preprocessing and restricting). */
 export function dataFingerprint(ds: Dataset): string {
-  return digest([JSON.stringify(ds.shape), new Uint8Array(ds.x.buffer, ds.x.byteOffset, ds.x.byteLength), new Uint8Array(ds.y.buffer, ds.y.byteOffset, ds.y.byteLength)]);
+  return digest([
+    JSON.stringify(ds.shape),
+    new Uint8Array(ds.x.buffer, ds.x.byteOffset, ds.x.byteLength),
+    new Uint8Array(ds.y.buffer, ds.y.byteOffset, ds.y.byteLength),
+  ]);
 }

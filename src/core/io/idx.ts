@@ -30,7 +30,10 @@ export function parseIdx(input: Uint8Array, file: string): IdxArray {
     }
   }
   if (buf.length < 4 || buf[0] !== 0 || buf[1] !== 0) {
-    throw badInput(`${file} is not an IDX file (bad magic number)`, 'use the MNIST-style files, e.g. train-images-idx3-ubyte.gz');
+    throw badInput(
+      `${file} is not an IDX file (bad magic number)`,
+      'use the MNIST-style files, e.g. train-images-idx3-ubyte.gz',
+    );
   }
   const type = buf[2];
   const ndim = buf[3];

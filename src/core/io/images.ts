@@ -67,7 +67,10 @@ function decodeJpeg(buf: Uint8Array, file: string): DecodedImage {
 export function decodeImage(buf: Uint8Array, file: string): DecodedImage {
   if (isPng(buf)) return decodePng(buf, file);
   if (isJpeg(buf)) return decodeJpeg(buf, file);
-  throw badInput(`${file} is neither a PNG nor a JPEG image`, 'convert it to .png or .jpg, or remove it from the folder');
+  throw badInput(
+    `${file} is neither a PNG nor a JPEG image`,
+    'convert it to .png or .jpg, or remove it from the folder',
+  );
 }
 
 export function readImage(file: string): DecodedImage {

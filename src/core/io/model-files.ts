@@ -8,7 +8,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { badInput, PxpError } from '../errors';
-import { SUPPORTED_ACTIVATIONS, SUPPORTED_LAYER_CLASSES, isSupportedActivation, isSupportedLayerClass } from '../graph/supported';
+import {
+  SUPPORTED_ACTIVATIONS,
+  SUPPORTED_LAYER_CLASSES,
+  isSupportedActivation,
+  isSupportedLayerClass,
+} from '../graph/supported';
 import { writeFileAtomic } from './atomic';
 // Registers the ViT's custom layers with tf.serialization, so every model load can rebuild them.
 import '../models/vit-layers';
@@ -24,13 +29,20 @@ interface LayerConfigJSON {
 }
 
 /** Reads and checks model.json; returns the parsed document and the weight bytes, concatenated in manifest order. */
-export function readModelFiles(modelPath: string): { json: ModelJSON; weightSpecs: WeightsEntry[]; weightData: ArrayBuffer } {
+export function readModelFiles(modelPath: string): {
+  json: ModelJSON;
+  weightSpecs: WeightsEntry[];
+  weightData: ArrayBuffer;
+} {
   const file = resolveModelJson(modelPath);
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw badInput(`${file}: cannot read the model (${(e as Error).message})`, 'pass --model the path of a tfjs model.json or of the folder holding it');
+    throw badInput(
+      `${file}: cannot read the model (${(e as Error).message})`,
+      'pass --model the path of a tfjs model.json or of the folder holding it',
+    );
   }
   let json: ModelJSON;
   try {
@@ -42,10 +54,16 @@ export function readModelFiles(modelPath: string): { json: ModelJSON; weightSpec
     );
   }
   if (!json || typeof json !== 'object' || !json.modelTopology) {
-    throw badInput(`${file}: no "modelTopology"; this is not a tfjs LayersModel`, 'export a Keras/tfjs LayersModel (format "layers-model"); graph models are not supported');
+    throw badInput(
+      `${file}: no "modelTopology"; this is not a tfjs LayersModel`,
+      'export a Keras/tfjs LayersModel (format "layers-model"); graph models are not supported',
+    );
   }
   if ((json as { format?: string }).format === 'graph-model') {
-    throw badInput(`${file}: a tfjs graph model; PXP needs a LayersModel with layer structure`, 'convert the Keras model with tensorflowjs_converter --output_format tfjs_layers_model');
+    throw badInput(
+      `${file}: a tfjs graph model; PXP needs a LayersModel with layer structure`,
+      'convert the Keras model with tensorflowjs_converter --output_format tfjs_layers_model',
+    );
   }
   checkLayers(file, json.modelTopology as { class_name?: string; config?: unknown; model_config?: unknown });
   const manifest = json.weightsManifest ?? [];
@@ -62,7 +80,10 @@ export function readModelFiles(modelPath: string): { json: ModelJSON; weightSpec
     for (const p of group.paths) {
       const shard = path.join(path.dirname(file), p);
       if (!fs.existsSync(shard)) {
-        throw badInput(`${file}: weights file '${p}' is missing (looked for ${shard})`, 'copy the weight shards listed in model.json next to it');
+        throw badInput(
+          `${file}: weights file '${p}' is missing (looked for ${shard})`,
+          'copy the weight shards listed in model.json next to it',
+        );
       }
       shards.push(fs.readFileSync(shard));
     }
@@ -89,14 +110,25 @@ function checkManifest(file: string, manifest: unknown[]): void {
   const hint = 'the weights manifest in model.json is damaged: export the model again';
   for (const [g, group] of manifest.entries()) {
     const { paths, weights } = (group ?? {}) as { paths?: unknown; weights?: unknown };
-    if (!Array.isArray(paths) || !paths.every((p) => typeof p === 'string' && p !== '')) throw badInput(`${file}: weightsManifest[${g}].paths is not a list of file names`, hint);
+    if (!Array.isArray(paths) || !paths.every((p) => typeof p === 'string' && p !== ''))
+      throw badInput(`${file}: weightsManifest[${g}].paths is not a list of file names`, hint);
     if (!Array.isArray(weights)) throw badInput(`${file}: weightsManifest[${g}].weights is not a list`, hint);
-    for (const w of weights as { name?: unknown; shape?: unknown; dtype?: unknown; quantization?: { dtype?: unknown } }[]) {
+    for (const w of weights as {
+      name?: unknown;
+      shape?: unknown;
+      dtype?: unknown;
+      quantization?: { dtype?: unknown };
+    }[]) {
       const name = typeof w?.name === 'string' ? w.name : undefined;
       if (!name) throw badInput(`${file}: a weight of weightsManifest[${g}] has no name`, hint);
-      if (!Array.isArray(w.shape) || !w.shape.every((d) => Number.isInteger(d) && d >= 0)) throw badInput(`${file}: weight '${name}' has shape ${JSON.stringify(w.shape)?.slice(0, 40)}, not a list of whole numbers`, hint);
+      if (!Array.isArray(w.shape) || !w.shape.every((d) => Number.isInteger(d) && d >= 0))
+        throw badInput(
+          `${file}: weight '${name}' has shape ${JSON.stringify(w.shape)?.slice(0, 40)}, not a list of whole numbers`,
+          hint,
+        );
       const dtype = w.quantization?.dtype ?? w.dtype;
-      if (typeof dtype !== 'string' || !Object.hasOwn(DTYPE_BYTES, dtype)) throw badInput(`${file}: weight '${name}' has dtype ${JSON.stringify(dtype)}, which PXP does not read`, hint);
+      if (typeof dtype !== 'string' || !Object.hasOwn(DTYPE_BYTES, dtype))
+        throw badInput(`${file}: weight '${name}' has dtype ${JSON.stringify(dtype)}, which PXP does not read`, hint);
     }
   }
 }
@@ -112,7 +144,11 @@ function checkFiniteWeights(file: string, specs: WeightsEntry[], data: Uint8Arra
       const values = new DataView(data.buffer, data.byteOffset + offset, count * 4);
       for (let i = 0; i < count; i++) {
         const v = values.getFloat32(i * 4, true);
-        if (!Number.isFinite(v)) throw badInput(`${file}: weight '${spec.name}' holds ${v} (at flat index ${i})`, 'the weights are damaged or training diverged: train or export the model again');
+        if (!Number.isFinite(v))
+          throw badInput(
+            `${file}: weight '${spec.name}' holds ${v} (at flat index ${i})`,
+            'the weights are damaged or training diverged: train or export the model again',
+          );
       }
     }
     offset += count * (DTYPE_BYTES[dtype] ?? 4);
@@ -123,20 +159,28 @@ function checkFiniteWeights(file: string, specs: WeightsEntry[], data: Uint8Arra
 export function resolveModelJson(modelPath: string): string {
   if (fs.existsSync(modelPath) && fs.statSync(modelPath).isDirectory()) {
     const inside = path.join(modelPath, 'model.json');
-    if (!fs.existsSync(inside)) throw badInput(`${modelPath}: folder has no model.json`, 'pass the path of a tfjs model.json');
+    if (!fs.existsSync(inside))
+      throw badInput(`${modelPath}: folder has no model.json`, 'pass the path of a tfjs model.json');
     return inside;
   }
-  if (!fs.existsSync(modelPath)) throw badInput(`${modelPath}: model file not found`, 'pass --model the path of a tfjs model.json');
+  if (!fs.existsSync(modelPath))
+    throw badInput(`${modelPath}: model file not found`, 'pass --model the path of a tfjs model.json');
   return modelPath;
 }
 
 function checkLayers(file: string, topology: { class_name?: string; config?: unknown; model_config?: unknown }): void {
   const root = (topology.model_config ?? topology) as LayerConfigJSON;
   const layers = root?.config?.layers;
-  if (!Array.isArray(layers)) throw badInput(`${file}: modelTopology has no layer list`, 'export the model again with model.save()');
-  if (layers.length === 0) throw badInput(`${file}: the model has no layers`, 'export the model again with model.save(), after building it');
+  if (!Array.isArray(layers))
+    throw badInput(`${file}: modelTopology has no layer list`, 'export the model again with model.save()');
+  if (layers.length === 0)
+    throw badInput(`${file}: the model has no layers`, 'export the model again with model.save(), after building it');
   for (const layer of layers) {
-    if (!layer || typeof layer !== 'object' || typeof layer.class_name !== 'string') throw badInput(`${file}: a layer entry is not {"class_name", "config"}`, 'export the model again with model.save()');
+    if (!layer || typeof layer !== 'object' || typeof layer.class_name !== 'string')
+      throw badInput(
+        `${file}: a layer entry is not {"class_name", "config"}`,
+        'export the model again with model.save()',
+      );
     const name = layer.config?.name ?? '(unnamed)';
     if (!isSupportedLayerClass(layer.class_name) && /attention/i.test(layer.class_name)) {
       throw badInput(
@@ -181,14 +225,29 @@ function checkTopology(file: string, root: LayerConfigJSON): void {
     names.add(name);
   }
   // How many times each layer is called (its nodes): an input layer once, any other layer once per inbound node.
-  const nodeCount = new Map(layers.map((l) => [nameOf(l)!, l.class_name === 'InputLayer' ? 1 : Array.isArray(l.inbound_nodes) ? l.inbound_nodes.length : 0]));
+  const nodeCount = new Map(
+    layers.map((l) => [
+      nameOf(l)!,
+      l.class_name === 'InputLayer' ? 1 : Array.isArray(l.inbound_nodes) ? l.inbound_nodes.length : 0,
+    ]),
+  );
   /** A reference [layer, node index, tensor index, …] to a node that exists, as the layer it names. */
   const resolve = (ref: unknown, where: string): string => {
     const [source, nodeIndex, tensorIndex] = Array.isArray(ref) ? ref : [];
-    if (typeof source !== 'string') throw badInput(`${file}: ${where} names no layer (${JSON.stringify(ref)?.slice(0, 60)})`, hint);
-    if (!names.has(source)) throw badInput(`${file}: ${where} takes its input from '${source}', which is not a layer of the model`, hint);
-    if (!Number.isInteger(nodeIndex) || nodeIndex < 0 || nodeIndex >= nodeCount.get(source)!) throw badInput(`${file}: ${where} reads call ${JSON.stringify(nodeIndex)} of layer '${source}', which is called ${nodeCount.get(source)} time(s)`, hint);
-    if (tensorIndex !== 0) throw badInput(`${file}: ${where} reads output ${JSON.stringify(tensorIndex)} of layer '${source}', which has one output (0)`, hint);
+    if (typeof source !== 'string')
+      throw badInput(`${file}: ${where} names no layer (${JSON.stringify(ref)?.slice(0, 60)})`, hint);
+    if (!names.has(source))
+      throw badInput(`${file}: ${where} takes its input from '${source}', which is not a layer of the model`, hint);
+    if (!Number.isInteger(nodeIndex) || nodeIndex < 0 || nodeIndex >= nodeCount.get(source)!)
+      throw badInput(
+        `${file}: ${where} reads call ${JSON.stringify(nodeIndex)} of layer '${source}', which is called ${nodeCount.get(source)} time(s)`,
+        hint,
+      );
+    if (tensorIndex !== 0)
+      throw badInput(
+        `${file}: ${where} reads output ${JSON.stringify(tensorIndex)} of layer '${source}', which has one output (0)`,
+        hint,
+      );
     return source;
   };
   const inputsOf = new Map<string, string[]>();
@@ -196,12 +255,18 @@ function checkTopology(file: string, root: LayerConfigJSON): void {
     const name = nameOf(l)!;
     const nodes = l.inbound_nodes ?? [];
     if (!Array.isArray(nodes)) throw badInput(`${file}: layer '${name}': inbound_nodes is not a list`, hint);
-    if (nodes.length === 0 && l.class_name !== 'InputLayer') throw badInput(`${file}: layer '${name}' is never called (no inbound nodes)`, hint);
+    if (nodes.length === 0 && l.class_name !== 'InputLayer')
+      throw badInput(`${file}: layer '${name}' is never called (no inbound nodes)`, hint);
     const from: string[] = [];
     for (const node of nodes) {
-      if (!Array.isArray(node) || node.length === 0) throw badInput(`${file}: layer '${name}' has an inbound node with no inputs`, hint);
+      if (!Array.isArray(node) || node.length === 0)
+        throw badInput(`${file}: layer '${name}' has an inbound node with no inputs`, hint);
       for (const ref of node) {
-        if (!Array.isArray(ref) || typeof ref[0] !== 'string') throw badInput(`${file}: layer '${name}' has an inbound node that names no layer (${JSON.stringify(ref)?.slice(0, 60)})`, hint);
+        if (!Array.isArray(ref) || typeof ref[0] !== 'string')
+          throw badInput(
+            `${file}: layer '${name}' has an inbound node that names no layer (${JSON.stringify(ref)?.slice(0, 60)})`,
+            hint,
+          );
         if (ref[0] === name) throw badInput(`${file}: layer '${name}' takes its own output as its input`, hint);
         from.push(resolve(ref, `layer '${name}'`));
       }
@@ -209,15 +274,24 @@ function checkTopology(file: string, root: LayerConfigJSON): void {
     inputsOf.set(name, from);
   }
   const cycle = findCycle(inputsOf);
-  if (cycle) throw badInput(`${file}: layer '${cycle[0]}' is on a cycle (${cycle.join(' → ')} → ${cycle[0]}); a model's layers must form a graph without loops`, hint);
+  if (cycle)
+    throw badInput(
+      `${file}: layer '${cycle[0]}' is on a cycle (${cycle.join(' → ')} → ${cycle[0]}); a model's layers must form a graph without loops`,
+      hint,
+    );
   for (const key of ['input_layers', 'output_layers'] as const) {
     const list = (root.config as Record<string, unknown>)[key];
     if (list === undefined) continue;
     const what = key === 'input_layers' ? 'input' : 'output';
-    if (!Array.isArray(list) || list.length === 0) throw badInput(`${file}: the model declares no ${what} layer ("${key}")`, hint);
+    if (!Array.isArray(list) || list.length === 0)
+      throw badInput(`${file}: the model declares no ${what} layer ("${key}")`, hint);
     for (const entry of list) {
       const name = Array.isArray(entry) ? entry[0] : undefined;
-      if (typeof name !== 'string' || !names.has(name)) throw badInput(`${file}: ${what} layer '${typeof name === 'string' ? name : JSON.stringify(entry)}' is not a layer of the model`, hint);
+      if (typeof name !== 'string' || !names.has(name))
+        throw badInput(
+          `${file}: ${what} layer '${typeof name === 'string' ? name : JSON.stringify(entry)}' is not a layer of the model`,
+          hint,
+        );
       resolve(entry, `${what} layer '${name}'`);
     }
   }
@@ -273,7 +347,9 @@ export async function loadModel(modelPath: string): Promise<tf.LayersModel> {
   } catch (e) {
     if (e instanceof PxpError) throw e;
     const why = (e as Error)?.message || (e as Error)?.name || String(e);
-    const hint = /weight/i.test(why) ? 'check that model.json and its weights were exported together' : 'the layer configuration in model.json is not one tfjs can build: export the model again with model.save()';
+    const hint = /weight/i.test(why)
+      ? 'check that model.json and its weights were exported together'
+      : 'the layer configuration in model.json is not one tfjs can build: export the model again with model.save()';
     throw badInput(`${resolveModelJson(modelPath)}: tfjs cannot build the model: ${why}`, hint);
   }
 }
@@ -296,7 +372,10 @@ export function modelMetadata(modelPath: string): PxpModelMetadata {
 export async function saveModel(model: tf.LayersModel, dir: string, metadata?: PxpModelMetadata): Promise<void> {
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
-      const weights = artifacts.weightData instanceof ArrayBuffer ? new Uint8Array(artifacts.weightData) : concat(artifacts.weightData ?? []);
+      const weights =
+        artifacts.weightData instanceof ArrayBuffer
+          ? new Uint8Array(artifacts.weightData)
+          : concat(artifacts.weightData ?? []);
       const modelJson: ModelJSON = {
         format: 'layers-model',
         generatedBy: `PXP Studio (tfjs ${tf.version.tfjs})`,
@@ -307,7 +386,9 @@ export async function saveModel(model: tf.LayersModel, dir: string, metadata?: P
       };
       writeFileAtomic(path.join(dir, 'weights.bin'), weights);
       writeFileAtomic(path.join(dir, 'model.json'), JSON.stringify(modelJson));
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weights.byteLength } };
+      return {
+        modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weights.byteLength },
+      };
     }),
   );
 }

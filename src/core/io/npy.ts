@@ -70,7 +70,10 @@ function diskType(descr: string, file: string): DiskType {
   const code = m ? `${m[2]}${m[3]}` : '';
   const t = DISK_TYPES[code];
   if (!m || !t) {
-    throw badInput(`${file}: dtype '${descr}' is not supported`, `convert it with x.astype(...) to one of ${SUPPORTED}`);
+    throw badInput(
+      `${file}: dtype '${descr}' is not supported`,
+      `convert it with x.astype(...) to one of ${SUPPORTED}`,
+    );
   }
   // '|' means "no byte order" (one-byte types); '=' is native order, which numpy never writes to disk.
   if (m[1] === '>' && t.size > 1) {
@@ -85,7 +88,10 @@ function diskType(descr: string, file: string): DiskType {
 /** Parses a whole .npy file. The data are copied into a fresh typed array (the input may be an unaligned slice). */
 export function parseNpy(buf: Uint8Array, file: string): NpyArray {
   if (buf.length < 10 || MAGIC.some((b, i) => buf[i] !== b)) {
-    throw badInput(`${file} is not a .npy file (bad magic bytes)`, 'write the array with numpy.save (a .npz must be unpacked first)');
+    throw badInput(
+      `${file} is not a .npy file (bad magic bytes)`,
+      'write the array with numpy.save (a .npz must be unpacked first)',
+    );
   }
   const major = buf[6];
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -95,11 +101,15 @@ export function parseNpy(buf: Uint8Array, file: string): NpyArray {
     headerStart = 10;
     headerLen = view.getUint16(8, true);
   } else if (major === 2 || major === 3) {
-    if (buf.length < 12) throw badInput(`${file}: the .npy header is truncated`, 'the file is incomplete; write it again');
+    if (buf.length < 12)
+      throw badInput(`${file}: the .npy header is truncated`, 'the file is incomplete; write it again');
     headerStart = 12;
     headerLen = view.getUint32(8, true);
   } else {
-    throw badInput(`${file}: .npy format version ${major}.${buf[7]} is not supported`, 'save it with numpy.save, which writes version 1, 2 or 3');
+    throw badInput(
+      `${file}: .npy format version ${major}.${buf[7]} is not supported`,
+      'save it with numpy.save, which writes version 1, 2 or 3',
+    );
   }
   const dataStart = headerStart + headerLen;
   if (buf.length < dataStart) {
@@ -109,7 +119,9 @@ export function parseNpy(buf: Uint8Array, file: string): NpyArray {
     );
   }
   // Versions 1 and 2 use latin-1 headers, version 3 UTF-8; the keys and values we read are ASCII either way.
-  const header = Buffer.from(buf.buffer, buf.byteOffset + headerStart, headerLen).toString(major === 3 ? 'utf8' : 'latin1');
+  const header = Buffer.from(buf.buffer, buf.byteOffset + headerStart, headerLen).toString(
+    major === 3 ? 'utf8' : 'latin1',
+  );
   const { descr, fortran, shape } = parseHeader(header, file);
   const t = diskType(descr, file);
   if (fortran && shape.length > 1) {
@@ -176,7 +188,13 @@ function decodeData(raw: Uint8Array, kind: DiskType['kind'], shape: number[], fi
 
 /** Reads a .npy file; a missing file is a bad-input error naming it. */
 export function readNpy(file: string): NpyArray {
-  return parseNpy(readInputFile(file, { missing: 'check the path, or write the array there with numpy.save', folder: { expected: 'a .npy file', hint: 'point at the .npy file itself' } }), file);
+  return parseNpy(
+    readInputFile(file, {
+      missing: 'check the path, or write the array there with numpy.save',
+      folder: { expected: 'a .npy file', hint: 'point at the .npy file itself' },
+    }),
+    file,
+  );
 }
 
 function formatShape(shape: number[]): string {

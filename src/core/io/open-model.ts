@@ -57,7 +57,8 @@ function resolveModelPath(modelPath: string): string {
 export async function openAnyModel(modelPath: string, opts: { inputShape?: number[] } = {}): Promise<LoadedModel> {
   const file = resolveModelPath(modelPath);
   if (isOnnxPath(file)) return openOnnx(file, opts.inputShape);
-  if (opts.inputShape) throw badInput('--input-shape applies to ONNX models only', 'a tfjs model.json declares its input shape');
+  if (opts.inputShape)
+    throw badInput('--input-shape applies to ONNX models only', 'a tfjs model.json declares its input shape');
   const model = await loadModel(file);
   const summary = summarizeModel(model);
   const metadata = modelMetadata(file);
@@ -82,7 +83,9 @@ export async function openAnyModel(modelPath: string, opts: { inputShape?: numbe
 
 function openOnnx(file: string, inputShape?: number[]): LoadedModel {
   const onnx = importOnnx(file, { inputShape });
-  const summary = summarizeGraph(onnx.graph, onnx.inputShape, path.basename(file, '.onnx'), { channelsFirst: onnx.layout === 'NCHW' });
+  const summary = summarizeGraph(onnx.graph, onnx.inputShape, path.basename(file, '.onnx'), {
+    channelsFirst: onnx.layout === 'NCHW',
+  });
   return {
     file,
     format: 'onnx',
@@ -120,7 +123,12 @@ function onnxClassNames(onnx: ImportedOnnx): string[] | undefined {
 
 /** A declared input range [lo, hi] with lo < hi, else nothing (a model that documents none is not range-checked). */
 function rangeOf(v: unknown): { inputRange?: [number, number] } {
-  return Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number' && Number.isFinite(x)) && v[0] < v[1] ? { inputRange: [v[0], v[1]] } : {};
+  return Array.isArray(v) &&
+    v.length === 2 &&
+    v.every((x) => typeof x === 'number' && Number.isFinite(x)) &&
+    v[0] < v[1]
+    ? { inputRange: [v[0], v[1]] }
+    : {};
 }
 
 /** LRP, pruning and search explain class scores: the model must output [N, classes]. */

@@ -21,10 +21,17 @@ export interface Preprocessing {
 
 const PREPROCESSING_PRESETS: Record<string, Preprocessing> = {
   none: { name: 'none' },
-  imagenet: { name: 'imagenet', resize: 256, crop: [224, 224], mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
+  imagenet: {
+    name: 'imagenet',
+    resize: 256,
+    crop: [224, 224],
+    mean: [0.485, 0.456, 0.406],
+    std: [0.229, 0.224, 0.225],
+  },
 };
 
-const HINT = 'use imagenet, none, or a JSON file like {"resize": 256, "crop": 224, "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]}';
+const HINT =
+  'use imagenet, none, or a JSON file like {"resize": 256, "crop": 224, "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]}';
 
 /** `--preprocess imagenet|none|FILE.json`. */
 export function parsePreprocessing(arg: string): Preprocessing {
@@ -42,8 +49,10 @@ export function parsePreprocessing(arg: string): Preprocessing {
   const fail = (key: string, problem: string): never => {
     throw badInput(`${arg}: ${key}: ${problem}`, HINT);
   };
-  for (const k of Object.keys(o)) if (!['resize', 'crop', 'mean', 'std'].includes(k)) fail(k, 'unknown key (resize, crop, mean, std)');
-  const positive = (v: unknown, key: string) => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : fail(key, 'expected a positive whole number'));
+  for (const k of Object.keys(o))
+    if (!['resize', 'crop', 'mean', 'std'].includes(k)) fail(k, 'unknown key (resize, crop, mean, std)');
+  const positive = (v: unknown, key: string) =>
+    typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : fail(key, 'expected a positive whole number');
   const spec: Preprocessing = { name: arg };
   if (o.resize !== undefined) spec.resize = positive(o.resize, 'resize');
   if (o.crop !== undefined) {
@@ -54,12 +63,15 @@ export function parsePreprocessing(arg: string): Preprocessing {
   for (const key of ['mean', 'std'] as const) {
     const v = o[key];
     if (v === undefined) continue;
-    if (!Array.isArray(v) || v.length === 0 || v.some((x) => typeof x !== 'number' || !Number.isFinite(x))) fail(key, 'expected a list of numbers, one per channel');
+    if (!Array.isArray(v) || v.length === 0 || v.some((x) => typeof x !== 'number' || !Number.isFinite(x)))
+      fail(key, 'expected a list of numbers, one per channel');
     if (key === 'std' && (v as number[]).some((x) => x <= 0)) fail(key, 'every std must be > 0');
     spec[key] = v as number[];
   }
-  if ((spec.mean === undefined) !== (spec.std === undefined)) fail(spec.mean ? 'std' : 'mean', 'give mean and std together');
-  if (spec.mean && spec.std && spec.mean.length !== spec.std.length) fail('std', `${spec.std.length} values for ${spec.mean.length} means`);
+  if ((spec.mean === undefined) !== (spec.std === undefined))
+    fail(spec.mean ? 'std' : 'mean', 'give mean and std together');
+  if (spec.mean && spec.std && spec.mean.length !== spec.std.length)
+    fail('std', `${spec.std.length} values for ${spec.mean.length} means`);
   return spec;
 }
 
@@ -106,11 +118,22 @@ export function preprocessImage(img: ImageHWC, spec: Preprocessing, channels: nu
   }
   if (spec.crop) {
     const [ch, cw] = spec.crop;
-    if (ch > out.height || cw > out.width) throw badInput(`a ${out.height}×${out.width} image cannot be centre-cropped to ${ch}×${cw}`, 'set resize to at least the crop size');
+    if (ch > out.height || cw > out.width)
+      throw badInput(
+        `a ${out.height}×${out.width} image cannot be centre-cropped to ${ch}×${cw}`,
+        'set resize to at least the crop size',
+      );
     const top = Math.round((out.height - ch) / 2);
     const left = Math.round((out.width - cw) / 2);
     const data = new Float32Array(ch * cw * out.channels);
-    for (let y = 0; y < ch; y++) data.set(out.data.subarray(((top + y) * out.width + left) * out.channels, ((top + y) * out.width + left + cw) * out.channels), y * cw * out.channels);
+    for (let y = 0; y < ch; y++)
+      data.set(
+        out.data.subarray(
+          ((top + y) * out.width + left) * out.channels,
+          ((top + y) * out.width + left + cw) * out.channels,
+        ),
+        y * cw * out.channels,
+      );
     out = { data, height: ch, width: cw, channels: out.channels };
   }
   if (out.channels === 1 && channels === 3) {
@@ -120,7 +143,11 @@ export function preprocessImage(img: ImageHWC, spec: Preprocessing, channels: nu
   }
   if (spec.mean && spec.std) {
     const { mean, std } = spec;
-    if (mean.length !== out.channels) throw badInput(`--preprocess ${spec.name}: ${mean.length} means for images with ${out.channels} channels`, 'give one mean and std per channel of the model input');
+    if (mean.length !== out.channels)
+      throw badInput(
+        `--preprocess ${spec.name}: ${mean.length} means for images with ${out.channels} channels`,
+        'give one mean and std per channel of the model input',
+      );
     const data = out === img ? new Float32Array(out.data) : out.data;
     for (let i = 0; i < data.length; i++) data[i] = (data[i] - mean[i % out.channels]) / std[i % out.channels];
     out = { ...out, data };
@@ -129,7 +156,12 @@ export function preprocessImage(img: ImageHWC, spec: Preprocessing, channels: nu
 }
 
 /** Per-channel bounds of the model's input for pixels in [low, high] (z-box's bounds). */
-export function inputBounds(spec: Preprocessing | undefined, low: number, high: number, channels: number): { low: number[]; high: number[] } {
+export function inputBounds(
+  spec: Preprocessing | undefined,
+  low: number,
+  high: number,
+  channels: number,
+): { low: number[]; high: number[] } {
   const mean = spec?.mean ?? new Array<number>(channels).fill(0);
   const std = spec?.std ?? new Array<number>(channels).fill(1);
   return { low: mean.map((m, c) => (low - m) / std[c]), high: mean.map((m, c) => (high - m) / std[c]) };

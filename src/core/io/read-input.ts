@@ -15,7 +15,8 @@ export function readInputFile(file: string, hints: ReadHints = {}): Buffer {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw badInput(`${file} does not exist`, hints.missing ?? 'check the path');
-    if (code === 'EISDIR' && hints.folder) throw badInput(`${file} is a folder, not ${hints.folder.expected}`, hints.folder.hint);
+    if (code === 'EISDIR' && hints.folder)
+      throw badInput(`${file} is a folder, not ${hints.folder.expected}`, hints.folder.hint);
     throw badInput(`${file} cannot be read (${code ?? String(e)})`, 'check the file permissions');
   }
 }

@@ -22,7 +22,9 @@ export const lockFileOf = (dir: string) => path.join(path.dirname(dir), `.${path
 
 /** `.NAME.PID.partial` (being assembled) and `.NAME.PID.old` (an older folder being replaced). */
 const siblingName = (dir: string, kind: 'partial' | 'old') => `.${path.basename(dir)}.${process.pid}.${kind}`;
-const isLeftoverOf = (dir: string, entry: string) => entry.startsWith(`.${path.basename(dir)}.`) && /^\.\d+\.(partial|old)$/.test(entry.slice(path.basename(dir).length + 1));
+const isLeftoverOf = (dir: string, entry: string) =>
+  entry.startsWith(`.${path.basename(dir)}.`) &&
+  /^\.\d+\.(partial|old)$/.test(entry.slice(path.basename(dir).length + 1));
 
 const held = new Map<string, string>();
 let exitHook = false;
@@ -64,7 +66,13 @@ export interface FolderLock {
 export function lockFolder(dir: string, command: string, label = dir): FolderLock {
   const file = lockFileOf(dir);
   const token = randomUUID();
-  const content: LockContent = { pid: process.pid, host: os.hostname(), command, started: new Date().toISOString(), token };
+  const content: LockContent = {
+    pid: process.pid,
+    host: os.hostname(),
+    command,
+    started: new Date().toISOString(),
+    token,
+  };
   for (let attempt = 0; ; attempt++) {
     try {
       const fd = fs.openSync(file, 'wx');
@@ -81,8 +89,13 @@ export function lockFolder(dir: string, command: string, label = dir): FolderLoc
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw writeFailure(e, label);
       const holder = readLock(file);
       if (!isStale(holder) || attempt > 0) {
-        const who = holder ? `pid ${holder.pid}${holder.host !== os.hostname() ? ` on ${holder.host}` : ''}, pxp ${holder.command} since ${holder.started}` : 'its lock file cannot be read';
-        throw badInput(`--out ${label} is being written by another pxp run (${who})`, `wait for that run to end, or choose another --out; if no such run exists, delete ${file}`);
+        const who = holder
+          ? `pid ${holder.pid}${holder.host !== os.hostname() ? ` on ${holder.host}` : ''}, pxp ${holder.command} since ${holder.started}`
+          : 'its lock file cannot be read';
+        throw badInput(
+          `--out ${label} is being written by another pxp run (${who})`,
+          `wait for that run to end, or choose another --out; if no such run exists, delete ${file}`,
+        );
       }
       // Stale: remove it only if it is still the one just read (another writer may have taken it over meanwhile).
       if (JSON.stringify(readLock(file)) === JSON.stringify(holder)) fs.rmSync(file, { force: true });
@@ -117,7 +130,11 @@ function removeLeftovers(dir: string): void {
  * folder, or an older run the caller agreed to replace). `beforeCommit` runs last, just before the rename (the
  * caller's last chance to cancel). On any failure nothing of the new folder is left and `dir` is as it was.
  */
-export async function writeFolderWhole(dir: string, fill: (tmp: string) => Promise<void> | void, beforeCommit: () => Promise<void> | void = () => undefined): Promise<void> {
+export async function writeFolderWhole(
+  dir: string,
+  fill: (tmp: string) => Promise<void> | void,
+  beforeCommit: () => Promise<void> | void = () => undefined,
+): Promise<void> {
   const parent = path.dirname(dir);
   const tmp = path.join(parent, siblingName(dir, 'partial'));
   try {
@@ -193,7 +210,7 @@ const WRITE_ERRORS: Record<string, string> = {
   EROFS: 'read-only file system',
   ENOSPC: 'no space left on the device',
   EDQUOT: 'disk quota exceeded',
-  EFBIG: 'a file is too large (for the file system, or the process\'s file size limit)',
+  EFBIG: "a file is too large (for the file system, or the process's file size limit)",
 };
 
 /** Why a write failed, in words, when the file system refused it (permissions, read-only, full); else undefined. */
@@ -207,5 +224,10 @@ export function writeFailure(e: unknown, dir: string): unknown {
   const reason = writeErrorReason(e);
   if (!reason) return e;
   const full = /ENOSPC|EDQUOT|EFBIG/.test(reason);
-  return badInput(`cannot write ${dir}: ${reason}`, full ? 'free some space, or choose an --out on another file system; nothing was left behind' : 'choose an --out folder you can write to; nothing was left behind');
+  return badInput(
+    `cannot write ${dir}: ${reason}`,
+    full
+      ? 'free some space, or choose an --out on another file system; nothing was left behind'
+      : 'choose an --out folder you can write to; nothing was left behind',
+  );
 }

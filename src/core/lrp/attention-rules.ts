@@ -47,13 +47,29 @@ export const SOFTMAX_RULES: Record<SoftmaxRule, SoftmaxRuleDecl> = {
 };
 
 /** Uniform rule for s·Q·Kᵀ: G = R_L/ŝ(2L); each factor gets its half. (`epsilon` only varies in tests: ε → 0.) */
-export function scoresProductRelevance<T>(A: Algebra<T>, q: T, k: T, l: T, rL: T, scale: number, epsilon = DEFAULT_STABILIZER): { q: T; k: T } {
+export function scoresProductRelevance<T>(
+  A: Algebra<T>,
+  q: T,
+  k: T,
+  l: T,
+  rL: T,
+  scale: number,
+  epsilon = DEFAULT_STABILIZER,
+): { q: T; k: T } {
   const g = A.mul(divideStabilized(A, rL, A.mul(l, 2), epsilon), scale);
   return { q: A.mul(q, A.matMul(g, k)), k: A.mul(k, A.matMul(g, q, true, false)) };
 }
 
 /** A·V: R_A = A ⊙ (G·Vᵀ), R_V = V ⊙ (Aᵀ·G) with G = R_O/ŝ(2O) (uniform) or R_O/ŝ(O) (epsilon). */
-export function contextProductRelevance<T>(A: Algebra<T>, a: T, v: T, o: T, rO: T, rule: 'uniform' | 'epsilon', epsilon = DEFAULT_STABILIZER): { a: T; v: T } {
+export function contextProductRelevance<T>(
+  A: Algebra<T>,
+  a: T,
+  v: T,
+  o: T,
+  rO: T,
+  rule: 'uniform' | 'epsilon',
+  epsilon = DEFAULT_STABILIZER,
+): { a: T; v: T } {
   const g = divideStabilized(A, rO, rule === 'uniform' ? A.mul(o, 2) : o, epsilon);
   return { a: A.mul(a, A.matMul(g, v, false, true)), v: A.mul(v, A.matMul(a, g, true, false)) };
 }
@@ -67,7 +83,15 @@ export interface AttentionRelevance<T> {
 }
 
 /** Relevance of q, k, v ([N, T, H·d]) given R at the merged context O. */
-export function attentionRelevance<T>(A: Algebra<T>, op: Pick<AttentionOp, 'heads' | 'headDim'>, q: T, k: T, v: T, r: T, rule: SoftmaxRule): AttentionRelevance<T> {
+export function attentionRelevance<T>(
+  A: Algebra<T>,
+  op: Pick<AttentionOp, 'heads' | 'headDim'>,
+  q: T,
+  k: T,
+  v: T,
+  r: T,
+  rule: SoftmaxRule,
+): AttentionRelevance<T> {
   return A.scope(() => {
     const decl = SOFTMAX_RULES[rule];
     const [qh, kh, vh, rh] = [q, k, v, r].map((t) => A.splitHeads(t, op.heads, op.headDim));

@@ -35,7 +35,10 @@ export class Explainer {
   readonly layerRules: LayerRule[];
   private readonly prepared: ExplanationPlan;
 
-  constructor(model: tf.LayersModel | Graph, readonly composite: CompositeSpec) {
+  constructor(
+    model: tf.LayersModel | Graph,
+    readonly composite: CompositeSpec,
+  ) {
     this.prepared = planExplanation(model, composite);
     this.componentLayers = this.prepared.componentLayers;
     this.layerRules = this.prepared.layerRules;
@@ -51,40 +54,57 @@ export class Explainer {
   }
 }
 
-
 /** Forward and relevance pass of one batch on tfjs; every tensor it makes is freed before it returns. */
-function explainOnTfjs(prepared: ExplanationPlan, x: tf.Tensor, targets: Int32Array | undefined, init: InitMode): BatchAttribution {
-    const n = x.shape[0];
-    const A = tfAlgebra;
-    let t: ArrayLike<number> = [];
-    let outputRelevance: Float64Array = new Float64Array(n);
-    // One scope for the forward and backward pass: everything but the returned maps is freed at its end.
-    const { input, maps } = tf.tidy(() => {
-      const acts = forwardAll(A, prepared.plan.graph, x);
-      const logits = acts[prepared.plan.explained];
-      const k = logits.shape[logits.rank - 1]!;
-      const logitValues = logits.dataSync() as Float32Array;
-      t = targets ?? argmaxRows(logitValues, k);
-      const init0 = initialRelevance(logitValues, t, n, k, init);
-      outputRelevance = init0.outputRelevance;
-      const p = propagate(A, prepared.plan, acts, tf.tensor(init0.r0, logits.shape));
-      // An MLP neuron's relevance is Σ_tokens |R| per sample (method.md §3); heads arrive as [N, heads] already.
-      const readout = (c: ComponentLayer, r: tf.Tensor) => (c.kind === 'neuron' ? tf.abs(r) : r);
-      return { input: p.input, maps: prepared.componentLayers.map((c) => readout(c, p.atNodes.get(c.node) ?? tf.zeros([n, c.size]))) };
-    });
-    const components = prepared.componentLayers.map((c, l) => sumOverPositions(maps[l].dataSync(), n, c.size));
-    const inputValues = input.dataSync() as Float32Array;
-    tf.dispose([input, ...maps]);
-    return { input: inputValues, components, targets: Int32Array.from(t), outputRelevance };
-  }
+function explainOnTfjs(
+  prepared: ExplanationPlan,
+  x: tf.Tensor,
+  targets: Int32Array | undefined,
+  init: InitMode,
+): BatchAttribution {
+  const n = x.shape[0];
+  const A = tfAlgebra;
+  let t: ArrayLike<number> = [];
+  let outputRelevance: Float64Array = new Float64Array(n);
+  // One scope for the forward and backward pass: everything but the returned maps is freed at its end.
+  const { input, maps } = tf.tidy(() => {
+    const acts = forwardAll(A, prepared.plan.graph, x);
+    const logits = acts[prepared.plan.explained];
+    const k = logits.shape[logits.rank - 1]!;
+    const logitValues = logits.dataSync() as Float32Array;
+    t = targets ?? argmaxRows(logitValues, k);
+    const init0 = initialRelevance(logitValues, t, n, k, init);
+    outputRelevance = init0.outputRelevance;
+    const p = propagate(A, prepared.plan, acts, tf.tensor(init0.r0, logits.shape));
+    // An MLP neuron's relevance is Σ_tokens |R| per sample (method.md §3); heads arrive as [N, heads] already.
+    const readout = (c: ComponentLayer, r: tf.Tensor) => (c.kind === 'neuron' ? tf.abs(r) : r);
+    return {
+      input: p.input,
+      maps: prepared.componentLayers.map((c) => readout(c, p.atNodes.get(c.node) ?? tf.zeros([n, c.size]))),
+    };
+  });
+  const components = prepared.componentLayers.map((c, l) => sumOverPositions(maps[l].dataSync(), n, c.size));
+  const inputValues = input.dataSync() as Float32Array;
+  tf.dispose([input, ...maps]);
+  return { input: inputValues, components, targets: Int32Array.from(t), outputRelevance };
+}
 
 /** One-hot relevance at each sample's target (scaled by the target logit for 'logit'); checks the targets. */
-function initialRelevance(logits: Float32Array, targets: ArrayLike<number>, n: number, k: number, init: InitMode): { r0: Float32Array; outputRelevance: Float64Array } {
+function initialRelevance(
+  logits: Float32Array,
+  targets: ArrayLike<number>,
+  n: number,
+  k: number,
+  init: InitMode,
+): { r0: Float32Array; outputRelevance: Float64Array } {
   const r0 = new Float32Array(n * k);
   const outputRelevance = new Float64Array(n);
   for (let s = 0; s < n; s++) {
     const t = targets[s];
-    if (t < 0 || t >= k) throw badInput(`target ${t} of sample ${s} is out of range for ${k} outputs`, `targets must be class indices 0…${k - 1}`);
+    if (t < 0 || t >= k)
+      throw badInput(
+        `target ${t} of sample ${s} is out of range for ${k} outputs`,
+        `targets must be class indices 0…${k - 1}`,
+      );
     const v = init === 'logit' ? logits[s * k + t] : 1;
     r0[s * k + t] = v;
     outputRelevance[s] = v;
@@ -128,9 +148,19 @@ export interface AttributeOptions extends RunControl {
 }
 
 /** One batch of samples [n, ...inputShape] row-major → its attribution, on one executor. */
-type BatchRunner = (x: Float32Array, n: number, targets: Int32Array | undefined, init: InitMode) => Promise<BatchAttribution>;
+type BatchRunner = (
+  x: Float32Array,
+  n: number,
+  targets: Int32Array | undefined,
+  init: InitMode,
+) => Promise<BatchAttribution>;
 
-async function chooseRunner(prepared: ExplanationPlan, inputShape: number[], batchSize: number, pref: ExecutorPreference): Promise<{ run: BatchRunner; executor: Executor; note?: string; close: () => Promise<void> }> {
+async function chooseRunner(
+  prepared: ExplanationPlan,
+  inputShape: number[],
+  batchSize: number,
+  pref: ExecutorPreference,
+): Promise<{ run: BatchRunner; executor: Executor; note?: string; close: () => Promise<void> }> {
   let note: string | undefined;
   if (pref !== 'tfjs') {
     const { ort, why } = loadOnnxRuntime();
@@ -139,22 +169,41 @@ async function chooseRunner(prepared: ExplanationPlan, inputShape: number[], bat
       try {
         // Compile now, so an op the ONNX path lacks falls back to tfjs before any work is done.
         await onnx.prepare(batchSize);
-        return { run: (x, n, t, init) => onnx.explain(x, n, batchSize, t, init), executor: 'onnx', close: () => onnx.dispose() };
+        return {
+          run: (x, n, t, init) => onnx.explain(x, n, batchSize, t, init),
+          executor: 'onnx',
+          close: () => onnx.dispose(),
+        };
       } catch (e) {
         if (!(e instanceof OnnxUnsupported) || pref === 'onnx') throw e;
         note = `onnxruntime cannot compile this model (${e.message}); ran on tfjs`;
       }
     } else {
-      if (pref === 'onnx') throw badInput(`the onnx executor is not available: ${why}`, 'install onnxruntime-node, or use --executor tfjs');
+      if (pref === 'onnx')
+        throw badInput(
+          `the onnx executor is not available: ${why}`,
+          'install onnxruntime-node, or use --executor tfjs',
+        );
       note = why;
     }
   }
   const explainer = new TfBatchRunner(prepared);
-  return { run: (x, n, t, init) => explainer.explain(x, n, inputShape, t, init), executor: 'tfjs', note, close: async () => {} };
+  return {
+    run: (x, n, t, init) => explainer.explain(x, n, inputShape, t, init),
+    executor: 'tfjs',
+    note,
+    close: async () => {},
+  };
 }
 
 /** Explains every sample of x ([N, ...inputShape] row-major) in batches. */
-export async function attribute(model: tf.LayersModel | Graph, composite: CompositeSpec, x: Float32Array, shape: number[], opts: AttributeOptions = {}): Promise<AttributionResult> {
+export async function attribute(
+  model: tf.LayersModel | Graph,
+  composite: CompositeSpec,
+  x: Float32Array,
+  shape: number[],
+  opts: AttributeOptions = {},
+): Promise<AttributionResult> {
   const start = Date.now();
   const prepared = planExplanation(model, composite);
   const n = shape[0];
@@ -163,7 +212,11 @@ export async function attribute(model: tf.LayersModel | Graph, composite: Compos
   try {
     const per = x.length / n;
     const input = new Float32Array(x.length);
-    const layers = prepared.componentLayers.map((c) => ({ name: c.name, kind: c.kind, relevance: [] as Float64Array[] }));
+    const layers = prepared.componentLayers.map((c) => ({
+      name: c.name,
+      kind: c.kind,
+      relevance: [] as Float64Array[],
+    }));
     const targets = new Int32Array(n);
     const outputRelevance = new Float64Array(n);
     for await (const batch of batchesOf({ x, shape }, batchSize, { signal: opts.signal })) {
@@ -196,7 +249,13 @@ export async function attribute(model: tf.LayersModel | Graph, composite: Compos
 class TfBatchRunner {
   constructor(private readonly prepared: ExplanationPlan) {}
 
-  async explain(x: Float32Array, n: number, inputShape: number[], targets: Int32Array | undefined, init: InitMode): Promise<BatchAttribution> {
+  async explain(
+    x: Float32Array,
+    n: number,
+    inputShape: number[],
+    targets: Int32Array | undefined,
+    init: InitMode,
+  ): Promise<BatchAttribution> {
     const xb = tf.tensor(x, [n, ...inputShape]);
     try {
       return explainOnTfjs(this.prepared, xb, targets, init);

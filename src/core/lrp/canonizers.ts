@@ -22,8 +22,14 @@ export function mergeBatchNorm(g: Graph): Graph {
       const scale = tf.div(bn.gamma ?? tf.onesLike(bn.mean), tf.sqrt(tf.add(bn.variance, bn.epsilon)));
       const op = prev.op as Extract<typeof prev.op, { kernel: tf.Tensor }>;
       // The output channel is the kernel's last axis for dense and conv; depthwise interleaves channel × multiplier.
-      const kernel = tf.mul(op.kernel, op.type === 'depthwise' ? scale.reshape([1, 1, op.kernel.shape[2], op.kernel.shape[3]]) : scale);
-      const bias = tf.add(tf.mul(tf.sub(op.bias ?? tf.zerosLike(bn.mean), bn.mean), scale), bn.beta ?? tf.zerosLike(bn.mean));
+      const kernel = tf.mul(
+        op.kernel,
+        op.type === 'depthwise' ? scale.reshape([1, 1, op.kernel.shape[2], op.kernel.shape[3]]) : scale,
+      );
+      const bias = tf.add(
+        tf.mul(tf.sub(op.bias ?? tf.zerosLike(bn.mean), bn.mean), scale),
+        bn.beta ?? tf.zerosLike(bn.mean),
+      );
       return { kernel, bias };
     });
     nodes[src] = { ...prev, op: { ...prev.op, kernel: merged.kernel, bias: merged.bias } as typeof prev.op };
@@ -42,7 +48,8 @@ export function canonize(g: Graph, names: readonly string[]): Graph {
   let out = g;
   for (const name of names) {
     // A spec can arrive as JSON from elsewhere (a worker message), not only from parseComposite.
-    if (!Object.prototype.hasOwnProperty.call(CANONIZERS, name)) throw badInput(`unknown canonizer '${name}'`, `available: ${CANONIZER_NAMES.join(', ')}`);
+    if (!Object.prototype.hasOwnProperty.call(CANONIZERS, name))
+      throw badInput(`unknown canonizer '${name}'`, `available: ${CANONIZER_NAMES.join(', ')}`);
     out = CANONIZERS[name as CanonizerName](out);
   }
   return out;
@@ -52,5 +59,6 @@ export function canonize(g: Graph, names: readonly string[]): Graph {
 export function disposeCanonized(canonized: Graph, original: Graph): void {
   const kept = new Set<tf.Tensor>();
   for (const n of original.nodes) for (const v of Object.values(n.op)) if (v instanceof tf.Tensor) kept.add(v);
-  for (const n of canonized.nodes) for (const v of Object.values(n.op)) if (v instanceof tf.Tensor && !kept.has(v)) v.dispose();
+  for (const n of canonized.nodes)
+    for (const v of Object.values(n.op)) if (v instanceof tf.Tensor && !kept.has(v)) v.dispose();
 }

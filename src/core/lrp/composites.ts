@@ -11,7 +11,15 @@
  */
 import fs from 'node:fs';
 import { badInput } from '../errors';
-import { RULE_NAMES, type RuleName, type RuleSpec, defaultRuleSpec, resolveRule, ruleParams, shortNumber } from './rule-table';
+import {
+  RULE_NAMES,
+  type RuleName,
+  type RuleSpec,
+  defaultRuleSpec,
+  resolveRule,
+  ruleParams,
+  shortNumber,
+} from './rule-table';
 
 // The rules, their parameters and descriptions are one table (rule-table.ts); composites refer to it.
 export { type RuleSpec, describeRule } from './rule-table';
@@ -36,7 +44,16 @@ const SOFTMAX_RULES: readonly SoftmaxRule[] = ['epsilon', 'z-plus', 'z-plus-vbia
 /** The canonizers a composite may name (their graph rewrites: canonizers.ts). */
 export const CANONIZER_NAMES = ['merge-batch-norm'] as const;
 export type CanonizerName = (typeof CANONIZER_NAMES)[number];
-const TOP_LEVEL_KEYS = ['default', 'first', 'layers', 'canonizers', 'attention', 'init', 'abs_sort', 'least_relevant_first'];
+const TOP_LEVEL_KEYS = [
+  'default',
+  'first',
+  'layers',
+  'canonizers',
+  'attention',
+  'init',
+  'abs_sort',
+  'least_relevant_first',
+];
 export const INITS: readonly string[] = ['one-hot', 'logit'];
 
 const RULES_HINT = `valid rules: ${RULE_NAMES.join(', ')}; e.g. {"rule": "epsilon", "epsilon": 1e-6}`;
@@ -120,10 +137,15 @@ function parseRule(v: unknown, source: string, path: string): RuleSpec {
   if (!isObject(v)) fail(source, path, `expected a rule object, got ${typeName(v)}`, RULES_HINT);
   if (!('rule' in v)) fail(source, join(path, 'rule'), 'missing', RULES_HINT);
   const name = v.rule;
-  if (typeof name !== 'string') fail(source, join(path, 'rule'), `expected a string, got ${typeName(name)}`, RULES_HINT);
+  if (typeof name !== 'string')
+    fail(source, join(path, 'rule'), `expected a string, got ${typeName(name)}`, RULES_HINT);
   if (name === 'pass') {
-    fail(source, join(path, 'rule'), "'pass' is not a rule for conv or dense layers (activations pass relevance unchanged without one)",
-      `give this layer an LRP rule; ${RULES_HINT}`);
+    fail(
+      source,
+      join(path, 'rule'),
+      "'pass' is not a rule for conv or dense layers (activations pass relevance unchanged without one)",
+      `give this layer an LRP rule; ${RULES_HINT}`,
+    );
   }
   if (!(RULE_NAMES as string[]).includes(name)) {
     const closest = closestNames(name, RULE_NAMES, 1)[0];
@@ -139,7 +161,8 @@ function parseRule(v: unknown, source: string, path: string): RuleSpec {
   const given: Record<string, number> = {};
   for (const key of params) if (key in v) given[key] = finiteNumber(v[key], source, join(path, key), paramHint);
   const resolved = resolveRule(rule, given);
-  if ('problem' in resolved) fail(source, join(path, resolved.problem.param), resolved.problem.problem, resolved.problem.hint ?? paramHint);
+  if ('problem' in resolved)
+    fail(source, join(path, resolved.problem.param), resolved.problem.problem, resolved.problem.hint ?? paramHint);
   return resolved.spec;
 }
 
@@ -158,7 +181,8 @@ export function parseComposite(json: unknown, source: string, layerNames?: reado
   let dense = epsilonDefault();
   if ('default' in json) {
     const d = json.default;
-    if (!isObject(d)) fail(source, 'default', `expected an object, got ${typeName(d)}`, '"default": {"conv": RULE, "dense": RULE}');
+    if (!isObject(d))
+      fail(source, 'default', `expected an object, got ${typeName(d)}`, '"default": {"conv": RULE, "dense": RULE}');
     checkKeys(d, ['conv', 'dense'], source, 'default', 'default');
     if ('conv' in d) conv = parseRule(d.conv, source, 'default.conv');
     if ('dense' in d) dense = parseRule(d.dense, source, 'default.dense');
@@ -169,13 +193,18 @@ export function parseComposite(json: unknown, source: string, layerNames?: reado
 
   if ('layers' in json) {
     const layers = json.layers;
-    if (!isObject(layers)) fail(source, 'layers', `expected an object, got ${typeName(layers)}`, '"layers": {"<layer name>": RULE}');
+    if (!isObject(layers))
+      fail(source, 'layers', `expected an object, got ${typeName(layers)}`, '"layers": {"<layer name>": RULE}');
     for (const [name, rule] of Object.entries(layers)) {
       const path = `layers.${name}`;
       if (layerNames && !layerNames.includes(name)) {
         const some = closestNames(name, layerNames, 6);
-        fail(source, path, `the model has no layer named '${name}'`,
-          some.length ? `layers in this model include: ${some.join(', ')}` : 'this model has no layers to name');
+        fail(
+          source,
+          path,
+          `the model has no layer named '${name}'`,
+          some.length ? `layers in this model include: ${some.join(', ')}` : 'this model has no layers to name',
+        );
       }
       spec.layers[name] = parseRule(rule, source, path);
     }
@@ -188,7 +217,8 @@ export function parseComposite(json: unknown, source: string, layerNames?: reado
     const out: CanonizerName[] = [];
     list.forEach((c: unknown, i: number) => {
       if (typeof c !== 'string') fail(source, `canonizers[${i}]`, `expected a string, got ${typeName(c)}`, hint);
-      if (!(CANONIZER_NAMES as readonly string[]).includes(c)) fail(source, `canonizers[${i}]`, `unknown canonizer '${c}'`, hint);
+      if (!(CANONIZER_NAMES as readonly string[]).includes(c))
+        fail(source, `canonizers[${i}]`, `unknown canonizer '${c}'`, hint);
       if (!out.includes(c as CanonizerName)) out.push(c as CanonizerName);
     });
     spec.canonizers = out;
@@ -202,7 +232,8 @@ export function parseComposite(json: unknown, source: string, layerNames?: reado
     if (!('softmax' in a)) fail(source, 'attention.softmax', 'missing', hint);
     const s = a.softmax;
     if (typeof s !== 'string') fail(source, 'attention.softmax', `expected a string, got ${typeName(s)}`, hint);
-    if (!(SOFTMAX_RULES as readonly string[]).includes(s)) fail(source, 'attention.softmax', `unknown softmax rule '${s}'`, hint);
+    if (!(SOFTMAX_RULES as readonly string[]).includes(s))
+      fail(source, 'attention.softmax', `unknown softmax rule '${s}'`, hint);
     spec.attention = { softmax: s as SoftmaxRule };
   }
 
@@ -214,7 +245,8 @@ export function parseComposite(json: unknown, source: string, layerNames?: reado
   }
   const flag = (key: 'abs_sort' | 'least_relevant_first'): boolean | undefined => {
     if (!(key in json)) return undefined;
-    if (typeof json[key] !== 'boolean') fail(source, key, `expected true or false, got ${typeName(json[key])}`, `"${key}": true or false`);
+    if (typeof json[key] !== 'boolean')
+      fail(source, key, `expected true or false, got ${typeName(json[key])}`, `"${key}": true or false`);
     return json[key] as boolean;
   };
   const absSort = flag('abs_sort');

@@ -48,13 +48,25 @@ export function planExplanation(model: tf.LayersModel | Graph, composite: Compos
   const graph = canonize(original, composite.canonizers);
   let explained = graph.output;
   // We explain the logits: a final softmax is skipped.
-  while (graph.nodes[explained].op.type === 'activation' && (graph.nodes[explained].op as { fn: string }).fn === 'softmax') explained = graph.nodes[explained].inputs[0];
+  while (
+    graph.nodes[explained].op.type === 'activation' &&
+    (graph.nodes[explained].op as { fn: string }).fn === 'softmax'
+  )
+    explained = graph.nodes[explained].inputs[0];
   const linear = graph.nodes.map((n, i) => ({ n, i })).filter(({ n, i }) => isLinear(n.op) && i <= explained);
-  if (linear.length === 0) throw badInput(`model has no conv or dense layer to explain`, 'PXP explains models built from conv and dense layers');
+  if (linear.length === 0)
+    throw badInput(
+      `model has no conv or dense layer to explain`,
+      'PXP explains models built from conv and dense layers',
+    );
   const rules = graph.nodes.map(() => undefined as ReturnType<typeof ruleFromSpec> | undefined);
   const layerRules: LayerRule[] = [];
   linear.forEach(({ n, i }, k) => {
-    const spec = ruleForLayer(composite, { name: n.name, kind: n.op.type === 'dense' ? 'dense' : 'conv', isFirst: k === 0 });
+    const spec = ruleForLayer(composite, {
+      name: n.name,
+      kind: n.op.type === 'dense' ? 'dense' : 'conv',
+      isFirst: k === 0,
+    });
     // z-box bounds are pixels; on a layer reading normalized inputs they become per-channel input bounds.
     const norm = original.inputNormalization;
     const readsInput = n.inputs.some((j) => graph.nodes[j].op.type === 'input');
@@ -68,7 +80,13 @@ export function planExplanation(model: tf.LayersModel | Graph, composite: Compos
     layerRules.push({ name: n.name, rule: describeRule(spec) });
   });
   const componentLayers = componentNodes(graph, explained);
-  const plan: PropagationPlan = { graph, rules, explained, keep: new Set(componentLayers.map((c) => c.node)), softmax: composite.attention?.softmax };
+  const plan: PropagationPlan = {
+    graph,
+    rules,
+    explained,
+    keep: new Set(componentLayers.map((c) => c.node)),
+    softmax: composite.attention?.softmax,
+  };
   return { plan, componentLayers, layerRules, original, ownsOriginal: !('nodes' in model) };
 }
 

@@ -20,7 +20,12 @@ interface Compiled {
 }
 
 /** Builds the ONNX model of forward + relevance for `batch` samples. */
-export function compileExplanation(prepared: ExplanationPlan, inputShape: number[], batch: number, opts: { predicted: boolean; init: InitMode }): { bytes: Uint8Array; classes: number } {
+export function compileExplanation(
+  prepared: ExplanationPlan,
+  inputShape: number[],
+  batch: number,
+  opts: { predicted: boolean; init: InitMode },
+): { bytes: Uint8Array; classes: number } {
   const b = new OnnxGraphBuilder();
   const A = new OnnxAlgebra(b);
   const shape = [batch, ...inputShape];
@@ -34,13 +39,19 @@ export function compileExplanation(prepared: ExplanationPlan, inputShape: number
     // ArgMax keeps the first maximum: ties go to the lowest class, as everywhere else.
     const target = b.op('ArgMax', [A.ref(logits)], { axis: 1, keepdims: 0, select_last_index: 0 });
     b.output(target, { dtype: 'int64', shape: [batch] });
-    oneHot = b.op('OneHot', [target, b.constant(BigInt64Array.of(BigInt(k)), [], 'depth'), b.constant(Float32Array.of(0, 1), [2], 'onoff')], { axis: -1 });
+    oneHot = b.op(
+      'OneHot',
+      [target, b.constant(BigInt64Array.of(BigInt(k)), [], 'depth'), b.constant(Float32Array.of(0, 1), [2], 'onoff')],
+      { axis: -1 },
+    );
   } else {
     oneHot = b.input({ name: 'onehot', dtype: 'float32', shape: [batch, k] });
   }
   const r0 = opts.init === 'logit' ? b.op('Mul', [oneHot, A.ref(logits)]) : oneHot;
   b.output(A.ref(logits), { dtype: 'float32', shape: [batch, k] });
-  const readAt = new Map(prepared.componentLayers.map((c) => [c.node, readoutNode(prepared.plan.graph, c.node, prepared.plan.explained)]));
+  const readAt = new Map(
+    prepared.componentLayers.map((c) => [c.node, readoutNode(prepared.plan.graph, c.node, prepared.plan.explained)]),
+  );
   const keep = new Set([...prepared.plan.keep, ...readAt.values()]);
   const p = propagate(A, { ...prepared.plan, keep }, acts, { name: r0, shape: [batch, k], nonNegative: false });
   const input = shape.length === 4 ? b.op('Transpose', [A.ref(p.input)], { perm: [0, 2, 3, 1] }) : A.ref(p.input);
@@ -49,7 +60,9 @@ export function compileExplanation(prepared: ExplanationPlan, inputShape: number
     const r = p.atNodes.get(readAt.get(c.node)!);
     const rShape = r?.shape ?? [batch, c.size];
     // Sums over positions in float64, so that near-equal scores rank as the reference's do.
-    const value = r ? A.ref(r) : A.ref(A.fillLike({ shape: rShape, nonNegative: true, data: new Float32Array(batch * c.size) }, 0));
+    const value = r
+      ? A.ref(r)
+      : A.ref(A.fillLike({ shape: rShape, nonNegative: true, data: new Float32Array(batch * c.size) }, 0));
     // An MLP neuron's relevance is Σ_tokens |R| (method.md §3); heads arrive as [N, heads].
     let sum = b.op('Cast', [c.kind === 'neuron' ? b.op('Abs', [value]) : value], { to: 11 });
     if (rShape.length === 4) sum = b.op('ReduceSum', [sum, b.ints([2, 3])], { keepdims: 0 });
@@ -96,7 +109,11 @@ export class OnnxExplainer {
     let s = this.sessions.get(key);
     if (!s) {
       const { bytes, classes } = compileExplanation(this.prepared, this.inputShape, batch, { predicted, init });
-      s = this.ort.InferenceSession.create(bytes, { intraOpNumThreads: this.threads, graphOptimizationLevel: 'all', enableMemPattern: false }).then((session) => ({ session, classes }));
+      s = this.ort.InferenceSession.create(bytes, {
+        intraOpNumThreads: this.threads,
+        graphOptimizationLevel: 'all',
+        enableMemPattern: false,
+      }).then((session) => ({ session, classes }));
       this.sessions.set(key, s);
     }
     return s;
@@ -108,18 +125,30 @@ export class OnnxExplainer {
   }
 
   /** Explains samples [n, ...inputShape] (n ≤ batch; the rest is zero padding). */
-  async explain(x: Float32Array, n: number, batch: number, targets: Int32Array | undefined, init: InitMode): Promise<BatchAttribution> {
+  async explain(
+    x: Float32Array,
+    n: number,
+    batch: number,
+    targets: Int32Array | undefined,
+    init: InitMode,
+  ): Promise<BatchAttribution> {
     const per = x.length / n;
     const { session, classes: k } = await this.session(batch, targets === undefined, init);
     const padded = new Float32Array(batch * per);
     padded.set(x);
-    const feeds: Record<string, Ort.Tensor> = { x: new this.ort.Tensor('float32', padded, [batch, ...this.inputShape]) };
+    const feeds: Record<string, Ort.Tensor> = {
+      x: new this.ort.Tensor('float32', padded, [batch, ...this.inputShape]),
+    };
     const outNames = session.outputNames;
     const logitsName = outNames[targets === undefined ? 1 : 0];
     if (targets) {
       const oneHot = new Float32Array(batch * k);
       targets.forEach((t, s) => {
-        if (t < 0 || t >= k) throw badInput(`target ${t} of sample ${s} is out of range for ${k} outputs`, `targets must be class indices 0…${k - 1}`);
+        if (t < 0 || t >= k)
+          throw badInput(
+            `target ${t} of sample ${s} is out of range for ${k} outputs`,
+            `targets must be class indices 0…${k - 1}`,
+          );
         oneHot[s * k + t] = 1;
       });
       feeds.onehot = new this.ort.Tensor('float32', oneHot, [batch, k]);

@@ -35,7 +35,14 @@ export interface Propagated<T> {
 }
 
 /** Relevance of each input of node i, given the relevance r at its output. */
-function backwardNode<T>(A: Algebra<T>, plan: PropagationPlan, i: number, acts: T[], r: T, readouts: Map<number, T>): T[] {
+function backwardNode<T>(
+  A: Algebra<T>,
+  plan: PropagationPlan,
+  i: number,
+  acts: T[],
+  r: T,
+  readouts: Map<number, T>,
+): T[] {
   const node = plan.graph.nodes[i];
   const ins = node.inputs.map((j) => acts[j]);
   const x = ins[0];

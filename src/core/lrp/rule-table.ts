@@ -3,7 +3,16 @@
  * defaults, their bounds, how they complete and constrain one another) and the declaration it builds (rules.ts).
  * Composites parse, describe and write rules from it; attribution builds them from it.
  */
-import { type LinearRule, alphaBetaRule, epsilonRule, flatRule, gammaRule, wSquareRule, zBoxRule, zPlusRule } from './rules';
+import {
+  type LinearRule,
+  alphaBetaRule,
+  epsilonRule,
+  flatRule,
+  gammaRule,
+  wSquareRule,
+  zBoxRule,
+  zPlusRule,
+} from './rules';
 import { DEFAULT_STABILIZER } from './stabilizer';
 
 interface ParamDecl {
@@ -39,11 +48,15 @@ export function shortNumber(n: number): string {
 }
 
 const ALPHA_BETA_TOLERANCE = 1e-9;
-const ALPHA_BETA_HINT = 'alpha-beta needs alpha - beta = 1 and beta >= 0, e.g. {"rule": "alpha-beta", "alpha": 2, "beta": 1}';
+const ALPHA_BETA_HINT =
+  'alpha-beta needs alpha - beta = 1 and beta >= 0, e.g. {"rule": "alpha-beta", "alpha": 2, "beta": 1}';
 
 export const RULES = {
   // The epsilon rule's ε is the stabilizer's, made a parameter.
-  epsilon: entry({ params: { epsilon: { default: DEFAULT_STABILIZER, min: 0 } }, build: (p) => epsilonRule(p.epsilon) }),
+  epsilon: entry({
+    params: { epsilon: { default: DEFAULT_STABILIZER, min: 0 } },
+    build: (p) => epsilonRule(p.epsilon),
+  }),
   'z-plus': entry({ params: {}, build: zPlusRule }),
   'alpha-beta': entry({
     params: { alpha: { default: 2 }, beta: { default: 1 } },
@@ -54,8 +67,14 @@ export const RULES = {
     },
     check: ({ alpha, beta }, given) => {
       const got = `got alpha ${shortNumber(alpha)}, beta ${shortNumber(beta)}`;
-      if (Math.abs(alpha - beta - 1) > ALPHA_BETA_TOLERANCE) return { param: 'alpha', problem: `alpha - beta must equal 1, ${got}`, hint: ALPHA_BETA_HINT };
-      if (beta < 0) return { param: given.has('beta') ? 'beta' : 'alpha', problem: `beta must be >= 0 (alpha >= 1), ${got}`, hint: ALPHA_BETA_HINT };
+      if (Math.abs(alpha - beta - 1) > ALPHA_BETA_TOLERANCE)
+        return { param: 'alpha', problem: `alpha - beta must equal 1, ${got}`, hint: ALPHA_BETA_HINT };
+      if (beta < 0)
+        return {
+          param: given.has('beta') ? 'beta' : 'alpha',
+          problem: `beta must be >= 0 (alpha >= 1), ${got}`,
+          hint: ALPHA_BETA_HINT,
+        };
       return undefined;
     },
     build: (p) => alphaBetaRule(p.alpha, p.beta),
@@ -100,7 +119,10 @@ export function defaultRuleSpec(rule: RuleName): RuleSpec {
 }
 
 /** The spec from the parameters a composite gave (finite numbers), or the first problem with them. */
-export function resolveRule(rule: RuleName, given: Record<string, number>): { spec: RuleSpec } | { problem: ParamProblem } {
+export function resolveRule(
+  rule: RuleName,
+  given: Record<string, number>,
+): { spec: RuleSpec } | { problem: ParamProblem } {
   const e = entryOf(rule);
   const names = ruleParams(rule);
   const present = new Set(names.filter((k) => k in given));
@@ -108,7 +130,8 @@ export function resolveRule(rule: RuleName, given: Record<string, number>): { sp
   if (e.complete) values = e.complete(values, present);
   for (const k of names) {
     const min = e.params[k].min;
-    if (min !== undefined && values[k] < min) return { problem: { param: k, problem: `must be >= ${shortNumber(min)}, got ${shortNumber(values[k])}` } };
+    if (min !== undefined && values[k] < min)
+      return { problem: { param: k, problem: `must be >= ${shortNumber(min)}, got ${shortNumber(values[k])}` } };
   }
   const problem = e.check?.(values, present);
   if (problem) return { problem };

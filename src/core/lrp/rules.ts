@@ -34,12 +34,23 @@ const same: Modifier = (_A, t) => t;
 const positive: Modifier = (A, t) => A.relu(t);
 const negative: Modifier = (A, t) => A.minZero(t);
 const ones: Modifier = (A, t) => A.fillLike(t, 1);
-const fill = (value: number | number[]): Modifier => (A, t) => A.fillLike(t, value);
+const fill =
+  (value: number | number[]): Modifier =>
+  (A, t) =>
+    A.fillLike(t, value);
 const squared: Modifier = (A, t) => A.square(t);
-const plusGamma = (gamma: number, part: Modifier): Modifier => (A, t) => A.add(t, A.mul(part(A, t), gamma));
+const plusGamma =
+  (gamma: number, part: Modifier): Modifier =>
+  (A, t) =>
+    A.add(t, A.mul(part(A, t), gamma));
 const layerItself: RuleTerm = { input: same, weight: same, bias: same, isLayer: true };
 /** A term on x⁻ without bias: zero behind a ReLU, which halves the cost of z-plus, alpha-beta and gamma there. */
-const onNegativeInput = (weight: Modifier): RuleTerm => ({ input: negative, weight, bias: null, vanishesForNonNegativeInput: true });
+const onNegativeInput = (weight: Modifier): RuleTerm => ({
+  input: negative,
+  weight,
+  bias: null,
+  vanishesForNonNegativeInput: true,
+});
 /** R over the stabilized denominator: every rule divides through the one stabilizer. */
 const over = divideStabilized;
 const xTimesGrad = <T>(A: Algebra<T>, inputs: T[], grads: T[]) => A.addN(inputs.map((x, i) => A.mul(x, grads[i])));
@@ -74,7 +85,11 @@ export const alphaBetaRule = (alpha: number, beta: number): LinearRule => ({
     const n = over(A, r, A.add(outs[2], outs[3]));
     return [p, p, n, n];
   },
-  reduce: (A, inputs, grads) => A.sub(A.mul(xTimesGrad(A, inputs.slice(0, 2), grads.slice(0, 2)), alpha), A.mul(xTimesGrad(A, inputs.slice(2), grads.slice(2)), beta)),
+  reduce: (A, inputs, grads) =>
+    A.sub(
+      A.mul(xTimesGrad(A, inputs.slice(0, 2), grads.slice(0, 2)), alpha),
+      A.mul(xTimesGrad(A, inputs.slice(2), grads.slice(2)), beta),
+    ),
 });
 
 /** Generalized gamma: z > 0 outputs take the positive-leaning terms, z < 0 the negative-leaning ones, z = 0 none. */
@@ -124,7 +139,8 @@ export const zBoxRule = (low: number | number[], high: number | number[]): Linea
     const g = over(A, r, A.sub(A.sub(outs[0], outs[1]), outs[2]));
     return [g, g, g];
   },
-  reduce: (A, inputs, grads) => A.sub(A.sub(A.mul(inputs[0], grads[0]), A.mul(inputs[1], grads[1])), A.mul(inputs[2], grads[2])),
+  reduce: (A, inputs, grads) =>
+    A.sub(A.sub(A.mul(inputs[0], grads[0]), A.mul(inputs[1], grads[1])), A.mul(inputs[2], grads[2])),
 });
 
 /**
@@ -143,9 +159,15 @@ export function applyLinearRule<T>(A: Algebra<T>, rule: LinearRule, op: LinearOp
     const weights = rule.terms.map((t) => t.weight(A, kernel));
     // A skipped term's output is zero.
     const outputs = rule.terms.map((t, i) =>
-      skip[i] ? A.fillLike(z, 0) : t.isLayer ? z : A.linearForward(op, inputs[i], weights[i], bias && t.bias ? t.bias(A, bias) : undefined),
+      skip[i]
+        ? A.fillLike(z, 0)
+        : t.isLayer
+          ? z
+          : A.linearForward(op, inputs[i], weights[i], bias && t.bias ? t.bias(A, bias) : undefined),
     );
-    const grads = rule.gradients(A, r, outputs, z).map((g, i) => (skip[i] ? zero! : A.linearInputGradient(op, g, weights[i], x)));
+    const grads = rule
+      .gradients(A, r, outputs, z)
+      .map((g, i) => (skip[i] ? zero! : A.linearInputGradient(op, g, weights[i], x)));
     return rule.reduce(A, inputs, grads);
   });
 }

@@ -39,16 +39,28 @@ export function runModel(model: ModelLike, x: tf.Tensor): tf.Tensor {
 }
 
 /** Predicted classes, on onnxruntime when it is installed and compiles the model (auto), else on tfjs. */
-async function predict(model: ModelLike, data: Dataset, opts: RunControl & { batchSize?: number; executor?: PredictExecutor }): Promise<{ labels: Int32Array; executor: 'onnx' | 'tfjs' }> {
+async function predict(
+  model: ModelLike,
+  data: Dataset,
+  opts: RunControl & { batchSize?: number; executor?: PredictExecutor },
+): Promise<{ labels: Int32Array; executor: 'onnx' | 'tfjs' }> {
   if (opts.executor !== 'tfjs') {
     const onnx = await onnxPredictLabels(model, data, opts);
     if (onnx) return { labels: onnx, executor: 'onnx' };
-    if (opts.executor === 'onnx') throw badInput('this model does not compile for onnxruntime (or onnxruntime is missing)', 'use --executor auto or tfjs');
+    if (opts.executor === 'onnx')
+      throw badInput(
+        'this model does not compile for onnxruntime (or onnxruntime is missing)',
+        'use --executor auto or tfjs',
+      );
   }
   return { labels: await tfjsPredictLabels(model, data, opts), executor: 'tfjs' };
 }
 
-async function tfjsPredictLabels(model: ModelLike, data: Dataset, opts: RunControl & { batchSize?: number }): Promise<Int32Array> {
+async function tfjsPredictLabels(
+  model: ModelLike,
+  data: Dataset,
+  opts: RunControl & { batchSize?: number },
+): Promise<Int32Array> {
   const n = data.y.length;
   const out = new Int32Array(n);
   for await (const { x, shape, from, to } of batchesOf(data, opts.batchSize ?? 256, { signal: opts.signal })) {
@@ -62,7 +74,11 @@ async function tfjsPredictLabels(model: ModelLike, data: Dataset, opts: RunContr
   return out;
 }
 
-export async function evaluateAccuracy(model: ModelLike, data: Dataset, opts: RunControl & { batchSize?: number; executor?: PredictExecutor } = {}): Promise<AccuracyResult> {
+export async function evaluateAccuracy(
+  model: ModelLike,
+  data: Dataset,
+  opts: RunControl & { batchSize?: number; executor?: PredictExecutor } = {},
+): Promise<AccuracyResult> {
   const { labels: pred, executor } = await predict(model, data, opts);
   const numClasses = data.numClasses;
   const hits = new Array<number>(numClasses).fill(0);
@@ -79,7 +95,12 @@ export async function evaluateAccuracy(model: ModelLike, data: Dataset, opts: Ru
     accuracy: correct / pred.length,
     correct,
     count: pred.length,
-    perClass: counts.map((count, label) => ({ label, name: data.classNames?.[label], count, accuracy: count ? hits[label] / count : NaN })),
+    perClass: counts.map((count, label) => ({
+      label,
+      name: data.classNames?.[label],
+      count,
+      accuracy: count ? hits[label] / count : NaN,
+    })),
     executor,
   };
 }
@@ -125,7 +146,11 @@ export async function measureLatencyOn(
     } else {
       const graph = 'nodes' in model ? model : graphFromModel(model);
       try {
-        feed = { model: compileForward(graph, sampleShape, batchSize).bytes, input: 'x', shape: [batchSize, ...sampleShape] };
+        feed = {
+          model: compileForward(graph, sampleShape, batchSize).bytes,
+          input: 'x',
+          shape: [batchSize, ...sampleShape],
+        };
       } finally {
         if (graph !== model) disposeGraph(graph);
       }
@@ -133,18 +158,29 @@ export async function measureLatencyOn(
     const [times] = await onnxModelTimes(ort, [feed], { runs, signal: opts.signal });
     return { batchSize: feed.shape[0], runs, ...medianAndP90(times), engine: 'onnxruntime' };
   }
-  return { ...(await measureLatency(model, sampleShape, { batchSize, runs: opts.runs, signal: opts.signal })), engine: opts.tfjsEngine };
+  return {
+    ...(await measureLatency(model, sampleShape, { batchSize, runs: opts.runs, signal: opts.signal })),
+    engine: opts.tfjsEngine,
+  };
 }
 
 /** The user's ONNX file as onnxruntime takes it, for models opened from one; undefined for tfjs models. */
 export function onnxFileInput(opened: LoadedModel): OnnxFileInput | undefined {
   if (!opened.onnx) return undefined;
   const input = opened.onnx.facts.input;
-  return { file: opened.file, input: input.name, sampleShape: opened.onnx.fileInputShape, ...(input.batchDynamic ? {} : { fixedBatch: input.shape[0] }) };
+  return {
+    file: opened.file,
+    input: input.name,
+    sampleShape: opened.onnx.fileInputShape,
+    ...(input.batchDynamic ? {} : { fixedBatch: input.shape[0] }),
+  };
 }
 
 function medianAndP90(sorted: number[]): { medianMs: number; p90Ms: number } {
-  return { medianMs: sorted[Math.floor(sorted.length / 2)], p90Ms: sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.9))] };
+  return {
+    medianMs: sorted[Math.floor(sorted.length / 2)],
+    p90Ms: sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.9))],
+  };
 }
 
 /** Wall time of model.predict on one batch (after warm-up), median of `runs`, data read back to count the work. */
@@ -156,7 +192,11 @@ export interface LatencyOptions {
   signal?: AbortSignal;
 }
 
-export async function measureLatency(model: ModelLike, sampleShape: number[], opts: LatencyOptions = {}): Promise<LatencyResult> {
+export async function measureLatency(
+  model: ModelLike,
+  sampleShape: number[],
+  opts: LatencyOptions = {},
+): Promise<LatencyResult> {
   return (await measureLatencies([model], sampleShape, opts))[0];
 }
 
@@ -164,7 +204,11 @@ export async function measureLatency(model: ModelLike, sampleShape: number[], op
  * Latencies of several models on the same batch (an original and its pruned model), their runs alternating so that
  * a change in the machine's load during the measurement affects them alike instead of biasing their ratio.
  */
-export async function measureLatencies(models: ModelLike[], sampleShape: number[], opts: LatencyOptions = {}): Promise<LatencyResult[]> {
+export async function measureLatencies(
+  models: ModelLike[],
+  sampleShape: number[],
+  opts: LatencyOptions = {},
+): Promise<LatencyResult[]> {
   const batchSize = opts.batchSize ?? 64;
   const runs = opts.runs ?? 10;
   const warmup = opts.warmup ?? 2;

@@ -29,13 +29,24 @@ export function convBnRelu(
   const names = opts.names ?? { conv: `${name}_conv`, bn: `${name}_bn`, relu: `${name}_relu` };
   const k = opts.kernel ?? 3;
   let y = tf.layers
-    .conv2d({ name: names.conv, filters, kernelSize: k, strides: opts.strides ?? 1, padding: 'same', kernelInitializer: init.he() })
+    .conv2d({
+      name: names.conv,
+      filters,
+      kernelSize: k,
+      strides: opts.strides ?? 1,
+      padding: 'same',
+      kernelInitializer: init.he(),
+    })
     .apply(x) as tf.SymbolicTensor;
-  y = tf.layers.batchNormalization({ name: names.bn, axis: -1, momentum: 0.9, epsilon: 1e-5 }).apply(y) as tf.SymbolicTensor;
+  y = tf.layers
+    .batchNormalization({ name: names.bn, axis: -1, momentum: 0.9, epsilon: 1e-5 })
+    .apply(y) as tf.SymbolicTensor;
   if (opts.relu === false) return y;
   return tf.layers.reLU({ name: names.relu }).apply(y) as tf.SymbolicTensor;
 }
 
 export function classifier(x: tf.SymbolicTensor, init: SeededInit, numClasses: number): tf.SymbolicTensor {
-  return tf.layers.dense({ name: 'classifier', units: numClasses, kernelInitializer: init.glorot() }).apply(x) as tf.SymbolicTensor;
+  return tf.layers
+    .dense({ name: 'classifier', units: numClasses, kernelInitializer: init.glorot() })
+    .apply(x) as tf.SymbolicTensor;
 }

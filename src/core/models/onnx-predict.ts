@@ -13,7 +13,11 @@ import { loadOnnxRuntime, ortThreads } from '../onnx/runtime';
 import { compileForward, predictRows } from '../prune/masked-eval';
 import type { RunControl } from '../progress';
 
-export async function onnxPredictLabels(model: tf.LayersModel | Graph, data: Dataset, opts: RunControl & { batchSize?: number } = {}): Promise<Int32Array | undefined> {
+export async function onnxPredictLabels(
+  model: tf.LayersModel | Graph,
+  data: Dataset,
+  opts: RunControl & { batchSize?: number } = {},
+): Promise<Int32Array | undefined> {
   const { ort } = loadOnnxRuntime();
   if (!ort) return undefined;
   const n = data.y.length;
@@ -31,7 +35,10 @@ export async function onnxPredictLabels(model: tf.LayersModel | Graph, data: Dat
   }
   let session: Awaited<ReturnType<typeof ort.InferenceSession.create>>;
   try {
-    session = await ort.InferenceSession.create(compiled.bytes, { intraOpNumThreads: ortThreads(), graphOptimizationLevel: 'all' });
+    session = await ort.InferenceSession.create(compiled.bytes, {
+      intraOpNumThreads: ortThreads(),
+      graphOptimizationLevel: 'all',
+    });
   } catch {
     // A graph onnxruntime refuses (an op or type it lacks): tfjs predicts instead.
     return undefined;

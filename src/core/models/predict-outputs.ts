@@ -20,7 +20,12 @@ export interface Outputs {
   executorNote?: string;
 }
 
-export async function predictOutputs(graph: Graph, x: Float32Array, shape: number[], opts: RunControl & { batchSize?: number; executor?: 'auto' | 'onnx' | 'tfjs' } = {}): Promise<Outputs> {
+export async function predictOutputs(
+  graph: Graph,
+  x: Float32Array,
+  shape: number[],
+  opts: RunControl & { batchSize?: number; executor?: 'auto' | 'onnx' | 'tfjs' } = {},
+): Promise<Outputs> {
   const n = shape[0];
   const batch = Math.max(1, Math.min(opts.batchSize ?? 32, n));
   let note: string | undefined;
@@ -31,25 +36,47 @@ export async function predictOutputs(graph: Graph, x: Float32Array, shape: numbe
         return await onnxOutputs(ort, graph, x, shape, batch, opts);
       } catch (e) {
         if (!(e instanceof OnnxUnsupported)) throw e;
-        if (opts.executor === 'onnx') throw badInput(`the onnx executor cannot run this model: ${e.message}`, 'use --executor tfjs (or auto, which falls back to tfjs)');
+        if (opts.executor === 'onnx')
+          throw badInput(
+            `the onnx executor cannot run this model: ${e.message}`,
+            'use --executor tfjs (or auto, which falls back to tfjs)',
+          );
         note = `onnxruntime cannot compile this model (${e.message}); ran on tfjs`;
       }
     } else {
-      if (opts.executor === 'onnx') throw badInput(`the onnx executor is not available: ${why}`, 'install onnxruntime-node, or use --executor tfjs');
+      if (opts.executor === 'onnx')
+        throw badInput(
+          `the onnx executor is not available: ${why}`,
+          'install onnxruntime-node, or use --executor tfjs',
+        );
       note = why;
     }
   }
-  return { ...(await tfjsOutputs(graph, x, shape, batch, opts)), executor: 'tfjs', ...(note ? { executorNote: note } : {}) };
+  return {
+    ...(await tfjsOutputs(graph, x, shape, batch, opts)),
+    executor: 'tfjs',
+    ...(note ? { executorNote: note } : {}),
+  };
 }
 
-async function onnxOutputs(ort: NonNullable<ReturnType<typeof loadOnnxRuntime>['ort']>, graph: Graph, x: Float32Array, shape: number[], batch: number, opts: RunControl): Promise<Outputs> {
+async function onnxOutputs(
+  ort: NonNullable<ReturnType<typeof loadOnnxRuntime>['ort']>,
+  graph: Graph,
+  x: Float32Array,
+  shape: number[],
+  batch: number,
+  opts: RunControl,
+): Promise<Outputs> {
   const n = shape[0];
   const sample = shape.slice(1);
   const per = x.length / n;
   const compiled = compileForward(graph, sample, batch, [], { modelOutput: true });
   let session: Awaited<ReturnType<typeof ort.InferenceSession.create>>;
   try {
-    session = await ort.InferenceSession.create(compiled.bytes, { intraOpNumThreads: ortThreads(), graphOptimizationLevel: 'all' });
+    session = await ort.InferenceSession.create(compiled.bytes, {
+      intraOpNumThreads: ortThreads(),
+      graphOptimizationLevel: 'all',
+    });
   } catch (e) {
     throw new OnnxUnsupported(`onnxruntime refused the compiled graph: ${(e as Error).message.split('\n')[0]}`);
   }
@@ -73,7 +100,13 @@ async function onnxOutputs(ort: NonNullable<ReturnType<typeof loadOnnxRuntime>['
   }
 }
 
-async function tfjsOutputs(graph: Graph, x: Float32Array, shape: number[], batch: number, opts: RunControl): Promise<{ data: Float32Array; shape: number[] }> {
+async function tfjsOutputs(
+  graph: Graph,
+  x: Float32Array,
+  shape: number[],
+  batch: number,
+  opts: RunControl,
+): Promise<{ data: Float32Array; shape: number[] }> {
   const n = shape[0];
   const per = x.length / n;
   const parts: Float32Array[] = [];
@@ -81,7 +114,9 @@ async function tfjsOutputs(graph: Graph, x: Float32Array, shape: number[], batch
   for (let from = 0; from < n; from += batch) {
     throwIfCancelled(opts.signal);
     const to = Math.min(n, from + batch);
-    const y = tf.tidy(() => forwardOutput(graph, tf.tensor(x.subarray(from * per, to * per), [to - from, ...shape.slice(1)])));
+    const y = tf.tidy(() =>
+      forwardOutput(graph, tf.tensor(x.subarray(from * per, to * per), [to - from, ...shape.slice(1)])),
+    );
     outShape = y.shape.slice(1);
     parts.push((await y.data()) as Float32Array);
     y.dispose();

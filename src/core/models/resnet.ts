@@ -16,7 +16,13 @@ export interface ResNetOptions {
   seed?: number;
 }
 
-function basicBlock(x: tf.SymbolicTensor, init: SeededInit, name: string, filters: number, strides: number): tf.SymbolicTensor {
+function basicBlock(
+  x: tf.SymbolicTensor,
+  init: SeededInit,
+  name: string,
+  filters: number,
+  strides: number,
+): tf.SymbolicTensor {
   const inChannels = x.shape[x.shape.length - 1];
   let y = convBnRelu(x, init, `${name}_1`, filters, { strides });
   y = convBnRelu(y, init, `${name}_2`, filters, { relu: false });

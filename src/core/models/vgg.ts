@@ -26,14 +26,20 @@ export function buildVgg(opts: VggOptions): tf.LayersModel {
   widths.forEach((filters, b) => {
     for (let c = 1; c <= convs; c++) {
       const n = `block${b + 1}`;
-      x = convBnRelu(x, init, n, filters, { names: { conv: `${n}_conv${c}`, bn: `${n}_bn${c}`, relu: `${n}_relu${c}` } });
+      x = convBnRelu(x, init, n, filters, {
+        names: { conv: `${n}_conv${c}`, bn: `${n}_bn${c}`, relu: `${n}_relu${c}` },
+      });
     }
     x = tf.layers.maxPooling2d({ name: `block${b + 1}_pool`, poolSize: 2, strides: 2 }).apply(x) as tf.SymbolicTensor;
   });
   x = tf.layers.flatten({ name: 'flatten' }).apply(x) as tf.SymbolicTensor;
-  x = tf.layers.dense({ name: 'fc1', units: opts.hidden ?? 64, kernelInitializer: init.he() }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers
+    .dense({ name: 'fc1', units: opts.hidden ?? 64, kernelInitializer: init.he() })
+    .apply(x) as tf.SymbolicTensor;
   x = tf.layers.reLU({ name: 'fc1_relu' }).apply(x) as tf.SymbolicTensor;
-  x = tf.layers.dropout({ name: 'fc1_dropout', rate: opts.dropout ?? 0.3, seed: opts.seed }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers
+    .dropout({ name: 'fc1_dropout', rate: opts.dropout ?? 0.3, seed: opts.seed })
+    .apply(x) as tf.SymbolicTensor;
   const logits = classifier(x, init, opts.numClasses);
   return tf.model({ name: 'vgg', inputs: input, outputs: logits });
 }

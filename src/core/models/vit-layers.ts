@@ -18,7 +18,9 @@ const small = (seed?: number) => tf.initializers.truncatedNormal({ stddev: 0.02,
 /** x·W + b on the last axis of a [N, T, D] tensor. */
 function project(x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor): tf.Tensor {
   const [n, t, d] = x.shape as number[];
-  return tf.add(tf.matMul(x.reshape([n * t, d]), kernel as tf.Tensor2D), bias).reshape([n, t, kernel.shape[1] as number]);
+  return tf
+    .add(tf.matMul(x.reshape([n * t, d]), kernel as tf.Tensor2D), bias)
+    .reshape([n, t, kernel.shape[1] as number]);
 }
 
 /** Cuts the image into non-overlapping p×p patches, one token each (the dense layer after it embeds them). */
@@ -32,7 +34,11 @@ export class Patches extends tf.layers.Layer {
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const [n, h, w, c] = shapeOf(inputShape) as number[];
     const p = this.size;
-    if (h % p !== 0 || w % p !== 0) throw badInput(`layer '${this.name}': patch size ${p} does not divide the input ${h}×${w}`, 'choose a patch size that divides height and width');
+    if (h % p !== 0 || w % p !== 0)
+      throw badInput(
+        `layer '${this.name}': patch size ${p} does not divide the input ${h}×${w}`,
+        'choose a patch size that divides height and width',
+      );
     return [n, (h / p) * (w / p), p * p * c];
   }
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
@@ -103,7 +109,10 @@ export class MultiHeadSelfAttention extends tf.layers.Layer {
   constructor(private readonly args: LayerArgs & AttentionArgs) {
     super(args);
     if (!(Number.isInteger(args.heads) && args.heads >= 1 && Number.isInteger(args.headDim) && args.headDim >= 1)) {
-      throw badInput(`attention '${args.name}': heads ${args.heads} and headDim ${args.headDim} must be positive integers`, 'e.g. {"heads": 4, "headDim": 16}');
+      throw badInput(
+        `attention '${args.name}': heads ${args.heads} and headDim ${args.headDim} must be positive integers`,
+        'e.g. {"heads": 4, "headDim": 16}',
+      );
     }
     this.heads = args.heads;
     this.headDim = args.headDim;
@@ -158,4 +167,5 @@ export class TakeToken extends tf.layers.Layer {
   }
 }
 
-for (const cls of [Patches, ClassToken, PositionEmbedding, MultiHeadSelfAttention, TakeToken]) tf.serialization.registerClass(cls);
+for (const cls of [Patches, ClassToken, PositionEmbedding, MultiHeadSelfAttention, TakeToken])
+  tf.serialization.registerClass(cls);

@@ -32,12 +32,21 @@ export function buildVit(opts: VitOptions): tf.LayersModel {
   const heads = opts.heads ?? 4;
   const depth = opts.depth ?? 4;
   const mlp = opts.mlp ?? 128;
-  if (h % patch !== 0 || w % patch !== 0) throw badInput(`patch size ${patch} does not divide the input ${h}×${w}`, 'choose a patch size that divides height and width');
-  if (width % heads !== 0) throw badInput(`ViT width ${width} is not divisible by ${heads} heads`, 'choose a width that is a multiple of the number of heads, e.g. width 64 with 4 heads');
+  if (h % patch !== 0 || w % patch !== 0)
+    throw badInput(
+      `patch size ${patch} does not divide the input ${h}×${w}`,
+      'choose a patch size that divides height and width',
+    );
+  if (width % heads !== 0)
+    throw badInput(
+      `ViT width ${width} is not divisible by ${heads} heads`,
+      'choose a width that is a multiple of the number of heads, e.g. width 64 with 4 heads',
+    );
   const seed = opts.seed ?? 0;
   const init = new SeededInit(seed);
   const input = tf.input({ shape: opts.inputShape, name: 'input' });
-  const apply = (layer: tf.layers.Layer, x: tf.SymbolicTensor | tf.SymbolicTensor[]) => layer.apply(x) as tf.SymbolicTensor;
+  const apply = (layer: tf.layers.Layer, x: tf.SymbolicTensor | tf.SymbolicTensor[]) =>
+    layer.apply(x) as tf.SymbolicTensor;
   // Patches + dense rather than a strided conv: the same map, and tfjs's conv gradients are slow at stride = kernel.
   let x = apply(new Patches({ name: 'patches', size: patch }), input);
   x = apply(tf.layers.dense({ name: 'patch_embed', units: width, kernelInitializer: init.glorot() }), x);
@@ -46,10 +55,26 @@ export function buildVit(opts: VitOptions): tf.LayersModel {
   for (let b = 1; b <= depth; b++) {
     const n = `block${b}`;
     let y = apply(tf.layers.layerNormalization({ name: `${n}_ln1`, epsilon: 1e-6 }), x);
-    y = apply(new MultiHeadSelfAttention({ name: `${n}_attn`, heads, headDim: width / heads, seed: seed * 1000 + 600 + 10 * b }), y);
+    y = apply(
+      new MultiHeadSelfAttention({
+        name: `${n}_attn`,
+        heads,
+        headDim: width / heads,
+        seed: seed * 1000 + 600 + 10 * b,
+      }),
+      y,
+    );
     x = apply(tf.layers.add({ name: `${n}_add1` }), [x, y]);
     y = apply(tf.layers.layerNormalization({ name: `${n}_ln2`, epsilon: 1e-6 }), x);
-    y = apply(tf.layers.dense({ name: `${n}_mlp1`, units: mlp, activation: 'gelu' as 'relu', kernelInitializer: init.glorot() }), y);
+    y = apply(
+      tf.layers.dense({
+        name: `${n}_mlp1`,
+        units: mlp,
+        activation: 'gelu' as 'relu',
+        kernelInitializer: init.glorot(),
+      }),
+      y,
+    );
     y = apply(tf.layers.dense({ name: `${n}_mlp2`, units: width, kernelInitializer: init.glorot() }), y);
     x = apply(tf.layers.add({ name: `${n}_add2` }), [x, y]);
   }

@@ -10,7 +10,10 @@ export type Architecture = (typeof ARCHITECTURES)[number];
 
 export function buildArchitecture(arch: string, inputShape: number[], numClasses: number, seed = 0): tf.LayersModel {
   if (inputShape.length !== 3) {
-    throw badInput(`architecture '${arch}' needs image inputs [height, width, channels]; the data has shape [${inputShape}]`, 'use image data (NHWC)');
+    throw badInput(
+      `architecture '${arch}' needs image inputs [height, width, channels]; the data has shape [${inputShape}]`,
+      'use image data (NHWC)',
+    );
   }
   const shape = inputShape as [number, number, number];
   switch (arch) {

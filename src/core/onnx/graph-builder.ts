@@ -4,7 +4,13 @@
  * passes and training steps into inference graphs for onnxruntime.
  */
 import { type MessageInitShape, create } from '@bufbuild/protobuf';
-import { AttributeProto_AttributeType, type AttributeProtoSchema, ModelProtoSchema, type ValueInfoProtoSchema, encodeModel } from '../io/onnx/onnx-file';
+import {
+  AttributeProto_AttributeType,
+  type AttributeProtoSchema,
+  ModelProtoSchema,
+  type ValueInfoProtoSchema,
+  encodeModel,
+} from '../io/onnx/onnx-file';
 
 export type OnnxDType = 'float32' | 'float64' | 'int64' | 'int32' | 'bool';
 const DTYPE_CODE: Record<OnnxDType, number> = { float32: 1, int32: 6, int64: 7, bool: 9, float64: 11 };
@@ -54,7 +60,14 @@ export class OnnxGraphBuilder {
 
   constant(data: Float32Array | Float64Array | BigInt64Array | Int32Array, dims: number[], hint = 'c'): string {
     const name = this.fresh(hint);
-    const dtype: OnnxDType = data instanceof Float32Array ? 'float32' : data instanceof Float64Array ? 'float64' : data instanceof BigInt64Array ? 'int64' : 'int32';
+    const dtype: OnnxDType =
+      data instanceof Float32Array
+        ? 'float32'
+        : data instanceof Float64Array
+          ? 'float64'
+          : data instanceof BigInt64Array
+            ? 'int64'
+            : 'int32';
     this.inits.push({ name, dims, dtype, data });
     return name;
   }
@@ -89,8 +102,19 @@ export class OnnxGraphBuilder {
       opsetImport: [{ domain: '', version: 17n }],
       graph: {
         name: 'pxp',
-        node: this.nodes.map((n) => ({ input: n.inputs, output: n.outputs, name: n.outputs[0], opType: n.op, attribute: Object.entries(n.attrs).map(([name, value]) => attribute(name, value)) })),
-        initializer: this.inits.map((t) => ({ name: t.name, dims: t.dims.map(BigInt), dataType: DTYPE_CODE[t.dtype], rawData: new Uint8Array(t.data.buffer as ArrayBuffer, t.data.byteOffset, t.data.byteLength) })),
+        node: this.nodes.map((n) => ({
+          input: n.inputs,
+          output: n.outputs,
+          name: n.outputs[0],
+          opType: n.op,
+          attribute: Object.entries(n.attrs).map(([name, value]) => attribute(name, value)),
+        })),
+        initializer: this.inits.map((t) => ({
+          name: t.name,
+          dims: t.dims.map(BigInt),
+          dataType: DTYPE_CODE[t.dtype],
+          rawData: new Uint8Array(t.data.buffer as ArrayBuffer, t.data.byteOffset, t.data.byteLength),
+        })),
         input: this.inputs.map(valueInfo),
         output: this.outputs.map(valueInfo),
       },
@@ -101,13 +125,21 @@ export class OnnxGraphBuilder {
 
 function attribute(name: string, value: AttrValue): MessageInitShape<typeof AttributeProtoSchema> {
   if (typeof value === 'number') return { name, i: BigInt(value), type: AttributeProto_AttributeType.INT };
-  if (typeof value === 'string') return { name, s: new TextEncoder().encode(value), type: AttributeProto_AttributeType.STRING };
+  if (typeof value === 'string')
+    return { name, s: new TextEncoder().encode(value), type: AttributeProto_AttributeType.STRING };
   if (Array.isArray(value)) return { name, ints: value.map(BigInt), type: AttributeProto_AttributeType.INTS };
   if ('floats' in value) return { name, floats: value.floats, type: AttributeProto_AttributeType.FLOATS };
   return { name, f: value.float, type: AttributeProto_AttributeType.FLOAT };
 }
 
 function valueInfo(v: ValueSpec): MessageInitShape<typeof ValueInfoProtoSchema> {
-  const dim = v.shape.map((d) => (typeof d === 'number' ? { value: { case: 'dimValue' as const, value: BigInt(d) } } : { value: { case: 'dimParam' as const, value: d } }));
-  return { name: v.name, type: { value: { case: 'tensorType', value: { elemType: DTYPE_CODE[v.dtype], shape: { dim } } } } };
+  const dim = v.shape.map((d) =>
+    typeof d === 'number'
+      ? { value: { case: 'dimValue' as const, value: BigInt(d) } }
+      : { value: { case: 'dimParam' as const, value: d } },
+  );
+  return {
+    name: v.name,
+    type: { value: { case: 'tensorType', value: { elemType: DTYPE_CODE[v.dtype], shape: { dim } } } },
+  };
 }

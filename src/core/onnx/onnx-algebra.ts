@@ -122,7 +122,11 @@ export class OnnxAlgebra implements Algebra<Sym> {
   /** A graph input fed in logical layout (NHWC images), as a value in the stored layout. */
   feed(name: string, shape: number[]): Sym {
     const input = this.b.input({ name, dtype: 'float32', shape });
-    return { name: shape.length === 4 ? this.b.op('Transpose', [input], { perm: [0, 3, 1, 2] }) : input, shape, nonNegative: false };
+    return {
+      name: shape.length === 4 ? this.b.op('Transpose', [input], { perm: [0, 3, 1, 2] }) : input,
+      shape,
+      nonNegative: false,
+    };
   }
 
   scope<R>(f: () => R): R {
@@ -239,9 +243,16 @@ export class OnnxAlgebra implements Algebra<Sym> {
     return exactInFloat32(v) ? { op, of: [a], scalar: v } : undefined;
   }
 
-  private binary(a: Sym, b: Sym, op: 'Add' | 'Sub' | 'Mul' | 'Div', f: (x: number, y: number) => number, nonNegative: boolean): Sym {
+  private binary(
+    a: Sym,
+    b: Sym,
+    op: 'Add' | 'Sub' | 'Mul' | 'Div',
+    f: (x: number, y: number) => number,
+    nonNegative: boolean,
+  ): Sym {
     if (isConstant(a) && isConstant(b)) {
-      const sameShape = a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]) && !a.plain === !b.plain;
+      const sameShape =
+        a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]) && !a.plain === !b.plain;
       return this.fold(a, (v, i) => f(v, valueAt(b, i)), sameShape ? { op, of: [a, b] } : undefined);
     }
     const shape = a.shape.length >= b.shape.length ? a.shape : b.shape;
@@ -309,9 +320,19 @@ export class OnnxAlgebra implements Algebra<Sym> {
       // One value per channel: a [C] constant (at the channel axis of the stored layout) expanded to a's shape.
       const perChannel = isImage(a) ? [1, v.length, 1, 1] : [...a.shape.slice(0, -1).map(() => 1), v.length];
       const c = this.b.constant(Float32Array.from(v), perChannel, 'bounds');
-      return this.like(a, this.b.op('Expand', [c, this.b.ints(this.physical(a))]), v.every((x) => x >= 0));
+      return this.like(
+        a,
+        this.b.op('Expand', [c, this.b.ints(this.physical(a))]),
+        v.every((x) => x >= 0),
+      );
     }
-    if (isConstant(a)) return { shape: a.shape, nonNegative: v >= 0, data: new Float32Array(size(a.shape)).fill(v), ...(a.plain && { plain: true }) };
+    if (isConstant(a))
+      return {
+        shape: a.shape,
+        nonNegative: v >= 0,
+        data: new Float32Array(size(a.shape)).fill(v),
+        ...(a.plain && { plain: true }),
+      };
     // A zero is only materialised if something reads it as a graph value (see ref).
     if (v === 0) return { shape: a.shape, nonNegative: true, zero: true, ...(a.plain && { plain: true }) };
     return this.like(a, this.b.op('Expand', [this.scalar(v), this.b.ints(this.physical(a))]), v >= 0);
@@ -325,25 +346,41 @@ export class OnnxAlgebra implements Algebra<Sym> {
   whereNonNegative(d: Sym, atLeastZero: number, belowZero: number): Sym {
     // Every entry of a d known to be ≥ 0 (z⁺ of a non-negative input) selects the first value: a constant, exactly.
     if (d.nonNegative) return { name: this.scalar(atLeastZero), shape: [], nonNegative: atLeastZero >= 0 };
-    const select = this.b.op('Where', [this.b.op('GreaterOrEqual', [this.ref(d), this.scalar(0)]), this.scalar(atLeastZero), this.scalar(belowZero)]);
+    const select = this.b.op('Where', [
+      this.b.op('GreaterOrEqual', [this.ref(d), this.scalar(0)]),
+      this.scalar(atLeastZero),
+      this.scalar(belowZero),
+    ]);
     return this.like(d, select, atLeastZero >= 0 && belowZero >= 0);
   }
 
   sum(t: Sym, axis: number, keepDims = false): Sym {
     const ax = axis < 0 ? t.shape.length + axis : axis;
     const shape = keepDims ? t.shape.map((d, i) => (i === ax ? 1 : d)) : t.shape.filter((_, i) => i !== ax);
-    const out = this.b.op('ReduceSum', [this.ref(this.logical(t, 'a sum')), this.b.ints([ax])], { keepdims: keepDims ? 1 : 0 });
+    const out = this.b.op('ReduceSum', [this.ref(this.logical(t, 'a sum')), this.b.ints([ax])], {
+      keepdims: keepDims ? 1 : 0,
+    });
     return this.value(out, shape, t.nonNegative, t.plain);
   }
   mean(t: Sym, axis: number): Sym {
     const ax = axis < 0 ? t.shape.length + axis : axis;
     const out = this.b.op('ReduceMean', [this.ref(this.logical(t, 'a mean'))], { axes: [axis], keepdims: 1 });
-    return this.value(out, t.shape.map((d, i) => (i === ax ? 1 : d)), t.nonNegative, t.plain);
+    return this.value(
+      out,
+      t.shape.map((d, i) => (i === ax ? 1 : d)),
+      t.nonNegative,
+      t.plain,
+    );
   }
   unsqueeze(t: Sym, axis: number): Sym {
     const ax = axis < 0 ? t.shape.length + 1 + axis : axis;
     const shape = [...t.shape.slice(0, ax), 1, ...t.shape.slice(ax)];
-    return this.value(this.b.op('Unsqueeze', [this.ref(this.logical(t, 'an unsqueeze')), this.b.ints([ax])]), shape, t.nonNegative, t.plain);
+    return this.value(
+      this.b.op('Unsqueeze', [this.ref(this.logical(t, 'an unsqueeze')), this.b.ints([ax])]),
+      shape,
+      t.nonNegative,
+      t.plain,
+    );
   }
   eye(n: number): Sym {
     const data = Float32Array.from({ length: n * n }, (_, e) => (Math.floor(e / n) === e % n ? 1 : 0));
@@ -366,12 +403,23 @@ export class OnnxAlgebra implements Algebra<Sym> {
   }
   splitHeads(t: Sym, heads: number, headDim: number): Sym {
     const [n, tokens] = t.shape;
-    const split = this.b.op('Transpose', [this.b.op('Reshape', [this.ref(t), this.b.ints([n, tokens, heads, headDim])])], { perm: [0, 2, 1, 3] });
+    const split = this.b.op(
+      'Transpose',
+      [this.b.op('Reshape', [this.ref(t), this.b.ints([n, tokens, heads, headDim])])],
+      { perm: [0, 2, 1, 3] },
+    );
     return this.value(split, [n, heads, tokens, headDim], t.nonNegative, true);
   }
   mergeHeads(t: Sym): Sym {
     const [n, heads, tokens, d] = t.shape;
-    return this.value(this.b.op('Reshape', [this.b.op('Transpose', [this.ref(t)], { perm: [0, 2, 1, 3] }), this.b.ints([n, tokens, heads * d])]), [n, tokens, heads * d], t.nonNegative);
+    return this.value(
+      this.b.op('Reshape', [
+        this.b.op('Transpose', [this.ref(t)], { perm: [0, 2, 1, 3] }),
+        this.b.ints([n, tokens, heads * d]),
+      ]),
+      [n, tokens, heads * d],
+      t.nonNegative,
+    );
   }
 
   /** NHWC logical shape → the physical shape of the stored value. */
@@ -395,7 +443,13 @@ export class OnnxAlgebra implements Algebra<Sym> {
     const cout = depthwise ? kernel.shape[2] * kernel.shape[3] : kernel.shape[3];
     const inputs = [this.ref(x), this.constantIn(kernel, depthwise ? 'depthwise' : 'oihw')];
     if (bias) inputs.push(this.constantIn(bias, 'as-is'));
-    const z = this.b.op('Conv', inputs, { kernel_shape: k, strides: op.strides, pads: g.pads, dilations: g.dilations, group: depthwise ? x.shape[3] : 1 });
+    const z = this.b.op('Conv', inputs, {
+      kernel_shape: k,
+      strides: op.strides,
+      pads: g.pads,
+      dilations: g.dilations,
+      group: depthwise ? x.shape[3] : 1,
+    });
     return this.value(z, [x.shape[0], g.outH, g.outW, cout], nonNegative);
   }
 
@@ -412,8 +466,15 @@ export class OnnxAlgebra implements Algebra<Sym> {
       // Every output channel has the same filter (the flat rule's ones): Σ_o convᵀ(g_o, w) = convᵀ(Σ_o g_o, w), one
       // filter instead of co: the full transposed conv into few channels (a grey-scale input) is slow on onnxruntime.
       const summed = this.b.op('ReduceSum', [this.ref(grad), this.b.ints([1])], { keepdims: 1 });
-      const one = Float32Array.from({ length: size(kernel.shape) / kernel.shape[3] }, (_, i) => valueAt(kernel, i * kernel.shape[3]));
-      return this.linearInputGradient(op, this.value(summed, [...grad.shape.slice(0, 3), 1]), { shape: [...kernel.shape.slice(0, 3), 1], nonNegative: false, data: one }, x);
+      const one = Float32Array.from({ length: size(kernel.shape) / kernel.shape[3] }, (_, i) =>
+        valueAt(kernel, i * kernel.shape[3]),
+      );
+      return this.linearInputGradient(
+        op,
+        this.value(summed, [...grad.shape.slice(0, 3), 1]),
+        { shape: [...kernel.shape.slice(0, 3), 1], nonNegative: false, data: one },
+        x,
+      );
     }
     if (!depthwise && op.strides[0] === 1 && op.strides[1] === 1 && geo.dilations[0] === 1 && geo.dilations[1] === 1) {
       // A stride-1 transposed conv is a plain conv with the flipped kernel (in/out swapped) and complementary pads;
@@ -421,8 +482,19 @@ export class OnnxAlgebra implements Algebra<Sym> {
       // reversing Slice of the forward's initializer, folded by onnxruntime: the file holds each weight once.
       const [kh, kw] = kernel.shape;
       let wb = this.b.op('Transpose', [this.constantIn(kernel, 'oihw')], { perm: [1, 0, 2, 3] });
-      if (kh > 1 || kw > 1) wb = this.b.op('Slice', [wb, this.b.ints([-1, -1]), this.b.ints([-kh - 1, -kw - 1]), this.b.ints([2, 3]), this.b.ints([-1, -1])]);
-      const dx = this.b.op('Conv', [this.ref(grad), wb], { kernel_shape: k, strides: [1, 1], pads: flippedConvPads(geo) });
+      if (kh > 1 || kw > 1)
+        wb = this.b.op('Slice', [
+          wb,
+          this.b.ints([-1, -1]),
+          this.b.ints([-kh - 1, -kw - 1]),
+          this.b.ints([2, 3]),
+          this.b.ints([-1, -1]),
+        ]);
+      const dx = this.b.op('Conv', [this.ref(grad), wb], {
+        kernel_shape: k,
+        strides: [1, 1],
+        pads: flippedConvPads(geo),
+      });
       return this.value(dx, x.shape);
     }
     const dx = this.b.op('ConvTranspose', [this.ref(grad), this.constantIn(kernel, depthwise ? 'depthwise' : 'oihw')], {
@@ -449,9 +521,18 @@ export class OnnxAlgebra implements Algebra<Sym> {
         return this.linearForward(op, x, this.weight(op.kernel), op.bias ? this.weight(op.bias) : undefined);
       case 'batchnorm': {
         const c = x.shape[x.shape.length - 1];
-        const vec = (t: tf.Tensor | undefined, fill: number) => this.b.constant(t ? (t.dataSync() as Float32Array) : new Float32Array(c).fill(fill), [c], 'bn');
-        if (x.shape.length !== 4 && x.shape.length !== 2) throw new OnnxUnsupported('batch norm on rank other than 2 or 4');
-        return this.value(this.b.op('BatchNormalization', [this.ref(x), vec(op.gamma, 1), vec(op.beta, 0), vec(op.mean, 0), vec(op.variance, 1)], { epsilon: { float: op.epsilon } }), x.shape);
+        const vec = (t: tf.Tensor | undefined, fill: number) =>
+          this.b.constant(t ? (t.dataSync() as Float32Array) : new Float32Array(c).fill(fill), [c], 'bn');
+        if (x.shape.length !== 4 && x.shape.length !== 2)
+          throw new OnnxUnsupported('batch norm on rank other than 2 or 4');
+        return this.value(
+          this.b.op(
+            'BatchNormalization',
+            [this.ref(x), vec(op.gamma, 1), vec(op.beta, 0), vec(op.mean, 0), vec(op.variance, 1)],
+            { epsilon: { float: op.epsilon } },
+          ),
+          x.shape,
+        );
       }
       case 'activation':
         return this.activation(op.fn, x, op.alpha, op.maxValue);
@@ -460,9 +541,14 @@ export class OnnxAlgebra implements Algebra<Sym> {
         return this.pool(op, x);
       case 'globalavgpool':
       case 'globalmaxpool': {
-        if (op.type === 'globalmaxpool') return this.maxPool(x, [x.shape[1], x.shape[2]], [1, 1], [0, 0, 0, 0], [x.shape[0], x.shape[3]]);
+        if (op.type === 'globalmaxpool')
+          return this.maxPool(x, [x.shape[1], x.shape[2]], [1, 1], [0, 0, 0, 0], [x.shape[0], x.shape[3]]);
         const p = this.b.op('GlobalAveragePool', [this.ref(x)]);
-        return this.value(this.b.op('Reshape', [p, this.b.ints([x.shape[0], x.shape[3]])]), [x.shape[0], x.shape[3]], nn);
+        return this.value(
+          this.b.op('Reshape', [p, this.b.ints([x.shape[0], x.shape[3]])]),
+          [x.shape[0], x.shape[3]],
+          nn,
+        );
       }
       case 'flatten':
         return this.toLogical(x, [x.shape[0], size(x.shape.slice(1))]);
@@ -471,13 +557,18 @@ export class OnnxAlgebra implements Algebra<Sym> {
       case 'zeropad': {
         const [[t, bo], [l, r]] = op.padding;
         const pads = this.b.ints([0, 0, t, l, 0, 0, bo, r]);
-        return this.value(this.b.op('Pad', [this.ref(x), pads]), [x.shape[0], x.shape[1] + t + bo, x.shape[2] + l + r, x.shape[3]], nn);
+        return this.value(
+          this.b.op('Pad', [this.ref(x), pads]),
+          [x.shape[0], x.shape[1] + t + bo, x.shape[2] + l + r, x.shape[3]],
+          nn,
+        );
       }
       case 'identity':
         return x;
       case 'add': {
         const sum = inputs.slice(1).reduce((acc, t) => this.add(acc, t), x);
-        const same = (t: Sym) => t.name !== undefined && !t.zero && t.shape.join() === sum.shape.join() && !t.plain === !sum.plain;
+        const same = (t: Sym) =>
+          t.name !== undefined && !t.zero && t.shape.join() === sum.shape.join() && !t.plain === !sum.plain;
         if (inputs.length > 1 && sum.name && inputs.every(same)) sum.sumOf = inputs;
         return sum;
       }
@@ -486,13 +577,28 @@ export class OnnxAlgebra implements Algebra<Sym> {
         const physAxis = isImage(x) ? [0, 2, 3, 1][axis] : axis;
         const shape = [...x.shape];
         shape[axis] = inputs.reduce((a, t) => a + t.shape[axis], 0);
-        return this.value(this.b.op('Concat', inputs.map((t) => this.ref(t)), { axis: physAxis }), shape, inputs.every((t) => t.nonNegative));
+        return this.value(
+          this.b.op(
+            'Concat',
+            inputs.map((t) => this.ref(t)),
+            { axis: physAxis },
+          ),
+          shape,
+          inputs.every((t) => t.nonNegative),
+        );
       }
       case 'layernorm': {
         if (isImage(x)) throw new OnnxUnsupported('LayerNormalization on images');
         const d = x.shape[x.shape.length - 1];
-        const vec = (t: tf.Tensor | undefined, fill: number) => this.b.constant(t ? (t.dataSync() as Float32Array) : new Float32Array(d).fill(fill), [d], 'ln');
-        return this.value(this.b.op('LayerNormalization', [this.ref(x), vec(op.gamma, 1), vec(op.beta, 0)], { axis: -1, epsilon: { float: op.epsilon } }), x.shape);
+        const vec = (t: tf.Tensor | undefined, fill: number) =>
+          this.b.constant(t ? (t.dataSync() as Float32Array) : new Float32Array(d).fill(fill), [d], 'ln');
+        return this.value(
+          this.b.op('LayerNormalization', [this.ref(x), vec(op.gamma, 1), vec(op.beta, 0)], {
+            axis: -1,
+            epsilon: { float: op.epsilon },
+          }),
+          x.shape,
+        );
       }
       case 'patches': {
         // Stored NCHW → [N, H/p, W/p, p, p, C] → tokens of p·p·C values (row, column, channel), as toPatches.
@@ -500,11 +606,18 @@ export class OnnxAlgebra implements Algebra<Sym> {
         const p = op.size;
         const six = this.b.op('Reshape', [this.ref(x), this.b.ints([n, c, h / p, p, w / p, p])]);
         const moved = this.b.op('Transpose', [six], { perm: [0, 2, 4, 3, 5, 1] });
-        return this.value(this.b.op('Reshape', [moved, this.b.ints([n, (h / p) * (w / p), p * p * c])]), [n, (h / p) * (w / p), p * p * c], nn);
+        return this.value(
+          this.b.op('Reshape', [moved, this.b.ints([n, (h / p) * (w / p), p * p * c])]),
+          [n, (h / p) * (w / p), p * p * c],
+          nn,
+        );
       }
       case 'classtoken': {
         const [n, t, d] = x.shape;
-        const token = this.b.op('Expand', [this.b.constant(op.token.dataSync() as Float32Array, [1, 1, d], 'token'), this.b.ints([n, 1, d])]);
+        const token = this.b.op('Expand', [
+          this.b.constant(op.token.dataSync() as Float32Array, [1, 1, d], 'token'),
+          this.b.ints([n, 1, d]),
+        ]);
         return this.value(this.b.op('Concat', [token, this.ref(x)], { axis: 1 }), [n, t + 1, d]);
       }
       case 'addweight':
@@ -517,10 +630,22 @@ export class OnnxAlgebra implements Algebra<Sym> {
       case 'attention': {
         // Per head: softmax(s·Q·Kᵀ)·V on [N, H, T, d], then the heads merged back to [N, T, H·d] (graph/attention.ts).
         const [n, t, inner] = x.shape;
-        const split = (v: Sym, perm: number[]) => this.b.op('Transpose', [this.b.op('Reshape', [this.ref(v), this.b.ints([n, t, op.heads, op.headDim])])], { perm });
-        const scores = this.b.op('Mul', [this.b.op('MatMul', [split(inputs[0], [0, 2, 1, 3]), split(inputs[1], [0, 2, 3, 1])]), this.scalar(1 / Math.sqrt(op.headDim))]);
-        const context = this.b.op('MatMul', [this.b.op('Softmax', [scores], { axis: -1 }), split(inputs[2], [0, 2, 1, 3])]);
-        return this.value(this.b.op('Reshape', [this.b.op('Transpose', [context], { perm: [0, 2, 1, 3] }), this.b.ints([n, t, inner])]), [n, t, inner]);
+        const split = (v: Sym, perm: number[]) =>
+          this.b.op('Transpose', [this.b.op('Reshape', [this.ref(v), this.b.ints([n, t, op.heads, op.headDim])])], {
+            perm,
+          });
+        const scores = this.b.op('Mul', [
+          this.b.op('MatMul', [split(inputs[0], [0, 2, 1, 3]), split(inputs[1], [0, 2, 3, 1])]),
+          this.scalar(1 / Math.sqrt(op.headDim)),
+        ]);
+        const context = this.b.op('MatMul', [
+          this.b.op('Softmax', [scores], { axis: -1 }),
+          split(inputs[2], [0, 2, 1, 3]),
+        ]);
+        return this.value(
+          this.b.op('Reshape', [this.b.op('Transpose', [context], { perm: [0, 2, 1, 3] }), this.b.ints([n, t, inner])]),
+          [n, t, inner],
+        );
       }
     }
   }
@@ -560,7 +685,16 @@ export class OnnxAlgebra implements Algebra<Sym> {
     const outShape = [x.shape[0], g.outH, g.outW, x.shape[3]];
     if (op.type === 'maxpool') return this.maxPool(x, op.pool, op.strides, g.pads, outShape);
     // Keras excludes padding from the average, as count_include_pad = 0 does.
-    return this.value(this.b.op('AveragePool', [this.ref(x)], { kernel_shape: op.pool, strides: op.strides, pads: g.pads, count_include_pad: 0 }), outShape, x.nonNegative);
+    return this.value(
+      this.b.op('AveragePool', [this.ref(x)], {
+        kernel_shape: op.pool,
+        strides: op.strides,
+        pads: g.pads,
+        count_include_pad: 0,
+      }),
+      outShape,
+      x.nonNegative,
+    );
   }
 
   /**
@@ -598,7 +732,14 @@ export class OnnxAlgebra implements Algebra<Sym> {
    * Sends r to the recorded first maxima (ONNX MaxPool indices keep the first maximum of a window). Windows that do
    * not overlap need no accumulation: MaxUnpool places each value; overlapping ones add up with ScatterElements.
    */
-  private scatterToMaxima(x: Sym, r: Sym, overlapping: boolean, pool: number[], strides: number[], pads: number[]): Sym {
+  private scatterToMaxima(
+    x: Sym,
+    r: Sym,
+    overlapping: boolean,
+    pool: number[],
+    strides: number[],
+    pads: number[],
+  ): Sym {
     const indices = this.indicesOf(x, pool, strides, pads);
     const phys = this.physical(x);
     let rPhys = this.ref(r);
@@ -630,7 +771,15 @@ export class OnnxAlgebra implements Algebra<Sym> {
     const [kh, kw] = op.pool;
     const g = convGeometry(op, x.shape, op.pool);
     const w = this.b.constant(new Float32Array(c * kh * kw).fill(1 / (kh * kw)), [c, 1, kh, kw], 'avg');
-    return this.value(this.b.op('ConvTranspose', [this.ref(grad), w], { kernel_shape: op.pool, strides: op.strides, output_padding: transposeOutputPadding(g), group: c }), x.shape);
+    return this.value(
+      this.b.op('ConvTranspose', [this.ref(grad), w], {
+        kernel_shape: op.pool,
+        strides: op.strides,
+        output_padding: transposeOutputPadding(g),
+        group: c,
+      }),
+      x.shape,
+    );
   }
 
   globalAvgPoolInputGradient(grad: Sym, x: Sym): Sym {
@@ -653,7 +802,9 @@ export class OnnxAlgebra implements Algebra<Sym> {
   splitLike(r: Sym, parts: Sym[], axis: number): Sym[] {
     const ax = axis < 0 ? r.shape.length + axis : axis;
     const physAxis = isImage(r) ? [0, 2, 3, 1][ax] : ax;
-    const outs = this.b.opN('Split', [this.ref(r), this.b.ints(parts.map((p) => p.shape[ax]))], parts.length, { axis: physAxis });
+    const outs = this.b.opN('Split', [this.ref(r), this.b.ints(parts.map((p) => p.shape[ax]))], parts.length, {
+      axis: physAxis,
+    });
     return outs.map((name, i) => this.value(name, parts[i].shape));
   }
 
@@ -667,7 +818,11 @@ export class OnnxAlgebra implements Algebra<Sym> {
 
   dropClassToken(r: Sym): Sym {
     const [n, t, d] = r.shape;
-    return this.value(this.b.op('Slice', [this.ref(r), this.b.ints([1]), this.b.ints([t]), this.b.ints([1])]), [n, t - 1, d]);
+    return this.value(this.b.op('Slice', [this.ref(r), this.b.ints([1]), this.b.ints([t]), this.b.ints([1])]), [
+      n,
+      t - 1,
+      d,
+    ]);
   }
 
   placeToken(r: Sym, x: Sym, index: number): Sym {

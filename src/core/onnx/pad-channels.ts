@@ -14,7 +14,12 @@ export const ORT_CHANNEL_BLOCK = 16;
 
 /** Ops that keep each channel separate, so padded channels stay padded channels. */
 const perChannel = (op: Op) =>
-  op.type === 'batchnorm' || op.type === 'maxpool' || op.type === 'avgpool' || op.type === 'zeropad' || op.type === 'identity' || (op.type === 'activation' && op.fn !== 'softmax');
+  op.type === 'batchnorm' ||
+  op.type === 'maxpool' ||
+  op.type === 'avgpool' ||
+  op.type === 'zeropad' ||
+  op.type === 'identity' ||
+  (op.type === 'activation' && op.fn !== 'softmax');
 
 interface Readers {
   /** Nodes on the way (per-channel ops), whose parameters follow the padding. */
@@ -54,14 +59,19 @@ function readersOf(graph: Graph, i: number, shapes: () => number[][]): Readers |
   return r;
 }
 
-const padAxis = (t: tf.Tensor, axis: number, to: number) => tf.pad(t, t.shape.map((n, a) => (a === axis ? [0, to - n] : [0, 0])) as [number, number][]);
+const padAxis = (t: tf.Tensor, axis: number, to: number) =>
+  tf.pad(t, t.shape.map((n, a) => (a === axis ? [0, to - n] : [0, 0])) as [number, number][]);
 
 /**
  * The graph with padded channels (new nodes share the untouched weights), and a dispose for the tensors it made.
  * `shapes` gives the nodes' output shapes without the batch (nodeShapes); it is called only when a flatten or global
  * pool reads padded channels, and once.
  */
-export function padChannels(graph: Graph, nodeShapes: () => number[][], block = ORT_CHANNEL_BLOCK): { graph: Graph; dispose: () => void } {
+export function padChannels(
+  graph: Graph,
+  nodeShapes: () => number[][],
+  block = ORT_CHANNEL_BLOCK,
+): { graph: Graph; dispose: () => void } {
   let cached: number[][] | undefined;
   const shapes = () => (cached ??= nodeShapes());
   const made: tf.Tensor[] = [];
@@ -84,8 +94,15 @@ export function padChannels(graph: Graph, nodeShapes: () => number[][], block = 
       const t = ops[j];
       if (t.type !== 'batchnorm') continue;
       // Padded channels normalise 0 with mean 0 and variance 1: finite, and read with zero weights anyway.
-      const fill = (v: tf.Tensor1D | undefined, value: number) => (v ? (keep(tf.concat([v, tf.fill([padded - c], value)])) as tf.Tensor1D) : undefined);
-      ops[j] = { ...t, gamma: fill(t.gamma, 1), beta: fill(t.beta, 0), mean: fill(t.mean, 0)!, variance: fill(t.variance, 1)! };
+      const fill = (v: tf.Tensor1D | undefined, value: number) =>
+        v ? (keep(tf.concat([v, tf.fill([padded - c], value)])) as tf.Tensor1D) : undefined;
+      ops[j] = {
+        ...t,
+        gamma: fill(t.gamma, 1),
+        beta: fill(t.beta, 0),
+        mean: fill(t.mean, 0)!,
+        variance: fill(t.variance, 1)!,
+      };
     }
     for (const j of readers.convs) {
       const reader = ops[j] as Extract<Op, { type: 'conv2d' }>;
@@ -97,10 +114,14 @@ export function padChannels(graph: Graph, nodeShapes: () => number[][], block = 
       const units = dense.kernel.shape[1];
       const from = dense.kernel.dataSync();
       const rows = new Float32Array(positions * padded * units);
-      for (let p = 0; p < positions; p++) rows.set(from.subarray(p * c * units, (p + 1) * c * units), p * padded * units);
+      for (let p = 0; p < positions; p++)
+        rows.set(from.subarray(p * c * units, (p + 1) * c * units), p * padded * units);
       dense.kernel = keep(tf.tensor2d(rows, [positions * padded, units]));
     }
   });
   if (!changed) return { graph, dispose: () => undefined };
-  return { graph: { ...graph, nodes: graph.nodes.map((n, i) => ({ ...n, op: ops[i] })) }, dispose: () => made.forEach((t) => t.dispose()) };
+  return {
+    graph: { ...graph, nodes: graph.nodes.map((n, i) => ({ ...n, op: ops[i] })) },
+    dispose: () => made.forEach((t) => t.dispose()),
+  };
 }

@@ -45,7 +45,8 @@ export function componentNodes(graph: Graph, explained: number): ComponentNode[]
   if (isTransformer(graph)) {
     return graph.nodes.flatMap((node, i): ComponentNode[] => {
       if (i > explained) return [];
-      if (node.op.type === 'attention') return [{ node: i, name: node.name, kind: 'head', size: node.op.heads, width: node.op.headDim }];
+      if (node.op.type === 'attention')
+        return [{ node: i, name: node.name, kind: 'head', size: node.op.heads, width: node.op.headDim }];
       const next = consumers(graph, i);
       if (node.op.type === 'dense' && next.length === 1 && isGelu(graph, next[0]) && i !== linear.at(-1)) {
         return [{ node: i, name: node.name, kind: 'neuron', size: node.op.kernel.shape[1], width: 1 }];
@@ -61,17 +62,21 @@ export function componentNodes(graph: Graph, explained: number): ComponentNode[]
   });
 }
 
-
 /** The explained node: the output, or the logits under a final softmax. */
 export function explainedNode(graph: Graph): number {
   let e = graph.output;
-  while (graph.nodes[e].op.type === 'activation' && (graph.nodes[e].op as { fn: string }).fn === 'softmax') e = graph.nodes[e].inputs[0];
+  while (graph.nodes[e].op.type === 'activation' && (graph.nodes[e].op as { fn: string }).fn === 'softmax')
+    e = graph.nodes[e].inputs[0];
   return e;
 }
 
 export function catalogue(graph: Graph): ComponentLayerInfo[] {
   const components = componentNodes(graph, explainedNode(graph));
-  if (components.length === 0) throw badInput('the model has no prunable layer (conv or dense) before its classifier', 'prune a model with hidden conv or dense layers');
+  if (components.length === 0)
+    throw badInput(
+      'the model has no prunable layer (conv or dense) before its classifier',
+      'prune a model with hidden conv or dense layers',
+    );
   return components.map((c) => {
     let maskNode = c.node;
     const next = consumers(graph, c.node);
@@ -98,7 +103,12 @@ export function chooseComponents(all: ComponentLayerInfo[], flag: string | undef
   const transformer = all.some((l) => l.kind === 'head' || l.kind === 'neuron');
   if (flag === undefined) return transformer ? all.filter((l) => l.kind === 'head') : all;
   const kinds: Record<string, string[]> = { heads: ['head'], neurons: ['neuron'], both: ['head', 'neuron'] };
-  if (!kinds[flag]) throw usageError(`--components ${flag} is not one of heads, neurons, both`, 'e.g. --components heads');
-  if (!transformer) throw badInput(`--components ${flag}: this model has no attention heads or transformer MLP neurons`, 'leave --components out for CNNs (their conv channels and dense neurons are pruned together)');
+  if (!kinds[flag])
+    throw usageError(`--components ${flag} is not one of heads, neurons, both`, 'e.g. --components heads');
+  if (!transformer)
+    throw badInput(
+      `--components ${flag}: this model has no attention heads or transformer MLP neurons`,
+      'leave --components out for CNNs (their conv channels and dense neurons are pruned together)',
+    );
   return all.filter((l) => kinds[flag].includes(l.kind));
 }

@@ -9,7 +9,12 @@ import { Graph, isLinear } from '../graph/graph';
 import type { ComponentLayerInfo } from './catalogue';
 
 /** `shapes`: output shapes (without batch) of every node; returns, per node, a keep flag per output channel. */
-export function channelFlow(graph: Graph, shapes: number[][], layers: ComponentLayerInfo[], removed: boolean[][]): boolean[][] {
+export function channelFlow(
+  graph: Graph,
+  shapes: number[][],
+  layers: ComponentLayerInfo[],
+  removed: boolean[][],
+): boolean[][] {
   const own = new Map(layers.map((l, i) => [l.node, removed[i]]));
   // A head's channels: its slice of the attention output and of the q, k and v projections that feed it.
   const headChannels = new Map<number, boolean[]>();

@@ -34,20 +34,38 @@ export async function pruningCurve(
 ): Promise<Curve> {
   const { layers } = model;
   const rates = opts.rates ?? curveRates();
-  const ranking = rankComponents(scores.map((s) => ({ scores: s })), opts);
+  const ranking = rankComponents(
+    scores.map((s) => ({ scores: s })),
+    opts,
+  );
   const total = ranking.length;
   const points: CurvePoint[] = [];
   for (const [k, rate] of rates.entries()) {
     throwIfCancelled(opts.signal);
-    const removed = removedSet(ranking, removalCountAt(rate, total), layers.map((l) => l.size));
+    const removed = removedSet(
+      ranking,
+      removalCountAt(rate, total),
+      layers.map((l) => l.size),
+    );
     const count = removed.reduce((a, flags) => a + flags.filter(Boolean).length, 0);
     const { params, macs } = remainingCost(model.graph, model.shapes, layers, removed);
     const accuracy = await evaluator.accuracy(removed, { signal: opts.signal });
     points.push({ rate, removed: count, accuracy, params, flops: 2 * macs });
     // The front ends show the criterion in their own label (the job's title): the message does not repeat it.
-    opts.onProgress?.({ done: k + 1, total: rates.length, message: `pruning curve: rate ${rate.toFixed(2)}, accuracy ${(100 * accuracy).toFixed(1)} %` });
+    opts.onProgress?.({
+      done: k + 1,
+      total: rates.length,
+      message: `pruning curve: rate ${rate.toFixed(2)}, accuracy ${(100 * accuracy).toFixed(1)} %`,
+    });
   }
-  return { criterion, points, auc: trapezoidAuc(points.map((p) => p.rate), points.map((p) => p.accuracy)) };
+  return {
+    criterion,
+    points,
+    auc: trapezoidAuc(
+      points.map((p) => p.rate),
+      points.map((p) => p.accuracy),
+    ),
+  };
 }
 
 /**
@@ -55,7 +73,10 @@ export async function pruningCurve(
  * below the unpruned model's (the rate-0 point): walking up the rates, the last one still within the budget, so a
  * lucky rate after a dip is never chosen. Undefined when the curve has no rate 0.
  */
-export function largestRateWithin(points: CurvePoint[], maxDrop: number): { rate: number; baseline: number; accuracy: number } | undefined {
+export function largestRateWithin(
+  points: CurvePoint[],
+  maxDrop: number,
+): { rate: number; baseline: number; accuracy: number } | undefined {
   const sorted = [...points].sort((a, b) => a.rate - b.rate);
   const base = sorted.find((p) => p.rate === 0);
   if (!base) return undefined;

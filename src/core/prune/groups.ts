@@ -39,7 +39,8 @@ export function dependencyGroups(graph: Graph, layers: ComponentLayerInfo[]): Co
     // A depthwise conv's channel c is its input's channel c (DepGraph): they go together.
     if (node.op.type === 'depthwise' && layerOf.has(i)) {
       const own = layerOf.get(i)!;
-      for (const s of sources(node.inputs[0])) for (let c = 0; c < layers[own].size; c++) union(`${own}:${c}`, s === FIXED ? FIXED : `${s}:${c}`);
+      for (const s of sources(node.inputs[0]))
+        for (let c = 0; c < layers[own].size; c++) union(`${own}:${c}`, s === FIXED ? FIXED : `${s}:${c}`);
       return;
     }
     if (node.op.type !== 'add') return;

@@ -38,10 +38,15 @@ export function predictRows(logits: ArrayLike<number>, k: number, n: number, all
   return out;
 }
 
-
 class TfMaskedEvaluator implements MaskedEvaluator {
   readonly executor = 'tfjs';
-  constructor(private graph: Graph, private layers: ComponentLayerInfo[], private data: Dataset, private batch: number, private allowed?: number[]) {}
+  constructor(
+    private graph: Graph,
+    private layers: ComponentLayerInfo[],
+    private data: Dataset,
+    private batch: number,
+    private allowed?: number[],
+  ) {}
 
   async accuracy(removed: boolean[][], control: RunControl = {}): Promise<number> {
     const n = this.data.y.length;
@@ -67,20 +72,55 @@ class TfMaskedEvaluator implements MaskedEvaluator {
 
 class OnnxMaskedEvaluator implements MaskedEvaluator {
   readonly executor = 'onnx';
-  private constructor(private session: Ort.InferenceSession, private ort: typeof Ort, private layers: ComponentLayerInfo[], private data: Dataset, private batch: number, private classes: number, private maskShapes: number[][], private allowed?: number[]) {}
+  private constructor(
+    private session: Ort.InferenceSession,
+    private ort: typeof Ort,
+    private layers: ComponentLayerInfo[],
+    private data: Dataset,
+    private batch: number,
+    private classes: number,
+    private maskShapes: number[][],
+    private allowed?: number[],
+  ) {}
 
-  static async create(ort: typeof Ort, graph: Graph, layers: ComponentLayerInfo[], data: Dataset, batch: number, shapes: number[][], allowed?: number[]): Promise<OnnxMaskedEvaluator> {
-    const compiled = compileForward(graph, data.shape.slice(1), batch, layers.map((l) => ({ node: l.maskNode, size: l.size * l.width, rank: shapes[l.maskNode].length + 1 })));
-    const session = await ort.InferenceSession.create(compiled.bytes, { intraOpNumThreads: ortThreads(), graphOptimizationLevel: 'all' });
+  static async create(
+    ort: typeof Ort,
+    graph: Graph,
+    layers: ComponentLayerInfo[],
+    data: Dataset,
+    batch: number,
+    shapes: number[][],
+    allowed?: number[],
+  ): Promise<OnnxMaskedEvaluator> {
+    const compiled = compileForward(
+      graph,
+      data.shape.slice(1),
+      batch,
+      layers.map((l) => ({ node: l.maskNode, size: l.size * l.width, rank: shapes[l.maskNode].length + 1 })),
+    );
+    const session = await ort.InferenceSession.create(compiled.bytes, {
+      intraOpNumThreads: ortThreads(),
+      graphOptimizationLevel: 'all',
+    });
     return new OnnxMaskedEvaluator(session, ort, layers, data, batch, compiled.classes, compiled.maskShapes, allowed);
   }
 
   async accuracy(removed: boolean[][], control: RunControl = {}): Promise<number> {
     const n = this.data.y.length;
     const feeds: Record<string, Ort.Tensor> = {};
-    this.layers.forEach((_, i) => (feeds[`mask${i}`] = new this.ort.Tensor('float32', maskVector(this.layers[i], removed[i]), this.maskShapes[i])));
+    this.layers.forEach(
+      (_, i) =>
+        (feeds[`mask${i}`] = new this.ort.Tensor(
+          'float32',
+          maskVector(this.layers[i], removed[i]),
+          this.maskShapes[i],
+        )),
+    );
     let correct = 0;
-    for await (const { x, y, shape, size } of batchesOf(this.data, this.batch, { signal: control.signal, padToSize: true })) {
+    for await (const { x, y, shape, size } of batchesOf(this.data, this.batch, {
+      signal: control.signal,
+      padToSize: true,
+    })) {
       feeds.x = new this.ort.Tensor('float32', x, shape);
       const out = await this.session.run(feeds);
       const pred = predictRows(out[this.session.outputNames[0]].data as Float32Array, this.classes, size, this.allowed);
@@ -94,12 +134,17 @@ class OnnxMaskedEvaluator implements MaskedEvaluator {
   }
 }
 
-
 /**
  * The forward pass of a graph as an ONNX model (NHWC input `x`, logits out), with optional per-channel mask inputs.
  * Without masks, channel counts are padded to onnxruntime's blocks (pad-channels.ts): same outputs, fast kernels.
  */
-export function compileForward(graph: Graph, inputShape: number[], batch: number, masks: { node: number; size: number; rank: number }[] = [], opts: { modelOutput?: boolean } = {}) {
+export function compileForward(
+  graph: Graph,
+  inputShape: number[],
+  batch: number,
+  masks: { node: number; size: number; rank: number }[] = [],
+  opts: { modelOutput?: boolean } = {},
+) {
   if (masks.length === 0) {
     const padded = padChannels(graph, () => nodeShapes(graph, inputShape));
     try {
@@ -112,7 +157,13 @@ export function compileForward(graph: Graph, inputShape: number[], batch: number
 }
 
 /** `modelOutput`: the graph's own output (a final softmax, a feature map) instead of the logits LRP explains. */
-function compileGraph(graph: Graph, inputShape: number[], batch: number, masks: { node: number; size: number; rank: number }[], opts: { modelOutput?: boolean }) {
+function compileGraph(
+  graph: Graph,
+  inputShape: number[],
+  batch: number,
+  masks: { node: number; size: number; rank: number }[],
+  opts: { modelOutput?: boolean },
+) {
   const b = new OnnxGraphBuilder();
   const A = new OnnxAlgebra(b);
   const shape = [batch, ...inputShape];
@@ -124,7 +175,11 @@ function compileGraph(graph: Graph, inputShape: number[], batch: number, masks: 
     const logical = [...new Array(m.rank - 1).fill(1), m.size];
     const physical = m.rank === 4 ? [1, m.size, 1, 1] : logical;
     maskShapes.push(physical);
-    maskValues.set(m.node, { name: b.input({ name: `mask${i}`, dtype: 'float32', shape: physical }), shape: logical, nonNegative: true });
+    maskValues.set(m.node, {
+      name: b.input({ name: `mask${i}`, dtype: 'float32', shape: physical }),
+      shape: logical,
+      nonNegative: true,
+    });
   });
   const logits = forwardAll(A, graph, x, maskValues)[opts.modelOutput ? graph.output : explainedNode(graph)];
   // Outputs leave in logical (NHWC) order whatever the stored layout, so callers read them as tfjs gives them.
@@ -142,26 +197,54 @@ const NO_SPINNING = { session: { intra_op: { allow_spinning: '0' } } };
  * so that a change in the machine's load during the measurement (another process, CPU frequency) affects all of
  * them alike instead of biasing their ratio.
  */
-export async function onnxLatencies(ort: typeof Ort, graphs: Graph[], inputShape: number[], opts: { batchSize?: number; runs?: number; warmup?: number; signal?: AbortSignal } = {}): Promise<number[]> {
+export async function onnxLatencies(
+  ort: typeof Ort,
+  graphs: Graph[],
+  inputShape: number[],
+  opts: { batchSize?: number; runs?: number; warmup?: number; signal?: AbortSignal } = {},
+): Promise<number[]> {
   const batch = opts.batchSize ?? 64;
-  return onnxModelLatencies(ort, graphs.map((g) => ({ model: compileForward(g, inputShape, batch).bytes, input: 'x', shape: [batch, ...inputShape] })), opts);
+  return onnxModelLatencies(
+    ort,
+    graphs.map((g) => ({
+      model: compileForward(g, inputShape, batch).bytes,
+      input: 'x',
+      shape: [batch, ...inputShape],
+    })),
+    opts,
+  );
 }
 
 /**
  * The same for ONNX models as they are (a user's file and its pruned copy), each fed `shape` at its `input`; a file
  * path lets onnxruntime find external data beside it.
  */
-export async function onnxModelLatencies(ort: typeof Ort, models: { model: Uint8Array | string; input: string; shape: number[] }[], opts: { runs?: number; warmup?: number; signal?: AbortSignal } = {}): Promise<number[]> {
+export async function onnxModelLatencies(
+  ort: typeof Ort,
+  models: { model: Uint8Array | string; input: string; shape: number[] }[],
+  opts: { runs?: number; warmup?: number; signal?: AbortSignal } = {},
+): Promise<number[]> {
   return (await onnxModelTimes(ort, models, opts)).map((t) => t[Math.floor(t.length / 2)]);
 }
 
 /** Every measured run's wall time per model, sorted ascending (medians above; evaluate also reports the 90th percentile). */
-export async function onnxModelTimes(ort: typeof Ort, models: { model: Uint8Array | string; input: string; shape: number[] }[], opts: { runs?: number; warmup?: number; signal?: AbortSignal } = {}): Promise<number[][]> {
+export async function onnxModelTimes(
+  ort: typeof Ort,
+  models: { model: Uint8Array | string; input: string; shape: number[] }[],
+  opts: { runs?: number; warmup?: number; signal?: AbortSignal } = {},
+): Promise<number[][]> {
   const sessions: Ort.InferenceSession[] = [];
   try {
     const options = { intraOpNumThreads: ortThreads(), graphOptimizationLevel: 'all' as const, extra: NO_SPINNING };
-    for (const m of models) sessions.push(typeof m.model === 'string' ? await ort.InferenceSession.create(m.model, options) : await ort.InferenceSession.create(m.model, options));
-    const feeds = models.map((m) => ({ [m.input]: new ort.Tensor('float32', new Float32Array(m.shape.reduce((a, b) => a * b, 1)).fill(0.5), m.shape) }));
+    for (const m of models)
+      sessions.push(
+        typeof m.model === 'string'
+          ? await ort.InferenceSession.create(m.model, options)
+          : await ort.InferenceSession.create(m.model, options),
+      );
+    const feeds = models.map((m) => ({
+      [m.input]: new ort.Tensor('float32', new Float32Array(m.shape.reduce((a, b) => a * b, 1)).fill(0.5), m.shape),
+    }));
     const times = sessions.map((): number[] => []);
     const warmup = opts.warmup ?? 3;
     for (let i = 0; i < (opts.runs ?? 15) + warmup; i++) {
@@ -193,7 +276,15 @@ export async function maskedEvaluator(
   const { ort } = loadOnnxRuntime();
   if (ort && opts.executor !== 'tfjs') {
     try {
-      return await OnnxMaskedEvaluator.create(ort, graph, layers, data, batch, nodeShapes(graph, data.shape.slice(1)), opts.allowedClasses);
+      return await OnnxMaskedEvaluator.create(
+        ort,
+        graph,
+        layers,
+        data,
+        batch,
+        nodeShapes(graph, data.shape.slice(1)),
+        opts.allowedClasses,
+      );
     } catch (e) {
       if (opts.executor === 'onnx') throw e;
     }

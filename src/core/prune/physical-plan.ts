@@ -46,14 +46,29 @@ export const CAUSE_TEXT: Record<GroupCause, string> = {
   residual: 'channels joined by a residual add are one channel of the stream: they go or stay together',
   depthwise: "a depthwise conv's channel is its input's channel: the two go or stay together",
   fixed: 'channels that reach a residual stream no component owns (the model input, say) cannot be removed',
-  rounding: '--round-to: every layer keeps a multiple of N components (or all), its most relevant removed ones given back',
+  rounding:
+    '--round-to: every layer keeps a multiple of N components (or all), its most relevant removed ones given back',
 };
 
-export function physicalPlan(graph: Graph, layers: ComponentLayerInfo[], scores: Float64Array[], rate: number, opts: RankingOptions & { policy?: GroupPolicy; roundTo?: number } = {}): PhysicalPlan {
-  if (!(rate >= 0 && rate < 1)) throw badInput(`--rate ${rate} is not in [0, 1)`, 'give the fraction of components to remove, e.g. 0.5');
+export function physicalPlan(
+  graph: Graph,
+  layers: ComponentLayerInfo[],
+  scores: Float64Array[],
+  rate: number,
+  opts: RankingOptions & { policy?: GroupPolicy; roundTo?: number } = {},
+): PhysicalPlan {
+  if (!(rate >= 0 && rate < 1))
+    throw badInput(`--rate ${rate} is not in [0, 1)`, 'give the fraction of components to remove, e.g. 0.5');
   const policy = opts.policy ?? 'all';
-  const ranking = rankComponents(scores.map((s) => ({ scores: s })), opts);
-  const curve = removedSet(ranking, removalCountAt(rate, ranking.length), layers.map((l) => l.size));
+  const ranking = rankComponents(
+    scores.map((s) => ({ scores: s })),
+    opts,
+  );
+  const curve = removedSet(
+    ranking,
+    removalCountAt(rate, ranking.length),
+    layers.map((l) => l.size),
+  );
   const removed = layers.map((l) => new Array<boolean>(l.size).fill(false));
   const left = layers.map((l) => l.size);
   const differences = new Map<GroupCause, PlanDifference>();
@@ -69,7 +84,8 @@ export function physicalPlan(graph: Graph, layers: ComponentLayerInfo[], scores:
   // Groups in the order the curve removes them (their first member in the ranking): a group that would empty a
   // layer is kept, and groups met earlier win.
   const position = new Map(ranking.map((c, pos) => [`${c.layer}:${c.index}`, pos]));
-  const first = (members: { layer: number; index: number }[]) => Math.min(...members.map((m) => position.get(`${m.layer}:${m.index}`)!));
+  const first = (members: { layer: number; index: number }[]) =>
+    Math.min(...members.map((m) => position.get(`${m.layer}:${m.index}`)!));
   const ordered = all.map((g) => ({ ...g, at: first(g.members) })).sort((a, b) => a.at - b.at);
   const taken: typeof ordered = [];
   for (const g of ordered) {
@@ -79,11 +95,22 @@ export function physicalPlan(graph: Graph, layers: ComponentLayerInfo[], scores:
       continue;
     }
     const dw = g.members.find((m) => graph.nodes[layers[m.layer].node].op.type === 'depthwise');
-    const goes = policy === 'depthwise-output' ? (dw ? curve[dw.layer][dw.index] : inCurve === g.members.length) : policy === 'all' ? inCurve === g.members.length : policy === 'any' ? inCurve > 0 : 2 * inCurve > g.members.length;
+    const goes =
+      policy === 'depthwise-output'
+        ? dw
+          ? curve[dw.layer][dw.index]
+          : inCurve === g.members.length
+        : policy === 'all'
+          ? inCurve === g.members.length
+          : policy === 'any'
+            ? inCurve > 0
+            : 2 * inCurve > g.members.length;
     const perLayer = new Map<number, number>();
     g.members.forEach((m) => perLayer.set(m.layer, (perLayer.get(m.layer) ?? 0) + 1));
     const fits = [...perLayer].every(([l, k]) => left[l] - k >= 1);
-    const cause: GroupCause = g.members.some((m) => graph.nodes[layers[m.layer].node].op.type === 'depthwise') ? 'depthwise' : 'residual';
+    const cause: GroupCause = g.members.some((m) => graph.nodes[layers[m.layer].node].op.type === 'depthwise')
+      ? 'depthwise'
+      : 'residual';
     if (goes && fits) {
       for (const m of g.members) removed[m.layer][m.index] = true;
       perLayer.forEach((k, l) => (left[l] -= k));
@@ -115,5 +142,11 @@ export function physicalPlan(graph: Graph, layers: ComponentLayerInfo[], scores:
     if (back.kept) differences.set('rounding', { cause: 'rounding', groups: back.groups, kept: back.kept, added: 0 });
   }
   const count = (flags: boolean[][]) => flags.reduce((a, f) => a + f.filter(Boolean).length, 0);
-  return { removed, removedCount: count(removed), groups: all.filter((g) => g.removable).length, curveRemoved: count(curve), differences: [...differences.values()] };
+  return {
+    removed,
+    removedCount: count(removed),
+    groups: all.filter((g) => g.removable).length,
+    curveRemoved: count(curve),
+    differences: [...differences.values()],
+  };
 }

@@ -29,7 +29,11 @@ export function rankComponents(layers: LayerScores[], opts: RankingOptions = {})
   const all: RankedComponent[] = [];
   layers.forEach((l, layer) => {
     for (let index = 0; index < l.scores.length; index++) {
-      if (Number.isNaN(l.scores[index])) throw badInput(`the score of component ${index} of layer ${layer} is NaN`, 'the model or the criterion produced NaN; check the model weights and the reference data');
+      if (Number.isNaN(l.scores[index]))
+        throw badInput(
+          `the score of component ${index} of layer ${layer} is NaN`,
+          'the model or the criterion produced NaN; check the model weights and the reference data',
+        );
       all.push({ layer, index, score: l.scores[index] });
     }
   });

@@ -10,7 +10,12 @@ import { channelFlow } from './channel-flow';
 const count = (m: boolean[]) => m.reduce((a, b) => a + (b ? 1 : 0), 0);
 
 /** `shapes`: output shapes (without batch) of every node; `removed`: [component layer][unit] flags. */
-export function remainingCost(graph: Graph, shapes: number[][], layers: ComponentLayerInfo[], removed: boolean[][]): { params: number; macs: number } {
+export function remainingCost(
+  graph: Graph,
+  shapes: number[][],
+  layers: ComponentLayerInfo[],
+  removed: boolean[][],
+): { params: number; macs: number } {
   const active = channelFlow(graph, shapes, layers, removed);
   let params = 0;
   let macs = 0;

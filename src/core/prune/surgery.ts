@@ -18,7 +18,9 @@ interface LayerJSON {
 }
 
 function layerList(topology: Record<string, unknown>): LayerJSON[] {
-  const config = (topology.model_config as { config?: { layers?: LayerJSON[] } } | undefined)?.config ?? (topology.config as { layers?: LayerJSON[] });
+  const config =
+    (topology.model_config as { config?: { layers?: LayerJSON[] } } | undefined)?.config ??
+    (topology.config as { layers?: LayerJSON[] });
   if (!config?.layers) throw new Error('model topology without a layer list');
   return config.layers;
 }
@@ -26,7 +28,13 @@ function layerList(topology: Record<string, unknown>): LayerJSON[] {
 const indices = (flags: boolean[]) => flags.flatMap((keep, i) => (keep ? [i] : []));
 
 /** Builds the pruned LayersModel (new weights; the original model is left as it is). */
-export async function pruneModel(model: tf.LayersModel, graph: Graph, shapes: number[][], layers: ComponentLayerInfo[], removed: boolean[][]): Promise<tf.LayersModel> {
+export async function pruneModel(
+  model: tf.LayersModel,
+  graph: Graph,
+  shapes: number[][],
+  layers: ComponentLayerInfo[],
+  removed: boolean[][],
+): Promise<tf.LayersModel> {
   const active = channelFlow(graph, shapes, layers, removed);
   const byName = new Map(graph.nodes.map((n, i) => [n.name, i]));
   const topology = model.toJSON(null, false) as unknown as Record<string, unknown>;
@@ -42,20 +50,37 @@ export async function pruneModel(model: tf.LayersModel, graph: Graph, shapes: nu
     switch (entry.class_name) {
       case 'Conv2D':
         entry.config.filters = keepOut.length;
-        newWeights.set(entry.config.name, [tf.gather(tf.gather(weights[0], keepIn, 2), keepOut, 3), ...weights.slice(1).map((b) => tf.gather(b, keepOut))]);
+        newWeights.set(entry.config.name, [
+          tf.gather(tf.gather(weights[0], keepIn, 2), keepOut, 3),
+          ...weights.slice(1).map((b) => tf.gather(b, keepOut)),
+        ]);
         break;
       case 'Dense':
         entry.config.units = keepOut.length;
-        newWeights.set(entry.config.name, [tf.gather(tf.gather(weights[0], keepIn, 0), keepOut, 1), ...weights.slice(1).map((b) => tf.gather(b, keepOut))]);
+        newWeights.set(entry.config.name, [
+          tf.gather(tf.gather(weights[0], keepIn, 0), keepOut, 1),
+          ...weights.slice(1).map((b) => tf.gather(b, keepOut)),
+        ]);
         break;
       case 'BatchNormalization':
-        newWeights.set(entry.config.name, weights.map((w) => tf.gather(w, keepOut)));
+        newWeights.set(
+          entry.config.name,
+          weights.map((w) => tf.gather(w, keepOut)),
+        );
         break;
       case 'DepthwiseConv2D':
-        if (keepIn.length !== (weights[0].shape[2] as number)) throw badInput(`layer '${entry.config.name}' (depthwise) would lose input channels`, 'physical pruning of depthwise convs is not supported yet; use the masked curve');
+        if (keepIn.length !== (weights[0].shape[2] as number))
+          throw badInput(
+            `layer '${entry.config.name}' (depthwise) would lose input channels`,
+            'physical pruning of depthwise convs is not supported yet; use the masked curve',
+          );
         break;
       case 'LayerNormalization':
-        if (keepOut.length !== (weights[0].shape[0] as number)) throw badInput(`layer '${entry.config.name}' (LayerNormalization) would lose channels`, 'physical pruning keeps LayerNorm widths (residual streams); use the masked curve');
+        if (keepOut.length !== (weights[0].shape[0] as number))
+          throw badInput(
+            `layer '${entry.config.name}' (LayerNormalization) would lose channels`,
+            'physical pruning keeps LayerNorm widths (residual streams); use the masked curve',
+          );
         break;
       case 'MultiHeadSelfAttention': {
         // Weights: q, k, v kernels [D, H·d] and biases, out kernel [H·d, D] and bias; a removed head takes its
@@ -80,10 +105,12 @@ export async function pruneModel(model: tf.LayersModel, graph: Graph, shapes: nu
   // A model built with modelFromJSON and then given new weights misbehaves on wasm (its first conv sees a rank-4
   // bias); the same model serialised and loaded again is sound, so hand out the reloaded one.
   let artifacts: tf.io.ModelArtifacts | undefined;
-  await pruned.save(tf.io.withSaveHandler(async (a) => {
-    artifacts = a;
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }));
+  await pruned.save(
+    tf.io.withSaveHandler(async (a) => {
+      artifacts = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
   pruned.dispose();
   tf.dispose([...newWeights.values()].flat());
   return tf.loadLayersModel(tf.io.fromMemory(artifacts!));

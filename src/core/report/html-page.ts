@@ -3,7 +3,13 @@ import { escapeXml } from '../../shared/svg-chart';
 
 export function seconds(s: number | undefined): string {
   if (s === undefined) return '—';
-  return s < 1 ? `${Math.round(1000 * s)} ms` : s < 10 ? `${s.toFixed(2)} s` : s < 120 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+  return s < 1
+    ? `${Math.round(1000 * s)} ms`
+    : s < 10
+      ? `${s.toFixed(2)} s`
+      : s < 120
+        ? `${s.toFixed(1)} s`
+        : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
 }
 
 const STYLE = `
@@ -66,5 +72,7 @@ export function page(title: string, body: string[]): string {
   ].join('\n');
 }
 
-export const tile = (key: string, value: string) => `<div class="tile"><div class="k">${escapeXml(key)}</div><div class="v">${escapeXml(value)}</div></div>`;
-export const figure = (svg: string, caption: string, cls = '') => `<figure${cls ? ` class="${cls}"` : ''}>${svg}<figcaption>${escapeXml(caption)}</figcaption></figure>`;
+export const tile = (key: string, value: string) =>
+  `<div class="tile"><div class="k">${escapeXml(key)}</div><div class="v">${escapeXml(value)}</div></div>`;
+export const figure = (svg: string, caption: string, cls = '') =>
+  `<figure${cls ? ` class="${cls}"` : ''}>${svg}<figcaption>${escapeXml(caption)}</figcaption></figure>`;

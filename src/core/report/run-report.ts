@@ -33,7 +33,8 @@ export function accuracyAt(points: CurvePoint[], rate: number): number | undefin
     const p = sorted[i];
     if (Math.abs(p.rate - rate) < 1e-9) return p.accuracy;
     const q = sorted[i + 1];
-    if (q && p.rate < rate && rate < q.rate) return p.accuracy + ((rate - p.rate) / (q.rate - p.rate)) * (q.accuracy - p.accuracy);
+    if (q && p.rate < rate && rate < q.rate)
+      return p.accuracy + ((rate - p.rate) / (q.rate - p.rate)) * (q.accuracy - p.accuracy);
   }
   return undefined;
 }
@@ -53,7 +54,9 @@ export interface LayerShare {
  * the ranking sorts by magnitude by default; a signed mean could cancel to nothing and hide a layer.
  */
 export function layerShares(relevance: Json): LayerShare[] {
-  const layers = Array.isArray(relevance.layers) ? relevance.layers.map(asObject).filter((l): l is Json => !!l && Array.isArray(l.scores)) : [];
+  const layers = Array.isArray(relevance.layers)
+    ? relevance.layers.map(asObject).filter((l): l is Json => !!l && Array.isArray(l.scores))
+    : [];
   const rows = layers.map((l) => {
     const scores = (l.scores as unknown[]).map(asNumber).filter((s): s is number => s !== undefined);
     const mean = scores.length ? scores.reduce((a, s) => a + Math.abs(s), 0) / scores.length : 0;
@@ -81,13 +84,20 @@ function compact(x: number | undefined): string {
   return grouped(x);
 }
 
-
 const clean = (x: number) => Number(x.toPrecision(12));
 const rateFormat = (r: number) => String(Number(r.toFixed(2)));
 const percentTicks = (y: number) => `${Math.round(100 * y)} %`;
 
 /** Axes every chart over the pruning rate shares: rate and a share (accuracy, parameters left) both in [0, 1]. */
-const RATE_AXES = { xLabel: 'pruning rate', xDomain: [0, 1] as [number, number], yDomain: [0, 1] as [number, number], width: 560, height: 360, xFormat: rateFormat, yFormat: percentTicks };
+const RATE_AXES = {
+  xLabel: 'pruning rate',
+  xDomain: [0, 1] as [number, number],
+  yDomain: [0, 1] as [number, number],
+  width: 560,
+  height: 360,
+  xFormat: rateFormat,
+  yFormat: percentTicks,
+};
 
 /** Where the pruned model belongs on the rate axis: its rate when it is the curve's point, else the share it removed. */
 function prunedModelAt(physical: Json): number | undefined {
@@ -106,7 +116,9 @@ function differenceText(physical: Json): string[] {
     const why = asString(o?.why);
     if (!o || !why) return [];
     const added = asNumber(o.added) ?? 0;
-    return [`${escapeXml(why)}: ${grouped(asNumber(o.groups))} groups, ${grouped(asNumber(o.kept))} of the curve's components kept${added ? `, ${grouped(added)} more removed` : ''}.`];
+    return [
+      `${escapeXml(why)}: ${grouped(asNumber(o.groups))} groups, ${grouped(asNumber(o.kept))} of the curve's components kept${added ? `, ${grouped(added)} more removed` : ''}.`,
+    ];
   });
 }
 
@@ -117,7 +129,10 @@ function curveChart(curve: CurveFile, label: string, physical?: Json): string {
   const prunedAccuracy = asNumber(physical?.prunedAccuracy);
   const at = physical ? prunedModelAt(physical) : undefined;
   if (rate !== undefined && at !== undefined && prunedAccuracy !== undefined) {
-    const name = at === rate ? `pruned model (rate ${rateFormat(rate)})` : `pruned model (asked ${rateFormat(rate)}, removed ${rateFormat(at)}: groups)`;
+    const name =
+      at === rate
+        ? `pruned model (rate ${rateFormat(rate)})`
+        : `pruned model (asked ${rateFormat(rate)}, removed ${rateFormat(at)}: groups)`;
     series.push({ name, points: [[at, prunedAccuracy]] });
   }
   return lineChart({
@@ -131,9 +146,14 @@ function curveChart(curve: CurveFile, label: string, physical?: Json): string {
 /** Parameters and FLOPs left at each rate, as shares of the unpruned model's; undefined when the curve has no costs. */
 function costChart(curve: CurveFile, physical?: Json): string | undefined {
   const base = (key: 'params' | 'flops') =>
-    curve.points.find((p) => p.rate === 0)?.[key] ?? asNumber(asObject(physical?.[key])?.original) ?? Math.max(0, ...curve.points.map((p) => p[key] ?? 0));
+    curve.points.find((p) => p.rate === 0)?.[key] ??
+    asNumber(asObject(physical?.[key])?.original) ??
+    Math.max(0, ...curve.points.map((p) => p[key] ?? 0));
   const series: Series[] = [];
-  for (const [key, name] of [['params', 'parameters'], ['flops', 'FLOPs']] as const) {
+  for (const [key, name] of [
+    ['params', 'parameters'],
+    ['flops', 'FLOPs'],
+  ] as const) {
     const b = base(key);
     const pts = curve.points.filter((p) => p[key] !== undefined).map((p): [number, number] => [p.rate, p[key]! / b]);
     if (b > 0 && pts.length) series.push({ name: `${name} left`, points: pts });
@@ -167,7 +187,11 @@ interface RunFiles {
 
 function readRun(runDir: string): RunFiles {
   const curve = readCurve(runDir, RUN_HINT);
-  return { curve, run: readOptionalJsonObject(runDir, 'run.json', RUN_HINT), relevance: readOptionalJsonObject(runDir, 'relevance.json', RUN_HINT) };
+  return {
+    curve,
+    run: readOptionalJsonObject(runDir, 'run.json', RUN_HINT),
+    relevance: readOptionalJsonObject(runDir, 'relevance.json', RUN_HINT),
+  };
 }
 
 function chartsOf(files: RunFiles): { curve: string; cost?: string; layers?: string } {
@@ -201,18 +225,34 @@ function physicalSection(physical: Json, unpruned: number | undefined): string[]
   const params = asObject(physical.params);
   const flops = asObject(physical.flops);
   const latency = asObject(physical.latencyMs);
-  const change = (o: number | undefined, p: number | undefined) => (o && p !== undefined ? `${p <= o ? '−' : '+'}${pct(Math.abs(1 - p / o), 1)}` : '—');
+  const change = (o: number | undefined, p: number | undefined) =>
+    o && p !== undefined ? `${p <= o ? '−' : '+'}${pct(Math.abs(1 - p / o), 1)}` : '—';
   const speedup = asNumber(physical.speedup);
   const batch = asNumber(latency?.batch);
   const runs = asNumber(latency?.runs);
   const engine = asString(latency?.engine);
   const latencyLabel = `latency${batch ? `, batch of ${batch}` : ''}${engine ? ` on ${escapeXml(engine)}` : ''}${runs ? ` (median of ${runs})` : ''}`;
   const rows = [
-    ['parameters', grouped(asNumber(params?.original)), grouped(asNumber(params?.pruned)), change(asNumber(params?.original), asNumber(params?.pruned))],
-    ['FLOPs', compact(asNumber(flops?.original)), compact(asNumber(flops?.pruned)), change(asNumber(flops?.original), asNumber(flops?.pruned))],
+    [
+      'parameters',
+      grouped(asNumber(params?.original)),
+      grouped(asNumber(params?.pruned)),
+      change(asNumber(params?.original), asNumber(params?.pruned)),
+    ],
+    [
+      'FLOPs',
+      compact(asNumber(flops?.original)),
+      compact(asNumber(flops?.pruned)),
+      change(asNumber(flops?.original), asNumber(flops?.pruned)),
+    ],
     ['accuracy, masked', pct(unpruned), pct(asNumber(physical.maskedAccuracy)), ''],
     ['accuracy, pruned model', pct(unpruned), pct(asNumber(physical.prunedAccuracy)), ''],
-    [latencyLabel, `${fixed(asNumber(latency?.original), 1)} ms`, `${fixed(asNumber(latency?.pruned), 1)} ms`, speedup === undefined ? '—' : `${speedup.toFixed(2)}× faster`],
+    [
+      latencyLabel,
+      `${fixed(asNumber(latency?.original), 1)} ms`,
+      `${fixed(asNumber(latency?.pruned), 1)} ms`,
+      speedup === undefined ? '—' : `${speedup.toFixed(2)}× faster`,
+    ],
   ];
   const removed = asNumber(physical.removed);
   const total = asNumber(physical.total);
@@ -220,14 +260,22 @@ function physicalSection(physical: Json, unpruned: number | undefined): string[]
   const rate = asNumber(physical.rate);
   const maxDrop = asNumber(asObject(physical.chosenBy)?.maxDropPoints);
   const differences = differenceText(physical);
-  const chosen = maxDrop === undefined ? '' : ` (chosen by --max-drop ${maxDrop}: the largest rate before the masked accuracy falls more than ${maxDrop} point${maxDrop === 1 ? '' : 's'})`;
+  const chosen =
+    maxDrop === undefined
+      ? ''
+      : ` (chosen by --max-drop ${maxDrop}: the largest rate before the masked accuracy falls more than ${maxDrop} point${maxDrop === 1 ? '' : 's'})`;
   return [
     '<h2>Physically pruned model</h2>',
     `<p class="muted">Rate ${rate === undefined ? '—' : rateFormat(rate)}${chosen}: ${grouped(removed)} of ${grouped(total)} components removed${groups === undefined ? '' : ` (${grouped(groups)} dependency groups can go)`}; the smaller model is in <code>pruned/</code>.</p>`,
     ...(differences.length
-      ? [`<p class="warning">This is not the curve's point at rate ${rate === undefined ? '—' : rateFormat(rate)}: the curve removes ${grouped(asNumber(physical.curveRemoved))} components, the pruned model ${grouped(removed)}, because</p>`, `<ul>${differences.map((t) => `<li>${t}</li>`).join('')}</ul>`]
+      ? [
+          `<p class="warning">This is not the curve's point at rate ${rate === undefined ? '—' : rateFormat(rate)}: the curve removes ${grouped(asNumber(physical.curveRemoved))} components, the pruned model ${grouped(removed)}, because</p>`,
+          `<ul>${differences.map((t) => `<li>${t}</li>`).join('')}</ul>`,
+        ]
       : asNumber(physical.curveRemoved) !== undefined
-        ? [`<p class="muted">The pruned model is the curve's point at this rate: the same ${grouped(asNumber(physical.curveRemoved))} components.</p>`]
+        ? [
+            `<p class="muted">The pruned model is the curve's point at this rate: the same ${grouped(asNumber(physical.curveRemoved))} components.</p>`,
+          ]
         : []),
     table(['', 'original', 'pruned', 'change'], rows),
   ];
@@ -235,18 +283,25 @@ function physicalSection(physical: Json, unpruned: number | undefined): string[]
 
 /** A search run's best composite beside the presets and baselines (run.json), held out first: the fair comparison. */
 function searchComparison(run: Json): string[] {
-  const rows = (Array.isArray(run.comparison) ? run.comparison : []).map(asObject).filter((c): c is Json => !!c && asNumber(c.auc) !== undefined);
+  const rows = (Array.isArray(run.comparison) ? run.comparison : [])
+    .map(asObject)
+    .filter((c): c is Json => !!c && asNumber(c.auc) !== undefined);
   if (rows.length < 2) return [];
   const fair = rows.every((c) => asNumber(c.holdoutAuc) !== undefined);
   const score = (c: Json) => (fair ? asNumber(c.holdoutAuc)! : asNumber(c.auc)!);
   const best = asString(run.criterion);
-  const name = (c: Json) => (asString(c.criterion) === best ? 'best composite' : escapeXml(asString(c.criterion) ?? '?'));
+  const name = (c: Json) =>
+    asString(c.criterion) === best ? 'best composite' : escapeXml(asString(c.criterion) ?? '?');
   const sorted = [...rows].sort((a, b) => score(b) - score(a));
   return [
     '<h2>Against the presets and the baselines</h2>',
     table(
       ['criterion', ...(fair ? ['AUC held out'] : []), 'AUC on the search data'],
-      sorted.map((c) => [`<code>${name(c)}</code>`, ...(fair ? [fixed(asNumber(c.holdoutAuc), 4)] : []), `${fixed(asNumber(c.auc), 4)}${asString(c.criterion) === best ? ' (selection-biased)' : ''}`]),
+      sorted.map((c) => [
+        `<code>${name(c)}</code>`,
+        ...(fair ? [fixed(asNumber(c.holdoutAuc), 4)] : []),
+        `${fixed(asNumber(c.auc), 4)}${asString(c.criterion) === best ? ' (selection-biased)' : ''}`,
+      ]),
     ),
     `<p class="muted">${fair ? 'Held out: samples no trial was chosen on, the fair comparison. ' : ''}The curves above are on the search data, where the best composite is the maximum over every trial (selection-biased). More in <a href="search.html">search.html</a>.</p>`,
   ];
@@ -261,7 +316,10 @@ export function renderRunReport(runDir: string): string {
 /** The pruned model collapsed or lost many points: said above the charts (shared/accuracy-warning.ts). */
 function warningLines(run: Json | undefined, unpruned: number | undefined): string[] {
   const pruned = asNumber(asObject(run?.physical)?.prunedAccuracy);
-  const w = run && unpruned !== undefined && pruned !== undefined ? accuracyWarning(unpruned, pruned, classCountOf(run)) : undefined;
+  const w =
+    run && unpruned !== undefined && pruned !== undefined
+      ? accuracyWarning(unpruned, pruned, classCountOf(run))
+      : undefined;
   return w ? [`<p class="warning" role="alert">⚠ ${escapeXml(w.text)}</p>`] : [];
 }
 
@@ -285,19 +343,39 @@ function renderFiles(files: RunFiles, charts: ReturnType<typeof chartsOf>): stri
     '<div class="tiles">',
     tile(`AUC (rates 0–${rateFormat(maxRate)})`, curve.auc.toFixed(4)),
     tile('accuracy unpruned', pct(unpruned)),
-    ...(physical ? [tile(`accuracy pruned at ${rateFormat(asNumber(physical.rate) ?? 0)}`, pct(asNumber(physical.prunedAccuracy))), tile('speed-up', `${fixed(asNumber(physical.speedup), 2)}×`)] : []),
+    ...(physical
+      ? [
+          tile(
+            `accuracy pruned at ${rateFormat(asNumber(physical.rate) ?? 0)}`,
+            pct(asNumber(physical.prunedAccuracy)),
+          ),
+          tile('speed-up', `${fixed(asNumber(physical.speedup), 2)}×`),
+        ]
+      : []),
     tile('total time', seconds(asNumber(timings?.totalSeconds))),
     '</div>',
     ...warningLines(run, unpruned),
     '<h2>Curves</h2>',
     '<div class="charts">',
-    figure(charts.curve, `Accuracy on the evaluation set with the lowest-ranked components masked; AUC by the trapezoid rule over ${curve.points.length} rates.`),
-    ...(charts.cost ? [figure(charts.cost, 'What is left of the unpruned model at each rate (masked components count as removed).')] : []),
+    figure(
+      charts.curve,
+      `Accuracy on the evaluation set with the lowest-ranked components masked; AUC by the trapezoid rule over ${curve.points.length} rates.`,
+    ),
+    ...(charts.cost
+      ? [figure(charts.cost, 'What is left of the unpruned model at each rate (masked components count as removed).')]
+      : []),
     '</div>',
     ...(physical ? physicalSection(physical, unpruned) : []),
     ...(run?.command === 'search' ? searchComparison(run) : []),
     ...(charts.layers
-      ? ['<h2>Scores per layer</h2>', figure(charts.layers, 'Each bar: the layer’s mean |score| over its components (count after the name), divided by the sum of all layers’ means.', 'narrow')]
+      ? [
+          '<h2>Scores per layer</h2>',
+          figure(
+            charts.layers,
+            'Each bar: the layer’s mean |score| over its components (count after the name), divided by the sum of all layers’ means.',
+            'narrow',
+          ),
+        ]
       : []),
     '<h2>Run</h2>',
     '<dl class="summary">',
@@ -317,7 +395,13 @@ function renderFiles(files: RunFiles, charts: ReturnType<typeof chartsOf>): stri
     '<summary>Curve points</summary>',
     table(
       ['rate', 'removed', 'accuracy', 'parameters', 'FLOPs'],
-      curve.points.map((p) => [rateFormat(p.rate), grouped(p.removed), pct(p.accuracy, 2), grouped(p.params), compact(p.flops)]),
+      curve.points.map((p) => [
+        rateFormat(p.rate),
+        grouped(p.removed),
+        pct(p.accuracy, 2),
+        grouped(p.params),
+        compact(p.flops),
+      ]),
     ),
     '</details>',
   ];
@@ -352,7 +436,10 @@ export function compareChart(runs: ComparedRun[]): string {
     ...RATE_AXES,
     title: 'Accuracy as components are pruned',
     yLabel: 'accuracy',
-    series: runs.map((r) => ({ name: `${r.label} (AUC ${r.curve.auc.toFixed(3)})`, points: r.curve.points.map((p) => [p.rate, p.accuracy]) })),
+    series: runs.map((r) => ({
+      name: `${r.label} (AUC ${r.curve.auc.toFixed(3)})`,
+      points: r.curve.points.map((p) => [p.rate, p.accuracy]),
+    })),
     width: 760,
     height: 440,
   });
@@ -374,11 +461,17 @@ export function renderComparePage(runs: ComparedRun[], chart = compareChart(runs
     `<h1>Comparing ${runs.length} pruning run${runs.length === 1 ? '' : 's'}</h1>`,
     `<div class="muted">${runs.map((r) => `<code>${escapeXml(r.label)}</code>`).join(' · ')}</div>`,
     '<h2>Curves</h2>',
-    figure(chart, 'Accuracy on each run’s evaluation set as the lowest-ranked components are masked. Higher and flatter is better.', 'narrow'),
+    figure(
+      chart,
+      'Accuracy on each run’s evaluation set as the lowest-ranked components are masked. Higher and flatter is better.',
+      'narrow',
+    ),
     '<h2>Summary</h2>',
     ...(sameRates(runs)
       ? []
-      : ['<p><strong>The runs were measured at different rates</strong>, so their AUCs (areas over different ranges) are not comparable; compare the accuracies at equal rates.</p>']),
+      : [
+          '<p><strong>The runs were measured at different rates</strong>, so their AUCs (areas over different ranges) are not comparable; compare the accuracies at equal rates.</p>',
+        ]),
     '<p class="muted">Accuracy between two measured rates is interpolated linearly; — where a rate lies outside a run’s curve. Bold: the best in its column.</p>',
     table(['run', 'folder', 'AUC', ...COMPARE_RATES.map((r) => `acc @ ${rateFormat(r)}`)], rows),
   ];

@@ -23,14 +23,23 @@ const HINT = 'pass a folder written by pxp search --out';
 
 /** The space run.json declares, or one inferred from the trials (strings categorical, numbers plain floats). */
 function spaceOf(run: Json | undefined, trials: TrialLine[]): SearchSpace {
-  if (Array.isArray(run?.space) && run.space.every((p) => typeof asObject(p)?.name === 'string' && typeof asObject(p)?.kind === 'string')) return run.space as Param[];
+  if (
+    Array.isArray(run?.space) &&
+    run.space.every((p) => typeof asObject(p)?.name === 'string' && typeof asObject(p)?.kind === 'string')
+  )
+    return run.space as Param[];
   const names: string[] = [];
   for (const t of trials) for (const k of Object.keys(t.params)) if (!names.includes(k)) names.push(k);
   return names.map((name): Param => {
     const values = trials.map((t) => t.params[name]).filter((v) => v !== undefined);
     if (values.every((v) => typeof v === 'number')) {
       const xs = values as number[];
-      return { kind: 'float', name, low: Math.min(...xs), high: Math.max(...xs) + (Math.min(...xs) === Math.max(...xs) ? 1 : 0) };
+      return {
+        kind: 'float',
+        name,
+        low: Math.min(...xs),
+        high: Math.max(...xs) + (Math.min(...xs) === Math.max(...xs) ? 1 : 0),
+      };
     }
     return { kind: 'categorical', name, choices: [...new Set(values.map(String))] };
   });
@@ -66,7 +75,12 @@ export function progressChart(trials: TrialLine[]): string {
   const trialColor = PALETTE[1];
   return svg
     .replace(/(<g class="series" data-series="1">)<polyline [^>]*\/>/, '$1')
-    .replace(new RegExp(`<line x1="[^"]*" y1="[^"]*" x2="[^"]*" y2="[^"]*" stroke="${trialColor}" stroke-width="2.5" stroke-linecap="round"/>`), '');
+    .replace(
+      new RegExp(
+        `<line x1="[^"]*" y1="[^"]*" x2="[^"]*" y2="[^"]*" stroke="${trialColor}" stroke-width="2.5" stroke-linecap="round"/>`,
+      ),
+      '',
+    );
 }
 
 export function importanceChart(rows: ParameterImportance[]): string {
@@ -83,7 +97,6 @@ export function importanceChart(rows: ParameterImportance[]): string {
 }
 
 const auc4 = (x: number | undefined) => (x === undefined ? '—' : x.toFixed(4));
-
 
 // Figures on this page stack vertically and keep to a readable width.
 const figure = (svg: string, caption: string) => pageFigure(svg, caption, 'stacked');
@@ -107,13 +120,24 @@ interface SearchFiles {
 }
 
 function readSearch(runDir: string): SearchFiles {
-  if (!fs.existsSync(runDir) || !fs.statSync(runDir).isDirectory()) throw badInput(`run folder ${runDir} does not exist`, HINT);
+  if (!fs.existsSync(runDir) || !fs.statSync(runDir).isDirectory())
+    throw badInput(`run folder ${runDir} does not exist`, HINT);
   const run = readOptionalJsonObject(runDir, 'run.json', HINT);
   const trials = readTrials(runDir);
   if (!run && trials.length === 0) throw badInput(`${runDir} holds no search (no run.json, no trials.jsonl)`, HINT);
-  const importance = parameterImportance(importanceSpace(spaceOf(run, trials)), trials.map((t) => ({ params: t.params, value: t.auc })));
+  const importance = parameterImportance(
+    importanceSpace(spaceOf(run, trials)),
+    trials.map((t) => ({ params: t.params, value: t.auc })),
+  );
   const comparison = readComparison(runDir, HINT)?.curves ?? [];
-  return { run, trials, composite: readOptionalJsonObject(runDir, 'best-composite.json', HINT), importance, hasReport: fs.existsSync(path.join(runDir, 'report.html')), comparison };
+  return {
+    run,
+    trials,
+    composite: readOptionalJsonObject(runDir, 'best-composite.json', HINT),
+    importance,
+    hasReport: fs.existsSync(path.join(runDir, 'report.html')),
+    comparison,
+  };
 }
 
 /**
@@ -131,7 +155,11 @@ function comparisonSection(files: SearchFiles): string[] {
     title: 'Accuracy as components are pruned',
     xLabel: 'pruning rate',
     yLabel: 'accuracy',
-    series: curves.map((c) => ({ name: `${name(c)} (AUC ${shown(c).auc.toFixed(3)})`, points: shown(c).points.map((p) => [p.rate, p.accuracy] as [number, number]), emphasis: c.selectionBiased === true })),
+    series: curves.map((c) => ({
+      name: `${name(c)} (AUC ${shown(c).auc.toFixed(3)})`,
+      points: shown(c).points.map((p) => [p.rate, p.accuracy] as [number, number]),
+      emphasis: c.selectionBiased === true,
+    })),
     xDomain: [0, 1],
     yDomain: [0, 1],
     width: 760,
@@ -142,12 +170,16 @@ function comparisonSection(files: SearchFiles): string[] {
     ? `The best composite of the search and the criteria scored beside it, on the held-out data (${escapeXml(asString(held?.source) ?? '?')}) no trial was chosen on.`
     : 'The best composite of the search and the criteria scored beside it, on the data the trials were chosen on (no held-out data: the best composite is the maximum over the trials there, so its curve is biased upwards).';
   const rows = [...curves].sort((a, b) => shown(b).auc - shown(a).auc);
-  const own = (c: ComparisonCurve) => `${auc4(c.auc)}${c.selectionBiased ? ' <span class="muted">(selection-biased)</span>' : ''}`;
+  const own = (c: ComparisonCurve) =>
+    `${auc4(c.auc)}${c.selectionBiased ? ' <span class="muted">(selection-biased)</span>' : ''}`;
   return [
     '<h2>Against the presets and the baselines</h2>',
     figure(chart, caption),
     `<table><thead><tr><th>criterion</th>${fair ? '<th>AUC held out</th>' : ''}<th>AUC on the search data</th></tr></thead><tbody>`,
-    ...rows.map((c, i) => `<tr${i === 0 ? ' class="best"' : ''}><td><code>${escapeXml(name(c))}</code></td>${fair ? `<td>${auc4(c.holdout!.auc)}</td>` : ''}<td>${own(c)}</td></tr>`),
+    ...rows.map(
+      (c, i) =>
+        `<tr${i === 0 ? ' class="best"' : ''}><td><code>${escapeXml(name(c))}</code></td>${fair ? `<td>${auc4(c.holdout!.auc)}</td>` : ''}<td>${own(c)}</td></tr>`,
+    ),
     '</tbody></table>',
     `<p class="muted">${fair ? 'Held out: samples no trial was chosen on, the fair comparison. ' : ''}On the search data the best composite’s AUC is the maximum over every trial, so it is biased upwards (selection-biased); the other criteria were not chosen there.</p>`,
   ];
@@ -161,14 +193,19 @@ function renderSearch(files: SearchFiles, charts: SearchCharts): string {
   const holdoutAuc = asNumber(best?.holdoutAuc);
   const timings = asObject(run?.timings);
   const settings = asObject(run?.settings);
-  const rates = Array.isArray(settings?.rates) ? (settings.rates as unknown[]).map(asNumber).filter((r): r is number => r !== undefined) : [];
+  const rates = Array.isArray(settings?.rates)
+    ? (settings.rates as unknown[]).map(asNumber).filter((r): r is number => r !== undefined)
+    : [];
   const sampler = asString(run?.sampler) ?? '—';
   const status = asString(run?.status);
   const groups = asObject(run?.groups);
   const cachedCount = trials.filter((t) => t.cached).length;
   const top = [...trials].sort((a, b) => b.auc - a.auc || a.number - b.number).slice(0, TOP_TRIALS);
   const anything = files.importance.some((r) => r.importance > 0);
-  const data = (d: Json | undefined) => (d ? `${escapeXml(asString(d.source) ?? '?')}${asNumber(d.samples) === undefined ? '' : ` · ${asNumber(d.samples)} samples`}` : '—');
+  const data = (d: Json | undefined) =>
+    d
+      ? `${escapeXml(asString(d.source) ?? '?')}${asNumber(d.samples) === undefined ? '' : ` · ${asNumber(d.samples)} samples`}`
+      : '—';
 
   const body: string[] = [
     `<h1>Composite search · ${trials.length} trial${trials.length === 1 ? '' : 's'}</h1>`,
@@ -182,7 +219,10 @@ function renderSearch(files: SearchFiles, charts: SearchCharts): string {
     tile('total time', seconds(asNumber(timings?.totalSeconds))),
     '</div>',
     '<h2>Progress</h2>',
-    figure(charts.progress, `Each trial’s AUC (squares) and the best AUC up to it (line). AUC: accuracy under pruning, trapezoid rule over the rates ${rates.length ? rates.map((r) => String(Number(r.toFixed(2)))).join(', ') : 'of the search'}.`),
+    figure(
+      charts.progress,
+      `Each trial’s AUC (squares) and the best AUC up to it (line). AUC: accuracy under pruning, trapezoid rule over the rates ${rates.length ? rates.map((r) => String(Number(r.toFixed(2)))).join(', ') : 'of the search'}.`,
+    ),
     ...comparisonSection(files),
     '<h2>Parameter importance</h2>',
     figure(
@@ -204,15 +244,28 @@ function renderSearch(files: SearchFiles, charts: SearchCharts): string {
     '<p class="muted">Relevance cached: the trial differed from an earlier one only in the ranking (abs_sort, least_relevant_first), so its relevance was reused.</p>',
     '<h2>Best composite</h2>',
     ...(best?.params ? [`<p class="muted">${escapeXml(describeParams(best.params as Params))}</p>`] : []),
-    files.composite !== undefined ? `<pre>${escapeXml(JSON.stringify(files.composite, null, 2))}</pre>` : '<p class="muted">No best-composite.json yet (the search has not finished).</p>',
-    ...(files.hasReport ? ['<p><a href="report.html">Its pruning curve and per-layer scores: report.html</a></p>'] : []),
+    files.composite !== undefined
+      ? `<pre>${escapeXml(JSON.stringify(files.composite, null, 2))}</pre>`
+      : '<p class="muted">No best-composite.json yet (the search has not finished).</p>',
+    ...(files.hasReport
+      ? ['<p><a href="report.html">Its pruning curve and per-layer scores: report.html</a></p>']
+      : []),
     '<h2>Run</h2>',
     '<dl class="summary">',
     `<dt>model</dt><dd>${run?.model !== undefined ? `<code>${escapeXml(String(run.model))}</code>` : '—'}</dd>`,
     `<dt>reference data</dt><dd>${data(asObject(run?.reference))}</dd>`,
     `<dt>evaluation data</dt><dd>${data(asObject(run?.evaluation))}</dd>`,
     `<dt>held-out data</dt><dd>${data(asObject(run?.holdout))}</dd>`,
-    ...(groups ? [`<dt>layer groups</dt><dd>${Object.entries(groups).map(([g, names]) => `${escapeXml(g)}: ${Array.isArray(names) ? names.map((n) => `<code>${escapeXml(String(n))}</code>`).join(', ') : ''}`).join(' · ')}</dd>`] : []),
+    ...(groups
+      ? [
+          `<dt>layer groups</dt><dd>${Object.entries(groups)
+            .map(
+              ([g, names]) =>
+                `${escapeXml(g)}: ${Array.isArray(names) ? names.map((n) => `<code>${escapeXml(String(n))}</code>`).join(', ') : ''}`,
+            )
+            .join(' · ')}</dd>`,
+        ]
+      : []),
     `<dt>sampler</dt><dd>${escapeXml(sampler)}${asNumber(run?.seed) !== undefined ? `, seed ${asNumber(run?.seed)}` : ''}${asString(run?.stoppedBy) ? `; stopped by ${escapeXml(asString(run?.stoppedBy)!)}` : ''}</dd>`,
     `<dt>relevance computed</dt><dd>for ${trials.length - cachedCount} of ${trials.length} trials (the others reused an earlier trial’s)</dd>`,
     `<dt>executor</dt><dd>${escapeXml(asString(run?.executor) ?? '—')}</dd>`,

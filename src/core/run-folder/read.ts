@@ -9,7 +9,18 @@ import path from 'node:path';
 import { badInput } from '../errors';
 import { type Json, asNumber, asObject, asString } from '../../shared/run-folder/json';
 import { parseTrialLines } from '../../shared/run-folder/trials';
-import { BEST_CRITERION, type ComparisonCurve, type ComparisonFile, type ComponentsFile, type CurveFile, type CurvePoint, type DataInfo, type RateAccuracy, type RelevanceFile, type TrialLine } from '../../shared/run-folder/types';
+import {
+  BEST_CRITERION,
+  type ComparisonCurve,
+  type ComparisonFile,
+  type ComponentsFile,
+  type CurveFile,
+  type CurvePoint,
+  type DataInfo,
+  type RateAccuracy,
+  type RelevanceFile,
+  type TrialLine,
+} from '../../shared/run-folder/types';
 
 export function hasFile(dir: string, name: string): boolean {
   return fs.existsSync(path.join(dir, name));
@@ -28,7 +39,10 @@ export function readJsonObject(dir: string, name: string, hint: string): Json {
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw badInput(`${dir}: ${name} is not valid JSON (${(e as Error).message})`, `the file may still be written or cut short; ${hint}`);
+    throw badInput(
+      `${dir}: ${name} is not valid JSON (${(e as Error).message})`,
+      `the file may still be written or cut short; ${hint}`,
+    );
   }
   const obj = asObject(value);
   if (!obj) throw badInput(`${dir}: ${name} is not a JSON object`, hint);
@@ -67,7 +81,10 @@ export function readTrialsToResume(dir: string): TrialLine[] {
   if (end >= 0) {
     const line = text.slice(0, consumed).split('\n').length;
     const bad = text.slice(consumed, end).trim();
-    throw badInput(`${dir}: trials.jsonl line ${line} is not a trial (${bad.length > 60 ? `${bad.slice(0, 60)}…` : bad}); resuming would drop the trials after it`, 'fix or remove that line, or start a new search (without --resume)');
+    throw badInput(
+      `${dir}: trials.jsonl line ${line} is not a trial (${bad.length > 60 ? `${bad.slice(0, 60)}…` : bad}); resuming would drop the trials after it`,
+      'fix or remove that line, or start a new search (without --resume)',
+    );
   }
   return trials;
 }
@@ -77,7 +94,8 @@ const CURVE_HINT = 'pass folders written by pxp prune --out, or run pxp prune ag
 /** A run folder's curve.json, checked and sorted by rate. */
 export function readCurve(dir: string, hint = CURVE_HINT): CurveFile {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw badInput(`run folder ${dir} does not exist`, hint);
-  if (!hasFile(dir, 'curve.json')) throw badInput(`${dir} has no curve.json, so it is not a finished pxp prune run`, hint);
+  if (!hasFile(dir, 'curve.json'))
+    throw badInput(`${dir} has no curve.json, so it is not a finished pxp prune run`, hint);
   const json = readJsonObject(dir, 'curve.json', hint);
   const malformed = (what: string) => badInput(`${dir}: curve.json is malformed: ${what}`, hint);
   if (!Array.isArray(json.points) || json.points.length === 0) throw malformed('"points" is not a non-empty list');
@@ -100,7 +118,8 @@ export function readRelevance(dir: string, hint: string): RelevanceFile {
   const layers = json.layers.map((l, i) => {
     const o = asObject(l);
     const name = asString(o?.name);
-    if (!o || !name || !Array.isArray(o.scores)) throw badInput(`${dir}: relevance.json layer ${i} lacks a name or scores`, hint);
+    if (!o || !name || !Array.isArray(o.scores))
+      throw badInput(`${dir}: relevance.json layer ${i} lacks a name or scores`, hint);
     return { name, kind: asString(o.kind) ?? 'conv', scores: (o.scores as unknown[]).map((v) => asNumber(v) ?? NaN) };
   });
   return { criterion: asString(json.criterion) ?? '', layers };
@@ -113,17 +132,30 @@ export function readComponents(dir: string, hint: string): ComponentsFile {
   const layers = json.layers.map((l, i) => {
     const o = asObject(l);
     const name = asString(o?.name);
-    if (!o || !name || !Array.isArray(o.relevance)) throw badInput(`${dir}: components.json layer ${i} lacks a name or a relevance list`, hint);
+    if (!o || !name || !Array.isArray(o.relevance))
+      throw badInput(`${dir}: components.json layer ${i} lacks a name or a relevance list`, hint);
     const width = Array.isArray(o.relevance[0]) ? o.relevance[0].length : -1;
-    const bad = o.relevance.findIndex((row) => !Array.isArray(row) || row.length !== width || !row.every((v) => typeof v === 'number'));
-    if (bad >= 0) throw badInput(`${dir}: components.json layer '${name}': relevance row ${bad} is not a list of ${width} numbers like the first`, hint);
+    const bad = o.relevance.findIndex(
+      (row) => !Array.isArray(row) || row.length !== width || !row.every((v) => typeof v === 'number'),
+    );
+    if (bad >= 0)
+      throw badInput(
+        `${dir}: components.json layer '${name}': relevance row ${bad} is not a list of ${width} numbers like the first`,
+        hint,
+      );
     return { name, kind: asString(o.kind) ?? 'conv', relevance: o.relevance as number[][] };
   });
   const samples = layers[0]?.relevance.length;
   const uneven = layers.find((l) => l.relevance.length !== samples);
-  if (uneven) throw badInput(`${dir}: components.json layer '${uneven.name}' has relevance for ${uneven.relevance.length} samples, layer '${layers[0].name}' for ${samples}`, hint);
+  if (uneven)
+    throw badInput(
+      `${dir}: components.json layer '${uneven.name}' has relevance for ${uneven.relevance.length} samples, layer '${layers[0].name}' for ${samples}`,
+      hint,
+    );
   const composite = asObject(json.composite);
-  const rules = Array.isArray(json.rules) ? json.rules.map((r) => ({ name: asString(asObject(r)?.name) ?? '?', rule: asString(asObject(r)?.rule) ?? '?' })) : [];
+  const rules = Array.isArray(json.rules)
+    ? json.rules.map((r) => ({ name: asString(asObject(r)?.name) ?? '?', rule: asString(asObject(r)?.rule) ?? '?' }))
+    : [];
   return {
     model: asString(json.model) ?? '',
     composite: { ...(composite ?? {}), name: asString(composite?.name) ?? 'custom' },
@@ -135,7 +167,9 @@ export function readComponents(dir: string, hint: string): ComponentsFile {
 }
 
 const rateAccuracies = (v: unknown): RateAccuracy[] =>
-  Array.isArray(v) ? v.map(asObject).map((p) => ({ rate: asNumber(p?.rate) ?? NaN, accuracy: asNumber(p?.accuracy) ?? NaN })) : [];
+  Array.isArray(v)
+    ? v.map(asObject).map((p) => ({ rate: asNumber(p?.rate) ?? NaN, accuracy: asNumber(p?.accuracy) ?? NaN }))
+    : [];
 
 const dataInfo = (v: unknown): DataInfo | undefined => {
   const o = asObject(v);
@@ -153,7 +187,8 @@ export function readComparison(dir: string, hint: string): ComparisonFile | unde
     const o = asObject(c);
     const criterion = asString(o?.criterion);
     const auc = asNumber(o?.auc);
-    if (!o || criterion === undefined || auc === undefined) throw badInput(`${dir}: comparison.json curve ${i} lacks a criterion or an AUC`, hint);
+    if (!o || criterion === undefined || auc === undefined)
+      throw badInput(`${dir}: comparison.json curve ${i} lacks a criterion or an AUC`, hint);
     const held = asObject(o.holdout);
     const heldAuc = asNumber(held?.auc);
     return {

@@ -92,10 +92,16 @@ export class AttributionObjective {
 
   async evaluate(p: Params, evaluator = this.ctx.evaluator): Promise<Curve> {
     const scores = normalizeScores(await this.scores(p), this.ctx.normalize ?? 'none');
-    return pruningCurve('lrp:trial', scores, { graph: this.ctx.graph, shapes: this.ctx.shapes, layers: this.ctx.layers }, evaluator, {
-      rates: this.ctx.rates,
-      leastRelevantFirst: p.least_relevant_first !== 'false',
-      signal: this.ctx.signal,
-    });
+    return pruningCurve(
+      'lrp:trial',
+      scores,
+      { graph: this.ctx.graph, shapes: this.ctx.shapes, layers: this.ctx.layers },
+      evaluator,
+      {
+        rates: this.ctx.rates,
+        leastRelevantFirst: p.least_relevant_first !== 'false',
+        signal: this.ctx.signal,
+      },
+    );
   }
 }

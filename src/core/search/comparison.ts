@@ -13,9 +13,13 @@ import { type Curve, pruningCurve } from '../prune/curve';
 import type { MaskedEvaluator } from '../prune/masked-eval';
 import { type Normalization, normalizeScores } from '../prune/normalize';
 import type { RunControl } from '../progress';
-import { BEST_CRITERION, type ComparisonCurve, type ComparisonFile, type RateAccuracy } from '../../shared/run-folder/types';
+import {
+  BEST_CRITERION,
+  type ComparisonCurve,
+  type ComparisonFile,
+  type RateAccuracy,
+} from '../../shared/run-folder/types';
 import type { Params } from './space';
-
 
 export interface ComparisonContext extends RunControl {
   graph: Graph;
@@ -37,19 +41,47 @@ export interface BestObjective {
 
 const points = (c: Curve): RateAccuracy[] => c.points.map((p) => ({ rate: p.rate, accuracy: p.accuracy }));
 
-async function entry(criterion: string, curveOn: (e: MaskedEvaluator) => Promise<Curve>, ctx: ComparisonContext): Promise<ComparisonCurve> {
+async function entry(
+  criterion: string,
+  curveOn: (e: MaskedEvaluator) => Promise<Curve>,
+  ctx: ComparisonContext,
+): Promise<ComparisonCurve> {
   const own = await curveOn(ctx.evaluation);
   const held = ctx.holdout ? await curveOn(ctx.holdout) : undefined;
-  return { criterion, auc: own.auc, points: points(own), ...(held ? { holdout: { auc: held.auc, points: points(held) } } : {}) };
+  return {
+    criterion,
+    auc: own.auc,
+    points: points(own),
+    ...(held ? { holdout: { auc: held.auc, points: points(held) } } : {}),
+  };
 }
 
 /** comparison.json's curves: the best point first, then each criterion in the order given. */
-export async function scoreComparison(best: Params, objective: BestObjective, criteria: string[], ctx: ComparisonContext, log: (line: string) => void): Promise<ComparisonFile['curves']> {
-  const curves: ComparisonCurve[] = [{ ...(await entry(BEST_CRITERION, (e) => objective.evaluate(best, e), ctx)), selectionBiased: true }];
+export async function scoreComparison(
+  best: Params,
+  objective: BestObjective,
+  criteria: string[],
+  ctx: ComparisonContext,
+  log: (line: string) => void,
+): Promise<ComparisonFile['curves']> {
+  const curves: ComparisonCurve[] = [
+    { ...(await entry(BEST_CRITERION, (e) => objective.evaluate(best, e), ctx)), selectionBiased: true },
+  ];
   for (const criterion of criteria) {
-    const sc = await componentScores(criterion, { graph: ctx.graph, layers: ctx.layers, reference: ctx.reference, seed: ctx.seed, executor: ctx.executor, signal: ctx.signal });
+    const sc = await componentScores(criterion, {
+      graph: ctx.graph,
+      layers: ctx.layers,
+      reference: ctx.reference,
+      seed: ctx.seed,
+      executor: ctx.executor,
+      signal: ctx.signal,
+    });
     const scores = normalizeScores(sc.scores, ctx.normalize);
-    const c = await entry(criterion, (e) => pruningCurve(criterion, scores, ctx, e, { rates: ctx.rates, signal: ctx.signal }), ctx);
+    const c = await entry(
+      criterion,
+      (e) => pruningCurve(criterion, scores, ctx, e, { rates: ctx.rates, signal: ctx.signal }),
+      ctx,
+    );
     curves.push(c);
     log(`baseline ${criterion}: AUC ${c.auc.toFixed(4)}${c.holdout ? `, held out ${c.holdout.auc.toFixed(4)}` : ''}`);
   }

@@ -6,7 +6,11 @@ function numberText(v: number): string {
   return Math.abs(v) < 1e-2 || Math.abs(v) >= 1e4 ? v.toExponential(1) : String(Number(v.toPrecision(3)));
 }
 
-const RULE_PARAM: Record<string, [string, string]> = { epsilon: ['epsilon', 'ε'], gamma: ['gamma', 'γ'], 'alpha-beta': ['alpha', 'α'] };
+const RULE_PARAM: Record<string, [string, string]> = {
+  epsilon: ['epsilon', 'ε'],
+  gamma: ['gamma', 'γ'],
+  'alpha-beta': ['alpha', 'α'],
+};
 
 /**
  * A trial's parameters in a line: per layer group its rule with the rule's parameter (`low ε 1.0e-3`), then the other
@@ -44,7 +48,7 @@ export function describeParams(p: Params): string {
     used.add('least_relevant_first');
     parts.push(p.least_relevant_first === 'false' ? 'most-first' : 'least-first');
   }
-  for (const [k, v] of Object.entries(p)) if (!used.has(k)) parts.push(`${k} ${typeof v === 'number' ? numberText(v) : v}`);
+  for (const [k, v] of Object.entries(p))
+    if (!used.has(k)) parts.push(`${k} ${typeof v === 'number' ? numberText(v) : v}`);
   return parts.join(', ');
 }
-

@@ -5,7 +5,16 @@
  * slowest, values in the order listed.
  */
 import { badInput } from '../errors';
-import { isActive, validateSpace, type Param, type ParamValue, type Params, type Sampler, type SearchSpace, type Trial } from './space';
+import {
+  isActive,
+  validateSpace,
+  type Param,
+  type ParamValue,
+  type Params,
+  type Sampler,
+  type SearchSpace,
+  type Trial,
+} from './space';
 
 const MAX_POINTS = 1_000_000;
 
@@ -13,7 +22,10 @@ function gridValues(p: Param): ParamValue[] {
   if (p.kind === 'categorical') return p.choices;
   if (p.grid !== undefined) return p.grid;
   if (p.kind === 'float')
-    throw badInput(`float search-space parameter ${p.name} has no grid`, `list the values to try as "grid" for ${p.name}`);
+    throw badInput(
+      `float search-space parameter ${p.name} has no grid`,
+      `list the values to try as "grid" for ${p.name}`,
+    );
   const out: number[] = [];
   for (let v = p.low; v <= p.high; v++) out.push(v);
   return out;
@@ -26,7 +38,8 @@ export function gridPoints(space: SearchSpace): Params[] {
   const out: Params[] = [];
   const walk = (i: number, cur: Params) => {
     if (i === space.length) {
-      if (out.length >= MAX_POINTS) throw badInput(`the grid has more than ${MAX_POINTS} points`, 'use fewer grid values');
+      if (out.length >= MAX_POINTS)
+        throw badInput(`the grid has more than ${MAX_POINTS} points`, 'use fewer grid values');
       out.push({ ...cur });
       return;
     }
@@ -43,7 +56,11 @@ export function gridPoints(space: SearchSpace): Params[] {
 }
 
 const keyOf = (params: Params) =>
-  JSON.stringify(Object.keys(params).sort().map((k) => [k, params[k]]));
+  JSON.stringify(
+    Object.keys(params)
+      .sort()
+      .map((k) => [k, params[k]]),
+  );
 
 export class GridSampler implements Sampler {
   readonly points: Params[];

@@ -58,7 +58,10 @@ function mainEffectShare(p: Param, trials: { params: Params; value: number }[], 
   const total = variance(ys);
   // Float noise (0.7 summed a hundred times is not 70 exactly) is no variance: the AUC is constant where p is active.
   if (!(total > 1e-12 * overall)) return 0;
-  const keys = groupKeys(p, used.map((t) => t.params[p.name]));
+  const keys = groupKeys(
+    p,
+    used.map((t) => t.params[p.name]),
+  );
   const groups = new Map<string, number[]>();
   keys.forEach((k, i) => {
     const g = groups.get(k);
@@ -76,7 +79,9 @@ function mainEffectShare(p: Param, trials: { params: Params; value: number }[], 
  * fANOVA estimate), most important first (ties in declaration order). A pure function of its input.
  */
 export function parameterImportance(space: SearchSpace, trials: readonly ScoredTrial[]): ParameterImportance[] {
-  const scored = trials.filter((t): t is { params: Params; value: number } => typeof t.value === 'number' && Number.isFinite(t.value));
+  const scored = trials.filter(
+    (t): t is { params: Params; value: number } => typeof t.value === 'number' && Number.isFinite(t.value),
+  );
   const ys = scored.map((t) => t.value);
   // A spread at the level of float noise is no spread: the AUC did not vary.
   const varies = ys.length >= 2 && Math.max(...ys) - Math.min(...ys) > 1e-12 * Math.max(1, ...ys.map(Math.abs));

@@ -38,7 +38,10 @@ export interface SpaceModel {
 
 const downsamples = (graph: Graph, i: number): boolean => {
   const op = graph.nodes[i].op;
-  return (op.type === 'conv2d' || op.type === 'depthwise' || op.type === 'maxpool' || op.type === 'avgpool') && (op.strides[0] > 1 || op.strides[1] > 1);
+  return (
+    (op.type === 'conv2d' || op.type === 'depthwise' || op.type === 'maxpool' || op.type === 'avgpool') &&
+    (op.strides[0] > 1 || op.strides[1] > 1)
+  );
 };
 
 /** Per node, how many downsamplings lie on the longest path from the input to it (0-based stage). */
@@ -59,7 +62,8 @@ export function searchLayers(graph: Graph): SearchLayer[] {
   const stages = residual ? stageIndices(graph) : [];
   return linear.map(({ n, i }, k) => {
     const kind = n.op.type === 'dense' ? ('dense' as const) : ('conv' as const);
-    if (residual) return kind === 'conv' ? { name: n.name, kind, node: i, stage: stages[i] + 1 } : { name: n.name, kind, node: i };
+    if (residual)
+      return kind === 'conv' ? { name: n.name, kind, node: i, stage: stages[i] + 1 } : { name: n.name, kind, node: i };
     if (attention.length === 0 || k === linear.length - 1) return { name: n.name, kind, node: i };
     // q, k and v feed their attention op, which comes after them; everything else follows its block's attention.
     const owner = attention.findIndex(({ n: a }) => a.inputs.includes(i));
@@ -68,7 +72,8 @@ export function searchLayers(graph: Graph): SearchLayer[] {
 }
 
 const GROUP_NAMES = ['low', 'mid', 'high'];
-const thirds = <T>(xs: T[]) => [0, 1, 2].map((i) => xs.slice(Math.round((i * xs.length) / 3), Math.round(((i + 1) * xs.length) / 3)));
+const thirds = <T>(xs: T[]) =>
+  [0, 1, 2].map((i) => xs.slice(Math.round((i * xs.length) / 3), Math.round(((i + 1) * xs.length) / 3)));
 
 /** Layers grouped by thirds of the distinct units (conv layers, stages or blocks) `unitOf` assigns, then `fc`. */
 function groupsByUnit(linear: SearchLayer[], unitOf: (l: SearchLayer) => number | undefined): Record<string, string[]> {
@@ -86,7 +91,8 @@ function groupsByUnit(linear: SearchLayer[], unitOf: (l: SearchLayer) => number 
 /** The default depth groups (see the file comment). */
 export function depthGroups(linear: SearchLayer[]): Record<string, string[]> {
   // The patch embedding (block 0) joins the first block.
-  if (linear.some((l) => l.block !== undefined)) return groupsByUnit(linear, (l) => (l.block === undefined ? undefined : Math.max(1, l.block)));
+  if (linear.some((l) => l.block !== undefined))
+    return groupsByUnit(linear, (l) => (l.block === undefined ? undefined : Math.max(1, l.block)));
   if (linear.some((l) => l.stage !== undefined)) return groupsByUnit(linear, (l) => l.stage);
   const convIndex = new Map(linear.filter((l) => l.kind === 'conv').map((l, i) => [l.name, i]));
   return groupsByUnit(linear, (l) => convIndex.get(l.name));

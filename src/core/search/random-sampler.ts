@@ -3,7 +3,17 @@
  * integers uniformly over the inclusive range; conditional parameters only where their condition holds.
  */
 import { mulberry32 } from '../random';
-import { isActive, mixSeed, validateSpace, type Param, type ParamValue, type Params, type Sampler, type SearchSpace, type Trial } from './space';
+import {
+  isActive,
+  mixSeed,
+  validateSpace,
+  type Param,
+  type ParamValue,
+  type Params,
+  type Sampler,
+  type SearchSpace,
+  type Trial,
+} from './space';
 
 /** One value of `p` drawn from its prior (uniform / log-uniform). */
 function samplePrior(p: Param, rng: () => number): ParamValue {

@@ -8,4 +8,5 @@ import type { SearchSpace } from './space';
 export const RETIRED_PARAMS: readonly string[] = ['first.rule'];
 
 /** The parameters whose importance a report shows: an older search's retired ones changed nothing. */
-export const importanceSpace = (space: SearchSpace): SearchSpace => space.filter((p) => !RETIRED_PARAMS.includes(p.name));
+export const importanceSpace = (space: SearchSpace): SearchSpace =>
+  space.filter((p) => !RETIRED_PARAMS.includes(p.name));

@@ -64,7 +64,12 @@ export interface StudyResult {
  * time, each claimed from the storage, which decides its number and, with the sampler, its parameters. Finished
  * trials are recorded and reported in the order this process claimed them.
  */
-export async function runStudy(plan: StudyPlan, runner: TrialRunner, storage: StudyStorage, onTrial: (line: TrialLine, best: Trial) => void): Promise<StudyResult> {
+export async function runStudy(
+  plan: StudyPlan,
+  runner: TrialRunner,
+  storage: StudyStorage,
+  onTrial: (line: TrialLine, best: Trial) => void,
+): Promise<StudyResult> {
   let best: Trial | undefined;
   const better = (t: Trial) => {
     if (t.value !== undefined && (best === undefined || t.value > best.value!)) best = t;
@@ -87,11 +92,22 @@ export async function runStudy(plan: StudyPlan, runner: TrialRunner, storage: St
       const { number, params } = held[0];
       const outcome = outcomes.get(number);
       const enqueued = plan.startingPoint?.(number);
-      const line: TrialLine | undefined = outcome && { number, params, auc: outcome.curve.auc, curve: outcome.curve.points.map((p) => ({ rate: p.rate, accuracy: p.accuracy })), seconds: outcome.seconds, cached: outcome.cached, ...(enqueued ? { enqueued } : {}) };
+      const line: TrialLine | undefined = outcome && {
+        number,
+        params,
+        auc: outcome.curve.auc,
+        curve: outcome.curve.points.map((p) => ({ rate: p.rate, accuracy: p.accuracy })),
+        seconds: outcome.seconds,
+        cached: outcome.cached,
+        ...(enqueued ? { enqueued } : {}),
+      };
       if (line && !lost.has(number) && (await storage.record(line))) {
         better(trialOf(line));
         onTrial(line, best!);
-      } else if (line) plan.note?.(`trial ${number + 1} was taken over by another worker (no heartbeat from here in time): its result here is dropped`);
+      } else if (line)
+        plan.note?.(
+          `trial ${number + 1} was taken over by another worker (no heartbeat from here in time): its result here is dropped`,
+        );
       held.shift();
       outcomes.delete(number);
     }
@@ -137,11 +153,17 @@ export async function runStudy(plan: StudyPlan, runner: TrialRunner, storage: St
       const claim = await storage.claim(suggest);
       if (claim.kind === 'trial') {
         // The deadline stops the study between batches, as resume would; a trial another worker gave up runs anyway.
-        if (plan.deadline !== undefined && Date.now() > plan.deadline && claim.number % storage.batch === 0 && !claim.reclaimed) {
+        if (
+          plan.deadline !== undefined &&
+          Date.now() > plan.deadline &&
+          claim.number % storage.batch === 0 &&
+          !claim.reclaimed
+        ) {
           await storage.release([claim.number]);
           stoppedBy = 'timeout';
         } else {
-          if (claim.reclaimed) plan.note?.(`trial ${claim.number + 1} was given up by its worker (no heartbeat): running it here`);
+          if (claim.reclaimed)
+            plan.note?.(`trial ${claim.number + 1} was given up by its worker (no heartbeat): running it here`);
           start(claim.number, claim.params);
         }
       } else if (claim.kind === 'finished' && active.size === 0) break;

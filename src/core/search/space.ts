@@ -48,32 +48,44 @@ export function validateSpace(space: SearchSpace): void {
   for (const p of space) {
     if (!p || typeof p !== 'object') throw badInput(`a search-space parameter is ${JSON.stringify(p)}, not an object`);
     if (typeof p.name !== 'string' || p.name === '') throw badInput('a search-space parameter has no name');
-    if (seen.has(p.name)) throw badInput(`search-space parameter ${p.name} is declared twice`, 'give every parameter a unique name');
+    if (seen.has(p.name))
+      throw badInput(`search-space parameter ${p.name} is declared twice`, 'give every parameter a unique name');
     if (p.kind === 'categorical') {
       if (!Array.isArray(p.choices) || p.choices.length === 0)
         throw badInput(`search-space parameter ${p.name} has no choices`, 'list at least one choice');
-      if (new Set(p.choices).size !== p.choices.length) throw badInput(`search-space parameter ${p.name} lists a choice twice`);
+      if (new Set(p.choices).size !== p.choices.length)
+        throw badInput(`search-space parameter ${p.name} lists a choice twice`);
     } else if (p.kind === 'float' || p.kind === 'int') {
       if (!Number.isFinite(p.low) || !Number.isFinite(p.high))
         throw badInput(`search-space parameter ${p.name} needs finite bounds (got [${p.low}, ${p.high}])`);
       if (p.low >= p.high)
-        throw badInput(`search-space parameter ${p.name} has low ${p.low} ≥ high ${p.high}`, 'the lower bound must be below the upper bound');
+        throw badInput(
+          `search-space parameter ${p.name} has low ${p.low} ≥ high ${p.high}`,
+          'the lower bound must be below the upper bound',
+        );
       if (p.kind === 'int' && (!Number.isInteger(p.low) || !Number.isInteger(p.high)))
         throw badInput(`integer search-space parameter ${p.name} has non-integer bounds [${p.low}, ${p.high}]`);
       if (p.kind === 'float' && p.log && p.low <= 0)
-        throw badInput(`log-scaled search-space parameter ${p.name} has low ${p.low} ≤ 0`, 'a log-scaled range must be positive');
+        throw badInput(
+          `log-scaled search-space parameter ${p.name} has low ${p.low} ≤ 0`,
+          'a log-scaled range must be positive',
+        );
       if (p.grid !== undefined) {
-        if (!Array.isArray(p.grid) || p.grid.length === 0) throw badInput(`search-space parameter ${p.name} has an empty grid`);
+        if (!Array.isArray(p.grid) || p.grid.length === 0)
+          throw badInput(`search-space parameter ${p.name} has an empty grid`);
         for (const v of p.grid) {
           if (!Number.isFinite(v) || v < p.low || v > p.high || (p.kind === 'int' && !Number.isInteger(v)))
             throw badInput(`grid value ${v} of search-space parameter ${p.name} is outside [${p.low}, ${p.high}]`);
         }
       }
     } else {
-      throw badInput(`search-space parameter ${(p as Param).name} has unknown kind ${String((p as { kind: unknown }).kind)}`);
+      throw badInput(
+        `search-space parameter ${(p as Param).name} has unknown kind ${String((p as { kind: unknown }).kind)}`,
+      );
     }
     if (p.when !== undefined) {
-      if (!p.when || typeof p.when !== 'object' || typeof p.when.param !== 'string') throw badInput(`the condition of search-space parameter ${p.name} is not {"param", "equals"}`);
+      if (!p.when || typeof p.when !== 'object' || typeof p.when.param !== 'string')
+        throw badInput(`the condition of search-space parameter ${p.name} is not {"param", "equals"}`);
       const parent = seen.get(p.when.param);
       if (parent === undefined) {
         const later = space.some((q) => q.name === p.when!.param);
@@ -88,7 +100,9 @@ export function validateSpace(space: SearchSpace): void {
         throw badInput(`the condition of search-space parameter ${p.name} lists no values`);
       for (const v of p.when.equals) {
         if (!parent.choices.includes(v))
-          throw badInput(`the condition of search-space parameter ${p.name} names ${v}, which is not a choice of ${parent.name}`);
+          throw badInput(
+            `the condition of search-space parameter ${p.name} names ${v}, which is not a choice of ${parent.name}`,
+          );
       }
     }
     seen.set(p.name, p);

@@ -46,14 +46,28 @@ function groupRules(groups: LayerGroups, ruleOf: (layer: string) => RuleSpec): P
 
 function presetPoint(preset: CompositeSpec, groups: LayerGroups, layers: SearchLayer[]): Params | string {
   const kinds = new Map(layers.map((l) => [l.name, l.kind]));
-  const rules = groupRules(groups, (name) => ruleForLayer(preset, { name, kind: kinds.get(name) ?? 'dense', isFirst: false }));
+  const rules = groupRules(groups, (name) =>
+    ruleForLayer(preset, { name, kind: kinds.get(name) ?? 'dense', isFirst: false }),
+  );
   if (typeof rules === 'string') return rules;
-  return { ...rules, ...(groups.softmax === 'searched' ? { 'softmax.rule': preset.attention?.softmax ?? DEFAULT_SOFTMAX_RULE } : {}), init: 'one-hot', abs_sort: 'true', least_relevant_first: 'true' };
+  return {
+    ...rules,
+    ...(groups.softmax === 'searched' ? { 'softmax.rule': preset.attention?.softmax ?? DEFAULT_SOFTMAX_RULE } : {}),
+    init: 'one-hot',
+    abs_sort: 'true',
+    least_relevant_first: 'true',
+  };
 }
 
 function epsilonPoint(groups: LayerGroups, init: string): Params {
   const rules = groupRules(groups, () => ({ rule: 'epsilon', epsilon: EPSILON })) as Params;
-  return { ...rules, ...(groups.softmax === 'searched' ? { 'softmax.rule': DEFAULT_SOFTMAX_RULE } : {}), init, abs_sort: 'true', least_relevant_first: 'true' };
+  return {
+    ...rules,
+    ...(groups.softmax === 'searched' ? { 'softmax.rule': DEFAULT_SOFTMAX_RULE } : {}),
+    init,
+    abs_sort: 'true',
+    least_relevant_first: 'true',
+  };
 }
 
 /** The point restated in the space: projected numbers and the names of what changed, or why it cannot be. */
@@ -67,12 +81,20 @@ function fitToSpace(space: SearchSpace, point: Params): { params: Params; projec
     else if (p.kind !== 'categorical' && typeof v === 'number') {
       params[p.name] = Math.min(p.high, Math.max(p.low, v));
       projected.push(`${p.name} ${v} → ${params[p.name]}`);
-    } else return v === undefined ? `the space has ${p.name}, which it does not set` : `the space allows no ${p.name} = ${v}`;
+    } else
+      return v === undefined
+        ? `the space has ${p.name}, which it does not set`
+        : `the space allows no ${p.name} = ${v}`;
   }
   return { params, projected };
 }
 
-const keyOf = (p: Params) => JSON.stringify(Object.keys(p).sort().map((k) => [k, p[k]]));
+const keyOf = (p: Params) =>
+  JSON.stringify(
+    Object.keys(p)
+      .sort()
+      .map((k) => [k, p[k]]),
+  );
 
 /** The starting points of a search over `space`, in order: the presets, then the fixed points; duplicates merged. */
 export function startingPoints(space: SearchSpace, groups: LayerGroups, layers: SearchLayer[]): StartingPlan {

@@ -23,7 +23,17 @@
  */
 import { mulberry32 } from '../random';
 import { sampleSpace } from './random-sampler';
-import { isActive, isValidValue, mixSeed, validateSpace, type Param, type Params, type Sampler, type SearchSpace, type Trial } from './space';
+import {
+  isActive,
+  isValidValue,
+  mixSeed,
+  validateSpace,
+  type Param,
+  type Params,
+  type Sampler,
+  type SearchSpace,
+  type Trial,
+} from './space';
 
 export interface TpeOptions {
   seed?: number;
@@ -90,14 +100,23 @@ export class TpeSampler implements Sampler {
     const byNumber = (a: Trial, b: Trial) => a.number - b.number;
     const good = sorted.slice(0, nGood).sort(byNumber);
     const bad = [...sorted.slice(nGood), ...running].sort(byNumber);
-    const l = new JointParzen(this.space, good.map((t) => t.params), this.priorWeight);
-    const g = new JointParzen(this.space, bad.map((t) => t.params), this.priorWeight);
+    const l = new JointParzen(
+      this.space,
+      good.map((t) => t.params),
+      this.priorWeight,
+    );
+    const g = new JointParzen(
+      this.space,
+      bad.map((t) => t.params),
+      this.priorWeight,
+    );
     const taken = new Set(running.map((t) => this.patternOf(t.params)));
     let best: { x: Params; score: number; twin: boolean } | undefined;
     for (let c = 0; c < this.candidates; c++) {
       const x = l.sample(rng);
       const candidate = { x, score: l.logPdf(x) - g.logPdf(x), twin: taken.has(this.patternOf(x)) };
-      if (!best || (best.twin && !candidate.twin) || (best.twin === candidate.twin && candidate.score > best.score)) best = candidate;
+      if (!best || (best.twin && !candidate.twin) || (best.twin === candidate.twin && candidate.score > best.score))
+        best = candidate;
     }
     return best!.x;
   }
@@ -109,7 +128,11 @@ type Dimension =
   | { param: Extract<Param, { kind: 'float' | 'int' }>; lo: number; hi: number; mus: number[]; sigmas: number[] };
 
 /** Internal coordinates of a number: log for log-scaled floats; ints span ±0.5 around their bounds. */
-function internalRange(p: Extract<Param, { kind: 'float' | 'int' }>): { lo: number; hi: number; toInternal: (x: number) => number } {
+function internalRange(p: Extract<Param, { kind: 'float' | 'int' }>): {
+  lo: number;
+  hi: number;
+  toInternal: (x: number) => number;
+} {
   if (p.kind === 'int') return { lo: p.low - 0.5, hi: p.high + 0.5, toInternal: (x) => x };
   if (p.log) return { lo: Math.log(p.low), hi: Math.log(p.high), toInternal: Math.log };
   return { lo: p.low, hi: p.high, toInternal: (x) => x };
@@ -181,7 +204,10 @@ export class JointParzen {
       }
       const x = sampleTruncatedNormal(rng, d.mus[k], d.sigmas[k], d.lo, d.hi);
       const p = d.param;
-      out[p.name] = p.kind === 'int' ? Math.min(p.high, Math.max(p.low, Math.round(x))) : Math.min(p.high, Math.max(p.low, p.log ? Math.exp(x) : x));
+      out[p.name] =
+        p.kind === 'int'
+          ? Math.min(p.high, Math.max(p.low, Math.round(x)))
+          : Math.min(p.high, Math.max(p.low, p.log ? Math.exp(x) : x));
     });
     return out;
   }
@@ -223,7 +249,9 @@ function erf(x: number): number {
   const s = x < 0 ? -1 : 1;
   const a = Math.abs(x);
   const t = 1 / (1 + 0.3275911 * a);
-  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-a * a);
+  const y =
+    1 -
+    ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-a * a);
   return s * y;
 }
 
@@ -262,6 +290,8 @@ export class TruncatedMixture {
   }
 
   logPdf(x: number): number {
-    return logSumExp(this.mus.map((m, i) => Math.log(this.weights[i]) + logTruncatedNormal(x, m, this.sigmas[i], this.lo, this.hi)));
+    return logSumExp(
+      this.mus.map((m, i) => Math.log(this.weights[i]) + logTruncatedNormal(x, m, this.sigmas[i], this.lo, this.hi)),
+    );
   }
 }

@@ -38,12 +38,27 @@ export function buildSourceMap(inp: SourceMapInputs): SourceMapFile & { note?: s
   }
   const unplaced = [...placer.unplaced]
     .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))
-    .map(([module, u]) => ({ module, reason: u.reason, ...(u.call ? { callFile: u.call.file, callLine: u.call.line } : {}) }));
-  return { model: path.resolve(inp.modelFile), roots, stackNodes: observed.nodesWithStack, modules, unplaced, components: inp.components, ...(index.scanNote ? { note: index.scanNote } : {}) };
+    .map(([module, u]) => ({
+      module,
+      reason: u.reason,
+      ...(u.call ? { callFile: u.call.file, callLine: u.call.line } : {}),
+    }));
+  return {
+    model: path.resolve(inp.modelFile),
+    roots,
+    stackNodes: observed.nodesWithStack,
+    modules,
+    unplaced,
+    components: inp.components,
+    ...(index.scanNote ? { note: index.scanNote } : {}),
+  };
 }
 
 /** How the map placed the given modules (all of them by default): by the stack, by the search, not at all. */
-export function placementCounts(map: SourceMapFile, modules: string[] = [...Object.keys(map.modules), ...map.unplaced.map((u) => u.module)]): { exportStack: number; workspaceSearch: number; unplaced: number } {
+export function placementCounts(
+  map: SourceMapFile,
+  modules: string[] = [...Object.keys(map.modules), ...map.unplaced.map((u) => u.module)],
+): { exportStack: number; workspaceSearch: number; unplaced: number } {
   const out = { exportStack: 0, workspaceSearch: 0, unplaced: 0 };
   for (const m of modules) {
     const p = map.modules[m];

@@ -37,7 +37,8 @@ export interface Item {
 }
 
 /** How a list (or an ordered dict) is built: items, optional blocks (an if branch), repeated blocks (a loop). */
-export type Segment = { kind: 'item'; item: Item } | { kind: 'optional'; body: Segment[] } | { kind: 'repeat'; body: Segment[] };
+export type Segment =
+  { kind: 'item'; item: Item } | { kind: 'optional'; body: Segment[] } | { kind: 'repeat'; body: Segment[] };
 
 export type Value =
   | Instance
@@ -75,7 +76,15 @@ export class Evaluator {
     const found = this.findMethod(cls, '__init__');
     if (found) {
       const file = this.index.file(found.cls.file);
-      if (file) inst.init = { file, fn: found.fn, cls: found.cls, bindings: args && caller ? this.bind(found.fn, args, caller, true) : new Map(), self: inst, depth: (caller?.depth ?? 0) + 1 };
+      if (file)
+        inst.init = {
+          file,
+          fn: found.fn,
+          cls: found.cls,
+          bindings: args && caller ? this.bind(found.fn, args, caller, true) : new Map(),
+          self: inst,
+          depth: (caller?.depth ?? 0) + 1,
+        };
     }
     return inst;
   }
@@ -120,9 +129,11 @@ export class Evaluator {
       case 'name':
         return this.name(e.id, frame, e.line);
       case 'attr': {
-        if (e.value.kind === 'name' && e.value.id === 'self' && frame.self) return this.selfAttribute(frame.self, e.attr);
+        if (e.value.kind === 'name' && e.value.id === 'self' && frame.self)
+          return this.selfAttribute(frame.self, e.attr);
         const dotted = dottedName(e);
-        if (dotted && e.value.kind === 'name' && !this.isLocal(e.value.id, frame)) return this.global(dotted, frame.file);
+        if (dotted && e.value.kind === 'name' && !this.isLocal(e.value.id, frame))
+          return this.global(dotted, frame.file);
         return { kind: 'unknown', why: `attribute ${dotted ?? e.attr}` };
       }
       case 'call':
@@ -189,12 +200,22 @@ export class Evaluator {
       const param = fn.params.find((p) => p.name === id);
       if (param) {
         const bound = frame.bindings.get(id);
-        if (bound) options.push(this.evaluate(bound.expr, { ...bound.frame, depth: Math.max(bound.frame.depth, frame.depth) + 1 }));
-        else if (param.default) options.push(this.evaluate(param.default, { ...this.moduleFrame(frame.file), depth: frame.depth + 1 }));
-        else options.push({ kind: 'unknown', why: `parameter ${id} of ${fn.name} (line ${fn.line}) is not bound by a known call` });
+        if (bound)
+          options.push(
+            this.evaluate(bound.expr, { ...bound.frame, depth: Math.max(bound.frame.depth, frame.depth) + 1 }),
+          );
+        else if (param.default)
+          options.push(this.evaluate(param.default, { ...this.moduleFrame(frame.file), depth: frame.depth + 1 }));
+        else
+          options.push({
+            kind: 'unknown',
+            why: `parameter ${id} of ${fn.name} (line ${fn.line}) is not bound by a known call`,
+          });
       }
       // Assignments before the use (and the parameter) are the candidates; `x = None … if …: x = …` keeps the non-None.
-      for (const s of assigns) if (s.kind === 'assign' && s.line <= line) options.push(this.evaluate(s.value, { ...frame, depth: frame.depth + 1 }));
+      for (const s of assigns)
+        if (s.kind === 'assign' && s.line <= line)
+          options.push(this.evaluate(s.value, { ...frame, depth: frame.depth + 1 }));
       if (param || assigns.length) return choose(options);
     }
     return this.global(id, frame.file);
@@ -220,12 +241,23 @@ export class Evaluator {
     const out: { stmt: PyStmt; value: Value; file: string }[] = [];
     for (const { cls, frame } of this.classChain(inst)) {
       for (const [name, fn] of cls.methods) {
-        const f = name === '__init__' && frame ? frame : ({ file: this.index.file(cls.file)!, fn, cls, bindings: new Map(), self: inst, depth: (frame?.depth ?? 0) + 1 } as Frame);
+        const f =
+          name === '__init__' && frame
+            ? frame
+            : ({
+                file: this.index.file(cls.file)!,
+                fn,
+                cls,
+                bindings: new Map(),
+                self: inst,
+                depth: (frame?.depth ?? 0) + 1,
+              } as Frame);
         if (!f.file) continue;
         walkStatements(fn.body, (s) => {
           if (s.kind !== 'assign') return;
           for (const t of s.targets) {
-            if (t.kind === 'attr' && t.attr === attr && t.value.kind === 'name' && t.value.id === 'self') out.push({ stmt: s, value: this.evaluate(s.value, { ...f, depth: f.depth + 1 }), file: cls.file });
+            if (t.kind === 'attr' && t.attr === attr && t.value.kind === 'name' && t.value.id === 'self')
+              out.push({ stmt: s, value: this.evaluate(s.value, { ...f, depth: f.depth + 1 }), file: cls.file });
           }
         });
       }
@@ -252,7 +284,17 @@ export class Evaluator {
       const sup = own ? superInitCall(own) : undefined;
       const baseInit = next.methods.get('__init__');
       const file = this.index.file(next.file);
-      frame = baseInit && file && own ? { file, fn: baseInit, cls: next, bindings: sup && frame ? this.bind(baseInit, sup.args, frame, true) : new Map(), self: inst, depth: (frame?.depth ?? 0) + 1 } : undefined;
+      frame =
+        baseInit && file && own
+          ? {
+              file,
+              fn: baseInit,
+              cls: next,
+              bindings: sup && frame ? this.bind(baseInit, sup.args, frame, true) : new Map(),
+              self: inst,
+              depth: (frame?.depth ?? 0) + 1,
+            }
+          : undefined;
       cls = next;
     }
     return out;
@@ -267,7 +309,14 @@ export class Evaluator {
       if (typeof base !== 'string' || !/(^|\.)Sequential$/.test(base)) continue;
       const sup = superInitCall(init);
       if (!sup) return { kind: 'sequence', program: [], keyed: false, line: inst.line, cls: inst.cls, instance: inst };
-      const f: Frame = frame ?? { file: this.index.file(cls.file)!, fn: init, cls, bindings: new Map(), self: inst, depth: 1 };
+      const f: Frame = frame ?? {
+        file: this.index.file(cls.file)!,
+        fn: init,
+        cls,
+        bindings: new Map(),
+        self: inst,
+        depth: 1,
+      };
       const seq = this.sequenceFromArgs(sup.args, f, inst.line);
       return seq.kind === 'sequence' ? { ...seq, cls: inst.cls, instance: inst } : seq;
     }
@@ -285,21 +334,39 @@ export class Evaluator {
       return { kind: 'library', name: short, line: e.line };
     }
     if (callee.kind === 'function') {
-      if ((calleeName === 'partial' || calleeName?.endsWith('.partial')) && e.args[0]) return this.evaluate(e.args[0].value, { ...frame, depth: frame.depth + 1 });
+      if ((calleeName === 'partial' || calleeName?.endsWith('.partial')) && e.args[0])
+        return this.evaluate(e.args[0].value, { ...frame, depth: frame.depth + 1 });
       const file = callee.file;
-      const inner: Frame = { file, fn: callee.fn, cls: callee.cls, bindings: this.bind(callee.fn, e.args, frame, !!callee.self), self: callee.self, depth: frame.depth + 1 };
+      const inner: Frame = {
+        file,
+        fn: callee.fn,
+        cls: callee.cls,
+        bindings: this.bind(callee.fn, e.args, frame, !!callee.self),
+        self: callee.self,
+        depth: frame.depth + 1,
+      };
       const returns: Value[] = [];
       walkStatements(callee.fn.body, (s) => {
         if (s.kind === 'return' && s.value) returns.push(this.evaluate(s.value, inner));
       });
       return returns.length ? choose(returns) : { kind: 'none' };
     }
-    if (calleeName === 'partial' || calleeName === 'functools.partial') return e.args[0] ? this.evaluate(e.args[0].value, { ...frame, depth: frame.depth + 1 }) : { kind: 'unknown', why: 'partial()' };
-    if (calleeName === 'OrderedDict' || calleeName === 'collections.OrderedDict' || calleeName === 'dict') return { kind: 'list', program: [], keyed: true };
+    if (calleeName === 'partial' || calleeName === 'functools.partial')
+      return e.args[0]
+        ? this.evaluate(e.args[0].value, { ...frame, depth: frame.depth + 1 })
+        : { kind: 'unknown', why: 'partial()' };
+    if (calleeName === 'OrderedDict' || calleeName === 'collections.OrderedDict' || calleeName === 'dict')
+      return { kind: 'list', program: [], keyed: true };
     if (callee.kind === 'none') return { kind: 'unknown', why: `${calleeName ?? 'the callee'} is None here` };
     if (callee.kind === 'choice') {
       // `norm_layer(…)` with norm_layer one of several classes: an instance of each.
-      const options = callee.options.map((o) => (o.kind === 'class' ? this.instantiate(o.cls, e.line, e.args, frame) : o.kind === 'torch' ? ({ kind: 'library', name: o.name.split('.').pop()!, line: e.line } as Value) : ({ kind: 'opaque', callee: calleeName ?? '?', call: e, frame, line: e.line } as Value)));
+      const options = callee.options.map((o) =>
+        o.kind === 'class'
+          ? this.instantiate(o.cls, e.line, e.args, frame)
+          : o.kind === 'torch'
+            ? ({ kind: 'library', name: o.name.split('.').pop()!, line: e.line } as Value)
+            : ({ kind: 'opaque', callee: calleeName ?? '?', call: e, frame, line: e.line } as Value),
+      );
       return choose(options);
     }
     return { kind: 'opaque', callee: calleeName ?? '?', call: e, frame, line: e.line };
@@ -312,7 +379,8 @@ export class Evaluator {
       const only = positional[0].value;
       const dict = dictItems(only, frame, this);
       if (dict) return { kind: 'sequence', program: dict, keyed: true, line };
-      if (only.kind === 'list' || only.kind === 'tuple') return { kind: 'sequence', program: only.items.flatMap((x) => this.itemSegment(x, frame)), keyed: false, line };
+      if (only.kind === 'list' || only.kind === 'tuple')
+        return { kind: 'sequence', program: only.items.flatMap((x) => this.itemSegment(x, frame)), keyed: false, line };
       if (only.kind === 'name') {
         const v = this.evaluate(only, { ...frame, depth: frame.depth + 1 });
         if (v.kind === 'list') return { kind: 'sequence', program: v.program, keyed: v.keyed, line };
@@ -322,7 +390,11 @@ export class Evaluator {
     for (const a of positional) {
       if (a.star === '*') {
         const v = this.evaluate(a.value, { ...frame, depth: frame.depth + 1 });
-        if (v.kind !== 'list') return { kind: 'unknown', why: `the items of the Sequential at line ${line} come from ${dottedName(a.value) ?? 'an expression'} (${v.kind === 'unknown' ? v.why : v.kind})` };
+        if (v.kind !== 'list')
+          return {
+            kind: 'unknown',
+            why: `the items of the Sequential at line ${line} come from ${dottedName(a.value) ?? 'an expression'} (${v.kind === 'unknown' ? v.why : v.kind})`,
+          };
         program.push(...v.program);
       } else program.push({ kind: 'item', item: this.item(a.value, frame) });
     }
@@ -341,34 +413,67 @@ export class Evaluator {
       for (const s of stmts) {
         if (s.kind === 'assign' && s.targets.some((t) => t.kind === 'name' && t.id === acc)) {
           const v = s.value;
-          const init = v.kind === 'list' || v.kind === 'tuple' ? v.items : v.kind === 'dict' && v.entries.length === 0 ? [] : v.kind === 'call' && /^(collections\.)?OrderedDict$|^dict$|^(nn\.|torch\.nn\.)?(ModuleList|Sequential)$/.test(dottedName(v.func) ?? '') && v.args.length === 0 ? [] : undefined;
+          const init =
+            v.kind === 'list' || v.kind === 'tuple'
+              ? v.items
+              : v.kind === 'dict' && v.entries.length === 0
+                ? []
+                : v.kind === 'call' &&
+                    /^(collections\.)?OrderedDict$|^dict$|^(nn\.|torch\.nn\.)?(ModuleList|Sequential)$/.test(
+                      dottedName(v.func) ?? '',
+                    ) &&
+                    v.args.length === 0
+                  ? []
+                  : undefined;
           if (init === undefined) {
             if (seen) broken = `line ${s.line} gives ${acc} a value PXP cannot list`;
             continue;
           }
           seen = true;
-          container = v.kind === 'call' && /(^|\.)(ModuleList|Sequential)$/.test(dottedName(v.func) ?? '') ? s.line : undefined;
-          if (v.kind === 'dict' || (v.kind === 'call' && /OrderedDict|dict/.test(dottedName(v.func) ?? ''))) keyed = true;
+          container =
+            v.kind === 'call' && /(^|\.)(ModuleList|Sequential)$/.test(dottedName(v.func) ?? '') ? s.line : undefined;
+          if (v.kind === 'dict' || (v.kind === 'call' && /OrderedDict|dict/.test(dottedName(v.func) ?? '')))
+            keyed = true;
           out.length = 0;
           out.push(...init.flatMap((x) => this.itemSegment(x, frame)));
-        } else if (s.kind === 'assign' && s.targets.some((t) => t.kind === 'subscript' && t.value.kind === 'name' && t.value.id === acc)) {
+        } else if (
+          s.kind === 'assign' &&
+          s.targets.some((t) => t.kind === 'subscript' && t.value.kind === 'name' && t.value.id === acc)
+        ) {
           const t = s.targets.find((x) => x.kind === 'subscript') as PyExpr & { kind: 'subscript' };
-          const key = t.index.kind === 'str' ? (t.index.fstring ? fstringPattern(t.index.value) : t.index.value) : undefined;
+          const key =
+            t.index.kind === 'str' ? (t.index.fstring ? fstringPattern(t.index.value) : t.index.value) : undefined;
           if (key === undefined) broken = `line ${s.line} stores an item under a computed key`;
           out.push({ kind: 'item', item: this.item(s.value, frame, key) });
           keyed = true;
         } else if (s.kind === 'augassign' && s.target.kind === 'name' && s.target.id === acc) {
-          if (s.value.kind === 'list' || s.value.kind === 'tuple') out.push(...s.value.items.flatMap((x) => this.itemSegment(x, frame)));
+          if (s.value.kind === 'list' || s.value.kind === 'tuple')
+            out.push(...s.value.items.flatMap((x) => this.itemSegment(x, frame)));
           else broken = `line ${s.line} adds items PXP cannot list`;
-        } else if (s.kind === 'expr' && s.value.kind === 'call' && s.value.func.kind === 'attr' && s.value.func.value.kind === 'name' && s.value.func.value.id === acc) {
+        } else if (
+          s.kind === 'expr' &&
+          s.value.kind === 'call' &&
+          s.value.func.kind === 'attr' &&
+          s.value.func.value.kind === 'name' &&
+          s.value.func.value.id === acc
+        ) {
           const method = s.value.func.attr;
           const args = s.value.args;
           if (method === 'append' && args[0]) out.push({ kind: 'item', item: this.item(args[0].value, frame) });
-          else if (method === 'extend' && args[0] && (args[0].value.kind === 'list' || args[0].value.kind === 'tuple')) out.push(...args[0].value.items.flatMap((x) => this.itemSegment(x, frame)));
+          else if (method === 'extend' && args[0] && (args[0].value.kind === 'list' || args[0].value.kind === 'tuple'))
+            out.push(...args[0].value.items.flatMap((x) => this.itemSegment(x, frame)));
           else if (method === 'add_module' && args[0]?.value.kind === 'str' && args[1]) {
-            out.push({ kind: 'item', item: this.item(args[1].value, frame, args[0].value.fstring ? fstringPattern(args[0].value.value) : args[0].value.value) });
+            out.push({
+              kind: 'item',
+              item: this.item(
+                args[1].value,
+                frame,
+                args[0].value.fstring ? fstringPattern(args[0].value.value) : args[0].value.value,
+              ),
+            });
             keyed = true;
-          } else if (['append', 'extend', 'insert', 'add_module', 'pop', 'remove', 'update'].includes(method)) broken = `line ${s.line} changes ${acc} in a way PXP cannot follow (${method})`;
+          } else if (['append', 'extend', 'insert', 'add_module', 'pop', 'remove', 'update'].includes(method))
+            broken = `line ${s.line} changes ${acc} in a way PXP cannot follow (${method})`;
         } else if (s.kind === 'if' || s.kind === 'elif' || s.kind === 'else' || s.kind === 'except') {
           const body = build(s.body);
           if (body.length) out.push({ kind: 'optional', body });
@@ -389,9 +494,21 @@ export class Evaluator {
 
 /** `OrderedDict([("a", m), …])` or `{"a": m}` as keyed items. */
 function dictItems(e: PyExpr, frame: Frame, ev: Evaluator): Segment[] | undefined {
-  if (e.kind === 'dict') return e.entries.flatMap((x) => (x.key?.kind === 'str' ? [{ kind: 'item' as const, item: ev.item(x.value, frame, x.key.value) }] : []));
-  if (e.kind === 'call' && /(^|\.)OrderedDict$/.test(dottedName(e.func) ?? '') && e.args[0] && (e.args[0].value.kind === 'list' || e.args[0].value.kind === 'tuple')) {
-    return e.args[0].value.items.flatMap((p) => (p.kind === 'tuple' && p.items[0]?.kind === 'str' && p.items[1] ? [{ kind: 'item' as const, item: ev.item(p.items[1], frame, p.items[0].value) }] : []));
+  if (e.kind === 'dict')
+    return e.entries.flatMap((x) =>
+      x.key?.kind === 'str' ? [{ kind: 'item' as const, item: ev.item(x.value, frame, x.key.value) }] : [],
+    );
+  if (
+    e.kind === 'call' &&
+    /(^|\.)OrderedDict$/.test(dottedName(e.func) ?? '') &&
+    e.args[0] &&
+    (e.args[0].value.kind === 'list' || e.args[0].value.kind === 'tuple')
+  ) {
+    return e.args[0].value.items.flatMap((p) =>
+      p.kind === 'tuple' && p.items[0]?.kind === 'str' && p.items[1]
+        ? [{ kind: 'item' as const, item: ev.item(p.items[1], frame, p.items[0].value) }]
+        : [],
+    );
   }
   return undefined;
 }
@@ -408,8 +525,15 @@ export function superInitCall(init: DefStmt): (PyExpr & { kind: 'call' }) | unde
   walkStatements(init.body, (s) => {
     if (found || s.kind !== 'expr' || s.value.kind !== 'call') return;
     const f = s.value.func;
-    if (f.kind === 'attr' && f.attr === '__init__' && f.value.kind === 'call' && dottedName(f.value.func) === 'super') found = s.value;
-    else if (f.kind === 'attr' && f.attr === '__init__' && s.value.args[0]?.value.kind === 'name' && (s.value.args[0].value as { id: string }).id === 'self') found = { ...s.value, args: s.value.args.slice(1) };
+    if (f.kind === 'attr' && f.attr === '__init__' && f.value.kind === 'call' && dottedName(f.value.func) === 'super')
+      found = s.value;
+    else if (
+      f.kind === 'attr' &&
+      f.attr === '__init__' &&
+      s.value.args[0]?.value.kind === 'name' &&
+      (s.value.args[0].value as { id: string }).id === 'self'
+    )
+      found = { ...s.value, args: s.value.args.slice(1) };
   });
   return found;
 }

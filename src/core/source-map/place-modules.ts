@@ -58,7 +58,26 @@ const TORCH_OPS: Record<string, string[]> = {
   Softmax: ['Softmax'],
 };
 /** Torch modules whose ops always survive export: a built one the export does not show was not built. */
-const ALWAYS_VISIBLE = new Set(['Conv1d', 'Conv2d', 'Conv3d', 'ConvTranspose2d', 'Linear', 'ReLU', 'ReLU6', 'GELU', 'Sigmoid', 'Tanh', 'SiLU', 'LeakyReLU', 'ELU', 'MaxPool2d', 'AvgPool2d', 'AdaptiveAvgPool2d', 'LayerNorm', 'MultiheadAttention']);
+const ALWAYS_VISIBLE = new Set([
+  'Conv1d',
+  'Conv2d',
+  'Conv3d',
+  'ConvTranspose2d',
+  'Linear',
+  'ReLU',
+  'ReLU6',
+  'GELU',
+  'Sigmoid',
+  'Tanh',
+  'SiLU',
+  'LeakyReLU',
+  'ELU',
+  'MaxPool2d',
+  'AvgPool2d',
+  'AdaptiveAvgPool2d',
+  'LayerNorm',
+  'MultiheadAttention',
+]);
 const MAX_REALIZATIONS = 4096;
 const isSequenceName = (name: string) => ['Sequential', 'ModuleList', 'ModuleDict'].includes(name);
 
@@ -87,11 +106,20 @@ export class ModulePlacer {
       const names = [...root.children.keys()].filter((n) => !/^\d+$/.test(n));
       const candidates = this.classesWithAttributes(names, root);
       if (candidates.length === 1) rootClass = candidates[0];
-      else why = candidates.length === 0 ? `no class in the indexed Python files (${this.index.roots.join(', ') || 'none'}) assigns all of ${names.map((n) => `self.${n}`).join(', ')}` : `${candidates.length} classes match the model's top-level modules (${candidates.slice(0, 4).map((c) => `${c.name} in ${c.file}`).join('; ')})`;
-      if (root.forward && !isTorchInternal(root.forward.file) && !this.index.localFile(root.forward.file)) why = `the export's stack names ${root.forward.file}, which is not on this machine (add its folder to pxp.sourceRoots); ${why}`;
+      else
+        why =
+          candidates.length === 0
+            ? `no class in the indexed Python files (${this.index.roots.join(', ') || 'none'}) assigns all of ${names.map((n) => `self.${n}`).join(', ')}`
+            : `${candidates.length} classes match the model's top-level modules (${candidates
+                .slice(0, 4)
+                .map((c) => `${c.name} in ${c.file}`)
+                .join('; ')})`;
+      if (root.forward && !isTorchInternal(root.forward.file) && !this.index.localFile(root.forward.file))
+        why = `the export's stack names ${root.forward.file}, which is not on this machine (add its folder to pxp.sourceRoots); ${why}`;
     }
     if (!rootClass) {
-      for (const m of this.observed.modules.values()) this.unplaced.set(m.path, { reason: `the model's class was not found: ${why}` });
+      for (const m of this.observed.modules.values())
+        this.unplaced.set(m.path, { reason: `the model's class was not found: ${why}` });
       return;
     }
     this.visit(root, this.ev.instantiate(rootClass, rootClass.stmt.line), !!stackClass);
@@ -140,13 +168,18 @@ export class ModulePlacer {
     if (v.kind === 'instance' && this.index.isSubclass(v.cls, stackCls)) return v;
     if (v.kind === 'opaque') return this.ev.instantiate(stackCls, v.line, v.call.args, v.frame);
     if (v.kind === 'choice') {
-      const fits = v.options.filter((o) => o.kind === 'opaque' || (o.kind === 'instance' && this.index.isSubclass(o.cls, stackCls)));
+      const fits = v.options.filter(
+        (o) => o.kind === 'opaque' || (o.kind === 'instance' && this.index.isSubclass(o.cls, stackCls)),
+      );
       if (fits.length === 1) return this.refine(fits[0], m, stackCls);
     }
     return this.ev.instantiate(stackCls, stackCls.stmt.line);
   }
 
-  private resolveChildren(parent: ObservedModule, value: Value): Map<string, { file: string; line: number; value: Value } | { reason: string }> {
+  private resolveChildren(
+    parent: ObservedModule,
+    value: Value,
+  ): Map<string, { file: string; line: number; value: Value } | { reason: string }> {
     const out = new Map<string, { file: string; line: number; value: Value } | { reason: string }>();
     const all = (reason: string) => {
       for (const c of parent.children.keys()) out.set(c, { reason });
@@ -154,7 +187,10 @@ export class ModulePlacer {
     };
     if (value.kind === 'choice') {
       const fits = value.options.filter((o) => this.compatible(o, parent));
-      if (fits.length !== 1) return all(`${parent.path || 'the model'} is built in one of ${value.options.length} ways and the export does not tell which`);
+      if (fits.length !== 1)
+        return all(
+          `${parent.path || 'the model'} is built in one of ${value.options.length} ways and the export does not tell which`,
+        );
       return this.resolveChildren(parent, fits[0]);
     }
     if (value.kind === 'instance') {
@@ -169,31 +205,55 @@ export class ModulePlacer {
       if (names.length && names.every((n) => !/^\d+$/.test(n))) {
         const candidates = this.classesWithAttributes(names, parent);
         if (candidates.length === 1) {
-          const inst = value.kind === 'opaque' ? this.ev.instantiate(candidates[0], value.line, value.call.args, value.frame) : this.ev.instantiate(candidates[0], candidates[0].stmt.line);
+          const inst =
+            value.kind === 'opaque'
+              ? this.ev.instantiate(candidates[0], value.line, value.call.args, value.frame)
+              : this.ev.instantiate(candidates[0], candidates[0].stmt.line);
           return this.resolveChildren(parent, inst);
         }
-        if (candidates.length > 1) return all(`${parent.path} is built by ${value.kind === 'opaque' ? `${value.callee}(…) at line ${value.line}` : 'code PXP cannot follow'}, and ${candidates.length} classes have its modules (${candidates.slice(0, 3).map((c) => c.name).join(', ')})`);
+        if (candidates.length > 1)
+          return all(
+            `${parent.path} is built by ${value.kind === 'opaque' ? `${value.callee}(…) at line ${value.line}` : 'code PXP cannot follow'}, and ${candidates.length} classes have its modules (${candidates
+              .slice(0, 3)
+              .map((c) => c.name)
+              .join(', ')})`,
+          );
       }
-      return all(value.kind === 'opaque' ? `${parent.path} is built by ${value.callee}(…) (line ${value.line}), whose class is not known here` : `${parent.path || 'the model'}: ${value.why}`);
+      return all(
+        value.kind === 'opaque'
+          ? `${parent.path} is built by ${value.callee}(…) (line ${value.line}), whose class is not known here`
+          : `${parent.path || 'the model'}: ${value.why}`,
+      );
     }
     return all(`${parent.path || 'the model'} is not built by code PXP can follow (${value.kind})`);
   }
 
   /** `self.<name> = …` for one child of an instance; several assignments are narrowed by the export. */
-  private attribute(inst: Instance, child: ObservedModule): { file: string; line: number; value: Value } | { reason: string } {
+  private attribute(
+    inst: Instance,
+    child: ObservedModule,
+  ): { file: string; line: number; value: Value } | { reason: string } {
     let found = this.ev.attributeValues(inst, child.name).filter((a) => a.value.kind !== 'none');
     // The export names a module's second call `relu_1`: the same `self.relu`, called again.
     const again = /^(.+)_\d+$/.exec(child.name);
-    if (found.length === 0 && again) found = this.ev.attributeValues(inst, again[1]).filter((a) => a.value.kind !== 'none');
+    if (found.length === 0 && again)
+      found = this.ev.attributeValues(inst, again[1]).filter((a) => a.value.kind !== 'none');
     if (found.length === 0) return { reason: `${inst.cls.name} (${inst.cls.file}) assigns no self.${child.name}` };
     const fits = found.length === 1 ? found : found.filter((a) => this.compatible(a.value, child));
     const lines = new Set(fits.map((a) => `${a.file}:${a.stmt.line}`));
-    if (lines.size !== 1) return { reason: `${inst.cls.name} assigns self.${child.name} at lines ${found.map((a) => a.stmt.line).join(', ')}, and the export does not tell which ran` };
+    if (lines.size !== 1)
+      return {
+        reason: `${inst.cls.name} assigns self.${child.name} at lines ${found.map((a) => a.stmt.line).join(', ')}, and the export does not tell which ran`,
+      };
     return { file: fits[0].file, line: fits[0].stmt.line, value: fits[0].value };
   }
 
   /** Items of a Sequential matched to the children the export shows, over every way the code could have built it. */
-  private resolveSequence(parent: ObservedModule, program: Segment[], keyed: boolean): Map<string, { file: string; line: number; value: Value } | { reason: string }> {
+  private resolveSequence(
+    parent: ObservedModule,
+    program: Segment[],
+    keyed: boolean,
+  ): Map<string, { file: string; line: number; value: Value } | { reason: string }> {
     const out = new Map<string, { file: string; line: number; value: Value } | { reason: string }>();
     const names = [...parent.children.keys()];
     const where = parent.path || 'the model';
@@ -225,9 +285,14 @@ export class ModulePlacer {
     for (const n of names) {
       const items = [...(chosen.get(n)?.values() ?? [])];
       const lines = new Set(items.map((i) => `${i.frame.file.file}:${i.expr.line}`));
-      if (items.length && lines.size === 1) out.set(n, { file: items[0].frame.file.file, line: items[0].expr.line, value: this.itemValue(items[0]) });
-      else if (consistent === 0) out.set(n, { reason: `no way the code builds ${where} gives the children the export shows` });
-      else out.set(n, { reason: `item ${n} of ${where} is built at lines ${[...new Set(items.map((i) => i.expr.line))].join(' or ')}, depending on run-time values` });
+      if (items.length && lines.size === 1)
+        out.set(n, { file: items[0].frame.file.file, line: items[0].expr.line, value: this.itemValue(items[0]) });
+      else if (consistent === 0)
+        out.set(n, { reason: `no way the code builds ${where} gives the children the export shows` });
+      else
+        out.set(n, {
+          reason: `item ${n} of ${where} is built at lines ${[...new Set(items.map((i) => i.expr.line))].join(' or ')}, depending on run-time values`,
+        });
     }
     return out;
   }
@@ -235,7 +300,10 @@ export class ModulePlacer {
   private itemValue(item: Item): Value {
     let v = this.itemValues.get(item.id);
     if (!v) {
-      v = this.ev.evaluate(item.expr.kind === 'starred' ? item.expr.value : item.expr, { ...item.frame, depth: item.frame.depth + 1 });
+      v = this.ev.evaluate(item.expr.kind === 'starred' ? item.expr.value : item.expr, {
+        ...item.frame,
+        depth: item.frame.depth + 1,
+      });
       this.itemValues.set(item.id, v);
     }
     return v;
@@ -362,7 +430,9 @@ export class ModulePlacer {
     for (const { cls: c } of this.ev.classChain(this.ev.instantiate(cls, cls.stmt.line))) {
       for (const fn of c.methods.values()) {
         walkStatements(fn.body, (st) => {
-          if (st.kind === 'assign') for (const t of st.targets) if (t.kind === 'attr' && t.value.kind === 'name' && t.value.id === 'self') s!.add(t.attr);
+          if (st.kind === 'assign')
+            for (const t of st.targets)
+              if (t.kind === 'attr' && t.value.kind === 'name' && t.value.id === 'self') s!.add(t.attr);
         });
       }
     }
@@ -384,14 +454,23 @@ export class ModulePlacer {
       if (!names.every((n) => attrs.has(n))) continue;
       const inst = this.ev.instantiate(cls, cls.stmt.line);
       const called = this.calledAttributes(cls);
-      const hidden = [...attrs].filter((a) => !obs.children.has(a) && called.has(a)).some((a) => this.ev.attributeValues(inst, a).some((x) => visible(x.value)));
+      const hidden = [...attrs]
+        .filter((a) => !obs.children.has(a) && called.has(a))
+        .some((a) => this.ev.attributeValues(inst, a).some((x) => visible(x.value)));
       if (hidden) continue;
-      if (obs.forward && !isTorchInternal(obs.forward.file) && this.stackClass(obs) && !this.index.isSubclass(cls, this.stackClass(obs)!)) continue;
+      if (
+        obs.forward &&
+        !isTorchInternal(obs.forward.file) &&
+        this.stackClass(obs) &&
+        !this.index.isSubclass(cls, this.stackClass(obs)!)
+      )
+        continue;
       out.push(cls);
     }
     // A subclass whose own attributes the export does not show (QuantizableResNet's quant stubs) adds nothing to
     // what its base explains: the base is the match.
-    const addsNothingShown = (c: PyClass, base: PyClass) => [...this.attributeNames(c)].every((a) => this.attributeNames(base).has(a) || !obs.children.has(a));
+    const addsNothingShown = (c: PyClass, base: PyClass) =>
+      [...this.attributeNames(c)].every((a) => this.attributeNames(base).has(a) || !obs.children.has(a));
     return out.filter((c) => !out.some((o) => o !== c && this.index.isSubclass(c, o) && addsNothingShown(c, o)));
   }
 
@@ -399,7 +478,16 @@ export class ModulePlacer {
     const out = new Set<string>();
     for (const fn of cls.methods.values()) {
       walkStatements(fn.body, (s) => {
-        for (const e of statementExpressions(s)) visitExpr(e, (x) => x.kind === 'call' && x.func.kind === 'attr' && x.func.value.kind === 'name' && x.func.value.id === 'self' && out.add(x.func.attr));
+        for (const e of statementExpressions(s))
+          visitExpr(
+            e,
+            (x) =>
+              x.kind === 'call' &&
+              x.func.kind === 'attr' &&
+              x.func.value.kind === 'name' &&
+              x.func.value.id === 'self' &&
+              out.add(x.func.attr),
+          );
       });
     }
     return out;
@@ -408,13 +496,26 @@ export class ModulePlacer {
   /** Where the parent calls `self.<name>(…)`: its forward first, then its other methods. */
   private callOf(inst: Instance, name: string): { file: string; line: number } | undefined {
     for (const { cls } of this.ev.classChain(inst)) {
-      const methods = [...cls.methods.values()].sort((a, b) => (a.name === 'forward' ? -1 : b.name === 'forward' ? 1 : 0));
+      const methods = [...cls.methods.values()].sort((a, b) =>
+        a.name === 'forward' ? -1 : b.name === 'forward' ? 1 : 0,
+      );
       for (const fn of methods) {
         if (fn.name === '__init__') continue;
         let line: number | undefined;
         walkStatements(fn.body, (s) => {
           if (line !== undefined) return;
-          for (const e of statementExpressions(s)) visitExpr(e, (x) => line === undefined && x.kind === 'call' && x.func.kind === 'attr' && x.func.attr === name && x.func.value.kind === 'name' && x.func.value.id === 'self' && (line = x.line));
+          for (const e of statementExpressions(s))
+            visitExpr(
+              e,
+              (x) =>
+                line === undefined &&
+                x.kind === 'call' &&
+                x.func.kind === 'attr' &&
+                x.func.attr === name &&
+                x.func.value.kind === 'name' &&
+                x.func.value.id === 'self' &&
+                (line = x.line),
+            );
         });
         if (line !== undefined) return { file: cls.file, line };
       }

@@ -58,7 +58,20 @@ export type PyStmt = Place & { endLine: number } & (
 export type PyBlockStmt = Extract<PyStmt, { body: PyStmt[] }>;
 export const hasBody = (s: PyStmt): s is PyBlockStmt => 'body' in s;
 
-const COMPOUND = new Set(['class', 'def', 'if', 'elif', 'else', 'for', 'while', 'with', 'try', 'except', 'finally', 'async']);
+const COMPOUND = new Set([
+  'class',
+  'def',
+  'if',
+  'elif',
+  'else',
+  'for',
+  'while',
+  'with',
+  'try',
+  'except',
+  'finally',
+  'async',
+]);
 
 export function parsePython(source: string): PyStmt[] {
   const lines = tokenize(source);
@@ -182,8 +195,13 @@ function simple(t: Token[], l: LogicalLine): PyStmt {
       const p = new ExprParser(t, 1);
       return { ...place, kind: 'return', value: p.atEnd() ? undefined : p.exprList([]) };
     }
-    if (t[0].kind === 'name' && (first === 'import' || first === 'from')) return { ...place, kind: 'import', names: importNames(t) };
-    if (t[0].kind === 'name' && ['pass', 'break', 'continue', 'raise', 'assert', 'del', 'global', 'nonlocal'].includes(first)) return { ...place, kind: 'other' };
+    if (t[0].kind === 'name' && (first === 'import' || first === 'from'))
+      return { ...place, kind: 'import', names: importNames(t) };
+    if (
+      t[0].kind === 'name' &&
+      ['pass', 'break', 'continue', 'raise', 'assert', 'del', 'global', 'nonlocal'].includes(first)
+    )
+      return { ...place, kind: 'other' };
     const p = new ExprParser(t, 0);
     const targets: PyExpr[] = [];
     let value = p.exprList(['=', ':']);
@@ -215,7 +233,11 @@ function importNames(t: Token[]): { module: string; name?: string; as: string }[
   const dotted = (from: number): [string, number] => {
     let s = '';
     let i = from;
-    while (i < text.length && (text[i] === '.' || text[i] === '...' || (t[i].kind === 'name' && (s === '' || s.endsWith('.'))))) s += text[i++];
+    while (
+      i < text.length &&
+      (text[i] === '.' || text[i] === '...' || (t[i].kind === 'name' && (s === '' || s.endsWith('.'))))
+    )
+      s += text[i++];
     return [s, i];
   };
   if (text[0] === 'import') {
@@ -294,7 +316,11 @@ class ExprParser {
     const start = this.tokens[this.pos];
     const items: PyExpr[] = [];
     let comma = false;
-    while (!this.atEnd() && !stops.includes(this.tokens[this.pos].text) && !(this.tokens[this.pos].kind === 'op' && AUG.has(this.tokens[this.pos].text))) {
+    while (
+      !this.atEnd() &&
+      !stops.includes(this.tokens[this.pos].text) &&
+      !(this.tokens[this.pos].kind === 'op' && AUG.has(this.tokens[this.pos].text))
+    ) {
       items.push(this.peek('*') ? this.starred() : this.expression());
       if (this.peek(',')) {
         comma = true;
@@ -340,13 +366,38 @@ class ExprParser {
   private isPrefixOperator(): boolean {
     const t = this.tokens[this.pos];
     if (!t) return false;
-    return (t.kind === 'op' && ['-', '+', '~'].includes(t.text)) || (t.kind === 'name' && (t.text === 'not' || t.text === 'await'));
+    return (
+      (t.kind === 'op' && ['-', '+', '~'].includes(t.text)) ||
+      (t.kind === 'name' && (t.text === 'not' || t.text === 'await'))
+    );
   }
 
   private isBinaryOperator(): boolean {
     const t = this.tokens[this.pos];
     if (!t || this.stops.includes(t.text)) return false;
-    if (t.kind === 'op') return ['+', '-', '*', '/', '//', '%', '**', '@', '<<', '>>', '&', '|', '^', '<', '>', '<=', '>=', '==', '!=', ':='].includes(t.text);
+    if (t.kind === 'op')
+      return [
+        '+',
+        '-',
+        '*',
+        '/',
+        '//',
+        '%',
+        '**',
+        '@',
+        '<<',
+        '>>',
+        '&',
+        '|',
+        '^',
+        '<',
+        '>',
+        '<=',
+        '>=',
+        '==',
+        '!=',
+        ':=',
+      ].includes(t.text);
     if (t.kind !== 'name') return false;
     if (['and', 'or', 'in', 'is', 'if', 'else'].includes(t.text)) return true;
     // `not in`
@@ -378,7 +429,9 @@ class ExprParser {
         e = { kind: 'call', func: e, args: this.callArgs(), line: e.line, col: e.col };
       } else if (this.peek('[')) {
         this.pos++;
-        const index = this.peek(']') ? ({ kind: 'opaque', text: '', line: e.line, col: e.col } as PyExpr) : this.subscriptList();
+        const index = this.peek(']')
+          ? ({ kind: 'opaque', text: '', line: e.line, col: e.col } as PyExpr)
+          : this.subscriptList();
         this.expect(']');
         e = { kind: 'subscript', value: e, index, line: e.line, col: e.col };
       } else return e;
@@ -479,7 +532,8 @@ class ExprParser {
     const place = { line: t.line, col: t.col };
     if (t.kind === 'name') {
       this.pos++;
-      if (t.text === 'None' || t.text === 'True' || t.text === 'False') return { kind: 'const', value: t.text, ...place };
+      if (t.text === 'None' || t.text === 'True' || t.text === 'False')
+        return { kind: 'const', value: t.text, ...place };
       return { kind: 'name', id: t.text, ...place };
     }
     if (t.kind === 'number') {

@@ -30,9 +30,24 @@ export interface PyFile {
 }
 
 /** What a name refers to: a class or function of an indexed file, torch's own code, or nothing known. */
-export type NameRef = { kind: 'class'; cls: PyClass } | { kind: 'function'; fn: DefStmt; file: PyFile } | { kind: 'torch'; name: string } | { kind: 'unknown'; name: string };
+export type NameRef =
+  | { kind: 'class'; cls: PyClass }
+  | { kind: 'function'; fn: DefStmt; file: PyFile }
+  | { kind: 'torch'; name: string }
+  | { kind: 'unknown'; name: string };
 
-const SKIP_DIRS = new Set(['node_modules', '.git', '.pxp', '__pycache__', '.venv', 'venv', '.tox', '.mypy_cache', 'build', 'dist']);
+const SKIP_DIRS = new Set([
+  'node_modules',
+  '.git',
+  '.pxp',
+  '__pycache__',
+  '.venv',
+  'venv',
+  '.tox',
+  '.mypy_cache',
+  'build',
+  'dist',
+]);
 /** A workspace scan stops here: a source root is meant to be a package folder, not a whole disk. */
 export const MAX_SCANNED_FILES = 20_000;
 const MAX_FILE_BYTES = 2_000_000;
@@ -152,7 +167,8 @@ export class PythonIndex {
     const imp = file.imports.get(head);
     if (imp) {
       const full = imp.name ? `${imp.module}${imp.module.endsWith('.') ? '' : '.'}${imp.name}` : imp.module;
-      if (/^torch(\.|$)/.test(full.replace(/^\.+/, '')) && !imp.module.startsWith('.')) return { kind: 'torch', name: [full, ...rest].join('.') };
+      if (/^torch(\.|$)/.test(full.replace(/^\.+/, '')) && !imp.module.startsWith('.'))
+        return { kind: 'torch', name: [full, ...rest].join('.') };
       if (imp.name) {
         const target = this.moduleFile(file.file, imp.module);
         const tf = target ? this.file(target) : undefined;
@@ -204,7 +220,9 @@ export class PythonIndex {
   /** Whether the class derives from torch's nn.Sequential (so its children are the items it passes to Sequential). */
   isSequential(cls: PyClass, depth = 0): boolean {
     if (depth > 10) return false;
-    return this.baseClasses(cls).some((b) => (typeof b === 'string' ? /(^|\.)Sequential$/.test(b) : this.isSequential(b, depth + 1)));
+    return this.baseClasses(cls).some((b) =>
+      typeof b === 'string' ? /(^|\.)Sequential$/.test(b) : this.isSequential(b, depth + 1),
+    );
   }
 }
 
@@ -226,11 +244,20 @@ function readPyFile(file: string): PyFile | null {
       if (s.kind === 'class') {
         const methods = new Map<string, DefStmt>();
         for (const m of s.body) if (m.kind === 'def') methods.set(m.name, m);
-        classes.set(s.name, { name: s.name, file, stmt: s, bases: s.bases.flatMap((b) => (b.name || b.star ? [] : [dottedName(b.value) ?? ''])).filter(Boolean), methods });
+        classes.set(s.name, {
+          name: s.name,
+          file,
+          stmt: s,
+          bases: s.bases.flatMap((b) => (b.name || b.star ? [] : [dottedName(b.value) ?? ''])).filter(Boolean),
+          methods,
+        });
       } else if (s.kind === 'def') functions.set(s.name, s);
-      else if (s.kind === 'import') for (const n of s.names) imports.set(n.name === '*' ? `*${star++}` : n.as, { module: n.module, ...(n.name ? { name: n.name } : {}) });
+      else if (s.kind === 'import')
+        for (const n of s.names)
+          imports.set(n.name === '*' ? `*${star++}` : n.as, { module: n.module, ...(n.name ? { name: n.name } : {}) });
       // Definitions guarded by `if`/`try` at module level (version switches) count too.
-      else if (s.kind === 'if' || s.kind === 'else' || s.kind === 'elif' || s.kind === 'try' || s.kind === 'except') top(s.body);
+      else if (s.kind === 'if' || s.kind === 'else' || s.kind === 'elif' || s.kind === 'try' || s.kind === 'except')
+        top(s.body);
     }
   };
   top(body);

@@ -25,7 +25,32 @@ export interface LogicalLine {
   tokens: Token[];
 }
 
-const OPERATORS = ['**=', '//=', '>>=', '<<=', '...', '->', ':=', '**', '//', '<<', '>>', '<=', '>=', '==', '!=', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '@='];
+const OPERATORS = [
+  '**=',
+  '//=',
+  '>>=',
+  '<<=',
+  '...',
+  '->',
+  ':=',
+  '**',
+  '//',
+  '<<',
+  '>>',
+  '<=',
+  '>=',
+  '==',
+  '!=',
+  '+=',
+  '-=',
+  '*=',
+  '/=',
+  '%=',
+  '&=',
+  '|=',
+  '^=',
+  '@=',
+];
 const STRING_PREFIX = /^(?:[rRbBuUfF]|[rR][bBfF]|[bBfF][rR])?(?:'''|"""|'|")/;
 
 export function tokenize(source: string): LogicalLine[] {
@@ -97,7 +122,14 @@ export function tokenize(source: string): LogicalLine[] {
       const text = source.slice(i, end);
       const lastNl = text.lastIndexOf('\n');
       col = lastNl >= 0 ? text.length - lastNl - 1 : col + text.length;
-      push({ kind: 'string', text, line: tokLine, col: startCol, value, fstring: /[fF]/.test(head.slice(0, head.length - quote.length)) });
+      push({
+        kind: 'string',
+        text,
+        line: tokLine,
+        col: startCol,
+        value,
+        fstring: /[fF]/.test(head.slice(0, head.length - quote.length)),
+      });
       i = end;
       continue;
     }
@@ -110,7 +142,9 @@ export function tokenize(source: string): LogicalLine[] {
       continue;
     }
     if (/[0-9]/.test(c) || (c === '.' && /[0-9]/.test(source[i + 1] ?? ''))) {
-      const m = /^(?:0[xXoObB][\da-fA-F_]+|(?:\d[\d_]*)?\.?\d[\d_]*(?:[eE][+-]?\d+)?[jJ]?|\d[\d_]*\.?)/.exec(source.slice(i, i + 64));
+      const m = /^(?:0[xXoObB][\da-fA-F_]+|(?:\d[\d_]*)?\.?\d[\d_]*(?:[eE][+-]?\d+)?[jJ]?|\d[\d_]*\.?)/.exec(
+        source.slice(i, i + 64),
+      );
       const text = m && m[0] ? m[0] : c;
       push({ kind: 'number', text, line, col });
       col += text.length;

@@ -28,9 +28,12 @@ export function parseStack(doc: string): StackFrame[] {
 const norm = (f: string) => f.replace(/\\/g, '/');
 
 /** Code of the torch package itself (module.py, container.py, functional.py, the tracer and the exporter). */
-export const isTorchInternal = (file: string) => /(^|\/)torch\/(nn|jit|onnx|autograd|_|utils|overrides|fx)/.test(norm(file)) || /(^|\/)torch\/[\w]+\.py$/.test(norm(file));
+export const isTorchInternal = (file: string) =>
+  /(^|\/)torch\/(nn|jit|onnx|autograd|_|utils|overrides|fx)/.test(norm(file)) ||
+  /(^|\/)torch\/[\w]+\.py$/.test(norm(file));
 
-const isModuleEntry = (f: StackFrame) => f.fn === '_call_impl' && /(^|\/)torch\/nn\/modules\/module\.py$/.test(norm(f.file));
+const isModuleEntry = (f: StackFrame) =>
+  f.fn === '_call_impl' && /(^|\/)torch\/nn\/modules\/module\.py$/.test(norm(f.file));
 /** torch's own frames around a module call (`_slow_forward`, `_wrapped_call_impl` in torch 2). */
 const isModuleMachinery = (f: StackFrame) => /(^|\/)torch\/nn\/modules\/module\.py$/.test(norm(f.file));
 

@@ -34,9 +34,18 @@ export interface TrainResult {
 }
 
 /** One optimizer step on a batch; returns the batch's mean loss and its number of correct predictions. */
-export type TrainStep = (x: Float32Array, labels: Int32Array, learningRate: number) => Promise<{ loss: number; correct: number }>;
+export type TrainStep = (
+  x: Float32Array,
+  labels: Int32Array,
+  learningRate: number,
+) => Promise<{ loss: number; correct: number }>;
 
-export async function runEpochs(data: Dataset, opts: TrainOptions, step: TrainStep, validate?: () => Promise<number>): Promise<TrainResult> {
+export async function runEpochs(
+  data: Dataset,
+  opts: TrainOptions,
+  step: TrainStep,
+  validate?: () => Promise<number>,
+): Promise<TrainResult> {
   const batchSize = opts.batchSize ?? 64;
   const baseLr = opts.learningRate ?? 1e-3;
   const rng = mulberry32(opts.seed ?? 0);
@@ -52,7 +61,11 @@ export async function runEpochs(data: Dataset, opts: TrainOptions, step: TrainSt
     shuffleInPlace(order, rng);
     let lossSum = 0;
     let correct = 0;
-    for await (const { index: b, x, y: labels, to, size } of batchesOf(data, batchSize, { signal: opts.signal, order, yieldEvery: 8 })) {
+    for await (const { index: b, x, y: labels, to, size } of batchesOf(data, batchSize, {
+      signal: opts.signal,
+      order,
+      yieldEvery: 8,
+    })) {
       // Cosine decay: a large step early, a fine one at the end.
       const r = await step(x, labels, baseLr * 0.5 * (1 + Math.cos((Math.PI * k) / totalSteps)));
       lossSum += r.loss * size;
@@ -66,7 +79,12 @@ export async function runEpochs(data: Dataset, opts: TrainOptions, step: TrainSt
         metrics: { epoch, batch: b + 1, loss: lossSum / to, accuracy: correct / to },
       });
     }
-    const result: EpochResult = { epoch, loss: lossSum / n, accuracy: correct / n, seconds: (Date.now() - epochStart) / 1000 };
+    const result: EpochResult = {
+      epoch,
+      loss: lossSum / n,
+      accuracy: correct / n,
+      seconds: (Date.now() - epochStart) / 1000,
+    };
     if (opts.validation && validate) result.valAccuracy = await validate();
     epochs.push(result);
   }

@@ -19,7 +19,14 @@ interface Session {
   step: CompiledTrainStep;
 }
 
-const SUFFIX: Record<ParamKey, string> = { kernel: 'kernel', bias: 'bias', gamma: 'gamma', beta: 'beta', token: 'token', weight: 'positions' };
+const SUFFIX: Record<ParamKey, string> = {
+  kernel: 'kernel',
+  bias: 'bias',
+  gamma: 'gamma',
+  beta: 'beta',
+  token: 'token',
+  weight: 'positions',
+};
 
 /**
  * The tfjs layer and weight a graph parameter belongs to. An attention layer's projections are graph nodes of their
@@ -42,15 +49,26 @@ export class OnnxTrainer {
   readonly first: CompiledTrainStep;
 
   /** Throws OnnxUnsupported when the model has an op the step graph cannot train. */
-  constructor(private readonly model: tf.LayersModel, private readonly ort: typeof Ort, private readonly inputShape: number[], private readonly batch: number) {
+  constructor(
+    private readonly model: tf.LayersModel,
+    private readonly ort: typeof Ort,
+    private readonly inputShape: number[],
+    private readonly batch: number,
+  ) {
     this.graph = graphFromModel(model);
     this.first = compileTrainStep(this.graph, inputShape, batch);
-    this.params = this.first.params.map((p) => Float32Array.from((this.graph.nodes[p.node].op as unknown as Record<ParamKey, tf.Tensor>)[p.key].dataSync()));
+    this.params = this.first.params.map((p) =>
+      Float32Array.from((this.graph.nodes[p.node].op as unknown as Record<ParamKey, tf.Tensor>)[p.key].dataSync()),
+    );
     this.m = this.params.map((p) => new Float32Array(p.length));
     this.v = this.params.map((p) => new Float32Array(p.length));
     for (const s of this.first.batchStats) {
       const op = this.graph.nodes[s.node].op as Extract<Graph['nodes'][number]['op'], { type: 'batchnorm' }>;
-      this.moving.set(s.node, { mean: Float32Array.from(op.mean.dataSync()), variance: Float32Array.from(op.variance.dataSync()), momentum: op.momentum ?? 0.99 });
+      this.moving.set(s.node, {
+        mean: Float32Array.from(op.mean.dataSync()),
+        variance: Float32Array.from(op.variance.dataSync()),
+        momentum: op.momentum ?? 0.99,
+      });
     }
   }
 
@@ -59,31 +77,58 @@ export class OnnxTrainer {
     if (!s) {
       const step = batch === this.batch ? this.first : compileTrainStep(this.graph, this.inputShape, batch);
       const threads = ortThreads();
-      s = this.ort.InferenceSession.create(step.bytes, { intraOpNumThreads: threads, graphOptimizationLevel: 'all' }).then((session) => ({ session, step }));
+      s = this.ort.InferenceSession.create(step.bytes, {
+        intraOpNumThreads: threads,
+        graphOptimizationLevel: 'all',
+      }).then((session) => ({ session, step }));
       this.sessions.set(batch, s);
     }
     return s;
   }
 
   /** Loss and gradients of one batch (no update), for tests. */
-  async gradients(x: Float32Array, labels: Int32Array, masks: Map<number, Float32Array> = new Map()): Promise<{ loss: number; logits: Float32Array; grads: Float32Array[]; stats: Map<number, { mean: Float32Array; variance: Float32Array }> }> {
+  async gradients(
+    x: Float32Array,
+    labels: Int32Array,
+    masks: Map<number, Float32Array> = new Map(),
+  ): Promise<{
+    loss: number;
+    logits: Float32Array;
+    grads: Float32Array[];
+    stats: Map<number, { mean: Float32Array; variance: Float32Array }>;
+  }> {
     const n = labels.length;
     const { session, step } = await this.session(n);
     const feeds: Record<string, Ort.Tensor> = {
       x: new this.ort.Tensor('float32', x, [n, ...this.inputShape]),
-      onehot: new this.ort.Tensor('float32', Float32Array.from({ length: n * step.classes }, (_, i) => (labels[Math.floor(i / step.classes)] === i % step.classes ? 1 : 0)), [n, step.classes]),
+      onehot: new this.ort.Tensor(
+        'float32',
+        Float32Array.from({ length: n * step.classes }, (_, i) =>
+          labels[Math.floor(i / step.classes)] === i % step.classes ? 1 : 0,
+        ),
+        [n, step.classes],
+      ),
     };
     step.params.forEach((p, i) => (feeds[p.input] = new this.ort.Tensor('float32', this.params[i], p.shape)));
     for (const d of step.dropout) {
       const physical = d.shape.length === 4 ? [d.shape[0], d.shape[3], d.shape[1], d.shape[2]] : d.shape;
-      feeds[d.input] = new this.ort.Tensor('float32', masks.get(d.node) ?? new Float32Array(physical.reduce((a, b) => a * b, 1)).fill(1), physical);
+      feeds[d.input] = new this.ort.Tensor(
+        'float32',
+        masks.get(d.node) ?? new Float32Array(physical.reduce((a, b) => a * b, 1)).fill(1),
+        physical,
+      );
     }
     const out = await session.run(feeds);
     return {
       loss: (out[step.loss].data as Float32Array)[0],
       logits: out[step.logits].data as Float32Array,
       grads: step.params.map((p) => out[p.grad].data as Float32Array),
-      stats: new Map(step.batchStats.map((s) => [s.node, { mean: out[s.mean].data as Float32Array, variance: out[s.variance].data as Float32Array }])),
+      stats: new Map(
+        step.batchStats.map((s) => [
+          s.node,
+          { mean: out[s.mean].data as Float32Array, variance: out[s.variance].data as Float32Array },
+        ]),
+      ),
     };
   }
 
@@ -97,7 +142,10 @@ export class OnnxTrainer {
         const masks = new Map<number, Float32Array>();
         for (const d of this.first.dropout) {
           const size = labels.length * d.shape.slice(1).reduce((a, c) => a * c, 1);
-          masks.set(d.node, Float32Array.from({ length: size }, () => (dropRng() >= d.rate ? 1 / (1 - d.rate) : 0)));
+          masks.set(
+            d.node,
+            Float32Array.from({ length: size }, () => (dropRng() >= d.rate ? 1 / (1 - d.rate) : 0)),
+          );
         }
         const r = await this.gradients(x, labels, masks);
         this.step++;
@@ -148,10 +196,12 @@ export class OnnxTrainer {
     for (const [name, values] of byLayer) {
       const layer = this.model.getLayer(name);
       const current = layer.getWeights();
-      layer.setWeights(layer.weights.map((w, i) => {
-        const v = values.get(w.originalName.split('/').pop()!);
-        return v ? tf.tensor(v, current[i].shape) : current[i];
-      }));
+      layer.setWeights(
+        layer.weights.map((w, i) => {
+          const v = values.get(w.originalName.split('/').pop()!);
+          return v ? tf.tensor(v, current[i].shape) : current[i];
+        }),
+      );
     }
   }
 

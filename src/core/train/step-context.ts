@@ -52,7 +52,11 @@ export class StepContext {
   /** The fed input batch (NHWC, as the data come). */
   readonly x: string;
 
-  constructor(readonly graph: Graph, readonly inputShape: number[], readonly batch: number) {
+  constructor(
+    readonly graph: Graph,
+    readonly inputShape: number[],
+    readonly batch: number,
+  ) {
     this.grads = new Array(graph.nodes.length);
     this.x = this.b.input({ name: 'x', dtype: 'float32', shape: [batch, ...inputShape] });
   }

@@ -32,7 +32,11 @@ export async function trainModel(model: tf.LayersModel, data: Dataset, opts: Tra
         }
       }
     } else {
-      if (opts.executor === 'onnx') throw badInput(`the onnx executor is not available: ${why}`, 'install onnxruntime-node, or use --executor tfjs');
+      if (opts.executor === 'onnx')
+        throw badInput(
+          `the onnx executor is not available: ${why}`,
+          'install onnxruntime-node, or use --executor tfjs',
+        );
       note = why;
     }
   }

@@ -34,7 +34,10 @@ export function compileTrainStep(graph: Graph, inputShape: number[], batch: numb
     if (i > explained) break;
     if (node.op.type === 'input') {
       // The data come NHWC; feature maps are stored NCHW.
-      s.outs[i] = { name: inputShape.length === 3 ? b.op('Transpose', [s.x], { perm: [0, 3, 1, 2] }) : s.x, shape: [batch, ...inputShape] };
+      s.outs[i] = {
+        name: inputShape.length === 3 ? b.op('Transpose', [s.x], { perm: [0, 3, 1, 2] }) : s.x,
+        shape: [batch, ...inputShape],
+      };
       continue;
     }
     const entry = trainOpFor(node.op);
@@ -47,20 +50,39 @@ export function compileTrainStep(graph: Graph, inputShape: number[], batch: numb
   const logits = s.outs[explained];
   const classes = logits.shape[1];
   const onehot = b.input({ name: 'onehot', dtype: 'float32', shape: [batch, classes] });
-  const loss = b.op('Div', [b.op('Neg', [b.op('ReduceSum', [b.op('Mul', [onehot, b.op('LogSoftmax', [logits.name], { axis: 1 })]), s.ints([0, 1])], { keepdims: 0 })]), s.scalar(batch)]);
+  const loss = b.op('Div', [
+    b.op('Neg', [
+      b.op('ReduceSum', [b.op('Mul', [onehot, b.op('LogSoftmax', [logits.name], { axis: 1 })]), s.ints([0, 1])], {
+        keepdims: 0,
+      }),
+    ]),
+    s.scalar(batch),
+  ]);
   b.output(loss, { dtype: 'float32', shape: [] });
   b.output(logits.name, { dtype: 'float32', shape: [batch, classes] });
 
   // Backward: gradients flow in reverse topological order.
-  s.grads[explained] = b.op('Div', [b.op('Sub', [b.op('Softmax', [logits.name], { axis: 1 }), onehot]), s.scalar(batch)]);
+  s.grads[explained] = b.op('Div', [
+    b.op('Sub', [b.op('Softmax', [logits.name], { axis: 1 }), onehot]),
+    s.scalar(batch),
+  ]);
   for (let i = explained; i >= 0; i--) {
     const g = s.grads[i];
     const op = graph.nodes[i].op;
     if (g === undefined || op.type === 'input') continue;
     trainOpFor(op)!.backward(s, nodeAt(s, i), g, saved[i]);
   }
-  for (const p of s.params) if (!p.grad) throw new OnnxUnsupported(`parameter ${p.key} of node ${p.node} gets no gradient`);
-  return { bytes: b.encode(), params: s.params, dropout: s.dropout, batchStats: s.batchStats, loss, logits: logits.name, classes };
+  for (const p of s.params)
+    if (!p.grad) throw new OnnxUnsupported(`parameter ${p.key} of node ${p.node} gets no gradient`);
+  return {
+    bytes: b.encode(),
+    params: s.params,
+    dropout: s.dropout,
+    batchStats: s.batchStats,
+    loss,
+    logits: logits.name,
+    classes,
+  };
 }
 
 function nodeAt(s: StepContext, i: number): NodeAt<Op> {

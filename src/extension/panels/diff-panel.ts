@@ -10,7 +10,12 @@ export class DiffPanel extends RunPanel {
 
   static createOrShow(runDir: string, ctx: PanelContext): DiffPanel {
     const state: PanelState = { kind: 'diff', runDir };
-    return RunPanel.findOrCreate(state, ctx, (p) => p instanceof DiffPanel, (panel) => new DiffPanel(panel, state, ctx));
+    return RunPanel.findOrCreate(
+      state,
+      ctx,
+      (p) => p instanceof DiffPanel,
+      (panel) => new DiffPanel(panel, state, ctx),
+    );
   }
 
   static revive(panel: vscode.WebviewPanel, state: PanelState, ctx: PanelContext): DiffPanel {
@@ -25,6 +30,7 @@ export class DiffPanel extends RunPanel {
 
   protected override async revealLayer(layer: string): Promise<void> {
     if (await revealLayerInSource(this.state.runDir, layer, this.besideColumn(), this.ctx.log)) return;
-    if (this.modelPath && !this.modelPath.endsWith('.onnx')) await revealLayerInModel(this.modelPath, layer, this.besideColumn());
+    if (this.modelPath && !this.modelPath.endsWith('.onnx'))
+      await revealLayerInModel(this.modelPath, layer, this.besideColumn());
   }
 }

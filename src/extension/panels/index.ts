@@ -35,7 +35,11 @@ function revive(panel: vscode.WebviewPanel, state: PanelState, ctx: PanelContext
 }
 
 export function registerPanels(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): PanelApi {
-  const ctx: PanelContext = { extensionUri: context.extensionUri, log, openRelevance: (runDir) => RelevancePanel.createOrShow(runDir, ctx) };
+  const ctx: PanelContext = {
+    extensionUri: context.extensionUri,
+    log,
+    openRelevance: (runDir) => RelevancePanel.createOrShow(runDir, ctx),
+  };
   for (const [kind, viewType] of Object.entries(VIEW_TYPES) as [PanelKind, string][]) {
     context.subscriptions.push(
       vscode.window.registerWebviewPanelSerializer(viewType, {
@@ -64,7 +68,9 @@ export function registerPanels(context: vscode.ExtensionContext, log: vscode.Log
         log.error(`open run ${runDir}: ${(e as Error).message}`);
       }
       if (!kind) {
-        void vscode.window.showErrorMessage(`PXP: ${runDir} is not a run folder (no components.json, trials.jsonl or run.json with results).`);
+        void vscode.window.showErrorMessage(
+          `PXP: ${runDir} is not a run folder (no components.json, trials.jsonl or run.json with results).`,
+        );
         return;
       }
       open(kind, runDir, ctx);

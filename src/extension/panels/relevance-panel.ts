@@ -11,7 +11,12 @@ export class RelevancePanel extends RunPanel {
 
   static createOrShow(runDir: string, ctx: PanelContext, modelPath?: string): RelevancePanel {
     const state: PanelState = { kind: 'relevance', runDir, ...(modelPath ? { modelPath } : {}) };
-    const panel = RunPanel.findOrCreate(state, ctx, (p) => p instanceof RelevancePanel, (webview) => new RelevancePanel(webview, state, ctx));
+    const panel = RunPanel.findOrCreate(
+      state,
+      ctx,
+      (p) => p instanceof RelevancePanel,
+      (webview) => new RelevancePanel(webview, state, ctx),
+    );
     if (modelPath) panel.modelPath = modelPath;
     return panel;
   }
@@ -42,7 +47,9 @@ export class RelevancePanel extends RunPanel {
   protected override async revealLayer(layer: string): Promise<void> {
     if (await revealLayerInSource(this.state.runDir, layer, this.besideColumn(), this.ctx.log)) return;
     if (!this.modelPath || this.modelPath.endsWith('.onnx')) {
-      void vscode.window.showWarningMessage(`PXP: ${this.state.runDir} does not name its model.json, so layer ${layer} cannot be shown.`);
+      void vscode.window.showWarningMessage(
+        `PXP: ${this.state.runDir} does not name its model.json, so layer ${layer} cannot be shown.`,
+      );
       return;
     }
     const found = await revealLayerInModel(this.modelPath, layer, this.besideColumn());

@@ -29,9 +29,14 @@ export function reportCsp(cspSource: string, nonce: string): string {
   return ["default-src 'none'", `style-src 'nonce-${nonce}'`, `img-src ${cspSource} data:`].join('; ');
 }
 
-const isReportLink = (href: string) => !/^[a-z][a-z0-9+.-]*:/i.test(href) && !href.startsWith('#') && !href.startsWith('/') && /\.html$/i.test(href.split('#')[0]);
+const isReportLink = (href: string) =>
+  !/^[a-z][a-z0-9+.-]*:/i.test(href) &&
+  !href.startsWith('#') &&
+  !href.startsWith('/') &&
+  /\.html$/i.test(href.split('#')[0]);
 
-const unescapeAttr = (s: string) => s.replace(/&(amp|lt|gt|quot|#39);/g, (_, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" })[e]!);
+const unescapeAttr = (s: string) =>
+  s.replace(/&(amp|lt|gt|quot|#39);/g, (_, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" })[e]!);
 
 export function reportDocument(html: string, spec: ReportDocumentSpec): string {
   const dir = path.dirname(spec.file);

@@ -19,16 +19,30 @@ export function reportTitle(file: string): string {
 
 export function openReport(file: string, column?: vscode.ViewColumn): vscode.WebviewPanel {
   const resolved = path.resolve(file);
-  if (!fs.existsSync(resolved)) throw badInput(`${resolved} does not exist`, 'the run may have been written without its report, or deleted; run it again');
+  if (!fs.existsSync(resolved))
+    throw badInput(
+      `${resolved} does not exist`,
+      'the run may have been written without its report, or deleted; run it again',
+    );
   let panel = open.get(resolved);
   if (!panel) {
     const dir = vscode.Uri.file(path.dirname(resolved));
-    panel = vscode.window.createWebviewPanel('pxp.report', reportTitle(resolved), { viewColumn: column ?? vscode.ViewColumn.Active, preserveFocus: false }, { enableScripts: false, enableCommandUris: ['pxp.openReport'], localResourceRoots: [dir] });
+    panel = vscode.window.createWebviewPanel(
+      'pxp.report',
+      reportTitle(resolved),
+      { viewColumn: column ?? vscode.ViewColumn.Active, preserveFocus: false },
+      { enableScripts: false, enableCommandUris: ['pxp.openReport'], localResourceRoots: [dir] },
+    );
     open.set(resolved, panel);
     panel.onDidDispose(() => open.delete(resolved));
   } else {
     panel.reveal(undefined, false);
   }
-  panel.webview.html = reportDocument(fs.readFileSync(resolved, 'utf8'), { cspSource: panel.webview.cspSource, nonce: randomBytes(18).toString('base64'), file: resolved, linkTo: openReportUri });
+  panel.webview.html = reportDocument(fs.readFileSync(resolved, 'utf8'), {
+    cspSource: panel.webview.cspSource,
+    nonce: randomBytes(18).toString('base64'),
+    file: resolved,
+    linkTo: openReportUri,
+  });
   return panel;
 }

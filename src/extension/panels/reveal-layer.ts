@@ -3,7 +3,11 @@ import * as vscode from 'vscode';
 import { layerNameRange } from '../../views/layer-position';
 import { layerPlace, readSourceMap } from '../../views/source-place';
 
-export async function revealLayerInModel(modelPath: string, layer: string, viewColumn: vscode.ViewColumn): Promise<boolean> {
+export async function revealLayerInModel(
+  modelPath: string,
+  layer: string,
+  viewColumn: vscode.ViewColumn,
+): Promise<boolean> {
   const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(modelPath));
   const range = layerNameRange(doc.getText(), layer);
   const editor = await vscode.window.showTextDocument(doc, { viewColumn, preserveFocus: false, preview: false });
@@ -18,7 +22,12 @@ export async function revealLayerInModel(modelPath: string, layer: string, viewC
  * A layer of a model from PyTorch: its module's definition in the .py file the run's source-map.json names, the
  * line selected and centred, or a warning saying why the map could not place it. False when the run has no map.
  */
-export async function revealLayerInSource(runDir: string, layer: string, viewColumn: vscode.ViewColumn, log: vscode.LogOutputChannel): Promise<boolean> {
+export async function revealLayerInSource(
+  runDir: string,
+  layer: string,
+  viewColumn: vscode.ViewColumn,
+  log: vscode.LogOutputChannel,
+): Promise<boolean> {
   const map = readSourceMap(runDir);
   if (!map) return false;
   const at = layerPlace(map, layer) ?? { reason: `${layer} is not a module of the export` };

@@ -7,7 +7,17 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { asPxpError } from '../../core/errors';
-import { type DiffView, type FromWebview, type PanelKind, type PanelState, type RelevanceView, type SearchView, type ToWebview, isFromWebview, RUN_FILES } from '../../protocol/webview';
+import {
+  type DiffView,
+  type FromWebview,
+  type PanelKind,
+  type PanelState,
+  type RelevanceView,
+  type SearchView,
+  type ToWebview,
+  isFromWebview,
+  RUN_FILES,
+} from '../../protocol/webview';
 import { panelHtml, panelOptions } from './panel-html';
 import { openReport } from './report-panel';
 
@@ -18,7 +28,11 @@ export interface PanelContext {
   openRelevance?: (runDir: string) => void;
 }
 
-export const VIEW_TYPES: Record<PanelKind, string> = { relevance: 'pxp.relevance', diff: 'pxp.diff', search: 'pxp.search' };
+export const VIEW_TYPES: Record<PanelKind, string> = {
+  relevance: 'pxp.relevance',
+  diff: 'pxp.diff',
+  search: 'pxp.search',
+};
 
 const TITLES: Record<PanelKind, string> = { relevance: 'Relevance', diff: 'Architecture diff', search: 'Search' };
 
@@ -56,7 +70,12 @@ export abstract class RunPanel {
    * The open panel for this run folder and kind, revealed; else a new one, which `create` builds on a fresh webview
    * panel. `is` tells the subclass's own panels (the one that asks gets its own type back).
    */
-  protected static findOrCreate<P extends RunPanel>(state: PanelState, ctx: PanelContext, is: (p: RunPanel) => p is P, create: (panel: vscode.WebviewPanel) => P): P {
+  protected static findOrCreate<P extends RunPanel>(
+    state: PanelState,
+    ctx: PanelContext,
+    is: (p: RunPanel) => p is P,
+    create: (panel: vscode.WebviewPanel) => P,
+  ): P {
     const existing = RunPanel.open.get(RunPanel.key(state));
     if (existing && is(existing)) {
       existing.reveal();
@@ -71,7 +90,12 @@ export abstract class RunPanel {
    */
   private static createWebviewPanel(kind: PanelKind, runDir: string, ctx: PanelContext): vscode.WebviewPanel {
     const shared = [...RunPanel.open.values()].map((p) => p.panel.viewColumn).find((c) => c !== undefined);
-    return vscode.window.createWebviewPanel(VIEW_TYPES[kind], `${TITLES[kind]}: ${path.basename(runDir)}`, { viewColumn: shared ?? vscode.ViewColumn.Beside, preserveFocus: false }, panelOptions(ctx.extensionUri));
+    return vscode.window.createWebviewPanel(
+      VIEW_TYPES[kind],
+      `${TITLES[kind]}: ${path.basename(runDir)}`,
+      { viewColumn: shared ?? vscode.ViewColumn.Beside, preserveFocus: false },
+      panelOptions(ctx.extensionUri),
+    );
   }
 
   protected post(message: ToWebview): void {

@@ -27,7 +27,12 @@ export class SearchPanel extends RunPanel {
 
   static createOrShow(runDir: string, ctx: PanelContext): SearchPanel {
     const state: PanelState = { kind: 'search', runDir };
-    return RunPanel.findOrCreate(state, ctx, (p) => p instanceof SearchPanel, (panel) => new SearchPanel(panel, state, ctx));
+    return RunPanel.findOrCreate(
+      state,
+      ctx,
+      (p) => p instanceof SearchPanel,
+      (panel) => new SearchPanel(panel, state, ctx),
+    );
   }
 
   static revive(panel: vscode.WebviewPanel, state: PanelState, ctx: PanelContext): SearchPanel {
@@ -42,14 +47,20 @@ export class SearchPanel extends RunPanel {
   private watch(): void {
     const dir = this.state.runDir;
     const poll = setInterval(() => this.changed(), POLL_MS);
-    this.disposables.push({ dispose: () => clearInterval(poll) }, { dispose: () => this.watcher?.close() }, { dispose: () => this.timer && clearTimeout(this.timer) });
+    this.disposables.push(
+      { dispose: () => clearInterval(poll) },
+      { dispose: () => this.watcher?.close() },
+      { dispose: () => this.timer && clearTimeout(this.timer) },
+    );
     try {
       this.watcher = fs.watch(dir, () => {
         if (this.timer) clearTimeout(this.timer);
         this.timer = setTimeout(() => this.changed(), DEBOUNCE_MS);
       });
     } catch (e) {
-      this.ctx.log.warn(`search panel: cannot watch ${dir} (${(e as Error).message}); polling every ${POLL_MS / 1000} s`);
+      this.ctx.log.warn(
+        `search panel: cannot watch ${dir} (${(e as Error).message}); polling every ${POLL_MS / 1000} s`,
+      );
     }
   }
 
@@ -101,6 +112,11 @@ export class SearchPanel extends RunPanel {
     if (trials.length === 0) return;
     this.consumed += consumed;
     this.trials.push(...trials);
-    this.post({ type: 'trialsAppended', trials, bestSoFar: bestSoFar(this.trials), importance: searchImportance(this.space, this.trials) });
+    this.post({
+      type: 'trialsAppended',
+      trials,
+      bestSoFar: bestSoFar(this.trials),
+      importance: searchImportance(this.space, this.trials),
+    });
   }
 }

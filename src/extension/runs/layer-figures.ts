@@ -23,7 +23,11 @@ export interface ModelFigures {
 }
 
 /** Per layer, each component's |relevance| (components.json: summed over samples), and the rule of each layer. */
-export function componentRelevance(run: RunSummary): { layers: Map<string, number[]>; rules: Map<string, string>; kinds: Map<string, string> } {
+export function componentRelevance(run: RunSummary): {
+  layers: Map<string, number[]>;
+  rules: Map<string, string>;
+  kinds: Map<string, string>;
+} {
   const layers = new Map<string, number[]>();
   const kinds = new Map<string, string>();
   const rel = tryReadJsonObject(path.join(run.dir, 'relevance.json'));
@@ -44,14 +48,16 @@ export function componentRelevance(run: RunSummary): { layers: Map<string, numbe
     if (typeof l.kind === 'string') kinds.set(l.name, l.kind);
   }
   const rules = new Map<string, string>();
-  for (const r of (file?.rules ?? []) as Json[]) if (typeof r.name === 'string' && typeof r.rule === 'string') rules.set(r.name, r.rule);
+  for (const r of (file?.rules ?? []) as Json[])
+    if (typeof r.name === 'string' && typeof r.rule === 'string') rules.set(r.name, r.rule);
   return { layers, rules, kinds };
 }
 
 /** Layer name → total |relevance| and component count. */
 function layerRelevance(run: RunSummary): Map<string, { total: number; components: number }> {
   const out = new Map<string, { total: number; components: number }>();
-  for (const [name, scores] of componentRelevance(run).layers) out.set(name, { total: scores.reduce((a, v) => a + v, 0), components: scores.length });
+  for (const [name, scores] of componentRelevance(run).layers)
+    out.set(name, { total: scores.reduce((a, v) => a + v, 0), components: scores.length });
   return out;
 }
 
@@ -75,7 +81,8 @@ export function modelFigures(run: RunSummary): ModelFigures {
   const layers = new Map<string, LayerFigures>();
   const rel = layerRelevance(run);
   const grand = [...rel.values()].reduce((a, r) => a + r.total, 0);
-  for (const [name, r] of rel) layers.set(name, { share: grand > 0 ? r.total / grand : undefined, components: r.components });
+  for (const [name, r] of rel)
+    layers.set(name, { share: grand > 0 ? r.total / grand : undefined, components: r.components });
   const pruned = path.join(run.dir, 'pruned', 'model.json');
   if (run.model && fs.existsSync(pruned)) {
     const before = layerWidths(run.model);
@@ -93,5 +100,9 @@ export function modelFigures(run: RunSummary): ModelFigures {
 /** The newest run of this model that has relevance (a relevance or prune run, or a search with relevance.json). */
 export function latestRunFor(model: string, runs: RunSummary[]): RunSummary | undefined {
   const target = path.resolve(model);
-  return runs.find((r) => r.model === target && (fs.existsSync(path.join(r.dir, 'relevance.json')) || fs.existsSync(path.join(r.dir, 'components.json'))));
+  return runs.find(
+    (r) =>
+      r.model === target &&
+      (fs.existsSync(path.join(r.dir, 'relevance.json')) || fs.existsSync(path.join(r.dir, 'components.json'))),
+  );
 }

@@ -14,20 +14,35 @@ export interface RunOverlay {
   layers: Map<string, { share?: number; channels?: number; kept?: number }>;
 }
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const esc = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const num = (n: number) => n.toLocaleString('en');
 
 /** The overlay of a run for the layer table. */
 export function overlayOf(run: string, figures: Map<string, ComponentFigures>): RunOverlay {
-  return { run, layers: new Map([...figures].map(([name, f]) => [name, { share: f.share, channels: f.channels, kept: f.kept }])) };
+  return {
+    run,
+    layers: new Map([...figures].map(([name, f]) => [name, { share: f.share, channels: f.channels, kept: f.kept }])),
+  };
 }
 
-export function onnxModelHtml(file: string, info: ModelInfo, overlay: RunOverlay | undefined, csp: { source: string; nonce: string }): string {
-  const commandLink = (command: string, label: string) => `<a href="command:${command}?${encodeURIComponent(JSON.stringify([{ model: file }]))}">${esc(label)}</a>`;
+export function onnxModelHtml(
+  file: string,
+  info: ModelInfo,
+  overlay: RunOverlay | undefined,
+  csp: { source: string; nonce: string },
+): string {
+  const commandLink = (command: string, label: string) =>
+    `<a href="command:${command}?${encodeURIComponent(JSON.stringify([{ model: file }]))}">${esc(label)}</a>`;
   const rows = info.layers
     .map((l) => {
       const o = overlay?.layers.get(l.name);
-      const comps = o?.channels === undefined ? '' : o.kept !== undefined && o.kept !== o.channels ? `${o.channels} → ${o.kept}` : String(o.channels);
+      const comps =
+        o?.channels === undefined
+          ? ''
+          : o.kept !== undefined && o.kept !== o.channels
+            ? `${o.channels} → ${o.kept}`
+            : String(o.channels);
       const share = o?.share === undefined ? '' : `${(100 * o.share).toFixed(1)} %`;
       const pruned = o?.kept !== undefined && o.channels !== undefined && o.kept < o.channels;
       return `<tr${pruned ? ' class="pruned"' : ''}><td>${esc(l.name)}</td><td>${esc(l.className)}</td><td>${l.outputShape.join(' × ')}</td><td class="n">${l.params ? num(l.params) : ''}</td><td class="n">${l.macs ? num(l.macs) : ''}</td><td class="n">${comps}</td><td class="n">${share}</td></tr>`;

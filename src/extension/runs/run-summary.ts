@@ -30,12 +30,15 @@ export interface RunSummary {
   mtimeMs: number;
 }
 
-
 /** The runs folder the editor writes into: `<workspace>/.pxp/runs`. */
 export const runsFolder = (workspace: string) => path.join(workspace, '.pxp', 'runs');
 
 /** A tag of a folder name: lower case letters, digits and dots, runs of anything else one dash ("lrp:ε-plus" → "lrp-plus"). */
-export const nameTag = (text: string) => text.toLowerCase().replace(/[^a-z0-9.]+/g, '-').replace(/^-+|-+$/g, '');
+export const nameTag = (text: string) =>
+  text
+    .toLowerCase()
+    .replace(/[^a-z0-9.]+/g, '-')
+    .replace(/^-+|-+$/g, '');
 
 /**
  * What a run's folder name says about it, from the flags it runs with: prune → criterion and physical target ("1pt",
@@ -44,7 +47,15 @@ export const nameTag = (text: string) => text.toLowerCase().replace(/[^a-z0-9.]+
 export function runNameTags(command: string, all: Record<string, string | boolean | undefined>): string[] {
   const flags = Object.fromEntries(Object.entries(all).filter((e): e is [string, string] => typeof e[1] === 'string'));
   // A composite file counts by its name, not its folders.
-  if (command === 'prune') return [(flags.criterion ?? 'lrp:epsilon-plus-flat').replace(/^lrp:.*[\\/]/, 'lrp:'), flags['max-drop'] !== undefined ? `${flags['max-drop']}pt` : flags.rate !== undefined ? `rate${flags.rate}` : 'curve'];
+  if (command === 'prune')
+    return [
+      (flags.criterion ?? 'lrp:epsilon-plus-flat').replace(/^lrp:.*[\\/]/, 'lrp:'),
+      flags['max-drop'] !== undefined
+        ? `${flags['max-drop']}pt`
+        : flags.rate !== undefined
+          ? `rate${flags.rate}`
+          : 'curve',
+    ];
   if (command === 'attribute') return [path.basename(flags.composite ?? 'epsilon-plus-flat')];
   if (command === 'search' && flags.trials !== undefined) return [`${flags.trials}trials`];
   return [];
@@ -87,7 +98,8 @@ export function readRunSummary(dir: string, workspace?: string): RunSummary | un
   const summary: RunSummary = { dir, name, kind, mtimeMs: stat.mtimeMs };
   // An attribution folder names its model in components.json.
   const components = run ? undefined : tryReadJsonObject(path.join(dir, 'components.json'));
-  const model = typeof run?.model === 'string' ? run.model : typeof components?.model === 'string' ? components.model : undefined;
+  const model =
+    typeof run?.model === 'string' ? run.model : typeof components?.model === 'string' ? components.model : undefined;
   if (model) summary.model = path.resolve(workspace ?? process.cwd(), model);
   const curve = tryReadJsonObject(path.join(dir, 'curve.json'));
   summary.auc = asNumber(run?.auc) ?? asNumber(curve?.auc);
@@ -99,7 +111,8 @@ export function readRunSummary(dir: string, workspace?: string): RunSummary | un
   if (physical) {
     summary.rate = asNumber(physical.rate);
     summary.speedup = asNumber(physical.speedup);
-    if (original !== undefined && pruned !== undefined) summary.warning = accuracyWarning(original, pruned, classCountOf(run!));
+    if (original !== undefined && pruned !== undefined)
+      summary.warning = accuracyWarning(original, pruned, classCountOf(run!));
   }
   if (kind === 'search') {
     try {
@@ -145,7 +158,8 @@ const pct = (v: number) => `${(100 * v).toFixed(1)} %`;
 /** The accuracy in words: "93.0 → 82.4 %" for a pruned model (⚠ when it collapsed), "acc 93.0 %" for a curve only. */
 function describeAccuracy(r: RunSummary): string | undefined {
   const a = r.accuracy;
-  if (a?.pruned !== undefined) return `${r.warning?.kind === 'collapse' ? '⚠ ' : ''}${a.original !== undefined ? `${(100 * a.original).toFixed(1)} → ` : 'acc '}${pct(a.pruned)}`;
+  if (a?.pruned !== undefined)
+    return `${r.warning?.kind === 'collapse' ? '⚠ ' : ''}${a.original !== undefined ? `${(100 * a.original).toFixed(1)} → ` : 'acc '}${pct(a.pruned)}`;
   return a?.original !== undefined ? `acc ${pct(a.original)}` : undefined;
 }
 

@@ -50,7 +50,8 @@ export function componentFigures(run: RunSummary): Map<string, ComponentFigures>
   const widths = new Map<string, { original: number; pruned: number }>();
   for (const l of (physical?.layers ?? []) as Json[]) {
     const c = asObject(l.components);
-    if (typeof l.name === 'string' && c && typeof c.original === 'number' && typeof c.pruned === 'number') widths.set(l.name, { original: c.original, pruned: c.pruned });
+    if (typeof l.name === 'string' && c && typeof c.original === 'number' && typeof c.pruned === 'number')
+      widths.set(l.name, { original: c.original, pruned: c.pruned });
   }
   const removedAll = asObject(physical?.removedComponents) ?? {};
   const out = new Map<string, ComponentFigures>();
@@ -95,7 +96,10 @@ export function latestSourceFigures(pyFile: string, runs: RunSummary[]): SourceF
 export function describeModule(m: SourceModuleFigures): string {
   const parts = [m.module];
   const unit = m.unit ?? 'channels';
-  if (m.channels !== undefined) parts.push(m.kept !== undefined && m.kept !== m.channels ? `${m.channels} → ${m.kept} ${unit}` : `${m.channels} ${unit}`);
+  if (m.channels !== undefined)
+    parts.push(
+      m.kept !== undefined && m.kept !== m.channels ? `${m.channels} → ${m.kept} ${unit}` : `${m.channels} ${unit}`,
+    );
   if (m.share !== undefined) parts.push(`${(100 * m.share).toFixed(1)} % of the relevance`);
   return parts.join(' · ');
 }
@@ -105,7 +109,9 @@ const BARS = '▁▂▃▄▅▆▇█';
 /** One character per channel, its height the channel's relevance over the largest; removed channels marked below. */
 export function relevanceBars(scores: number[], removed: number[] = []): string {
   const max = Math.max(0, ...scores);
-  const bars = scores.map((v) => (max > 0 ? BARS[Math.min(BARS.length - 1, Math.floor((v / max) * BARS.length))] : BARS[0])).join('');
+  const bars = scores
+    .map((v) => (max > 0 ? BARS[Math.min(BARS.length - 1, Math.floor((v / max) * BARS.length))] : BARS[0]))
+    .join('');
   if (removed.length === 0) return bars;
   const gone = new Set(removed);
   return `${bars}\n${scores.map((_, i) => (gone.has(i) ? '×' : ' ')).join('')}`;
@@ -113,10 +119,17 @@ export function relevanceBars(scores: number[], removed: number[] = []): string 
 
 /** The hover's Markdown for one module. */
 export function moduleHoverMarkdown(m: SourceModuleFigures, runName: string): string {
-  const lines = [`**PXP** — \`${m.module}\`${m.className ? ` (${m.className})` : ''}: ${describeModule(m).split(' · ').slice(1).join(' · ') || 'no relevance in this run'}`];
+  const lines = [
+    `**PXP** — \`${m.module}\`${m.className ? ` (${m.className})` : ''}: ${describeModule(m).split(' · ').slice(1).join(' · ') || 'no relevance in this run'}`,
+  ];
   if (m.rule) lines.push(`LRP rule: ${m.rule}`);
-  if (m.scores?.length) lines.push(`relevance per ${(m.unit ?? 'channels').replace(/s$/, '')} (0…${m.scores.length - 1})${m.removed?.length ? ', × removed' : ''}:\n\`\`\`\n${relevanceBars(m.scores, m.removed)}\n\`\`\``);
+  if (m.scores?.length)
+    lines.push(
+      `relevance per ${(m.unit ?? 'channels').replace(/s$/, '')} (0…${m.scores.length - 1})${m.removed?.length ? ', × removed' : ''}:\n\`\`\`\n${relevanceBars(m.scores, m.removed)}\n\`\`\``,
+    );
   if (m.removed?.length) lines.push(`removed: ${m.removed.join(', ')}`);
-  lines.push(`placed by ${m.how === 'export-stack' ? "the export's stack" : 'reading the .py files'} · run \`${runName}\``);
+  lines.push(
+    `placed by ${m.how === 'export-stack' ? "the export's stack" : 'reading the .py files'} · run \`${runName}\``,
+  );
   return lines.join('\n\n');
 }

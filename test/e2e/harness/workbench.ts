@@ -28,7 +28,11 @@ export interface Workbench {
 }
 
 /** The workbench URL for a folder, with the extension at extensionDir (default: this repo) under development. */
-export function workbenchUrl(server: CodeServer, folder: string, opts: { extensionDir?: string; testsPath?: string } = {}): string {
+export function workbenchUrl(
+  server: CodeServer,
+  folder: string,
+  opts: { extensionDir?: string; testsPath?: string } = {},
+): string {
   const remote = (p: string) => `vscode-remote://127.0.0.1:${server.port}${p}`;
   const payload: [string, string][] = [['extensionDevelopmentPath', remote(opts.extensionDir ?? REPO)]];
   if (opts.testsPath) payload.push(['extensionTestsPath', remote(opts.testsPath)]);
@@ -36,11 +40,19 @@ export function workbenchUrl(server: CodeServer, folder: string, opts: { extensi
 }
 
 export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: process.env.PXP_CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
+  return chromium.launch({
+    executablePath: process.env.PXP_CHROMIUM ?? '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+    headless: true,
+  });
 }
 
 /** Opens the folder and waits for the workbench (8–12 s here); theme 'dark' or 'light' is set through the user settings. */
-export async function openWorkbench(server: CodeServer, folder: string, opts: { extensionDir?: string; viewport?: { width: number; height: number } } = {}): Promise<Workbench> {
+export async function openWorkbench(
+  server: CodeServer,
+  folder: string,
+  opts: { extensionDir?: string; viewport?: { width: number; height: number } } = {},
+): Promise<Workbench> {
   const browser = await launchBrowser();
   const page = await browser.newPage({ viewport: opts.viewport ?? { width: 1400, height: 900 } });
   const lines: string[] = [];
@@ -91,10 +103,24 @@ export async function runCommand(page: Page, title: string): Promise<void> {
  * for that prompt (so an answer never goes to the palette or to the previous prompt still on screen), types text
  * (optional), waits for a row containing `pick` when given, and accepts with Enter.
  */
-export async function answerQuickInput(page: Page, expect: RegExp, text?: string, opts?: { pick?: string; timeoutMs?: number }): Promise<void>;
+export async function answerQuickInput(
+  page: Page,
+  expect: RegExp,
+  text?: string,
+  opts?: { pick?: string; timeoutMs?: number },
+): Promise<void>;
 /** The first form: any prompt but the command palette's. */
-export async function answerQuickInput(page: Page, text?: string, opts?: { pick?: string; timeoutMs?: number }): Promise<void>;
-export async function answerQuickInput(page: Page, a?: RegExp | string, b?: string | { pick?: string; timeoutMs?: number }, c: { pick?: string; timeoutMs?: number } = {}): Promise<void> {
+export async function answerQuickInput(
+  page: Page,
+  text?: string,
+  opts?: { pick?: string; timeoutMs?: number },
+): Promise<void>;
+export async function answerQuickInput(
+  page: Page,
+  a?: RegExp | string,
+  b?: string | { pick?: string; timeoutMs?: number },
+  c: { pick?: string; timeoutMs?: number } = {},
+): Promise<void> {
   const expect = a instanceof RegExp ? a : /^(?![\s\S]*Type the name of a command to run)/;
   const text = a instanceof RegExp ? (b as string | undefined) : a;
   const opts = (a instanceof RegExp ? c : (b as typeof c | undefined)) ?? {};
@@ -103,7 +129,8 @@ export async function answerQuickInput(page: Page, a?: RegExp | string, b?: stri
     ({ source, flags }) => {
       const widget = document.querySelector('.quick-input-widget') as HTMLElement | null;
       const input = widget?.querySelector('input.input') as HTMLInputElement | null;
-      if (!widget || !input || widget.style.display === 'none' || widget.closest('[inert]') || input.closest('[inert]')) return false;
+      if (!widget || !input || widget.style.display === 'none' || widget.closest('[inert]') || input.closest('[inert]'))
+        return false;
       const described = `${input.placeholder} ${input.getAttribute('aria-label') ?? ''} ${widget.querySelector('.quick-input-title')?.textContent ?? ''} ${widget.querySelector('.quick-input-message')?.textContent ?? ''}`;
       return new RegExp(source, flags).test(described);
     },
@@ -125,7 +152,9 @@ export async function answerQuickInput(page: Page, a?: RegExp | string, b?: stri
 export async function notificationTexts(page: Page): Promise<string[]> {
   return page.evaluate(() => {
     const sel = '.notification-list-item-message, .monaco-alert';
-    return Array.from(document.querySelectorAll(sel)).map((e) => (e.textContent ?? '').trim()).filter((t) => t.length > 0);
+    return Array.from(document.querySelectorAll(sel))
+      .map((e) => (e.textContent ?? '').trim())
+      .filter((t) => t.length > 0);
   });
 }
 
@@ -137,7 +166,9 @@ export async function waitForNotification(page: Page, match: RegExp, timeoutMs =
     if (hit) return hit;
     await page.waitForTimeout(300);
   }
-  throw new Error(`no notification matching ${match} within ${timeoutMs} ms; seen: ${JSON.stringify(await notificationTexts(page))}`);
+  throw new Error(
+    `no notification matching ${match} within ${timeoutMs} ms; seen: ${JSON.stringify(await notificationTexts(page))}`,
+  );
 }
 
 /** A webview's inner frame, found by its document title (webviews are nested iframes). */
@@ -167,6 +198,8 @@ export async function gotoWorkbench(page: Page, url: string): Promise<void> {
   const response = await page.goto(url);
   if (!response || !response.ok()) {
     const body = response ? (await response.text()).slice(0, 500) : 'no response';
-    throw new Error(`code-server answered ${response?.status() ?? '—'} for the workbench: ${body} (reinstall: rm -rf ~/.cache/pxp-studio)`);
+    throw new Error(
+      `code-server answered ${response?.status() ?? '—'} for the workbench: ${body} (reinstall: rm -rf ~/.cache/pxp-studio)`,
+    );
   }
 }

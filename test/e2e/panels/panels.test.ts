@@ -22,7 +22,10 @@ const readJson = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8'));
 const times = (v: number) => `${v >= 10 ? v.toFixed(1) : v.toFixed(2)}×`;
 
 function pxp(args: string[]): void {
-  execFileSync(process.execPath, [CLI, ...args, '--quiet'], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 300_000 });
+  execFileSync(process.execPath, [CLI, ...args, '--quiet'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    timeout: 300_000,
+  });
 }
 
 async function figure(frame: Frame, label: string): Promise<string> {
@@ -62,13 +65,55 @@ describe('PXP panels in VS Code (code-server)', function () {
     runs = path.join(ws, '.pxp', 'runs');
     const model = path.join(ws, 'model', 'model.json');
     const data = ['--reference', path.join(ws, 'reference'), '--eval', path.join(ws, 'test'), '--eval-limit', '200'];
-    pxp(['attribute', '--model', model, '--inputs', path.join(ws, 'reference', 'x.npy'), '--targets', path.join(ws, 'reference', 'y.npy'), '--heatmaps', '12', '--out', path.join(runs, 'attribution')]);
-    pxp(['prune', '--model', model, ...data, '--criterion', 'lrp:epsilon-plus-flat', '--rates', '0,0.1,0.2,0.3,0.4,0.5', '--rate', '0.2', '--out', path.join(runs, 'prune-physical')]);
+    pxp([
+      'attribute',
+      '--model',
+      model,
+      '--inputs',
+      path.join(ws, 'reference', 'x.npy'),
+      '--targets',
+      path.join(ws, 'reference', 'y.npy'),
+      '--heatmaps',
+      '12',
+      '--out',
+      path.join(runs, 'attribution'),
+    ]);
+    pxp([
+      'prune',
+      '--model',
+      model,
+      ...data,
+      '--criterion',
+      'lrp:epsilon-plus-flat',
+      '--rates',
+      '0,0.1,0.2,0.3,0.4,0.5',
+      '--rate',
+      '0.2',
+      '--out',
+      path.join(runs, 'prune-physical'),
+    ]);
     // What the old Prune Model… default (0.5) did to the demo model: a collapse the diff panel must flag.
-    pxp(['prune', '--model', model, ...data, '--criterion', 'lrp:epsilon-plus-flat', '--rates', '0,0.5', '--rate', '0.5', '--out', path.join(runs, 'prune-collapsed')]);
+    pxp([
+      'prune',
+      '--model',
+      model,
+      ...data,
+      '--criterion',
+      'lrp:epsilon-plus-flat',
+      '--rates',
+      '0,0.5',
+      '--rate',
+      '0.5',
+      '--out',
+      path.join(runs, 'prune-collapsed'),
+    ]);
     // The theme follows the browser's colour scheme, which the test switches (the theme picker waits on the
     // marketplace, and an edited settings.json was seen to flip back).
-    const themes = { 'window.autoDetectColorScheme': true, 'workbench.preferredDarkColorTheme': 'Default Dark Modern', 'workbench.preferredLightColorTheme': 'Default Light Modern' };
+    const themes = {
+      'window.autoDetectColorScheme': true,
+      'workbench.preferredDarkColorTheme': 'Default Dark Modern',
+      'workbench.preferredLightColorTheme': 'Default Light Modern',
+    };
     server = await startCodeServer(ws, { settings: { ...themes, 'workbench.editor.enablePreview': false } });
     wb = await openWorkbench(server, ws, { viewport: { width: 1500, height: 1000 } });
     await wb.page.emulateMedia({ colorScheme: 'dark' });
@@ -99,7 +144,10 @@ describe('PXP panels in VS Code (code-server)', function () {
     // The layer table sorts by relevance sum when its header is clicked.
     await frame.locator('th', { hasText: 'relevance sum' }).click();
     const firstSorted = await frame.locator('tr[data-layer-row]').first().getAttribute('data-layer-row');
-    const sums = components.layers.map((l: { name: string; relevance: number[][] }) => [l.name, l.relevance.reduce((a, r) => a + r.reduce((b, v) => b + v, 0), 0)] as [string, number]);
+    const sums = components.layers.map(
+      (l: { name: string; relevance: number[][] }) =>
+        [l.name, l.relevance.reduce((a, r) => a + r.reduce((b, v) => b + v, 0), 0)] as [string, number],
+    );
     assert.equal(firstSorted, sums.sort((a: [string, number], b: [string, number]) => b[1] - a[1])[0][0]);
     await screenshotPanel(wb.page, frame, 'relevance-dark.png');
     await frame.locator('h2', { hasText: 'Conservation check' }).scrollIntoViewIfNeeded();
@@ -107,12 +155,17 @@ describe('PXP panels in VS Code (code-server)', function () {
     await frame.locator('h1').scrollIntoViewIfNeeded();
     await frame.locator('a[data-layer="block2_conv1"]').click();
     const until = Date.now() + 20_000;
-    while (!/reveal layer block2_conv1 in .*model\.json: shown/.test(server.readLogs(/PXP/)) && Date.now() < until) await wb.page.waitForTimeout(300);
+    while (!/reveal layer block2_conv1 in .*model\.json: shown/.test(server.readLogs(/PXP/)) && Date.now() < until)
+      await wb.page.waitForTimeout(300);
     assert.match(server.readLogs(/PXP/), /reveal layer block2_conv1 in .*model\.json: shown/);
     await wb.page.locator('.tab.active', { hasText: 'model.json' }).first().waitFor({ timeout: 10_000 });
     // A sample past the written PNGs: the host draws its heatmap from input.npy on request.
     await frame.locator('vscode-single-select#sample').click();
-    await frame.locator('vscode-single-select#sample').getByRole('option', { name: /^sample 40 \(/ }).first().click();
+    await frame
+      .locator('vscode-single-select#sample')
+      .getByRole('option', { name: /^sample 40 \(/ })
+      .first()
+      .click();
     await frame.locator('img.heatmap.drawn').waitFor({ timeout: 20_000 });
     assert.match((await frame.locator('img.heatmap.drawn').getAttribute('src')) ?? '', /^data:image\/png;base64,/);
   });
@@ -124,7 +177,10 @@ describe('PXP panels in VS Code (code-server)', function () {
     const p = run.physical;
     const frame = await openRun(wb.page, 'prune-physical', 'Architecture diff: prune-physical');
     assert.equal(await figure(frame, 'parameters'), `${times(p.params.original / p.params.pruned)} smaller`);
-    assert.equal(await figure(frame, 'measured latency'), p.speedup >= 1 ? `${times(p.speedup)} faster` : `${times(1 / p.speedup)} slower`);
+    assert.equal(
+      await figure(frame, 'measured latency'),
+      p.speedup >= 1 ? `${times(p.speedup)} faster` : `${times(1 / p.speedup)} slower`,
+    );
     const drop = 100 * (curve.points[0].accuracy - p.prunedAccuracy);
     assert.equal(await figure(frame, 'accuracy'), `${drop > 0 ? '−' : '+'}${Math.abs(drop).toFixed(1)} pts`);
     assert.equal(await figure(frame, 'components removed'), `${p.removed} / ${p.total}`);
@@ -135,15 +191,21 @@ describe('PXP panels in VS Code (code-server)', function () {
     const report = await findFrameByTitle(wb.page, `PXP run · ${run.criterion}`, 30_000);
     await report.waitForSelector('h1', { timeout: 20_000 });
     assert.match((await report.locator('h1').textContent()) ?? '', /Pruning run/);
-    assert.ok((await report.locator('svg.pxp-chart').count()) >= 2, 'the report\'s charts are drawn');
-    assert.match((await report.locator('body').textContent()) ?? '', new RegExp(`the same ${p.curveRemoved} components`));
+    assert.ok((await report.locator('svg.pxp-chart').count()) >= 2, "the report's charts are drawn");
+    assert.match(
+      (await report.locator('body').textContent()) ?? '',
+      new RegExp(`the same ${p.curveRemoved} components`),
+    );
     await wb.page.locator('.tab', { hasText: 'prune-physical/report.html' }).first().waitFor({ timeout: 10_000 });
     await screenshotPanel(wb.page, report, 'report-in-editor-dark.png');
     // The run's component scores, one click away.
     await frame.locator('vscode-button', { hasText: 'Component scores' }).click();
     const scores = await findFrameByTitle(wb.page, 'Relevance: prune-physical', 30_000);
     assert.equal(await figure(scores, 'criterion'), run.criterion);
-    assert.equal(await scores.locator('tr[data-layer-row]').count(), readJson(path.join(dir, 'relevance.json')).layers.length);
+    assert.equal(
+      await scores.locator('tr[data-layer-row]').count(),
+      readJson(path.join(dir, 'relevance.json')).layers.length,
+    );
   });
 
   it('architecture diff warns of a collapse: an alert, no green size and speed tiles (issue 17 item 3)', async () => {
@@ -170,11 +232,46 @@ describe('PXP panels in VS Code (code-server)', function () {
     const x = readNpy(path.join(ws, 'test', 'x.npy'));
     const y = readNpy(path.join(ws, 'test', 'y.npy'));
     const per = x.data.length / x.shape[0];
-    writeNpy(path.join(holdout, 'x.npy'), { dtype: 'float32', shape: [300, ...x.shape.slice(1)], data: (x.data as Float32Array).slice(700 * per, 1000 * per) });
-    writeNpy(path.join(holdout, 'y.npy'), { dtype: 'int32', shape: [300], data: Int32Array.from(y.data).slice(700, 1000) });
-    search = spawn(process.execPath, [CLI, 'search', '--model', path.join(ws, 'model', 'model.json'), '--reference', path.join(ws, 'reference'), '--eval', path.join(ws, 'test'), '--eval-limit', '500', '--holdout', holdout, '--trials', String(trials), '--startup-trials', '3', '--baselines', 'lrp:epsilon-plus-flat,lrp:epsilon-gamma-box,taylor,random', '--out', dir, '--quiet'], { stdio: 'ignore' });
+    writeNpy(path.join(holdout, 'x.npy'), {
+      dtype: 'float32',
+      shape: [300, ...x.shape.slice(1)],
+      data: (x.data as Float32Array).slice(700 * per, 1000 * per),
+    });
+    writeNpy(path.join(holdout, 'y.npy'), {
+      dtype: 'int32',
+      shape: [300],
+      data: Int32Array.from(y.data).slice(700, 1000),
+    });
+    search = spawn(
+      process.execPath,
+      [
+        CLI,
+        'search',
+        '--model',
+        path.join(ws, 'model', 'model.json'),
+        '--reference',
+        path.join(ws, 'reference'),
+        '--eval',
+        path.join(ws, 'test'),
+        '--eval-limit',
+        '500',
+        '--holdout',
+        holdout,
+        '--trials',
+        String(trials),
+        '--startup-trials',
+        '3',
+        '--baselines',
+        'lrp:epsilon-plus-flat,lrp:epsilon-gamma-box,taylor,random',
+        '--out',
+        dir,
+        '--quiet',
+      ],
+      { stdio: 'ignore' },
+    );
     const until = Date.now() + 120_000;
-    while (!fs.existsSync(path.join(dir, 'run.json')) && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+    while (!fs.existsSync(path.join(dir, 'run.json')) && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 200));
     let frame = await openRun(wb.page, 'search-live', 'Search: search-live');
     const first = await figure(frame, 'trials so far').catch(() => 'done');
     assert.notEqual(first, 'done', 'the panel opened while the search was running');
@@ -192,16 +289,27 @@ describe('PXP panels in VS Code (code-server)', function () {
     assert.ok(seen.size >= 2, `the trial count changed while the panel was open: ${[...seen].join(', ')}`);
     const comparison = readJson(path.join(dir, 'comparison.json'));
     const legend = (await frame.locator('figure.chart').nth(1).textContent()) ?? '';
-    for (const c of comparison.curves.slice(1)) assert.ok(legend.includes(c.criterion), `comparison shows ${c.criterion}`);
+    for (const c of comparison.curves.slice(1))
+      assert.ok(legend.includes(c.criterion), `comparison shows ${c.criterion}`);
     // Held out against held out: the tile and the table show the held-out AUCs of comparison.json.
     assert.equal(await figure(frame, 'held-out AUC'), run.best.holdoutAuc.toFixed(4));
     assert.equal(await frame.locator('tr[data-criterion]').count(), comparison.curves.length);
-    for (const c of comparison.curves.slice(1)) assert.match((await frame.locator(`tr[data-criterion="${c.criterion}"]`).textContent()) ?? '', new RegExp(c.holdout.auc.toFixed(4)));
-    assert.match((await frame.locator('tr[data-criterion="lrp:best-composite.json"]').textContent()) ?? '', /selection-biased/);
+    for (const c of comparison.curves.slice(1))
+      assert.match(
+        (await frame.locator(`tr[data-criterion="${c.criterion}"]`).textContent()) ?? '',
+        new RegExp(c.holdout.auc.toFixed(4)),
+      );
+    assert.match(
+      (await frame.locator('tr[data-criterion="lrp:best-composite.json"]').textContent()) ?? '',
+      /selection-biased/,
+    );
     // Charts that read (issue 17 item 4): whole trial numbers once each; the best composite bold, drawn last; a plot
     // area of at least 240 px however long the legend.
     const ticks = await frame.locator('figure.chart').first().locator('.x-tick').allTextContents();
-    assert.ok(ticks.length >= 2 && ticks.every((t) => /^\d+$/.test(t)) && new Set(ticks).size === ticks.length, `trial ticks: ${ticks.join(' ')}`);
+    assert.ok(
+      ticks.length >= 2 && ticks.every((t) => /^\d+$/.test(t)) && new Set(ticks).size === ticks.length,
+      `trial ticks: ${ticks.join(' ')}`,
+    );
     const comparisonChart = frame.locator('figure.chart').nth(1);
     assert.equal(await comparisonChart.locator('g.series.emphasis').count(), 1);
     assert.equal(await comparisonChart.locator('g.series').last().getAttribute('class'), 'series emphasis');
@@ -246,7 +354,10 @@ describe('PXP panels in VS Code (code-server)', function () {
     const frame = await openRun(wb.page, 'attribution', 'Relevance: attribution');
     await frame.evaluate(() => console.log('pxp-console-probe'));
     await wb.page.waitForTimeout(500);
-    assert.ok(wb.console.some((l) => l.includes('pxp-console-probe')), 'webview console messages reach the test');
+    assert.ok(
+      wb.console.some((l) => l.includes('pxp-console-probe')),
+      'webview console messages reach the test',
+    );
     assert.deepEqual(wb.cspViolations(), []);
   });
 

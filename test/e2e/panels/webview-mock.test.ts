@@ -26,7 +26,11 @@ describe('panel webviews in plain Chromium', function () {
     await Promise.all(open.map((m) => m.close()));
   });
 
-  async function panel(kind: 'relevance' | 'search' | 'diff', messages: ToWebview[], viewport?: { width: number; height: number }): Promise<{ page: Page; console: string[] }> {
+  async function panel(
+    kind: 'relevance' | 'search' | 'diff',
+    messages: ToWebview[],
+    viewport?: { width: number; height: number },
+  ): Promise<{ page: Page; console: string[] }> {
     const mock = await serveMockPanel(kind, messages, 'dark');
     open.push(mock);
     const page = await browser.newPage(viewport ? { viewport } : undefined);
@@ -41,14 +45,23 @@ describe('panel webviews in plain Chromium', function () {
 
   it('at a 900 px editor width the diff and relevance tables need no sideways scroll, numbers in k/M in every row (issue 17 item 10)', async () => {
     const { pruned, attribution } = demoRuns();
-    for (const [kind, view] of [['diff', readDiffView(pruned)], ['relevance', readRelevanceView(attribution)]] as const) {
+    for (const [kind, view] of [
+      ['diff', readDiffView(pruned)],
+      ['relevance', readRelevanceView(attribution)],
+    ] as const) {
       const { page } = await panel(kind, [{ type: 'show', view } as ToWebview], { width: 900, height: 900 });
       await page.waitForSelector('.table-scroll table');
-      const widths = await page.locator('.table-scroll').first().evaluate((e) => ({ scroll: e.scrollWidth, client: e.clientWidth }));
+      const widths = await page
+        .locator('.table-scroll')
+        .first()
+        .evaluate((e) => ({ scroll: e.scrollWidth, client: e.clientWidth }));
       assert.ok(widths.scroll <= widths.client + 1, `${kind}: table ${widths.scroll} px in ${widths.client} px`);
       if (kind === 'diff') {
         const params = await page.locator('tr[data-layer-row] td:nth-child(6)').allTextContents();
-        assert.ok(params.length > 0 && params.every((t) => /^[\d.]+( [kM])? → [\d.]+( [kM])?$/.test(t.trim())), params.join(' | '));
+        assert.ok(
+          params.length > 0 && params.every((t) => /^[\d.]+( [kM])? → [\d.]+( [kM])?$/.test(t.trim())),
+          params.join(' | '),
+        );
       }
       await page.close();
     }
@@ -57,16 +70,26 @@ describe('panel webviews in plain Chromium', function () {
   it('drops malformed host messages and shows the first valid one', async () => {
     const { search } = demoRuns();
     const { view } = readSearchSnapshot(search);
-    const { page, console } = await panel('search', [{ ...({ type: 'show', view: { ...view, status: 'paused' } } as unknown as ToWebview) }, { type: 'show', view }]);
+    const { page, console } = await panel('search', [
+      { ...({ type: 'show', view: { ...view, status: 'paused' } } as unknown as ToWebview) },
+      { type: 'show', view },
+    ]);
     await page.waitForSelector('h1');
     assert.equal(await page.locator('tr[data-trial]').count(), view.trials.length);
-    assert.ok(console.some((l) => l.includes('dropped a malformed message')), console.join('\n'));
+    assert.ok(
+      console.some((l) => l.includes('dropped a malformed message')),
+      console.join('\n'),
+    );
     // A message that is not a protocol message changes nothing.
     await send(page, { type: 'show', view: { kind: 'search', title: '<img src=x onerror=alert(1)>' } });
     await page.waitForTimeout(200);
     assert.equal(await page.locator('tr[data-trial]').count(), view.trials.length);
     assert.equal(await page.locator('img').count(), 0);
-    assert.equal(await page.evaluate(() => (window as unknown as { __state: { kind: string } }).__state.kind), 'search', 'the panel saved its state for restore');
+    assert.equal(
+      await page.evaluate(() => (window as unknown as { __state: { kind: string } }).__state.kind),
+      'search',
+      'the panel saved its state for restore',
+    );
   });
 
   it('adds appended trials live, keeping the chosen table order, and moves the best-so-far', async () => {
@@ -74,19 +97,38 @@ describe('panel webviews in plain Chromium', function () {
     const real = readSearchSnapshot(search).view;
     // AUCs chosen so that "by AUC" and "newest first" (the default order) differ.
     const aucs = [0.3, 0.45, 0.2];
-    const view = { ...real, trials: real.trials.slice(0, 3).map((t, i) => ({ ...t, auc: aucs[i] })), bestSoFar: [0.3, 0.45, 0.45] };
-    const first = { ...view, status: 'running' as const, trials: view.trials.slice(0, 1), bestSoFar: view.bestSoFar.slice(0, 1), comparison: undefined, best: undefined, trialsWanted: undefined };
+    const view = {
+      ...real,
+      trials: real.trials.slice(0, 3).map((t, i) => ({ ...t, auc: aucs[i] })),
+      bestSoFar: [0.3, 0.45, 0.45],
+    };
+    const first = {
+      ...view,
+      status: 'running' as const,
+      trials: view.trials.slice(0, 1),
+      bestSoFar: view.bestSoFar.slice(0, 1),
+      comparison: undefined,
+      best: undefined,
+      trialsWanted: undefined,
+    };
     const { page } = await panel('search', [{ type: 'show', view: first }]);
     await page.waitForSelector('[data-status="running"]');
     assert.equal(await page.locator('[data-figure="trials so far"] .v').textContent(), '1');
     await page.locator('th', { hasText: 'AUC' }).click();
-    await send(page, { type: 'trialsAppended', trials: view.trials.slice(1), bestSoFar: view.bestSoFar, importance: view.importance });
+    await send(page, {
+      type: 'trialsAppended',
+      trials: view.trials.slice(1),
+      bestSoFar: view.bestSoFar,
+      importance: view.importance,
+    });
     await page.waitForFunction((n) => document.querySelectorAll('tr[data-trial]').length === n, view.trials.length);
     assert.equal(await page.locator('[data-figure="trials so far"] .v').textContent(), String(view.trials.length));
     const best = view.trials.reduce((b, t) => (t.auc > b.auc ? t : b));
     assert.equal(await page.locator('[data-figure="best AUC"] .v').textContent(), best.auc.toFixed(4));
     // Still sorted by AUC, highest first, after the re-render.
-    const order = await page.locator('tr[data-trial]').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-trial'))));
+    const order = await page
+      .locator('tr[data-trial]')
+      .evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-trial'))));
     assert.deepEqual(order, [1, 0, 2]);
     assert.equal(best.number, 1);
   });
@@ -97,10 +139,19 @@ describe('panel webviews in plain Chromium', function () {
     const { page } = await panel('relevance', [{ type: 'show', view }]);
     await page.waitForSelector('h1');
     await page.locator('vscode-single-select#sample').click();
-    await page.locator('vscode-single-select#sample').getByRole('option', { name: /^sample 30 \(/ }).first().click();
-    await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'requestHeatmap'));
+    await page
+      .locator('vscode-single-select#sample')
+      .getByRole('option', { name: /^sample 30 \(/ })
+      .first()
+      .click();
+    await page.waitForFunction(() =>
+      (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'requestHeatmap'),
+    );
     const posted = await page.evaluate(() => (window as unknown as { __posted: unknown[] }).__posted);
-    assert.deepEqual(posted.filter((m) => (m as { type: string }).type === 'requestHeatmap'), [{ type: 'requestHeatmap', sample: 30 }]);
+    assert.deepEqual(
+      posted.filter((m) => (m as { type: string }).type === 'requestHeatmap'),
+      [{ type: 'requestHeatmap', sample: 30 }],
+    );
     const png = view.samples[0].heatmap!;
     await send(page, { type: 'heatmap', sample: 30, heatmap: png });
     await page.locator('img.heatmap.drawn').waitFor();

@@ -9,7 +9,14 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { type CodeServer, REPO, startCodeServer } from '../harness/code-server';
-import { type Workbench, answerQuickInput, openWorkbench, runCommand, setTheme, waitForNotification } from '../harness/workbench';
+import {
+  type Workbench,
+  answerQuickInput,
+  openWorkbench,
+  runCommand,
+  setTheme,
+  waitForNotification,
+} from '../harness/workbench';
 
 const RESULTS = path.join(REPO, 'test-results');
 
@@ -18,7 +25,8 @@ describe('PXP in the editor (palette, sidebar, notifications)', function () {
   let server: CodeServer;
   let wb: Workbench;
   let page: Page;
-  const runs = () => (fs.existsSync(path.join(ws, '.pxp', 'runs')) ? fs.readdirSync(path.join(ws, '.pxp', 'runs')).sort() : []);
+  const runs = () =>
+    fs.existsSync(path.join(ws, '.pxp', 'runs')) ? fs.readdirSync(path.join(ws, '.pxp', 'runs')).sort() : [];
   const newRuns = (before: string[]) => runs().filter((r) => !before.includes(r));
   const pxpLog = () => server.readLogs(/PXP Studio/);
 
@@ -65,11 +73,28 @@ describe('PXP in the editor (palette, sidebar, notifications)', function () {
 
   it('activates, shows the sidebar with the demo model and its parameters and input shape, and PXP: Show Log opens the log', async () => {
     await showSidebar();
-    await page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Models' }) }).getByText('model', { exact: true }).first().waitFor({ timeout: 30_000 });
+    await page
+      .locator('.pane', { has: page.locator('.pane-header', { hasText: 'Models' }) })
+      .getByText('model', { exact: true })
+      .first()
+      .waitFor({ timeout: 30_000 });
     // Expanding a model reads its figures from the engine's info method.
-    await page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Models' }) }).locator('.monaco-list-row', { hasText: 'model/model.json' }).first().locator('.monaco-tl-twistie').click();
-    await page.locator('.monaco-list-row', { hasText: 'parameters' }).filter({ hasText: '110,266' }).first().waitFor({ timeout: 60_000 });
-    await page.locator('.monaco-list-row', { hasText: 'input' }).filter({ hasText: '28 × 28 × 1' }).first().waitFor({ timeout: 10_000 });
+    await page
+      .locator('.pane', { has: page.locator('.pane-header', { hasText: 'Models' }) })
+      .locator('.monaco-list-row', { hasText: 'model/model.json' })
+      .first()
+      .locator('.monaco-tl-twistie')
+      .click();
+    await page
+      .locator('.monaco-list-row', { hasText: 'parameters' })
+      .filter({ hasText: '110,266' })
+      .first()
+      .waitFor({ timeout: 60_000 });
+    await page
+      .locator('.monaco-list-row', { hasText: 'input' })
+      .filter({ hasText: '28 × 28 × 1' })
+      .first()
+      .waitFor({ timeout: 10_000 });
     await page.keyboard.press('Escape');
     await runCommand(page, 'PXP: Show Log');
     await page.locator('.output-view, .panel').first().waitFor({ timeout: 15_000 });
@@ -85,7 +110,10 @@ describe('PXP in the editor (palette, sidebar, notifications)', function () {
 
   it('PXP: Show Model Info… reports the model through the engine', async () => {
     await runCommand(page, 'PXP: Show Model Info…');
-    await waitForNotification(page, /model\/model\.json: 110,266 parameters, input 28×28×1, 10 classes \(backend wasm\)/);
+    await waitForNotification(
+      page,
+      /model\/model\.json: 110,266 parameters, input 28×28×1, 10 classes \(backend wasm\)/,
+    );
   });
 
   it('PXP: Compute Relevance… writes a relevance run and lists it', async () => {
@@ -96,19 +124,35 @@ describe('PXP in the editor (palette, sidebar, notifications)', function () {
     const dir = await waitForRun(before, 'relevance-');
     assert.ok(fs.existsSync(path.join(dir, 'components.json')));
     await showSidebar();
-    await page.locator('.monaco-list-row', { hasText: path.basename(dir) }).first().waitFor({ timeout: 30_000 });
+    await page
+      .locator('.monaco-list-row', { hasText: path.basename(dir) })
+      .first()
+      .waitFor({ timeout: 30_000 });
   });
 
   it('PXP: Prune Model… (twice: a fraction, an accuracy budget) writes prune runs with figures in the Runs view', async () => {
-    for (const [criterion, target] of [['lrp:epsilon-plus-flat', '0.25'], ['weight', '2pt']]) {
+    for (const [criterion, target] of [
+      ['lrp:epsilon-plus-flat', '0.25'],
+      ['weight', '2pt'],
+    ]) {
       const before = runs();
       await runCommand(page, 'PXP: Prune Model…');
       await answerQuickInput(page, /Data for model\/model\.json/, undefined, { pick: 'last used' });
       await answerQuickInput(page, /Pruning criterion/, criterion, { pick: criterion });
       await answerQuickInput(page, /What to remove physically/, target);
       const dir = await waitForRun(before, 'prune-');
-      await page.locator('.monaco-list-row', { hasText: path.basename(dir) }).first().waitFor({ timeout: 30_000 });
-      await page.waitForFunction((name) => Array.from(document.querySelectorAll('.monaco-list-row')).some((r) => r.textContent?.includes(name) && /AUC 0\.\d{3}/.test(r.textContent)), path.basename(dir), { timeout: 30_000 });
+      await page
+        .locator('.monaco-list-row', { hasText: path.basename(dir) })
+        .first()
+        .waitFor({ timeout: 30_000 });
+      await page.waitForFunction(
+        (name) =>
+          Array.from(document.querySelectorAll('.monaco-list-row')).some(
+            (r) => r.textContent?.includes(name) && /AUC 0\.\d{3}/.test(r.textContent),
+          ),
+        path.basename(dir),
+        { timeout: 30_000 },
+      );
       const physical = JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')).physical;
       if (target === '2pt') assert.equal(physical.chosenBy.maxDropPoints, 2);
       else assert.equal(physical.rate, 0.25);
@@ -118,13 +162,20 @@ describe('PXP in the editor (palette, sidebar, notifications)', function () {
   it('PXP: Open Run… opens the run in a panel', async () => {
     await runCommand(page, 'PXP: Open Run…');
     await answerQuickInput(page, /Run to open/, 'prune-', { pick: 'prune-' });
-    await page.locator('.tab', { hasText: /prune-/ }).first().waitFor({ timeout: 30_000 });
+    await page
+      .locator('.tab', { hasText: /prune-/ })
+      .first()
+      .waitFor({ timeout: 30_000 });
   });
 
   it('PXP: Compare Runs… compares two prune runs', async () => {
     const before = runs();
     await runCommand(page, 'PXP: Compare Runs…');
-    await page.waitForFunction(() => /Runs to compare/.test((document.querySelector('.quick-input-widget input.input') as HTMLInputElement | null)?.placeholder ?? ''));
+    await page.waitForFunction(() =>
+      /Runs to compare/.test(
+        (document.querySelector('.quick-input-widget input.input') as HTMLInputElement | null)?.placeholder ?? '',
+      ),
+    );
     await page.locator('.quick-input-widget input.input').fill('prune-');
     // Clicking a row of a multi-select pick toggles it.
     const rows = page.locator('.quick-input-list .monaco-list-row', { hasText: 'prune-' });
@@ -150,14 +201,26 @@ describe('PXP in the editor (palette, sidebar, notifications)', function () {
     const before = runs();
     await runCommand(page, 'PXP: Optimize Attribution…');
     // The exported model is a second model.json in the workspace now.
-    await answerQuickInput(page, /Choose a model \(tfjs model\.json or ONNX\)/, 'model/model.json', { pick: 'model/model.json' });
+    await answerQuickInput(page, /Choose a model \(tfjs model\.json or ONNX\)/, 'model/model.json', {
+      pick: 'model/model.json',
+    });
     await answerQuickInput(page, /Data for model\/model\.json/, undefined, { pick: 'last used' });
     await answerQuickInput(page, /Search trials/, '50');
-    await page.locator('.statusbar-item', { hasText: /optimize attribution/ }).first().waitFor({ timeout: 60_000 });
+    await page
+      .locator('.statusbar-item', { hasText: /optimize attribution/ })
+      .first()
+      .waitFor({ timeout: 60_000 });
     await page.waitForTimeout(3000);
     await runCommand(page, 'PXP: Cancel');
     await waitForNotification(page, /cancelled; nothing was written/);
-    await page.waitForFunction(() => Array.from(document.querySelectorAll('.monaco-list-row')).some((r) => /optimize attribution.*cancelled/.test(r.textContent ?? '')), undefined, { timeout: 30_000 });
+    await page.waitForFunction(
+      () =>
+        Array.from(document.querySelectorAll('.monaco-list-row')).some((r) =>
+          /optimize attribution.*cancelled/.test(r.textContent ?? ''),
+        ),
+      undefined,
+      { timeout: 30_000 },
+    );
     await page.waitForTimeout(1000);
     assert.deepEqual(newRuns(before), []);
   });
@@ -167,16 +230,28 @@ describe('PXP in the editor (palette, sidebar, notifications)', function () {
     fs.mkdirSync(broken);
     fs.cpSync(path.join(ws, 'reference'), path.join(broken, 'reference'), { recursive: true });
     fs.cpSync(path.join(ws, 'test'), path.join(broken, 'test'), { recursive: true });
-    fs.writeFileSync(path.join(broken, 'model.json'), '{"format": "layers-model", "modelTopology": {"class_name": "Sequential"');
+    fs.writeFileSync(
+      path.join(broken, 'model.json'),
+      '{"format": "layers-model", "modelTopology": {"class_name": "Sequential"',
+    );
     const before = runs();
     await runCommand(page, 'PXP: Prune Model…');
-    await answerQuickInput(page, /Choose a model \(tfjs model\.json or ONNX\)/, 'broken', { pick: 'broken/model.json' });
+    await answerQuickInput(page, /Choose a model \(tfjs model\.json or ONNX\)/, 'broken', {
+      pick: 'broken/model.json',
+    });
     await answerQuickInput(page, /Data for broken\/model\.json/, undefined, { pick: 'next to the model' });
     await answerQuickInput(page, /Pruning criterion/, 'weight', { pick: 'weight' });
     await answerQuickInput(page, /What to remove physically/, '0');
     const text = await waitForNotification(page, /prune broken by weight failed: .*model\.json/);
     assert.match(text, /broken\/model\.json/);
-    await page.waitForFunction(() => Array.from(document.querySelectorAll('.monaco-list-row')).some((r) => /prune broken by weight.*failed/.test(r.textContent ?? '')), undefined, { timeout: 30_000 });
+    await page.waitForFunction(
+      () =>
+        Array.from(document.querySelectorAll('.monaco-list-row')).some((r) =>
+          /prune broken by weight.*failed/.test(r.textContent ?? ''),
+        ),
+      undefined,
+      { timeout: 30_000 },
+    );
     assert.deepEqual(newRuns(before), []);
   });
 
@@ -188,14 +263,22 @@ describe('PXP in the editor (palette, sidebar, notifications)', function () {
     fs.cpSync(path.join(ws, 'test'), path.join(m2, 'test'), { recursive: true });
     // Pick the data once (remembered for this model), then stop at the criterion.
     await runCommand(page, 'PXP: Prune Model…');
-    await answerQuickInput(page, /Choose a model \(tfjs model\.json or ONNX\)/, 'second', { pick: 'second/model.json' });
+    await answerQuickInput(page, /Choose a model \(tfjs model\.json or ONNX\)/, 'second', {
+      pick: 'second/model.json',
+    });
     await answerQuickInput(page, /Data for second\/model\.json/, undefined, { pick: 'next to the model' });
-    await page.waitForFunction(() => /Pruning criterion/.test((document.querySelector('.quick-input-widget input.input') as HTMLInputElement | null)?.placeholder ?? ''));
+    await page.waitForFunction(() =>
+      /Pruning criterion/.test(
+        (document.querySelector('.quick-input-widget input.input') as HTMLInputElement | null)?.placeholder ?? '',
+      ),
+    );
     await page.keyboard.press('Escape');
     fs.rmSync(path.join(m2, 'reference'), { recursive: true });
     const before = runs();
     await runCommand(page, 'PXP: Prune Model…');
-    await answerQuickInput(page, /Choose a model \(tfjs model\.json or ONNX\)/, 'second', { pick: 'second/model.json' });
+    await answerQuickInput(page, /Choose a model \(tfjs model\.json or ONNX\)/, 'second', {
+      pick: 'second/model.json',
+    });
     await answerQuickInput(page, /Data for second\/model\.json/, undefined, { pick: 'last used' });
     await waitForNotification(page, /the reference folder .*second\/reference does not exist/);
     assert.deepEqual(newRuns(before), []);
@@ -211,7 +294,8 @@ describe('PXP in the editor (palette, sidebar, notifications)', function () {
     await page.waitForTimeout(1000);
     await page.locator('.part.sidebar').screenshot({ path: path.join(RESULTS, 'sidebar-light.png') });
     await page.screenshot({ path: path.join(RESULTS, 'workbench-light.png') });
-    for (const f of ['sidebar-dark.png', 'sidebar-light.png']) assert.ok(fs.statSync(path.join(RESULTS, f)).size > 5000, f);
+    for (const f of ['sidebar-dark.png', 'sidebar-light.png'])
+      assert.ok(fs.statSync(path.join(RESULTS, f)).size > 5000, f);
   });
 
   it('the console shows no Content-Security-Policy violation', () => {
@@ -242,8 +326,12 @@ describe('PXP in an editor with no model (welcome view)', () => {
     await runCommand(page, 'PXP: Refresh Runs');
     const icon = page.locator('.activitybar [aria-label^="PXP"]').first();
     await icon.waitFor({ state: 'visible', timeout: 30_000 });
-    if (!(await icon.evaluate((e) => e.closest('.action-item')?.classList.contains('checked') ?? false))) await icon.click();
-    await page.locator('.welcome-view-content', { hasText: 'No model in this workspace' }).first().waitFor({ timeout: 30_000 });
+    if (!(await icon.evaluate((e) => e.closest('.action-item')?.classList.contains('checked') ?? false)))
+      await icon.click();
+    await page
+      .locator('.welcome-view-content', { hasText: 'No model in this workspace' })
+      .first()
+      .waitFor({ timeout: 30_000 });
     await page.getByRole('button', { name: 'Open the Fashion-MNIST demo' }).first().waitFor({ timeout: 10_000 });
     await page.locator('.part.sidebar').screenshot({ path: path.join(RESULTS, 'sidebar-welcome-dark.png') });
     assert.deepEqual(wb.cspViolations(), []);

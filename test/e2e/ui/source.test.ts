@@ -29,15 +29,40 @@ describe('results in the Python source (code-server)', function () {
     fs.copyFileSync(SOURCE_MAP_MODEL_PY, path.join(ws, 'model.py'));
     fs.copyFileSync(path.join(fx.dir, 'verbose.onnx'), path.join(ws, 'model.onnx'));
     // The run, as Prune Model writes it (the CLI is the engine's own command).
-    execFileSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), 'prune', '--model', path.join(ws, 'model.onnx'), '--reference', fx.dir, '--eval', fx.dir, '--rates', '0,0.3', '--rate', '0.3', '--source-roots', ws, '--out', path.join(ws, '.pxp', 'runs', 'prune-20261206-120000'), '--quiet'], { stdio: 'inherit' });
+    execFileSync(
+      process.execPath,
+      [
+        path.join(REPO, 'dist', 'cli.js'),
+        'prune',
+        '--model',
+        path.join(ws, 'model.onnx'),
+        '--reference',
+        fx.dir,
+        '--eval',
+        fx.dir,
+        '--rates',
+        '0,0.3',
+        '--rate',
+        '0.3',
+        '--source-roots',
+        ws,
+        '--out',
+        path.join(ws, '.pxp', 'runs', 'prune-20261206-120000'),
+        '--quiet',
+      ],
+      { stdio: 'inherit' },
+    );
     fs.mkdirSync(RESULTS, { recursive: true });
-    server = await startCodeServer(ws, { settings: { 'workbench.colorTheme': 'Dark Modern', 'editor.minimap.enabled': false } });
+    server = await startCodeServer(ws, {
+      settings: { 'workbench.colorTheme': 'Dark Modern', 'editor.minimap.enabled': false },
+    });
     wb = await openWorkbench(server, ws, { viewport: { width: 1400, height: 900 } });
     page = wb.page;
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && page) await page.screenshot({ path: path.join(RESULTS, 'source-failed.png') }).catch(() => undefined);
+    if (this.currentTest?.state === 'failed' && page)
+      await page.screenshot({ path: path.join(RESULTS, 'source-failed.png') }).catch(() => undefined);
   });
 
   after(async () => {
@@ -54,7 +79,12 @@ describe('results in the Python source (code-server)', function () {
     assert.match((await lens.textContent()) ?? '', /stem\.0 · 8( → \d+)? channels · \d+\.\d % of the relevance/);
     await page.locator('.codelens-decoration', { hasText: 'layer1.0.conv1 · 8' }).first().waitFor({ timeout: 10_000 });
     await runCommand(page, 'PXP: Show Results in Source');
-    await page.locator('.view-lines').getByText('✂').first().waitFor({ timeout: 15_000 }).catch(() => undefined);
+    await page
+      .locator('.view-lines')
+      .getByText('✂')
+      .first()
+      .waitFor({ timeout: 15_000 })
+      .catch(() => undefined);
     await page.waitForTimeout(500);
     await page.locator('.part.editor').screenshot({ path: path.join(RESULTS, 'source-codelens.png') });
   });

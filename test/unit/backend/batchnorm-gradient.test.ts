@@ -13,7 +13,8 @@ describe('batch-norm gradient (registered without Tile)', () => {
     const offset = tf.randomNormal([6], 0, 1, 'float32', 5);
     const dy = tf.randomNormal([3, 4, 5, 6], 0, 1, 'float32', 6);
     const eps = 1e-3;
-    const fused = (a: tf.Tensor, m: tf.Tensor, v: tf.Tensor, s: tf.Tensor, o: tf.Tensor) => tf.batchNorm(a, m, v, o, s, eps);
+    const fused = (a: tf.Tensor, m: tf.Tensor, v: tf.Tensor, s: tf.Tensor, o: tf.Tensor) =>
+      tf.batchNorm(a, m, v, o, s, eps);
     const plain = (a: tf.Tensor, m: tf.Tensor, v: tf.Tensor, s: tf.Tensor, o: tf.Tensor) =>
       tf.add(tf.mul(tf.div(tf.sub(a, m), tf.sqrt(tf.add(v, eps))), s), o);
     const got = tf.grads(fused)([x, mean, variance, scale, offset], dy);

@@ -33,12 +33,27 @@ const randomInput = (shape: number[]) => ({ shape, values: values(size(shape)) }
 const kernel = (name: string, inputs: tf.NamedTensorMap, attrs: Attrs): tf.Tensor =>
   tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap) as tf.Tensor;
 
-const KERNELS: [number, number][] = [[1, 1], [2, 2], [3, 3], [5, 5], [3, 2], [2, 5], [1, 3], [4, 1]];
+const KERNELS: [number, number][] = [
+  [1, 1],
+  [2, 2],
+  [3, 3],
+  [5, 5],
+  [3, 2],
+  [2, 5],
+  [1, 3],
+  [4, 1],
+];
 
 function randomPad(): Pad {
   const kind = pick(['same', 'valid', 'number', 'explicit'] as const);
   if (kind === 'number') return int(0, 3);
-  if (kind === 'explicit') return [[0, 0], [int(0, 3), int(0, 3)], [int(0, 3), int(0, 3)], [0, 0]];
+  if (kind === 'explicit')
+    return [
+      [0, 0],
+      [int(0, 3), int(0, 3)],
+      [int(0, 3), int(0, 3)],
+      [0, 0],
+    ];
   return kind;
 }
 
@@ -53,7 +68,9 @@ interface Case {
 }
 
 function describeCase(c: Case): string {
-  const shapes = Object.entries(c.inputs).map(([k, v]) => `${k}[${v.shape}]`).join(' ');
+  const shapes = Object.entries(c.inputs)
+    .map(([k, v]) => `${k}[${v.shape}]`)
+    .join(' ');
   return `${c.kernel} ${shapes} ${JSON.stringify(c.attrs)}`;
 }
 
@@ -77,7 +94,12 @@ function randomGeometry(depthwise: boolean, dilated = false, forward = false) {
   const strides: [number, number] = dilated ? [1, 1] : [int(1, 3), int(1, 3)];
   let pad = randomPad();
   if (forward && typeof pad === 'number' && (kh !== kw || strides[0] !== strides[1] || dilations[0] !== dilations[1])) {
-    pad = [[0, 0], [pad, pad], [pad, pad], [0, 0]];
+    pad = [
+      [0, 0],
+      [pad, pad],
+      [pad, pad],
+      [0, 0],
+    ];
   }
   if (forward && pad === 'same' && (strides[0] > kh || strides[1] > kw)) pad = 'valid';
   // 'valid' needs the (dilated) kernel to fit the input.
@@ -203,14 +225,22 @@ function dilatedReference(): DilatedCase[] {
     const [refDx, refDf] = tf.tidy(() => {
       const fz = zeroInsertFilter(f, g.dilations);
       const common = { strides: 1, pad: g.pad, dilations: 1 };
-      const dx = tf.engine().runKernel(tf.DepthwiseConv2dNativeBackpropInput, { dy, filter: fz }, {
-        ...common,
-        inputShape: g.xShape,
-      }) as tf.Tensor4D;
-      const dfz = tf.engine().runKernel(tf.DepthwiseConv2dNativeBackpropFilter, { x, dy }, {
-        ...common,
-        filterShape: fz.shape,
-      }) as tf.Tensor4D;
+      const dx = tf.engine().runKernel(
+        tf.DepthwiseConv2dNativeBackpropInput,
+        { dy, filter: fz },
+        {
+          ...common,
+          inputShape: g.xShape,
+        },
+      ) as tf.Tensor4D;
+      const dfz = tf.engine().runKernel(
+        tf.DepthwiseConv2dNativeBackpropFilter,
+        { x, dy },
+        {
+          ...common,
+          filterShape: fz.shape,
+        },
+      ) as tf.Tensor4D;
       const df = tf.stridedSlice(dfz, [0, 0, 0, 0], dfz.shape, [g.dilations[0], g.dilations[1], 1, 1]);
       return [dx.dataSync() as Float32Array, df.dataSync() as Float32Array];
     });
@@ -340,16 +370,28 @@ describe('fast conv-gradient kernels', function () {
       registerFastKernels('cpu', 'all');
     });
     it(`Conv2DBackpropFilter matches stock (${convCases.length / 2} random cases)`, function () {
-      checkAgainstRef(convCases.filter((c) => c.name === 'filter'), 'cpu');
+      checkAgainstRef(
+        convCases.filter((c) => c.name === 'filter'),
+        'cpu',
+      );
     });
     it(`Conv2DBackpropInput matches stock (${convCases.length / 2} random cases)`, function () {
-      checkAgainstRef(convCases.filter((c) => c.name === 'input'), 'cpu');
+      checkAgainstRef(
+        convCases.filter((c) => c.name === 'input'),
+        'cpu',
+      );
     });
     it(`DepthwiseConv2dNativeBackpropFilter matches stock (${dwCases.length / 2} random cases)`, function () {
-      checkAgainstRef(dwCases.filter((c) => c.name === 'filter'), 'cpu');
+      checkAgainstRef(
+        dwCases.filter((c) => c.name === 'filter'),
+        'cpu',
+      );
     });
     it(`DepthwiseConv2dNativeBackpropInput matches stock (${dwCases.length / 2} random cases)`, function () {
-      checkAgainstRef(dwCases.filter((c) => c.name === 'input'), 'cpu');
+      checkAgainstRef(
+        dwCases.filter((c) => c.name === 'input'),
+        'cpu',
+      );
     });
   });
 
@@ -362,16 +404,28 @@ describe('fast conv-gradient kernels', function () {
     });
 
     it(`Conv2DBackpropFilter matches stock cpu (${convCases.length / 2} random cases)`, function () {
-      checkAgainstRef(convCases.filter((c) => c.name === 'filter'), 'wasm');
+      checkAgainstRef(
+        convCases.filter((c) => c.name === 'filter'),
+        'wasm',
+      );
     });
     it(`Conv2DBackpropInput matches stock cpu (${convCases.length / 2} random cases)`, function () {
-      checkAgainstRef(convCases.filter((c) => c.name === 'input'), 'wasm');
+      checkAgainstRef(
+        convCases.filter((c) => c.name === 'input'),
+        'wasm',
+      );
     });
     it(`DepthwiseConv2dNativeBackpropFilter matches stock cpu (${dwCases.length / 2} random cases)`, function () {
-      checkAgainstRef(dwCases.filter((c) => c.name === 'filter'), 'wasm');
+      checkAgainstRef(
+        dwCases.filter((c) => c.name === 'filter'),
+        'wasm',
+      );
     });
     it(`DepthwiseConv2dNativeBackpropInput matches stock cpu (${dwCases.length / 2} random cases)`, function () {
-      checkAgainstRef(dwCases.filter((c) => c.name === 'input'), 'wasm');
+      checkAgainstRef(
+        dwCases.filter((c) => c.name === 'input'),
+        'wasm',
+      );
     });
 
     it('tf.grads through conv2d and depthwiseConv2d equal the stock cpu gradients', function () {
@@ -425,14 +479,22 @@ describe('fast conv-gradient kernels', function () {
           const what = `x[${d.x.shape}] f[${d.f.shape}] dil=${d.dilations} pad=${JSON.stringify(d.pad)}`;
           tf.tidy(() => {
             const common = { strides: 1, pad: d.pad, dilations: d.dilations };
-            const dx = tf.engine().runKernel(tf.DepthwiseConv2dNativeBackpropInput, { dy: d.dy, filter: d.f }, {
-              ...common,
-              inputShape: d.x.shape,
-            }) as tf.Tensor;
-            const df = tf.engine().runKernel(tf.DepthwiseConv2dNativeBackpropFilter, { x: d.x, dy: d.dy }, {
-              ...common,
-              filterShape: d.f.shape,
-            }) as tf.Tensor;
+            const dx = tf.engine().runKernel(
+              tf.DepthwiseConv2dNativeBackpropInput,
+              { dy: d.dy, filter: d.f },
+              {
+                ...common,
+                inputShape: d.x.shape,
+              },
+            ) as tf.Tensor;
+            const df = tf.engine().runKernel(
+              tf.DepthwiseConv2dNativeBackpropFilter,
+              { x: d.x, dy: d.dy },
+              {
+                ...common,
+                filterShape: d.f.shape,
+              },
+            ) as tf.Tensor;
             assertClose(dx.dataSync(), d.refDx, `${what} dx`);
             assertClose(df.dataSync(), d.refDf, `${what} df`);
           });
@@ -516,7 +578,11 @@ describe('fast conv-gradient kernels', function () {
           const f = tf.ones([4, 1, 1, 2]);
           const attrs = { strides: 1, pad: 0, dilations: [2, 1] };
           const df = kernel(tf.DepthwiseConv2dNativeBackpropFilter, { x, dy }, { ...attrs, filterShape: f.shape });
-          const dx = kernel(tf.DepthwiseConv2dNativeBackpropInput, { dy, filter: f }, { ...attrs, inputShape: x.shape });
+          const dx = kernel(
+            tf.DepthwiseConv2dNativeBackpropInput,
+            { dy, filter: f },
+            { ...attrs, inputShape: x.shape },
+          );
           assert.deepEqual([df.shape, maxAbs(df.dataSync())], [[4, 1, 1, 2], 0]);
           assert.deepEqual([dx.shape, maxAbs(dx.dataSync())], [[2, 7, 6, 1], 0]);
           const f2 = tf.ones([4, 1, 1, 2]);
@@ -533,24 +599,32 @@ describe('fast conv-gradient kernels', function () {
         const dy = tf.zeros([1, 3, 6, 6]);
         assert.throws(
           () =>
-            kernel(tf.Conv2DBackpropFilter, { x, dy }, {
-              strides: 1,
-              pad: 'same',
-              dataFormat: 'NCHW',
-              filterShape: [3, 3, 3, 3],
-            }),
+            kernel(
+              tf.Conv2DBackpropFilter,
+              { x, dy },
+              {
+                strides: 1,
+                pad: 'same',
+                dataFormat: 'NCHW',
+                filterShape: [3, 3, 3, 3],
+              },
+            ),
           /dataFormat 'NCHW' is not supported/,
         );
         const x2 = tf.zeros([1, 9, 9, 2]);
         const dy2 = tf.zeros([1, 5, 5, 2]);
         assert.throws(
           () =>
-            kernel(tf.DepthwiseConv2dNativeBackpropFilter, { x: x2, dy: dy2 }, {
-              strides: 2,
-              dilations: 2,
-              pad: 'same',
-              filterShape: [3, 3, 2, 1],
-            }),
+            kernel(
+              tf.DepthwiseConv2dNativeBackpropFilter,
+              { x: x2, dy: dy2 },
+              {
+                strides: 2,
+                dilations: 2,
+                pad: 'same',
+                filterShape: [3, 3, 2, 1],
+              },
+            ),
           /strides \[2,2\] together with dilations \[2,2\] are not supported/,
         );
         tf.dispose([x, dy, x2, dy2]);

@@ -20,14 +20,20 @@ describe('backend selection', () => {
     const b = await initBackend('auto');
     assert.equal(b.name, 'wasm');
     assert.equal(tf.getBackend(), 'wasm', 'the backend really took effect');
-    assert.deepEqual(b.skipped.map((s) => s.name), ['tensorflow-gpu', 'tensorflow']);
+    assert.deepEqual(
+      b.skipped.map((s) => s.name),
+      ['tensorflow-gpu', 'tensorflow'],
+    );
     assert.match(b.skipped[0].reason, /tfjs-node-gpu: not installed/);
     assert.match(b.skipped[1].reason, /tfjs-node: not installed/);
   });
 
   it('a named backend that cannot start is a bad-input error saying why', async function () {
     if (hasPackage('@tensorflow/tfjs-node')) this.skip();
-    await assert.rejects(() => initBackend('tensorflow'), (e: PxpError) => e.code === 'bad-input' && /tfjs-node: not installed/.test(e.message));
+    await assert.rejects(
+      () => initBackend('tensorflow'),
+      (e: PxpError) => e.code === 'bad-input' && /tfjs-node: not installed/.test(e.message),
+    );
   });
 
   it('switches to cpu and back, with the fast kernels registered on each', async () => {

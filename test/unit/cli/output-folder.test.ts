@@ -15,14 +15,18 @@ const refusedWith = (code: PxpError['code'], pattern: RegExp) => (e: unknown) =>
 };
 
 /** A pid that ran and is gone. */
-const deadPid = () => Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+const deadPid = () =>
+  Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
 
 describe('the output folder (claimOutputFolder): one writer, whole folders', () => {
   let tmp: ReturnType<typeof tempDir>;
   let held: OutputFolder[];
   const ctx = (force = false) => ({ force, signal: new AbortController().signal, command: 'test' });
   const claim = (name: string, opts: { force?: boolean; inputs?: string[]; signal?: AbortSignal } = {}) => {
-    const f = claimOutputFolder(path.join(tmp.dir, name), opts.inputs ?? [], { ...ctx(opts.force), ...(opts.signal ? { signal: opts.signal } : {}) });
+    const f = claimOutputFolder(path.join(tmp.dir, name), opts.inputs ?? [], {
+      ...ctx(opts.force),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
     held.push(f);
     return f;
   };
@@ -37,12 +41,15 @@ describe('the output folder (claimOutputFolder): one writer, whole folders', () 
 
   it('a second writer is refused while the first holds the lock, and may claim once it is released', () => {
     const first = claim('run');
-    assert.throws(() => claim('run'), refusedWith('bad-input', /--out .*run is being written by another pxp run \(pid \d+, pxp test since/));
+    assert.throws(
+      () => claim('run'),
+      refusedWith('bad-input', /--out .*run is being written by another pxp run \(pid \d+, pxp test since/),
+    );
     first.release();
     claim('run');
   });
 
-  it('a stale lock (its pid gone) is taken over, and that run\'s hidden partial folders go with it', () => {
+  it("a stale lock (its pid gone) is taken over, and that run's hidden partial folders go with it", () => {
     fs.writeFileSync(path.join(tmp.dir, '.run.lock'), JSON.stringify({ pid: deadPid(), command: 'prune' }));
     fs.mkdirSync(path.join(tmp.dir, '.run.4242.partial', 'heatmaps'), { recursive: true });
     fs.mkdirSync(path.join(tmp.dir, '.run.4242.old'));
@@ -50,7 +57,11 @@ describe('the output folder (claimOutputFolder): one writer, whole folders', () 
     const f = claim('run');
     assert.deepEqual(fs.readdirSync(tmp.dir).sort(), ['.run.lock', '.runner.4242.partial']);
     f.release();
-    assert.deepEqual(fs.readdirSync(tmp.dir), ['.runner.4242.partial'], 'the lock is removed on release; another folder\'s partial is not ours');
+    assert.deepEqual(
+      fs.readdirSync(tmp.dir),
+      ['.runner.4242.partial'],
+      "the lock is removed on release; another folder's partial is not ours",
+    );
   });
 
   it('write() puts a whole folder in place; a failing fill leaves nothing, and an older folder as it was', async () => {
@@ -67,8 +78,15 @@ describe('the output folder (claimOutputFolder): one writer, whole folders', () 
     f.release();
     assert.deepEqual(listFiles(path.join(tmp.dir, 'run')), ['run.json']);
     const again = claim('run', { force: true });
-    await assert.rejects(again.write(() => Promise.reject(new Error('late'))), /late/);
-    assert.equal(fs.readFileSync(path.join(tmp.dir, 'run', 'run.json'), 'utf8'), '{"v": 1}', 'the older run is untouched');
+    await assert.rejects(
+      again.write(() => Promise.reject(new Error('late'))),
+      /late/,
+    );
+    assert.equal(
+      fs.readFileSync(path.join(tmp.dir, 'run', 'run.json'), 'utf8'),
+      '{"v": 1}',
+      'the older run is untouched',
+    );
   });
 
   it('--force replaces an older result whole (no file of it survives); a folder holding other files is refused', async () => {
@@ -81,7 +99,10 @@ describe('the output folder (claimOutputFolder): one writer, whole folders', () 
     assert.deepEqual(listFiles(path.join(tmp.dir, 'run')), ['run.json']);
     fs.mkdirSync(path.join(tmp.dir, 'mine'));
     fs.writeFileSync(path.join(tmp.dir, 'mine', 'thesis.tex'), '');
-    assert.throws(() => claim('mine', { force: true }), refusedWith('bad-input', /holds files PXP did not write \(thesis\.tex\)/));
+    assert.throws(
+      () => claim('mine', { force: true }),
+      refusedWith('bad-input', /holds files PXP did not write \(thesis\.tex\)/),
+    );
   });
 
   it('a write the file system refuses (ENOSPC, EACCES, EROFS, EFBIG) is bad input naming the folder, with nothing left', async () => {
@@ -117,9 +138,18 @@ describe('the output folder (claimOutputFolder): one writer, whole folders', () 
     const data = path.join(tmp.dir, 'data');
     fs.mkdirSync(path.join(data, 'ref'), { recursive: true });
     fs.symlinkSync(data, path.join(tmp.dir, 'link'));
-    assert.equal(realPathOf(path.join(tmp.dir, 'link', 'new', 'deeper')), path.join(fs.realpathSync(data), 'new', 'deeper'));
-    assert.throws(() => claim('link', { inputs: [path.join(data, 'ref')] }), refusedWith('bad-input', /would overwrite the input/));
-    assert.throws(() => claim(path.join('link', 'ref', 'run'), { inputs: [path.join(data, 'ref')] }), refusedWith('bad-input', /lies inside the input folder/));
+    assert.equal(
+      realPathOf(path.join(tmp.dir, 'link', 'new', 'deeper')),
+      path.join(fs.realpathSync(data), 'new', 'deeper'),
+    );
+    assert.throws(
+      () => claim('link', { inputs: [path.join(data, 'ref')] }),
+      refusedWith('bad-input', /would overwrite the input/),
+    );
+    assert.throws(
+      () => claim(path.join('link', 'ref', 'run'), { inputs: [path.join(data, 'ref')] }),
+      refusedWith('bad-input', /lies inside the input folder/),
+    );
     assert.deepEqual(listFiles(data), ['ref']);
   });
 

@@ -29,7 +29,13 @@ function assertClose(got: ArrayLike<number>, want: ArrayLike<number>, what: stri
 }
 
 function dataset(rows: number[][], sampleShape: number[], labels: number[], numClasses: number): Dataset {
-  return { x: Float32Array.from(rows.flat()), shape: [rows.length, ...sampleShape], y: Int32Array.from(labels), numClasses, source: 'hand-made' };
+  return {
+    x: Float32Array.from(rows.flat()),
+    shape: [rows.length, ...sampleShape],
+    y: Int32Array.from(labels),
+    numClasses,
+    source: 'hand-made',
+  };
 }
 
 /** Rounds to float32, as the model stores the weights and inputs. */
@@ -99,7 +105,8 @@ function denseExpected(xs: number[][], ys: number[], kind: 'activation' | 'gradi
   const out = [0, 0, 0, 0];
   hiddenZ(xs).forEach((z, s) => {
     const g = denseGrad(z, ys[s]);
-    for (let j = 0; j < 4; j++) out[j] += Math.abs(kind === 'activation' ? z[j] : kind === 'gradient' ? g[j] : z[j] * g[j]);
+    for (let j = 0; j < 4; j++)
+      out[j] += Math.abs(kind === 'activation' ? z[j] : kind === 'gradient' ? g[j] : z[j] * g[j]);
   });
   return out;
 }
@@ -121,10 +128,22 @@ const CONV_Y = [1, 0, 1];
 
 function convNet(): tf.LayersModel {
   const model = tf.sequential();
-  model.add(tf.layers.conv2d({ inputShape: [CONV_H, CONV_H, 1], filters: 2, kernelSize: 2, padding: 'valid', activation: 'relu', name: 'conv' }));
+  model.add(
+    tf.layers.conv2d({
+      inputShape: [CONV_H, CONV_H, 1],
+      filters: 2,
+      kernelSize: 2,
+      padding: 'valid',
+      activation: 'relu',
+      name: 'conv',
+    }),
+  );
   model.add(tf.layers.flatten());
   model.add(tf.layers.dense({ units: 2, name: 'classifier' }));
-  model.layers[0].setWeights([tf.tensor4d(CONV_K.map((row) => row.map((k) => [k])) as number[][][][]), tf.tensor1d(CONV_B)]);
+  model.layers[0].setWeights([
+    tf.tensor4d(CONV_K.map((row) => row.map((k) => [k])) as number[][][][]),
+    tf.tensor1d(CONV_B),
+  ]);
   model.layers[2].setWeights([tf.tensor2d(CONV_D), tf.tensor1d(CONV_DB)]);
   return model;
 }
@@ -138,7 +157,8 @@ function convZ(x: number[], kernel: number[][][], bias: number[]): number[][][] 
       const cell: number[] = [];
       for (let c = 0; c < 2; c++) {
         let v = bias[c];
-        for (let kh = 0; kh < 2; kh++) for (let kw = 0; kw < 2; kw++) v += x[(h + kh) * CONV_H + (w + kw)] * kernel[kh][kw][c];
+        for (let kh = 0; kh < 2; kh++)
+          for (let kw = 0; kw < 2; kw++) v += x[(h + kh) * CONV_H + (w + kw)] * kernel[kh][kw][c];
         cell.push(v);
       }
       z[h].push(cell);
@@ -168,7 +188,13 @@ function convExpected(zs: number[][][][], ys: number[], kind: 'activation' | 'gr
 // ---------------------------------------------------------------------------------------------------------------
 // Fixture 3: 4×4×1 → conv 2×2 'valid', 2 filters (bias) → BatchNormalization → ReLU → flatten → dense(2, bias)
 
-const BN = { gamma: [f32(1.5), f32(-0.8)], beta: [f32(0.2), f32(-0.1)], mean: [f32(0.05), f32(-0.1)], variance: [f32(0.6), f32(1.7)], epsilon: 1e-3 };
+const BN = {
+  gamma: [f32(1.5), f32(-0.8)],
+  beta: [f32(0.2), f32(-0.1)],
+  mean: [f32(0.05), f32(-0.1)],
+  variance: [f32(0.6), f32(1.7)],
+  epsilon: 1e-3,
+};
 
 function convBnNet(): tf.LayersModel {
   const input = tf.input({ shape: [CONV_H, CONV_H, 1] });
@@ -188,7 +214,9 @@ function convBnNet(): tf.LayersModel {
 /** BN(conv(x)) by hand: γ·(v − μ)/√(σ² + ε) + β per channel. */
 function convBnZ(x: number[]): number[][][] {
   return convZ(x, CONV_K, CONV_B).map((row) =>
-    row.map((cell) => cell.map((v, c) => (BN.gamma[c] * (v - BN.mean[c])) / Math.sqrt(BN.variance[c] + f32(BN.epsilon)) + BN.beta[c])),
+    row.map((cell) =>
+      cell.map((v, c) => (BN.gamma[c] * (v - BN.mean[c])) / Math.sqrt(BN.variance[c] + f32(BN.epsilon)) + BN.beta[c]),
+    ),
   );
 }
 
@@ -228,7 +256,7 @@ describe('criteria (method.md §5)', function () {
     });
 
     for (const kind of ['activation', 'gradient', 'taylor'] as const) {
-      it(`${kind}: Σ_samples |${kind === 'activation' ? 'z' : kind === 'gradient' ? 'W2[j,t]·ReLU\'(z_j)' : 'z_j·W2[j,t]·ReLU\'(z_j)'}|`, async () => {
+      it(`${kind}: Σ_samples |${kind === 'activation' ? 'z' : kind === 'gradient' ? "W2[j,t]·ReLU'(z_j)" : "z_j·W2[j,t]·ReLU'(z_j)"}|`, async () => {
         const model = denseNet();
         const r = await componentScores(kind, context(model, reference));
         assert.equal(r.criterion, kind);
@@ -250,7 +278,7 @@ describe('criteria (method.md §5)', function () {
       model.dispose();
     });
 
-    it('ReLU\'(0) = 0: a sample with z_3 = 0 exactly adds nothing to unit 3\'s gradient score', async () => {
+    it("ReLU'(0) = 0: a sample with z_3 = 0 exactly adds nothing to unit 3's gradient score", async () => {
       // x = 0 gives z = b1, and b1[3] = 0; its target 1 would add |W2[3][1]| = 0.5 if ReLU'(0) were 1.
       const xs = [...DENSE_X, [0, 0, 0]];
       const ys = [...DENSE_Y, 1];
@@ -288,7 +316,7 @@ describe('criteria (method.md §5)', function () {
       model.dispose();
     });
 
-    it('weight: the L1 norm of each neuron\'s incoming weights (column j of W1)', async () => {
+    it("weight: the L1 norm of each neuron's incoming weights (column j of W1)", async () => {
       const model = denseNet();
       const r = await componentScores('weight', context(model, reference));
       const want = [0, 1, 2, 3].map((j) => W1.reduce((acc, row) => acc + Math.abs(f32(row[j])), 0));
@@ -324,7 +352,9 @@ describe('criteria (method.md §5)', function () {
           const model = denseNet();
           const r = await componentScores('lrp:epsilon-plus', context(model, reference, { executor }));
           assert.equal(r.criterion, 'lrp:epsilon-plus');
-          const want = [0, 1, 2, 3].map((j) => lrpRelevance(DENSE_X, DENSE_Y).reduce((acc, row) => acc + Math.abs(row[j]), 0));
+          const want = [0, 1, 2, 3].map((j) =>
+            lrpRelevance(DENSE_X, DENSE_Y).reduce((acc, row) => acc + Math.abs(row[j]), 0),
+          );
           assertClose(r.scores[0], want, 'lrp abs');
           model.dispose();
         });
@@ -334,8 +364,13 @@ describe('criteria (method.md §5)', function () {
           const r = await componentScores('lrp:epsilon-plus', context(model, reference, { absSort: false, executor }));
           const want = [0, 1, 2, 3].map((j) => lrpRelevance(DENSE_X, DENSE_Y).reduce((acc, row) => acc + row[j], 0));
           // The fixture must make abs and signed differ for some unit, else this test cannot tell them apart.
-          const abs = [0, 1, 2, 3].map((j) => lrpRelevance(DENSE_X, DENSE_Y).reduce((acc, row) => acc + Math.abs(row[j]), 0));
-          assert.ok(want.some((v, j) => Math.abs(v - abs[j]) > 1e-2), `signed ${want} vs abs ${abs}`);
+          const abs = [0, 1, 2, 3].map((j) =>
+            lrpRelevance(DENSE_X, DENSE_Y).reduce((acc, row) => acc + Math.abs(row[j]), 0),
+          );
+          assert.ok(
+            want.some((v, j) => Math.abs(v - abs[j]) > 1e-2),
+            `signed ${want} vs abs ${abs}`,
+          );
           assertClose(r.scores[0], want, 'lrp signed');
           model.dispose();
         });
@@ -351,7 +386,10 @@ describe('criteria (method.md §5)', function () {
       for (let c = 0; c < 2; c++) {
         const vals = zs.flatMap((z) => z.flatMap((row) => row.map((cell) => cell[c])));
         assert.ok(vals.some((v) => v > 1e-3) && vals.some((v) => v < -1e-3), `channel ${c}: ${vals}`);
-        assert.ok(vals.every((v) => Math.abs(v) > 1e-4), `channel ${c} has z near 0`);
+        assert.ok(
+          vals.every((v) => Math.abs(v) > 1e-4),
+          `channel ${c} has z near 0`,
+        );
       }
     });
 
@@ -394,9 +432,16 @@ describe('criteria (method.md §5)', function () {
     });
 
     it('the fixture tells pre- and post-BN z apart, and BN makes z of both signs', () => {
-      const pre = convExpected(CONV_X.map((x) => convZ(x, CONV_K, CONV_B)), CONV_Y, 'activation');
+      const pre = convExpected(
+        CONV_X.map((x) => convZ(x, CONV_K, CONV_B)),
+        CONV_Y,
+        'activation',
+      );
       const post = convExpected(zs, CONV_Y, 'activation');
-      assert.ok(pre.every((v, c) => Math.abs(v - post[c]) > 1e-2 * Math.abs(post[c])), `pre ${pre} post ${post}`);
+      assert.ok(
+        pre.every((v, c) => Math.abs(v - post[c]) > 1e-2 * Math.abs(post[c])),
+        `pre ${pre} post ${post}`,
+      );
       for (let c = 0; c < 2; c++) {
         const vals = zs.flatMap((z) => z.flatMap((row) => row.map((cell) => cell[c])));
         assert.ok(vals.some((v) => v > 1e-3) && vals.some((v) => v < -1e-3), `channel ${c}: ${vals}`);
@@ -411,7 +456,7 @@ describe('criteria (method.md §5)', function () {
         model.dispose();
       });
     }
-    it('weight: the conv\'s own filter (the batch norm is not folded in)', async () => {
+    it("weight: the conv's own filter (the batch norm is not folded in)", async () => {
       const model = convBnNet();
       const r = await componentScores('weight', context(model, reference));
       const want = [0, 1].map((c) => CONV_K.reduce((acc, row) => acc + row.reduce((a, k) => a + Math.abs(k[c]), 0), 0));
@@ -425,7 +470,10 @@ describe('criteria (method.md §5)', function () {
 
     it('is seeded: same seed → same scores, another seed → different; values in [0, 1), one per component', async () => {
       const model = convBnNet();
-      const conv = await componentScores('random', context(model, dataset(CONV_X, [CONV_H, CONV_H, 1], CONV_Y, 2), { seed: 5 }));
+      const conv = await componentScores(
+        'random',
+        context(model, dataset(CONV_X, [CONV_H, CONV_H, 1], CONV_Y, 2), { seed: 5 }),
+      );
       assert.equal(conv.scores[0].length, 2);
       model.dispose();
 
@@ -455,7 +503,8 @@ describe('criteria (method.md §5)', function () {
     });
 
     it('the plain criteria parse to their kind', () => {
-      for (const k of ['weight', 'activation', 'gradient', 'taylor', 'random']) assert.deepEqual(parseCriterion(k), { kind: k });
+      for (const k of ['weight', 'activation', 'gradient', 'taylor', 'random'])
+        assert.deepEqual(parseCriterion(k), { kind: k });
     });
 
     for (const bad of ['foo', 'lrp:', 'Weight', '', 'integrated-gradient']) {
@@ -467,7 +516,8 @@ describe('criteria (method.md §5)', function () {
             assert.equal(e.code, 'bad-input');
             assert.ok(e.message.includes(`'${bad}'`), e.message);
             const text = e.describe();
-            for (const name of ['lrp:', 'weight', 'activation', 'gradient', 'taylor', 'random']) assert.ok(text.includes(name), `'${name}' missing from: ${text}`);
+            for (const name of ['lrp:', 'weight', 'activation', 'gradient', 'taylor', 'random'])
+              assert.ok(text.includes(name), `'${name}' missing from: ${text}`);
             return true;
           },
         );
@@ -476,7 +526,10 @@ describe('criteria (method.md §5)', function () {
 
     it('componentScores rejects an unknown criterion with the same error', async () => {
       const model = denseNet();
-      await assert.rejects(componentScores('saliency', context(model, dataset(DENSE_X, [3], DENSE_Y, 2))), (e: unknown) => e instanceof PxpError && e.code === 'bad-input');
+      await assert.rejects(
+        componentScores('saliency', context(model, dataset(DENSE_X, [3], DENSE_Y, 2))),
+        (e: unknown) => e instanceof PxpError && e.code === 'bad-input',
+      );
       model.dispose();
     });
   });

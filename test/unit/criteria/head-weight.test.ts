@@ -16,7 +16,9 @@ describe('weight scores of attention heads', () => {
   it('sum |w| over the head’s q, k and v columns only', async () => {
     const model = tinyVit(5);
     const attn = model.getLayer('block1_attn');
-    const kernels = Object.fromEntries(attn.weights.map((w, i) => [w.originalName.split('/').pop()!, attn.getWeights()[i]]));
+    const kernels = Object.fromEntries(
+      attn.weights.map((w, i) => [w.originalName.split('/').pop()!, attn.getWeights()[i]]),
+    );
     const heads = 2;
     const headDim = 2;
     const expected = new Array<number>(heads).fill(0);
@@ -24,17 +26,26 @@ describe('weight scores of attention heads', () => {
     for (const name of ['q_kernel', 'k_kernel', 'v_kernel']) {
       const [rows, cols] = kernels[name].shape;
       const v = kernels[name].dataSync();
-      for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) expected[Math.floor(c / headDim)] += Math.abs(v[r * cols + c]);
+      for (let r = 0; r < rows; r++)
+        for (let c = 0; c < cols; c++) expected[Math.floor(c / headDim)] += Math.abs(v[r * cols + c]);
     }
     const out = kernels.out_kernel.dataSync();
     for (let i = 0; i < out.length; i++) outRows += Math.abs(out[i]);
     const graph = graphFromModel(model);
     try {
       const layers = chooseComponents(catalogue(graph), 'heads');
-      const reference = { x: new Float32Array(16), y: new Int32Array(1), shape: [1, 4, 4, 1], numClasses: 3, source: 'none' };
+      const reference = {
+        x: new Float32Array(16),
+        y: new Int32Array(1),
+        shape: [1, 4, 4, 1],
+        numClasses: 3,
+        source: 'none',
+      };
       const r = await componentScores('weight', { graph, layers, reference });
       assert.equal(r.scores.length, 1);
-      r.scores[0].forEach((s, h) => assert.ok(Math.abs(s - expected[h]) < 1e-5 * expected[h], `head ${h}: ${s} vs ${expected[h]}`));
+      r.scores[0].forEach((s, h) =>
+        assert.ok(Math.abs(s - expected[h]) < 1e-5 * expected[h], `head ${h}: ${s} vs ${expected[h]}`),
+      );
       assert.ok(outRows > 0.1, 'the output projection has weight that the score leaves out');
     } finally {
       disposeGraph(graph);

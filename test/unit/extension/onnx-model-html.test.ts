@@ -22,7 +22,10 @@ const info: ModelInfo = {
 describe('the .onnx model view', () => {
   it('lists every layer with its shape, parameters and MACs, and the figures of the model', () => {
     const html = onnxModelHtml('/w/model.onnx', info, undefined, { source: 'vscode-resource:', nonce: 'N0' });
-    assert.match(html, /<tr><td>stem\.0<\/td><td>Conv<\/td><td>8 × 32 × 32<\/td><td class="n">224<\/td><td class="n">221,184<\/td>/);
+    assert.match(
+      html,
+      /<tr><td>stem\.0<\/td><td>Conv<\/td><td>8 × 32 × 32<\/td><td class="n">224<\/td><td class="n">221,184<\/td>/,
+    );
     assert.match(html, /parameters 1,234,567/);
     assert.match(html, /input 3 × 32 × 32 \(channels first\)/);
     assert.match(html, /opset 17, pytorch 1\.13/);
@@ -37,7 +40,10 @@ describe('the .onnx model view', () => {
   it('overlays the latest run: components before → after, share of the relevance, pruned rows marked', () => {
     const overlay = overlayOf('prune-1', new Map([['stem.0', { channels: 8, kept: 5, share: 0.25 }]]));
     const html = onnxModelHtml('/w/model.onnx', info, overlay, { source: 's', nonce: 'n' });
-    assert.match(html, /<tr class="pruned"><td>stem\.0<\/td>.*<td class="n">8 → 5<\/td><td class="n">25\.0 %<\/td><\/tr>/);
+    assert.match(
+      html,
+      /<tr class="pruned"><td>stem\.0<\/td>.*<td class="n">8 → 5<\/td><td class="n">25\.0 %<\/td><\/tr>/,
+    );
     assert.match(html, /<tr><td>fc&lt;x&gt;<\/td>.*<td class="n"><\/td><td class="n"><\/td><\/tr>/);
     assert.match(html, /from the latest run, <code>prune-1<\/code>/);
   });

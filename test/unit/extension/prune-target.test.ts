@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
-import { DEFAULT_PRUNE_TARGET, PRUNE_TARGET_PROMPT, parsePruneTarget, pruneTargetFlags } from '../../../src/extension/prune-target';
+import {
+  DEFAULT_PRUNE_TARGET,
+  PRUNE_TARGET_PROMPT,
+  parsePruneTarget,
+  pruneTargetFlags,
+} from '../../../src/extension/prune-target';
 
 describe('Prune Model…: what to remove physically, from one input', () => {
   it('a fraction in [0, 1) is a rate; "1pt" / "0.5 points" an accuracy budget', () => {
@@ -17,7 +22,8 @@ describe('Prune Model…: what to remove physically, from one input', () => {
   });
 
   it('refuses rates outside [0, 1), budgets over 100 points and anything else', () => {
-    for (const bad of ['1', '1.5', '-0.2', '101pt', 'pt', 'half', '', '0.5x', '1e-1']) assert.equal(parsePruneTarget(bad), undefined, bad);
+    for (const bad of ['1', '1.5', '-0.2', '101pt', 'pt', 'half', '', '0.5x', '1e-1'])
+      assert.equal(parsePruneTarget(bad), undefined, bad);
   });
 
   it('becomes the flags of pxp prune: --rate (none for 0) or --max-drop', () => {

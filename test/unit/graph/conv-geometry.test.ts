@@ -2,15 +2,37 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { convGeometry, transposeOutputPadding } from '../../../src/core/graph/conv-geometry';
 
-type Case = { size: [number, number]; k: [number, number]; s: [number, number]; d: [number, number]; padding: 'same' | 'valid' };
+type Case = {
+  size: [number, number];
+  k: [number, number];
+  s: [number, number];
+  d: [number, number];
+  padding: 'same' | 'valid';
+};
 
 /** Sizes, kernels, strides and dilations around the edge cases: stride above the kernel, odd totals, no padding needed. */
 function cases(): Case[] {
   const out: Case[] = [];
-  for (const size of [[7, 9], [8, 8], [28, 5]] as [number, number][])
-    for (const k of [[1, 1], [2, 3], [3, 3], [5, 2]] as [number, number][])
-      for (const s of [[1, 1], [2, 3], [4, 4]] as [number, number][])
-        for (const d of [[1, 1], [2, 1]] as [number, number][])
+  for (const size of [
+    [7, 9],
+    [8, 8],
+    [28, 5],
+  ] as [number, number][])
+    for (const k of [
+      [1, 1],
+      [2, 3],
+      [3, 3],
+      [5, 2],
+    ] as [number, number][])
+      for (const s of [
+        [1, 1],
+        [2, 3],
+        [4, 4],
+      ] as [number, number][])
+        for (const d of [
+          [1, 1],
+          [2, 1],
+        ] as [number, number][])
           for (const padding of ['same', 'valid'] as const) {
             // tfjs allows strides > 1 and dilations > 1 only apart; valid windows must fit the input.
             if (d[0] > 1 && (s[0] > 1 || s[1] > 1)) continue;
@@ -39,7 +61,10 @@ describe('conv geometry', () => {
       const rows = c.s[0] * (g.outH - 1) + oh + (c.k[0] - 1) * c.d[0] + 1 - g.pads[0] - g.pads[2];
       const cols = c.s[1] * (g.outW - 1) + ow + (c.k[1] - 1) * c.d[1] + 1 - g.pads[1] - g.pads[3];
       assert.deepEqual([rows, cols], c.size, JSON.stringify(c));
-      assert.ok(oh >= 0 && oh < c.s[0] && ow >= 0 && ow < c.s[1], `output_padding ${[oh, ow]} for ${JSON.stringify(c)}`);
+      assert.ok(
+        oh >= 0 && oh < c.s[0] && ow >= 0 && ow < c.s[1],
+        `output_padding ${[oh, ow]} for ${JSON.stringify(c)}`,
+      );
     }
   });
 });

@@ -16,14 +16,30 @@ function maxDiff(a: tf.Tensor, b: tf.Tensor): number {
 /** A functional model with the less common layers: branches, concat, padding, depthwise, avg pooling, activations. */
 function branchyModel(): tf.LayersModel {
   const input = tf.input({ shape: [9, 9, 3] });
-  const a = tf.layers.conv2d({ name: 'a', filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(input) as tf.SymbolicTensor;
-  const b = tf.layers.depthwiseConv2d({ name: 'b', kernelSize: 3, depthMultiplier: 2, padding: 'same' }).apply(input) as tf.SymbolicTensor;
+  const a = tf.layers
+    .conv2d({ name: 'a', filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' })
+    .apply(input) as tf.SymbolicTensor;
+  const b = tf.layers
+    .depthwiseConv2d({ name: 'b', kernelSize: 3, depthMultiplier: 2, padding: 'same' })
+    .apply(input) as tf.SymbolicTensor;
   const bAct = tf.layers.leakyReLU({ name: 'b_act', alpha: 0.1 }).apply(b) as tf.SymbolicTensor;
   let x = tf.layers.concatenate({ name: 'cat' }).apply([a, bAct]) as tf.SymbolicTensor;
-  x = tf.layers.zeroPadding2d({ name: 'pad', padding: [[1, 0], [0, 1]] }).apply(x) as tf.SymbolicTensor;
-  x = tf.layers.conv2d({ name: 'c', filters: 5, kernelSize: [2, 3], strides: [3, 2], padding: 'same' }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers
+    .zeroPadding2d({
+      name: 'pad',
+      padding: [
+        [1, 0],
+        [0, 1],
+      ],
+    })
+    .apply(x) as tf.SymbolicTensor;
+  x = tf.layers
+    .conv2d({ name: 'c', filters: 5, kernelSize: [2, 3], strides: [3, 2], padding: 'same' })
+    .apply(x) as tf.SymbolicTensor;
   x = tf.layers.elu({ name: 'elu' }).apply(x) as tf.SymbolicTensor;
-  x = tf.layers.averagePooling2d({ name: 'avg', poolSize: 2, strides: 1, padding: 'valid' }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers
+    .averagePooling2d({ name: 'avg', poolSize: 2, strides: 1, padding: 'valid' })
+    .apply(x) as tf.SymbolicTensor;
   x = tf.layers.activation({ name: 'tanh', activation: 'tanh' }).apply(x) as tf.SymbolicTensor;
   x = tf.layers.globalAveragePooling2d({ name: 'gap' }).apply(x) as tf.SymbolicTensor;
   const out = tf.layers.dense({ name: 'out', units: 3, activation: 'softmax' }).apply(x) as tf.SymbolicTensor;
@@ -38,7 +54,12 @@ describe('graph forward pass', () => {
       ['vgg', tinyVgg()],
       ['resnet', tinyResNet()],
       ['branchy', branchyModel()],
-      ...(await Promise.all(['cnn', 'cnn_bn', 'mlp'].map(async (c) => [c, await loadModel(path.join(CONFORMANCE, c, 'model', 'model.json'))] as [string, tf.LayersModel]))),
+      ...(await Promise.all(
+        ['cnn', 'cnn_bn', 'mlp'].map(
+          async (c) =>
+            [c, await loadModel(path.join(CONFORMANCE, c, 'model', 'model.json'))] as [string, tf.LayersModel],
+        ),
+      )),
     ];
     for (const [name, model] of models) {
       const shape = [3, ...(model.inputs[0].shape.slice(1) as number[])];
@@ -63,7 +84,10 @@ describe('graph forward pass', () => {
     for (const model of [tinyVgg(2), tinyResNet(2)]) {
       const g = graphFromModel(model);
       const merged = mergeBatchNorm(g);
-      assert.ok(merged.nodes.every((n) => n.op.type !== 'batchnorm'), 'no batch norm left');
+      assert.ok(
+        merged.nodes.every((n) => n.op.type !== 'batchnorm'),
+        'no batch norm left',
+      );
       const x = randomInputs([2, 8, 8, 2], 5);
       const d = maxDiff(forwardOutput(merged, x), model.predict(x) as tf.Tensor);
       assert.ok(d < 1e-5, `max |diff| ${d}`);

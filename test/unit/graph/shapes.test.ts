@@ -13,19 +13,37 @@ import { fixture } from '../../helpers/torchvision';
 
 /** The shapes tfjs gives when it runs the graph on one sample: the reference. */
 function executedShapes(graph: Graph, inputShape: number[]): number[][] {
-  return tf.tidy(() => forwardAll(tfAlgebra, graph, tf.zeros([1, ...inputShape])).map((t) => t.shape.slice(1) as number[]));
+  return tf.tidy(() =>
+    forwardAll(tfAlgebra, graph, tf.zeros([1, ...inputShape])).map((t) => t.shape.slice(1) as number[]),
+  );
 }
 
 /** Branches, concat on a middle and the last axis, explicit and 'same' padding with strides, depthwise, a reshape, a dense layer on rank 3. */
 function oddModel(): tf.LayersModel {
   const input = tf.input({ shape: [11, 9, 3] });
-  const a = tf.layers.conv2d({ name: 'a', filters: 4, kernelSize: [3, 2], strides: 2, padding: 'same' }).apply(input) as tf.SymbolicTensor;
-  const b = tf.layers.depthwiseConv2d({ name: 'b', kernelSize: 5, strides: 2, depthMultiplier: 2, padding: 'same' }).apply(input) as tf.SymbolicTensor;
+  const a = tf.layers
+    .conv2d({ name: 'a', filters: 4, kernelSize: [3, 2], strides: 2, padding: 'same' })
+    .apply(input) as tf.SymbolicTensor;
+  const b = tf.layers
+    .depthwiseConv2d({ name: 'b', kernelSize: 5, strides: 2, depthMultiplier: 2, padding: 'same' })
+    .apply(input) as tf.SymbolicTensor;
   let x = tf.layers.concatenate({ name: 'cat' }).apply([a, b]) as tf.SymbolicTensor;
-  const c = tf.layers.maxPooling2d({ name: 'pool', poolSize: 3, strides: 2, padding: 'same' }).apply(x) as tf.SymbolicTensor;
+  const c = tf.layers
+    .maxPooling2d({ name: 'pool', poolSize: 3, strides: 2, padding: 'same' })
+    .apply(x) as tf.SymbolicTensor;
   x = tf.layers.concatenate({ name: 'cat_rows', axis: 1 }).apply([c, c]) as tf.SymbolicTensor;
-  x = tf.layers.zeroPadding2d({ name: 'pad', padding: [[2, 0], [1, 3]] }).apply(x) as tf.SymbolicTensor;
-  x = tf.layers.averagePooling2d({ name: 'avg', poolSize: [2, 3], strides: [1, 2], padding: 'valid' }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers
+    .zeroPadding2d({
+      name: 'pad',
+      padding: [
+        [2, 0],
+        [1, 3],
+      ],
+    })
+    .apply(x) as tf.SymbolicTensor;
+  x = tf.layers
+    .averagePooling2d({ name: 'avg', poolSize: [2, 3], strides: [1, 2], padding: 'valid' })
+    .apply(x) as tf.SymbolicTensor;
   x = tf.layers.reshape({ name: 'reshape', targetShape: [42, 5] }).apply(x) as tf.SymbolicTensor;
   const out = tf.layers.dense({ name: 'out', units: 3 }).apply(x) as tf.SymbolicTensor;
   return randomizeWeights(tf.model({ inputs: input, outputs: out }), 3);
@@ -55,7 +73,11 @@ describe('graph shapes from the ops alone', () => {
     for (const name of ['resnet18', 'mobilenet_v2', 'vgg_small', 'squeezenet', 'vit_small', 'tiny_cnn']) {
       const opened = await openAnyModel(path.join(fixture(name), 'model.onnx'));
       const graph = opened.graph();
-      assert.deepEqual(graphShapes(graph, opened.summary.inputShape), executedShapes(graph, opened.summary.inputShape), name);
+      assert.deepEqual(
+        graphShapes(graph, opened.summary.inputShape),
+        executedShapes(graph, opened.summary.inputShape),
+        name,
+      );
       disposeGraph(graph);
       opened.dispose();
     }

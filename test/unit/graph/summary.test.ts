@@ -8,8 +8,12 @@ describe('model summary (parameters, MACs, FLOPs)', () => {
 
   it('counts parameters and MACs of conv, depthwise and dense layers by hand', () => {
     const input = tf.input({ shape: [10, 12, 3] });
-    let x = tf.layers.conv2d({ name: 'c', filters: 4, kernelSize: [3, 5], strides: 2, padding: 'same' }).apply(input) as tf.SymbolicTensor;
-    x = tf.layers.depthwiseConv2d({ name: 'dw', kernelSize: 3, depthMultiplier: 2, padding: 'valid' }).apply(x) as tf.SymbolicTensor;
+    let x = tf.layers
+      .conv2d({ name: 'c', filters: 4, kernelSize: [3, 5], strides: 2, padding: 'same' })
+      .apply(input) as tf.SymbolicTensor;
+    x = tf.layers
+      .depthwiseConv2d({ name: 'dw', kernelSize: 3, depthMultiplier: 2, padding: 'valid' })
+      .apply(x) as tf.SymbolicTensor;
     x = tf.layers.flatten({ name: 'f' }).apply(x) as tf.SymbolicTensor;
     const out = tf.layers.dense({ name: 'd', units: 7 }).apply(x) as tf.SymbolicTensor;
     const s = summarizeModel(tf.model({ inputs: input, outputs: out }));

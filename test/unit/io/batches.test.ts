@@ -48,7 +48,10 @@ describe('batches over a data set (batchesOf)', () => {
   });
 
   it('pads a short batch with zero rows to the full size for a static-batch graph', async () => {
-    const got = await collect(batchesOf(samples(), 4, { padToSize: true }), (b: LabelledBatch) => ({ ...b, x: b.x.slice() }));
+    const got = await collect(batchesOf(samples(), 4, { padToSize: true }), (b: LabelledBatch) => ({
+      ...b,
+      x: b.x.slice(),
+    }));
     assert.deepEqual(got[1].shape, [4, 2, 3]);
     assert.equal(got[1].size, 3);
     assert.deepEqual(Array.from(got[1].x), [...expected([4, 5, 6]), 0, 0, 0, 0, 0, 0]);
@@ -58,7 +61,13 @@ describe('batches over a data set (batchesOf)', () => {
   it('without labels it batches x by its shape (attribution inputs)', async () => {
     const { x, shape } = samples();
     const got = await collect(batchesOf({ x, shape }, 5));
-    assert.deepEqual(got.map((b) => [b.from, b.to, 'y' in b]), [[0, 5, false], [5, 7, false]]);
+    assert.deepEqual(
+      got.map((b) => [b.from, b.to, 'y' in b]),
+      [
+        [0, 5, false],
+        [5, 7, false],
+      ],
+    );
   });
 
   it('stops with a cancelled error before the next batch once the signal fires', async () => {

@@ -6,7 +6,14 @@ import zlib from 'node:zlib';
 import { encode as encodeJpeg } from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { PxpError } from '../../../src/core/errors';
-import { availableSplits, loadFolder, loadSplit, selectPerClass, subset, type Dataset } from '../../../src/core/io/datasets';
+import {
+  availableSplits,
+  loadFolder,
+  loadSplit,
+  selectPerClass,
+  subset,
+  type Dataset,
+} from '../../../src/core/io/datasets';
 import { parseIdx, readIdxImages, readIdxLabels } from '../../../src/core/io/idx';
 import { readImage } from '../../../src/core/io/images';
 import { writeNpy, type NpyArray } from '../../../src/core/io/npy';
@@ -36,7 +43,13 @@ function idxBytes(shape: number[], data: Uint8Array): Buffer {
   return Buffer.concat([head, Buffer.from(data)]);
 }
 
-function writePng(file: string, width: number, height: number, rgba: (x: number, y: number) => number[], colorType: 0 | 2 | 6 = 2) {
+function writePng(
+  file: string,
+  width: number,
+  height: number,
+  rgba: (x: number, y: number) => number[],
+  colorType: 0 | 2 | 6 = 2,
+) {
   const png = new PNG({ width, height });
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) png.data.set(rgba(x, y), 4 * (y * width + x));
@@ -70,7 +83,10 @@ describe('datasets', () => {
       const a = mulberry32(123);
       const b = mulberry32(123);
       const xs = Array.from({ length: 1000 }, () => a());
-      assert.deepEqual(xs, Array.from({ length: 1000 }, () => b()));
+      assert.deepEqual(
+        xs,
+        Array.from({ length: 1000 }, () => b()),
+      );
       assert.ok(xs.every((v) => v >= 0 && v < 1));
       assert.notDeepEqual(xs.slice(0, 5), Array.from({ length: 5 }, mulberry32(124)));
     });
@@ -78,8 +94,14 @@ describe('datasets', () => {
     it('shuffleInPlace permutes', () => {
       const arr = Array.from({ length: 50 }, (_, i) => i);
       shuffleInPlace(arr, mulberry32(1));
-      assert.notDeepEqual(arr, Array.from({ length: 50 }, (_, i) => i));
-      assert.deepEqual([...arr].sort((p, q) => p - q), Array.from({ length: 50 }, (_, i) => i));
+      assert.notDeepEqual(
+        arr,
+        Array.from({ length: 50 }, (_, i) => i),
+      );
+      assert.deepEqual(
+        [...arr].sort((p, q) => p - q),
+        Array.from({ length: 50 }, (_, i) => i),
+      );
     });
   });
 
@@ -114,7 +136,13 @@ describe('datasets', () => {
       const img = new Uint8Array(n * 4);
       for (let i = 0; i < n; i++) img.fill(i, 4 * i, 4 * i + 4);
       fs.writeFileSync(path.join(tmp, 'train-images-idx3-ubyte.gz'), zlib.gzipSync(idxBytes([n, 2, 2], img)));
-      fs.writeFileSync(path.join(tmp, 'train-labels-idx1-ubyte'), idxBytes([n], Uint8Array.from({ length: n }, (_, i) => i % 4)));
+      fs.writeFileSync(
+        path.join(tmp, 'train-labels-idx1-ubyte'),
+        idxBytes(
+          [n],
+          Uint8Array.from({ length: n }, (_, i) => i % 4),
+        ),
+      );
       fs.writeFileSync(path.join(tmp, 't10k-images-idx3-ubyte'), idxBytes([5, 2, 2], new Uint8Array(20).fill(255)));
       fs.writeFileSync(path.join(tmp, 't10k-labels-idx1-ubyte'), idxBytes([5], Uint8Array.from([0, 1, 2, 3, 7])));
       const train = loadSplit(tmp, 'train');
@@ -125,7 +153,10 @@ describe('datasets', () => {
       assert.deepEqual(test.shape, [5, 2, 2, 1]);
       const trainIds = ids(train).map((v) => Math.round(v * 255));
       const valIds = ids(val).map((v) => Math.round(v * 255));
-      assert.deepEqual(trainIds, Array.from({ length: 18 }, (_, i) => i));
+      assert.deepEqual(
+        trainIds,
+        Array.from({ length: 18 }, (_, i) => i),
+      );
       assert.deepEqual(valIds, [18, 19]);
       assert.equal(trainIds.filter((i) => valIds.includes(i)).length, 0);
       assert.deepEqual(Array.from(val.y), [2, 3]);
@@ -184,7 +215,9 @@ describe('datasets', () => {
   });
 
   describe('image folders', () => {
-    const color = (c: number, alpha = 255) => (x: number, y: number) => [c, x * 40, y * 60, alpha];
+    const color =
+      (c: number, alpha = 255) =>
+      (x: number, y: number) => [c, x * 40, y * 60, alpha];
 
     it('loads one subfolder per class in sorted order, dropping alpha', () => {
       const dir = path.join(tmp, 'imgs');
@@ -206,7 +239,8 @@ describe('datasets', () => {
       assert.deepEqual(ds.shape, [4, 3, 4, 3]);
       assert.deepEqual(Array.from(ds.y), [0, 1, 2, 2]);
       // ant/x.png pixel (x=1, y=2) is [10, 40, 120]; cat/a.png comes before cat/b.png.
-      const px = (sample: number, x: number, y: number) => Array.from(ds.x.subarray(sample * 36 + (y * 4 + x) * 3, sample * 36 + (y * 4 + x) * 3 + 3));
+      const px = (sample: number, x: number, y: number) =>
+        Array.from(ds.x.subarray(sample * 36 + (y * 4 + x) * 3, sample * 36 + (y * 4 + x) * 3 + 3));
       assert.deepEqual(px(0, 1, 2), [10 / 255, 40 / 255, 120 / 255].map(Math.fround));
       assert.equal(ds.x[2 * 36], Math.fround(20 / 255));
       assert.equal(ds.x[3 * 36], Math.fround(30 / 255));
@@ -218,13 +252,22 @@ describe('datasets', () => {
 
     it('keeps one channel for grayscale PNGs', () => {
       const dir = path.join(tmp, 'gray');
-      writePng(path.join(dir, '0', 'a.png'), 2, 2, (x, y) => [x * 100 + y * 50, x * 100 + y * 50, x * 100 + y * 50, 255], 0);
+      writePng(
+        path.join(dir, '0', 'a.png'),
+        2,
+        2,
+        (x, y) => [x * 100 + y * 50, x * 100 + y * 50, x * 100 + y * 50, 255],
+        0,
+      );
       writePng(path.join(dir, '1', 'a.png'), 2, 2, () => [255, 255, 255, 255], 0);
       const img = readImage(path.join(dir, '0', 'a.png'));
       assert.equal(img.channels, 1);
       const ds = loadFolder(dir);
       assert.deepEqual(ds.shape, [2, 2, 2, 1]);
-      assert.deepEqual(Array.from(ds.x.subarray(0, 4)), [0, 100, 50, 150].map((v) => Math.fround(v / 255)));
+      assert.deepEqual(
+        Array.from(ds.x.subarray(0, 4)),
+        [0, 100, 50, 150].map((v) => Math.fround(v / 255)),
+      );
       assert.deepEqual(Array.from(ds.x.subarray(4)), [1, 1, 1, 1]);
     });
 
@@ -253,7 +296,11 @@ describe('datasets', () => {
 
   describe('npy folders', () => {
     it('scales uint8 [N, H, W] images and adds a channel axis', () => {
-      writeNpy(path.join(tmp, 'x.npy'), { dtype: 'uint8', shape: [3, 2, 2], data: Uint8Array.from({ length: 12 }, (_, i) => i * 20) });
+      writeNpy(path.join(tmp, 'x.npy'), {
+        dtype: 'uint8',
+        shape: [3, 2, 2],
+        data: Uint8Array.from({ length: 12 }, (_, i) => i * 20),
+      });
       writeNpy(path.join(tmp, 'y.npy'), { dtype: 'uint8', shape: [3], data: Uint8Array.from([4, 0, 1]) });
       const ds = loadFolder(tmp);
       assert.deepEqual(ds.shape, [3, 2, 2, 1]);
@@ -273,7 +320,11 @@ describe('datasets', () => {
     });
 
     it('keeps NHWC as is', () => {
-      writeNpy(path.join(tmp, 'x.npy'), { dtype: 'float32', shape: [2, 1, 2, 3], data: new Float32Array(12).fill(0.5) });
+      writeNpy(path.join(tmp, 'x.npy'), {
+        dtype: 'float32',
+        shape: [2, 1, 2, 3],
+        data: new Float32Array(12).fill(0.5),
+      });
       writeNpy(path.join(tmp, 'y.npy'), { dtype: 'int32', shape: [2], data: Int32Array.from([1, 1]) });
       assert.deepEqual(loadFolder(tmp).shape, [2, 1, 2, 3]);
     });
@@ -321,7 +372,10 @@ describe('datasets', () => {
     });
 
     it('carves val out of train when there is no val folder', () => {
-      writeNpyFolder(path.join(tmp, 'train'), Array.from({ length: 25 }, (_, i) => i % 3));
+      writeNpyFolder(
+        path.join(tmp, 'train'),
+        Array.from({ length: 25 }, (_, i) => i % 3),
+      );
       writeNpyFolder(path.join(tmp, 'test'), [0, 1, 2, 1]);
       const train = loadSplit(tmp, 'train');
       const val = loadSplit(tmp, 'val');
@@ -329,14 +383,20 @@ describe('datasets', () => {
       assert.equal(val.y.length, 2);
       assert.deepEqual(ids(val), [23, 24]);
       const trainIds = new Set(ids(train));
-      assert.ok(ids(val).every((i) => !trainIds.has(i)), 'train and val are disjoint');
+      assert.ok(
+        ids(val).every((i) => !trainIds.has(i)),
+        'train and val are disjoint',
+      );
       assert.equal(trainIds.size + val.y.length, 25);
       assert.equal(loadSplit(tmp, 'test').y.length, 4);
       assert.deepEqual(availableSplits(tmp), ['train', 'val', 'test']);
     });
 
     it('uses an explicit val folder and keeps train whole', () => {
-      writeNpyFolder(path.join(tmp, 'train'), Array.from({ length: 25 }, (_, i) => i % 3));
+      writeNpyFolder(
+        path.join(tmp, 'train'),
+        Array.from({ length: 25 }, (_, i) => i % 3),
+      );
       writeNpyFolder(path.join(tmp, 'val'), [2, 2, 1]);
       assert.equal(loadSplit(tmp, 'train').y.length, 25);
       assert.deepEqual(Array.from(loadSplit(tmp, 'val').y), [2, 2, 1]);
@@ -359,7 +419,11 @@ describe('datasets', () => {
 
     it('numbers image classes alike in every split and holds out val per class', () => {
       const px = (c: number) => () => [c, c, c, 255];
-      for (const [cls, v] of [['a', 10], ['b', 20], ['c', 30]] as const) {
+      for (const [cls, v] of [
+        ['a', 10],
+        ['b', 20],
+        ['c', 30],
+      ] as const) {
         for (let i = 0; i < 10; i++) writePng(path.join(tmp, 'train', cls, `${i}.png`), 2, 2, px(v + i));
       }
       writePng(path.join(tmp, 'test', 'a', '0.png'), 2, 2, px(1));
@@ -370,7 +434,10 @@ describe('datasets', () => {
       assert.equal(test.numClasses, 3);
       const val = loadSplit(tmp, 'val');
       assert.deepEqual(Array.from(val.y), [0, 1, 2]);
-      assert.deepEqual(ids(val).map((v) => Math.round(v * 255)), [19, 29, 39]);
+      assert.deepEqual(
+        ids(val).map((v) => Math.round(v * 255)),
+        [19, 29, 39],
+      );
       const train = loadSplit(tmp, 'train');
       assert.equal(train.y.length, 27);
       assert.ok(!ids(train).some((v) => [19, 29, 39].includes(Math.round(v * 255))));
@@ -394,10 +461,17 @@ describe('datasets', () => {
       for (const v of a.y) counts[v]++;
       assert.deepEqual(counts, [4, 4, 4]);
       const picked = ids(a);
-      assert.deepEqual(picked, [...picked].sort((p, q) => p - q), 'picks keep the data set order');
+      assert.deepEqual(
+        picked,
+        [...picked].sort((p, q) => p - q),
+        'picks keep the data set order',
+      );
       picked.forEach((id, k) => assert.equal(a.y[k], ds.y[id]));
       const others = [1, 2, 3, 4, 5].map((s) => ids(selectPerClass(ds, 4, s)).join());
-      assert.ok(others.some((o) => o !== picked.join()), 'other seeds pick other samples');
+      assert.ok(
+        others.some((o) => o !== picked.join()),
+        'other seeds pick other samples',
+      );
       assert.match(a.source, /4 per class \(seed 7\)/);
     });
 

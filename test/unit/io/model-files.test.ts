@@ -47,7 +47,10 @@ describe('model files (tfjs LayersModel on disk)', () => {
     const a = (model.predict(x) as tf.Tensor).dataSync();
     const b = (again.predict(x) as tf.Tensor).dataSync();
     assert.deepEqual(Array.from(b), Array.from(a));
-    assert.deepEqual(again.layers.map((l) => l.name), model.layers.map((l) => l.name));
+    assert.deepEqual(
+      again.layers.map((l) => l.name),
+      model.layers.map((l) => l.name),
+    );
     assert.deepEqual(modelMetadata(tmp.dir).classNames, ['a', 'b']);
   });
 
@@ -57,7 +60,8 @@ describe('model files (tfjs LayersModel on disk)', () => {
       return path.join(tmp.dir, 'model.json');
     }
 
-    it('missing model.json', () => expectBadInput(() => loadModel(path.join(tmp.dir, 'nope', 'model.json')), /nope.*not found/));
+    it('missing model.json', () =>
+      expectBadInput(() => loadModel(path.join(tmp.dir, 'nope', 'model.json')), /nope.*not found/));
 
     it('truncated model.json', async () => {
       const file = await savedModel();
@@ -90,12 +94,15 @@ describe('model files (tfjs LayersModel on disk)', () => {
       const json = JSON.parse(fs.readFileSync(file, 'utf8'));
       json.modelTopology.config.layers[1].class_name = 'LSTM';
       fs.writeFileSync(file, JSON.stringify(json));
-      await assert.rejects(() => loadModel(file), (e: PxpError) => {
-        assert.equal(e.code, 'bad-input');
-        assert.match(e.message, /layer 'block1_conv1' has class LSTM/);
-        assert.match(e.hint!, /Conv2D.*Dense|Dense.*Conv2D/);
-        return true;
-      });
+      await assert.rejects(
+        () => loadModel(file),
+        (e: PxpError) => {
+          assert.equal(e.code, 'bad-input');
+          assert.match(e.message, /layer 'block1_conv1' has class LSTM/);
+          assert.match(e.hint!, /Conv2D.*Dense|Dense.*Conv2D/);
+          return true;
+        },
+      );
     });
 
     it('unsupported activation', async () => {
@@ -109,7 +116,9 @@ describe('model files (tfjs LayersModel on disk)', () => {
 
     describe('a topology tfjs cannot build is refused naming the layer, before tfjs would loop forever on it', () => {
       type Layer = { name: string; inbound_nodes: unknown[] };
-      async function edited(edit: (config: { layers: Layer[]; output_layers: unknown[]; input_layers: unknown[] }) => void): Promise<string> {
+      async function edited(
+        edit: (config: { layers: Layer[]; output_layers: unknown[]; input_layers: unknown[] }) => void,
+      ): Promise<string> {
         const file = await savedModel();
         const json = JSON.parse(fs.readFileSync(file, 'utf8'));
         edit(json.modelTopology.config);
@@ -119,28 +128,71 @@ describe('model files (tfjs LayersModel on disk)', () => {
       const byName = (layers: Layer[], name: string) => layers.find((l) => l.name === name)!;
 
       it('a cycle, naming a layer on it and the loop', async () => {
-        const file = await edited((c) => (byName(c.layers, 'block1_conv1').inbound_nodes = [[['block1_relu2', 0, 0, {}]]]));
-        await expectBadInput(() => loadModel(file), /layer 'block1_bn1' is on a cycle \(block1_bn1 → block1_relu1 → block1_conv2 → block1_bn2 → block1_relu2 → block1_conv1 → block1_bn1\)/);
+        const file = await edited(
+          (c) => (byName(c.layers, 'block1_conv1').inbound_nodes = [[['block1_relu2', 0, 0, {}]]]),
+        );
+        await expectBadInput(
+          () => loadModel(file),
+          /layer 'block1_bn1' is on a cycle \(block1_bn1 → block1_relu1 → block1_conv2 → block1_bn2 → block1_relu2 → block1_conv1 → block1_bn1\)/,
+        );
       });
       it('a self-loop and a dangling inbound node', async () => {
-        await expectBadInput(async () => loadModel(await edited((c) => (byName(c.layers, 'fc1').inbound_nodes = [[['fc1', 0, 0, {}]]]))), /layer 'fc1' takes its own output/);
-        await expectBadInput(async () => loadModel(await edited((c) => (byName(c.layers, 'fc1').inbound_nodes = [[['ghost', 0, 0, {}]]]))), /layer 'fc1' takes its input from 'ghost', which is not a layer/);
-        await expectBadInput(async () => loadModel(await edited((c) => (byName(c.layers, 'fc1').inbound_nodes = [[[42, 0, 0, {}]]]))), /layer 'fc1' has an inbound node that names no layer/);
+        await expectBadInput(
+          async () => loadModel(await edited((c) => (byName(c.layers, 'fc1').inbound_nodes = [[['fc1', 0, 0, {}]]]))),
+          /layer 'fc1' takes its own output/,
+        );
+        await expectBadInput(
+          async () => loadModel(await edited((c) => (byName(c.layers, 'fc1').inbound_nodes = [[['ghost', 0, 0, {}]]]))),
+          /layer 'fc1' takes its input from 'ghost', which is not a layer/,
+        );
+        await expectBadInput(
+          async () => loadModel(await edited((c) => (byName(c.layers, 'fc1').inbound_nodes = [[[42, 0, 0, {}]]]))),
+          /layer 'fc1' has an inbound node that names no layer/,
+        );
       });
       it('unknown input or output layers, duplicate names, no layers at all', async () => {
-        await expectBadInput(async () => loadModel(await edited((c) => (c.output_layers = [['ghost', 0, 0]]))), /output layer 'ghost' is not a layer of the model/);
-        await expectBadInput(async () => loadModel(await edited((c) => (c.input_layers = []))), /declares no input layer/);
-        await expectBadInput(async () => loadModel(await edited((c) => (c.layers[2].name = c.layers[1].name))), /two layers are named 'block1_conv1'/);
+        await expectBadInput(
+          async () => loadModel(await edited((c) => (c.output_layers = [['ghost', 0, 0]]))),
+          /output layer 'ghost' is not a layer of the model/,
+        );
+        await expectBadInput(
+          async () => loadModel(await edited((c) => (c.input_layers = []))),
+          /declares no input layer/,
+        );
+        await expectBadInput(
+          async () => loadModel(await edited((c) => (c.layers[2].name = c.layers[1].name))),
+          /two layers are named 'block1_conv1'/,
+        );
         await expectBadInput(async () => loadModel(await edited((c) => (c.layers = []))), /has no layers/);
       });
       // Found by the reader fuzzing (test/cli/reader-fuzz.test.ts): each of these made tfjs loop forever.
       it('a layer without its top-level name, a node with no inputs, a layer never called, a call or output that does not exist', async () => {
-        await expectBadInput(async () => loadModel(await edited((c) => delete (byName(c.layers, 'block2_pool') as Partial<Layer>).name)), /a layer of class MaxPooling2D has no name/);
-        await expectBadInput(async () => loadModel(await edited((c) => (byName(c.layers, 'fc1').inbound_nodes = [[]]))), /layer 'fc1' has an inbound node with no inputs/);
-        await expectBadInput(async () => loadModel(await edited((c) => (byName(c.layers, 'fc1').inbound_nodes = []))), /layer 'fc1' is never called/);
-        await expectBadInput(async () => loadModel(await edited((c) => (byName(c.layers, 'fc1').inbound_nodes = [[['flatten', 1, 0, {}]]]))), /layer 'fc1' reads call 1 of layer 'flatten', which is called 1 time/);
-        await expectBadInput(async () => loadModel(await edited((c) => (byName(c.layers, 'fc1').inbound_nodes = [[['flatten', 0, 3, {}]]]))), /reads output 3 of layer 'flatten'/);
-        await expectBadInput(async () => loadModel(await edited((c) => (c.output_layers = [[c.layers[c.layers.length - 1].name, 2, 0]]))), /output layer '\w+' reads call 2 of layer '\w+', which is called 1 time/);
+        await expectBadInput(
+          async () => loadModel(await edited((c) => delete (byName(c.layers, 'block2_pool') as Partial<Layer>).name)),
+          /a layer of class MaxPooling2D has no name/,
+        );
+        await expectBadInput(
+          async () => loadModel(await edited((c) => (byName(c.layers, 'fc1').inbound_nodes = [[]]))),
+          /layer 'fc1' has an inbound node with no inputs/,
+        );
+        await expectBadInput(
+          async () => loadModel(await edited((c) => (byName(c.layers, 'fc1').inbound_nodes = []))),
+          /layer 'fc1' is never called/,
+        );
+        await expectBadInput(
+          async () =>
+            loadModel(await edited((c) => (byName(c.layers, 'fc1').inbound_nodes = [[['flatten', 1, 0, {}]]]))),
+          /layer 'fc1' reads call 1 of layer 'flatten', which is called 1 time/,
+        );
+        await expectBadInput(
+          async () =>
+            loadModel(await edited((c) => (byName(c.layers, 'fc1').inbound_nodes = [[['flatten', 0, 3, {}]]]))),
+          /reads output 3 of layer 'flatten'/,
+        );
+        await expectBadInput(
+          async () => loadModel(await edited((c) => (c.output_layers = [[c.layers[c.layers.length - 1].name, 2, 0]]))),
+          /output layer '\w+' reads call 2 of layer '\w+', which is called 1 time/,
+        );
       });
       it('a weights manifest whose entries are not {name, shape, dtype}', async () => {
         const manifest = async (edit: (w: { name?: unknown; shape?: unknown; dtype?: unknown }) => void) => {
@@ -150,10 +202,19 @@ describe('model files (tfjs LayersModel on disk)', () => {
           fs.writeFileSync(file, JSON.stringify(json));
           return file;
         };
-        await expectBadInput(async () => loadModel(await manifest((w) => (w.shape = null))), /has shape null, not a list of whole numbers/);
+        await expectBadInput(
+          async () => loadModel(await manifest((w) => (w.shape = null))),
+          /has shape null, not a list of whole numbers/,
+        );
         await expectBadInput(async () => loadModel(await manifest((w) => (w.shape = [3, -1]))), /has shape \[3,-1\]/);
-        await expectBadInput(async () => loadModel(await manifest((w) => (w.dtype = 'toString'))), /dtype "toString", which PXP does not read/);
-        await expectBadInput(async () => loadModel(await manifest((w) => delete w.name)), /a weight of weightsManifest\[0\] has no name/);
+        await expectBadInput(
+          async () => loadModel(await manifest((w) => (w.dtype = 'toString'))),
+          /dtype "toString", which PXP does not read/,
+        );
+        await expectBadInput(
+          async () => loadModel(await manifest((w) => delete w.name)),
+          /a weight of weightsManifest\[0\] has no name/,
+        );
       });
     });
 
@@ -166,7 +227,10 @@ describe('model files (tfjs LayersModel on disk)', () => {
       const w = fs.readFileSync(path.join(tmp.dir, 'weights.bin'));
       w.writeFloatLE(-Infinity, (offset + 3) * 4);
       fs.writeFileSync(path.join(tmp.dir, 'weights.bin'), w);
-      await expectBadInput(() => loadModel(file), new RegExp(`weight '${specs[at].name}' holds -Infinity \\(at flat index 3\\)`));
+      await expectBadInput(
+        () => loadModel(file),
+        new RegExp(`weight '${specs[at].name}' holds -Infinity \\(at flat index 3\\)`),
+      );
     });
   });
 });

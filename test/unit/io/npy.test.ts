@@ -80,11 +80,7 @@ describe('npy', () => {
       const back = readNpy(file);
       assert.deepEqual(back.shape, [3]);
       assert.deepEqual(Array.from(back.data), [1, 2, 3]);
-      assert.deepEqual(
-        fs.readdirSync(path.dirname(file)),
-        ['a.npy'],
-        'no temporary file left behind',
-      );
+      assert.deepEqual(fs.readdirSync(path.dirname(file)), ['a.npy'], 'no temporary file left behind');
     });
 
     it('parses from an unaligned buffer slice', () => {
@@ -171,7 +167,11 @@ describe('npy', () => {
     });
 
     it('rejects bad magic', () => {
-      expectBadInput(() => parseNpy(Buffer.from('PK\u0003\u0004 this is a zip, not npy'), 'bad.npy'), 'bad.npy', /magic/);
+      expectBadInput(
+        () => parseNpy(Buffer.from('PK\u0003\u0004 this is a zip, not npy'), 'bad.npy'),
+        'bad.npy',
+        /magic/,
+      );
       expectBadInput(() => parseNpy(new Uint8Array(3), 'tiny.npy'), 'tiny.npy');
     });
 
@@ -225,12 +225,18 @@ with open('v3.npy', 'wb') as f:
       const f4 = readNpy(path.join(tmp, 'f4.npy'));
       assert.equal(f4.dtype, 'float32');
       assert.deepEqual(f4.shape, [3, 4]);
-      assert.deepEqual(Array.from(f4.data), Array.from({ length: 12 }, (_, i) => Math.fround(i / 7)));
+      assert.deepEqual(
+        Array.from(f4.data),
+        Array.from({ length: 12 }, (_, i) => Math.fround(i / 7)),
+      );
       const i4 = readNpy(path.join(tmp, 'i4.npy'));
       assert.deepEqual([i4.dtype, i4.shape, Array.from(i4.data)], ['int32', [2, 2], [-5, 0, 7, 2147483647]]);
       const u1 = readNpy(path.join(tmp, 'u1.npy'));
       assert.deepEqual([u1.dtype, u1.shape], ['uint8', [16, 16]]);
-      assert.deepEqual(Array.from(u1.data), Array.from({ length: 256 }, (_, i) => i));
+      assert.deepEqual(
+        Array.from(u1.data),
+        Array.from({ length: 256 }, (_, i) => i),
+      );
       const i8 = readNpy(path.join(tmp, 'i8.npy'));
       assert.deepEqual([i8.dtype, Array.from(i8.data)], ['int32', [-2147483648, 0, 5, 2147483647]]);
       const f8 = readNpy(path.join(tmp, 'f8.npy'));
@@ -252,9 +258,17 @@ with open('v3.npy', 'wb') as f:
     });
 
     it('writes what numpy.load reads', () => {
-      writeNpy(path.join(tmp, 'w_f4.npy'), { dtype: 'float32', shape: [2, 3], data: Float32Array.from([0, 0.5, -1, 2, 3.25, 1e-3]) });
+      writeNpy(path.join(tmp, 'w_f4.npy'), {
+        dtype: 'float32',
+        shape: [2, 3],
+        data: Float32Array.from([0, 0.5, -1, 2, 3.25, 1e-3]),
+      });
       writeNpy(path.join(tmp, 'w_i4.npy'), { dtype: 'int32', shape: [3], data: Int32Array.from([-1, 0, 2147483647]) });
-      writeNpy(path.join(tmp, 'w_u1.npy'), { dtype: 'uint8', shape: [1, 2, 2, 1], data: Uint8Array.from([0, 1, 254, 255]) });
+      writeNpy(path.join(tmp, 'w_u1.npy'), {
+        dtype: 'uint8',
+        shape: [1, 2, 2, 1],
+        data: Uint8Array.from([0, 1, 254, 255]),
+      });
       writeNpy(path.join(tmp, 'w_scalar.npy'), { dtype: 'float32', shape: [], data: Float32Array.from([7]) });
       const out = python(`
 import json, numpy as np

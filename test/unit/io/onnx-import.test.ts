@@ -41,7 +41,20 @@ describe('ONNX models from PyTorch', function () {
   });
 
   describe('import', () => {
-    const names = ['resnet18', 'resnet50', 'resnet18_static_opset13', 'resnet18_bn_kept', 'mobilenet_v2', 'vgg_small_bn', 'vgg_small', 'vit_small', 'vit_small_opset16_nofold', 'tiny_cnn', 'tiny_cnn_external', 'squeezenet'];
+    const names = [
+      'resnet18',
+      'resnet50',
+      'resnet18_static_opset13',
+      'resnet18_bn_kept',
+      'mobilenet_v2',
+      'vgg_small_bn',
+      'vgg_small',
+      'vit_small',
+      'vit_small_opset16_nofold',
+      'tiny_cnn',
+      'tiny_cnn_external',
+      'squeezenet',
+    ];
     for (const name of names) {
       it(`${name}: computes PyTorch's outputs (≤ 1e-4 relative) on tfjs and on onnxruntime`, async () => {
         const dir = fixture(name);
@@ -64,7 +77,8 @@ describe('ONNX models from PyTorch', function () {
     it('names layers by their PyTorch module path and reads heads from the attention export', async () => {
       const resnet = await openAnyModel(path.join(fixture('resnet18'), 'model.onnx'));
       const names = resnet.summary.layers.map((l) => l.name);
-      for (const n of ['conv1', 'layer1.0.conv1', 'layer2.0.downsample.0', 'layer4.1.conv2', 'fc']) assert.ok(names.includes(n), n);
+      for (const n of ['conv1', 'layer1.0.conv1', 'layer2.0.downsample.0', 'layer4.1.conv2', 'fc'])
+        assert.ok(names.includes(n), n);
       assert.deepEqual(resnet.summary.fileInputShape, [3, 64, 64]);
       assert.equal(resnet.layout, 'NCHW');
       resnet.dispose();
@@ -75,9 +89,18 @@ describe('ONNX models from PyTorch', function () {
         [0, 1, 2].map((b) => `encoder.layers.encoder_layer_${b}.self_attention`),
       );
       const graph = vit.graph();
-      const cores = graph.nodes.filter((n) => n.op.type === 'attention').map((n) => n.op as { heads: number; headDim: number });
-      assert.deepEqual(cores, [0, 1, 2].map(() => ({ type: 'attention', heads: 4, headDim: 8 })));
-      assert.ok(graph.nodes.some((n) => n.name === 'encoder.layers.encoder_layer_0.mlp.1' && n.op.type === 'activation' && n.op.fn === 'gelu'));
+      const cores = graph.nodes
+        .filter((n) => n.op.type === 'attention')
+        .map((n) => n.op as { heads: number; headDim: number });
+      assert.deepEqual(
+        cores,
+        [0, 1, 2].map(() => ({ type: 'attention', heads: 4, headDim: 8 })),
+      );
+      assert.ok(
+        graph.nodes.some(
+          (n) => n.name === 'encoder.layers.encoder_layer_0.mlp.1' && n.op.type === 'activation' && n.op.fn === 'gelu',
+        ),
+      );
       disposeGraph(graph);
       vit.dispose();
     });
@@ -94,7 +117,10 @@ describe('ONNX models from PyTorch', function () {
     it('recovers module paths from node-name scopes', () => {
       assert.equal(modulePath('/layer1/layer1.0/conv1/Conv'), 'layer1.0.conv1');
       assert.equal(modulePath('/features/features.1/conv/conv.0/conv.0.0/Conv'), 'features.1.conv.0.0');
-      assert.equal(modulePath('/encoder/layers/encoder_layer_3/self_attention/Softmax'), 'encoder.layers.encoder_layer_3.self_attention');
+      assert.equal(
+        modulePath('/encoder/layers/encoder_layer_3/self_attention/Softmax'),
+        'encoder.layers.encoder_layer_3.self_attention',
+      );
       assert.equal(modulePath('Conv_12'), undefined);
     });
 
@@ -112,7 +138,10 @@ describe('ONNX models from PyTorch', function () {
       assert.ok(fs.statSync(path.join(dir, 'model.onnx')).size < 2000, 'the weights are not in the .onnx file');
       const copy = fs.mkdtempSync('/tmp/pxp-onnx-');
       fs.copyFileSync(path.join(dir, 'model.onnx'), path.join(copy, 'model.onnx'));
-      await assert.rejects(openAnyModel(path.join(copy, 'model.onnx')), (e: PxpError) => e.code === 'bad-input' && /external data file 'model.onnx.data' is missing/.test(e.message));
+      await assert.rejects(
+        openAnyModel(path.join(copy, 'model.onnx')),
+        (e: PxpError) => e.code === 'bad-input' && /external data file 'model.onnx.data' is missing/.test(e.message),
+      );
       fs.rmSync(copy, { recursive: true, force: true });
     });
 
@@ -135,7 +164,10 @@ describe('ONNX models from PyTorch', function () {
 
     it('refuses an NHWC array for an NCHW model, saying how to transpose it', async () => {
       const model = await openAnyModel(path.join(fixture('tiny_cnn'), 'model.onnx'));
-      assert.throws(() => arrayForEngine(new Float32Array(2 * 12 * 12), [2, 12, 12, 1], model, 'x.npy'), (e: PxpError) => e.code === 'bad-input' && /np\.transpose\(x, \(0, 3, 1, 2\)\)/.test(e.hint ?? ''));
+      assert.throws(
+        () => arrayForEngine(new Float32Array(2 * 12 * 12), [2, 12, 12, 1], model, 'x.npy'),
+        (e: PxpError) => e.code === 'bad-input' && /np\.transpose\(x, \(0, 3, 1, 2\)\)/.test(e.hint ?? ''),
+      );
       model.dispose();
     });
   });
@@ -148,7 +180,10 @@ describe('ONNX models from PyTorch', function () {
         const { data, shape } = w(n);
         const [o, i, kh, kw] = shape;
         const out = new Float32Array(data.length);
-        for (let a = 0; a < o; a++) for (let b = 0; b < i; b++) for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) out[((y * kw + x) * i + b) * o + a] = data[((a * i + b) * kh + y) * kw + x];
+        for (let a = 0; a < o; a++)
+          for (let b = 0; b < i; b++)
+            for (let y = 0; y < kh; y++)
+              for (let x = 0; x < kw; x++) out[((y * kw + x) * i + b) * o + a] = data[((a * i + b) * kh + y) * kw + x];
         return tf.tensor4d(out, [kh, kw, i, o]);
       };
       // fc1 reads PyTorch's C·H·W flatten; tfjs flattens H·W·C.
@@ -157,13 +192,22 @@ describe('ONNX models from PyTorch', function () {
       const c = 8;
       const s = inputs / c;
       const k1 = new Float32Array(inputs * units);
-      for (let u = 0; u < units; u++) for (let ch = 0; ch < c; ch++) for (let p = 0; p < s; p++) k1[(p * c + ch) * units + u] = fc1.data[u * inputs + ch * s + p];
+      for (let u = 0; u < units; u++)
+        for (let ch = 0; ch < c; ch++)
+          for (let p = 0; p < s; p++) k1[(p * c + ch) * units + u] = fc1.data[u * inputs + ch * s + p];
       const fc2 = w('fc2.weight');
       const k2 = new Float32Array(fc2.data.length);
       for (let u = 0; u < 10; u++) for (let j = 0; j < 16; j++) k2[j * 10 + u] = fc2.data[u * 16 + j];
       const m = tf.sequential({
         layers: [
-          tf.layers.conv2d({ name: 'conv1', inputShape: [12, 12, 1], filters: 6, kernelSize: 3, padding: 'same', activation: 'relu' }),
+          tf.layers.conv2d({
+            name: 'conv1',
+            inputShape: [12, 12, 1],
+            filters: 6,
+            kernelSize: 3,
+            padding: 'same',
+            activation: 'relu',
+          }),
           tf.layers.maxPooling2d({ poolSize: 2 }),
           tf.layers.conv2d({ name: 'conv2', filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' }),
           tf.layers.maxPooling2d({ poolSize: 2 }),
@@ -193,8 +237,18 @@ describe('ONNX models from PyTorch', function () {
         const b = await attribute(native, composite, data, shape, { targets, executor: 'tfjs' });
         disposeGraph(graph);
         assert.ok(maxRelDiff(a.input, b.input) < 1e-4, 'input relevance');
-        assert.deepEqual(a.layers.map((l) => l.name), ['conv1', 'conv2', 'fc1']);
-        for (const [i, layer] of a.layers.entries()) assert.ok(maxRelDiff(layer.relevance.flatMap((r) => Array.from(r)), b.layers[i].relevance.flatMap((r) => Array.from(r))) < 1e-4, layer.name);
+        assert.deepEqual(
+          a.layers.map((l) => l.name),
+          ['conv1', 'conv2', 'fc1'],
+        );
+        for (const [i, layer] of a.layers.entries())
+          assert.ok(
+            maxRelDiff(
+              layer.relevance.flatMap((r) => Array.from(r)),
+              b.layers[i].relevance.flatMap((r) => Array.from(r)),
+            ) < 1e-4,
+            layer.name,
+          );
         native.dispose();
         imported.dispose();
       });

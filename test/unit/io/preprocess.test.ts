@@ -31,8 +31,14 @@ describe('torchvision-style preprocessing', () => {
     assert.deepEqual([out.height, out.width, out.channels], [2, 2, 3]);
     // The centre 2×2 of a 4×4 starts at (1, 1): pixel 5/16.
     const p = 5 / 16;
-    assert.deepEqual(Array.from(out.data.subarray(0, 3)).map((v) => +v.toFixed(6)), [(p - 0.5) / 0.5, p, (p - 0.25) / 0.25].map((v) => +v.toFixed(6)));
-    assert.deepEqual(inputBounds({ name: 't', mean: [0.5, 0.25], std: [0.5, 0.25] }, 0, 1, 2), { low: [-1, -1], high: [1, 3] });
+    assert.deepEqual(
+      Array.from(out.data.subarray(0, 3)).map((v) => +v.toFixed(6)),
+      [(p - 0.5) / 0.5, p, (p - 0.25) / 0.25].map((v) => +v.toFixed(6)),
+    );
+    assert.deepEqual(inputBounds({ name: 't', mean: [0.5, 0.25], std: [0.5, 0.25] }, 0, 1, 2), {
+      low: [-1, -1],
+      high: [1, 3],
+    });
   });
 
   it('reads presets and JSON files, and names what is wrong in a bad one', () => {
@@ -42,7 +48,10 @@ describe('torchvision-style preprocessing', () => {
     fs.writeFileSync(file, JSON.stringify({ resize: 36, crop: 32, mean: [0.5], std: [0.25] }));
     assert.deepEqual(parsePreprocessing(file), { name: file, resize: 36, crop: [32, 32], mean: [0.5], std: [0.25] });
     fs.writeFileSync(file, JSON.stringify({ mean: [0.5], std: [0] }));
-    assert.throws(() => parsePreprocessing(file), (e: PxpError) => e.code === 'bad-input' && /std: every std must be > 0/.test(e.message));
+    assert.throws(
+      () => parsePreprocessing(file),
+      (e: PxpError) => e.code === 'bad-input' && /std: every std must be > 0/.test(e.message),
+    );
     cleanup();
   });
 
@@ -56,7 +65,19 @@ describe('torchvision-style preprocessing', () => {
     const build = (kernel: tf.Tensor, bias: tf.Tensor, norm?: Graph['inputNormalization']): Graph => ({
       nodes: [
         { name: 'in', className: 'Input', op: { type: 'input' }, inputs: [] },
-        { name: 'conv', className: 'Conv', op: { type: 'conv2d', kernel: kernel as tf.Tensor4D, bias: bias as tf.Tensor1D, strides: [1, 1], padding: 'valid', dilations: [1, 1] }, inputs: [0] },
+        {
+          name: 'conv',
+          className: 'Conv',
+          op: {
+            type: 'conv2d',
+            kernel: kernel as tf.Tensor4D,
+            bias: bias as tf.Tensor1D,
+            strides: [1, 1],
+            padding: 'valid',
+            dilations: [1, 1],
+          },
+          inputs: [0],
+        },
         { name: 'relu', className: 'Relu', op: { type: 'activation', fn: 'relu' }, inputs: [1] },
         { name: 'flat', className: 'Flatten', op: { type: 'flatten' }, inputs: [2] },
         { name: 'fc', className: 'Gemm', op: { type: 'dense', kernel: w2.clone() as tf.Tensor2D }, inputs: [3] },
@@ -71,12 +92,24 @@ describe('torchvision-style preprocessing', () => {
     const bPixel = tf.sub(b, tf.sum(tf.mul(k, tf.div(m, s)), [0, 1, 2]));
     const pixels = tf.randomUniform([3, 4, 4, 2], 0, 1, 'float32', 6);
     const normalized = tf.div(tf.sub(pixels, tf.tensor1d(mean)), tf.tensor1d(std));
-    const composite = parseComposite({ default: { conv: { rule: 'epsilon', epsilon: 1e-6 }, dense: { rule: 'epsilon', epsilon: 1e-6 } }, first: { rule: 'z-box', low: 0, high: 1 } }, 'zbox');
+    const composite = parseComposite(
+      {
+        default: { conv: { rule: 'epsilon', epsilon: 1e-6 }, dense: { rule: 'epsilon', epsilon: 1e-6 } },
+        first: { rule: 'z-box', low: 0, high: 1 },
+      },
+      'zbox',
+    );
     const targets = Int32Array.from([0, 1, 2]);
     const gNorm = build(k.clone(), b.clone(), { mean, std });
     const gPixel = build(kPixel, bPixel);
-    const a = await attribute(gNorm, composite, normalized.dataSync() as Float32Array, [3, 4, 4, 2], { targets, executor: 'tfjs' });
-    const c = await attribute(gPixel, composite, pixels.dataSync() as Float32Array, [3, 4, 4, 2], { targets, executor: 'tfjs' });
+    const a = await attribute(gNorm, composite, normalized.dataSync() as Float32Array, [3, 4, 4, 2], {
+      targets,
+      executor: 'tfjs',
+    });
+    const c = await attribute(gPixel, composite, pixels.dataSync() as Float32Array, [3, 4, 4, 2], {
+      targets,
+      executor: 'tfjs',
+    });
     let d = 0;
     let mx = 0;
     for (let i = 0; i < a.input.length; i++) {
@@ -86,7 +119,10 @@ describe('torchvision-style preprocessing', () => {
     assert.ok(d / mx < 1e-4, `${d / mx}`);
     assert.match(a.layerRules[0].rule, /on normalized inputs/);
     // The compiled graph (per-channel bounds as an expanded constant) agrees with tfjs.
-    const o = await attribute(gNorm, composite, normalized.dataSync() as Float32Array, [3, 4, 4, 2], { targets, executor: 'onnx' });
+    const o = await attribute(gNorm, composite, normalized.dataSync() as Float32Array, [3, 4, 4, 2], {
+      targets,
+      executor: 'onnx',
+    });
     for (let i = 0; i < a.input.length; i++) assert.ok(Math.abs(o.input[i] - a.input[i]) <= 1e-4 * mx, `onnx ${i}`);
     disposeGraph(gNorm);
     disposeGraph(gPixel);

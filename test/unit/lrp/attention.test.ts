@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { graphFromModel, disposeGraph } from '../../../src/core/graph/graph';
-import { attentionRelevance, contextProductRelevance, scoresProductRelevance } from '../../../src/core/lrp/attention-rules';
+import {
+  attentionRelevance,
+  contextProductRelevance,
+  scoresProductRelevance,
+} from '../../../src/core/lrp/attention-rules';
 import { Explainer, attribute } from '../../../src/core/lrp/attribute';
 import { type SoftmaxRule, parseComposite } from '../../../src/core/lrp/composites';
 import { tfAlgebra } from '../../../src/core/graph/tf-algebra';
@@ -95,7 +99,9 @@ function randomArray(rng: () => number, n: number, scale = 2): Float32Array {
 
 /** Slice of a [N, T, W] array for one sample and head, as a T×d matrix. */
 const headOf = (a: Float32Array | number[], s: number, h: number): M =>
-  Array.from({ length: T }, (_, i) => Array.from({ length: HEAD_DIM }, (_, c) => a[(s * T + i) * W + h * HEAD_DIM + c]));
+  Array.from({ length: T }, (_, i) =>
+    Array.from({ length: HEAD_DIM }, (_, c) => a[(s * T + i) * W + h * HEAD_DIM + c]),
+  );
 
 function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, tol = 1e-4): void {
   assert.equal(actual.length, expected.length);
@@ -117,9 +123,22 @@ describe('attention LRP (method.md §3)', () => {
       const rng = mulberry32(7);
       const [q, k, v, r] = [0, 1, 2, 3].map(() => randomArray(rng, N * T * W, 3));
       const tensors = [q, k, v, r].map((a) => tf.tensor(a, [N, T, W]));
-      const out = attentionRelevance(tfAlgebra, { heads: HEADS, headDim: HEAD_DIM }, tensors[0], tensors[1], tensors[2], tensors[3], rule);
+      const out = attentionRelevance(
+        tfAlgebra,
+        { heads: HEADS, headDim: HEAD_DIM },
+        tensors[0],
+        tensors[1],
+        tensors[2],
+        tensors[3],
+        rule,
+      );
       const got = { q: out.q.dataSync(), k: out.k.dataSync(), v: out.v.dataSync(), heads: out.heads.dataSync() };
-      const want = { q: new Float64Array(N * T * W), k: new Float64Array(N * T * W), v: new Float64Array(N * T * W), heads: new Float64Array(N * HEADS) };
+      const want = {
+        q: new Float64Array(N * T * W),
+        k: new Float64Array(N * T * W),
+        v: new Float64Array(N * T * W),
+        heads: new Float64Array(N * HEADS),
+      };
       for (let s = 0; s < N; s++)
         for (let h = 0; h < HEADS; h++) {
           const ref = referenceHead(headOf(q, s, h), headOf(k, s, h), headOf(v, s, h), headOf(r, s, h), rule);
@@ -136,7 +155,11 @@ describe('attention LRP (method.md §3)', () => {
       assertClose(got.k, want.k, 'R_K');
       assertClose(got.v, want.v, 'R_V');
       assertClose(got.heads, want.heads, 'head relevance');
-      if (rule === 'cp') assert.ok(Array.from(got.q).every((x) => x === 0) && Array.from(got.k).every((x) => x === 0), 'cp sends nothing into the softmax');
+      if (rule === 'cp')
+        assert.ok(
+          Array.from(got.q).every((x) => x === 0) && Array.from(got.k).every((x) => x === 0),
+          'cp sends nothing into the softmax',
+        );
       tf.dispose([...tensors, out.q, out.k, out.v, out.heads]);
     });
   }
@@ -169,7 +192,8 @@ describe('attention LRP (method.md §3)', () => {
       const perSample = (t: tf.Tensor) => tf.sum(t, [1, 2]).dataSync();
       const got = perSample(out.v);
       const want = perSample(r);
-      for (let s = 0; s < N; s++) assert.ok(Math.abs(got[s] - want[s]) <= 1e-5 * Math.abs(want[s]), `sample ${s}: ${got[s]} vs ${want[s]}`);
+      for (let s = 0; s < N; s++)
+        assert.ok(Math.abs(got[s] - want[s]) <= 1e-5 * Math.abs(want[s]), `sample ${s}: ${got[s]} vs ${want[s]}`);
     });
   });
 
@@ -194,7 +218,13 @@ describe('attention LRP (method.md §3)', () => {
 
   it('conserves relevance through a whole ViT with cp, zero biases and ε → 0 (input sums to the target)', () => {
     const model = tinyVit(11, true, 4);
-    const composite = parseComposite({ default: { conv: { rule: 'epsilon', epsilon: 1e-9 }, dense: { rule: 'epsilon', epsilon: 1e-9 } }, attention: { softmax: 'cp' } }, 'test');
+    const composite = parseComposite(
+      {
+        default: { conv: { rule: 'epsilon', epsilon: 1e-9 }, dense: { rule: 'epsilon', epsilon: 1e-9 } },
+        attention: { softmax: 'cp' },
+      },
+      'test',
+    );
     const explainer = new Explainer(model, composite);
     const x = randomInputs([6, 4, 4, 1], 3);
     const before = tf.memory().numTensors;
@@ -215,13 +245,20 @@ describe('attention LRP (method.md §3)', () => {
 
   it('reports heads and first-MLP neurons as components, not the projections or the second MLP layer', async () => {
     const model = tinyVit(2);
-    const composite = parseComposite({ layers: { 'block1_attn/q': { rule: 'z-plus' } }, attention: { softmax: 'z-plus-vbias' } }, 'test', ['block1_attn/q']);
+    const composite = parseComposite(
+      { layers: { 'block1_attn/q': { rule: 'z-plus' } }, attention: { softmax: 'z-plus-vbias' } },
+      'test',
+      ['block1_attn/q'],
+    );
     const x = randomInputs([3, 4, 4, 1], 4);
     const r = await attribute(model, composite, x.dataSync() as Float32Array, x.shape, { executor: 'auto' });
-    assert.deepEqual(r.layers.map((l) => [l.name, l.kind, l.relevance[0].length]), [
-      ['block1_attn', 'head', 2],
-      ['block1_mlp1', 'neuron', 6],
-    ]);
+    assert.deepEqual(
+      r.layers.map((l) => [l.name, l.kind, l.relevance[0].length]),
+      [
+        ['block1_attn', 'head', 2],
+        ['block1_mlp1', 'neuron', 6],
+      ],
+    );
     // Σ_tokens |R| and Σ_queries |Σ_keys R_A| are non-negative per sample.
     for (const l of r.layers) for (const row of l.relevance) assert.ok(row.every((v) => v >= 0));
     // The projections get their rules from the composite: the default dense rule, or their own name's.
@@ -230,7 +267,10 @@ describe('attention LRP (method.md §3)', () => {
     assert.equal(rules['block1_attn/k'], 'epsilon(1e-6)');
     assert.equal(rules['block1_mlp2'], 'epsilon(1e-6)');
     const g = graphFromModel(model);
-    assert.deepEqual(g.nodes.filter((n) => n.op.type === 'attention').map((n) => n.inputs.map((i) => g.nodes[i].name)), [['block1_attn/q', 'block1_attn/k', 'block1_attn/v']]);
+    assert.deepEqual(
+      g.nodes.filter((n) => n.op.type === 'attention').map((n) => n.inputs.map((i) => g.nodes[i].name)),
+      [['block1_attn/q', 'block1_attn/k', 'block1_attn/v']],
+    );
     disposeGraph(g);
     x.dispose();
     model.dispose();
@@ -240,15 +280,24 @@ describe('attention LRP (method.md §3)', () => {
     it(`onnxruntime and tfjs give the same ViT relevance (softmax ${rule})`, async function () {
       requireOnnxRuntime(this);
       const model = tinyVit(6);
-      const composite = parseComposite({ default: { dense: { rule: 'z-plus' } }, first: { rule: 'flat' }, attention: { softmax: rule } }, 'test');
+      const composite = parseComposite(
+        { default: { dense: { rule: 'z-plus' } }, first: { rule: 'flat' }, attention: { softmax: rule } },
+        'test',
+      );
       const x = randomInputs([4, 4, 4, 1], 7);
       const args = [model, composite, x.dataSync() as Float32Array, x.shape] as const;
       const onnx = await attribute(...args, { executor: 'onnx' });
       const tfjs = await attribute(...args, { executor: 'tfjs' });
       assert.equal(onnx.executor, 'onnx');
-      assert.ok(Math.max(...Array.from(tfjs.input, Math.abs)) > 1e-3 && tfjs.layers.every((l) => l.relevance.some((row) => row.some((v) => v > 1e-4))), 'relevance reaches the input and every component layer');
+      assert.ok(
+        Math.max(...Array.from(tfjs.input, Math.abs)) > 1e-3 &&
+          tfjs.layers.every((l) => l.relevance.some((row) => row.some((v) => v > 1e-4))),
+        'relevance reaches the input and every component layer',
+      );
       assertClose(onnx.input, tfjs.input, 'input relevance', 1e-3);
-      onnx.layers.forEach((l, i) => l.relevance.forEach((row, s) => assertClose(row, tfjs.layers[i].relevance[s], `${l.name} sample ${s}`, 1e-3)));
+      onnx.layers.forEach((l, i) =>
+        l.relevance.forEach((row, s) => assertClose(row, tfjs.layers[i].relevance[s], `${l.name} sample ${s}`, 1e-3)),
+      );
       x.dispose();
       model.dispose();
     });

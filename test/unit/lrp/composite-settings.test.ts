@@ -4,11 +4,19 @@ import { compositeToJson, parseComposite } from '../../../src/core/lrp/composite
 
 const parse = (json: unknown) => parseComposite(json, 'best.json');
 const refused = (json: unknown, pattern: RegExp) =>
-  assert.throws(() => parse(json), (e: unknown) => e instanceof PxpError && e.code === 'bad-input' && pattern.test(e.message) && !!e.hint);
+  assert.throws(
+    () => parse(json),
+    (e: unknown) => e instanceof PxpError && e.code === 'bad-input' && pattern.test(e.message) && !!e.hint,
+  );
 
 describe('what a searched composite carries besides rules: init, abs_sort, least_relevant_first', () => {
   it('reads them, and writes them back so that parsing again gives the same composite', () => {
-    const c = parse({ default: { conv: { rule: 'z-plus' } }, init: 'logit', abs_sort: false, least_relevant_first: true });
+    const c = parse({
+      default: { conv: { rule: 'z-plus' } },
+      init: 'logit',
+      abs_sort: false,
+      least_relevant_first: true,
+    });
     assert.deepEqual([c.init, c.absSort, c.leastRelevantFirst], ['logit', false, true]);
     const json = compositeToJson(c) as Record<string, unknown>;
     assert.deepEqual([json.init, json.abs_sort, json.least_relevant_first], ['logit', false, true]);

@@ -90,14 +90,20 @@ describe('composites', () => {
       assert.deepEqual(ruleForLayer(c, { name: 'conv1', kind: 'conv', isFirst: true }), { rule: 'w-square' });
       assert.deepEqual(ruleForLayer(c, { name: 'conv0', kind: 'conv', isFirst: true }), { rule: 'flat' });
       assert.deepEqual(ruleForLayer(c, { name: 'conv2', kind: 'conv', isFirst: false }), { rule: 'z-plus' });
-      assert.deepEqual(ruleForLayer(c, { name: 'fc1', kind: 'dense', isFirst: false }), { rule: 'epsilon', epsilon: 0.01 });
+      assert.deepEqual(ruleForLayer(c, { name: 'fc1', kind: 'dense', isFirst: false }), {
+        rule: 'epsilon',
+        epsilon: 0.01,
+      });
       assert.deepEqual(ruleForLayer(c, { name: 'fc2', kind: 'dense', isFirst: false }), { rule: 'z-plus' });
       assert.deepEqual(ruleForLayer(c, { name: 'fc0', kind: 'dense', isFirst: true }), { rule: 'flat' });
     });
     it('falls back to the default without first', () => {
       const p = presetComposite('epsilon-plus')!;
       assert.deepEqual(ruleForLayer(p, { name: 'c', kind: 'conv', isFirst: true }), { rule: 'z-plus' });
-      assert.deepEqual(ruleForLayer(p, { name: 'd', kind: 'dense', isFirst: true }), { rule: 'epsilon', epsilon: 1e-6 });
+      assert.deepEqual(ruleForLayer(p, { name: 'd', kind: 'dense', isFirst: true }), {
+        rule: 'epsilon',
+        epsilon: 1e-6,
+      });
     });
   });
 
@@ -152,7 +158,11 @@ describe('composites', () => {
     it('accepts epsilon 0, gamma 0 and z-box low = high', () => {
       assert.deepEqual(parse({ first: { rule: 'epsilon', epsilon: 0 } }).first, { rule: 'epsilon', epsilon: 0 });
       assert.deepEqual(parse({ first: { rule: 'gamma', gamma: 0 } }).first, { rule: 'gamma', gamma: 0 });
-      assert.deepEqual(parse({ first: { rule: 'z-box', low: 0.5, high: 0.5 } }).first, { rule: 'z-box', low: 0.5, high: 0.5 });
+      assert.deepEqual(parse({ first: { rule: 'z-box', low: 0.5, high: 0.5 } }).first, {
+        rule: 'z-box',
+        low: 0.5,
+        high: 0.5,
+      });
     });
     it('accepts layer names the model has', () => {
       const c = parse({ layers: { conv1: { rule: 'flat' } } }, ['conv1', 'dense1']);
@@ -169,7 +179,9 @@ describe('composites', () => {
       assert.match(e.hint!, /default/);
     });
     it('rejects unknown rules, naming the JSON path', () => {
-      const e = bad({ layers: { block1_conv1: { rule: 'epsilom' } } }, ["layers.block1_conv1.rule: unknown rule 'epsilom'"]);
+      const e = bad({ layers: { block1_conv1: { rule: 'epsilom' } } }, [
+        "layers.block1_conv1.rule: unknown rule 'epsilom'",
+      ]);
       assert.ok(e.message.startsWith("my.json: layers.block1_conv1.rule: unknown rule 'epsilom'"));
       for (const r of ['epsilon', 'z-plus', 'alpha-beta', 'gamma', 'flat', 'w-square', 'z-box']) {
         assert.ok(e.hint!.includes(r), `hint lists ${r}`);
@@ -179,7 +191,9 @@ describe('composites', () => {
       bad({ default: { conv: 'z-plus' } }, ['default.conv', 'expected a rule object']);
     });
     it('refuses the pass rule, saying that conv and dense layers need an LRP rule', () => {
-      const e = bad({ layers: { fc2: { rule: 'pass' } } }, ["layers.fc2.rule: 'pass' is not a rule for conv or dense layers"]);
+      const e = bad({ layers: { fc2: { rule: 'pass' } } }, [
+        "layers.fc2.rule: 'pass' is not a rule for conv or dense layers",
+      ]);
       assert.match(e.hint!, /give this layer an LRP rule; valid rules: epsilon, z-plus/);
       assert.doesNotMatch(e.hint!, /pass/);
     });
@@ -218,7 +232,10 @@ describe('composites', () => {
       });
     });
     it('rejects unknown canonizers and softmax rules', () => {
-      const e = bad({ canonizers: ['merge-batch-norm', 'merge-bn'] }, ['canonizers[1]', "unknown canonizer 'merge-bn'"]);
+      const e = bad({ canonizers: ['merge-batch-norm', 'merge-bn'] }, [
+        'canonizers[1]',
+        "unknown canonizer 'merge-bn'",
+      ]);
       assert.match(e.hint!, /merge-batch-norm/);
       const s = bad({ attention: { softmax: 'softmax' } }, ['attention.softmax', "unknown softmax rule 'softmax'"]);
       assert.match(s.hint!, /z-plus-vbias/);

@@ -13,11 +13,14 @@ import { randomInputs, randomizeWeights, tinyResNet, tinyVgg } from '../../helpe
 function leakyNet(residual: boolean, seed: number): tf.LayersModel {
   const input = tf.input({ shape: [8, 8, 3] });
   const block = (x: tf.SymbolicTensor, name: string, filters: number, strides: number, kernel = 3) => {
-    let y = tf.layers.conv2d({ name: `${name}_conv`, filters, kernelSize: kernel, strides, padding: 'same' }).apply(x) as tf.SymbolicTensor;
+    let y = tf.layers
+      .conv2d({ name: `${name}_conv`, filters, kernelSize: kernel, strides, padding: 'same' })
+      .apply(x) as tf.SymbolicTensor;
     y = tf.layers.batchNormalization({ name: `${name}_bn` }).apply(y) as tf.SymbolicTensor;
     return y;
   };
-  const leaky = (x: tf.SymbolicTensor, name: string) => tf.layers.leakyReLU({ name, alpha: 0.3 }).apply(x) as tf.SymbolicTensor;
+  const leaky = (x: tf.SymbolicTensor, name: string) =>
+    tf.layers.leakyReLU({ name, alpha: 0.3 }).apply(x) as tf.SymbolicTensor;
   // 16 channels into the 1×1 projection: an output whose 16 products all share one sign (no positive or no negative part, where α-β
   // legitimately stops conserving) has probability 2^-16.
   const a = leaky(block(input, 'c1', 16, 1), 'c1_act');
@@ -57,11 +60,17 @@ describe('LRP conservation (zero biases, ε → 0)', () => {
     sequential: [['c1_conv'], ['c2_conv'], ['c3_conv'], ['fc']],
     residual: [['c1_conv'], ['c2_conv', 'proj_conv'], ['c3_conv', 'proj_conv'], ['fc']],
   };
-  for (const [modelName, build] of [['sequential', () => leakyNet(false, 3)], ['residual', () => leakyNet(true, 3)]] as const) {
+  for (const [modelName, build] of [
+    ['sequential', () => leakyNet(false, 3)],
+    ['residual', () => leakyNet(true, 3)],
+  ] as const) {
     for (const [ruleName, conv, first] of CONSERVING) {
       it(`${modelName}, conv ${ruleName}: input and every layer sum to the output relevance`, () => {
         const model = build();
-        const composite = parseComposite({ default: { conv, dense: { rule: 'epsilon', epsilon: 1e-9 } }, ...(first ? { first } : {}) }, 'test');
+        const composite = parseComposite(
+          { default: { conv, dense: { rule: 'epsilon', epsilon: 1e-9 } }, ...(first ? { first } : {}) },
+          'test',
+        );
         const explainer = new Explainer(model, composite);
         const x = randomInputs([3, 8, 8, 3], 11, -1, 1);
         const b = explainer.explainBatch(x, new Int32Array([0, 1, 2]));
@@ -87,7 +96,13 @@ describe('LRP conservation (zero biases, ε → 0)', () => {
 
   it('biases absorb relevance: with biases the sums differ (the check above can fail)', () => {
     const model = tinyVgg(3, false);
-    const explainer = new Explainer(model, parseComposite({ default: { conv: { rule: 'epsilon', epsilon: 1e-9 }, dense: { rule: 'epsilon', epsilon: 1e-9 } } }, 'test'));
+    const explainer = new Explainer(
+      model,
+      parseComposite(
+        { default: { conv: { rule: 'epsilon', epsilon: 1e-9 }, dense: { rule: 'epsilon', epsilon: 1e-9 } } },
+        'test',
+      ),
+    );
     const x = randomInputs([1, 8, 8, 2], 11);
     const b = explainer.explainBatch(x, new Int32Array([0]));
     const inputSum = b.input.reduce((a, v) => a + v, 0);
@@ -101,7 +116,16 @@ describe('LRP memory', () => {
 
   it('keeps the tensor count flat over 1 000 batches', () => {
     const model = tinyResNet(4);
-    const explainer = new Explainer(model, parseComposite({ default: { conv: { rule: 'gamma', gamma: 0.25 }, dense: { rule: 'epsilon', epsilon: 1e-6 } }, first: { rule: 'flat' } }, 'test'));
+    const explainer = new Explainer(
+      model,
+      parseComposite(
+        {
+          default: { conv: { rule: 'gamma', gamma: 0.25 }, dense: { rule: 'epsilon', epsilon: 1e-6 } },
+          first: { rule: 'flat' },
+        },
+        'test',
+      ),
+    );
     const x = randomInputs([2, 8, 8, 2], 1);
     explainer.explainBatch(x);
     const before = tf.memory();

@@ -72,7 +72,8 @@ function sumOf(a: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) s += a[i];
   return s;
 }
-const slice = (a: ArrayLike<number>, from: number, to: number): number[] => Array.prototype.slice.call(a, from, to) as number[];
+const slice = (a: ArrayLike<number>, from: number, to: number): number[] =>
+  Array.prototype.slice.call(a, from, to) as number[];
 
 /** max |got − want| ≤ rtol · max(max |want|, 1e-3): equal up to float32 roundings, relative to the magnitude. */
 function assertClose(got: ArrayLike<number>, want: ArrayLike<number>, what: string, rtol = 1e-5): void {
@@ -93,7 +94,9 @@ function assertClose(got: ArrayLike<number>, want: ArrayLike<number>, what: stri
 const eps = (epsilon: number): Rule => ({ rule: 'epsilon', epsilon });
 /** epsilon(0.01), alpha-beta(2, 1), z-plus: a rule and its parameters, for test names and messages. */
 function describeSpec(r: Rule): string {
-  const params = Object.entries(r).filter(([k]) => k !== 'rule').map(([, v]) => String(v));
+  const params = Object.entries(r)
+    .filter(([k]) => k !== 'rule')
+    .map(([, v]) => String(v));
   return params.length ? `${r.rule}(${params.join(', ')})` : r.rule;
 }
 
@@ -127,17 +130,99 @@ interface LayerSpec {
 
 const LAYER_SPECS: LayerSpec[] = [
   { label: 'dense 6→4', kind: 'dense', n: 3, inShape: [6], out: 4 },
-  { label: 'conv2d 5×5×2, 3×3×2×3, stride 1, same', kind: 'conv2d', n: 1, inShape: [5, 5, 2], out: 3, kernelSize: [3, 3], strides: [1, 1], padding: 'same' },
-  { label: 'conv2d 5×5×2, 3×3×2×3, stride 2, same', kind: 'conv2d', n: 1, inShape: [5, 5, 2], out: 3, kernelSize: [3, 3], strides: [2, 2], padding: 'same' },
-  { label: 'conv2d 5×5×2, 3×3×2×3, stride 1, valid', kind: 'conv2d', n: 1, inShape: [5, 5, 2], out: 3, kernelSize: [3, 3], strides: [1, 1], padding: 'valid' },
-  { label: 'conv2d 5×5×2, 3×3×2×3, stride 2, valid', kind: 'conv2d', n: 1, inShape: [5, 5, 2], out: 3, kernelSize: [3, 3], strides: [2, 2], padding: 'valid' },
-  { label: 'conv2d 6×6×2 (2 samples), stride 2, same (pad 0 before, 1 after)', kind: 'conv2d', n: 2, inShape: [6, 6, 2], out: 3, kernelSize: [3, 3], strides: [2, 2], padding: 'same' },
-  { label: 'conv2d 5×4×2, 3×2 kernel, strides 2×1, same', kind: 'conv2d', n: 1, inShape: [5, 4, 2], out: 3, kernelSize: [3, 2], strides: [2, 1], padding: 'same' },
-  { label: 'conv2d 7×7×1, 2×2 kernel, stride 3 > kernel, same', kind: 'conv2d', n: 1, inShape: [7, 7, 1], out: 2, kernelSize: [2, 2], strides: [3, 3], padding: 'same' },
-  { label: 'depthwise 5×5×2, 3×3, multiplier 2, stride 2, same', kind: 'depthwise', n: 1, inShape: [5, 5, 2], out: 2, kernelSize: [3, 3], strides: [2, 2], padding: 'same' },
+  {
+    label: 'conv2d 5×5×2, 3×3×2×3, stride 1, same',
+    kind: 'conv2d',
+    n: 1,
+    inShape: [5, 5, 2],
+    out: 3,
+    kernelSize: [3, 3],
+    strides: [1, 1],
+    padding: 'same',
+  },
+  {
+    label: 'conv2d 5×5×2, 3×3×2×3, stride 2, same',
+    kind: 'conv2d',
+    n: 1,
+    inShape: [5, 5, 2],
+    out: 3,
+    kernelSize: [3, 3],
+    strides: [2, 2],
+    padding: 'same',
+  },
+  {
+    label: 'conv2d 5×5×2, 3×3×2×3, stride 1, valid',
+    kind: 'conv2d',
+    n: 1,
+    inShape: [5, 5, 2],
+    out: 3,
+    kernelSize: [3, 3],
+    strides: [1, 1],
+    padding: 'valid',
+  },
+  {
+    label: 'conv2d 5×5×2, 3×3×2×3, stride 2, valid',
+    kind: 'conv2d',
+    n: 1,
+    inShape: [5, 5, 2],
+    out: 3,
+    kernelSize: [3, 3],
+    strides: [2, 2],
+    padding: 'valid',
+  },
+  {
+    label: 'conv2d 6×6×2 (2 samples), stride 2, same (pad 0 before, 1 after)',
+    kind: 'conv2d',
+    n: 2,
+    inShape: [6, 6, 2],
+    out: 3,
+    kernelSize: [3, 3],
+    strides: [2, 2],
+    padding: 'same',
+  },
+  {
+    label: 'conv2d 5×4×2, 3×2 kernel, strides 2×1, same',
+    kind: 'conv2d',
+    n: 1,
+    inShape: [5, 4, 2],
+    out: 3,
+    kernelSize: [3, 2],
+    strides: [2, 1],
+    padding: 'same',
+  },
+  {
+    label: 'conv2d 7×7×1, 2×2 kernel, stride 3 > kernel, same',
+    kind: 'conv2d',
+    n: 1,
+    inShape: [7, 7, 1],
+    out: 2,
+    kernelSize: [2, 2],
+    strides: [3, 3],
+    padding: 'same',
+  },
+  {
+    label: 'depthwise 5×5×2, 3×3, multiplier 2, stride 2, same',
+    kind: 'depthwise',
+    n: 1,
+    inShape: [5, 5, 2],
+    out: 2,
+    kernelSize: [3, 3],
+    strides: [2, 2],
+    padding: 'same',
+  },
 ];
 
-const DILATED: LayerSpec = { label: 'conv2d 5×5×2, 2×2 kernel, dilation 2, same', kind: 'conv2d', n: 1, inShape: [5, 5, 2], out: 3, kernelSize: [2, 2], strides: [1, 1], padding: 'same', dilations: [2, 2] };
+const DILATED: LayerSpec = {
+  label: 'conv2d 5×5×2, 2×2 kernel, dilation 2, same',
+  kind: 'conv2d',
+  n: 1,
+  inShape: [5, 5, 2],
+  out: 3,
+  kernelSize: [2, 2],
+  strides: [1, 1],
+  padding: 'same',
+  dilations: [2, 2],
+};
 
 /** A layer case whose pre-activations are all nonzero (without biases, sums of multiples of 1/16 can cancel). */
 function buildLayerCase(spec: LayerSpec, seed: number): LayerCase {
@@ -163,7 +248,14 @@ function buildLayerCaseOnce(spec: LayerSpec, seed: number): LayerCase {
   } else {
     const [kh, kw] = spec.kernelSize!;
     const cin = spec.inShape[2];
-    const common = { kernelSize: spec.kernelSize!, strides: spec.strides!, padding: spec.padding!, dilationRate: spec.dilations ?? [1, 1], inputShape: spec.inShape, useBias };
+    const common = {
+      kernelSize: spec.kernelSize!,
+      strides: spec.strides!,
+      padding: spec.padding!,
+      dilationRate: spec.dilations ?? [1, 1],
+      inputShape: spec.inShape,
+      useBias,
+    };
     if (spec.kind === 'conv2d') {
       layer = tf.layers.conv2d({ filters: spec.out, ...common });
       biasLength = spec.out;
@@ -184,8 +276,17 @@ function buildLayerCaseOnce(spec: LayerSpec, seed: number): LayerCase {
   let map: ref.LinearMap;
   if (spec.kind === 'dense') map = ref.denseMap(kernel, nIn, spec.out, refBias);
   else {
-    const g: ref.ConvGeometry = { inShape: spec.inShape as [number, number, number], kernelSize: spec.kernelSize!, strides: spec.strides!, padding: spec.padding!, dilations: spec.dilations };
-    map = spec.kind === 'conv2d' ? ref.conv2dMap(g, kernel, spec.out, refBias) : ref.depthwiseMap(g, kernel, spec.out, refBias);
+    const g: ref.ConvGeometry = {
+      inShape: spec.inShape as [number, number, number],
+      kernelSize: spec.kernelSize!,
+      strides: spec.strides!,
+      padding: spec.padding!,
+      dilations: spec.dilations,
+    };
+    map =
+      spec.kind === 'conv2d'
+        ? ref.conv2dMap(g, kernel, spec.out, refBias)
+        : ref.depthwiseMap(g, kernel, spec.out, refBias);
   }
   const x = data.grid(spec.n * nIn);
   const r = data.uniform(spec.n * map.nOut);
@@ -239,7 +340,14 @@ interface NetCase {
 /** Bias denominators per depth: activations get finer by a factor 8 per layer, so biases do too. */
 const BIAS_DENOMS = [32, 256, 2048];
 
-function setDense(layer: tf.layers.Layer, data: Data, nIn: number, nOut: number, depth: number, zeroBias: boolean): ref.LinearMap {
+function setDense(
+  layer: tf.layers.Layer,
+  data: Data,
+  nIn: number,
+  nOut: number,
+  depth: number,
+  zeroBias: boolean,
+): ref.LinearMap {
   const kernel = data.grid(nIn * nOut);
   const bias = zeroBias ? new Float64Array(nOut) : data.oddBias(nOut, BIAS_DENOMS[depth]);
   const ws = [tf.tensor2d(f32(kernel), [nIn, nOut]), tf.tensor1d(f32(bias))];
@@ -248,7 +356,14 @@ function setDense(layer: tf.layers.Layer, data: Data, nIn: number, nOut: number,
   return ref.denseMap(kernel, nIn, nOut, bias);
 }
 
-function setConv(layer: tf.layers.Layer, data: Data, g: ref.ConvGeometry, cout: number, depth: number, zeroBias: boolean): ref.LinearMap {
+function setConv(
+  layer: tf.layers.Layer,
+  data: Data,
+  g: ref.ConvGeometry,
+  cout: number,
+  depth: number,
+  zeroBias: boolean,
+): ref.LinearMap {
   const [kh, kw] = g.kernelSize;
   const cin = g.inShape[2];
   const kernel = data.grid(kh * kw * cin * cout);
@@ -270,7 +385,16 @@ function denseNet(seed: number, zeroBias = false): NetCase {
     { map: setDense(l2, data, 4, 3, 1, zeroBias), kind: 'dense', relu: false },
   ];
   const n = 3;
-  return { label: 'dense → ReLU → dense', n, inShape: [5], targets: Int32Array.from([0, 2, 1]), layers, model, signed: data.grid(n * 5), unit: data.grid(n * 5, 0, 1) };
+  return {
+    label: 'dense → ReLU → dense',
+    n,
+    inShape: [5],
+    targets: Int32Array.from([0, 2, 1]),
+    layers,
+    model,
+    signed: data.grid(n * 5),
+    unit: data.grid(n * 5, 0, 1),
+  };
 }
 
 /** conv2d(5×5×2 → 3×3×3, stride 2, same) → ReLU layer → flatten → dense(27→3). */
@@ -285,7 +409,16 @@ function convNet(seed: number, zeroBias = false): NetCase {
     { map: setDense(dense, data, 27, 3, 1, zeroBias), kind: 'dense', relu: false },
   ];
   const n = 2;
-  return { label: 'conv → ReLU → flatten → dense', n, inShape: [5, 5, 2], targets: Int32Array.from([1, 2]), layers, model, signed: data.grid(n * 50), unit: data.grid(n * 50, 0, 1) };
+  return {
+    label: 'conv → ReLU → flatten → dense',
+    n,
+    inShape: [5, 5, 2],
+    targets: Int32Array.from([1, 2]),
+    layers,
+    model,
+    signed: data.grid(n * 50),
+    unit: data.grid(n * 50, 0, 1),
+  };
 }
 
 /** conv2d(6×6×2 → 4×4×3, valid, fused ReLU) → conv2d(→ 2×2×2, 2×2 stride 2, fused ReLU) → flatten → dense(8→3). */
@@ -293,7 +426,13 @@ function deepConvNet(seed: number): NetCase {
   const data = new Data(seed);
   const g1: ref.ConvGeometry = { inShape: [6, 6, 2], kernelSize: [3, 3], strides: [1, 1], padding: 'valid' };
   const g2: ref.ConvGeometry = { inShape: [4, 4, 3], kernelSize: [2, 2], strides: [2, 2], padding: 'valid' };
-  const c1 = tf.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'valid', activation: 'relu', inputShape: [6, 6, 2] });
+  const c1 = tf.layers.conv2d({
+    filters: 3,
+    kernelSize: 3,
+    padding: 'valid',
+    activation: 'relu',
+    inputShape: [6, 6, 2],
+  });
   const c2 = tf.layers.conv2d({ filters: 2, kernelSize: 2, strides: 2, padding: 'valid', activation: 'relu' });
   const dense = tf.layers.dense({ units: 3 });
   const model = tf.sequential({ layers: [c1, c2, tf.layers.flatten(), dense] });
@@ -303,7 +442,16 @@ function deepConvNet(seed: number): NetCase {
     { map: setDense(dense, data, 8, 3, 2, false), kind: 'dense', relu: false },
   ];
   const n = 2;
-  return { label: 'conv → ReLU → conv → ReLU → flatten → dense', n, inShape: [6, 6, 2], targets: Int32Array.from([2, 0]), layers, model, signed: data.grid(n * 72), unit: data.grid(n * 72, 0, 1) };
+  return {
+    label: 'conv → ReLU → conv → ReLU → flatten → dense',
+    n,
+    inShape: [6, 6, 2],
+    targets: Int32Array.from([2, 0]),
+    layers,
+    model,
+    signed: data.grid(n * 72),
+    unit: data.grid(n * 72, 0, 1),
+  };
 }
 
 /** A net whose pre-activations are all nonzero on its signed inputs (zero biases can make sums cancel). */
@@ -383,7 +531,12 @@ const COMPOSITES: CompositeCase[] = [
   },
   {
     label: "alpha-beta(2, 1) first, gamma(0.5) conv, epsilon(0.01) dense, init 'logit'",
-    make: () => composite({ default: { conv: { rule: 'gamma', gamma: 0.5 }, dense: eps(0.01) }, first: { rule: 'alpha-beta', alpha: 2, beta: 1 }, canonizers: [] }),
+    make: () =>
+      composite({
+        default: { conv: { rule: 'gamma', gamma: 0.5 }, dense: eps(0.01) },
+        first: { rule: 'alpha-beta', alpha: 2, beta: 1 },
+        canonizers: [],
+      }),
     first: { rule: 'alpha-beta', alpha: 2, beta: 1 },
     conv: { rule: 'gamma', gamma: 0.5 },
     dense: eps(0.01),
@@ -392,7 +545,12 @@ const COMPOSITES: CompositeCase[] = [
   },
   {
     label: 'w-square first, alpha-beta(1.5, 0.5) conv, epsilon(0.25) dense',
-    make: () => composite({ default: { conv: { rule: 'alpha-beta', alpha: 1.5, beta: 0.5 }, dense: eps(0.25) }, first: { rule: 'w-square' }, canonizers: [] }),
+    make: () =>
+      composite({
+        default: { conv: { rule: 'alpha-beta', alpha: 1.5, beta: 0.5 }, dense: eps(0.25) },
+        first: { rule: 'w-square' },
+        canonizers: [],
+      }),
     first: { rule: 'w-square' },
     conv: { rule: 'alpha-beta', alpha: 1.5, beta: 0.5 },
     dense: eps(0.25),
@@ -401,7 +559,12 @@ const COMPOSITES: CompositeCase[] = [
   },
   {
     label: 'z-box(-1, 1) first, z-plus dense (classifier included)',
-    make: () => composite({ default: { conv: { rule: 'z-plus' }, dense: { rule: 'z-plus' } }, first: { rule: 'z-box', low: -1, high: 1 }, canonizers: [] }),
+    make: () =>
+      composite({
+        default: { conv: { rule: 'z-plus' }, dense: { rule: 'z-plus' } },
+        first: { rule: 'z-box', low: -1, high: 1 },
+        canonizers: [],
+      }),
     first: { rule: 'z-box', low: -1, high: 1 },
     conv: { rule: 'z-plus' },
     dense: { rule: 'z-plus' },
@@ -415,7 +578,13 @@ function refLayers(net: NetCase, cc: Pick<CompositeCase, 'first' | 'conv' | 'den
 }
 
 /** Explains x with the net's targets, or (targets null) the predicted classes. */
-function explain(net: NetCase, spec: CompositeSpec, x: Float64Array, init: 'one-hot' | 'logit', targets: Int32Array | null = net.targets) {
+function explain(
+  net: NetCase,
+  spec: CompositeSpec,
+  x: Float64Array,
+  init: 'one-hot' | 'logit',
+  targets: Int32Array | null = net.targets,
+) {
   const explainer = new Explainer(net.model, spec);
   try {
     const xt = tf.tensor(Float32Array.from(x), [net.n, ...net.inShape]);
@@ -466,30 +635,54 @@ describe('LRP rules against an independent loop reference (method.md §2)', func
     it('every layer case has negative, zero and positive inputs, negative and positive weights, biases and pre-activations', () => {
       for (const c of cases) {
         const z = ref.forwardBatch(c.map, c.x, c.n);
-        for (const [name, v] of [['x', c.x], ['w', c.map.weight], ['b', c.map.bias!], ['z', z]] as const) {
+        for (const [name, v] of [
+          ['x', c.x],
+          ['w', c.map.weight],
+          ['b', c.map.bias!],
+          ['z', z],
+        ] as const) {
           assert.ok(v.some((t) => t < 0) && v.some((t) => t > 0), `${c.label}: ${name} has both signs`);
         }
-        assert.ok(c.x.some((t) => t === 0), `${c.label}: some input is 0`);
-        assert.ok(z.every((t) => t !== 0), `${c.label}: no pre-activation is exactly 0`);
+        assert.ok(
+          c.x.some((t) => t === 0),
+          `${c.label}: some input is 0`,
+        );
+        assert.ok(
+          z.every((t) => t !== 0),
+          `${c.label}: no pre-activation is exactly 0`,
+        );
       }
     });
 
     it('the tfjs layers compute the reference pre-activations exactly', () => {
       for (const c of cases) {
-        const z = tf.tidy(() => (c.model.predict(tf.tensor(Float32Array.from(c.x), [c.n, ...c.inShape])) as tf.Tensor).dataSync());
+        const z = tf.tidy(() =>
+          (c.model.predict(tf.tensor(Float32Array.from(c.x), [c.n, ...c.inShape])) as tf.Tensor).dataSync(),
+        );
         assertClose(z, ref.forwardBatch(c.map, c.x, c.n), `${c.label}: z`, 0);
       }
     });
 
     it('the data tell every rule apart (each pair of references differs by far more than the tolerance)', () => {
-      const rules: Rule[] = [eps(0.01), { rule: 'z-plus' }, { rule: 'alpha-beta', alpha: 2, beta: 1 }, { rule: 'gamma', gamma: 0.25 }, { rule: 'flat' }, { rule: 'w-square' }, { rule: 'z-box', low: -1.5, high: 1.25 }];
+      const rules: Rule[] = [
+        eps(0.01),
+        { rule: 'z-plus' },
+        { rule: 'alpha-beta', alpha: 2, beta: 1 },
+        { rule: 'gamma', gamma: 0.25 },
+        { rule: 'flat' },
+        { rule: 'w-square' },
+        { rule: 'z-box', low: -1.5, high: 1.25 },
+      ];
       for (const c of cases) {
         const outs = rules.map((r) => ref.ruleRelevanceBatch(r, c.map, c.x, c.r, c.n));
         for (let a = 0; a < rules.length; a++) {
           for (let b = a + 1; b < rules.length; b++) {
             let d = 0;
             outs[a].forEach((v, i) => (d = Math.max(d, Math.abs(v - outs[b][i]))));
-            assert.ok(d > 1e-2 * Math.max(maxAbs(outs[a]), maxAbs(outs[b])), `${c.label}: ${describeSpec(rules[a])} vs ${describeSpec(rules[b])} differ by only ${d}`);
+            assert.ok(
+              d > 1e-2 * Math.max(maxAbs(outs[a]), maxAbs(outs[b])),
+              `${c.label}: ${describeSpec(rules[a])} vs ${describeSpec(rules[b])} differ by only ${d}`,
+            );
           }
         }
       }
@@ -504,7 +697,12 @@ describe('LRP rules against an independent loop reference (method.md §2)', func
       { rule: 'alpha-beta', alpha: 2, beta: 1 },
       { rule: 'alpha-beta', alpha: 1.5, beta: 0.5 },
     ]));
-  describe('gamma rule (generalized, 4 terms)', () => ruleMatchesReference([{ rule: 'gamma', gamma: 0.25 }, { rule: 'gamma', gamma: 1 }, { rule: 'gamma', gamma: 7 }]));
+  describe('gamma rule (generalized, 4 terms)', () =>
+    ruleMatchesReference([
+      { rule: 'gamma', gamma: 0.25 },
+      { rule: 'gamma', gamma: 1 },
+      { rule: 'gamma', gamma: 7 },
+    ]));
   describe('flat rule (padded positions are zeros of the ones-input)', () => ruleMatchesReference([{ rule: 'flat' }]));
   describe('w-square rule', () => ruleMatchesReference([{ rule: 'w-square' }]));
   describe('z-box rule', () =>
@@ -522,8 +720,21 @@ describe('LRP rules against an independent loop reference (method.md §2)', func
     // z-box bounds strictly outside this case's inputs: with inputs on the bounds, some d come within float32
     // rounding of 0 and the comparison measures conditioning, not the rule (a hand loop agrees to 5e-8 there).
     it(`${DILATED.label}: applyLinearRule equals the loop reference for every rule`, () => {
-      const rules: Rule[] = [eps(0.01), { rule: 'z-plus' }, { rule: 'alpha-beta', alpha: 2, beta: 1 }, { rule: 'gamma', gamma: 0.25 }, { rule: 'flat' }, { rule: 'w-square' }, { rule: 'z-box', low: -1.5, high: 1.25 }];
-      for (const rule of rules) assertClose(codeRelevance(c, rule), ref.ruleRelevanceBatch(rule, c.map, c.x, c.r, c.n), `${c.label}, ${describeSpec(rule)}`);
+      const rules: Rule[] = [
+        eps(0.01),
+        { rule: 'z-plus' },
+        { rule: 'alpha-beta', alpha: 2, beta: 1 },
+        { rule: 'gamma', gamma: 0.25 },
+        { rule: 'flat' },
+        { rule: 'w-square' },
+        { rule: 'z-box', low: -1.5, high: 1.25 },
+      ];
+      for (const rule of rules)
+        assertClose(
+          codeRelevance(c, rule),
+          ref.ruleRelevanceBatch(rule, c.map, c.x, c.r, c.n),
+          `${c.label}, ${describeSpec(rule)}`,
+        );
     });
   });
 
@@ -544,7 +755,15 @@ describe('LRP rules against an independent loop reference (method.md §2)', func
       const layer = tf.layers.dense({ units: 1, inputShape: [2], useBias: false });
       const model = tf.sequential({ layers: [layer] });
       layer.setWeights([tf.tensor2d([2, 1], [2, 1])]);
-      c = { label: 'hand', n: 1, inShape: [2], map: ref.denseMap([2, 1], 2, 1), x: Float64Array.from([1, -1]), r: Float64Array.from([1]), model };
+      c = {
+        label: 'hand',
+        n: 1,
+        inShape: [2],
+        map: ref.denseMap([2, 1], 2, 1),
+        x: Float64Array.from([1, -1]),
+        r: Float64Array.from([1]),
+        model,
+      };
     });
     after(() => c.model.dispose());
     for (const [rule, want] of expected) {
@@ -562,7 +781,15 @@ describe('LRP rules against an independent loop reference (method.md §2)', func
       const layer = tf.layers.dense({ units: 1, inputShape: [2], useBias: false });
       const model = tf.sequential({ layers: [layer] });
       layer.setWeights([tf.tensor2d([0.5, -1], [2, 1])]);
-      c = { label: 'z = 0', n: 1, inShape: [2], map: ref.denseMap([0.5, -1], 2, 1), x: Float64Array.from([1, 0.5]), r: Float64Array.from([1e-6]), model };
+      c = {
+        label: 'z = 0',
+        n: 1,
+        inShape: [2],
+        map: ref.denseMap([0.5, -1], 2, 1),
+        x: Float64Array.from([1, 0.5]),
+        r: Float64Array.from([1e-6]),
+        model,
+      };
     });
     after(() => c.model.dispose());
 
@@ -584,9 +811,28 @@ describe('LRP rules against an independent loop reference (method.md §2)', func
     let zeroBiasConv: LayerCase; // conv, bias 0
     let positive: LayerCase; // all-positive inputs, weights and biases
     before(() => {
-      noBias = buildLayerCase({ label: 'dense 6→4 without bias', kind: 'dense', n: 3, inShape: [6], out: 4, useBias: false }, 21);
-      zeroBias = buildLayerCase({ label: 'dense 6→4 with zero bias', kind: 'dense', n: 3, inShape: [6], out: 4, zeroBias: true }, 22);
-      zeroBiasConv = buildLayerCase({ label: 'conv2d 5×5×2, stride 2, same, zero bias', kind: 'conv2d', n: 1, inShape: [5, 5, 2], out: 3, kernelSize: [3, 3], strides: [2, 2], padding: 'same', zeroBias: true }, 23);
+      noBias = buildLayerCase(
+        { label: 'dense 6→4 without bias', kind: 'dense', n: 3, inShape: [6], out: 4, useBias: false },
+        21,
+      );
+      zeroBias = buildLayerCase(
+        { label: 'dense 6→4 with zero bias', kind: 'dense', n: 3, inShape: [6], out: 4, zeroBias: true },
+        22,
+      );
+      zeroBiasConv = buildLayerCase(
+        {
+          label: 'conv2d 5×5×2, stride 2, same, zero bias',
+          kind: 'conv2d',
+          n: 1,
+          inShape: [5, 5, 2],
+          out: 3,
+          kernelSize: [3, 3],
+          strides: [2, 2],
+          padding: 'same',
+          zeroBias: true,
+        },
+        23,
+      );
       positive = buildLayerCase({ label: 'dense 6→4, all positive', kind: 'dense', n: 3, inShape: [6], out: 4 }, 24);
       // Make everything positive: inputs and weights in (0, 1], biases > 0.
       const layer = positive.model.layers[0];
@@ -600,14 +846,17 @@ describe('LRP rules against an independent loop reference (method.md §2)', func
     });
     after(() => [noBias, zeroBias, zeroBiasConv, positive].forEach((c) => c.model.dispose()));
 
-    it('epsilon → 0 with zero biases: each sample\'s lower relevance sums to its upper relevance (dense, conv)', () => {
+    it("epsilon → 0 with zero biases: each sample's lower relevance sums to its upper relevance (dense, conv)", () => {
       for (const c of [noBias, zeroBias, zeroBiasConv]) {
         const got = codeRelevance(c, eps(1e-9));
         for (let s = 0; s < c.n; s++) {
           const rOut = slice(c.r, s * c.map.nOut, (s + 1) * c.map.nOut);
           const rIn = slice(got, s * c.map.nIn, (s + 1) * c.map.nIn);
           const scale = rOut.reduce((a, v) => a + Math.abs(v), 0);
-          assert.ok(Math.abs(sumOf(rIn) - sumOf(rOut)) <= 1e-5 * scale, `${c.label}, sample ${s}: Σ R_in ${sumOf(rIn)} vs Σ R_out ${sumOf(rOut)}`);
+          assert.ok(
+            Math.abs(sumOf(rIn) - sumOf(rOut)) <= 1e-5 * scale,
+            `${c.label}, sample ${s}: Σ R_in ${sumOf(rIn)} vs Σ R_out ${sumOf(rOut)}`,
+          );
         }
       }
     });
@@ -617,23 +866,45 @@ describe('LRP rules against an independent loop reference (method.md §2)', func
         const got = codeRelevance(c, { rule: 'flat' });
         for (let s = 0; s < c.n; s++) {
           const share = sumOf(slice(c.r, s * c.map.nOut, (s + 1) * c.map.nOut)) / c.map.nIn;
-          assertClose(slice(got, s * c.map.nIn, (s + 1) * c.map.nIn), new Array(c.map.nIn).fill(share), `${c.label}, sample ${s}`);
+          assertClose(
+            slice(got, s * c.map.nIn, (s + 1) * c.map.nIn),
+            new Array(c.map.nIn).fill(share),
+            `${c.label}, sample ${s}`,
+          );
         }
       }
     });
 
     it('flat on a padded 3×3 conv: the centre output spreads over 9 pixels, the corner output over the 4 real ones', () => {
-      const layer = tf.layers.conv2d({ filters: 1, kernelSize: 3, padding: 'same', inputShape: [3, 3, 1], useBias: false });
+      const layer = tf.layers.conv2d({
+        filters: 1,
+        kernelSize: 3,
+        padding: 'same',
+        inputShape: [3, 3, 1],
+        useBias: false,
+      });
       const model = tf.sequential({ layers: [layer] });
       try {
         layer.setWeights([tf.tensor4d(new Array(9).fill(-0.5), [3, 3, 1, 1])]);
-        const c: LayerCase = { label: 'flat 3×3', n: 1, inShape: [3, 3, 1], map: ref.denseMap([], 0, 0), x: new Float64Array(9).fill(-1), r: new Float64Array(9), model };
+        const c: LayerCase = {
+          label: 'flat 3×3',
+          n: 1,
+          inShape: [3, 3, 1],
+          map: ref.denseMap([], 0, 0),
+          x: new Float64Array(9).fill(-1),
+          r: new Float64Array(9),
+          model,
+        };
         const centre = new Float64Array(9);
         centre[4] = 1;
         assertClose(codeRelevance(c, { rule: 'flat' }, c.x, centre), new Array(9).fill(1 / 9), 'centre output');
         const corner = new Float64Array(9);
         corner[0] = 1;
-        assertClose(codeRelevance(c, { rule: 'flat' }, c.x, corner), [0.25, 0.25, 0, 0.25, 0.25, 0, 0, 0, 0], 'corner output');
+        assertClose(
+          codeRelevance(c, { rule: 'flat' }, c.x, corner),
+          [0.25, 0.25, 0, 0.25, 0.25, 0, 0, 0, 0],
+          'corner output',
+        );
       } finally {
         model.dispose();
       }
@@ -641,22 +912,45 @@ describe('LRP rules against an independent loop reference (method.md §2)', func
 
     it('z-plus and gamma on all-positive inputs and weights equal epsilon(1e-6); alpha-beta(2, 1) equals twice it', () => {
       const base = codeRelevance(positive, eps(1e-6));
-      assertClose(base, ref.ruleRelevanceBatch(eps(1e-6), positive.map, positive.x, positive.r, positive.n), 'epsilon vs reference');
+      assertClose(
+        base,
+        ref.ruleRelevanceBatch(eps(1e-6), positive.map, positive.x, positive.r, positive.n),
+        'epsilon vs reference',
+      );
       assertClose(codeRelevance(positive, { rule: 'z-plus' }), base, 'z-plus');
       assertClose(codeRelevance(positive, { rule: 'gamma', gamma: 0.25 }), base, 'gamma(0.25)');
-      assertClose(codeRelevance(positive, { rule: 'alpha-beta', alpha: 2, beta: 1 }), base.map((v) => 2 * v), 'alpha-beta(2, 1)');
+      assertClose(
+        codeRelevance(positive, { rule: 'alpha-beta', alpha: 2, beta: 1 }),
+        base.map((v) => 2 * v),
+        'alpha-beta(2, 1)',
+      );
     });
 
     it('gamma(0) equals epsilon(1e-6) on mixed-sign data', () => {
-      for (const c of cases.slice(0, 3)) assertClose(codeRelevance(c, { rule: 'gamma', gamma: 0 }), codeRelevance(c, eps(1e-6)), c.label);
+      for (const c of cases.slice(0, 3))
+        assertClose(codeRelevance(c, { rule: 'gamma', gamma: 0 }), codeRelevance(c, eps(1e-6)), c.label);
     });
 
     it('alpha-beta(1, 0) equals z-plus', () => {
-      for (const c of cases.slice(0, 3)) assertClose(codeRelevance(c, { rule: 'alpha-beta', alpha: 1, beta: 0 }), codeRelevance(c, { rule: 'z-plus' }), c.label);
+      for (const c of cases.slice(0, 3))
+        assertClose(
+          codeRelevance(c, { rule: 'alpha-beta', alpha: 1, beta: 0 }),
+          codeRelevance(c, { rule: 'z-plus' }),
+          c.label,
+        );
     });
 
     it('w-square does not depend on the input', () => {
-      for (const c of cases.slice(0, 3)) assertClose(codeRelevance(c, { rule: 'w-square' }, c.x.map((v) => -3 * v + 0.5)), codeRelevance(c, { rule: 'w-square' }), c.label);
+      for (const c of cases.slice(0, 3))
+        assertClose(
+          codeRelevance(
+            c,
+            { rule: 'w-square' },
+            c.x.map((v) => -3 * v + 0.5),
+          ),
+          codeRelevance(c, { rule: 'w-square' }),
+          c.label,
+        );
     });
 
     it('applyLinearRule keeps no tensors', () => {
@@ -667,7 +961,12 @@ describe('LRP rules against an independent loop reference (method.md §2)', func
         const z = c.model.predict(xt) as tf.Tensor;
         const rt = tf.tensor(Float32Array.from(c.r), z.shape);
         const before = tf.memory().numTensors;
-        for (const rule of [eps(0.1), { rule: 'gamma', gamma: 0.25 } as Rule, { rule: 'z-box', low: -1, high: 1 } as Rule]) applyLinearRule(tfAlgebra, ruleFromSpec(rule), op, xt, z, rt).dispose();
+        for (const rule of [
+          eps(0.1),
+          { rule: 'gamma', gamma: 0.25 } as Rule,
+          { rule: 'z-box', low: -1, high: 1 } as Rule,
+        ])
+          applyLinearRule(tfAlgebra, ruleFromSpec(rule), op, xt, z, rt).dispose();
         assert.equal(tf.memory().numTensors, before);
         tf.dispose([xt, z, rt]);
       } finally {
@@ -689,7 +988,11 @@ describe('LRP rules against an independent loop reference (method.md §2)', func
           assertClose(got.outputRelevance, want.outputRelevance, 'output relevance');
           if (cc.init === 'one-hot') assert.deepEqual(Array.from(got.outputRelevance), new Array(net.n).fill(1));
           assertClose(got.input, want.input, 'input relevance');
-          assert.equal(got.components.length, net.layers.length - 1, 'one component layer per conv/dense but the classifier');
+          assert.equal(
+            got.components.length,
+            net.layers.length - 1,
+            'one component layer per conv/dense but the classifier',
+          );
           got.components.forEach((rows, l) => {
             assert.equal(rows.length, net.n);
             rows.forEach((row, s) => assertClose(row, want.components[l][s], `components[${l}][${s}]`));
@@ -706,9 +1009,20 @@ describe('LRP rules against an independent loop reference (method.md §2)', func
       const logits = ref.explainChain(refLayers(net, cc), net.signed, net.n, net.targets).logits;
       for (let s = 0; s < net.n; s++) {
         const y = logits[s * 3 + net.targets[s]];
-        assert.ok(Math.abs(logit.outputRelevance[s] - y) <= 1e-6 * Math.max(1, Math.abs(y)), `sample ${s}: output relevance ${logit.outputRelevance[s]} vs logit ${y}`);
-        assertClose(slice(logit.input, s * 5, (s + 1) * 5), slice(oneHot.input, s * 5, (s + 1) * 5).map((v) => v * y), `sample ${s} input`);
-        assertClose(logit.components[0][s], oneHot.components[0][s].map((v) => v * y), `sample ${s} components`);
+        assert.ok(
+          Math.abs(logit.outputRelevance[s] - y) <= 1e-6 * Math.max(1, Math.abs(y)),
+          `sample ${s}: output relevance ${logit.outputRelevance[s]} vs logit ${y}`,
+        );
+        assertClose(
+          slice(logit.input, s * 5, (s + 1) * 5),
+          slice(oneHot.input, s * 5, (s + 1) * 5).map((v) => v * y),
+          `sample ${s} input`,
+        );
+        assertClose(
+          logit.components[0][s],
+          oneHot.components[0][s].map((v) => v * y),
+          `sample ${s} components`,
+        );
       }
     });
 
@@ -720,20 +1034,42 @@ describe('LRP rules against an independent loop reference (method.md §2)', func
         const row = slice(logits, s * 3, s * 3 + 3);
         return row.indexOf(Math.max(...row));
       });
-      assert.notDeepEqual(Array.from(predicted), Array.from(net.targets), 'the predicted classes differ from the fixed targets');
+      assert.notDeepEqual(
+        Array.from(predicted),
+        Array.from(net.targets),
+        'the predicted classes differ from the fixed targets',
+      );
       const got = explain(net, cc.make(), net.signed, 'one-hot', null);
       assert.deepEqual(Array.from(got.targets), Array.from(predicted));
-      assertClose(got.input, ref.explainChain(refLayers(net, cc), net.signed, net.n, predicted).input, 'input relevance');
+      assertClose(
+        got.input,
+        ref.explainChain(refLayers(net, cc), net.signed, net.n, predicted).input,
+        'input relevance',
+      );
     });
 
     it('epsilon → 0 with zero biases: input relevance and every component layer sum to 1 per sample', () => {
-      for (const net of [nonDegenerate((seed) => denseNet(seed, true), 31), nonDegenerate((seed) => convNet(seed, true), 32)]) {
+      for (const net of [
+        nonDegenerate((seed) => denseNet(seed, true), 31),
+        nonDegenerate((seed) => convNet(seed, true), 32),
+      ]) {
         try {
-          const got = explain(net, composite({ default: { conv: eps(1e-9), dense: eps(1e-9) }, canonizers: [] }), net.signed, 'one-hot');
+          const got = explain(
+            net,
+            composite({ default: { conv: eps(1e-9), dense: eps(1e-9) }, canonizers: [] }),
+            net.signed,
+            'one-hot',
+          );
           const per = got.input.length / net.n;
           for (let s = 0; s < net.n; s++) {
-            assert.ok(Math.abs(sumOf(got.input.subarray(s * per, (s + 1) * per)) - 1) < 1e-4, `${net.label}, sample ${s}: Σ input relevance`);
-            assert.ok(Math.abs(sumOf(got.components[0][s]) - 1) < 1e-4, `${net.label}, sample ${s}: Σ component relevance`);
+            assert.ok(
+              Math.abs(sumOf(got.input.subarray(s * per, (s + 1) * per)) - 1) < 1e-4,
+              `${net.label}, sample ${s}: Σ input relevance`,
+            );
+            assert.ok(
+              Math.abs(sumOf(got.components[0][s]) - 1) < 1e-4,
+              `${net.label}, sample ${s}: Σ component relevance`,
+            );
           }
         } finally {
           net.model.dispose();
@@ -779,18 +1115,22 @@ describe('LRP rules against an independent loop reference (method.md §2)', func
     it('maps 0 and -0 to +ε, positive d to d + ε, negative d to d − ε (default ε)', () => {
       const got = tf.tidy(() => stabilize(tfAlgebra, tf.tensor1d(D)).dataSync());
       // float32 rounding only: 1.5e-7 relative (the ε itself is 3.3e-7 of 3, so a missing ε fails).
-      WANT.forEach((w, i) => assert.ok(Math.abs(got[i] - w) <= 1.5e-7 * Math.abs(w), `[${i}]: got ${got[i]}, want ${w}`));
+      WANT.forEach((w, i) =>
+        assert.ok(Math.abs(got[i] - w) <= 1.5e-7 * Math.abs(w), `[${i}]: got ${got[i]}, want ${w}`),
+      );
       assert.equal(got[0], Math.fround(1e-6), '0 → +ε exactly');
       assert.equal(got[1], Math.fround(1e-6), '-0 → +ε exactly');
     });
 
-    it('uses the rule\'s own ε: 0 → 0.5, 1 → 1.5, -1 → -1.5, ±0.25 → ±0.75', () => {
+    it("uses the rule's own ε: 0 → 0.5, 1 → 1.5, -1 → -1.5, ±0.25 → ±0.75", () => {
       const got = tf.tidy(() => stabilize(tfAlgebra, tf.tensor1d([0, 1, -1, 0.25, -0.25]), 0.5).dataSync());
       assert.deepEqual(Array.from(got), [0.5, 1.5, -1.5, 0.75, -0.75]);
     });
 
     it('divideStabilized(r, d, ε) = r / s(d)', () => {
-      const got = tf.tidy(() => divideStabilized(tfAlgebra, tf.tensor1d([1, 1, 1, -3]), tf.tensor1d([0, 2, -2, 0]), 0.5).dataSync());
+      const got = tf.tidy(() =>
+        divideStabilized(tfAlgebra, tf.tensor1d([1, 1, 1, -3]), tf.tensor1d([0, 2, -2, 0]), 0.5).dataSync(),
+      );
       assert.deepEqual(Array.from(got), [2, 0.4, -0.4, -6].map(Math.fround));
     });
 
@@ -813,7 +1153,10 @@ describe('LRP rules against an independent loop reference (method.md §2)', func
         const eager = (eps?: number) => tf.tidy(() => Array.from(stabilize(tfAlgebra, tf.tensor1d(D), eps).dataSync()));
         assert.deepEqual(general, eager());
         assert.deepEqual(ownEps, eager(0.5));
-        assert.deepEqual(nonNegative, D.map((v) => Math.fround(Math.fround(Math.max(v, 0)) + Math.fround(1e-6))));
+        assert.deepEqual(
+          nonNegative,
+          D.map((v) => Math.fround(Math.fround(Math.max(v, 0)) + Math.fround(1e-6))),
+        );
       } finally {
         await session.release();
       }
@@ -832,7 +1175,10 @@ describe('LRP rules against an independent loop reference (method.md §2)', func
           layer.setWeights([w]);
           w.dispose();
           const spec = composite({ default: { dense: eps(0.5) }, canonizers: [] });
-          const r = await attribute(model, spec, Float32Array.from([1, 0.5, 1, 0.5]), [2, 2], { targets: Int32Array.from([0, 1]), executor });
+          const r = await attribute(model, spec, Float32Array.from([1, 0.5, 1, 0.5]), [2, 2], {
+            targets: Int32Array.from([0, 1]),
+            executor,
+          });
           assert.equal(r.executor, executor);
           assertClose(r.input, [1, -1, 0.8, -0.2], `input relevance on ${executor}`, 1e-6);
         } finally {

@@ -30,7 +30,10 @@ describe('predictOutputs', () => {
   before(useDefaultBackend);
 
   // [N, T, D] tokens and [N, H, W, C] maps (stored NCHW by the onnx executor): softmax is over the last engine axis.
-  for (const shape of [[2, 3, 5], [2, 3, 4, 5]]) {
+  for (const shape of [
+    [2, 3, 5],
+    [2, 3, 4, 5],
+  ]) {
     it(`softmax of a rank-${shape.length} value is over its last axis on both executors`, async () => {
       const x = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i * 1.7) * 3);
       const want = softmaxLastAxis(x, shape[shape.length - 1]);
@@ -38,7 +41,8 @@ describe('predictOutputs', () => {
         const got = await predictOutputs(activationGraph('softmax'), x, shape, { executor });
         assert.equal(got.executor, executor);
         assert.deepEqual(got.shape, shape);
-        for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got.data[i] - want[i]) < 1e-6, `${executor} [${i}]: ${got.data[i]} vs ${want[i]}`);
+        for (let i = 0; i < want.length; i++)
+          assert.ok(Math.abs(got.data[i] - want[i]) < 1e-6, `${executor} [${i}]: ${got.data[i]} vs ${want[i]}`);
       }
     });
   }

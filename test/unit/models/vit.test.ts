@@ -19,7 +19,10 @@ describe('vision transformer', () => {
   before(useDefaultBackend);
 
   it('builds for 28×28×1 (16 tokens) and 32×32×3 (16 tokens), logits out', () => {
-    for (const shape of [[28, 28, 1], [32, 32, 3]] as [number, number, number][]) {
+    for (const shape of [
+      [28, 28, 1],
+      [32, 32, 3],
+    ] as [number, number, number][]) {
       const m = buildArchitecture('vit', shape, 10);
       const s = summarizeModel(m);
       const patchDim = shape[2] === 1 ? 49 : 192;
@@ -32,7 +35,10 @@ describe('vision transformer', () => {
   });
 
   it('heads that do not divide the width are an error at build time', () => {
-    assert.throws(() => buildVit({ inputShape: [28, 28, 1], numClasses: 10, width: 30, heads: 4 }), (e: unknown) => e instanceof PxpError && /not divisible by 4 heads/.test(e.message));
+    assert.throws(
+      () => buildVit({ inputShape: [28, 28, 1], numClasses: 10, width: 30, heads: 4 }),
+      (e: unknown) => e instanceof PxpError && /not divisible by 4 heads/.test(e.message),
+    );
   });
 
   it('the engine graph computes what the model computes', () => {
@@ -69,7 +75,14 @@ describe('vision transformer', () => {
     m.dispose();
     const file = path.join(dir, 'model.json');
     fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('"MultiHeadSelfAttention"', '"CrossAttention"'));
-    assert.throws(() => readModelFiles(dir), (e: unknown) => e instanceof PxpError && /block1_attn/.test(e.message) && /CrossAttention/.test(e.message) && /MultiHeadSelfAttention/.test(e.hint ?? ''));
+    assert.throws(
+      () => readModelFiles(dir),
+      (e: unknown) =>
+        e instanceof PxpError &&
+        /block1_attn/.test(e.message) &&
+        /CrossAttention/.test(e.message) &&
+        /MultiHeadSelfAttention/.test(e.hint ?? ''),
+    );
     fs.rmSync(dir, { recursive: true });
   });
 });

@@ -13,10 +13,26 @@ describe('model zoo', () => {
     const s = summarizeModel(m);
     assert.deepEqual(
       m.layers.filter((l) => ['Conv2D', 'Dense'].includes(l.getClassName())).map((l) => l.name),
-      ['block1_conv1', 'block1_conv2', 'block2_conv1', 'block2_conv2', 'block3_conv1', 'block3_conv2', 'fc1', 'classifier'],
+      [
+        'block1_conv1',
+        'block1_conv2',
+        'block2_conv1',
+        'block2_conv2',
+        'block3_conv1',
+        'block3_conv2',
+        'fc1',
+        'classifier',
+      ],
     );
     // Weights by hand: convs (k·k·cin+1)·cout, BN 4 per channel (γ, β, moving mean, moving variance), dense.
-    const convs = [[1, 16], [16, 16], [16, 32], [32, 32], [32, 64], [64, 64]].reduce((a, [i, o]) => a + (9 * i + 1) * o + 4 * o, 0);
+    const convs = [
+      [1, 16],
+      [16, 16],
+      [16, 32],
+      [32, 32],
+      [32, 64],
+      [64, 64],
+    ].reduce((a, [i, o]) => a + (9 * i + 1) * o + 4 * o, 0);
     assert.equal(s.params, convs + (3 * 3 * 64 + 1) * 64 + (64 + 1) * 10);
     assert.deepEqual(s.outputShape, [10]);
     assert.equal(m.layers[m.layers.length - 1].getConfig().activation, 'linear');
@@ -24,7 +40,10 @@ describe('model zoo', () => {
   });
 
   it('ResNet-style has identity and projection residual adds, for 28×28×1 and 32×32×3', () => {
-    for (const shape of [[28, 28, 1], [32, 32, 3]]) {
+    for (const shape of [
+      [28, 28, 1],
+      [32, 32, 3],
+    ]) {
       const m = buildArchitecture('resnet', shape, 10);
       const adds = m.layers.filter((l) => l.getClassName() === 'Add');
       assert.equal(adds.length, 6);
@@ -50,7 +69,13 @@ describe('model zoo', () => {
   });
 
   it('refuses non-image inputs and unknown architectures with a bad-input error', () => {
-    assert.throws(() => buildArchitecture('vgg', [20], 3), (e: PxpError) => e.code === 'bad-input' && /needs image inputs/.test(e.message));
-    assert.throws(() => buildArchitecture('mobilenet', [28, 28, 1], 3), (e: PxpError) => e.code === 'bad-input' && /vgg, resnet/.test(e.hint!));
+    assert.throws(
+      () => buildArchitecture('vgg', [20], 3),
+      (e: PxpError) => e.code === 'bad-input' && /needs image inputs/.test(e.message),
+    );
+    assert.throws(
+      () => buildArchitecture('mobilenet', [28, 28, 1], 3),
+      (e: PxpError) => e.code === 'bad-input' && /vgg, resnet/.test(e.hint!),
+    );
   });
 });

@@ -19,13 +19,16 @@ describe('component catalogue and masking', () => {
   it('lists every conv/dense layer but the classifier, masking after the batch norm that follows a conv', () => {
     const g = graphFromModel(tinyVgg(2));
     const layers = catalogue(g);
-    assert.deepEqual(layers.map((l) => [l.name, l.kind, l.size]), [
-      ['block1_conv1', 'conv', 4],
-      ['block1_conv2', 'conv', 4],
-      ['block2_conv1', 'conv', 6],
-      ['block2_conv2', 'conv', 6],
-      ['fc1', 'dense', 5],
-    ]);
+    assert.deepEqual(
+      layers.map((l) => [l.name, l.kind, l.size]),
+      [
+        ['block1_conv1', 'conv', 4],
+        ['block1_conv2', 'conv', 4],
+        ['block2_conv1', 'conv', 6],
+        ['block2_conv2', 'conv', 6],
+        ['fc1', 'dense', 5],
+      ],
+    );
     assert.equal(g.nodes[layers[0].maskNode].name, 'block1_bn1');
     assert.equal(g.nodes[layers[4].maskNode].name, 'fc1');
   });
@@ -42,7 +45,10 @@ describe('component catalogue and masking', () => {
     const zPlain = plain[l.maskNode].arraySync() as number[][][][];
     for (const sample of [0, 1]) {
       for (const row of z[sample]) for (const px of row) assert.ok(px[2] === 0, `masked channel reads ${px[2]}`);
-      assert.deepEqual(z[sample].map((r) => r.map((p) => p[0])), zPlain[sample].map((r) => r.map((p) => p[0])));
+      assert.deepEqual(
+        z[sample].map((r) => r.map((p) => p[0])),
+        zPlain[sample].map((r) => r.map((p) => p[0])),
+      );
     }
     // Upstream of the mask nothing changes; downstream the output does.
     assert.deepEqual(masked[l.node].dataSync(), plain[l.node].dataSync());
@@ -60,7 +66,7 @@ describe('component catalogue and masking', () => {
     }
   });
 
-  it('removing a conv channel removes its filter, bias, BN entries and the next conv\'s input slice (by hand)', () => {
+  it("removing a conv channel removes its filter, bias, BN entries and the next conv's input slice (by hand)", () => {
     const model = tinyVgg(1);
     const g = graphFromModel(model);
     const layers = catalogue(g);

@@ -11,7 +11,12 @@ describe('per-layer score normalization before the global ranking (--normalize)'
 
   it('none leaves the scores as method.md ranks them: the wide layer goes first', () => {
     assert.deepEqual(plain(normalizeScores(scores, 'none')), plain(scores));
-    assert.deepEqual(rankComponents(scores.map((s) => ({ scores: s }))).slice(0, 4).map((c) => c.layer), [1, 1, 1, 1]);
+    assert.deepEqual(
+      rankComponents(scores.map((s) => ({ scores: s })))
+        .slice(0, 4)
+        .map((c) => c.layer),
+      [1, 1, 1, 1],
+    );
   });
 
   it('mean divides by the layer mean of |score|; max by the layer max; the ranking then mixes the layers', () => {
@@ -22,11 +27,16 @@ describe('per-layer score normalization before the global ranking (--normalize)'
     const max = plain(normalizeScores(scores, 'max'));
     [0.6, 1, 0.4].forEach((v, i) => assert.ok(Math.abs(max[0][i] - v) < 1e-12, `max[0][${i}]`));
     [0.4, 1, 0.2, 0.4].forEach((v, i) => assert.ok(Math.abs(max[1][i] - v) < 1e-12, `max[1][${i}]`));
-    const order = rankComponents(normalizeScores(scores, 'mean').map((s) => ({ scores: s }))).map((c) => `${c.layer}:${c.index}`);
+    const order = rankComponents(normalizeScores(scores, 'mean').map((s) => ({ scores: s }))).map(
+      (c) => `${c.layer}:${c.index}`,
+    );
     assert.deepEqual(order, ['1:2', '0:2', '1:0', '1:3', '0:0', '0:1', '1:1']);
   });
 
   it('keeps signs (signed scores) and leaves an all-zero layer alone', () => {
-    assert.deepEqual(plain(normalizeScores([f(-1, 3), f(0, 0)], 'mean')), [[-0.5, 1.5], [0, 0]]);
+    assert.deepEqual(plain(normalizeScores([f(-1, 3), f(0, 0)], 'mean')), [
+      [-0.5, 1.5],
+      [0, 0],
+    ]);
   });
 });

@@ -24,20 +24,34 @@ function prunedVgg(): tf.LayersModel {
   x = conv('c3', 3).apply(x) as tf.SymbolicTensor;
   x = tf.layers.flatten().apply(x) as tf.SymbolicTensor;
   x = tf.layers.dense({ name: 'fc', units: 6, activation: 'relu' }).apply(x) as tf.SymbolicTensor;
-  return randomizeWeights(tf.model({ inputs: input, outputs: tf.layers.dense({ name: 'out', units: 3 }).apply(x) as tf.SymbolicTensor }), 3);
+  return randomizeWeights(
+    tf.model({ inputs: input, outputs: tf.layers.dense({ name: 'out', units: 3 }).apply(x) as tf.SymbolicTensor }),
+    3,
+  );
 }
 
 /** A conv read by two convs (padded), whose outputs meet in a residual add (left alone), then a global pool. */
 function branching(): tf.LayersModel {
   const input = tf.input({ shape: [6, 6, 3] });
   const a = tf.layers.reLU().apply(conv('a', 9).apply(input)) as tf.SymbolicTensor;
-  const sum = tf.layers.add().apply([conv('b1', 4).apply(a) as tf.SymbolicTensor, conv('b2', 4).apply(a) as tf.SymbolicTensor]) as tf.SymbolicTensor;
+  const sum = tf.layers
+    .add()
+    .apply([
+      conv('b1', 4).apply(a) as tf.SymbolicTensor,
+      conv('b2', 4).apply(a) as tf.SymbolicTensor,
+    ]) as tf.SymbolicTensor;
   const c = tf.layers.reLU().apply(conv('c', 11).apply(sum)) as tf.SymbolicTensor;
   const pooled = tf.layers.globalAveragePooling2d({}).apply(c) as tf.SymbolicTensor;
-  return randomizeWeights(tf.model({ inputs: input, outputs: tf.layers.dense({ name: 'out', units: 2 }).apply(pooled) as tf.SymbolicTensor }), 4);
+  return randomizeWeights(
+    tf.model({ inputs: input, outputs: tf.layers.dense({ name: 'out', units: 2 }).apply(pooled) as tf.SymbolicTensor }),
+    4,
+  );
 }
 
-const channels = (g: Graph) => Object.fromEntries(g.nodes.flatMap((n) => (n.op.type === 'conv2d' ? [[n.name, [n.op.kernel.shape[2], n.op.kernel.shape[3]]]] : [])));
+const channels = (g: Graph) =>
+  Object.fromEntries(
+    g.nodes.flatMap((n) => (n.op.type === 'conv2d' ? [[n.name, [n.op.kernel.shape[2], n.op.kernel.shape[3]]]] : [])),
+  );
 
 describe('channel padding for onnxruntime (pad-channels.ts)', () => {
   before(async function () {
@@ -70,7 +84,9 @@ describe('channel padding for onnxruntime (pad-channels.ts)', () => {
       const g = graphFromModel(model);
       const x = randomInputs([5, ...shape], 9, -1, 1);
       const session = await ort.InferenceSession.create(compileForward(g, [...shape], 5).bytes);
-      const got = (await session.run({ x: new ort.Tensor('float32', x.dataSync() as Float32Array, [5, ...shape]) }))[session.outputNames[0]].data as Float32Array;
+      const got = (await session.run({ x: new ort.Tensor('float32', x.dataSync() as Float32Array, [5, ...shape]) }))[
+        session.outputNames[0]
+      ].data as Float32Array;
       const want = tf.tidy(() => forwardAll(tfAlgebra, g, x)[g.output].dataSync());
       const diff = Math.max(...Array.from(got, (v, i) => Math.abs(v - want[i])));
       assert.ok(diff < 1e-4, `onnx vs tfjs: ${diff}`);
@@ -88,7 +104,10 @@ describe('channel padding leaves the model output alone', () => {
   it('a conv classifier whose pooled map is the output keeps its width (SqueezeNet)', () => {
     const input = tf.input({ shape: [6, 6, 3] });
     const c = tf.layers.reLU().apply(conv('cls', 10).apply(input)) as tf.SymbolicTensor;
-    const model = randomizeWeights(tf.model({ inputs: input, outputs: tf.layers.globalAveragePooling2d({}).apply(c) as tf.SymbolicTensor }), 5);
+    const model = randomizeWeights(
+      tf.model({ inputs: input, outputs: tf.layers.globalAveragePooling2d({}).apply(c) as tf.SymbolicTensor }),
+      5,
+    );
     const graph = graphFromModel(model);
     const padded = padChannels(graph, () => nodeShapes(graph, [6, 6, 3]));
     assert.deepEqual(channels(padded.graph), { cls: [3, 10] });

@@ -25,10 +25,10 @@ function curveSetByHand(scores: Float64Array[], rate: number, leastFirst = true)
 
 const countOf = (flags: boolean[][]) => flags.reduce((a, f) => a + f.filter(Boolean).length, 0);
 
-describe('physical plan: the curve\'s point, made of whole groups', () => {
+describe("physical plan: the curve's point, made of whole groups", () => {
   before(useDefaultBackend);
 
-  it('without multi-member groups (VGG-style) it is the curve\'s removal set exactly, in either ranking order', () => {
+  it("without multi-member groups (VGG-style) it is the curve's removal set exactly, in either ranking order", () => {
     const g = graphFromModel(tinyVgg(2));
     const layers = catalogue(g);
     const rng = mulberry32(5);
@@ -48,7 +48,10 @@ describe('physical plan: the curve\'s point, made of whole groups', () => {
     const g = graphFromModel(tinyResNet(3));
     const layers = catalogue(g);
     const groups = dependencyGroups(g, layers);
-    assert.ok(groups.some((x) => x.members.length > 1), 'the model has residual groups');
+    assert.ok(
+      groups.some((x) => x.members.length > 1),
+      'the model has residual groups',
+    );
     const rng = mulberry32(8);
     const scores = layers.map((l) => Float64Array.from({ length: l.size }, () => rng()));
     let differed = 0;
@@ -67,8 +70,14 @@ describe('physical plan: the curve\'s point, made of whole groups', () => {
       }
       assert.deepEqual(plan.removed, want, `rate ${rate}`);
       assert.equal(plan.removedCount, plan.curveRemoved - kept);
-      assert.equal(plan.differences.reduce((a, d) => a + d.kept, 0), kept);
-      assert.ok(plan.differences.every((d) => d.added === 0), 'the default policy never removes what the curve kept');
+      assert.equal(
+        plan.differences.reduce((a, d) => a + d.kept, 0),
+        kept,
+      );
+      assert.ok(
+        plan.differences.every((d) => d.added === 0),
+        'the default policy never removes what the curve kept',
+      );
       differed += kept;
     }
     assert.ok(differed > 0, 'random scores split some residual group');
@@ -83,7 +92,10 @@ describe('physical plan: the curve\'s point, made of whole groups', () => {
     const rounded = physicalPlan(g, layers, scores, 0.6, { roundTo: 4 });
     const back = plain.removedCount - rounded.removedCount;
     assert.ok(back > 0, 'rounding gave something back');
-    assert.deepEqual(rounded.differences.map((d) => [d.cause, d.kept]), [['rounding', back]]);
+    assert.deepEqual(
+      rounded.differences.map((d) => [d.cause, d.kept]),
+      [['rounding', back]],
+    );
     layers.forEach((l, i) => {
       const kept = rounded.removed[i].filter((r) => !r).length;
       assert.ok(kept % 4 === 0 || kept === l.size, `${l.name} keeps ${kept}`);
@@ -93,6 +105,15 @@ describe('physical plan: the curve\'s point, made of whole groups', () => {
   it('refuses a rate outside [0, 1)', () => {
     const g = graphFromModel(tinyVgg(1));
     const layers = catalogue(g);
-    assert.throws(() => physicalPlan(g, layers, layers.map((l) => new Float64Array(l.size)), 1), /--rate 1 is not in \[0, 1\)/);
+    assert.throws(
+      () =>
+        physicalPlan(
+          g,
+          layers,
+          layers.map((l) => new Float64Array(l.size)),
+          1,
+        ),
+      /--rate 1 is not in \[0, 1\)/,
+    );
   });
 });

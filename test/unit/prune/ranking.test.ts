@@ -186,7 +186,10 @@ describe('ranking: each layer keeps exactly one component (its last-ranked one);
     // Table A positions (see TABLE_A_ORDER): layer 0's entries at 0, 4, 6 → 6 = (0,0), score 3 (its max);
     // layer 1's at 1, 2, 7 → 7 = (1,1), score 5; layer 2's at 3, 5 → 5 = (2,0), score 2.
     const r = rankComponents(TABLE_A);
-    assert.deepEqual([...protectedComponents(r)].sort((a, b) => a - b), [5, 6, 7]);
+    assert.deepEqual(
+      [...protectedComponents(r)].sort((a, b) => a - b),
+      [5, 6, 7],
+    );
   });
 
   it("on a tie for a layer's highest score, protects the tied component ranked last (the higher index)", () => {
@@ -200,16 +203,22 @@ describe('ranking: each layer keeps exactly one component (its last-ranked one);
       [0, 0],
       [0, 1],
     ]);
-    assert.deepEqual([...protectedComponents(r)].sort((a, b) => a - b), [1, 3]);
+    assert.deepEqual(
+      [...protectedComponents(r)].sort((a, b) => a - b),
+      [1, 3],
+    );
     // With everything removable requested, layer 0 keeps index 1 (not 0), layer 1 keeps its single component.
     assert.deepEqual(removedSet(r, 4, [3, 1]), [[true, false, true], [false]]);
   });
 
-  it('with leastRelevantFirst = false, still protects each layer\'s highest-scored component (method.md §5)', () => {
+  it("with leastRelevantFirst = false, still protects each layer's highest-scored component (method.md §5)", () => {
     // Descending Table A: pos 0 (1,1) 5, pos 1 (0,0) 3, pos 2 (0,2) 2, pos 3 (2,0) 2, pos 4 (0,1) 1, pos 5 (1,0) 1,
     // pos 6 (1,2) 1, pos 7 (2,1) 1. Highest per layer: layer 0 → (0,0) pos 1; layer 1 → (1,1) pos 0; layer 2 → (2,0) pos 3.
     const r = rankComponents(TABLE_A, { leastRelevantFirst: false });
-    assert.deepEqual([...protectedComponents(r)].sort((a, b) => a - b), [0, 1, 3]);
+    assert.deepEqual(
+      [...protectedComponents(r)].sort((a, b) => a - b),
+      [0, 1, 3],
+    );
     // Removing all 8: every layer keeps exactly its highest-scored component.
     assert.deepEqual(removedSet(r, 8, TABLE_A_SIZES), [
       [false, true, true],
@@ -244,15 +253,36 @@ describe('ranking: each layer keeps exactly one component (its last-ranked one);
     //                   → 0 0 0 0 1 1 1 2 2 2 3 3 3 3 4 4 4 5 5 5
     // removed = first n positions minus pos 1 (and pos 5): with n = 2 only (0,1) goes — (1,0) does NOT replace (0,0).
     const r = rankComponents(table([2, 1], [5, 6, 7, 8]));
-    assert.deepEqual([...protectedComponents(r)].sort((a, b) => a - b), [1, 5]);
+    assert.deepEqual(
+      [...protectedComponents(r)].sort((a, b) => a - b),
+      [1, 5],
+    );
     const n = [0, 0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 5, 5, 5];
     const byN: boolean[][][] = [
-      [[false, false], [false, false, false, false]], // n = 0
-      [[false, true], [false, false, false, false]], // n = 1: (0,1)
-      [[false, true], [false, false, false, false]], // n = 2: pos 1 protected → still only (0,1)
-      [[false, true], [true, false, false, false]], // n = 3: + (1,0)
-      [[false, true], [true, true, false, false]], // n = 4: + (1,1)
-      [[false, true], [true, true, true, false]], // n = 5 (0.95): + (1,2); 4 removed, not 5
+      [
+        [false, false],
+        [false, false, false, false],
+      ], // n = 0
+      [
+        [false, true],
+        [false, false, false, false],
+      ], // n = 1: (0,1)
+      [
+        [false, true],
+        [false, false, false, false],
+      ], // n = 2: pos 1 protected → still only (0,1)
+      [
+        [false, true],
+        [true, false, false, false],
+      ], // n = 3: + (1,0)
+      [
+        [false, true],
+        [true, true, false, false],
+      ], // n = 4: + (1,1)
+      [
+        [false, true],
+        [true, true, true, false],
+      ], // n = 5 (0.95): + (1,2); 4 removed, not 5
     ];
     for (let i = 0; i < 20; i++) assert.deepEqual(removedSet(r, n[i], [2, 4]), byN[n[i]], `rate ${i}/20 (n = ${n[i]})`);
   });
@@ -273,7 +303,12 @@ describe('ranking: each layer keeps exactly one component (its last-ranked one);
       assert.equal(set[1][1], false, `rate ${i}/20: (1,1) removed`);
       assert.equal(set[2][0], false, `rate ${i}/20: (2,0) removed`);
       // every layer keeps at least one component
-      set.forEach((layer, l) => assert.ok(layer.some((f) => !f), `rate ${i}/20: layer ${l} emptied`));
+      set.forEach((layer, l) =>
+        assert.ok(
+          layer.some((f) => !f),
+          `rate ${i}/20: layer ${l} emptied`,
+        ),
+      );
     }
   });
 
@@ -283,7 +318,10 @@ describe('ranking: each layer keeps exactly one component (its last-ranked one);
     // n(i) = floor(5i/20) = floor(i/4): i 0..3 → 0, 4..7 → 1, 8..11 → 2, 12..15 → 3, 16..19 → 4
     // removed in layer 1 = first n positions minus pos 0: 0, 0, 1, 2, 3 for those blocks of four rates
     const r = rankComponents(table([0], [5, 6, 7, 8]));
-    assert.deepEqual([...protectedComponents(r)].sort((a, b) => a - b), [0, 4]);
+    assert.deepEqual(
+      [...protectedComponents(r)].sort((a, b) => a - b),
+      [0, 4],
+    );
     const n = [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4];
     const expectedLayer1: boolean[][] = [
       [false, false, false, false], // n = 0
@@ -387,7 +425,9 @@ describe('ranking: trapezoidAuc integrates accuracy over the rates by the trapez
   });
 
   it('is exact for a linear curve: acc = 1 − p over the default rates → 0.95 − 0.95²/2 = 0.49875', () => {
-    const rates = [0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95];
+    const rates = [
+      0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95,
+    ];
     close(
       trapezoidAuc(
         rates,
@@ -438,7 +478,10 @@ describe('ranking: removedSet marks exactly the expected [layer][index] flags fo
       [2, 1],
       [0, 2],
     ]);
-    assert.deepEqual([...protectedComponents(rankComponents(B))].sort((a, b) => a - b), [6, 8, 9]);
+    assert.deepEqual(
+      [...protectedComponents(rankComponents(B))].sort((a, b) => a - b),
+      [6, 8, 9],
+    );
   });
 
   it('rate 0 (n = 0) removes nothing', () => {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { type CurvePoint, largestRateWithin } from '../../../src/core/prune/curve';
 
-const curve = (pairs: [number, number][]): CurvePoint[] => pairs.map(([rate, accuracy]) => ({ rate, accuracy, removed: 0, params: 0, flops: 0 }));
+const curve = (pairs: [number, number][]): CurvePoint[] =>
+  pairs.map(([rate, accuracy]) => ({ rate, accuracy, removed: 0, params: 0, flops: 0 }));
 
 describe('largestRateWithin: the physical rate for an accuracy budget (pxp prune --max-drop)', () => {
   const points = curve([
@@ -20,12 +21,31 @@ describe('largestRateWithin: the physical rate for an accuracy budget (pxp prune
   });
 
   it('a drop exactly at the budget is within it; a zero budget keeps rates that lose nothing', () => {
-    assert.equal(largestRateWithin(curve([[0, 0.9], [0.5, 0.89], [0.6, 0.88]]), 0.01)!.rate, 0.5);
+    assert.equal(
+      largestRateWithin(
+        curve([
+          [0, 0.9],
+          [0.5, 0.89],
+          [0.6, 0.88],
+        ]),
+        0.01,
+      )!.rate,
+      0.5,
+    );
     assert.equal(largestRateWithin(points, 0)!.rate, 0.05);
   });
 
   it('the order of the points does not matter; no rate 0 gives undefined', () => {
     assert.equal(largestRateWithin([...points].reverse(), 0.01)!.rate, 0.1);
-    assert.equal(largestRateWithin(curve([[0.1, 0.9], [0.2, 0.8]]), 0.05), undefined);
+    assert.equal(
+      largestRateWithin(
+        curve([
+          [0.1, 0.9],
+          [0.2, 0.8],
+        ]),
+        0.05,
+      ),
+      undefined,
+    );
   });
 });

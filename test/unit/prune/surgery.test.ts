@@ -19,7 +19,9 @@ describe('physical pruning', () => {
 
   it('groups the channels joined by residual adds; sequential layers have groups of one', () => {
     const vggLayers = catalogue(graphFromModel(tinyVgg(1)));
-    assert.ok(dependencyGroups(graphFromModel(tinyVgg(1)), vggLayers).every((g) => g.members.length === 1 && g.removable));
+    assert.ok(
+      dependencyGroups(graphFromModel(tinyVgg(1)), vggLayers).every((g) => g.members.length === 1 && g.removable),
+    );
     const g = graphFromModel(tinyResNet(1));
     const layers = catalogue(g);
     const name = (m: { layer: number; index: number }) => `${layers[m.layer].name}#${m.index}`;
@@ -44,7 +46,8 @@ describe('physical pruning', () => {
         // back (its 4-wide layers keep everything); at 0.6 something stays removed in both models.
         if (rate === 0.6) assert.ok(rounded.removedCount > 0, `rate ${rate}: ${rounded.removedCount} removed`);
         const groups = dependencyGroups(g, layers);
-        const isRemoved = (plan: typeof plain, grp: (typeof groups)[number]) => plan.removed[grp.members[0].layer][grp.members[0].index];
+        const isRemoved = (plan: typeof plain, grp: (typeof groups)[number]) =>
+          plan.removed[grp.members[0].layer][grp.members[0].index];
         const score = (grp: (typeof groups)[number]) => grp.members.reduce((a, m) => a + scores[m.layer][m.index], 0);
         layers.forEach((l, i) => {
           const kept = rounded.removed[i].filter((r) => !r).length;
@@ -60,7 +63,10 @@ describe('physical pruning', () => {
     }
   });
 
-  for (const [name, build] of [['VGG-style', tinyVgg], ['ResNet-style', tinyResNet]] as const) {
+  for (const [name, build] of [
+    ['VGG-style', tinyVgg],
+    ['ResNet-style', tinyResNet],
+  ] as const) {
     it(`${name}: the pruned model equals the original with exactly the removed set masked, and is smaller as predicted`, async () => {
       const model = build(4);
       const g = graphFromModel(model);
@@ -73,7 +79,9 @@ describe('physical pruning', () => {
         assert.ok(plan.removedCount > 0);
         const pruned = await pruneModel(model, g, shapes, layers, plan.removed);
         const x = randomInputs([4, 8, 8, 2], 8);
-        const masks = new Map(layers.map((l, i) => [l.maskNode, tf.tensor(Float32Array.from(plan.removed[i], (r) => (r ? 0 : 1)))]));
+        const masks = new Map(
+          layers.map((l, i) => [l.maskNode, tf.tensor(Float32Array.from(plan.removed[i], (r) => (r ? 0 : 1)))]),
+        );
         const masked = forwardAll(tfAlgebra, g, x, masks)[g.output];
         const diff = tf.max(tf.abs(tf.sub(masked, pruned.predict(x) as tf.Tensor))).dataSync()[0];
         assert.ok(diff <= 1e-4, `rate ${rate}: max |pruned − masked| = ${diff}`);

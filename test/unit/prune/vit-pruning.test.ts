@@ -16,21 +16,29 @@ import { randomInputs, randomizeWeights } from '../../helpers/models';
 import { requireOnnxRuntime } from '../../helpers/onnxruntime';
 
 /** Two blocks, 3 heads of 2, MLP 5, on 4×4×2 inputs: 4 patch tokens + the class token. */
-const smallVit = (seed: number) => randomizeWeights(buildVit({ inputShape: [4, 4, 2], numClasses: 3, patch: 2, width: 6, heads: 3, depth: 2, mlp: 5, seed }), seed);
+const smallVit = (seed: number) =>
+  randomizeWeights(
+    buildVit({ inputShape: [4, 4, 2], numClasses: 3, patch: 2, width: 6, heads: 3, depth: 2, mlp: 5, seed }),
+    seed,
+  );
 
-const masksOf = (layers: ReturnType<typeof catalogue>, removed: boolean[][]) => new Map(layers.map((l, i) => [l.maskNode, tf.tensor(maskVector(l, removed[i]))]));
+const masksOf = (layers: ReturnType<typeof catalogue>, removed: boolean[][]) =>
+  new Map(layers.map((l, i) => [l.maskNode, tf.tensor(maskVector(l, removed[i]))]));
 
 describe('ViT pruning (heads and MLP neurons)', () => {
   before(useDefaultBackend);
 
-  it('catalogues each block\'s heads and first-MLP neurons only', () => {
+  it("catalogues each block's heads and first-MLP neurons only", () => {
     const g = graphFromModel(smallVit(1));
-    assert.deepEqual(catalogue(g).map((l) => [l.name, l.kind, l.size, l.width]), [
-      ['block1_attn', 'head', 3, 2],
-      ['block1_mlp1', 'neuron', 5, 1],
-      ['block2_attn', 'head', 3, 2],
-      ['block2_mlp1', 'neuron', 5, 1],
-    ]);
+    assert.deepEqual(
+      catalogue(g).map((l) => [l.name, l.kind, l.size, l.width]),
+      [
+        ['block1_attn', 'head', 3, 2],
+        ['block1_mlp1', 'neuron', 5, 1],
+        ['block2_attn', 'head', 3, 2],
+        ['block2_mlp1', 'neuron', 5, 1],
+      ],
+    );
     disposeGraph(g);
   });
 
@@ -73,9 +81,16 @@ describe('ViT pruning (heads and MLP neurons)', () => {
       assert.equal(summarizeModel(pruned).params, predicted.params, `${kinds}: parameters`);
       assert.equal(summarizeModel(pruned).macs, predicted.macs, `${kinds}: multiply-accumulates`);
       if (kinds.includes('head')) {
-        const heads = pruned.layers.filter((l) => l.getClassName() === 'MultiHeadSelfAttention').map((l) => l.getConfig().heads as number);
-        const removedHeads = plan.removed.filter((_, i) => chosen[i].kind === 'head').map((r) => r.filter(Boolean).length);
-        assert.deepEqual(heads, removedHeads.map((r) => 3 - r));
+        const heads = pruned.layers
+          .filter((l) => l.getClassName() === 'MultiHeadSelfAttention')
+          .map((l) => l.getConfig().heads as number);
+        const removedHeads = plan.removed
+          .filter((_, i) => chosen[i].kind === 'head')
+          .map((r) => r.filter(Boolean).length);
+        assert.deepEqual(
+          heads,
+          removedHeads.map((r) => 3 - r),
+        );
       }
       tf.dispose([got, want]);
       pruned.dispose();
@@ -92,11 +107,20 @@ describe('ViT pruning (heads and MLP neurons)', () => {
     const layers = catalogue(g);
     const shapes = nodeShapes(g, [4, 4, 2]);
     const removed = layers.map((l, i) => Array.from({ length: l.size }, (_, j) => (i + j) % 3 === 0));
-    const compiled = compileForward(g, [4, 4, 2], 6, layers.map((l) => ({ node: l.maskNode, size: l.size * l.width, rank: shapes[l.maskNode].length + 1 })));
+    const compiled = compileForward(
+      g,
+      [4, 4, 2],
+      6,
+      layers.map((l) => ({ node: l.maskNode, size: l.size * l.width, rank: shapes[l.maskNode].length + 1 })),
+    );
     const session = await ort!.InferenceSession.create(compiled.bytes);
     const x = randomInputs([6, 4, 4, 2], 8, -1, 1);
-    const feeds: Record<string, InstanceType<typeof ort.Tensor>> = { x: new ort!.Tensor('float32', x.dataSync() as Float32Array, [6, 4, 4, 2]) };
-    layers.forEach((l, i) => (feeds[`mask${i}`] = new ort!.Tensor('float32', maskVector(l, removed[i]), compiled.maskShapes[i])));
+    const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {
+      x: new ort!.Tensor('float32', x.dataSync() as Float32Array, [6, 4, 4, 2]),
+    };
+    layers.forEach(
+      (l, i) => (feeds[`mask${i}`] = new ort!.Tensor('float32', maskVector(l, removed[i]), compiled.maskShapes[i])),
+    );
     const got = (await session.run(feeds))[session.outputNames[0]].data as Float32Array;
     const want = tf.tidy(() => forwardAll(tfAlgebra, g, x, masksOf(layers, removed))[g.output].dataSync());
     const diff = Math.max(...Array.from(got, (v, i) => Math.abs(v - want[i])));

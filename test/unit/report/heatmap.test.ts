@@ -54,12 +54,23 @@ describe('heatmap', () => {
 
   describe('encodeHeatmapPng', () => {
     it('draws the heatmap alone, scaled by nearest neighbour', () => {
-      const png = PNG.sync.read(Buffer.from(encodeHeatmapPng(undefined, new Float32Array([1, -1, 0, 0.5]), 2, 2, 1, 3)));
+      const png = PNG.sync.read(
+        Buffer.from(encodeHeatmapPng(undefined, new Float32Array([1, -1, 0, 0.5]), 2, 2, 1, 3)),
+      );
       assert.equal(png.width, 6);
       assert.equal(png.height, 6);
       // each source pixel covers a 3x3 block
-      for (const [x, y] of [[0, 0], [2, 2], [1, 2]]) assert.deepEqual(pixel(png, x, y), [255, 0, 0, 255]);
-      for (const [x, y] of [[3, 0], [5, 2]]) assert.deepEqual(pixel(png, x, y), [0, 0, 255, 255]);
+      for (const [x, y] of [
+        [0, 0],
+        [2, 2],
+        [1, 2],
+      ])
+        assert.deepEqual(pixel(png, x, y), [255, 0, 0, 255]);
+      for (const [x, y] of [
+        [3, 0],
+        [5, 2],
+      ])
+        assert.deepEqual(pixel(png, x, y), [0, 0, 255, 255]);
       assert.deepEqual(pixel(png, 0, 5), [255, 255, 255, 255]);
       assert.deepEqual(pixel(png, 5, 5), [255, 128, 128, 255]);
     });

@@ -34,7 +34,8 @@ function runBatches(sampler: TpeSampler, trials: number, workers: number): Trial
 /** Batches (from the first model-based one) whose two trials share the rules of every group. */
 function twins(trials: Trial[], from: number): number {
   let n = 0;
-  for (let i = from; i + 1 < trials.length; i += 2) if (rulePattern(trials[i].params) === rulePattern(trials[i + 1].params)) n++;
+  for (let i = from; i + 1 < trials.length; i += 2)
+    if (rulePattern(trials[i].params) === rulePattern(trials[i + 1].params)) n++;
   return n;
 }
 
@@ -43,7 +44,11 @@ describe('TPE with trials in flight (constant liar)', () => {
     const trials = runBatches(new TpeSampler(space, { seed: 0, startupTrials: 10, patternOf: rulePattern }), 40, 2);
     assert.equal(twins(trials, 10), 0);
     // Without the liar (running trials ignored) the same seed repeats patterns within batches: the test can fail.
-    const blind = runBatches(new TpeSampler(space, { seed: 0, startupTrials: 10, patternOf: rulePattern, constantLiar: false }), 40, 2);
+    const blind = runBatches(
+      new TpeSampler(space, { seed: 0, startupTrials: 10, patternOf: rulePattern, constantLiar: false }),
+      40,
+      2,
+    );
     assert.ok(twins(blind, 10) >= 3, `${twins(blind, 10)} twin batches without the liar`);
   });
 

@@ -26,7 +26,15 @@ describe('grid sampler', () => {
   it('expands conditional parameters only under their parent values', () => {
     const space: SearchSpace = [
       { kind: 'categorical', name: 'rule', choices: ['epsilon', 'z-plus', 'alpha-beta'] },
-      { kind: 'float', name: 'eps', low: 1e-6, high: 1, log: true, grid: [1e-6, 1e-3, 1], when: { param: 'rule', equals: ['epsilon'] } },
+      {
+        kind: 'float',
+        name: 'eps',
+        low: 1e-6,
+        high: 1,
+        log: true,
+        grid: [1e-6, 1e-3, 1],
+        when: { param: 'rule', equals: ['epsilon'] },
+      },
       { kind: 'float', name: 'alpha', low: 1, high: 3, grid: [1, 2], when: { param: 'rule', equals: ['alpha-beta'] } },
       { kind: 'categorical', name: 'abs', choices: ['true', 'false'] },
     ];
@@ -51,10 +59,16 @@ describe('grid sampler', () => {
     ]);
     const history: Trial[] = [];
     for (let i = 0; i < 6; i++) history.push({ number: i, params: g.suggest(history), value: i });
-    assert.deepEqual(history.map((t) => t.params), g.points);
+    assert.deepEqual(
+      history.map((t) => t.params),
+      g.points,
+    );
     assert.ok(g.exhausted(history));
     // a history in another order (e.g. resumed from disk) still yields the first missing point
-    const partial: Trial[] = [{ number: 0, params: { s: 'x', r: 'a' } }, { number: 1, params: { r: 'b', s: 'x' } }];
+    const partial: Trial[] = [
+      { number: 0, params: { s: 'x', r: 'a' } },
+      { number: 1, params: { r: 'b', s: 'x' } },
+    ];
     assert.deepEqual(g.suggest(partial), { r: 'a', s: 'y' });
     assert.deepEqual(g.suggest(history), g.points[0]);
   });

@@ -12,9 +12,18 @@ describe('the history a sampler sees with trials in flight (--workers)', () => {
   it('hides the values of the trials of the same batch, keeps the ones of earlier batches', () => {
     // Batches of 3: trials 0–2, 3–5. Trial 4 sees 0–2 finished and 3 as running.
     const seen = historyFor(done, 4, 3);
-    assert.deepEqual(seen.map((t) => t.value), [0, 0.1, 0.2, undefined]);
-    assert.deepEqual(seen.map((t) => t.params.x), [0, 1, 2, 3]);
+    assert.deepEqual(
+      seen.map((t) => t.value),
+      [0, 0.1, 0.2, undefined],
+    );
+    assert.deepEqual(
+      seen.map((t) => t.params.x),
+      [0, 1, 2, 3],
+    );
     // The first trial of a batch sees everything before it.
-    assert.deepEqual(historyFor(done, 3, 3).map((t) => t.value), [0, 0.1, 0.2]);
+    assert.deepEqual(
+      historyFor(done, 3, 3).map((t) => t.value),
+      [0, 0.1, 0.2],
+    );
   });
 });

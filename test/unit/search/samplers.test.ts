@@ -8,8 +8,24 @@ import { TpeSampler, TruncatedMixture, defaultGamma, defaultWeights } from '../.
 
 const space: SearchSpace = [
   { kind: 'categorical', name: 'rule', choices: ['epsilon', 'z-plus', 'alpha-beta', 'gamma'] },
-  { kind: 'float', name: 'epsilon', low: 1e-6, high: 1, log: true, grid: [1e-6, 1e-3, 1], when: { param: 'rule', equals: ['epsilon'] } },
-  { kind: 'float', name: 'gamma', low: 1e-3, high: 10, log: true, grid: [0.01, 0.25], when: { param: 'rule', equals: ['gamma'] } },
+  {
+    kind: 'float',
+    name: 'epsilon',
+    low: 1e-6,
+    high: 1,
+    log: true,
+    grid: [1e-6, 1e-3, 1],
+    when: { param: 'rule', equals: ['epsilon'] },
+  },
+  {
+    kind: 'float',
+    name: 'gamma',
+    low: 1e-3,
+    high: 10,
+    log: true,
+    grid: [0.01, 0.25],
+    when: { param: 'rule', equals: ['gamma'] },
+  },
   { kind: 'float', name: 'alpha', low: 1, high: 3, grid: [1, 2], when: { param: 'rule', equals: ['alpha-beta'] } },
   { kind: 'categorical', name: 'abs_sort', choices: ['true', 'false'] },
   { kind: 'int', name: 'steps', low: 1, high: 4 },
@@ -32,7 +48,11 @@ function assertConforms(params: Params): void {
 
 /** A made-up objective over the space so that the TPE has something to model. */
 const objective = (p: Params): number =>
-  (p.rule === 'epsilon' ? -Math.abs(Math.log10(p.epsilon as number) + 2) : p.rule === 'gamma' ? -1 - Math.abs(Math.log10(p.gamma as number)) : -3) +
+  (p.rule === 'epsilon'
+    ? -Math.abs(Math.log10(p.epsilon as number) + 2)
+    : p.rule === 'gamma'
+      ? -1 - Math.abs(Math.log10(p.gamma as number))
+      : -3) +
   (p.abs_sort === 'true' ? 0.5 : 0) -
   0.1 * Math.abs((p.steps as number) - 3);
 
@@ -92,12 +112,18 @@ describe('samplers: conditions, bounds, determinism', () => {
   });
 
   it('same seed → same sequence; another seed → another sequence (random and TPE)', async () => {
-    for (const make of [(seed: number) => new RandomSampler(space, { seed }), (seed: number) => new TpeSampler(space, { seed })]) {
+    for (const make of [
+      (seed: number) => new RandomSampler(space, { seed }),
+      (seed: number) => new TpeSampler(space, { seed }),
+    ]) {
       const a = await optimize(make(5), objective, 30);
       const b = await optimize(make(5), objective, 30);
       const c = await optimize(make(6), objective, 30);
       assert.deepEqual(a, b);
-      assert.notDeepEqual(a.map((t) => t.params), c.map((t) => t.params));
+      assert.notDeepEqual(
+        a.map((t) => t.params),
+        c.map((t) => t.params),
+      );
     }
   });
 
@@ -113,8 +139,14 @@ describe('samplers: conditions, bounds, determinism', () => {
     const rnd = await optimize(new RandomSampler(space, { seed: 9 }), objective, 10);
     assert.deepEqual(tpe, rnd);
     // with 9 finished + 5 running trials the TPE is still in its start-up phase
-    const history: Trial[] = [...tpe.slice(0, 9), ...tpe.slice(0, 5).map((t, i) => ({ number: 9 + i, params: t.params }))];
-    assert.deepEqual(new TpeSampler(space, { seed: 9 }).suggest(history), new RandomSampler(space, { seed: 9 }).suggest(history));
+    const history: Trial[] = [
+      ...tpe.slice(0, 9),
+      ...tpe.slice(0, 5).map((t, i) => ({ number: 9 + i, params: t.params })),
+    ];
+    assert.deepEqual(
+      new TpeSampler(space, { seed: 9 }).suggest(history),
+      new RandomSampler(space, { seed: 9 }).suggest(history),
+    );
   });
 
   it('TPE: concentrates near the good region of a 1-D objective', () => {
@@ -126,7 +158,8 @@ describe('samplers: conditions, bounds, determinism', () => {
     }
     const tpe = new TpeSampler(s1, { seed: 1 });
     const xs: number[] = [];
-    for (let k = 0; k < 50; k++) xs.push(tpe.suggest([...history, ...xs.map((x, j) => ({ number: 40 + j, params: { x } }))]).x as number);
+    for (let k = 0; k < 50; k++)
+      xs.push(tpe.suggest([...history, ...xs.map((x, j) => ({ number: 40 + j, params: { x } }))]).x as number);
     const near = xs.filter((x) => Math.abs(x - 8) < 1.5).length;
     assert.ok(near >= 35, `${near}/50 suggestions within 1.5 of the optimum`);
   });
@@ -152,8 +185,13 @@ describe('samplers: conditions, bounds, determinism', () => {
 
   it('TPE: integer parameters stay integers within bounds in the model phase', async () => {
     const s: SearchSpace = [{ kind: 'int', name: 'k', low: -3, high: 5 }];
-    const trials = await optimize(new TpeSampler(s, { seed: 4, startupTrials: 5 }), (p) => -Math.abs((p.k as number) - 4), 40);
-    for (const t of trials) assert.ok(Number.isInteger(t.params.k) && (t.params.k as number) >= -3 && (t.params.k as number) <= 5);
+    const trials = await optimize(
+      new TpeSampler(s, { seed: 4, startupTrials: 5 }),
+      (p) => -Math.abs((p.k as number) - 4),
+      40,
+    );
+    for (const t of trials)
+      assert.ok(Number.isInteger(t.params.k) && (t.params.k as number) >= -3 && (t.params.k as number) <= 5);
     // uniform sampling would put about a third of the late trials in {3, 4, 5}
     const late = trials.slice(20).filter((t) => Math.abs((t.params.k as number) - 4) <= 1).length;
     assert.ok(late >= 10, `k within 1 of the optimum ${late}/20 times late in the search`);

@@ -11,7 +11,14 @@ const badInputNaming = (name: string) => (e: unknown) => {
 
 const lrpSpace: SearchSpace = [
   { kind: 'categorical', name: 'low.rule', choices: ['epsilon', 'z-plus', 'alpha-beta', 'gamma'] },
-  { kind: 'float', name: 'low.epsilon', low: 1e-6, high: 1, log: true, when: { param: 'low.rule', equals: ['epsilon'] } },
+  {
+    kind: 'float',
+    name: 'low.epsilon',
+    low: 1e-6,
+    high: 1,
+    log: true,
+    when: { param: 'low.rule', equals: ['epsilon'] },
+  },
   { kind: 'float', name: 'low.gamma', low: 1e-3, high: 10, log: true, when: { param: 'low.rule', equals: ['gamma'] } },
   { kind: 'float', name: 'low.alpha', low: 1, high: 3, when: { param: 'low.rule', equals: ['alpha-beta'] } },
   { kind: 'categorical', name: 'abs_sort', choices: ['true', 'false'] },
@@ -25,7 +32,10 @@ describe('search space', () => {
 
   it('rejects a condition on an unknown parameter, naming the parameter', () => {
     assert.throws(
-      () => validateSpace([{ kind: 'float', name: 'low.epsilon', low: 1e-6, high: 1, when: { param: 'low.rul', equals: ['epsilon'] } }]),
+      () =>
+        validateSpace([
+          { kind: 'float', name: 'low.epsilon', low: 1e-6, high: 1, when: { param: 'low.rul', equals: ['epsilon'] } },
+        ]),
       badInputNaming('low.epsilon'),
     );
   });
@@ -64,19 +74,32 @@ describe('search space', () => {
   });
 
   it('rejects a log float with low ≤ 0, naming the parameter', () => {
-    assert.throws(() => validateSpace([{ kind: 'float', name: 'high.gamma', low: 0, high: 10, log: true }]), badInputNaming('high.gamma'));
-    assert.throws(() => validateSpace([{ kind: 'float', name: 'g', low: -1, high: 10, log: true }]), badInputNaming('g'));
+    assert.throws(
+      () => validateSpace([{ kind: 'float', name: 'high.gamma', low: 0, high: 10, log: true }]),
+      badInputNaming('high.gamma'),
+    );
+    assert.throws(
+      () => validateSpace([{ kind: 'float', name: 'g', low: -1, high: 10, log: true }]),
+      badInputNaming('g'),
+    );
     validateSpace([{ kind: 'float', name: 'g', low: 0, high: 10 }]); // fine without log
   });
 
   it('rejects duplicate names, empty choices, non-integer int bounds and out-of-range grid values', () => {
     assert.throws(
-      () => validateSpace([{ kind: 'categorical', name: 'r', choices: ['a'] }, { kind: 'int', name: 'r', low: 0, high: 1 }]),
+      () =>
+        validateSpace([
+          { kind: 'categorical', name: 'r', choices: ['a'] },
+          { kind: 'int', name: 'r', low: 0, high: 1 },
+        ]),
       badInputNaming('r'),
     );
     assert.throws(() => validateSpace([{ kind: 'categorical', name: 'r', choices: [] }]), badInputNaming('r'));
     assert.throws(() => validateSpace([{ kind: 'int', name: 'n', low: 0.5, high: 3 }]), badInputNaming('n'));
-    assert.throws(() => validateSpace([{ kind: 'float', name: 'f', low: 0, high: 1, grid: [0.5, 2] }]), badInputNaming('f'));
+    assert.throws(
+      () => validateSpace([{ kind: 'float', name: 'f', low: 0, high: 1, grid: [0.5, 2] }]),
+      badInputNaming('f'),
+    );
     assert.throws(() => validateSpace([]), PxpError);
   });
 

@@ -11,8 +11,13 @@ const refused = (text: string, message: RegExp) =>
 
 describe('--storage postgresql:// URLs and the password file', () => {
   it('reads host, port, database, user and sslmode; shows the URL without defaults it does not need', () => {
-    const u = parseStorageUrl('postgresql://alice@db.example.org:6543/studies?sslmode=verify-full&sslrootcert=/etc/ca.pem');
-    assert.deepEqual([u.host, u.port, u.database, u.user, u.sslmode, u.sslrootcert], ['db.example.org', 6543, 'studies', 'alice', 'verify-full', '/etc/ca.pem']);
+    const u = parseStorageUrl(
+      'postgresql://alice@db.example.org:6543/studies?sslmode=verify-full&sslrootcert=/etc/ca.pem',
+    );
+    assert.deepEqual(
+      [u.host, u.port, u.database, u.user, u.sslmode, u.sslrootcert],
+      ['db.example.org', 6543, 'studies', 'alice', 'verify-full', '/etc/ca.pem'],
+    );
     assert.equal(u.display, 'postgresql://alice@db.example.org:6543/studies?sslmode=verify-full');
     const d = parseStorageUrl('postgres://bob@10.0.0.5/pxp');
     assert.deepEqual([d.port, d.sslmode, d.connectTimeout], [5432, 'prefer', 10]);
@@ -34,6 +39,9 @@ describe('--storage postgresql:// URLs and the password file', () => {
     assert.deepEqual(pgpassFields('h:1:d:u:p\\:q'), ['h', '1', 'd', 'u', 'p:q']);
     assert.equal(pgpassLookup(text, { host: 'db', port: 5432, database: 'pxp', user: 'alice' }), 'a:b\\c');
     assert.equal(pgpassLookup(text, { host: 'db', port: 5433, database: 'pxp', user: 'alice' }), 'fallback');
-    assert.equal(pgpassLookup('db:5432:pxp:alice:x', { host: 'db', port: 5432, database: 'pxp', user: 'carol' }), undefined);
+    assert.equal(
+      pgpassLookup('db:5432:pxp:alice:x', { host: 'db', port: 5432, database: 'pxp', user: 'carol' }),
+      undefined,
+    );
   });
 });

@@ -47,12 +47,17 @@ function fakeRunner(ms: () => number): TrialRunner {
     run: async (params) => {
       await new Promise((r) => setTimeout(r, ms()));
       const auc = valueOf(params.x as number);
-      return { curve: { criterion: 'fake', auc, points: [{ rate: 0, removed: 0, accuracy: auc, params: 0, flops: 0 }] }, cached: false, seconds: 0 };
+      return {
+        curve: { criterion: 'fake', auc, points: [{ rate: 0, removed: 0, accuracy: auc, params: 0, flops: 0 }] },
+        cached: false,
+        seconds: 0,
+      };
     },
   };
 }
 
-const triples = (lines: { number: number; params: Params; auc: number }[]) => lines.map((t) => [t.number, t.params.x, t.auc]);
+const triples = (lines: { number: number; params: Params; auc: number }[]) =>
+  lines.map((t) => [t.number, t.params.x, t.auc]);
 
 describe('the trial loop and its study storages', function () {
   this.timeout(120_000);
@@ -61,10 +66,22 @@ describe('the trial loop and its study storages', function () {
     const tmp = tempDir();
     try {
       const storage = new FileStudyStorage(tmp.dir, [], N, BATCH);
-      const result = await runStudy({ sampler, workers: 3 }, fakeRunner(() => Math.random() * 20), storage, () => undefined);
+      const result = await runStudy(
+        { sampler, workers: 3 },
+        fakeRunner(() => Math.random() * 20),
+        storage,
+        () => undefined,
+      );
       assert.deepEqual(triples(await storage.trials()), expected(N, BATCH));
-      assert.deepEqual(result.trials.map((t) => t.number), [...Array(N).keys()]);
-      const lines = fs.readFileSync(path.join(tmp.dir, 'trials.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      assert.deepEqual(
+        result.trials.map((t) => t.number),
+        [...Array(N).keys()],
+      );
+      const lines = fs
+        .readFileSync(path.join(tmp.dir, 'trials.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       assert.deepEqual(triples(lines), expected(N, BATCH));
     } finally {
       tmp.cleanup();
@@ -74,7 +91,14 @@ describe('the trial loop and its study storages', function () {
   it('a run folder mirrors a shared study: trials appended as they are seen, nothing after stop()', async () => {
     const tmp = tempDir();
     try {
-      const line = (number: number) => ({ number, params: { x: number }, auc: number / 10, curve: [], seconds: 0, cached: false });
+      const line = (number: number) => ({
+        number,
+        params: { x: number },
+        auc: number / 10,
+        curve: [],
+        seconds: 0,
+        cached: false,
+      });
       let finished = [line(1)];
       const mirror = new TrialMirror(tmp.dir, { trials: async () => finished }, 60_000);
       const file = path.join(tmp.dir, 'trials.jsonl');
@@ -83,7 +107,12 @@ describe('the trial loop and its study storages', function () {
       finished = [line(0), line(1), line(2)];
       await mirror.poll();
       await mirror.poll();
-      const read = () => fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l).number);
+      const read = () =>
+        fs
+          .readFileSync(file, 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l).number);
       assert.deepEqual(read(), [1, 0, 2]);
       mirror.stop();
       finished = [line(0), line(1), line(2), line(3)];
@@ -98,7 +127,8 @@ describe('the trial loop and its study storages', function () {
     let cluster: Cluster;
     before(async function () {
       if (!postgresAvailable()) {
-        if (process.env.PXP_REQUIRE_POSTGRES) throw new Error('PostgreSQL is not installed (apt-get install postgresql)');
+        if (process.env.PXP_REQUIRE_POSTGRES)
+          throw new Error('PostgreSQL is not installed (apt-get install postgresql)');
         this.skip();
       }
       cluster = await startCluster();
@@ -110,7 +140,14 @@ describe('the trial loop and its study storages', function () {
     });
 
     const open = () => StudyDatabase.connect(parseStorageUrl(cluster.url()));
-    const newStudy = (name: string, heartbeatTimeout = 60) => ({ name, settings: {}, description: {}, trialsWanted: N, batch: BATCH, heartbeatTimeout });
+    const newStudy = (name: string, heartbeatTimeout = 60) => ({
+      name,
+      settings: {},
+      description: {},
+      trialsWanted: N,
+      batch: BATCH,
+      heartbeatTimeout,
+    });
 
     it('3 workers with their own connections finish the study with the plain loop’s trials, each trial claimed once', async () => {
       const dbs = await Promise.all([0, 1, 2].map(open));
@@ -119,12 +156,27 @@ describe('the trial loop and its study storages', function () {
         assert.equal(made.filter((m) => m.created).length, 1);
         const ran: number[][] = [[], [], []];
         await Promise.all(
-          dbs.map((db, i) => runStudy({ sampler, workers: 1 }, fakeRunner(() => 5 + Math.random() * 40), db.storage(made[i].study, `w${i}`), (line) => ran[i].push(line.number))),
+          dbs.map((db, i) =>
+            runStudy(
+              { sampler, workers: 1 },
+              fakeRunner(() => 5 + Math.random() * 40),
+              db.storage(made[i].study, `w${i}`),
+              (line) => ran[i].push(line.number),
+            ),
+          ),
         );
-        assert.deepEqual(ran.flat().sort((a, b) => a - b), [...Array(N).keys()]);
+        assert.deepEqual(
+          ran.flat().sort((a, b) => a - b),
+          [...Array(N).keys()],
+        );
         assert.deepEqual(triples(await dbs[0].trials(made[0].study)), expected(N, BATCH));
-        const claims = await cluster.query(`SELECT claims FROM pxp_trials t JOIN pxp_studies s ON s.id = t.study_id WHERE s.name = 'three'`);
-        assert.deepEqual(claims.rows.map((r) => r.claims), Array(N).fill(1));
+        const claims = await cluster.query(
+          `SELECT claims FROM pxp_trials t JOIN pxp_studies s ON s.id = t.study_id WHERE s.name = 'three'`,
+        );
+        assert.deepEqual(
+          claims.rows.map((r) => r.claims),
+          Array(N).fill(1),
+        );
       } finally {
         await Promise.all(dbs.map((db) => db.close()));
       }
@@ -145,7 +197,10 @@ describe('the trial loop and its study storages', function () {
             }
           }),
         );
-        assert.deepEqual(got.sort((a, b) => a - b), [...Array(N).keys()]);
+        assert.deepEqual(
+          got.sort((a, b) => a - b),
+          [...Array(N).keys()],
+        );
       } finally {
         await Promise.all(dbs.map((db) => db.close()));
       }
@@ -159,14 +214,34 @@ describe('the trial loop and its study storages', function () {
         const first = await quiet.claim((n, history) => sampler.suggest(history));
         assert.equal(first.kind === 'trial' && first.number, 0);
         const notes: string[] = [];
-        await runStudy({ sampler, workers: 1, note: (l) => notes.push(l) }, fakeRunner(() => 1), b.storage(study, 'live'), () => undefined);
-        assert.ok(notes.some((l) => /trial 1 was given up by its worker/.test(l)), notes.join('\n'));
+        await runStudy(
+          { sampler, workers: 1, note: (l) => notes.push(l) },
+          fakeRunner(() => 1),
+          b.storage(study, 'live'),
+          () => undefined,
+        );
+        assert.ok(
+          notes.some((l) => /trial 1 was given up by its worker/.test(l)),
+          notes.join('\n'),
+        );
         assert.deepEqual(triples(await b.trials(study)), expected(N, BATCH));
-        const late = { number: 0, params: (first as { params: Params }).params, auc: 0.5, curve: [], seconds: 0, cached: false };
+        const late = {
+          number: 0,
+          params: (first as { params: Params }).params,
+          auc: 0.5,
+          curve: [],
+          seconds: 0,
+          cached: false,
+        };
         assert.equal(await quiet.record(late), false);
         assert.deepEqual(await quiet.heartbeat([0]), []);
-        const row = await cluster.query(`SELECT worker, claims, auc FROM pxp_trials t JOIN pxp_studies s ON s.id = t.study_id WHERE s.name = 'stale' AND number = 0`);
-        assert.deepEqual([row.rows[0].worker, row.rows[0].claims, row.rows[0].auc], ['live', 2, expected(1, BATCH)[0][2]]);
+        const row = await cluster.query(
+          `SELECT worker, claims, auc FROM pxp_trials t JOIN pxp_studies s ON s.id = t.study_id WHERE s.name = 'stale' AND number = 0`,
+        );
+        assert.deepEqual(
+          [row.rows[0].worker, row.rows[0].claims, row.rows[0].auc],
+          ['live', 2, expected(1, BATCH)[0][2]],
+        );
       } finally {
         await Promise.all([a.close(), b.close()]);
       }

@@ -7,7 +7,10 @@ import { TpeSampler } from '../../../src/core/search/tpe';
 const SEEDS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
 const BUDGET = 40;
 
-async function meanBest(make: (seed: number) => Sampler, objective: (p: Params) => number): Promise<{ mean: number; bests: number[] }> {
+async function meanBest(
+  make: (seed: number) => Sampler,
+  objective: (p: Params) => number,
+): Promise<{ mean: number; bests: number[] }> {
   const bests: number[] = [];
   for (const seed of SEEDS) {
     // async objective, the way the search will call it
@@ -61,6 +64,9 @@ describe('TPE beats random search on synthetic objectives (fixed seeds)', () => 
     const tpe = await meanBest((seed) => new TpeSampler(space, { seed }), f);
     report('mixed', rnd, tpe);
     assert.ok(-tpe.mean < 0.25 * -rnd.mean, `TPE ${tpe.mean} vs random ${rnd.mean}`);
-    assert.ok(tpe.bests.every((v) => v > -0.5), 'TPE found rule a with eps within half a decade of 1e-3 on every seed');
+    assert.ok(
+      tpe.bests.every((v) => v > -0.5),
+      'TPE found rule a with eps within half a decade of 1e-3 on every seed',
+    );
   });
 });

@@ -12,7 +12,10 @@ describe('accuracy warning of a pruned model', () => {
   });
 
   it('warns of a drop beyond 5 points, and says nothing within them', () => {
-    assert.deepEqual(accuracyWarning(0.93, 0.85, 10), { kind: 'drop', text: 'The pruned model lost 8.0 points of accuracy (93.0 % → 85.0 %); fine-tune it or remove less.' });
+    assert.deepEqual(accuracyWarning(0.93, 0.85, 10), {
+      kind: 'drop',
+      text: 'The pruned model lost 8.0 points of accuracy (93.0 % → 85.0 %); fine-tune it or remove less.',
+    });
     assert.equal(accuracyWarning(0.93, 0.885, 10), undefined);
     assert.equal(accuracyWarning(0.93, 0.95, 10), undefined);
     // Without the number of classes only the drop can be judged.
@@ -21,7 +24,12 @@ describe('accuracy warning of a pruned model', () => {
 
   it('takes the classes from --classes, else from the last layer with components in run.json', () => {
     assert.equal(classCountOf({ classes: [0, 3, 7] }), 3);
-    const layers = [{ name: 'conv', components: { original: 16, pruned: 8 } }, { name: 'flatten' }, { name: 'dense', components: { original: 10, pruned: 10 } }, { name: 'softmax' }];
+    const layers = [
+      { name: 'conv', components: { original: 16, pruned: 8 } },
+      { name: 'flatten' },
+      { name: 'dense', components: { original: 10, pruned: 10 } },
+      { name: 'softmax' },
+    ];
     assert.equal(classCountOf({ classes: null, physical: { layers } }), 10);
     assert.equal(classCountOf({}), undefined);
   });

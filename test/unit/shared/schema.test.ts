@@ -1,5 +1,17 @@
 import assert from 'node:assert/strict';
-import { type Infer, array, index, literal, number, object, optional, record, refine, string, union } from '../../../src/shared/schema';
+import {
+  type Infer,
+  array,
+  index,
+  literal,
+  number,
+  object,
+  optional,
+  record,
+  refine,
+  string,
+  union,
+} from '../../../src/shared/schema';
 
 describe('schema checks (a validator and its type from one declaration)', () => {
   const isPoint = object({ rate: number, label: optional(string) });

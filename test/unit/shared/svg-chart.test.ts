@@ -1,14 +1,43 @@
 import assert from 'node:assert/strict';
-import { PALETTE, barChart, escapeXml, integerTicks, lineChart, niceTicks, standaloneSvg, type LineChartSpec } from '../../../src/shared/svg-chart';
+import {
+  PALETTE,
+  barChart,
+  escapeXml,
+  integerTicks,
+  lineChart,
+  niceTicks,
+  standaloneSvg,
+  type LineChartSpec,
+} from '../../../src/shared/svg-chart';
 
 const spec = (): LineChartSpec => ({
   title: 'Accuracy <vs> rate & more',
   xLabel: 'pruning rate',
   yLabel: 'accuracy',
   series: [
-    { name: 'lrp:epsilon<plus>&flat', points: [[0, 0.9], [0.5, 0.7], [0.9, 0.1]] },
-    { name: 'random', points: [[0, 0.9], [0.5, 0.3], [0.9, 0.1]] },
-    { name: 'taylor "quoted"', points: [[0, 0.9], [0.9, 0.2]] },
+    {
+      name: 'lrp:epsilon<plus>&flat',
+      points: [
+        [0, 0.9],
+        [0.5, 0.7],
+        [0.9, 0.1],
+      ],
+    },
+    {
+      name: 'random',
+      points: [
+        [0, 0.9],
+        [0.5, 0.3],
+        [0.9, 0.1],
+      ],
+    },
+    {
+      name: 'taylor "quoted"',
+      points: [
+        [0, 0.9],
+        [0.9, 0.2],
+      ],
+    },
   ],
   xDomain: [0, 1],
   yDomain: [0, 1],
@@ -35,7 +64,10 @@ describe('svg charts', () => {
     });
 
     it('has the requested size as its viewBox (default 640×400)', () => {
-      assert.match(lineChart({ ...spec(), width: 500, height: 300 }), /^<svg [^>]*viewBox="0 0 500 300" width="500" height="300"/);
+      assert.match(
+        lineChart({ ...spec(), width: 500, height: 300 }),
+        /^<svg [^>]*viewBox="0 0 500 300" width="500" height="300"/,
+      );
       assert.match(lineChart(spec()), /viewBox="0 0 640 400"/);
     });
 
@@ -43,8 +75,14 @@ describe('svg charts', () => {
       const svg = lineChart(spec());
       const lines = [...svg.matchAll(/<polyline points="([^"]*)"[^>]*stroke="([^"]+)"[^>]*stroke-linejoin="round"/g)];
       assert.equal(lines.length, 3);
-      assert.deepEqual(lines.map((m) => m[2]), PALETTE.slice(0, 3));
-      assert.deepEqual(lines.map((m) => m[1].split(' ').length), [3, 3, 2]);
+      assert.deepEqual(
+        lines.map((m) => m[2]),
+        PALETTE.slice(0, 3),
+      );
+      assert.deepEqual(
+        lines.map((m) => m[1].split(' ').length),
+        [3, 3, 2],
+      );
       assert.equal(count(svg, /<g class="series"/g), 3);
       assert.match(svg, /<title>random: pruning rate 0.5, accuracy 0.30?<\/title>/);
       assert.equal(count(svg, /<title>[^<]*: pruning rate /g), 8, 'a hover title per point');
@@ -69,7 +107,20 @@ describe('svg charts', () => {
     });
 
     it('widens an automatic domain to whole ticks and shortens thousands', () => {
-      const svg = lineChart({ title: 't', xLabel: 'x', yLabel: 'y', series: [{ name: 's', points: [[1, 1300], [7, 98_000]] }] });
+      const svg = lineChart({
+        title: 't',
+        xLabel: 'x',
+        yLabel: 'y',
+        series: [
+          {
+            name: 's',
+            points: [
+              [1, 1300],
+              [7, 98_000],
+            ],
+          },
+        ],
+      });
       const yTicks = [...svg.matchAll(/class="y-tick"[^>]*>([^<]*)</g)].map((m) => m[1]);
       assert.equal(yTicks[0], '0');
       assert.equal(yTicks.at(-1), '100k');
@@ -89,7 +140,19 @@ describe('svg charts', () => {
     });
 
     it('skips non-finite points instead of writing NaN into the drawing', () => {
-      const svg = lineChart({ ...spec(), series: [{ name: 's', points: [[0, 1], [0.5, NaN], [1, 0]] }] });
+      const svg = lineChart({
+        ...spec(),
+        series: [
+          {
+            name: 's',
+            points: [
+              [0, 1],
+              [0.5, NaN],
+              [1, 0],
+            ],
+          },
+        ],
+      });
       assert.ok(!svg.includes('NaN'));
       assert.equal(svg.match(/<polyline points="([^"]*)"/)![1].split(' ').length, 2);
     });
@@ -97,7 +160,18 @@ describe('svg charts', () => {
 
   describe('charts that must read at a glance (issue 17 item 4)', () => {
     const xTicks = (svg: string) => [...svg.matchAll(/class="x-tick"[^>]*>([^<]*)</g)].map((m) => m[1]);
-    const trials = (k: number): LineChartSpec => ({ title: 'Best AUC over trials', xLabel: 'trial', yLabel: 'AUC', series: [{ name: 'best', points: Array.from({ length: k }, (_, i) => [i + 1, 0.3 + i / 100] as [number, number]) }], xDomain: [1, Math.max(2, k)], width: 560, height: 340, xIntegers: true });
+    const trials = (k: number): LineChartSpec => ({
+      title: 'Best AUC over trials',
+      xLabel: 'trial',
+      yLabel: 'AUC',
+      series: [
+        { name: 'best', points: Array.from({ length: k }, (_, i) => [i + 1, 0.3 + i / 100] as [number, number]) },
+      ],
+      xDomain: [1, Math.max(2, k)],
+      width: 560,
+      height: 340,
+      xIntegers: true,
+    });
 
     it('whole-number x ticks: 3 trials read 1, 2, 3 (not "1 1 1 2 2 2"), 25 trials every fifth', () => {
       assert.deepEqual(xTicks(lineChart(trials(3))), ['1', '2', '3']);
@@ -110,28 +184,70 @@ describe('svg charts', () => {
     });
 
     it('ten curves get ten different (colour, dash) styles, and the emphasised one is drawn last and bold', () => {
-      const series = Array.from({ length: 10 }, (_, i) => ({ name: `c${i}`, points: [[0, 0.9], [1, i / 10]] as [number, number][], emphasis: i === 0 }));
-      const svg = lineChart({ title: 't', xLabel: 'rate', yLabel: 'acc', series, xDomain: [0, 1], yDomain: [0, 1], width: 560, height: 400, minPlotHeight: 240 });
-      const lines = [...svg.matchAll(/<g class="series( emphasis)?" data-series="(\d+)"><polyline [^>]*stroke="([^"]+)" stroke-width="([\d.]+)"[^>]*?(?: stroke-dasharray="([^"]+)")?\/>/g)];
+      const series = Array.from({ length: 10 }, (_, i) => ({
+        name: `c${i}`,
+        points: [
+          [0, 0.9],
+          [1, i / 10],
+        ] as [number, number][],
+        emphasis: i === 0,
+      }));
+      const svg = lineChart({
+        title: 't',
+        xLabel: 'rate',
+        yLabel: 'acc',
+        series,
+        xDomain: [0, 1],
+        yDomain: [0, 1],
+        width: 560,
+        height: 400,
+        minPlotHeight: 240,
+      });
+      const lines = [
+        ...svg.matchAll(
+          /<g class="series( emphasis)?" data-series="(\d+)"><polyline [^>]*stroke="([^"]+)" stroke-width="([\d.]+)"[^>]*?(?: stroke-dasharray="([^"]+)")?\/>/g,
+        ),
+      ];
       assert.equal(lines.length, 10);
       const styles = new Set(lines.map((m) => `${m[3]}/${m[5] ?? ''}`));
       assert.equal(styles.size, 10, [...styles].join(' '));
       assert.equal(lines[lines.length - 1][2], '0', 'the emphasised series is drawn last, on top');
       assert.equal(lines[lines.length - 1][1], ' emphasis');
-      assert.ok(Number(lines[lines.length - 1][4]) > Math.max(...lines.slice(0, -1).map((m) => Number(m[4]))), 'and wider than the rest');
+      assert.ok(
+        Number(lines[lines.length - 1][4]) > Math.max(...lines.slice(0, -1).map((m) => Number(m[4]))),
+        'and wider than the rest',
+      );
       assert.equal(lines.find((m) => m[2] === '7')![3], PALETTE[0], 'series 8 reuses the first colour…');
       assert.ok(lines.find((m) => m[2] === '7')![5], '…dashed');
       assert.match(svg, /font-weight="700">c0</);
     });
 
     it('grows to keep the plot area tall enough when the legend takes many rows', () => {
-      const series = Array.from({ length: 10 }, (_, i) => ({ name: `lrp:a-rather-long-criterion-name-${i} (0.3456)`, points: [[0, 0.9], [1, 0.1]] as [number, number][] }));
-      const base = { title: 't', xLabel: 'rate', yLabel: 'acc', series, xDomain: [0, 1] as [number, number], yDomain: [0, 1] as [number, number], width: 560, height: 340 };
+      const series = Array.from({ length: 10 }, (_, i) => ({
+        name: `lrp:a-rather-long-criterion-name-${i} (0.3456)`,
+        points: [
+          [0, 0.9],
+          [1, 0.1],
+        ] as [number, number][],
+      }));
+      const base = {
+        title: 't',
+        xLabel: 'rate',
+        yLabel: 'acc',
+        series,
+        xDomain: [0, 1] as [number, number],
+        yDomain: [0, 1] as [number, number],
+        width: 560,
+        height: 340,
+      };
       const plotHeight = (svg: string) => {
         const m = svg.match(/<path d="M[\d.]+ ([\d.]+)V([\d.]+)H/)!;
         return Number(m[2]) - Number(m[1]);
       };
-      assert.ok(plotHeight(lineChart(base)) < 150, `without a minimum the legend squeezes the plot: ${plotHeight(lineChart(base))}`);
+      assert.ok(
+        plotHeight(lineChart(base)) < 150,
+        `without a minimum the legend squeezes the plot: ${plotHeight(lineChart(base))}`,
+      );
       const tall = lineChart({ ...base, minPlotHeight: 240 });
       assert.ok(Math.abs(plotHeight(tall) - 240) < 0.5, `plot ${plotHeight(tall)}`);
       assert.ok(Number(tall.match(/viewBox="0 0 \d+ (\d+)"/)![1]) > 340);
@@ -140,12 +256,22 @@ describe('svg charts', () => {
 
   describe('barChart', () => {
     it('draws one bar per label, longest for the largest value, with its value printed after it', () => {
-      const svg = barChart({ title: 'layers', bars: [{ label: 'conv<1>', value: 0.25 }, { label: 'fc', value: 0.75 }], valueFormat: (v) => `${100 * v} %` });
+      const svg = barChart({
+        title: 'layers',
+        bars: [
+          { label: 'conv<1>', value: 0.25 },
+          { label: 'fc', value: 0.75 },
+        ],
+        valueFormat: (v) => `${100 * v} %`,
+      });
       const widths = [...svg.matchAll(/<rect [^>]*width="([\d.]+)"/g)].map((m) => Number(m[1]));
       assert.equal(widths.length, 2);
       assert.ok(widths[1] > 2.9 * widths[0] && widths[1] < 3.1 * widths[0], String(widths));
       assert.ok(svg.includes('conv&lt;1&gt;') && svg.includes('>75 %<'));
-      assert.equal(barChart({ title: 't', bars: [{ label: 'a', value: 1 }] }), barChart({ title: 't', bars: [{ label: 'a', value: 1 }] }));
+      assert.equal(
+        barChart({ title: 't', bars: [{ label: 'a', value: 1 }] }),
+        barChart({ title: 't', bars: [{ label: 'a', value: 1 }] }),
+      );
     });
 
     it('grows with the number of bars unless a height is given', () => {

@@ -93,7 +93,8 @@ describe('source map (module path → Python source)', function () {
       assert.equal(place.callLine, want.call, `${module}: call line`);
       assert.equal(place.callFile, undefined, module);
     }
-    for (const c of layerModules(path.join(onnxDir.dir, 'verbose.onnx'))) assert.ok(map.modules[c], `component ${c} placed`);
+    for (const c of layerModules(path.join(onnxDir.dir, 'verbose.onnx')))
+      assert.ok(map.modules[c], `component ${c} placed`);
     // Children of a class the stack named are placed by the stack; a Sequential's items by reading its code.
     assert.equal(map.modules['layer1.0.conv1'].how, 'export-stack');
     assert.equal(map.modules['layer1.0.relu_1'].how, 'export-stack');
@@ -126,7 +127,8 @@ describe('source map (module path → Python source)', function () {
       const map = mapOf(path.join(onnxDir.dir, 'plain.onnx'), [empty.dir]);
       assert.deepEqual(map.modules, {});
       assert.ok(map.unplaced.length > 0);
-      for (const u of map.unplaced) assert.match(u.reason, /no class in the indexed Python files .* assigns all of self\.stem/);
+      for (const u of map.unplaced)
+        assert.match(u.reason, /no class in the indexed Python files .* assigns all of self\.stem/);
     } finally {
       empty.cleanup();
     }
@@ -138,7 +140,8 @@ describe('source map (module path → Python source)', function () {
       fs.copyFileSync(SOURCE_MAP_MODEL_PY, path.join(other.dir, 'copy_of_model.py'));
       const map = mapOf(path.join(onnxDir.dir, 'plain.onnx'), [ws.dir, other.dir]);
       assert.deepEqual(map.modules, {});
-      for (const u of map.unplaced) assert.match(u.reason, /2 classes match the model's top-level modules \(SmallNet in .*; SmallNet in /);
+      for (const u of map.unplaced)
+        assert.match(u.reason, /2 classes match the model's top-level modules \(SmallNet in .*; SmallNet in /);
       // With the stack, the export itself says which file ran: only the file the stack names can match.
       const verbose = mapOf(path.join(onnxDir.dir, 'verbose.onnx'), [ws.dir, other.dir]);
       assert.deepEqual(verbose.unplaced, []);

@@ -15,12 +15,14 @@ function halvesDataset(n: number, seed: number): Dataset {
   const y = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     y[i] = i % 2;
-    for (let r = 0; r < 8; r++) for (let c = 0; c < 8; c++) x[i * 64 + r * 8 + c] = rng() * 0.5 + ((c < 4) === (y[i] === 0) ? 0.5 : 0);
+    for (let r = 0; r < 8; r++)
+      for (let c = 0; c < 8; c++) x[i * 64 + r * 8 + c] = rng() * 0.5 + (c < 4 === (y[i] === 0) ? 0.5 : 0);
   }
   return { x, shape: [n, 8, 8, 1], y, numClasses: 2, source: 'halves' };
 }
 
-const small = (seed = 0) => buildVgg({ inputShape: [8, 8, 1], numClasses: 2, widths: [4, 8], convsPerBlock: 1, hidden: 8, dropout: 0, seed });
+const small = (seed = 0) =>
+  buildVgg({ inputShape: [8, 8, 1], numClasses: 2, widths: [4, 8], convsPerBlock: 1, hidden: 8, dropout: 0, seed });
 
 describe('training', () => {
   before(useDefaultBackend);
@@ -31,13 +33,27 @@ describe('training', () => {
     const before = bnMean();
     const data = halvesDataset(256, 1);
     const progress: number[] = [];
-    const result = await trainModel(model, data, { epochs: 4, batchSize: 32, learningRate: 0.01, seed: 1, executor: 'tfjs', onProgress: (p) => progress.push(p.done) });
+    const result = await trainModel(model, data, {
+      epochs: 4,
+      batchSize: 32,
+      learningRate: 0.01,
+      seed: 1,
+      executor: 'tfjs',
+      onProgress: (p) => progress.push(p.done),
+    });
     assert.equal(result.epochs.length, 4);
-    assert.ok(result.epochs[3].loss < result.epochs[0].loss * 0.7, `loss ${result.epochs.map((e) => e.loss.toFixed(3))}`);
+    assert.ok(
+      result.epochs[3].loss < result.epochs[0].loss * 0.7,
+      `loss ${result.epochs.map((e) => e.loss.toFixed(3))}`,
+    );
     const acc = await evaluateAccuracy(model, halvesDataset(200, 2));
     assert.ok(acc.accuracy > 0.9, `held-out accuracy ${acc.accuracy}`);
     assert.notDeepEqual(bnMean(), before, 'moving mean moved');
-    assert.deepEqual(progress, Array.from({ length: 32 }, (_, i) => i + 1), 'one progress report per batch');
+    assert.deepEqual(
+      progress,
+      Array.from({ length: 32 }, (_, i) => i + 1),
+      'one progress report per batch',
+    );
     model.dispose();
   });
 
@@ -56,7 +72,14 @@ describe('training', () => {
     const controller = new AbortController();
     const tensorsBefore = tf.memory().numTensors;
     await assert.rejects(
-      () => trainModel(model, halvesDataset(256, 1), { epochs: 3, batchSize: 16, executor: 'tfjs', signal: controller.signal, onProgress: (p) => p.done === 5 && controller.abort() }),
+      () =>
+        trainModel(model, halvesDataset(256, 1), {
+          epochs: 3,
+          batchSize: 16,
+          executor: 'tfjs',
+          signal: controller.signal,
+          onProgress: (p) => p.done === 5 && controller.abort(),
+        }),
       (e: PxpError) => e.code === 'cancelled',
     );
     assert.equal(tf.memory().numTensors, tensorsBefore);
@@ -76,11 +99,20 @@ describe('evaluation', () => {
     const input = tf.input({ shape: [3] });
     const dense = tf.layers.dense({ units: 3, useBias: false, kernelInitializer: 'identity' });
     const model = tf.model({ inputs: input, outputs: dense.apply(input) as tf.SymbolicTensor });
-    const x = new Float32Array([9, 0, 0, /* → 0 */ 0, 9, 0, /* → 1 */ 0, 0, 9, /* → 2 */ 9, 1, 0, /* → 0 */ 1, 1, 1 /* tie → 0 */]);
+    const x = new Float32Array([
+      9, 0, 0, /* → 0 */ 0, 9, 0, /* → 1 */ 0, 0, 9, /* → 2 */ 9, 1, 0, /* → 0 */ 1, 1, 1 /* tie → 0 */,
+    ]);
     const y = new Int32Array([0, 1, 1, 2, 0]);
     const r = await evaluateAccuracy(model, { x, shape: [5, 3], y, numClasses: 3, source: 'hand' });
     assert.equal(r.correct, 3);
     assert.equal(r.accuracy, 3 / 5);
-    assert.deepEqual(r.perClass.map((c) => [c.count, c.accuracy]), [[2, 1], [2, 0.5], [1, 0]]);
+    assert.deepEqual(
+      r.perClass.map((c) => [c.count, c.accuracy]),
+      [
+        [2, 1],
+        [2, 0.5],
+        [1, 0],
+      ],
+    );
   });
 });

@@ -33,13 +33,54 @@ export function demoRuns(): DemoRuns {
   const { dir, cleanup } = tempDir('pxp-views-');
   const data = ['--reference', path.join(DEMO, 'reference'), '--eval', path.join(DEMO, 'test'), '--eval-limit', '200'];
   const attribution = path.join(dir, 'attribution');
-  const a = run(['attribute', '--model', DEMO_MODEL, '--inputs', path.join(DEMO, 'reference', 'x.npy'), '--targets', path.join(DEMO, 'reference', 'y.npy'), '--heatmaps', '4', '--out', attribution, '--json']);
+  const a = run([
+    'attribute',
+    '--model',
+    DEMO_MODEL,
+    '--inputs',
+    path.join(DEMO, 'reference', 'x.npy'),
+    '--targets',
+    path.join(DEMO, 'reference', 'y.npy'),
+    '--heatmaps',
+    '4',
+    '--out',
+    attribution,
+    '--json',
+  ]);
   const pruned = path.join(dir, 'prune-rate');
-  run(['prune', '--model', DEMO_MODEL, ...data, '--criterion', 'lrp:epsilon-plus-flat', '--rates', '0,0.25,0.5', '--rate', '0.25', '--out', pruned]);
+  run([
+    'prune',
+    '--model',
+    DEMO_MODEL,
+    ...data,
+    '--criterion',
+    'lrp:epsilon-plus-flat',
+    '--rates',
+    '0,0.25,0.5',
+    '--rate',
+    '0.25',
+    '--out',
+    pruned,
+  ]);
   const masked = path.join(dir, 'prune-masked');
   run(['prune', '--model', DEMO_MODEL, ...data, '--criterion', 'taylor', '--rates', '0,0.5', '--out', masked]);
   const search = path.join(dir, 'search');
-  run(['search', '--model', DEMO_MODEL, ...data, '--trials', '3', '--startup-trials', '2', '--rates', '0,0.25,0.5', '--baselines', 'lrp:epsilon-plus-flat,random', '--out', search]);
+  run([
+    'search',
+    '--model',
+    DEMO_MODEL,
+    ...data,
+    '--trials',
+    '3',
+    '--startup-trials',
+    '2',
+    '--rates',
+    '0,0.25,0.5',
+    '--baselines',
+    'lrp:epsilon-plus-flat,random',
+    '--out',
+    search,
+  ]);
   runs = { attribution, attributeJson: a.json, pruned, masked, search, cleanup };
   return runs;
 }

@@ -42,7 +42,15 @@ describe('webview protocol: messages from a webview', () => {
   it('checks a restored panel state before the serializer reopens a panel', () => {
     assert.ok(isPanelState({ kind: 'search', runDir: '/runs/s1' }));
     assert.ok(isPanelState({ kind: 'relevance', runDir: '/runs/a', modelPath: '/m/model.json' }));
-    for (const s of [null, {}, { kind: 'relevance' }, { kind: 'terminal', runDir: '/x' }, { kind: 'diff', runDir: '' }, { kind: 'diff', runDir: 3 }, { kind: 'diff', runDir: '/x', modelPath: 1 }]) {
+    for (const s of [
+      null,
+      {},
+      { kind: 'relevance' },
+      { kind: 'terminal', runDir: '/x' },
+      { kind: 'diff', runDir: '' },
+      { kind: 'diff', runDir: 3 },
+      { kind: 'diff', runDir: '/x', modelPath: 1 },
+    ]) {
       assert.equal(isPanelState(s), false, JSON.stringify(s));
     }
   });
@@ -57,7 +65,14 @@ describe('webview protocol: messages to a webview', function () {
     assert.ok(isToWebview({ type: 'show', view: readDiffView(runs.pruned) }));
     const { view } = readSearchSnapshot(runs.search);
     assert.ok(isToWebview({ type: 'show', view }));
-    assert.ok(isToWebview({ type: 'trialsAppended', trials: view.trials.slice(1), bestSoFar: view.bestSoFar, importance: view.importance }));
+    assert.ok(
+      isToWebview({
+        type: 'trialsAppended',
+        trials: view.trials.slice(1),
+        bestSoFar: view.bestSoFar,
+        importance: view.importance,
+      }),
+    );
     assert.ok(isToWebview({ type: 'showError', message: 'x has no run.json' }));
     assert.ok(isToWebview({ type: 'heatmap', sample: 20, heatmap: 'data:image/png;base64,iVBORw0KGgo=' }));
     assert.ok(isToWebview({ type: 'heatmap', sample: 20 }));
@@ -73,8 +88,14 @@ describe('webview protocol: messages to a webview', function () {
       { type: 'show', view: { ...relevance, kind: 'other' } },
       { type: 'show', view: { ...relevance, layers: [{ ...relevance.layers[0], mean: ['1'] }] } },
       // A heatmap must be an inline PNG: no remote or file URL sneaks into an <img>.
-      { type: 'show', view: { ...relevance, samples: [{ ...relevance.samples[0], heatmap: 'https://example.com/x.png' }] } },
-      { type: 'show', view: { ...relevance, samples: [{ ...relevance.samples[0], heatmap: 'data:text/html;base64,PHNjcmlwdD4=' }] } },
+      {
+        type: 'show',
+        view: { ...relevance, samples: [{ ...relevance.samples[0], heatmap: 'https://example.com/x.png' }] },
+      },
+      {
+        type: 'show',
+        view: { ...relevance, samples: [{ ...relevance.samples[0], heatmap: 'data:text/html;base64,PHNjcmlwdD4=' }] },
+      },
       { type: 'show', view: { ...diff, summary: { ...diff.summary, timesSmaller: '5×' } } },
       { type: 'show', view: { ...diff, layers: [{ ...diff.layers[0], params: { original: 1 } }] } },
       // Every declared field is checked, the model too (the hand-written validator once skipped it).

@@ -17,7 +17,10 @@ describe('relevance view of an attribution folder', function () {
     const view = readRelevanceView(attribution);
     const json = JSON.parse(fs.readFileSync(path.join(attribution, 'components.json'), 'utf8'));
     assert.equal(view.source, 'attribution');
-    assert.deepEqual(view.layers.map((l) => l.name), json.layers.map((l: { name: string }) => l.name));
+    assert.deepEqual(
+      view.layers.map((l) => l.name),
+      json.layers.map((l: { name: string }) => l.name),
+    );
     json.layers.forEach((layer: { relevance: number[][] }, i: number) => {
       const rows = layer.relevance;
       assert.deepEqual(view.layers[i].perSample, rows);
@@ -37,12 +40,17 @@ describe('relevance view of an attribution folder', function () {
     const view = readRelevanceView(attribution);
     assert.equal(view.samples.length, attributeJson.samples);
     view.samples.forEach((s, i) => {
-      assert.ok(Math.abs(s.inputSum - attributeJson.relevanceSums[i]) < 1e-4, `sample ${i}: ${s.inputSum} vs ${attributeJson.relevanceSums[i]}`);
+      assert.ok(
+        Math.abs(s.inputSum - attributeJson.relevanceSums[i]) < 1e-4,
+        `sample ${i}: ${s.inputSum} vs ${attributeJson.relevanceSums[i]}`,
+      );
       assert.equal(s.outputSum, attributeJson.outputRelevance[i]);
     });
     const ratios = attributeJson.relevanceSums.map((v, i) => v / attributeJson.outputRelevance[i]);
     assert.ok(Math.abs(view.conservation!.meanRatio - ratios.reduce((a, v) => a + v, 0) / ratios.length) < 1e-4);
-    const worst = Math.max(...attributeJson.relevanceSums.map((v, i) => Math.abs(v - attributeJson.outputRelevance[i])));
+    const worst = Math.max(
+      ...attributeJson.relevanceSums.map((v, i) => Math.abs(v - attributeJson.outputRelevance[i])),
+    );
     assert.ok(Math.abs(view.conservation!.worstGap - worst) < 1e-4);
     // Relevance flows from the output to the input: the last layer's sum is close to the output's 1, as LRP-ε conserves it there.
     const last = view.samples[0].layerSums[view.layers.length - 1];
@@ -88,9 +96,21 @@ describe('relevance view of an attribution folder', function () {
       const per = input.data.length / input.shape[0];
       const npy = fs.readFileSync(path.join(attribution, 'input.npy'));
       // Same header layout with 3 samples: rewrite the shape and cut the data.
-      const header = npy.subarray(0, npy.length - input.data.length * 4).toString('latin1').replace(`(${input.shape[0]},`, `(3,${' '.repeat(String(input.shape[0]).length - 1)}`);
-      fs.writeFileSync(path.join(dir, 'input.npy'), Buffer.concat([Buffer.from(header, 'latin1'), npy.subarray(npy.length - input.data.length * 4, npy.length - input.data.length * 4 + 3 * per * 4)]));
-      assert.throws(() => readRelevanceView(dir), (e: unknown) => e instanceof PxpError && /input\.npy holds 3 samples/.test(e.message));
+      const header = npy
+        .subarray(0, npy.length - input.data.length * 4)
+        .toString('latin1')
+        .replace(`(${input.shape[0]},`, `(3,${' '.repeat(String(input.shape[0]).length - 1)}`);
+      fs.writeFileSync(
+        path.join(dir, 'input.npy'),
+        Buffer.concat([
+          Buffer.from(header, 'latin1'),
+          npy.subarray(npy.length - input.data.length * 4, npy.length - input.data.length * 4 + 3 * per * 4),
+        ]),
+      );
+      assert.throws(
+        () => readRelevanceView(dir),
+        (e: unknown) => e instanceof PxpError && /input\.npy holds 3 samples/.test(e.message),
+      );
     } finally {
       cleanup();
     }
@@ -129,7 +149,7 @@ describe('relevance heatmaps drawn from input.npy', function () {
     for (let i = 0; i < r.length; i++) if (Math.abs(r[i]) > Math.abs(r[top])) top = i;
     const png = decode(renderRelevanceHeatmap(attribution, s)!);
     const scale = png.width / w;
-    const at = ((Math.floor(top / w) * scale) * png.width + (top % w) * scale) * 4;
+    const at = (Math.floor(top / w) * scale * png.width + (top % w) * scale) * 4;
     assert.deepEqual([...png.data.subarray(at, at + 3)], r[top] > 0 ? [255, 0, 0] : [0, 0, 255]);
     assert.throws(() => renderRelevanceHeatmap(attribution, 100), /sample 100 is not among the 100/);
   });
@@ -144,7 +164,10 @@ describe('relevance view of a prune run', function () {
     const json = JSON.parse(fs.readFileSync(path.join(masked, 'relevance.json'), 'utf8'));
     assert.equal(view.source, 'prune');
     assert.equal(view.criterion, 'taylor');
-    assert.deepEqual(view.layers.map((l) => [l.name, l.mean]), json.layers.map((l: { name: string; scores: number[] }) => [l.name, l.scores]));
+    assert.deepEqual(
+      view.layers.map((l) => [l.name, l.mean]),
+      json.layers.map((l: { name: string; scores: number[] }) => [l.name, l.scores]),
+    );
     assert.equal(view.samples.length, 0);
     assert.ok(isRelevanceView(view));
   });
@@ -152,9 +175,15 @@ describe('relevance view of a prune run', function () {
   it('names the folder and the problem when there is nothing to show or a file is cut short', () => {
     const { dir, cleanup } = tempDir();
     try {
-      assert.throws(() => readRelevanceView(dir), (e: unknown) => e instanceof PxpError && e.code === 'bad-input' && e.message.includes(dir));
+      assert.throws(
+        () => readRelevanceView(dir),
+        (e: unknown) => e instanceof PxpError && e.code === 'bad-input' && e.message.includes(dir),
+      );
       fs.writeFileSync(path.join(dir, 'components.json'), '{"layers": [');
-      assert.throws(() => readRelevanceView(dir), (e: unknown) => e instanceof PxpError && /components\.json is not valid JSON/.test(e.message));
+      assert.throws(
+        () => readRelevanceView(dir),
+        (e: unknown) => e instanceof PxpError && /components\.json is not valid JSON/.test(e.message),
+      );
     } finally {
       cleanup();
     }
@@ -168,7 +197,14 @@ describe('relevance view of a large attribution folder', () => {
       const n = 60;
       const width = 10_000;
       const relevance = Array.from({ length: n }, (_, s) => Array.from({ length: width }, (_, c) => (c === 0 ? s : 0)));
-      fs.writeFileSync(path.join(dir, 'components.json'), JSON.stringify({ init: 'one-hot', targets: Array(n).fill(0), layers: [{ name: 'wide', kind: 'dense', relevance }] }));
+      fs.writeFileSync(
+        path.join(dir, 'components.json'),
+        JSON.stringify({
+          init: 'one-hot',
+          targets: Array(n).fill(0),
+          layers: [{ name: 'wide', kind: 'dense', relevance }],
+        }),
+      );
       const view = readRelevanceView(dir);
       assert.equal(view.samplesTotal, n);
       assert.equal(view.samples.length, MAX_SAMPLE_VALUES / width);

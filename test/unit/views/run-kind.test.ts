@@ -30,7 +30,7 @@ describe('which panel opens a run folder', function () {
 });
 
 describe('finding a layer in model.json', () => {
-  it('selects the name in the layer\'s config, not in the weights manifest', () => {
+  it("selects the name in the layer's config, not in the weights manifest", () => {
     const text = fs.readFileSync(DEMO_MODEL, 'utf8');
     for (const layer of ['block1_conv1', 'block3_conv2', 'fc1', 'classifier']) {
       const range = layerNameRange(text, layer)!;

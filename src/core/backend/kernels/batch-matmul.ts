@@ -23,7 +23,11 @@ function kernelFunc({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): t
   const { a, b } = inputs as unknown as { a: tf.TensorInfo; b: tf.TensorInfo };
   const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
   const run = (x: tf.TensorInfo, y: tf.TensorInfo) =>
-    stock!.kernelFunc({ inputs: { a: x, b: y }, backend, attrs: { ...attrs, transposeA: false, transposeB: false } }) as tf.TensorInfo;
+    stock!.kernelFunc({
+      inputs: { a: x, b: y },
+      backend,
+      attrs: { ...attrs, transposeA: false, transposeB: false },
+    }) as tf.TensorInfo;
   if (!transposeA && !transposeB) return run(a, b);
   const be = backend as tf.KernelBackend;
   const at = transposeA ? swapLast(wrap(a, be)) : undefined;

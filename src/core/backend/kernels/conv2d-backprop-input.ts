@@ -10,7 +10,15 @@ function conv2DBackpropInput({ inputs, backend, attrs }: Parameters<tf.KernelFun
   const { dy, filter } = inputs as unknown as { dy: tf.TensorInfo; filter: tf.TensorInfo };
   const { inputShape, strides, pad, dataFormat, dimRoundingMode } = attrs as unknown as tf.Conv2DBackpropInputAttrs;
   const info = convInfo(
-    tf.Conv2DBackpropInput, inputShape, filter.shape, strides, 1, pad, dimRoundingMode, false, dataFormat,
+    tf.Conv2DBackpropInput,
+    inputShape,
+    filter.shape,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+    dataFormat,
   );
   const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw, inHeight: h, inWidth: w } = info;
   const [, oh, ow] = dy.shape;

@@ -11,7 +11,14 @@ function depthwiseBackpropFilter({ inputs, backend, attrs }: Parameters<tf.Kerne
   const { strides, dilations, pad, dimRoundingMode, filterShape } =
     attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;
   const info = convInfo(
-    tf.DepthwiseConv2dNativeBackpropFilter, x.shape, filterShape, strides, dilations, pad, dimRoundingMode, true,
+    tf.DepthwiseConv2dNativeBackpropFilter,
+    x.shape,
+    filterShape,
+    strides,
+    dilations,
+    pad,
+    dimRoundingMode,
+    true,
   );
   const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
   const { filterHeight: kh, filterWidth: kw, inHeight: h, inWidth: w } = info;

@@ -11,7 +11,14 @@ function depthwiseBackpropInput({ inputs, backend, attrs }: Parameters<tf.Kernel
   const { strides, dilations, pad, dimRoundingMode, inputShape } =
     attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs;
   const info = convInfo(
-    tf.DepthwiseConv2dNativeBackpropInput, inputShape, filter.shape, strides, dilations, pad, dimRoundingMode, true,
+    tf.DepthwiseConv2dNativeBackpropInput,
+    inputShape,
+    filter.shape,
+    strides,
+    dilations,
+    pad,
+    dimRoundingMode,
+    true,
   );
   const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
   const { filterHeight: kh, filterWidth: kw, inHeight: h, inWidth: w } = info;

@@ -52,14 +52,16 @@ export function elementwise(ts: ConstTensor[], f: (...xs: number[]) => number, k
   const data = kind === 'float' ? new Float32Array(n) : kind === 'int' ? new Float64Array(n) : new Uint8Array(n);
   const args = new Array<number>(ts.length);
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j < ts.length; j++) args[j] = ts[j].data[broadcastIndex(i, dims, outStrides, ts[j].dims, tStrides[j])];
+    for (let j = 0; j < ts.length; j++)
+      args[j] = ts[j].data[broadcastIndex(i, dims, outStrides, ts[j].dims, tStrides[j])];
     data[i] = f(...args);
   }
   return { kind, dims, data } as ConstTensor;
 }
 
 export function withData(kind: ConstTensor['kind'], dims: number[], values: ArrayLike<number>): ConstTensor {
-  const data = kind === 'float' ? Float32Array.from(values) : kind === 'int' ? Float64Array.from(values) : Uint8Array.from(values);
+  const data =
+    kind === 'float' ? Float32Array.from(values) : kind === 'int' ? Float64Array.from(values) : Uint8Array.from(values);
   return { kind, dims, data } as ConstTensor;
 }
 
@@ -157,7 +159,8 @@ export function resolveReshape(inDims: number[], target: number[], allowZero = f
   const known = dims.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
   const total = size(inDims);
   const out = dims.map((d) => (d === -1 ? total / known : d));
-  if (size(out) !== total || out.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`cannot reshape [${inDims}] to [${target}]`);
+  if (size(out) !== total || out.some((d) => !Number.isInteger(d) || d < 0))
+    throw new Error(`cannot reshape [${inDims}] to [${target}]`);
   return out;
 }
 

@@ -8,7 +8,16 @@
  */
 import { clone } from '@bufbuild/protobuf';
 import { sliceConst } from './const-ops';
-import { type ConstTensor, type ModelProto, ModelProtoSchema, DTYPE, TensorProto_DataLocation, encodeModel, makeTensor, tensorValues } from './onnx-file';
+import {
+  type ConstTensor,
+  type ModelProto,
+  ModelProtoSchema,
+  DTYPE,
+  TensorProto_DataLocation,
+  encodeModel,
+  makeTensor,
+  tensorValues,
+} from './onnx-file';
 import type { ImportedOnnx } from './import';
 
 export interface PrunedOnnx {
@@ -94,11 +103,21 @@ export function writePrunedOnnx(imported: ImportedOnnx, active: boolean[][]): Pr
     if (op.type !== 'attention') continue;
     const heads = active[core].filter(Boolean).length / op.headDim;
     if (heads === op.heads) continue;
-    for (const r of rewrites) replace(r.node, r.input, { kind: 'int', dims: [r.make(heads).length], data: Float64Array.from(r.make(heads)) }, `heads${heads}`);
+    for (const r of rewrites)
+      replace(
+        r.node,
+        r.input,
+        { kind: 'int', dims: [r.make(heads).length], data: Float64Array.from(r.make(heads)) },
+        `heads${heads}`,
+      );
   }
   dropUnread(model);
   // Weights the user's file kept in external data travel inside the pruned file (its own folder has no data file).
-  graph.initializer = graph.initializer.map((t) => (t.dataLocation === TensorProto_DataLocation.EXTERNAL ? toTensor(t.name, tensorValues(t, imported.source.file), t.dataType) : t));
+  graph.initializer = graph.initializer.map((t) =>
+    t.dataLocation === TensorProto_DataLocation.EXTERNAL
+      ? toTensor(t.name, tensorValues(t, imported.source.file), t.dataType)
+      : t,
+  );
   model.producerName = model.producerName ? `${model.producerName} + PXP Studio (pruned)` : 'PXP Studio (pruned)';
   // Batch sizes and shapes of intermediate values may have changed: drop stale value_info, keep input/output.
   graph.valueInfo = [];
@@ -114,8 +133,15 @@ function uniqueName(base: string, taken: Map<string, number>): string {
 /** A ConstTensor as a TensorProto of the original element type (float32 or int64). */
 function toTensor(name: string, value: ConstTensor, dataType?: number) {
   if (value.kind === 'float') return makeTensor(name, value.dims, Float32Array.from(value.data));
-  if (value.kind === 'int' && dataType === DTYPE.INT32) return makeTensor(name, value.dims, Int32Array.from(value.data), DTYPE.INT32);
-  if (value.kind === 'int') return makeTensor(name, value.dims, BigInt64Array.from(value.data, (v) => BigInt(v)), DTYPE.INT64);
+  if (value.kind === 'int' && dataType === DTYPE.INT32)
+    return makeTensor(name, value.dims, Int32Array.from(value.data), DTYPE.INT32);
+  if (value.kind === 'int')
+    return makeTensor(
+      name,
+      value.dims,
+      BigInt64Array.from(value.data, (v) => BigInt(v)),
+      DTYPE.INT64,
+    );
   return makeTensor(name, value.dims, Uint8Array.from(value.data), DTYPE.BOOL);
 }
 

@@ -27,7 +27,10 @@ export function importOnnx(file: string, opts: { inputShape?: number[] } = {}): 
   const source = readOnnxFile(file);
   const opset = opsetOf(source.model);
   if (opset < MIN_OPSET || opset > MAX_OPSET + 4) {
-    throw badInput(`${file}: exported with opset ${opset}; PXP reads opsets ${MIN_OPSET}–${MAX_OPSET} (PyTorch's exports: 13–17)`, `export again with torch.onnx.export(…, opset_version=${MAX_OPSET})`);
+    throw badInput(
+      `${file}: exported with opset ${opset}; PXP reads opsets ${MIN_OPSET}–${MAX_OPSET} (PyTorch's exports: 13–17)`,
+      `export again with torch.onnx.export(…, opset_version=${MAX_OPSET})`,
+    );
   }
   checkSupportedOps(source.model, file);
   const facts = inferGraph(source.model, file, opts.inputShape);

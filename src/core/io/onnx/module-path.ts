@@ -12,7 +12,10 @@ export function modulePath(nodeName: string): string | undefined {
 /** The path of every module on a node's scope, outermost first: `/layer1/layer1.0/conv1/Conv` → layer1, layer1.0, layer1.0.conv1. */
 export function modulePathLevels(nodeName: string): string[] {
   if (!nodeName.startsWith('/')) return [];
-  const scopes = nodeName.split('/').slice(1, -1).filter((s) => s !== '');
+  const scopes = nodeName
+    .split('/')
+    .slice(1, -1)
+    .filter((s) => s !== '');
   const parts: string[] = [];
   const levels: string[] = [];
   let prev: string | undefined;

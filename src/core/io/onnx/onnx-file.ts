@@ -6,11 +6,26 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
-import { type ModelProto, ModelProtoSchema, type TensorProto, TensorProtoSchema, TensorProto_DataLocation } from 'onnx-buf';
+import {
+  type ModelProto,
+  ModelProtoSchema,
+  type TensorProto,
+  TensorProtoSchema,
+  TensorProto_DataLocation,
+} from 'onnx-buf';
 import { badInput } from '../../errors';
 
 export type { ModelProto, TensorProto, NodeProto, AttributeProto, GraphProto, ValueInfoProto } from 'onnx-buf';
-export { ModelProtoSchema, NodeProtoSchema, GraphProtoSchema, TensorProtoSchema, ValueInfoProtoSchema, AttributeProtoSchema, AttributeProto_AttributeType, TensorProto_DataLocation } from 'onnx-buf';
+export {
+  ModelProtoSchema,
+  NodeProtoSchema,
+  GraphProtoSchema,
+  TensorProtoSchema,
+  ValueInfoProtoSchema,
+  AttributeProtoSchema,
+  AttributeProto_AttributeType,
+  TensorProto_DataLocation,
+} from 'onnx-buf';
 
 /** A constant as the importer computes with it: floats, or integers (int64 shape values fit a double), or booleans. */
 export type ConstTensor =
@@ -20,7 +35,22 @@ export type ConstTensor =
 
 /** onnx.TensorProto.DataType codes PXP reads. */
 export const DTYPE = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, BOOL: 9, FLOAT16: 10, DOUBLE: 11 } as const;
-const DTYPE_NAMES: Record<number, string> = { 1: 'float32', 2: 'uint8', 3: 'int8', 4: 'uint16', 5: 'int16', 6: 'int32', 7: 'int64', 8: 'string', 9: 'bool', 10: 'float16', 11: 'float64', 12: 'uint32', 13: 'uint64', 16: 'bfloat16' };
+const DTYPE_NAMES: Record<number, string> = {
+  1: 'float32',
+  2: 'uint8',
+  3: 'int8',
+  4: 'uint16',
+  5: 'int16',
+  6: 'int32',
+  7: 'int64',
+  8: 'string',
+  9: 'bool',
+  10: 'float16',
+  11: 'float64',
+  12: 'uint32',
+  13: 'uint64',
+  16: 'bfloat16',
+};
 export const dtypeName = (code: number) => DTYPE_NAMES[code] ?? `type ${code}`;
 
 export interface OnnxFile {
@@ -37,10 +67,15 @@ export function readOnnxFile(file: string): OnnxFile {
   let buf: Buffer;
   try {
     const size = fs.statSync(file).size;
-    if (size >= 2 ** 31) throw badInput(`${file}: ${size} bytes; an ONNX file holds at most 2 GB`, 'models over 2 GB keep their weights in external data files: torch.onnx.export does that by itself for large models');
+    if (size >= 2 ** 31)
+      throw badInput(
+        `${file}: ${size} bytes; an ONNX file holds at most 2 GB`,
+        'models over 2 GB keep their weights in external data files: torch.onnx.export does that by itself for large models',
+      );
     buf = fs.readFileSync(file);
   } catch (e) {
-    if ((e as { code?: string }).code === 'ENOENT') throw badInput(`${file}: model file not found`, 'pass --model the path of a .onnx file or a tfjs model.json');
+    if ((e as { code?: string }).code === 'ENOENT')
+      throw badInput(`${file}: model file not found`, 'pass --model the path of a .onnx file or a tfjs model.json');
     if (e instanceof Error && e.name === 'PxpError') throw e;
     throw badInput(`${file}: cannot read the model (${(e as Error).message})`, HINT);
   }
@@ -50,7 +85,8 @@ export function readOnnxFile(file: string): OnnxFile {
   } catch (e) {
     throw badInput(`${file}: not an ONNX model, or the file is truncated (${(e as Error).message})`, HINT);
   }
-  if (!model.graph || model.graph.node.length === 0) throw badInput(`${file}: the ONNX model has no graph (or an empty one)`, HINT);
+  if (!model.graph || model.graph.node.length === 0)
+    throw badInput(`${file}: the ONNX model has no graph (or an empty one)`, HINT);
   return { file, model, bytes: buf.byteLength };
 }
 
@@ -71,8 +107,16 @@ function externalBytes(t: TensorProto, modelFile: string): Uint8Array {
   const dir = path.dirname(path.resolve(modelFile));
   const target = path.resolve(dir, location);
   // External data must sit beside the model: a path out of its folder is a damaged (or hostile) file.
-  if (path.isAbsolute(location) || !target.startsWith(dir + path.sep)) throw badInput(`${where}: external data path '${location}' leaves the model's folder`, 'keep the external data files next to the .onnx file');
-  if (!fs.existsSync(target)) throw badInput(`${where}: external data file '${location}' is missing (looked for ${target})`, 'copy the data files torch.onnx.export wrote next to the .onnx file');
+  if (path.isAbsolute(location) || !target.startsWith(dir + path.sep))
+    throw badInput(
+      `${where}: external data path '${location}' leaves the model's folder`,
+      'keep the external data files next to the .onnx file',
+    );
+  if (!fs.existsSync(target))
+    throw badInput(
+      `${where}: external data file '${location}' is missing (looked for ${target})`,
+      'copy the data files torch.onnx.export wrote next to the .onnx file',
+    );
   let data = externalCache.get(target);
   if (!data) {
     data = fs.readFileSync(target);
@@ -80,7 +124,11 @@ function externalBytes(t: TensorProto, modelFile: string): Uint8Array {
   }
   const offset = Number(entry('offset') ?? 0);
   const length = entry('length') !== undefined ? Number(entry('length')) : data.byteLength - offset;
-  if (!(offset >= 0 && length >= 0 && offset + length <= data.byteLength)) throw badInput(`${where}: external data range ${offset}+${length} lies outside '${location}' (${data.byteLength} bytes)`, 'the data file does not belong to this model: export it again');
+  if (!(offset >= 0 && length >= 0 && offset + length <= data.byteLength))
+    throw badInput(
+      `${where}: external data range ${offset}+${length} lies outside '${location}' (${data.byteLength} bytes)`,
+      'the data file does not belong to this model: export it again',
+    );
   return data.subarray(offset, offset + length);
 }
 
@@ -95,7 +143,11 @@ const elementCount = (dims: number[]) => dims.reduce((a, b) => a * b, 1);
 export function tensorValues(t: TensorProto, modelFile: string): ConstTensor {
   const v = decodeTensor(t, modelFile);
   const n = elementCount(v.dims);
-  if (v.data.length !== n || v.dims.some((d) => !Number.isInteger(d) || d < 0)) throw badInput(`${modelFile}: tensor '${t.name}' holds ${v.data.length} values for its dims [${v.dims.join(', ')}]`, HINT);
+  if (v.data.length !== n || v.dims.some((d) => !Number.isInteger(d) || d < 0))
+    throw badInput(
+      `${modelFile}: tensor '${t.name}' holds ${v.data.length} values for its dims [${v.dims.join(', ')}]`,
+      HINT,
+    );
   return v;
 }
 
@@ -104,38 +156,128 @@ function decodeTensor(t: TensorProto, modelFile: string): ConstTensor {
   const n = elementCount(dims);
   const raw = t.dataLocation === TensorProto_DataLocation.EXTERNAL ? externalBytes(t, modelFile) : t.rawData;
   const where = `${modelFile}: tensor '${t.name}'`;
-  const fromRaw = <A extends Float32Array | Float64Array | Uint8Array>(size: number, read: (view: DataView, i: number) => number, make: (n: number) => A): A => {
+  const fromRaw = <A extends Float32Array | Float64Array | Uint8Array>(
+    size: number,
+    read: (view: DataView, i: number) => number,
+    make: (n: number) => A,
+  ): A => {
     // Checked before allocating: the dims of a damaged file may claim far more values than its bytes hold.
-    if (raw.byteLength !== n * size) throw badInput(`${where} holds ${raw.byteLength} bytes for ${n} values of ${dtypeName(t.dataType)}`, HINT);
+    if (raw.byteLength !== n * size)
+      throw badInput(`${where} holds ${raw.byteLength} bytes for ${n} values of ${dtypeName(t.dataType)}`, HINT);
     const out = make(n);
     const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     for (let i = 0; i < n; i++) out[i] = read(view, i);
     return out;
   };
-  const hasRaw = raw.byteLength > 0 || (n === 0 && t.floatData.length + t.int64Data.length + t.int32Data.length + t.doubleData.length === 0);
+  const hasRaw =
+    raw.byteLength > 0 ||
+    (n === 0 && t.floatData.length + t.int64Data.length + t.int32Data.length + t.doubleData.length === 0);
   switch (t.dataType) {
     case DTYPE.FLOAT:
       if (hasRaw && raw.byteLength === n * 4) {
         // One copy into an aligned buffer (every platform onnxruntime and PXP run on is little-endian, as ONNX is).
         return { kind: 'float', dims, data: new Float32Array(new Uint8Array(raw).buffer, 0, n) };
       }
-      return { kind: 'float', dims, data: hasRaw ? fromRaw(4, (v, i) => v.getFloat32(i * 4, true), (k) => new Float32Array(k)) : Float32Array.from(t.floatData) };
+      return {
+        kind: 'float',
+        dims,
+        data: hasRaw
+          ? fromRaw(
+              4,
+              (v, i) => v.getFloat32(i * 4, true),
+              (k) => new Float32Array(k),
+            )
+          : Float32Array.from(t.floatData),
+      };
     case DTYPE.DOUBLE:
-      return { kind: 'float', dims, data: hasRaw ? fromRaw(8, (v, i) => v.getFloat64(i * 8, true), (k) => new Float32Array(k)) : Float32Array.from(t.doubleData) };
+      return {
+        kind: 'float',
+        dims,
+        data: hasRaw
+          ? fromRaw(
+              8,
+              (v, i) => v.getFloat64(i * 8, true),
+              (k) => new Float32Array(k),
+            )
+          : Float32Array.from(t.doubleData),
+      };
     case DTYPE.FLOAT16:
-      return { kind: 'float', dims, data: hasRaw ? fromRaw(2, (v, i) => halfToFloat(v.getUint16(i * 2, true)), (k) => new Float32Array(k)) : Float32Array.from(t.int32Data, halfToFloat) };
+      return {
+        kind: 'float',
+        dims,
+        data: hasRaw
+          ? fromRaw(
+              2,
+              (v, i) => halfToFloat(v.getUint16(i * 2, true)),
+              (k) => new Float32Array(k),
+            )
+          : Float32Array.from(t.int32Data, halfToFloat),
+      };
     case DTYPE.INT64:
-      return { kind: 'int', dims, data: hasRaw ? fromRaw(8, (v, i) => Number(v.getBigInt64(i * 8, true)), (k) => new Float64Array(k)) : Float64Array.from(t.int64Data, Number) };
+      return {
+        kind: 'int',
+        dims,
+        data: hasRaw
+          ? fromRaw(
+              8,
+              (v, i) => Number(v.getBigInt64(i * 8, true)),
+              (k) => new Float64Array(k),
+            )
+          : Float64Array.from(t.int64Data, Number),
+      };
     case DTYPE.INT32:
-      return { kind: 'int', dims, data: hasRaw ? fromRaw(4, (v, i) => v.getInt32(i * 4, true), (k) => new Float64Array(k)) : Float64Array.from(t.int32Data) };
+      return {
+        kind: 'int',
+        dims,
+        data: hasRaw
+          ? fromRaw(
+              4,
+              (v, i) => v.getInt32(i * 4, true),
+              (k) => new Float64Array(k),
+            )
+          : Float64Array.from(t.int32Data),
+      };
     case DTYPE.INT8:
-      return { kind: 'int', dims, data: hasRaw ? fromRaw(1, (v, i) => v.getInt8(i), (k) => new Float64Array(k)) : Float64Array.from(t.int32Data) };
+      return {
+        kind: 'int',
+        dims,
+        data: hasRaw
+          ? fromRaw(
+              1,
+              (v, i) => v.getInt8(i),
+              (k) => new Float64Array(k),
+            )
+          : Float64Array.from(t.int32Data),
+      };
     case DTYPE.UINT8:
-      return { kind: 'int', dims, data: hasRaw ? fromRaw(1, (v, i) => v.getUint8(i), (k) => new Float64Array(k)) : Float64Array.from(t.int32Data) };
+      return {
+        kind: 'int',
+        dims,
+        data: hasRaw
+          ? fromRaw(
+              1,
+              (v, i) => v.getUint8(i),
+              (k) => new Float64Array(k),
+            )
+          : Float64Array.from(t.int32Data),
+      };
     case DTYPE.BOOL:
-      return { kind: 'bool', dims, data: hasRaw ? fromRaw(1, (v, i) => v.getUint8(i), (k) => new Uint8Array(k)) : Uint8Array.from(t.int32Data) };
+      return {
+        kind: 'bool',
+        dims,
+        data: hasRaw
+          ? fromRaw(
+              1,
+              (v, i) => v.getUint8(i),
+              (k) => new Uint8Array(k),
+            )
+          : Uint8Array.from(t.int32Data),
+      };
     default:
-      throw badInput(`${where} has element type ${dtypeName(t.dataType)}, which PXP does not read`, 'PXP reads float32/float64/float16 weights and int64/int32 shapes');
+      throw badInput(
+        `${where} has element type ${dtypeName(t.dataType)}, which PXP does not read`,
+        'PXP reads float32/float64/float16 weights and int64/int32 shapes',
+      );
   }
 }
 
@@ -149,10 +291,30 @@ function halfToFloat(h: number): number {
 }
 
 /** A float32 or int64 TensorProto holding `data` (stored as raw_data, as exporters write it). */
-export function makeTensor(name: string, dims: number[], data: Float32Array | BigInt64Array | Float64Array | Int32Array | Uint8Array, dataType?: number): TensorProto {
-  const code = dataType ?? (data instanceof Float32Array ? DTYPE.FLOAT : data instanceof BigInt64Array ? DTYPE.INT64 : data instanceof Float64Array ? DTYPE.DOUBLE : data instanceof Int32Array ? DTYPE.INT32 : DTYPE.BOOL);
+export function makeTensor(
+  name: string,
+  dims: number[],
+  data: Float32Array | BigInt64Array | Float64Array | Int32Array | Uint8Array,
+  dataType?: number,
+): TensorProto {
+  const code =
+    dataType ??
+    (data instanceof Float32Array
+      ? DTYPE.FLOAT
+      : data instanceof BigInt64Array
+        ? DTYPE.INT64
+        : data instanceof Float64Array
+          ? DTYPE.DOUBLE
+          : data instanceof Int32Array
+            ? DTYPE.INT32
+            : DTYPE.BOOL);
   const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  return create(TensorProtoSchema, { name, dims: dims.map((d) => BigInt(d)), dataType: code, rawData: new Uint8Array(bytes) });
+  return create(TensorProtoSchema, {
+    name,
+    dims: dims.map((d) => BigInt(d)),
+    dataType: code,
+    rawData: new Uint8Array(bytes),
+  });
 }
 
 export function encodeModel(model: ModelProto): Uint8Array {

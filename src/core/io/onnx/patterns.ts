@@ -108,7 +108,12 @@ class Walker {
 
 const near = (a: number, b: number, tol = 1e-5) => Math.abs(a - b) <= tol * Math.max(1, Math.abs(b));
 
-export function findPatterns(nodes: NodeProto[], facts: GraphFacts, consumers: Consumers, file: string): Map<number, Replacement> {
+export function findPatterns(
+  nodes: NodeProto[],
+  facts: GraphFacts,
+  consumers: Consumers,
+  file: string,
+): Map<number, Replacement> {
   const w = new Walker(nodes, facts, consumers);
   const out = new Map<number, Replacement>();
   const taken = new Set<number>();
@@ -141,7 +146,8 @@ function gelu(w: Walker, erf: number): Replacement | undefined {
   if (second === undefined) return undefined;
   const byX = (k: number, other: string) => w.nodes[k].input.includes(x) && w.nodes[k].input.includes(other);
   const half = (k: number) => near(w.withScalar(k)?.[1] ?? NaN, 0.5);
-  const ok = (byX(first, w.nodes[add].output[0]) && half(second)) || (half(first) && byX(second, w.nodes[first].output[0]));
+  const ok =
+    (byX(first, w.nodes[add].output[0]) && half(second)) || (half(first) && byX(second, w.nodes[first].output[0]));
   if (!ok || w.users(w.nodes[div].output[0]).length !== 1) return undefined;
   const name = modulePath(w.nodes[erf].name) ?? `gelu_${erf}`;
   return {
@@ -159,7 +165,8 @@ function layerNorm(w: Walker, mean1: number, file: string): Replacement | undefi
   const rank = w.shape(x).length;
   const lastAxisOnly = (k: number) => {
     const attrs = attributes(w.nodes[k], file);
-    const axes = (w.constant(w.nodes[k].input[1])?.data ?? (attrs.get('axes') as number[] | undefined)) as ArrayLike<number> | undefined;
+    const axes = (w.constant(w.nodes[k].input[1])?.data ?? (attrs.get('axes') as number[] | undefined)) as
+      ArrayLike<number> | undefined;
     return axes !== undefined && axes.length === 1 && axisOf(axes[0], rank) === rank - 1 && attrs.get('keepdims') !== 0;
   };
   if (!lastAxisOnly(mean1)) return undefined;
@@ -169,7 +176,8 @@ function layerNorm(w: Walker, mean1: number, file: string): Replacement | undefi
   const users = w.users(centred);
   const pow = users.find((k) => w.nodes[k].opType === 'Pow');
   const div = users.find((k) => w.nodes[k].opType === 'Div');
-  if (pow === undefined || div === undefined || users.length !== 2 || !near(w.scalar(w.nodes[pow].input[1]) ?? NaN, 2)) return undefined;
+  if (pow === undefined || div === undefined || users.length !== 2 || !near(w.scalar(w.nodes[pow].input[1]) ?? NaN, 2))
+    return undefined;
   const mean2 = w.only(w.nodes[pow].output[0], 'ReduceMean');
   if (mean2 === undefined || !lastAxisOnly(mean2)) return undefined;
   const addEps = w.only(w.nodes[mean2].output[0], 'Add');
@@ -205,7 +213,14 @@ function layerNorm(w: Walker, mean1: number, file: string): Replacement | undefi
     nodes: covered,
     inputs: [x],
     output: w.nodes[last].output[0],
-    emit: [{ name, className: 'LayerNormalization', op: { type: 'layernorm', gamma: vec(gamma), beta: vec(beta), epsilon: eps }, inputs: ['0'] }],
+    emit: [
+      {
+        name,
+        className: 'LayerNormalization',
+        op: { type: 'layernorm', gamma: vec(gamma), beta: vec(beta), epsilon: eps },
+        inputs: ['0'],
+      },
+    ],
   };
 }
 
@@ -232,10 +247,18 @@ type HeadPath = NonNullable<ReturnType<typeof headPath>>;
  * softmax(s·Q·Kᵀ)·V around a Softmax over the last axis: the scale (before or after the product), the three head paths
  * back to their Slices of the fused projection, and the A·V MatMul.
  */
-function attentionCore(w: Walker, softmax: number, covered: number[]): { scale: number; q: HeadPath; k: HeadPath; v: HeadPath; av: number } | undefined {
+function attentionCore(
+  w: Walker,
+  softmax: number,
+  covered: number[],
+): { scale: number; q: HeadPath; k: HeadPath; v: HeadPath; av: number } | undefined {
   const n = w.nodes;
   const sm = n[softmax];
-  if (axisOf((attributes(sm, '').get('axis') as number | undefined) ?? -1, w.shape(sm.input[0]).length) !== w.shape(sm.input[0]).length - 1) return undefined;
+  if (
+    axisOf((attributes(sm, '').get('axis') as number | undefined) ?? -1, w.shape(sm.input[0]).length) !==
+    w.shape(sm.input[0]).length - 1
+  )
+    return undefined;
   // Scores: MatMul(q·s, kᵀ), possibly with the scale after the product.
   let scale = 1;
   let scores = w.node(sm.input[0]);
@@ -300,12 +323,21 @@ function outProjection(w: Walker, av: number, xShape: number[], covered: number[
   const gemm = r1 === undefined ? undefined : w.only(n[r1].output[0], 'Gemm');
   const r2 = gemm === undefined ? undefined : w.only(n[gemm].output[0], 'Reshape');
   const t2 = r2 === undefined ? undefined : w.only(n[r2].output[0], 'Transpose');
-  if (t1 === undefined || r1 === undefined || gemm === undefined || r2 === undefined || t2 === undefined) return undefined;
-  if (w.perm(t1) !== '1,0,2' || w.perm(t2) !== '1,0,2' || w.shape(n[t2].output[0]).join() !== xShape.join()) return undefined;
+  if (t1 === undefined || r1 === undefined || gemm === undefined || r2 === undefined || t2 === undefined)
+    return undefined;
+  if (w.perm(t1) !== '1,0,2' || w.perm(t2) !== '1,0,2' || w.shape(n[t2].output[0]).join() !== xShape.join())
+    return undefined;
   const gAttrs = attributes(n[gemm], '');
   const wOut = w.constant(n[gemm].input[1]);
   const bOut = w.constant(n[gemm].input[2]);
-  if (!wOut || !bOut || gAttrs.get('transA') === 1 || (gAttrs.get('alpha') ?? 1) !== 1 || (gAttrs.get('beta') ?? 1) !== 1) return undefined;
+  if (
+    !wOut ||
+    !bOut ||
+    gAttrs.get('transA') === 1 ||
+    (gAttrs.get('alpha') ?? 1) !== 1 ||
+    (gAttrs.get('beta') ?? 1) !== 1
+  )
+    return undefined;
   covered.push(t1, r1, gemm, r2, t2);
   return { r1, gemm, wOut, bOut, outT: gAttrs.get('transB') === 1, output: n[t2].output[0] };
 }
@@ -335,7 +367,10 @@ function attention(w: Walker, softmax: number): Replacement | undefined {
   if (!out) return undefined;
   const { r1, gemm, wOut, bOut, outT } = out;
   const outKernel = outT ? transposeConst(wOut, [1, 0]) : wOut;
-  const name = modulePath(n[softmax].name) ?? parameterOwner(n[gemm].input[1])?.replace(/\.out_proj$/, '') ?? `attention_${softmax}`;
+  const name =
+    modulePath(n[softmax].name) ??
+    parameterOwner(n[gemm].input[1])?.replace(/\.out_proj$/, '') ??
+    `attention_${softmax}`;
   const columns = (from: number) => {
     const data = new Float32Array(dIn * inner);
     for (let r = 0; r < dIn; r++) for (let j = 0; j < inner; j++) data[r * inner + j] = wIn.data[r * three + from + j];
@@ -353,10 +388,19 @@ function attention(w: Walker, softmax: number): Replacement | undefined {
     ],
   });
   // With heads removed: reshapes to [T, N·heads', d] and [T·N, heads'·d], and constant slice bounds of the thirds.
-  const rewrites: HeadShapeRewrite[] = [q.reshape, k.reshape, v.reshape].map((r) => ({ node: r, input: 1, make: () => [tokens, -1, headDim] }));
+  const rewrites: HeadShapeRewrite[] = [q.reshape, k.reshape, v.reshape].map((r) => ({
+    node: r,
+    input: 1,
+    make: () => [tokens, -1, headDim],
+  }));
   rewrites.push({ node: r1, input: 1, make: (h) => [-1, h * headDim] });
   // Bounds that do not depend on the batch: constants are right whether the export computed them or baked them in.
-  [q.slice, k.slice, v.slice].forEach((s, i) => rewrites.push({ node: s, input: 1, make: (h) => [i * h * headDim] }, { node: s, input: 2, make: (h) => [(i + 1) * h * headDim] }));
+  [q.slice, k.slice, v.slice].forEach((s, i) =>
+    rewrites.push(
+      { node: s, input: 1, make: (h) => [i * h * headDim] },
+      { node: s, input: 2, make: (h) => [(i + 1) * h * headDim] },
+    ),
+  );
   return {
     kind: 'attention',
     name,
@@ -371,7 +415,11 @@ function attention(w: Walker, softmax: number): Replacement | undefined {
       {
         name: `${name}/out`,
         className: 'MultiheadAttention',
-        op: { type: 'dense', kernel: tf.tensor2d(Float32Array.from(outKernel.data), outKernel.dims as [number, number]), bias: tf.tensor1d(Float32Array.from(bOut.data)) },
+        op: {
+          type: 'dense',
+          kernel: tf.tensor2d(Float32Array.from(outKernel.data), outKernel.dims as [number, number]),
+          bias: tf.tensor1d(Float32Array.from(bOut.data)),
+        },
         inputs: ['#3'],
         links: [{ node: gemm, input: 1, axis: outT ? 1 : 0, follows: 'in' }],
       },

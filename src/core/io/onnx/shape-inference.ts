@@ -8,7 +8,21 @@
 import { PxpError, badInput } from '../../errors';
 import type { AttributeProto, ModelProto, NodeProto } from './onnx-file';
 import { type ConstTensor, DTYPE, dtypeName, tensorValues } from './onnx-file';
-import { axisOf, broadcastShapes, concatConst, elementwise, expandConst, gatherConst, ints, resolveReshape, size, sliceConst, sliceRange, transposeConst, withData } from './const-ops';
+import {
+  axisOf,
+  broadcastShapes,
+  concatConst,
+  elementwise,
+  expandConst,
+  gatherConst,
+  ints,
+  resolveReshape,
+  size,
+  sliceConst,
+  sliceRange,
+  transposeConst,
+  withData,
+} from './const-ops';
 
 export interface ValueFacts {
   shape: number[];
@@ -54,18 +68,34 @@ function attributeValue(a: AttributeProto, file: string): AttrValue {
   }
 }
 
-const num = (attrs: Map<string, AttrValue>, name: string, fallback: number) => (typeof attrs.get(name) === 'number' ? (attrs.get(name) as number) : fallback);
-const list = (attrs: Map<string, AttrValue>, name: string): number[] | undefined => (Array.isArray(attrs.get(name)) ? (attrs.get(name) as number[]) : undefined);
+const num = (attrs: Map<string, AttrValue>, name: string, fallback: number) =>
+  typeof attrs.get(name) === 'number' ? (attrs.get(name) as number) : fallback;
+const list = (attrs: Map<string, AttrValue>, name: string): number[] | undefined =>
+  Array.isArray(attrs.get(name)) ? (attrs.get(name) as number[]) : undefined;
 
 /** Conv/pool output size along one axis (ONNX: explicit pads, floor unless ceil_mode). */
-export function pooledSize(inSize: number, k: number, stride: number, padBefore: number, padAfter: number, dilation = 1, ceil = false): number {
+export function pooledSize(
+  inSize: number,
+  k: number,
+  stride: number,
+  padBefore: number,
+  padAfter: number,
+  dilation = 1,
+  ceil = false,
+): number {
   const span = (k - 1) * dilation + 1;
   const v = (inSize + padBefore + padAfter - span) / stride;
   return (ceil ? Math.ceil(v) : Math.floor(v)) + 1;
 }
 
 /** The explicit pads of a Conv or pool node ([top, left, bottom, right] in ONNX order), auto_pad resolved. */
-export function nodePads(attrs: Map<string, AttrValue>, inHW: number[], kernel: number[], strides: number[], dilations: number[]): number[] {
+export function nodePads(
+  attrs: Map<string, AttrValue>,
+  inHW: number[],
+  kernel: number[],
+  strides: number[],
+  dilations: number[],
+): number[] {
   const auto = (attrs.get('auto_pad') as string | undefined) ?? 'NOTSET';
   if (auto === 'NOTSET') return list(attrs, 'pads') ?? [0, 0, 0, 0];
   if (auto === 'VALID') return [0, 0, 0, 0];
@@ -85,7 +115,11 @@ export class ShapeError extends Error {}
 /** A NaN or infinite weight would flow into every score and curve: refused, naming the initializer. */
 function checkFinite(data: Float32Array, name: string, file: string): void {
   for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i])) throw badInput(`${file}: tensor '${name}' holds ${data[i]} (at flat index ${i})`, 'the weights are damaged or training diverged: export the model again from a checkpoint with finite weights');
+    if (!Number.isFinite(data[i]))
+      throw badInput(
+        `${file}: tensor '${name}' holds ${data[i]} (at flat index ${i})`,
+        'the weights are damaged or training diverged: export the model again from a checkpoint with finite weights',
+      );
   }
 }
 
@@ -100,14 +134,30 @@ export function inferGraph(model: ModelProto, file: string, inputShape?: number[
     values.set(t.name, { shape: v.dims, value: v });
   }
   const inputs = graph.input.filter((i) => !values.has(i.name));
-  if (inputs.length !== 1) throw badInput(`${file}: the model has ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')})`, 'PXP prunes models with one input tensor (an image batch)');
-  if (graph.output.length !== 1) throw badInput(`${file}: the model has ${graph.output.length} outputs`, 'PXP prunes models with one output (the logits); export only that');
+  if (inputs.length !== 1)
+    throw badInput(
+      `${file}: the model has ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')})`,
+      'PXP prunes models with one input tensor (an image batch)',
+    );
+  if (graph.output.length !== 1)
+    throw badInput(
+      `${file}: the model has ${graph.output.length} outputs`,
+      'PXP prunes models with one output (the logits); export only that',
+    );
   const inputInfo = inputs[0];
   const kind = inputInfo.type?.value.case;
-  if (kind && kind !== 'tensorType') throw badInput(`${file}: input '${inputInfo.name}' is not a tensor (its type is ${kind.replace(/Type$/, '')})`, 'PXP feeds one float32 tensor (an image batch)');
+  if (kind && kind !== 'tensorType')
+    throw badInput(
+      `${file}: input '${inputInfo.name}' is not a tensor (its type is ${kind.replace(/Type$/, '')})`,
+      'PXP feeds one float32 tensor (an image batch)',
+    );
   const tensorType = inputInfo.type?.value.case === 'tensorType' ? inputInfo.type.value.value : undefined;
   const elemType = tensorType?.elemType ?? DTYPE.FLOAT;
-  if (elemType !== DTYPE.FLOAT) throw badInput(`${file}: input '${inputInfo.name}' is ${dtypeName(elemType)}`, 'PXP feeds float32 images: export with a float32 example input');
+  if (elemType !== DTYPE.FLOAT)
+    throw badInput(
+      `${file}: input '${inputInfo.name}' is ${dtypeName(elemType)}`,
+      'PXP feeds float32 images: export with a float32 example input',
+    );
   const dims = tensorType?.shape?.dim ?? [];
   const declared = dims.map((d) => (d.value.case === 'dimValue' ? Number(d.value.value) : undefined));
   const batchDynamic = declared[0] === undefined;
@@ -115,33 +165,54 @@ export function inferGraph(model: ModelProto, file: string, inputShape?: number[
   let sample = declared.slice(1);
   if (inputShape) {
     if (inputShape.length !== sample.length || sample.some((d, i) => d !== undefined && d !== inputShape[i])) {
-      throw badInput(`${file}: input '${inputInfo.name}' is [${declared.map((d) => d ?? '?').join(', ')}], not [N, ${inputShape.join(', ')}]`, 'give --input-shape the sample shape the model was exported for');
+      throw badInput(
+        `${file}: input '${inputInfo.name}' is [${declared.map((d) => d ?? '?').join(', ')}], not [N, ${inputShape.join(', ')}]`,
+        'give --input-shape the sample shape the model was exported for',
+      );
     }
     sample = inputShape;
   }
   if (dims.length === 0 || sample.some((d) => d === undefined)) {
-    throw badInput(`${file}: input '${inputInfo.name}' has dynamic sizes [${declared.map((d) => d ?? '?').join(', ')}]`, 'export with a fixed image size (dynamic_axes only for the batch), or pass --input-shape C,H,W');
+    throw badInput(
+      `${file}: input '${inputInfo.name}' has dynamic sizes [${declared.map((d) => d ?? '?').join(', ')}]`,
+      'export with a fixed image size (dynamic_axes only for the batch), or pass --input-shape C,H,W',
+    );
   }
   values.set(inputInfo.name, { shape: [batch, ...(sample as number[])] });
 
   for (const node of graph.node) {
     const where = `${file}: node '${node.name || node.opType}' (${node.opType})`;
-    if (node.domain && node.domain !== 'ai.onnx') throw badInput(`${where} is in domain '${node.domain}'`, 'PXP reads standard ONNX ops only');
+    if (node.domain && node.domain !== 'ai.onnx')
+      throw badInput(`${where} is in domain '${node.domain}'`, 'PXP reads standard ONNX ops only');
     let outs: ValueFacts[];
     try {
-      outs = inferNode(node, node.input.map((n) => (n === '' ? undefined : values.get(n))), attributes(node, file));
+      outs = inferNode(
+        node,
+        node.input.map((n) => (n === '' ? undefined : values.get(n))),
+        attributes(node, file),
+      );
     } catch (e) {
       // Shape problems (and bad constants the folding meets) name the node; PXP's own errors pass as they are.
       if (e instanceof PxpError) throw e;
-      throw badInput(`${where}: ${(e as Error).message}`, 'export the model again (opset 13–17); if it runs in onnxruntime, report this as a PXP bug');
+      throw badInput(
+        `${where}: ${(e as Error).message}`,
+        'export the model again (opset 13–17); if it runs in onnxruntime, report this as a PXP bug',
+      );
     }
     node.output.forEach((name, i) => {
       if (name && outs[i]) values.set(name, outs[i]);
     });
   }
   const output = graph.output[0].name;
-  if (!values.has(output)) throw badInput(`${file}: the output '${output}' is not produced by any node`, 'export the model again');
-  return { values, input: { name: inputInfo.name, shape: [batch, ...(sample as number[])], batchDynamic, elemType }, output, batch, opset };
+  if (!values.has(output))
+    throw badInput(`${file}: the output '${output}' is not produced by any node`, 'export the model again');
+  return {
+    values,
+    input: { name: inputInfo.name, shape: [batch, ...(sample as number[])], batchDynamic, elemType },
+    output,
+    batch,
+    opset,
+  };
 }
 
 /** Output facts of one node from its inputs' facts. Throws ShapeError for an op it does not know. */
@@ -167,7 +238,14 @@ function inferNode(node: NodeProto, ins: (ValueFacts | undefined)[], attrs: Map<
     if (typeof legacyAxis === 'number' && axisOf(legacyAxis, a.shape.length) + b.shape.length !== a.shape.length) {
       throw new ShapeError(`a legacy broadcast (opset < 7) of [${b.shape}] at axis ${legacyAxis} of [${a.shape}]`);
     }
-    if (allConst) return fold(() => elementwise([a.value!, b.value!], f, kind ?? (a.value!.kind === 'float' || b.value!.kind === 'float' ? 'float' : a.value!.kind)));
+    if (allConst)
+      return fold(() =>
+        elementwise(
+          [a.value!, b.value!],
+          f,
+          kind ?? (a.value!.kind === 'float' || b.value!.kind === 'float' ? 'float' : a.value!.kind),
+        ),
+      );
     const shape = broadcastShapes(a.shape, b.shape);
     if (!shape) throw new ShapeError(`shapes [${a.shape}] and [${b.shape}] do not broadcast`);
     return [{ shape }];
@@ -175,12 +253,22 @@ function inferNode(node: NodeProto, ins: (ValueFacts | undefined)[], attrs: Map<
   // Max and Min take one input or more.
   const variadic = (f: (...xs: number[]) => number): ValueFacts[] => {
     const parts = ins.map((_, i) => need(i));
-    if (allConst) return fold(() => elementwise(parts.map((p) => p.value!), f, parts.some((p) => p.value!.kind === 'float') ? 'float' : parts[0].value!.kind));
-    const shape = parts.slice(1).reduce<number[] | undefined>((s, p) => s && broadcastShapes(s, p.shape), parts[0].shape);
+    if (allConst)
+      return fold(() =>
+        elementwise(
+          parts.map((p) => p.value!),
+          f,
+          parts.some((p) => p.value!.kind === 'float') ? 'float' : parts[0].value!.kind,
+        ),
+      );
+    const shape = parts
+      .slice(1)
+      .reduce<number[] | undefined>((s, p) => s && broadcastShapes(s, p.shape), parts[0].shape);
     if (!shape) throw new ShapeError(`shapes ${parts.map((p) => `[${p.shape}]`).join(', ')} do not broadcast`);
     return [{ shape }];
   };
-  const unary = (f: (a: number) => number): ValueFacts[] => (allConst ? fold(() => elementwise([need(0).value!], f, need(0).value!.kind === 'int' ? 'int' : 'float')) : same());
+  const unary = (f: (a: number) => number): ValueFacts[] =>
+    allConst ? fold(() => elementwise([need(0).value!], f, need(0).value!.kind === 'int' ? 'int' : 'float')) : same();
   switch (node.opType) {
     case 'Constant': {
       const t = attrs.get('value');
@@ -208,8 +296,20 @@ function inferNode(node: NodeProto, ins: (ValueFacts | undefined)[], attrs: Map<
       return fold(() => withData('int', [], [size(need(0).shape)]));
     case 'Cast': {
       const to = num(attrs, 'to', DTYPE.FLOAT);
-      const kind: ConstTensor['kind'] = to === DTYPE.FLOAT || to === DTYPE.DOUBLE || to === DTYPE.FLOAT16 ? 'float' : to === DTYPE.BOOL ? 'bool' : 'int';
-      if (allConst) return fold(() => elementwise([need(0).value!], (v) => (kind === 'int' ? Math.trunc(v) : kind === 'bool' ? (v ? 1 : 0) : v), kind));
+      const kind: ConstTensor['kind'] =
+        to === DTYPE.FLOAT || to === DTYPE.DOUBLE || to === DTYPE.FLOAT16
+          ? 'float'
+          : to === DTYPE.BOOL
+            ? 'bool'
+            : 'int';
+      if (allConst)
+        return fold(() =>
+          elementwise(
+            [need(0).value!],
+            (v) => (kind === 'int' ? Math.trunc(v) : kind === 'bool' ? (v ? 1 : 0) : v),
+            kind,
+          ),
+        );
       return same();
     }
     case 'Gather': {
@@ -222,7 +322,12 @@ function inferNode(node: NodeProto, ins: (ValueFacts | undefined)[], attrs: Map<
     case 'Unsqueeze':
     case 'Squeeze': {
       const data = need(0);
-      const axesList = node.opType === 'Unsqueeze' || constIn(1) || ins[1] === undefined ? (constIn(1) ? [...constIn(1)!.data] : list(attrs, 'axes')) : undefined;
+      const axesList =
+        node.opType === 'Unsqueeze' || constIn(1) || ins[1] === undefined
+          ? constIn(1)
+            ? [...constIn(1)!.data]
+            : list(attrs, 'axes')
+          : undefined;
       let shape: number[];
       if (node.opType === 'Unsqueeze') {
         const rank = data.shape.length + (axesList?.length ?? 0);
@@ -230,7 +335,9 @@ function inferNode(node: NodeProto, ins: (ValueFacts | undefined)[], attrs: Map<
         shape = [...data.shape];
         for (const a of axes) shape.splice(a, 0, 1);
       } else {
-        const axes = axesList ? axesList.map((a) => axisOf(a, data.shape.length)) : data.shape.flatMap((d, i) => (d === 1 ? [i] : []));
+        const axes = axesList
+          ? axesList.map((a) => axisOf(a, data.shape.length))
+          : data.shape.flatMap((d, i) => (d === 1 ? [i] : []));
         shape = data.shape.filter((_, i) => !axes.includes(i));
       }
       if (data.value) return fold(() => withData(data.value!.kind, shape, data.value!.data));
@@ -239,7 +346,13 @@ function inferNode(node: NodeProto, ins: (ValueFacts | undefined)[], attrs: Map<
     case 'Concat': {
       const parts = ins.filter((v): v is ValueFacts => v !== undefined);
       const axis = axisOf(num(attrs, 'axis', 0), parts[0].shape.length);
-      if (allConst) return fold(() => concatConst(parts.map((p) => p.value!), axis));
+      if (allConst)
+        return fold(() =>
+          concatConst(
+            parts.map((p) => p.value!),
+            axis,
+          ),
+        );
       const shape = [...parts[0].shape];
       shape[axis] = parts.reduce((a, p) => a + p.shape[axis], 0);
       return [{ shape }];
@@ -313,7 +426,9 @@ function inferNode(node: NodeProto, ins: (ValueFacts | undefined)[], attrs: Map<
       if (!shapeT) throw new ShapeError('a ConstantOfShape shape that is not constant');
       const fill = attrs.get('value') as ConstTensor | undefined;
       const dims = [...shapeT.data];
-      return fold(() => withData(fill?.kind ?? 'float', dims, new Array<number>(size(dims)).fill(fill ? fill.data[0] : 0)));
+      return fold(() =>
+        withData(fill?.kind ?? 'float', dims, new Array<number>(size(dims)).fill(fill ? fill.data[0] : 0)),
+      );
     }
     case 'Range': {
       const [s, l, d] = [0, 1, 2].map((i) => constIn(i)?.data[0]);
@@ -332,7 +447,8 @@ function inferNode(node: NodeProto, ins: (ValueFacts | undefined)[], attrs: Map<
       return unary((a) => (a ? 0 : 1));
     case 'Where': {
       const [c, a, b] = [need(0), need(1), need(2)];
-      if (allConst) return fold(() => elementwise([c.value!, a.value!, b.value!], (k, p, q) => (k ? p : q), a.value!.kind));
+      if (allConst)
+        return fold(() => elementwise([c.value!, a.value!, b.value!], (k, p, q) => (k ? p : q), a.value!.kind));
       const shape = broadcastShapes(broadcastShapes(c.shape, a.shape) ?? [], b.shape);
       if (!shape) throw new ShapeError('Where inputs do not broadcast');
       return [{ shape }];
@@ -344,7 +460,9 @@ function inferNode(node: NodeProto, ins: (ValueFacts | undefined)[], attrs: Map<
     case 'Mul':
       return binary((a, b) => a * b);
     case 'Div':
-      return binary((a, b) => (need(0).value?.kind === 'int' && need(1).value?.kind === 'int' ? Math.trunc(a / b) : a / b));
+      return binary((a, b) =>
+        need(0).value?.kind === 'int' && need(1).value?.kind === 'int' ? Math.trunc(a / b) : a / b,
+      );
     case 'Pow':
       return binary((a, b) => a ** b);
     case 'Max':
@@ -383,7 +501,9 @@ function inferNode(node: NodeProto, ins: (ValueFacts | undefined)[], attrs: Map<
     case 'ReduceSum': {
       const data = need(0);
       const axesT = node.opType === 'ReduceSum' || constIn(1) ? constIn(1) : undefined;
-      const axes = (axesT ? [...axesT.data] : list(attrs, 'axes') ?? data.shape.map((_, i) => i)).map((a) => axisOf(a, data.shape.length));
+      const axes = (axesT ? [...axesT.data] : (list(attrs, 'axes') ?? data.shape.map((_, i) => i))).map((a) =>
+        axisOf(a, data.shape.length),
+      );
       const keep = num(attrs, 'keepdims', 1) === 1;
       return [{ shape: data.shape.flatMap((d, i) => (axes.includes(i) ? (keep ? [1] : []) : [d])) }];
     }
@@ -391,11 +511,21 @@ function inferNode(node: NodeProto, ins: (ValueFacts | undefined)[], attrs: Map<
       const data = need(0);
       const w = need(1);
       const k = list(attrs, 'kernel_shape') ?? w.shape.slice(2);
-      if (data.shape.length !== 4 || k.length !== 2) throw new ShapeError(`Conv of rank ${data.shape.length}; PXP supports 2-D convolutions (NCHW)`);
+      if (data.shape.length !== 4 || k.length !== 2)
+        throw new ShapeError(`Conv of rank ${data.shape.length}; PXP supports 2-D convolutions (NCHW)`);
       const strides = list(attrs, 'strides') ?? [1, 1];
       const dil = list(attrs, 'dilations') ?? [1, 1];
       const pads = nodePads(attrs, data.shape.slice(2), k, strides, dil);
-      return [{ shape: [data.shape[0], w.shape[0], pooledSize(data.shape[2], k[0], strides[0], pads[0], pads[2], dil[0]), pooledSize(data.shape[3], k[1], strides[1], pads[1], pads[3], dil[1])] }];
+      return [
+        {
+          shape: [
+            data.shape[0],
+            w.shape[0],
+            pooledSize(data.shape[2], k[0], strides[0], pads[0], pads[2], dil[0]),
+            pooledSize(data.shape[3], k[1], strides[1], pads[1], pads[3], dil[1]),
+          ],
+        },
+      ];
     }
     case 'MaxPool':
     case 'AveragePool': {
@@ -405,7 +535,12 @@ function inferNode(node: NodeProto, ins: (ValueFacts | undefined)[], attrs: Map<
       const dil = list(attrs, 'dilations') ?? [1, 1];
       const pads = nodePads(attrs, data.shape.slice(2), k, strides, dil);
       const ceil = num(attrs, 'ceil_mode', 0) === 1;
-      const out = [data.shape[0], data.shape[1], pooledSize(data.shape[2], k[0], strides[0], pads[0], pads[2], dil[0], ceil), pooledSize(data.shape[3], k[1], strides[1], pads[1], pads[3], dil[1], ceil)];
+      const out = [
+        data.shape[0],
+        data.shape[1],
+        pooledSize(data.shape[2], k[0], strides[0], pads[0], pads[2], dil[0], ceil),
+        pooledSize(data.shape[3], k[1], strides[1], pads[1], pads[3], dil[1], ceil),
+      ];
       return [{ shape: out }, { shape: out }];
     }
     case 'GlobalAveragePool':

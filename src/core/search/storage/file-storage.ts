@@ -31,14 +31,18 @@ export class FileStudyStorage implements StudyStorage {
     const number = this.finished.length + this.running.size;
     if (number >= this.trialsWanted) return this.running.size ? { kind: 'wait' } : { kind: 'finished' };
     if (this.finished.length < number - (number % this.batch)) return { kind: 'wait' };
-    const known: Trial[] = [...this.finished.map(trialOf), ...[...this.running].map(([n, params]) => ({ number: n, params }))];
+    const known: Trial[] = [
+      ...this.finished.map(trialOf),
+      ...[...this.running].map(([n, params]) => ({ number: n, params })),
+    ];
     const params = suggest(number, historyFor(known, number, this.batch));
     this.running.set(number, params);
     return { kind: 'trial', number, params };
   }
 
   async record(line: TrialLine): Promise<boolean> {
-    if (line.number !== this.finished.length) throw new Error(`trials.jsonl takes trials in order: got ${line.number}, expected ${this.finished.length}`);
+    if (line.number !== this.finished.length)
+      throw new Error(`trials.jsonl takes trials in order: got ${line.number}, expected ${this.finished.length}`);
     this.log.append(line);
     this.finished.push(line);
     this.running.delete(line.number);

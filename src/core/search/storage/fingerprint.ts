@@ -15,7 +15,9 @@ const sha256 = () => createHash('sha256');
 export function modelFiles(model: Pick<LoadedModel, 'file' | 'format' | 'onnx'>): string[] {
   const dir = path.dirname(model.file);
   if (model.format === 'onnx') {
-    const locations = (model.onnx?.source.model.graph?.initializer ?? []).flatMap((t) => t.externalData.filter((e) => e.key === 'location').map((e) => e.value));
+    const locations = (model.onnx?.source.model.graph?.initializer ?? []).flatMap((t) =>
+      t.externalData.filter((e) => e.key === 'location').map((e) => e.value),
+    );
     return [model.file, ...[...new Set(locations)].sort().map((l) => path.resolve(dir, l))];
   }
   const json = JSON.parse(fs.readFileSync(model.file, 'utf8')) as { weightsManifest?: { paths?: string[] }[] };

@@ -22,10 +22,27 @@ export const conv2d: TrainOp<OpOf<'conv2d'>, { wt: string; geo: ConvGeometry }> 
       if (op.strides[0] === 1 && op.strides[1] === 1 && back.every((v) => v >= 0)) {
         // Stride 1: the transposed conv is a conv with the kernel flipped and in/out swapped, which onnxruntime
         // runs faster than its ConvTranspose (NOTES.md, Performance). The flip is of the weights only.
-        const flipped = s.b.op('Slice', [s.b.op('Transpose', [wt], { perm: [1, 0, 2, 3] }), s.ints([kh - 1, kw - 1]), s.ints([-kh - 1, -kw - 1]), s.ints([2, 3]), s.ints([-1, -1])]);
-        s.addGrad(node.inputs[0], s.b.op('Conv', [g, flipped], { kernel_shape: [kh, kw], strides: [1, 1], pads: back }));
+        const flipped = s.b.op('Slice', [
+          s.b.op('Transpose', [wt], { perm: [1, 0, 2, 3] }),
+          s.ints([kh - 1, kw - 1]),
+          s.ints([-kh - 1, -kw - 1]),
+          s.ints([2, 3]),
+          s.ints([-1, -1]),
+        ]);
+        s.addGrad(
+          node.inputs[0],
+          s.b.op('Conv', [g, flipped], { kernel_shape: [kh, kw], strides: [1, 1], pads: back }),
+        );
       } else {
-        s.addGrad(node.inputs[0], s.b.op('ConvTranspose', [g, wt], { kernel_shape: [kh, kw], strides: op.strides, pads: geo.pads, output_padding: transposeOutputPadding(geo) }));
+        s.addGrad(
+          node.inputs[0],
+          s.b.op('ConvTranspose', [g, wt], {
+            kernel_shape: [kh, kw],
+            strides: op.strides,
+            pads: geo.pads,
+            output_padding: transposeOutputPadding(geo),
+          }),
+        );
       }
     }
     s.paramGrad(i, 'kernel', kernelGradient(s, x.name, g, ci, co, geo));
@@ -45,11 +62,23 @@ function kernelGradient(s: StepContext, x: string, g: string, ci: number, co: nu
   const [sh, sw] = geo.strides;
   const { outH: oh, outW: ow, pads } = geo;
   const stack = (parts: string[]) => (parts.length > 1 ? b.op('Concat', parts, { axis: 1 }) : parts[0]);
-  const perSample = (a: string, bT: string) => b.op('ReduceSum', [b.op('MatMul', [a, b.op('Transpose', [bT], { perm: [0, 2, 1] })]), s.ints([0])], { keepdims: 0 });
+  const perSample = (a: string, bT: string) =>
+    b.op('ReduceSum', [b.op('MatMul', [a, b.op('Transpose', [bT], { perm: [0, 2, 1] })]), s.ints([0])], {
+      keepdims: 0,
+    });
   const xp = pads.some((v) => v > 0) ? b.op('Pad', [x, s.ints([0, 0, pads[0], pads[1], 0, 0, pads[2], pads[3]])]) : x;
   const taps: string[] = [];
   for (let dy = 0; dy < kh; dy++)
-    for (let dx = 0; dx < kw; dx++) taps.push(b.op('Slice', [xp, s.ints([dy, dx]), s.ints([dy + (oh - 1) * sh + 1, dx + (ow - 1) * sw + 1]), s.ints([2, 3]), s.ints([sh, sw])]));
+    for (let dx = 0; dx < kw; dx++)
+      taps.push(
+        b.op('Slice', [
+          xp,
+          s.ints([dy, dx]),
+          s.ints([dy + (oh - 1) * sh + 1, dx + (ow - 1) * sw + 1]),
+          s.ints([2, 3]),
+          s.ints([sh, sw]),
+        ]),
+      );
   const a = b.op('Reshape', [stack(taps), s.ints([batch, kh * kw * ci, oh * ow])]);
   return b.op('Reshape', [perSample(a, b.op('Reshape', [g, s.ints([batch, co, oh * ow])])), s.ints([kh, kw, ci, co])]);
 }

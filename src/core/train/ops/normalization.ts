@@ -39,14 +39,27 @@ function normalize(s: StepContext, i: number, x: string, axes: number[], op: Aff
 }
 
 /** Its backward: γ and β summed over `paramAxes`; the input gradient (when wanted), with means over `axes`. */
-function normalizeBackward(s: StepContext, i: number, op: Affine, g: string, keep: Kept, axes: number[], paramAxes: number[], needInput: boolean): string | undefined {
+function normalizeBackward(
+  s: StepContext,
+  i: number,
+  op: Affine,
+  g: string,
+  keep: Kept,
+  axes: number[],
+  paramAxes: number[],
+  needInput: boolean,
+): string | undefined {
   const { b } = s;
   const mean = (t: string) => b.op('ReduceMean', [t], { axes, keepdims: 1 });
-  if (op.gamma) s.paramGrad(i, 'gamma', b.op('ReduceSum', [b.op('Mul', [g, keep.xhat]), s.ints(paramAxes)], { keepdims: 0 }));
+  if (op.gamma)
+    s.paramGrad(i, 'gamma', b.op('ReduceSum', [b.op('Mul', [g, keep.xhat]), s.ints(paramAxes)], { keepdims: 0 }));
   if (op.beta) s.paramGrad(i, 'beta', b.op('ReduceSum', [g, s.ints(paramAxes)], { keepdims: 0 }));
   if (!needInput) return undefined;
   const dxhat = keep.gamma ? b.op('Mul', [g, keep.gamma]) : g;
-  const inner = b.op('Sub', [b.op('Sub', [dxhat, mean(dxhat)]), b.op('Mul', [keep.xhat, mean(b.op('Mul', [dxhat, keep.xhat]))])]);
+  const inner = b.op('Sub', [
+    b.op('Sub', [dxhat, mean(dxhat)]),
+    b.op('Mul', [keep.xhat, mean(b.op('Mul', [dxhat, keep.xhat]))]),
+  ]);
   return b.op('Mul', [inner, keep.invStd]);
 }
 
@@ -56,7 +69,14 @@ const batchAxes = (x: { shape: number[] }) => (x.shape.length === 4 ? [0, 2, 3] 
 export const batchnorm: TrainOp<OpOf<'batchnorm'>, Kept> = {
   forward(s, { i, op, x }) {
     const c = x.shape[x.shape.length - 1];
-    const { y, mean, variance, keep } = normalize(s, i, x.name, batchAxes(x), op, x.shape.length === 4 ? [1, c, 1, 1] : [1, c]);
+    const { y, mean, variance, keep } = normalize(
+      s,
+      i,
+      x.name,
+      batchAxes(x),
+      op,
+      x.shape.length === 4 ? [1, c, 1, 1] : [1, c],
+    );
     const meanOut = s.b.op('Reshape', [mean, s.ints([c])]);
     const varOut = s.b.op('Reshape', [variance, s.ints([c])]);
     s.b.output(meanOut, { dtype: 'float32', shape: [c] });
@@ -78,7 +98,16 @@ export const layernorm: TrainOp<OpOf<'layernorm'>, Kept> = {
     return { out: { name: y, shape: x.shape }, keep };
   },
   backward(s, { i, node, op, x, needInput }, g, keep) {
-    const dx = normalizeBackward(s, i, op, g, keep, [-1], x.shape.slice(0, -1).map((_, k) => k), needInput);
+    const dx = normalizeBackward(
+      s,
+      i,
+      op,
+      g,
+      keep,
+      [-1],
+      x.shape.slice(0, -1).map((_, k) => k),
+      needInput,
+    );
     if (dx) s.addGrad(node.inputs[0], dx);
   },
 };

@@ -6,7 +6,11 @@ import { type OpOf, prod, type TrainOp } from '../step-context';
 export const maxpool: TrainOp<OpOf<'maxpool' | 'avgpool'>, { indices: string; geo: ConvGeometry }> = {
   forward(s, { op, x }) {
     const geo = convGeometry(op, x.shape, op.pool);
-    const [y, indices] = s.b.opN('MaxPool', [x.name], 2, { kernel_shape: op.pool, strides: op.strides, pads: geo.pads });
+    const [y, indices] = s.b.opN('MaxPool', [x.name], 2, {
+      kernel_shape: op.pool,
+      strides: op.strides,
+      pads: geo.pads,
+    });
     return { out: { name: y, shape: [s.batch, geo.outH, geo.outW, x.shape[3]] }, keep: { indices, geo } };
   },
   backward(s, { node, op, x }, g, { indices, geo }) {
@@ -14,9 +18,22 @@ export const maxpool: TrainOp<OpOf<'maxpool' | 'avgpool'>, { indices: string; ge
     if (overlapping) {
       const flat = (t: string) => s.b.op('Reshape', [t, s.ints([-1])]);
       const zeros = s.b.op('Expand', [s.scalar(0), s.ints([prod(x.shape)])]);
-      s.addGrad(node.inputs[0], s.b.op('Reshape', [s.b.op('ScatterElements', [zeros, flat(indices), flat(g)], { axis: 0, reduction: 'add' }), s.ints(s.phys(x.shape))]));
+      s.addGrad(
+        node.inputs[0],
+        s.b.op('Reshape', [
+          s.b.op('ScatterElements', [zeros, flat(indices), flat(g)], { axis: 0, reduction: 'add' }),
+          s.ints(s.phys(x.shape)),
+        ]),
+      );
     } else {
-      s.addGrad(node.inputs[0], s.b.op('MaxUnpool', [g, indices, s.ints(s.phys(x.shape))], { kernel_shape: op.pool, strides: op.strides, pads: geo.pads }));
+      s.addGrad(
+        node.inputs[0],
+        s.b.op('MaxUnpool', [g, indices, s.ints(s.phys(x.shape))], {
+          kernel_shape: op.pool,
+          strides: op.strides,
+          pads: geo.pads,
+        }),
+      );
     }
   },
 };
@@ -43,7 +60,10 @@ export const flatten: TrainOp<OpOf<'flatten'>, undefined> = {
   backward(s, { node, x }, g) {
     if (x.shape.length === 4) {
       const [n, h, w, c] = x.shape;
-      s.addGrad(node.inputs[0], s.b.op('Transpose', [s.b.op('Reshape', [g, s.ints([n, h, w, c])])], { perm: [0, 3, 1, 2] }));
+      s.addGrad(
+        node.inputs[0],
+        s.b.op('Transpose', [s.b.op('Reshape', [g, s.ints([n, h, w, c])])], { perm: [0, 3, 1, 2] }),
+      );
     } else s.addGrad(node.inputs[0], g);
   },
 };

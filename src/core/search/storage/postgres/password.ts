@@ -22,7 +22,10 @@ export function pgpassFields(line: string): string[] {
 }
 
 /** The password of the first line of a .pgpass text that matches the connection; undefined when none does. */
-export function pgpassLookup(text: string, url: Pick<StorageUrl, 'host' | 'port' | 'database' | 'user'>): string | undefined {
+export function pgpassLookup(
+  text: string,
+  url: Pick<StorageUrl, 'host' | 'port' | 'database' | 'user'>,
+): string | undefined {
   const wanted = [url.host, String(url.port), url.database, url.user];
   for (const raw of text.split(/\r?\n/)) {
     if (!raw.trim() || raw.startsWith('#')) continue;
@@ -43,11 +46,17 @@ export function databasePassword(url: StorageUrl, warn: (line: string) => void =
   const file = passwordFile();
   if (fs.existsSync(file)) {
     const mode = fs.statSync(file).mode;
-    if (process.platform !== 'win32' && (mode & 0o077) !== 0) warn(`${file} is readable by group or others (mode ${(mode & 0o777).toString(8)}): ignored, as psql does; chmod 600 it`);
+    if (process.platform !== 'win32' && (mode & 0o077) !== 0)
+      warn(
+        `${file} is readable by group or others (mode ${(mode & 0o777).toString(8)}): ignored, as psql does; chmod 600 it`,
+      );
     else {
       const found = pgpassLookup(fs.readFileSync(file, 'utf8'), url);
       if (found !== undefined) return found;
     }
   }
-  throw badInput(`cannot connect to ${url.display}: the server asks for a password for user ${url.user}, and neither PGPASSWORD nor ${file} has one`, `set PGPASSWORD, or add the line ${url.host}:${url.port}:${url.database}:${url.user}:PASSWORD to ${file} (chmod 600)`);
+  throw badInput(
+    `cannot connect to ${url.display}: the server asks for a password for user ${url.user}, and neither PGPASSWORD nor ${file} has one`,
+    `set PGPASSWORD, or add the line ${url.host}:${url.port}:${url.database}:${url.user}:PASSWORD to ${file} (chmod 600)`,
+  );
 }

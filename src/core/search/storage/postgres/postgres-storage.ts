@@ -98,7 +98,9 @@ export class PostgresStudyStorage implements StudyStorage {
   }
 
   private async claimOnce(suggest: Suggest): Promise<Claim> {
-    const row = (await this.pool.query(CLAIM_SQL, [this.study.id, this.study.heartbeatTimeout, this.batch, this.worker])).rows[0];
+    const row = (
+      await this.pool.query(CLAIM_SQL, [this.study.id, this.study.heartbeatTimeout, this.batch, this.worker])
+    ).rows[0];
     if (row.number === null) return row.open === 0 ? { kind: 'finished' } : { kind: 'wait' };
     const number: number = row.number;
     const batchStart = number - (number % this.batch);
@@ -114,17 +116,23 @@ export class PostgresStudyStorage implements StudyStorage {
 
   async record(line: TrialLine): Promise<boolean> {
     const t0 = performance.now();
-    const ok = await withRetry(async () => {
-      const r = await this.pool.query(
-        `UPDATE pxp_trials SET state = 'done', auc = $3, line = $4, params = $6, finished_at = clock_timestamp(), heartbeat = clock_timestamp()
+    const ok = await withRetry(
+      async () => {
+        const r = await this.pool.query(
+          `UPDATE pxp_trials SET state = 'done', auc = $3, line = $4, params = $6, finished_at = clock_timestamp(), heartbeat = clock_timestamp()
          WHERE study_id = $1 AND number = $2 AND worker = $5 AND state = 'running'`,
-        [this.study.id, line.number, line.auc, JSON.stringify(line), this.worker, JSON.stringify(line.params)],
-      );
-      if (r.rowCount === 1) return true;
-      // After a retry the first try may have committed before the connection dropped.
-      const again = await this.pool.query(`SELECT state, worker FROM pxp_trials WHERE study_id = $1 AND number = $2`, [this.study.id, line.number]);
-      return again.rows[0]?.state === 'done' && again.rows[0]?.worker === this.worker;
-    }, this.retry(`recording trial ${line.number + 1}`));
+          [this.study.id, line.number, line.auc, JSON.stringify(line), this.worker, JSON.stringify(line.params)],
+        );
+        if (r.rowCount === 1) return true;
+        // After a retry the first try may have committed before the connection dropped.
+        const again = await this.pool.query(
+          `SELECT state, worker FROM pxp_trials WHERE study_id = $1 AND number = $2`,
+          [this.study.id, line.number],
+        );
+        return again.rows[0]?.state === 'done' && again.rows[0]?.worker === this.worker;
+      },
+      this.retry(`recording trial ${line.number + 1}`),
+    );
     this.costs(line.number).recordMs += performance.now() - t0;
     return ok;
   }
@@ -133,11 +141,10 @@ export class PostgresStudyStorage implements StudyStorage {
     const t0 = performance.now();
     const r = await withRetry(
       () =>
-        this.pool.query(`UPDATE pxp_trials SET heartbeat = clock_timestamp() WHERE study_id = $1 AND number = ANY($2::int[]) AND worker = $3 AND state = 'running' RETURNING number`, [
-          this.study.id,
-          numbers,
-          this.worker,
-        ]),
+        this.pool.query(
+          `UPDATE pxp_trials SET heartbeat = clock_timestamp() WHERE study_id = $1 AND number = ANY($2::int[]) AND worker = $3 AND state = 'running' RETURNING number`,
+          [this.study.id, numbers, this.worker],
+        ),
       this.retry('sending a heartbeat'),
     );
     // One statement confirms every trial this worker runs: its time is shared out between them.
@@ -152,11 +159,10 @@ export class PostgresStudyStorage implements StudyStorage {
 
   async release(numbers: number[]): Promise<void> {
     if (numbers.length === 0) return;
-    await this.pool.query(`UPDATE pxp_trials SET state = 'waiting', worker = NULL, heartbeat = NULL WHERE study_id = $1 AND number = ANY($2::int[]) AND worker = $3 AND state = 'running'`, [
-      this.study.id,
-      numbers,
-      this.worker,
-    ]);
+    await this.pool.query(
+      `UPDATE pxp_trials SET state = 'waiting', worker = NULL, heartbeat = NULL WHERE study_id = $1 AND number = ANY($2::int[]) AND worker = $3 AND state = 'running'`,
+      [this.study.id, numbers, this.worker],
+    );
   }
 
   async trials(): Promise<TrialLine[]> {

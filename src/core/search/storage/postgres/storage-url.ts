@@ -35,26 +35,45 @@ export function isDatabaseUrl(text: string): boolean {
 
 /** The parts of a PostgreSQL URL; a bad-input error naming what is wrong (and never echoing a password). */
 export function parseStorageUrl(text: string): StorageUrl {
-  if (!isDatabaseUrl(text)) throw badInput(`--storage ${shown(text)}: not a PostgreSQL URL (it must start with postgresql://)`, HINT);
+  if (!isDatabaseUrl(text))
+    throw badInput(`--storage ${shown(text)}: not a PostgreSQL URL (it must start with postgresql://)`, HINT);
   let url: URL;
   try {
     url = new URL(text.replace(/^postgres(ql)?:/i, 'http:'));
   } catch {
     throw badInput(`--storage ${shown(text)}: not a valid URL`, HINT);
   }
-  if (url.password) throw badInput(`--storage ${shown(text)}: the URL holds a password, which would be logged and recorded`, 'remove it from the URL and put it in PGPASSWORD or ~/.pgpass (a line host:port:database:user:password, mode 0600)');
+  if (url.password)
+    throw badInput(
+      `--storage ${shown(text)}: the URL holds a password, which would be logged and recorded`,
+      'remove it from the URL and put it in PGPASSWORD or ~/.pgpass (a line host:port:database:user:password, mode 0600)',
+    );
   const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
-  if (!database || database.includes('/')) throw badInput(`--storage ${shown(text)}: no database name after the host`, HINT);
+  if (!database || database.includes('/'))
+    throw badInput(`--storage ${shown(text)}: no database name after the host`, HINT);
   const port = url.port ? Number(url.port) : 5432;
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw badInput(`--storage ${shown(text)}: port ${url.port} is not a port`, HINT);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw badInput(`--storage ${shown(text)}: port ${url.port} is not a port`, HINT);
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1') || 'localhost';
   const unknown = [...url.searchParams.keys()].filter((k) => !(PARAMS as readonly string[]).includes(k));
-  if (unknown.length) throw badInput(`--storage ${shown(text)}: unknown parameter ${unknown.join(', ')}`, `PXP reads ${PARAMS.join(', ')}`);
+  if (unknown.length)
+    throw badInput(
+      `--storage ${shown(text)}: unknown parameter ${unknown.join(', ')}`,
+      `PXP reads ${PARAMS.join(', ')}`,
+    );
   const sslmode = url.searchParams.get('sslmode') ?? 'prefer';
-  if (!(SSL_MODES as readonly string[]).includes(sslmode)) throw badInput(`--storage: sslmode=${sslmode} is not an ssl mode`, `use one of ${SSL_MODES.join(', ')} (libpq's meanings; default prefer)`);
+  if (!(SSL_MODES as readonly string[]).includes(sslmode))
+    throw badInput(
+      `--storage: sslmode=${sslmode} is not an ssl mode`,
+      `use one of ${SSL_MODES.join(', ')} (libpq's meanings; default prefer)`,
+    );
   const timeoutText = url.searchParams.get('connect_timeout');
   const connectTimeout = timeoutText === null ? 10 : Number(timeoutText);
-  if (!Number.isFinite(connectTimeout) || connectTimeout <= 0) throw badInput(`--storage: connect_timeout=${timeoutText} is not a number of seconds`, 'give connect_timeout=10, say');
+  if (!Number.isFinite(connectTimeout) || connectTimeout <= 0)
+    throw badInput(
+      `--storage: connect_timeout=${timeoutText} is not a number of seconds`,
+      'give connect_timeout=10, say',
+    );
   const user = decodeURIComponent(url.username) || process.env.PGUSER || os.userInfo().username;
   const display = `postgresql://${encodeURIComponent(user)}@${host.includes(':') ? `[${host}]` : host}:${port}/${encodeURIComponent(database)}${sslmode !== 'prefer' ? `?sslmode=${sslmode}` : ''}`;
   return {

@@ -49,7 +49,10 @@ export class StudyDatabase {
   }
 
   private async hasTables(): Promise<boolean> {
-    const r = await withRetry(() => this.pool.query(`SELECT to_regclass('pxp_studies') IS NOT NULL AS ok`), this.retry('reading the schema'));
+    const r = await withRetry(
+      () => this.pool.query(`SELECT to_regclass('pxp_studies') IS NOT NULL AS ok`),
+      this.retry('reading the schema'),
+    );
     return r.rows[0].ok === true;
   }
 
@@ -67,14 +70,20 @@ export class StudyDatabase {
       );
     } catch (e) {
       if ((e as { code?: string }).code === '42501')
-        throw badInput(`${this.url.display}: user ${this.url.user} may not create tables there (${(e as Error).message})`, `use a database the user owns (createdb), or GRANT CREATE ON SCHEMA public TO ${this.url.user}`);
+        throw badInput(
+          `${this.url.display}: user ${this.url.user} may not create tables there (${(e as Error).message})`,
+          `use a database the user owns (createdb), or GRANT CREATE ON SCHEMA public TO ${this.url.user}`,
+        );
       throw e;
     }
   }
 
   async find(name: string): Promise<StudyRecord | undefined> {
     if (!(await this.hasTables())) return undefined;
-    const r = await withRetry(() => this.pool.query('SELECT * FROM pxp_studies WHERE name = $1', [name]), this.retry(`reading study ${name}`));
+    const r = await withRetry(
+      () => this.pool.query('SELECT * FROM pxp_studies WHERE name = $1', [name]),
+      this.retry(`reading study ${name}`),
+    );
     return r.rows[0] ? studyOf(r.rows[0]) : undefined;
   }
 
@@ -90,11 +99,21 @@ export class StudyDatabase {
         const inserted = await c.query(
           `INSERT INTO pxp_studies (name, settings, description, trials_wanted, batch, heartbeat_timeout) VALUES ($1, $2, $3, $4, $5, $6)
            ON CONFLICT (name) DO NOTHING RETURNING *`,
-          [study.name, JSON.stringify(study.settings), JSON.stringify(study.description), study.trialsWanted, study.batch, study.heartbeatTimeout],
+          [
+            study.name,
+            JSON.stringify(study.settings),
+            JSON.stringify(study.description),
+            study.trialsWanted,
+            study.batch,
+            study.heartbeatTimeout,
+          ],
         );
         if (inserted.rows[0]) {
           const made = studyOf(inserted.rows[0]);
-          await c.query(`INSERT INTO pxp_trials (study_id, number) SELECT $1, n FROM generate_series(0, $2 - 1) AS n`, [made.id, study.trialsWanted]);
+          await c.query(`INSERT INTO pxp_trials (study_id, number) SELECT $1, n FROM generate_series(0, $2 - 1) AS n`, [
+            made.id,
+            study.trialsWanted,
+          ]);
           return { study: made, created: true };
         }
         const existing = await c.query('SELECT * FROM pxp_studies WHERE name = $1', [study.name]);

@@ -32,6 +32,9 @@ export const studyOf = (r: Row): StudyRecord => ({
 });
 
 export async function readTrials(pool: pg.Pool, studyId: number, retry: RetryOptions): Promise<TrialLine[]> {
-  const r = await withRetry(() => pool.query(`SELECT line FROM pxp_trials WHERE study_id = $1 AND state = 'done' ORDER BY number`, [studyId]), retry);
+  const r = await withRetry(
+    () => pool.query(`SELECT line FROM pxp_trials WHERE study_id = $1 AND state = 'done' ORDER BY number`, [studyId]),
+    retry,
+  );
   return r.rows.map((row) => row.line as TrialLine);
 }
