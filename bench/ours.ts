@@ -17,7 +17,7 @@ import { OnnxExplainer } from '../src/core/lrp/onnx-explainer';
 import { loadOnnxRuntime } from '../src/core/onnx/runtime';
 import { OnnxTrainer } from '../src/core/train/onnx-trainer';
 import { disposeGraph, graphFromModel } from '../src/core/graph/graph';
-import { onnxLatency } from '../src/core/prune/masked-eval';
+import { onnxLatencies } from '../src/core/prune/masked-eval';
 import { presetComposite } from '../src/core/lrp/composites';
 import { buildVgg } from '../src/core/models/vgg';
 
@@ -120,7 +120,7 @@ async function main() {
   let inferMsOnnx: number | undefined;
   if (ortRuntime) {
     const g = graphFromModel(model);
-    inferMsOnnx = await onnxLatency(ortRuntime, g, [28, 28, 1], { batchSize: BATCH, runs: REPEATS });
+    [inferMsOnnx] = await onnxLatencies(ortRuntime, [g], [28, 28, 1], { batchSize: BATCH, runs: REPEATS });
     disposeGraph(g);
   }
   const inferMs = Math.min(inferMsTfjs, inferMsOnnx ?? Infinity);

@@ -9,7 +9,7 @@ import { initBackend } from '../src/core/backend/select';
 import { openAnyModel } from '../src/core/io/open-model';
 import { readNpy } from '../src/core/io/npy';
 import { arrayForEngine } from '../src/core/io/array-layout';
-import { disposePlan, planExplanation } from '../src/core/lrp/attribute';
+import { disposePlan, planExplanation } from '../src/core/lrp/explanation-plan';
 import { presetComposite } from '../src/core/lrp/composites';
 import { OnnxExplainer, compileExplanation } from '../src/core/lrp/onnx-explainer';
 import { loadOnnxRuntime } from '../src/core/onnx/runtime';

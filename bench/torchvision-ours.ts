@@ -19,7 +19,7 @@ import { initBackend } from '../src/core/backend/select';
 import { arrayForEngine } from '../src/core/io/array-layout';
 import { readNpy } from '../src/core/io/npy';
 import { openAnyModel } from '../src/core/io/open-model';
-import { planExplanation } from '../src/core/lrp/attribute';
+import { planExplanation } from '../src/core/lrp/explanation-plan';
 import { presetComposite } from '../src/core/lrp/composites';
 import { OnnxExplainer } from '../src/core/lrp/onnx-explainer';
 import { loadOnnxRuntime, setOrtThreads } from '../src/core/onnx/runtime';
