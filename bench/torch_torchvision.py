@@ -4,7 +4,7 @@ alternate PyTorch's runs with ours.
 Usage: /usr/bin/python3 bench/torch_torchvision.py MODEL X.npy [threads=2] [batch=16] [--no-check]
 
 MODEL is a torchvision constructor name (resnet50, resnet18). The model is rebuilt the way
-scripts/export-torchvision.py built it (torch.manual_seed(0), then randomize(model, 0)) and, when OUTPUTS.npy sits
+scripts/export-torchvision.py built it (full_model: seeded by the model's name) and, when OUTPUTS.npy sits
 beside X.npy, checked against the logits the exported ONNX file was made with, so both sides run the same weights
 (--no-check skips that forward pass, for timing the whole script).
 
@@ -39,8 +39,7 @@ torch.set_num_threads(THREADS)
 spec = importlib.util.spec_from_file_location('export_torchvision', os.path.join(os.path.dirname(__file__), '..', 'scripts', 'export-torchvision.py'))
 export_script = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(export_script)
-torch.manual_seed(0)
-model = export_script.randomize(getattr(torchvision.models, NAME)(), 0)
+model = export_script.full_model(NAME)
 
 x_all = torch.from_numpy(np.load(X_FILE))
 x = x_all[:BATCH]
