@@ -44,7 +44,7 @@ describe('pxp: help, usage errors and exit codes', () => {
       assert.match(r.stderr, /--force/);
     }
     for (const c of ['prune', 'search', 'attribute', 'train', 'export', 'predict', 'demo'])
-      assert.match(pxp([c, '--help']).stdout, /--force +allow writing into an existing non-empty --out folder/, c);
+      assert.match(pxp([c, '--help']).stdout, /--force +replace the result in an existing --out folder/, c);
   });
 
   it("progress names each step once: the pruning curve's lines do not repeat the criterion the front end shows beside them", () => {

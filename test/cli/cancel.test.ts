@@ -43,7 +43,7 @@ describe('3. Ctrl+C is honoured in every phase (issue 16)', () => {
       '--out',
       path.join(tmp.dir, 'run'),
     ];
-    await interrupted(args, (run) => run.until(/"done":20,"total":20,"message":"weight: rate 0\.95/));
+    await interrupted(args, (run) => run.until(/"done":20,"total":20,"message":"pruning curve: rate 0\.95/));
   });
 
   it('evaluate, while timing latency', async () => {

@@ -28,7 +28,7 @@ import { type StorageUrl, parseStorageUrl } from '../../core/search/storage/post
 import { trialOf } from '../../core/search/storage/study-storage';
 import { TrialMirror } from '../../core/search/storage/trial-mirror';
 import { type CommandContext, type CommandResult, type CommandValue, type OptionSpec, defineCommand } from '../command';
-import { numberFlag, requiredString, stringFlag } from '../flags';
+import { numberFlag, numberValue, requiredString, stringFlag } from '../flags';
 import { type OpenedModel, openModel } from '../inputs';
 import { claimOutputFolder } from '../output-folder';
 import { taskDataFolders } from '../task-data';
@@ -66,9 +66,10 @@ export const STUDY_OPTIONS: Record<string, OptionSpec> = {
   },
   study: {
     type: 'string',
-    placeholder: 'NAME',
+    placeholder: 'STUDY',
     description:
       'the study in --storage: created with this command’s settings (the same command again joins it), or joined with --join',
+    value: (v) => void studyName({ study: v }),
   },
   join: {
     type: 'boolean',
@@ -85,6 +86,7 @@ export const STUDY_OPTIONS: Record<string, OptionSpec> = {
     type: 'string',
     placeholder: 'S',
     description: `a trial whose worker sent no heartbeat for S seconds goes to another worker (default ${DEFAULT_HEARTBEAT_TIMEOUT}; set when the study is created)`,
+    value: numberValue({ above: 0 }),
   },
 };
 
