@@ -766,9 +766,9 @@ describe('pxp search (optimizing the composite)', () => {
     assert.ok(r.json.best.auc >= Math.max(...presets.map((c: { auc: number }) => c.auc)));
   });
 
-  it('bad input: --trials 0, or --resume on a run that is not a search: exit 2, nothing overwritten', () => {
+  it('--trials 0 (a flag value out of range: usage, exit 1) or --resume on a run that is not a search (exit 2): nothing overwritten', () => {
     const zero = pxp(['search', '--model', MODEL, ...quick, '--trials', '0', '--out', path.join(tmp.dir, 'zero')]);
-    assert.equal(zero.code, 2);
+    assert.equal(zero.code, 1);
     assert.match(zero.stderr, /--trials 0/);
     assert.ok(!fs.existsSync(path.join(tmp.dir, 'zero')));
     const prune = path.join(tmp.dir, 'prune');
