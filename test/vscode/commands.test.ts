@@ -14,7 +14,7 @@ describe('PXP commands in VS Code', () => {
     const registered = new Set(await vscode.commands.getCommands(true));
     const missing = manifest.contributes.commands.map((c) => c.command).filter((c) => !registered.has(c));
     assert.deepEqual(missing, []);
-    assert.equal(manifest.contributes.commands.length, 15, 'the manifest declares the 15 PXP commands');
+    assert.equal(manifest.contributes.commands.length, 17, 'the manifest declares the 17 PXP commands');
   });
 
   it('Compute Relevance runs attribute in the engine and writes a relevance run folder', async () => {
