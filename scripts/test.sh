@@ -46,7 +46,7 @@ if [ -f ../shared/conformance/check.mjs ]; then
     echo; echo "LRP conformance (../shared/conformance), $executor executor:"
     PXP_EXECUTOR=$executor node ../shared/conformance/check.mjs --pxp "node dist/cli.js" 2>&1 | tee -a "$log" || status=1
     echo; echo "LRP conformance on models from PyTorch (../shared/conformance/onnx-cases), $executor executor:"
-    PXP_EXECUTOR=$executor bash scripts/onnx-conformance.sh 2>&1 | tee -a "$log" || status=1
+    PXP_EXECUTOR=$executor node ../shared/conformance/check.mjs --cases ../shared/conformance/onnx-cases --pxp "node dist/cli.js" 2>&1 | tee -a "$log" || status=1
   done
 else
   echo "warning: ../shared/conformance is missing; LRP conformance check skipped" >&2

@@ -11,6 +11,15 @@ import { badInput } from '../errors';
 export type ExplicitPadding = [[number, number], [number, number]];
 export type Padding = 'same' | 'valid' | ExplicitPadding;
 
+/**
+ * A batch norm the exporter already folded into this conv's weights (PyTorch names such a fused weight
+ * `onnx::Conv_N`). The canonizer `merge-batch-norm` needs it to compute what zennit's MergeBatchNorm computes on the
+ * PyTorch module the file came from; `epsilon` is the batch norm's ε, which the export drops (PyTorch's default).
+ */
+export interface FoldedBatchNorm {
+  epsilon: number;
+}
+
 export type Op =
   | { type: 'input' }
   | { type: 'dense'; kernel: tf.Tensor2D; bias?: tf.Tensor1D }
@@ -20,7 +29,8 @@ export type Op =
       bias?: tf.Tensor1D;
       strides: [number, number];
       padding: Padding;
-      dilations: [number, number];
+      dilations: [number, number];      /** See FoldedBatchNorm. */
+      foldedBatchNorm?: FoldedBatchNorm;
     }
   | {
       type: 'depthwise';
@@ -28,7 +38,7 @@ export type Op =
       bias?: tf.Tensor1D;
       strides: [number, number];
       padding: Padding;
-      dilations: [number, number];
+      dilations: [number, number];      foldedBatchNorm?: FoldedBatchNorm;
     }
   | {
       type: 'batchnorm';

@@ -2,12 +2,19 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { disposeGraph, graphFromModel } from '../../../src/core/graph/graph';
-import { forwardOutput } from '../../../src/core/graph/forward';
+import { forwardAll, forwardOutput } from '../../../src/core/graph/forward';
+import { tfAlgebra } from '../../../src/core/graph/tf-algebra';
+import type { Graph } from '../../../src/core/graph/graph';
 import { loadModel } from '../../../src/core/io/model-files';
 import { mergeBatchNorm } from '../../../src/core/lrp/canonizers';
 import { useDefaultBackend } from '../../helpers/backend';
 import { randomInputs, randomizeWeights, tinyResNet, tinyVgg } from '../../helpers/models';
 import { CONFORMANCE } from '../../helpers/tmp';
+
+/** The graph with every batch norm's ε replaced (weights shared). */
+function withBatchNormEpsilon(g: Graph, epsilon: number): Graph {
+  return { ...g, nodes: g.nodes.map((n) => (n.op.type === 'batchnorm' ? { ...n, op: { ...n.op, epsilon } } : n)) };
+}
 
 function maxDiff(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
@@ -80,17 +87,32 @@ describe('graph forward pass', () => {
     assert.equal(g.nodes[g.output].name, 'out:act');
   });
 
-  it('merge-batch-norm folds each BN into its conv without changing the outputs', () => {
+  it('merge-batch-norm folds each BN into its conv without changing the outputs (every ε set to 0)', () => {
     for (const model of [tinyVgg(2), tinyResNet(2)]) {
-      const g = graphFromModel(model);
+      const g = withBatchNormEpsilon(graphFromModel(model), 0);
       const merged = mergeBatchNorm(g);
       assert.ok(
         merged.nodes.every((n) => n.op.type !== 'batchnorm'),
         'no batch norm left',
       );
       const x = randomInputs([2, 8, 8, 2], 5);
-      const d = maxDiff(forwardOutput(merged, x), model.predict(x) as tf.Tensor);
+      const d = maxDiff(forwardOutput(merged, x), forwardOutput(g, x));
       assert.ok(d < 1e-5, `max |diff| ${d}`);
     }
+  });
+
+  it("merge-batch-norm keeps zennit's identity batch norm: the merged conv's output is the BN's times 1/√(1+ε)", () => {
+    const g = graphFromModel(tinyVgg(2));
+    const bn = g.nodes.findIndex((n) => n.op.type === 'batchnorm');
+    const eps = (g.nodes[bn].op as { epsilon: number }).epsilon;
+    assert.ok(eps > 0, `the model's BN has ε ${eps}`);
+    const conv = g.nodes[bn].inputs[0];
+    const x = randomInputs([2, 8, 8, 2], 6);
+    const want = tf.tidy(() => tf.mul(forwardAll(tfAlgebra, g, x)[bn], 1 / Math.sqrt(1 + eps)));
+    const got = forwardAll(tfAlgebra, mergeBatchNorm(g), x)[conv];
+    const d = maxDiff(got, want);
+    assert.ok(d < 1e-6 * Math.max(1, tf.max(tf.abs(want)).dataSync()[0]), `max |diff| ${d}`);
+    // Not a no-op: without the factor the outputs differ by more than the tolerance above.
+    assert.ok(maxDiff(got, forwardAll(tfAlgebra, g, x)[bn]) > 10 * d);
   });
 });

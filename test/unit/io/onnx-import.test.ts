@@ -114,6 +114,23 @@ describe('ONNX models from PyTorch', function () {
       kept.dispose();
     });
 
+    it('marks the convs whose batch norm the exporter folded (weights named onnx::Conv_N), and only those', async () => {
+      const folded = (name: string) =>
+        openAnyModel(path.join(fixture(name), 'model.onnx')).then((m) => {
+          const graph = m.graph();
+          const convs = graph.nodes.filter((n) => n.op.type === 'conv2d' || n.op.type === 'depthwise');
+          const marked = convs.filter((n) => (n.op as { foldedBatchNorm?: { epsilon: number } }).foldedBatchNorm);
+          const eps = marked.map((n) => (n.op as { foldedBatchNorm?: { epsilon: number } }).foldedBatchNorm!.epsilon);
+          disposeGraph(graph);
+          m.dispose();
+          return { convs: convs.length, marked: marked.length, eps: [...new Set(eps)] };
+        });
+      assert.deepEqual(await folded('resnet18'), { convs: 20, marked: 20, eps: [1e-5] });
+      assert.deepEqual(await folded('mobilenet_v2'), { convs: 52, marked: 52, eps: [1e-5] });
+      assert.deepEqual((await folded('resnet18_bn_kept')).marked, 0);
+      assert.deepEqual((await folded('vgg_small')).marked, 0);
+    });
+
     it('recovers module paths from node-name scopes', () => {
       assert.equal(modulePath('/layer1/layer1.0/conv1/Conv'), 'layer1.0.conv1');
       assert.equal(modulePath('/features/features.1/conv/conv.0/conv.0.0/Conv'), 'features.1.conv.0.0');

@@ -84,6 +84,9 @@ export function outputInFileLayout(
 }
 
 /** Every op the importer reads, for the list of what a model uses beyond it. */
+/** torch.nn.BatchNorm2d's default ε, which torchvision's ResNets, VGGs and MobileNetV2 keep. */
+const TORCH_BATCH_NORM_EPSILON = 1e-5;
+
 export const SUPPORTED_ONNX_OPS = [
   'Conv',
   'Gemm',
@@ -424,11 +427,14 @@ class GraphAssembler {
     const biasC = node.input[2] ? this.constant(node.input[2], 'bias') : undefined;
     const bias = biasC ? (this.floatTensor(biasC) as tf.Tensor1D) : undefined;
     const biasLink: Omit<AxisLink, 'node'>[] = biasC ? [{ input: 2, axis: 0, follows: 'out' }] : [];
+    // PyTorch's exporter names a weight it computed by folding a batch norm `onnx::Conv_N`; a conv's own weight
+    // keeps its module path (`features.0.weight`). The batch norm's ε is not in the file: PyTorch's default.
+    const foldedBatchNorm = node.input[1].startsWith('onnx::') ? { epsilon: TORCH_BATCH_NORM_EPSILON } : undefined;
     if (group === 1) {
       const kernel = this.floatTensor(w, [2, 3, 1, 0]) as tf.Tensor4D;
       return this.emit(
         k,
-        { type: 'conv2d', kernel, bias, strides, padding, dilations },
+        { type: 'conv2d', kernel, bias, strides, padding, dilations, foldedBatchNorm },
         [v.node],
         [{ input: 1, axis: 0, follows: 'out' }, { input: 1, axis: 1, follows: 'in' }, ...biasLink],
       );
@@ -446,7 +452,7 @@ class GraphAssembler {
         );
       return this.emit(
         k,
-        { type: 'depthwise', kernel, bias, strides, padding, dilations },
+        { type: 'depthwise', kernel, bias, strides, padding, dilations, foldedBatchNorm },
         [v.node],
         [{ input: 1, axis: 0, follows: 'out' }, ...biasLink],
       );
