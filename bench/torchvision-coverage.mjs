@@ -96,9 +96,7 @@ function pxp(args) {
 
 const rows = [];
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'pxp-coverage-'));
-const hasRoundTo = execFileSync(process.execPath, [CLI, 'prune', '--help'], { encoding: 'utf8' }).includes(
-  '--round-to',
-);
+
 for (const name of models) {
   const dir = path.join(CACHE, name);
   if (!fs.existsSync(path.join(dir, 'model.onnx'))) {
@@ -209,7 +207,6 @@ for (const name of models) {
       '0.3',
       '--normalize',
       'mean',
-      ...(hasRoundTo && !name.startsWith('vit') ? ['--round-to', '16'] : []),
       '--criterion',
       'lrp:epsilon-plus-flat',
       '--out',
@@ -247,7 +244,7 @@ const f = (v, d = 2) =>
 const lines = [
   '# torchvision models through PXP',
   '',
-  `Measured by \`node bench/torchvision-coverage.mjs\` on ${new Date().toISOString().slice(0, 10)} (${os.cpus()[0].model}, ${os.cpus().length} cores; load average ${os.loadavg()[0].toFixed(1)} at the end). Random weights (no pretrained weights are reachable here; batch-norm statistics random too), 224×224, 4 images. Outputs: max |PXP − PyTorch| / max |PyTorch|. LRP vs zennit: relative L2 error of the input relevance, epsilon-plus-flat, zennit 0.5.1 with ResNetCanonizer / VGGCanonizer on the PyTorch model${process.env.PXP_ZENNIT_SRC ? '' : ' (not run: PXP_ZENNIT_SRC unset)'}. Pruning: rate 0.3 by LRP (epsilon-plus-flat, --normalize mean${hasRoundTo ? ', --round-to 16 for CNNs' : ''}; ViT: heads), latency of the ONNX files on onnxruntime, batch ${rows.find((r) => r.latency)?.latency?.batch ?? '–'}.`,
+  `Measured by \`node bench/torchvision-coverage.mjs\` on ${new Date().toISOString().slice(0, 10)} (${os.cpus()[0].model}, ${os.cpus().length} cores; load average ${os.loadavg()[0].toFixed(1)} at the end). Random weights (no pretrained weights are reachable here; batch-norm statistics random too), 224×224, 4 images. Outputs: max |PXP − PyTorch| / max |PyTorch|. LRP vs zennit: relative L2 error of the input relevance, epsilon-plus-flat, zennit 0.5.1 with ResNetCanonizer / VGGCanonizer on the PyTorch model${process.env.PXP_ZENNIT_SRC ? '' : ' (not run: PXP_ZENNIT_SRC unset)'}. Pruning: rate 0.3 by LRP (epsilon-plus-flat, --normalize mean, --round-to auto (the default); ViT: heads), latency of the ONNX files on onnxruntime, batch ${rows.find((r) => r.latency)?.latency?.batch ?? '–'}.`,
   '',
   '| model | MB | load s | params | GFLOPs | outputs (onnx) | outputs (tfjs) | LRP vs zennit | pruned params | pruned GFLOPs | latency ms | speed-up |',
   '|---|---|---|---|---|---|---|---|---|---|---|---|',

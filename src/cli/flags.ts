@@ -55,6 +55,14 @@ export const intValue =
   (min = 0, max?: number): ValueCheck =>
   (v, flag) =>
     void parseInteger(v, flag, min, max);
+/** --round-to: 'auto' or a whole number ≥ 1 (physical-plan.ts RoundTo). */
+export function roundToFlag(flags: Flags, name = 'round-to'): number | 'auto' {
+  const v = stringFlag(flags, name);
+  return v === undefined || v === 'auto' ? 'auto' : parseInteger(v, name, 1);
+}
+export const roundToValue: ValueCheck = (v, flag) => {
+  if (v !== 'auto') parseInteger(v, flag, 1);
+};
 export const numberValue =
   (bounds: NumberBounds = {}): ValueCheck =>
   (v, flag) =>

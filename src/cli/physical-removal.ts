@@ -24,7 +24,13 @@ import { loadOnnxRuntime } from '../core/onnx/runtime';
 import type { ComponentLayerInfo } from '../core/prune/catalogue';
 import { channelFlow } from '../core/prune/channel-flow';
 import { maskedEvaluator, onnxLatencies, onnxModelLatencies, predictRows } from '../core/prune/masked-eval';
-import { CAUSE_TEXT, type PlanDifference, physicalPlan } from '../core/prune/physical-plan';
+import {
+  CAUSE_TEXT,
+  type PlanDifference,
+  type RoundTo,
+  physicalPlan,
+  roundingUnits,
+} from '../core/prune/physical-plan';
 import { pruneModel } from '../core/prune/surgery';
 import * as tfjs from '@tensorflow/tfjs';
 
@@ -77,8 +83,8 @@ function layerDiff(
 export interface PhysicalRemoval {
   format: 'tfjs' | 'onnx';
   rate: number;
-  /** Every layer kept a multiple of this many components (--round-to), when it is above 1. */
-  roundTo?: number;
+  /** --round-to, when some layer had to keep a multiple above 1. */
+  roundTo?: RoundTo;
   chosenBy?: { maxDropPoints: number; baselineAccuracy: number; maskedAccuracyAtRate: number };
   removed: number;
   total: number;
@@ -142,8 +148,8 @@ export interface RemovalInputs {
   /** The curve's ranking order (method.md's least_relevant_first). */
   leastRelevantFirst: boolean;
   rate: number;
-  /** Round every layer's kept count up to a multiple of this (physicalPlan). */
-  roundTo?: number;
+  /** Round every layer's kept count up to a multiple of this (physicalPlan, roundingUnits); default 1. */
+  roundTo?: RoundTo;
   evaluation: Dataset;
   classes?: number[];
   executor: 'auto' | 'onnx' | 'tfjs';
@@ -162,9 +168,10 @@ export async function removePhysically(
 ): Promise<{ result: Omit<PhysicalRemoval, 'chosenBy' | 'finetune'>; pruned: PrunedModel }> {
   const { opened, graph, shapes, layers, scores, rate, evaluation, classes, executor } = inp;
   throwIfCancelled(inp.signal);
+  const units = roundingUnits(layers, inp.roundTo ?? 1, opened.format);
   const plan = physicalPlan(graph, layers, scores, rate, {
     leastRelevantFirst: inp.leastRelevantFirst,
-    roundTo: inp.roundTo,
+    roundTo: units,
   });
   const pruned = opened.tfjs
     ? await prunedLayersModel(opened.tfjs, graph, shapes, layers, plan.removed, opened.file)
@@ -184,7 +191,7 @@ export async function removePhysically(
       result: {
         format: opened.format,
         rate,
-        ...(inp.roundTo && inp.roundTo > 1 ? { roundTo: inp.roundTo } : {}),
+        ...(units.some((u) => u > 1) ? { roundTo: inp.roundTo } : {}),
         removed: plan.removedCount,
         total: layers.reduce((a, l) => a + l.size, 0),
         groups: plan.groups,

@@ -10,7 +10,7 @@ import { arrayForEngine } from '../../src/core/io/array-layout';
 import { readNpy, writeNpy } from '../../src/core/io/npy';
 import { openAnyModel } from '../../src/core/io/open-model';
 import { catalogue, chooseComponents, maskVector } from '../../src/core/prune/catalogue';
-import { physicalPlan } from '../../src/core/prune/physical-plan';
+import { physicalPlan, roundingUnits } from '../../src/core/prune/physical-plan';
 import { useDefaultBackend } from '../helpers/backend';
 import { maxRelDiff } from '../helpers/compare';
 import { pxp } from '../helpers/pxp';
@@ -192,7 +192,12 @@ describe('pxp on ONNX models from PyTorch', function () {
       const report = fs.readFileSync(path.join(out, 'report.html'), 'utf8');
       if (['resnet18', 'mobilenet_v2'].includes(name))
         assert.match(report, /This is not the curve's point at rate 0\.3: the curve removes/);
-      else assert.deepEqual(p.differences, [], "no multi-member groups: the curve's point exactly");
+      else
+        assert.deepEqual(
+          p.differences.filter((d: { cause: string }) => d.cause !== 'rounding'),
+          [],
+          "no multi-member groups: the curve's point, but for --round-to auto's rounding",
+        );
 
       // The masked model, from the same scores and plan, on the fixture's inputs.
       const model = await openAnyModel(path.join(fixture(name), 'model.onnx'));
@@ -203,13 +208,22 @@ describe('pxp on ONNX models from PyTorch', function () {
       const relevance = JSON.parse(fs.readFileSync(path.join(out, 'relevance.json'), 'utf8')) as {
         layers: { scores: number[] }[];
       };
+      // The default --round-to auto: a layer of a multiple of 16 components keeps a multiple of 16 (or all).
+      const units = roundingUnits(layers, 'auto', 'onnx');
       const plan = physicalPlan(
         graph,
         layers,
         relevance.layers.map((l) => Float64Array.from(l.scores)),
         rate,
+        { roundTo: units },
       );
       assert.equal(plan.removedCount, p.removed);
+      layers.forEach((l, i) => {
+        const kept = plan.removed[i].filter((r) => !r).length;
+        assert.ok(units[i] === 1 || kept % 16 === 0 || kept === l.size, `${l.name}: ${kept} of ${l.size} kept`);
+      });
+      if (units.some((u) => u > 1) && p.differences.some((d: { cause: string }) => d.cause === 'rounding'))
+        assert.equal(p.roundTo, 'auto');
       const masked = tf.tidy(() => {
         const masks = new Map(layers.map((l, i) => [l.maskNode, tf.tensor1d(maskVector(l, plan.removed[i]))]));
         return forwardAll(tfAlgebra, graph, tf.tensor(data, shape), masks)[graph.output].dataSync() as Float32Array;

@@ -8,6 +8,7 @@ import { trainModel } from '../../core/train/train-model';
 import { COMPONENT_KINDS, type ComponentLayerInfo, catalogue, chooseComponents } from '../../core/prune/catalogue';
 import { type Curve, largestRateWithin, pruningCurve } from '../../core/prune/curve';
 import { NORMALIZATIONS, type Normalization, normalizeScores } from '../../core/prune/normalize';
+import { ORT_CHANNEL_BLOCK } from '../../core/prune/physical-plan';
 import { writeRunReport } from '../../core/report/run-report';
 import { maskedEvaluator, nodeShapes } from '../../core/prune/masked-eval';
 import { type CommandContext, EXECUTOR_OPTION, MODEL_OPTION, defineCommand } from '../command';
@@ -25,6 +26,8 @@ import {
   ratesFlag,
   ratesValue,
   requiredString,
+  roundToFlag,
+  roundToValue,
   stringFlag,
 } from '../flags';
 import { INITS, loadComposite } from '../../core/lrp/composites';
@@ -83,10 +86,10 @@ export const pruneCommand = defineCommand({
     },
     'round-to': {
       type: 'string',
-      placeholder: 'N',
+      placeholder: 'N|auto',
       description:
-        "with --rate or --max-drop: every layer keeps a multiple of N components (or all), giving back its most relevant removed ones; onnxruntime's fast convolutions take channels in blocks of 8 or 16",
-      value: intValue(1),
+        "with --rate or --max-drop: every layer keeps a multiple of N components (or all), giving back its most relevant removed ones. auto (default): for an ONNX model, each layer of a multiple of 16 components keeps a multiple of 16, so the pruned file stays on onnxruntime's fast blocked convolutions; 1 removes exactly what the ranking allows",
+      value: roundToValue,
     },
     'max-drop': {
       type: 'string',
@@ -152,8 +155,8 @@ export const pruneCommand = defineCommand({
         'add --rate P or --max-drop POINTS',
       );
     const normalize = normalizeFlag(flags);
-    const roundTo = intFlag(flags, 'round-to', 1, 1);
-    if (roundTo > 1 && rate === undefined && maxDrop === undefined)
+    const roundTo = roundToFlag(flags);
+    if (stringFlag(flags, 'round-to') !== undefined && rate === undefined && maxDrop === undefined)
       throw usageError('--round-to shapes the physically pruned model', 'add --rate P or --max-drop POINTS');
     const seed = intFlag(flags, 'seed', 0);
     const inputs = [modelPath, ...folders.all];
@@ -420,7 +423,7 @@ function physicalLines(p: PhysicalRemoval, originalParams: number, maxDrop: numb
           `--max-drop ${maxDrop}: rate ${p.rate} is the largest before the masked accuracy falls more than ${maxDrop} point${maxDrop === 1 ? '' : 's'} below the unpruned ${percent(p.chosenBy.baselineAccuracy, 1)}`,
         ]
       : []),
-    `physically pruned at rate ${p.rate}${p.roundTo ? ` (every layer a multiple of ${p.roundTo})` : ''}: ${p.removed}/${p.total} components; accuracy ${percent(p.prunedAccuracy, 1)} (masked: ${percent(p.maskedAccuracy, 1)})`,
+    `physically pruned at rate ${p.rate}${p.roundTo === 'auto' ? ` (layers of a multiple of ${ORT_CHANNEL_BLOCK} components keep a multiple of ${ORT_CHANNEL_BLOCK}: --round-to auto)` : p.roundTo ? ` (every layer a multiple of ${p.roundTo})` : ''}: ${p.removed}/${p.total} components; accuracy ${percent(p.prunedAccuracy, 1)} (masked: ${percent(p.maskedAccuracy, 1)})`,
     ...differenceLines(p),
     ...(p.finetune
       ? [

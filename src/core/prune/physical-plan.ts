@@ -7,7 +7,8 @@
  * bench/physical-vs-curve.ts compares the policies); the plan records, by cause, how many components it removed
  * beyond the curve's set or kept from it. `roundTo` > 1 then gives back each layer's most relevant removed groups until
  * every layer keeps a multiple of it (or all of its components): onnxruntime's blocked convolutions take channel
- * counts in blocks of 8 or 16 (Torch-Pruning's `round_to`); those come back as a difference of their own.
+ * counts in blocks of 8 or 16 (Torch-Pruning's `round_to`); those come back as a difference of their own. It can be
+ * one number per layer (roundingUnits).
  */
 import { badInput } from '../errors';
 import type { Graph } from '../graph/graph';
@@ -47,15 +48,35 @@ export const CAUSE_TEXT: Record<GroupCause, string> = {
   depthwise: "a depthwise conv's channel is its input's channel: the two go or stay together",
   fixed: 'channels that reach a residual stream no component owns (the model input, say) cannot be removed',
   rounding:
-    '--round-to: every layer keeps a multiple of N components (or all), its most relevant removed ones given back',
+    "--round-to: a layer keeps a multiple of N components (or all), its most relevant removed ones given back; by default (auto) N is 16 for an ONNX model's layers of a multiple of 16, which keeps them on onnxruntime's fast blocked convolutions (--round-to 1: none given back)",
 };
+
+/** `--round-to`: a number for every layer, or 'auto' (roundingUnits). */
+export type RoundTo = number | 'auto';
+
+/**
+ * onnxruntime's blocked (NCHWc) convolutions take channels in blocks of 16 with AVX-512 and 8 with AVX2; a layer
+ * whose count leaves the block falls back to a slower kernel with reorders around it, so a pruned model can be
+ * smaller and slower (NOTES.md). 16 serves both.
+ */
+export const ORT_CHANNEL_BLOCK = 16;
+
+/**
+ * The multiple each layer keeps. 'auto' keeps onnxruntime's blocked path where the original model was on it: for an
+ * ONNX model (whose pruned file runs on onnxruntime), a layer of a multiple of ORT_CHANNEL_BLOCK components keeps a
+ * multiple of it, every other layer (and every layer of a tfjs model) is free.
+ */
+export function roundingUnits(layers: ComponentLayerInfo[], roundTo: RoundTo, format: 'onnx' | 'tfjs'): number[] {
+  if (roundTo !== 'auto') return layers.map(() => roundTo);
+  return layers.map((l) => (format === 'onnx' && l.size % ORT_CHANNEL_BLOCK === 0 ? ORT_CHANNEL_BLOCK : 1));
+}
 
 export function physicalPlan(
   graph: Graph,
   layers: ComponentLayerInfo[],
   scores: Float64Array[],
   rate: number,
-  opts: RankingOptions & { policy?: GroupPolicy; roundTo?: number } = {},
+  opts: RankingOptions & { policy?: GroupPolicy; roundTo?: number | number[] } = {},
 ): PhysicalPlan {
   if (!(rate >= 0 && rate < 1))
     throw badInput(`--rate ${rate} is not in [0, 1)`, 'give the fraction of components to remove, e.g. 0.5');
@@ -120,13 +141,13 @@ export function physicalPlan(
       differ(cause, inCurve, 0);
     }
   }
-  const roundTo = opts.roundTo ?? 1;
-  if (roundTo > 1) {
+  const unit = layers.map((_, l) => (Array.isArray(opts.roundTo) ? opts.roundTo[l] : (opts.roundTo ?? 1)));
+  if (unit.some((u) => u > 1)) {
     // Given back in order of relevance, the group's summed score (its sign as the ranking's): the most relevant first.
     const sign = opts.leastRelevantFirst === false ? -1 : 1;
     const score = (g: (typeof taken)[number]) => sign * g.members.reduce((a, m) => a + scores[m.layer][m.index], 0);
     taken.sort((a, b) => score(a) - score(b) || a.at - b.at);
-    const off = (l: number) => left[l] % roundTo !== 0 && left[l] < layers[l].size;
+    const off = (l: number) => left[l] % unit[l] !== 0 && left[l] < layers[l].size;
     const back = { groups: 0, kept: 0 };
     for (let l = layers.findIndex((_, i) => off(i)); l >= 0; l = layers.findIndex((_, i) => off(i))) {
       let at = taken.length - 1;

@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { graphFromModel } from '../../../src/core/graph/graph';
 import { catalogue } from '../../../src/core/prune/catalogue';
 import { dependencyGroups } from '../../../src/core/prune/groups';
-import { physicalPlan } from '../../../src/core/prune/physical-plan';
+import { physicalPlan, roundingUnits } from '../../../src/core/prune/physical-plan';
 import { mulberry32 } from '../../../src/core/random';
 import { useDefaultBackend } from '../../helpers/backend';
-import { tinyResNet, tinyVgg } from '../../helpers/models';
+import { buildVgg } from '../../../src/core/models/vgg';
+import { randomizeWeights, tinyResNet, tinyVgg } from '../../helpers/models';
 
 /** method.md §5 with plain loops: sort (±score, layer, index), skip each layer's highest score (last ranked on ties). */
 function curveSetByHand(scores: Float64Array[], rate: number, leastFirst = true): boolean[][] {
@@ -100,6 +101,46 @@ describe("physical plan: the curve's point, made of whole groups", () => {
       const kept = rounded.removed[i].filter((r) => !r).length;
       assert.ok(kept % 4 === 0 || kept === l.size, `${l.name} keeps ${kept}`);
     });
+  });
+
+  it("--round-to auto: an ONNX model's layers of a multiple of 16 keep a multiple of 16, the others are free", () => {
+    const model = buildVgg({
+      inputShape: [8, 8, 2],
+      numClasses: 3,
+      widths: [32, 6],
+      convsPerBlock: 1,
+      hidden: 16,
+      dropout: 0,
+      seed: 3,
+    });
+    const g = graphFromModel(randomizeWeights(model, 3));
+    const layers = catalogue(g);
+    const sizes = layers.map((l) => l.size);
+    assert.ok(sizes.some((n) => n % 16 === 0) && sizes.some((n) => n % 16 !== 0), `sizes ${sizes} have both kinds`);
+    assert.deepEqual(
+      roundingUnits(layers, 'auto', 'onnx'),
+      sizes.map((n) => (n % 16 === 0 ? 16 : 1)),
+    );
+    assert.deepEqual(
+      roundingUnits(layers, 'auto', 'tfjs'),
+      sizes.map(() => 1),
+    );
+    assert.deepEqual(
+      roundingUnits(layers, 4, 'onnx'),
+      sizes.map(() => 4),
+    );
+    const rng = mulberry32(7);
+    const scores = layers.map((l) => Float64Array.from({ length: l.size }, () => rng()));
+    const units = roundingUnits(layers, 'auto', 'onnx');
+    const plain = physicalPlan(g, layers, scores, 0.6);
+    const rounded = physicalPlan(g, layers, scores, 0.6, { roundTo: units });
+    layers.forEach((l, i) => {
+      const kept = rounded.removed[i].filter((r) => !r).length;
+      if (units[i] === 16) assert.ok(kept % 16 === 0 || kept === l.size, `${l.name} keeps ${kept}`);
+      // A free layer keeps exactly what the plain plan keeps (plain CNN: no groups join layers).
+      else assert.deepEqual(rounded.removed[i], plain.removed[i], l.name);
+    });
+    assert.ok(plain.removedCount > rounded.removedCount, 'rounding gave something back');
   });
 
   it('refuses a rate outside [0, 1)', () => {
