@@ -15,6 +15,7 @@ import type { CommandContext } from './command';
 /** What PXP commands write into a result folder: --force replaces a folder holding only these. */
 const RESULT_ENTRIES = new Set([
   'run.json',
+  'source-map.json',
   'relevance.json',
   'curve.json',
   'report.html',

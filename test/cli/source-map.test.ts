@@ -61,6 +61,22 @@ describe('pxp attribute and prune on a model from PyTorch write source-map.json'
         `source map: \\d+ modules placed by the export's stack, \\d+ by reading the .py files, 0 unplaced; ${components.length}/${components.length} components placed`,
       ),
     );
+
+    // The folder is PXP's own result: --force replaces it (source-map.json included).
+    const again = pxp([
+      'attribute',
+      '--model',
+      path.join(fx.dir, 'verbose.onnx'),
+      '--inputs',
+      path.join(fx.dir, 'x.npy'),
+      '--heatmaps',
+      '0',
+      '--out',
+      out,
+      '--force',
+    ]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(fs.existsSync(path.join(out, 'source-map.json')), true);
   });
 
   it("prune --rate: the figures the editor shows on model.py are the run's own (channels kept, removed indices, rule, relevance)", () => {
