@@ -97,6 +97,32 @@ function pxp(args) {
 const rows = [];
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'pxp-coverage-'));
 
+const f = (v, d = 2) =>
+  v === undefined
+    ? '–'
+    : typeof v === 'number'
+      ? Math.abs(v) < 1e-3 && v !== 0
+        ? v.toExponential(1)
+        : v.toFixed(d)
+      : String(v);
+function writeDoc() {
+  const lines = [
+    '# torchvision models through PXP',
+    '',
+    `Measured by \`node bench/torchvision-coverage.mjs\` on ${new Date().toISOString().slice(0, 10)} (${os.cpus()[0].model}, ${os.cpus().length} cores; load average ${os.loadavg()[0].toFixed(1)} at the end). Random weights (no pretrained weights are reachable here; batch-norm statistics random too), 224×224, 4 images. Outputs: max |PXP − PyTorch| / max |PyTorch|. LRP vs zennit: relative L2 error of the input relevance, epsilon-plus-flat, zennit 0.5.1 with ResNetCanonizer / VGGCanonizer on the PyTorch model${process.env.PXP_ZENNIT_SRC ? '' : ' (not run: PXP_ZENNIT_SRC unset)'}. Pruning: rate 0.3 by LRP (epsilon-plus-flat, --normalize mean, --round-to auto (the default); ViT: heads), latency of the ONNX files on onnxruntime (the batch \`pxp prune\` picks: 64 images or 64 GFLOPs at most).`,
+    '',
+    '| model | MB | load s | params | GFLOPs | outputs (onnx) | outputs (tfjs) | LRP vs zennit | pruned params | pruned GFLOPs | latency ms (batch) | speed-up |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...rows.map((r) =>
+      r.error
+        ? `| ${r.name} | ${f(r.mb, 0)} | error: ${r.error} |||||||||| `
+        : `| ${r.name} | ${f(r.mb, 0)} | ${f(r.loadSeconds, 1)} | ${(r.params / 1e6).toFixed(1)} M | ${f(r.gflops)} | ${f(r.err_onnx)} | ${f(r.err_tfjs)} | ${f(r.lrpVsZennit)} | ${(r.prunedParams / 1e6).toFixed(1)} M | ${f(r.prunedGflops)} | ${f(r.latency?.original, 0)} → ${f(r.latency?.pruned, 0)} (${r.latency?.batch ?? '–'}) | ${f(r.speedup)}× |`,
+    ),
+  ];
+  fs.writeFileSync(path.join(REPO, 'docs', 'torchvision-coverage.md'), lines.join('\n') + '\n');
+  return lines;
+}
+
 for (const name of models) {
   const dir = path.join(CACHE, name);
   if (!fs.existsSync(path.join(dir, 'model.onnx'))) {
@@ -230,29 +256,8 @@ for (const name of models) {
   }
   rows.push(row);
   console.error(JSON.stringify(row));
+  // Written after every model, so a run cut short keeps what it measured.
+  writeDoc();
 }
 fs.rmSync(work, { recursive: true, force: true });
-
-const f = (v, d = 2) =>
-  v === undefined
-    ? '–'
-    : typeof v === 'number'
-      ? Math.abs(v) < 1e-3 && v !== 0
-        ? v.toExponential(1)
-        : v.toFixed(d)
-      : String(v);
-const lines = [
-  '# torchvision models through PXP',
-  '',
-  `Measured by \`node bench/torchvision-coverage.mjs\` on ${new Date().toISOString().slice(0, 10)} (${os.cpus()[0].model}, ${os.cpus().length} cores; load average ${os.loadavg()[0].toFixed(1)} at the end). Random weights (no pretrained weights are reachable here; batch-norm statistics random too), 224×224, 4 images. Outputs: max |PXP − PyTorch| / max |PyTorch|. LRP vs zennit: relative L2 error of the input relevance, epsilon-plus-flat, zennit 0.5.1 with ResNetCanonizer / VGGCanonizer on the PyTorch model${process.env.PXP_ZENNIT_SRC ? '' : ' (not run: PXP_ZENNIT_SRC unset)'}. Pruning: rate 0.3 by LRP (epsilon-plus-flat, --normalize mean, --round-to auto (the default); ViT: heads), latency of the ONNX files on onnxruntime, batch ${rows.find((r) => r.latency)?.latency?.batch ?? '–'}.`,
-  '',
-  '| model | MB | load s | params | GFLOPs | outputs (onnx) | outputs (tfjs) | LRP vs zennit | pruned params | pruned GFLOPs | latency ms | speed-up |',
-  '|---|---|---|---|---|---|---|---|---|---|---|---|',
-  ...rows.map((r) =>
-    r.error
-      ? `| ${r.name} | ${f(r.mb, 0)} | error: ${r.error} |||||||||| `
-      : `| ${r.name} | ${f(r.mb, 0)} | ${f(r.loadSeconds, 1)} | ${(r.params / 1e6).toFixed(1)} M | ${f(r.gflops)} | ${f(r.err_onnx)} | ${f(r.err_tfjs)} | ${f(r.lrpVsZennit)} | ${(r.prunedParams / 1e6).toFixed(1)} M | ${f(r.prunedGflops)} | ${f(r.latency?.original, 0)} → ${f(r.latency?.pruned, 0)} | ${f(r.speedup)}× |`,
-  ),
-];
-fs.writeFileSync(path.join(REPO, 'docs', 'torchvision-coverage.md'), lines.join('\n') + '\n');
-console.log(lines.join('\n'));
+console.log(writeDoc().join('\n'));

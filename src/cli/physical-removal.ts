@@ -23,7 +23,7 @@ import { OnnxUnsupported } from '../core/onnx/onnx-algebra';
 import { loadOnnxRuntime } from '../core/onnx/runtime';
 import type { ComponentLayerInfo } from '../core/prune/catalogue';
 import { channelFlow } from '../core/prune/channel-flow';
-import { maskedEvaluator, onnxLatencies, onnxModelLatencies, predictRows } from '../core/prune/masked-eval';
+import { maskedEvaluator, onnxLatencies, onnxModelTimes, predictRows } from '../core/prune/masked-eval';
 import {
   CAUSE_TEXT,
   type PlanDifference,
@@ -162,6 +162,20 @@ export interface RemovalInputs {
 const LATENCY_BATCH = 64;
 const LATENCY_RUNS = 25;
 const TFJS_LATENCY_RUNS = 15;
+/**
+ * A batch costs at most this many FLOPs: a VGG-16 or ViT-B/16 at 224² runs 15–18 GFLOPs per image, and 25 alternating
+ * runs of 64 of them took over 10 minutes on 2 cores. Larger models get smaller batches (a power of two) and stop
+ * measuring after LATENCY_BUDGET_MS.
+ */
+const LATENCY_BATCH_FLOPS = 64e9;
+const LATENCY_BUDGET_MS = 60_000;
+
+/** The latency batch for a model of `flops` per sample (summary.flops). */
+export function latencyBatch(flops: number): number {
+  let batch = LATENCY_BATCH;
+  while (batch > 1 && batch * flops > LATENCY_BATCH_FLOPS) batch /= 2;
+  return batch;
+}
 
 export async function removePhysically(
   inp: RemovalInputs,
@@ -287,17 +301,24 @@ async function latencies(inp: RemovalInputs, pruned: PrunedModel): Promise<Physi
     if (opened.onnx) {
       // The user's file and the pruned file, as onnxruntime runs them.
       const input = opened.onnx.facts.input;
-      const batch = input.batchDynamic ? LATENCY_BATCH : input.shape[0];
+      const batch = input.batchDynamic ? latencyBatch(opened.summary.flops) : input.shape[0];
       const shape = [batch, ...opened.onnx.fileInputShape];
-      const [original, prunedMs] = await onnxModelLatencies(
+      const [original, prunedMs] = await onnxModelTimes(
         ort,
         [
           { model: opened.file, input: input.name, shape },
           { model: pruned.file!, input: input.name, shape },
         ],
-        { runs: LATENCY_RUNS, signal: inp.signal },
+        { runs: LATENCY_RUNS, signal: inp.signal, budgetMs: LATENCY_BUDGET_MS },
       );
-      return { original, pruned: prunedMs, batch, runs: LATENCY_RUNS, engine: 'onnxruntime' };
+      const median = (t: number[]) => t[Math.floor(t.length / 2)];
+      return {
+        original: median(original),
+        pruned: median(prunedMs),
+        batch,
+        runs: original.length,
+        engine: 'onnxruntime',
+      };
     }
     try {
       const [original, prunedMs] = await onnxLatencies(ort, [inp.graph, pruned.graph], opened.summary.inputShape, {

@@ -227,11 +227,13 @@ export async function onnxModelLatencies(
   return (await onnxModelTimes(ort, models, opts)).map((t) => t[Math.floor(t.length / 2)]);
 }
 
+const MIN_TIMED_RUNS = 5;
+
 /** Every measured run's wall time per model, sorted ascending (medians above; evaluate also reports the 90th percentile). */
 export async function onnxModelTimes(
   ort: typeof Ort,
   models: { model: Uint8Array | string; input: string; shape: number[] }[],
-  opts: { runs?: number; warmup?: number; signal?: AbortSignal } = {},
+  opts: { runs?: number; warmup?: number; signal?: AbortSignal; budgetMs?: number } = {},
 ): Promise<number[][]> {
   const sessions: Ort.InferenceSession[] = [];
   try {
@@ -247,8 +249,13 @@ export async function onnxModelTimes(
     }));
     const times = sessions.map((): number[] => []);
     const warmup = opts.warmup ?? 3;
+    let measuring = 0;
     for (let i = 0; i < (opts.runs ?? 15) + warmup; i++) {
       throwIfCancelled(opts.signal);
+      if (i === warmup) measuring = performance.now();
+      // A large model stops at the budget, after MIN_TIMED_RUNS rounds (a median of fewer says little).
+      if (opts.budgetMs !== undefined && i - warmup >= MIN_TIMED_RUNS && performance.now() - measuring > opts.budgetMs)
+        break;
       for (const [k, session] of sessions.entries()) {
         const t0 = performance.now();
         await session.run(feeds[k]);
