@@ -13,12 +13,12 @@ import os from 'node:os';
 import { initBackend } from '../../core/backend/select';
 import { badInput, usageError } from '../../core/errors';
 import { type Graph, disposeGraph } from '../../core/graph/graph';
-import { type MaskedEvaluator, maskedEvaluator } from '../../core/prune/masked-eval';
+import type { MaskedEvaluator } from '../../core/prune/masked-eval';
 import { writeRunReport } from '../../core/report/run-report';
 import { writeSearchReport } from '../../core/report/search-report';
 import type { TrialLine } from '../../shared/run-folder/types';
 import { TrialLog, writeRunJson } from '../../core/run-folder/write';
-import { AttributionObjective } from '../../core/search/attribution-search';
+import type { AttributionObjective } from '../../core/search/attribution-search';
 import { runStudy } from '../../core/search/run-study';
 import { bestTrial } from '../../core/search/study';
 import { dataFingerprint, jsonFingerprint, modelFingerprint } from '../../core/search/storage/fingerprint';
@@ -44,6 +44,8 @@ import {
   reportTrial,
   runDescription,
   searchCommand,
+  searchEvaluator,
+  searchObjective,
   studyPlan,
   trialRunner,
 } from './search';
@@ -300,22 +302,6 @@ async function studyFor(
   return { study: existing!, created: false };
 }
 
-function objectiveFor(o: Opened, evaluator: MaskedEvaluator, ctx: CommandContext): AttributionObjective {
-  const { s, task, graph } = o;
-  return new AttributionObjective({
-    graph,
-    shapes: task.shapes,
-    layers: task.layers,
-    groups: task.groups,
-    reference: task.reference,
-    evaluator,
-    executor: s.executor,
-    rates: s.rates,
-    normalize: s.normalize,
-    signal: ctx.signal,
-  });
-}
-
 /** Database time per trial this worker recorded (for the benchmark), and the claims that found nothing to start. */
 function overheadOf(storage: PostgresStudyStorage, recorded: number[]) {
   const perTrial = recorded.map((n) => storage.overhead.get(n)!).filter(Boolean);
@@ -334,13 +320,10 @@ async function work(
   ctx: CommandContext,
 ): Promise<CommandResult<Record<string, unknown>>> {
   const { s, task, opened, graph } = o;
-  const evaluator = await maskedEvaluator(graph, task.layers, task.evaluation, {
-    executor: s.executor,
-    allowedClasses: task.classes,
-  });
+  const evaluator = await searchEvaluator(s, task, graph);
   let disposed = false;
   try {
-    const objective = objectiveFor(o, evaluator, ctx);
+    const objective = searchObjective(s, task, graph, evaluator, ctx);
     logSpace(ctx, task);
     const sampler = makeSampler(s, task);
     const worker = workerId();
@@ -438,17 +421,14 @@ async function exportStudy(
     );
   if (trials.length < study.trialsWanted)
     ctx.log(`study ${study.name} has ${trials.length} of its ${study.trialsWanted} trials: exporting those`);
-  const evaluator = await maskedEvaluator(o.graph, o.task.layers, o.task.evaluation, {
-    executor: o.s.executor,
-    allowedClasses: o.task.classes,
-  });
+  const evaluator = await searchEvaluator(o.s, o.task, o.graph);
   const folder = await writeStudyFolder(
     out,
     study,
     trials,
     o,
     evaluator,
-    objectiveFor(o, evaluator, ctx),
+    searchObjective(o.s, o.task, o.graph, evaluator, ctx),
     url,
     backend,
     started,
