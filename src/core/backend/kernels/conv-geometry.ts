@@ -8,18 +8,24 @@ export type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 export type Rounding = 'floor' | 'round' | 'ceil' | undefined;
 type Shape4 = [number, number, number, number];
 
+/** The attributes of a conv-gradient kernel that fix the forward conv's geometry. */
+export interface ConvAttrs {
+  strides: number | [number, number];
+  dilations?: number | [number, number];
+  pad: Pad;
+  dimRoundingMode?: Rounding;
+  dataFormat?: 'NHWC' | 'NCHW';
+}
+
 /** Conv geometry as tfjs computes it for the forward op; only NHWC is supported. */
 export function convInfo(
   kernelName: string,
   xShape: number[],
   filterShape: number[],
-  strides: number | [number, number],
-  dilations: number | [number, number] | undefined,
-  pad: Pad,
-  dimRoundingMode: Rounding,
+  attrs: ConvAttrs,
   depthwise: boolean,
-  dataFormat: 'NHWC' | 'NCHW' = 'NHWC',
 ): tf.backend_util.Conv2DInfo {
+  const { strides, dilations, pad, dimRoundingMode, dataFormat = 'NHWC' } = attrs;
   if (dataFormat !== 'NHWC') {
     throw new Error(`${kernelName}: dataFormat '${dataFormat}' is not supported by the fast kernel; use 'NHWC'`);
   }

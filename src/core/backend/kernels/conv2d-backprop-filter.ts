@@ -8,18 +8,9 @@ import { anyEmpty, convInfo, inputAsRead, wrap } from './conv-geometry';
 
 function conv2DBackpropFilter({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   const { x, dy } = inputs as unknown as { x: tf.TensorInfo; dy: tf.TensorInfo };
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
-  const info = convInfo(
-    tf.Conv2DBackpropFilter,
-    x.shape,
-    filterShape,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-    false,
-    dataFormat,
-  );
+  const a = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+  const { filterShape } = a;
+  const info = convInfo(tf.Conv2DBackpropFilter, x.shape, filterShape, { ...a, dilations: 1 }, false);
   const { strideHeight: sh, strideWidth: sw } = info;
   const [, oh, ow] = dy.shape;
   const be = backend as tf.KernelBackend;

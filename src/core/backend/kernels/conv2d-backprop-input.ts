@@ -8,18 +8,9 @@ import { anyEmpty, convInfo, dyForTransposedConv, wrap } from './conv-geometry';
 
 function conv2DBackpropInput({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   const { dy, filter } = inputs as unknown as { dy: tf.TensorInfo; filter: tf.TensorInfo };
-  const { inputShape, strides, pad, dataFormat, dimRoundingMode } = attrs as unknown as tf.Conv2DBackpropInputAttrs;
-  const info = convInfo(
-    tf.Conv2DBackpropInput,
-    inputShape,
-    filter.shape,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-    false,
-    dataFormat,
-  );
+  const a = attrs as unknown as tf.Conv2DBackpropInputAttrs;
+  const { inputShape } = a;
+  const info = convInfo(tf.Conv2DBackpropInput, inputShape, filter.shape, { ...a, dilations: 1 }, false);
   const be = backend as tf.KernelBackend;
   if (anyEmpty(dy, filter)) return tf.zeros(inputShape);
   return tf.tidy(() => {

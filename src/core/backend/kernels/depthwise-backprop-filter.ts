@@ -8,18 +8,9 @@ import { anyEmpty, convInfo, inputAsRead, wrap } from './conv-geometry';
 
 function depthwiseBackpropFilter({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   const { x, dy } = inputs as unknown as { x: tf.TensorInfo; dy: tf.TensorInfo };
-  const { strides, dilations, pad, dimRoundingMode, filterShape } =
-    attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;
-  const info = convInfo(
-    tf.DepthwiseConv2dNativeBackpropFilter,
-    x.shape,
-    filterShape,
-    strides,
-    dilations,
-    pad,
-    dimRoundingMode,
-    true,
-  );
+  const a = attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;
+  const { filterShape } = a;
+  const info = convInfo(tf.DepthwiseConv2dNativeBackpropFilter, x.shape, filterShape, a, true);
   const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
   const { filterHeight: kh, filterWidth: kw } = info;
   const [n, , , c] = x.shape;

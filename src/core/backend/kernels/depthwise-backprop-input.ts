@@ -8,18 +8,9 @@ import { anyEmpty, convInfo, dyForTransposedConv, wrap } from './conv-geometry';
 
 function depthwiseBackpropInput({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   const { dy, filter } = inputs as unknown as { dy: tf.TensorInfo; filter: tf.TensorInfo };
-  const { strides, dilations, pad, dimRoundingMode, inputShape } =
-    attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs;
-  const info = convInfo(
-    tf.DepthwiseConv2dNativeBackpropInput,
-    inputShape,
-    filter.shape,
-    strides,
-    dilations,
-    pad,
-    dimRoundingMode,
-    true,
-  );
+  const a = attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs;
+  const { inputShape } = a;
+  const info = convInfo(tf.DepthwiseConv2dNativeBackpropInput, inputShape, filter.shape, a, true);
   const { dilationHeight: dh, dilationWidth: dw, filterHeight: kh, filterWidth: kw, inHeight: h, inWidth: w } = info;
   const [n, , , c] = inputShape;
   const [, , , m] = filter.shape;
