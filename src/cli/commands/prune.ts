@@ -1,4 +1,4 @@
-import { initBackend } from '../../core/backend/select';
+import { type BackendChoice, initBackend } from '../../core/backend/select';
 import { type CriterionScores, componentScores, parseCriterion, CRITERIA } from '../../core/criteria/criteria';
 import { badInput, usageError } from '../../core/errors';
 import { type Graph, disposeGraph } from '../../core/graph/graph';
@@ -277,7 +277,11 @@ function runRecord(
   task: PruneTask,
   opened: OpenedModel,
   curve: Curve,
-  measured: { backend: unknown; executor: 'onnx' | 'tfjs'; timings: { scoresSeconds: number; totalSeconds: number } },
+  measured: {
+    backend: BackendChoice;
+    executor: 'onnx' | 'tfjs';
+    timings: { scoresSeconds: number; totalSeconds: number };
+  },
 ) {
   const { reference, evaluation, classes, preprocess } = task;
   return {
