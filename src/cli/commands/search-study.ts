@@ -319,7 +319,7 @@ async function work(
   started: number,
   ctx: CommandContext,
 ): Promise<CommandResult<Record<string, unknown>>> {
-  const { s, task, opened, graph } = o;
+  const { s, task, graph } = o;
   const evaluator = await searchEvaluator(s, task, graph);
   let disposed = false;
   try {
@@ -329,37 +329,8 @@ async function work(
     const worker = workerId();
     const storage = db.storage(study, worker);
     ctx.log(`worker ${worker}: ${s.workers} trial${s.workers > 1 ? 's' : ''} at a time`);
-    const recorded: number[] = [];
-    let mirror: TrialMirror | undefined;
-    if (out) {
-      // The run folder grows with the study (the Search panel follows it); it is written whole at the end.
-      fs.mkdirSync(out, { recursive: true });
-      writeRunJson(out, {
-        ...runDescription(s, task, opened, backend, evaluator.executor),
-        storage: url.display,
-        study: study.name,
-        batch: study.batch,
-        trialsWanted: study.trialsWanted,
-        status: 'running',
-      });
-      mirror = new TrialMirror(out, storage);
-    }
-    const { runner, close } = await trialRunner(s, task, opened, objective, ctx);
-    let result;
-    try {
-      result = await runStudy(
-        { ...studyPlan(s, sampler, started, ctx), note: noteFor(ctx) },
-        runner,
-        storage,
-        (line, best) => {
-          recorded.push(line.number);
-          reportTrial(ctx, line, best, study.trialsWanted);
-        },
-      );
-    } finally {
-      mirror?.stop();
-      await close();
-    }
+    const mirror = out ? startRunFolder(out, study, o, storage, evaluator, url, backend) : undefined;
+    const { result, recorded } = await runHere(study, o, storage, objective, { sampler, mirror, started }, ctx);
     const best = bestTrial(result.trials);
     const value = {
       study: study.name,
@@ -401,6 +372,56 @@ async function work(
   } finally {
     if (!disposed) await evaluator.dispose();
   }
+}
+
+/** Runs trials of the study in this process until it has them all; the numbers of those recorded here. */
+async function runHere(
+  study: StudyRecord,
+  o: Opened,
+  storage: PostgresStudyStorage,
+  objective: AttributionObjective,
+  how: { sampler: ReturnType<typeof makeSampler>; mirror: TrialMirror | undefined; started: number },
+  ctx: CommandContext,
+) {
+  const recorded: number[] = [];
+  const { runner, close } = await trialRunner(o.s, o.task, o.opened, objective, ctx);
+  try {
+    const result = await runStudy(
+      { ...studyPlan(o.s, how.sampler, how.started, ctx), note: noteFor(ctx) },
+      runner,
+      storage,
+      (line, best) => {
+        recorded.push(line.number);
+        reportTrial(ctx, line, best, study.trialsWanted);
+      },
+    );
+    return { result, recorded };
+  } finally {
+    how.mirror?.stop();
+    await close();
+  }
+}
+
+/** The run folder grows with the study (the Search panel follows it: run.json, a live trials.jsonl); it is written whole at the end. */
+function startRunFolder(
+  out: string,
+  study: StudyRecord,
+  o: Opened,
+  storage: PostgresStudyStorage,
+  evaluator: MaskedEvaluator,
+  url: StorageUrl,
+  backend: unknown,
+): TrialMirror {
+  fs.mkdirSync(out, { recursive: true });
+  writeRunJson(out, {
+    ...runDescription(o.s, o.task, o.opened, backend, evaluator.executor),
+    storage: url.display,
+    study: study.name,
+    batch: study.batch,
+    trialsWanted: study.trialsWanted,
+    status: 'running',
+  });
+  return new TrialMirror(out, storage);
 }
 
 async function exportStudy(
