@@ -26,9 +26,9 @@ import { type Dataset, loadDataArgument } from '../../core/io/datasets';
 import { claimOutputFolder } from '../output-folder';
 import { INPUT_RANGE_OPTION, checkDataRange } from '../inputs';
 
-/** The input range of the models pxp train builds (recorded in their metadata). */
 type Flags = Record<string, string | boolean | undefined>;
 
+/** The input range of the models pxp train builds (recorded in their metadata). */
 const TRAINED_RANGE: [number, number] = [0, 1];
 const LR_BOUNDS = { above: 0 };
 
