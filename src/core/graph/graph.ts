@@ -29,7 +29,7 @@ export type Op =
       bias?: tf.Tensor1D;
       strides: [number, number];
       padding: Padding;
-      dilations: [number, number];      /** See FoldedBatchNorm. */
+      dilations: [number, number]; /** See FoldedBatchNorm. */
       foldedBatchNorm?: FoldedBatchNorm;
     }
   | {
@@ -38,7 +38,8 @@ export type Op =
       bias?: tf.Tensor1D;
       strides: [number, number];
       padding: Padding;
-      dilations: [number, number];      foldedBatchNorm?: FoldedBatchNorm;
+      dilations: [number, number];
+      foldedBatchNorm?: FoldedBatchNorm;
     }
   | {
       type: 'batchnorm';
