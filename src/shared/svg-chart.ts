@@ -223,6 +223,90 @@ function drawLegend(rows: LegendItem[][], x0: number, y0: number): string {
   return out.join('');
 }
 
+/** Where a chart's plot area lies and how values map into it. */
+interface Frame {
+  left: number;
+  top: number;
+  plotW: number;
+  plotH: number;
+  sx: (x: number) => number;
+  sy: (y: number) => number;
+}
+
+/** Gridlines, axes, tick marks, tick labels and the two axis labels of a line chart. */
+function axesSvg(
+  frame: Frame,
+  xTicks: number[],
+  yTicks: number[],
+  xFormat: (x: number) => string,
+  yTickLabels: string[],
+  spec: LineChartSpec,
+): string[] {
+  const { left, top, plotW, plotH, sx, sy } = frame;
+  const out: string[] = [];
+  // Gridlines and ticks.
+  out.push('<g class="grid" stroke="currentColor" stroke-opacity="0.15" stroke-width="1">');
+  for (const t of xTicks) out.push(`<line x1="${n(sx(t))}" y1="${n(top)}" x2="${n(sx(t))}" y2="${n(top + plotH)}"/>`);
+  for (const t of yTicks) out.push(`<line x1="${n(left)}" y1="${n(sy(t))}" x2="${n(left + plotW)}" y2="${n(sy(t))}"/>`);
+  out.push('</g>');
+  out.push('<g class="axes" stroke="currentColor" stroke-opacity="0.7" stroke-width="1" fill="none">');
+  out.push(`<path d="M${n(left)} ${n(top)}V${n(top + plotH)}H${n(left + plotW)}"/>`);
+  for (const t of xTicks)
+    out.push(`<line x1="${n(sx(t))}" y1="${n(top + plotH)}" x2="${n(sx(t))}" y2="${n(top + plotH + 5)}"/>`);
+  for (const t of yTicks) out.push(`<line x1="${n(left - 5)}" y1="${n(sy(t))}" x2="${n(left)}" y2="${n(sy(t))}"/>`);
+  out.push('</g>');
+  out.push('<g class="tick-labels" fill="currentColor" fill-opacity="0.85">');
+  for (const t of xTicks)
+    out.push(
+      `<text class="x-tick" x="${n(sx(t))}" y="${n(top + plotH + 18)}" text-anchor="middle">${escapeXml(xFormat(t))}</text>`,
+    );
+  yTicks.forEach((t, i) =>
+    out.push(
+      `<text class="y-tick" x="${n(left - 8)}" y="${n(sy(t))}" text-anchor="end" dominant-baseline="central">${escapeXml(yTickLabels[i])}</text>`,
+    ),
+  );
+  out.push('</g>');
+  out.push(
+    `<text class="x-label" x="${n(left + plotW / 2)}" y="${n(top + plotH + 36)}" text-anchor="middle" fill="currentColor">${escapeXml(spec.xLabel)}</text>`,
+  );
+  out.push(
+    `<text class="y-label" transform="translate(${n(12)} ${n(top + plotH / 2)}) rotate(-90)" text-anchor="middle" dominant-baseline="central" fill="currentColor">${escapeXml(spec.yLabel)}</text>`,
+  );
+  return out;
+}
+
+/** Each series of a line chart: a polyline and its markers. */
+function seriesSvg(
+  spec: LineChartSpec,
+  items: { color: string; dash: string }[],
+  frame: Frame,
+  yFormat: (y: number) => string,
+): string[] {
+  const { sx, sy } = frame;
+  const out: string[] = [];
+  // Series: a round-joined polyline, then markers whose <title> shows the values on hover; emphasised ones last, on top.
+  const order = spec.series
+    .map((_, i) => i)
+    .sort((a, b) => Number(!!spec.series[a].emphasis) - Number(!!spec.series[b].emphasis));
+  order.forEach((i) => {
+    const s = spec.series[i];
+    const { color, dash } = items[i];
+    const pts = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
+    out.push(`<g class="series${s.emphasis ? ' emphasis' : ''}" data-series="${i}">`);
+    if (pts.length > 1) {
+      out.push(
+        `<polyline points="${pts.map(([x, y]) => `${n(sx(x))},${n(sy(y))}`).join(' ')}" fill="none" stroke="${color}" stroke-width="${s.emphasis ? 3.8 : 2.2}" stroke-linejoin="round" stroke-linecap="round"${dashAttr(dash)}/>`,
+      );
+    }
+    for (const [x, y] of pts)
+      out.push(
+        marker(i, sx(x), sy(y), color, `${s.name}: ${spec.xLabel} ${hoverNumber(x)}, ${spec.yLabel} ${yFormat(y)}`),
+      );
+    out.push('</g>');
+  });
+  return out;
+}
+
 /** A line chart: axes with ticks and gridlines, one polyline with markers per series, a legend under the x axis. */
 export function lineChart(spec: LineChartSpec): string {
   const width = spec.width ?? 640;
@@ -261,55 +345,9 @@ export function lineChart(spec: LineChartSpec): string {
     (y1 === y0 ? 0.5 : (Math.min(Math.max(y, Math.min(y0, y1)), Math.max(y0, y1)) - y0) / (y1 - y0)) * plotH;
 
   const out: string[] = [svgOpen(width, height, spec.title), titleText(left, spec.title)];
-  // Gridlines and ticks.
-  out.push('<g class="grid" stroke="currentColor" stroke-opacity="0.15" stroke-width="1">');
-  for (const t of xt.ticks) out.push(`<line x1="${n(sx(t))}" y1="${n(top)}" x2="${n(sx(t))}" y2="${n(top + plotH)}"/>`);
-  for (const t of yt.ticks)
-    out.push(`<line x1="${n(left)}" y1="${n(sy(t))}" x2="${n(left + plotW)}" y2="${n(sy(t))}"/>`);
-  out.push('</g>');
-  out.push('<g class="axes" stroke="currentColor" stroke-opacity="0.7" stroke-width="1" fill="none">');
-  out.push(`<path d="M${n(left)} ${n(top)}V${n(top + plotH)}H${n(left + plotW)}"/>`);
-  for (const t of xt.ticks)
-    out.push(`<line x1="${n(sx(t))}" y1="${n(top + plotH)}" x2="${n(sx(t))}" y2="${n(top + plotH + 5)}"/>`);
-  for (const t of yt.ticks) out.push(`<line x1="${n(left - 5)}" y1="${n(sy(t))}" x2="${n(left)}" y2="${n(sy(t))}"/>`);
-  out.push('</g>');
-  out.push('<g class="tick-labels" fill="currentColor" fill-opacity="0.85">');
-  for (const t of xt.ticks)
-    out.push(
-      `<text class="x-tick" x="${n(sx(t))}" y="${n(top + plotH + 18)}" text-anchor="middle">${escapeXml(xFormat(t))}</text>`,
-    );
-  yt.ticks.forEach((t, i) =>
-    out.push(
-      `<text class="y-tick" x="${n(left - 8)}" y="${n(sy(t))}" text-anchor="end" dominant-baseline="central">${escapeXml(yTickLabels[i])}</text>`,
-    ),
-  );
-  out.push('</g>');
-  out.push(
-    `<text class="x-label" x="${n(left + plotW / 2)}" y="${n(top + plotH + 36)}" text-anchor="middle" fill="currentColor">${escapeXml(spec.xLabel)}</text>`,
-  );
-  out.push(
-    `<text class="y-label" transform="translate(${n(12)} ${n(top + plotH / 2)}) rotate(-90)" text-anchor="middle" dominant-baseline="central" fill="currentColor">${escapeXml(spec.yLabel)}</text>`,
-  );
-  // Series: a round-joined polyline, then markers whose <title> shows the values on hover; emphasised ones last, on top.
-  const order = spec.series
-    .map((_, i) => i)
-    .sort((a, b) => Number(!!spec.series[a].emphasis) - Number(!!spec.series[b].emphasis));
-  order.forEach((i) => {
-    const s = spec.series[i];
-    const { color, dash } = items[i];
-    const pts = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
-    out.push(`<g class="series${s.emphasis ? ' emphasis' : ''}" data-series="${i}">`);
-    if (pts.length > 1) {
-      out.push(
-        `<polyline points="${pts.map(([x, y]) => `${n(sx(x))},${n(sy(y))}`).join(' ')}" fill="none" stroke="${color}" stroke-width="${s.emphasis ? 3.8 : 2.2}" stroke-linejoin="round" stroke-linecap="round"${dashAttr(dash)}/>`,
-      );
-    }
-    for (const [x, y] of pts)
-      out.push(
-        marker(i, sx(x), sy(y), color, `${s.name}: ${spec.xLabel} ${hoverNumber(x)}, ${spec.yLabel} ${yFormat(y)}`),
-      );
-    out.push('</g>');
-  });
+  const frame: Frame = { left, top, plotW, plotH, sx, sy };
+  out.push(...axesSvg(frame, xt.ticks, yt.ticks, xFormat, yTickLabels, spec));
+  out.push(...seriesSvg(spec, items, frame, yFormat));
   out.push(drawLegend(rows, left, top + plotH + 56));
   out.push('</svg>');
   return out.join('');

@@ -91,6 +91,24 @@ export function modelJsonLayers(json: Json): ModelJsonLayer[] {
   return out;
 }
 
+/** A conv's (or depthwise conv's) output shape, multiply-accumulates and components (filters; none for depthwise). */
+function convOutput(
+  depthwise: boolean,
+  config: Json,
+  input: Shape,
+): { shape: Shape; macs: number | undefined; components: number | undefined } {
+  const [kh, kw] = pair(config.kernel_size, 1);
+  const [sh, sw] = pair(config.strides, 1);
+  const [dh, dw] = pair(config.dilation_rate, 1);
+  const padding = asString(config.padding) ?? 'valid';
+  const components = depthwise ? undefined : asNumber(config.filters);
+  if (!input || input.length !== 3) return { shape: undefined, macs: undefined, components };
+  const cin = input[2];
+  const cout = depthwise ? cin * (asNumber(config.depth_multiplier) ?? 1) : (components ?? 0);
+  const shape = [outLength(input[0], kh, sh, padding, dh), outLength(input[1], kw, sw, padding, dw), cout];
+  return { shape, macs: shape[0] * shape[1] * cout * kh * kw * (depthwise ? 1 : cin), components };
+}
+
 /** A layer's output shape, multiply-accumulates and components from its config and its inputs' shapes (undefined where unknown). */
 function layerOutput(
   className: string,
@@ -108,24 +126,8 @@ function layerOutput(
       break;
     }
     case 'Conv2D':
-    case 'DepthwiseConv2D': {
-      const [kh, kw] = pair(config.kernel_size, 1);
-      const [sh, sw] = pair(config.strides, 1);
-      const [dh, dw] = pair(config.dilation_rate, 1);
-      const padding = asString(config.padding) ?? 'valid';
-      const depthwise = className === 'DepthwiseConv2D';
-      components = depthwise ? undefined : asNumber(config.filters);
-      if (input && input.length === 3) {
-        const cin = input[2];
-        const cout = depthwise ? cin * (asNumber(config.depth_multiplier) ?? 1) : (components ?? 0);
-        shape = [outLength(input[0], kh, sh, padding, dh), outLength(input[1], kw, sw, padding, dw), cout];
-        macs = shape[0] * shape[1] * cout * kh * kw * (depthwise ? 1 : cin);
-      } else {
-        shape = undefined;
-        macs = undefined;
-      }
-      break;
-    }
+    case 'DepthwiseConv2D':
+      return convOutput(className === 'DepthwiseConv2D', config, input);
     case 'Dense': {
       components = asNumber(config.units);
       if (input && components !== undefined) {

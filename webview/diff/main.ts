@@ -20,15 +20,9 @@ connect((m) => {
 
 const arrow = (a: string, b: string) => `${a} → ${b}`;
 
-function render(v: DiffView): void {
-  clear(root);
-  root.removeAttribute('aria-busy');
-  const s = v.summary;
-  const latency = `${arrow(ms(s.latencyMs.original), ms(s.latencyMs.pruned))}${s.latencyMs.batch ? ` per batch of ${s.latencyMs.batch}` : ''}${s.latencyMs.engine ? ` on ${s.latencyMs.engine}` : ''}`;
-  const drop = s.accuracyDropPoints;
-  // A collapsed model is no success however small: its size and speed tiles lose their green.
-  const good = v.warning?.kind === 'collapse' ? undefined : 'good';
-  root.append(
+/** The title, what was pruned and where from, and the accuracy warning if any. */
+function heading(v: DiffView): HTMLElement[] {
+  return [
     el('h1', {}, `Architecture diff — ${v.title}`),
     el(
       'p',
@@ -51,36 +45,54 @@ function render(v: DiffView): void {
           ),
         ]
       : []),
-    el(
-      'div',
-      { class: 'headline' },
-      tile(
-        `${times(s.timesSmaller)} smaller`,
-        'parameters',
-        arrow(count(s.params.original), count(s.params.pruned)),
-        s.timesSmaller > 1 ? good : undefined,
-      ),
-      // A pruned model that measured slower says so, rather than "0.8× faster".
-      s.timesFaster >= 1
-        ? tile(`${times(s.timesFaster)} faster`, 'measured latency', latency, good)
-        : tile(`${times(1 / s.timesFaster)} slower`, 'measured latency', latency, 'bad'),
-      tile(
-        `${drop > 0 ? '−' : '+'}${Math.abs(drop).toFixed(1)} pts`,
-        'accuracy',
-        `${arrow(pct(s.accuracy.original), pct(s.accuracy.pruned))}${s.accuracy.finetuned !== undefined ? `; fine-tuned ${pct(s.accuracy.finetuned)}` : ''}`,
-        v.warning || drop > 5 ? 'bad' : 'good',
-      ),
-      tile(
-        `${times(s.timesFewerFlops)} fewer`,
-        'FLOPs per sample',
-        arrow(count(s.flops.original), count(s.flops.pruned)),
-      ),
-      tile(
-        `${s.components.removed} / ${s.components.total}`,
-        'components removed',
-        `${pct(s.components.removed / s.components.total)} of conv channels and dense neurons`,
-      ),
+  ];
+}
+
+/** The headline tiles: ×-smaller, ×-faster (or slower), accuracy drop, FLOPs, components removed. */
+function headline(v: DiffView): HTMLElement {
+  const s = v.summary;
+  const latency = `${arrow(ms(s.latencyMs.original), ms(s.latencyMs.pruned))}${s.latencyMs.batch ? ` per batch of ${s.latencyMs.batch}` : ''}${s.latencyMs.engine ? ` on ${s.latencyMs.engine}` : ''}`;
+  const drop = s.accuracyDropPoints;
+  // A collapsed model is no success however small: its size and speed tiles lose their green.
+  const good = v.warning?.kind === 'collapse' ? undefined : 'good';
+  return el(
+    'div',
+    { class: 'headline' },
+    tile(
+      `${times(s.timesSmaller)} smaller`,
+      'parameters',
+      arrow(count(s.params.original), count(s.params.pruned)),
+      s.timesSmaller > 1 ? good : undefined,
     ),
+    // A pruned model that measured slower says so, rather than "0.8× faster".
+    s.timesFaster >= 1
+      ? tile(`${times(s.timesFaster)} faster`, 'measured latency', latency, good)
+      : tile(`${times(1 / s.timesFaster)} slower`, 'measured latency', latency, 'bad'),
+    tile(
+      `${drop > 0 ? '−' : '+'}${Math.abs(drop).toFixed(1)} pts`,
+      'accuracy',
+      `${arrow(pct(s.accuracy.original), pct(s.accuracy.pruned))}${s.accuracy.finetuned !== undefined ? `; fine-tuned ${pct(s.accuracy.finetuned)}` : ''}`,
+      v.warning || drop > 5 ? 'bad' : 'good',
+    ),
+    tile(
+      `${times(s.timesFewerFlops)} fewer`,
+      'FLOPs per sample',
+      arrow(count(s.flops.original), count(s.flops.pruned)),
+    ),
+    tile(
+      `${s.components.removed} / ${s.components.total}`,
+      'components removed',
+      `${pct(s.components.removed / s.components.total)} of conv channels and dense neurons`,
+    ),
+  );
+}
+
+function render(v: DiffView): void {
+  clear(root);
+  root.removeAttribute('aria-busy');
+  root.append(
+    ...heading(v),
+    headline(v),
     el(
       'div',
       { class: 'toolbar' },
@@ -94,13 +106,33 @@ function render(v: DiffView): void {
     root.append(el('p', { class: 'note' }, `No per-layer comparison: ${v.layersNote ?? 'no layers'}.`));
     return;
   }
+  const table = new SortableTable(layerColumns(v), {
+    label: 'layers, original and pruned',
+    sortKey: 'order',
+    descending: false,
+    rowAttrs: (l) => ({ 'data-layer-row': l.name, class: l.components ? undefined : 'muted' }),
+  });
+  table.setRows(v.layers);
+  root.append(
+    table.container,
+    el(
+      'p',
+      { class: 'note' },
+      'Components are conv channels and dense neurons; layers marked "follows" (batch norm) shrink with the layer before them. FLOPs are 2 × multiply-accumulates of one sample; latency was measured on the whole model, not per layer.',
+    ),
+  );
+}
+
+/** The layer table's columns: order, name (reveals the layer), type, components, kept, parameters, FLOPs, share saved. */
+function layerColumns(v: DiffView): Column<DiffLayer>[] {
+  const s = v.summary;
   const kept = (l: DiffLayer) =>
     l.components
       ? l.components.pruned / l.components.original
       : l.params.original
         ? l.params.pruned / l.params.original
         : 1;
-  const columns: Column<DiffLayer>[] = [
+  return [
     { key: 'order', title: '#', cell: (l) => String(v.layers.indexOf(l) + 1), sort: (l) => v.layers.indexOf(l) },
     {
       key: 'name',
@@ -166,19 +198,4 @@ function render(v: DiffView): void {
       sort: (l) => (l.flops ? l.flops.original - l.flops.pruned : -1),
     },
   ];
-  const table = new SortableTable(columns, {
-    label: 'layers, original and pruned',
-    sortKey: 'order',
-    descending: false,
-    rowAttrs: (l) => ({ 'data-layer-row': l.name, class: l.components ? undefined : 'muted' }),
-  });
-  table.setRows(v.layers);
-  root.append(
-    table.container,
-    el(
-      'p',
-      { class: 'note' },
-      'Components are conv channels and dense neurons; layers marked "follows" (batch norm) shrink with the layer before them. FLOPs are 2 × multiply-accumulates of one sample; latency was measured on the whole model, not per layer.',
-    ),
-  );
 }

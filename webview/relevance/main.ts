@@ -83,7 +83,32 @@ function render(): void {
     headline(v),
   );
   root.append(el('h2', {}, 'Layers'), toolbar(v));
-  const columns: Column<LayerRow>[] = [
+  table = new SortableTable(layerColumns(fromAttribution), {
+    label: 'relevance per layer',
+    sortKey: 'order',
+    descending: false,
+    rowAttrs: (r) => ({ class: r.index === selectedLayer ? 'selected' : undefined, 'data-layer-row': r.layer.name }),
+    onRowClick: (r) => {
+      selectedLayer = r.index;
+      render();
+    },
+  });
+  table.setRows(rows(v));
+  root.append(table.container, layerDetail(v));
+  if (fromAttribution) root.append(...sampleSection(v), ...conservationSection(v));
+  else
+    root.append(
+      el(
+        'p',
+        { class: 'note' },
+        'A prune run keeps one score per component (relevance.json), not per sample: heatmaps and the conservation check come from pxp attribute folders.',
+      ),
+    );
+}
+
+/** The layer table's columns (an attribution folder's also name each layer's LRP rule). */
+function layerColumns(fromAttribution: boolean): Column<LayerRow>[] {
+  return [
     { key: 'order', title: '#', cell: (r) => String(r.index + 1), sort: (r) => r.index },
     {
       key: 'name',
@@ -132,27 +157,6 @@ function render(): void {
     },
     { key: 'dist', title: 'components, largest first', align: 'left', cell: (r) => sparkBars(r.values) },
   ];
-  table = new SortableTable(columns, {
-    label: 'relevance per layer',
-    sortKey: 'order',
-    descending: false,
-    rowAttrs: (r) => ({ class: r.index === selectedLayer ? 'selected' : undefined, 'data-layer-row': r.layer.name }),
-    onRowClick: (r) => {
-      selectedLayer = r.index;
-      render();
-    },
-  });
-  table.setRows(rows(v));
-  root.append(table.container, layerDetail(v));
-  if (fromAttribution) root.append(...sampleSection(v), ...conservationSection(v));
-  else
-    root.append(
-      el(
-        'p',
-        { class: 'note' },
-        'A prune run keeps one score per component (relevance.json), not per sample: heatmaps and the conservation check come from pxp attribute folders.',
-      ),
-    );
 }
 
 function headline(v: RelevanceView): HTMLElement {

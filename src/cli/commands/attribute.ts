@@ -1,18 +1,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { initBackend } from '../../core/backend/select';
+import { type BackendChoice, initBackend } from '../../core/backend/select';
 import { badInput } from '../../core/errors';
 import { writeComponents } from '../../core/run-folder/write';
 import { readNpy, writeNpy } from '../../core/io/npy';
-import { attribute } from '../../core/lrp/attribute';
+import { type AttributionResult, attribute } from '../../core/lrp/attribute';
 import type { InitMode } from '../../core/lrp/explanation-plan';
 import { OnnxExplainer } from '../../core/lrp/onnx-explainer';
 import { DEFAULT_SOFTMAX_RULE } from '../../core/lrp/propagate';
-import { INITS, PRESET_NAMES, compositeToJson, loadComposite } from '../../core/lrp/composites';
+import { type CompositeSpec, INITS, PRESET_NAMES, compositeToJson, loadComposite } from '../../core/lrp/composites';
 import { throwIfCancelled, yieldToEventLoop } from '../../core/progress';
 import { writeHeatmapPng } from '../../core/report/heatmap';
 import { attributeInWorkers, defaultWorkerCount } from '../../workers/parallel';
-import { EXECUTOR_OPTION, MODEL_OPTION, defineCommand } from '../command';
+import { type CommandContext, EXECUTOR_OPTION, MODEL_OPTION, defineCommand } from '../command';
 import {
   choiceValue,
   compositeSetting,
@@ -136,22 +136,12 @@ export const attributeCommand = defineCommand({
         { name: compositeArg, key: 'init', value: composite.init },
         'one-hot',
       );
-      // Each worker loads tfjs and the model (about a second), which only pays off on larger jobs.
-      // onnxruntime uses every core itself; worker threads are for the tfjs executor.
-      const workers = workersFlag(
+      const { result, workers } = await explain(
         flags,
-        shape[0] >= 256 && (executor === 'tfjs' || !OnnxExplainer.available()) ? defaultWorkerCount() : 1,
-        ctx.log,
+        opened,
+        { composite, x, shape, targets, init, batchSize, executor },
+        ctx,
       );
-      const control = { onProgress: ctx.progress, signal: ctx.signal };
-      const result =
-        workers > 1
-          ? await attributeInWorkers(
-              { backend: ctx.backend, modelPath: opened.file, composite, x, shape, targets, init, batchSize },
-              workers,
-              control,
-            )
-          : await attributeGraph(opened, composite, x, shape, { targets, init, batchSize, executor, ...control });
       const n = shape[0];
       const per = x.length / n;
       const inputSums = Array.from({ length: n }, (_, s) =>
@@ -168,61 +158,13 @@ export const attributeCommand = defineCommand({
         // Relevance in the layout of the user's inputs (NCHW for a model from PyTorch).
         const relevance = arrayForUser(result.input, shape, model.layout);
         writeNpy(path.join(dir, 'input.npy'), { dtype: 'float32', shape: relevance.shape, data: relevance.data });
-        const components = {
-          model: model.file,
-          composite: { name: composite.name, ...compositeToJson(composite) },
-          rules: result.layerRules,
-          init,
-          targets: Array.from(result.targets),
-          layers: result.layers.map((l) => ({
-            name: l.name,
-            kind: l.kind,
-            relevance: l.relevance.map((row) => Array.from(row)),
-          })),
-        };
-        writeComponents(dir, components);
-        if (shape.length === 4 && heatmaps > 0) {
-          const [, h, w, c] = shape;
-          for (let s = 0; s < Math.min(n, heatmaps); s++) {
-            // Heatmaps take a while: look at the cancel signal every few.
-            if (s % 8 === 7) {
-              await yieldToEventLoop();
-              throwIfCancelled(ctx.signal);
-            }
-            writeHeatmapPng(
-              path.join(dir, 'heatmaps', `${String(s).padStart(4, '0')}-class${result.targets[s]}.png`),
-              x.subarray(s * per, (s + 1) * per),
-              result.input.subarray(s * per, (s + 1) * per),
-              h,
-              w,
-              c,
-            );
-          }
-        }
+        writeComponents(dir, componentsFile(model.file, composite, init, result));
+        if (shape.length === 4 && heatmaps > 0) await writeHeatmaps(dir, x, shape, result, heatmaps, ctx.signal);
       });
-      const value = {
-        out: out.dir,
-        samples: n,
-        seconds: result.seconds,
-        samplesPerSecond: n / result.seconds,
-        workers,
-        executor: result.executor,
-        ...(result.executorNote ? { executorNote: result.executorNote } : {}),
-        composite: composite.name,
-        rules: result.layerRules,
-        backend,
-        relevanceSums: inputSums,
-        outputRelevance: Array.from(result.outputRelevance),
-      };
+      const value = { out: out.dir, ...summaryValue(result, composite, n, workers, backend, inputSums) };
       const meanRatio = inputSums.reduce((a, v, s) => a + v / (result.outputRelevance[s] || 1), 0) / n;
       const text = [
-        `explained ${n} samples with ${composite.name} in ${result.seconds.toFixed(2)} s (${(n / result.seconds).toFixed(1)} samples/s, ${result.executor === 'onnx' ? 'onnxruntime' : `tfjs${workers > 1 ? ` × ${workers} threads` : ''}`})`,
-        ...(result.executorNote ? [`note: ${result.executorNote}`] : []),
-        `input relevance sum / output relevance: ${meanRatio.toFixed(4)} on average (1 = conserved; biases and ε absorb the rest)`,
-        `rules: ${result.layerRules.map((r) => `${r.name} ${r.rule}`).join(', ')}`,
-        ...(result.layers.some((l) => l.kind === 'head')
-          ? [`attention softmax rule: ${composite.attention?.softmax ?? DEFAULT_SOFTMAX_RULE}`]
-          : []),
+        ...summaryLines(result, composite, n, workers, meanRatio),
         ...(sourceMap ? [sourceMap.line] : []),
         `wrote ${path.join(out.dir, 'input.npy')}, ${path.join(out.dir, 'components.json')}${sourceMap ? ', source-map.json' : ''}${shape.length === 4 && heatmaps > 0 ? `, ${path.join(out.dir, 'heatmaps')}/` : ''}`,
         backendLine(backend),
@@ -234,6 +176,128 @@ export const attributeCommand = defineCommand({
     }
   },
 });
+
+/** The relevance of every sample, on worker threads (--workers, or by default for large tfjs jobs) or here. */
+async function explain(
+  flags: Parameters<typeof workersFlag>[0],
+  opened: OpenedModel,
+  job: {
+    composite: CompositeSpec;
+    x: Float32Array;
+    shape: number[];
+    targets: Int32Array | undefined;
+    init: InitMode;
+    batchSize: number;
+    executor: ReturnType<typeof executorFlag>;
+  },
+  ctx: CommandContext,
+): Promise<{ result: AttributionResult; workers: number }> {
+  const { composite, x, shape, targets, init, batchSize, executor } = job;
+  // Each worker loads tfjs and the model (about a second), which only pays off on larger jobs.
+  // onnxruntime uses every core itself; worker threads are for the tfjs executor.
+  const workers = workersFlag(
+    flags,
+    shape[0] >= 256 && (executor === 'tfjs' || !OnnxExplainer.available()) ? defaultWorkerCount() : 1,
+    ctx.log,
+  );
+  const control = { onProgress: ctx.progress, signal: ctx.signal };
+  const result =
+    workers > 1
+      ? await attributeInWorkers(
+          { backend: ctx.backend, modelPath: opened.file, composite, x, shape, targets, init, batchSize },
+          workers,
+          control,
+        )
+      : await attributeGraph(opened, composite, x, shape, { targets, init, batchSize, executor, ...control });
+  return { result, workers };
+}
+
+/** components.json: the composite and its rule per layer, the targets, and every component's relevance per sample. */
+function componentsFile(model: string, composite: CompositeSpec, init: InitMode, result: AttributionResult) {
+  return {
+    model,
+    composite: { name: composite.name, ...compositeToJson(composite) },
+    rules: result.layerRules,
+    init,
+    targets: Array.from(result.targets),
+    layers: result.layers.map((l) => ({
+      name: l.name,
+      kind: l.kind,
+      relevance: l.relevance.map((row) => Array.from(row)),
+    })),
+  };
+}
+
+/** heatmaps/NNNN-classK.png for the first `count` samples of an image input ([N, H, W, C]). */
+async function writeHeatmaps(
+  dir: string,
+  x: Float32Array,
+  shape: number[],
+  result: AttributionResult,
+  count: number,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const [n, h, w, c] = shape;
+  const per = x.length / n;
+  for (let s = 0; s < Math.min(n, count); s++) {
+    // Heatmaps take a while: look at the cancel signal every few.
+    if (s % 8 === 7) {
+      await yieldToEventLoop();
+      throwIfCancelled(signal);
+    }
+    writeHeatmapPng(
+      path.join(dir, 'heatmaps', `${String(s).padStart(4, '0')}-class${result.targets[s]}.png`),
+      x.subarray(s * per, (s + 1) * per),
+      result.input.subarray(s * per, (s + 1) * per),
+      h,
+      w,
+      c,
+    );
+  }
+}
+
+/** The command's value (besides `out`): what ran, how fast, and the relevance sums of input and output. */
+function summaryValue(
+  result: AttributionResult,
+  composite: CompositeSpec,
+  n: number,
+  workers: number,
+  backend: BackendChoice,
+  inputSums: number[],
+) {
+  return {
+    samples: n,
+    seconds: result.seconds,
+    samplesPerSecond: n / result.seconds,
+    workers,
+    executor: result.executor,
+    ...(result.executorNote ? { executorNote: result.executorNote } : {}),
+    composite: composite.name,
+    rules: result.layerRules,
+    backend,
+    relevanceSums: inputSums,
+    outputRelevance: Array.from(result.outputRelevance),
+  };
+}
+
+/** What ran, how fast, how well relevance was conserved, and the rules, for the command's text output. */
+function summaryLines(
+  result: AttributionResult,
+  composite: CompositeSpec,
+  n: number,
+  workers: number,
+  meanRatio: number,
+): string[] {
+  return [
+    `explained ${n} samples with ${composite.name} in ${result.seconds.toFixed(2)} s (${(n / result.seconds).toFixed(1)} samples/s, ${result.executor === 'onnx' ? 'onnxruntime' : `tfjs${workers > 1 ? ` × ${workers} threads` : ''}`})`,
+    ...(result.executorNote ? [`note: ${result.executorNote}`] : []),
+    `input relevance sum / output relevance: ${meanRatio.toFixed(4)} on average (1 = conserved; biases and ε absorb the rest)`,
+    `rules: ${result.layerRules.map((r) => `${r.name} ${r.rule}`).join(', ')}`,
+    ...(result.layers.some((l) => l.kind === 'head')
+      ? [`attention softmax rule: ${composite.attention?.softmax ?? DEFAULT_SOFTMAX_RULE}`]
+      : []),
+  ];
+}
 
 /** attribute() on the model's own graph: LRP only reads it (canonizers make new weights where they change any). */
 async function attributeGraph(

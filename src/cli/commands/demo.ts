@@ -179,7 +179,49 @@ async function runDemo(demo: Demo, dir: string, out: string, ctx: CommandContext
       `${attribution.text}\nheatmaps: ${path.join(out, 'attribution', 'heatmaps')}`,
     ),
   );
-  const curves: { criterion: string; auc: number; points: { rate: number; accuracy: number }[] }[] = [];
+  const { curves, physical } = await demoPruning(demo, dir, model, out, ctx);
+  const searched = await demoSearch(dir, model, out, ctx);
+  curves.push(searched.curve);
+  // One chart of every curve: the prune runs and the searched composite's.
+  await compareCommand.run(
+    {
+      runs: [...demo.criteria.map((c) => path.join(out, runName(c))), searched.out].join(','),
+      out: path.join(out, 'compare'),
+    },
+    ctx,
+  );
+  return {
+    value: {
+      demo: dir,
+      out,
+      info: info.value,
+      evaluate: evaluation.value,
+      attribute: attribution.value,
+      pruning: curves.map((c) => ({ criterion: c.criterion, auc: c.auc })),
+      ...(physical ? { physical } : {}),
+    },
+    text: [
+      `== summary: ${demo.title}, accuracy on the test slice as the least relevant components go (20 rates), and an optimized composite ==`,
+      ...curveTable(curves),
+      ...(physical && demo.removeWith
+        ? [
+            '',
+            `removed for real: ${demo.removeWith}, the largest rate within one accuracy point (--max-drop 1)`,
+            ...physicalLines(physical, path.join(out, runName(demo.removeWith), 'pruned', 'model.onnx')),
+          ]
+        : []),
+      '',
+      'files to open (the .html pages in a browser, or in the editor with PXP: Open Report…):',
+      ...demoFiles(out, demo.criteria, physical ? demo.removeWith : undefined).map((f) => `  ${f.file}  ${f.what}`),
+    ].join('\n'),
+  };
+}
+
+type DemoCurve = { criterion: string; auc: number; points: { rate: number; accuracy: number }[] };
+
+/** pxp prune with each of the demo's criteria (the one it removes with goes physical at --max-drop 1), logged. */
+async function demoPruning(demo: Demo, dir: string, model: string, out: string, ctx: CommandContext) {
+  const curves: DemoCurve[] = [];
   let physical: PhysicalRemoval | undefined;
   for (const criterion of demo.criteria) {
     const removal = criterion === demo.removeWith ? { 'max-drop': '1', ...demo.removeFlags } : {};
@@ -205,7 +247,16 @@ async function runDemo(demo: Demo, dir: string, out: string, ctx: CommandContext
       ),
     );
   }
-  // The paper's method in short: a few trials of the composite search, scored like the curves above.
+  return { curves, physical };
+}
+
+/** The paper's method in short: a few trials of the composite search, scored like the curves above. */
+async function demoSearch(
+  dir: string,
+  model: string,
+  out: string,
+  ctx: CommandContext,
+): Promise<{ curve: DemoCurve; out: string }> {
   const search = await searchCommand.run(
     {
       model,
@@ -221,55 +272,25 @@ async function runDemo(demo: Demo, dir: string, out: string, ctx: CommandContext
   );
   const searched = search.value;
   const bestCurve = readCurve(searched.out);
-  curves.push({ ...bestCurve, criterion: 'lrp (searched, 8 trials)' });
   ctx.log(
     section(
       `composite search, 8 trials: best AUC ${searched.best.auc.toFixed(3)}`,
       `${path.join(out, 'search', 'search.html')}`,
     ),
   );
-  // One chart of every curve: the prune runs and the searched composite's.
-  await compareCommand.run(
-    {
-      runs: [...demo.criteria.map((c) => path.join(out, runName(c))), searched.out].join(','),
-      out: path.join(out, 'compare'),
-    },
-    ctx,
-  );
-  const at = (c: (typeof curves)[number], rate: number) =>
-    c.points.find((p) => Math.abs(p.rate - rate) < 1e-9)?.accuracy ?? NaN;
-  const table = [
+  return { curve: { ...bestCurve, criterion: 'lrp (searched, 8 trials)' }, out: searched.out };
+}
+
+/** The summary table: each curve's AUC and its accuracy at the first rates. */
+function curveTable(curves: DemoCurve[]): string[] {
+  const at = (c: DemoCurve, rate: number) => c.points.find((p) => Math.abs(p.rate - rate) < 1e-9)?.accuracy ?? NaN;
+  return [
     `${'criterion'.padEnd(30)} ${'AUC'.padStart(6)}  ${[0, 0.1, 0.2, 0.3, 0.4].map((r) => `acc@${r.toFixed(1)}`.padStart(8)).join(' ')}`,
     ...curves.map(
       (c) =>
         `${c.criterion.padEnd(30)} ${c.auc.toFixed(3).padStart(6)}  ${[0, 0.1, 0.2, 0.3, 0.4].map((r) => `${(100 * at(c, r)).toFixed(1)} %`.padStart(8)).join(' ')}`,
     ),
   ];
-  return {
-    value: {
-      demo: dir,
-      out,
-      info: info.value,
-      evaluate: evaluation.value,
-      attribute: attribution.value,
-      pruning: curves.map((c) => ({ criterion: c.criterion, auc: c.auc })),
-      ...(physical ? { physical } : {}),
-    },
-    text: [
-      `== summary: ${demo.title}, accuracy on the test slice as the least relevant components go (20 rates), and an optimized composite ==`,
-      ...table,
-      ...(physical && demo.removeWith
-        ? [
-            '',
-            `removed for real: ${demo.removeWith}, the largest rate within one accuracy point (--max-drop 1)`,
-            ...physicalLines(physical, path.join(out, runName(demo.removeWith), 'pruned', 'model.onnx')),
-          ]
-        : []),
-      '',
-      'files to open (the .html pages in a browser, or in the editor with PXP: Open Report…):',
-      ...demoFiles(out, demo.criteria, physical ? demo.removeWith : undefined).map((f) => `  ${f.file}  ${f.what}`),
-    ].join('\n'),
-  };
 }
 
 function physicalLines(p: PhysicalRemoval, file: string): string[] {

@@ -1,4 +1,4 @@
-import { initBackend } from '../../core/backend/select';
+import { type BackendChoice, initBackend } from '../../core/backend/select';
 import { type CriterionScores, componentScores, parseCriterion, CRITERIA } from '../../core/criteria/criteria';
 import { badInput, usageError } from '../../core/errors';
 import { type Graph, disposeGraph } from '../../core/graph/graph';
@@ -44,6 +44,8 @@ import {
   modelAccuracy,
   removePhysically,
 } from '../physical-removal';
+
+type Flags = Record<string, string | boolean | undefined>;
 
 export const pruneCommand = defineCommand({
   name: 'prune',
@@ -139,27 +141,8 @@ export const pruneCommand = defineCommand({
   },
   required: ['model', 'out'],
   async run(flags, ctx) {
-    const modelPath = requiredString(flags, 'model', 'pass --model path/to/model.json');
-    const criterion = stringFlag(flags, 'criterion') ?? 'lrp:epsilon-plus-flat';
-    const ranking = rankingSettings(flags, criterion);
-    const folders = taskDataFolders(flags, pruneCommand.usage);
-    const dataDir = folders.dataDir;
-    const executor = executorFlag(flags);
-    const sourceRoots = sourceRootsFlag(flags);
-    const rates = ratesFlag(flags);
-    const { rate, maxDrop } = physicalRateFlags(flags, rates);
-    const finetuneEpochs = intFlag(flags, 'finetune-epochs', 0);
-    if (finetuneEpochs > 0 && rate === undefined && maxDrop === undefined)
-      throw usageError(
-        '--finetune-epochs trains the physically pruned model, which needs --rate or --max-drop',
-        'add --rate P or --max-drop POINTS',
-      );
-    const normalize = normalizeFlag(flags);
-    const roundTo = roundToFlag(flags);
-    if (stringFlag(flags, 'round-to') !== undefined && rate === undefined && maxDrop === undefined)
-      throw usageError('--round-to shapes the physically pruned model', 'add --rate P or --max-drop POINTS');
-    const seed = intFlag(flags, 'seed', 0);
-    const inputs = [modelPath, ...folders.all];
+    const s = pruneSettings(flags);
+    const inputs = [s.modelPath, ...s.folders.all];
     const out = claimOutputFolder(requiredString(flags, 'out', 'pass --out RUN'), inputs, { ...ctx, command: 'prune' });
     let pruned: PrunedModel | undefined;
     let opened: OpenedModel | undefined;
@@ -167,115 +150,63 @@ export const pruneCommand = defineCommand({
     try {
       const backend = await initBackend(ctx.backend);
       const started = Date.now();
-      opened = await openModel(modelPath);
+      opened = await openModel(s.modelPath);
       graph = opened.graph();
-      if (finetuneEpochs > 0 && !opened.tfjs)
+      if (s.finetuneEpochs > 0 && !opened.tfjs)
         throw badInput(
           '--finetune-epochs: PXP fine-tunes its own tfjs models only',
           'fine-tune the pruned ONNX model (RUN/pruned/model.onnx) in PyTorch, e.g. with onnx2torch, or leave out --finetune-epochs',
         );
-      const { reference, evaluation, classes, preprocess } = loadTaskData(flags, opened, seed, pruneCommand.usage);
-      if (preprocess?.mean && preprocess.std) graph.inputNormalization = { mean: preprocess.mean, std: preprocess.std };
-      const shapes = nodeShapes(graph, opened.summary.inputShape);
-      const layers = chooseComponents(catalogue(graph), stringFlag(flags, 'components'));
+      const task = loadPruneTask(flags, s, opened, graph);
+      const { layers, evaluation, classes } = task;
       const { scores, ranked, curve, curveExecutor } = await scoreAndMeasure(
-        criterion,
-        { graph, shapes, layers, reference, evaluation, classes, seed },
-        { ranking, normalize, rates, executor },
+        s.criterion,
+        task,
+        { ranking: s.ranking, normalize: s.normalize, rates: s.rates, executor: s.executor },
         ctx,
       );
-      const run = {
-        command: 'prune',
-        model: opened.file,
-        criterion,
-        components: [...new Set(layers.map((l) => l.kind))],
-        reference: { source: reference.source, samples: reference.y.length },
-        evaluation: { source: evaluation.source, samples: evaluation.y.length },
-        classes: classes ?? null,
-        settings: {
-          seed,
-          absSort: ranking.absSort,
-          leastRelevantFirst: ranking.leastRelevantFirst,
-          ...(ranking.init ? { init: ranking.init } : {}),
-          normalize,
-          rates: curve.points.map((p) => p.rate),
-          ...(preprocess ? { preprocess } : {}),
-        },
+      const run = runRecord(s, task, opened, curve, {
         backend,
         executor: curveExecutor,
         timings: { scoresSeconds: scores.seconds, totalSeconds: (Date.now() - started) / 1000 },
-        auc: curve.auc,
-        physical: undefined as undefined | PhysicalRemoval,
-      };
-      const chosen = maxDrop === undefined ? undefined : largestRateWithin(curve.points, maxDrop / 100)!;
-      const physicalRate = chosen?.rate ?? rate;
+      });
+      const chosen = s.maxDrop === undefined ? undefined : largestRateWithin(curve.points, s.maxDrop / 100)!;
+      const physicalRate = chosen?.rate ?? s.rate;
       if (physicalRate !== undefined) {
-        if (finetuneEpochs > 0 && !opened.tfjs)
-          throw badInput(
-            '--finetune-epochs: PXP fine-tunes its own tfjs models only',
-            'fine-tune the pruned ONNX model (RUN/pruned/model.onnx) in PyTorch, e.g. with onnx2torch, or leave out --finetune-epochs',
-          );
         const removal = await removePhysically({
           opened,
           graph,
-          shapes,
+          shapes: task.shapes,
           layers,
           scores: ranked,
-          leastRelevantFirst: ranking.leastRelevantFirst,
+          leastRelevantFirst: s.ranking.leastRelevantFirst,
           rate: physicalRate,
-          roundTo,
+          roundTo: s.roundTo,
           evaluation,
           classes,
-          executor,
+          executor: s.executor,
           backendName: backend.name,
           signal: ctx.signal,
         });
         pruned = removal.pruned;
-        const finetune =
-          finetuneEpochs > 0
-            ? await finetunePruned(
-                pruned.tfjs!,
-                finetuneEpochs,
-                removal.result.prunedAccuracy,
-                { dataDir, reference, evaluation, classes, seed, executor },
-                ctx,
-              )
-            : undefined;
-        run.physical = {
-          ...removal.result,
-          ...(chosen
-            ? {
-                chosenBy: {
-                  maxDropPoints: maxDrop!,
-                  baselineAccuracy: chosen.baseline,
-                  maskedAccuracyAtRate: chosen.accuracy,
-                },
-              }
-            : {}),
-          ...(finetune ? { finetune } : {}),
-        };
+        run.physical = await physicalRecord(removal.result, pruned, chosen, s, task, ctx);
       }
       const sourceMap = sourceMapFor(
         opened,
-        sourceRoots,
+        s.sourceRoots,
         layers.map((l) => l.name),
       );
       await out.write(async (dir) => {
         sourceMap?.write(dir);
-        if (pruned) await pruned.save(dir, { criterion, rate: physicalRate! });
-        writeRelevance(dir, {
-          criterion,
-          layers: layers.map((l, i) => ({ name: l.name, kind: l.kind, scores: Array.from(scores.scores[i]) })),
-          ...(scores.layerRules ? { rules: scores.layerRules } : {}),
-        });
+        if (pruned) await pruned.save(dir, { criterion: s.criterion, rate: physicalRate! });
+        writeRelevance(dir, relevanceOf(s.criterion, layers, scores));
         writeCurve(dir, curve);
         writeRunJson(dir, run);
         writeRunReport(dir);
       });
       const text = [
-        `${criterion}: AUC ${curve.auc.toFixed(4)} (max 0.95) on ${evaluation.y.length} samples${classes ? ` of classes ${classes.join(', ')}` : ''}`,
-        ...curveLines(curve),
-        ...(run.physical ? physicalLines(run.physical, opened.summary.params, chosen ? maxDrop : undefined) : []),
+        ...curveLines(s.criterion, curve, evaluation, classes),
+        ...(run.physical ? physicalLines(run.physical, opened.summary.params, chosen ? s.maxDrop : undefined) : []),
         ...(sourceMap ? [sourceMap.line] : []),
         `wrote ${out.dir}/run.json, curve.json, relevance.json${pruned ? ', pruned/' : ''}${sourceMap ? ', source-map.json' : ''} (${run.timings.totalSeconds.toFixed(1)} s)`,
       ].join('\n');
@@ -288,6 +219,129 @@ export const pruneCommand = defineCommand({
     }
   },
 });
+
+/** The prune command's flags, checked in this order (the first error is the one reported). */
+function pruneSettings(flags: Flags) {
+  const modelPath = requiredString(flags, 'model', 'pass --model path/to/model.json');
+  const criterion = stringFlag(flags, 'criterion') ?? 'lrp:epsilon-plus-flat';
+  const ranking = rankingSettings(flags, criterion);
+  const folders = taskDataFolders(flags, pruneCommand.usage);
+  const executor = executorFlag(flags);
+  const sourceRoots = sourceRootsFlag(flags);
+  const rates = ratesFlag(flags);
+  const { rate, maxDrop } = physicalRateFlags(flags, rates);
+  const finetuneEpochs = intFlag(flags, 'finetune-epochs', 0);
+  if (finetuneEpochs > 0 && rate === undefined && maxDrop === undefined)
+    throw usageError(
+      '--finetune-epochs trains the physically pruned model, which needs --rate or --max-drop',
+      'add --rate P or --max-drop POINTS',
+    );
+  const normalize = normalizeFlag(flags);
+  const roundTo = roundToFlag(flags);
+  if (stringFlag(flags, 'round-to') !== undefined && rate === undefined && maxDrop === undefined)
+    throw usageError('--round-to shapes the physically pruned model', 'add --rate P or --max-drop POINTS');
+  const seed = intFlag(flags, 'seed', 0);
+  return {
+    modelPath,
+    criterion,
+    ranking,
+    folders,
+    executor,
+    sourceRoots,
+    rates,
+    rate,
+    maxDrop,
+    finetuneEpochs,
+    normalize,
+    roundTo,
+    seed,
+  };
+}
+
+type PruneSettings = ReturnType<typeof pruneSettings>;
+
+/** The reference and evaluation data (with --preprocess's normalization set on the graph) and the component layers. */
+function loadPruneTask(flags: Flags, s: PruneSettings, opened: OpenedModel, graph: Graph) {
+  const { reference, evaluation, classes, preprocess } = loadTaskData(flags, opened, s.seed, pruneCommand.usage);
+  if (preprocess?.mean && preprocess.std) graph.inputNormalization = { mean: preprocess.mean, std: preprocess.std };
+  const shapes = nodeShapes(graph, opened.summary.inputShape);
+  const layers = chooseComponents(catalogue(graph), stringFlag(flags, 'components'));
+  return { graph, shapes, layers, reference, evaluation, classes, preprocess, seed: s.seed };
+}
+
+type PruneTask = ReturnType<typeof loadPruneTask>;
+
+/** run.json of a prune run (its `physical` part is added once the model is pruned). */
+function runRecord(
+  s: PruneSettings,
+  task: PruneTask,
+  opened: OpenedModel,
+  curve: Curve,
+  measured: {
+    backend: BackendChoice;
+    executor: 'onnx' | 'tfjs';
+    timings: { scoresSeconds: number; totalSeconds: number };
+  },
+) {
+  const { reference, evaluation, classes, preprocess } = task;
+  return {
+    command: 'prune',
+    model: opened.file,
+    criterion: s.criterion,
+    components: [...new Set(task.layers.map((l) => l.kind))],
+    reference: { source: reference.source, samples: reference.y.length },
+    evaluation: { source: evaluation.source, samples: evaluation.y.length },
+    classes: classes ?? null,
+    settings: {
+      seed: s.seed,
+      absSort: s.ranking.absSort,
+      leastRelevantFirst: s.ranking.leastRelevantFirst,
+      ...(s.ranking.init ? { init: s.ranking.init } : {}),
+      normalize: s.normalize,
+      rates: curve.points.map((p) => p.rate),
+      ...(preprocess ? { preprocess } : {}),
+    },
+    backend: measured.backend,
+    executor: measured.executor,
+    timings: measured.timings,
+    auc: curve.auc,
+    physical: undefined as undefined | PhysicalRemoval,
+  };
+}
+
+/** run.json's `physical`: the removal, how --max-drop chose its rate, and the fine-tuning (--finetune-epochs). */
+async function physicalRecord(
+  removal: Omit<PhysicalRemoval, 'chosenBy' | 'finetune'>,
+  pruned: PrunedModel,
+  chosen: ReturnType<typeof largestRateWithin>,
+  s: PruneSettings,
+  task: PruneTask,
+  ctx: CommandContext,
+): Promise<PhysicalRemoval> {
+  const finetune =
+    s.finetuneEpochs > 0
+      ? await finetunePruned(
+          pruned.tfjs!,
+          s.finetuneEpochs,
+          removal.prunedAccuracy,
+          { ...task, dataDir: s.folders.dataDir, executor: s.executor },
+          ctx,
+        )
+      : undefined;
+  return {
+    ...removal,
+    ...(chosen
+      ? {
+          chosenBy: {
+            maxDropPoints: s.maxDrop!,
+            baselineAccuracy: chosen.baseline,
+            maskedAccuracyAtRate: chosen.accuracy,
+          },
+        }
+      : {}),
+    ...(finetune ? { finetune } : {}),
+  };
+}
 
 /**
  * The criterion's score of every component on the reference samples, the ranking's input (raw scores, method.md,
@@ -396,12 +450,24 @@ async function finetunePruned(
   };
 }
 
-/** One line per rate of the masked curve, for the command's text output. */
-function curveLines(curve: Curve): string[] {
-  return curve.points.map(
-    (p) =>
-      `  rate ${p.rate.toFixed(2)}  removed ${String(p.removed).padStart(4)}  accuracy ${percent(p.accuracy, 1).padStart(7)}  params ${p.params}  FLOPs ${p.flops}`,
-  );
+/** The curve's AUC, then one line per rate of the masked curve, for the command's text output. */
+function curveLines(criterion: string, curve: Curve, evaluation: Dataset, classes: number[] | undefined): string[] {
+  return [
+    `${criterion}: AUC ${curve.auc.toFixed(4)} (max 0.95) on ${evaluation.y.length} samples${classes ? ` of classes ${classes.join(', ')}` : ''}`,
+    ...curve.points.map(
+      (p) =>
+        `  rate ${p.rate.toFixed(2)}  removed ${String(p.removed).padStart(4)}  accuracy ${percent(p.accuracy, 1).padStart(7)}  params ${p.params}  FLOPs ${p.flops}`,
+    ),
+  ];
+}
+
+/** relevance.json: the criterion's raw score of every component by layer (and, for LRP, each layer's rule). */
+function relevanceOf(criterion: string, layers: ComponentLayerInfo[], scores: CriterionScores) {
+  return {
+    criterion,
+    layers: layers.map((l, i) => ({ name: l.name, kind: l.kind, scores: Array.from(scores.scores[i]) })),
+    ...(scores.layerRules ? { rules: scores.layerRules } : {}),
+  };
 }
 
 /** --max-drop POINTS: accuracy points in [0, 100]. */

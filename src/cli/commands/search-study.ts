@@ -13,12 +13,12 @@ import os from 'node:os';
 import { initBackend } from '../../core/backend/select';
 import { badInput, usageError } from '../../core/errors';
 import { type Graph, disposeGraph } from '../../core/graph/graph';
-import { type MaskedEvaluator, maskedEvaluator } from '../../core/prune/masked-eval';
+import type { MaskedEvaluator } from '../../core/prune/masked-eval';
 import { writeRunReport } from '../../core/report/run-report';
 import { writeSearchReport } from '../../core/report/search-report';
 import type { TrialLine } from '../../shared/run-folder/types';
 import { TrialLog, writeRunJson } from '../../core/run-folder/write';
-import { AttributionObjective } from '../../core/search/attribution-search';
+import type { AttributionObjective } from '../../core/search/attribution-search';
 import { runStudy } from '../../core/search/run-study';
 import { bestTrial } from '../../core/search/study';
 import { dataFingerprint, jsonFingerprint, modelFingerprint } from '../../core/search/storage/fingerprint';
@@ -44,6 +44,8 @@ import {
   reportTrial,
   runDescription,
   searchCommand,
+  searchEvaluator,
+  searchObjective,
   studyPlan,
   trialRunner,
 } from './search';
@@ -300,22 +302,6 @@ async function studyFor(
   return { study: existing!, created: false };
 }
 
-function objectiveFor(o: Opened, evaluator: MaskedEvaluator, ctx: CommandContext): AttributionObjective {
-  const { s, task, graph } = o;
-  return new AttributionObjective({
-    graph,
-    shapes: task.shapes,
-    layers: task.layers,
-    groups: task.groups,
-    reference: task.reference,
-    evaluator,
-    executor: s.executor,
-    rates: s.rates,
-    normalize: s.normalize,
-    signal: ctx.signal,
-  });
-}
-
 /** Database time per trial this worker recorded (for the benchmark), and the claims that found nothing to start. */
 function overheadOf(storage: PostgresStudyStorage, recorded: number[]) {
   const perTrial = recorded.map((n) => storage.overhead.get(n)!).filter(Boolean);
@@ -333,50 +319,18 @@ async function work(
   started: number,
   ctx: CommandContext,
 ): Promise<CommandResult<Record<string, unknown>>> {
-  const { s, task, opened, graph } = o;
-  const evaluator = await maskedEvaluator(graph, task.layers, task.evaluation, {
-    executor: s.executor,
-    allowedClasses: task.classes,
-  });
+  const { s, task, graph } = o;
+  const evaluator = await searchEvaluator(s, task, graph);
   let disposed = false;
   try {
-    const objective = objectiveFor(o, evaluator, ctx);
+    const objective = searchObjective(s, task, graph, evaluator, ctx);
     logSpace(ctx, task);
     const sampler = makeSampler(s, task);
     const worker = workerId();
     const storage = db.storage(study, worker);
     ctx.log(`worker ${worker}: ${s.workers} trial${s.workers > 1 ? 's' : ''} at a time`);
-    const recorded: number[] = [];
-    let mirror: TrialMirror | undefined;
-    if (out) {
-      // The run folder grows with the study (the Search panel follows it); it is written whole at the end.
-      fs.mkdirSync(out, { recursive: true });
-      writeRunJson(out, {
-        ...runDescription(s, task, opened, backend, evaluator.executor),
-        storage: url.display,
-        study: study.name,
-        batch: study.batch,
-        trialsWanted: study.trialsWanted,
-        status: 'running',
-      });
-      mirror = new TrialMirror(out, storage);
-    }
-    const { runner, close } = await trialRunner(s, task, opened, objective, ctx);
-    let result;
-    try {
-      result = await runStudy(
-        { ...studyPlan(s, sampler, started, ctx), note: noteFor(ctx) },
-        runner,
-        storage,
-        (line, best) => {
-          recorded.push(line.number);
-          reportTrial(ctx, line, best, study.trialsWanted);
-        },
-      );
-    } finally {
-      mirror?.stop();
-      await close();
-    }
+    const mirror = out ? startRunFolder(out, study, o, storage, evaluator, url, backend) : undefined;
+    const { result, recorded } = await runHere(study, o, storage, objective, { sampler, mirror, started }, ctx);
     const best = bestTrial(result.trials);
     const value = {
       study: study.name,
@@ -420,6 +374,56 @@ async function work(
   }
 }
 
+/** Runs trials of the study in this process until it has them all; the numbers of those recorded here. */
+async function runHere(
+  study: StudyRecord,
+  o: Opened,
+  storage: PostgresStudyStorage,
+  objective: AttributionObjective,
+  how: { sampler: ReturnType<typeof makeSampler>; mirror: TrialMirror | undefined; started: number },
+  ctx: CommandContext,
+) {
+  const recorded: number[] = [];
+  const { runner, close } = await trialRunner(o.s, o.task, o.opened, objective, ctx);
+  try {
+    const result = await runStudy(
+      { ...studyPlan(o.s, how.sampler, how.started, ctx), note: noteFor(ctx) },
+      runner,
+      storage,
+      (line, best) => {
+        recorded.push(line.number);
+        reportTrial(ctx, line, best, study.trialsWanted);
+      },
+    );
+    return { result, recorded };
+  } finally {
+    how.mirror?.stop();
+    await close();
+  }
+}
+
+/** The run folder grows with the study (the Search panel follows it: run.json, a live trials.jsonl); it is written whole at the end. */
+function startRunFolder(
+  out: string,
+  study: StudyRecord,
+  o: Opened,
+  storage: PostgresStudyStorage,
+  evaluator: MaskedEvaluator,
+  url: StorageUrl,
+  backend: unknown,
+): TrialMirror {
+  fs.mkdirSync(out, { recursive: true });
+  writeRunJson(out, {
+    ...runDescription(o.s, o.task, o.opened, backend, evaluator.executor),
+    storage: url.display,
+    study: study.name,
+    batch: study.batch,
+    trialsWanted: study.trialsWanted,
+    status: 'running',
+  });
+  return new TrialMirror(out, storage);
+}
+
 async function exportStudy(
   db: StudyDatabase,
   study: StudyRecord,
@@ -438,17 +442,14 @@ async function exportStudy(
     );
   if (trials.length < study.trialsWanted)
     ctx.log(`study ${study.name} has ${trials.length} of its ${study.trialsWanted} trials: exporting those`);
-  const evaluator = await maskedEvaluator(o.graph, o.task.layers, o.task.evaluation, {
-    executor: o.s.executor,
-    allowedClasses: o.task.classes,
-  });
+  const evaluator = await searchEvaluator(o.s, o.task, o.graph);
   const folder = await writeStudyFolder(
     out,
     study,
     trials,
     o,
     evaluator,
-    objectiveFor(o, evaluator, ctx),
+    searchObjective(o.s, o.task, o.graph, evaluator, ctx),
     url,
     backend,
     started,

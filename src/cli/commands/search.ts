@@ -333,6 +333,33 @@ export function logSpace(ctx: CommandContext, task: SearchTask): void {
   );
 }
 
+/** The accuracy under masks a search scores its curves with (the caller disposes it). */
+export function searchEvaluator(s: SearchSettings, task: SearchTask, graph: Graph): Promise<MaskedEvaluator> {
+  return maskedEvaluator(graph, task.layers, task.evaluation, { executor: s.executor, allowedClasses: task.classes });
+}
+
+/** The objective a trial scores: the AUC of the pruning curve of the composite it names. */
+export function searchObjective(
+  s: SearchSettings,
+  task: SearchTask,
+  graph: Graph,
+  evaluator: MaskedEvaluator,
+  ctx: CommandContext,
+): AttributionObjective {
+  return new AttributionObjective({
+    graph,
+    shapes: task.shapes,
+    layers: task.layers,
+    groups: task.groups,
+    reference: task.reference,
+    evaluator,
+    executor: s.executor,
+    rates: s.rates,
+    normalize: s.normalize,
+    signal: ctx.signal,
+  });
+}
+
 export async function trialRunner(
   s: SearchSettings,
   task: SearchTask,
@@ -522,22 +549,8 @@ export const searchCommand = defineCommand({
       // Trials first: an older search's retired parameters get their own message rather than "another space".
       const done = previous ? resumableTrials(out.dir, task.space) : [];
       if (previous) checkSameTask(previous, fingerprint, task, outArg, opened);
-      const evaluator = await maskedEvaluator(graph, task.layers, task.evaluation, {
-        executor: s.executor,
-        allowedClasses: task.classes,
-      });
-      const objective = new AttributionObjective({
-        graph,
-        shapes: task.shapes,
-        layers: task.layers,
-        groups: task.groups,
-        reference: task.reference,
-        evaluator,
-        executor: s.executor,
-        rates: s.rates,
-        normalize: s.normalize,
-        signal: ctx.signal,
-      });
+      const evaluator = await searchEvaluator(s, task, graph);
+      const objective = searchObjective(s, task, graph, evaluator, ctx);
       // Only --resume continues a log; a new search replaces an old folder (--force) whole and starts from no trials.
       const dir = out.openInPlace({ keep: resume });
       const storage = new FileStudyStorage(dir, done, s.trialsWanted, s.batch);

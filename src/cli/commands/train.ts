@@ -4,10 +4,12 @@ import { summarizeModel } from '../../core/graph/summary';
 import { writeFileAtomic } from '../../core/io/atomic';
 import { saveModel } from '../../core/io/model-files';
 import { evaluateAccuracy } from '../../core/models/evaluate';
+import type * as tf from '@tensorflow/tfjs';
+import type { TrainOptions } from '../../core/train/epoch-loop';
 import { trainModel } from '../../core/train/train-model';
 import { ARCHITECTURES, buildArchitecture } from '../../core/models/zoo';
 import { badInput, usageError } from '../../core/errors';
-import { EXECUTOR_OPTION, defineCommand } from '../command';
+import { type CommandContext, EXECUTOR_OPTION, defineCommand } from '../command';
 import {
   choiceValue,
   executorFlag,
@@ -20,9 +22,11 @@ import {
   stringFlag,
 } from '../flags';
 import { backendLine, formatCount, percent } from '../format';
-import { loadDataArgument } from '../../core/io/datasets';
+import { type Dataset, loadDataArgument } from '../../core/io/datasets';
 import { claimOutputFolder } from '../output-folder';
 import { INPUT_RANGE_OPTION, checkDataRange } from '../inputs';
+
+type Flags = Record<string, string | boolean | undefined>;
 
 /** The input range of the models pxp train builds (recorded in their metadata). */
 const TRAINED_RANGE: [number, number] = [0, 1];
@@ -96,58 +100,14 @@ export const trainCommand = defineCommand({
     });
     try {
       const backend = await initBackend(ctx.backend);
-      const train = checkDataRange(
-        loadDataArgument(dataDir, 'train', { limit: intFlag(flags, 'limit', undefined, 1), inputRange }),
-        TRAINED_RANGE,
-        'the models pxp train builds',
-        inputRange,
-      );
-      const test = checkDataRange(
-        loadDataArgument(dataDir, 'test', { inputRange }),
-        TRAINED_RANGE,
-        'the models pxp train builds',
-        inputRange,
-      );
-      const numClasses = Math.max(train.numClasses, test.numClasses);
-      const classNames =
-        stringFlag(flags, 'class-names')
-          ?.split(',')
-          .map((s) => s.trim()) ?? train.classNames;
-      if (classNames && classNames.length !== numClasses) {
-        throw badInput(
-          `--class-names lists ${classNames.length} names but ${train.source} has ${numClasses} classes`,
-          'give one name per class, in label order',
-        );
-      }
-      if (test.shape.slice(1).join('×') !== train.shape.slice(1).join('×')) {
-        throw badInput(
-          `${test.source}: samples of shape ${test.shape.slice(1).join('×')} differ from the training split's ${train.shape.slice(1).join('×')}`,
-          'use one dataset whose splits share a sample shape',
-        );
-      }
-
+      const { train, test, numClasses, classNames } = loadSplits(flags, dataDir, inputRange);
       const model = buildArchitecture(arch, train.shape.slice(1), numClasses, seed);
       try {
         const summary = summarizeModel(model);
         ctx.log(
           `training ${arch} (${formatCount(summary.params)} params) on ${train.source}: ${train.y.length} samples, ${epochs} epochs, batch ${batchSize}; ${backendLine(backend).replace(/\s+/, ' ')}`,
         );
-        const history = await trainModel(model, train, {
-          epochs,
-          batchSize,
-          learningRate,
-          seed,
-          executor,
-          onProgress: ctx.progress,
-          signal: ctx.signal,
-        });
-        ctx.log(
-          `trained on ${history.executor === 'onnx' ? 'onnxruntime' : 'tfjs'}${history.executorNote ? ` (${history.executorNote})` : ''}`,
-        );
-        for (const e of history.epochs)
-          ctx.log(
-            `epoch ${e.epoch}: loss ${e.loss.toFixed(4)}, train accuracy ${percent(e.accuracy)}, ${e.seconds.toFixed(0)} s`,
-          );
+        const history = await fitLogged(model, train, { epochs, batchSize, learningRate, seed, executor }, ctx);
         const testAcc = await evaluateAccuracy(model, test, { signal: ctx.signal });
         const metadata = {
           architecture: arch,
@@ -163,19 +123,10 @@ export const trainCommand = defineCommand({
         };
         await out.write(async (dir) => {
           await saveModel(model, dir, metadata);
+          const training = { history: history.epochs, seconds: history.seconds, backend: backend.name };
           writeFileAtomic(
             path.join(dir, 'training.json'),
-            JSON.stringify(
-              {
-                ...metadata,
-                history: history.epochs,
-                seconds: history.seconds,
-                backend: backend.name,
-                executor: history.executor,
-              },
-              null,
-              2,
-            ),
+            JSON.stringify({ ...metadata, ...training, executor: history.executor }, null, 2),
           );
         });
         const value = {
@@ -197,3 +148,55 @@ export const trainCommand = defineCommand({
     }
   },
 });
+
+/** The train and test splits of --data (in the range the built models expect), their classes and class names. */
+function loadSplits(flags: Flags, dataDir: string, inputRange: ReturnType<typeof inputRangeFlag>) {
+  const train = checkDataRange(
+    loadDataArgument(dataDir, 'train', { limit: intFlag(flags, 'limit', undefined, 1), inputRange }),
+    TRAINED_RANGE,
+    'the models pxp train builds',
+    inputRange,
+  );
+  const test = checkDataRange(
+    loadDataArgument(dataDir, 'test', { inputRange }),
+    TRAINED_RANGE,
+    'the models pxp train builds',
+    inputRange,
+  );
+  const numClasses = Math.max(train.numClasses, test.numClasses);
+  const classNames =
+    stringFlag(flags, 'class-names')
+      ?.split(',')
+      .map((s) => s.trim()) ?? train.classNames;
+  if (classNames && classNames.length !== numClasses) {
+    throw badInput(
+      `--class-names lists ${classNames.length} names but ${train.source} has ${numClasses} classes`,
+      'give one name per class, in label order',
+    );
+  }
+  if (test.shape.slice(1).join('×') !== train.shape.slice(1).join('×')) {
+    throw badInput(
+      `${test.source}: samples of shape ${test.shape.slice(1).join('×')} differ from the training split's ${train.shape.slice(1).join('×')}`,
+      'use one dataset whose splits share a sample shape',
+    );
+  }
+  return { train, test, numClasses, classNames };
+}
+
+/** Trains the model, logging what ran it and each epoch's loss and accuracy. */
+async function fitLogged(
+  model: tf.LayersModel,
+  train: Dataset,
+  settings: Pick<TrainOptions, 'epochs' | 'batchSize' | 'learningRate' | 'seed' | 'executor'>,
+  ctx: CommandContext,
+) {
+  const history = await trainModel(model, train, { ...settings, onProgress: ctx.progress, signal: ctx.signal });
+  ctx.log(
+    `trained on ${history.executor === 'onnx' ? 'onnxruntime' : 'tfjs'}${history.executorNote ? ` (${history.executorNote})` : ''}`,
+  );
+  for (const e of history.epochs)
+    ctx.log(
+      `epoch ${e.epoch}: loss ${e.loss.toFixed(4)}, train accuracy ${percent(e.accuracy)}, ${e.seconds.toFixed(0)} s`,
+    );
+  return history;
+}

@@ -208,31 +208,23 @@ function checkLayers(file: string, topology: { class_name?: string; config?: unk
 type LayerJSON = LayerConfigJSON & { name?: string; inbound_nodes?: unknown };
 
 /**
- * A functional model's graph as tfjs would build it: every inbound node names an existing layer other than its own,
- * the layers form no cycle, the declared inputs and outputs exist. tfjs itself loops forever on a cycle or a dangling
- * name, so these are checked first, naming the layer.
+ * Reads a reference [layer, node index, tensor index, …] to a node that exists, as the layer it names; `where` starts
+ * the error for one that does not.
  */
-function checkTopology(file: string, root: LayerConfigJSON): void {
-  const hint = 'the topology in model.json is damaged: export the model again with model.save()';
-  const layers = root.config.layers as LayerJSON[];
-  // tfjs resolves a functional model's inbound nodes by each layer's top-level "name" (not config.name).
-  const nameOf = (l: LayerJSON) => l.name;
-  const names = new Set<string>();
-  for (const l of layers) {
-    const name = nameOf(l);
-    if (typeof name !== 'string') throw badInput(`${file}: a layer of class ${l.class_name} has no name`, hint);
-    if (names.has(name)) throw badInput(`${file}: two layers are named '${name}'`, hint);
-    names.add(name);
-  }
+function refResolver(
+  file: string,
+  layers: LayerJSON[],
+  names: Set<string>,
+  hint: string,
+): (ref: unknown, where: string) => string {
   // How many times each layer is called (its nodes): an input layer once, any other layer once per inbound node.
   const nodeCount = new Map(
     layers.map((l) => [
-      nameOf(l)!,
+      l.name!,
       l.class_name === 'InputLayer' ? 1 : Array.isArray(l.inbound_nodes) ? l.inbound_nodes.length : 0,
     ]),
   );
-  /** A reference [layer, node index, tensor index, …] to a node that exists, as the layer it names. */
-  const resolve = (ref: unknown, where: string): string => {
+  return (ref: unknown, where: string): string => {
     const [source, nodeIndex, tensorIndex] = Array.isArray(ref) ? ref : [];
     if (typeof source !== 'string')
       throw badInput(`${file}: ${where} names no layer (${JSON.stringify(ref)?.slice(0, 60)})`, hint);
@@ -250,6 +242,26 @@ function checkTopology(file: string, root: LayerConfigJSON): void {
       );
     return source;
   };
+}
+
+/**
+ * A functional model's graph as tfjs would build it: every inbound node names an existing layer other than its own,
+ * the layers form no cycle, the declared inputs and outputs exist. tfjs itself loops forever on a cycle or a dangling
+ * name, so these are checked first, naming the layer.
+ */
+function checkTopology(file: string, root: LayerConfigJSON): void {
+  const hint = 'the topology in model.json is damaged: export the model again with model.save()';
+  const layers = root.config.layers as LayerJSON[];
+  // tfjs resolves a functional model's inbound nodes by each layer's top-level "name" (not config.name).
+  const nameOf = (l: LayerJSON) => l.name;
+  const names = new Set<string>();
+  for (const l of layers) {
+    const name = nameOf(l);
+    if (typeof name !== 'string') throw badInput(`${file}: a layer of class ${l.class_name} has no name`, hint);
+    if (names.has(name)) throw badInput(`${file}: two layers are named '${name}'`, hint);
+    names.add(name);
+  }
+  const resolve = refResolver(file, layers, names, hint);
   const inputsOf = new Map<string, string[]>();
   for (const l of layers) {
     const name = nameOf(l)!;

@@ -26,8 +26,7 @@ import {
 } from './explanation-plan';
 import { propagate } from './propagate';
 import { OnnxExplainer } from './onnx-explainer';
-import { OnnxUnsupported } from '../onnx/onnx-algebra';
-import { loadOnnxRuntime } from '../onnx/runtime';
+import { attemptOnnx } from '../onnx/executor-choice';
 
 /** Explains batches on tfjs (the active backend). Dispose when done. */
 export class Explainer {
@@ -161,32 +160,22 @@ async function chooseRunner(
   batchSize: number,
   pref: ExecutorPreference,
 ): Promise<{ run: BatchRunner; executor: Executor; note?: string; close: () => Promise<void> }> {
-  let note: string | undefined;
-  if (pref !== 'tfjs') {
-    const { ort, why } = loadOnnxRuntime();
-    if (ort) {
-      const onnx = new OnnxExplainer(prepared, inputShape, ort);
-      try {
-        // Compile now, so an op the ONNX path lacks falls back to tfjs before any work is done.
-        await onnx.prepare(batchSize);
-        return {
-          run: (x, n, t, init) => onnx.explain(x, n, batchSize, t, init),
-          executor: 'onnx',
-          close: () => onnx.dispose(),
-        };
-      } catch (e) {
-        if (!(e instanceof OnnxUnsupported) || pref === 'onnx') throw e;
-        note = `onnxruntime cannot compile this model (${e.message}); ran on tfjs`;
-      }
-    } else {
-      if (pref === 'onnx')
-        throw badInput(
-          `the onnx executor is not available: ${why}`,
-          'install onnxruntime-node, or use --executor tfjs',
-        );
-      note = why;
-    }
-  }
+  const { value: onnx, note } = await attemptOnnx(
+    pref,
+    async (ort) => {
+      const explainer = new OnnxExplainer(prepared, inputShape, ort);
+      // Compile now, so an op the ONNX path lacks falls back to tfjs before any work is done.
+      await explainer.prepare(batchSize);
+      return explainer;
+    },
+    { note: (e) => `onnxruntime cannot compile this model (${e.message}); ran on tfjs` },
+  );
+  if (onnx)
+    return {
+      run: (x, n, t, init) => onnx.explain(x, n, batchSize, t, init),
+      executor: 'onnx',
+      close: () => onnx.dispose(),
+    };
   const explainer = new TfBatchRunner(prepared);
   return {
     run: (x, n, t, init) => explainer.explain(x, n, inputShape, t, init),

@@ -166,6 +166,58 @@ function parseRule(v: unknown, source: string, path: string): RuleSpec {
   return resolved.spec;
 }
 
+/** "layers": {"<layer name>": RULE}, each name one the model has (when `layerNames` is given). */
+function parseLayerRules(
+  layers: unknown,
+  source: string,
+  layerNames: readonly string[] | undefined,
+): Record<string, RuleSpec> {
+  if (!isObject(layers))
+    fail(source, 'layers', `expected an object, got ${typeName(layers)}`, '"layers": {"<layer name>": RULE}');
+  const out: Record<string, RuleSpec> = {};
+  for (const [name, rule] of Object.entries(layers)) {
+    const path = `layers.${name}`;
+    if (layerNames && !layerNames.includes(name)) {
+      const some = closestNames(name, layerNames, 6);
+      fail(
+        source,
+        path,
+        `the model has no layer named '${name}'`,
+        some.length ? `layers in this model include: ${some.join(', ')}` : 'this model has no layers to name',
+      );
+    }
+    out[name] = parseRule(rule, source, path);
+  }
+  return out;
+}
+
+/** "canonizers": a list of canonizer names (repeats dropped; [] turns them off). */
+function parseCanonizers(list: unknown, source: string): CanonizerName[] {
+  const hint = `valid canonizers: ${CANONIZER_NAMES.join(', ')}; [] turns them off`;
+  if (!Array.isArray(list)) fail(source, 'canonizers', `expected an array, got ${typeName(list)}`, hint);
+  const out: CanonizerName[] = [];
+  list.forEach((c: unknown, i: number) => {
+    if (typeof c !== 'string') fail(source, `canonizers[${i}]`, `expected a string, got ${typeName(c)}`, hint);
+    if (!(CANONIZER_NAMES as readonly string[]).includes(c))
+      fail(source, `canonizers[${i}]`, `unknown canonizer '${c}'`, hint);
+    if (!out.includes(c as CanonizerName)) out.push(c as CanonizerName);
+  });
+  return out;
+}
+
+/** "attention": {"softmax": RULE}. */
+function parseAttention(a: unknown, source: string): { softmax: SoftmaxRule } {
+  const hint = `"attention": {"softmax": RULE} with RULE one of ${SOFTMAX_RULES.join(', ')}`;
+  if (!isObject(a)) fail(source, 'attention', `expected an object, got ${typeName(a)}`, hint);
+  checkKeys(a, ['softmax'], source, 'attention', 'attention');
+  if (!('softmax' in a)) fail(source, 'attention.softmax', 'missing', hint);
+  const s = a.softmax;
+  if (typeof s !== 'string') fail(source, 'attention.softmax', `expected a string, got ${typeName(s)}`, hint);
+  if (!(SOFTMAX_RULES as readonly string[]).includes(s))
+    fail(source, 'attention.softmax', `unknown softmax rule '${s}'`, hint);
+  return { softmax: s as SoftmaxRule };
+}
+
 /**
  * Validates a composite in our JSON schema. `source` (the file path) starts every error message; when `layerNames`
  * is given, rules for layers the model does not have are errors (a misspelt name would otherwise do nothing).
@@ -191,51 +243,9 @@ export function parseComposite(json: unknown, source: string, layerNames?: reado
   const spec: CompositeSpec = { name: source, default: { conv, dense }, layers: {}, canonizers: ['merge-batch-norm'] };
   if ('first' in json) spec.first = parseRule(json.first, source, 'first');
 
-  if ('layers' in json) {
-    const layers = json.layers;
-    if (!isObject(layers))
-      fail(source, 'layers', `expected an object, got ${typeName(layers)}`, '"layers": {"<layer name>": RULE}');
-    for (const [name, rule] of Object.entries(layers)) {
-      const path = `layers.${name}`;
-      if (layerNames && !layerNames.includes(name)) {
-        const some = closestNames(name, layerNames, 6);
-        fail(
-          source,
-          path,
-          `the model has no layer named '${name}'`,
-          some.length ? `layers in this model include: ${some.join(', ')}` : 'this model has no layers to name',
-        );
-      }
-      spec.layers[name] = parseRule(rule, source, path);
-    }
-  }
-
-  if ('canonizers' in json) {
-    const list = json.canonizers;
-    const hint = `valid canonizers: ${CANONIZER_NAMES.join(', ')}; [] turns them off`;
-    if (!Array.isArray(list)) fail(source, 'canonizers', `expected an array, got ${typeName(list)}`, hint);
-    const out: CanonizerName[] = [];
-    list.forEach((c: unknown, i: number) => {
-      if (typeof c !== 'string') fail(source, `canonizers[${i}]`, `expected a string, got ${typeName(c)}`, hint);
-      if (!(CANONIZER_NAMES as readonly string[]).includes(c))
-        fail(source, `canonizers[${i}]`, `unknown canonizer '${c}'`, hint);
-      if (!out.includes(c as CanonizerName)) out.push(c as CanonizerName);
-    });
-    spec.canonizers = out;
-  }
-
-  if ('attention' in json) {
-    const a = json.attention;
-    const hint = `"attention": {"softmax": RULE} with RULE one of ${SOFTMAX_RULES.join(', ')}`;
-    if (!isObject(a)) fail(source, 'attention', `expected an object, got ${typeName(a)}`, hint);
-    checkKeys(a, ['softmax'], source, 'attention', 'attention');
-    if (!('softmax' in a)) fail(source, 'attention.softmax', 'missing', hint);
-    const s = a.softmax;
-    if (typeof s !== 'string') fail(source, 'attention.softmax', `expected a string, got ${typeName(s)}`, hint);
-    if (!(SOFTMAX_RULES as readonly string[]).includes(s))
-      fail(source, 'attention.softmax', `unknown softmax rule '${s}'`, hint);
-    spec.attention = { softmax: s as SoftmaxRule };
-  }
+  if ('layers' in json) spec.layers = parseLayerRules(json.layers, source, layerNames);
+  if ('canonizers' in json) spec.canonizers = parseCanonizers(json.canonizers, source);
+  if ('attention' in json) spec.attention = parseAttention(json.attention, source);
 
   if ('init' in json) {
     const hint = `"init" is one of ${INITS.map((i) => JSON.stringify(i)).join(', ')} (the initial relevance: one-hot target or its logit)`;

@@ -7,8 +7,9 @@ import * as tf from '@tensorflow/tfjs';
 import { badInput } from '../errors';
 import { forwardOutput } from '../graph/forward';
 import type { Graph } from '../graph/graph';
+import { attemptOnnx } from '../onnx/executor-choice';
 import { OnnxUnsupported } from '../onnx/onnx-algebra';
-import { loadOnnxRuntime, ortThreads } from '../onnx/runtime';
+import { type loadOnnxRuntime, ortThreads } from '../onnx/runtime';
 import { compileForward } from '../prune/masked-eval';
 import { type RunControl, throwIfCancelled, yieldToEventLoop } from '../progress';
 
@@ -28,30 +29,16 @@ export async function predictOutputs(
 ): Promise<Outputs> {
   const n = shape[0];
   const batch = Math.max(1, Math.min(opts.batchSize ?? 32, n));
-  let note: string | undefined;
-  if (opts.executor !== 'tfjs') {
-    const { ort, why } = loadOnnxRuntime();
-    if (ort) {
-      try {
-        return await onnxOutputs(ort, graph, x, shape, batch, opts);
-      } catch (e) {
-        if (!(e instanceof OnnxUnsupported)) throw e;
-        if (opts.executor === 'onnx')
-          throw badInput(
-            `the onnx executor cannot run this model: ${e.message}`,
-            'use --executor tfjs (or auto, which falls back to tfjs)',
-          );
-        note = `onnxruntime cannot compile this model (${e.message}); ran on tfjs`;
-      }
-    } else {
-      if (opts.executor === 'onnx')
-        throw badInput(
-          `the onnx executor is not available: ${why}`,
-          'install onnxruntime-node, or use --executor tfjs',
-        );
-      note = why;
-    }
-  }
+  const onnx = await attemptOnnx(opts.executor, (ort) => onnxOutputs(ort, graph, x, shape, batch, opts), {
+    note: (e) => `onnxruntime cannot compile this model (${e.message}); ran on tfjs`,
+    refusal: (e) =>
+      badInput(
+        `the onnx executor cannot run this model: ${e.message}`,
+        'use --executor tfjs (or auto, which falls back to tfjs)',
+      ),
+  });
+  if (onnx.value) return onnx.value;
+  const note = onnx.note;
   return {
     ...(await tfjsOutputs(graph, x, shape, batch, opts)),
     executor: 'tfjs',

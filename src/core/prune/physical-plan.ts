@@ -13,7 +13,7 @@
 import { badInput } from '../errors';
 import type { Graph } from '../graph/graph';
 import type { ComponentLayerInfo } from './catalogue';
-import { dependencyGroups } from './groups';
+import { type ComponentGroup, dependencyGroups } from './groups';
 import { rankComponents, removalCountAt, removedSet, type RankingOptions } from './ranking';
 
 /** When a group goes: all of its members are in the curve's set, any one is, more than half are, or its depthwise member is. */
@@ -102,6 +102,7 @@ export function physicalPlan(
     differences.set(cause, d);
   };
   const all = dependencyGroups(graph, layers);
+  const isDepthwise = (m: Member) => graph.nodes[layers[m.layer].node].op.type === 'depthwise';
   // Groups in the order the curve removes them (their first member in the ranking): a group that would empty a
   // layer is kept, and groups met earlier win.
   const position = new Map(ranking.map((c, pos) => [`${c.layer}:${c.index}`, pos]));
@@ -115,23 +116,11 @@ export function physicalPlan(
       differ('fixed', inCurve, 0);
       continue;
     }
-    const dw = g.members.find((m) => graph.nodes[layers[m.layer].node].op.type === 'depthwise');
-    const goes =
-      policy === 'depthwise-output'
-        ? dw
-          ? curve[dw.layer][dw.index]
-          : inCurve === g.members.length
-        : policy === 'all'
-          ? inCurve === g.members.length
-          : policy === 'any'
-            ? inCurve > 0
-            : 2 * inCurve > g.members.length;
+    const goes = groupGoes(g.members, policy, curve, inCurve, isDepthwise);
     const perLayer = new Map<number, number>();
     g.members.forEach((m) => perLayer.set(m.layer, (perLayer.get(m.layer) ?? 0) + 1));
     const fits = [...perLayer].every(([l, k]) => left[l] - k >= 1);
-    const cause: GroupCause = g.members.some((m) => graph.nodes[layers[m.layer].node].op.type === 'depthwise')
-      ? 'depthwise'
-      : 'residual';
+    const cause: GroupCause = g.members.some(isDepthwise) ? 'depthwise' : 'residual';
     if (goes && fits) {
       for (const m of g.members) removed[m.layer][m.index] = true;
       perLayer.forEach((k, l) => (left[l] -= k));
@@ -143,23 +132,7 @@ export function physicalPlan(
   }
   const unit = layers.map((_, l) => (Array.isArray(opts.roundTo) ? opts.roundTo[l] : (opts.roundTo ?? 1)));
   if (unit.some((u) => u > 1)) {
-    // Given back in order of relevance, the group's summed score (its sign as the ranking's): the most relevant first.
-    const sign = opts.leastRelevantFirst === false ? -1 : 1;
-    const score = (g: (typeof taken)[number]) => sign * g.members.reduce((a, m) => a + scores[m.layer][m.index], 0);
-    taken.sort((a, b) => score(a) - score(b) || a.at - b.at);
-    const off = (l: number) => left[l] % unit[l] !== 0 && left[l] < layers[l].size;
-    const back = { groups: 0, kept: 0 };
-    for (let l = layers.findIndex((_, i) => off(i)); l >= 0; l = layers.findIndex((_, i) => off(i))) {
-      let at = taken.length - 1;
-      while (!taken[at].members.some((m) => m.layer === l)) at--;
-      const [g] = taken.splice(at, 1);
-      for (const m of g.members) {
-        removed[m.layer][m.index] = false;
-        left[m.layer]++;
-      }
-      back.groups++;
-      back.kept += g.members.filter((m) => curve[m.layer][m.index]).length;
-    }
+    const back = giveBackToUnits(taken, { removed, left, curve, unit, layers, scores }, opts.leastRelevantFirst);
     if (back.kept) differences.set('rounding', { cause: 'rounding', groups: back.groups, kept: back.kept, added: 0 });
   }
   const count = (flags: boolean[][]) => flags.reduce((a, f) => a + f.filter(Boolean).length, 0);
@@ -170,4 +143,63 @@ export function physicalPlan(
     curveRemoved: count(curve),
     differences: [...differences.values()],
   };
+}
+
+type Member = ComponentGroup['members'][number];
+
+/** Whether a group goes under `policy`, from the curve's set (`inCurve` of its members are in it). */
+function groupGoes(
+  members: Member[],
+  policy: GroupPolicy,
+  curve: boolean[][],
+  inCurve: number,
+  isDepthwise: (m: Member) => boolean,
+): boolean {
+  const dw = members.find(isDepthwise);
+  return policy === 'depthwise-output'
+    ? dw
+      ? curve[dw.layer][dw.index]
+      : inCurve === members.length
+    : policy === 'all'
+      ? inCurve === members.length
+      : policy === 'any'
+        ? inCurve > 0
+        : 2 * inCurve > members.length;
+}
+
+/**
+ * --round-to: gives back removed groups (`taken`, updating `removed` and `left`) until every layer keeps a multiple
+ * of its unit or all of its components; the groups and curve components given back.
+ */
+function giveBackToUnits(
+  taken: (ComponentGroup & { at: number })[],
+  plan: {
+    removed: boolean[][];
+    left: number[];
+    curve: boolean[][];
+    unit: number[];
+    layers: ComponentLayerInfo[];
+    scores: Float64Array[];
+  },
+  leastRelevantFirst: boolean | undefined,
+): { groups: number; kept: number } {
+  const { removed, left, curve, unit, layers, scores } = plan;
+  // Given back in order of relevance, the group's summed score (its sign as the ranking's): the most relevant first.
+  const sign = leastRelevantFirst === false ? -1 : 1;
+  const score = (g: (typeof taken)[number]) => sign * g.members.reduce((a, m) => a + scores[m.layer][m.index], 0);
+  taken.sort((a, b) => score(a) - score(b) || a.at - b.at);
+  const off = (l: number) => left[l] % unit[l] !== 0 && left[l] < layers[l].size;
+  const back = { groups: 0, kept: 0 };
+  for (let l = layers.findIndex((_, i) => off(i)); l >= 0; l = layers.findIndex((_, i) => off(i))) {
+    let at = taken.length - 1;
+    while (!taken[at].members.some((m) => m.layer === l)) at--;
+    const [g] = taken.splice(at, 1);
+    for (const m of g.members) {
+      removed[m.layer][m.index] = false;
+      left[m.layer]++;
+    }
+    back.groups++;
+    back.kept += g.members.filter((m) => curve[m.layer][m.index]).length;
+  }
+  return back;
 }

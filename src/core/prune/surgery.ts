@@ -27,6 +27,62 @@ function layerList(topology: Record<string, unknown>): LayerJSON[] {
 
 const indices = (flags: boolean[]) => flags.flatMap((keep, i) => (keep ? [i] : []));
 
+/**
+ * The pruned weights of one layer, given the output channels it keeps and the input channels that reach it (its
+ * config follows: filters, units, heads); undefined where the layer keeps its own. One case per Keras layer class.
+ */
+function cutLayer(
+  entry: LayerJSON,
+  weights: tf.Tensor[],
+  keepIn: number[],
+  keepOut: number[],
+): tf.Tensor[] | undefined {
+  switch (entry.class_name) {
+    case 'Conv2D':
+      entry.config.filters = keepOut.length;
+      return [
+        tf.gather(tf.gather(weights[0], keepIn, 2), keepOut, 3),
+        ...weights.slice(1).map((b) => tf.gather(b, keepOut)),
+      ];
+    case 'Dense':
+      entry.config.units = keepOut.length;
+      return [
+        tf.gather(tf.gather(weights[0], keepIn, 0), keepOut, 1),
+        ...weights.slice(1).map((b) => tf.gather(b, keepOut)),
+      ];
+    case 'BatchNormalization':
+      return weights.map((w) => tf.gather(w, keepOut));
+    case 'DepthwiseConv2D':
+      if (keepIn.length !== (weights[0].shape[2] as number))
+        throw badInput(
+          `layer '${entry.config.name}' (depthwise) would lose input channels`,
+          'physical pruning of depthwise convs is not supported yet; use the masked curve',
+        );
+      return undefined;
+    case 'LayerNormalization':
+      if (keepOut.length !== (weights[0].shape[0] as number))
+        throw badInput(
+          `layer '${entry.config.name}' (LayerNormalization) would lose channels`,
+          'physical pruning keeps LayerNorm widths (residual streams); use the masked curve',
+        );
+      return undefined;
+    case 'MultiHeadSelfAttention': {
+      // Weights: q, k, v kernels [D, H·d] and biases, out kernel [H·d, D] and bias; a removed head takes its
+      // columns of q, k, v and its rows of the output projection.
+      // Keras-style topology JSON writes config keys in snake_case.
+      const headDim = (entry.config.head_dim ?? entry.config.headDim) as number;
+      entry.config.heads = keepOut.length / headDim;
+      return [
+        ...weights.slice(0, 6).map((w) => tf.gather(w, keepOut, w.rank - 1)),
+        tf.gather(weights[6], keepOut, 0),
+        weights[7].clone(),
+      ];
+    }
+    default:
+      return undefined;
+  }
+}
+
 /** Builds the pruned LayersModel (new weights; the original model is left as it is). */
 export async function pruneModel(
   model: tf.LayersModel,
@@ -44,61 +100,10 @@ export async function pruneModel(
     if (i === undefined) continue;
     const node = graph.nodes[i];
     const layer = model.getLayer(entry.config.name);
-    const weights = layer.getWeights();
     const keepOut = indices(active[i]);
     const keepIn = node.inputs.length ? indices(active[node.inputs[0]]) : [];
-    switch (entry.class_name) {
-      case 'Conv2D':
-        entry.config.filters = keepOut.length;
-        newWeights.set(entry.config.name, [
-          tf.gather(tf.gather(weights[0], keepIn, 2), keepOut, 3),
-          ...weights.slice(1).map((b) => tf.gather(b, keepOut)),
-        ]);
-        break;
-      case 'Dense':
-        entry.config.units = keepOut.length;
-        newWeights.set(entry.config.name, [
-          tf.gather(tf.gather(weights[0], keepIn, 0), keepOut, 1),
-          ...weights.slice(1).map((b) => tf.gather(b, keepOut)),
-        ]);
-        break;
-      case 'BatchNormalization':
-        newWeights.set(
-          entry.config.name,
-          weights.map((w) => tf.gather(w, keepOut)),
-        );
-        break;
-      case 'DepthwiseConv2D':
-        if (keepIn.length !== (weights[0].shape[2] as number))
-          throw badInput(
-            `layer '${entry.config.name}' (depthwise) would lose input channels`,
-            'physical pruning of depthwise convs is not supported yet; use the masked curve',
-          );
-        break;
-      case 'LayerNormalization':
-        if (keepOut.length !== (weights[0].shape[0] as number))
-          throw badInput(
-            `layer '${entry.config.name}' (LayerNormalization) would lose channels`,
-            'physical pruning keeps LayerNorm widths (residual streams); use the masked curve',
-          );
-        break;
-      case 'MultiHeadSelfAttention': {
-        // Weights: q, k, v kernels [D, H·d] and biases, out kernel [H·d, D] and bias; a removed head takes its
-        // columns of q, k, v and its rows of the output projection.
-        const keep = indices(active[i]);
-        // Keras-style topology JSON writes config keys in snake_case.
-        const headDim = (entry.config.head_dim ?? entry.config.headDim) as number;
-        entry.config.heads = keep.length / headDim;
-        newWeights.set(entry.config.name, [
-          ...weights.slice(0, 6).map((w) => tf.gather(w, keep, w.rank - 1)),
-          tf.gather(weights[6], keep, 0),
-          weights[7].clone(),
-        ]);
-        break;
-      }
-      default:
-        break;
-    }
+    const cut = cutLayer(entry, layer.getWeights(), keepIn, keepOut);
+    if (cut) newWeights.set(entry.config.name, cut);
   }
   const pruned = await tf.models.modelFromJSON({ modelTopology: topology } as unknown as tf.io.ModelJSON);
   for (const l of pruned.layers) l.setWeights(newWeights.get(l.name) ?? model.getLayer(l.name).getWeights());

@@ -323,16 +323,51 @@ function warningLines(run: Json | undefined, unpruned: number | undefined): stri
   return w ? [`<p class="warning" role="alert">⚠ ${escapeXml(w.text)}</p>`] : [];
 }
 
+/** What the run was and how it went: criterion, model, data, classes, rates, seed, timings, and every curve point. */
+function runSection(run: Json | undefined, curve: CurveFile, criterion: string, how: string): string[] {
+  const settings = asObject(run?.settings);
+  const timings = asObject(run?.timings);
+  const backend = asObject(run?.backend);
+  const classes = Array.isArray(run?.classes) ? (run.classes as unknown[]).join(', ') : 'all';
+  return [
+    '<h2>Run</h2>',
+    '<dl class="summary">',
+    `<dt>criterion</dt><dd><code>${escapeXml(criterion)}</code> · ${escapeXml(how)}</dd>`,
+    `<dt>model</dt><dd>${run?.model !== undefined ? `<code>${escapeXml(String(run.model))}</code>` : '—'}</dd>`,
+    `<dt>reference data</dt><dd>${dataLine(asObject(run?.reference))}</dd>`,
+    `<dt>evaluation data</dt><dd>${dataLine(asObject(run?.evaluation))}</dd>`,
+    `<dt>classes</dt><dd>${escapeXml(classes)}</dd>`,
+    `<dt>AUC</dt><dd>${curve.auc.toFixed(4)}</dd>`,
+    `<dt>rates</dt><dd>${curve.points.map((p) => rateFormat(p.rate)).join(', ')}</dd>`,
+    `<dt>seed</dt><dd>${asNumber(settings?.seed) ?? '—'}</dd>`,
+    `<dt>timings</dt><dd>scores ${seconds(asNumber(timings?.scoresSeconds))} · total ${seconds(asNumber(timings?.totalSeconds))}</dd>`,
+    `<dt>executor</dt><dd>${escapeXml(asString(run?.executor) ?? '—')}</dd>`,
+    `<dt>tfjs backend</dt><dd>${escapeXml(asString(backend?.name) ?? '—')}</dd>`,
+    '</dl>',
+    '<details>',
+    '<summary>Curve points</summary>',
+    table(
+      ['rate', 'removed', 'accuracy', 'parameters', 'FLOPs'],
+      curve.points.map((p) => [
+        rateFormat(p.rate),
+        grouped(p.removed),
+        pct(p.accuracy, 2),
+        grouped(p.params),
+        compact(p.flops),
+      ]),
+    ),
+    '</details>',
+  ];
+}
+
 function renderFiles(files: RunFiles, charts: ReturnType<typeof chartsOf>): string {
   const { run, curve } = files;
   const criterion = curve.criterion ?? asString(run?.criterion) ?? 'run';
   const physical = asObject(run?.physical);
   const settings = asObject(run?.settings);
   const timings = asObject(run?.timings);
-  const backend = asObject(run?.backend);
   const unpruned = accuracyAt(curve.points, 0);
   const maxRate = curve.points[curve.points.length - 1].rate;
-  const classes = Array.isArray(run?.classes) ? (run.classes as unknown[]).join(', ') : 'all';
   const order = settings?.leastRelevantFirst === false ? 'most relevant first' : 'least relevant first';
   const normalize = asString(settings?.normalize);
   const ranking = `${settings?.absSort === false ? 'signed scores' : 'scores by magnitude'}${normalize && normalize !== 'none' ? `, normalized per layer by their ${normalize}` : ''}`;
@@ -377,33 +412,7 @@ function renderFiles(files: RunFiles, charts: ReturnType<typeof chartsOf>): stri
           ),
         ]
       : []),
-    '<h2>Run</h2>',
-    '<dl class="summary">',
-    `<dt>criterion</dt><dd><code>${escapeXml(criterion)}</code> · ${escapeXml(order)}, ${escapeXml(ranking)}</dd>`,
-    `<dt>model</dt><dd>${run?.model !== undefined ? `<code>${escapeXml(String(run.model))}</code>` : '—'}</dd>`,
-    `<dt>reference data</dt><dd>${dataLine(asObject(run?.reference))}</dd>`,
-    `<dt>evaluation data</dt><dd>${dataLine(asObject(run?.evaluation))}</dd>`,
-    `<dt>classes</dt><dd>${escapeXml(classes)}</dd>`,
-    `<dt>AUC</dt><dd>${curve.auc.toFixed(4)}</dd>`,
-    `<dt>rates</dt><dd>${curve.points.map((p) => rateFormat(p.rate)).join(', ')}</dd>`,
-    `<dt>seed</dt><dd>${asNumber(settings?.seed) ?? '—'}</dd>`,
-    `<dt>timings</dt><dd>scores ${seconds(asNumber(timings?.scoresSeconds))} · total ${seconds(asNumber(timings?.totalSeconds))}</dd>`,
-    `<dt>executor</dt><dd>${escapeXml(asString(run?.executor) ?? '—')}</dd>`,
-    `<dt>tfjs backend</dt><dd>${escapeXml(asString(backend?.name) ?? '—')}</dd>`,
-    '</dl>',
-    '<details>',
-    '<summary>Curve points</summary>',
-    table(
-      ['rate', 'removed', 'accuracy', 'parameters', 'FLOPs'],
-      curve.points.map((p) => [
-        rateFormat(p.rate),
-        grouped(p.removed),
-        pct(p.accuracy, 2),
-        grouped(p.params),
-        compact(p.flops),
-      ]),
-    ),
-    '</details>',
+    ...runSection(run, curve, criterion, `${order}, ${ranking}`),
   ];
   return page(`PXP run · ${criterion}`, body);
 }

@@ -185,6 +185,55 @@ function comparisonSection(files: SearchFiles): string[] {
   ];
 }
 
+/** The best trials by AUC (the top TOP_TRIALS), with their parameters and times. */
+function bestTrialsSection(trials: TrialLine[], bestNumber: number | undefined): string[] {
+  const top = [...trials].sort((a, b) => b.auc - a.auc || a.number - b.number).slice(0, TOP_TRIALS);
+  return [
+    `<h2>Best trials${trials.length > TOP_TRIALS ? ` (top ${TOP_TRIALS} of ${trials.length})` : ''}</h2>`,
+    '<table>',
+    '<thead><tr><th>trial</th><th>AUC</th><th class="params">parameters</th><th>time</th><th>relevance cached</th></tr></thead>',
+    '<tbody>',
+    ...top.map(
+      (t) =>
+        `<tr${t.number === bestNumber ? ' class="best"' : ''}><td>#${t.number + 1}</td><td>${auc4(t.auc)}</td><td class="params">${escapeXml(describeParams(t.params))}${t.enqueued ? ` <span class="muted">(starting point: ${escapeXml(t.enqueued)})</span>` : ''}</td><td>${seconds(t.seconds)}</td><td>${t.cached === undefined ? '—' : t.cached ? 'yes' : 'no'}</td></tr>`,
+    ),
+    '</tbody>',
+    '</table>',
+    '<p class="muted">Relevance cached: the trial differed from an earlier one only in the ranking (abs_sort, least_relevant_first), so its relevance was reused.</p>',
+  ];
+}
+
+/** What the search ran on and how: model, data, layer groups, sampler, relevance computed, executor. */
+function runSection(run: Json | undefined, trials: TrialLine[], sampler: string, cachedCount: number): string[] {
+  const groups = asObject(run?.groups);
+  const data = (d: Json | undefined) =>
+    d
+      ? `${escapeXml(asString(d.source) ?? '?')}${asNumber(d.samples) === undefined ? '' : ` · ${asNumber(d.samples)} samples`}`
+      : '—';
+  return [
+    '<h2>Run</h2>',
+    '<dl class="summary">',
+    `<dt>model</dt><dd>${run?.model !== undefined ? `<code>${escapeXml(String(run.model))}</code>` : '—'}</dd>`,
+    `<dt>reference data</dt><dd>${data(asObject(run?.reference))}</dd>`,
+    `<dt>evaluation data</dt><dd>${data(asObject(run?.evaluation))}</dd>`,
+    `<dt>held-out data</dt><dd>${data(asObject(run?.holdout))}</dd>`,
+    ...(groups
+      ? [
+          `<dt>layer groups</dt><dd>${Object.entries(groups)
+            .map(
+              ([g, names]) =>
+                `${escapeXml(g)}: ${Array.isArray(names) ? names.map((n) => `<code>${escapeXml(String(n))}</code>`).join(', ') : ''}`,
+            )
+            .join(' · ')}</dd>`,
+        ]
+      : []),
+    `<dt>sampler</dt><dd>${escapeXml(sampler)}${asNumber(run?.seed) !== undefined ? `, seed ${asNumber(run?.seed)}` : ''}${asString(run?.stoppedBy) ? `; stopped by ${escapeXml(asString(run?.stoppedBy)!)}` : ''}</dd>`,
+    `<dt>relevance computed</dt><dd>for ${trials.length - cachedCount} of ${trials.length} trials (the others reused an earlier trial’s)</dd>`,
+    `<dt>executor</dt><dd>${escapeXml(asString(run?.executor) ?? '—')}</dd>`,
+    '</dl>',
+  ];
+}
+
 function renderSearch(files: SearchFiles, charts: SearchCharts): string {
   const { run, trials } = files;
   const best = asObject(run?.best);
@@ -198,14 +247,8 @@ function renderSearch(files: SearchFiles, charts: SearchCharts): string {
     : [];
   const sampler = asString(run?.sampler) ?? '—';
   const status = asString(run?.status);
-  const groups = asObject(run?.groups);
   const cachedCount = trials.filter((t) => t.cached).length;
-  const top = [...trials].sort((a, b) => b.auc - a.auc || a.number - b.number).slice(0, TOP_TRIALS);
   const anything = files.importance.some((r) => r.importance > 0);
-  const data = (d: Json | undefined) =>
-    d
-      ? `${escapeXml(asString(d.source) ?? '?')}${asNumber(d.samples) === undefined ? '' : ` · ${asNumber(d.samples)} samples`}`
-      : '—';
 
   const body: string[] = [
     `<h1>Composite search · ${trials.length} trial${trials.length === 1 ? '' : 's'}</h1>`,
@@ -231,17 +274,7 @@ function renderSearch(files: SearchFiles, charts: SearchCharts): string {
         ? `Main-effect variance share, a first-order fANOVA estimate: for each parameter, the share of the AUC variance explained by the mean AUC per value (numbers: per quartile of the values tried), over the trials where the parameter exists and weighted by how often it does; the shares sum to 100 %.${trials.length < 20 ? ` With ${trials.length} trials chance differences count as importance too: read it as a rough guide.` : ''}`
         : `Main-effect variance share, a first-order fANOVA estimate. ${trials.length < 2 ? 'It needs at least two trials.' : 'The AUC did not vary between trials, so no parameter explains anything.'}`,
     ),
-    `<h2>Best trials${trials.length > TOP_TRIALS ? ` (top ${TOP_TRIALS} of ${trials.length})` : ''}</h2>`,
-    '<table>',
-    '<thead><tr><th>trial</th><th>AUC</th><th class="params">parameters</th><th>time</th><th>relevance cached</th></tr></thead>',
-    '<tbody>',
-    ...top.map(
-      (t) =>
-        `<tr${t.number === bestNumber ? ' class="best"' : ''}><td>#${t.number + 1}</td><td>${auc4(t.auc)}</td><td class="params">${escapeXml(describeParams(t.params))}${t.enqueued ? ` <span class="muted">(starting point: ${escapeXml(t.enqueued)})</span>` : ''}</td><td>${seconds(t.seconds)}</td><td>${t.cached === undefined ? '—' : t.cached ? 'yes' : 'no'}</td></tr>`,
-    ),
-    '</tbody>',
-    '</table>',
-    '<p class="muted">Relevance cached: the trial differed from an earlier one only in the ranking (abs_sort, least_relevant_first), so its relevance was reused.</p>',
+    ...bestTrialsSection(trials, bestNumber),
     '<h2>Best composite</h2>',
     ...(best?.params ? [`<p class="muted">${escapeXml(describeParams(best.params as Params))}</p>`] : []),
     files.composite !== undefined
@@ -250,26 +283,7 @@ function renderSearch(files: SearchFiles, charts: SearchCharts): string {
     ...(files.hasReport
       ? ['<p><a href="report.html">Its pruning curve and per-layer scores: report.html</a></p>']
       : []),
-    '<h2>Run</h2>',
-    '<dl class="summary">',
-    `<dt>model</dt><dd>${run?.model !== undefined ? `<code>${escapeXml(String(run.model))}</code>` : '—'}</dd>`,
-    `<dt>reference data</dt><dd>${data(asObject(run?.reference))}</dd>`,
-    `<dt>evaluation data</dt><dd>${data(asObject(run?.evaluation))}</dd>`,
-    `<dt>held-out data</dt><dd>${data(asObject(run?.holdout))}</dd>`,
-    ...(groups
-      ? [
-          `<dt>layer groups</dt><dd>${Object.entries(groups)
-            .map(
-              ([g, names]) =>
-                `${escapeXml(g)}: ${Array.isArray(names) ? names.map((n) => `<code>${escapeXml(String(n))}</code>`).join(', ') : ''}`,
-            )
-            .join(' · ')}</dd>`,
-        ]
-      : []),
-    `<dt>sampler</dt><dd>${escapeXml(sampler)}${asNumber(run?.seed) !== undefined ? `, seed ${asNumber(run?.seed)}` : ''}${asString(run?.stoppedBy) ? `; stopped by ${escapeXml(asString(run?.stoppedBy)!)}` : ''}</dd>`,
-    `<dt>relevance computed</dt><dd>for ${trials.length - cachedCount} of ${trials.length} trials (the others reused an earlier trial’s)</dd>`,
-    `<dt>executor</dt><dd>${escapeXml(asString(run?.executor) ?? '—')}</dd>`,
-    '</dl>',
+    ...runSection(run, trials, sampler, cachedCount),
   ];
   return page(`PXP search · best AUC ${auc4(bestAuc)}`, body);
 }

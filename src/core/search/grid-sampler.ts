@@ -5,16 +5,8 @@
  * slowest, values in the order listed.
  */
 import { badInput } from '../errors';
-import {
-  isActive,
-  validateSpace,
-  type Param,
-  type ParamValue,
-  type Params,
-  type Sampler,
-  type SearchSpace,
-  type Trial,
-} from './space';
+import { isActive, validateSpace } from './space';
+import type { Param, ParamValue, Params, Sampler, SearchSpace, Trial } from './space';
 
 const MAX_POINTS = 1_000_000;
 

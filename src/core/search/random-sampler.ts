@@ -3,17 +3,8 @@
  * integers uniformly over the inclusive range; conditional parameters only where their condition holds.
  */
 import { mulberry32 } from '../random';
-import {
-  isActive,
-  mixSeed,
-  validateSpace,
-  type Param,
-  type ParamValue,
-  type Params,
-  type Sampler,
-  type SearchSpace,
-  type Trial,
-} from './space';
+import { isActive, mixSeed, validateSpace } from './space';
+import type { Param, ParamValue, Params, Sampler, SearchSpace, Trial } from './space';
 
 /** One value of `p` drawn from its prior (uniform / log-uniform). */
 function samplePrior(p: Param, rng: () => number): ParamValue {
@@ -38,19 +29,33 @@ export interface RandomSamplerOptions {
   seed?: number;
 }
 
-export class RandomSampler implements Sampler {
-  private readonly seed: number;
+/** A sampler whose draws for trial n depend only on its seed and n, so a resumed search suggests the same points. */
+export abstract class SeededSampler implements Sampler {
+  protected readonly seed: number;
 
   constructor(
-    private readonly space: SearchSpace,
-    options: RandomSamplerOptions = {},
+    protected readonly space: SearchSpace,
+    seed: number | undefined,
   ) {
     validateSpace(space);
-    this.seed = options.seed ?? 0;
+    this.seed = seed ?? 0;
+  }
+
+  /** The random stream of the trial being suggested (the one after `history`). */
+  protected rngFor(history: Trial[]): () => number {
+    return mulberry32(mixSeed(this.seed, history.length));
+  }
+
+  abstract suggest(history: Trial[]): Params;
+}
+
+export class RandomSampler extends SeededSampler {
+  constructor(space: SearchSpace, options: RandomSamplerOptions = {}) {
+    super(space, options.seed);
   }
 
   /** Depends only on the seed and `history.length` (the number of the trial being suggested). */
   suggest(history: Trial[]): Params {
-    return sampleSpace(this.space, mulberry32(mixSeed(this.seed, history.length)));
+    return sampleSpace(this.space, this.rngFor(history));
   }
 }

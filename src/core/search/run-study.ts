@@ -70,24 +70,88 @@ export async function runStudy(
   storage: StudyStorage,
   onTrial: (line: TrialLine, best: Trial) => void,
 ): Promise<StudyResult> {
-  let best: Trial | undefined;
-  const better = (t: Trial) => {
-    if (t.value !== undefined && (best === undefined || t.value > best.value!)) best = t;
-  };
-  (await storage.trials()).forEach((t) => better(trialOf(t)));
-  const suggest = (_number: number, history: Trial[]) => {
-    history.forEach(better);
-    return plan.sampler.suggest(history);
-  };
-  /** Trials running in this process, by number; each promise settles when its trial does. */
-  const active = new Map<number, Promise<void>>();
-  const outcomes = new Map<number, TrialOutcome>();
-  /** Trials this process claimed and has not recorded, in claim order. */
-  const held: { number: number; params: Params }[] = [];
-  const lost = new Set<number>();
-  let failure: { error: unknown } | undefined;
+  return new StudyRun(plan, runner, storage, onTrial).run();
+}
 
-  const flush = async () => {
+/** This process's part of a study: the trials it claimed, runs and records, and the heartbeat that keeps them its own. */
+class StudyRun {
+  private best: Trial | undefined;
+  /** Trials running in this process, by number; each promise settles when its trial does. */
+  private readonly active = new Map<number, Promise<void>>();
+  private readonly outcomes = new Map<number, TrialOutcome>();
+  /** Trials this process claimed and has not recorded, in claim order. */
+  private readonly held: { number: number; params: Params }[] = [];
+  /** Trials another worker took over (no heartbeat from here in time). */
+  private readonly lost = new Set<number>();
+  private failure: { error: unknown } | undefined;
+  private beating: Promise<void> | undefined;
+
+  constructor(
+    private readonly plan: StudyPlan,
+    private readonly runner: TrialRunner,
+    private readonly storage: StudyStorage,
+    private readonly onTrial: (line: TrialLine, best: Trial) => void,
+  ) {}
+
+  async run(): Promise<StudyResult> {
+    const { plan, storage, active } = this;
+    (await storage.trials()).forEach((t) => this.better(trialOf(t)));
+    const timer =
+      storage.heartbeatMs === undefined ? undefined : setInterval(() => this.heartbeat(), storage.heartbeatMs);
+    let stoppedBy: StudyResult['stoppedBy'] = 'budget';
+    try {
+      for (;;) {
+        if (this.failure) throw this.failure.error;
+        await this.flush();
+        if (active.size >= plan.workers || stoppedBy === 'timeout') {
+          if (active.size === 0) break;
+          await this.nextEnd();
+          continue;
+        }
+        const claim = await storage.claim((number, history) => this.suggest(number, history));
+        if (claim.kind === 'trial') {
+          // The deadline stops the study between batches, as resume would; a trial another worker gave up runs anyway.
+          if (
+            plan.deadline !== undefined &&
+            Date.now() > plan.deadline &&
+            claim.number % storage.batch === 0 &&
+            !claim.reclaimed
+          ) {
+            await storage.release([claim.number]);
+            stoppedBy = 'timeout';
+          } else {
+            if (claim.reclaimed)
+              plan.note?.(`trial ${claim.number + 1} was given up by its worker (no heartbeat): running it here`);
+            this.start(claim.number, claim.params);
+          }
+        } else if (claim.kind === 'finished' && active.size === 0) break;
+        else if (active.size) await this.nextEnd(storage.pollMs);
+        else if (storage.pollMs !== undefined) await sleep(storage.pollMs);
+        else throw new Error(`${storage.description}: no trial to run and none running`);
+      }
+    } catch (e) {
+      // What this process will not finish goes back to the study at once, for other workers.
+      await storage.release(this.held.map((h) => h.number)).catch(() => undefined);
+      throw e;
+    } finally {
+      if (timer) clearInterval(timer);
+      await this.beating;
+    }
+    return { trials: (await storage.trials()).map(trialOf), stoppedBy };
+  }
+
+  private better(t: Trial): void {
+    if (t.value !== undefined && (this.best === undefined || t.value > this.best.value!)) this.best = t;
+  }
+
+  private suggest(_number: number, history: Trial[]) {
+    history.forEach((t) => this.better(t));
+    return this.plan.sampler.suggest(history);
+  }
+
+  /** Records the finished trials at the head of the claim order (a trial still running holds back those after it). */
+  private async flush(): Promise<void> {
+    const { held, outcomes, lost, plan } = this;
     while (held.length && (outcomes.has(held[0].number) || lost.has(held[0].number))) {
       const { number, params } = held[0];
       const outcome = outcomes.get(number);
@@ -101,9 +165,9 @@ export async function runStudy(
         cached: outcome.cached,
         ...(enqueued ? { enqueued } : {}),
       };
-      if (line && !lost.has(number) && (await storage.record(line))) {
-        better(trialOf(line));
-        onTrial(line, best!);
+      if (line && !lost.has(number) && (await this.storage.record(line))) {
+        this.better(trialOf(line));
+        this.onTrial(line, this.best!);
       } else if (line)
         plan.note?.(
           `trial ${number + 1} was taken over by another worker (no heartbeat from here in time): its result here is dropped`,
@@ -111,73 +175,35 @@ export async function runStudy(
       held.shift();
       outcomes.delete(number);
     }
-  };
-
-  const start = (number: number, params: Params) => {
-    held.push({ number, params });
-    const settled = runner.run(params).then(
-      (outcome) => void outcomes.set(number, outcome),
-      (error) => void (failure ??= { error }),
-    );
-    active.set(
-      number,
-      settled.finally(() => active.delete(number)),
-    );
-  };
-
-  let beating: Promise<void> | undefined;
-  const heartbeat = () => {
-    const numbers = held.map((h) => h.number).filter((n) => !lost.has(n) && !outcomes.has(n));
-    if (beating || numbers.length === 0) return;
-    beating = storage
-      .heartbeat(numbers)
-      .then((kept) => numbers.filter((n) => !kept.includes(n)).forEach((n) => lost.add(n)))
-      .catch((error) => void (failure ??= { error }))
-      .finally(() => (beating = undefined));
-  };
-  const timer = storage.heartbeatMs === undefined ? undefined : setInterval(heartbeat, storage.heartbeatMs);
-  const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-  /** Resolves when a trial of this process ends, or after `ms`. */
-  const nextEnd = (ms?: number) => Promise.race([...active.values(), ...(ms === undefined ? [] : [sleep(ms)])]);
-
-  let stoppedBy: StudyResult['stoppedBy'] = 'budget';
-  try {
-    for (;;) {
-      if (failure) throw failure.error;
-      await flush();
-      if (active.size >= plan.workers || stoppedBy === 'timeout') {
-        if (active.size === 0) break;
-        await nextEnd();
-        continue;
-      }
-      const claim = await storage.claim(suggest);
-      if (claim.kind === 'trial') {
-        // The deadline stops the study between batches, as resume would; a trial another worker gave up runs anyway.
-        if (
-          plan.deadline !== undefined &&
-          Date.now() > plan.deadline &&
-          claim.number % storage.batch === 0 &&
-          !claim.reclaimed
-        ) {
-          await storage.release([claim.number]);
-          stoppedBy = 'timeout';
-        } else {
-          if (claim.reclaimed)
-            plan.note?.(`trial ${claim.number + 1} was given up by its worker (no heartbeat): running it here`);
-          start(claim.number, claim.params);
-        }
-      } else if (claim.kind === 'finished' && active.size === 0) break;
-      else if (active.size) await nextEnd(storage.pollMs);
-      else if (storage.pollMs !== undefined) await sleep(storage.pollMs);
-      else throw new Error(`${storage.description}: no trial to run and none running`);
-    }
-  } catch (e) {
-    // What this process will not finish goes back to the study at once, for other workers.
-    await storage.release(held.map((h) => h.number)).catch(() => undefined);
-    throw e;
-  } finally {
-    if (timer) clearInterval(timer);
-    await beating;
   }
-  return { trials: (await storage.trials()).map(trialOf), stoppedBy };
+
+  private start(number: number, params: Params): void {
+    this.held.push({ number, params });
+    const settled = this.runner.run(params).then(
+      (outcome) => void this.outcomes.set(number, outcome),
+      (error) => void (this.failure ??= { error }),
+    );
+    this.active.set(
+      number,
+      settled.finally(() => this.active.delete(number)),
+    );
+  }
+
+  /** Tells the storage this process still runs its trials; those it no longer owns are lost. */
+  private heartbeat(): void {
+    const numbers = this.held.map((h) => h.number).filter((n) => !this.lost.has(n) && !this.outcomes.has(n));
+    if (this.beating || numbers.length === 0) return;
+    this.beating = this.storage
+      .heartbeat(numbers)
+      .then((kept) => numbers.filter((n) => !kept.includes(n)).forEach((n) => this.lost.add(n)))
+      .catch((error) => void (this.failure ??= { error }))
+      .finally(() => (this.beating = undefined));
+  }
+
+  /** Resolves when a trial of this process ends, or after `ms`. */
+  private nextEnd(ms?: number): Promise<unknown> {
+    return Promise.race([...this.active.values(), ...(ms === undefined ? [] : [sleep(ms)])]);
+  }
 }
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -21,19 +21,8 @@
  *
  * Deterministic: a suggestion depends only on the seed and the history passed in.
  */
-import { mulberry32 } from '../random';
-import { sampleSpace } from './random-sampler';
-import {
-  isActive,
-  isValidValue,
-  mixSeed,
-  validateSpace,
-  type Param,
-  type Params,
-  type Sampler,
-  type SearchSpace,
-  type Trial,
-} from './space';
+import { SeededSampler, sampleSpace } from './random-sampler';
+import { isActive, isValidValue, type Param, type Params, type SearchSpace, type Trial } from './space';
 
 export interface TpeOptions {
   seed?: number;
@@ -64,8 +53,7 @@ export function defaultWeights(n: number): number[] {
   return out;
 }
 
-export class TpeSampler implements Sampler {
-  private readonly seed: number;
+export class TpeSampler extends SeededSampler {
   private readonly startupTrials: number;
   private readonly candidates: number;
   private readonly priorWeight: number;
@@ -73,12 +61,8 @@ export class TpeSampler implements Sampler {
   private readonly patternOf: (params: Params) => string;
   private readonly constantLiar: boolean;
 
-  constructor(
-    private readonly space: SearchSpace,
-    options: TpeOptions = {},
-  ) {
-    validateSpace(space);
-    this.seed = options.seed ?? 0;
+  constructor(space: SearchSpace, options: TpeOptions = {}) {
+    super(space, options.seed);
     this.startupTrials = options.startupTrials ?? 10;
     this.candidates = options.candidates ?? 24;
     this.priorWeight = options.priorWeight ?? 1;
@@ -91,7 +75,7 @@ export class TpeSampler implements Sampler {
   }
 
   suggest(history: Trial[]): Params {
-    const rng = mulberry32(mixSeed(this.seed, history.length));
+    const rng = this.rngFor(history);
     const finished = history.filter((t) => typeof t.value === 'number' && Number.isFinite(t.value));
     if (finished.length < this.startupTrials) return sampleSpace(this.space, rng);
     const running = this.constantLiar ? history.filter((t) => t.value === undefined) : [];

@@ -413,18 +413,7 @@ export class Evaluator {
       for (const s of stmts) {
         if (s.kind === 'assign' && s.targets.some((t) => t.kind === 'name' && t.id === acc)) {
           const v = s.value;
-          const init =
-            v.kind === 'list' || v.kind === 'tuple'
-              ? v.items
-              : v.kind === 'dict' && v.entries.length === 0
-                ? []
-                : v.kind === 'call' &&
-                    /^(collections\.)?OrderedDict$|^dict$|^(nn\.|torch\.nn\.)?(ModuleList|Sequential)$/.test(
-                      dottedName(v.func) ?? '',
-                    ) &&
-                    v.args.length === 0
-                  ? []
-                  : undefined;
+          const init = accumulatorStart(v);
           if (init === undefined) {
             if (seen) broken = `line ${s.line} gives ${acc} a value PXP cannot list`;
             continue;
@@ -490,6 +479,21 @@ export class Evaluator {
     if (container !== undefined) return { kind: 'sequence', program, keyed, line: container };
     return { kind: 'list', program, keyed };
   }
+}
+
+/** The items an accumulator starts with (a list or tuple; an empty dict, OrderedDict, ModuleList or Sequential), or undefined. */
+function accumulatorStart(v: PyExpr): PyExpr[] | undefined {
+  return v.kind === 'list' || v.kind === 'tuple'
+    ? v.items
+    : v.kind === 'dict' && v.entries.length === 0
+      ? []
+      : v.kind === 'call' &&
+          /^(collections\.)?OrderedDict$|^dict$|^(nn\.|torch\.nn\.)?(ModuleList|Sequential)$/.test(
+            dottedName(v.func) ?? '',
+          ) &&
+          v.args.length === 0
+        ? []
+        : undefined;
 }
 
 /** `OrderedDict([("a", m), …])` or `{"a": m}` as keyed items. */

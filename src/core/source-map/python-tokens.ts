@@ -53,6 +53,60 @@ const OPERATORS = [
 ];
 const STRING_PREFIX = /^(?:[rRbBuUfF]|[rR][bBfF]|[bBfF][rR])?(?:'''|"""|'|")/;
 
+/**
+ * The string literal at `i` that `head` (prefix and quote) opens: its quote, its contents, where it ends (past the
+ * closing quote, or where a one-line string breaks off at a newline) and the newlines inside it.
+ */
+function scanString(
+  source: string,
+  i: number,
+  head: string,
+): { quote: string; value: string; end: number; newlines: number } {
+  const n = source.length;
+  const quote = head.endsWith("'''") || head.endsWith('"""') ? head.slice(-3) : head.slice(-1);
+  let newlines = 0;
+  let j = i + head.length;
+  while (j < n && !source.startsWith(quote, j)) {
+    if (source[j] === '\n') {
+      if (quote.length === 1) break;
+      newlines++;
+    } else if (source[j] === '\\') {
+      // An escaped character (a quote, or a newline) never ends the string, raw or not.
+      if (source[j + 1] === '\n') newlines++;
+      j++;
+    }
+    j++;
+  }
+  return { quote, value: source.slice(i + head.length, Math.min(j, n)), end: Math.min(j + quote.length, n), newlines };
+}
+
+/** The string token at `i` (opened by `head`), where it ends, and the line and column after it. */
+function stringToken(
+  source: string,
+  i: number,
+  head: string,
+  line: number,
+  col: number,
+): { token: Token; end: number; line: number; col: number } {
+  const { quote, value, end, newlines } = scanString(source, i, head);
+  const text = source.slice(i, end);
+  const lastNl = text.lastIndexOf('\n');
+  return {
+    token: { kind: 'string', text, line, col, value, fstring: /[fF]/.test(head.slice(0, head.length - quote.length)) },
+    end,
+    line: line + newlines,
+    col: lastNl >= 0 ? text.length - lastNl - 1 : col + text.length,
+  };
+}
+
+/** The number literal at `i` (hex, octal or binary; decimal with fraction, exponent, j), or its first character. */
+function numberText(source: string, i: number): string {
+  const m = /^(?:0[xXoObB][\da-fA-F_]+|(?:\d[\d_]*)?\.?\d[\d_]*(?:[eE][+-]?\d+)?[jJ]?|\d[\d_]*\.?)/.exec(
+    source.slice(i, i + 64),
+  );
+  return m && m[0] ? m[0] : source[i];
+}
+
 export function tokenize(source: string): LogicalLine[] {
   const lines: LogicalLine[] = [];
   let tokens: Token[] = [];
@@ -101,36 +155,10 @@ export function tokenize(source: string): LogicalLine[] {
     }
     const prefix = STRING_PREFIX.exec(source.slice(i, i + 5));
     if (prefix) {
-      const head = prefix[0];
-      const quote = head.endsWith("'''") || head.endsWith('"""') ? head.slice(-3) : head.slice(-1);
-      const startCol = col;
-      const tokLine = line;
-      let j = i + head.length;
-      while (j < n && !source.startsWith(quote, j)) {
-        if (source[j] === '\n') {
-          if (quote.length === 1) break;
-          line++;
-        } else if (source[j] === '\\') {
-          // An escaped character (a quote, or a newline) never ends the string, raw or not.
-          if (source[j + 1] === '\n') line++;
-          j++;
-        }
-        j++;
-      }
-      const value = source.slice(i + head.length, Math.min(j, n));
-      const end = Math.min(j + quote.length, n);
-      const text = source.slice(i, end);
-      const lastNl = text.lastIndexOf('\n');
-      col = lastNl >= 0 ? text.length - lastNl - 1 : col + text.length;
-      push({
-        kind: 'string',
-        text,
-        line: tokLine,
-        col: startCol,
-        value,
-        fstring: /[fF]/.test(head.slice(0, head.length - quote.length)),
-      });
-      i = end;
+      const s = stringToken(source, i, prefix[0], line, col);
+      push(s.token);
+      ({ line, col } = s);
+      i = s.end;
       continue;
     }
     if (/[A-Za-z_\u0080-\uffff]/.test(c)) {
@@ -142,10 +170,7 @@ export function tokenize(source: string): LogicalLine[] {
       continue;
     }
     if (/[0-9]/.test(c) || (c === '.' && /[0-9]/.test(source[i + 1] ?? ''))) {
-      const m = /^(?:0[xXoObB][\da-fA-F_]+|(?:\d[\d_]*)?\.?\d[\d_]*(?:[eE][+-]?\d+)?[jJ]?|\d[\d_]*\.?)/.exec(
-        source.slice(i, i + 64),
-      );
-      const text = m && m[0] ? m[0] : c;
+      const text = numberText(source, i);
       push({ kind: 'number', text, line, col });
       col += text.length;
       i += text.length;

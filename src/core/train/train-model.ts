@@ -6,38 +6,21 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../io/datasets';
 import { evaluateAccuracy } from '../models/evaluate';
-import { badInput } from '../errors';
-import { OnnxUnsupported } from '../onnx/onnx-algebra';
-import { loadOnnxRuntime } from '../onnx/runtime';
+import { attemptOnnx } from '../onnx/executor-choice';
 import { type TrainOptions, type TrainResult, runEpochs } from './epoch-loop';
 import { OnnxTrainer } from './onnx-trainer';
 
 export async function trainModel(model: tf.LayersModel, data: Dataset, opts: TrainOptions): Promise<TrainResult> {
-  let note: string | undefined;
-  if (opts.executor !== 'tfjs') {
-    const { ort, why } = loadOnnxRuntime();
-    if (ort) {
-      let trainer: OnnxTrainer | undefined;
-      try {
-        trainer = new OnnxTrainer(model, ort, data.shape.slice(1), opts.batchSize ?? 64);
-      } catch (e) {
-        if (!(e instanceof OnnxUnsupported) || opts.executor === 'onnx') throw e;
-        note = `onnxruntime cannot train this model (${e.message}); trained on tfjs`;
-      }
-      if (trainer) {
-        try {
-          return { ...(await trainer.fit(data, opts)), executor: 'onnx' };
-        } finally {
-          await trainer.dispose();
-        }
-      }
-    } else {
-      if (opts.executor === 'onnx')
-        throw badInput(
-          `the onnx executor is not available: ${why}`,
-          'install onnxruntime-node, or use --executor tfjs',
-        );
-      note = why;
+  const { value: trainer, note } = await attemptOnnx(
+    opts.executor,
+    (ort) => new OnnxTrainer(model, ort, data.shape.slice(1), opts.batchSize ?? 64),
+    { note: (e) => `onnxruntime cannot train this model (${e.message}); trained on tfjs` },
+  );
+  if (trainer) {
+    try {
+      return { ...(await trainer.fit(data, opts)), executor: 'onnx' };
+    } finally {
+      await trainer.dispose();
     }
   }
   return { ...(await trainOnTfjs(model, data, opts)), executor: 'tfjs', ...(note ? { executorNote: note } : {}) };

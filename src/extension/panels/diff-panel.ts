@@ -8,16 +8,6 @@ import { type PanelContext, RunPanel } from './run-panel';
 export class DiffPanel extends RunPanel {
   private modelPath: string | undefined;
 
-  static createOrShow(runDir: string, ctx: PanelContext): DiffPanel {
-    const state: PanelState = { kind: 'diff', runDir };
-    return RunPanel.findOrCreate(
-      state,
-      ctx,
-      (p) => p instanceof DiffPanel,
-      (panel) => new DiffPanel(panel, state, ctx),
-    );
-  }
-
   static revive(panel: vscode.WebviewPanel, state: PanelState, ctx: PanelContext): DiffPanel {
     return new DiffPanel(panel, state, ctx);
   }

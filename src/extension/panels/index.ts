@@ -8,7 +8,7 @@ import { isPanelState, type PanelKind, type PanelState } from '../../protocol/we
 import { panelForRun } from '../../views/run-kind';
 import { DiffPanel } from './diff-panel';
 import { RelevancePanel } from './relevance-panel';
-import { type PanelContext, VIEW_TYPES } from './run-panel';
+import { type PanelContext, type PanelFactory, RunPanel, VIEW_TYPES } from './run-panel';
 import { SearchPanel } from './search-panel';
 
 export interface PanelApi {
@@ -22,16 +22,20 @@ export interface PanelApi {
   openRun(runDir: string): void;
 }
 
+/** Each kind's panel class, by its factory. */
+const REVIVE: Record<PanelKind, PanelFactory> = {
+  relevance: RelevancePanel.revive,
+  diff: DiffPanel.revive,
+  search: SearchPanel.revive,
+};
+
 function open(kind: PanelKind, runDir: string, ctx: PanelContext, modelPath?: string): void {
   if (kind === 'relevance') RelevancePanel.createOrShow(runDir, ctx, modelPath);
-  else if (kind === 'diff') DiffPanel.createOrShow(runDir, ctx);
-  else SearchPanel.createOrShow(runDir, ctx);
+  else RunPanel.findOrCreate({ kind, runDir }, ctx, REVIVE[kind]);
 }
 
 function revive(panel: vscode.WebviewPanel, state: PanelState, ctx: PanelContext): void {
-  if (state.kind === 'relevance') RelevancePanel.revive(panel, state, ctx);
-  else if (state.kind === 'diff') DiffPanel.revive(panel, state, ctx);
-  else SearchPanel.revive(panel, state, ctx);
+  REVIVE[state.kind](panel, state, ctx);
 }
 
 export function registerPanels(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): PanelApi {

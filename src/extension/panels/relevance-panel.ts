@@ -9,16 +9,10 @@ import { type PanelContext, RunPanel } from './run-panel';
 export class RelevancePanel extends RunPanel {
   private modelPath: string | undefined;
 
-  static createOrShow(runDir: string, ctx: PanelContext, modelPath?: string): RelevancePanel {
+  static createOrShow(runDir: string, ctx: PanelContext, modelPath?: string): void {
     const state: PanelState = { kind: 'relevance', runDir, ...(modelPath ? { modelPath } : {}) };
-    const panel = RunPanel.findOrCreate(
-      state,
-      ctx,
-      (p) => p instanceof RelevancePanel,
-      (webview) => new RelevancePanel(webview, state, ctx),
-    );
-    if (modelPath) panel.modelPath = modelPath;
-    return panel;
+    const panel = RunPanel.findOrCreate(state, ctx, RelevancePanel.revive);
+    if (modelPath && panel instanceof RelevancePanel) panel.modelPath = modelPath;
   }
 
   static revive(panel: vscode.WebviewPanel, state: PanelState, ctx: PanelContext): RelevancePanel {

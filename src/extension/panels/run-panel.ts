@@ -36,6 +36,9 @@ export const VIEW_TYPES: Record<PanelKind, string> = {
 
 const TITLES: Record<PanelKind, string> = { relevance: 'Relevance', diff: 'Architecture diff', search: 'Search' };
 
+/** A panel class's factory on a webview panel (each subclass's static `revive`; the constructors stay private). */
+export type PanelFactory = (panel: vscode.WebviewPanel, state: PanelState, ctx: PanelContext) => RunPanel;
+
 export abstract class RunPanel {
   private static readonly open = new Map<string, RunPanel>();
   protected readonly disposables: vscode.Disposable[] = [];
@@ -67,21 +70,16 @@ export abstract class RunPanel {
   }
 
   /**
-   * The open panel for this run folder and kind, revealed; else a new one, which `create` builds on a fresh webview
-   * panel. `is` tells the subclass's own panels (the one that asks gets its own type back).
+   * The open panel for this run folder and kind, revealed; else a new one, which `create` (the kind's `revive`)
+   * builds on a fresh webview panel. A kind has one panel class, so an open panel of the key is of the class asked for.
    */
-  protected static findOrCreate<P extends RunPanel>(
-    state: PanelState,
-    ctx: PanelContext,
-    is: (p: RunPanel) => p is P,
-    create: (panel: vscode.WebviewPanel) => P,
-  ): P {
+  static findOrCreate(state: PanelState, ctx: PanelContext, create: PanelFactory): RunPanel {
     const existing = RunPanel.open.get(RunPanel.key(state));
-    if (existing && is(existing)) {
+    if (existing) {
       existing.reveal();
       return existing;
     }
-    return create(RunPanel.createWebviewPanel(state.kind, state.runDir, ctx));
+    return create(RunPanel.createWebviewPanel(state.kind, state.runDir, ctx), state, ctx);
   }
 
   /**

@@ -25,16 +25,6 @@ export class SearchPanel extends RunPanel {
   private timer: NodeJS.Timeout | undefined;
   private watcher: fs.FSWatcher | undefined;
 
-  static createOrShow(runDir: string, ctx: PanelContext): SearchPanel {
-    const state: PanelState = { kind: 'search', runDir };
-    return RunPanel.findOrCreate(
-      state,
-      ctx,
-      (p) => p instanceof SearchPanel,
-      (panel) => new SearchPanel(panel, state, ctx),
-    );
-  }
-
   static revive(panel: vscode.WebviewPanel, state: PanelState, ctx: PanelContext): SearchPanel {
     return new SearchPanel(panel, state, ctx);
   }

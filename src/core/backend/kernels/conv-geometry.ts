@@ -8,18 +8,24 @@ export type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 export type Rounding = 'floor' | 'round' | 'ceil' | undefined;
 type Shape4 = [number, number, number, number];
 
+/** The attributes of a conv-gradient kernel that fix the forward conv's geometry. */
+export interface ConvAttrs {
+  strides: number | [number, number];
+  dilations?: number | [number, number];
+  pad: Pad;
+  dimRoundingMode?: Rounding;
+  dataFormat?: 'NHWC' | 'NCHW';
+}
+
 /** Conv geometry as tfjs computes it for the forward op; only NHWC is supported. */
 export function convInfo(
   kernelName: string,
   xShape: number[],
   filterShape: number[],
-  strides: number | [number, number],
-  dilations: number | [number, number] | undefined,
-  pad: Pad,
-  dimRoundingMode: Rounding,
+  attrs: ConvAttrs,
   depthwise: boolean,
-  dataFormat: 'NHWC' | 'NCHW' = 'NHWC',
 ): tf.backend_util.Conv2DInfo {
+  const { strides, dilations, pad, dimRoundingMode, dataFormat = 'NHWC' } = attrs;
   if (dataFormat !== 'NHWC') {
     throw new Error(`${kernelName}: dataFormat '${dataFormat}' is not supported by the fast kernel; use 'NHWC'`);
   }
@@ -121,4 +127,31 @@ export function dilateAndPad(
     right -= sw - 1;
   }
   return padOrCrop(t, top, bottom, left, right);
+}
+
+/**
+ * The forward input's rows and cols exactly as the conv read them (pad rows added, unread ones cropped), so the
+ * filter gradient's inner conv over it yields kh×kw outputs and nothing to slice. `oh`/`ow`: the output size.
+ */
+export function inputAsRead(x: tf.Tensor4D, info: tf.backend_util.Conv2DInfo, oh: number, ow: number): tf.Tensor4D {
+  const needH = (oh - 1) * info.strideHeight + (info.filterHeight - 1) * info.dilationHeight + 1;
+  const needW = (ow - 1) * info.strideWidth + (info.filterWidth - 1) * info.dilationWidth + 1;
+  const { top, left } = info.padInfo;
+  return padOrCrop(x, top, needH - info.inHeight - top, left, needW - info.inWidth - left);
+}
+
+/**
+ * dy zero-inserted by the stride and padded so that a 'valid' (dilated) correlation with the flipped filter gives
+ * the input size: (kh−1)·dh−padTop rows in front; a correlation giving h rows needs h+(kh−1)·dh rows, and the
+ * zero-inserted dy has (oh−1)·sh+1.
+ */
+export function dyForTransposedConv(dy: tf.Tensor4D, info: tf.backend_util.Conv2DInfo): tf.Tensor4D {
+  const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
+  const { filterHeight: kh, filterWidth: kw, inHeight: h, inWidth: w } = info;
+  const [, oh, ow] = dy.shape;
+  const top = (kh - 1) * dh - info.padInfo.top;
+  const left = (kw - 1) * dw - info.padInfo.left;
+  const bottom = h + (kh - 1) * dh - top - ((oh - 1) * sh + 1);
+  const right = w + (kw - 1) * dw - left - ((ow - 1) * sw + 1);
+  return dilateAndPad(dy, sh, sw, top, bottom, left, right);
 }

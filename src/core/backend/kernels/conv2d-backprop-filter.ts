@@ -4,32 +4,19 @@
  * dilated by the forward stride. Backends run that through their optimised conv instead of a scalar loop.
  */
 import * as tf from '@tensorflow/tfjs';
-import { anyEmpty, convInfo, padOrCrop, wrap } from './conv-geometry';
+import { anyEmpty, convInfo, inputAsRead, wrap } from './conv-geometry';
 
 function conv2DBackpropFilter({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   const { x, dy } = inputs as unknown as { x: tf.TensorInfo; dy: tf.TensorInfo };
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
-  const info = convInfo(
-    tf.Conv2DBackpropFilter,
-    x.shape,
-    filterShape,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-    false,
-    dataFormat,
-  );
-  const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw, inHeight: h, inWidth: w } = info;
+  const a = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+  const { filterShape } = a;
+  const info = convInfo(tf.Conv2DBackpropFilter, x.shape, filterShape, { ...a, dilations: 1 }, false);
+  const { strideHeight: sh, strideWidth: sw } = info;
   const [, oh, ow] = dy.shape;
   const be = backend as tf.KernelBackend;
   if (anyEmpty(x, dy)) return tf.zeros(filterShape);
   return tf.tidy(() => {
-    // Keep exactly the rows/cols the forward conv read, so the inner conv yields kh×kw outputs and nothing to slice.
-    const needH = (oh - 1) * sh + kh;
-    const needW = (ow - 1) * sw + kw;
-    const { top, left } = info.padInfo;
-    const xp = padOrCrop(wrap(x, be), top, needH - h - top, left, needW - w - left);
+    const xp = inputAsRead(wrap(x, be), info, oh, ow);
     const xt = tf.transpose(xp, [3, 1, 2, 0]); // [Cin, H', W', N]
     const g = tf.transpose(wrap(dy, be), [1, 2, 0, 3]); // [oh, ow, N, Cout]
     const out = tf.conv2d(xt, g, 1, 'valid', 'NHWC', [sh, sw]); // [Cin, kh, kw, Cout]

@@ -4,35 +4,23 @@
  * become the inner dilation and forward dilations the inner stride (tfjs allows only one of them > 1 anyway).
  */
 import * as tf from '@tensorflow/tfjs';
-import { anyEmpty, convInfo, padOrCrop, wrap } from './conv-geometry';
+import { anyEmpty, convInfo, inputAsRead, wrap } from './conv-geometry';
 
 function depthwiseBackpropFilter({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   const { x, dy } = inputs as unknown as { x: tf.TensorInfo; dy: tf.TensorInfo };
-  const { strides, dilations, pad, dimRoundingMode, filterShape } =
-    attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;
-  const info = convInfo(
-    tf.DepthwiseConv2dNativeBackpropFilter,
-    x.shape,
-    filterShape,
-    strides,
-    dilations,
-    pad,
-    dimRoundingMode,
-    true,
-  );
+  const a = attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;
+  const { filterShape } = a;
+  const info = convInfo(tf.DepthwiseConv2dNativeBackpropFilter, x.shape, filterShape, a, true);
   const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
-  const { filterHeight: kh, filterWidth: kw, inHeight: h, inWidth: w } = info;
+  const { filterHeight: kh, filterWidth: kw } = info;
   const [n, , , c] = x.shape;
   const [, oh, ow] = dy.shape;
   const m = filterShape[3];
   const be = backend as tf.KernelBackend;
   if (anyEmpty(x, dy)) return tf.zeros(filterShape);
   return tf.tidy(() => {
-    // Exactly the rows/cols the forward conv read, so the inner conv yields kh×kw outputs.
-    const needH = (oh - 1) * sh + (kh - 1) * dh + 1;
-    const needW = (ow - 1) * sw + (kw - 1) * dw + 1;
-    const { top, left } = info.padInfo;
-    const xp = padOrCrop(wrap(x, be), top, needH - h - top, left, needW - w - left);
+    const xp = inputAsRead(wrap(x, be), info, oh, ow);
+    const [, needH, needW] = xp.shape;
     const xt = tf.reshape<tf.Rank.R4>(tf.transpose(xp, [1, 2, 3, 0]), [1, needH, needW, c * n]); // chan c·N + n
     const dy5 = tf.reshape(wrap(dy, be), [n, oh, ow, c, m]);
     const g = tf.reshape<tf.Rank.R4>(tf.transpose(dy5, [1, 2, 3, 0, 4]), [oh, ow, c * n, m]);

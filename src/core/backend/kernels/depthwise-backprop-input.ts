@@ -4,36 +4,20 @@
  * one input channel are then summed. Forward dilations carry over as the inner conv's dilation.
  */
 import * as tf from '@tensorflow/tfjs';
-import { anyEmpty, convInfo, dilateAndPad, wrap } from './conv-geometry';
+import { anyEmpty, convInfo, dyForTransposedConv, wrap } from './conv-geometry';
 
 function depthwiseBackpropInput({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   const { dy, filter } = inputs as unknown as { dy: tf.TensorInfo; filter: tf.TensorInfo };
-  const { strides, dilations, pad, dimRoundingMode, inputShape } =
-    attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs;
-  const info = convInfo(
-    tf.DepthwiseConv2dNativeBackpropInput,
-    inputShape,
-    filter.shape,
-    strides,
-    dilations,
-    pad,
-    dimRoundingMode,
-    true,
-  );
-  const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
-  const { filterHeight: kh, filterWidth: kw, inHeight: h, inWidth: w } = info;
+  const a = attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs;
+  const { inputShape } = a;
+  const info = convInfo(tf.DepthwiseConv2dNativeBackpropInput, inputShape, filter.shape, a, true);
+  const { dilationHeight: dh, dilationWidth: dw, filterHeight: kh, filterWidth: kw, inHeight: h, inWidth: w } = info;
   const [n, , , c] = inputShape;
-  const [, oh, ow] = dy.shape;
   const [, , , m] = filter.shape;
   const be = backend as tf.KernelBackend;
   if (anyEmpty(dy, filter)) return tf.zeros(inputShape);
   return tf.tidy(() => {
-    const top = (kh - 1) * dh - info.padInfo.top;
-    const left = (kw - 1) * dw - info.padInfo.left;
-    // A 'valid' dilated correlation giving h rows needs h+(kh−1)·dh rows; the zero-inserted dy has (oh−1)·sh+1.
-    const bottom = h + (kh - 1) * dh - top - ((oh - 1) * sh + 1);
-    const right = w + (kw - 1) * dw - left - ((ow - 1) * sw + 1);
-    const d = dilateAndPad(wrap(dy, be), sh, sw, top, bottom, left, right);
+    const d = dyForTransposedConv(wrap(dy, be), info);
     const f = tf.reshape<tf.Rank.R4>(tf.reverse(wrap(filter, be), [0, 1]), [kh, kw, c * m, 1]);
     const out = tf.depthwiseConv2d(d, f, 1, 'valid', 'NHWC', [dh, dw]); // [N, H, W, c·m + k]
     return m === 1 ? out : tf.sum(tf.reshape(out, [n, h, w, c, m]), 4);

@@ -10,6 +10,7 @@ import { clone } from '@bufbuild/protobuf';
 import { sliceConst } from './const-ops';
 import {
   type ConstTensor,
+  type GraphProto,
   type ModelProto,
   ModelProtoSchema,
   DTYPE,
@@ -37,34 +38,7 @@ interface Cut {
 export function writePrunedOnnx(imported: ImportedOnnx, active: boolean[][]): PrunedOnnx {
   const model = clone(ModelProtoSchema, imported.source.model);
   const graph = model.graph!;
-  const cuts = new Map<string, Cut>();
-  const keyOf = (node: number, input: number) => `${node}/${input}`;
-  for (const [engineNode, prov] of imported.provenance) {
-    const node = imported.graph.nodes[engineNode];
-    for (const link of prov.links) {
-      const value = graph.node[link.node].input[link.input];
-      const c = imported.facts.values.get(value)?.value;
-      if (!c) continue;
-      const key = keyOf(link.node, link.input);
-      const cut = cuts.get(key) ?? { node: link.node, input: link.input, keep: c.dims.map(() => undefined) };
-      const flags = link.follows === 'out' ? active[engineNode] : active[node.inputs[0]];
-      const len = c.dims[link.axis];
-      let mask: boolean[];
-      if (link.spatial !== undefined) {
-        // After an NCHW flatten: entry c·S + p belongs to channel c (the flatten's input channels are its first C flags).
-        const channels = len / link.spatial;
-        mask = Array.from({ length: len }, (_, j) => flags[Math.floor(j / link.spatial!)] ?? true);
-        if (flags.length < channels) throw new Error(`flatten provenance of '${node.name}' does not line up`);
-      } else {
-        const offset = link.offset ?? 0;
-        const prev = cut.keep[link.axis];
-        mask = Array.from({ length: len }, (_, j) => (prev ? prev.includes(j) : true));
-        for (let ch = 0; ch < flags.length && offset + ch < len; ch++) mask[offset + ch] = flags[ch];
-      }
-      cut.keep[link.axis] = mask.flatMap((k, j) => (k ? [j] : []));
-      cuts.set(key, cut);
-    }
-  }
+  const cuts = constantCuts(imported, graph, active);
   const initializers = new Map(graph.initializer.map((t, i) => [t.name, i]));
   const readers = new Map<string, number>();
   for (const n of graph.node) for (const i of n.input) readers.set(i, (readers.get(i) ?? 0) + 1);
@@ -122,6 +96,39 @@ export function writePrunedOnnx(imported: ImportedOnnx, active: boolean[][]): Pr
   // Batch sizes and shapes of intermediate values may have changed: drop stale value_info, keep input/output.
   graph.valueInfo = [];
   return { bytes: encodeModel(model), sliced };
+}
+
+/** Per constant input (node/input) that a surviving-channel mask reaches, the indices it keeps along each axis. */
+function constantCuts(imported: ImportedOnnx, graph: GraphProto, active: boolean[][]): Map<string, Cut> {
+  const cuts = new Map<string, Cut>();
+  const keyOf = (node: number, input: number) => `${node}/${input}`;
+  for (const [engineNode, prov] of imported.provenance) {
+    const node = imported.graph.nodes[engineNode];
+    for (const link of prov.links) {
+      const value = graph.node[link.node].input[link.input];
+      const c = imported.facts.values.get(value)?.value;
+      if (!c) continue;
+      const key = keyOf(link.node, link.input);
+      const cut = cuts.get(key) ?? { node: link.node, input: link.input, keep: c.dims.map(() => undefined) };
+      const flags = link.follows === 'out' ? active[engineNode] : active[node.inputs[0]];
+      const len = c.dims[link.axis];
+      let mask: boolean[];
+      if (link.spatial !== undefined) {
+        // After an NCHW flatten: entry c·S + p belongs to channel c (the flatten's input channels are its first C flags).
+        const channels = len / link.spatial;
+        mask = Array.from({ length: len }, (_, j) => flags[Math.floor(j / link.spatial!)] ?? true);
+        if (flags.length < channels) throw new Error(`flatten provenance of '${node.name}' does not line up`);
+      } else {
+        const offset = link.offset ?? 0;
+        const prev = cut.keep[link.axis];
+        mask = Array.from({ length: len }, (_, j) => (prev ? prev.includes(j) : true));
+        for (let ch = 0; ch < flags.length && offset + ch < len; ch++) mask[offset + ch] = flags[ch];
+      }
+      cut.keep[link.axis] = mask.flatMap((k, j) => (k ? [j] : []));
+      cuts.set(key, cut);
+    }
+  }
+  return cuts;
 }
 
 function uniqueName(base: string, taken: Map<string, number>): string {

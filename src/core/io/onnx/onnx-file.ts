@@ -172,114 +172,56 @@ function decodeTensor(t: TensorProto, modelFile: string): ConstTensor {
   const hasRaw =
     raw.byteLength > 0 ||
     (n === 0 && t.floatData.length + t.int64Data.length + t.int32Data.length + t.doubleData.length === 0);
-  switch (t.dataType) {
-    case DTYPE.FLOAT:
-      if (hasRaw && raw.byteLength === n * 4) {
-        // One copy into an aligned buffer (every platform onnxruntime and PXP run on is little-endian, as ONNX is).
-        return { kind: 'float', dims, data: new Float32Array(new Uint8Array(raw).buffer, 0, n) };
-      }
-      return {
-        kind: 'float',
-        dims,
-        data: hasRaw
-          ? fromRaw(
-              4,
-              (v, i) => v.getFloat32(i * 4, true),
-              (k) => new Float32Array(k),
-            )
-          : Float32Array.from(t.floatData),
-      };
-    case DTYPE.DOUBLE:
-      return {
-        kind: 'float',
-        dims,
-        data: hasRaw
-          ? fromRaw(
-              8,
-              (v, i) => v.getFloat64(i * 8, true),
-              (k) => new Float32Array(k),
-            )
-          : Float32Array.from(t.doubleData),
-      };
-    case DTYPE.FLOAT16:
-      return {
-        kind: 'float',
-        dims,
-        data: hasRaw
-          ? fromRaw(
-              2,
-              (v, i) => halfToFloat(v.getUint16(i * 2, true)),
-              (k) => new Float32Array(k),
-            )
-          : Float32Array.from(t.int32Data, halfToFloat),
-      };
-    case DTYPE.INT64:
-      return {
-        kind: 'int',
-        dims,
-        data: hasRaw
-          ? fromRaw(
-              8,
-              (v, i) => Number(v.getBigInt64(i * 8, true)),
-              (k) => new Float64Array(k),
-            )
-          : Float64Array.from(t.int64Data, Number),
-      };
-    case DTYPE.INT32:
-      return {
-        kind: 'int',
-        dims,
-        data: hasRaw
-          ? fromRaw(
-              4,
-              (v, i) => v.getInt32(i * 4, true),
-              (k) => new Float64Array(k),
-            )
-          : Float64Array.from(t.int32Data),
-      };
-    case DTYPE.INT8:
-      return {
-        kind: 'int',
-        dims,
-        data: hasRaw
-          ? fromRaw(
-              1,
-              (v, i) => v.getInt8(i),
-              (k) => new Float64Array(k),
-            )
-          : Float64Array.from(t.int32Data),
-      };
-    case DTYPE.UINT8:
-      return {
-        kind: 'int',
-        dims,
-        data: hasRaw
-          ? fromRaw(
-              1,
-              (v, i) => v.getUint8(i),
-              (k) => new Float64Array(k),
-            )
-          : Float64Array.from(t.int32Data),
-      };
-    case DTYPE.BOOL:
-      return {
-        kind: 'bool',
-        dims,
-        data: hasRaw
-          ? fromRaw(
-              1,
-              (v, i) => v.getUint8(i),
-              (k) => new Uint8Array(k),
-            )
-          : Uint8Array.from(t.int32Data),
-      };
-    default:
-      throw badInput(
-        `${where} has element type ${dtypeName(t.dataType)}, which PXP does not read`,
-        'PXP reads float32/float64/float16 weights and int64/int32 shapes',
-      );
+  const values = <A extends Float32Array | Float64Array | Uint8Array>(r: ElementReader<A>, make: (k: number) => A) =>
+    hasRaw ? fromRaw(r.size, r.read, make) : r.field(t);
+  if (t.dataType === DTYPE.FLOAT && hasRaw && raw.byteLength === n * 4) {
+    // One copy into an aligned buffer (every platform onnxruntime and PXP run on is little-endian, as ONNX is).
+    return { kind: 'float', dims, data: new Float32Array(new Uint8Array(raw).buffer, 0, n) };
   }
+  const float = FLOAT_READERS[t.dataType];
+  if (float) return { kind: 'float', dims, data: values(float, (k) => new Float32Array(k)) };
+  const int = INT_READERS[t.dataType];
+  if (int) return { kind: 'int', dims, data: values(int, (k) => new Float64Array(k)) };
+  if (t.dataType === DTYPE.BOOL) return { kind: 'bool', dims, data: values(BOOL_READER, (k) => new Uint8Array(k)) };
+  throw badInput(
+    `${where} has element type ${dtypeName(t.dataType)}, which PXP does not read`,
+    'PXP reads float32/float64/float16 weights and int64/int32 shapes',
+  );
 }
+
+/** How an element type's values are read: from raw little-endian bytes (`size` each), or from the proto's typed field. */
+interface ElementReader<A> {
+  size: number;
+  read: (view: DataView, i: number) => number;
+  field: (t: TensorProto) => A;
+}
+
+const FLOAT_READERS: Partial<Record<number, ElementReader<Float32Array>>> = {
+  [DTYPE.FLOAT]: { size: 4, read: (v, i) => v.getFloat32(i * 4, true), field: (t) => Float32Array.from(t.floatData) },
+  [DTYPE.DOUBLE]: { size: 8, read: (v, i) => v.getFloat64(i * 8, true), field: (t) => Float32Array.from(t.doubleData) },
+  [DTYPE.FLOAT16]: {
+    size: 2,
+    read: (v, i) => halfToFloat(v.getUint16(i * 2, true)),
+    field: (t) => Float32Array.from(t.int32Data, halfToFloat),
+  },
+};
+
+const INT_READERS: Partial<Record<number, ElementReader<Float64Array>>> = {
+  [DTYPE.INT64]: {
+    size: 8,
+    read: (v, i) => Number(v.getBigInt64(i * 8, true)),
+    field: (t) => Float64Array.from(t.int64Data, Number),
+  },
+  [DTYPE.INT32]: { size: 4, read: (v, i) => v.getInt32(i * 4, true), field: (t) => Float64Array.from(t.int32Data) },
+  [DTYPE.INT8]: { size: 1, read: (v, i) => v.getInt8(i), field: (t) => Float64Array.from(t.int32Data) },
+  [DTYPE.UINT8]: { size: 1, read: (v, i) => v.getUint8(i), field: (t) => Float64Array.from(t.int32Data) },
+};
+
+const BOOL_READER: ElementReader<Uint8Array> = {
+  size: 1,
+  read: (v, i) => v.getUint8(i),
+  field: (t) => Uint8Array.from(t.int32Data),
+};
 
 function halfToFloat(h: number): number {
   const s = h & 0x8000 ? -1 : 1;

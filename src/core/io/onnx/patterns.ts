@@ -342,6 +342,50 @@ function outProjection(w: Walker, av: number, xShape: number[], covered: number[
   return { r1, gemm, wOut, bOut, outT: gAttrs.get('transB') === 1, output: n[t2].output[0] };
 }
 
+/** The dense layer of the q, k or v third (`i`: 0, 1, 2) of a fused in-projection, linked to its columns and bias. */
+function inProjection(name: string, i: number, p: NonNullable<ReturnType<typeof fusedInProjection>>): PatternNode {
+  const { addB, biasIn, mm, wIn, bIn } = p;
+  const [dIn, three] = wIn.dims;
+  const inner = three / 3;
+  const from = i * inner;
+  const data = new Float32Array(dIn * inner);
+  for (let r = 0; r < dIn; r++) for (let j = 0; j < inner; j++) data[r * inner + j] = wIn.data[r * three + from + j];
+  return {
+    name,
+    className: 'MultiheadAttention',
+    op: {
+      type: 'dense',
+      kernel: tf.tensor2d(data, [dIn, inner]),
+      bias: tf.tensor1d(Float32Array.from(bIn.data.subarray(from, from + inner))),
+    },
+    inputs: ['0'],
+    links: [
+      { node: mm, input: 1, axis: 1, follows: 'out', offset: from },
+      { node: addB, input: biasIn, axis: 0, follows: 'out', offset: from },
+    ],
+  };
+}
+
+/**
+ * With heads removed: reshapes to [T, N·heads', d] and [T·N, heads'·d], and constant slice bounds of the thirds
+ * (bounds that do not depend on the batch: constants are right whether the export computed them or baked them in).
+ */
+function headRewrites(paths: HeadPath[], r1: number, tokens: number, headDim: number): HeadShapeRewrite[] {
+  const rewrites: HeadShapeRewrite[] = paths.map((p) => ({
+    node: p.reshape,
+    input: 1,
+    make: () => [tokens, -1, headDim],
+  }));
+  rewrites.push({ node: r1, input: 1, make: (h) => [-1, h * headDim] });
+  paths.forEach((p, i) =>
+    rewrites.push(
+      { node: p.slice, input: 1, make: (h) => [i * h * headDim] },
+      { node: p.slice, input: 2, make: (h) => [(i + 1) * h * headDim] },
+    ),
+  );
+  return rewrites;
+}
+
 function attention(w: Walker, softmax: number): Replacement | undefined {
   const n = w.nodes;
   const covered: number[] = [softmax];
@@ -350,7 +394,7 @@ function attention(w: Walker, softmax: number): Replacement | undefined {
   const { scale, q, k, v, av } = core;
   const inProj = fusedInProjection(w, q, k, v, covered);
   if (!inProj) return undefined;
-  const { addB, biasIn, mm, wIn, bIn, x } = inProj;
+  const { wIn, x } = inProj;
   const [batch, tokens, width] = w.shape(x);
   const [dIn, three] = wIn.dims;
   if (wIn.dims.length !== 2 || dIn !== width || three % 3 !== 0) return undefined;
@@ -371,36 +415,8 @@ function attention(w: Walker, softmax: number): Replacement | undefined {
     modulePath(n[softmax].name) ??
     parameterOwner(n[gemm].input[1])?.replace(/\.out_proj$/, '') ??
     `attention_${softmax}`;
-  const columns = (from: number) => {
-    const data = new Float32Array(dIn * inner);
-    for (let r = 0; r < dIn; r++) for (let j = 0; j < inner; j++) data[r * inner + j] = wIn.data[r * three + from + j];
-    return tf.tensor2d(data, [dIn, inner]);
-  };
-  const biasPart = (from: number) => tf.tensor1d(Float32Array.from(bIn.data.subarray(from, from + inner)));
-  const projection = (p: 'q' | 'k' | 'v', i: number): PatternNode => ({
-    name: `${name}/${p}`,
-    className: 'MultiheadAttention',
-    op: { type: 'dense', kernel: columns(i * inner), bias: biasPart(i * inner) },
-    inputs: ['0'],
-    links: [
-      { node: mm, input: 1, axis: 1, follows: 'out', offset: i * inner },
-      { node: addB, input: biasIn, axis: 0, follows: 'out', offset: i * inner },
-    ],
-  });
-  // With heads removed: reshapes to [T, N·heads', d] and [T·N, heads'·d], and constant slice bounds of the thirds.
-  const rewrites: HeadShapeRewrite[] = [q.reshape, k.reshape, v.reshape].map((r) => ({
-    node: r,
-    input: 1,
-    make: () => [tokens, -1, headDim],
-  }));
-  rewrites.push({ node: r1, input: 1, make: (h) => [-1, h * headDim] });
-  // Bounds that do not depend on the batch: constants are right whether the export computed them or baked them in.
-  [q.slice, k.slice, v.slice].forEach((s, i) =>
-    rewrites.push(
-      { node: s, input: 1, make: (h) => [i * h * headDim] },
-      { node: s, input: 2, make: (h) => [(i + 1) * h * headDim] },
-    ),
-  );
+  const projection = (p: 'q' | 'k' | 'v', i: number) => inProjection(`${name}/${p}`, i, inProj);
+  const rewrites = headRewrites([q, k, v], r1, tokens, headDim);
   return {
     kind: 'attention',
     name,

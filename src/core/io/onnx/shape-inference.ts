@@ -6,7 +6,7 @@
  * their shapes.
  */
 import { PxpError, badInput } from '../../errors';
-import type { AttributeProto, ModelProto, NodeProto } from './onnx-file';
+import type { AttributeProto, GraphProto, ModelProto, NodeProto } from './onnx-file';
 import { type ConstTensor, DTYPE, dtypeName, tensorValues } from './onnx-file';
 import {
   axisOf,
@@ -123,16 +123,8 @@ function checkFinite(data: Float32Array, name: string, file: string): void {
   }
 }
 
-export function inferGraph(model: ModelProto, file: string, inputShape?: number[]): GraphFacts {
-  const graph = model.graph!;
-  const opsetEntry = model.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx');
-  const opset = opsetEntry ? Number(opsetEntry.version) : 0;
-  const values = new Map<string, ValueFacts>();
-  for (const t of graph.initializer) {
-    const v = tensorValues(t, file);
-    if (v.kind === 'float') checkFinite(v.data, t.name, file);
-    values.set(t.name, { shape: v.dims, value: v });
-  }
+/** The model's one input (its one output checked too): a float32 tensor of a fixed sample shape (or --input-shape). */
+function checkedInput(graph: GraphProto, values: Map<string, ValueFacts>, file: string, inputShape?: number[]) {
   const inputs = graph.input.filter((i) => !values.has(i.name));
   if (inputs.length !== 1)
     throw badInput(
@@ -178,7 +170,21 @@ export function inferGraph(model: ModelProto, file: string, inputShape?: number[
       'export with a fixed image size (dynamic_axes only for the batch), or pass --input-shape C,H,W',
     );
   }
-  values.set(inputInfo.name, { shape: [batch, ...(sample as number[])] });
+  return { inputInfo, batch, sample: sample as number[], batchDynamic, elemType };
+}
+
+export function inferGraph(model: ModelProto, file: string, inputShape?: number[]): GraphFacts {
+  const graph = model.graph!;
+  const opsetEntry = model.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx');
+  const opset = opsetEntry ? Number(opsetEntry.version) : 0;
+  const values = new Map<string, ValueFacts>();
+  for (const t of graph.initializer) {
+    const v = tensorValues(t, file);
+    if (v.kind === 'float') checkFinite(v.data, t.name, file);
+    values.set(t.name, { shape: v.dims, value: v });
+  }
+  const { inputInfo, batch, sample, batchDynamic, elemType } = checkedInput(graph, values, file, inputShape);
+  values.set(inputInfo.name, { shape: [batch, ...sample] });
 
   for (const node of graph.node) {
     const where = `${file}: node '${node.name || node.opType}' (${node.opType})`;
@@ -208,7 +214,7 @@ export function inferGraph(model: ModelProto, file: string, inputShape?: number[
     throw badInput(`${file}: the output '${output}' is not produced by any node`, 'export the model again');
   return {
     values,
-    input: { name: inputInfo.name, shape: [batch, ...(sample as number[])], batchDynamic, elemType },
+    input: { name: inputInfo.name, shape: [batch, ...sample], batchDynamic, elemType },
     output,
     batch,
     opset,

@@ -310,28 +310,7 @@ class GraphAssembler {
     const x = () => this.value(node.input[0]);
     const op = node.opType;
     if (op === 'Identity' || op === 'Dropout') return alias(x());
-    if (op in ELEMENTWISE) {
-      const v = x();
-      if (op === 'Softmax') {
-        const shape = this.facts.values.get(node.input[0])!.shape;
-        // Before opset 13 Softmax flattened everything from `axis` (default 1) on; it is the same op when that is the last axis.
-        const axis = axisOf(
-          (attrs.get('axis') as number | undefined) ?? (this.facts.opset < 13 ? 1 : -1),
-          shape.length,
-        );
-        if (axis !== shape.length - 1 || v.layout !== 'plain')
-          throw new ImportError('softmax over an axis other than the last');
-      }
-      const alpha = attrs.get('alpha') as number | undefined;
-      return alias({
-        ...v,
-        node: this.emit(
-          k,
-          { type: 'activation', fn: ELEMENTWISE[op], alpha: op === 'LeakyRelu' ? (alpha ?? 0.01) : alpha },
-          [v.node],
-        ),
-      });
-    }
+    if (op in ELEMENTWISE) return alias(this.elementwise(node, k, attrs));
     switch (op) {
       case 'Clip':
         return alias({ ...x(), node: this.emit(k, this.clipOp(node, attrs), [x().node]) });
@@ -362,30 +341,8 @@ class GraphAssembler {
         return alias(this.concat(node, k, attrs));
       case 'BatchNormalization':
         return alias({ ...x(), node: this.batchNorm(node, k, attrs) });
-      case 'LayerNormalization': {
-        const v = x();
-        const shape = this.facts.values.get(node.input[0])!.shape;
-        if (
-          axisOf((attrs.get('axis') as number | undefined) ?? -1, shape.length) !== shape.length - 1 ||
-          v.layout !== 'plain'
-        )
-          throw new ImportError('layer norm over other than the last axis');
-        const gamma = node.input[1] ? this.constant(node.input[1], 'scale') : undefined;
-        const beta = node.input[2] ? this.constant(node.input[2], 'bias') : undefined;
-        return alias({
-          node: this.emit(
-            k,
-            {
-              type: 'layernorm',
-              gamma: gamma && (this.floatTensor(gamma) as tf.Tensor1D),
-              beta: beta && (this.floatTensor(beta) as tf.Tensor1D),
-              epsilon: (attrs.get('epsilon') as number | undefined) ?? 1e-5,
-            },
-            [v.node],
-          ),
-          layout: 'plain',
-        });
-      }
+      case 'LayerNormalization':
+        return alias(this.layerNorm(node, k, attrs));
       case 'Transpose':
         return alias(this.transpose(node, attrs));
       case 'Gather':
@@ -393,6 +350,54 @@ class GraphAssembler {
       default:
         throw new ImportError(`PXP cannot use ${op} here (outside the patterns it recognises)`);
     }
+  }
+
+  /** An elementwise activation (ELEMENTWISE); a softmax only over the last axis of a plain value. */
+  private elementwise(node: NodeProto, k: number, attrs: Map<string, AttrValue>): EngineValue {
+    const op = node.opType;
+    const v = this.value(node.input[0]);
+    if (op === 'Softmax') {
+      const shape = this.facts.values.get(node.input[0])!.shape;
+      // Before opset 13 Softmax flattened everything from `axis` (default 1) on; it is the same op when that is the last axis.
+      const axis = axisOf((attrs.get('axis') as number | undefined) ?? (this.facts.opset < 13 ? 1 : -1), shape.length);
+      if (axis !== shape.length - 1 || v.layout !== 'plain')
+        throw new ImportError('softmax over an axis other than the last');
+    }
+    const alpha = attrs.get('alpha') as number | undefined;
+    return {
+      ...v,
+      node: this.emit(
+        k,
+        { type: 'activation', fn: ELEMENTWISE[op], alpha: op === 'LeakyRelu' ? (alpha ?? 0.01) : alpha },
+        [v.node],
+      ),
+    };
+  }
+
+  /** LayerNormalization over the last axis of a plain value. */
+  private layerNorm(node: NodeProto, k: number, attrs: Map<string, AttrValue>): EngineValue {
+    const v = this.value(node.input[0]);
+    const shape = this.facts.values.get(node.input[0])!.shape;
+    if (
+      axisOf((attrs.get('axis') as number | undefined) ?? -1, shape.length) !== shape.length - 1 ||
+      v.layout !== 'plain'
+    )
+      throw new ImportError('layer norm over other than the last axis');
+    const gamma = node.input[1] ? this.constant(node.input[1], 'scale') : undefined;
+    const beta = node.input[2] ? this.constant(node.input[2], 'bias') : undefined;
+    return {
+      node: this.emit(
+        k,
+        {
+          type: 'layernorm',
+          gamma: gamma && (this.floatTensor(gamma) as tf.Tensor1D),
+          beta: beta && (this.floatTensor(beta) as tf.Tensor1D),
+          epsilon: (attrs.get('epsilon') as number | undefined) ?? 1e-5,
+        },
+        [v.node],
+      ),
+      layout: 'plain',
+    };
   }
 
   private clipOp(node: NodeProto, attrs: Map<string, AttrValue>): Op {
