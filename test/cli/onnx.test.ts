@@ -208,7 +208,7 @@ describe('pxp on ONNX models from PyTorch', function () {
       const relevance = JSON.parse(fs.readFileSync(path.join(out, 'relevance.json'), 'utf8')) as {
         layers: { scores: number[] }[];
       };
-      // The default --round-to auto: a layer of a multiple of 16 components keeps a multiple of 16 (or all).
+      // The default --round-to auto: a layer of a multiple of 16 components (64 or more) keeps a multiple of 16 (or all).
       const units = roundingUnits(layers, 'auto', 'onnx');
       const plan = physicalPlan(
         graph,

@@ -90,7 +90,7 @@ export const pruneCommand = defineCommand({
       type: 'string',
       placeholder: 'N|auto',
       description:
-        "with --rate or --max-drop: every layer keeps a multiple of N components (or all), giving back its most relevant removed ones. auto (default): for an ONNX model, each layer of a multiple of 16 components keeps a multiple of 16, so the pruned file stays on onnxruntime's fast blocked convolutions; 1 removes exactly what the ranking allows",
+        "with --rate or --max-drop: every layer keeps a multiple of N components (or all), giving back its most relevant removed ones. auto (default): for an ONNX model, each layer of a multiple of 16 components (64 or more) keeps a multiple of 16, so the pruned file stays on onnxruntime's fast blocked convolutions; 1 removes exactly what the ranking allows",
       value: roundToValue,
     },
     'max-drop': {

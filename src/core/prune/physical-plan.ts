@@ -48,7 +48,7 @@ export const CAUSE_TEXT: Record<GroupCause, string> = {
   depthwise: "a depthwise conv's channel is its input's channel: the two go or stay together",
   fixed: 'channels that reach a residual stream no component owns (the model input, say) cannot be removed',
   rounding:
-    "--round-to: a layer keeps a multiple of N components (or all), its most relevant removed ones given back; by default (auto) N is 16 for an ONNX model's layers of a multiple of 16, which keeps them on onnxruntime's fast blocked convolutions (--round-to 1: none given back)",
+    "--round-to: a layer keeps a multiple of N components (or all), its most relevant removed ones given back; by default (auto) N is 16 for an ONNX model's layers of a multiple of 16 and at least 64, which keeps them on onnxruntime's fast blocked convolutions (--round-to 1: none given back)",
 };
 
 /** `--round-to`: a number for every layer, or 'auto' (roundingUnits). */
@@ -62,13 +62,21 @@ export type RoundTo = number | 'auto';
 export const ORT_CHANNEL_BLOCK = 16;
 
 /**
+ * A layer narrower than this many blocks is left free by 'auto': in blocks of 16 a 16- or 32-channel layer could
+ * only keep all or nothing (or half), which pruned the small torch demo's layers not at all, and such a layer
+ * costs little time anyway.
+ */
+const AUTO_MIN_BLOCKS = 4;
+
+/**
  * The multiple each layer keeps. 'auto' keeps onnxruntime's blocked path where the original model was on it: for an
- * ONNX model (whose pruned file runs on onnxruntime), a layer of a multiple of ORT_CHANNEL_BLOCK components keeps a
- * multiple of it, every other layer (and every layer of a tfjs model) is free.
+ * ONNX model (whose pruned file runs on onnxruntime), a layer of a multiple of ORT_CHANNEL_BLOCK components, at least
+ * AUTO_MIN_BLOCKS of them, keeps a multiple of it; every other layer (and every layer of a tfjs model) is free.
  */
 export function roundingUnits(layers: ComponentLayerInfo[], roundTo: RoundTo, format: 'onnx' | 'tfjs'): number[] {
   if (roundTo !== 'auto') return layers.map(() => roundTo);
-  return layers.map((l) => (format === 'onnx' && l.size % ORT_CHANNEL_BLOCK === 0 ? ORT_CHANNEL_BLOCK : 1));
+  const blocked = (n: number) => n % ORT_CHANNEL_BLOCK === 0 && n >= AUTO_MIN_BLOCKS * ORT_CHANNEL_BLOCK;
+  return layers.map((l) => (format === 'onnx' && blocked(l.size) ? ORT_CHANNEL_BLOCK : 1));
 }
 
 export function physicalPlan(

@@ -103,13 +103,13 @@ describe("physical plan: the curve's point, made of whole groups", () => {
     });
   });
 
-  it("--round-to auto: an ONNX model's layers of a multiple of 16 keep a multiple of 16, the others are free", () => {
+  it("--round-to auto: an ONNX model's layers of a multiple of 16 (64 or more) keep a multiple of 16, the others are free", () => {
     const model = buildVgg({
       inputShape: [8, 8, 2],
       numClasses: 3,
-      widths: [32, 6],
+      widths: [64, 6],
       convsPerBlock: 1,
-      hidden: 16,
+      hidden: 32,
       dropout: 0,
       seed: 3,
     });
@@ -117,9 +117,14 @@ describe("physical plan: the curve's point, made of whole groups", () => {
     const layers = catalogue(g);
     const sizes = layers.map((l) => l.size);
     assert.ok(sizes.some((n) => n % 16 === 0) && sizes.some((n) => n % 16 !== 0), `sizes ${sizes} have both kinds`);
+    // 64 channels: blocks of 16; 32 (a multiple of 16, but under 4 blocks) and 6: free.
+    assert.deepEqual(
+      sizes.filter((n) => n % 16 === 0),
+      [64, 32],
+    );
     assert.deepEqual(
       roundingUnits(layers, 'auto', 'onnx'),
-      sizes.map((n) => (n % 16 === 0 ? 16 : 1)),
+      sizes.map((n) => (n === 64 ? 16 : 1)),
     );
     assert.deepEqual(
       roundingUnits(layers, 'auto', 'tfjs'),
