@@ -23,7 +23,7 @@ import { OnnxUnsupported } from '../core/onnx/onnx-algebra';
 import { loadOnnxRuntime } from '../core/onnx/runtime';
 import type { ComponentLayerInfo } from '../core/prune/catalogue';
 import { channelFlow } from '../core/prune/channel-flow';
-import { maskedEvaluator, onnxLatencies, onnxModelTimes, predictRows } from '../core/prune/masked-eval';
+import { maskedEvaluator, medianOfSorted, onnxLatencies, onnxModelTimes, predictRows } from '../core/prune/masked-eval';
 import {
   CAUSE_TEXT,
   type PlanDifference,
@@ -311,10 +311,9 @@ async function latencies(inp: RemovalInputs, pruned: PrunedModel): Promise<Physi
         ],
         { runs: LATENCY_RUNS, signal: inp.signal, budgetMs: LATENCY_BUDGET_MS },
       );
-      const median = (t: number[]) => t[Math.floor(t.length / 2)];
       return {
-        original: median(original),
-        pruned: median(prunedMs),
+        original: medianOfSorted(original),
+        pruned: medianOfSorted(prunedMs),
         batch,
         runs: original.length,
         engine: 'onnxruntime',

@@ -49,9 +49,10 @@ export function mergeBatchNorm(g: Graph): Graph {
       op: withWeights(
         op,
         tf.tidy(() => {
-          const scale = tf.div(
-            bn.gamma ?? tf.onesLike(bn.mean),
-            tf.mul(tf.sqrt(tf.add(bn.variance, bn.epsilon)), 1 / residue(bn.epsilon)),
+          // γ/√(σ²+ε), times the factor zennit's identity batch norm keeps.
+          const scale = tf.mul(
+            tf.div(bn.gamma ?? tf.onesLike(bn.mean), tf.sqrt(tf.add(bn.variance, bn.epsilon))),
+            residue(bn.epsilon),
           ) as tf.Tensor1D;
           const bias = tf.add(
             tf.mul(tf.sub(op.bias ?? tf.zerosLike(bn.mean), bn.mean), scale),

@@ -10,7 +10,7 @@ import { batchesOf } from '../io/batches';
 import type { Dataset } from '../io/datasets';
 import type { LoadedModel } from '../io/open-model';
 import { type RunControl, throwIfCancelled, yieldToEventLoop } from '../progress';
-import { compileForward, onnxModelTimes, predictRows } from '../prune/masked-eval';
+import { compileForward, medianOfSorted, onnxModelTimes, predictRows } from '../prune/masked-eval';
 import { loadOnnxRuntime } from '../onnx/runtime';
 import { onnxPredictLabels } from './onnx-predict';
 
@@ -178,7 +178,7 @@ export function onnxFileInput(opened: LoadedModel): OnnxFileInput | undefined {
 
 function medianAndP90(sorted: number[]): { medianMs: number; p90Ms: number } {
   return {
-    medianMs: sorted[Math.floor(sorted.length / 2)],
+    medianMs: medianOfSorted(sorted),
     p90Ms: sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.9))],
   };
 }

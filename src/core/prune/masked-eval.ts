@@ -224,8 +224,11 @@ export async function onnxModelLatencies(
   models: { model: Uint8Array | string; input: string; shape: number[] }[],
   opts: { runs?: number; warmup?: number; signal?: AbortSignal } = {},
 ): Promise<number[]> {
-  return (await onnxModelTimes(ort, models, opts)).map((t) => t[Math.floor(t.length / 2)]);
+  return (await onnxModelTimes(ort, models, opts)).map(medianOfSorted);
 }
+
+/** The median of run times sorted ascending, as onnxModelTimes returns them. */
+export const medianOfSorted = (sorted: number[]): number => sorted[Math.floor(sorted.length / 2)];
 
 const MIN_TIMED_RUNS = 5;
 
