@@ -81,6 +81,8 @@ export const isRelevanceView = object({
   layers: array(isRelevanceLayer),
   /** The first samples of the folder (all of them unless the folder is large: see MAX_SAMPLES in relevance-view.ts). */
   samples: array(isRelevanceSample),
+  /** The model's class names by index (a sample's `target` indexes them), when the folder records them. */
+  classNames: optional(array(string)),
   /** How many samples the folder explains (the layer means use all of them). */
   samplesTotal: optional(number),
   /** Conservation over all samples: mean of input sum / output sum, and the worst |input − output|. */

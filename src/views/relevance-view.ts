@@ -94,6 +94,7 @@ function attributionView(dir: string): RelevanceView {
     ...sourceFileOf(dir),
     composite: { name: json.composite.name, rules: json.rules },
     init,
+    ...(json.classNames ? { classNames: json.classNames } : {}),
     layers: viewLayers,
     samples,
     samplesTotal: n,
@@ -153,9 +154,9 @@ function pngDataUri(file: string): string | undefined {
 /**
  * The relevance heatmap of one sample drawn from input.npy (red positive, blue negative, as pxp attribute's PNGs),
  * for samples beyond the PNGs the folder has. Undefined when the input relevance is not an image (rank ≠ 4).
- * The folder does not keep the input itself, so the picture is the relevance alone.
+ * The folder does not keep the input itself, so the picture is the relevance alone, with its colour scale and `label`.
  */
-export function renderRelevanceHeatmap(dir: string, sample: number): string | undefined {
+export function renderRelevanceHeatmap(dir: string, sample: number, label?: string): string | undefined {
   const input = readNpy(path.join(dir, 'input.npy'));
   if (input.shape.length !== 4) return undefined;
   const [n, h, w, c] = input.shape;
@@ -163,7 +164,6 @@ export function renderRelevanceHeatmap(dir: string, sample: number): string | un
     throw badInput(`${dir}: sample ${sample} is not among the ${n} of input.npy`, 'pick a sample of the list');
   const per = h * w * c;
   const relevance = Float32Array.from(input.data.subarray(sample * per, (sample + 1) * per));
-  // The same scale as pxp attribute's PNGs of 28-pixel images, smaller for large inputs.
-  const scale = Math.max(1, Math.min(8, Math.floor(224 / Math.max(h, w))));
-  return `data:image/png;base64,${Buffer.from(encodeHeatmapPng(undefined, relevance, h, w, c, scale)).toString('base64')}`;
+  const png = encodeHeatmapPng(undefined, relevance, h, w, c, undefined, { ...(label ? { label } : {}) });
+  return `data:image/png;base64,${Buffer.from(png).toString('base64')}`;
 }

@@ -62,6 +62,29 @@ describe('pxp attribute', () => {
     );
   });
 
+  it('names the classes from a classes.txt beside the inputs when the model has no names', () => {
+    const data = path.join(tmp.dir, 'data');
+    fs.mkdirSync(data);
+    fs.copyFileSync(X, path.join(data, 'x.npy'));
+    const names = Array.from({ length: 10 }, (_, c) => `kind ${c}`);
+    fs.writeFileSync(path.join(data, 'classes.txt'), names.join('\n') + '\n');
+    const out = path.join(tmp.dir, 'run');
+    const args = ['attribute', '--model', MODEL, '--inputs', path.join(data, 'x.npy'), '--targets', Y];
+    const r = pxp([...args, '--heatmaps', '1', '--out', out]);
+    assert.equal(r.code, 0, r.stderr);
+    const components = JSON.parse(fs.readFileSync(path.join(out, 'components.json'), 'utf8'));
+    assert.deepEqual(components.classNames, names);
+    // The heatmap carries the label and the scale in a strip below the 224-pixel pictures.
+    const png = PNG.sync.read(fs.readFileSync(path.join(out, 'heatmaps', listFiles(path.join(out, 'heatmaps'))[0])));
+    assert.ok(png.height > 224 + 10, `a legend strip (${png.height} px high)`);
+
+    fs.writeFileSync(path.join(data, 'classes.txt'), 'only\ntwo\n');
+    const bad = pxp([...args, '--heatmaps', '0', '--out', path.join(tmp.dir, 'bad')]);
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /classes\.txt names 2 classes but there are 10/);
+    assert.ok(!fs.existsSync(path.join(tmp.dir, 'bad')), 'no result folder from a refused run');
+  });
+
   it('explains the predicted class without --targets, and scales by the logit with --init logit', () => {
     const out = path.join(tmp.dir, 'run');
     const r = pxp([

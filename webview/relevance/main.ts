@@ -8,6 +8,7 @@ import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '../shared/panel.css';
 import { barChart, lineChart } from '../../src/shared/svg-chart';
+import { classLabel } from '../../src/shared/class-label';
 import type { RelevanceLayer, RelevanceView } from '../../src/protocol/webview';
 import { clear, el, showError, svgFigure, tile } from '../shared/dom';
 import { rel } from '../shared/format';
@@ -205,7 +206,7 @@ function toolbar(v: RelevanceView): HTMLElement {
         el(
           'vscode-option',
           { value: String(s.index), selected: sample === s.index },
-          `sample ${s.index} (class ${s.target})`,
+          `sample ${s.index} (${classLabel(s.target, v.classNames)})`,
         ),
       );
     select.addEventListener('change', () => {
@@ -270,7 +271,7 @@ function sampleSection(v: RelevanceView): HTMLElement[] {
         el(
           'figcaption',
           { class: 'muted' },
-          `sample ${s.index}, class ${s.target}: input | relevance (red positive, blue negative)`,
+          `sample ${s.index}, ${classLabel(s.target, v.classNames)}: input | relevance (red positive, blue negative; the bar below spans ± the largest |relevance| of a pixel)`,
         ),
       ),
     );
@@ -285,7 +286,7 @@ function sampleSection(v: RelevanceView): HTMLElement[] {
           el(
             'figcaption',
             { class: 'muted' },
-            `sample ${s.index}, class ${s.target}: relevance (red positive, blue negative), drawn from input.npy — the folder keeps no copy of the input`,
+            `sample ${s.index}, ${classLabel(s.target, v.classNames)}: relevance (red positive, blue negative), drawn from input.npy — the folder keeps no copy of the input`,
           ),
         ),
       );
@@ -300,9 +301,9 @@ function sampleSection(v: RelevanceView): HTMLElement[] {
   for (const h of withHeatmap) {
     const b = el(
       'button',
-      { title: `show sample ${h.index}` },
+      { title: `show sample ${h.index} (${classLabel(h.target, v.classNames)})` },
       el('img', { src: h.heatmap!, alt: `sample ${h.index}` }),
-      el('span', {}, `#${h.index} class ${h.target}`),
+      el('span', {}, `#${h.index} ${classLabel(h.target, v.classNames)}`),
     );
     b.addEventListener('click', () => {
       sample = h.index;

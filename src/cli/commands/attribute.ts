@@ -11,6 +11,8 @@ import { DEFAULT_SOFTMAX_RULE } from '../../core/lrp/propagate';
 import { type CompositeSpec, INITS, PRESET_NAMES, compositeToJson, loadComposite } from '../../core/lrp/composites';
 import { throwIfCancelled, yieldToEventLoop } from '../../core/progress';
 import { writeHeatmapPng } from '../../core/report/heatmap';
+import { classLabel } from '../../shared/class-label';
+import { findClassNamesFile, readClassNamesFile } from '../../core/io/class-names-file';
 import { attributeInWorkers, defaultWorkerCount } from '../../workers/parallel';
 import { type CommandContext, EXECUTOR_OPTION, MODEL_OPTION, defineCommand } from '../command';
 import {
@@ -130,6 +132,7 @@ export const attributeCommand = defineCommand({
       requireClassifier(opened);
       const { x, shape } = readInputs(inputsPath, opened, inputRange);
       const targets = targetsPath ? readTargets(targetsPath, shape[0], opened.summary.numClasses) : undefined;
+      const classNames = classNamesFor(opened, inputsPath);
       const composite = loadComposite(compositeArg, opened.ruleLayerNames());
       const init: InitMode = compositeSetting(
         { name: `--init ${initArg}`, value: initArg },
@@ -158,8 +161,9 @@ export const attributeCommand = defineCommand({
         // Relevance in the layout of the user's inputs (NCHW for a model from PyTorch).
         const relevance = arrayForUser(result.input, shape, model.layout);
         writeNpy(path.join(dir, 'input.npy'), { dtype: 'float32', shape: relevance.shape, data: relevance.data });
-        writeComponents(dir, componentsFile(model.file, composite, init, result));
-        if (shape.length === 4 && heatmaps > 0) await writeHeatmaps(dir, x, shape, result, heatmaps, ctx.signal);
+        writeComponents(dir, componentsFile(model.file, composite, init, result, classNames));
+        if (shape.length === 4 && heatmaps > 0)
+          await writeHeatmaps(dir, { x, shape, result, count: heatmaps, classNames }, ctx.signal);
       });
       const value = { out: out.dir, ...summaryValue(result, composite, n, workers, backend, inputSums) };
       const meanRatio = inputSums.reduce((a, v, s) => a + v / (result.outputRelevance[s] || 1), 0) / n;
@@ -213,13 +217,20 @@ async function explain(
 }
 
 /** components.json: the composite and its rule per layer, the targets, and every component's relevance per sample. */
-function componentsFile(model: string, composite: CompositeSpec, init: InitMode, result: AttributionResult) {
+function componentsFile(
+  model: string,
+  composite: CompositeSpec,
+  init: InitMode,
+  result: AttributionResult,
+  classNames: string[] | undefined,
+) {
   return {
     model,
     composite: { name: composite.name, ...compositeToJson(composite) },
     rules: result.layerRules,
     init,
     targets: Array.from(result.targets),
+    ...(classNames ? { classNames } : {}),
     layers: result.layers.map((l) => ({
       name: l.name,
       kind: l.kind,
@@ -228,15 +239,23 @@ function componentsFile(model: string, composite: CompositeSpec, init: InitMode,
   };
 }
 
-/** heatmaps/NNNN-classK.png for the first `count` samples of an image input ([N, H, W, C]). */
+/** The model's class names, else those of a classes.txt beside the inputs file; undefined when neither has them. */
+function classNamesFor(opened: OpenedModel, inputsPath: string): string[] | undefined {
+  if (opened.classNames) return opened.classNames;
+  const file = findClassNamesFile([path.dirname(path.resolve(inputsPath))]);
+  return file ? readClassNamesFile(file, opened.summary.numClasses) : undefined;
+}
+
+/**
+ * heatmaps/NNNN-classK.png for the first `count` samples of an image input ([N, H, W, C]), each with the colour
+ * scale and the explained class below it.
+ */
 async function writeHeatmaps(
   dir: string,
-  x: Float32Array,
-  shape: number[],
-  result: AttributionResult,
-  count: number,
+  job: { x: Float32Array; shape: number[]; result: AttributionResult; count: number; classNames?: string[] },
   signal: AbortSignal | undefined,
 ): Promise<void> {
+  const { x, shape, result, count, classNames } = job;
   const [n, h, w, c] = shape;
   const per = x.length / n;
   for (let s = 0; s < Math.min(n, count); s++) {
@@ -252,6 +271,8 @@ async function writeHeatmaps(
       h,
       w,
       c,
+      undefined,
+      { label: classLabel(result.targets[s], classNames) },
     );
   }
 }

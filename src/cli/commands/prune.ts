@@ -292,6 +292,7 @@ function runRecord(
     reference: { source: reference.source, samples: reference.y.length },
     evaluation: { source: evaluation.source, samples: evaluation.y.length },
     classes: classes ?? null,
+    ...(opened.classNames ? { classNames: opened.classNames } : {}),
     settings: {
       seed: s.seed,
       absSort: s.ranking.absSort,

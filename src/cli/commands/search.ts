@@ -610,6 +610,7 @@ export function runDescription(
     evaluation: { source: task.evaluation.source, samples: task.evaluation.y.length },
     holdout: task.holdout ? { source: task.holdout.source, samples: task.holdout.y.length } : null,
     classes: task.classes ?? null,
+    ...(opened.classNames ? { classNames: opened.classNames } : {}),
     workers: s.workers,
     ...trialSettings(s),
     trialsWanted: s.trialsWanted,

@@ -15,6 +15,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { findClassNamesFile, readClassNamesFile } from './class-names-file';
 import { badInput, PxpError, usageError } from '../errors';
 import { mulberry32, shuffleInPlace } from '../random';
 import { readIdxImages, readIdxLabels } from './idx';
@@ -434,7 +435,19 @@ export function loadFolder(dir: string, opts: LoadOptions = {}): Dataset {
         : LAYOUT_HINT,
     );
   }
-  return materialise(src, range(0, src.y.length), numClassesOf(src), src.where, opts);
+  return withClassNamesFile(materialise(src, range(0, src.y.length), numClassesOf(src), src.where, opts), [dir]);
+}
+
+/**
+ * A data set without class names of its own (x.npy + y.npy, IDX) takes them from a classes.txt in the nearest of
+ * `dirs`; an image tree keeps its folders' names.
+ */
+function withClassNamesFile(ds: Dataset, dirs: string[]): Dataset {
+  if (ds.classNames) return ds;
+  const file = findClassNamesFile(dirs);
+  if (!file) return ds;
+  const names = readClassNamesFile(file, ds.numClasses);
+  return { ...ds, classNames: names, numClasses: names.length };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -513,6 +526,11 @@ export function availableSplits(dir: string): SplitName[] {
  * train then leaves those samples out, so that val stays held out (see holdOut).
  */
 export function loadSplit(dir: string, split: SplitName, opts: LoadOptions = {}): Dataset {
+  const own = path.join(dir, split === 'val' && !isDir(path.join(dir, 'val')) ? 'train' : split);
+  return withClassNamesFile(loadSplitData(dir, split, opts), [own, dir]);
+}
+
+function loadSplitData(dir: string, split: SplitName, opts: LoadOptions): Dataset {
   checkLimit(opts.limit);
   checkDir(dir);
 

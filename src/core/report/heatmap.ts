@@ -1,12 +1,21 @@
 /**
  * Relevance heatmaps as PNG files. One image's relevance (HWC) is summed over channels, divided by its largest
  * absolute value and drawn with a red-white-blue map centred at 0 (red positive, blue negative, white none), so both
- * the sign and the magnitude can be read. The input image is drawn beside it for orientation.
+ * the sign and the magnitude can be read. The input image is drawn beside it for orientation. With a legend, a strip
+ * below carries the colour scale (−max … 0 … +max of the summed relevance) and a label (the explained class).
  */
 import { PNG } from 'pngjs';
 import { writeFileAtomic } from '../io/atomic';
+import { type Canvas, charWidth, drawText, fillRect, fitText, textHeight, textWidth } from './pixel-font';
 
 const GAP = 2; // white pixels between the input and the heatmap, not scaled
+const INK: [number, number, number] = [40, 40, 40];
+
+/** What the strip below the pictures says; absent, the PNG holds the pictures alone. */
+export interface HeatmapLegend {
+  /** Drawn under the input (or under the scale when there is no input): the explained class, say. */
+  label?: string;
+}
 
 function checkSize(what: string, data: Float32Array, h: number, w: number, c: number): void {
   if (![h, w, c].every((n) => Number.isInteger(n) && n > 0)) {
@@ -17,8 +26,13 @@ function checkSize(what: string, data: Float32Array, h: number, w: number, c: nu
   }
 }
 
-/** h*w*3 RGB bytes: the channel-summed relevance, normalized by its max |value|, through the red-white-blue map. */
-export function relevanceToRgb(relevance: Float32Array, h: number, w: number, c: number): Uint8Array {
+/** Per pixel the relevance summed over channels (non-finite sums as 0), and the largest |sum|: the map's scale. */
+export function channelSums(
+  relevance: Float32Array,
+  h: number,
+  w: number,
+  c: number,
+): { sums: Float64Array; max: number } {
   checkSize('relevance', relevance, h, w, c);
   const n = h * w;
   const sums = new Float64Array(n);
@@ -30,15 +44,20 @@ export function relevanceToRgb(relevance: Float32Array, h: number, w: number, c:
     sums[i] = Number.isFinite(s) ? s : 0;
     max = Math.max(max, Math.abs(sums[i]));
   }
-  const rgb = new Uint8Array(n * 3);
-  for (let i = 0; i < n; i++) {
-    const v = max > 0 ? sums[i] / max : 0; // all-zero relevance stays white
-    // Positive values fade green and blue out of white towards red; negative ones fade red and green towards blue.
-    const fade = Math.round(255 * (1 - Math.abs(v)));
-    rgb[i * 3] = v >= 0 ? 255 : fade;
-    rgb[i * 3 + 1] = fade;
-    rgb[i * 3 + 2] = v <= 0 ? 255 : fade;
-  }
+  return { sums, max };
+}
+
+/** The colour of v in [−1, 1]: positive fades green and blue out of white towards red, negative red and green towards blue. */
+function colourOf(v: number): [number, number, number] {
+  const fade = Math.round(255 * (1 - Math.abs(v)));
+  return [v >= 0 ? 255 : fade, fade, v <= 0 ? 255 : fade];
+}
+
+/** h*w*3 RGB bytes: the channel-summed relevance, normalized by its max |value|, through the red-white-blue map. */
+export function relevanceToRgb(relevance: Float32Array, h: number, w: number, c: number): Uint8Array {
+  const { sums, max } = channelSums(relevance, h, w, c);
+  const rgb = new Uint8Array(sums.length * 3);
+  for (let i = 0; i < sums.length; i++) rgb.set(colourOf(max > 0 ? sums[i] / max : 0), i * 3); // all-zero stays white
   return rgb;
 }
 
@@ -59,14 +78,30 @@ function inputToRgb(input: Float32Array, h: number, w: number, c: number): Uint8
   return rgb;
 }
 
-/** PNG bytes: [input | 2px gap | heatmap] when input is given, else the heatmap; pixels enlarged `scale` times. */
+/** The default enlargement: a 28-pixel image becomes 224 pixels, a 224-pixel one stays as it is. */
+export function heatmapScale(h: number, w: number): number {
+  return Math.max(1, Math.min(8, Math.floor(224 / Math.max(h, w))));
+}
+
+/** The colour scale's end value, short enough for a small picture: 0.034, 12, 1.2E-5. */
+export function scaleNumber(max: number): string {
+  if (max >= 0.01 && max < 1000) return String(Number(max.toPrecision(2)));
+  return max.toExponential(1).toUpperCase();
+}
+
+/**
+ * PNG bytes: [input | 2px gap | heatmap] when input is given, else the heatmap; pixels enlarged `scale` times
+ * (default: heatmapScale). With a legend, a strip below holds the colour bar under the heatmap with its end values and
+ * the label.
+ */
 export function encodeHeatmapPng(
   input: Float32Array | undefined,
   relevance: Float32Array,
   h: number,
   w: number,
   c: number,
-  scale = 8,
+  scale = heatmapScale(h, w),
+  legend?: HeatmapLegend,
 ): Uint8Array {
   if (!Number.isInteger(scale) || scale < 1) throw new Error(`heatmap: scale must be a positive integer, got ${scale}`);
   if (input) checkSize('input', input, h, w, c);
@@ -74,12 +109,13 @@ export function encodeHeatmapPng(
   const panels: Uint8Array[] = input ? [inputToRgb(input, h, w, c), heat] : [heat];
   const pw = w * scale;
   const width = panels.length * pw + (panels.length - 1) * GAP;
-  const height = h * scale;
+  const strip = legend ? legendLayout(pw, !input && !!legend.label) : undefined;
+  const height = h * scale + (strip?.height ?? 0);
   const png = new PNG({ width, height });
   png.data.fill(255); // white background (the gap) and opaque alpha
   panels.forEach((rgb, p) => {
     const x0 = p * (pw + GAP);
-    for (let y = 0; y < height; y++) {
+    for (let y = 0; y < h * scale; y++) {
       const row = Math.floor(y / scale) * w;
       for (let x = 0; x < pw; x++) {
         const src = (row + Math.floor(x / scale)) * 3;
@@ -90,7 +126,70 @@ export function encodeHeatmapPng(
       }
     }
   });
+  if (legend && strip) {
+    const max = channelSums(relevance, h, w, c).max;
+    drawLegend(png, strip, { top: h * scale, heatX: input ? pw + GAP : 0, pw, hasInput: !!input }, max, legend);
+  }
   return PNG.sync.write(png);
+}
+
+interface LegendLayout {
+  /** Font cell size. */
+  ts: number;
+  height: number;
+  barTop: number;
+  barHeight: number;
+  ticksTop: number;
+  labelTop: number;
+}
+
+/** Where the strip's parts go, relative to its top; the label gets its own row when no input shares the strip. */
+function legendLayout(pw: number, labelRow: boolean): LegendLayout {
+  const ts = pw >= 120 ? 2 : 1;
+  const pad = 2 * ts;
+  const barHeight = 4 * ts;
+  const ticksTop = pad + barHeight + ts;
+  const labelTop = labelRow ? ticksTop + textHeight(ts) + 2 * ts : 0;
+  const height = (labelRow ? labelTop : ticksTop) + textHeight(ts) + pad;
+  return { ts, height, barTop: pad, barHeight, ticksTop, labelTop };
+}
+
+function drawLegend(
+  png: Canvas,
+  at: LegendLayout,
+  place: { top: number; heatX: number; pw: number; hasInput: boolean },
+  max: number,
+  legend: HeatmapLegend,
+): void {
+  const { ts } = at;
+  const { top, heatX, pw } = place;
+  for (let x = 0; x < pw; x++) {
+    const v = pw > 1 ? -1 + (2 * x) / (pw - 1) : 0;
+    fillRect(png, heatX + x, top + at.barTop, 1, at.barHeight, colourOf(v));
+  }
+  // End values where they fit; an all-zero map has no scale, only its 0.
+  const y = top + at.ticksTop;
+  const zero = '0';
+  const zeroX = heatX + Math.floor((pw - textWidth(zero, ts)) / 2);
+  const ends = max > 0 ? [`-${scaleNumber(max)}`, `+${scaleNumber(max)}`] : [];
+  const gap = charWidth(ts);
+  if (ends.length === 2 && textWidth(ends[0], ts) + textWidth(ends[1], ts) + gap <= pw) {
+    const rightX = heatX + pw - textWidth(ends[1], ts);
+    drawText(png, ends[0], heatX, y, ts, INK);
+    drawText(png, ends[1], rightX, y, ts, INK);
+    const leftEnd = heatX + textWidth(ends[0], ts);
+    if (zeroX >= leftEnd + gap && zeroX + textWidth(zero, ts) + gap <= rightX) drawText(png, zero, zeroX, y, ts, INK);
+  } else if (ends.length === 0) {
+    drawText(png, zero, zeroX, y, ts, INK);
+  }
+  if (!legend.label) return;
+  const text = fitText(legend.label, pw, ts);
+  const labelX = (x0: number) => x0 + Math.floor((pw - textWidth(text, ts)) / 2);
+  if (place.hasInput) {
+    drawText(png, text, labelX(0), top + Math.floor((at.height - textHeight(ts)) / 2), ts, INK);
+  } else {
+    drawText(png, text, labelX(heatX), top + at.labelTop, ts, INK);
+  }
 }
 
 export function writeHeatmapPng(
@@ -101,6 +200,7 @@ export function writeHeatmapPng(
   w: number,
   c: number,
   scale?: number,
+  legend?: HeatmapLegend,
 ): void {
-  writeFileAtomic(file, encodeHeatmapPng(input, relevance, h, w, c, scale));
+  writeFileAtomic(file, encodeHeatmapPng(input, relevance, h, w, c, scale, legend));
 }

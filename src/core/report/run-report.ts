@@ -328,7 +328,17 @@ function runSection(run: Json | undefined, curve: CurveFile, criterion: string, 
   const settings = asObject(run?.settings);
   const timings = asObject(run?.timings);
   const backend = asObject(run?.backend);
-  const classes = Array.isArray(run?.classes) ? (run.classes as unknown[]).join(', ') : 'all';
+  const names = Array.isArray(run?.classNames) ? (run.classNames as unknown[]) : [];
+  // A restricted task lists its classes by index and name ("3 (Dress)"), as --classes accepts them.
+  const classes = Array.isArray(run?.classes)
+    ? (run.classes as unknown[])
+        .map((c) =>
+          typeof c === 'number' && typeof names[c] === 'string' ? `${c} (${names[c] as string})` : String(c),
+        )
+        .join(', ')
+    : names.length > 0
+      ? `all ${names.length}`
+      : 'all';
   return [
     '<h2>Run</h2>',
     '<dl class="summary">',

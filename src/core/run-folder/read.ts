@@ -162,6 +162,9 @@ export function readComponents(dir: string, hint: string): ComponentsFile {
     rules,
     init: asString(json.init) ?? 'one-hot',
     targets: Array.isArray(json.targets) ? (json.targets as number[]) : [],
+    ...(Array.isArray(json.classNames) && json.classNames.every((n) => typeof n === 'string')
+      ? { classNames: json.classNames as string[] }
+      : {}),
     layers,
   };
 }

@@ -2,12 +2,14 @@
 import * as vscode from 'vscode';
 import { asPxpError } from '../../core/errors';
 import type { PanelState, RelevanceView } from '../../protocol/webview';
+import { classLabel } from '../../shared/class-label';
 import { readRelevanceView, renderRelevanceHeatmap } from '../../views/relevance-view';
 import { revealLayerInModel, revealLayerInSource } from './reveal-layer';
 import { type PanelContext, RunPanel } from './run-panel';
 
 export class RelevancePanel extends RunPanel {
   private modelPath: string | undefined;
+  private view: RelevanceView | undefined;
 
   static createOrShow(runDir: string, ctx: PanelContext, modelPath?: string): void {
     const state: PanelState = { kind: 'relevance', runDir, ...(modelPath ? { modelPath } : {}) };
@@ -26,13 +28,16 @@ export class RelevancePanel extends RunPanel {
 
   protected readView(): RelevanceView {
     const view = readRelevanceView(this.state.runDir);
+    this.view = view;
     this.modelPath ??= view.model;
     return view;
   }
 
   protected override heatmap(sample: number): void {
     try {
-      this.post({ type: 'heatmap', sample, heatmap: renderRelevanceHeatmap(this.state.runDir, sample) });
+      const target = this.view?.samples.find((s) => s.index === sample)?.target;
+      const label = target !== undefined && target >= 0 ? classLabel(target, this.view?.classNames) : undefined;
+      this.post({ type: 'heatmap', sample, heatmap: renderRelevanceHeatmap(this.state.runDir, sample, label) });
     } catch (e) {
       this.ctx.log.warn(`relevance panel: heatmap of sample ${sample}: ${asPxpError(e).describe()}`);
     }

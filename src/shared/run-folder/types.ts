@@ -82,6 +82,8 @@ export interface ComponentsFile {
   rules: { name: string; rule: string }[];
   init: string;
   targets: number[];
+  /** Names of the model's classes, by index, when the model or a classes.txt beside the inputs gives them. */
+  classNames?: string[];
   layers: { name: string; kind: string; relevance: number[][] }[];
 }
 

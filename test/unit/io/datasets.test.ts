@@ -357,6 +357,53 @@ describe('datasets', () => {
     });
   });
 
+  describe('classes.txt', () => {
+    it('names the classes of an npy folder, line k naming class k, blank trailing lines ignored', () => {
+      writeNpyFolder(tmp, [0, 2, 1]);
+      fs.writeFileSync(path.join(tmp, 'classes.txt'), 'cat\r\ndog \nbird\nfish\n\n');
+      const ds = loadFolder(tmp);
+      assert.deepEqual(ds.classNames, ['cat', 'dog', 'bird', 'fish']);
+      assert.equal(ds.numClasses, 4, 'the file may name classes the split has no sample of');
+      assert.deepEqual(subset(ds, [1]).classNames, ds.classNames);
+    });
+
+    it('names the classes of every split from the data set folder, a split folder first', () => {
+      for (const s of ['train', 'test']) writeNpyFolder(path.join(tmp, s), [0, 1, 1, 0, 1, 0, 1, 0, 1, 0, 1]);
+      fs.writeFileSync(path.join(tmp, 'labels.txt'), 'no\nyes\n');
+      assert.deepEqual(loadSplit(tmp, 'val').classNames, ['no', 'yes']);
+      fs.writeFileSync(path.join(tmp, 'test', 'classes.txt'), 'negative\npositive\n');
+      assert.deepEqual(loadSplit(tmp, 'test').classNames, ['negative', 'positive']);
+      assert.deepEqual(loadSplit(tmp, 'train').classNames, ['no', 'yes']);
+    });
+
+    it('names IDX classes', () => {
+      fs.writeFileSync(path.join(tmp, 't10k-images-idx3-ubyte'), idxBytes([2, 1, 1], Uint8Array.from([0, 9])));
+      fs.writeFileSync(path.join(tmp, 't10k-labels-idx1-ubyte'), idxBytes([2], Uint8Array.from([0, 1])));
+      fs.writeFileSync(path.join(tmp, 'classes.txt'), 'zero\none\n');
+      assert.deepEqual(loadSplit(tmp, 'test').classNames, ['zero', 'one']);
+    });
+
+    it('leaves image folders their folder names', () => {
+      writePng(path.join(tmp, 'b', '1.png'), 1, 1, () => [0, 0, 0, 255]);
+      writePng(path.join(tmp, 'a', '1.png'), 1, 1, () => [0, 0, 0, 255]);
+      fs.writeFileSync(path.join(tmp, 'classes.txt'), 'x\ny\n');
+      assert.deepEqual(loadFolder(tmp).classNames, ['a', 'b']);
+    });
+
+    for (const [what, text, pattern] of [
+      ['too few names', 'cat\ndog\n', /names 2 classes but there are 3/],
+      ['a blank line between names', 'cat\n\ndog\nbird\n', /line 2 is blank/],
+      ['a name given twice', 'cat\ndog\ncat\n', /'cat' names both class 0 and class 2/],
+      ['no names at all', '\n\n', /lists no class names/],
+    ] as const) {
+      it(`rejects ${what}, naming the file`, () => {
+        writeNpyFolder(tmp, [0, 2, 1]);
+        fs.writeFileSync(path.join(tmp, 'classes.txt'), text);
+        expectBadInput(() => loadFolder(tmp), [path.join(tmp, 'classes.txt')], pattern);
+      });
+    }
+  });
+
   describe('folders and splits', () => {
     it('reports a missing folder, a file and an empty folder', () => {
       const missing = path.join(tmp, 'nope');

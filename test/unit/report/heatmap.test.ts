@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PNG } from 'pngjs';
-import { encodeHeatmapPng, relevanceToRgb, writeHeatmapPng } from '../../../src/core/report/heatmap';
+import {
+  encodeHeatmapPng,
+  heatmapScale,
+  relevanceToRgb,
+  scaleNumber,
+  writeHeatmapPng,
+} from '../../../src/core/report/heatmap';
+import { drawText, fitText, textWidth } from '../../../src/core/report/pixel-font';
 import { tempDir } from '../../helpers/tmp';
 
 const rgbAt = (rgb: Uint8Array, i: number) => [rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2]];
@@ -116,6 +123,86 @@ describe('heatmap', () => {
     it('rejects a bad scale or input size', () => {
       assert.throws(() => encodeHeatmapPng(undefined, new Float32Array(4), 2, 2, 1, 0), /scale/);
       assert.throws(() => encodeHeatmapPng(new Float32Array(3), new Float32Array(4), 2, 2, 1), /input/);
+    });
+  });
+
+  describe('legend', () => {
+    const inkIn = (png: PNG, x0: number, x1: number, y0: number, y1: number) => {
+      let n = 0;
+      for (let y = y0; y < y1; y++)
+        for (let x = x0; x < x1; x++) if (pixel(png, x, y)[0] < 100 && pixel(png, x, y)[2] < 100) n++;
+      return n;
+    };
+
+    it('adds a strip: the colour bar under the heatmap from blue to red, the label under the input', () => {
+      const rel = new Float32Array(784);
+      rel[0] = 0.5;
+      rel[1] = -0.25;
+      const plain = PNG.sync.read(Buffer.from(encodeHeatmapPng(new Float32Array(784), rel, 28, 28, 1)));
+      const png = PNG.sync.read(
+        Buffer.from(encodeHeatmapPng(new Float32Array(784), rel, 28, 28, 1, undefined, { label: 'class 3: Dress' })),
+      );
+      assert.equal(png.width, plain.width);
+      assert.ok(png.height > plain.height + 10, `a strip below (${png.height} vs ${plain.height})`);
+      const heatX = 224 + 2;
+      const barY = 224 + 4 + 2; // the pad (2 cells of 2 px), then the bar
+      assert.deepEqual(pixel(png, heatX, barY), [0, 0, 255, 255]); // −max: blue
+      assert.deepEqual(pixel(png, heatX + 223, barY), [255, 0, 0, 255]); // +max: red
+      const mid = pixel(png, heatX + 111, barY);
+      assert.ok(
+        mid.slice(0, 3).every((v) => v > 245),
+        `the middle of the bar is white: ${mid}`,
+      );
+      // Numbers under the bar, the label under the input; nothing drawn into the pictures themselves.
+      assert.ok(inkIn(png, heatX, heatX + 224, 224 + 14, png.height) > 20, 'scale numbers are drawn');
+      assert.ok(inkIn(png, 0, 224, 224, png.height) > 40, 'the label is drawn under the input');
+      assert.deepEqual(pixel(png, 300, 100), pixel(plain, 300, 100));
+    });
+
+    it('puts the label on its own row when there is no input, and says only 0 for an all-zero map', () => {
+      const png = PNG.sync.read(
+        Buffer.from(encodeHeatmapPng(undefined, new Float32Array(784), 28, 28, 1, undefined, { label: 'class 1' })),
+      );
+      const strip = png.height - 224;
+      assert.ok(strip > 30, `two text rows below the bar (${strip} px)`);
+      const ticks = inkIn(png, 0, 224, 224 + 14, 224 + 24);
+      // '0' in the 3×5 font at 2 px cells: 12 lit cells of 4 pixels.
+      assert.equal(ticks, 12 * 4);
+      assert.ok(inkIn(png, 0, 224, 224 + 26, png.height) > 40, 'the label row');
+    });
+
+    it('writes the scale short: plain between 0.01 and 1000, else with an exponent', () => {
+      assert.equal(scaleNumber(0.034567), '0.035');
+      assert.equal(scaleNumber(12.34), '12');
+      assert.equal(scaleNumber(0.0012345), '1.2E-3');
+      assert.equal(scaleNumber(123456), '1.2E+5');
+    });
+
+    it('enlarges small images to about 224 pixels and leaves large ones', () => {
+      assert.equal(heatmapScale(28, 28), 8);
+      assert.equal(heatmapScale(32, 32), 7);
+      assert.equal(heatmapScale(224, 224), 1);
+      assert.equal(heatmapScale(512, 300), 1);
+    });
+  });
+
+  describe('pixel font', () => {
+    it("draws a glyph's lit cells, scaled", () => {
+      const canvas = { width: 8, height: 10, data: new Uint8Array(8 * 10 * 4).fill(255) };
+      drawText(canvas, '1', 1, 0, 2, [0, 0, 0]);
+      const lit = (x: number, y: number) => canvas.data[(y * 8 + x) * 4] === 0;
+      // '1' is .#. / ##. / .#. / .#. / ###
+      assert.ok(lit(3, 0) && lit(4, 1) && !lit(1, 0) && !lit(5, 0));
+      assert.ok(lit(1, 2) && lit(3, 2) && !lit(5, 2));
+      assert.ok(lit(1, 9) && lit(3, 9) && lit(6, 9));
+      assert.equal(canvas.data[3], 255);
+    });
+
+    it('measures and cuts text to a width', () => {
+      assert.equal(textWidth('abc', 2), 3 * 8 - 2);
+      assert.equal(fitText('short', 100, 1), 'short');
+      assert.equal(fitText('a rather long class name', 40, 1), 'a rather..');
+      assert.ok(textWidth(fitText('a rather long class name', 40, 1), 1) <= 40);
     });
   });
 

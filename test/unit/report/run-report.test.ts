@@ -5,7 +5,7 @@ import { renderRunReport } from '../../../src/core/report/run-report';
 import { tempDir } from '../../helpers/tmp';
 
 /** A prune run folder as pxp prune --rate writes it, with the figures given. */
-function runFolder(dir: string, physical: Record<string, unknown>): string {
+function runFolder(dir: string, physical: Record<string, unknown>, run: Record<string, unknown> = {}): string {
   fs.writeFileSync(
     path.join(dir, 'curve.json'),
     JSON.stringify({
@@ -54,6 +54,7 @@ function runFolder(dir: string, physical: Record<string, unknown>): string {
       settings: {},
       auc: 0.3,
       physical: { ...base, ...physical },
+      ...run,
     }),
   );
   return renderRunReport(dir);
@@ -63,6 +64,16 @@ describe('run report of a physically pruned model', () => {
   let tmp: ReturnType<typeof tempDir>;
   beforeEach(() => (tmp = tempDir()));
   afterEach(() => tmp.cleanup());
+
+  it("lists a restricted task's classes by index and name", () => {
+    const classNames = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress'];
+    assert.match(
+      runFolder(tmp.dir, {}, { classes: [1, 3], classNames }),
+      /<dt>classes<\/dt><dd>1 \(Trouser\), 3 \(Dress\)<\/dd>/,
+    );
+    assert.match(runFolder(tmp.dir, {}, { classNames }), /<dt>classes<\/dt><dd>all 4<\/dd>/);
+    assert.match(runFolder(tmp.dir, {}, { classes: [1] }), /<dt>classes<\/dt><dd>1<\/dd>/);
+  });
 
   it('warns when the pruned model collapsed to near chance, and not when it kept its accuracy', () => {
     assert.match(

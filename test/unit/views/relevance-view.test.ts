@@ -32,6 +32,9 @@ describe('relevance view of an attribution folder', function () {
     });
     assert.equal(view.composite?.name, json.composite.name);
     assert.deepEqual(view.composite?.rules, json.rules);
+    // The demo model carries Fashion-MNIST's class names; the panel names a sample's class by them.
+    assert.equal(view.classNames?.[3], 'Dress');
+    assert.deepEqual(view.classNames, json.classNames);
     assert.ok(isRelevanceView(view), 'the view passes the protocol validator the webview applies');
   });
 
@@ -152,6 +155,8 @@ describe('relevance heatmaps drawn from input.npy', function () {
     const at = (Math.floor(top / w) * scale * png.width + (top % w) * scale) * 4;
     assert.deepEqual([...png.data.subarray(at, at + 3)], r[top] > 0 ? [255, 0, 0] : [0, 0, 255]);
     assert.throws(() => renderRelevanceHeatmap(attribution, 100), /sample 100 is not among the 100/);
+    const labelled = decode(renderRelevanceHeatmap(attribution, s, 'class 3: Dress')!);
+    assert.ok(labelled.height > png.height, 'a label gets its own row under the colour scale');
   });
 });
 
