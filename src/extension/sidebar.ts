@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import type { EngineMethods } from '../protocol/engine';
 import type { EngineSession } from './engine-session';
 import type { Job, Jobs } from './jobs';
+import { jobRow, runRow } from './runs/run-row';
 import { type RunSummary, describeFigures, listRuns } from './runs/run-summary';
 import { MODEL_GLOB, findModels } from './workspace-inputs';
 
@@ -85,7 +86,10 @@ export class ModelsView implements vscode.TreeDataProvider<ModelNode> {
 }
 
 export type RunNode =
-  { type: 'backend' } | { type: 'job'; job: Job } | { type: 'run'; run: RunSummary; runDir: string };
+  | { type: 'backend' }
+  | { type: 'job'; job: Job }
+  | { type: 'run'; run: RunSummary; runDir: string }
+  | { type: 'figure'; label: string; value: string };
 
 const KIND_ICON: Record<string, string> = {
   relevance: 'flame',
@@ -122,35 +126,44 @@ export class RunsView implements vscode.TreeDataProvider<RunNode> {
       item.contextValue = 'pxp.backend';
       return item;
     }
+    if (node.type === 'figure') {
+      const item = new vscode.TreeItem(node.label);
+      item.description = node.value;
+      item.tooltip = `${node.label}: ${node.value}`;
+      return item;
+    }
     if (node.type === 'job') {
       const j = node.job;
-      const item = new vscode.TreeItem(j.title);
+      const shown = jobRow(j);
+      const item = new vscode.TreeItem(shown.label);
+      item.description = shown.description;
+      item.accessibilityInformation = { label: `${j.title}: ${shown.label}` };
       if (j.status === 'running') {
-        const pct = j.total > 0 ? `${Math.round((100 * j.done) / j.total)} %` : '';
-        item.description = `running ${pct}`.trim();
         item.iconPath = new vscode.ThemeIcon('sync~spin');
-        item.tooltip = j.message;
+        item.tooltip = shown.tooltip;
         item.contextValue = 'pxp.job.running';
       } else {
-        item.description = j.status;
         item.iconPath = new vscode.ThemeIcon(
           j.status === 'cancelled' ? 'circle-slash' : 'error',
           new vscode.ThemeColor(j.status === 'cancelled' ? 'disabledForeground' : 'errorForeground'),
         );
-        item.tooltip = `${j.title}\n${j.error ?? ''}\n${new Date(j.startedAt).toLocaleString()}`;
+        item.tooltip = `${shown.tooltip}\n${new Date(j.startedAt).toLocaleString()}`;
         item.contextValue = 'pxp.job.failed';
       }
       return item;
     }
     const r = node.run;
-    const item = new vscode.TreeItem(r.name);
-    item.description = ['done', describeFigures(r)].filter(Boolean).join(' · ');
+    const shown = runRow(r);
+    // A short label and the headline figure fit the default width; the rest is one click (or a hover) away.
+    const item = new vscode.TreeItem(shown.label, vscode.TreeItemCollapsibleState.Collapsed);
+    item.description = shown.description;
+    item.accessibilityInformation = { label: `${r.name}: ${describeFigures(r) || 'done'}` };
     // A collapsed pruned model is flagged in the icon as well as in the figures.
     item.iconPath =
       r.warning?.kind === 'collapse'
         ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'))
         : new vscode.ThemeIcon(KIND_ICON[r.kind] ?? 'folder');
-    item.tooltip = `${r.dir}\n${describeFigures(r)}${r.warning ? `\n${r.warning.text}` : ''}`;
+    item.tooltip = shown.tooltip;
     item.resourceUri = vscode.Uri.file(r.dir);
     item.contextValue = `pxp.run.${r.kind}`;
     if (r.kind !== 'train' && r.kind !== 'export' && r.kind !== 'compare')
@@ -159,6 +172,8 @@ export class RunsView implements vscode.TreeDataProvider<RunNode> {
   }
 
   getChildren(node?: RunNode): RunNode[] {
+    if (node?.type === 'run')
+      return runRow(node.run).details.map(([label, value]) => ({ type: 'figure', label, value }));
     if (node) return [];
     const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     const running = this.jobs.active.map((job): RunNode => ({ type: 'job', job }));

@@ -76,11 +76,28 @@ describe('PXP commands in VS Code', () => {
     assert.ok(api.services.session.backend, 'the backend is known after a run');
     const prune = nodes.find((n) => n.type === 'run' && n.run.kind === 'prune');
     assert.ok(prune);
-    assert.match(
-      String(view.getTreeItem(prune).description),
-      /^done · AUC 0\.\d{3} · (⚠ )?\d+\.\d → \d+\.\d % · 25 % removed · \d+\.\d\d× faster$/,
+    // The label is the headline figure, which fits the default width; the children hold every figure (issue 17 item 8).
+    const item = view.getTreeItem(prune);
+    assert.match(String(item.label), /^(⚠ )?\d+\.\d % · \d+\.\d\d×$/);
+    assert.match(String(item.description), /^prune · [\w-]+ · \d\d:\d\d$/);
+    assert.equal(item.collapsibleState, vscode.TreeItemCollapsibleState.Collapsed);
+    const figures = view.getChildren(prune).map((n) => {
+      const child = view.getTreeItem(n);
+      return `${String(child.label)}: ${String(child.description)}`;
+    });
+    assert.ok(
+      figures.some((f) => /^AUC: 0\.\d{4}$/.test(f)),
+      figures.join(' | '),
+    );
+    assert.ok(
+      figures.some((f) => /^accuracy: \d+\.\d → \d+\.\d %$/.test(f)),
       'the accuracy unpruned → pruned (issue 17 item 3)',
     );
+    assert.ok(
+      figures.some((f) => /^removed: 25 % · \d+\.\d\d× faster$/.test(f)),
+      figures.join(' | '),
+    );
+    assert.match(item.accessibilityInformation?.label ?? '', /^prune-.*: AUC 0\.\d{3} · /);
   });
 
   it('CodeLens and hovers on model.json show the latest run of the model', async () => {

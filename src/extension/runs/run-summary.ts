@@ -26,6 +26,8 @@ export interface RunSummary {
   /** The pruned model collapsed or lost many points. */
   warning?: AccuracyWarning;
   trials?: number;
+  /** What the run used: a prune's criterion, an attribution's composite. */
+  subject?: string;
   /** Folder time, for ordering. */
   mtimeMs: number;
 }
@@ -101,6 +103,8 @@ export function readRunSummary(dir: string, workspace?: string): RunSummary | un
   const model =
     typeof run?.model === 'string' ? run.model : typeof components?.model === 'string' ? components.model : undefined;
   if (model) summary.model = path.resolve(workspace ?? process.cwd(), model);
+  const subject = typeof run?.criterion === 'string' ? run.criterion : asObject(components?.composite)?.name;
+  if (typeof subject === 'string') summary.subject = subject;
   const curve = tryReadJsonObject(path.join(dir, 'curve.json'));
   summary.auc = asNumber(run?.auc) ?? asNumber(curve?.auc);
   const points = Array.isArray(curve?.points) ? curve.points.map(asObject) : [];

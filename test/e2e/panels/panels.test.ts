@@ -168,6 +168,23 @@ describe('PXP panels in VS Code (code-server)', function () {
       .click();
     await frame.locator('img.heatmap.drawn').waitFor({ timeout: 20_000 });
     assert.match((await frame.locator('img.heatmap.drawn').getAttribute('src')) ?? '', /^data:image\/png;base64,/);
+    // The drawn heatmap carries its colour scale and class label below the 224-pixel picture (issue 17 item 7).
+    const drawnSize = await frame
+      .locator('img.heatmap.drawn')
+      .evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight]);
+    assert.ok(drawnSize[1] > drawnSize[0] + 20, `a legend strip below the heatmap: ${drawnSize.join('×')}`);
+    // Class names, not numbers: the demo model carries Fashion-MNIST's (issue 17 item 7).
+    const names: string[] = components.classNames;
+    assert.equal(names?.length, 10);
+    const first = components.targets[0];
+    assert.equal(await frame.locator('.heatmaps span').first().textContent(), `#0 class ${first}: ${names[first]}`);
+    await frame.locator('.heatmaps button').first().click();
+    const caption = frame.locator('figure:has(img.heatmap:not(.drawn)) figcaption').first();
+    await caption.waitFor({ timeout: 10_000 });
+    const text = (await caption.textContent()) ?? '';
+    assert.ok(text.startsWith(`sample 0, class ${first}: ${names[first]}: input | relevance`), text);
+    await frame.locator('h2', { hasText: 'Input heatmaps' }).scrollIntoViewIfNeeded();
+    await screenshotPanel(wb.page, frame, 'relevance-heatmap-dark.png');
   });
 
   it('architecture diff shows ×-smaller, ×-faster and the accuracy drop of run.json, and every layer', async () => {

@@ -28,6 +28,16 @@ describe('PXP in the editor (palette, sidebar, notifications)', function () {
   const runs = () =>
     fs.existsSync(path.join(ws, '.pxp', 'runs')) ? fs.readdirSync(path.join(ws, '.pxp', 'runs')).sort() : [];
   const newRuns = (before: string[]) => runs().filter((r) => !before.includes(r));
+  /** Waits for a tree row whose accessible label (the run folder or job title, then its figures or status) matches. */
+  const rowLabelled = (pattern: RegExp) =>
+    page.waitForFunction(
+      ({ source, flags }) =>
+        Array.from(document.querySelectorAll('.monaco-list-row')).some((r) =>
+          new RegExp(source, flags).test(r.getAttribute('aria-label') ?? ''),
+        ),
+      { source: pattern.source, flags: pattern.flags },
+      { timeout: 30_000 },
+    );
   const pxpLog = () => server.readLogs(/PXP Studio/);
 
   async function waitForRun(before: string[], prefix: string, timeoutMs = 120_000): Promise<string> {
@@ -124,10 +134,7 @@ describe('PXP in the editor (palette, sidebar, notifications)', function () {
     const dir = await waitForRun(before, 'relevance-');
     assert.ok(fs.existsSync(path.join(dir, 'components.json')));
     await showSidebar();
-    await page
-      .locator('.monaco-list-row', { hasText: path.basename(dir) })
-      .first()
-      .waitFor({ timeout: 30_000 });
+    await rowLabelled(new RegExp(`^${path.basename(dir)}: `));
   });
 
   it('PXP: Prune Model… (twice: a fraction, an accuracy budget) writes prune runs with figures in the Runs view', async () => {
@@ -141,18 +148,7 @@ describe('PXP in the editor (palette, sidebar, notifications)', function () {
       await answerQuickInput(page, /Pruning criterion/, criterion, { pick: criterion });
       await answerQuickInput(page, /What to remove physically/, target);
       const dir = await waitForRun(before, 'prune-');
-      await page
-        .locator('.monaco-list-row', { hasText: path.basename(dir) })
-        .first()
-        .waitFor({ timeout: 30_000 });
-      await page.waitForFunction(
-        (name) =>
-          Array.from(document.querySelectorAll('.monaco-list-row')).some(
-            (r) => r.textContent?.includes(name) && /AUC 0\.\d{3}/.test(r.textContent),
-          ),
-        path.basename(dir),
-        { timeout: 30_000 },
-      );
+      await rowLabelled(new RegExp(`^${path.basename(dir)}: AUC 0\\.\\d{3} · `));
       const physical = JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')).physical;
       if (target === '2pt') assert.equal(physical.chosenBy.maxDropPoints, 2);
       else assert.equal(physical.rate, 0.25);
@@ -213,14 +209,7 @@ describe('PXP in the editor (palette, sidebar, notifications)', function () {
     await page.waitForTimeout(3000);
     await runCommand(page, 'PXP: Cancel');
     await waitForNotification(page, /cancelled; nothing was written/);
-    await page.waitForFunction(
-      () =>
-        Array.from(document.querySelectorAll('.monaco-list-row')).some((r) =>
-          /optimize attribution.*cancelled/.test(r.textContent ?? ''),
-        ),
-      undefined,
-      { timeout: 30_000 },
-    );
+    await rowLabelled(/^optimize attribution.*: cancelled$/);
     await page.waitForTimeout(1000);
     assert.deepEqual(newRuns(before), []);
   });
@@ -244,14 +233,7 @@ describe('PXP in the editor (palette, sidebar, notifications)', function () {
     await answerQuickInput(page, /What to remove physically/, '0');
     const text = await waitForNotification(page, /prune broken by weight failed: .*model\.json/);
     assert.match(text, /broken\/model\.json/);
-    await page.waitForFunction(
-      () =>
-        Array.from(document.querySelectorAll('.monaco-list-row')).some((r) =>
-          /prune broken by weight.*failed/.test(r.textContent ?? ''),
-        ),
-      undefined,
-      { timeout: 30_000 },
-    );
+    await rowLabelled(/^prune broken by weight: failed$/);
     assert.deepEqual(newRuns(before), []);
   });
 
@@ -288,6 +270,9 @@ describe('PXP in the editor (palette, sidebar, notifications)', function () {
     await page.keyboard.press('Escape');
     await showSidebar();
     await page.waitForTimeout(1000);
+    // One run opened to its figures, as a user would to read them all.
+    await page.locator('.monaco-list-row[aria-label^="prune-"] .monaco-tl-twistie').first().click();
+    await page.locator('.monaco-list-row', { hasText: /accuracy\s*\d/ }).first().waitFor({ timeout: 10_000 });
     await page.locator('.part.sidebar').screenshot({ path: path.join(RESULTS, 'sidebar-dark.png') });
     await setTheme(page, 'Light Modern');
     await showSidebar();
@@ -296,6 +281,26 @@ describe('PXP in the editor (palette, sidebar, notifications)', function () {
     await page.screenshot({ path: path.join(RESULTS, 'workbench-light.png') });
     for (const f of ['sidebar-dark.png', 'sidebar-light.png'])
       assert.ok(fs.statSync(path.join(RESULTS, f)).size > 5000, f);
+    // Issue 17 item 8: at the default width no run or job row cuts its label (the figure or the status).
+    const cut = await page.evaluate(() => {
+      const pane = Array.from(document.querySelectorAll('.pane')).find((p) =>
+        /Runs/.test(p.querySelector('.pane-header')?.textContent ?? ''),
+      );
+      const rows = Array.from(pane?.querySelectorAll('.monaco-list-row') ?? []);
+      return {
+        rows: rows.length,
+        width: document.querySelector('.part.sidebar')?.getBoundingClientRect().width ?? 0,
+        cut: rows
+          .filter((r) => {
+            const name = r.querySelector('.label-name')?.getBoundingClientRect();
+            const box = r.querySelector('.monaco-icon-label-container')?.getBoundingClientRect();
+            return !name || !box || name.right > box.right + 0.5;
+          })
+          .map((r) => r.getAttribute('aria-label')),
+      };
+    });
+    assert.ok(cut.rows >= 5, `the Runs view lists the backend, runs and jobs (${cut.rows} rows)`);
+    assert.deepEqual(cut.cut, [], `rows whose label is cut at a ${cut.width} px sidebar`);
   });
 
   it('the console shows no Content-Security-Policy violation', () => {
