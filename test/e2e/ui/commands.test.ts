@@ -272,7 +272,10 @@ describe('PXP in the editor (palette, sidebar, notifications)', function () {
     await page.waitForTimeout(1000);
     // One run opened to its figures, as a user would to read them all.
     await page.locator('.monaco-list-row[aria-label^="prune-"] .monaco-tl-twistie').first().click();
-    await page.locator('.monaco-list-row', { hasText: /accuracy\s*\d/ }).first().waitFor({ timeout: 10_000 });
+    await page
+      .locator('.monaco-list-row', { hasText: /accuracy\s*\d/ })
+      .first()
+      .waitFor({ timeout: 10_000 });
     await page.locator('.part.sidebar').screenshot({ path: path.join(RESULTS, 'sidebar-dark.png') });
     await setTheme(page, 'Light Modern');
     await showSidebar();
