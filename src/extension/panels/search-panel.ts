@@ -24,6 +24,8 @@ export class SearchPanel extends RunPanel {
   private stamps = '';
   private timer: NodeJS.Timeout | undefined;
   private watcher: fs.FSWatcher | undefined;
+  /** The folder was removed (a cancelled or failed search leaves nothing): said once, then the panel stays. */
+  private gone = false;
 
   static revive(panel: vscode.WebviewPanel, state: PanelState, ctx: PanelContext): SearchPanel {
     return new SearchPanel(panel, state, ctx);
@@ -79,6 +81,15 @@ export class SearchPanel extends RunPanel {
   }
 
   private changed(): void {
+    if (!fs.existsSync(this.state.runDir)) {
+      if (!this.gone)
+        this.post({
+          type: 'showError',
+          message: `${this.state.runDir} is gone: the search was cancelled or failed before it wrote a result, so there is nothing to show. Run PXP: Optimize Attribution… again.`,
+        });
+      this.gone = true;
+      return;
+    }
     if (this.fileStamps() !== this.stamps) {
       this.refresh();
       return;

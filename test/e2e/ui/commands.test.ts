@@ -12,6 +12,7 @@ import { type CodeServer, REPO, startCodeServer } from '../harness/code-server';
 import {
   type Workbench,
   answerQuickInput,
+  findFrameByTitle,
   openWorkbench,
   runCommand,
   setTheme,
@@ -210,6 +211,9 @@ describe('PXP in the editor (palette, sidebar, notifications)', function () {
     await runCommand(page, 'PXP: Cancel');
     await waitForNotification(page, /cancelled; nothing was written/);
     await rowLabelled(/^optimize attribution.*: cancelled$/);
+    // The Search panel that followed it says the folder is gone, instead of waiting for a first trial forever.
+    const panel = await findFrameByTitle(page, /^Search: search-/);
+    await panel.getByText(/is gone: the search was cancelled or failed/).waitFor({ timeout: 10_000 });
     await page.waitForTimeout(1000);
     assert.deepEqual(newRuns(before), []);
   });
@@ -268,6 +272,11 @@ describe('PXP in the editor (palette, sidebar, notifications)', function () {
 
   it('screenshots of the sidebar in the dark and light themes', async () => {
     await page.keyboard.press('Escape');
+    // The workbench shot shows a prune run's Architecture diff beside the sidebar, not the last command's panel.
+    await runCommand(page, 'View: Close All Editors');
+    await runCommand(page, 'PXP: Open Run…');
+    await answerQuickInput(page, /Run to open/, 'prune-lrp', { pick: 'prune-lrp' });
+    await page.locator('.tab', { hasText: /Architecture diff: prune-lrp/ }).first().waitFor({ timeout: 30_000 });
     await showSidebar();
     await page.waitForTimeout(1000);
     // One run opened to its figures, as a user would to read them all.
