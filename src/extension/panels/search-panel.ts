@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { badInput } from '../../core/errors';
 import type { SearchSpace } from '../../core/search/space';
 import type { PanelState, SearchView, TrialRow } from '../../protocol/webview';
 import { bestSoFar } from '../../shared/run-folder/trials';
@@ -71,6 +72,12 @@ export class SearchPanel extends RunPanel {
   }
 
   protected readView(): SearchView {
+    // Asked again when the panel is shown: a removed folder must not read as a search waiting for its first trial.
+    if (!fs.existsSync(this.state.runDir))
+      throw badInput(
+        `${this.state.runDir} is gone: the search was cancelled or failed before it wrote a result, so there is nothing to show`,
+        'run PXP: Optimize Attribution… again',
+      );
     this.stamps = this.fileStamps();
     const snapshot = readSearchSnapshot(this.state.runDir);
     this.trials = snapshot.view.trials;
@@ -82,11 +89,7 @@ export class SearchPanel extends RunPanel {
 
   private changed(): void {
     if (!fs.existsSync(this.state.runDir)) {
-      if (!this.gone)
-        this.post({
-          type: 'showError',
-          message: `${this.state.runDir} is gone: the search was cancelled or failed before it wrote a result, so there is nothing to show. Run PXP: Optimize Attribution… again.`,
-        });
+      if (!this.gone) this.refresh();
       this.gone = true;
       return;
     }

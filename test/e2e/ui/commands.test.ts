@@ -212,6 +212,10 @@ describe('PXP in the editor (palette, sidebar, notifications)', function () {
     await waitForNotification(page, /cancelled; nothing was written/);
     await rowLabelled(/^optimize attribution.*: cancelled$/);
     // The Search panel that followed it says the folder is gone, instead of waiting for a first trial forever.
+    await page
+      .locator('.tab', { hasText: /Search: search-/ })
+      .first()
+      .click();
     const panel = await findFrameByTitle(page, /^Search: search-/);
     await panel.getByText(/is gone: the search was cancelled or failed/).waitFor({ timeout: 10_000 });
     await page.waitForTimeout(1000);
@@ -276,7 +280,10 @@ describe('PXP in the editor (palette, sidebar, notifications)', function () {
     await runCommand(page, 'View: Close All Editors');
     await runCommand(page, 'PXP: Open Run…');
     await answerQuickInput(page, /Run to open/, 'prune-lrp', { pick: 'prune-lrp' });
-    await page.locator('.tab', { hasText: /Architecture diff: prune-lrp/ }).first().waitFor({ timeout: 30_000 });
+    await page
+      .locator('.tab', { hasText: /Architecture diff: prune-lrp/ })
+      .first()
+      .waitFor({ timeout: 30_000 });
     await showSidebar();
     await page.waitForTimeout(1000);
     // One run opened to its figures, as a user would to read them all.
