@@ -169,7 +169,8 @@ export const isSearchView = object({
   trials: array(isTrialRow),
   /** Best AUC after each trial, in trial order. */
   bestSoFar: numbers,
-  best: optional(object({ number: number, auc: number, holdoutAuc: optional(number) })),
+  /** The search's result; `selection` says how it was picked when it is not simply the best trial (selection.ts). */
+  best: optional(object({ number: number, auc: number, holdoutAuc: optional(number), selection: optional(string) })),
   importance,
   /** best vs presets and baselines (comparison.json), once the search has finished; held out where it had data. */
   comparison: optional(array(isComparisonCurve)),

@@ -79,6 +79,9 @@ export function readSearchSnapshot(dir: string): SearchSnapshot {
             number: asNumber(best.number) ?? -1,
             auc: asNumber(best.auc)!,
             ...(asNumber(best.holdoutAuc) !== undefined ? { holdoutAuc: asNumber(best.holdoutAuc) } : {}),
+            ...(asString(asObject(run?.selection)?.summary)
+              ? { selection: asString(asObject(run?.selection)?.summary) }
+              : {}),
           },
         }
       : {}),

@@ -104,12 +104,19 @@ function headline(v: SearchView, best: TrialRow | undefined): HTMLElement {
       v.status === 'running' ? 'trials so far' : 'trials',
       `${v.trials.filter((t) => t.cached).length} of ${v.trials.length} reused cached relevance; ${(seconds / v.trials.length || 0).toFixed(1)} s per trial`,
     ),
-    tile(
-      auc(bestAuc),
-      'best AUC',
-      `${best ? `trial ${best.number + 1}, ` : ''}on the ${samples(v.evaluation)}images the trials were chosen on: the maximum over the trials, so biased upwards`,
-      'good',
-    ),
+    v.best?.selection
+      ? tile(
+          auc(bestAuc),
+          'result AUC',
+          `trial ${v.best.number + 1} on the ${samples(v.evaluation)}images the trials were chosen on: ${v.best.selection}`,
+          'good',
+        )
+      : tile(
+          auc(bestAuc),
+          'best AUC',
+          `${best ? `trial ${best.number + 1}, ` : ''}on the ${samples(v.evaluation)}images the trials were chosen on: the maximum over the trials, so biased upwards`,
+          'good',
+        ),
     fair && mine
       ? tile(
           auc(heldAuc(mine)),

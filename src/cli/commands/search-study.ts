@@ -37,6 +37,7 @@ import {
   type SearchTask,
   USAGE,
   finishSearch,
+  pickResult,
   loadTask,
   logSpace,
   makeSampler,
@@ -471,8 +472,7 @@ async function writeStudyFolder(
   started: number,
   ctx: CommandContext,
 ) {
-  const best = bestTrial(trials.map(trialOf));
-  if (!best) {
+  if (!bestTrial(trials.map(trialOf))) {
     await evaluator.dispose();
     throw badInput(`study ${study.name} has no finished trial`, 'give the workers more time or trials');
   }
@@ -485,7 +485,8 @@ async function writeStudyFolder(
     batch: study.batch,
   };
   writeRunJson(out, { ...runInfo, status: 'running' });
-  const finished = await finishSearch(out, best, o.s, o.task, o.graph, objective, evaluator, ctx);
+  const picked = await pickResult(trials.map(trialOf), o.task.starting.points.length, objective, ctx);
+  const finished = await finishSearch(out, picked, o.s, o.task, o.graph, objective, evaluator, ctx);
   const result = {
     ...runInfo,
     status: 'done',
@@ -500,6 +501,6 @@ async function writeStudyFolder(
   const heldOut = finished.summary.best.holdoutAuc;
   return {
     value: { out, ...result },
-    text: `wrote ${out} from study ${study.name}: ${trials.length} trials, best AUC ${best.value!.toFixed(4)} (trial ${best.number + 1})${heldOut !== undefined ? `, held out ${heldOut.toFixed(4)}` : ''}; best-composite.json, trials.jsonl, comparison.json, report.html, search.html`,
+    text: `wrote ${out} from study ${study.name}: ${trials.length} trials, result AUC ${picked.best.value!.toFixed(4)} (trial ${picked.best.number + 1})${heldOut !== undefined ? `, held out ${heldOut.toFixed(4)}` : ''}; best-composite.json, trials.jsonl, comparison.json, report.html, search.html`,
   };
 }

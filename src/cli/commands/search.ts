@@ -32,6 +32,13 @@ import { type StudyPlan, type TrialRunner, localTrials, runStudy } from '../../c
 import { FileStudyStorage } from '../../core/search/storage/file-storage';
 import type { SearchSpace, Trial } from '../../core/search/space';
 import { bestTrial } from '../../core/search/study';
+import {
+  SELECTION_CANDIDATES,
+  type Selection,
+  type SelectionCurve,
+  describeSelection,
+  selectTrial,
+} from '../../core/search/selection';
 import { type StartingPlan, StartingSampler, startingPoints } from '../../core/search/starting-points';
 import { TpeSampler } from '../../core/search/tpe';
 import { defaultWorkerCount, workerScript } from '../../workers/parallel';
@@ -569,9 +576,8 @@ export const searchCommand = defineCommand({
       }
       // Relevance passes the trials needed (the re-evaluations of the best point below hit the cache).
       const relevanceComputed = study.trials.length - done.length - objective.cacheHits;
-      const best = bestTrial(study.trials);
-      if (!best) throw badInput('no trial finished', 'give the search more time or trials');
-      const finished = await finishSearch(dir, best, s, task, graph, objective, evaluator, ctx);
+      const picked = await pickResult(study.trials, task.starting.points.length, objective, ctx);
+      const finished = await finishSearch(dir, picked, s, task, graph, objective, evaluator, ctx);
       const result = {
         ...runInfo,
         status: 'done',
@@ -629,6 +635,8 @@ export interface Finished {
   composite: ReturnType<typeof paramsToComposite>;
   summary: {
     best: { number: number; auc: number; params: Trial['params']; holdoutAuc?: number };
+    /** How the result was picked among the best trials (absent when the best trial is a starting point). */
+    selection?: Selection & { summary: string };
     comparison: { criterion: string; auc: number; holdoutAuc?: number }[];
     criterion: string;
     auc: number;
@@ -642,10 +650,43 @@ export interface Finished {
   };
 }
 
-/** The best trial's composite, curve and scores, and the comparison on the evaluation and held-out data. */
+/**
+ * The search's result (selection.ts): the best trial when it is a starting point; else the best trial among the
+ * top ones that beats the best starting point beyond the noise of the search images, or that starting point.
+ */
+export async function pickResult(
+  trials: Trial[],
+  startingCount: number,
+  objective: AttributionObjective,
+  ctx: CommandContext,
+): Promise<{ best: Trial; selection?: Selection }> {
+  const top = bestTrial(trials);
+  if (!top) throw badInput('no trial finished', 'give the search more time or trials');
+  const base = bestTrial(trials.filter((t) => t.number < startingCount));
+  if (!base || top.number === base.number) return { best: top };
+  const others = trials
+    .filter((t) => t.number >= startingCount && t.value !== undefined && t.value > base.value!)
+    .sort((a, b) => b.value! - a.value!)
+    .slice(0, SELECTION_CANDIDATES);
+  ctx.progress({ done: 0, total: others.length + 1, message: 'checking the best trials against the noise' });
+  const curveOf = async (t: Trial): Promise<SelectionCurve & { rates: number[] }> => {
+    const curve = await objective.evaluate(t.params, undefined, true);
+    return { number: t.number, auc: curve.auc, correct: curve.correct!, rates: curve.points.map((p) => p.rate) };
+  };
+  const baseCurve = await curveOf(base);
+  const otherCurves: SelectionCurve[] = [];
+  for (const [k, t] of others.entries()) {
+    ctx.progress({ done: k + 1, total: others.length + 1, message: 'checking the best trials against the noise' });
+    otherCurves.push(await curveOf(t));
+  }
+  const selection = selectTrial(baseCurve.rates, baseCurve, otherCurves);
+  return { best: trials.find((t) => t.number === selection.picked)!, selection };
+}
+
+/** The picked trial's composite, curve and scores, and the comparison on the evaluation and held-out data. */
 export async function finishSearch(
   out: string,
-  best: Trial,
+  picked: { best: Trial; selection?: Selection },
   s: SearchSettings,
   task: SearchTask,
   graph: Graph,
@@ -653,6 +694,7 @@ export async function finishSearch(
   evaluator: MaskedEvaluator,
   ctx: CommandContext,
 ): Promise<Finished> {
+  const { best, selection } = picked;
   const composite = paramsToComposite(best.params, task.groups, path.join(out, 'best-composite.json'));
   writeJsonFile(out, 'best-composite.json', compositeToJson(composite), 2);
   const bestCurve = await objective.evaluate(best.params);
@@ -702,6 +744,7 @@ export async function finishSearch(
         params: best.params,
         ...(holdoutAuc !== undefined ? { holdoutAuc } : {}),
       },
+      ...(selection ? { selection: { ...selection, summary: describeSelection(selection) } } : {}),
       comparison: comparison.map((c) => ({
         criterion: c.criterion,
         auc: c.auc,
@@ -735,7 +778,10 @@ export function summaryText(
     undefined,
   );
   return [
-    `best of ${trials} trials: AUC ${best.auc.toFixed(4)} (trial ${best.number + 1}; the maximum over the trials on these data, so biased upwards)${best.holdoutAuc !== undefined ? `; on held-out data ${best.holdoutAuc.toFixed(4)}` : ''}`,
+    f.summary.selection
+      ? `result of ${trials} trials: trial ${best.number + 1}, AUC ${best.auc.toFixed(4)} on these data${best.holdoutAuc !== undefined ? `, ${best.holdoutAuc.toFixed(4)} held out` : ''}`
+      : `best of ${trials} trials: AUC ${best.auc.toFixed(4)} (trial ${best.number + 1}; the maximum over the trials on these data, so biased upwards)${best.holdoutAuc !== undefined ? `; on held-out data ${best.holdoutAuc.toFixed(4)}` : ''}`,
+    ...(f.summary.selection ? [`  ${describeSelection(f.summary.selection)}`] : []),
     ...(others.length
       ? [
           `  beside: ${others.map((c) => `${c.criterion} ${c.auc.toFixed(4)}${c.holdout ? ` (held out ${c.holdout.auc.toFixed(4)})` : ''}`).join(', ')}`,
@@ -743,7 +789,7 @@ export function summaryText(
       : []),
     ...(topHeld && best.holdoutAuc !== undefined
       ? [
-          `  held out: best composite ${best.holdoutAuc.toFixed(4)} vs the best other criterion, ${topHeld.criterion}, ${topHeld.holdout!.auc.toFixed(4)} (${best.holdoutAuc >= topHeld.holdout!.auc ? 'the search wins' : 'the search loses'})`,
+          `  held out: best composite ${best.holdoutAuc.toFixed(4)} vs the best other criterion, ${topHeld.criterion}, ${topHeld.holdout!.auc.toFixed(4)} (${best.holdoutAuc > topHeld.holdout!.auc ? 'the search wins' : best.holdoutAuc === topHeld.holdout!.auc ? 'a tie' : 'the search loses'})`,
         ]
       : []),
     `  ${describeParams(best.params)}`,

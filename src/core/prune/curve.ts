@@ -23,6 +23,8 @@ export interface Curve {
   criterion: string;
   points: CurvePoint[];
   auc: number;
+  /** With `perSample`: per point, which samples the masked model got right (for paired comparisons of curves). */
+  correct?: Uint8Array[];
 }
 
 export async function pruningCurve(
@@ -30,7 +32,7 @@ export async function pruningCurve(
   scores: Float64Array[],
   model: { graph: Graph; shapes: number[][]; layers: ComponentLayerInfo[] },
   evaluator: MaskedEvaluator,
-  opts: RankingOptions & RunControl & { rates?: number[] } = {},
+  opts: RankingOptions & RunControl & { rates?: number[]; perSample?: boolean } = {},
 ): Promise<Curve> {
   const { layers } = model;
   const rates = opts.rates ?? curveRates();
@@ -40,6 +42,7 @@ export async function pruningCurve(
   );
   const total = ranking.length;
   const points: CurvePoint[] = [];
+  const correct: Uint8Array[] = [];
   for (const [k, rate] of rates.entries()) {
     throwIfCancelled(opts.signal);
     const removed = removedSet(
@@ -49,7 +52,14 @@ export async function pruningCurve(
     );
     const count = removed.reduce((a, flags) => a + flags.filter(Boolean).length, 0);
     const { params, macs } = remainingCost(model.graph, model.shapes, layers, removed);
-    const accuracy = await evaluator.accuracy(removed, { signal: opts.signal });
+    let accuracy: number;
+    if (opts.perSample) {
+      const right = await evaluator.correct(removed, { signal: opts.signal });
+      correct.push(right);
+      accuracy = right.reduce((a, v) => a + v, 0) / right.length;
+    } else {
+      accuracy = await evaluator.accuracy(removed, { signal: opts.signal });
+    }
     points.push({ rate, removed: count, accuracy, params, flops: 2 * macs });
     // The front ends show the criterion in their own label (the job's title): the message does not repeat it.
     opts.onProgress?.({
@@ -65,6 +75,7 @@ export async function pruningCurve(
       points.map((p) => p.rate),
       points.map((p) => p.accuracy),
     ),
+    ...(opts.perSample ? { correct } : {}),
   };
 }
 

@@ -23,6 +23,8 @@ export interface MaskedEvaluator {
   executor: 'onnx' | 'tfjs';
   /** Top-1 accuracy with these components removed ([layer][index] flags); ties go to the lowest class. */
   accuracy(removed: boolean[][], control?: RunControl): Promise<number>;
+  /** Per sample, 1 where the top-1 prediction with these components removed is right (the accuracy is its mean). */
+  correct(removed: boolean[][], control?: RunControl): Promise<Uint8Array>;
   dispose(): Promise<void>;
 }
 
@@ -38,6 +40,12 @@ export function predictRows(logits: ArrayLike<number>, k: number, n: number, all
   return out;
 }
 
+function meanOf(flags: Uint8Array): number {
+  let sum = 0;
+  for (const f of flags) sum += f;
+  return sum / flags.length;
+}
+
 class TfMaskedEvaluator implements MaskedEvaluator {
   readonly executor = 'tfjs';
   constructor(
@@ -49,8 +57,12 @@ class TfMaskedEvaluator implements MaskedEvaluator {
   ) {}
 
   async accuracy(removed: boolean[][], control: RunControl = {}): Promise<number> {
-    const n = this.data.y.length;
-    let correct = 0;
+    return meanOf(await this.correct(removed, control));
+  }
+
+  async correct(removed: boolean[][], control: RunControl = {}): Promise<Uint8Array> {
+    const right = new Uint8Array(this.data.y.length);
+    let at = 0;
     const masks = new Map(this.layers.map((l, i) => [l.maskNode, tf.tensor(maskVector(l, removed[i]))]));
     try {
       const explained = explainedNode(this.graph);
@@ -59,12 +71,12 @@ class TfMaskedEvaluator implements MaskedEvaluator {
         const k = logits.shape[logits.rank - 1]!;
         const pred = predictRows(logits.dataSync(), k, size, this.allowed);
         logits.dispose();
-        for (let s = 0; s < size; s++) if (pred[s] === y[s]) correct++;
+        for (let s = 0; s < size; s++) right[at++] = pred[s] === y[s] ? 1 : 0;
       }
     } finally {
       tf.dispose([...masks.values()]);
     }
-    return correct / n;
+    return right;
   }
 
   async dispose(): Promise<void> {}
@@ -106,7 +118,12 @@ class OnnxMaskedEvaluator implements MaskedEvaluator {
   }
 
   async accuracy(removed: boolean[][], control: RunControl = {}): Promise<number> {
-    const n = this.data.y.length;
+    return meanOf(await this.correct(removed, control));
+  }
+
+  async correct(removed: boolean[][], control: RunControl = {}): Promise<Uint8Array> {
+    const right = new Uint8Array(this.data.y.length);
+    let at = 0;
     const feeds: Record<string, Ort.Tensor> = {};
     this.layers.forEach(
       (_, i) =>
@@ -116,7 +133,6 @@ class OnnxMaskedEvaluator implements MaskedEvaluator {
           this.maskShapes[i],
         )),
     );
-    let correct = 0;
     for await (const { x, y, shape, size } of batchesOf(this.data, this.batch, {
       signal: control.signal,
       padToSize: true,
@@ -124,9 +140,9 @@ class OnnxMaskedEvaluator implements MaskedEvaluator {
       feeds.x = new this.ort.Tensor('float32', x, shape);
       const out = await this.session.run(feeds);
       const pred = predictRows(out[this.session.outputNames[0]].data as Float32Array, this.classes, size, this.allowed);
-      for (let s = 0; s < size; s++) if (pred[s] === y[s]) correct++;
+      for (let s = 0; s < size; s++) right[at++] = pred[s] === y[s] ? 1 : 0;
     }
-    return correct / n;
+    return right;
   }
 
   async dispose(): Promise<void> {

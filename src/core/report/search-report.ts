@@ -240,6 +240,8 @@ function renderSearch(files: SearchFiles, charts: SearchCharts): string {
   const bestAuc = asNumber(best?.auc) ?? (trials.length ? Math.max(...trials.map((t) => t.auc)) : undefined);
   const bestNumber = asNumber(best?.number) ?? trials.find((t) => t.auc === bestAuc)?.number;
   const holdoutAuc = asNumber(best?.holdoutAuc);
+  // With a selection (selection.ts) the result need not be the maximum over the trials.
+  const selection = asString(asObject(run?.selection)?.summary);
   const timings = asObject(run?.timings);
   const settings = asObject(run?.settings);
   const rates = Array.isArray(settings?.rates)
@@ -254,13 +256,16 @@ function renderSearch(files: SearchFiles, charts: SearchCharts): string {
     `<h1>Composite search · ${trials.length} trial${trials.length === 1 ? '' : 's'}</h1>`,
     `<div class="muted">${run?.model !== undefined ? `model <code>${escapeXml(String(run.model))}</code> · ` : ''}${asString(run?.sampler) ? `${escapeXml(sampler)} sampler` : 'search'}${asNumber(run?.seed) !== undefined ? `, seed ${asNumber(run?.seed)}` : ''}${status && status !== 'done' ? ` · <strong>${escapeXml(status)}</strong>` : ''}${files.hasReport ? ' · <a href="report.html">pruning curve of the best composite (report.html)</a>' : ''}</div>`,
     '<div class="tiles">',
-    tile('best AUC (search data, selection-biased)', auc4(bestAuc)),
-    tile('best trial', bestNumber === undefined ? '—' : `#${bestNumber + 1}`),
-    ...(holdoutAuc !== undefined ? [tile('best, on held-out data', auc4(holdoutAuc))] : []),
+    tile(selection ? 'result AUC (search data)' : 'best AUC (search data, selection-biased)', auc4(bestAuc)),
+    tile(selection ? 'result trial' : 'best trial', bestNumber === undefined ? '—' : `#${bestNumber + 1}`),
+    ...(holdoutAuc !== undefined
+      ? [tile(selection ? 'result, on held-out data' : 'best, on held-out data', auc4(holdoutAuc))]
+      : []),
     tile('trials', String(trials.length)),
     tile('relevance cached', `${cachedCount} of ${trials.length}`),
     tile('total time', seconds(asNumber(timings?.totalSeconds))),
     '</div>',
+    ...(selection ? [`<p class="muted">Result: ${escapeXml(selection)}.</p>`] : []),
     '<h2>Progress</h2>',
     figure(
       charts.progress,

@@ -90,7 +90,8 @@ export class AttributionObjective {
     return (await this.relevance(p)).map((sums) => Float64Array.from(abs ? sums.abs : sums.signed));
   }
 
-  async evaluate(p: Params, evaluator = this.ctx.evaluator): Promise<Curve> {
+  /** The point's masked pruning curve; `perSample` keeps which samples each point got right. */
+  async evaluate(p: Params, evaluator = this.ctx.evaluator, perSample = false): Promise<Curve> {
     const scores = normalizeScores(await this.scores(p), this.ctx.normalize ?? 'none');
     return pruningCurve(
       'lrp:trial',
@@ -101,6 +102,7 @@ export class AttributionObjective {
         rates: this.ctx.rates,
         leastRelevantFirst: p.least_relevant_first !== 'false',
         signal: this.ctx.signal,
+        perSample,
       },
     );
   }
