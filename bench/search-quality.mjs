@@ -123,6 +123,8 @@ function measure(m) {
       enqueued: trials[result.best.number].enqueued ?? null,
       own: best.auc,
       holdout: best.holdout.auc,
+      // How pxp picked it when a trial beat every starting point on the search half (selection.ts).
+      selection: result.selection?.summary ?? null,
     },
     rows: others.map((c) => ({ criterion: c.criterion, own: c.auc, holdout: c.holdout.auc })),
     topOther: { criterion: top.criterion, holdout: top.holdout.auc },
@@ -190,17 +192,19 @@ const lines = [
         })
         .join(' | ')} |`,
   ),
-  `| search wins? | ${results.map((r) => `${r.wins ? 'yes' : 'no'} (${r.margin >= 0 ? '+' : '−'}${f4(Math.abs(r.margin))} vs ${r.topOther.criterion})`).join(' | ')} |`,
+  `| search wins? | ${results.map((r) => `${r.wins ? 'yes' : r.margin === 0 ? 'tie' : 'no'} (${r.margin >= 0 ? '+' : '−'}${f4(Math.abs(r.margin))} vs ${r.topOther.criterion})`).join(' | ')} |`,
   `| margin in images | ${results.map((r) => `${r.margin >= 0 ? '+' : '−'}${imageRates(r).toFixed(0)}`).join(' | ')} |`,
   '',
   'Margin in images: the held-out AUC difference to the best other criterion in units of one image changing its',
   'prediction at one of the 19 rates after 0 (an AUC step of 0.05 / n for n held-out images): the curves differ by that',
-  'many image-rate flips, net. The search picks the best of its trials on the search half; where the good trials lie',
-  'within a few thousandths of each other there, the pick among them is noise, and so is a held-out margin of that size.',
+  'many image-rate flips, net. The result of a search is its best trial on the search half when that is a starting point;',
+  'otherwise the best starting point, unless one of the 5 best trials beats it there by at least 1.645 standard errors of',
+  'the paired per-image AUC difference (src/core/search/selection.ts): a win within the noise of the search half does',
+  'not carry over to other images, so it does not replace a point known to be good.',
   '',
   '## The searches',
   '',
-  '| model | best trial | its AUC on the search half (selection-biased) | held out | search + comparison |',
+  '| model | result trial | its AUC on the search half | held out | search + comparison |',
   '|---|---|---|---|---|',
   ...results.map(
     (r) =>
@@ -213,7 +217,7 @@ const lines = [
         .map(([k, v]) => `${k} ${v}`)
         .join(
           ', ',
-        )}${r.trainedAccuracy !== undefined ? ` (model test accuracy ${(100 * r.trainedAccuracy).toFixed(1)} %)` : ''}; search half ${r.searchSamples} images, held-out half ${r.holdoutSamples}.`,
+        )}${r.trainedAccuracy !== undefined ? ` (model test accuracy ${(100 * r.trainedAccuracy).toFixed(1)} %)` : ''}; search half ${r.searchSamples} images, held-out half ${r.holdoutSamples}.${r.best.selection ? ` Picked: ${r.best.selection}.` : ''}`,
   ),
   '',
 ];
