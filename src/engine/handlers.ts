@@ -12,6 +12,7 @@ import { loadDataArgument } from '../core/io/datasets';
 import { openAnyModel } from '../core/io/open-model';
 import { datasetForEngine } from '../core/io/array-layout';
 import { disposeGraph } from '../core/graph/graph';
+import { modelComponentGroups } from '../core/prune/layer-groups';
 import { evaluateAccuracy, measureLatencyOn, onnxFileInput } from '../core/models/evaluate';
 import type { RunControl } from '../core/progress';
 import type { BackendPreference } from '../core/backend/select';
@@ -75,6 +76,7 @@ export function engineHandlers(backend: () => BackendPreference): { [M in Engine
         return {
           ...m.summary,
           ...(m.onnx ? { onnx: { opset: m.onnx.opset, producer: m.onnx.producer } } : {}),
+          groups: modelComponentGroups(m.sharedGraph()),
           backend: choice,
         };
       } finally {

@@ -5,6 +5,24 @@ import { loadOnnxRuntime } from '../../core/onnx/runtime';
 import { defineCommand } from '../command';
 import { requiredString } from '../flags';
 import { backendLine, formatCount } from '../format';
+import { type ModelComponentGroups, modelComponentGroups } from '../../core/prune/layer-groups';
+
+/** The groups that tie two or more layers, one line each (every other prunable layer is a group of its own). */
+function groupLines(g: ModelComponentGroups): string[] {
+  if (g.layers.length === 0) return [];
+  const tied = g.groups.filter((x) => x.layers.length > 1);
+  const alone = g.groups.length - tied.length;
+  if (tied.length === 0)
+    return ['', `groups     none tied: each of the ${alone} prunable layers is a group of its own`];
+  return [
+    '',
+    `groups     ${tied.length} tying ${tied.reduce((a, x) => a + x.layers.length, 0)} layers (their components go or stay together); ${alone} prunable layers stand alone`,
+    ...tied.map(
+      (x, i) =>
+        `  ${`G${i + 1}`.padEnd(4)} ${String(x.components).padStart(5)} components (${x.ties.join(', ')}${x.fixed ? `; ${x.fixed} fixed` : ''}): ${x.layers.join(', ')}`,
+    ),
+  ];
+}
 
 export const infoCommand = defineCommand({
   name: 'info',
@@ -24,6 +42,7 @@ export const infoCommand = defineCommand({
     const backend = await initBackend(ctx.backend);
     const opened = await openModel(modelPath);
     const summary = opened.summary;
+    const groups = modelComponentGroups(opened.sharedGraph());
     const onnxFile = opened.onnx
       ? { opset: opened.onnx.opset, producer: opened.onnx.producer, layout: opened.layout }
       : undefined;
@@ -35,6 +54,7 @@ export const infoCommand = defineCommand({
       format: opened.format,
       ...summary,
       ...(onnxFile ? { onnx: onnxFile } : { metadata: modelMetadata(opened.file) }),
+      groups,
       backend,
       lrpExecutor,
     };
@@ -52,6 +72,7 @@ export const infoCommand = defineCommand({
         (l) =>
           `${l.name.padEnd(nameWidth)}  ${(l.className + (l.activation ? `(${l.activation})` : '')).padEnd(22)} ${l.outputShape.join('×').padEnd(14)} ${String(l.params).padStart(9)} ${String(l.macs).padStart(10)}`,
       ),
+      ...groupLines(groups),
     ].join('\n');
     return { value, text };
   },
