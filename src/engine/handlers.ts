@@ -71,7 +71,8 @@ export function engineHandlers(backend: () => BackendPreference): { [M in Engine
     },
     async info({ model }) {
       const choice = await initBackend(backend());
-      const m = await openAnyModel(model);
+      // The structure only (the .onnx view): a large model's weights are never decoded nor put on the backend.
+      const m = await openAnyModel(model, { weights: 'shapes' });
       try {
         return {
           ...m.summary,

@@ -40,7 +40,8 @@ export const infoCommand = defineCommand({
   async run(flags, ctx) {
     const modelPath = requiredString(flags, 'model', 'pass --model path/to/model.json');
     const backend = await initBackend(ctx.backend);
-    const opened = await openModel(modelPath);
+    // The structure only: a 350 MB ViT-B's weights are never decoded (NOTES.md, issue #18).
+    const opened = await openModel(modelPath, { weights: 'shapes' });
     const summary = opened.summary;
     const groups = modelComponentGroups(opened.sharedGraph());
     const onnxFile = opened.onnx
