@@ -20,7 +20,10 @@ export const INPUT_RANGE_OPTION: OptionSpec = {
 };
 
 /** A tfjs model.json (or its folder) or an ONNX file from PyTorch. */
-export async function openModel(modelPath: string, opts: { inputShape?: number[] } = {}): Promise<OpenedModel> {
+export async function openModel(
+  modelPath: string,
+  opts: Parameters<typeof openAnyModel>[1] = {},
+): Promise<OpenedModel> {
   return openAnyModel(modelPath, opts);
 }
 

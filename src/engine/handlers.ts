@@ -12,6 +12,7 @@ import { loadDataArgument } from '../core/io/datasets';
 import { openAnyModel } from '../core/io/open-model';
 import { datasetForEngine } from '../core/io/array-layout';
 import { disposeGraph } from '../core/graph/graph';
+import { modelComponentGroups } from '../core/prune/layer-groups';
 import { evaluateAccuracy, measureLatencyOn, onnxFileInput } from '../core/models/evaluate';
 import type { RunControl } from '../core/progress';
 import type { BackendPreference } from '../core/backend/select';
@@ -70,11 +71,13 @@ export function engineHandlers(backend: () => BackendPreference): { [M in Engine
     },
     async info({ model }) {
       const choice = await initBackend(backend());
-      const m = await openAnyModel(model);
+      // The structure only (the .onnx view): a large model's weights are never decoded nor put on the backend.
+      const m = await openAnyModel(model, { weights: 'shapes' });
       try {
         return {
           ...m.summary,
           ...(m.onnx ? { onnx: { opset: m.onnx.opset, producer: m.onnx.producer } } : {}),
+          groups: modelComponentGroups(m.sharedGraph()),
           backend: choice,
         };
       } finally {

@@ -1,6 +1,7 @@
 /**
  * .onnx files open in a read-only PXP model view instead of binary text: the engine process reads the model (so a
- * large file never blocks the host) and the page lists its layers with the latest run's relevance and removals.
+ * large file never blocks the host) and the page lists its component groups and its layers with the latest run's
+ * relevance and removals.
  */
 import crypto from 'node:crypto';
 import * as vscode from 'vscode';
@@ -15,8 +16,8 @@ export const ONNX_VIEW_TYPE = 'pxp.onnxModel';
 export class OnnxModelEditor implements vscode.CustomReadonlyEditorProvider {
   /** Open views by model path, redrawn when a run finishes. */
   private readonly open = new Map<string, Set<vscode.WebviewPanel>>();
-  /** What each view last showed (its layer count and run), for the tests. */
-  readonly drawn = new Map<string, { layers: number; run?: string }>();
+  /** What each view last showed (its layer count, the layers of each tied group, and run), for the tests. */
+  readonly drawn = new Map<string, { layers: number; tied: string[][]; run?: string }>();
 
   constructor(
     private readonly session: EngineSession,
@@ -62,8 +63,11 @@ export class OnnxModelEditor implements vscode.CustomReadonlyEditorProvider {
       const run = root ? latestRunFor(file, listRuns(root)) : undefined;
       const overlay = run ? overlayOf(run.name, componentFigures(run)) : undefined;
       panel.webview.html = onnxModelHtml(file, info, overlay, { source: panel.webview.cspSource, nonce });
-      this.drawn.set(file, { layers: info.layers.length, ...(run ? { run: run.name } : {}) });
-      this.log.info(`ONNX view of ${file}: ${info.layers.length} layers${run ? `, run ${run.name}` : ''}`);
+      const tied = info.groups.groups.filter((g) => g.layers.length > 1).map((g) => g.layers);
+      this.drawn.set(file, { layers: info.layers.length, tied, ...(run ? { run: run.name } : {}) });
+      this.log.info(
+        `ONNX view of ${file}: ${info.layers.length} layers, ${tied.length} tied groups${run ? `, run ${run.name}` : ''}`,
+      );
     } catch (e) {
       panel.webview.html = message(`${file}: ${(e as Error).message}`);
     }

@@ -6,6 +6,7 @@
 import type { BackendChoice, BackendPreference } from '../core/backend/select';
 import type { PxpErrorCode } from '../core/errors';
 import type { ModelSummary } from '../core/graph/summary';
+import type { ModelComponentGroups } from '../core/prune/layer-groups';
 import type { AccuracyResult, LatencyResult } from '../core/models/evaluate';
 import type { Progress } from '../core/progress';
 import type { CommandValues } from '../cli/registry';
@@ -50,6 +51,8 @@ export interface EngineMethods {
       backend: BackendChoice;
       fileInputShape?: number[];
       onnx?: { opset: number; producer: string };
+      /** Which prunable layers' components are tied (residual adds, depthwise convs). */
+      groups: ModelComponentGroups;
     };
   };
   evaluate: {

@@ -23,6 +23,14 @@ describe('engine process (dist/engine.js) and its client', () => {
     assert.deepEqual(info.inputShape, [28, 28, 1]);
     assert.equal(info.params, 9194);
     assert.equal(info.backend.name, 'wasm');
+    // Two convs (8 and 16 channels) and the classifier, no add: each conv is a group of its own.
+    assert.deepEqual(
+      info.groups.groups.map((g) => [g.layers, g.components]),
+      [
+        [['0'], 8],
+        [['5'], 16],
+      ],
+    );
   });
 
   it('streams progress, and a bad input comes back as a bad-input error', async () => {

@@ -82,6 +82,19 @@ describe('pxp on ONNX models from PyTorch', function () {
     assert.deepEqual(r.json.fileInputShape, [3, 64, 64]);
     assert.equal(r.json.params, 11_176_842);
     assert.ok(r.json.layers.some((l: { name: string }) => l.name === 'layer3.0.downsample.0'));
+    // ResNet-18: each stage's residual adds tie its blocks' conv2 to the stage input (stem or downsample).
+    const tied = r.json.groups.groups
+      .filter((g: { layers: string[] }) => g.layers.length > 1)
+      .map((g: { layers: string[]; components: number }) => [g.layers.join(' '), g.components]);
+    assert.deepEqual(tied, [
+      ['conv1 layer1.0.conv2 layer1.1.conv2', 64],
+      ['layer2.0.conv2 layer2.0.downsample.0 layer2.1.conv2', 128],
+      ['layer3.0.conv2 layer3.0.downsample.0 layer3.1.conv2', 256],
+      ['layer4.0.conv2 layer4.0.downsample.0 layer4.1.conv2', 512],
+    ]);
+    const text = pxp(['info', '--model', path.join(fixture('resnet18'), 'model.onnx')]).stdout;
+    assert.match(text, /groups\s+4 tying 12 layers .*; 8 prunable layers stand alone/);
+    assert.match(text, /G1\s+64 components \(residual\): conv1, layer1\.0\.conv2, layer1\.1\.conv2/);
   });
 
   for (const name of ['resnet18', 'mobilenet_v2', 'vit_small']) {

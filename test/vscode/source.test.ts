@@ -128,7 +128,7 @@ describe('Results in the Python source of a model from PyTorch', () => {
     assert.ok((api.sourceLens.notes.get(modelPy()) ?? []).length > 0);
   });
 
-  it('a .onnx file opens in the read-only PXP model view, which the engine fills with its layers', async () => {
+  it('a .onnx file opens in the read-only PXP model view, which the engine fills with its layers and component groups', async () => {
     await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(onnx()));
     const tab = await waitFor('the PXP model view tab', () => {
       const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
@@ -139,6 +139,11 @@ describe('Results in the Python source of a model from PyTorch', () => {
     const layers = await waitFor('the view drawn', () => api.onnxEditor.drawn.get(onnx()));
     assert.ok(layers.layers > 20, `${layers.layers} layers`);
     assert.equal(layers.run, path.basename(runDir));
+    // model.py: each stage's blocks add their conv2 to the stage's input (the stem, or layer2.0's downsample).
+    assert.deepEqual(layers.tied, [
+      ['stem.0', 'layer1.0.conv2', 'layer1.1.conv2'],
+      ['layer2.0.conv2', 'layer2.0.downsample.0', 'layer2.1.conv2'],
+    ]);
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 

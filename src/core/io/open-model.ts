@@ -13,6 +13,7 @@ import { type ModelSummary, summarizeGraph, summarizeModel } from '../graph/summ
 import { loadModel, modelMetadata, resolveModelJson } from './model-files';
 import { type ImportedOnnx, importOnnx, isOnnxPath } from './onnx/import';
 import { releaseExternalData } from './onnx/onnx-file';
+import type { WeightMode } from './onnx/weights';
 
 export type ArrayLayout = 'NHWC' | 'NCHW' | 'plain';
 
@@ -54,9 +55,16 @@ function resolveModelPath(modelPath: string): string {
   }
 }
 
-export async function openAnyModel(modelPath: string, opts: { inputShape?: number[] } = {}): Promise<LoadedModel> {
+/**
+ * `weights: 'shapes'` reads an ONNX model's structure only (onnx/weights.ts): summary, shapes and component groups
+ * are exact, but the graph's weights are zeros, never to be run (pxp info and the .onnx view read a 350 MB file so).
+ */
+export async function openAnyModel(
+  modelPath: string,
+  opts: { inputShape?: number[]; weights?: WeightMode } = {},
+): Promise<LoadedModel> {
   const file = resolveModelPath(modelPath);
-  if (isOnnxPath(file)) return openOnnx(file, opts.inputShape);
+  if (isOnnxPath(file)) return openOnnx(file, opts.inputShape, opts.weights);
   if (opts.inputShape)
     throw badInput('--input-shape applies to ONNX models only', 'a tfjs model.json declares its input shape');
   const model = await loadModel(file);
@@ -81,8 +89,8 @@ export async function openAnyModel(modelPath: string, opts: { inputShape?: numbe
   };
 }
 
-function openOnnx(file: string, inputShape?: number[]): LoadedModel {
-  const onnx = importOnnx(file, { inputShape });
+function openOnnx(file: string, inputShape?: number[], weights?: WeightMode): LoadedModel {
+  const onnx = importOnnx(file, { inputShape, weights });
   const summary = summarizeGraph(onnx.graph, onnx.inputShape, path.basename(file, '.onnx'), {
     channelsFirst: onnx.layout === 'NCHW',
   });

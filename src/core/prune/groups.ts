@@ -15,7 +15,7 @@ export interface ComponentGroup {
 
 const CHANNEL_PRESERVING = new Set(['activation', 'batchnorm', 'identity', 'maxpool', 'avgpool', 'zeropad']);
 
-export function dependencyGroups(graph: Graph, layers: ComponentLayerInfo[]): ComponentGroup[] {
+export function dependencyGroups(graph: Graph, layers: Pick<ComponentLayerInfo, 'node' | 'size'>[]): ComponentGroup[] {
   const layerOf = new Map(layers.map((l, i) => [l.node, i]));
   const parent = new Map<string, string>();
   const find = (k: string): string => {

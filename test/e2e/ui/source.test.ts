@@ -107,13 +107,18 @@ describe('results in the Python source (code-server)', function () {
     await page.locator('.part.editor').screenshot({ path: path.join(RESULTS, 'source-hover.png') });
   });
 
-  it('model.onnx opens in the PXP model view: layers, shapes, MACs and the run overlaid', async () => {
+  it('model.onnx opens in the PXP model view: component groups, layers, shapes, MACs and the run overlaid', async () => {
     await runCommand(page, 'Go to File');
     await answerQuickInput(page, 'model.onnx', { pick: 'model.onnx' });
     const frame = await findFrameByTitle(page, 'model.onnx — PXP model view', 60_000);
     await frame.locator('tr', { hasText: 'stem.0' }).first().waitFor({ timeout: 60_000 });
     const row = (await frame.locator('tr', { hasText: 'layer1.0.conv1' }).first().textContent()) ?? '';
     assert.match(row, /layer1\.0\.conv1Conv8 × 32 × 32584589,8248( → \d+)?\d+\.\d %/);
+    // The component groups: model.py's residual stages, and the group column beside a tied layer.
+    const group = (await frame.locator('table.groups tr', { hasText: 'G1' }).first().textContent()) ?? '';
+    assert.match(group, /G18 channelsresidual addstem\.0, layer1\.0\.conv2, layer1\.1\.conv2/);
+    const tiedRow = (await frame.locator('tr', { hasText: 'layer2.0.downsample.0' }).last().textContent()) ?? '';
+    assert.match(tiedRow, /layer2\.0\.downsample\.0Conv.*G2/);
     await page.waitForTimeout(300);
     await page.locator('.part.editor').screenshot({ path: path.join(RESULTS, 'source-onnx-view.png') });
   });

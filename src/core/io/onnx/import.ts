@@ -7,6 +7,7 @@ import { badInput } from '../../errors';
 import { type OnnxFile, type TensorProto, opsetOf, readOnnxFile, tensorValues } from './onnx-file';
 import { type GraphFacts, type ValueFacts, inferGraph } from './shape-inference';
 import { type ImportedGraph, checkSupportedOps, importGraph } from './to-graph';
+import { type WeightMode, weightSink } from './weights';
 
 export interface ImportedOnnx extends ImportedGraph {
   source: OnnxFile;
@@ -23,7 +24,8 @@ export interface ImportedOnnx extends ImportedGraph {
 export const MIN_OPSET = 6;
 export const MAX_OPSET = 17;
 
-export function importOnnx(file: string, opts: { inputShape?: number[] } = {}): ImportedOnnx {
+/** `weights` 'shapes' reads the structure only (weights.ts): the graph's weights are zeros, for summaries and groups. */
+export function importOnnx(file: string, opts: { inputShape?: number[]; weights?: WeightMode } = {}): ImportedOnnx {
   const source = readOnnxFile(file);
   const opset = opsetOf(source.model);
   if (opset < MIN_OPSET || opset > MAX_OPSET + 4) {
@@ -33,8 +35,9 @@ export function importOnnx(file: string, opts: { inputShape?: number[] } = {}): 
     );
   }
   checkSupportedOps(source.model, file);
-  const facts = inferGraph(source.model, file, opts.inputShape);
-  const imported = importGraph(source.model, facts, file);
+  const weights = opts.weights ?? 'values';
+  const facts = inferGraph(source.model, file, opts.inputShape, weights);
+  const imported = importGraph(source.model, facts, file, weightSink(weights));
   releaseWeights(facts, source.model.graph!.initializer, file);
   const producer = [source.model.producerName, source.model.producerVersion].filter(Boolean).join(' ');
   return { source, facts, ...imported, opset, producer };

@@ -16,6 +16,7 @@ import { axisOf, size, transposeConst } from './const-ops';
 import { modulePath, parameterOwner } from './module-path';
 import type { AxisLink } from './provenance';
 import { type GraphFacts, attributes } from './shape-inference';
+import type { WeightSink } from './weights';
 
 export interface PatternNode {
   name: string;
@@ -55,6 +56,7 @@ class Walker {
     readonly nodes: NodeProto[],
     readonly facts: GraphFacts,
     readonly consumers: Consumers,
+    readonly weights: WeightSink,
   ) {
     nodes.forEach((n, k) => n.output.forEach((o) => this.producer.set(o, k)));
   }
@@ -113,8 +115,9 @@ export function findPatterns(
   facts: GraphFacts,
   consumers: Consumers,
   file: string,
+  weights: WeightSink,
 ): Map<number, Replacement> {
-  const w = new Walker(nodes, facts, consumers);
+  const w = new Walker(nodes, facts, consumers, weights);
   const out = new Map<number, Replacement>();
   const taken = new Set<number>();
   const keep = (r: Replacement | undefined) => {
@@ -206,7 +209,8 @@ function layerNorm(w: Walker, mean1: number, file: string): Replacement | undefi
     last = add;
   }
   const name = modulePath(w.nodes[mean1].name) ?? `layernorm_${mean1}`;
-  const vec = (c: ConstTensor | undefined) => (c ? (tf.tensor1d(Float32Array.from(c.data)) as tf.Tensor1D) : undefined);
+  const vec = (c: ConstTensor | undefined) =>
+    c ? (w.weights.tensor([c.data.length], () => Float32Array.from(c.data)) as tf.Tensor1D) : undefined;
   return {
     kind: 'layernorm',
     name,
@@ -343,21 +347,26 @@ function outProjection(w: Walker, av: number, xShape: number[], covered: number[
 }
 
 /** The dense layer of the q, k or v third (`i`: 0, 1, 2) of a fused in-projection, linked to its columns and bias. */
-function inProjection(name: string, i: number, p: NonNullable<ReturnType<typeof fusedInProjection>>): PatternNode {
+function inProjection(
+  w: Walker,
+  name: string,
+  i: number,
+  p: NonNullable<ReturnType<typeof fusedInProjection>>,
+): PatternNode {
   const { addB, biasIn, mm, wIn, bIn } = p;
   const [dIn, three] = wIn.dims;
   const inner = three / 3;
   const from = i * inner;
-  const data = new Float32Array(dIn * inner);
-  for (let r = 0; r < dIn; r++) for (let j = 0; j < inner; j++) data[r * inner + j] = wIn.data[r * three + from + j];
+  const kernel = w.weights.tensor([dIn, inner], () => {
+    const data = new Float32Array(dIn * inner);
+    for (let r = 0; r < dIn; r++) for (let j = 0; j < inner; j++) data[r * inner + j] = wIn.data[r * three + from + j];
+    return data;
+  });
+  const bias = w.weights.tensor([inner], () => Float32Array.from(bIn.data.subarray(from, from + inner)));
   return {
     name,
     className: 'MultiheadAttention',
-    op: {
-      type: 'dense',
-      kernel: tf.tensor2d(data, [dIn, inner]),
-      bias: tf.tensor1d(Float32Array.from(bIn.data.subarray(from, from + inner))),
-    },
+    op: { type: 'dense', kernel: kernel as tf.Tensor2D, bias: bias as tf.Tensor1D },
     inputs: ['0'],
     links: [
       { node: mm, input: 1, axis: 1, follows: 'out', offset: from },
@@ -410,12 +419,12 @@ function attention(w: Walker, softmax: number): Replacement | undefined {
   const out = outProjection(w, av, [batch, tokens, width], covered);
   if (!out) return undefined;
   const { r1, gemm, wOut, bOut, outT } = out;
-  const outKernel = outT ? transposeConst(wOut, [1, 0]) : wOut;
+  const outDims = outT ? [wOut.dims[1], wOut.dims[0]] : wOut.dims;
   const name =
     modulePath(n[softmax].name) ??
     parameterOwner(n[gemm].input[1])?.replace(/\.out_proj$/, '') ??
     `attention_${softmax}`;
-  const projection = (p: 'q' | 'k' | 'v', i: number) => inProjection(`${name}/${p}`, i, inProj);
+  const projection = (p: 'q' | 'k' | 'v', i: number) => inProjection(w, `${name}/${p}`, i, inProj);
   const rewrites = headRewrites([q, k, v], r1, tokens, headDim);
   return {
     kind: 'attention',
@@ -433,8 +442,10 @@ function attention(w: Walker, softmax: number): Replacement | undefined {
         className: 'MultiheadAttention',
         op: {
           type: 'dense',
-          kernel: tf.tensor2d(Float32Array.from(outKernel.data), outKernel.dims as [number, number]),
-          bias: tf.tensor1d(Float32Array.from(bOut.data)),
+          kernel: w.weights.tensor(outDims, () =>
+            Float32Array.from((outT ? transposeConst(wOut, [1, 0]) : wOut).data),
+          ) as tf.Tensor2D,
+          bias: w.weights.tensor([bOut.data.length], () => Float32Array.from(bOut.data)) as tf.Tensor1D,
         },
         inputs: ['#3'],
         links: [{ node: gemm, input: 1, axis: outT ? 1 : 0, follows: 'in' }],

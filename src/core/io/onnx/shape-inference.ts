@@ -6,8 +6,9 @@
  * their shapes.
  */
 import { PxpError, badInput } from '../../errors';
-import type { AttributeProto, GraphProto, ModelProto, NodeProto } from './onnx-file';
-import { type ConstTensor, DTYPE, dtypeName, tensorValues } from './onnx-file';
+import type { AttributeProto, GraphProto, ModelProto, NodeProto, TensorProto } from './onnx-file';
+import { type ConstTensor, DTYPE, TensorProto_DataLocation, dtypeName, tensorValues } from './onnx-file';
+import { SHAPES_ONLY_FROM, type WeightMode } from './weights';
 import {
   axisOf,
   broadcastShapes,
@@ -114,13 +115,35 @@ export class ShapeError extends Error {}
 
 /** A NaN or infinite weight would flow into every score and curve: refused, naming the initializer. */
 function checkFinite(data: Float32Array, name: string, file: string): void {
-  for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i]))
-      throw badInput(
-        `${file}: tensor '${name}' holds ${data[i]} (at flat index ${i})`,
-        'the weights are damaged or training diverged: export the model again from a checkpoint with finite weights',
-      );
-  }
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) refuseNonFinite(data[i], i, name, file);
+}
+
+function refuseNonFinite(value: number, index: number, name: string, file: string): never {
+  throw badInput(
+    `${file}: tensor '${name}' holds ${value} (at flat index ${index})`,
+    'the weights are damaged or training diverged: export the model again from a checkpoint with finite weights',
+  );
+}
+
+/** checkFinite on little-endian float32 bytes, without decoding them: NaN and ±∞ are the values whose exponent is all ones. */
+function checkFiniteBytes(raw: Uint8Array, name: string, file: string): void {
+  for (let i = 3; i < raw.length; i += 4)
+    if ((raw[i] & 0x7f) === 0x7f && (raw[i - 1] & 0x80) !== 0)
+      refuseNonFinite(new DataView(raw.buffer, raw.byteOffset + i - 3, 4).getFloat32(0, true), (i - 3) / 4, name, file);
+}
+
+/**
+ * A large float32 initializer held in the file as zeros of its shape (a fresh array: pages the OS maps only when
+ * written), its bytes checked as checkFinite does; undefined for any other (decoded as usual, errors and all).
+ */
+function unreadWeight(t: TensorProto, file: string): ConstTensor | undefined {
+  if (t.dataType !== DTYPE.FLOAT || t.dataLocation === TensorProto_DataLocation.EXTERNAL) return undefined;
+  const dims = t.dims.map(Number);
+  if (dims.some((d) => !Number.isInteger(d) || d < 0)) return undefined;
+  const n = dims.reduce((a, b) => a * b, 1);
+  if (n < SHAPES_ONLY_FROM || t.rawData.byteLength !== n * 4) return undefined;
+  checkFiniteBytes(t.rawData, t.name, file);
+  return { kind: 'float', dims, data: new Float32Array(n) };
 }
 
 /** The model's one input (its one output checked too): a float32 tensor of a fixed sample shape (or --input-shape). */
@@ -173,12 +196,23 @@ function checkedInput(graph: GraphProto, values: Map<string, ValueFacts>, file: 
   return { inputInfo, batch, sample: sample as number[], batchDynamic, elemType };
 }
 
-export function inferGraph(model: ModelProto, file: string, inputShape?: number[]): GraphFacts {
+/** `weights` 'shapes': large float initializers are not decoded (weights.ts); their facts hold zeros of their shape. */
+export function inferGraph(
+  model: ModelProto,
+  file: string,
+  inputShape?: number[],
+  weights: WeightMode = 'values',
+): GraphFacts {
   const graph = model.graph!;
   const opsetEntry = model.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx');
   const opset = opsetEntry ? Number(opsetEntry.version) : 0;
   const values = new Map<string, ValueFacts>();
   for (const t of graph.initializer) {
+    const unread = weights === 'shapes' ? unreadWeight(t, file) : undefined;
+    if (unread) {
+      values.set(t.name, { shape: unread.dims, value: unread });
+      continue;
+    }
     const v = tensorValues(t, file);
     if (v.kind === 'float') checkFinite(v.data, t.name, file);
     values.set(t.name, { shape: v.dims, value: v });

@@ -16,6 +16,7 @@ import { modulePath, parameterOwner, UniqueNames } from './module-path';
 import type { AxisLink, NodeProvenance } from './provenance';
 import { type AttrValue, type GraphFacts, attributes, nodePads } from './shape-inference';
 import { type HeadShapeRewrite, type Replacement, findPatterns } from './patterns';
+import { type WeightSink, weightSink } from './weights';
 
 /** How an engine value stands for an ONNX value. */
 export type Layout =
@@ -175,8 +176,14 @@ export function checkSupportedOps(model: ModelProto, file: string): void {
   }
 }
 
-export function importGraph(model: ModelProto, facts: GraphFacts, file: string): ImportedGraph {
-  return new GraphAssembler(model, facts, file).run();
+/** `weights` makes the weight tensors (weights.ts: their values, or for a structure read zeros never written). */
+export function importGraph(
+  model: ModelProto,
+  facts: GraphFacts,
+  file: string,
+  weights: WeightSink = weightSink('values'),
+): ImportedGraph {
+  return new GraphAssembler(model, facts, file, weights).run();
 }
 
 class GraphAssembler {
@@ -192,6 +199,7 @@ class GraphAssembler {
     model: ModelProto,
     private readonly facts: GraphFacts,
     private readonly file: string,
+    private readonly weights: WeightSink,
   ) {
     this.onnx = model.graph!;
     this.onnx.node.forEach((n, k) =>
@@ -208,7 +216,13 @@ class GraphAssembler {
       node: this.add({ name: this.names.take(input.name), className: 'Input', op: { type: 'input' }, inputs: [] }),
       layout: image ? 'nchw' : 'plain',
     });
-    const patterns = findPatterns(this.onnx.node, this.facts, (name) => this.consumers.get(name) ?? [], this.file);
+    const patterns = findPatterns(
+      this.onnx.node,
+      this.facts,
+      (name) => this.consumers.get(name) ?? [],
+      this.file,
+      this.weights,
+    );
     const covered = new Set<number>();
     for (const p of patterns.values()) p.nodes.forEach((k) => covered.add(k));
     this.onnx.node.forEach((node, k) => {
@@ -296,9 +310,16 @@ class GraphAssembler {
   }
 
   private floatTensor(c: ConstTensor, perm?: number[]): tf.Tensor {
-    // Transposed in JS: one copy into the backend (tf.transpose left a second one in the wasm heap).
-    const t = perm ? transposeConst(c, perm) : c;
-    return tf.tensor(t.kind === 'float' ? t.data : Float32Array.from(t.data), t.dims, 'float32');
+    return this.weights.tensor(perm ? perm.map((p) => c.dims[p]) : c.dims, () => {
+      // Transposed in JS: one copy into the backend (tf.transpose left a second one in the wasm heap).
+      const t = perm ? transposeConst(c, perm) : c;
+      return t.kind === 'float' ? t.data : Float32Array.from(t.data);
+    });
+  }
+
+  /** A 1-D float tensor of a constant's values, each mapped by `f`. */
+  private vector(c: ConstTensor, f: (x: number) => number = (x) => x): tf.Tensor1D {
+    return this.weights.tensor([c.data.length], () => Float32Array.from(c.data, f)) as tf.Tensor1D;
   }
 
   private convert(node: NodeProto, k: number): void {
@@ -565,8 +586,8 @@ class GraphAssembler {
     if (c && size(c.dims) !== units)
       throw new ImportError(`a Gemm bias of shape [${c.dims}] (PXP reads one bias per output)`);
     const inAxis = transB ? 1 : 0;
-    const kernel = this.denseKernel(v, transB ? transposeConst(w, [1, 0]) : w, alpha);
-    const bias = c ? tf.tensor1d(Float32Array.from(c.data, (x) => x * beta)) : undefined;
+    const kernel = this.denseKernel(v, w, alpha, transB);
+    const bias = c ? this.vector(c, (x) => x * beta) : undefined;
     const inLink: Omit<AxisLink, 'node'> = {
       input: 1,
       axis: inAxis,
@@ -585,18 +606,24 @@ class GraphAssembler {
     );
   }
 
-  /** A [in, out] kernel for the engine; after an NCHW flatten its rows go from C·H·W to H·W·C order. */
-  private denseKernel(v: EngineValue, w: ConstTensor, scale = 1): tf.Tensor2D {
-    const [rows, cols] = w.dims;
-    const data = new Float32Array(rows * cols);
-    const c = v.channels ?? rows;
-    const s = v.spatial ?? 1;
-    for (let r = 0; r < rows; r++) {
-      // Engine row (p·C + ch) holds PyTorch row (ch·S + p).
-      const src = v.layout === 'flat-chw' ? (r % c) * s + Math.floor(r / c) : r;
-      for (let j = 0; j < cols; j++) data[r * cols + j] = w.data[src * cols + j] * scale;
-    }
-    return tf.tensor2d(data, [rows, cols]);
+  /**
+   * A [in, out] kernel for the engine (of wᵀ when `transposed`, as a Gemm's transB gives it); after an NCHW flatten
+   * its rows go from C·H·W to H·W·C order.
+   */
+  private denseKernel(v: EngineValue, w: ConstTensor, scale = 1, transposed = false): tf.Tensor2D {
+    const [rows, cols] = transposed ? [w.dims[1], w.dims[0]] : w.dims;
+    return this.weights.tensor([rows, cols], () => {
+      const wt = transposed ? transposeConst(w, [1, 0]) : w;
+      const data = new Float32Array(rows * cols);
+      const c = v.channels ?? rows;
+      const s = v.spatial ?? 1;
+      for (let r = 0; r < rows; r++) {
+        // Engine row (p·C + ch) holds PyTorch row (ch·S + p).
+        const src = v.layout === 'flat-chw' ? (r % c) * s + Math.floor(r / c) : r;
+        for (let j = 0; j < cols; j++) data[r * cols + j] = wt.data[src * cols + j] * scale;
+      }
+      return data;
+    }) as tf.Tensor2D;
   }
 
   private matMul(node: NodeProto, k: number): number {
@@ -639,7 +666,7 @@ class GraphAssembler {
       this.dataReaders(dynName) === 1 &&
       v.layout === 'plain'
     ) {
-      prev.op.bias = tf.tensor1d(Float32Array.from(c.data));
+      prev.op.bias = this.vector(c);
       const prov = this.provenance.get(v.node);
       prov?.links.push({ node: k, input: constInput, axis: c.dims.length - 1, follows: 'out' });
       return v;
@@ -648,18 +675,18 @@ class GraphAssembler {
     if (shape.join() !== onnxShape.join())
       throw new ImportError(`an Add that broadcasts the activations ([${onnxShape}] to [${shape}])`);
     // A learned table added to the activations (ViT positions); NCHW tables move their channels last.
-    let table = c;
-    if (v.layout === 'nchw') {
-      const full = [1, 1, 1, 1].slice(0, 4 - c.dims.length).concat(c.dims);
-      table = transposeConst({ ...c, dims: full } as ConstTensor, [0, 2, 3, 1]);
-    } else if (v.layout !== 'plain') throw new ImportError(`an Add of a constant to a ${v.layout} value`);
+    if (v.layout !== 'nchw' && v.layout !== 'plain')
+      throw new ImportError(`an Add of a constant to a ${v.layout} value`);
+    const full = [1, 1, 1, 1].slice(0, 4 - c.dims.length).concat(c.dims);
+    const table =
+      v.layout === 'nchw' ? this.floatTensor({ ...c, dims: full } as ConstTensor, [0, 2, 3, 1]) : this.floatTensor(c);
     const links: Omit<AxisLink, 'node'>[] =
       v.layout === 'nchw' && c.dims.length >= 3 ? [{ input: constInput, axis: c.dims.length - 3, follows: 'out' }] : [];
     // A learned table is named by its parameter (ViT: encoder.pos_embedding), which the node's scope does not say.
     const param = node.input[constInput];
     const tableName = /^(onnx::|\/)/.test(param) ? undefined : param;
     return {
-      node: this.emit(k, { type: 'addweight', weight: this.floatTensor(table) }, [v.node], links, tableName),
+      node: this.emit(k, { type: 'addweight', weight: table }, [v.node], links, tableName),
       layout: v.layout,
     };
   }
@@ -682,7 +709,13 @@ class GraphAssembler {
       const v = this.value(parts[1].name);
       // torchvision's parameter is `class_token`; the export folds its Expand, so the name is not in the graph.
       return {
-        node: this.emit(k, { type: 'classtoken', token: tf.tensor1d(token) }, [v.node], [], 'class_token'),
+        node: this.emit(
+          k,
+          { type: 'classtoken', token: this.vector({ kind: 'float', dims: [d], data: token }) },
+          [v.node],
+          [],
+          'class_token',
+        ),
         layout: 'plain',
       };
     }
