@@ -151,6 +151,28 @@ describe('pxp prune (masking curves)', () => {
     );
   });
 
+  it('--rate 0 removes nothing and claims no speed-up from two timings of the same model', () => {
+    const out = path.join(tmp.dir, 'none');
+    const r = pxp([
+      'prune',
+      '--model',
+      MODEL,
+      ...data,
+      '--criterion',
+      'weight',
+      '--rates',
+      '0,0.5',
+      '--rate',
+      '0',
+      '--out',
+      out,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /physically pruned at rate 0: 0\/\d+ components/);
+    assert.match(r.stdout, /nothing removed: the same model, so the difference is timing noise/);
+    assert.doesNotMatch(r.stdout, /× faster/);
+  });
+
   it('--normalize mean ranks each component against its layer: at 50 % the first block loses channels too, fewer FLOPs remain', () => {
     const filters = (run: string) => {
       const m = JSON.parse(fs.readFileSync(path.join(run, 'pruned', 'model.json'), 'utf8'));

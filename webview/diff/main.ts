@@ -64,10 +64,13 @@ function headline(v: DiffView): HTMLElement {
       arrow(count(s.params.original), count(s.params.pruned)),
       s.timesSmaller > 1 ? good : undefined,
     ),
+    // Nothing removed: the two timings are of the same model, so their ratio is noise, not a speed-up.
     // A pruned model that measured slower says so, rather than "0.8× faster".
-    s.timesFaster >= 1
-      ? tile(`${times(s.timesFaster)} faster`, 'measured latency', latency, good)
-      : tile(`${times(1 / s.timesFaster)} slower`, 'measured latency', latency, 'bad'),
+    s.components.removed === 0
+      ? tile('unchanged', 'measured latency', `${latency}: nothing was removed, so the difference is timing noise`)
+      : s.timesFaster >= 1
+        ? tile(`${times(s.timesFaster)} faster`, 'measured latency', latency, good)
+        : tile(`${times(1 / s.timesFaster)} slower`, 'measured latency', latency, 'bad'),
     tile(
       `${drop > 0 ? '−' : '+'}${Math.abs(drop).toFixed(1)} pts`,
       'accuracy',

@@ -497,7 +497,7 @@ function physicalLines(p: PhysicalRemoval, originalParams: number, maxDrop: numb
           `  fine-tuned ${p.finetune.epochs} epochs: accuracy ${percent(p.finetune.accuracy, 1)} (${(p.finetune.regained * 100).toFixed(1)} points regained)`,
         ]
       : []),
-    `  params ${originalParams} → ${p.params.pruned}, latency ${p.latencyMs.original.toFixed(1)} → ${p.latencyMs.pruned.toFixed(1)} ms per batch of ${p.latencyMs.batch} on ${p.latencyMs.engine} (${p.speedup.toFixed(2)}× faster)`,
+    `  params ${originalParams} → ${p.params.pruned}, latency ${p.latencyMs.original.toFixed(1)} → ${p.latencyMs.pruned.toFixed(1)} ms per batch of ${p.latencyMs.batch} on ${p.latencyMs.engine} (${p.removed === 0 ? 'nothing removed: the same model, so the difference is timing noise' : `${p.speedup.toFixed(2)}× faster`})`,
   ];
 }
 

@@ -251,7 +251,11 @@ function physicalSection(physical: Json, unpruned: number | undefined): string[]
       latencyLabel,
       `${fixed(asNumber(latency?.original), 1)} ms`,
       `${fixed(asNumber(latency?.pruned), 1)} ms`,
-      speedup === undefined ? '—' : `${speedup.toFixed(2)}× faster`,
+      speedup === undefined
+        ? '—'
+        : asNumber(physical.removed) === 0
+          ? 'nothing removed'
+          : `${speedup.toFixed(2)}× faster`,
     ],
   ];
   const removed = asNumber(physical.removed);

@@ -41,6 +41,8 @@ function headline(r: RunSummary): string | undefined {
   const pruned = r.accuracy?.pruned;
   if (pruned !== undefined) {
     const warn = r.warning?.kind === 'collapse' ? '⚠ ' : '';
+    // Rate 0 removes nothing: the timings are of the same model, and their ratio is noise.
+    if (r.rate === 0) return `${warn}${pct(pruned)} · unchanged`;
     return `${warn}${pct(pruned)}${r.speedup !== undefined ? ` · ${r.speedup.toFixed(2)}×` : ''}`;
   }
   return r.auc !== undefined ? `AUC ${r.auc.toFixed(3)}` : undefined;
@@ -58,7 +60,8 @@ function runDetails(r: RunSummary, now: number): [string, string][] {
     ]);
   else if (a?.original !== undefined) details.push(['accuracy', pct(a.original)]);
   if (r.warning) details.push(['⚠', r.warning.text]);
-  if (r.rate !== undefined)
+  if (r.rate === 0) details.push(['removed', 'nothing (rate 0: the same model)']);
+  else if (r.rate !== undefined)
     details.push([
       'removed',
       `${Math.round(r.rate * 100)} %${r.speedup !== undefined ? ` · ${r.speedup.toFixed(2)}× faster` : ''}`,

@@ -173,8 +173,11 @@ export function describeFigures(r: RunSummary): string {
   if (r.auc !== undefined) parts.push(`AUC ${r.auc.toFixed(3)}`);
   const accuracy = describeAccuracy(r);
   if (accuracy) parts.push(accuracy);
-  if (r.rate !== undefined) parts.push(`${Math.round(r.rate * 100)} % removed`);
-  if (r.speedup !== undefined) parts.push(`${r.speedup.toFixed(2)}× faster`);
+  if (r.rate === 0) parts.push('nothing removed');
+  else {
+    if (r.rate !== undefined) parts.push(`${Math.round(r.rate * 100)} % removed`);
+    if (r.speedup !== undefined) parts.push(`${r.speedup.toFixed(2)}× faster`);
+  }
   if (r.trials !== undefined) parts.push(`${r.trials} trials`);
   return parts.join(' · ');
 }

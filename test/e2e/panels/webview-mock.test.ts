@@ -67,6 +67,21 @@ describe('panel webviews in plain Chromium', function () {
     }
   });
 
+  it('the diff claims no speed-up when nothing was removed (two timings of the same model)', async () => {
+    const { pruned } = demoRuns();
+    const view = readDiffView(pruned);
+    const same = {
+      ...view,
+      summary: { ...view.summary, components: { ...view.summary.components, removed: 0 }, timesFaster: 1.13 },
+    };
+    const { page } = await panel('diff', [{ type: 'show', view: same } as ToWebview]);
+    await page.waitForSelector('.headline');
+    const headline = (await page.locator('.headline').textContent()) ?? '';
+    assert.match(headline, /unchanged/);
+    assert.doesNotMatch(headline, /1\.13× faster/);
+    await page.close();
+  });
+
   it('drops malformed host messages and shows the first valid one', async () => {
     const { search } = demoRuns();
     const { view } = readSearchSnapshot(search);

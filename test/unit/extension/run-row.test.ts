@@ -55,6 +55,16 @@ describe('Runs view rows (issue 17 item 8: status and key figures without trunca
     assert.ok(r.details.some(([k, v]) => k === '⚠' && v === 'Collapsed: near chance'));
   });
 
+  it('rate 0 removes nothing: no speed-up is claimed from two timings of the same model', () => {
+    const r = runRow(
+      run({ subject: 'weight', accuracy: { original: 0.945, pruned: 0.945 }, rate: 0, speedup: 1.13 }),
+      at,
+    );
+    assert.equal(r.label, '94.5 % · unchanged');
+    assert.ok(r.details.some(([k, v]) => k === 'removed' && v === 'nothing (rate 0: the same model)'));
+    assert.ok(!/faster/.test(r.tooltip + r.details.join(' ')), r.tooltip);
+  });
+
   it('a curve or a search shows its AUC; a run without figures its kind', () => {
     const curve = runRow(run({ subject: 'taylor', auc: 0.41234, accuracy: { original: 0.93 } }), at);
     assert.deepEqual([curve.label, curve.description], ['AUC 0.412', 'prune · taylor · 08:51']);

@@ -65,6 +65,13 @@ describe('run report of a physically pruned model', () => {
   beforeEach(() => (tmp = tempDir()));
   afterEach(() => tmp.cleanup());
 
+  it('claims no speed-up when nothing was removed', () => {
+    const html = runFolder(tmp.dir, { rate: 0, removed: 0, curveRemoved: 0, speedup: 1.13 });
+    assert.doesNotMatch(html, /1\.13× faster/);
+    assert.match(html, /nothing removed/);
+    assert.match(runFolder(tmp.dir, {}), /2\.00× faster/);
+  });
+
   it("lists a restricted task's classes by index and name", () => {
     const classNames = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress'];
     assert.match(
