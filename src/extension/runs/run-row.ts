@@ -60,7 +60,7 @@ function runDetails(r: RunSummary, now: number): [string, string][] {
     ]);
   else if (a?.original !== undefined) details.push(['accuracy', pct(a.original)]);
   if (r.warning) details.push(['⚠', r.warning.text]);
-  if (r.rate === 0) details.push(['removed', 'nothing (rate 0: the same model)']);
+  if (r.rate === 0) details.push(['removed', 'nothing (rate 0)']);
   else if (r.rate !== undefined)
     details.push([
       'removed',

@@ -61,7 +61,7 @@ describe('Runs view rows (issue 17 item 8: status and key figures without trunca
       at,
     );
     assert.equal(r.label, '94.5 % · unchanged');
-    assert.ok(r.details.some(([k, v]) => k === 'removed' && v === 'nothing (rate 0: the same model)'));
+    assert.ok(r.details.some(([k, v]) => k === 'removed' && v === 'nothing (rate 0)'));
     assert.ok(!/faster/.test(r.tooltip + r.details.join(' ')), r.tooltip);
   });
 
