@@ -7,7 +7,7 @@ import { RunControl, throwIfCancelled } from '../progress';
 import type { Graph } from '../graph/graph';
 import type { ComponentLayerInfo } from './catalogue';
 import { remainingCost } from './remaining-cost';
-import type { MaskedEvaluator } from './masked-eval';
+import { type MaskedEvaluator, meanOf } from './masked-eval';
 import { curveRates, rankComponents, removalCountAt, removedSet, trapezoidAuc, type RankingOptions } from './ranking';
 
 export interface CurvePoint {
@@ -56,7 +56,7 @@ export async function pruningCurve(
     if (opts.perSample) {
       const right = await evaluator.correct(removed, { signal: opts.signal });
       correct.push(right);
-      accuracy = right.reduce((a, v) => a + v, 0) / right.length;
+      accuracy = meanOf(right);
     } else {
       accuracy = await evaluator.accuracy(removed, { signal: opts.signal });
     }

@@ -40,7 +40,8 @@ export function predictRows(logits: ArrayLike<number>, k: number, n: number, all
   return out;
 }
 
-function meanOf(flags: Uint8Array): number {
+/** The fraction of samples right, from `correct`'s flags. */
+export function meanOf(flags: Uint8Array): number {
   let sum = 0;
   for (const f of flags) sum += f;
   return sum / flags.length;

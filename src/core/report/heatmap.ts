@@ -55,7 +55,10 @@ function colourOf(v: number): [number, number, number] {
 
 /** h*w*3 RGB bytes: the channel-summed relevance, normalized by its max |value|, through the red-white-blue map. */
 export function relevanceToRgb(relevance: Float32Array, h: number, w: number, c: number): Uint8Array {
-  const { sums, max } = channelSums(relevance, h, w, c);
+  return sumsToRgb(channelSums(relevance, h, w, c));
+}
+
+function sumsToRgb({ sums, max }: { sums: Float64Array; max: number }): Uint8Array {
   const rgb = new Uint8Array(sums.length * 3);
   for (let i = 0; i < sums.length; i++) rgb.set(colourOf(max > 0 ? sums[i] / max : 0), i * 3); // all-zero stays white
   return rgb;
@@ -105,7 +108,9 @@ export function encodeHeatmapPng(
 ): Uint8Array {
   if (!Number.isInteger(scale) || scale < 1) throw new Error(`heatmap: scale must be a positive integer, got ${scale}`);
   if (input) checkSize('input', input, h, w, c);
-  const heat = relevanceToRgb(relevance, h, w, c);
+  // One pass over the relevance serves the map and the legend's scale.
+  const summed = channelSums(relevance, h, w, c);
+  const heat = sumsToRgb(summed);
   const panels: Uint8Array[] = input ? [inputToRgb(input, h, w, c), heat] : [heat];
   const pw = w * scale;
   const width = panels.length * pw + (panels.length - 1) * GAP;
@@ -127,7 +132,7 @@ export function encodeHeatmapPng(
     }
   });
   if (legend && strip) {
-    const max = channelSums(relevance, h, w, c).max;
+    const max = summed.max;
     drawLegend(png, strip, { top: h * scale, heatX: input ? pw + GAP : 0, pw, hasInput: !!input }, max, legend);
   }
   return PNG.sync.write(png);
