@@ -142,7 +142,10 @@ export async function answerQuickInput(
   if (opts.pick) {
     const row = page.locator('.quick-input-list .monaco-list-row', { hasText: opts.pick }).first();
     await row.waitFor({ state: 'visible', timeout });
-    await row.click();
+    // The row already focused is taken with Enter: a click can land on whatever slides under the pointer while the
+    // workbench lays out (seen once: the editor watermark took it and the prompt closed).
+    if (await row.evaluate((e) => e.classList.contains('focused'))) await input.press('Enter');
+    else await row.click();
   } else {
     await input.press('Enter');
   }
